@@ -1,0 +1,343 @@
+"""The one event stream: every state change of the emulated runtime, as one numpy dtype.
+
+Names follow Go's execution tracer (`internal/trace/event.go`, `runtime/traceruntime.go`) where a
+matching event exists, so gmpviz output lines up with `go tool trace`. Each kind has the same
+columns; what ``a0``/``a1``/``a2`` mean per kind comes from :data:`SPEC`, which also drives the
+docs (``gmpviz events``), the text printer and the exporters.
+
+Columns
+    t_ns   virtual time in nanoseconds since the emulated program started
+    kind   :class:`EV` code
+    p      P id, or -1
+    m      M id, or -1
+    g      goid, or 0 (no G)
+    a0..a2 per-kind arguments (see SPEC)
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import NamedTuple
+
+import numpy as np
+
+EVENT_DTYPE = np.dtype(
+    [
+        ("t_ns", "<i8"),
+        ("kind", "u1"),
+        ("p", "<i2"),
+        ("m", "<i4"),
+        ("g", "<i4"),
+        ("a0", "<i8"),
+        ("a1", "<i8"),
+        ("a2", "<i8"),
+    ]
+)
+
+
+class EV(IntEnum):
+    """Event kinds. Values are part of the recording format: append, never renumber."""
+
+    # --- goroutines (runtime2.go G status transitions) ---
+    GoCreate = 1  # _Gdead -> _Grunnable (newproc1)
+    GoStart = 2  # _Grunnable -> _Grunning (execute)
+    GoStop = 3  # _Grunning -> _Grunnable (goschedImpl, preemption, goyield)
+    GoBlock = 4  # _Grunning -> _Gwaiting (gopark)
+    GoUnblock = 5  # _Gwaiting -> _Grunnable (ready, injectglist)
+    GoSyscallBegin = 6  # _Grunning -> _Gsyscall (entersyscall)
+    GoSyscallEnd = 7  # _Gsyscall -> _Grunning (exitsyscall fast path or with another P)
+    GoSyscallEndBlocked = 8  # _Gsyscall -> _Grunnable (exitsyscallNoP: global queue, M parks)
+    GoEnd = 9  # _Grunning -> _Gdead (goexit0 / gdestroy)
+    GoStackGrow = 10  # _Grunning -> _Gcopystack -> _Grunning (newstack/copystack)
+    GoStackShrink = 11  # shrinkstack during a GC stack scan
+    GoStackOverflow = 12  # "goroutine stack exceeds 1000000000-byte limit": fatal
+    GoDefer = 13  # a defer record placed on the G's defer chain
+
+    # --- Ps ---
+    ProcStart = 20  # an M acquired a P (acquirep / wirep)
+    ProcStop = 21  # P released to the idle list (releasep + pidleput)
+    ProcStatus = 22  # P status change (e.g. _Pgcstop, _Pdead)
+    ProcSteal = 23  # runqsteal: p = thief
+    ProcHandoff = 24  # handoffp: a P leaves an M blocked in a syscall
+    ProcResize = 25  # procresize under STW
+
+    # --- Ms ---
+    MCreate = 30  # newm: a new OS thread
+    MPark = 31  # stopm: M parks on sched.midle
+    MWake = 32  # startm/notewakeup: an idle M is given a P
+    MSpinBegin = 33  # M becomes spinning (nmspinning++)
+    MSpinEnd = 34  # M stops spinning
+
+    # --- run queues (proc.go runq*) ---
+    RunqPut = 40  # runqput onto a local queue
+    RunqGet = 41  # runqget / globrunqget took a G to run
+    RunqSpill = 42  # runqputslow: half the ring + 1 to the global queue
+    GlobRunqPut = 43  # globrunqput(head/batch)
+    GlobRunqGet = 44  # globrunqgetbatch moved Gs to a local queue
+
+    # --- sysmon, preemption, syscalls, netpoll, timers ---
+    SysmonTick = 50  # one sysmon round
+    Preempt = 51  # preemptone: request to preempt the G running on a P
+    Retake = 52  # retake took a P from a G in a syscall
+    NetpollReady = 53  # netpoll returned ready Gs
+    TimerFire = 54  # a timer expired (time.Sleep wakes its G)
+    Deadlock = 55  # checkdead: all goroutines are asleep
+
+    # --- channels (chan.go) ---
+    ChanMake = 60
+    ChanSend = 61
+    ChanRecv = 62
+    ChanClose = 63
+    Select = 64
+
+    # --- stop-the-world (proc.go stopTheWorldWithSema / startTheWorldWithSema) ---
+    STWBegin = 70
+    STWEnd = 71
+
+    # --- GC (mgc.go, mgcpacer.go, mgcmark.go, mgcsweep.go) ---
+    GCBegin = 80  # gcStart: sweep termination begins
+    GCMarkBegin = 81  # _GCmark, write barrier on
+    GCMarkDone = 82  # gcMarkDone: mark termination begins
+    GCEnd = 83  # gcMarkTermination finished: _GCoff
+    GCWorkerBegin = 84  # a mark worker G starts on a P
+    GCWorkerEnd = 85
+    GCMarkAssistBegin = 86
+    GCMarkAssistEnd = 87
+    GCSweepBegin = 88  # sweeping a span (or batch)
+    GCSweepEnd = 89
+    HeapGoal = 90  # pacer committed a new goal/trigger
+    GCLimiter = 91  # GC CPU limiter on/off
+    OOMKill = 92  # the container memory limit was exceeded
+
+    # --- allocator (malloc.go, mcache.go, mcentral.go, mheap.go, stack.go) ---
+    Alloc = 100  # a batch of allocations on one path
+    MCacheRefill = 101  # mcache.refill(spc)
+    SpanAlloc = 102  # mheap.allocSpan
+    SpanCache = 103  # mcentral.cacheSpan handed a span to an mcache
+    SpanUncache = 104  # mcentral.uncacheSpan
+    SpanSweep = 105  # mspan.sweep
+    SpanFree = 106  # mheap.freeSpan
+    HeapGrow = 107  # mheap.grow
+    Scavenge = 108  # scavenger released pages
+    StackAlloc = 109  # stackalloc
+    StackFree = 110  # stackfree
+    MCacheFlush = 111  # mcache.releaseAll / prepareForSweep
+
+
+class Field(NamedTuple):
+    name: str
+    doc: str
+
+
+class Spec(NamedTuple):
+    """What one kind's columns mean. ``args`` names a0, a1, a2 (unused ones are omitted)."""
+
+    go_func: str
+    doc: str
+    args: tuple[Field, ...] = ()
+
+
+def _f(name: str, doc: str = "") -> Field:
+    return Field(name, doc)
+
+
+# Codes shared by several kinds' arguments ------------------------------------------------------
+
+# GoStop reasons (a0)
+STOP_GOSCHED = 0  # runtime.Gosched -> global queue
+STOP_PREEMPT = 1  # sysmon preemption (gopreempt_m) -> global queue
+STOP_PREEMPT_STW = 2  # preempted for a pending STW -> local runnext
+STOP_GOYIELD = 3  # goyield -> local tail
+STOP_NAMES = ("gosched", "preempted", "preempted for STW", "goyield")
+
+# Where a G was put (RunqPut a0 / GoUnblock a1 / GoStop a1)
+WHERE_RUNNEXT = 0
+WHERE_LOCAL = 1
+WHERE_GLOBAL = 2
+WHERE_GLOBAL_HEAD = 3
+WHERE_NAMES = ("runnext", "local", "global", "global head")
+
+# RunqGet sources (a0)
+SRC_RUNNEXT = 0
+SRC_LOCAL = 1
+SRC_GLOBAL = 2  # batch from globrunqgetbatch
+SRC_GLOBAL_FAIR = 3  # schedtick % 61 fairness check
+SRC_STEAL = 4
+SRC_NETPOLL = 5
+SRC_SYSCALL_EXIT = 6  # a G returning from a syscall keeps running
+SRC_NAMES = ("runnext", "local", "global", "global (tick%61)", "steal", "netpoll", "syscall exit")
+
+# GoSyscallEnd paths (a0)
+SYSEXIT_FAST = 0  # m.p still set
+SYSEXIT_OLDP = 1  # took back oldp
+SYSEXIT_IDLEP = 2  # pidleget
+SYSEXIT_NAMES = ("fast", "oldp", "idle P")
+
+# Handoff / retake reasons (a0)
+HANDOFF_SYSMON = 0  # sysmon retake
+HANDOFF_BLOCK = 1  # entersyscallblock
+HANDOFF_STW = 2  # STW took a syscall P
+HANDOFF_NAMES = ("sysmon retake", "entersyscallblock", "stop-the-world")
+
+# Alloc paths (a0 low byte)
+PATH_TINY = 0
+PATH_SMALL = 1
+PATH_LARGE = 2
+PATH_NAMES = ("tiny", "small", "large")
+
+# Chan op results (a1)
+CHAN_DIRECT = 0  # handed straight to/from a waiting G
+CHAN_BUFFER = 1  # went through the buffer
+CHAN_BLOCK = 2  # parked on sendq/recvq
+CHAN_CLOSED = 3  # recv on closed channel (zero value) / send on closed (panic)
+CHAN_RESULT_NAMES = ("direct", "buffer", "block", "closed")
+
+# STW reasons (a0): runtime's stwReason
+STW_GC_SWEEP_TERM = 0
+STW_GC_MARK_TERM = 1
+STW_GOMAXPROCS = 2
+STW_NAMES = ("GC sweep termination", "GC mark termination", "GOMAXPROCS")
+
+# GC worker modes (a0), gcMarkWorkerMode
+WORKER_DEDICATED = 1
+WORKER_FRACTIONAL = 2
+WORKER_IDLE = 3
+WORKER_NAMES = {1: "dedicated", 2: "fractional", 3: "idle"}
+
+# Wait reasons (GoBlock a0): runtime2.go waitReason strings
+WAIT_REASONS = (
+    "",  # 0 waitReasonZero
+    "chan receive",
+    "chan send",
+    "select",
+    "select (no cases)",
+    "sleep",
+    "IO wait",
+    "chan receive (nil chan)",
+    "chan send (nil chan)",
+    "GC assist wait",
+    "GC assist marking",
+    "GC worker (idle)",
+    "garbage collection",
+    "stopping the world",
+    "force gc (idle)",
+    "GC sweep wait",
+    "runtime.GC",
+)
+WAIT_CHAN_RECV = 1
+WAIT_CHAN_SEND = 2
+WAIT_SELECT = 3
+WAIT_SELECT_NO_CASES = 4
+WAIT_SLEEP = 5
+WAIT_IO = 6
+WAIT_CHAN_RECV_NIL = 7
+WAIT_CHAN_SEND_NIL = 8
+WAIT_GC_ASSIST_WAIT = 9
+WAIT_GC_ASSIST_MARKING = 10
+WAIT_GC_WORKER_IDLE = 11
+WAIT_GC = 12
+WAIT_STW = 13
+WAIT_FORCEGC_IDLE = 14
+WAIT_GC_SWEEP_WAIT = 15
+WAIT_RUNTIME_GC = 16
+
+
+SPEC: dict[EV, Spec] = {
+    EV.GoCreate: Spec("newproc1", "a new G becomes runnable", (_f("parent", "creator's goid"), _f("group", "goroutine group (program index)"), _f("stack_bytes"))),
+    EV.GoStart: Spec("execute", "G starts running on p/m", (_f("inherit", "1 if it inherited the time slice (runnext)"), _f("schedtick", "P's schedtick after execute"))),
+    EV.GoStop: Spec("goschedImpl", "running G back to runnable", (_f("reason", "STOP_*"), _f("where", "WHERE_*"))),
+    EV.GoBlock: Spec("gopark", "G parks (_Gwaiting)", (_f("reason", "index into WAIT_REASONS"), _f("object", "channel id, fd, timer ...")),),
+    EV.GoUnblock: Spec("ready", "parked G made runnable", (_f("waker", "waker's goid or 0"), _f("where", "WHERE_*"), _f("reason", "wait reason it leaves"))),
+    EV.GoSyscallBegin: Spec("entersyscall", "G enters a syscall (_Gsyscall); the P stays with the M", (_f("blocking", "1 = entersyscallblock"), _f("duration_ns"))),
+    EV.GoSyscallEnd: Spec("exitsyscall", "G leaves a syscall and keeps running", (_f("path", "SYSEXIT_*"),)),
+    EV.GoSyscallEndBlocked: Spec("exitsyscallNoP", "no P: G to the global queue, M parks", ()),
+    EV.GoEnd: Spec("goexit0", "G exits (_Gdead)", ()),
+    EV.GoStackGrow: Spec("newstack", "stack doubled by copystack", (_f("old_bytes"), _f("new_bytes"))),
+    EV.GoStackShrink: Spec("shrinkstack", "stack halved during a GC scan", (_f("old_bytes"), _f("new_bytes"))),
+    EV.GoStackOverflow: Spec("newstack", "goroutine stack exceeds 1000000000-byte limit", (_f("needed_bytes"),)),
+    EV.GoDefer: Spec("deferproc", "defer record placed on the G's chain", (_f("depth", "chain length after"), _f("heap", "1 = heap-allocated record, 0 = on the stack (open-coded/stack defer)"))),
+    EV.ProcStart: Spec("acquirep", "M m acquires P p", ()),
+    EV.ProcStop: Spec("pidleput", "P goes idle", ()),
+    EV.ProcStatus: Spec("p.status", "P status changes", (_f("status", "_P* value"),)),
+    EV.ProcSteal: Spec("runqsteal", "thief P p steals from victim", (_f("victim", "victim P id"), _f("count", "Gs moved"), _f("runnext", "1 if runnext was stolen"))),
+    EV.ProcHandoff: Spec("handoffp", "P handed off from an M in a syscall", (_f("reason", "HANDOFF_*"), _f("to_m", "M that took it, or -1 (idle)"))),
+    EV.ProcResize: Spec("procresize", "GOMAXPROCS changed", (_f("old"), _f("new"))),
+    EV.MCreate: Spec("newm", "new OS thread", (_f("threads", "mcount after"),)),
+    EV.MPark: Spec("stopm", "M parks on the idle list", ()),
+    EV.MWake: Spec("startm", "idle or new M started for P p", (_f("spinning", "1 if started spinning"),)),
+    EV.MSpinBegin: Spec("findRunnable", "M starts spinning", (_f("nmspinning", "after"),)),
+    EV.MSpinEnd: Spec("resetspinning", "M stops spinning", (_f("nmspinning", "after"), _f("found", "1 if it found work"))),
+    EV.RunqPut: Spec("runqput", "G put on P's local queue", (_f("where", "WHERE_*"), _f("len", "ring length after"), _f("kicked", "goid kicked from runnext to the tail, or 0"))),
+    EV.RunqGet: Spec("runqget", "G taken to run", (_f("source", "SRC_*"), _f("len", "local ring length after"))),
+    EV.RunqSpill: Spec("runqputslow", "full ring: half + 1 to the global queue", (_f("count", "Gs moved (129)"), _f("global_len", "after"))),
+    EV.GlobRunqPut: Spec("globrunqput", "G put on the global queue", (_f("where", "WHERE_GLOBAL or _HEAD"), _f("len", "global length after"))),
+    EV.GlobRunqGet: Spec("globrunqgetbatch", "batch from the global queue", (_f("count", "Gs taken incl. the one to run"), _f("len", "global length after"))),
+    EV.SysmonTick: Spec("sysmon", "a sysmon round", (_f("delay_ns", "sleep before the next round"),)),
+    EV.Preempt: Spec("preemptone", "preemption requested for the G on p", (_f("held_ns", "how long it held the schedtick"),)),
+    EV.Retake: Spec("retake", "sysmon takes P from a syscalling M", (_f("syscall_ns", "time in the syscall so far"),)),
+    EV.NetpollReady: Spec("netpoll", "netpoll returned ready Gs", (_f("count"), _f("blocking", "1 = blocking poll in findRunnable, 2 = sysmon"))),
+    EV.TimerFire: Spec("timer.run", "a timer fired", (_f("late_ns", "lateness against its when"),)),
+    EV.Deadlock: Spec("checkdead", "fatal error: all goroutines are asleep - deadlock!", ()),
+    EV.ChanMake: Spec("makechan", "channel created", (_f("chan"), _f("cap"))),
+    EV.ChanSend: Spec("chansend", "send", (_f("chan"), _f("result", "CHAN_*"), _f("qcount", "buffered after"))),
+    EV.ChanRecv: Spec("chanrecv", "receive", (_f("chan"), _f("result", "CHAN_*"), _f("qcount", "buffered after"))),
+    EV.ChanClose: Spec("closechan", "close", (_f("chan"), _f("woken", "Gs woken"))),
+    EV.Select: Spec("selectgo", "select", (_f("case", "chosen case index, -1 blocked, -2 default"), _f("ncases"))),
+    EV.STWBegin: Spec("stopTheWorldWithSema", "stop-the-world begins", (_f("reason", "STW_*"),)),
+    EV.STWEnd: Spec("startTheWorldWithSema", "world restarted", (_f("reason", "STW_*"), _f("duration_ns"))),
+    EV.GCBegin: Spec("gcStart", "GC cycle starts (sweep termination)", (_f("cycle"), _f("trigger", "0 heap, 1 time, 2 runtime.GC"), _f("heap_live"))),
+    EV.GCMarkBegin: Spec("gcStart", "concurrent mark begins, write barrier on", (_f("cycle"), _f("dedicated"), _f("fractional_ppm", "fractional goal x 1e6"))),
+    EV.GCMarkDone: Spec("gcMarkDone", "mark termination begins", (_f("cycle"), _f("heap_live"))),
+    EV.GCEnd: Spec("gcMarkTermination", "cycle done, _GCoff", (_f("cycle"), _f("heap_marked"))),
+    EV.GCWorkerBegin: Spec("gcBgMarkWorker", "mark worker runs on p", (_f("mode", "WORKER_*"),)),
+    EV.GCWorkerEnd: Spec("gcBgMarkWorker", "mark worker stops", (_f("mode", "WORKER_*"), _f("work_bytes"))),
+    EV.GCMarkAssistBegin: Spec("gcAssistAlloc", "G assists marking", (_f("debt_bytes"),)),
+    EV.GCMarkAssistEnd: Spec("gcAssistAlloc", "assist done", (_f("work_bytes"),)),
+    EV.GCSweepBegin: Spec("sweepone", "sweeping starts", (_f("span"),)),
+    EV.GCSweepEnd: Spec("sweepone", "sweeping a span/batch done", (_f("spans"), _f("freed_objects"), _f("freed_pages"))),
+    EV.HeapGoal: Spec("gcControllerCommit", "pacer commit", (_f("goal_bytes"), _f("trigger_bytes"), _f("heap_marked"))),
+    EV.GCLimiter: Spec("gcCPULimiter", "GC CPU limiter state", (_f("limiting", "1 on, 0 off"), _f("fill_ns"))),
+    EV.OOMKill: Spec("(kernel)", "container memory limit exceeded: the process is OOM-killed", (_f("rss_bytes"), _f("limit_bytes"))),
+    EV.Alloc: Spec("mallocgc", "batch of allocations", (_f("path_class", "path | sizeclass<<8 | noscan<<16"), _f("count"), _f("bytes"))),
+    EV.MCacheRefill: Spec("mcache.refill", "mcache gets a new span for a span class", (_f("spanclass"), _f("span"), _f("free_slots"))),
+    EV.SpanAlloc: Spec("mheap.allocSpan", "span allocated from the page heap", (_f("span"), _f("spanclass"), _f("npages"))),
+    EV.SpanCache: Spec("mcentral.cacheSpan", "span taken from mcentral into an mcache", (_f("span"), _f("spanclass"), _f("source", "0 partial swept, 1 partial unswept, 2 full unswept, 3 grow"))),
+    EV.SpanUncache: Spec("mcentral.uncacheSpan", "span returned from an mcache", (_f("span"), _f("spanclass"), _f("full", "1 if full"))),
+    EV.SpanSweep: Spec("mspan.sweep", "span swept", (_f("span"), _f("freed_objects"), _f("live_objects"))),
+    EV.SpanFree: Spec("mheap.freeSpan", "span's pages back to the page allocator", (_f("span"), _f("npages"))),
+    EV.HeapGrow: Spec("mheap.grow", "heap grew", (_f("npages"), _f("heap_sys_bytes", "after"))),
+    EV.Scavenge: Spec("bgscavenge", "pages returned to the OS", (_f("npages"), _f("released_bytes", "HeapReleased after"))),
+    EV.StackAlloc: Spec("stackalloc", "stack allocated", (_f("bytes"), _f("order", "-1 large"))),
+    EV.StackFree: Spec("stackfree", "stack freed", (_f("bytes"), _f("order", "-1 large"))),
+    EV.MCacheFlush: Spec("mcache.releaseAll", "mcache flushed (GC start / prepareForSweep)", (_f("spans"),)),
+}
+
+
+def describe(kind: int) -> Spec:
+    """The SPEC entry of a kind (KeyError for an unknown code)."""
+    return SPEC[EV(kind)]
+
+
+def format_event(row: np.void | tuple) -> str:
+    """One human-readable line for an event row, e.g. for the event log and ``--events`` output."""
+    t_ns, kind, p, m, g, a0, a1, a2 = (int(x) for x in tuple(row))
+    try:
+        ev = EV(kind)
+    except ValueError:
+        return f"{t_ns:>12} ? kind={kind}"
+    spec = SPEC.get(ev)
+    parts = [f"{t_ns / 1e6:12.6f}ms", f"{ev.name:<18}"]
+    if p >= 0:
+        parts.append(f"P{p}")
+    if m >= 0:
+        parts.append(f"M{m}")
+    if g:
+        parts.append(f"G{g}")
+    if spec:
+        for field, v in zip(spec.args, (a0, a1, a2)):
+            parts.append(f"{field.name}={v}")
+    return " ".join(parts)
+
+
+def empty(n: int = 0) -> np.ndarray:
+    return np.zeros(n, dtype=EVENT_DTYPE)
