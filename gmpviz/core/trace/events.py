@@ -185,6 +185,18 @@ PATH_SMALL = 1
 PATH_LARGE = 2
 PATH_NAMES = ("tiny", "small", "large")
 
+
+
+def alloc_code(path: int, sizeclass: int, noscan: int, span: int) -> int:
+    """Pack EV.Alloc's a0: which path, size class, noscan bit and span id (span id < 2**39)."""
+    return path | sizeclass << 8 | noscan << 16 | span << 24
+
+
+def alloc_decode(a0: int) -> tuple[int, int, int, int]:
+    """Inverse of alloc_code: (path, sizeclass, noscan, span). Works elementwise on numpy arrays."""
+    return a0 & 0xFF, (a0 >> 8) & 0xFF, (a0 >> 16) & 0x1, a0 >> 24
+
+
 # Chan op results (a1)
 CHAN_DIRECT = 0  # handed straight to/from a waiting G
 CHAN_BUFFER = 1  # went through the buffer
@@ -298,7 +310,7 @@ SPEC: dict[EV, Spec] = {
     EV.HeapGoal: Spec("gcControllerCommit", "pacer commit", (_f("goal_bytes"), _f("trigger_bytes"), _f("heap_marked"))),
     EV.GCLimiter: Spec("gcCPULimiter", "GC CPU limiter state", (_f("limiting", "1 on, 0 off"), _f("fill_ns"))),
     EV.OOMKill: Spec("(kernel)", "container memory limit exceeded: the process is OOM-killed", (_f("rss_bytes"), _f("limit_bytes"))),
-    EV.Alloc: Spec("mallocgc", "batch of allocations", (_f("path_class", "path | sizeclass<<8 | noscan<<16"), _f("count"), _f("bytes"))),
+    EV.Alloc: Spec("mallocgc", "a run of allocations on one path into one span", (_f("path_class_span", "path | sizeclass<<8 | noscan<<16 | span<<24 (see alloc_code)"), _f("count", "objects"), _f("bytes", "bytes requested"))),
     EV.MCacheRefill: Spec("mcache.refill", "mcache gets a new span for a span class", (_f("spanclass"), _f("span"), _f("free_slots"))),
     EV.SpanAlloc: Spec("mheap.allocSpan", "span allocated from the page heap", (_f("span"), _f("spanclass"), _f("npages"))),
     EV.SpanCache: Spec("mcentral.cacheSpan", "span taken from mcentral into an mcache", (_f("span"), _f("spanclass"), _f("source", "0 partial swept, 1 partial unswept, 2 full unswept, 3 grow"))),
