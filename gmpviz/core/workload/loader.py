@@ -1,0 +1,608 @@
+"""Scenario files: load, validate and compile TOML into the ``ops.py`` contract.
+
+A scenario is a TOML file (format in ``docs/scenarios.md``). ``load_scenario`` takes a preset name
+(``gmpviz/resources/scenarios/NAME.toml``, shipped as package data) or a path, checks every field
+and compiles each goroutine program into the flat op tuples the engine interprets. Every mistake
+becomes a :class:`ScenarioError` whose message is one line:
+``<file>: <field path>: <what was expected, what was found>``.
+
+The loader is pure (no clock, no randomness): same text and overrides, same ``Scenario``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.resources
+import re
+import tomllib
+from pathlib import Path
+
+from gmpviz.core.workload import ops as O
+from gmpviz.core.workload.ops import ChanDecl, Program, Scenario
+from gmpviz.core.workload.units import UnitError, format_duration, format_size, parse_duration, parse_size
+
+__all__ = [
+    "ASSUMPTIONS",
+    "ScenarioError",
+    "format_duration",
+    "format_size",
+    "list_presets",
+    "load_scenario",
+    "loads_scenario",
+    "parse_duration",
+    "parse_size",
+    "preset_path",
+]
+
+ASSUMPTIONS = (
+    "Scenario programs are straight-line op lists with counted or endless loops; there are no "
+    "branches, so a select's chosen case does not change what the goroutine does next.",
+    "Channels carry no values: only their capacity, buffered count and waiting goroutines matter.",
+    "An alloc says only whether the object holds pointers (scan vs noscan span class); real types "
+    "have pointer bitmaps that change how much the GC scans.",
+    "Object lifetimes are declared (goroutine, duration, forever, temp) instead of emerging from "
+    "reachability; the GC marks exactly the objects whose lifetime has not ended.",
+    "A stack op models call depth x frame size then return; real frames differ per function.",
+)
+
+MAX_GOMAXPROCS = 1024  # emulator limit (the runtime has none); the engine is Python
+MAX_COUNT = 10_000_000  # emulator limit on go/alloc/defer/repeat counts
+MAX_SEED = 2**63 - 1
+DEFAULT_DURATION_NS = 1_000_000_000
+SCENARIO_SUFFIX = ".toml"
+
+_TOP_KEYS = (
+    "name", "summary", "description", "gomaxprocs", "seed", "duration", "policy", "gogc",
+    "gomemlimit", "container_limit", "globals", "main", "channels", "programs",
+)  # fmt: skip
+_PROGRAM_KEYS = ("ops", "group")
+_NOARG_OPS = ("gosched", "gc", "block", "exit")
+_ALIASES = {
+    "chan_make": "make", "chan_send": "send", "chan_recv": "recv", "chan_close": "close",
+    "loop": "repeat",
+}  # fmt: skip
+# op name -> optional keys besides the op name itself
+_OP_KEYS = {
+    "compute": (), "gosched": (), "sleep": (), "syscall": ("blocking",), "netwait": (),
+    "make": ("cap",), "send": (), "recv": (), "close": (), "select": ("default",),
+    "go": ("count",), "repeat": ("body",), "alloc": ("count", "pointers", "lifetime"), "gc": (),
+    "gomaxprocs": (), "stack": ("frame",), "defer": ("heap",), "block": (), "exit": (),
+    "setgcpercent": (), "setmemlimit": (),
+}  # fmt: skip
+# Ops that take no virtual time in any model: an endless loop made only of these would spin forever
+# at one instant.
+_TIMELESS_OPS = frozenset({O.OP_CHAN_MAKE, O.OP_CHAN_CLOSE, O.OP_SETGCPERCENT, O.OP_SETMEMLIMIT})
+_DIST_OPS = frozenset({O.OP_COMPUTE, O.OP_SLEEP, O.OP_SYSCALL, O.OP_NETWAIT})
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded; ``str(err)`` is one line: ``file: field: problem``."""
+
+    def __init__(self, file: str, field: str, detail: str):
+        self.file, self.field, self.detail = file, field, " ".join(detail.split())
+        super().__init__(f"{file}: {field}: {self.detail}")
+
+
+# --- presets -------------------------------------------------------------------------------------
+
+
+def _preset_dir():
+    """Presets ship inside the package, so checkouts, editable and wheel installs all find them."""
+    return importlib.resources.files("gmpviz") / "resources" / "scenarios"
+
+
+def _preset_names() -> list[str]:
+    entries = [e.name for e in _preset_dir().iterdir() if e.name.endswith(SCENARIO_SUFFIX)]
+    return sorted(n[: -len(SCENARIO_SUFFIX)] for n in entries)
+
+
+def preset_path(name: str) -> Path | None:
+    """The file of preset ``name``, or None."""
+    entry = _preset_dir() / f"{name}{SCENARIO_SUFFIX}"
+    return Path(str(entry)) if entry.is_file() else None
+
+
+def list_presets() -> list[tuple[str, str]]:
+    """(name, one-line summary) of every preset, sorted by name."""
+    out = []
+    for name in _preset_names():
+        text = (_preset_dir() / f"{name}{SCENARIO_SUFFIX}").read_text(encoding="utf-8")
+        try:
+            summary = tomllib.loads(text).get("summary", "")
+        except tomllib.TOMLDecodeError:
+            summary = "(unreadable: run `gmpviz run` on it to see the error)"
+        out.append((name, summary if isinstance(summary, str) else ""))
+    return out
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def load_scenario(name_or_path: str, overrides: dict | None = None) -> Scenario:
+    """Load a preset by name or a scenario file by path; ``overrides`` replace top-level fields.
+
+    Override keys may be dotted (``"programs.worker.group"``); string values are read as TOML
+    values when they parse (``"8"`` -> 8) so a CLI can pass ``--set gomaxprocs=8`` through.
+    """
+    path = _resolve(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(path.name, "file", "expected UTF-8 text, found binary data") from None
+    except OSError as e:
+        raise ScenarioError(path.name, "file", f"cannot read it ({e.strerror})") from None
+    return loads_scenario(text, filename=path.name, overrides=overrides, path=str(path))
+
+
+def loads_scenario(
+    text: str, filename: str = "<scenario>", overrides: dict | None = None, path: str = ""
+) -> Scenario:
+    """Validate and compile scenario TOML ``text``; errors are reported against ``filename``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise _toml_error(filename, e) from None
+    overridden = _apply_overrides(data, overrides or {})
+    c = _Compiler(filename, overridden)
+    stem = filename[: -len(SCENARIO_SUFFIX)] if filename.endswith(SCENARIO_SUFFIX) else filename
+    return c.scenario(data, text, stem, path, dict(overrides or {}))
+
+
+def _resolve(name_or_path: str) -> Path:
+    looks_like_path = name_or_path.endswith(SCENARIO_SUFFIX) or "/" in name_or_path or "\\" in name_or_path
+    p = Path(name_or_path)
+    if looks_like_path or p.is_file():
+        if not p.is_file():
+            raise ScenarioError(name_or_path, "file", "no such file")
+        return p
+    found = preset_path(name_or_path)
+    if found is None:
+        names = ", ".join(_preset_names())
+        raise ScenarioError(
+            name_or_path, "scenario", f"expected a preset name ({names}) or a path to a .toml file"
+        )
+    return found
+
+
+def _toml_error(filename: str, e: tomllib.TOMLDecodeError) -> ScenarioError:
+    m = re.match(r"^(.*) \(at line (\d+), column (\d+)\)$", str(e))
+    if m:
+        return ScenarioError(
+            filename, f"line {m.group(2)}, column {m.group(3)}", f"TOML syntax: {m.group(1)}"
+        )
+    return ScenarioError(filename, "TOML syntax", str(e))
+
+
+def _apply_overrides(data: dict, overrides: dict) -> tuple[str, ...]:
+    for key, value in overrides.items():
+        parts = str(key).split(".")
+        node = data
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ScenarioError("overrides", key, "expected a path to a table field")
+        node[parts[-1]] = _override_value(value)
+    return tuple(str(k) for k in overrides)
+
+
+def _override_value(value):
+    if not isinstance(value, str):
+        return value
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+# --- validation helpers --------------------------------------------------------------------------
+
+
+def _show(value) -> str:
+    """How a found value is quoted in a message, in TOML spelling."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+class _Compiler:
+    """Checks one parsed TOML document and builds the Scenario."""
+
+    def __init__(self, filename: str, overridden: tuple[str, ...]):
+        self.filename = filename
+        self.overridden = overridden
+        self.chan_index: dict[str, int] = {}
+        self.prog_index: dict[str, int] = {}
+        self.chan_caps: list[int] = []
+
+    def fail(self, field: str, detail: str) -> ScenarioError:
+        for key in self.overridden:
+            if field == key or field.startswith((key + ".", key + "[")):
+                return ScenarioError("overrides", field, detail)
+        return ScenarioError(self.filename, field, detail)
+
+    def expected(self, field: str, what: str, value) -> ScenarioError:
+        return self.fail(field, f"expected {what}, got {_show(value)}")
+
+    def check_keys(self, table: dict, allowed, field: str) -> None:
+        for key in table:
+            if key not in allowed:
+                where = f"{field}.{key}" if field else key
+                hint = _suggest(key, allowed) or f" (allowed: {', '.join(allowed)})"
+                raise self.fail(where, f"unknown field{hint}")
+
+    # --- scalar kinds ---
+
+    def table(self, value, field: str) -> dict:
+        if not isinstance(value, dict):
+            raise self.expected(field, "a table", value)
+        return value
+
+    def integer(self, value, field: str, lo: int, hi: int, what: str = "") -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            what = what or (f"an integer >= {lo}" if hi >= MAX_SEED else f"an integer from {lo} to {hi}")
+            raise self.expected(field, what, value)
+        return value
+
+    def boolean(self, value, field: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.expected(field, "true or false", value)
+        return value
+
+    def text(self, value, field: str, one_line: bool = False) -> str:
+        if not isinstance(value, str):
+            raise self.expected(field, "a string", value)
+        if one_line and "\n" in value.strip():
+            raise self.fail(field, "expected one line, got several")
+        return value.strip()
+
+    def duration(self, value, field: str, positive: bool = False) -> int:
+        try:
+            t_ns = parse_duration(value)
+        except UnitError as e:
+            raise self.fail(field, f"{e}, got {_show(value)}") from None
+        if positive and t_ns <= 0:
+            raise self.expected(field, "a duration above 0", value)
+        return t_ns
+
+    def size(self, value, field: str, minimum: int = 0) -> int:
+        try:
+            size_bytes = parse_size(value)
+        except UnitError as e:
+            raise self.fail(field, f"{e}, got {_show(value)}") from None
+        if size_bytes < minimum:
+            raise self.expected(field, f"a size of at least {minimum} bytes", value)
+        return size_bytes
+
+    def percent_or_off(self, value, field: str) -> int:
+        """GOGC / debug.SetGCPercent: an integer percent >= 0, or "off" (-1)."""
+        if value == "off":
+            return -1
+        return self.integer(value, field, 0, 1_000_000, 'an integer percent >= 0 or "off"')
+
+    def size_or_off(self, value, field: str) -> int:
+        """GOMEMLIMIT / debug.SetMemoryLimit: a size, or "off" (-1, math.MaxInt64 in the runtime)."""
+        if value == "off":
+            return -1
+        try:
+            return parse_size(value)
+        except UnitError:
+            raise self.expected(field, 'a size like "512MiB" or "off"', value) from None
+
+    def dist(self, value, field: str) -> tuple[int, int, int]:
+        """A time distribution: a fixed duration or {dist = "exp"|"uniform"|"normal"|"fixed", ...}."""
+        if not isinstance(value, dict):
+            if isinstance(value, bool | list):
+                raise self.expected(
+                    field, 'a duration like "10ms" or a table like {dist = "exp", ...}', value
+                )
+            return (O.DIST_FIXED, self.duration(value, field), 0)
+        kind = value.get("dist")
+        params = {
+            "fixed": ("value",), "uniform": ("min", "max"), "exp": ("mean",), "normal": ("mean", "std"),
+        }  # fmt: skip
+        if kind not in params:
+            raise self.expected(f"{field}.dist", 'one of "fixed", "uniform", "exp", "normal"', kind)
+        self.check_keys(value, ("dist", *params[kind]), field)
+        for key in params[kind]:
+            if key not in value:
+                raise self.fail(
+                    f"{field}.{key}", f'missing; dist "{kind}" needs {" and ".join(params[kind])}'
+                )
+        a, *b = (self.duration(value[k], f"{field}.{k}") for k in params[kind])
+        b = b[0] if b else 0
+        if kind == "uniform" and b < a:
+            raise self.fail(
+                f"{field}.max", f"expected max >= min ({format_duration(a)}), got {_show(value['max'])}"
+            )
+        code = O.DIST_NAMES.index(kind)
+        return (code, a, b)
+
+    def chan(self, value, field: str) -> int:
+        if not isinstance(value, str):
+            raise self.expected(field, "a channel name", value)
+        if value not in self.chan_index:
+            known = ", ".join(self.chan_index) or "none declared"
+            raise self.fail(
+                field, f'unknown channel "{value}"{_suggest(value, self.chan_index)}; [channels]: {known}'
+            )
+        return self.chan_index[value]
+
+    def program_ref(self, value, field: str) -> int:
+        if not isinstance(value, str):
+            raise self.expected(field, "a program name", value)
+        if value not in self.prog_index:
+            raise self.fail(field, f'unknown program "{value}"{_suggest(value, self.prog_index)}')
+        return self.prog_index[value]
+
+    # --- scenario ---
+
+    def scenario(self, data: dict, text: str, stem: str, path: str, overrides: dict) -> Scenario:
+        self.check_keys(data, _TOP_KEYS, "")
+        channels = self.channels(data.get("channels", {}))
+        programs_raw = self.table(data.get("programs", {}), "programs")
+        main_name = self.text(data.get("main", "main"), "main")
+        if not programs_raw:
+            raise self.fail("programs", "missing; a scenario needs at least [programs.main]")
+        if main_name not in programs_raw:
+            raise self.fail(f"programs.{main_name}", "missing; the main program runs as goroutine 1")
+        self.prog_index = {name: i for i, name in enumerate(programs_raw)}
+        groups = self.groups(programs_raw, main_name)
+        programs = tuple(
+            self.program(name, self.table(body, f"programs.{name}"), groups)
+            for name, body in programs_raw.items()
+        )
+        description = self.text(data.get("description", ""), "description")
+        scalars = self.scalars(data)
+        return Scenario(
+            name=self.text(data.get("name", stem), "name", one_line=True),
+            summary=self.text(data.get("summary", ""), "summary", one_line=True),
+            description=description,
+            text=text,
+            programs=programs,
+            channels=channels,
+            groups=tuple(groups),
+            main=self.prog_index[main_name],
+            path=path,
+            notice=description,
+            extra={"overrides": overrides} if overrides else {},
+            **scalars,
+        )
+
+    def scalars(self, data: dict) -> dict:
+        get = data.get
+        policy = get("policy", "go")
+        if policy not in O.POLICIES:
+            raise self.expected("policy", " or ".join(f'"{p}"' for p in O.POLICIES), policy)
+        return dict(
+            gomaxprocs=self.integer(get("gomaxprocs", 4), "gomaxprocs", 1, MAX_GOMAXPROCS),
+            seed=self.integer(get("seed", 1), "seed", 0, MAX_SEED),
+            duration_ns=self.duration(
+                get("duration", format_duration(DEFAULT_DURATION_NS)), "duration", True
+            ),
+            policy=policy,
+            gogc=self.percent_or_off(get("gogc", 100), "gogc"),
+            memlimit_bytes=self.size_or_off(get("gomemlimit", "off"), "gomemlimit"),
+            container_limit_bytes=self.size_or_off(get("container_limit", "off"), "container_limit"),
+            globals_bytes=self.size(get("globals", 0), "globals"),
+        )
+
+    def channels(self, raw) -> tuple[ChanDecl, ...]:
+        decls = []
+        for name, spec in self.table(raw, "channels").items():
+            field = f"channels.{name}"
+            if isinstance(spec, dict):
+                self.check_keys(spec, ("cap",), field)
+                field, spec = f"{field}.cap", spec.get("cap", 0)
+            cap = self.integer(spec, field, 0, MAX_COUNT, "a capacity (integer >= 0; 0 = unbuffered)")
+            self.chan_index[name] = len(decls)
+            self.chan_caps.append(cap)
+            decls.append(ChanDecl(name, cap))
+        return tuple(decls)
+
+    def groups(self, programs_raw: dict, main_name: str) -> list[str]:
+        """Group names, the main program's first; a program's group defaults to its own name."""
+        order = [main_name, *(n for n in programs_raw if n != main_name)]
+        groups: list[str] = []
+        for name in order:
+            body = programs_raw[name]
+            group = body.get("group", name) if isinstance(body, dict) else name
+            group = self.text(group, f"programs.{name}.group", one_line=True)
+            if group not in groups:
+                groups.append(group)
+        return groups
+
+    def program(self, name: str, body: dict, groups: list[str]) -> Program:
+        field = f"programs.{name}"
+        self.check_keys(body, _PROGRAM_KEYS, field)
+        if "ops" not in body:
+            raise self.fail(f"{field}.ops", "missing; expected an array of ops")
+        ops = self.block(body["ops"], f"{field}.ops")
+        group = groups.index(body.get("group", name).strip())
+        return Program(name=name, ops=tuple(ops), group=group)
+
+    # --- ops ---
+
+    def block(self, items, field: str) -> list[tuple]:
+        if not isinstance(items, list):
+            raise self.expected(field, "an array of ops", items)
+        if not items:
+            raise self.fail(field, "expected at least one op, got an empty array")
+        out: list[tuple] = []
+        for i, item in enumerate(items):
+            out.extend(self.op(item, f"{field}[{i}]"))
+        return out
+
+    def op(self, item, field: str) -> list[tuple]:
+        if isinstance(item, str):
+            name = _ALIASES.get(item, item)
+            if name in _NOARG_OPS:
+                return [self.noarg(name)]
+            if name in _OP_KEYS:
+                raise self.fail(field, f'op "{item}" needs a value, e.g. {{ {item} = ... }}')
+            raise self.fail(field, f'unknown op "{item}"{_suggest(item, [*_OP_KEYS, *_ALIASES])}')
+        if not isinstance(item, dict):
+            raise self.expected(field, 'an op like { compute = "1ms" } or "gosched"', item)
+        names = [k for k in item if _ALIASES.get(k, k) in _OP_KEYS]
+        if len(names) != 1:
+            if names:
+                raise self.fail(field, f"expected exactly one op per entry, found {' and '.join(names)}")
+            key = next(iter(item), "")
+            hint = _suggest(key, [*_OP_KEYS, *_ALIASES]) if key else ""
+            raise self.fail(field, f'expected an op name (compute, sleep, go, ...), found "{key}"{hint}')
+        key = names[0]
+        name = _ALIASES.get(key, key)
+        self.check_keys(item, (key, *_OP_KEYS[name]), field)
+        value, sub = item[key], f"{field}.{key}"
+        if name in _NOARG_OPS:
+            if value is not True:
+                raise self.expected(sub, f'true (or write just "{name}")', value)
+            return [self.noarg(name)]
+        return getattr(self, f"op_{name}")(item, value, sub, field)
+
+    @staticmethod
+    def noarg(name: str) -> tuple:
+        return {
+            "gosched": (O.OP_GOSCHED,), "gc": (O.OP_GC,), "block": (O.OP_BLOCK,), "exit": (O.OP_EXIT,),
+        }[name]  # fmt: skip
+
+    def op_compute(self, item, value, sub, field):
+        """CPU work between scheduling points (user code)."""
+        return [(O.OP_COMPUTE, self.dist(value, sub))]
+
+    def op_sleep(self, item, value, sub, field):
+        """time.Sleep: a timer on the P, the G parks (gopark, waitReasonSleep)."""
+        return [(O.OP_SLEEP, self.dist(value, sub))]
+
+    def op_syscall(self, item, value, sub, field):
+        """entersyscall (blocking = false) or entersyscallblock (blocking = true)."""
+        blocking = self.boolean(item.get("blocking", False), f"{field}.blocking")
+        return [(O.OP_SYSCALL, self.dist(value, sub), int(blocking))]
+
+    def op_netwait(self, item, value, sub, field):
+        """netpollblock: park in "IO wait" until the fd is readable after ``value``."""
+        return [(O.OP_NETWAIT, self.dist(value, sub))]
+
+    def op_make(self, item, value, sub, field):
+        """makechan: (re)make a declared channel, by default with its declared capacity."""
+        ch = self.chan(value, sub)
+        cap = item.get("cap", None)
+        if cap is None:
+            cap = self.chan_caps[ch]
+        cap = self.integer(cap, f"{field}.cap", 0, MAX_COUNT, "a capacity (integer >= 0)")
+        return [(O.OP_CHAN_MAKE, ch, cap)]
+
+    def op_send(self, item, value, sub, field):
+        """chansend: ch <- v."""
+        return [(O.OP_CHAN_SEND, self.chan(value, sub))]
+
+    def op_recv(self, item, value, sub, field):
+        """chanrecv: <-ch."""
+        return [(O.OP_CHAN_RECV, self.chan(value, sub))]
+
+    def op_close(self, item, value, sub, field):
+        """closechan: close(ch)."""
+        return [(O.OP_CHAN_CLOSE, self.chan(value, sub))]
+
+    def op_select(self, item, value, sub, field):
+        """selectgo: one of several channel ops; with default, never blocks."""
+        if not isinstance(value, list) or not value:
+            raise self.expected(sub, 'an array of cases like [{ recv = "a" }, { send = "b" }]', value)
+        cases = []
+        for i, case in enumerate(value):
+            cf = f"{sub}[{i}]"
+            if not isinstance(case, dict) or len(case) != 1 or next(iter(case)) not in ("send", "recv"):
+                raise self.expected(cf, 'a case { send = "chan" } or { recv = "chan" }', case)
+            ((direction, chan),) = case.items()
+            cases.append(
+                (O.SEL_SEND if direction == "send" else O.SEL_RECV, self.chan(chan, f"{cf}.{direction}"))
+            )
+        has_default = self.boolean(item.get("default", False), f"{field}.default")
+        return [(O.OP_SELECT, tuple(cases), int(has_default))]
+
+    def op_go(self, item, value, sub, field):
+        """newproc: go program(), ``count`` times."""
+        count = self.integer(item.get("count", 1), f"{field}.count", 1, MAX_COUNT)
+        return [(O.OP_GO, self.program_ref(value, sub), count)]
+
+    def op_repeat(self, item, value, sub, field):
+        """A loop: ``repeat = N`` or ``"forever"``, with a ``body`` of ops; compiled flat with a jump back."""
+        if value == "forever":
+            count = -1
+        else:
+            count = self.integer(value, sub, 1, MAX_COUNT, 'a count >= 1 or "forever"')
+        if "body" not in item:
+            raise self.fail(f"{field}.body", "missing; expected an array of ops to repeat")
+        body = self.block(item["body"], f"{field}.body")
+        if count == -1 and not any(_takes_time(op) for op in body):
+            raise self.fail(
+                f"{field}.body",
+                "a forever loop needs an op that takes time (compute, sleep, a channel op...), found none",
+            )
+        return [(O.OP_REPEAT, count, len(body)), *body, (O.OP_END_REPEAT, len(body) + 1)]
+
+    def op_alloc(self, item, value, sub, field):
+        """mallocgc: ``count`` objects of ``size`` bytes (tiny, small or large path by size and pointers)."""
+        size_bytes = self.size(value, sub, minimum=1)
+        count = self.integer(item.get("count", 1), f"{field}.count", 1, MAX_COUNT)
+        pointers = self.boolean(item.get("pointers", False), f"{field}.pointers")
+        lifetime, lifetime_ns = self.lifetime(item.get("lifetime", "temp"), f"{field}.lifetime")
+        return [(O.OP_ALLOC, size_bytes, count, int(not pointers), lifetime, lifetime_ns)]
+
+    def lifetime(self, value, field: str) -> tuple[int, int]:
+        if isinstance(value, str) and value in O.LIFE_NAMES and value != "duration":
+            return O.LIFE_NAMES.index(value), 0
+        try:
+            t_ns = parse_duration(value)
+        except UnitError:
+            raise self.expected(
+                field, '"temp", "goroutine", "forever" or a duration like "50ms"', value
+            ) from None
+        if t_ns <= 0:
+            raise self.expected(field, 'a lifetime above 0 (or "temp")', value)
+        return O.LIFE_DURATION, t_ns
+
+    def op_gomaxprocs(self, item, value, sub, field):
+        """runtime.GOMAXPROCS(n): stop the world, procresize(n), start the world."""
+        return [(O.OP_GOMAXPROCS, self.integer(value, sub, 1, MAX_GOMAXPROCS))]
+
+    def op_stack(self, item, value, sub, field):
+        """Call depth x frame size, then return: newstack/copystack when the stack guard is hit."""
+        depth = self.integer(value, sub, 1, MAX_COUNT, "a call depth (integer >= 1)")
+        if "frame" not in item:
+            raise self.fail(f"{field}.frame", 'missing; expected a frame size like "256B"')
+        frame_bytes = self.size(item["frame"], f"{field}.frame", minimum=1)
+        return [(O.OP_STACK, depth, frame_bytes)]
+
+    def op_defer(self, item, value, sub, field):
+        """deferproc: push ``count`` defer records (heap = true: heap-allocated _defer records)."""
+        count = self.integer(value, sub, 1, MAX_COUNT, "a count (integer >= 1)")
+        heap = self.boolean(item.get("heap", False), f"{field}.heap")
+        return [(O.OP_DEFER, count, int(heap))]
+
+    def op_setgcpercent(self, item, value, sub, field):
+        """debug.SetGCPercent (recomputes pacing via gcControllerCommit)."""
+        return [(O.OP_SETGCPERCENT, self.percent_or_off(value, sub))]
+
+    def op_setmemlimit(self, item, value, sub, field):
+        """debug.SetMemoryLimit (recomputes pacing via gcControllerCommit)."""
+        return [(O.OP_SETMEMLIMIT, self.size_or_off(value, sub))]
+
+
+def _takes_time(op: tuple) -> bool:
+    if op[0] in _TIMELESS_OPS:
+        return False
+    if op[0] in _DIST_OPS:
+        kind, a, b = op[1]
+        return a > 0 or b > 0
+    return True
