@@ -1,0 +1,73 @@
+"""Qt-free views derived from the event stream: timelines, counters, run queues, spans, G table.
+
+`Model.apply(events)` folds a batch (oldest first); `Model.add_counters(rows)` appends COUNTERS rows.
+Views read the model; they never touch the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .counters import CounterSeries, GCHistory
+from .eventlog import EventLog
+from .spans import SpanTable
+from .state import RuntimeState
+from .timeline import Timeline
+
+ASSUMPTIONS = (
+    "Timeline lanes show the dominant state of each pixel's time span; shorter spans are merged.",
+    "The event log keeps the most recent ~1M events in memory (recordings keep all of them).",
+    "Span object counts ignore Green Tea inline mark bits (a small extra reservation on scan spans).",
+)
+
+
+class Model:
+    """Everything the views read, folded from events and counters."""
+
+    def __init__(self, groups: tuple[str, ...] = ("main",), log_capacity: int = 1 << 20) -> None:
+        self.groups = tuple(groups)
+        self.state = RuntimeState()
+        self.ptl = Timeline("p")
+        self.mtl = Timeline("m")
+        self.spans = SpanTable()
+        self.counters = CounterSeries()
+        self.gc = GCHistory()
+        self.log = EventLog(log_capacity)
+        self.now_ns = 0
+        self.events_total = 0
+
+    def apply(self, ev: np.ndarray) -> None:
+        if len(ev) == 0:
+            return
+        self.state.apply(ev)  # first: GoCreate assigns the groups the timelines colour by
+        group_of = self.state.group_of
+        self.ptl.apply(ev, group_of)
+        self.mtl.apply(ev, group_of)
+        self.spans.apply(ev)
+        self.gc.apply(ev)
+        self.log.append(ev)
+        self.events_total += len(ev)
+        self.advance(int(ev["t_ns"][-1]))
+
+    def add_counters(self, rows: np.ndarray) -> None:
+        rows = np.atleast_1d(rows)
+        if len(rows):
+            self.counters.append(rows)
+            self.advance(int(rows["t_ns"][-1]))
+
+    def advance(self, now_ns: int) -> None:
+        if now_ns > self.now_ns:
+            self.now_ns = now_ns
+        self.ptl.advance(self.now_ns)
+        self.mtl.advance(self.now_ns)
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Keyframe of the current state (G/P/M, queues, spans) as a dict of numpy arrays."""
+        snap = self.state.snapshot()
+        snap.update(self.spans.snapshot())
+        return snap
+
+    def restore(self, snap: dict[str, np.ndarray]) -> None:
+        self.state.restore(snap)
+        self.spans.restore(snap)
+        self.now_ns = self.state.now_ns

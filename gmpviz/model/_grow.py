@@ -1,0 +1,64 @@
+"""Append-only column store: one contiguous numpy array per column, capacity doubled on growth.
+
+Contiguous columns keep ``np.searchsorted`` and slicing cheap; doubling keeps appends amortised O(1)
+per row (no Python object per row).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MIN_CAPACITY = 1024
+
+
+class Columns:
+    """Named, equally long numpy columns that grow by appending whole arrays."""
+
+    __slots__ = ("_cols", "dtypes", "n")
+
+    def __init__(self, dtypes: dict[str, str | np.dtype], capacity: int = _MIN_CAPACITY) -> None:
+        self.dtypes = {k: np.dtype(v) for k, v in dtypes.items()}
+        self._cols = {k: np.zeros(max(capacity, 1), dtype=d) for k, d in self.dtypes.items()}
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def col(self, name: str) -> np.ndarray:
+        """A view of the filled part of one column."""
+        return self._cols[name][: self.n]
+
+    def reserve(self, extra: int) -> None:
+        need = self.n + extra
+        cap = len(next(iter(self._cols.values())))
+        if need <= cap:
+            return
+        new_cap = max(need, cap * 2, _MIN_CAPACITY)
+        for k, a in self._cols.items():
+            b = np.zeros(new_cap, dtype=a.dtype)
+            b[: self.n] = a[: self.n]
+            self._cols[k] = b
+
+    def append(self, **cols: np.ndarray | int) -> None:
+        """Append rows; every column must be given (arrays of one length, or scalars)."""
+        m = max((np.size(v) for v in cols.values() if np.ndim(v) > 0), default=1)
+        if m == 0:
+            return
+        self.reserve(m)
+        for k, a in self._cols.items():
+            a[self.n : self.n + m] = cols[k]
+        self.n += m
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def to_dict(self, prefix: str = "") -> dict[str, np.ndarray]:
+        return {prefix + k: self.col(k).copy() for k in self._cols}
+
+    def load(self, arrays: dict[str, np.ndarray], prefix: str = "") -> None:
+        n = len(arrays[prefix + next(iter(self._cols))])
+        self.n = 0
+        self.reserve(n)
+        for k, a in self._cols.items():
+            a[:n] = arrays[prefix + k]
+        self.n = n

@@ -1,0 +1,101 @@
+"""Time series of the engine's COUNTERS rows, plus GC cycles and STW pauses folded from events."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.trace.events import EV
+from ..core.trace.stats import COUNTERS_DTYPE
+from ._grow import Columns
+
+
+class CounterSeries:
+    """Chunked (doubling) columns, one per COUNTERS_DTYPE field; one row per engine slice."""
+
+    def __init__(self) -> None:
+        self.cols = Columns({name: COUNTERS_DTYPE[name] for name in COUNTERS_DTYPE.names})
+        self.version = 0
+
+    def __len__(self) -> int:
+        return self.cols.n
+
+    def append(self, rows: np.ndarray) -> None:
+        rows = np.atleast_1d(rows)
+        if len(rows) == 0:
+            return
+        self.version += 1
+        self.cols.append(**{name: rows[name] for name in COUNTERS_DTYPE.names})
+
+    def col(self, name: str) -> np.ndarray:
+        return self.cols.col(name)
+
+    def last(self) -> np.ndarray:
+        """The latest row (zeros before the first)."""
+        out = np.zeros(1, dtype=COUNTERS_DTYPE)
+        if self.cols.n:
+            for name in COUNTERS_DTYPE.names:
+                out[name] = self.cols.col(name)[-1]
+        return out
+
+    def decimated(self, name: str, max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+        """(t_ns, values) thinned to about max_points, keeping each bucket's maximum (peaks stay)."""
+        t, v = self.col("t_ns"), self.col(name)
+        n = len(t)
+        if n <= max_points:
+            return t, v
+        step = -(-n // max_points)
+        m = n // step * step
+        tb = t[:m:step]
+        vb = v[:m].reshape(-1, step).max(axis=1)
+        return np.r_[tb, t[m:]], np.r_[vb, v[m:]]
+
+
+class GCHistory:
+    """GC cycles (phase boundaries) and stop-the-world pauses, from GC*/STW* events."""
+
+    def __init__(self) -> None:
+        self.cycles = Columns(
+            {"cycle": "<i8", "begin_ns": "<i8", "mark_ns": "<i8", "markdone_ns": "<i8", "end_ns": "<i8"}, 64
+        )
+        self.pauses = Columns({"start_ns": "<i8", "duration_ns": "<i8", "reason": "<i2"}, 64)
+        self.heap_goal = Columns({"t_ns": "<i8", "goal": "<i8", "trigger": "<i8"}, 64)
+        self._open: list[int] | None = None  # cycle, begin, mark, markdone
+        self.version = 0
+
+    def apply(self, ev: np.ndarray) -> None:
+        kind = ev["kind"]
+        sel = np.flatnonzero((kind >= EV.STWBegin) & (kind <= EV.HeapGoal))
+        if len(sel) == 0:
+            return
+        self.version += 1
+        e = ev[sel]
+        hg = e[e["kind"] == EV.HeapGoal]
+        if len(hg):
+            self.heap_goal.append(t_ns=hg["t_ns"], goal=hg["a0"], trigger=hg["a1"])
+        stw = e[e["kind"] == EV.STWEnd]
+        if len(stw):
+            self.pauses.append(start_ns=stw["t_ns"] - stw["a1"], duration_ns=stw["a1"], reason=stw["a0"])
+        for t, k, a0 in zip(e["t_ns"].tolist(), e["kind"].tolist(), e["a0"].tolist()):
+            if k == EV.GCBegin:
+                self._open = [a0, t, -1, -1]
+            elif self._open is None:
+                continue
+            elif k == EV.GCMarkBegin:
+                self._open[2] = t
+            elif k == EV.GCMarkDone:
+                self._open[3] = t
+            elif k == EV.GCEnd:
+                c, b, mk, md = self._open
+                self.cycles.append(cycle=c, begin_ns=b, mark_ns=mk, markdone_ns=md, end_ns=t)
+                self._open = None
+
+    def all_cycles(self, now_ns: int) -> dict[str, np.ndarray]:
+        """Closed cycles plus the running one (ending now)."""
+        out = {k: self.cycles.col(k) for k in ("cycle", "begin_ns", "mark_ns", "markdone_ns", "end_ns")}
+        if self._open is not None:
+            c, b, mk, md = self._open
+            for k, v in zip(
+                ("cycle", "begin_ns", "mark_ns", "markdone_ns", "end_ns"), (c, b, mk, md, now_ns)
+            ):
+                out[k] = np.append(out[k], v)
+        return out

@@ -1,0 +1,65 @@
+"""The most recent events in a ring buffer, for the event log view (recordings keep them all)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.trace.events import EV, EVENT_DTYPE
+
+
+class EventLog:
+    """Keeps the last ``capacity`` events in one preallocated EVENT_DTYPE array."""
+
+    def __init__(self, capacity: int = 1 << 20) -> None:
+        self.buf = np.zeros(capacity, dtype=EVENT_DTYPE)
+        self.capacity = capacity
+        self.total = 0  # events ever appended
+        self.version = 0
+
+    def __len__(self) -> int:
+        return min(self.total, self.capacity)
+
+    def append(self, ev: np.ndarray) -> None:
+        n = len(ev)
+        if n == 0:
+            return
+        self.version += 1
+        if n >= self.capacity:
+            self.buf[:] = ev[-self.capacity :]
+            self.total += n
+            # rotate so that the oldest lands at total % capacity
+            self.buf = np.roll(self.buf, self.total % self.capacity)
+            return
+        i = self.total % self.capacity
+        k = min(n, self.capacity - i)
+        self.buf[i : i + k] = ev[:k]
+        self.buf[: n - k] = ev[k:]
+        self.total += n
+
+    def ordered(self) -> np.ndarray:
+        """All kept events, oldest first (a copy once the ring wrapped)."""
+        if self.total <= self.capacity:
+            return self.buf[: self.total]
+        i = self.total % self.capacity
+        return np.concatenate([self.buf[i:], self.buf[:i]])
+
+    def query(
+        self, kinds: set[int] | None = None, goid: int | None = None, p: int | None = None, limit: int = 2000
+    ) -> np.ndarray:
+        """The newest ``limit`` kept events that match every given filter, oldest first."""
+        ev = self.ordered()
+        mask = np.ones(len(ev), dtype=bool)
+        if kinds:
+            mask &= np.isin(ev["kind"], np.fromiter(kinds, dtype=np.uint8))
+        if goid is not None:
+            mask &= ev["g"] == goid
+        if p is not None:
+            mask &= ev["p"] == p
+        idx = np.flatnonzero(mask)[-limit:]
+        return ev[idx]
+
+
+def kinds_matching(text: str) -> set[int]:
+    """EV codes whose name contains any of the comma-separated words (case-insensitive)."""
+    words = [w.strip().lower() for w in text.split(",") if w.strip()]
+    return {int(k) for k in EV if any(w in k.name.lower() for w in words)}

@@ -1,0 +1,351 @@
+"""The span table folded from Span*/Alloc events, and the heatmap image built from it.
+
+Columns are indexed by span id (the engine hands out dense ids). Span states follow where the
+runtime keeps a span: in a P's mcache (`mcache.alloc[spc]`), in its mcentral's partial or full
+set (`mcentral.partial/full`, swept or not), back in the page heap (`mheap.freeSpan`), or a large
+object span (size class 0, `mheap.allocSpan` straight from `mallocgc`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.constants import MIN_SIZE_FOR_MALLOC_HEADER, PAGE_SIZE
+from ..core.trace.events import EV, alloc_decode
+
+SP_NONE = 0
+SP_MCACHE = 1
+SP_PARTIAL = 2
+SP_FULL = 3
+SP_FREE = 4
+SP_LARGE = 5
+SPAN_STATE_NAMES = ("none", "in mcache", "mcentral partial", "mcentral full", "free", "large")
+
+#: heatmap palette layout: index 0 is background, then LUT_LEVELS occupancy shades per state 1..5
+LUT_LEVELS = 50
+
+# internal/runtime/gc/sizeclasses.go (also ../shared/reference/sizeclasses.csv): bytes per object
+# and pages per span for classes 0..67
+CLASS_BYTES = (
+    0,
+    8,
+    16,
+    24,
+    32,
+    48,
+    64,
+    80,
+    96,
+    112,
+    128,
+    144,
+    160,
+    176,
+    192,
+    208,
+    224,
+    240,
+    256,
+    288,
+    320,
+    352,
+    384,
+    416,
+    448,
+    480,
+    512,
+    576,
+    640,
+    704,
+    768,
+    896,
+    1024,
+    1152,
+    1280,
+    1408,
+    1536,
+    1792,
+    2048,
+    2304,
+    2688,
+    3072,
+    3200,
+    3456,
+    4096,
+    4864,
+    5376,
+    6144,
+    6528,
+    6784,
+    6912,
+    8192,
+    9472,
+    9728,
+    10240,
+    10880,
+    12288,
+    13568,
+    14336,
+    16384,
+    18432,
+    19072,
+    20480,
+    21760,
+    24576,
+    27264,
+    28672,
+    32768,
+)  # noqa: E501
+CLASS_NPAGES = (
+    0,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    2,
+    1,
+    2,
+    1,
+    2,
+    1,
+    3,
+    2,
+    3,
+    1,
+    3,
+    2,
+    3,
+    4,
+    5,
+    6,
+    1,
+    7,
+    6,
+    5,
+    4,
+    3,
+    5,
+    7,
+    2,
+    9,
+    7,
+    5,
+    8,
+    3,
+    10,
+    7,
+    4,
+)  # noqa: E501
+_PTR_SIZE = 8  # 64-bit
+
+
+def nelems_of(spanclass: np.ndarray, npages: np.ndarray) -> np.ndarray:
+    """Objects per span (`mheap.go: initSpan`): scan spans of classes <= 512 B keep a heap bitmap
+    of nbytes/PtrSize/8 bytes at the end, so they hold fewer objects than the size class table."""
+    sc = np.asarray(spanclass, dtype=np.int64) >> 1
+    noscan = np.asarray(spanclass, dtype=np.int64) & 1
+    size = np.asarray(CLASS_BYTES, dtype=np.int64)[np.clip(sc, 0, len(CLASS_BYTES) - 1)]
+    nbytes = np.asarray(npages, dtype=np.int64) * PAGE_SIZE
+    # SIMPLIFICATION: Green Tea inline mark bits (an extra reservation on small scan spans) are ignored.
+    reserve = np.where((noscan == 0) & (size <= MIN_SIZE_FOR_MALLOC_HEADER), nbytes // _PTR_SIZE // 8, 0)
+    out = np.where(sc == 0, 1, (nbytes - reserve) // np.maximum(size, 1))
+    return np.maximum(out, 1)
+
+
+_LIFECYCLE = np.zeros(256, dtype=bool)
+_LIFECYCLE[
+    [int(EV.SpanAlloc), int(EV.SpanCache), int(EV.SpanUncache), int(EV.SpanSweep), int(EV.SpanFree)]
+] = True
+
+
+class SpanTable:
+    """Per-span columns: state, spanclass, npages, allocCount, nelems, owner P."""
+
+    def __init__(self) -> None:
+        self._alloc(1024)
+        self.max_id = -1
+        self.version = 0
+
+    def _alloc(self, cap: int) -> None:
+        self.state = np.zeros(cap, dtype=np.uint8)
+        self.spanclass = np.zeros(cap, dtype=np.uint8)
+        self.npages = np.zeros(cap, dtype=np.int32)
+        self.alloc_count = np.zeros(cap, dtype=np.int32)
+        self.nelems = np.ones(cap, dtype=np.int32)
+        self.owner = np.full(cap, -1, dtype=np.int16)
+
+    def _need(self, n: int) -> None:
+        cap = len(self.state)
+        if n <= cap:
+            return
+        old = {
+            k: getattr(self, k) for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner")
+        }
+        self._alloc(max(n, 2 * cap))
+        for k, a in old.items():
+            getattr(self, k)[:cap] = a
+
+    def apply(self, ev: np.ndarray) -> None:
+        kind = ev["kind"]
+        life = _LIFECYCLE[kind]
+        allocs = kind == EV.Alloc
+        if not (life.any() or allocs.any()):
+            return
+        self.version += 1
+        pos = np.flatnonzero(life)
+        last_set: dict[int, int] = {}
+        if len(pos):
+            e = ev[pos]
+            self._need(int(e["a0"].max()) + 1)
+            cols = [e[c].tolist() for c in ("kind", "p", "a0", "a1", "a2")]
+            for i, (k, p, span, a1, a2) in zip(pos.tolist(), zip(*cols)):
+                if span < 0:
+                    continue
+                self.max_id = max(self.max_id, span)
+                if k == EV.SpanAlloc:
+                    self.spanclass[span], self.npages[span] = a1, a2
+                    self.nelems[span] = nelems_of(np.array([a1]), np.array([a2]))[0]
+                    self.state[span] = SP_LARGE if a1 >> 1 == 0 else SP_PARTIAL
+                    self.alloc_count[span] = 0
+                    self.owner[span] = p if a1 >> 1 == 0 else -1
+                    last_set[span] = i
+                elif k == EV.SpanCache:
+                    self.state[span], self.owner[span] = SP_MCACHE, p
+                    if self.npages[span] == 0:
+                        self.spanclass[span] = a1
+                elif k == EV.SpanUncache:
+                    self.state[span], self.owner[span] = (SP_FULL if a2 else SP_PARTIAL), -1
+                elif k == EV.SpanSweep:
+                    self.alloc_count[span] = a2
+                    last_set[span] = i
+                    if self.state[span] in (SP_PARTIAL, SP_FULL):
+                        self.state[span] = SP_FULL if a2 >= self.nelems[span] else SP_PARTIAL
+                elif k == EV.SpanFree:
+                    self.state[span], self.owner[span], self.alloc_count[span] = SP_FREE, -1, 0
+                    last_set[span] = i
+        apos = np.flatnonzero(allocs)
+        if len(apos):
+            a0 = ev["a0"][apos]
+            _, _, _, span = alloc_decode(a0)
+            count = ev["a1"][apos]
+            if last_set:
+                ids = np.fromiter(last_set.keys(), dtype=np.int64)
+                at = np.fromiter(last_set.values(), dtype=np.int64)
+                lookup = np.full(int(max(span.max(), ids.max())) + 1, -1, dtype=np.int64)
+                lookup[ids] = at
+                keep = apos > lookup[span]
+                span, count = span[keep], count[keep]
+            if len(span):
+                self._need(int(span.max()) + 1)
+                self.max_id = max(self.max_id, int(span.max()))
+                np.add.at(self.alloc_count, span, count.astype(np.int32))
+
+    # --- queries -------------------------------------------------------------------------------
+    def ids(self) -> np.ndarray:
+        """Spans ever seen, not counting never-used ids, sorted by (size class, id)."""
+        n = self.max_id + 1
+        ids = np.flatnonzero(self.state[:n] != SP_NONE)
+        return ids[np.lexsort((ids, self.spanclass[ids] >> 1))]
+
+    def occupancy(self, ids: np.ndarray) -> np.ndarray:
+        return np.clip(self.alloc_count[ids] / np.maximum(self.nelems[ids], 1), 0.0, 1.0)
+
+    def info(self, span: int) -> dict | None:
+        if not 0 <= span <= self.max_id or self.state[span] == SP_NONE:
+            return None
+        sc = int(self.spanclass[span])
+        return {
+            "span": span,
+            "sizeclass": sc >> 1,
+            "noscan": sc & 1,
+            "elemsize": CLASS_BYTES[sc >> 1] if sc >> 1 < len(CLASS_BYTES) else 0,
+            "npages": int(self.npages[span]),
+            "alloc_count": int(self.alloc_count[span]),
+            "nelems": int(self.nelems[span]),
+            "state": SPAN_STATE_NAMES[int(self.state[span])],
+            "owner_p": int(self.owner[span]),
+        }
+
+    def heatmap(self, width: int = 64, max_cells: int = 512 * 512) -> tuple[np.ndarray, np.ndarray]:
+        """(image uint8 [rows, width], span id per cell or -1). Each size class starts a new row.
+
+        A cell is one span; when there are more spans than ``max_cells`` each cell covers a run of
+        neighbouring spans (same class) and shows their mean occupancy and first span's state.
+        """
+        ids = self.ids()
+        if len(ids) == 0:
+            return np.zeros((1, width), dtype=np.uint8), np.full((1, width), -1, dtype=np.int64)
+        per_cell = max(1, -(-len(ids) // max_cells))
+        sc = self.spanclass[ids] >> 1
+        cls_start = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+        cls_len = np.diff(np.r_[cls_start, len(ids)])
+        cells_per_cls = -(-cls_len // per_cell)
+        rows_per_cls = -(-cells_per_cls // width)
+        while rows_per_cls.sum() * width > max_cells * 2 and per_cell < len(ids):
+            per_cell *= 2
+            cells_per_cls = -(-cls_len // per_cell)
+            rows_per_cls = -(-cells_per_cls // width)
+        row0 = np.r_[0, np.cumsum(rows_per_cls)[:-1]]
+        nrows = int(rows_per_cls.sum())
+        # cell index of every span: class row offset + rank within the class / per_cell
+        rank = np.arange(len(ids)) - np.repeat(cls_start, cls_len)
+        cell = np.repeat(row0 * width, cls_len) + rank // per_cell
+        occ_sum = np.bincount(cell, weights=self.occupancy(ids), minlength=nrows * width)
+        cnt = np.bincount(cell, minlength=nrows * width)
+        occ = occ_sum / np.maximum(cnt, 1)
+        first = np.full(nrows * width, -1, dtype=np.int64)
+        head = np.r_[True, cell[1:] != cell[:-1]]  # cell is non-decreasing
+        first[cell[head]] = ids[head]
+        state = np.zeros(nrows * width, dtype=np.int64)
+        has = first >= 0
+        state[has] = self.state[first[has]]
+        img = np.where(has, 1 + (state - 1) * LUT_LEVELS + np.round(occ * (LUT_LEVELS - 1)), 0)
+        return img.astype(np.uint8).reshape(nrows, width), first.reshape(nrows, width)
+
+    def counts_by_state(self) -> np.ndarray:
+        return np.bincount(self.state[: self.max_id + 1], minlength=len(SPAN_STATE_NAMES))
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        n = self.max_id + 1
+        return {
+            f"span_{k}": getattr(self, k)[:n].copy()
+            for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner")
+        }  # noqa: E501
+
+    def restore(self, snap: dict[str, np.ndarray]) -> None:
+        n = len(snap["span_state"])
+        self._alloc(max(n, 1024))
+        for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner"):
+            getattr(self, k)[:n] = snap[f"span_{k}"]
+        self.max_id = n - 1
+        self.version += 1

@@ -1,0 +1,396 @@
+"""The CURRENT runtime state folded from events: G table, Ps, Ms, run queues.
+
+Gs are columns indexed by goid (``allgs`` never shrinks either). Run queues are rebuilt from
+RunqPut/RunqGet/RunqSpill/ProcSteal/GlobRunqPut/GlobRunqGet in event order: a P's local ring is a
+FIFO whose length after each operation is carried by the event, so the fold re-synchronises on it
+(`resyncs` counts how often it had to; 0 means the events were sufficient to reconstruct the
+queues exactly). `snapshot()`/`restore()` give/take a dict of numpy arrays (recording keyframes).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from ..core.constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting, Pdead, Pidle, Prunning
+from ..core.trace.events import (
+    EV,
+    SRC_GLOBAL,
+    SRC_GLOBAL_FAIR,
+    SRC_LOCAL,
+    SRC_RUNNEXT,
+    WHERE_GLOBAL_HEAD,
+    WHERE_RUNNEXT,
+)
+
+G_NONE = -1  # goid never seen
+_G_STATUS_OF = {
+    EV.GoCreate: Grunnable,
+    EV.GoStart: Grunning,
+    EV.GoStop: Grunnable,
+    EV.GoBlock: Gwaiting,
+    EV.GoUnblock: Grunnable,
+    EV.GoSyscallBegin: Gsyscall,
+    EV.GoSyscallEnd: Grunning,
+    EV.GoSyscallEndBlocked: Grunnable,
+    EV.GoEnd: Gdead,
+}
+_STATUS_BY_KIND = np.full(256, -2, dtype=np.int16)
+for _k, _v in _G_STATUS_OF.items():
+    _STATUS_BY_KIND[int(_k)] = _v
+
+_QUEUE_KINDS = (
+    EV.RunqPut,
+    EV.RunqGet,
+    EV.RunqSpill,
+    EV.GlobRunqPut,
+    EV.GlobRunqGet,
+    EV.ProcSteal,
+    EV.ProcResize,
+)
+_IS_QUEUE_KIND = np.zeros(256, dtype=bool)
+_IS_QUEUE_KIND[list(map(int, _QUEUE_KINDS))] = True
+# what the P's current G becomes (-1: the event's g, 0: none, -2: no change)
+_CURG_BY_KIND = np.full(256, -2, dtype=np.int8)
+_CURG_BY_KIND[[int(EV.GoStart), int(EV.GoSyscallEnd), int(EV.GCMarkAssistEnd)]] = -1
+_CURG_BY_KIND[[int(EV.GoStop), int(EV.GoBlock), int(EV.GoEnd), int(EV.ProcStop)]] = 0
+_PSTATUS_KINDS = np.zeros(256, dtype=bool)
+_PSTATUS_KINDS[[int(EV.ProcStart), int(EV.ProcStop), int(EV.ProcStatus)]] = True
+_MKINDS = np.zeros(256, dtype=bool)
+_MKINDS[
+    [int(k) for k in (EV.MCreate, EV.MPark, EV.MWake, EV.MSpinBegin, EV.MSpinEnd, EV.ProcStart, EV.ProcStop)]
+] = True
+
+
+_RUNQPUT, _RUNQGET, _RUNQSPILL = int(EV.RunqPut), int(EV.RunqGet), int(EV.RunqSpill)
+_GLOBPUT, _GLOBGET, _STEAL, _RESIZE = (
+    int(EV.GlobRunqPut),
+    int(EV.GlobRunqGet),
+    int(EV.ProcSteal),
+    int(EV.ProcResize),
+)
+
+
+def _last_per(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unique keys, index of each key's last occurrence)."""
+    u, rev_i = np.unique(keys[::-1], return_index=True)
+    return u, len(keys) - 1 - rev_i
+
+
+def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
+    if n <= len(a):
+        return a
+    b = np.full(max(n, 2 * len(a)), fill, dtype=a.dtype)
+    b[: len(a)] = a
+    return b
+
+
+class RuntimeState:
+    """G/P/M tables and queues as of the last applied event."""
+
+    def __init__(self) -> None:
+        cap = 1024
+        self.g_status = np.full(cap, G_NONE, dtype=np.int8)
+        self.g_reason = np.zeros(cap, dtype=np.uint8)
+        self.g_group = np.zeros(cap, dtype=np.int16)
+        self.g_p = np.full(cap, -1, dtype=np.int16)
+        self.g_m = np.full(cap, -1, dtype=np.int32)
+        self.g_since_ns = np.zeros(cap, dtype=np.int64)
+        self.g_created_ns = np.zeros(cap, dtype=np.int64)
+        self.g_max = 0  # highest goid seen
+        self.p_status = np.full(8, Pdead, dtype=np.int8)
+        self.p_m = np.full(8, -1, dtype=np.int32)
+        self.p_curg = np.zeros(8, dtype=np.int32)
+        self.m_p = np.full(8, -1, dtype=np.int32)
+        self.m_curg = np.zeros(8, dtype=np.int32)
+        self.m_spinning = np.zeros(8, dtype=np.int8)
+        self.m_parked = np.zeros(8, dtype=np.int8)
+        self.m_count = 0
+        self.gomaxprocs = 0
+        self.runq: list[deque[int]] = []
+        self.runnext: list[int] = []
+        self.globrunq: deque[int] = deque()
+        self.resyncs = 0
+        self.now_ns = 0
+        self.events = 0
+
+    # --- growth --------------------------------------------------------------------------------
+    def _need_g(self, n: int) -> None:
+        if n <= len(self.g_status):
+            return
+        self.g_status = _grow(self.g_status, n, G_NONE)
+        self.g_reason = _grow(self.g_reason, n, 0)
+        self.g_group = _grow(self.g_group, n, 0)
+        self.g_p = _grow(self.g_p, n, -1)
+        self.g_m = _grow(self.g_m, n, -1)
+        self.g_since_ns = _grow(self.g_since_ns, n, 0)
+        self.g_created_ns = _grow(self.g_created_ns, n, 0)
+
+    def _need_p(self, p: int) -> None:
+        n = p + 1
+        self.p_status = _grow(self.p_status, n, Pdead)
+        self.p_m = _grow(self.p_m, n, -1)
+        self.p_curg = _grow(self.p_curg, n, 0)
+        while len(self.runq) < n:
+            self.runq.append(deque())
+            self.runnext.append(0)
+
+    def _need_m(self, m: int) -> None:
+        n = m + 1
+        self.m_p = _grow(self.m_p, n, -1)
+        self.m_curg = _grow(self.m_curg, n, 0)
+        self.m_spinning = _grow(self.m_spinning, n, 0)
+        self.m_parked = _grow(self.m_parked, n, 0)
+        self.m_count = max(self.m_count, n)
+
+    @property
+    def group_of(self) -> np.ndarray:
+        return self.g_group
+
+    # --- folding -------------------------------------------------------------------------------
+    def apply(self, ev: np.ndarray) -> None:
+        if len(ev) == 0:
+            return
+        self.events += len(ev)
+        self.now_ns = max(self.now_ns, int(ev["t_ns"][-1]))
+        self._apply_g(ev)
+        kind = ev["kind"]
+        self._apply_p(ev[_PSTATUS_KINDS[kind] | (_CURG_BY_KIND[kind] != -2)])
+        self._apply_m(ev[_MKINDS[kind]])
+        q = ev[_IS_QUEUE_KIND[kind]]
+        if len(q):
+            self._apply_queues(q)
+
+    def _apply_p(self, e: np.ndarray) -> None:
+        e = e[e["p"] >= 0]
+        if len(e) == 0:
+            return
+        self._need_p(int(e["p"].max()))
+        cg = _CURG_BY_KIND[e["kind"]]
+        sel = cg != -2
+        if sel.any():
+            u, last = _last_per(e["p"][sel])
+            le = e[sel][last]
+            self.p_curg[u] = np.where(cg[sel][last] == -1, le["g"], 0)
+        sel = _PSTATUS_KINDS[e["kind"]]
+        if sel.any():
+            u, last = _last_per(e["p"][sel])
+            le = e[sel][last]
+            k = le["kind"]
+            self.p_status[u] = np.select([k == EV.ProcStart, k == EV.ProcStop], [Prunning, Pidle], le["a0"])
+            self.p_m[u] = np.where(k == EV.ProcStart, le["m"], np.where(k == EV.ProcStop, -1, self.p_m[u]))
+
+    def _apply_m(self, e: np.ndarray) -> None:
+        e = e[e["m"] >= 0]
+        if len(e) == 0:
+            return
+        self._need_m(int(e["m"].max()))
+        u, last = _last_per(e["m"])
+        le = e[last]
+        k = le["kind"]
+        self.m_parked[u] = np.where(k == EV.MPark, 1, 0)
+        self.m_spinning[u] = np.where(
+            k == EV.MSpinBegin, 1, np.where(k == EV.MSpinEnd, self.m_spinning[u], 0)
+        )
+        self.m_spinning[u[k == EV.MSpinEnd]] = 0
+        gets_p = (k == EV.ProcStart) | ((k == EV.MWake) & (le["p"] >= 0))
+        self.m_p[u] = np.where(
+            gets_p, le["p"], np.where((k == EV.MPark) | (k == EV.ProcStop), -1, self.m_p[u])
+        )
+
+    def _apply_g(self, ev: np.ndarray) -> None:
+        st = _STATUS_BY_KIND[ev["kind"]]
+        sel = np.flatnonzero((st >= 0) & (ev["g"] > 0))
+        if len(sel) == 0:
+            return
+        e, st = ev[sel], st[sel]
+        g = e["g"].astype(np.int64)
+        self._need_g(int(g.max()) + 1)
+        self.g_max = max(self.g_max, int(g.max()))
+        created = e["kind"] == EV.GoCreate
+        if created.any():
+            gc = g[created]
+            self.g_group[gc] = e["a1"][created]
+            self.g_created_ns[gc] = e["t_ns"][created]
+        # last event per G wins: unique over the reversed order gives each G's last position
+        rev_u, rev_i = np.unique(g[::-1], return_index=True)
+        last = len(g) - 1 - rev_i
+        le = e[last]
+        ls = st[last]
+        self.g_status[rev_u] = ls
+        self.g_since_ns[rev_u] = le["t_ns"]
+        self.g_reason[rev_u] = np.where(ls == Gwaiting, le["a0"], 0).astype(np.uint8)
+        on_cpu = (ls == Grunning) | (ls == Gsyscall)
+        self.g_p[rev_u] = np.where(on_cpu, le["p"], -1)
+        self.g_m[rev_u] = np.where(on_cpu, le["m"], -1)
+
+    def _apply_queues(self, q: np.ndarray) -> None:
+        cols = [q[c].tolist() for c in ("kind", "p", "g", "a0", "a1", "a2")]
+        npr = len(self.runq)
+        for kind, p, g, a0, a1, a2 in zip(*cols):
+            if p >= npr:
+                self._need_p(p)
+                npr = len(self.runq)
+            if kind == _RUNQPUT:
+                self._runqput(p, g, a0, a1, a2)
+            elif kind == _RUNQGET:
+                self._runqget(p, g, a0, a1)
+            elif kind == _RUNQSPILL:
+                ring = self.runq[p]
+                moved = [ring.popleft() for _ in range(min(a0 - 1, len(ring)))]
+                if g:
+                    moved.append(g)
+                self.globrunq.extend(moved)
+                self._resync(self.globrunq, a1)
+            elif kind == _GLOBPUT:
+                if a0 == WHERE_GLOBAL_HEAD:
+                    self.globrunq.appendleft(g)
+                else:
+                    self.globrunq.append(g)
+                self._resync(self.globrunq, a1)
+            elif kind == _GLOBGET:
+                gq = self.globrunq
+                got = [gq.popleft() for _ in range(min(a0, len(gq)))]
+                if g in got:
+                    got.remove(g)
+                elif got:
+                    got.pop(0)
+                if p >= 0:
+                    self.runq[p].extend(got)
+                self._resync(gq, a1)
+            elif kind == _STEAL:
+                self._need_p(a0)
+                npr = len(self.runq)
+                if a2:
+                    moved = [self.runnext[a0]] if self.runnext[a0] else []
+                    self.runnext[a0] = 0
+                else:
+                    victim = self.runq[a0]
+                    moved = [victim.popleft() for _ in range(min(a1, len(victim)))]
+                self.runq[p].extend(moved)
+            elif kind == _RESIZE:
+                self._resize(a1)
+                npr = len(self.runq)
+
+    def _resize(self, n: int) -> None:
+        self.gomaxprocs = n
+        if n > 0:
+            self._need_p(n - 1)
+        for p in range(len(self.p_status)):
+            if p >= n:
+                self.p_status[p] = Pdead
+            elif self.p_status[p] == Pdead:
+                self.p_status[p] = Pidle
+
+    def _resync(self, q: deque[int], want: int) -> None:
+        """Trust the length the runtime reported: drop from the head or pad with unknown Gs (0)."""
+        if want < 0 or len(q) == want:
+            return
+        self.resyncs += 1
+        while len(q) > want:
+            q.popleft()
+        while len(q) < want:
+            q.append(0)
+
+    def _runqput(self, p: int, g: int, where: int, length: int, kicked: int) -> None:
+        ring = self.runq[p]
+        if where == WHERE_RUNNEXT:
+            if kicked:
+                ring.append(kicked)
+            self.runnext[p] = g
+        else:
+            ring.append(g)
+        self._resync(ring, length)
+
+    def _runqget(self, p: int, g: int, source: int, length: int) -> None:
+        if source == SRC_RUNNEXT:
+            if self.runnext[p] == g:
+                self.runnext[p] = 0
+        elif source in (SRC_GLOBAL, SRC_GLOBAL_FAIR):
+            if g in self.globrunq:
+                self.globrunq.remove(g)
+        else:
+            ring = self.runq[p]
+            if ring and ring[0] == g:
+                ring.popleft()
+            elif g in ring:
+                ring.remove(g)
+            elif source == SRC_LOCAL and ring:
+                ring.popleft()
+        self._resync(self.runq[p], length)
+
+    # --- queries -------------------------------------------------------------------------------
+    def live_goids(self) -> np.ndarray:
+        st = self.g_status[: self.g_max + 1]
+        return np.flatnonzero((st >= 0) & (st != Gdead))
+
+    def runq_lengths(self) -> np.ndarray:
+        return np.array([len(q) for q in self.runq], dtype=np.int64)
+
+    def runq_contents(self, p: int) -> list[int]:
+        return list(self.runq[p]) if 0 <= p < len(self.runq) else []
+
+    def g_info(self, goid: int) -> dict | None:
+        if not 0 < goid < len(self.g_status) or self.g_status[goid] == G_NONE:
+            return None
+        return {
+            "goid": goid,
+            "status": int(self.g_status[goid]),
+            "reason": int(self.g_reason[goid]),
+            "group": int(self.g_group[goid]),
+            "p": int(self.g_p[goid]),
+            "m": int(self.g_m[goid]),
+            "since_ns": int(self.g_since_ns[goid]),
+            "created_ns": int(self.g_created_ns[goid]),
+        }
+
+    # --- keyframes -----------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, np.ndarray]:
+        n = self.g_max + 1
+        runq_p = np.array([p for p, q in enumerate(self.runq) for _ in q], dtype=np.int32)
+        runq_g = np.array([g for q in self.runq for g in q], dtype=np.int64)
+        return {
+            "g_status": self.g_status[:n].copy(),
+            "g_reason": self.g_reason[:n].copy(),
+            "g_group": self.g_group[:n].copy(),
+            "g_p": self.g_p[:n].copy(),
+            "g_m": self.g_m[:n].copy(),
+            "g_since_ns": self.g_since_ns[:n].copy(),
+            "g_created_ns": self.g_created_ns[:n].copy(),
+            "p_status": self.p_status[: len(self.runq)].copy(),
+            "p_m": self.p_m[: len(self.runq)].copy(),
+            "p_curg": self.p_curg[: len(self.runq)].copy(),
+            "m_p": self.m_p[: self.m_count].copy(),
+            "m_curg": self.m_curg[: self.m_count].copy(),
+            "m_spinning": self.m_spinning[: self.m_count].copy(),
+            "m_parked": self.m_parked[: self.m_count].copy(),
+            "runq_p": runq_p,
+            "runq_g": runq_g,
+            "runnext": np.array(self.runnext, dtype=np.int64),
+            "globrunq": np.array(self.globrunq, dtype=np.int64),
+            "scalars": np.array([self.gomaxprocs, self.now_ns, self.events, self.resyncs], dtype=np.int64),
+        }
+
+    def restore(self, snap: dict[str, np.ndarray]) -> None:
+        self.__init__()
+        n = len(snap["g_status"])
+        self._need_g(n)
+        for k in ("g_status", "g_reason", "g_group", "g_p", "g_m", "g_since_ns", "g_created_ns"):
+            getattr(self, k)[:n] = snap[k]
+        self.g_max = max(n - 1, 0)
+        np_ = len(snap["p_status"])
+        if np_:
+            self._need_p(np_ - 1)
+        for k in ("p_status", "p_m", "p_curg"):
+            getattr(self, k)[:np_] = snap[k]
+        nm = len(snap["m_p"])
+        if nm:
+            self._need_m(nm - 1)
+        for k in ("m_p", "m_curg", "m_spinning", "m_parked"):
+            getattr(self, k)[:nm] = snap[k]
+        for p, g in zip(snap["runq_p"].tolist(), snap["runq_g"].tolist()):
+            self.runq[p].append(g)
+        self.runnext = snap["runnext"].tolist() + [0] * (len(self.runq) - len(snap["runnext"]))
+        self.globrunq = deque(snap["globrunq"].tolist())
+        self.gomaxprocs, self.now_ns, self.events, self.resyncs = snap["scalars"].tolist()

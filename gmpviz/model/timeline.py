@@ -1,0 +1,452 @@
+"""Per-P (or per-M) lanes of what runs when, folded from events, and their raster LOD.
+
+A lane is a sequence of contiguous segments ``[start_ns, end_ns)`` stored as flat numpy columns
+(no Python object per segment). The last segment of every lane is still open; it ends at "now".
+
+The raster (`Timeline.raster`) answers "which state dominates each of W pixels over [t0, t1]" from
+block prefix sums: for every pixel edge e, the time each state occupied the lane before e is
+``prefix[block] + (up to BLOCK segments inside the block) + (part of the segment under e)``. Pixel
+occupancy is the difference between neighbouring edges, so a pixel always integrates every
+sub-pixel span it covers: zooming and panning never make thin spans flicker in and out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.constants import Pdead, Pidle
+from ..core.trace.events import EV
+from ._grow import Columns
+
+# Lane states (uint8). User goroutines take ST_USER0 + their group index.
+ST_NONE = 0  # no P (beyond GOMAXPROCS, _Pdead) / M parked: drawn as background
+ST_IDLE = 1  # P idle or its M in schedule()/findRunnable without spinning
+ST_SPIN = 2  # spinning M looking for work (nmspinning)
+ST_SYSCALL = 3  # the G on this P/M is in a syscall
+ST_STW = 4  # the world is stopped
+ST_GC = 5  # a GC mark worker runs (gcBgMarkWorker)
+ST_ASSIST = 6  # a user G pays a GC mark assist (gcAssistAlloc)
+ST_USER0 = 8
+STATE_NAMES = {
+    ST_NONE: "none",
+    ST_IDLE: "idle",
+    ST_SPIN: "spinning",
+    ST_SYSCALL: "syscall",
+    ST_STW: "stop-the-world",
+    ST_GC: "GC worker",
+    ST_ASSIST: "GC assist",
+}
+
+# Marker kinds
+MK_STEAL = 0
+MK_HANDOFF = 1
+MK_PREEMPT = 2
+MARKER_NAMES = ("steal", "hand-off", "preempt")
+
+#: segments per prefix block: memory is K*8 bytes per BLOCK segments, a pixel edge costs BLOCK lookups
+BLOCK = 16
+
+# Per-kind lane actions; A_USER resolves to ST_USER0 + group of the event's G.
+A_SKIP = -1
+A_USER = 255
+_P_ACTIONS = {
+    EV.GoStart: A_USER,
+    EV.GoStop: ST_IDLE,
+    EV.GoBlock: ST_IDLE,
+    EV.GoEnd: ST_IDLE,
+    EV.GoSyscallBegin: ST_SYSCALL,
+    EV.GoSyscallEnd: A_USER,
+    EV.GoSyscallEndBlocked: ST_IDLE,
+    EV.ProcStart: ST_IDLE,
+    EV.ProcStop: ST_IDLE,
+    EV.ProcHandoff: ST_IDLE,
+    EV.MSpinBegin: ST_SPIN,
+    EV.MSpinEnd: ST_IDLE,
+    EV.GCWorkerBegin: ST_GC,
+    EV.GCWorkerEnd: ST_IDLE,
+    EV.GCMarkAssistBegin: ST_ASSIST,
+    EV.GCMarkAssistEnd: A_USER,
+}
+_M_ACTIONS = {
+    EV.GoStart: A_USER,
+    EV.GoStop: ST_IDLE,
+    EV.GoBlock: ST_IDLE,
+    EV.GoEnd: ST_IDLE,
+    EV.GoSyscallBegin: ST_SYSCALL,
+    EV.GoSyscallEnd: A_USER,
+    EV.GoSyscallEndBlocked: ST_IDLE,
+    EV.MCreate: ST_IDLE,
+    EV.MWake: ST_IDLE,
+    EV.MPark: ST_NONE,
+    EV.MSpinBegin: ST_SPIN,
+    EV.MSpinEnd: ST_IDLE,
+    EV.GCWorkerBegin: ST_GC,
+    EV.GCWorkerEnd: ST_IDLE,
+    EV.GCMarkAssistBegin: ST_ASSIST,
+    EV.GCMarkAssistEnd: A_USER,
+}
+
+
+def _table(actions: dict) -> np.ndarray:
+    t = np.full(256, A_SKIP, dtype=np.int16)
+    for k, v in actions.items():
+        t[int(k)] = v
+    return t
+
+
+_SEG_DTYPES = {
+    "start_ns": "<i8",
+    "end_ns": "<i8",
+    "state": "u1",
+    "goid": "<i4",
+    "other": "<i4",  # M of a P lane, P of an M lane
+    "end_kind": "u1",  # EV kind that closed the segment
+    "end_arg": "<i8",  # its a0 (wait reason, stop reason ...)
+}
+
+
+class Lane:
+    """One P's (or M's) closed segments, block prefix sums and its open segment."""
+
+    def __init__(self) -> None:
+        self.seg = Columns(_SEG_DTYPES)
+        self.k = 16  # state columns in the prefix table (grows with the number of groups)
+        self.prefix = np.zeros((64, self.k), dtype=np.int64)  # row b: occupancy of segments < b*BLOCK
+        # open segment
+        self.o_start = 0
+        self.o_state = ST_NONE
+        self.o_goid = 0
+        self.o_other = -1
+
+    def _ensure_k(self, state_max: int) -> None:
+        if state_max < self.k:
+            return
+        k = 1 << int(state_max).bit_length()
+        p = np.zeros((len(self.prefix), k), dtype=np.int64)
+        p[:, : self.k] = self.prefix
+        self.prefix, self.k = p, k
+
+    def append(self, start, end, state, goid, other, end_kind, end_arg) -> None:
+        keep = end > start
+        if not keep.all():
+            start, end, state, goid, other, end_kind, end_arg = (
+                a[keep] for a in (start, end, state, goid, other, end_kind, end_arg)
+            )
+        m = len(start)
+        if m == 0:
+            return
+        self._ensure_k(int(state.max()))
+        n0 = self.seg.n
+        self.seg.append(
+            start_ns=start,
+            end_ns=end,
+            state=state,
+            goid=goid,
+            other=other,
+            end_kind=end_kind,
+            end_arg=end_arg,
+        )
+        self._extend_prefix(n0, self.seg.n)
+
+    def _extend_prefix(self, n0: int, n1: int) -> None:
+        b0, b1 = n0 // BLOCK, n1 // BLOCK
+        if b1 == b0:
+            return
+        if b1 + 1 > len(self.prefix):
+            p = np.zeros((max(b1 + 1, 2 * len(self.prefix)), self.k), dtype=np.int64)
+            p[: b0 + 1] = self.prefix[: b0 + 1]
+            self.prefix = p
+        lo, hi = b0 * BLOCK, b1 * BLOCK
+        st = self.seg.col("state")[lo:hi].astype(np.int64)
+        dur = self.seg.col("end_ns")[lo:hi] - self.seg.col("start_ns")[lo:hi]
+        blk = np.arange(hi - lo) // BLOCK
+        sums = np.bincount(blk * self.k + st, weights=dur, minlength=(b1 - b0) * self.k)
+        sums = sums.reshape(b1 - b0, self.k).round().astype(np.int64)
+        self.prefix[b0 + 1 : b1 + 1] = self.prefix[b0] + np.cumsum(sums, axis=0)
+
+    def occupancy_before(self, edges: np.ndarray) -> np.ndarray:
+        """(len(edges), k) ns each state occupied this lane's closed segments before each edge."""
+        n = self.seg.n
+        out = np.zeros((len(edges), self.k), dtype=np.int64)
+        if n == 0:
+            return out
+        start = self.seg.col("start_ns")
+        end = self.seg.col("end_ns")
+        state = self.seg.col("state").astype(np.int64)
+        i = np.searchsorted(start, edges, side="right") - 1
+        valid = i >= 0
+        ic = np.clip(i, 0, n - 1)
+        b = ic // BLOCK
+        out[:] = self.prefix[b]
+        # whole segments inside the block before segment i
+        j = b[:, None] * BLOCK + np.arange(BLOCK)[None, :]
+        inner = (j < ic[:, None]) & valid[:, None]
+        jj = j[inner]
+        rows = np.broadcast_to(np.arange(len(edges))[:, None], j.shape)[inner]
+        w_inner = (end[jj] - start[jj]).astype(np.float64)
+        # the part of segment i before the edge
+        part = np.clip(np.minimum(edges, end[ic]) - start[ic], 0, None).astype(np.float64)
+        part[~valid] = 0
+        idx = np.concatenate([rows * self.k + state[jj], np.arange(len(edges)) * self.k + state[ic]])
+        w = np.concatenate([w_inner, part])
+        out += (
+            np.bincount(idx, weights=w, minlength=len(edges) * self.k)
+            .reshape(-1, self.k)
+            .round()
+            .astype(np.int64)
+        )
+        out[~valid] = 0
+        return out
+
+    def find(self, t_ns: int) -> int:
+        """Index of the closed segment containing t_ns, -1 if none (maybe the open one)."""
+        n = self.seg.n
+        if n == 0:
+            return -1
+        i = int(np.searchsorted(self.seg.col("start_ns"), t_ns, side="right")) - 1
+        if i < 0 or t_ns >= self.seg.col("end_ns")[i]:
+            return -1
+        return i
+
+
+class Timeline:
+    """Lanes keyed by the event's ``p`` (key="p") or ``m`` (key="m") column.
+
+    `apply(events, group_of)` folds a batch (oldest first); ``group_of`` maps goid -> group index.
+    """
+
+    def __init__(self, key: str = "p") -> None:
+        if key not in ("p", "m"):
+            raise ValueError(f"timeline key must be 'p' or 'm', not {key!r}")
+        self.key = key
+        self._actions = _table(_P_ACTIONS if key == "p" else _M_ACTIONS)
+        self.lanes: list[Lane] = []
+        self.now_ns = 0
+        self.stw_active = False
+        self._stw_saved: list[tuple[int, int, int]] = []  # per lane (state, goid, other) under STW
+        self.stw = Columns({"start_ns": "<i8", "end_ns": "<i8", "reason": "<i2"}, 64)
+        self._stw_open = (0, 0)
+        self.markers = Columns({"t_ns": "<i8", "lane": "<i4", "kind": "u1", "arg": "<i8", "goid": "<i4"})
+        self.version = 0  # bumped on every change, lets views skip redraws
+
+    # --- folding -------------------------------------------------------------------------------
+    def _lane(self, i: int) -> Lane:
+        while len(self.lanes) <= i:
+            self.lanes.append(Lane())
+            self._stw_saved.append((ST_NONE, 0, -1))
+        return self.lanes[i]
+
+    @property
+    def nlanes(self) -> int:
+        return len(self.lanes)
+
+    def active_lanes(self) -> int:
+        """Lanes whose current state is not ST_NONE (for P lanes: GOMAXPROCS)."""
+        if self.stw_active:
+            return sum(1 for s in self._stw_saved if s[0] != ST_NONE)
+        return sum(1 for ln in self.lanes if ln.o_state != ST_NONE)
+
+    def current_states(self) -> np.ndarray:
+        return np.array([ln.o_state for ln in self.lanes], dtype=np.uint8)
+
+    def apply(self, ev: np.ndarray, group_of: np.ndarray) -> None:
+        if len(ev) == 0:
+            return
+        self.version += 1
+        kind = ev["kind"]
+        special = (kind == EV.STWBegin) | (kind == EV.STWEnd)
+        if self.key == "p":
+            special |= (kind == EV.ProcResize) | (kind == EV.ProcStatus)
+        self._markers(ev)
+        cut = np.flatnonzero(special)
+        lo = 0
+        for c in cut.tolist():
+            self._transitions(ev[lo:c], group_of)
+            self._special(ev[c])
+            lo = c + 1
+        self._transitions(ev[lo:], group_of)
+        self.now_ns = max(self.now_ns, int(ev["t_ns"][-1]))
+
+    def advance(self, now_ns: int) -> None:
+        if now_ns > self.now_ns:
+            self.now_ns = now_ns
+            self.version += 1
+
+    def _markers(self, ev: np.ndarray) -> None:
+        if self.key != "p":
+            return
+        kind = ev["kind"]
+        sel = np.flatnonzero((kind == EV.ProcSteal) | (kind == EV.ProcHandoff) | (kind == EV.Preempt))
+        if len(sel) == 0:
+            return
+        e = ev[sel]
+        mk = np.select(
+            [e["kind"] == EV.ProcSteal, e["kind"] == EV.ProcHandoff], [MK_STEAL, MK_HANDOFF], MK_PREEMPT
+        ).astype(np.uint8)
+        self.markers.append(t_ns=e["t_ns"], lane=e["p"], kind=mk, arg=e["a0"], goid=e["g"])
+
+    def _transitions(self, ev: np.ndarray, group_of: np.ndarray) -> None:
+        if len(ev) == 0:
+            return
+        act = self._actions[ev["kind"]]
+        lane_id = ev[self.key].astype(np.int64)
+        sel = (act != A_SKIP) & (lane_id >= 0)
+        if not sel.any():
+            return
+        e, act, lane_id = ev[sel], act[sel], lane_id[sel]
+        g = e["g"].astype(np.int64)
+        grp = group_of[np.clip(g, 0, len(group_of) - 1)].astype(np.int64)
+        grp[(g <= 0) | (g >= len(group_of))] = 0
+        state = np.where(act == A_USER, ST_USER0 + grp, act).astype(np.uint8)
+        goid = np.where((state == ST_IDLE) | (state == ST_SPIN) | (state == ST_NONE), 0, g).astype(np.int32)
+        other = (e["m"] if self.key == "p" else e["p"]).astype(np.int32)
+        order = np.argsort(lane_id, kind="stable")
+        lane_sorted = lane_id[order]
+        bounds = np.flatnonzero(np.diff(lane_sorted)) + 1
+        for chunk in np.split(order, bounds):
+            li = int(lane_id[chunk[0]])
+            self._lane_fold(li, e[chunk], state[chunk], goid[chunk], other[chunk])
+
+    def _lane_fold(self, li: int, e, state, goid, other) -> None:
+        lane = self._lane(li)
+        if self.stw_active:
+            self._stw_saved[li] = (int(state[-1]), int(goid[-1]), int(other[-1]))
+            return
+        t = np.maximum.accumulate(np.maximum(e["t_ns"], lane.o_start))
+        st = np.concatenate([[lane.o_state], state]).astype(np.uint8)
+        gd = np.concatenate([[lane.o_goid], goid]).astype(np.int32)
+        ot = np.concatenate([[lane.o_other], other]).astype(np.int32)
+        ts = np.concatenate([[lane.o_start], t])
+        kinds = np.concatenate([[0], e["kind"]]).astype(np.uint8)
+        args = np.concatenate([[0], e["a0"]])
+        keep = np.ones(len(st), dtype=bool)
+        keep[1:] = (st[1:] != st[:-1]) | (gd[1:] != gd[:-1])
+        st, gd, ot, ts, kinds, args = st[keep], gd[keep], ot[keep], ts[keep], kinds[keep], args[keep]
+        if len(st) > 1:
+            lane.append(ts[:-1], ts[1:], st[:-1], gd[:-1], ot[:-1], kinds[1:], args[1:])
+        lane.o_start, lane.o_state, lane.o_goid, lane.o_other = (
+            int(ts[-1]),
+            int(st[-1]),
+            int(gd[-1]),
+            int(ot[-1]),
+        )
+
+    def _set_open(
+        self, li: int, t_ns: int, state: int, goid: int, other: int, kind: int, arg: int = 0
+    ) -> None:
+        lane = self._lane(li)
+        if lane.o_state == state and lane.o_goid == goid:
+            return
+        t_ns = max(t_ns, lane.o_start)
+        lane.append(
+            np.array([lane.o_start]), np.array([t_ns]), np.array([lane.o_state], np.uint8),
+            np.array([lane.o_goid], np.int32), np.array([lane.o_other], np.int32),
+            np.array([kind], np.uint8), np.array([arg]),
+        )  # fmt: skip
+        lane.o_start, lane.o_state, lane.o_goid, lane.o_other = t_ns, state, goid, other
+
+    def _special(self, row) -> None:
+        t, kind, a0, a1 = int(row["t_ns"]), int(row["kind"]), int(row["a0"]), int(row["a1"])
+        if kind == EV.STWBegin and not self.stw_active:
+            self.stw_active = True
+            self._stw_open = (t, a0)
+            for li, lane in enumerate(self.lanes):
+                self._stw_saved[li] = (lane.o_state, lane.o_goid, lane.o_other)
+                if lane.o_state != ST_NONE:
+                    self._set_open(li, t, ST_STW, 0, lane.o_other, kind, a0)
+        elif kind == EV.STWEnd and self.stw_active:
+            self.stw_active = False
+            self.stw.append(start_ns=self._stw_open[0], end_ns=t, reason=a0)
+            for li in range(len(self.lanes)):
+                s, g, o = self._stw_saved[li]
+                self._set_open(li, t, s, g, o, kind, a0)
+        elif kind == EV.ProcResize:
+            for li in range(max(a1, len(self.lanes))):
+                self._lane(li)
+                live = li < a1
+                if self.stw_active:
+                    s = self._stw_saved[li]
+                    if not live:
+                        self._stw_saved[li] = (ST_NONE, 0, -1)
+                    elif s[0] == ST_NONE:
+                        self._stw_saved[li] = (ST_IDLE, 0, -1)
+                    continue
+                if not live:
+                    self._set_open(li, t, ST_NONE, 0, -1, kind, a1)
+                elif self.lanes[li].o_state == ST_NONE:
+                    self._set_open(li, t, ST_IDLE, 0, -1, kind, a1)
+        elif kind == EV.ProcStatus:
+            p = int(row["p"])
+            if p < 0:
+                return
+            new = ST_NONE if a0 == Pdead else ST_IDLE if a0 == Pidle else None
+            if new is None:
+                return
+            if self.stw_active:
+                self._lane(p)
+                self._stw_saved[p] = (new, 0, -1)
+            else:
+                self._set_open(p, t, new, 0, -1, kind, a0)
+
+    # --- queries -------------------------------------------------------------------------------
+    def raster(self, t0_ns: float, t1_ns: float, width: int, now_ns: int | None = None) -> np.ndarray:
+        """(nlanes, width) uint8: the state occupying most of each pixel's time, ST_NONE if nothing."""
+        now = self.now_ns if now_ns is None else now_ns
+        width = max(int(width), 1)
+        out = np.zeros((len(self.lanes), width), dtype=np.uint8)
+        if t1_ns <= t0_ns:
+            return out
+        edges = (t0_ns + (t1_ns - t0_ns) * np.arange(width + 1, dtype=np.float64) / width).astype(np.int64)
+        lo, hi = edges[:-1], edges[1:]
+        for li, lane in enumerate(self.lanes):
+            occ_edges = lane.occupancy_before(edges)
+            occ = occ_edges[1:] - occ_edges[:-1]
+            if lane.o_state != ST_NONE and now > lane.o_start:
+                if lane.o_state >= occ.shape[1]:
+                    lane._ensure_k(lane.o_state)
+                    occ = np.pad(occ, ((0, 0), (0, lane.k - occ.shape[1])))
+                part = np.clip(np.minimum(hi, now) - np.maximum(lo, lane.o_start), 0, None)
+                occ[:, lane.o_state] += part
+            occ[:, ST_NONE] = 0
+            best = occ.argmax(axis=1)
+            best[occ.max(axis=1) <= 0] = ST_NONE
+            out[li] = best
+        return out
+
+    def segment_at(self, lane: int, t_ns: int) -> dict | None:
+        """What lane `lane` did at t_ns: state, goid, other (M or P), start/end, closing event."""
+        if not 0 <= lane < len(self.lanes):
+            return None
+        ln = self.lanes[lane]
+        i = ln.find(t_ns)
+        if i >= 0:
+            c = ln.seg
+            row = {k: int(c.col(k)[i]) for k in _SEG_DTYPES}
+            row["open"] = False
+            return row
+        if t_ns >= ln.o_start and t_ns <= self.now_ns:
+            return {
+                "state": ln.o_state, "goid": ln.o_goid, "other": ln.o_other, "start_ns": ln.o_start,
+                "end_ns": self.now_ns, "end_kind": 0, "end_arg": 0, "open": True,
+            }  # fmt: skip
+        return None
+
+    def segment_count(self) -> int:
+        return sum(ln.seg.n for ln in self.lanes)
+
+    def markers_in(self, t0_ns: float, t1_ns: float, limit: int = 4000) -> dict[str, np.ndarray]:
+        """Markers in [t0, t1], decimated evenly to at most `limit`."""
+        t = self.markers.col("t_ns")
+        lo, hi = np.searchsorted(t, [t0_ns, t1_ns])
+        idx = np.arange(lo, hi)
+        if len(idx) > limit:
+            idx = idx[np.linspace(0, len(idx) - 1, limit).astype(np.int64)]
+        return {k: self.markers.col(k)[idx] for k in ("t_ns", "lane", "kind", "arg", "goid")}
+
+    def stw_bands(self) -> tuple[np.ndarray, np.ndarray]:
+        """Closed STW intervals plus the open one (ending now)."""
+        s, e = self.stw.col("start_ns"), self.stw.col("end_ns")
+        if self.stw_active:
+            s = np.append(s, self._stw_open[0])
+            e = np.append(e, self.now_ns)
+        return s, e
