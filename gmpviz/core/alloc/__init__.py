@@ -1,0 +1,81 @@
+"""Go's memory allocator, Qt-free and deterministic: size classes, mallocgc (tiny, small, large),
+mcache, mcentral, the page heap, the scavenger, goroutine stacks, and the mark/sweep hooks the GC
+drives. Everything takes virtual time as an argument and emits trace events through ``ext``.
+"""
+
+from .malloc import (
+    CACHE_FULL_UNSWEPT,
+    CACHE_GROW,
+    CACHE_PARTIAL_SWEPT,
+    CACHE_PARTIAL_UNSWEPT,
+    AllocError,
+    Allocator,
+    span_nelems,
+    span_pages_code,
+    span_pages_decode,
+)
+from .mspan import (
+    SPAN_DTYPE,
+    SPAN_FREE,
+    SPAN_FULL,
+    SPAN_LARGE,
+    SPAN_MCACHE,
+    SPAN_PARTIAL,
+    SPAN_STACK,
+    SPAN_STATE_NAMES,
+    SPANCLASS_MANUAL,
+)
+from .scavenge import scavenge_goal
+from .sizeclasses import format_sizeclasses_table, size_to_class
+from .stack import STACK_SLOTS, StackError, StackOverflow, stack_grow_size, stack_shrink_size
+
+ASSUMPTIONS: tuple[str, ...] = (
+    "Allocator: the page allocator is a numpy bitmap scanned first-fit from searchAddr, not the radix "
+    "tree of summaries; the result (lowest-address fit) is the same.",
+    "Allocator: arenas are contiguous from the heap base (no arena hints, no Go 1.26 heap base "
+    "randomization); addresses are page indexes.",
+    "Allocator: allocCache is not kept as a 64-bit word; runs of free slots are taken from allocBits "
+    "at freeindex in the same order nextFreeFast/nextFree would hand them out.",
+    "Allocator: no Green Tea inline mark bits reservation in small spans; scan spans of objects "
+    "<= 512 B do reserve their heap bitmap (1/64 of the span).",
+    "Allocator: mheap.reclaim (sweeping dead spans before a page allocation) is not emulated; pages "
+    "come back through sweepone, cacheSpan's in-place sweeps and the GC's proportional sweep hook.",
+    "Allocator: no synchronous scavenging inside allocSpan; the scavenger runs when scavenge() is "
+    "called, releasing free pages from the highest addresses, page by page (no 64 KiB chunks, no "
+    "dense-chunk skipping).",
+    "Allocator: heap profiling samples (MemProfileRate), zeroing, finalizers and specials are not emulated.",
+    "Allocator: reachability comes from each allocation op's lifetime (goroutine, duration, forever, "
+    "temp); a tiny block lives while any object packed in it lives.",
+    "Stacks: sizes and memory follow stack.go; copying cost and stack contents are not emulated, and "
+    "the stacks of dead Gs are freed by the engine, not kept on the G free lists.",
+)
+
+__all__ = [
+    "ASSUMPTIONS",
+    "AllocError",
+    "Allocator",
+    "CACHE_FULL_UNSWEPT",
+    "CACHE_GROW",
+    "CACHE_PARTIAL_SWEPT",
+    "CACHE_PARTIAL_UNSWEPT",
+    "SPANCLASS_MANUAL",
+    "SPAN_DTYPE",
+    "SPAN_FREE",
+    "SPAN_FULL",
+    "SPAN_LARGE",
+    "SPAN_MCACHE",
+    "SPAN_PARTIAL",
+    "SPAN_STACK",
+    "SPAN_STATE_NAMES",
+    "STACK_SLOTS",
+    "StackError",
+    "StackOverflow",
+    "format_sizeclasses_table",
+    "scavenge_goal",
+    "size_to_class",
+    "span_nelems",
+    "span_pages_code",
+    "span_pages_decode",
+    "stack_grow_size",
+    "stack_shrink_size",
+]

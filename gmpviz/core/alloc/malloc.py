@@ -1,0 +1,840 @@
+"""The allocator: mallocgc's paths, mcache, mcentral, span sweeping and marking (`malloc.go`,
+`mcache.go`, `mcentral.go`, `mheap.go`, `mgcsweep.go`).
+
+One :class:`Allocator` owns the page heap, the span table, one mcache per P and one mcentral per
+span class. It takes no virtual time: the engine charges CPU time per op. Objects carry a death
+time (and pending goroutine owners) so that :meth:`Allocator.mark` can compute what a GC would
+find reachable.
+
+Events, enough to fold a span table (see ``model``) from them alone:
+
+* ``Alloc``: one per run of objects into one span. Path SMALL/LARGE: ``count`` objects took
+  ``count`` slots. Path TINY: objects packed into an existing 16-byte block (no new slot). A tiny
+  object that opens a new block is, as in the runtime's statistics, a SMALL allocation of class 2
+  noscan (one slot).
+* ``SpanAlloc``: a2 packs ``npages | start_page << 32`` (:func:`span_pages_decode`); spanclass -1
+  means a manual (stack) span.
+* ``SpanCache``/``SpanUncache``/``SpanSweep``/``SpanFree`` give the state changes; SpanSweep's a2 is
+  the live object count after the sweep.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from gmpviz.core.constants import (
+    MALLOC_HEADER_SIZE,
+    MAX_SMALL_SIZE,
+    MCENTRAL_SPAN_BUDGET,
+    MIN_SIZE_FOR_MALLOC_HEADER,
+    NUM_SIZE_CLASSES,
+    NUM_SPAN_CLASSES,
+    NUM_STACK_ORDERS,
+    PAGE_CACHE_PAGES,
+    PAGE_SIZE,
+    TINY_SIZE,
+    TINY_SIZE_CLASS,
+)
+from gmpviz.core.trace.events import EV, PATH_LARGE, PATH_SMALL, PATH_TINY
+from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE, LIFE_TEMP
+
+from .mheap import PageCache, PageHeap
+from .mspan import (
+    DEATH_NEVER,
+    SPAN_FREE,
+    SPAN_FULL,
+    SPAN_LARGE,
+    SPAN_MCACHE,
+    SPAN_PARTIAL,
+    SPAN_STACK,
+    SPANCLASS_MANUAL,
+    SpanTable,
+)
+from .sizeclasses import CLASS_TO_ALLOCNPAGES, CLASS_TO_SIZE, size_to_class
+from .stack import StackMixin
+
+_EV_ALLOC = int(EV.Alloc)
+_EV_REFILL = int(EV.MCacheRefill)
+_EV_SPAN_ALLOC = int(EV.SpanAlloc)
+_EV_SPAN_CACHE = int(EV.SpanCache)
+_EV_SPAN_UNCACHE = int(EV.SpanUncache)
+_EV_SPAN_SWEEP = int(EV.SpanSweep)
+_EV_SPAN_FREE = int(EV.SpanFree)
+_EV_HEAP_GROW = int(EV.HeapGrow)
+_EV_SCAVENGE = int(EV.Scavenge)
+_EV_FLUSH = int(EV.MCacheFlush)
+
+# SpanCache sources (a2)
+CACHE_PARTIAL_SWEPT = 0
+CACHE_PARTIAL_UNSWEPT = 1
+CACHE_FULL_UNSWEPT = 2
+CACHE_GROW = 3
+
+#: mheap.go: allocSpan uses the P's page cache for npages < pageCachePages/4
+_PCACHE_MAX_NPAGES = PAGE_CACHE_PAGES // 4
+#: mspan.go: heapBitsInSpan, scan spans of objects <= 512 B keep their pointer bitmap at the span end:
+#: nbytes/PtrSize/8 bytes, i.e. 1/64 of the span on 64-bit
+_HEAP_BITS_DIV = 64
+_SCAN_HEAPBITS_MAX = MIN_SIZE_FOR_MALLOC_HEADER
+_G_RECORD_MERGE = 16  # merge a goroutine's slot lists per span beyond this many pieces
+_NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2  # mgcsweep.go: numSweepClasses
+
+
+class AllocError(ValueError):
+    """An allocation request the runtime cannot express (negative size or count, no such P)."""
+
+
+def span_pages_code(npages: int, start_page: int) -> int:
+    """SpanAlloc's a2: npages in the low 32 bits, start page above."""
+    return npages | start_page << 32
+
+
+def span_pages_decode(a2):
+    """Inverse of span_pages_code: (npages, start_page); works elementwise on numpy arrays."""
+    return a2 & 0xFFFFFFFF, a2 >> 32
+
+
+def span_nelems(sizeclass: int, noscan: int) -> int:
+    """mheap.go: initSpan's nelems, with the heap-bits reservation of small scan spans."""
+    nbytes = CLASS_TO_ALLOCNPAGES[sizeclass] * PAGE_SIZE
+    size = CLASS_TO_SIZE[sizeclass]
+    if not noscan and size <= _SCAN_HEAPBITS_MAX:
+        nbytes -= nbytes // _HEAP_BITS_DIV
+    # SIMPLIFICATION: no Green Tea inline mark bits reservation (gcUsesSpanInlineMarkBits)
+    return nbytes // size
+
+
+_NELEMS = [[span_nelems(c, n) if c else 1 for n in (0, 1)] for c in range(NUM_SIZE_CLASSES)]
+
+
+def _tiny_align(size: int) -> int:
+    """malloc.go: mallocgcTiny's alignment of the block offset for a pointer-free object."""
+    if size & 7 == 0:
+        return 8
+    if size & 3 == 0:
+        return 4
+    if size & 1 == 0:
+        return 2
+    return 1
+
+
+class MCache:
+    """mcache.go: mcache of one P (plus the P's pageCache, which the runtime keeps on p)."""
+
+    __slots__ = (
+        "alloc",
+        "tiny_span",
+        "tiny_slot",
+        "tiny_offset",
+        "flush_gen",
+        "stackcache",
+        "stackcache_bytes",
+        "pcache",
+    )
+
+    def __init__(self, flush_gen: int) -> None:
+        self.alloc = [-1] * NUM_SPAN_CLASSES  # span id per span class, -1 = emptymspan
+        self.tiny_span = -1
+        self.tiny_slot = 0
+        self.tiny_offset = 0
+        self.flush_gen = flush_gen
+        self.stackcache: list[list[int]] = [[] for _ in range(NUM_STACK_ORDERS)]
+        self.stackcache_bytes = [0] * NUM_STACK_ORDERS
+        self.pcache = PageCache()
+
+
+class MCentral:
+    """mcentral.go: partial and full spanSets, each doubled by sweep parity (index sweepgen/2 % 2)."""
+
+    __slots__ = ("partial", "full")
+
+    def __init__(self) -> None:
+        self.partial = (deque(), deque())
+        self.full = (deque(), deque())
+
+
+class Allocator(StackMixin):
+    """Go's heap allocator in virtual time. See the module docstring for the event contract."""
+
+    def __init__(self, ext, nprocs: int) -> None:
+        self.ext = ext
+        self.now = 0
+        self.heap = PageHeap()
+        self.spans = SpanTable()
+        self.central = [MCentral() for _ in range(NUM_SPAN_CLASSES)]
+        self.sweepgen = 0  # mheap_.sweepgen
+        self.marking = False  # gcphase != _GCoff: allocate black, keep freed stack spans
+        self._sweep_cursor = _NUM_SWEEP_CLASSES  # sweep.centralIndex: nothing to sweep yet
+        # gcController / memstats
+        self.heap_live = 0  # gcController.heapLive (with the refill overestimate)
+        self.heap_alloc = 0  # MemStats.HeapAlloc
+        self.total_alloc = 0
+        self.mallocs = 0  # small + large objects (tiny objects that opened a block included)
+        self.frees = 0
+        self.tiny_allocs = 0  # tiny objects packed into an existing block (malloc and free)
+        self.pages_in_use = 0  # mheap_.pagesInUse: pages in mSpanInUse spans
+        self.pages_swept = 0  # mheap_.pagesSwept this cycle
+        self.spans_by_class = np.zeros(NUM_SPAN_CLASSES, dtype=np.int64)
+        #: optional GC hook, deductSweepCredit(t_ns, p, m, g, span_bytes, npages), called before
+        #: span allocation in cacheSpan and allocLarge (proportional sweep belongs to the GC)
+        self.deduct_sweep_credit = None
+        #: goid -> {span id: [slot index arrays]} for LIFE_GOROUTINE objects
+        self._g_slots: dict[int, dict[int, list]] = {}
+        self.mcaches: list[MCache] = []
+        self._init_stacks()
+        self.set_procs(nprocs, 0)
+
+    # ============================================================================================
+    # procresize
+    # ============================================================================================
+
+    def set_procs(self, nprocs: int, t_ns: int) -> None:
+        """proc.go: procresize; new Ps get mcaches, removed Ps' caches go back (p.destroy)."""
+        if nprocs < 1:
+            raise AllocError(f"GOMAXPROCS must be >= 1, got {nprocs}")
+        self.now = max(self.now, t_ns)
+        while len(self.mcaches) < nprocs:
+            self.mcaches.append(MCache(self.sweepgen))
+        while len(self.mcaches) > nprocs:
+            p = len(self.mcaches) - 1
+            self.release_all(p, t_ns)
+            self.stackcache_clear(p, t_ns)
+            self.heap.flush_cache(self.mcaches[p].pcache)
+            self.mcaches.pop()
+
+    # ============================================================================================
+    # mallocgc
+    # ============================================================================================
+
+    def mallocgc(
+        self,
+        t_ns: int,
+        p: int,
+        m: int,
+        g: int,
+        size_bytes: int,
+        count: int,
+        noscan: int,
+        lifetime: int,
+        lifetime_ns: int = 0,
+    ) -> bool:
+        """malloc.go: mallocgc, `count` times. True if a span was fetched or a large object
+        allocated: the only times the runtime tests the heap GC trigger."""
+        if size_bytes < 0 or count < 0:
+            raise AllocError(f"bad allocation: {count} x {size_bytes} bytes")
+        if not 0 <= p < len(self.mcaches):
+            raise AllocError(f"mallocgc on P{p}, which does not exist (GOMAXPROCS={len(self.mcaches)})")
+        if size_bytes == 0 or count == 0:
+            return False  # &zerobase: no memory, no statistics
+        self.now = t_ns
+        mc = self.mcaches[p]
+        if mc.flush_gen != self.sweepgen:
+            self.prepare_for_sweep(p, t_ns)
+        goid = 0
+        if lifetime == LIFE_TEMP:
+            death = t_ns
+        elif lifetime == LIFE_DURATION:
+            death = t_ns + lifetime_ns
+        elif lifetime == LIFE_FOREVER:
+            death = DEATH_NEVER
+        elif lifetime == LIFE_GOROUTINE:
+            death = t_ns
+            goid = g if g > 0 else 0
+            if not goid:
+                death = DEATH_NEVER  # no goroutine to outlive: a global
+        else:
+            raise AllocError(f"unknown allocation lifetime {lifetime}")
+        if size_bytes <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:
+            if noscan:
+                if size_bytes < TINY_SIZE:
+                    return self._malloc_tiny(t_ns, p, m, g, size_bytes, count, death, goid)
+                cls = size_to_class(size_bytes)
+            elif size_bytes <= MIN_SIZE_FOR_MALLOC_HEADER:
+                cls = size_to_class(size_bytes)
+            else:
+                cls = size_to_class(size_bytes + MALLOC_HEADER_SIZE)
+            return self._malloc_small(t_ns, p, m, g, cls, 1 if noscan else 0, size_bytes, count, death, goid)
+        return self._malloc_large(t_ns, p, m, g, size_bytes, count, 1 if noscan else 0, death, goid)
+
+    def _take(self, sid: int, k: int, death: int, goid: int):
+        """nextFreeFast/nextFree k times at once: the first k free slots from freeindex.
+
+        SIMPLIFICATION: allocCache is not kept as a 64-bit word; scanning allocBits from freeindex
+        hands out the same slots in the same order.
+        """
+        sp = self.spans
+        fi = int(sp.f_freeindex[sid])
+        ac = int(sp.f_alloc_count[sid])
+        if ac == fi:  # every slot below freeindex is allocated, none above: a contiguous run
+            idx = slice(fi, fi + k)
+            new_fi = fi + k
+        else:
+            idx = np.flatnonzero(~sp.alloc_bits[sid][fi:])[:k]
+            idx += fi
+            new_fi = int(idx[-1]) + 1
+        sp.alloc_bits[sid][idx] = True
+        sp.death[sid][idx] = death
+        if self.marking:  # gcmarknewobject: allocate black
+            sp.mark_bits[sid][idx] = True
+        if goid:
+            sp.gcount[sid][idx] += 1
+            self._record_g(goid, sid, idx)
+        sp.f_freeindex[sid] = new_fi
+        sp.f_alloc_count[sid] = ac + k
+        return idx
+
+    def _record_g(self, goid: int, sid: int, idx) -> None:
+        if isinstance(idx, slice):
+            idx = np.arange(idx.start, idx.stop, dtype=np.int32)
+        per_span = self._g_slots.setdefault(goid, {})
+        pieces = per_span.get(sid)
+        if pieces is None:
+            per_span[sid] = [idx]
+        else:
+            pieces.append(idx)
+            if len(pieces) > _G_RECORD_MERGE:
+                per_span[sid] = [np.concatenate(pieces)]
+
+    def _malloc_small(
+        self,
+        t_ns: int,
+        p: int,
+        m: int,
+        g: int,
+        cls: int,
+        noscan: int,
+        size: int,
+        count: int,
+        death: int,
+        goid: int,
+        tiny_per_block: int = 0,
+        tiny_fill: int = 0,
+    ) -> bool:
+        """malloc.go: mallocgcSmallNoscan / mallocgcSmallScan*, run by run of one span each.
+
+        tiny_per_block/tiny_fill: this is a run of new tiny blocks, tiny_fill more objects are
+        packed into them after their first object (Alloc events with path TINY).
+        """
+        spc = cls << 1 | noscan
+        mc = self.mcaches[p]
+        sp = self.spans
+        ext = self.ext
+        refilled = False
+        remaining = count
+        elemsize = CLASS_TO_SIZE[cls]
+        while remaining:
+            sid = mc.alloc[spc]
+            if sid < 0 or sp.f_alloc_count[sid] == sp.f_nelems[sid]:
+                sid = self.refill(t_ns, p, m, g, spc)
+                refilled = True
+            k = min(remaining, int(sp.f_nelems[sid] - sp.f_alloc_count[sid]))
+            idx = self._take(sid, k, death, goid)
+            ext((t_ns, _EV_ALLOC, p, m, g, PATH_SMALL | cls << 8 | noscan << 16 | sid << 24, k, k * size))
+            remaining -= k
+            if tiny_per_block:
+                fill = min(tiny_fill, k * (tiny_per_block - 1))
+                if fill:
+                    ext(
+                        (
+                            t_ns,
+                            _EV_ALLOC,
+                            p,
+                            m,
+                            g,
+                            PATH_TINY | cls << 8 | 1 << 16 | sid << 24,
+                            fill,
+                            fill * size,
+                        )
+                    )
+                    tiny_fill -= fill
+                if not remaining:
+                    self._last_sid = sid
+                    self._last_slot = idx.stop - 1 if isinstance(idx, slice) else int(idx[-1])
+        self.mallocs += count
+        nbytes = count * elemsize
+        self.heap_alloc += nbytes
+        self.total_alloc += nbytes
+        return refilled
+
+    def _malloc_tiny(
+        self, t_ns: int, p: int, m: int, g: int, size: int, count: int, death: int, goid: int
+    ) -> bool:
+        """malloc.go: mallocgcTiny, pointer-free objects < 16 B packed into 16-byte blocks."""
+        mc = self.mcaches[p]
+        sp = self.spans
+        remaining = count
+        old_off = TINY_SIZE + 1  # no block: any new block replaces it
+        if mc.tiny_span >= 0:
+            align = _tiny_align(size)
+            off = (mc.tiny_offset + align - 1) // align * align
+            n0 = min(remaining, max(0, (TINY_SIZE - off) // size))
+            if n0:
+                sid, slot = mc.tiny_span, mc.tiny_slot
+                d = sp.death[sid]
+                if death > d[slot]:
+                    d[slot] = death
+                if self.marking:
+                    sp.mark_bits[sid][slot] = True
+                if goid:
+                    sp.gcount[sid][slot] += 1
+                    self._record_g(goid, sid, np.array([slot], dtype=np.int32))
+                mc.tiny_offset = off + n0 * size
+                self.tiny_allocs += n0
+                remaining -= n0
+                self.ext(
+                    (
+                        t_ns,
+                        _EV_ALLOC,
+                        p,
+                        m,
+                        g,
+                        PATH_TINY | TINY_SIZE_CLASS << 8 | 1 << 16 | sid << 24,
+                        n0,
+                        n0 * size,
+                    )
+                )
+            old_off = mc.tiny_offset
+        if not remaining:
+            return False
+        per_block = TINY_SIZE // size
+        if per_block >= 2:
+            nblocks = -(-remaining // per_block)
+            last_n = remaining - (nblocks - 1) * per_block
+        else:
+            nblocks = remaining
+            last_n = 1
+        fill = remaining - nblocks
+        refilled = self._malloc_small(
+            t_ns, p, m, g, TINY_SIZE_CLASS, 1, size, nblocks, death, goid, per_block, fill
+        )
+        self.tiny_allocs += fill
+        # the new block becomes current if it leaves more room than the old one (size < tinyoffset)
+        new_off = last_n * size
+        if per_block >= 2 or size < old_off:
+            mc.tiny_span = self._last_sid
+            mc.tiny_slot = self._last_slot
+            mc.tiny_offset = new_off if per_block >= 2 else size
+        return refilled
+
+    def _malloc_large(
+        self, t_ns: int, p: int, m: int, g: int, size: int, count: int, noscan: int, death: int, goid: int
+    ) -> bool:
+        """malloc.go: mallocgcLarge -> mcache.allocLarge, one span of ceil(size/8 KiB) pages each."""
+        npages = -(-size // PAGE_SIZE)
+        nbytes = npages * PAGE_SIZE
+        spc = noscan  # makeSpanClass(0, noscan)
+        sg = self.sweepgen
+        swept = self.central[spc].full[sg >> 1 & 1]
+        code = PATH_LARGE | noscan << 16
+        for _ in range(count):
+            if self.deduct_sweep_credit is not None:
+                self.deduct_sweep_credit(t_ns, p, m, g, nbytes, npages)
+            sid = self._alloc_span(t_ns, p, m, g, npages, spc, nbytes, 1, SPAN_LARGE)
+            self._take(sid, 1, death, goid)
+            swept.append(sid)
+            self.heap_live += nbytes
+            self.ext((t_ns, _EV_ALLOC, p, m, g, code | sid << 24, 1, size))
+        self.mallocs += count
+        self.heap_alloc += count * nbytes
+        self.total_alloc += count * nbytes
+        return True
+
+    # ============================================================================================
+    # mcache
+    # ============================================================================================
+
+    def refill(self, t_ns: int, p: int, m: int, g: int, spc: int) -> int:
+        """mcache.go: refill, swap the full span of class spc for one from mcentral.cacheSpan."""
+        mc = self.mcaches[p]
+        sp = self.spans
+        old = mc.alloc[spc]
+        if old >= 0:
+            self.uncache_span(t_ns, p, m, g, old)
+        sid = self.cache_span(t_ns, p, m, g, spc)
+        sp.f_sweepgen[sid] = self.sweepgen + 3
+        sp.f_state[sid] = SPAN_MCACHE
+        sp.f_owner[sid] = p
+        free_slots = int(sp.f_nelems[sid] - sp.f_alloc_count[sid])
+        # gcController.update: every free slot counts as live right away (corrected on release)
+        self.heap_live += free_slots * int(sp.f_elemsize[sid])
+        mc.alloc[spc] = sid
+        self.ext((t_ns, _EV_REFILL, p, m, g, spc, sid, free_slots))
+        return sid
+
+    def release_all(self, p: int, t_ns: int = -1) -> int:
+        """mcache.go: releaseAll, uncache every span, undo the unused-slot overestimate, drop tiny."""
+        t_ns = self.now if t_ns < 0 else t_ns
+        mc = self.mcaches[p]
+        sp = self.spans
+        cached = [sid for sid in mc.alloc if sid >= 0]
+        self.ext((t_ns, _EV_FLUSH, p, -1, 0, len(cached), 0, 0))
+        stale = self.sweepgen + 1
+        for spc, sid in enumerate(mc.alloc):
+            if sid < 0:
+                continue
+            if sp.f_sweepgen[sid] != stale:
+                self.heap_live -= int(sp.f_nelems[sid] - sp.f_alloc_count[sid]) * int(sp.f_elemsize[sid])
+            mc.alloc[spc] = -1
+            self.uncache_span(t_ns, p, -1, 0, sid)
+        mc.tiny_span = -1
+        mc.tiny_offset = 0
+        return len(cached)
+
+    def prepare_for_sweep(self, p: int, t_ns: int = -1) -> None:
+        """mcache.go: prepareForSweep, flush once per sweep phase (from acquirep, procresize...)."""
+        mc = self.mcaches[p]
+        if mc.flush_gen == self.sweepgen:
+            return
+        self.release_all(p, t_ns)
+        self.stackcache_clear(p, t_ns)
+        mc.flush_gen = self.sweepgen
+
+    # ============================================================================================
+    # mcentral
+    # ============================================================================================
+
+    def cache_span(self, t_ns: int, p: int, m: int, g: int, spc: int) -> int:
+        """mcentral.go: cacheSpan: partial swept, partial unswept, full unswept (budget 100), grow."""
+        sp = self.spans
+        cls = spc >> 1
+        if self.deduct_sweep_credit is not None:
+            npages = CLASS_TO_ALLOCNPAGES[cls]
+            self.deduct_sweep_credit(t_ns, p, m, g, npages * PAGE_SIZE, 0)
+        c = self.central[spc]
+        sg = self.sweepgen
+        si = sg >> 1 & 1
+        sid = -1
+        source = CACHE_PARTIAL_SWEPT
+        if c.partial[si]:
+            sid = c.partial[si].popleft()
+        else:
+            budget = MCENTRAL_SPAN_BUDGET
+            unswept = c.partial[1 - si]
+            while budget >= 0 and unswept:
+                s = unswept.popleft()
+                budget -= 1
+                if sp.f_sweepgen[s] == sg - 2:
+                    sp.f_sweepgen[s] = sg - 1
+                    self._sweep(t_ns, p, m, g, s, True)
+                    sid, source = s, CACHE_PARTIAL_UNSWEPT
+                    break
+            if sid < 0:
+                unswept = c.full[1 - si]
+                while budget >= 0 and unswept:
+                    s = unswept.popleft()
+                    budget -= 1
+                    if sp.f_sweepgen[s] != sg - 2:
+                        continue
+                    sp.f_sweepgen[s] = sg - 1
+                    self._sweep(t_ns, p, m, g, s, True)
+                    if sp.f_alloc_count[s] < sp.f_nelems[s]:
+                        sid, source = s, CACHE_FULL_UNSWEPT
+                        break
+                    sp.f_state[s] = SPAN_FULL
+                    c.full[si].append(s)
+            if sid < 0:
+                sid = self._grow_central(t_ns, p, m, g, spc)
+                source = CACHE_GROW
+        self.ext((t_ns, _EV_SPAN_CACHE, p, m, g, sid, spc, source))
+        return sid
+
+    def _grow_central(self, t_ns: int, p: int, m: int, g: int, spc: int) -> int:
+        """mcentral.go: grow, a fresh span of the class from the page heap."""
+        cls, noscan = spc >> 1, spc & 1
+        return self._alloc_span(
+            t_ns,
+            p,
+            m,
+            g,
+            CLASS_TO_ALLOCNPAGES[cls],
+            spc,
+            CLASS_TO_SIZE[cls],
+            _NELEMS[cls][noscan],
+            SPAN_MCACHE,
+        )
+
+    def uncache_span(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
+        """mcentral.go: uncacheSpan; a span cached before this sweep phase (sg+1) is swept now."""
+        sp = self.spans
+        sg = self.sweepgen
+        spc = int(sp.f_spanclass[sid])
+        full = bool(sp.f_alloc_count[sid] == sp.f_nelems[sid])
+        sp.f_owner[sid] = -1
+        sp.f_state[sid] = SPAN_FULL if full else SPAN_PARTIAL
+        self.ext((t_ns, _EV_SPAN_UNCACHE, p, m, g, sid, spc, int(full)))
+        if sp.f_sweepgen[sid] == sg + 1:
+            sp.f_sweepgen[sid] = sg - 1
+            self._sweep(t_ns, p, m, g, sid, False)
+            return
+        sp.f_sweepgen[sid] = sg
+        c = self.central[spc]
+        (c.full if full else c.partial)[sg >> 1 & 1].append(sid)
+
+    # ============================================================================================
+    # mheap
+    # ============================================================================================
+
+    def _alloc_span(
+        self, t_ns: int, p: int, m: int, g: int, npages: int, spc: int, elemsize: int, nelems: int, state: int
+    ) -> int:
+        """mheap.go: allocSpan (and allocManual for spc == SPANCLASS_MANUAL)."""
+        heap = self.heap
+        base = -1
+        if p >= 0 and npages < _PCACHE_MAX_NPAGES:
+            pc = self.mcaches[p].pcache
+            if pc.empty():
+                self.mcaches[p].pcache = pc = heap.alloc_to_cache()
+            base = pc.alloc(npages)
+        if base < 0:
+            base = heap.alloc(npages)
+            if base < 0:
+                grown = heap.grow(npages)
+                self.ext((t_ns, _EV_HEAP_GROW, p, m, g, grown, self._heap_sys_bytes(), 0))
+                base = heap.alloc(npages)
+        sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)
+        heap.take(base, npages, sid)
+        if spc == SPANCLASS_MANUAL:
+            self.stack_inuse_pages += npages
+        else:
+            self.pages_in_use += npages
+            self.spans_by_class[spc] += 1
+        self.ext((t_ns, _EV_SPAN_ALLOC, p, m, g, sid, spc, npages | base << 32))
+        return sid
+
+    def _free_span(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
+        """mheap.go: freeSpan / freeManual, the pages go back to the page allocator."""
+        sp = self.spans
+        npages = int(sp.f_npages[sid])
+        spc = int(sp.f_spanclass[sid])
+        if spc == SPANCLASS_MANUAL:
+            self.stack_inuse_pages -= npages
+        else:
+            self.pages_in_use -= npages
+            self.spans_by_class[spc] -= 1
+        self.heap.free(int(sp.f_start[sid]), npages)
+        sp.free(sid)
+        self.ext((t_ns, _EV_SPAN_FREE, p, m, g, sid, npages, 0))
+
+    def _heap_sys_bytes(self) -> int:
+        return (self.heap.mapped_pages - self.stack_inuse_pages) * PAGE_SIZE
+
+    def scavenge(self, t_ns: int, goal_bytes: int, p: int = -1, m: int = -1, g: int = 0) -> int:
+        """mgcscavenge.go: release free pages until retained memory (mapped - released) <= goal.
+
+        Returns the pages released.
+        """
+        heap = self.heap
+        retained = (heap.mapped_pages - heap.released_pages) * PAGE_SIZE
+        if retained <= goal_bytes:
+            return 0
+        n = heap.scavenge(-(-(retained - goal_bytes) // PAGE_SIZE))
+        if n:
+            self.ext((t_ns, _EV_SCAVENGE, p, m, g, n, heap.released_pages * PAGE_SIZE, 0))
+        return n
+
+    # ============================================================================================
+    # GC: liveness, mark, sweep
+    # ============================================================================================
+
+    def goroutine_exit(self, goid: int, t_ns: int) -> None:
+        """Objects with LIFE_GOROUTINE allocated by goid lose their last reference."""
+        per_span = self._g_slots.pop(goid, None)
+        if not per_span:
+            return
+        gcount = self.spans.gcount
+        for sid, pieces in per_span.items():
+            arr = gcount[sid]
+            for idx in pieces:
+                np.subtract.at(arr, idx, 1)
+
+    def set_marking(self, on: bool, t_ns: int = -1) -> None:
+        """gcStart / gcMarkTermination: while on, new objects are allocated black."""
+        if on and not self.marking:
+            self.finish_sweep(self.now if t_ns < 0 else t_ns)  # gcStart: finishsweep_m
+        self.marking = on
+
+    def mark(self, t_ns: int) -> int:
+        """The outcome of a mark phase: gcmarkBits |= allocated & reachable at t_ns; bytes marked."""
+        if self._sweep_cursor < _NUM_SWEEP_CLASSES:
+            self.finish_sweep(t_ns)
+        sp = self.spans
+        total = 0
+        for sid in sp.live_ids().tolist():
+            if sp.f_state[sid] == SPAN_STACK:
+                continue
+            live = sp.alloc_bits[sid] & ((sp.gcount[sid] > 0) | (sp.death[sid] > t_ns))
+            mb = sp.mark_bits[sid]
+            mb |= live
+            total += int(np.count_nonzero(mb)) * int(sp.f_elemsize[sid])
+        return total
+
+    def start_sweep_phase(self) -> None:
+        """mgc.go: gcSweep, sweepgen += 2 (the swept sets become the unswept ones), pagesSwept = 0."""
+        self.sweepgen += 2
+        self.pages_swept = 0
+        self._sweep_cursor = 0
+        for mc in self.mcaches:
+            # c.tiny is not a GC root: the runtime drops it in releaseAll during mark termination
+            mc.tiny_span = -1
+            mc.tiny_offset = 0
+
+    @property
+    def sweep_done(self) -> bool:
+        return self._sweep_cursor >= _NUM_SWEEP_CLASSES
+
+    def sweepone(self, t_ns: int, p: int = -1, m: int = -1, g: int = 0) -> int:
+        """mgcsweep.go: sweepone in nextSpanForSweep order; pages swept, 0 when nothing is left."""
+        sp = self.spans
+        sg = self.sweepgen
+        ui = 1 - (sg >> 1 & 1)
+        central = self.central
+        cursor = self._sweep_cursor
+        while cursor < _NUM_SWEEP_CLASSES:
+            c = central[cursor >> 1]
+            dq = c.partial[ui] if cursor & 1 else c.full[ui]
+            while dq:
+                sid = dq.popleft()
+                if sp.f_sweepgen[sid] != sg - 2:
+                    continue
+                self._sweep_cursor = cursor
+                sp.f_sweepgen[sid] = sg - 1
+                npages = int(sp.f_npages[sid])
+                self._sweep(t_ns, p, m, g, sid, False)
+                return npages
+            cursor += 1
+        self._sweep_cursor = cursor
+        return 0
+
+    def finish_sweep(self, t_ns: int) -> int:
+        """mgc.go: finishsweep_m, sweep everything left; pages swept."""
+        total = 0
+        while True:
+            n = self.sweepone(t_ns)
+            if not n:
+                return total
+            total += n
+
+    def _sweep(self, t_ns: int, p: int, m: int, g: int, sid: int, preserve: bool) -> None:
+        """mgcsweep.go: mspan.sweep, allocBits <- gcmarkBits; an empty span goes back to the heap.
+
+        preserve: cacheSpan sweeps in place and keeps the span whatever it holds.
+        """
+        sp = self.spans
+        old = int(sp.f_alloc_count[sid])
+        mb = sp.mark_bits[sid]
+        live = int(np.count_nonzero(mb))
+        sp.alloc_bits[sid] = mb
+        sp.mark_bits[sid] = np.zeros(len(mb), dtype=bool)
+        sp.f_freeindex[sid] = 0
+        sp.f_alloc_count[sid] = live
+        sp.f_sweepgen[sid] = self.sweepgen
+        freed = old - live
+        elemsize = int(sp.f_elemsize[sid])
+        npages = int(sp.f_npages[sid])
+        self.frees += freed
+        self.heap_alloc -= freed * elemsize
+        self.pages_swept += npages
+        self.ext((t_ns, _EV_SPAN_SWEEP, p, m, g, sid, freed, live))
+        if preserve:
+            return
+        spc = int(sp.f_spanclass[sid])
+        si = self.sweepgen >> 1 & 1
+        if live == 0:
+            self._free_span(t_ns, p, m, g, sid)
+        elif spc <= 1:
+            sp.f_state[sid] = SPAN_LARGE
+            self.central[spc].full[si].append(sid)
+        elif live == int(sp.f_nelems[sid]):
+            sp.f_state[sid] = SPAN_FULL
+            self.central[spc].full[si].append(sid)
+        else:
+            sp.f_state[sid] = SPAN_PARTIAL
+            self.central[spc].partial[si].append(sid)
+
+    # ============================================================================================
+    # views
+    # ============================================================================================
+
+    def spans_view(self) -> np.ndarray:
+        """The live rows of the span table (SPAN_DTYPE), a copy."""
+        return self.spans.view(self.sweepgen)
+
+    def memstats(self) -> dict:
+        """runtime.MemStats-like numbers, plus gcController.heapLive and the sweeper's page counts."""
+        heap = self.heap
+        heap_sys = self._heap_sys_bytes()
+        heap_inuse = self.pages_in_use * PAGE_SIZE
+        mallocs = self.mallocs + self.tiny_allocs
+        frees = self.frees + self.tiny_allocs
+        return {
+            "HeapAlloc": self.heap_alloc,
+            "HeapInuse": heap_inuse,
+            "HeapIdle": heap_sys - heap_inuse,
+            "HeapReleased": heap.released_pages * PAGE_SIZE,
+            "HeapSys": heap_sys,
+            "HeapObjects": mallocs - frees,
+            "StackInuse": self.stack_inuse_pages * PAGE_SIZE,
+            "StackSys": self.stack_inuse_pages * PAGE_SIZE,
+            "Mallocs": mallocs,
+            "Frees": frees,
+            "TotalAlloc": self.total_alloc,
+            "HeapLive": self.heap_live,
+            "PagesInUse": self.pages_in_use,
+            "PagesSwept": self.pages_swept,
+            "MappedBytes": heap.mapped_pages * PAGE_SIZE,
+            "SpansInUseByClass": self.spans_by_class.copy(),
+        }
+
+    def check_invariants(self) -> None:
+        """Raise AssertionError if the heap's books do not balance (for tests; O(heap))."""
+        sp = self.spans
+        heap = self.heap
+        ids = sp.live_ids()
+        covered = np.zeros(heap.mapped_pages, dtype=np.int32)
+        for sid in ids.tolist():
+            bits = sp.alloc_bits[sid]
+            assert int(sp.f_alloc_count[sid]) == int(np.count_nonzero(bits)), f"span {sid} allocCount"
+            fi = int(sp.f_freeindex[sid])
+            if sp.f_state[sid] != SPAN_STACK:
+                assert bits[:fi].all(), f"span {sid}: a free slot below freeindex"
+            s, n = int(sp.f_start[sid]), int(sp.f_npages[sid])
+            covered[s : s + n] += 1
+            assert (heap.page_span[s : s + n] == sid).all(), f"span {sid} not in h.spans"
+            assert not heap.scav[s : s + n].any(), f"span {sid} holds scavenged pages"
+        assert covered.max(initial=0) <= 1, "spans overlap"
+        used = heap.used[: heap.mapped_pages]
+        cached = np.zeros(heap.mapped_pages, dtype=bool)
+        owners = {}
+        for p, mc in enumerate(self.mcaches):
+            pc = mc.pcache
+            for i in range(64):
+                if pc.cache >> i & 1:
+                    cached[pc.base + i] = True
+            for sid in mc.alloc:
+                if sid >= 0:
+                    assert sid not in owners, f"span {sid} cached by P{owners[sid]} and P{p}"
+                    owners[sid] = p
+                    assert sp.f_state[sid] == SPAN_MCACHE and sp.f_owner[sid] == p
+        assert (used == ((covered == 1) | cached)).all(), "a page is neither free, cached nor in one span"
+        assert heap.free_pages == int(np.count_nonzero(~used))
+        nstate = sp.f_state[ids]
+        heap_pages = int(sp.f_npages[ids][nstate != SPAN_STACK].sum())
+        stack_pages = int(sp.f_npages[ids][nstate == SPAN_STACK].sum())
+        assert heap_pages == self.pages_in_use and stack_pages == self.stack_inuse_pages
+        st = self.memstats()
+        assert st["HeapInuse"] + st["HeapIdle"] == st["HeapSys"]
+        assert st["HeapSys"] + st["StackInuse"] == heap.mapped_pages * PAGE_SIZE
+        assert heap.released_pages == int(np.count_nonzero(heap.scav[: heap.mapped_pages]))
+        cached_spans = {sid for mc in self.mcaches for sid in mc.alloc if sid >= 0}
+        for sid in ids.tolist():
+            if sp.f_state[sid] == SPAN_MCACHE:
+                assert sid in cached_spans, f"span {sid} says mcache but no P caches it"
+        alloc_bytes = sum(
+            int(sp.f_alloc_count[s]) * int(sp.f_elemsize[s])
+            for s in ids.tolist()
+            if sp.f_state[s] != SPAN_STACK
+        )
+        assert alloc_bytes == self.heap_alloc, f"HeapAlloc {self.heap_alloc} != {alloc_bytes}"
+        assert SPAN_FREE not in set(nstate.tolist())

@@ -1,0 +1,195 @@
+"""The page heap: 8 KiB pages in 64 MiB arenas, address-ordered first fit (`mheap.go`, `mpagealloc.go`).
+
+`PageHeap` only knows pages: which are allocated (to a span or to a P's page cache), which are
+scavenged (returned to the OS), which span owns each page (the runtime's ``h.spans`` map), and the
+per-P page caches (`mpagecache.go`). Spans themselves are built by the allocator on top of it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gmpviz.core.constants import PAGE_CACHE_PAGES, PAGES_PER_ARENA, PALLOC_CHUNK_PAGES
+
+
+class PageCache:
+    """mpagecache.go: pageCache, 64 pages aligned to 64, one bit per page (1 = free)."""
+
+    __slots__ = ("base", "cache")
+
+    def __init__(self) -> None:
+        self.base = -1
+        self.cache = 0
+
+    def empty(self) -> bool:
+        return self.cache == 0
+
+    def alloc(self, npages: int) -> int:
+        """pageCache.alloc / allocN: lowest run of npages free pages, or -1."""
+        c = self.cache
+        if not c:
+            return -1
+        if npages == 1:
+            i = (c & -c).bit_length() - 1
+            self.cache = c & ~(1 << i)
+            return self.base + i
+        want = (1 << npages) - 1
+        # SIMPLIFICATION: a shift loop instead of findBitRange64's bit tricks; same first fit.
+        for i in range(PAGE_CACHE_PAGES - npages + 1):
+            if (c >> i) & want == want:
+                self.cache = c & ~(want << i)
+                return self.base + i
+        return -1
+
+
+class PageHeap:
+    """mpagealloc.go: pageAlloc as a numpy bitmap, plus arenas, h.spans and scavenged bits."""
+
+    __slots__ = (
+        "used",
+        "scav",
+        "page_span",
+        "mapped_pages",
+        "arena_pages",
+        "search_page",
+        "free_pages",
+        "released_pages",
+    )
+
+    def __init__(self) -> None:
+        cap = PALLOC_CHUNK_PAGES
+        #: pageAlloc bitmap: True = allocated to a span or held by a P's page cache
+        self.used = np.zeros(cap, dtype=bool)
+        #: scavenged: backed by no RAM (HeapReleased); only ever set on pages free in pageAlloc or cached
+        self.scav = np.zeros(cap, dtype=bool)
+        #: mheap.spans: span id owning each page, -1 if none
+        self.page_span = np.full(cap, -1, dtype=np.int32)
+        self.mapped_pages = 0  # grown into the page allocator (HeapSys + stacks)
+        self.arena_pages = 0  # reserved address space, whole 64 MiB arenas
+        self.search_page = 0  # pageAlloc.searchAddr: no free page below it
+        self.free_pages = 0  # free in pageAlloc (excludes page caches)
+        self.released_pages = 0  # scavenged pages (free, cached or not)
+
+    # --- growth ---------------------------------------------------------------------------------
+
+    def grow(self, npages: int) -> int:
+        """mheap.grow: map whole 512-page chunks (4 MiB), reserving 64 MiB arenas as needed.
+
+        Returns the pages added. New memory counts as scavenged: it has no RAM behind it yet.
+        """
+        ask = -(-npages // PALLOC_CHUNK_PAGES) * PALLOC_CHUNK_PAGES
+        end = self.mapped_pages + ask
+        if end > self.arena_pages:
+            # SIMPLIFICATION: arenas are contiguous from the heap base (no hint list, no randomized base)
+            self.arena_pages = -(-end // PAGES_PER_ARENA) * PAGES_PER_ARENA
+        if end > len(self.used):
+            cap = len(self.used)
+            while cap < end:
+                cap *= 2
+            self.used = np.concatenate([self.used, np.zeros(cap - len(self.used), dtype=bool)])
+            self.scav = np.concatenate([self.scav, np.zeros(cap - len(self.scav), dtype=bool)])
+            self.page_span = np.concatenate(
+                [self.page_span, np.full(cap - len(self.page_span), -1, np.int32)]
+            )
+        self.scav[self.mapped_pages : end] = True
+        self.mapped_pages = end
+        self.free_pages += ask
+        self.released_pages += ask
+        return ask
+
+    # --- allocation -----------------------------------------------------------------------------
+
+    def alloc(self, npages: int) -> int:
+        """pageAlloc.alloc: address-ordered first fit; base page or -1 when the heap must grow.
+
+        SIMPLIFICATION: a linear numpy scan from searchAddr instead of the radix tree of summaries.
+        """
+        lo, hi = self.search_page, self.mapped_pages
+        if hi - lo < npages:
+            return -1
+        free = ~self.used[lo:hi]
+        if npages == 1:
+            i = int(free.argmax())
+            if not free[i]:
+                self.search_page = hi
+                return -1
+            base = lo + i
+        else:
+            edges = np.flatnonzero(np.diff(free.view(np.int8), prepend=0, append=0))
+            starts, ends = edges[0::2], edges[1::2]
+            fits = np.flatnonzero(ends - starts >= npages)
+            if len(fits) == 0:
+                if len(starts):
+                    self.search_page = lo + int(starts[0])
+                return -1
+            base = lo + int(starts[fits[0]])
+        self.used[base : base + npages] = True
+        self.free_pages -= npages
+        if base == self.search_page:
+            self.search_page = base + npages
+        return base
+
+    def alloc_to_cache(self) -> PageCache:
+        """pageAlloc.allocToCache: the 64-page aligned block holding the first free page."""
+        pc = PageCache()
+        lo, hi = self.search_page, self.mapped_pages
+        if lo >= hi:
+            return pc
+        free = ~self.used[lo:hi]
+        i = int(free.argmax())
+        if not free[i]:
+            self.search_page = hi
+            return pc
+        base = (lo + i) // PAGE_CACHE_PAGES * PAGE_CACHE_PAGES
+        block = ~self.used[base : base + PAGE_CACHE_PAGES]
+        pc.base = base
+        pc.cache = int(np.packbits(block, bitorder="little").view("<u8")[0])
+        self.used[base : base + PAGE_CACHE_PAGES] = True
+        self.free_pages -= int(np.count_nonzero(block))
+        self.search_page = max(self.search_page, base + PAGE_CACHE_PAGES - 1)
+        return pc
+
+    def flush_cache(self, pc: PageCache) -> None:
+        """pageCache.flush: free pages of a P's cache go back to the page allocator."""
+        c = pc.cache
+        i = 0
+        while c:
+            if c & 1:
+                self.free(pc.base + i, 1)
+            c >>= 1
+            i += 1
+        pc.cache = 0
+        pc.base = -1
+
+    def take(self, base: int, npages: int, span_id: int) -> int:
+        """Pages become a span's (sysUsed on scavenged ones); returns how many were scavenged."""
+        sl = slice(base, base + npages)
+        nscav = int(np.count_nonzero(self.scav[sl]))
+        if nscav:
+            self.scav[sl] = False
+            self.released_pages -= nscav
+        self.page_span[sl] = span_id
+        return nscav
+
+    def free(self, base: int, npages: int) -> None:
+        """pageAlloc.free: pages are free again (not released: that is the scavenger's job)."""
+        self.used[base : base + npages] = False
+        self.page_span[base : base + npages] = -1
+        self.free_pages += npages
+        if base < self.search_page:
+            self.search_page = base
+
+    # --- scavenging -----------------------------------------------------------------------------
+
+    def scavenge(self, npages: int) -> int:
+        """pageAlloc.scavenge: release up to npages free, unscavenged pages, highest addresses first."""
+        if npages <= 0:
+            return 0
+        hi = self.mapped_pages
+        cand = np.flatnonzero(~self.used[:hi] & ~self.scav[:hi])
+        if len(cand) == 0:
+            return 0
+        pick = cand[-npages:]
+        self.scav[pick] = True
+        self.released_pages += len(pick)
+        return len(pick)
