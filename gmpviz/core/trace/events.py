@@ -312,15 +312,15 @@ SPEC: dict[EV, Spec] = {
     EV.OOMKill: Spec("(kernel)", "container memory limit exceeded: the process is OOM-killed", (_f("rss_bytes"), _f("limit_bytes"))),
     EV.Alloc: Spec("mallocgc", "a run of allocations on one path into one span", (_f("path_class_span", "path | sizeclass<<8 | noscan<<16 | span<<24 (see alloc_code)"), _f("count", "objects"), _f("bytes", "bytes requested"))),
     EV.MCacheRefill: Spec("mcache.refill", "mcache gets a new span for a span class", (_f("spanclass"), _f("span"), _f("free_slots"))),
-    EV.SpanAlloc: Spec("mheap.allocSpan", "span allocated from the page heap", (_f("span"), _f("spanclass"), _f("npages"))),
+    EV.SpanAlloc: Spec("mheap.allocSpan", "span allocated from the page heap", (_f("span"), _f("spanclass", "-1 = manual (stack) span"), _f("pages", "npages | start_page << 32 (alloc.span_pages_decode)"))),
     EV.SpanCache: Spec("mcentral.cacheSpan", "span taken from mcentral into an mcache", (_f("span"), _f("spanclass"), _f("source", "0 partial swept, 1 partial unswept, 2 full unswept, 3 grow"))),
     EV.SpanUncache: Spec("mcentral.uncacheSpan", "span returned from an mcache", (_f("span"), _f("spanclass"), _f("full", "1 if full"))),
     EV.SpanSweep: Spec("mspan.sweep", "span swept", (_f("span"), _f("freed_objects"), _f("live_objects"))),
     EV.SpanFree: Spec("mheap.freeSpan", "span's pages back to the page allocator", (_f("span"), _f("npages"))),
     EV.HeapGrow: Spec("mheap.grow", "heap grew", (_f("npages"), _f("heap_sys_bytes", "after"))),
     EV.Scavenge: Spec("bgscavenge", "pages returned to the OS", (_f("npages"), _f("released_bytes", "HeapReleased after"))),
-    EV.StackAlloc: Spec("stackalloc", "stack allocated", (_f("bytes"), _f("order", "-1 large"))),
-    EV.StackFree: Spec("stackfree", "stack freed", (_f("bytes"), _f("order", "-1 large"))),
+    EV.StackAlloc: Spec("stackalloc", "stack allocated", (_f("bytes"), _f("order", "-1 large"), _f("span"))),
+    EV.StackFree: Spec("stackfree", "stack freed", (_f("bytes"), _f("order", "-1 large"), _f("span"))),
     EV.MCacheFlush: Spec("mcache.releaseAll", "mcache flushed (GC start / prepareForSweep)", (_f("spans"),)),
 }
 
