@@ -43,7 +43,6 @@ from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE
 from .mheap import PageCache, PageHeap
 from .mspan import (
     DEATH_NEVER,
-    SPAN_FREE,
     SPAN_FULL,
     SPAN_LARGE,
     SPAN_MCACHE,
@@ -265,8 +264,8 @@ class Allocator(StackMixin):
         hands out the same slots in the same order.
         """
         sp = self.spans
-        fi = int(sp.f_freeindex[sid])
-        ac = int(sp.f_alloc_count[sid])
+        fi = sp.f_freeindex[sid]
+        ac = sp.f_alloc_count[sid]
         if ac == fi:  # every slot below freeindex is allocated, none above: a contiguous run
             idx = slice(fi, fi + k)
             new_fi = fi + k
@@ -277,9 +276,9 @@ class Allocator(StackMixin):
         sp.alloc_bits[sid][idx] = True
         sp.death[sid][idx] = death
         if self.marking:  # gcmarknewobject: allocate black
-            sp.mark_bits[sid][idx] = True
+            sp.marks(sid)[idx] = True
         if goid:
-            sp.gcount[sid][idx] += 1
+            sp.gcounts(sid)[idx] += 1
             self._record_g(goid, sid, idx)
         sp.f_freeindex[sid] = new_fi
         sp.f_alloc_count[sid] = ac + k
@@ -329,7 +328,7 @@ class Allocator(StackMixin):
             if sid < 0 or sp.f_alloc_count[sid] == sp.f_nelems[sid]:
                 sid = self.refill(t_ns, p, m, g, spc)
                 refilled = True
-            k = min(remaining, int(sp.f_nelems[sid] - sp.f_alloc_count[sid]))
+            k = min(remaining, sp.f_nelems[sid] - sp.f_alloc_count[sid])
             idx = self._take(sid, k, death, goid)
             ext((t_ns, _EV_ALLOC, p, m, g, PATH_SMALL | cls << 8 | noscan << 16 | sid << 24, k, k * size))
             remaining -= k
@@ -376,9 +375,9 @@ class Allocator(StackMixin):
                 if death > d[slot]:
                     d[slot] = death
                 if self.marking:
-                    sp.mark_bits[sid][slot] = True
+                    sp.marks(sid)[slot] = True
                 if goid:
-                    sp.gcount[sid][slot] += 1
+                    sp.gcounts(sid)[slot] += 1
                     self._record_g(goid, sid, np.array([slot], dtype=np.int32))
                 mc.tiny_offset = off + n0 * size
                 self.tiny_allocs += n0
@@ -456,9 +455,9 @@ class Allocator(StackMixin):
         sp.f_sweepgen[sid] = self.sweepgen + 3
         sp.f_state[sid] = SPAN_MCACHE
         sp.f_owner[sid] = p
-        free_slots = int(sp.f_nelems[sid] - sp.f_alloc_count[sid])
+        free_slots = sp.f_nelems[sid] - sp.f_alloc_count[sid]
         # gcController.update: every free slot counts as live right away (corrected on release)
-        self.heap_live += free_slots * int(sp.f_elemsize[sid])
+        self.heap_live += free_slots * sp.f_elemsize[sid]
         mc.alloc[spc] = sid
         self.ext((t_ns, _EV_REFILL, p, m, g, spc, sid, free_slots))
         return sid
@@ -475,7 +474,7 @@ class Allocator(StackMixin):
             if sid < 0:
                 continue
             if sp.f_sweepgen[sid] != stale:
-                self.heap_live -= int(sp.f_nelems[sid] - sp.f_alloc_count[sid]) * int(sp.f_elemsize[sid])
+                self.heap_live -= sp.f_nelems[sid] - sp.f_alloc_count[sid] * sp.f_elemsize[sid]
             mc.alloc[spc] = -1
             self.uncache_span(t_ns, p, -1, 0, sid)
         mc.tiny_span = -1
@@ -559,7 +558,7 @@ class Allocator(StackMixin):
         """mcentral.go: uncacheSpan; a span cached before this sweep phase (sg+1) is swept now."""
         sp = self.spans
         sg = self.sweepgen
-        spc = int(sp.f_spanclass[sid])
+        spc = sp.f_spanclass[sid]
         full = bool(sp.f_alloc_count[sid] == sp.f_nelems[sid])
         sp.f_owner[sid] = -1
         sp.f_state[sid] = SPAN_FULL if full else SPAN_PARTIAL
@@ -606,14 +605,14 @@ class Allocator(StackMixin):
     def _free_span(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
         """mheap.go: freeSpan / freeManual, the pages go back to the page allocator."""
         sp = self.spans
-        npages = int(sp.f_npages[sid])
-        spc = int(sp.f_spanclass[sid])
+        npages = sp.f_npages[sid]
+        spc = sp.f_spanclass[sid]
         if spc == SPANCLASS_MANUAL:
             self.stack_inuse_pages -= npages
         else:
             self.pages_in_use -= npages
             self.spans_by_class[spc] -= 1
-        self.heap.free(int(sp.f_start[sid]), npages)
+        self.heap.free(sp.f_start[sid], npages)
         sp.free(sid)
         self.ext((t_ns, _EV_SPAN_FREE, p, m, g, sid, npages, 0))
 
@@ -643,9 +642,9 @@ class Allocator(StackMixin):
         per_span = self._g_slots.pop(goid, None)
         if not per_span:
             return
-        gcount = self.spans.gcount
+        gcounts = self.spans.gcounts
         for sid, pieces in per_span.items():
-            arr = gcount[sid]
+            arr = gcounts(sid)
             for idx in pieces:
                 np.subtract.at(arr, idx, 1)
 
@@ -661,13 +660,20 @@ class Allocator(StackMixin):
             self.finish_sweep(t_ns)
         sp = self.spans
         total = 0
-        for sid in sp.live_ids().tolist():
+        for sid in sp.live_ids():
             if sp.f_state[sid] == SPAN_STACK:
                 continue
-            live = sp.alloc_bits[sid] & ((sp.gcount[sid] > 0) | (sp.death[sid] > t_ns))
+            live = sp.death[sid] > t_ns
+            gc = sp.gcount[sid]
+            if gc is not None:
+                live |= gc > 0
+            live &= sp.alloc_bits[sid]
             mb = sp.mark_bits[sid]
-            mb |= live
-            total += int(np.count_nonzero(mb)) * int(sp.f_elemsize[sid])
+            if mb is None:
+                sp.mark_bits[sid] = mb = live
+            else:
+                mb |= live
+            total += int(np.count_nonzero(mb)) * sp.f_elemsize[sid]
         return total
 
     def start_sweep_phase(self) -> None:
@@ -700,7 +706,7 @@ class Allocator(StackMixin):
                     continue
                 self._sweep_cursor = cursor
                 sp.f_sweepgen[sid] = sg - 1
-                npages = int(sp.f_npages[sid])
+                npages = sp.f_npages[sid]
                 self._sweep(t_ns, p, m, g, sid, False)
                 return npages
             cursor += 1
@@ -722,31 +728,35 @@ class Allocator(StackMixin):
         preserve: cacheSpan sweeps in place and keeps the span whatever it holds.
         """
         sp = self.spans
-        old = int(sp.f_alloc_count[sid])
+        old = sp.f_alloc_count[sid]
         mb = sp.mark_bits[sid]
-        live = int(np.count_nonzero(mb))
-        sp.alloc_bits[sid] = mb
-        sp.mark_bits[sid] = np.zeros(len(mb), dtype=bool)
+        if mb is None:  # nothing marked: every object is garbage
+            live = 0
+            sp.alloc_bits[sid][:] = False
+        else:
+            live = int(np.count_nonzero(mb))
+            sp.alloc_bits[sid] = mb
+            sp.mark_bits[sid] = None
         sp.f_freeindex[sid] = 0
         sp.f_alloc_count[sid] = live
         sp.f_sweepgen[sid] = self.sweepgen
         freed = old - live
-        elemsize = int(sp.f_elemsize[sid])
-        npages = int(sp.f_npages[sid])
+        elemsize = sp.f_elemsize[sid]
+        npages = sp.f_npages[sid]
         self.frees += freed
         self.heap_alloc -= freed * elemsize
         self.pages_swept += npages
         self.ext((t_ns, _EV_SPAN_SWEEP, p, m, g, sid, freed, live))
         if preserve:
             return
-        spc = int(sp.f_spanclass[sid])
+        spc = sp.f_spanclass[sid]
         si = self.sweepgen >> 1 & 1
         if live == 0:
             self._free_span(t_ns, p, m, g, sid)
         elif spc <= 1:
             sp.f_state[sid] = SPAN_LARGE
             self.central[spc].full[si].append(sid)
-        elif live == int(sp.f_nelems[sid]):
+        elif live == sp.f_nelems[sid]:
             sp.f_state[sid] = SPAN_FULL
             self.central[spc].full[si].append(sid)
         else:
@@ -793,13 +803,13 @@ class Allocator(StackMixin):
         heap = self.heap
         ids = sp.live_ids()
         covered = np.zeros(heap.mapped_pages, dtype=np.int32)
-        for sid in ids.tolist():
+        for sid in ids:
             bits = sp.alloc_bits[sid]
-            assert int(sp.f_alloc_count[sid]) == int(np.count_nonzero(bits)), f"span {sid} allocCount"
-            fi = int(sp.f_freeindex[sid])
+            assert sp.f_alloc_count[sid] == int(np.count_nonzero(bits)), f"span {sid} allocCount"
+            fi = sp.f_freeindex[sid]
             if sp.f_state[sid] != SPAN_STACK:
                 assert bits[:fi].all(), f"span {sid}: a free slot below freeindex"
-            s, n = int(sp.f_start[sid]), int(sp.f_npages[sid])
+            s, n = sp.f_start[sid], sp.f_npages[sid]
             covered[s : s + n] += 1
             assert (heap.page_span[s : s + n] == sid).all(), f"span {sid} not in h.spans"
             assert not heap.scav[s : s + n].any(), f"span {sid} holds scavenged pages"
@@ -819,22 +829,16 @@ class Allocator(StackMixin):
                     assert sp.f_state[sid] == SPAN_MCACHE and sp.f_owner[sid] == p
         assert (used == ((covered == 1) | cached)).all(), "a page is neither free, cached nor in one span"
         assert heap.free_pages == int(np.count_nonzero(~used))
-        nstate = sp.f_state[ids]
-        heap_pages = int(sp.f_npages[ids][nstate != SPAN_STACK].sum())
-        stack_pages = int(sp.f_npages[ids][nstate == SPAN_STACK].sum())
+        heap_pages = sum(sp.f_npages[s] for s in ids if sp.f_state[s] != SPAN_STACK)
+        stack_pages = sum(sp.f_npages[s] for s in ids if sp.f_state[s] == SPAN_STACK)
         assert heap_pages == self.pages_in_use and stack_pages == self.stack_inuse_pages
         st = self.memstats()
         assert st["HeapInuse"] + st["HeapIdle"] == st["HeapSys"]
         assert st["HeapSys"] + st["StackInuse"] == heap.mapped_pages * PAGE_SIZE
         assert heap.released_pages == int(np.count_nonzero(heap.scav[: heap.mapped_pages]))
         cached_spans = {sid for mc in self.mcaches for sid in mc.alloc if sid >= 0}
-        for sid in ids.tolist():
+        for sid in ids:
             if sp.f_state[sid] == SPAN_MCACHE:
                 assert sid in cached_spans, f"span {sid} says mcache but no P caches it"
-        alloc_bytes = sum(
-            int(sp.f_alloc_count[s]) * int(sp.f_elemsize[s])
-            for s in ids.tolist()
-            if sp.f_state[s] != SPAN_STACK
-        )
+        alloc_bytes = sum(sp.f_alloc_count[s] * sp.f_elemsize[s] for s in ids if sp.f_state[s] != SPAN_STACK)
         assert alloc_bytes == self.heap_alloc, f"HeapAlloc {self.heap_alloc} != {alloc_bytes}"
-        assert SPAN_FREE not in set(nstate.tolist())

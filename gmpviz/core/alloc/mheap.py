@@ -11,6 +11,8 @@ import numpy as np
 
 from gmpviz.core.constants import PAGE_CACHE_PAGES, PAGES_PER_ARENA, PALLOC_CHUNK_PAGES
 
+_SEARCH_WINDOW = 1024  # pages scanned at once when searching the bitmap
+
 
 class PageCache:
     """mpagecache.go: pageCache, 64 pages aligned to 64, one bit per page (1 = free)."""
@@ -99,30 +101,57 @@ class PageHeap:
 
     # --- allocation -----------------------------------------------------------------------------
 
+    def _first_free(self) -> int:
+        """searchAddr moved up to the first free page (or mapped_pages), in doubling windows."""
+        lo, hi = self.search_page, self.mapped_pages
+        used = self.used
+        w = _SEARCH_WINDOW
+        while lo < hi:
+            end = min(hi, lo + w)
+            seg = used[lo:end]
+            i = int(seg.argmin())
+            if not seg[i]:
+                self.search_page = lo + i
+                return lo + i
+            lo = end
+            w *= 2
+        self.search_page = hi
+        return hi
+
     def alloc(self, npages: int) -> int:
         """pageAlloc.alloc: address-ordered first fit; base page or -1 when the heap must grow.
 
-        SIMPLIFICATION: a linear numpy scan from searchAddr instead of the radix tree of summaries.
+        SIMPLIFICATION: numpy scans from searchAddr in doubling windows instead of the radix tree
+        of summaries; the answer (lowest-address fit) is the same.
         """
-        lo, hi = self.search_page, self.mapped_pages
+        lo = self._first_free()
+        hi = self.mapped_pages
         if hi - lo < npages:
             return -1
-        free = ~self.used[lo:hi]
         if npages == 1:
-            i = int(free.argmax())
-            if not free[i]:
-                self.search_page = hi
-                return -1
-            base = lo + i
+            base = lo
         else:
-            edges = np.flatnonzero(np.diff(free.view(np.int8), prepend=0, append=0))
-            starts, ends = edges[0::2], edges[1::2]
-            fits = np.flatnonzero(ends - starts >= npages)
-            if len(fits) == 0:
-                if len(starts):
-                    self.search_page = lo + int(starts[0])
+            base = -1
+            used = self.used
+            w = _SEARCH_WINDOW
+            start = lo
+            while start < hi and base < 0:
+                end = min(hi, start + w + npages - 1)  # overlap: runs starting in the window are seen whole
+                free = ~used[start:end]
+                d = np.diff(free.view(np.int8))
+                starts = np.flatnonzero(d == 1) + 1
+                ends = np.flatnonzero(d == -1) + 1
+                if free[0]:
+                    starts = np.concatenate(([0], starts))
+                if free[-1]:
+                    ends = np.concatenate((ends, [len(free)]))
+                fits = np.flatnonzero(ends - starts >= npages)
+                if len(fits):
+                    base = start + int(starts[fits[0]])
+                start += w
+                w *= 2
+            if base < 0:
                 return -1
-            base = lo + int(starts[fits[0]])
         self.used[base : base + npages] = True
         self.free_pages -= npages
         if base == self.search_page:
@@ -132,21 +161,16 @@ class PageHeap:
     def alloc_to_cache(self) -> PageCache:
         """pageAlloc.allocToCache: the 64-page aligned block holding the first free page."""
         pc = PageCache()
-        lo, hi = self.search_page, self.mapped_pages
-        if lo >= hi:
+        first = self._first_free()
+        if first >= self.mapped_pages:
             return pc
-        free = ~self.used[lo:hi]
-        i = int(free.argmax())
-        if not free[i]:
-            self.search_page = hi
-            return pc
-        base = (lo + i) // PAGE_CACHE_PAGES * PAGE_CACHE_PAGES
+        base = first // PAGE_CACHE_PAGES * PAGE_CACHE_PAGES
         block = ~self.used[base : base + PAGE_CACHE_PAGES]
         pc.base = base
         pc.cache = int(np.packbits(block, bitorder="little").view("<u8")[0])
         self.used[base : base + PAGE_CACHE_PAGES] = True
         self.free_pages -= int(np.count_nonzero(block))
-        self.search_page = max(self.search_page, base + PAGE_CACHE_PAGES - 1)
+        self.search_page = base + PAGE_CACHE_PAGES
         return pc
 
     def flush_cache(self, pc: PageCache) -> None:

@@ -44,17 +44,35 @@ SPAN_DTYPE = np.dtype(
 DEATH_NEVER = np.iinfo(np.int64).max
 
 
+_FIELDS = (
+    "start_page",
+    "npages",
+    "spanclass",
+    "elemsize",
+    "nelems",
+    "alloc_count",
+    "freeindex",
+    "state",
+    "owner_p",
+    "sweepgen",
+)
+
+
 class SpanTable:
-    """Rows of SPAN_DTYPE plus per-span object arrays; ids are recycled LIFO."""
+    """Span metadata as one Python list per SPAN_DTYPE column (the hot path reads and writes single
+    fields; a list item costs a fifth of a numpy scalar access), plus per-span object arrays.
+
+    :meth:`view` copies the live rows into a SPAN_DTYPE array. Ids are recycled LIFO.
+    """
 
     __slots__ = (
-        "tab",
         "n_ids",
         "free_ids",
         "alloc_bits",
         "mark_bits",
         "death",
         "gcount",
+        "_pool",
         "f_start",
         "f_npages",
         "f_spanclass",
@@ -67,36 +85,41 @@ class SpanTable:
         "f_sweepgen",
     )
 
-    def __init__(self, capacity: int = 256) -> None:
-        self.tab = np.zeros(capacity, dtype=SPAN_DTYPE)
+    def __init__(self) -> None:
         self.n_ids = 0  # ids in [0, n_ids) have been handed out at least once
         self.free_ids: list[int] = []
         self.alloc_bits: list[np.ndarray | None] = []
-        self.mark_bits: list[np.ndarray | None] = []
+        self.mark_bits: list[np.ndarray | None] = []  # None = no object marked
         #: per slot: virtual time at which the object dies (ignoring goroutine owners)
         self.death: list[np.ndarray | None] = []
-        #: per slot: goroutine-lifetime allocations still pending (their G has not exited)
+        #: per slot: goroutine-lifetime allocations still pending (their G has not exited); None = all 0
         self.gcount: list[np.ndarray | None] = []
-        self._bind()
+        #: recycled (allocBits, death) arrays by nelems, like the runtime reuses gcBits arenas
+        self._pool: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self.f_start: list[int] = []
+        self.f_npages: list[int] = []
+        self.f_spanclass: list[int] = []
+        self.f_elemsize: list[int] = []
+        self.f_nelems: list[int] = []
+        self.f_alloc_count: list[int] = []
+        self.f_freeindex: list[int] = []
+        self.f_state: list[int] = []
+        self.f_owner: list[int] = []
+        self.f_sweepgen: list[int] = []
 
-    def _bind(self) -> None:
-        t = self.tab
-        self.f_start = t["start_page"]
-        self.f_npages = t["npages"]
-        self.f_spanclass = t["spanclass"]
-        self.f_elemsize = t["elemsize"]
-        self.f_nelems = t["nelems"]
-        self.f_alloc_count = t["alloc_count"]
-        self.f_freeindex = t["freeindex"]
-        self.f_state = t["state"]
-        self.f_owner = t["owner_p"]
-        self.f_sweepgen = t["sweepgen"]
-
-    def _grow(self) -> None:
-        new = np.zeros(len(self.tab) * 2, dtype=SPAN_DTYPE)
-        new[: len(self.tab)] = self.tab
-        self.tab = new
-        self._bind()
+    def _columns(self) -> tuple[list[int], ...]:
+        return (
+            self.f_start,
+            self.f_npages,
+            self.f_spanclass,
+            self.f_elemsize,
+            self.f_nelems,
+            self.f_alloc_count,
+            self.f_freeindex,
+            self.f_state,
+            self.f_owner,
+            self.f_sweepgen,
+        )
 
     def new(
         self,
@@ -111,20 +134,38 @@ class SpanTable:
         """mheap.go: initSpan on a recycled or fresh mspan; returns the span id."""
         if self.free_ids:
             sid = self.free_ids.pop()
+            self.f_start[sid] = start_page
+            self.f_npages[sid] = npages
+            self.f_spanclass[sid] = spanclass
+            self.f_elemsize[sid] = elemsize
+            self.f_nelems[sid] = nelems
+            self.f_alloc_count[sid] = 0
+            self.f_freeindex[sid] = 0
+            self.f_state[sid] = state
+            self.f_owner[sid] = -1
+            self.f_sweepgen[sid] = sweepgen
         else:
             sid = self.n_ids
             self.n_ids += 1
-            if sid >= len(self.tab):
-                self._grow()
+            row = (start_page, npages, spanclass, elemsize, nelems, 0, 0, state, -1, sweepgen)
+            for col, v in zip(self._columns(), row):
+                col.append(v)
             self.alloc_bits.append(None)
             self.mark_bits.append(None)
             self.death.append(None)
             self.gcount.append(None)
-        self.tab[sid] = (sid, start_page, npages, spanclass, elemsize, nelems, 0, 0, state, -1, sweepgen, 0)
-        self.alloc_bits[sid] = np.zeros(nelems, dtype=bool)
-        self.mark_bits[sid] = np.zeros(nelems, dtype=bool)
-        self.death[sid] = np.zeros(nelems, dtype=np.int64)
-        self.gcount[sid] = np.zeros(nelems, dtype=np.int32)
+        pool = self._pool.get(nelems)
+        if pool:
+            bits, death = pool.pop()
+            bits[:] = False  # death of a free slot is never read
+        else:
+            bits = np.zeros(nelems, dtype=bool)
+            death = np.zeros(nelems, dtype=np.int64)
+        self.alloc_bits[sid] = bits
+        self.death[sid] = death
+        # gcmarkBits and goroutine counts are made on first use (most spans of garbage never need them)
+        self.mark_bits[sid] = None
+        self.gcount[sid] = None
         return sid
 
     def free(self, sid: int) -> None:
@@ -132,19 +173,39 @@ class SpanTable:
         self.f_state[sid] = SPAN_FREE
         self.f_owner[sid] = -1
         self.f_alloc_count[sid] = 0
+        bits, death = self.alloc_bits[sid], self.death[sid]
+        self._pool.setdefault(len(bits), []).append((bits, death))
         self.alloc_bits[sid] = self.mark_bits[sid] = self.death[sid] = self.gcount[sid] = None
         self.free_ids.append(sid)
 
-    def live_ids(self) -> np.ndarray:
+    def live_ids(self) -> list[int]:
         """Ids of spans that are not free, ascending."""
-        return np.flatnonzero(self.f_state[: self.n_ids] != SPAN_FREE)
+        return [sid for sid, st in enumerate(self.f_state) if st != SPAN_FREE]
 
     def view(self, heap_sweepgen: int) -> np.ndarray:
-        """Copy of the live rows with needs_sweep filled in."""
-        rows = self.tab[: self.n_ids]
-        out = rows[rows["state"] != SPAN_FREE].copy()
+        """Copy of the live rows as SPAN_DTYPE, with needs_sweep filled in."""
+        n = self.n_ids
+        rows = np.zeros(n, dtype=SPAN_DTYPE)
+        rows["id"] = np.arange(n)
+        for name, col in zip(_FIELDS, self._columns()):
+            rows[name] = col
+        out = rows[rows["state"] != SPAN_FREE]
         sg = out["sweepgen"]
         out["needs_sweep"] = ((sg == heap_sweepgen - 2) | (sg == heap_sweepgen + 1)) & (
             out["state"] != SPAN_STACK
         )
         return out
+
+    def marks(self, sid: int) -> np.ndarray:
+        """gcmarkBits of a span, made on first use."""
+        mb = self.mark_bits[sid]
+        if mb is None:
+            mb = self.mark_bits[sid] = np.zeros(self.f_nelems[sid], dtype=bool)
+        return mb
+
+    def gcounts(self, sid: int) -> np.ndarray:
+        """Pending goroutine owners per slot, made on first use."""
+        gc = self.gcount[sid]
+        if gc is None:
+            gc = self.gcount[sid] = np.zeros(self.f_nelems[sid], dtype=np.int32)
+        return gc

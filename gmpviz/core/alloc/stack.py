@@ -111,7 +111,7 @@ class StackMixin:
         bits = sp.alloc_bits[sid]
         slot = int(bits.argmin())
         bits[slot] = True
-        n = int(sp.f_alloc_count[sid]) + 1
+        n = sp.f_alloc_count[sid] + 1
         sp.f_alloc_count[sid] = n
         if n == sp.f_nelems[sid]:
             pool.pop()
@@ -123,7 +123,7 @@ class StackMixin:
         sp = self.spans
         bits = sp.alloc_bits[sid]
         pool = self.stackpool[order]
-        n = int(sp.f_alloc_count[sid])
+        n = sp.f_alloc_count[sid]
         if n == sp.f_nelems[sid]:
             pool.append(sid)
         bits[slot] = False
@@ -205,7 +205,7 @@ class StackMixin:
         sp = self.spans
         if sid >= sp.n_ids or sp.f_state[sid] != SPAN_STACK or not sp.alloc_bits[sid][slot]:
             raise StackError(f"stackfree of unknown stack id {stack_id}")
-        nbytes = int(sp.f_elemsize[sid])
+        nbytes = sp.f_elemsize[sid]
         order = stack_order(nbytes)
         self.ext((t_ns, _EV_STACK_FREE, p, m, g, nbytes, order, sid))
         self.stacks_in_use -= 1
@@ -222,7 +222,7 @@ class StackMixin:
         sp.alloc_bits[sid][0] = False
         sp.f_alloc_count[sid] = 0
         if self.marking:
-            npages = int(sp.f_npages[sid])
+            npages = sp.f_npages[sid]
             self.stack_large.setdefault(npages.bit_length() - 1, []).append(sid)
         else:
             self._free_span(t_ns, p, m, g, sid)
