@@ -474,7 +474,7 @@ class Allocator(StackMixin):
             if sid < 0:
                 continue
             if sp.f_sweepgen[sid] != stale:
-                self.heap_live -= sp.f_nelems[sid] - sp.f_alloc_count[sid] * sp.f_elemsize[sid]
+                self.heap_live -= (sp.f_nelems[sid] - sp.f_alloc_count[sid]) * sp.f_elemsize[sid]
             mc.alloc[spc] = -1
             self.uncache_span(t_ns, p, -1, 0, sid)
         mc.tiny_span = -1
