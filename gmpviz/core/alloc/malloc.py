@@ -836,6 +836,23 @@ class Allocator(StackMixin):
         assert st["HeapInuse"] + st["HeapIdle"] == st["HeapSys"]
         assert st["HeapSys"] + st["StackInuse"] == heap.mapped_pages * PAGE_SIZE
         assert heap.released_pages == int(np.count_nonzero(heap.scav[: heap.mapped_pages]))
+        where = {}
+        for spc, c in enumerate(self.central):
+            for kind, sets in (("partial", c.partial), ("full", c.full)):
+                for s in (*sets[0], *sets[1]):
+                    assert s not in where, f"span {s} in two mcentral sets"
+                    assert sp.f_state[s] != SPAN_STACK and sp.f_spanclass[s] == spc, f"span {s} in wrong mcentral"
+                    where[s] = kind
+        for sid in ids:
+            st_ = sp.f_state[sid]
+            if st_ in (SPAN_PARTIAL, SPAN_FULL, SPAN_LARGE):
+                assert sid in where, f"span {sid} ({st_}) is in no mcentral set"
+                if st_ == SPAN_PARTIAL:
+                    assert where[sid] == "partial" and sp.f_alloc_count[sid] < sp.f_nelems[sid]
+                else:
+                    assert where[sid] == "full"
+            else:
+                assert sid not in where, f"span {sid} cached or stack but in an mcentral set"
         cached_spans = {sid for mc in self.mcaches for sid in mc.alloc if sid >= 0}
         for sid in ids:
             if sp.f_state[sid] == SPAN_MCACHE:
