@@ -471,3 +471,24 @@ def test_deterministic_event_stream():
         return tr.drain().tobytes()
 
     assert run() == run()
+
+
+def test_reclaim_sweeps_dead_spans_before_growing():
+    a, tr = make()
+    alloc(a, 64, count=128 * 40, life=LIFE_TEMP, t=0)  # 40 one-page spans of garbage
+    alloc(a, 64, count=128 * 5, life=LIFE_FOREVER, t=0)
+    a.release_all(0)
+    heap_sys = a.memstats()["HeapSys"]
+    a.heap.flush_cache(a.mcaches[0].pcache)
+    alloc(a, 460 * 8192, p=1, t=1)  # fills the first 4 MiB chunk but 7 pages
+    gc_cycle(a, 10)
+    tr.drain()
+    alloc(a, 20 * 8192, p=1, t=20)  # mheap.alloc reclaims dead spans first
+    ev = tr.drain()
+    assert len(kinds(ev, EV.HeapGrow)) == 0
+    sweeps = kinds(ev, EV.SpanSweep)
+    assert len(sweeps) >= 20 and (sweeps["a2"] == 0).all()  # only spans with nothing marked
+    npages, start = span_pages_decode(int(kinds(ev, EV.SpanAlloc)["a2"][0]))
+    assert npages == 20 and start < 45
+    assert a.memstats()["HeapSys"] == heap_sys
+    a.check_invariants()

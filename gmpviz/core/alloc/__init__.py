@@ -38,8 +38,8 @@ ASSUMPTIONS: tuple[str, ...] = (
     "at freeindex in the same order nextFreeFast/nextFree would hand them out.",
     "Allocator: no Green Tea inline mark bits reservation in small spans; scan spans of objects "
     "<= 512 B do reserve their heap bitmap (1/64 of the span).",
-    "Allocator: mheap.reclaim (sweeping dead spans before a page allocation) is not emulated; pages "
-    "come back through sweepone, cacheSpan's in-place sweeps and the GC's proportional sweep hook.",
+    "Allocator: mheap.reclaim finds spans with no marked object by walking the span map 512 pages at "
+    "a time (the runtime reads the arenas' pageInUse/pageMarks bitmaps); same spans, same order.",
     "Allocator: no synchronous scavenging inside allocSpan; the scavenger runs when scavenge() is "
     "called, releasing free pages from the highest addresses, page by page (no 64 KiB chunks, no "
     "dense-chunk skipping).",

@@ -79,6 +79,7 @@ _HEAP_BITS_DIV = 64
 _SCAN_HEAPBITS_MAX = MIN_SIZE_FOR_MALLOC_HEADER
 _G_RECORD_MERGE = 16  # merge a goroutine's slot lists per span beyond this many pieces
 _NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2  # mgcsweep.go: numSweepClasses
+_RECLAIM_CHUNK_PAGES = 512  # mheap.go: pagesPerReclaimerChunk
 
 
 class AllocError(ValueError):
@@ -166,6 +167,8 @@ class Allocator(StackMixin):
         self.sweepgen = 0  # mheap_.sweepgen
         self.marking = False  # gcphase != _GCoff: allocate black, keep freed stack spans
         self._sweep_cursor = _NUM_SWEEP_CLASSES  # sweep.centralIndex: nothing to sweep yet
+        self._reclaim_index = -1  # mheap_.reclaimIndex (-1: reclaiming done); page index
+        self._reclaim_credit = 0  # mheap_.reclaimCredit, pages
         # gcController / memstats
         self.heap_live = 0  # gcController.heapLive (with the refill overestimate)
         self.heap_alloc = 0  # MemStats.HeapAlloc
@@ -580,6 +583,8 @@ class Allocator(StackMixin):
     ) -> int:
         """mheap.go: allocSpan (and allocManual for spc == SPANCLASS_MANUAL)."""
         heap = self.heap
+        if spc != SPANCLASS_MANUAL and self._reclaim_index >= 0:
+            self._reclaim(t_ns, p, m, g, npages)  # mheap.alloc: if !isSweepDone() { h.reclaim(npages) }
         base = -1
         if p >= 0 and npages < _PCACHE_MAX_NPAGES:
             pc = self.mcaches[p].pcache
@@ -601,6 +606,45 @@ class Allocator(StackMixin):
             self.spans_by_class[spc] += 1
         self.ext((t_ns, _EV_SPAN_ALLOC, p, m, g, sid, spc, npages | base << 32))
         return sid
+
+    def _reclaim(self, t_ns: int, p: int, m: int, g: int, npages: int) -> None:
+        """mheap.go: reclaim, sweep unswept spans with no marked object, in address order, 512
+        pages of address space at a time, until npages were freed (the surplus becomes credit)."""
+        credit = self._reclaim_credit
+        if credit >= npages:
+            self._reclaim_credit = credit - npages
+            return
+        need = npages - credit
+        self._reclaim_credit = 0
+        heap = self.heap
+        sp = self.spans
+        sg = self.sweepgen
+        ui = 1 - (sg >> 1 & 1)
+        while need > 0:
+            idx = self._reclaim_index
+            if idx >= heap.mapped_pages:
+                self._reclaim_index = -1
+                return
+            self._reclaim_index = idx + _RECLAIM_CHUNK_PAGES
+            found = 0
+            chunk = heap.page_span[idx : idx + _RECLAIM_CHUNK_PAGES]
+            for sid in np.unique(chunk[chunk >= 0]).tolist():
+                if sp.f_start[sid] < idx or sp.f_sweepgen[sid] != sg - 2 or sp.f_state[sid] == SPAN_STACK:
+                    continue
+                mb = sp.mark_bits[sid]
+                if mb is not None and mb.any():
+                    continue
+                c = self.central[sp.f_spanclass[sid]]
+                dq = c.partial[ui] if sp.f_state[sid] == SPAN_PARTIAL else c.full[ui]
+                dq.remove(sid)
+                sp.f_sweepgen[sid] = sg - 1
+                found += sp.f_npages[sid]
+                self._sweep(t_ns, p, m, g, sid, False)
+            if found <= need:
+                need -= found
+            else:
+                self._reclaim_credit += found - need
+                need = 0
 
     def _free_span(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
         """mheap.go: freeSpan / freeManual, the pages go back to the page allocator."""
@@ -678,9 +722,13 @@ class Allocator(StackMixin):
 
     def start_sweep_phase(self) -> None:
         """mgc.go: gcSweep, sweepgen += 2 (the swept sets become the unswept ones), pagesSwept = 0."""
+        if not self.sweep_done:
+            self.finish_sweep(self.now)  # the previous cycle's sweep always ends first
         self.sweepgen += 2
         self.pages_swept = 0
         self._sweep_cursor = 0
+        self._reclaim_index = 0
+        self._reclaim_credit = 0
         for mc in self.mcaches:
             # c.tiny is not a GC root: the runtime drops it in releaseAll during mark termination
             mc.tiny_span = -1
@@ -711,6 +759,7 @@ class Allocator(StackMixin):
                 return npages
             cursor += 1
         self._sweep_cursor = cursor
+        self._reclaim_index = -1  # everything is swept: nothing left to reclaim
         return 0
 
     def finish_sweep(self, t_ns: int) -> int:
@@ -841,7 +890,9 @@ class Allocator(StackMixin):
             for kind, sets in (("partial", c.partial), ("full", c.full)):
                 for s in (*sets[0], *sets[1]):
                     assert s not in where, f"span {s} in two mcentral sets"
-                    assert sp.f_state[s] != SPAN_STACK and sp.f_spanclass[s] == spc, f"span {s} in wrong mcentral"
+                    assert sp.f_state[s] != SPAN_STACK and sp.f_spanclass[s] == spc, (
+                        f"span {s} in wrong mcentral"
+                    )
                     where[s] = kind
         for sid in ids:
             st_ = sp.f_state[sid]
