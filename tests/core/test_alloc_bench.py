@@ -1,0 +1,12 @@
+"""bench_alloc runs the mixed workload and reports throughput (the goal itself is checked by hand:
+shared CI machines are too noisy for a hard threshold)."""
+
+from gmpviz.core.alloc.bench import bench_alloc
+
+
+def test_bench_alloc_reports_throughput():
+    r = bench_alloc(0.3)
+    assert r["objects"] > 0 and r["ops"] > 0
+    assert r["alloc_per_s"] > 100_000  # far below the 5M/s goal: only catches a pathological slowdown
+    assert r["alloc_per_cpu_s"] >= r["alloc_per_s"] * 0.5
+    assert r["heap_sys_bytes"] > 0 and r["spans_in_use"] > 0
