@@ -55,7 +55,6 @@ def go_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         GOPATH=str(WORK_DIR / "gopath"),
         GOCACHE=str(WORK_DIR / "gocache"),
         GOPROXY="off",
-        CGO_ENABLED="0",
     )
     env.update(extra or {})
     return env
