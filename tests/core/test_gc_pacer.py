@@ -454,3 +454,19 @@ def test_pacer_is_deterministic():
         return out
 
     assert run() == run()
+
+
+def test_gc_controller_commit_and_keyframe_round_trip():
+    c = started_cycle()
+    c.addScanWork(heap=2 * MiB)
+    c.addScannableStack(3, 4 * KiB)
+    trigger, goal = c.gcControllerCommit(is_sweep_done=True, gcphase_off=False)
+    assert (trigger, goal) == c.trigger()
+    assert c.assistWorkPerByte == pytest.approx(9.5 / 3.5)  # revised while marking
+    c2 = GCController.from_state(c.to_state())
+    assert c2.to_state() == c.to_state()
+    assert c2.trigger() == (trigger, goal)
+    c2.addScannableStack(3, 4 * KiB)  # the per-P slack survived the round trip
+    assert c2.maxStackScan == c.maxStackScan + 8 * KiB
+    with pytest.raises(PacerError, match="unknown pacer field"):
+        GCController.from_state({**c.to_state(), "bogus": 1})

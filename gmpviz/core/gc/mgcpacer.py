@@ -64,7 +64,8 @@ class GCController:
 
     Usage by the engine, mirroring mgc.go: `startCycle` in gcStart, `update` on every heapLive change,
     `markWorkerStop`/`addAssistTime`/`addScanWork` while marking, then in gcMarkDone/gcMarkTermination
-    `endCycle` -> `resetLive` -> `commit` (gcControllerCommit), and `trigger()` for the heap trigger.
+    `endCycle` -> `resetLive` -> `gcControllerCommit(is_sweep_done=False, ...)` (the sweep has only just
+    started there, so the goal keeps 1 MiB of sweep distance), and `trigger()` for the heap trigger.
     """
 
     def __init__(self, gcPercent: int = GOGC_DEFAULT, memoryLimit: int = MAX_INT64) -> None:
@@ -219,6 +220,35 @@ class GCController:
         self.gcPercentHeapGoal = gcPercentHeapGoal
         scanExpected = self.lastHeapScan + self.lastStackScan + self.globalsScan
         self.runway = _u64(self.consMark * (1 - GC_GOAL_UTILIZATION) / GC_GOAL_UTILIZATION * scanExpected)
+
+    def gcControllerCommit(self, is_sweep_done: bool, gcphase_off: bool) -> tuple[int, int]:
+        """gcControllerCommit: commit, revise if marking; returns (trigger, heapGoal).
+
+        The caller then paces the sweeper (`gcPaceSweeper`) and scavenger (`gcPaceScavenger`) with them.
+        """
+        self.commit(is_sweep_done)
+        if not gcphase_off:
+            self.revise()
+        return self.trigger()
+
+    def to_state(self) -> dict:
+        """Every field, for a recording keyframe (plain ints, floats and lists)."""
+        state = dict(vars(self))
+        state["lastConsMark"] = list(self.lastConsMark)
+        state["_maxStackScanDelta"] = sorted(self._maxStackScanDelta.items())
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict) -> GCController:
+        """Inverse of to_state."""
+        c = cls()
+        for key, value in state.items():
+            if key not in vars(c):
+                raise PacerError(f"unknown pacer field in keyframe: {key}")
+            setattr(c, key, value)
+        c.lastConsMark = list(state["lastConsMark"])
+        c._maxStackScanDelta = dict(state["_maxStackScanDelta"])
+        return c
 
     # --- goal and trigger -----------------------------------------------------------------------
     def heapGoal(self) -> int:
