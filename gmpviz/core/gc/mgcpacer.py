@@ -392,6 +392,8 @@ class GCController:
         fractional worker if this P's fractional time / elapsed mark time is at or under the goal.
         The caller has already checked there is mark work and a parked worker G (gcShouldScheduleWorker).
         """
+        # SIMPLIFICATION: gcShouldScheduleWorker, the gcBgMarkWorkerPool pop and the limiter update
+        # that precede this in findRunnableGCWorker are the caller's (they need scheduler state).
         if self.dedicatedMarkWorkersNeeded <= 0 and self.fractionalUtilizationGoal == 0:
             return None
         if self.dedicatedMarkWorkersNeeded > 0:
