@@ -25,6 +25,7 @@ from gmpviz.core.trace.tracer import Tracer
 from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE, LIFE_TEMP
 
 MiB = 1 << 20
+N64 = span_nelems(6, 1)  # 64-byte noscan objects per span: 126 with Go 1.26's inline mark bits
 
 
 def make(nprocs=2):
@@ -112,8 +113,12 @@ def test_malloc_header_for_scan_objects_over_512():
 
 
 def test_scan_spans_reserve_heap_bits():
-    assert span_nelems(1, 1) == 1024 and span_nelems(1, 0) == 1008
-    assert span_nelems(26, 0) == (8192 - 128) // 512 and span_nelems(27, 0) == 8192 // 576
+    assert span_nelems(1, 1) == 1024 and span_nelems(1, 0) == 1008  # 8 B: no inline mark bits
+    # Go 1.26 (Green Tea): 16..512 B spans also end with 128 B of spanInlineMarkBits
+    assert span_nelems(2, 1) == 504 and span_nelems(2, 0) == 496
+    assert span_nelems(26, 1) == 15 and span_nelems(26, 0) == (8192 - 128 - 128) // 512
+    assert span_nelems(27, 0) == 8192 // 576 == span_nelems(27, 1)
+    assert span_nelems(2, 1, green_tea=False) == 512 and span_nelems(26, 0, green_tea=False) == 15
     a, tr = make()
     alloc(a, 8, noscan=0)
     refill = kinds(tr.drain(), EV.MCacheRefill)
@@ -122,21 +127,21 @@ def test_scan_spans_reserve_heap_bits():
 
 def test_runs_of_objects_one_event_per_span():
     a, tr = make()
-    assert alloc(a, 64, count=300) is True  # 128 per span: 3 spans
+    assert alloc(a, 64, count=300) is True  # 126 per span (Go 1.26): 3 spans
     ev = tr.drain()
     runs = kinds(ev, EV.Alloc)
-    assert list(runs["a1"]) == [128, 128, 44]
+    assert list(runs["a1"]) == [N64, N64, 300 - 2 * N64]
     assert len(kinds(ev, EV.MCacheRefill)) == 3
     assert alloc(a, 64, count=10) is False  # room left in the cached span: no refill, no trigger test
 
 
 def test_refill_counts_free_slots_in_heap_live_and_release_undoes_it():
     a, tr = make()
-    alloc(a, 64, count=129)
-    assert a.heap_live == 2 * 8192  # two spans, all slots counted at refill
-    assert a.memstats()["HeapAlloc"] == 129 * 64
+    alloc(a, 64, count=N64 + 1)
+    assert a.heap_live == 2 * N64 * 64  # two spans, all slots counted at refill
+    assert a.memstats()["HeapAlloc"] == (N64 + 1) * 64
     assert a.release_all(0) == 1
-    assert a.heap_live == 129 * 64
+    assert a.heap_live == (N64 + 1) * 64
     ev = tr.drain()
     assert int(kinds(ev, EV.MCacheFlush)["a0"][0]) == 1
     un = kinds(ev, EV.SpanUncache)
@@ -194,7 +199,7 @@ def _span_of_last_alloc(tr):
 
 def test_cachespan_order_partial_swept_then_unswept_then_full_then_grow():
     a, tr = make()
-    alloc(a, 64, count=128, life=LIFE_TEMP, t=0)  # span A: full of garbage
+    alloc(a, 64, count=N64, life=LIFE_TEMP, t=0)  # span A: full of garbage
     span_a = _span_of_last_alloc(tr)
     alloc(a, 64, count=64, life=LIFE_FOREVER, t=0)  # span B: 64 live objects
     span_b = _span_of_last_alloc(tr)
@@ -210,8 +215,8 @@ def test_cachespan_order_partial_swept_then_unswept_then_full_then_grow():
     cache = kinds(ev, EV.SpanCache)
     assert (int(cache["a0"][0]), int(cache["a2"][0])) == (span_a, CACHE_FULL_UNSWEPT)
     sweep = kinds(ev, EV.SpanSweep)
-    assert (int(sweep["a0"][0]), int(sweep["a1"][0]), int(sweep["a2"][0])) == (span_a, 128, 0)
-    alloc(a, 64, count=127, p=1, t=20)
+    assert (int(sweep["a0"][0]), int(sweep["a1"][0]), int(sweep["a2"][0])) == (span_a, N64, 0)
+    alloc(a, 64, count=N64 - 1, p=1, t=20)
     alloc(a, 64, count=1, p=1, t=20)
     assert int(kinds(tr.drain(), EV.SpanCache)["a2"][0]) == CACHE_GROW
     # a partial span released in this cycle is reused first by another P
@@ -224,7 +229,7 @@ def test_cachespan_order_partial_swept_then_unswept_then_full_then_grow():
 
 def test_sweepone_frees_dead_objects_and_empty_spans():
     a, tr = make()
-    alloc(a, 64, count=128, life=LIFE_TEMP, t=0)  # dead at once
+    alloc(a, 64, count=N64, life=LIFE_TEMP, t=0)  # dead at once
     alloc(a, 32, count=10, life=LIFE_DURATION, life_ns=100, t=0)  # dies at t=100
     alloc(a, 32, count=5, life=LIFE_FOREVER, t=0)
     inuse = a.memstats()["HeapInuse"]
@@ -238,11 +243,11 @@ def test_sweepone_frees_dead_objects_and_empty_spans():
     ev = tr.drain()
     sweeps = kinds(ev, EV.SpanSweep)
     # class 4 (32 B) before class 6 (64 B); 64-byte span was full: swept from the full set
-    assert [(int(r["a1"]), int(r["a2"])) for r in sweeps] == [(0, 15), (128, 0)]
+    assert [(int(r["a1"]), int(r["a2"])) for r in sweeps] == [(0, 15), (N64, 0)]
     assert len(kinds(ev, EV.SpanFree)) == 1
     st = a.memstats()
     assert st["HeapInuse"] == inuse - 8192 and st["HeapAlloc"] == 15 * 32
-    assert st["Frees"] == 128 and a.pages_swept == 2
+    assert st["Frees"] == N64 and a.pages_swept == 2
     a.check_invariants()
     # next cycle: the duration objects died at t=100
     assert gc_cycle(a, 200) == 5 * 32
@@ -250,13 +255,13 @@ def test_sweepone_frees_dead_objects_and_empty_spans():
 
 def test_nextspanforsweep_full_before_partial_within_a_class():
     a, tr = make()
-    alloc(a, 64, count=128, life=LIFE_FOREVER)  # full span
+    alloc(a, 64, count=N64, life=LIFE_FOREVER)  # full span
     alloc(a, 64, count=3, life=LIFE_FOREVER)  # partial span
     gc_cycle(a, 10)
     tr.drain()
     a.finish_sweep(10)
     live = [int(x) for x in kinds(tr.drain(), EV.SpanSweep)["a2"]]
-    assert live == [128, 3]
+    assert live == [N64, 3]
 
 
 def test_large_span_swept_and_freed_when_dead():
@@ -336,10 +341,10 @@ def test_spans_view_states():
 
 def test_page_cache_serves_small_spans_first_fit():
     a, tr = make()
-    alloc(a, 64, count=128, p=0)  # empty heap: no page to cache yet, pages.alloc after grow
-    alloc(a, 64, count=128, p=1)  # P1 caches the 64-page block holding the first free page
-    alloc(a, 64, count=128, p=0)  # P0 caches the next block
-    alloc(a, 64, count=128, p=1)
+    alloc(a, 64, count=N64, p=0)  # empty heap: no page to cache yet, pages.alloc after grow
+    alloc(a, 64, count=N64, p=1)  # P1 caches the 64-page block holding the first free page
+    alloc(a, 64, count=N64, p=0)  # P0 caches the next block
+    alloc(a, 64, count=N64, p=1)
     starts = span_pages_decode(kinds(tr.drain(), EV.SpanAlloc)["a2"])[1]
     assert list(starts) == [0, 1, 64, 2]
 
@@ -347,7 +352,7 @@ def test_page_cache_serves_small_spans_first_fit():
 def test_scavenger_releases_free_pages_and_alloc_takes_them_back():
     a, tr = make()
     st = a.memstats()
-    alloc(a, 64, count=128 * 30, life=LIFE_TEMP)
+    alloc(a, 64, count=N64 * 30, life=LIFE_TEMP)
     gc_cycle(a, 10)
     a.finish_sweep(10)
     st = a.memstats()
@@ -475,8 +480,8 @@ def test_deterministic_event_stream():
 
 def test_reclaim_sweeps_dead_spans_before_growing():
     a, tr = make()
-    alloc(a, 64, count=128 * 40, life=LIFE_TEMP, t=0)  # 40 one-page spans of garbage
-    alloc(a, 64, count=128 * 5, life=LIFE_FOREVER, t=0)
+    alloc(a, 64, count=N64 * 40, life=LIFE_TEMP, t=0)  # 40 one-page spans of garbage
+    alloc(a, 64, count=N64 * 5, life=LIFE_FOREVER, t=0)
     a.release_all(0)
     heap_sys = a.memstats()["HeapSys"]
     a.heap.flush_cache(a.mcaches[0].pcache)

@@ -8,6 +8,7 @@ from .malloc import (
     CACHE_GROW,
     CACHE_PARTIAL_SWEPT,
     CACHE_PARTIAL_UNSWEPT,
+    GREEN_TEA_GC,
     Allocator,
     AllocError,
     span_nelems,
@@ -36,8 +37,9 @@ ASSUMPTIONS: tuple[str, ...] = (
     "randomization); addresses are page indexes.",
     "Allocator: allocCache is not kept as a 64-bit word; runs of free slots are taken from allocBits "
     "at freeindex in the same order nextFreeFast/nextFree would hand them out.",
-    "Allocator: no Green Tea inline mark bits reservation in small spans; scan spans of objects "
-    "<= 512 B do reserve their heap bitmap (1/64 of the span).",
+    "Allocator: Go 1.26 Green Tea span layout: spans of 16..512-byte objects reserve 128 B of inline "
+    "mark bits and scan spans of objects <= 512 B their pointer bitmap (1/64 of the span); the Green "
+    "Tea span queues themselves belong to the GC.",
     "Allocator: mheap.reclaim finds spans with no marked object by walking the span map 512 pages at "
     "a time (the runtime reads the arenas' pageInUse/pageMarks bitmaps); same spans, same order.",
     "Allocator: no synchronous scavenging inside allocSpan; the scavenger runs when scavenge() is "
@@ -52,6 +54,7 @@ ASSUMPTIONS: tuple[str, ...] = (
 
 __all__ = [
     "ASSUMPTIONS",
+    "GREEN_TEA_GC",
     "AllocError",
     "Allocator",
     "CACHE_FULL_UNSWEPT",

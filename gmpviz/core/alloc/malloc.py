@@ -77,6 +77,13 @@ _PCACHE_MAX_NPAGES = PAGE_CACHE_PAGES // 4
 #: nbytes/PtrSize/8 bytes, i.e. 1/64 of the span on 64-bit
 _HEAP_BITS_DIV = 64
 _SCAN_HEAPBITS_MAX = MIN_SIZE_FOR_MALLOC_HEADER
+#: internal/buildcfg/exp.go: GreenTeaGC is on by default in Go 1.26 (GOEXPERIMENT=nogreenteagc turns it off)
+GREEN_TEA_GC = True
+#: mgcmark_greenteagc.go: spanInlineMarkBits = scans [63]uint8 + owned uint8 + marks [63]uint8 + class uint8
+SPAN_INLINE_MARK_BITS_BYTES = 128
+_INLINE_MARK_BITS_MIN_SIZE = (
+    16  # mgcmark_greenteagc.go: gcUsesSpanInlineMarkBits, heapBitsInSpan && size >= 16
+)
 _G_RECORD_MERGE = 16  # merge a goroutine's slot lists per span beyond this many pieces
 _NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2  # mgcsweep.go: numSweepClasses
 _RECLAIM_CHUNK_PAGES = 512  # mheap.go: pagesPerReclaimerChunk
@@ -96,14 +103,17 @@ def span_pages_decode(a2):
     return a2 & 0xFFFFFFFF, a2 >> 32
 
 
-def span_nelems(sizeclass: int, noscan: int) -> int:
-    """mheap.go: initSpan's nelems, with the heap-bits reservation of small scan spans."""
+def span_nelems(sizeclass: int, noscan: int, green_tea: bool = GREEN_TEA_GC) -> int:
+    """mheap.go: initSpan's nelems. Small scan spans keep their pointer bitmap at the end; with the
+    Green Tea GC (Go 1.26's default) spans of 16..512-byte objects also keep spanInlineMarkBits."""
     nbytes = CLASS_TO_ALLOCNPAGES[sizeclass] * PAGE_SIZE
     size = CLASS_TO_SIZE[sizeclass]
+    reserve = 0
+    if green_tea and size <= _SCAN_HEAPBITS_MAX and size >= _INLINE_MARK_BITS_MIN_SIZE:
+        reserve += SPAN_INLINE_MARK_BITS_BYTES
     if not noscan and size <= _SCAN_HEAPBITS_MAX:
-        nbytes -= nbytes // _HEAP_BITS_DIV
-    # SIMPLIFICATION: no Green Tea inline mark bits reservation (gcUsesSpanInlineMarkBits)
-    return nbytes // size
+        reserve += nbytes // _HEAP_BITS_DIV
+    return (nbytes - reserve) // size
 
 
 _NELEMS = [[span_nelems(c, n) if c else 1 for n in (0, 1)] for c in range(NUM_SIZE_CLASSES)]
