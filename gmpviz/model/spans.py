@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.constants import MIN_SIZE_FOR_MALLOC_HEADER, PAGE_SIZE
-from ..core.trace.events import EV, alloc_decode
+from ..core.trace.events import EV, PATH_TINY, alloc_decode
 
 SP_NONE = 0
 SP_MCACHE = 1
@@ -233,6 +233,9 @@ class SpanTable:
                     continue
                 self.max_id = max(self.max_id, span)
                 if k == EV.SpanAlloc:
+                    if a1 < 0:  # manual (stack) span: not part of the heap table
+                        continue
+                    a2 &= 0xFFFFFFFF  # a2 = npages | start_page << 32
                     self.spanclass[span], self.npages[span] = a1, a2
                     self.nelems[span] = nelems_of(np.array([a1]), np.array([a2]))[0]
                     self.state[span] = SP_LARGE if a1 >> 1 == 0 else SP_PARTIAL
@@ -256,8 +259,8 @@ class SpanTable:
         apos = np.flatnonzero(allocs)
         if len(apos):
             a0 = ev["a0"][apos]
-            _, _, _, span = alloc_decode(a0)
-            count = ev["a1"][apos]
+            path, _, _, span = alloc_decode(a0)
+            count = np.where(path == PATH_TINY, 0, ev["a1"][apos])  # TINY: packed into a block, no new slot
             if last_set:
                 ids = np.fromiter(last_set.keys(), dtype=np.int64)
                 at = np.fromiter(last_set.values(), dtype=np.int64)
