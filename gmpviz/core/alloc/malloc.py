@@ -16,6 +16,19 @@ Events, enough to fold a span table (see ``model``) from them alone:
   means a manual (stack) span.
 * ``SpanCache``/``SpanUncache``/``SpanSweep``/``SpanFree`` give the state changes; SpanSweep's a2 is
   the live object count after the sweep.
+
+How a GC drives it, in the runtime's order (`mgc.go`)::
+
+    gcStart:           a.set_marking(True, t)        # finishsweep_m first, then allocate black
+    mark termination:  marked = a.mark(t)
+                       a.heap_live = marked           # gcController.resetLive
+                       a.set_marking(False)
+                       a.start_sweep_phase()          # gcSweep: sweepgen += 2
+                       a.prepare_for_sweep(p, t)      # forEachP: flush mcaches (stale spans swept)
+                       a.free_stack_spans(t)
+    sweeping:          a.sweepone(t) until it returns 0 (bgsweep), a.deduct_sweep_credit hook
+
+A P that misses the flush is flushed on its next mallocgc (as `acquirep` does in the runtime).
 """
 
 from __future__ import annotations
