@@ -497,3 +497,22 @@ def test_reclaim_sweeps_dead_spans_before_growing():
     assert npages == 20 and start < 45
     assert a.memstats()["HeapSys"] == heap_sys
     a.check_invariants()
+
+
+def test_gc_driving_order_resets_heap_live_to_marked():
+    a, _ = make()
+    alloc(a, 64, count=10, life=LIFE_FOREVER)  # cached span: its 116 free slots are in heapLive
+    alloc(a, 64, count=5, life=LIFE_TEMP)
+    assert a.heap_live == N64 * 64
+    a.set_marking(True, 5)
+    marked = a.mark(10)
+    a.heap_live = marked  # gcController.resetLive
+    a.set_marking(False)
+    a.start_sweep_phase()
+    a.prepare_for_sweep(0, 10)  # the span is stale now: swept on uncache, no heapLive correction
+    assert marked == 640 and a.heap_live == 640
+    assert a.memstats()["HeapAlloc"] == 640
+    a.prepare_for_sweep(0, 11)  # once per sweep phase
+    alloc(a, 64, count=1, t=12)
+    assert a.heap_live == 640 + (N64 - 10) * 64  # the swept partial span comes back with its free slots
+    a.check_invariants()
