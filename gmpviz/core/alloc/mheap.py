@@ -187,12 +187,13 @@ class PageHeap:
 
     def take(self, base: int, npages: int, span_id: int) -> int:
         """Pages become a span's (sysUsed on scavenged ones); returns how many were scavenged."""
-        sl = slice(base, base + npages)
-        nscav = int(np.count_nonzero(self.scav[sl]))
-        if nscav:
-            self.scav[sl] = False
+        sc = self.scav[base : base + npages]
+        nscav = 0
+        if sc.any():
+            nscav = int(sc.sum())
+            sc[:] = False
             self.released_pages -= nscav
-        self.page_span[sl] = span_id
+        self.page_span[base : base + npages] = span_id
         return nscav
 
     def free(self, base: int, npages: int) -> None:

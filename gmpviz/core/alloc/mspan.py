@@ -147,9 +147,16 @@ class SpanTable:
         else:
             sid = self.n_ids
             self.n_ids += 1
-            row = (start_page, npages, spanclass, elemsize, nelems, 0, 0, state, -1, sweepgen)
-            for col, v in zip(self._columns(), row):
-                col.append(v)
+            self.f_start.append(start_page)
+            self.f_npages.append(npages)
+            self.f_spanclass.append(spanclass)
+            self.f_elemsize.append(elemsize)
+            self.f_nelems.append(nelems)
+            self.f_alloc_count.append(0)
+            self.f_freeindex.append(0)
+            self.f_state.append(state)
+            self.f_owner.append(-1)
+            self.f_sweepgen.append(sweepgen)
             self.alloc_bits.append(None)
             self.mark_bits.append(None)
             self.death.append(None)
