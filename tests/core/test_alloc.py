@@ -516,3 +516,12 @@ def test_gc_driving_order_resets_heap_live_to_marked():
     alloc(a, 64, count=1, t=12)
     assert a.heap_live == 640 + (N64 - 10) * 64  # the swept partial span comes back with its free slots
     a.check_invariants()
+
+
+def test_heap_scan_counts_pointerful_objects():
+    a, _ = make()
+    alloc(a, 64, count=10, noscan=0, life=LIFE_FOREVER)
+    alloc(a, 64, count=10, noscan=1, life=LIFE_FOREVER)
+    alloc(a, 40000, noscan=0, life=LIFE_TEMP)
+    assert a.heap_scan == 640 + 40000
+    assert a.mark(10) == 1280 and a.heap_scan_marked == 640

@@ -194,6 +194,11 @@ class Allocator(StackMixin):
         self._reclaim_credit = 0  # mheap_.reclaimCredit, pages
         # gcController / memstats
         self.heap_live = 0  # gcController.heapLive (with the refill overestimate)
+        #: gcController.heapScan: scannable bytes allocated since the last mark (the GC resets it to
+        #: heap_scan_marked at mark termination). SIMPLIFICATION: a scan object's whole size counts
+        #: as scannable (the runtime counts up to its last pointer word).
+        self.heap_scan = 0
+        self.heap_scan_marked = 0  # scannable bytes found live by the last mark()
         self.heap_alloc = 0  # MemStats.HeapAlloc
         self.total_alloc = 0
         self.mallocs = 0  # small + large objects (tiny objects that opened a block included)
@@ -381,6 +386,8 @@ class Allocator(StackMixin):
         nbytes = count * elemsize
         self.heap_alloc += nbytes
         self.total_alloc += nbytes
+        if not noscan:
+            self.heap_scan += count * size  # mcache.scanAlloc
         return refilled
 
     def _malloc_tiny(
@@ -464,6 +471,8 @@ class Allocator(StackMixin):
         self.mallocs += count
         self.heap_alloc += count * nbytes
         self.total_alloc += count * nbytes
+        if not noscan:
+            self.heap_scan += count * size
         return True
 
     # ============================================================================================
@@ -727,6 +736,7 @@ class Allocator(StackMixin):
             self.finish_sweep(t_ns)
         sp = self.spans
         total = 0
+        scan = 0
         for sid in sp.live_ids():
             if sp.f_state[sid] == SPAN_STACK:
                 continue
@@ -740,7 +750,11 @@ class Allocator(StackMixin):
                 sp.mark_bits[sid] = mb = live
             else:
                 mb |= live
-            total += int(np.count_nonzero(mb)) * sp.f_elemsize[sid]
+            nbytes = int(np.count_nonzero(mb)) * sp.f_elemsize[sid]
+            total += nbytes
+            if not sp.f_spanclass[sid] & 1:
+                scan += nbytes
+        self.heap_scan_marked = scan
         return total
 
     def start_sweep_phase(self) -> None:
@@ -863,6 +877,7 @@ class Allocator(StackMixin):
             "Frees": frees,
             "TotalAlloc": self.total_alloc,
             "HeapLive": self.heap_live,
+            "HeapScan": self.heap_scan,
             "PagesInUse": self.pages_in_use,
             "PagesSwept": self.pages_swept,
             "MappedBytes": heap.mapped_pages * PAGE_SIZE,
