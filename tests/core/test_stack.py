@@ -108,6 +108,9 @@ def test_bad_stack_requests():
         a.stackalloc(0, 0, 3000)
     with pytest.raises(StackError):
         a.stackfree(0, 0, 12345)
+    s = a.stackalloc(0, 0, 16384)  # order 3: two stacks per span, slots 0 and 1 only
+    with pytest.raises(StackError):
+        a.stackfree(0, 0, s - s % 16 + 5)
 
 
 def test_stack_pages_are_not_heap():

@@ -301,15 +301,20 @@ class Allocator(StackMixin):
             idx = slice(fi, fi + k)
             new_fi = fi + k
         else:
-            idx = np.flatnonzero(~sp.alloc_bits[sid][fi:])[:k]
+            idx = np.flatnonzero(~sp.bits(sid)[fi:])[:k]
             idx += fi
             new_fi = int(idx[-1]) + 1
-        sp.alloc_bits[sid][idx] = True
-        sp.death[sid][idx] = death
+        off = sp.f_off[sid]
+        if isinstance(idx, slice):
+            at = slice(off + idx.start, off + idx.stop)
+        else:
+            at = idx + off
+        sp.slot_alloc[at] = True
+        sp.slot_death[at] = death
         if self.marking:  # gcmarknewobject: allocate black
-            sp.marks(sid)[idx] = True
+            sp.slot_mark[at] = True
         if goid:
-            sp.gcounts(sid)[idx] += 1
+            sp.slot_gcount[at] += 1
             self._record_g(goid, sid, idx)
         sp.f_freeindex[sid] = new_fi
         sp.f_alloc_count[sid] = ac + k
@@ -404,13 +409,13 @@ class Allocator(StackMixin):
             n0 = min(remaining, max(0, (TINY_SIZE - off) // size))
             if n0:
                 sid, slot = mc.tiny_span, mc.tiny_slot
-                d = sp.death[sid]
-                if death > d[slot]:
-                    d[slot] = death
+                at = sp.f_off[sid] + slot
+                if death > sp.slot_death[at]:
+                    sp.slot_death[at] = death
                 if self.marking:
-                    sp.marks(sid)[slot] = True
+                    sp.slot_mark[at] = True
                 if goid:
-                    sp.gcounts(sid)[slot] += 1
+                    sp.slot_gcount[at] += 1
                     self._record_g(goid, sid, np.array([slot], dtype=np.int32))
                 mc.tiny_offset = off + n0 * size
                 self.tiny_allocs += n0
@@ -663,8 +668,7 @@ class Allocator(StackMixin):
             for sid in np.unique(chunk[chunk >= 0]).tolist():
                 if sp.f_start[sid] < idx or sp.f_sweepgen[sid] != sg - 2 or sp.f_state[sid] == SPAN_STACK:
                     continue
-                mb = sp.mark_bits[sid]
-                if mb is not None and mb.any():
+                if sp.marks(sid).any():
                     continue
                 c = self.central[sp.f_spanclass[sid]]
                 dq = c.partial[ui] if sp.f_state[sid] == SPAN_PARTIAL else c.full[ui]
@@ -720,7 +724,7 @@ class Allocator(StackMixin):
             return
         gcounts = self.spans.gcounts
         for sid, pieces in per_span.items():
-            arr = gcounts(sid)
+            arr = gcounts(sid)  # a view into the slot arena: updated in place
             for idx in pieces:
                 np.subtract.at(arr, idx, 1)
 
@@ -735,26 +739,16 @@ class Allocator(StackMixin):
         if self._sweep_cursor < _NUM_SWEEP_CLASSES:
             self.finish_sweep(t_ns)
         sp = self.spans
-        total = 0
-        scan = 0
-        for sid in sp.live_ids():
-            if sp.f_state[sid] == SPAN_STACK:
-                continue
-            live = sp.death[sid] > t_ns
-            gc = sp.gcount[sid]
-            if gc is not None:
-                live |= gc > 0
-            live &= sp.alloc_bits[sid]
-            mb = sp.mark_bits[sid]
-            if mb is None:
-                sp.mark_bits[sid] = mb = live
-            else:
-                mb |= live
-            nbytes = int(np.count_nonzero(mb)) * sp.f_elemsize[sid]
-            total += nbytes
-            if not sp.f_spanclass[sid] & 1:
-                scan += nbytes
-        self.heap_scan_marked = scan
+        n = sp.slot_top
+        live = sp.slot_death[:n] > t_ns
+        live |= sp.slot_gcount[:n] > 0
+        live &= sp.slot_alloc[:n]
+        live &= sp.slot_elem[:n] > 0  # heap objects only: stack slots are not GC objects
+        mb = sp.slot_mark[:n]
+        mb |= live
+        marked_bytes = np.where(mb, sp.slot_elem[:n], 0)
+        total = int(marked_bytes.sum())
+        self.heap_scan_marked = int(marked_bytes[sp.slot_scan[:n]].sum())
         return total
 
     def start_sweep_phase(self) -> None:
@@ -815,14 +809,12 @@ class Allocator(StackMixin):
         """
         sp = self.spans
         old = sp.f_alloc_count[sid]
-        mb = sp.mark_bits[sid]
-        if mb is None:  # nothing marked: every object is garbage
-            live = 0
-            sp.alloc_bits[sid][:] = False
-        else:
-            live = int(np.count_nonzero(mb))
-            sp.alloc_bits[sid] = mb
-            sp.mark_bits[sid] = None
+        off = sp.f_off[sid]
+        end = off + sp.f_nelems[sid]
+        mb = sp.slot_mark[off:end]
+        live = int(np.count_nonzero(mb))
+        sp.slot_alloc[off:end] = mb
+        mb[:] = False
         sp.f_freeindex[sid] = 0
         sp.f_alloc_count[sid] = live
         sp.f_sweepgen[sid] = self.sweepgen
@@ -891,7 +883,7 @@ class Allocator(StackMixin):
         ids = sp.live_ids()
         covered = np.zeros(heap.mapped_pages, dtype=np.int32)
         for sid in ids:
-            bits = sp.alloc_bits[sid]
+            bits = sp.bits(sid)
             assert sp.f_alloc_count[sid] == int(np.count_nonzero(bits)), f"span {sid} allocCount"
             fi = sp.f_freeindex[sid]
             if sp.f_state[sid] != SPAN_STACK:

@@ -60,19 +60,27 @@ _FIELDS = (
 
 class SpanTable:
     """Span metadata as one Python list per SPAN_DTYPE column (the hot path reads and writes single
-    fields; a list item costs a fifth of a numpy scalar access), plus per-span object arrays.
+    fields; a list item costs a fifth of a numpy scalar access), and the per-object columns of all
+    spans in shared numpy arrays ("slot arenas"): span ``sid`` owns slots
+    ``[f_off[sid], f_off[sid] + f_nelems[sid])``. A mark phase is then one numpy pass over every
+    object of the heap. :meth:`view` copies the live rows into a SPAN_DTYPE array. Ids are recycled
+    LIFO, slot ranges are recycled by size.
 
-    :meth:`view` copies the live rows into a SPAN_DTYPE array. Ids are recycled LIFO.
+    Views returned by :meth:`bits` and friends are only valid until the next :meth:`new`.
     """
 
     __slots__ = (
         "n_ids",
         "free_ids",
-        "alloc_bits",
-        "mark_bits",
-        "death",
-        "gcount",
-        "_pool",
+        "slot_alloc",
+        "slot_mark",
+        "slot_death",
+        "slot_gcount",
+        "slot_elem",
+        "slot_scan",
+        "slot_top",
+        "_slot_pool",
+        "f_off",
         "f_start",
         "f_npages",
         "f_spanclass",
@@ -85,17 +93,23 @@ class SpanTable:
         "f_sweepgen",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, slot_capacity: int = 1 << 14) -> None:
         self.n_ids = 0  # ids in [0, n_ids) have been handed out at least once
         self.free_ids: list[int] = []
-        self.alloc_bits: list[np.ndarray | None] = []
-        self.mark_bits: list[np.ndarray | None] = []  # None = no object marked
-        #: per slot: virtual time at which the object dies (ignoring goroutine owners)
-        self.death: list[np.ndarray | None] = []
-        #: per slot: goroutine-lifetime allocations still pending (their G has not exited); None = all 0
-        self.gcount: list[np.ndarray | None] = []
-        #: recycled (allocBits, death) arrays by nelems, like the runtime reuses gcBits arenas
-        self._pool: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        #: allocBits of every span
+        self.slot_alloc = np.zeros(slot_capacity, dtype=bool)
+        #: gcmarkBits of every span
+        self.slot_mark = np.zeros(slot_capacity, dtype=bool)
+        #: virtual time at which the object dies (ignoring goroutine owners)
+        self.slot_death = np.zeros(slot_capacity, dtype=np.int64)
+        #: goroutine-lifetime allocations still pending (their G has not exited)
+        self.slot_gcount = np.zeros(slot_capacity, dtype=np.int32)
+        #: bytes per slot for heap spans, 0 for stacks and unused slots (bytes marked = dot product)
+        self.slot_elem = np.zeros(slot_capacity, dtype=np.int64)
+        self.slot_scan = np.zeros(slot_capacity, dtype=bool)  # slot of a scan (pointerful) span
+        self.slot_top = 0
+        self._slot_pool: dict[int, list[int]] = {}
+        self.f_off: list[int] = []
         self.f_start: list[int] = []
         self.f_npages: list[int] = []
         self.f_spanclass: list[int] = []
@@ -121,6 +135,26 @@ class SpanTable:
             self.f_sweepgen,
         )
 
+    def _grow_slots(self, need: int) -> None:
+        cap = len(self.slot_alloc)
+        while cap < need:
+            cap *= 2
+        for name in ("slot_alloc", "slot_mark", "slot_death", "slot_gcount", "slot_elem", "slot_scan"):
+            old = getattr(self, name)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def _take_slots(self, nelems: int) -> int:
+        pool = self._slot_pool.get(nelems)
+        if pool:
+            return pool.pop()
+        off = self.slot_top
+        self.slot_top = off + nelems
+        if self.slot_top > len(self.slot_alloc):
+            self._grow_slots(self.slot_top)
+        return off
+
     def new(
         self,
         start_page: int,
@@ -132,8 +166,10 @@ class SpanTable:
         sweepgen: int,
     ) -> int:
         """mheap.go: initSpan on a recycled or fresh mspan; returns the span id."""
+        off = self._take_slots(nelems)
         if self.free_ids:
             sid = self.free_ids.pop()
+            self.f_off[sid] = off
             self.f_start[sid] = start_page
             self.f_npages[sid] = npages
             self.f_spanclass[sid] = spanclass
@@ -147,6 +183,7 @@ class SpanTable:
         else:
             sid = self.n_ids
             self.n_ids += 1
+            self.f_off.append(off)
             self.f_start.append(start_page)
             self.f_npages.append(npages)
             self.f_spanclass.append(spanclass)
@@ -157,33 +194,47 @@ class SpanTable:
             self.f_state.append(state)
             self.f_owner.append(-1)
             self.f_sweepgen.append(sweepgen)
-            self.alloc_bits.append(None)
-            self.mark_bits.append(None)
-            self.death.append(None)
-            self.gcount.append(None)
-        pool = self._pool.get(nelems)
-        if pool:
-            bits, death = pool.pop()
-            bits[:] = False  # death of a free slot is never read
-        else:
-            bits = np.zeros(nelems, dtype=bool)
-            death = np.zeros(nelems, dtype=np.int64)
-        self.alloc_bits[sid] = bits
-        self.death[sid] = death
-        # gcmarkBits and goroutine counts are made on first use (most spans of garbage never need them)
-        self.mark_bits[sid] = None
-        self.gcount[sid] = None
+        # allocBits, gcmarkBits and goroutine counts of a recycled range were cleared by free()
+        if state != SPAN_STACK:
+            self.slot_elem[off : off + nelems] = elemsize
+            if not spanclass & 1:
+                self.slot_scan[off : off + nelems] = True
         return sid
 
     def free(self, sid: int) -> None:
         """The mspan struct goes back to the free list (`mheap.freeMSpanLocked`)."""
+        off, n = self.f_off[sid], self.f_nelems[sid]
+        end = off + n
+        self.slot_alloc[off:end] = False
+        self.slot_mark[off:end] = False
+        self.slot_gcount[off:end] = 0
+        self.slot_elem[off:end] = 0
+        self.slot_scan[off:end] = False
+        self._slot_pool.setdefault(n, []).append(off)
         self.f_state[sid] = SPAN_FREE
         self.f_owner[sid] = -1
         self.f_alloc_count[sid] = 0
-        bits, death = self.alloc_bits[sid], self.death[sid]
-        self._pool.setdefault(len(bits), []).append((bits, death))
-        self.alloc_bits[sid] = self.mark_bits[sid] = self.death[sid] = self.gcount[sid] = None
         self.free_ids.append(sid)
+
+    # --- per-span views into the slot arenas -----------------------------------------------------
+
+    def bits(self, sid: int) -> np.ndarray:
+        """allocBits of span sid (a view)."""
+        off = self.f_off[sid]
+        return self.slot_alloc[off : off + self.f_nelems[sid]]
+
+    def marks(self, sid: int) -> np.ndarray:
+        """gcmarkBits of span sid (a view)."""
+        off = self.f_off[sid]
+        return self.slot_mark[off : off + self.f_nelems[sid]]
+
+    def deaths(self, sid: int) -> np.ndarray:
+        off = self.f_off[sid]
+        return self.slot_death[off : off + self.f_nelems[sid]]
+
+    def gcounts(self, sid: int) -> np.ndarray:
+        off = self.f_off[sid]
+        return self.slot_gcount[off : off + self.f_nelems[sid]]
 
     def live_ids(self) -> list[int]:
         """Ids of spans that are not free, ascending."""
@@ -202,17 +253,3 @@ class SpanTable:
             out["state"] != SPAN_STACK
         )
         return out
-
-    def marks(self, sid: int) -> np.ndarray:
-        """gcmarkBits of a span, made on first use."""
-        mb = self.mark_bits[sid]
-        if mb is None:
-            mb = self.mark_bits[sid] = np.zeros(self.f_nelems[sid], dtype=bool)
-        return mb
-
-    def gcounts(self, sid: int) -> np.ndarray:
-        """Pending goroutine owners per slot, made on first use."""
-        gc = self.gcount[sid]
-        if gc is None:
-            gc = self.gcount[sid] = np.zeros(self.f_nelems[sid], dtype=np.int32)
-        return gc

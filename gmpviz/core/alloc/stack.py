@@ -108,7 +108,7 @@ class StackMixin:
             )
             pool.append(sid)
         sid = pool[-1]
-        bits = sp.alloc_bits[sid]
+        bits = sp.bits(sid)
         slot = int(bits.argmin())
         bits[slot] = True
         n = sp.f_alloc_count[sid] + 1
@@ -121,7 +121,7 @@ class StackMixin:
         """stack.go: stackpoolfree; an empty span goes back to the heap at once unless a GC runs."""
         sid, slot = divmod(stack_id, STACK_SLOTS)
         sp = self.spans
-        bits = sp.alloc_bits[sid]
+        bits = sp.bits(sid)
         pool = self.stackpool[order]
         n = sp.f_alloc_count[sid]
         if n == sp.f_nelems[sid]:
@@ -191,7 +191,7 @@ class StackMixin:
                 sid = free.pop()
             else:
                 sid = self._alloc_span(t_ns, p, m, g, npages, SPANCLASS_MANUAL, nbytes, 1, SPAN_STACK)
-            self.spans.alloc_bits[sid][0] = True
+            self.spans.bits(sid)[0] = True
             self.spans.f_alloc_count[sid] = 1
             stack_id = sid * STACK_SLOTS
         self.stacks_in_use += 1
@@ -203,7 +203,12 @@ class StackMixin:
         self.now = t_ns
         sid, slot = divmod(stack_id, STACK_SLOTS)
         sp = self.spans
-        if sid >= sp.n_ids or sp.f_state[sid] != SPAN_STACK or not sp.alloc_bits[sid][slot]:
+        if (
+            sid >= sp.n_ids
+            or sp.f_state[sid] != SPAN_STACK
+            or slot >= sp.f_nelems[sid]
+            or not sp.bits(sid)[slot]
+        ):
             raise StackError(f"stackfree of unknown stack id {stack_id}")
         nbytes = sp.f_elemsize[sid]
         order = stack_order(nbytes)
@@ -219,7 +224,7 @@ class StackMixin:
             mc.stackcache[order].append(stack_id)
             mc.stackcache_bytes[order] += nbytes
             return
-        sp.alloc_bits[sid][0] = False
+        sp.bits(sid)[0] = False
         sp.f_alloc_count[sid] = 0
         if self.marking:
             npages = sp.f_npages[sid]
