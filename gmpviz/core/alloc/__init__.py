@@ -48,6 +48,10 @@ ASSUMPTIONS: tuple[str, ...] = (
     "Allocator: heap profiling samples (MemProfileRate), zeroing, finalizers and specials are not emulated.",
     "Allocator: reachability comes from each allocation op's lifetime (goroutine, duration, forever, "
     "temp); a tiny block lives while any object packed in it lives.",
+    "Allocator: heapScan counts a pointerful object's whole size as scannable (the runtime counts up to "
+    "its last pointer word); assist credit and the GC trigger test are left to the GC.",
+    "Stacks: a stackpool span hands out its lowest free stack first (the runtime pops its manual free "
+    "list, highest address first on a fresh span); which stack is used does not change any number.",
     "Stacks: sizes and memory follow stack.go; copying cost and stack contents are not emulated, and "
     "the stacks of dead Gs are freed by the engine, not kept on the G free lists.",
 )

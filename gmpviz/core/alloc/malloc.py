@@ -258,6 +258,7 @@ class Allocator(StackMixin):
             raise AllocError(f"mallocgc on P{p}, which does not exist (GOMAXPROCS={len(self.mcaches)})")
         if size_bytes == 0 or count == 0:
             return False  # &zerobase: no memory, no statistics
+        # SIMPLIFICATION: no heap profile sampling, zeroing or assist credit here (the GC charges assists)
         self.now = t_ns
         mc = self.mcaches[p]
         if mc.flush_gen != self.sweepgen:
@@ -620,6 +621,7 @@ class Allocator(StackMixin):
     ) -> int:
         """mheap.go: allocSpan (and allocManual for spc == SPANCLASS_MANUAL)."""
         heap = self.heap
+        # SIMPLIFICATION: no synchronous scavenging here (memory limit / gcPercent goal exceeded)
         if spc != SPANCLASS_MANUAL and self._reclaim_index >= 0:
             self._reclaim(t_ns, p, m, g, npages)  # mheap.alloc: if !isSweepDone() { h.reclaim(npages) }
         base = -1
@@ -740,6 +742,7 @@ class Allocator(StackMixin):
             self.finish_sweep(t_ns)
         sp = self.spans
         n = sp.slot_top
+        # SIMPLIFICATION: reachability comes from each object's lifetime, not from tracing pointers
         live = sp.slot_death[:n] > t_ns
         live |= sp.slot_gcount[:n] > 0
         live &= sp.slot_alloc[:n]

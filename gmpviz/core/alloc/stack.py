@@ -109,7 +109,7 @@ class StackMixin:
             pool.append(sid)
         sid = pool[-1]
         bits = sp.bits(sid)
-        slot = int(bits.argmin())
+        slot = int(bits.argmin())  # SIMPLIFICATION: lowest free stack, not the manualFreeList head
         bits[slot] = True
         n = sp.f_alloc_count[sid] + 1
         sp.f_alloc_count[sid] = n
