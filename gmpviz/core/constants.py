@@ -38,8 +38,18 @@ Gmoribund_unused, Gdead, Genqueue_unused, Gcopystack, Gpreempted = 5, 6, 7, 8, 9
 Gleaked, Gdeadextra = 10, 11
 Gscan = 0x1000
 G_STATUS_NAMES = {
-    0: "_Gidle", 1: "_Grunnable", 2: "_Grunning", 3: "_Gsyscall", 4: "_Gwaiting", 5: "_Gmoribund_unused",
-    6: "_Gdead", 7: "_Genqueue_unused", 8: "_Gcopystack", 9: "_Gpreempted", 10: "_Gleaked", 11: "_Gdeadextra",
+    0: "_Gidle",
+    1: "_Grunnable",
+    2: "_Grunning",
+    3: "_Gsyscall",
+    4: "_Gwaiting",
+    5: "_Gmoribund_unused",
+    6: "_Gdead",
+    7: "_Genqueue_unused",
+    8: "_Gcopystack",
+    9: "_Gpreempted",
+    10: "_Gleaked",
+    11: "_Gdeadextra",
 }
 
 # P statuses: runtime2.go

@@ -186,7 +186,6 @@ PATH_LARGE = 2
 PATH_NAMES = ("tiny", "small", "large")
 
 
-
 def alloc_code(path: int, sizeclass: int, noscan: int, span: int) -> int:
     """Pack EV.Alloc's a0: which path, size class, noscan bit and span id (span id < 2**39)."""
     return path | sizeclass << 8 | noscan << 16 | span << 24
@@ -255,50 +254,142 @@ WAIT_RUNTIME_GC = 16
 
 
 SPEC: dict[EV, Spec] = {
-    EV.GoCreate: Spec("newproc1", "a new G becomes runnable", (_f("parent", "creator's goid"), _f("group", "goroutine group (program index)"), _f("stack_bytes"))),
-    EV.GoStart: Spec("execute", "G starts running on p/m", (_f("inherit", "1 if it inherited the time slice (runnext)"), _f("schedtick", "P's schedtick after execute"))),
-    EV.GoStop: Spec("goschedImpl", "running G back to runnable", (_f("reason", "STOP_*"), _f("where", "WHERE_*"))),
-    EV.GoBlock: Spec("gopark", "G parks (_Gwaiting)", (_f("reason", "index into WAIT_REASONS"), _f("object", "channel id, fd, timer ...")),),
-    EV.GoUnblock: Spec("ready", "parked G made runnable", (_f("waker", "waker's goid or 0"), _f("where", "WHERE_*"), _f("reason", "wait reason it leaves"))),
-    EV.GoSyscallBegin: Spec("entersyscall", "G enters a syscall (_Gsyscall); the P stays with the M", (_f("blocking", "1 = entersyscallblock"), _f("duration_ns"))),
+    EV.GoCreate: Spec(
+        "newproc1",
+        "a new G becomes runnable",
+        (_f("parent", "creator's goid"), _f("group", "goroutine group (program index)"), _f("stack_bytes")),
+    ),
+    EV.GoStart: Spec(
+        "execute",
+        "G starts running on p/m",
+        (
+            _f("inherit", "1 if it inherited the time slice (runnext)"),
+            _f("schedtick", "P's schedtick after execute"),
+        ),
+    ),
+    EV.GoStop: Spec(
+        "goschedImpl", "running G back to runnable", (_f("reason", "STOP_*"), _f("where", "WHERE_*"))
+    ),
+    EV.GoBlock: Spec(
+        "gopark",
+        "G parks (_Gwaiting)",
+        (_f("reason", "index into WAIT_REASONS"), _f("object", "channel id, fd, timer ...")),
+    ),
+    EV.GoUnblock: Spec(
+        "ready",
+        "parked G made runnable",
+        (_f("waker", "waker's goid or 0"), _f("where", "WHERE_*"), _f("reason", "wait reason it leaves")),
+    ),
+    EV.GoSyscallBegin: Spec(
+        "entersyscall",
+        "G enters a syscall (_Gsyscall); the P stays with the M",
+        (_f("blocking", "1 = entersyscallblock"), _f("duration_ns")),
+    ),
     EV.GoSyscallEnd: Spec("exitsyscall", "G leaves a syscall and keeps running", (_f("path", "SYSEXIT_*"),)),
     EV.GoSyscallEndBlocked: Spec("exitsyscallNoP", "no P: G to the global queue, M parks", ()),
     EV.GoEnd: Spec("goexit0", "G exits (_Gdead)", ()),
     EV.GoStackGrow: Spec("newstack", "stack doubled by copystack", (_f("old_bytes"), _f("new_bytes"))),
-    EV.GoStackShrink: Spec("shrinkstack", "stack halved during a GC scan", (_f("old_bytes"), _f("new_bytes"))),
-    EV.GoStackOverflow: Spec("newstack", "goroutine stack exceeds 1000000000-byte limit", (_f("needed_bytes"),)),
-    EV.GoDefer: Spec("deferproc", "defer record placed on the G's chain", (_f("depth", "chain length after"), _f("heap", "1 = heap-allocated record, 0 = on the stack (open-coded/stack defer)"))),
+    EV.GoStackShrink: Spec(
+        "shrinkstack", "stack halved during a GC scan", (_f("old_bytes"), _f("new_bytes"))
+    ),
+    EV.GoStackOverflow: Spec(
+        "newstack", "goroutine stack exceeds 1000000000-byte limit", (_f("needed_bytes"),)
+    ),
+    EV.GoDefer: Spec(
+        "deferproc",
+        "defer record placed on the G's chain",
+        (
+            _f("depth", "chain length after"),
+            _f("heap", "1 = heap-allocated record, 0 = on the stack (open-coded/stack defer)"),
+        ),
+    ),
     EV.ProcStart: Spec("acquirep", "M m acquires P p", ()),
     EV.ProcStop: Spec("pidleput", "P goes idle", ()),
     EV.ProcStatus: Spec("p.status", "P status changes", (_f("status", "_P* value"),)),
-    EV.ProcSteal: Spec("runqsteal", "thief P p steals from victim", (_f("victim", "victim P id"), _f("count", "Gs moved"), _f("runnext", "1 if runnext was stolen"))),
-    EV.ProcHandoff: Spec("handoffp", "P handed off from an M in a syscall", (_f("reason", "HANDOFF_*"), _f("to_m", "M that took it, or -1 (idle)"))),
+    EV.ProcSteal: Spec(
+        "runqsteal",
+        "thief P p steals from victim",
+        (_f("victim", "victim P id"), _f("count", "Gs moved"), _f("runnext", "1 if runnext was stolen")),
+    ),
+    EV.ProcHandoff: Spec(
+        "handoffp",
+        "P handed off from an M in a syscall",
+        (_f("reason", "HANDOFF_*"), _f("to_m", "M that took it, or -1 (idle)")),
+    ),
     EV.ProcResize: Spec("procresize", "GOMAXPROCS changed", (_f("old"), _f("new"))),
     EV.MCreate: Spec("newm", "new OS thread", (_f("threads", "mcount after"),)),
     EV.MPark: Spec("stopm", "M parks on the idle list", ()),
     EV.MWake: Spec("startm", "idle or new M started for P p", (_f("spinning", "1 if started spinning"),)),
     EV.MSpinBegin: Spec("findRunnable", "M starts spinning", (_f("nmspinning", "after"),)),
-    EV.MSpinEnd: Spec("resetspinning", "M stops spinning", (_f("nmspinning", "after"), _f("found", "1 if it found work"))),
-    EV.RunqPut: Spec("runqput", "G put on P's local queue", (_f("where", "WHERE_*"), _f("len", "ring length after"), _f("kicked", "goid kicked from runnext to the tail, or 0"))),
-    EV.RunqGet: Spec("runqget", "G taken to run", (_f("source", "SRC_*"), _f("len", "local ring length after"))),
-    EV.RunqSpill: Spec("runqputslow", "full ring: half + 1 to the global queue", (_f("count", "Gs moved (129)"), _f("global_len", "after"))),
-    EV.GlobRunqPut: Spec("globrunqput", "G put on the global queue", (_f("where", "WHERE_GLOBAL or _HEAD"), _f("len", "global length after"))),
-    EV.GlobRunqGet: Spec("globrunqgetbatch", "batch from the global queue", (_f("count", "Gs taken incl. the one to run"), _f("len", "global length after"))),
+    EV.MSpinEnd: Spec(
+        "resetspinning", "M stops spinning", (_f("nmspinning", "after"), _f("found", "1 if it found work"))
+    ),
+    EV.RunqPut: Spec(
+        "runqput",
+        "G put on P's local queue",
+        (
+            _f("where", "WHERE_*"),
+            _f("len", "ring length after"),
+            _f("kicked", "goid kicked from runnext to the tail, or 0"),
+        ),
+    ),
+    EV.RunqGet: Spec(
+        "runqget", "G taken to run", (_f("source", "SRC_*"), _f("len", "local ring length after"))
+    ),
+    EV.RunqSpill: Spec(
+        "runqputslow",
+        "full ring: half + 1 to the global queue",
+        (_f("count", "Gs moved (129)"), _f("global_len", "after")),
+    ),
+    EV.GlobRunqPut: Spec(
+        "globrunqput",
+        "G put on the global queue",
+        (_f("where", "WHERE_GLOBAL or _HEAD"), _f("len", "global length after")),
+    ),
+    EV.GlobRunqGet: Spec(
+        "globrunqgetbatch",
+        "batch from the global queue",
+        (_f("count", "Gs taken incl. the one to run"), _f("len", "global length after")),
+    ),
     EV.SysmonTick: Spec("sysmon", "a sysmon round", (_f("delay_ns", "sleep before the next round"),)),
-    EV.Preempt: Spec("preemptone", "preemption requested for the G on p", (_f("held_ns", "how long it held the schedtick"),)),
-    EV.Retake: Spec("retake", "sysmon takes P from a syscalling M", (_f("syscall_ns", "time in the syscall so far"),)),
-    EV.NetpollReady: Spec("netpoll", "netpoll returned ready Gs", (_f("count"), _f("blocking", "1 = blocking poll in findRunnable, 2 = sysmon"))),
+    EV.Preempt: Spec(
+        "preemptone",
+        "preemption requested for the G on p",
+        (_f("held_ns", "how long it held the schedtick"),),
+    ),
+    EV.Retake: Spec(
+        "retake", "sysmon takes P from a syscalling M", (_f("syscall_ns", "time in the syscall so far"),)
+    ),
+    EV.NetpollReady: Spec(
+        "netpoll",
+        "netpoll returned ready Gs",
+        (_f("count"), _f("blocking", "1 = blocking poll in findRunnable, 2 = sysmon")),
+    ),
     EV.TimerFire: Spec("timer.run", "a timer fired", (_f("late_ns", "lateness against its when"),)),
     EV.Deadlock: Spec("checkdead", "fatal error: all goroutines are asleep - deadlock!", ()),
     EV.ChanMake: Spec("makechan", "channel created", (_f("chan"), _f("cap"))),
-    EV.ChanSend: Spec("chansend", "send", (_f("chan"), _f("result", "CHAN_*"), _f("qcount", "buffered after"))),
-    EV.ChanRecv: Spec("chanrecv", "receive", (_f("chan"), _f("result", "CHAN_*"), _f("qcount", "buffered after"))),
+    EV.ChanSend: Spec(
+        "chansend", "send", (_f("chan"), _f("result", "CHAN_*"), _f("qcount", "buffered after"))
+    ),
+    EV.ChanRecv: Spec(
+        "chanrecv", "receive", (_f("chan"), _f("result", "CHAN_*"), _f("qcount", "buffered after"))
+    ),
     EV.ChanClose: Spec("closechan", "close", (_f("chan"), _f("woken", "Gs woken"))),
-    EV.Select: Spec("selectgo", "select", (_f("case", "chosen case index, -1 blocked, -2 default"), _f("ncases"))),
+    EV.Select: Spec(
+        "selectgo", "select", (_f("case", "chosen case index, -1 blocked, -2 default"), _f("ncases"))
+    ),
     EV.STWBegin: Spec("stopTheWorldWithSema", "stop-the-world begins", (_f("reason", "STW_*"),)),
     EV.STWEnd: Spec("startTheWorldWithSema", "world restarted", (_f("reason", "STW_*"), _f("duration_ns"))),
-    EV.GCBegin: Spec("gcStart", "GC cycle starts (sweep termination)", (_f("cycle"), _f("trigger", "0 heap, 1 time, 2 runtime.GC"), _f("heap_live"))),
-    EV.GCMarkBegin: Spec("gcStart", "concurrent mark begins, write barrier on", (_f("cycle"), _f("dedicated"), _f("fractional_ppm", "fractional goal x 1e6"))),
+    EV.GCBegin: Spec(
+        "gcStart",
+        "GC cycle starts (sweep termination)",
+        (_f("cycle"), _f("trigger", "0 heap, 1 time, 2 runtime.GC"), _f("heap_live")),
+    ),
+    EV.GCMarkBegin: Spec(
+        "gcStart",
+        "concurrent mark begins, write barrier on",
+        (_f("cycle"), _f("dedicated"), _f("fractional_ppm", "fractional goal x 1e6")),
+    ),
     EV.GCMarkDone: Spec("gcMarkDone", "mark termination begins", (_f("cycle"), _f("heap_live"))),
     EV.GCEnd: Spec("gcMarkTermination", "cycle done, _GCoff", (_f("cycle"), _f("heap_marked"))),
     EV.GCWorkerBegin: Spec("gcBgMarkWorker", "mark worker runs on p", (_f("mode", "WORKER_*"),)),
@@ -306,19 +397,65 @@ SPEC: dict[EV, Spec] = {
     EV.GCMarkAssistBegin: Spec("gcAssistAlloc", "G assists marking", (_f("debt_bytes"),)),
     EV.GCMarkAssistEnd: Spec("gcAssistAlloc", "assist done", (_f("work_bytes"),)),
     EV.GCSweepBegin: Spec("sweepone", "sweeping starts", (_f("span"),)),
-    EV.GCSweepEnd: Spec("sweepone", "sweeping a span/batch done", (_f("spans"), _f("freed_objects"), _f("freed_pages"))),
-    EV.HeapGoal: Spec("gcControllerCommit", "pacer commit", (_f("goal_bytes"), _f("trigger_bytes"), _f("heap_marked"))),
-    EV.GCLimiter: Spec("gcCPULimiter", "GC CPU limiter state", (_f("limiting", "1 on, 0 off"), _f("fill_ns"))),
-    EV.OOMKill: Spec("(kernel)", "container memory limit exceeded: the process is OOM-killed", (_f("rss_bytes"), _f("limit_bytes"))),
-    EV.Alloc: Spec("mallocgc", "a run of allocations on one path into one span", (_f("path_class_span", "path | sizeclass<<8 | noscan<<16 | span<<24 (see alloc_code)"), _f("count", "objects"), _f("bytes", "bytes requested"))),
-    EV.MCacheRefill: Spec("mcache.refill", "mcache gets a new span for a span class", (_f("spanclass"), _f("span"), _f("free_slots"))),
-    EV.SpanAlloc: Spec("mheap.allocSpan", "span allocated from the page heap", (_f("span"), _f("spanclass", "-1 = manual (stack) span"), _f("pages", "npages | start_page << 32 (alloc.span_pages_decode)"))),
-    EV.SpanCache: Spec("mcentral.cacheSpan", "span taken from mcentral into an mcache", (_f("span"), _f("spanclass"), _f("source", "0 partial swept, 1 partial unswept, 2 full unswept, 3 grow"))),
-    EV.SpanUncache: Spec("mcentral.uncacheSpan", "span returned from an mcache", (_f("span"), _f("spanclass"), _f("full", "1 if full"))),
+    EV.GCSweepEnd: Spec(
+        "sweepone", "sweeping a span/batch done", (_f("spans"), _f("freed_objects"), _f("freed_pages"))
+    ),
+    EV.HeapGoal: Spec(
+        "gcControllerCommit", "pacer commit", (_f("goal_bytes"), _f("trigger_bytes"), _f("heap_marked"))
+    ),
+    EV.GCLimiter: Spec(
+        "gcCPULimiter", "GC CPU limiter state", (_f("limiting", "1 on, 0 off"), _f("fill_ns"))
+    ),
+    EV.OOMKill: Spec(
+        "(kernel)",
+        "container memory limit exceeded: the process is OOM-killed",
+        (_f("rss_bytes"), _f("limit_bytes")),
+    ),
+    EV.Alloc: Spec(
+        "mallocgc",
+        "a run of allocations on one path into one span",
+        (
+            _f("path_class_span", "path | sizeclass<<8 | noscan<<16 | span<<24 (see alloc_code)"),
+            _f("count", "objects"),
+            _f("bytes", "bytes requested"),
+        ),
+    ),
+    EV.MCacheRefill: Spec(
+        "mcache.refill",
+        "mcache gets a new span for a span class",
+        (_f("spanclass"), _f("span"), _f("free_slots")),
+    ),
+    EV.SpanAlloc: Spec(
+        "mheap.allocSpan",
+        "span allocated from the page heap",
+        (
+            _f("span"),
+            _f("spanclass", "-1 = manual (stack) span"),
+            _f("pages", "npages | start_page << 32 (alloc.span_pages_decode)"),
+        ),
+    ),
+    EV.SpanCache: Spec(
+        "mcentral.cacheSpan",
+        "span taken from mcentral into an mcache",
+        (
+            _f("span"),
+            _f("spanclass"),
+            _f("source", "0 partial swept, 1 partial unswept, 2 full unswept, 3 grow"),
+        ),
+    ),
+    EV.SpanUncache: Spec(
+        "mcentral.uncacheSpan",
+        "span returned from an mcache",
+        (_f("span"), _f("spanclass"), _f("full", "1 if full")),
+    ),
     EV.SpanSweep: Spec("mspan.sweep", "span swept", (_f("span"), _f("freed_objects"), _f("live_objects"))),
-    EV.SpanFree: Spec("mheap.freeSpan", "span's pages back to the page allocator", (_f("span"), _f("npages"))),
+    EV.SpanFree: Spec(
+        "mheap.freeSpan", "span's pages back to the page allocator", (_f("span"), _f("npages"))
+    ),
     EV.HeapGrow: Spec("mheap.grow", "heap grew", (_f("npages"), _f("heap_sys_bytes", "after"))),
-    EV.Scavenge: Spec("bgscavenge", "pages returned to the OS", (_f("npages"), _f("released_bytes", "HeapReleased after"))),
+    EV.Scavenge: Spec(
+        "bgscavenge", "pages returned to the OS", (_f("npages"), _f("released_bytes", "HeapReleased after"))
+    ),
     EV.StackAlloc: Spec("stackalloc", "stack allocated", (_f("bytes"), _f("order", "-1 large"), _f("span"))),
     EV.StackFree: Spec("stackfree", "stack freed", (_f("bytes"), _f("order", "-1 large"), _f("span"))),
     EV.MCacheFlush: Spec("mcache.releaseAll", "mcache flushed (GC start / prepareForSweep)", (_f("spans"),)),

@@ -28,8 +28,17 @@ class Tracer:
         self.ext = self._flat.extend
         self.total = 0
 
-    def emit(self, t_ns: int, kind: int, p: int = -1, m: int = -1, g: int = 0,
-             a0: int = 0, a1: int = 0, a2: int = 0) -> None:
+    def emit(
+        self,
+        t_ns: int,
+        kind: int,
+        p: int = -1,
+        m: int = -1,
+        g: int = 0,
+        a0: int = 0,
+        a1: int = 0,
+        a2: int = 0,
+    ) -> None:
         """Convenience form of ``ext`` for cold paths."""
         self._flat.extend((t_ns, kind, p, m, g, a0, a1, a2))
 

@@ -1,0 +1,340 @@
+"""The `gmpviz` command line.
+
+    gmpviz                              open the window on the `default` scenario
+    gmpviz run SCENARIO [--headless]    run a preset or a .toml file (window unless --headless)
+    gmpviz play FILE                    replay a recording in the window
+    gmpviz export FILE --perfetto OUT   export a recording
+    gmpviz scenarios                    list presets
+    gmpviz sizeclasses                  print Go's size class table
+    gmpviz events                       print the event spec
+    gmpviz bench [--alloc|--ui|--replay]
+
+Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+
+class CliError(Exception):
+    """A one-line user error: printed as ``gmpviz: <message>``, exit status 2."""
+
+
+def _duration(text: str) -> int:
+    from .core.workload.units import UnitError, parse_duration
+
+    try:
+        return parse_duration(text)
+    except UnitError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _size_or_off(text: str) -> int:
+    from .core.workload.units import UnitError, parse_size
+
+    if text.strip().lower() == "off":
+        return -1
+    try:
+        return parse_size(text)
+    except UnitError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _gogc(text: str) -> int:
+    if text.strip().lower() == "off":
+        return -1
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer percent or 'off', got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a percent >= 0 or 'off', got {v}")
+    return v
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {v}")
+    return v
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise CliError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="gmpviz", description="Watch the Go runtime work (Go 1.26 semantics).")
+    sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a scenario (preset name or .toml path)")
+    r.add_argument("scenario")
+    r.add_argument("--headless", action="store_true", help="no window: print results")
+    r.add_argument("--procs", type=_positive, help="GOMAXPROCS")
+    r.add_argument("--seed", type=_seed)
+    r.add_argument("--duration", type=_duration, help="virtual time, e.g. 2s, 500ms")
+    r.add_argument("--policy", choices=("go", "global-queue", "no-steal"))
+    r.add_argument("--gogc", type=_gogc, help="GOGC percent or off")
+    r.add_argument("--memlimit", type=_size_or_off, help="GOMEMLIMIT, e.g. 64MiB, or off")
+    r.add_argument(
+        "--schedtrace", type=_positive, metavar="MS", help="print schedtrace lines every MS (stderr)"
+    )
+    r.add_argument("--gctrace", action="store_true", help="print a gctrace line per GC cycle (stderr)")
+    r.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    r.add_argument("--record", metavar="FILE", help="record to a .gmprec file")
+    r.add_argument("--screenshot", metavar="PNG", help="(window) save a screenshot at the end and exit")
+    r.add_argument("--theme", choices=("dark", "light"), default="dark")
+
+    pl = sub.add_parser("play", help="replay a recording in the window")
+    pl.add_argument("file")
+    pl.add_argument("--screenshot", metavar="PNG")
+    pl.add_argument("--theme", choices=("dark", "light"), default="dark")
+
+    ex = sub.add_parser("export", help="export a recording")
+    ex.add_argument("file")
+    ex.add_argument("--perfetto", metavar="OUT.json")
+    ex.add_argument("--png", metavar="OUT.png")
+    ex.add_argument("--at", type=_duration)
+    ex.add_argument("--video", metavar="OUT.mp4")
+    ex.add_argument("--from", dest="t_from", type=_duration)
+    ex.add_argument("--to", dest="t_to", type=_duration)
+    ex.add_argument("--fps", type=_positive, default=30)
+    ex.add_argument("--size", default="1920x1080")
+
+    sub.add_parser("scenarios", help="list the preset scenarios")
+    sub.add_parser("sizeclasses", help="print Go's size class table")
+    sub.add_parser("events", help="print the event kinds and their fields")
+
+    b = sub.add_parser("bench", help="measure engine/UI speed")
+    g = b.add_mutually_exclusive_group()
+    g.add_argument("--alloc", action="store_true")
+    g.add_argument("--ui", action="store_true")
+    g.add_argument("--replay", action="store_true")
+    b.add_argument("--seconds", type=float, default=1.0, help="virtual seconds of the standard workload")
+    return p
+
+
+def _load(name: str, args=None):
+    from .core.workload.loader import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(name)
+    except ScenarioError as e:
+        raise CliError(str(e)) from None
+
+
+def cmd_run(args) -> int:
+    if not args.headless:
+        if args.json or args.schedtrace or args.gctrace:
+            raise CliError("--json, --schedtrace and --gctrace need --headless")
+        return _window(args.scenario, args)
+    return run_headless(args)
+
+
+def run_headless(args) -> int:
+    from .core.engine import Engine, EngineError
+
+    sc = _load(args.scenario)
+    try:
+        eng = Engine(
+            sc,
+            seed=args.seed,
+            procs=args.procs,
+            policy=args.policy,
+            duration_ns=args.duration,
+            gogc=args.gogc,
+            memlimit_bytes=args.memlimit,
+            schedtrace_ms=args.schedtrace or 0,
+            gctrace=args.gctrace,
+        )
+    except EngineError as e:
+        raise CliError(str(e)) from None
+    err = sys.stderr
+    eng.on_schedtrace = lambda line: print(line, file=err)
+    if args.gctrace:
+        eng.on_gctrace = lambda line: print(line, file=err)
+    writer = None
+    if args.record:
+        writer = _open_writer(args.record, eng)
+    t0 = time.perf_counter()
+    step_ns = 10_000_000
+    t = 0
+    try:
+        while not eng.done:
+            t += step_ns
+            eng.run_until(t)
+            if writer is not None:
+                writer.append(eng.drain(), eng.counters())
+            else:
+                eng.tracer.total += eng.tracer.pending
+                eng.tracer._flat.clear()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    wall = time.perf_counter() - t0
+    if writer is not None:
+        writer.close()
+    if eng.error:
+        print(eng.error, file=err)
+    if args.json:
+        print(json.dumps(eng.stats(wall_s=wall), indent=2, sort_keys=False))
+    return 0
+
+
+def _open_writer(path: str, eng):
+    try:
+        from .record.writer import RecordingWriter
+    except ImportError:
+        raise CliError("recording is not available in this build") from None
+    return RecordingWriter.create(path, eng)
+
+
+def _window(scenario: str | None, args) -> int:
+    try:
+        from .ui.app import run_window
+    except ImportError as e:
+        raise CliError(f"the window cannot start: {e}") from None
+    kw = {}
+    if args is not None:
+        kw = dict(
+            seed=args.seed,
+            procs=args.procs,
+            policy=args.policy,
+            duration_ns=args.duration,
+            gogc=args.gogc,
+            memlimit_bytes=args.memlimit,
+            screenshot=args.screenshot,
+            theme=args.theme,
+        )
+        if scenario is not None:
+            _load(scenario)  # validate before opening a window
+    return run_window(scenario, **kw)
+
+
+def cmd_scenarios(args) -> int:
+    from .core.workload.loader import list_presets
+
+    rows = list_presets()
+    width = max((len(n) for n, _ in rows), default=0)
+    for name, summary in rows:
+        print(f"{name:<{width}}  {summary}")
+    return 0
+
+
+def cmd_sizeclasses(args) -> int:
+    from .core.alloc.sizeclasses import format_sizeclasses_table
+
+    print(format_sizeclasses_table())
+    return 0
+
+
+def cmd_events(args) -> int:
+    from .core.trace.events import SPEC
+
+    for kind, spec in SPEC.items():
+        fields = ", ".join(f"{n}={f.name}" for n, f in zip(("a0", "a1", "a2"), spec.args))
+        print(
+            f"{int(kind):>3} {kind.name:<20} {spec.go_func:<22} {spec.doc}"
+            + (f"  [{fields}]" if fields else "")
+        )
+    return 0
+
+
+def cmd_bench(args) -> int:
+    if args.alloc:
+        from .core.alloc.bench import bench_alloc
+
+        res = bench_alloc()
+    elif args.ui:
+        try:
+            from benchmarks.bench_ui import bench_ui
+        except ImportError:
+            from .ui.bench import bench_ui  # type: ignore[no-redef]
+        res = bench_ui()
+    elif args.replay:
+        from .record.bench import bench_replay
+
+        res = bench_replay()
+    else:
+        from .bench import bench_sched
+
+        res = bench_sched(virtual_s=args.seconds)
+    for k, v in res.items():
+        print(f"{k}: {v}")
+    return 0
+
+
+def cmd_play(args) -> int:
+    try:
+        from .ui.app import run_player
+    except ImportError as e:
+        raise CliError(f"the player cannot start: {e}") from None
+    return run_player(args.file, screenshot=args.screenshot, theme=args.theme)
+
+
+def cmd_export(args) -> int:
+    try:
+        from .record.export import export_main
+    except ImportError:
+        raise CliError("export is not available in this build") from None
+    return export_main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.cmd is None:
+            return _window(None, None)
+        handler = {
+            "run": cmd_run,
+            "play": cmd_play,
+            "export": cmd_export,
+            "scenarios": cmd_scenarios,
+            "sizeclasses": cmd_sizeclasses,
+            "events": cmd_events,
+            "bench": cmd_bench,
+        }[args.cmd]
+        return handler(args)
+    except CliError as e:
+        print(f"gmpviz: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as e:
+        where = f": {e.filename}" if e.filename else ""
+        print(f"gmpviz: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except ValueError as e:
+        # gmpviz's own input errors (ScenarioError, EngineError, RecordingError...) are ValueErrors
+        # with a one-line message; anything else is a bug and keeps its traceback.
+        if type(e).__module__.startswith("gmpviz."):
+            print(f"gmpviz: {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

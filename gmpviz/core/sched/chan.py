@@ -1,0 +1,154 @@
+"""Channels — `runtime/chan.go: chansend, chanrecv, closechan`, `runtime/select.go: selectgo`.
+
+Values are not modelled, only their count in the buffer. Each operation returns True if the calling G
+may go on running, False if it parked (the caller must then call schedule()).
+"""
+
+from __future__ import annotations
+
+from ..trace.events import (
+    CHAN_BLOCK,
+    CHAN_BUFFER,
+    CHAN_CLOSED,
+    CHAN_DIRECT,
+    EV,
+    WAIT_CHAN_RECV,
+    WAIT_CHAN_SEND,
+    WAIT_SELECT,
+)
+from ..workload.ops import SEL_RECV, SEL_SEND
+
+_ChanSend = int(EV.ChanSend)
+_ChanRecv = int(EV.ChanRecv)
+_ChanClose = int(EV.ChanClose)
+_Select = int(EV.Select)
+
+
+class ChanMixin:
+    def _dequeue_sudog(self, q):
+        """chan.go: waitq.dequeue — skip sudogs of selects that another case already won."""
+        while q:
+            gp, sel_id, case = q.popleft()
+            if sel_id and gp.sel_id != sel_id:
+                continue  # stale select sudog
+            return gp, sel_id, case
+        return None
+
+    def chansend(self, m, gp, c) -> bool:
+        """chan.go: chansend — to a waiting receiver directly, else into the buffer, else park."""
+        pp = m.p
+        if c.closed:
+            self.fatal("panic: send on closed channel")
+            return False
+        sg = self._dequeue_sudog(c.recvq)
+        if sg is not None:
+            rg, sel_id, case = sg
+            rg.chan_val = 1
+            if sel_id:
+                rg.sel_id = 0
+                rg.wait_obj = case
+            self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
+            self.ready(rg, m, True)
+            return True
+        if c.qcount < c.dataqsiz:
+            c.qcount += 1
+            self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
+            return True
+        c.sendq.append((gp, 0, 0))
+        self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
+        self.gopark(m, gp, WAIT_CHAN_SEND, c.id)
+        return False
+
+    def chanrecv(self, m, gp, c) -> bool:
+        """chan.go: chanrecv — from a waiting sender (via the buffer head if buffered), the buffer,
+        a closed channel's zero value, else park."""
+        pp = m.p
+        sg = self._dequeue_sudog(c.sendq)
+        if sg is not None:
+            sgp, sel_id, case = sg
+            if sel_id:
+                sgp.sel_id = 0
+                sgp.wait_obj = case
+            # unbuffered: take the sender's value; buffered (full): take the head, sender's value to the tail
+            gp.chan_val = 1
+            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
+            self.ready(sgp, m, True)
+            return True
+        if c.qcount > 0:
+            c.qcount -= 1
+            gp.chan_val = 1
+            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
+            return True
+        if c.closed:
+            gp.chan_val = 0
+            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_CLOSED, 0))
+            return True
+        c.recvq.append((gp, 0, 0))
+        self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
+        self.gopark(m, gp, WAIT_CHAN_RECV, c.id)
+        return False
+
+    def closechan(self, m, gp, c) -> bool:
+        """chan.go: closechan — wake every receiver (zero values); waiting senders panic."""
+        if c.closed:
+            self.fatal("panic: close of closed channel")
+            return False
+        c.closed = True
+        woken = []
+        while True:
+            sg = self._dequeue_sudog(c.recvq)
+            if sg is None:
+                break
+            rg, sel_id, case = sg
+            rg.chan_val = 0
+            if sel_id:
+                rg.sel_id = 0
+                rg.wait_obj = case
+            woken.append(rg)
+        if self._dequeue_sudog(c.sendq) is not None:
+            self.fatal("panic: send on closed channel")
+            return False
+        self.ext((self.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
+        for rg in woken:
+            self.ready(rg, m, True)
+        return True
+
+    def selectgo(self, m, gp, cases, has_default: bool) -> bool:
+        """select.go: selectgo — pick uniformly among ready cases (seeded), else default, else park
+        on every channel; the first case to fire wins and the other sudogs go stale."""
+        chans = self.chans
+        ready = []
+        for i, (kind, ci) in enumerate(cases):
+            c = chans[ci]
+            if kind == SEL_SEND:
+                if c.closed or self._has_waiter(c.recvq) or c.qcount < c.dataqsiz:
+                    ready.append(i)
+            elif self._has_waiter(c.sendq) or c.qcount > 0 or c.closed:
+                ready.append(i)
+        pp = m.p
+        if ready:
+            i = ready[int(self.rng.random() * len(ready))] if len(ready) > 1 else ready[0]
+            self.ext((self.now, _Select, pp.id, m.id, gp.goid, i, len(cases), 0))
+            kind, ci = cases[i]
+            if kind == SEL_SEND:
+                return self.chansend(m, gp, chans[ci])
+            return self.chanrecv(m, gp, chans[ci])
+        if has_default:
+            self.ext((self.now, _Select, pp.id, m.id, gp.goid, -2, len(cases), 0))
+            return True
+        self.sel_seq += 1
+        sel_id = self.sel_seq
+        gp.sel_id = sel_id
+        for i, (kind, ci) in enumerate(cases):
+            c = chans[ci]
+            (c.sendq if kind == SEL_SEND else c.recvq).append((gp, sel_id, i))
+        self.ext((self.now, _Select, pp.id, m.id, gp.goid, -1, len(cases), 0))
+        self.gopark(m, gp, WAIT_SELECT, sel_id)
+        return False
+
+    @staticmethod
+    def _has_waiter(q) -> bool:
+        return any(not sel_id or gp.sel_id == sel_id for gp, sel_id, _ in q)
+
+
+__all__ = ["ChanMixin", "SEL_RECV", "SEL_SEND"]

@@ -1,0 +1,142 @@
+"""Run queues — `runtime/proc.go: runqput, runqputslow, runqget, runqgrab, runqsteal, globrunq*`.
+
+Mixed into the engine. Local queues are deques bounded at RUNQ_SIZE (the ring's head is the left
+end); the global queue is an unbounded deque (the runtime's linked gQueue).
+"""
+
+from __future__ import annotations
+
+from ..constants import RUNQ_SIZE, Grunnable
+from ..trace.events import (
+    EV,
+    SRC_GLOBAL,
+    SRC_GLOBAL_FAIR,
+    SRC_LOCAL,
+    SRC_RUNNEXT,
+    WHERE_GLOBAL,
+    WHERE_GLOBAL_HEAD,
+    WHERE_LOCAL,
+    WHERE_RUNNEXT,
+)
+
+_RunqPut = int(EV.RunqPut)
+_RunqGet = int(EV.RunqGet)
+_RunqSpill = int(EV.RunqSpill)
+_GlobRunqPut = int(EV.GlobRunqPut)
+_GlobRunqGet = int(EV.GlobRunqGet)
+
+
+class RunqMixin:
+    """Local and global run queue operations."""
+
+    def runqput(self, pp, gp, next_: bool) -> None:
+        """proc.go: runqput — next=True puts gp in runnext and kicks the old runnext to the tail."""
+        if self.policy_global:
+            # Teaching policy "global-queue": one shared FIFO, no local queues at all.
+            self.globrunqput(gp)
+            return
+        kicked = 0
+        if next_:
+            old = pp.runnext
+            pp.runnext = gp
+            self.ext(
+                (self.now, _RunqPut, pp.id, -1, gp.goid, WHERE_RUNNEXT, len(pp.runq), old.goid if old else 0)
+            )
+            if old is None:
+                return
+            gp = old
+            kicked = 1
+        runq = pp.runq
+        if len(runq) < RUNQ_SIZE:
+            runq.append(gp)
+            if not kicked:
+                self.ext((self.now, _RunqPut, pp.id, -1, gp.goid, WHERE_LOCAL, len(runq), 0))
+            n = len(runq)
+            if n > self.max_local_runq:
+                self.max_local_runq = n
+            return
+        self.runqputslow(pp, gp)
+
+    def runqputslow(self, pp, gp) -> None:
+        """proc.go: runqputslow — move half the full ring plus gp (129 Gs) to the global queue."""
+        runq = pp.runq
+        n = len(runq) // 2
+        batch = [runq.popleft() for _ in range(n)]
+        batch.append(gp)
+        self.sched_runq.extend(batch)
+        self.n_spills += 1
+        self.ext((self.now, _RunqSpill, pp.id, -1, gp.goid, len(batch), len(self.sched_runq), 0))
+        self._note_global_len()
+
+    def runqget(self, pp):
+        """proc.go: runqget — runnext first (inherits the time slice), else the ring's head.
+
+        Returns (g, inheritTime) or (None, False)."""
+        gp = pp.runnext
+        if gp is not None:
+            pp.runnext = None
+            self.ext((self.now, _RunqGet, pp.id, -1, gp.goid, SRC_RUNNEXT, len(pp.runq), 0))
+            return gp, True
+        if pp.runq:
+            gp = pp.runq.popleft()
+            self.ext((self.now, _RunqGet, pp.id, -1, gp.goid, SRC_LOCAL, len(pp.runq), 0))
+            return gp, False
+        return None, False
+
+    @staticmethod
+    def runqempty(pp) -> bool:
+        return not pp.runq and pp.runnext is None
+
+    # --- global queue ---------------------------------------------------------------------------
+
+    def globrunqput(self, gp) -> None:
+        """proc.go: globrunqput — tail of sched.runq."""
+        self.sched_runq.append(gp)
+        self.ext((self.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL, len(self.sched_runq), 0))
+        self._note_global_len()
+
+    def globrunqputhead(self, gp) -> None:
+        """proc.go: globrunqputhead (p.destroy)."""
+        self.sched_runq.appendleft(gp)
+        self.ext((self.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL_HEAD, len(self.sched_runq), 0))
+        self._note_global_len()
+
+    def globrunqget(self, pp):
+        """proc.go: globrunqget — exactly one G (the schedtick%61 fairness check)."""
+        gp = self.sched_runq.popleft()
+        self.ext(
+            (self.now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL_FAIR, len(pp.runq), len(self.sched_runq))
+        )
+        self._note_global_len()
+        return gp
+
+    def globrunqgetbatch(self, pp, n: int):
+        """proc.go: globrunqgetbatch — n = min(n, size, size/gomaxprocs + 1); one to run, rest local."""
+        q = self.sched_runq
+        size = len(q)
+        n = min(n, size, size // self.gomaxprocs + 1)
+        if n <= 0:
+            return None
+        gp = q.popleft()
+        moved = 1
+        if not self.policy_global:
+            runq = pp.runq
+            for _ in range(n - 1):
+                if len(runq) >= RUNQ_SIZE:
+                    break
+                runq.append(q.popleft())
+                moved += 1
+        self.ext((self.now, _GlobRunqGet, pp.id, -1, gp.goid, moved, len(q), len(pp.runq)))
+        self.ext((self.now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL, len(pp.runq), len(q)))
+        self._note_global_len()
+        return gp
+
+    def _note_global_len(self) -> None:
+        n = len(self.sched_runq)
+        if n > self.max_global_runq:
+            self.max_global_runq = n
+
+    # --- helpers for status bookkeeping ---------------------------------------------------------
+
+    def _make_runnable(self, gp) -> None:
+        gp.status = Grunnable

@@ -1,0 +1,134 @@
+"""sysmon — `runtime/proc.go: sysmon, retake, preemptone`: a thread without a P that polls the network,
+retakes Ps from syscalls and preempts long-running goroutines, with an adaptive 20 µs → 10 ms delay.
+"""
+
+from __future__ import annotations
+
+from ..constants import (
+    COST_STW_SAFEPOINT_NS,
+    FORCE_PREEMPT_NS,
+    SYSCALL_RETAKE_NS,
+    SYSMON_IDLE_ROUNDS,
+    SYSMON_MAX_DELAY_NS,
+    SYSMON_MIN_DELAY_NS,
+    SYSMON_NETPOLL_NS,
+    Grunning,
+    Gsyscall,
+    Prunning,
+)
+from ..runtime2 import M_SYSCALL
+from ..trace.events import EV, HANDOFF_SYSMON
+from .proc import K_SYSMON
+
+_SysmonTick = int(EV.SysmonTick)
+_Preempt = int(EV.Preempt)
+_Retake = int(EV.Retake)
+_ProcHandoff = int(EV.ProcHandoff)
+
+# SIMPLIFICATION: sysmon's deep sleep lasts at most this long (the runtime: forcegcperiod/2 = 1 min, or
+# until the next timer); woken early by syscalls and startTheWorld as in the runtime.
+SYSMON_DEEP_SLEEP_NS = 60_000_000_000
+
+
+class SysmonMixin:
+    def sysmon_round(self) -> None:
+        """proc.go: sysmon — one round, then sleep for the adaptive delay."""
+        now = self.now
+        if not self.schedtrace_ns and (self.gcwaiting or len(self.pidle) == self.gomaxprocs):
+            # deep sleep on sched.sysmonnote until a syscall, startTheWorld or the next timer
+            self.sysmonwait = True
+            when = self._next_timer_when()
+            wake = now + SYSMON_DEEP_SLEEP_NS if when < 0 else max(when, now + self.sysmon_delay)
+            self.sysmon_token += 1
+            self.push(wake, K_SYSMON, None, self.sysmon_token)
+            return
+        # 2. netpoll if nobody polled for more than 10 ms
+        if self.lastpoll != 0 and self.lastpoll + SYSMON_NETPOLL_NS < now:
+            self.lastpoll = now
+            glist = self.netpoll()
+            if glist:
+                self.ext((now, int(EV.NetpollReady), -1, -1, 0, 0, 2, 0))
+                self.injectglist(glist, None)
+        # timers that should have fired on a P that is not scheduling: start an M to steal them
+        when = self._next_timer_when()
+        if 0 <= when < now and self.pidle and self.netpoll_m is None:
+            self.startm(None, False)
+        # 5. retake
+        if self.retake(now):
+            self.sysmon_idle = 0
+        else:
+            self.sysmon_idle += 1
+        self.sysmon_gc_check(now)
+        delay = self.sysmon_delay
+        if self.sysmon_idle == 0:
+            delay = SYSMON_MIN_DELAY_NS
+        elif self.sysmon_idle > SYSMON_IDLE_ROUNDS:
+            delay *= 2
+        if delay > SYSMON_MAX_DELAY_NS:
+            delay = SYSMON_MAX_DELAY_NS
+        if delay != self.sysmon_delay:
+            self.sysmon_delay = delay
+            self.ext((now, _SysmonTick, -1, 1, 0, delay, 0, 0))
+        self.sysmon_token += 1
+        self.push(now + delay, K_SYSMON, None, self.sysmon_token)
+
+    def sysmon_wake(self) -> None:
+        """notewakeup(&sched.sysmonnote) from entersyscall/exitsyscall/startTheWorld."""
+        if self.sysmonwait:
+            self.sysmonwait = False
+            self.sysmon_idle = 0
+            self.sysmon_delay = SYSMON_MIN_DELAY_NS
+            self.sysmon_token += 1
+            self.push(self.now + SYSMON_MIN_DELAY_NS, K_SYSMON, None, self.sysmon_token)
+
+    def retake(self, now: int) -> int:
+        """proc.go: retake — preempt Gs that held a schedtick for ≥ 10 ms; take Ps from syscalls."""
+        n = 0
+        allp = self.allp
+        for i in range(self.gomaxprocs):
+            pp = allp[i]
+            if pp.status != Prunning:
+                continue
+            m = pp.m
+            sysretake = False
+            t = pp.schedtick
+            if pp.sysmon_schedtick != t:
+                pp.sysmon_schedtick = t
+                pp.sysmon_schedwhen = now
+            elif pp.sysmon_schedwhen + FORCE_PREEMPT_NS <= now:
+                if m is not None and m.curg is not None and m.curg.status == Grunning:
+                    gp = m.curg
+                    if self.preemptone(pp, COST_STW_SAFEPOINT_NS):
+                        self.n_preemptions += 1
+                        self.ext((now, _Preempt, pp.id, m.id, gp.goid, now - pp.sysmon_schedwhen, 0, 0))
+                sysretake = True
+            if (
+                m is None
+                or m.state != M_SYSCALL
+                or m.curg is None
+                or m.curg.status != Gsyscall
+                or m.p is not pp
+            ):
+                continue
+            t = pp.syscalltick
+            if not sysretake and pp.sysmon_syscalltick != t:
+                pp.sysmon_syscalltick = t
+                pp.sysmon_syscallwhen = now
+                continue
+            if (
+                self.runqempty(pp)
+                and self.nmspinning + len(self.pidle) > 0
+                and pp.sysmon_syscallwhen + SYSCALL_RETAKE_NS > now
+            ):
+                continue
+            # takeP + handoffp
+            gp = m.curg
+            m.p = None
+            pp.m = None
+            pp.syscalltick += 1
+            n += 1
+            self.n_handoffs += 1
+            self.ext((now, _Retake, pp.id, m.id, gp.goid, now - gp.syscall_start, 0, 0))
+            self.ext((now, _ProcHandoff, pp.id, m.id, gp.goid, HANDOFF_SYSMON, -1, 0))
+            self.handoffp(pp)
+        return n
