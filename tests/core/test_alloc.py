@@ -525,3 +525,20 @@ def test_heap_scan_counts_pointerful_objects():
     alloc(a, 40000, noscan=0, life=LIFE_TEMP)
     assert a.heap_scan == 640 + 40000
     assert a.mark(10) == 1280 and a.heap_scan_marked == 640
+
+
+def test_p_that_never_flushes_is_flushed_before_the_next_cycle():
+    a, tr = make(2)
+    alloc(a, 64, count=10, life=LIFE_TEMP, p=1)  # P1 caches a span and then goes quiet
+    for cycle in range(3):
+        t = 100 * (cycle + 1)
+        a.set_marking(True, t)
+        a.mark(t)
+        a.set_marking(False)
+        a.start_sweep_phase()
+        a.prepare_for_sweep(0, t)  # only P0 flushes at mark termination
+        a.check_invariants()
+    a.finish_sweep(500)
+    st = a.memstats()
+    assert st["HeapAlloc"] == 0 and st["Frees"] == 10 and st["HeapInuse"] == 0
+    a.check_invariants()

@@ -738,8 +738,7 @@ class Allocator(StackMixin):
 
     def mark(self, t_ns: int) -> int:
         """The outcome of a mark phase: gcmarkBits |= allocated & reachable at t_ns; bytes marked."""
-        if self._sweep_cursor < _NUM_SWEEP_CLASSES:
-            self.finish_sweep(t_ns)
+        self.finish_sweep(t_ns)
         sp = self.spans
         n = sp.slot_top
         # SIMPLIFICATION: reachability comes from each object's lifetime, not from tracing pointers
@@ -756,8 +755,7 @@ class Allocator(StackMixin):
 
     def start_sweep_phase(self) -> None:
         """mgc.go: gcSweep, sweepgen += 2 (the swept sets become the unswept ones), pagesSwept = 0."""
-        if not self.sweep_done:
-            self.finish_sweep(self.now)  # the previous cycle's sweep always ends first
+        self.finish_sweep(self.now)  # the previous cycle's sweep always ends first
         self.sweepgen += 2
         self.pages_swept = 0
         self._sweep_cursor = 0
@@ -797,7 +795,14 @@ class Allocator(StackMixin):
         return 0
 
     def finish_sweep(self, t_ns: int) -> int:
-        """mgc.go: finishsweep_m, sweep everything left; pages swept."""
+        """mgc.go: finishsweep_m, sweep everything left; pages swept.
+
+        Sweeping is only complete once every mcache was flushed in this phase (mark termination's
+        forEachP guarantees it in the runtime), so Ps that missed the flush are flushed here.
+        """
+        for p, mc in enumerate(self.mcaches):
+            if mc.flush_gen != self.sweepgen:
+                self.prepare_for_sweep(p, t_ns)
         total = 0
         while True:
             n = self.sweepone(t_ns)
@@ -937,6 +942,17 @@ class Allocator(StackMixin):
                     assert where[sid] == "full"
             else:
                 assert sid not in where, f"span {sid} cached or stack but in an mcentral set"
+        sg = self.sweepgen
+        for sid in ids:
+            if sp.f_state[sid] == SPAN_STACK:
+                continue
+            rel = sp.f_sweepgen[sid] - sg
+            if sp.f_state[sid] == SPAN_MCACHE:
+                assert rel in (1, 3), f"cached span {sid} has sweepgen sg{rel:+d}"
+            else:
+                assert rel in (-2, 0), f"span {sid} has sweepgen sg{rel:+d}"
+                if rel == -2:
+                    assert not self.sweep_done, f"span {sid} unswept after sweeping finished"
         cached_spans = {sid for mc in self.mcaches for sid in mc.alloc if sid >= 0}
         for sid in ids:
             if sp.f_state[sid] == SPAN_MCACHE:
