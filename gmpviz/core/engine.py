@@ -446,6 +446,70 @@ class Engine(ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMi
             out["wall_s"] = round(wall_s, 3)
         return out
 
+    def check_invariants(self) -> None:
+        """Assert the scheduler's structural invariants (tests call this after every step).
+
+        Every live G is in exactly one place (running on an M, in a syscall, runnext, a local ring, the
+        global queue, a channel/select wait, a timer, netpoll, blocked forever, or a free list); a P
+        is held by at most one M and its M points back to it; a running G has an M and a P; a local
+        ring never exceeds 256."""
+        where: dict[int, str] = {}
+
+        def put(gp, place: str) -> None:
+            k = id(gp)
+            assert k not in where, f"G{gp.goid} is in {where[k]} and in {place}"
+            where[k] = place
+
+        for m in self.allm:
+            if m.curg is not None:
+                gp = m.curg
+                assert gp.status in (Grunning, Gsyscall), f"G{gp.goid} on M{m.id} has status {gp.status}"
+                if gp.status == Grunning and not self.gcwaiting:
+                    assert m.p is not None, f"running G{gp.goid} on M{m.id} has no P"
+                put(gp, f"M{m.id}")
+            if m.p is not None:
+                assert m.p.m is m, f"M{m.id} holds P{m.p.id} but P{m.p.id}.m is {m.p.m and m.p.m.id}"
+        for i, pp in enumerate(self.allp):
+            if pp.m is not None:
+                assert pp.m.p is pp, f"P{i}.m = M{pp.m.id} but that M holds {pp.m.p and pp.m.p.id}"
+            assert len(pp.runq) <= C.RUNQ_SIZE, f"P{i} ring holds {len(pp.runq)}"
+            if pp.runnext is not None:
+                assert pp.runnext.status == Grunnable
+                put(pp.runnext, f"P{i}.runnext")
+            for gp in pp.runq:
+                assert gp.status == Grunnable, f"G{gp.goid} in P{i}.runq has status {gp.status}"
+                put(gp, f"P{i}.runq")
+            for _, _, gp in pp.timers:
+                put(gp, f"P{i}.timers")
+            for gp in pp.gFree:
+                assert gp.status == Gdead
+                put(gp, f"P{i}.gFree")
+        for gp in self.sched_runq:
+            assert gp.status == Grunnable, f"G{gp.goid} in the global queue has status {gp.status}"
+            put(gp, "sched.runq")
+        for gp in self.sched_gFree:
+            put(gp, "sched.gFree")
+        seen_sel: set[int] = set()
+        for c in self.chans:
+            if c is None:
+                continue
+            for q in (c.sendq, c.recvq):
+                for gp, sel_id, _ in q:
+                    if sel_id:
+                        if gp.sel_id != sel_id or id(gp) in seen_sel:
+                            continue
+                        seen_sel.add(id(gp))
+                    put(gp, f"chan {c.name}")
+        for gp in self.allgs:
+            if id(gp) in where:
+                continue
+            assert gp.status == Gwaiting, f"G{gp.goid} (status {gp.status}) is nowhere"
+            from .trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
+
+            assert gp.waitreason in (WAIT_IO, WAIT_SELECT_NO_CASES) or gp.waitreason >= 9, (
+                f"waiting G{gp.goid} (reason {gp.waitreason}) is in no wait queue"
+            )
+
     def assumptions(self) -> list[str]:
         return [f"Emulates {C.GO_VERSION} runtime behaviour.", *SCHED_ASSUMPTIONS, *self.memory_assumptions()]
 
