@@ -19,6 +19,7 @@ op = st.one_of(
     ),
     st.tuples(st.just("exit"), st.integers(1, 6)),
     st.tuples(st.just("gc")),
+    st.tuples(st.just("gc_lazy"), st.integers(0, 15)),
     st.tuples(st.just("sweep"), st.integers(1, 30)),
     st.tuples(st.just("release"), st.integers(0, 3)),
     st.tuples(st.just("stack"), st.sampled_from([2048, 4096, 8192, 16384, 32768, 65536]), st.integers(-1, 3)),
@@ -51,6 +52,16 @@ def test_invariants_hold_after_random_ops(ops):
             a.mark(t)
             a.set_marking(False, t)
             a.start_sweep_phase()
+            a.free_stack_spans(t)
+        elif kind == "gc_lazy":  # the runtime's order; only some Ps flush, the rest lazily
+            a.set_marking(True, t)
+            marked = a.mark(t)
+            a.heap_live = marked
+            a.set_marking(False, t)
+            a.start_sweep_phase()
+            for p in range(nprocs):
+                if o[1] >> p & 1:
+                    a.prepare_for_sweep(p, t)
             a.free_stack_spans(t)
         elif kind == "sweep":
             for _ in range(o[1]):
