@@ -170,7 +170,8 @@ def _toml_error(filename: str, e: tomllib.TOMLDecodeError) -> ScenarioError:
         return ScenarioError(
             filename, f"line {m.group(2)}, column {m.group(3)}", f"TOML syntax: {m.group(1)}"
         )
-    return ScenarioError(filename, "TOML syntax", str(e))
+    detail = str(e).replace(" (at end of document)", "")
+    return ScenarioError(filename, "end of file", f"TOML syntax: {detail}")
 
 
 def _apply_overrides(data: dict, overrides: dict) -> tuple[str, ...]:
@@ -206,12 +207,12 @@ def _show(value) -> str:
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
-        return "an array"
+        return "an array" if value else "an empty array"
     return str(value)
 
 
 def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.8)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
@@ -281,7 +282,8 @@ class _Compiler:
         except UnitError as e:
             raise self.fail(field, f"{e}, got {_show(value)}") from None
         if size_bytes < minimum:
-            raise self.expected(field, f"a size of at least {minimum} bytes", value)
+            unit = "byte" if minimum == 1 else "bytes"
+            raise self.expected(field, f"a size of at least {minimum} {unit}", value)
         return size_bytes
 
     def percent_or_off(self, value, field: str) -> int:
@@ -355,7 +357,10 @@ class _Compiler:
         if not programs_raw:
             raise self.fail("programs", "missing; a scenario needs at least [programs.main]")
         if main_name not in programs_raw:
-            raise self.fail(f"programs.{main_name}", "missing; the main program runs as goroutine 1")
+            if "main" in data:
+                names = ", ".join(programs_raw)
+                raise self.expected("main", f"the name of a program ({names})", main_name)
+            raise self.fail("programs.main", "missing; the main program runs as goroutine 1")
         self.prog_index = {name: i for i, name in enumerate(programs_raw)}
         groups = self.groups(programs_raw, main_name)
         programs = tuple(
@@ -383,7 +388,7 @@ class _Compiler:
         get = data.get
         policy = get("policy", "go")
         if policy not in O.POLICIES:
-            raise self.expected("policy", " or ".join(f'"{p}"' for p in O.POLICIES), policy)
+            raise self.expected("policy", "one of " + ", ".join(f'"{p}"' for p in O.POLICIES), policy)
         return dict(
             gomaxprocs=self.integer(get("gomaxprocs", 4), "gomaxprocs", 1, MAX_GOMAXPROCS),
             seed=self.integer(get("seed", 1), "seed", 0, MAX_SEED),

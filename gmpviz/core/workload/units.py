@@ -67,7 +67,7 @@ def parse_size(value: object) -> int:
                 return round(Fraction(m.group(1)) * SIZE_UNITS_BYTES[unit])
             if unit in _DECIMAL_SIZE_UNITS:
                 raise UnitError(
-                    f'expected a binary unit like "32KiB" (1 KiB = 1024 bytes), not {unit.upper()}'
+                    f'expected a size like "32KiB" (KiB = 1024 bytes; {unit.upper()} is ambiguous)'
                 )
     raise UnitError('expected a size like "64B", "32KiB", "1MiB" or a number of bytes')
 
