@@ -90,6 +90,10 @@ def test_tiny_bulk_counts():
     a2, _ = make()
     alloc(a2, 12, count=3)  # one 12-byte object per block, never shared
     assert a2.mallocs == 3 and a2.tiny_allocs == 0
+    mc = a2.mcaches[0]
+    assert (mc.tiny_slot, mc.tiny_offset) == (0, 12)  # only the first new block replaced "no block"
+    alloc(a2, 4)  # fits in the first block at 12
+    assert (mc.tiny_slot, mc.tiny_offset, a2.tiny_allocs) == (0, 16, 1)
 
 
 def test_pointerful_small_objects_never_tiny():

@@ -385,9 +385,10 @@ class Allocator(StackMixin):
                         )
                     )
                     tiny_fill -= fill
+                if remaining == count - k:  # first run: remember the first new block
+                    self._first_block = (sid, idx.start if isinstance(idx, slice) else int(idx[0]))
                 if not remaining:
-                    self._last_sid = sid
-                    self._last_slot = idx.stop - 1 if isinstance(idx, slice) else int(idx[-1])
+                    self._last_block = (sid, idx.stop - 1 if isinstance(idx, slice) else int(idx[-1]))
         self.mallocs += count
         nbytes = count * elemsize
         self.heap_alloc += nbytes
@@ -448,12 +449,15 @@ class Allocator(StackMixin):
             t_ns, p, m, g, TINY_SIZE_CLASS, 1, size, nblocks, death, goid, per_block, fill
         )
         self.tiny_allocs += fill
-        # the new block becomes current if it leaves more room than the old one (size < tinyoffset)
-        new_off = last_n * size
-        if per_block >= 2 or size < old_off:
-            mc.tiny_span = self._last_sid
-            mc.tiny_slot = self._last_slot
-            mc.tiny_offset = new_off if per_block >= 2 else size
+        # a new block becomes current if it leaves more room than the old one (size < tinyoffset):
+        # with two or more objects per block each new block does, so the last one stays current;
+        # with one object per block only the first new block can (then its offset equals size)
+        if per_block >= 2:
+            mc.tiny_span, mc.tiny_slot = self._last_block
+            mc.tiny_offset = last_n * size
+        elif size < old_off:
+            mc.tiny_span, mc.tiny_slot = self._first_block
+            mc.tiny_offset = size
         return refilled
 
     def _malloc_large(
