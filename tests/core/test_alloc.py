@@ -142,10 +142,10 @@ def test_runs_of_objects_one_event_per_span():
 def test_refill_counts_free_slots_in_heap_live_and_release_undoes_it():
     a, tr = make()
     alloc(a, 64, count=N64 + 1)
-    assert a.heap_live == 2 * N64 * 64  # two spans, all slots counted at refill
+    assert a.heap_live == 2 * 8192  # two spans, counted whole at refill (spanBytes - usedBytes)
     assert a.memstats()["HeapAlloc"] == (N64 + 1) * 64
     assert a.release_all(0) == 1
-    assert a.heap_live == (N64 + 1) * 64
+    assert a.heap_live == 2 * 8192 - (N64 - 1) * 64  # free slots taken back, tail waste stays
     ev = tr.drain()
     assert int(kinds(ev, EV.MCacheFlush)["a0"][0]) == 1
     un = kinds(ev, EV.SpanUncache)
@@ -507,7 +507,7 @@ def test_gc_driving_order_resets_heap_live_to_marked():
     a, _ = make()
     alloc(a, 64, count=10, life=LIFE_FOREVER)  # cached span: its 116 free slots are in heapLive
     alloc(a, 64, count=5, life=LIFE_TEMP)
-    assert a.heap_live == N64 * 64
+    assert a.heap_live == 8192
     a.set_marking(True, 5)
     marked = a.mark(10)
     a.heap_live = marked  # gcController.resetLive
@@ -518,7 +518,7 @@ def test_gc_driving_order_resets_heap_live_to_marked():
     assert a.memstats()["HeapAlloc"] == 640
     a.prepare_for_sweep(0, 11)  # once per sweep phase
     alloc(a, 64, count=1, t=12)
-    assert a.heap_live == 640 + (N64 - 10) * 64  # the swept partial span comes back with its free slots
+    assert a.heap_live == 640 + 8192 - 640  # the swept partial span comes back: span bytes - used
     a.check_invariants()
 
 

@@ -501,8 +501,9 @@ class Allocator(StackMixin):
         sp.f_state[sid] = SPAN_MCACHE
         sp.f_owner[sid] = p
         free_slots = sp.f_nelems[sid] - sp.f_alloc_count[sid]
-        # gcController.update: every free slot counts as live right away (corrected on release)
-        self.heap_live += free_slots * sp.f_elemsize[sid]
+        # gcController.update(npages*pageSize - usedBytes): the whole span but its used slots counts as
+        # live right away; releaseAll takes back only the free slots, so tail waste stays counted
+        self.heap_live += sp.f_npages[sid] * PAGE_SIZE - sp.f_alloc_count[sid] * sp.f_elemsize[sid]
         mc.alloc[spc] = sid
         self.ext((t_ns, _EV_REFILL, p, m, g, spc, sid, free_slots))
         return sid
