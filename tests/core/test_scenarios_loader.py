@@ -49,6 +49,7 @@ def test_preset_loads_with_summary_and_notice(name):
     assert sc.summary and "\n" not in sc.summary
     assert len(sc.notice) > 200, "a preset explains what to notice"
     assert sc.notice == sc.description
+    assert "\n" not in sc.notice.replace("\n\n", ""), "wrapped lines are joined into paragraphs"
     assert 200_000_000 <= sc.duration_ns <= 2_000_000_000, "presets stay short (the engine is Python)"
     assert sc.programs[sc.main].name == "main"
     assert sc.text == Path(sc.path).read_text(encoding="utf-8")
@@ -232,6 +233,14 @@ def test_example_compiles_to_exact_tuples():
         (O.OP_BLOCK,),
     )
     assert_jumps_consistent(sc)
+
+
+def test_description_paragraphs_are_reflowed():
+    text = (
+        'description = """\nFirst line\nwraps here.\n\nSecond   paragraph.\n"""\n'
+        '[programs.main]\nops = ["exit"]\n'
+    )
+    assert loads_scenario(text).notice == "First line wraps here.\n\nSecond paragraph."
 
 
 def test_defaults_and_aliases():

@@ -367,7 +367,7 @@ class _Compiler:
             self.program(name, self.table(body, f"programs.{name}"), groups)
             for name, body in programs_raw.items()
         )
-        description = self.text(data.get("description", ""), "description")
+        description = _reflow(self.text(data.get("description", ""), "description"))
         scalars = self.scalars(data)
         return Scenario(
             name=self.text(data.get("name", stem), "name", one_line=True),
@@ -602,6 +602,12 @@ class _Compiler:
     def op_setmemlimit(self, item, value, sub, field):
         """debug.SetMemoryLimit (recomputes pacing via gcControllerCommit)."""
         return [(O.OP_SETMEMLIMIT, self.size_or_off(value, sub))]
+
+
+def _reflow(text: str) -> str:
+    """Join the wrapped lines of each paragraph so the window can wrap the text to its own width."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
 def _takes_time(op: tuple) -> bool:
