@@ -1,0 +1,143 @@
+"""The engine's memory hooks backed by the allocator: a mixin for `gmpviz.core.engine.Engine`.
+
+Put it before the scheduler mixins (``class Engine(AllocMixin, ProcMixin, ...)``); a GC mixin goes
+before it and overrides :meth:`AllocMixin.gc_trigger_check` (called whenever mallocgc fetched a span
+or allocated a large object, the only times the runtime tests the heap trigger). The mixin reads
+``self.now``, ``self.ext``, ``m.p.id``, ``m.id``, ``gp.goid``, ``gp.stack_bytes``, ``gp.stack_id`` and
+``gp.stack_used``.
+"""
+
+from __future__ import annotations
+
+from gmpviz.core.constants import FIXED_STACK
+from gmpviz.core.trace.events import EV
+from gmpviz.core.workload.ops import LIFE_GOROUTINE
+
+from . import ASSUMPTIONS
+from .malloc import Allocator
+from .stack import stack_shrink_size
+
+# Modelled costs (virtual time an allocation takes; not runtime constants, see ASSUMPTIONS)
+COST_MALLOC_NS = 20  # one mallocgc fast path (nextFreeFast, header/heap bits, publication)
+MEMCLR_BYTES_PER_NS = 16  # zeroing a fresh object (needzero spans, large objects)
+#: runtime2.go: _defer on 64-bit (heap, rangefunc, sp, pc, fn, link, head) rounds to the 48-byte class
+DEFER_RECORD_BYTES = 48
+
+_EV_SHRINK = int(EV.GoStackShrink)
+
+HOOK_ASSUMPTIONS = (
+    f"Allocation cost: {COST_MALLOC_NS} ns per object plus zeroing at {MEMCLR_BYTES_PER_NS} bytes/ns "
+    "(modelled, not measured).",
+    "Heap-allocated defer records are 48-byte pointerful objects that live until their goroutine exits "
+    "(the runtime recycles them through per-P defer pools).",
+    "Dead goroutines keep their standard-size stack on the free list (gfput); markrootFreeGStacks is "
+    "not emulated.",
+)
+
+
+class AllocMixin:
+    """Engine hooks: stacks (stackalloc/copystack/stackfree/shrinkstack), mallocgc, procresize."""
+
+    def _init_memory(self, gogc, memlimit_bytes) -> None:
+        super()._init_memory(gogc, memlimit_bytes)
+        # schedinit runs procresize afterwards: on_procresize gives every P its mcache
+        self.allocator = Allocator(self.ext, 1)
+
+    # --- stacks ---------------------------------------------------------------------------------
+
+    def stack_init(self, gp, pp) -> None:
+        """proc.go: newproc1, malg(stackMin) for a new G; a G from gfget keeps its stack."""
+        if gp.stack_id < 0:
+            gp.stack_id = self.allocator.stackalloc(self.now, pp.id, FIXED_STACK, -1, gp.goid)
+        gp.stack_bytes = FIXED_STACK
+
+    def stack_grow(self, m, gp, new_bytes: int) -> int:
+        """stack.go: copystack, a new stack, the old one freed; the copy cost is the caller's."""
+        p = m.p.id if m.p is not None else -1
+        a = self.allocator
+        new_id = a.stackalloc(self.now, p, new_bytes, m.id, gp.goid)
+        if gp.stack_id >= 0:
+            a.stackfree(self.now, p, gp.stack_id, m.id, gp.goid)
+        gp.stack_id = new_id
+        gp.stack_bytes = new_bytes
+        return 0
+
+    def shrinkstack(self, gp, p: int = -1, m: int = -1) -> bool:
+        """stack.go: shrinkstack (from the GC's stack scan): halve if under a quarter is used."""
+        new_bytes = stack_shrink_size(gp.stack_bytes, gp.stack_used)
+        if new_bytes == gp.stack_bytes:
+            return False
+        a = self.allocator
+        self.ext((self.now, _EV_SHRINK, p, m, gp.goid, gp.stack_bytes, new_bytes, 0))
+        new_id = a.stackalloc(self.now, p, new_bytes, m, gp.goid)
+        if gp.stack_id >= 0:
+            a.stackfree(self.now, p, gp.stack_id, m, gp.goid)
+        gp.stack_id = new_id
+        gp.stack_bytes = new_bytes
+        return True
+
+    def on_goexit(self, gp, pp) -> None:
+        """goexit0: the G's goroutine-lifetime objects lose their last reference; gfput frees a
+        non-standard stack (a standard one stays with the G for reuse)."""
+        super().on_goexit(gp, pp)
+        a = self.allocator
+        a.goroutine_exit(gp.goid, self.now)
+        if gp.stack_id >= 0 and gp.stack_bytes != FIXED_STACK:
+            a.stackfree(self.now, pp.id, gp.stack_id, -1, gp.goid)
+            gp.stack_id = -1
+            gp.stack_bytes = FIXED_STACK
+
+    def on_procresize(self, nprocs: int) -> None:
+        super().on_procresize(nprocs)
+        self.allocator.set_procs(nprocs, self.now)
+
+    # --- heap -----------------------------------------------------------------------------------
+
+    def malloc_op(self, m, gp, op) -> int:
+        """OP_ALLOC (size, count, noscan, lifetime, lifetime_ns): mallocgc count times; cost in ns."""
+        _, size, count, noscan, lifetime, lifetime_ns = op
+        if self.allocator.mallocgc(
+            self.now, m.p.id, m.id, gp.goid, size, count, noscan, lifetime, lifetime_ns
+        ):
+            self.gc_trigger_check(m, gp)
+        return count * (COST_MALLOC_NS + size // MEMCLR_BYTES_PER_NS)
+
+    def defer_alloc(self, m, gp, n: int) -> int:
+        """deferproc with a heap record: newdefer allocates a _defer object."""
+        # SIMPLIFICATION: no per-P defer pool; records live until the goroutine exits
+        if self.allocator.mallocgc(self.now, m.p.id, m.id, gp.goid, DEFER_RECORD_BYTES, n, 0, LIFE_GOROUTINE):
+            self.gc_trigger_check(m, gp)
+        return n * COST_MALLOC_NS
+
+    def gc_trigger_check(self, m, gp) -> None:
+        """gcTrigger{kind: gcTriggerHeap}.test() after a span refill or a large object (GC mixin)."""
+
+    # --- reporting ------------------------------------------------------------------------------
+
+    def memory_counters(self, r) -> None:
+        super().memory_counters(r)
+        st = self.allocator.memstats()
+        r["heap_alloc"] = st["HeapAlloc"]
+        r["heap_inuse"] = st["HeapInuse"]
+        r["heap_idle"] = st["HeapIdle"]
+        r["heap_released"] = st["HeapReleased"]
+        r["heap_sys"] = st["HeapSys"]
+        r["stack_inuse"] = st["StackInuse"]
+        r["heap_live"] = st["HeapLive"]
+        r["mallocs"] = st["Mallocs"]
+        r["frees"] = st["Frees"]
+        # SIMPLIFICATION: RSS is mapped heap memory not released to the OS (no runtime metadata)
+        r["rss"] = st["MappedBytes"] - st["HeapReleased"]
+
+    def memory_stats(self) -> dict:
+        out = dict(super().memory_stats())
+        st = self.allocator.memstats()
+        st["SpansInUseByClass"] = [int(x) for x in st["SpansInUseByClass"]]
+        out.update(st)
+        return out
+
+    def memory_assumptions(self) -> list[str]:
+        return [*super().memory_assumptions(), *ASSUMPTIONS, *HOOK_ASSUMPTIONS]
+
+
+__all__ = ["AllocMixin", "COST_MALLOC_NS", "DEFER_RECORD_BYTES", "HOOK_ASSUMPTIONS", "MEMCLR_BYTES_PER_NS"]

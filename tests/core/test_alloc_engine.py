@@ -1,0 +1,72 @@
+"""The allocator plugged into the scheduler engine through AllocMixin (presets run end to end)."""
+
+import numpy as np
+import pytest
+
+from gmpviz.core.alloc.hooks import AllocMixin
+from gmpviz.core.engine import Engine
+from gmpviz.core.trace.events import EV, alloc_decode
+from gmpviz.core.workload.loader import load_scenario, loads_scenario
+
+
+class AllocEngine(AllocMixin, Engine):
+    pass
+
+
+def scen(body: str, **top):
+    head = "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in top.items())
+    return loads_scenario(f'name = "t"\nsummary = "t"\n{head}\n{body}', filename="t.toml")
+
+
+def test_handlers_allocate_through_mallocgc_and_stacks_through_stackalloc():
+    sc = scen(
+        """
+[programs.main]
+ops = [ { go = "worker", count = 8 }, { sleep = "2ms" } ]
+[programs.worker]
+ops = [
+  { alloc = "4B", count = 50, lifetime = "goroutine" },
+  { alloc = "64B", count = 300, pointers = true, lifetime = "temp" },
+  { alloc = "100KiB", lifetime = "goroutine" },
+  { stack = 8, frame = "1KiB" },
+  { defer = 3, heap = true },
+  "exit",
+]
+""",
+        gomaxprocs=2,
+        duration="5ms",
+    )
+    eng = AllocEngine(sc)
+    eng.run()
+    ev = eng.drain()
+    a = eng.allocator
+    assert len(a.mcaches) == 2
+    allocs = ev[ev["kind"] == int(EV.Alloc)]
+    assert int(allocs["a1"].sum()) == 8 * (50 + 300 + 1 + 3)
+    paths = {int(alloc_decode(int(x))[0]) for x in allocs["a0"]}
+    assert paths == {0, 1, 2}
+    st = a.memstats()
+    assert st["Mallocs"] == 8 * (50 + 300 + 1 + 3)
+    assert a.tiny_allocs > 0  # 4-byte objects share 16-byte blocks
+    # every worker's stack grew from 2 KiB to 8 KiB (8 x 1 KiB frames), then was freed at exit
+    grows = ev[ev["kind"] == int(EV.GoStackGrow)]
+    assert len(grows) == 8 * 2
+    assert a.stacks_in_use == sum(1 for gp in eng.allgs if gp.stack_id >= 0)
+    assert all(gp.stack_bytes == 2048 for gp in eng.allgs if gp.status == 6)
+    row = eng.counters()[0]
+    assert row["heap_alloc"] == st["HeapAlloc"] and row["stack_inuse"] == st["StackInuse"] > 0
+    assert any("Green Tea" in s for s in eng.assumptions())
+    a.check_invariants()
+
+
+@pytest.mark.parametrize("name", ["alloc-mix", "alloc-paths", "mcache-refill", "stack-growth", "gomaxprocs"])
+def test_presets_run_with_the_allocator(name):
+    sc = load_scenario(name)
+    eng = AllocEngine(sc, duration_ns=min(sc.duration_ns, 50_000_000))
+    eng.run()
+    ev = eng.drain()
+    a = eng.allocator
+    a.check_invariants()
+    assert len(a.mcaches) == eng.gomaxprocs
+    assert a.memstats()["HeapSys"] > 0 or not (ev["kind"] == int(EV.Alloc)).any()
+    assert np.all(np.diff(ev["t_ns"]) >= 0)
