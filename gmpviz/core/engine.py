@@ -191,10 +191,10 @@ class Engine(ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMi
         self.acquirep(m0, pp)
         m0.state = M_RUNNING
         main_idx = self.scenario.main
-        self.mainStarted = True
-        gp = self.newproc(m0, None, main_idx)
-        pp.runnext = None  # runtime.main runs on the main goroutine directly
-        self.execute(m0, gp, False)
+        # rt0_go: newproc(runtime.main) queues the main goroutine, then mstart -> schedule() runs it
+        self.newproc(m0, None, main_idx)
+        self.mainStarted = True  # runtime.main sets it before main.main runs
+        self.schedule(m0)
         self.push(C.SYSMON_MIN_DELAY_NS, K_SYSMON, None, self.sysmon_token)
         self.push(SAMPLE_PERIOD_NS, K_SAMPLE, None, 0)
         if self.schedtrace_ns:

@@ -1,0 +1,100 @@
+"""Scheduler invariants after every step, on random workloads (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gmpviz.core.engine import Engine
+from gmpviz.core.workload.ops import (
+    DIST_EXP,
+    DIST_FIXED,
+    OP_CHAN_RECV,
+    OP_CHAN_SEND,
+    OP_COMPUTE,
+    OP_END_REPEAT,
+    OP_GO,
+    OP_GOMAXPROCS,
+    OP_GOSCHED,
+    OP_NETWAIT,
+    OP_REPEAT,
+    OP_SELECT,
+    OP_SLEEP,
+    OP_SYSCALL,
+    SEL_RECV,
+    SEL_SEND,
+    ChanDecl,
+    Program,
+    Scenario,
+)
+
+NPROG = 3
+NCHAN = 3
+
+dur = st.tuples(st.sampled_from([DIST_FIXED, DIST_EXP]), st.integers(1, 3_000_000), st.just(0))
+leaf = st.one_of(
+    st.tuples(st.just(OP_COMPUTE), dur),
+    st.tuples(st.just(OP_GOSCHED)),
+    st.tuples(st.just(OP_SLEEP), dur),
+    st.tuples(st.just(OP_SYSCALL), dur, st.integers(0, 1)),
+    st.tuples(st.just(OP_NETWAIT), dur),
+    st.tuples(st.just(OP_CHAN_SEND), st.integers(0, NCHAN - 1)),
+    st.tuples(st.just(OP_CHAN_RECV), st.integers(0, NCHAN - 1)),
+    st.tuples(
+        st.just(OP_SELECT),
+        st.lists(
+            st.tuples(st.sampled_from([SEL_SEND, SEL_RECV]), st.integers(0, NCHAN - 1)),
+            min_size=1,
+            max_size=3,
+        ).map(tuple),
+        st.integers(0, 1),
+    ),
+    st.tuples(st.just(OP_GO), st.integers(1, NPROG - 1), st.integers(1, 40)),
+    st.tuples(st.just(OP_GOMAXPROCS), st.integers(1, 6)),
+)
+
+
+@st.composite
+def program(draw):
+    body = draw(st.lists(leaf, min_size=1, max_size=6))
+    if draw(st.booleans()):
+        n = len(body)
+        body = [(OP_REPEAT, draw(st.sampled_from([-1, 2, 5])), n), *body, (OP_END_REPEAT, n + 1)]
+    return tuple(body)
+
+
+@st.composite
+def scenario(draw):
+    progs = tuple(Program(f"p{i}", draw(program()), i) for i in range(NPROG))
+    chans = tuple(ChanDecl(f"c{i}", draw(st.sampled_from([0, 0, 1, 4]))) for i in range(NCHAN))
+    return Scenario(
+        name="h",
+        summary="",
+        description="",
+        text="",
+        gomaxprocs=draw(st.integers(1, 5)),
+        seed=draw(st.integers(0, 1000)),
+        duration_ns=50_000_000,
+        policy=draw(st.sampled_from(["go", "go", "global-queue", "no-steal"])),
+        programs=progs,
+        channels=chans,
+        groups=tuple(p.name for p in progs),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario())
+def test_invariants_hold_after_every_step(sc):
+    eng = Engine(sc)
+    last = 0
+    for _ in range(2500):
+        if eng.done or not eng._heap:
+            break
+        eng.step_event()
+        assert eng.now >= last, "virtual time went back"
+        last = eng.now
+        eng.check_invariants()
+        for pp in eng.allp:
+            assert len(pp.runq) <= 256
+    ev = eng.drain()
+    assert (ev["t_ns"][1:] >= ev["t_ns"][:-1]).all()
