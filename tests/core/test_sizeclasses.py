@@ -11,6 +11,7 @@ from gmpviz.core.alloc.sizeclasses import (
     CLASS_TO_SIZE,
     SIZE_TO_CLASS8,
     SIZE_TO_CLASS128,
+    alignment_rows,
     class_rows,
     format_sizeclasses_table,
     roundupsize,
@@ -67,5 +68,20 @@ def test_table_text_has_go_header_and_rows():
     text = format_sizeclasses_table()
     lines = text.splitlines()
     assert lines[0].split()[1:4] == ["class", "bytes/obj", "bytes/span"]
-    assert len(lines) == 68
+    assert lines[68] == ""
     assert lines[3].split() == ["//", "3", "24", "8192", "341", "8", "29.24%", "8"]
+
+
+def test_alignment_table_matches_go_header():
+    # go-runtime-facts.md 5.2: 8 from 8 B, 16 from 32, 32 from 256, 64 from 512, 128 from 768,
+    # 4096 from 28672, 8192 from 32768
+    assert [(a, s) for a, _, s in alignment_rows()] == [
+        (8, 8),
+        (16, 32),
+        (32, 256),
+        (64, 512),
+        (128, 768),
+        (4096, 28672),
+        (8192, 32768),
+    ]
+    assert format_sizeclasses_table().splitlines()[-1].split() == ["//", "8192", "13", "32768"]

@@ -118,6 +118,27 @@ def class_rows() -> list[tuple[int, int, int, int, int, float, int]]:
     return rows
 
 
+def alignment_rows() -> list[tuple[int, int, int]]:
+    """mksizeclasses.go: printComment's alignment table (alignment, bits, min obj size): from which
+    object size on every class guarantees that power-of-two alignment."""
+    min_aligns = [0] * (PAGE_SHIFT + 1)
+    for _c, size, _span, _objects, _tail, _waste, align in class_rows():
+        align_bits = align.bit_length() - 1
+        for i in range(len(min_aligns)):
+            if i > align_bits:
+                min_aligns[i] = 0
+            elif min_aligns[i] == 0:
+                min_aligns[i] = size
+    out = []
+    for bits, size in enumerate(min_aligns):
+        if size == 0:
+            break
+        if bits + 1 < len(min_aligns) and size == min_aligns[bits + 1]:
+            continue
+        out.append((1 << bits, bits, size))
+    return out
+
+
 def format_sizeclasses_table() -> str:
     """The header comment of Go's sizeclasses.go: one line per class, same columns and format."""
     lines = [
@@ -126,4 +147,8 @@ def format_sizeclasses_table() -> str:
     ]
     for c, size, span, objects, tail, waste, align in class_rows():
         lines.append(f"// {c:5d}  {size:9d}  {span:10d}  {objects:7d}  {tail:10d}  {waste:8.2f}%  {align:9d}")
+    lines.append("")
+    lines.append(f"// {'alignment':<9}  {'bits':<4}  {'min obj size':<12}")
+    for align, bits, size in alignment_rows():
+        lines.append(f"// {align:9d}  {bits:4d}  {size:12d}")
     return "\n".join(lines) + "\n"
