@@ -364,10 +364,12 @@ def test_scavenger_releases_free_pages_and_alloc_takes_them_back():
     assert st["HeapReleased"] == st["HeapSys"] - 30 * 8192  # pages used once are backed by RAM
     a.heap.flush_cache(a.mcaches[0].pcache)
     assert a.scavenge(20, st["HeapSys"]) == 0  # retained is under the goal already
-    released = a.scavenge(20, 0)
+    assert a.scavenge(20, -1) == 0  # no goal: the scavenger is idle
+    assert a.scavenge(20, 0, max_pages=10) == 10  # one paced step
+    released = 10 + a.scavenge(20, 0)
     assert released == 30
     assert a.memstats()["HeapReleased"] == a.memstats()["HeapSys"]
-    assert int(kinds(tr.drain(), EV.Scavenge)["a0"][0]) == 30
+    assert list(kinds(tr.drain(), EV.Scavenge)["a0"]) == [10, 20]
     alloc(a, 64, count=1)
     assert a.memstats()["HeapReleased"] == a.memstats()["HeapSys"] - 8192
     a.check_invariants()

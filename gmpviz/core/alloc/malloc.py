@@ -706,16 +706,22 @@ class Allocator(StackMixin):
     def _heap_sys_bytes(self) -> int:
         return (self.heap.mapped_pages - self.stack_inuse_pages) * PAGE_SIZE
 
-    def scavenge(self, t_ns: int, goal_bytes: int, p: int = -1, m: int = -1, g: int = 0) -> int:
+    def scavenge(
+        self, t_ns: int, goal_bytes: int, p: int = -1, m: int = -1, g: int = 0, max_pages: int = -1
+    ) -> int:
         """mgcscavenge.go: release free pages until retained memory (mapped - released) <= goal.
 
-        Returns the pages released.
+        max_pages >= 0 bounds one call (bgscavenge works in small paced steps, ~1% of a CPU; the
+        caller paces). Returns the pages released.
         """
         heap = self.heap
         retained = (heap.mapped_pages - heap.released_pages) * PAGE_SIZE
-        if retained <= goal_bytes:
+        if goal_bytes < 0 or retained <= goal_bytes:
             return 0
-        n = heap.scavenge(-(-(retained - goal_bytes) // PAGE_SIZE))
+        want = -(-(retained - goal_bytes) // PAGE_SIZE)
+        if max_pages >= 0:
+            want = min(want, max_pages)
+        n = heap.scavenge(want)
         if n:
             self.ext((t_ns, _EV_SCAVENGE, p, m, g, n, heap.released_pages * PAGE_SIZE, 0))
         return n
