@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .counters import CounterSeries, GCHistory
+from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
 from .spans import SpanTable
 from .state import RuntimeState
@@ -33,6 +33,7 @@ class Model:
         self.counters = CounterSeries()
         self.gc = GCHistory()
         self.log = EventLog(log_capacity)
+        self.runq_hist = RunqHistory()
         self.now_ns = 0
         self.events_total = 0
 
@@ -48,6 +49,7 @@ class Model:
         self.log.append(ev)
         self.events_total += len(ev)
         self.advance(int(ev["t_ns"][-1]))
+        self.runq_hist.sample(self.now_ns, self.state.runq_lengths(), len(self.state.globrunq))
 
     def add_counters(self, rows: np.ndarray) -> None:
         rows = np.atleast_1d(rows)

@@ -99,3 +99,33 @@ class GCHistory:
             ):
                 out[k] = np.append(out[k], v)
         return out
+
+
+class RunqHistory:
+    """Per-P local run queue lengths and the global queue length, sampled after each folded batch."""
+
+    MAX_PS = 64  # lanes kept per sample; more Ps are summed into the last column
+
+    def __init__(self) -> None:
+        self.t_ns = np.zeros(1024, dtype=np.int64)
+        self.glob = np.zeros(1024, dtype=np.int64)
+        self.local = np.zeros((1024, self.MAX_PS), dtype=np.int32)
+        self.n = 0
+        self.nprocs = 0
+
+    def sample(self, t_ns: int, local: np.ndarray, glob: int) -> None:
+        if self.n == len(self.t_ns):
+            cap = 2 * self.n
+            self.t_ns = np.resize(self.t_ns, cap)
+            self.glob = np.resize(self.glob, cap)
+            loc = np.zeros((cap, self.MAX_PS), dtype=np.int32)
+            loc[: self.n] = self.local
+            self.local = loc
+        k = min(len(local), self.MAX_PS)
+        self.t_ns[self.n] = t_ns
+        self.glob[self.n] = glob
+        self.local[self.n, :k] = local[:k]
+        if len(local) > self.MAX_PS:
+            self.local[self.n, -1] += local[self.MAX_PS :].sum()
+        self.nprocs = max(self.nprocs, k)
+        self.n += 1

@@ -298,6 +298,9 @@ class RuntimeState:
         if where == WHERE_RUNNEXT:
             if kicked:
                 ring.append(kicked)
+                # the engine may report the ring length before the kicked G reached the tail
+                if len(ring) == length + 1:
+                    length += 1
             self.runnext[p] = g
         else:
             ring.append(g)

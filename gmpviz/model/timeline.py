@@ -450,3 +450,21 @@ class Timeline:
             s = np.append(s, self._stw_open[0])
             e = np.append(e, self.now_ns)
         return s, e
+
+
+def band_raster(starts: np.ndarray, ends: np.ndarray, t0_ns: float, t1_ns: float, width: int) -> np.ndarray:
+    """(width,) uint8: 1 where a pixel overlaps any [start, end) band (bands sorted, disjoint)."""
+    width = max(int(width), 1)
+    out = np.zeros(width, dtype=np.uint8)
+    if len(starts) == 0 or t1_ns <= t0_ns:
+        return out
+    scale = width / (t1_ns - t0_ns)
+    lo = np.floor((np.asarray(starts, dtype=np.float64) - t0_ns) * scale).astype(np.int64)
+    hi = np.ceil((np.asarray(ends, dtype=np.float64) - t0_ns) * scale).astype(np.int64)
+    hi = np.maximum(hi, lo + 1)  # a band shorter than a pixel still shows as one pixel
+    lo, hi = np.clip(lo, 0, width), np.clip(hi, 0, width)
+    diff = np.zeros(width + 1, dtype=np.int64)
+    np.add.at(diff, lo, 1)
+    np.add.at(diff, hi, -1)
+    out[np.cumsum(diff[:-1]) > 0] = 1
+    return out

@@ -1,0 +1,246 @@
+"""EngineThread: runs the engine in slices off the UI thread and posts batches of events.
+
+The engine stays deterministic: the thread only decides *how far* to run it between looks at the
+command queue (pacing to wall time is presentation, not emulation; the events do not depend on it).
+It never waits for the UI: batches go onto an unbounded queue and the UI coalesces whatever piled
+up. Commands (pause, resume, step, speed, apply, stop) are handled between slices.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .trace.events import EV, EVENT_DTYPE
+
+SLICE_MAX_EVENTS = 20_000  # a slice never emits more than this many events
+SLICE_WALL_S = 0.008  # ... and aims to take no more than 8 ms of wall time
+IDLE_WAIT_S = 0.05  # paused/finished: how long to block on the command queue per look
+MAX_LAG_S = 0.25  # when the engine cannot keep up with the speed, drop the backlog beyond this
+STEP_LIMIT = 200_000  # a "next scheduling decision" step gives up after this many engine steps
+SPEED_MIN = 1_000.0  # virtual ns per wall second: 1 µs/s slow motion
+
+
+@dataclass
+class Batch:
+    """What the engine did in one slice. ``counters`` has 0 or 1 COUNTERS_DTYPE rows."""
+
+    events: np.ndarray
+    counters: np.ndarray
+    now_ns: int
+    done: bool = False
+    error: str | None = None  # fatal error of the emulated program (deadlock, OOM ...)
+    crash: str | None = None  # traceback of an exception inside the engine (a gmpviz bug)
+    notice: str | None = None  # a refused command ("GOMAXPROCS must be at least 1 ...")
+    posted_s: float = field(default_factory=time.perf_counter)
+
+
+def engine_now(engine) -> int:
+    """Virtual now of an engine (``now_ns`` per the contract; ``now`` on early engines)."""
+    now = getattr(engine, "now_ns", None)
+    return int(engine.now if now is None else now)
+
+
+def _empty_events() -> np.ndarray:
+    return np.zeros(0, dtype=EVENT_DTYPE)
+
+
+class EngineThread(threading.Thread):
+    """Drives one engine. ``speed_ns_per_s=None`` runs as fast as possible."""
+
+    def __init__(self, engine, speed_ns_per_s: float | None = None, paused: bool = False) -> None:
+        super().__init__(name="gmpviz-engine", daemon=True)
+        self.engine = engine
+        self.out: queue.SimpleQueue[Batch] = queue.SimpleQueue()
+        self._cmds: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._speed = speed_ns_per_s
+        self._paused = paused
+        self._stopping = False
+        self._crashed = False
+        self._max_events = SLICE_MAX_EVENTS // 4
+        self._v0 = 0
+        self._w0 = 0.0
+        self.slices = 0
+
+    # --- API for the UI thread (all non-blocking except stop) ----------------------------------
+    def pause(self) -> None:
+        self._cmds.put(("pause",))
+
+    def resume(self) -> None:
+        self._cmds.put(("resume",))
+
+    def step(self, what: str = "event") -> None:
+        """One step while paused: "event" (the next event) or "sched" (the next scheduling decision)."""
+        if what not in ("event", "sched"):
+            raise ValueError(f"step must be 'event' or 'sched', not {what!r}")
+        self._cmds.put(("step", what))
+
+    def set_speed(self, speed_ns_per_s: float | None) -> None:
+        self._cmds.put(("speed", speed_ns_per_s))
+
+    def apply(self, cmd: tuple) -> None:
+        """Forward ("gomaxprocs", n) / ("gogc", n) / ("memlimit", bytes) / ("policy", name)."""
+        self._cmds.put(("apply", cmd))
+
+    def poll(self) -> list[Batch]:
+        out = []
+        try:
+            while True:
+                out.append(self.out.get_nowait())
+        except queue.Empty:
+            return out
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        self._cmds.put(("stop",))
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def speed(self) -> float | None:
+        return self._speed
+
+    # --- the thread ----------------------------------------------------------------------------
+    def run(self) -> None:
+        self._rebase()
+        while not self._stopping:
+            idle = self._paused or self.engine.done or self._crashed
+            if not self._commands(block=idle):
+                break
+            if self._paused or self.engine.done or self._crashed:
+                continue
+            try:
+                self._slice()
+            except Exception:
+                self._crash()
+
+    def _rebase(self) -> None:
+        self._v0 = engine_now(self.engine)
+        self._w0 = time.perf_counter()
+
+    def _commands(self, block: bool) -> bool:
+        """Handle queued commands; False when asked to stop."""
+        try:
+            cmd = self._cmds.get(timeout=IDLE_WAIT_S) if block else self._cmds.get_nowait()
+        except queue.Empty:
+            return True
+        while True:
+            if cmd[0] == "stop":
+                return False
+            try:
+                self._command(cmd)
+            except Exception:
+                self._crash()
+            try:
+                cmd = self._cmds.get_nowait()
+            except queue.Empty:
+                return True
+
+    def _command(self, cmd: tuple) -> None:
+        name = cmd[0]
+        if name == "pause":
+            self._paused = True
+        elif name == "resume":
+            self._paused = False
+            self._rebase()
+        elif name == "speed":
+            self._speed = None if cmd[1] is None else max(float(cmd[1]), SPEED_MIN)
+            self._rebase()
+        elif name == "step":
+            if not (self.engine.done or self._crashed):
+                self._paused = True
+                self._step(cmd[1])
+        elif name == "apply":
+            try:
+                self.engine.apply(cmd[1])
+            except (ValueError, RuntimeError) as e:
+                self._post(notice=str(e))
+                return
+            self._post()
+
+    def _step(self, what: str) -> None:
+        eng = self.engine
+        parts = []
+        for _ in range(STEP_LIMIT):
+            if eng.done:
+                break
+            eng.step_event()
+            ev = eng.drain()
+            if len(ev):
+                parts.append(ev)
+                if what == "event" or (ev["kind"] == EV.GoStart).any():
+                    break
+        self._post(np.concatenate(parts) if parts else None)
+
+    def _slice(self) -> None:
+        eng = self.engine
+        if self._speed is None:
+            target = eng.duration_ns
+        else:
+            now_w = time.perf_counter()
+            target = self._v0 + int(self._speed * (now_w - self._w0))
+            if target - engine_now(eng) > self._speed * MAX_LAG_S:  # cannot keep up: do not try to catch up
+                self._v0, self._w0 = engine_now(eng), now_w
+                target = engine_now(eng) + int(self._speed * SLICE_WALL_S)
+            if target <= engine_now(eng):
+                wait = (engine_now(eng) + 1 - target) / self._speed
+                self._sleep(min(max(wait, 0.001), SLICE_WALL_S))
+                return
+        t0 = time.perf_counter()
+        n = eng.run_until(min(target, eng.duration_ns), max_events=self._max_events)
+        dt = time.perf_counter() - t0
+        if n and dt > 0:  # aim the next slice at SLICE_WALL_S
+            rate = n / dt
+            self._max_events = int(min(max(rate * SLICE_WALL_S, 200), SLICE_MAX_EVENTS))
+        self._post()
+        if self._speed is None:
+            time.sleep(0)  # let the UI thread take the GIL between slices
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake up for a command."""
+        try:
+            cmd = self._cmds.get(timeout=seconds)
+        except queue.Empty:
+            return
+        self._cmds.put(cmd)  # handled at the top of the loop (keeps order for later ones: rare)
+
+    def _post(self, events: np.ndarray | None = None, notice: str | None = None) -> None:
+        eng = self.engine
+        ev = eng.drain() if events is None else events
+        self.slices += 1
+        self.out.put(
+            Batch(
+                events=ev if ev is not None else _empty_events(),
+                counters=eng.counters(),
+                now_ns=int(engine_now(eng)),
+                done=bool(eng.done),
+                error=eng.error,
+                notice=notice,
+            )
+        )
+
+    def _crash(self) -> None:
+        self._crashed = True
+        text = traceback.format_exc()
+        try:
+            ev = self.engine.drain()
+        except Exception:
+            ev = _empty_events()
+        self.out.put(
+            Batch(
+                events=ev,
+                counters=np.zeros(0),
+                now_ns=engine_now(self.engine),
+                done=True,
+                crash=text,
+            )
+        )  # noqa: E501

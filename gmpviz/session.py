@@ -1,0 +1,107 @@
+"""Session: drain an EventSource, fold into the model, (later) append to a recording.
+
+A live engine thread and a recording player are both `EventSource`s: the views read the model and
+cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from .core.thread import Batch, EngineThread
+from .model import Model
+
+
+class EventSource(Protocol):
+    """Anything that yields batches of events and counters without blocking."""
+
+    def poll(self) -> list[Batch]: ...
+
+
+class RecordingWriter(Protocol):
+    def append(self, events: np.ndarray, counters: np.ndarray) -> None: ...
+
+
+@dataclass
+class PumpResult:
+    """What one pump applied."""
+
+    batches: int = 0
+    events: int = 0
+    now_ns: int = 0
+    done: bool = False
+    error: str | None = None
+    crash: str | None = None
+    notices: list[str] = field(default_factory=list)
+    oldest_posted_s: float | None = None  # wall time the oldest applied batch was posted
+
+
+class LiveSource:
+    """The engine thread as an EventSource, with its controls."""
+
+    def __init__(self, engine, speed_ns_per_s: float | None = None, paused: bool = False) -> None:
+        self.engine = engine
+        self.thread = EngineThread(engine, speed_ns_per_s=speed_ns_per_s, paused=paused)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def poll(self) -> list[Batch]:
+        return self.thread.poll()
+
+    def stop(self) -> None:
+        self.thread.stop()
+
+
+class Session:
+    """Source -> model (-> writer). `pump()` is called by the UI on its timer."""
+
+    def __init__(self, source: EventSource, model: Model, writer: RecordingWriter | None = None) -> None:
+        self.source = source
+        self.model = model
+        self.writer = writer
+        self.done = False
+        self.error: str | None = None
+        self.crash: str | None = None
+        self.last_pump_ms = 0.0
+
+    def pump(self) -> PumpResult:
+        """Apply every batch posted since the last pump, coalesced into one fold."""
+        t0 = time.perf_counter()
+        batches = self.source.poll()
+        res = PumpResult(now_ns=self.model.now_ns, done=self.done)
+        if not batches:
+            return res
+        evs = [b.events for b in batches if len(b.events)]
+        rows = [b.counters for b in batches if len(b.counters)]
+        events = np.concatenate(evs) if len(evs) > 1 else (evs[0] if evs else None)
+        counters = np.concatenate(rows) if rows else None
+        if events is not None:
+            self.model.apply(events)
+            res.events = len(events)
+        if counters is not None:
+            self.model.add_counters(counters)
+        last = batches[-1]
+        self.model.advance(last.now_ns)
+        if self.writer is not None and (events is not None or counters is not None):
+            self.writer.append(
+                events if events is not None else np.zeros(0, dtype=batches[0].events.dtype), counters
+            )
+        for b in batches:
+            if b.notice:
+                res.notices.append(b.notice)
+            if b.error and not self.error:
+                self.error = b.error
+            if b.crash and not self.crash:
+                self.crash = b.crash
+        self.done = last.done
+        res.batches = len(batches)
+        res.now_ns = self.model.now_ns
+        res.done, res.error, res.crash = self.done, self.error, self.crash
+        res.oldest_posted_s = batches[0].posted_s
+        self.last_pump_ms = (time.perf_counter() - t0) * 1e3
+        return res

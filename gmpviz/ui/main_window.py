@@ -1,0 +1,306 @@
+"""The main window: docks around the timeline, a ~60 Hz pump of the session, controls to commands."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .. import model as model_pkg
+from ..core.constants import GO_VERSION
+from ..model import Model
+from ..session import LiveSource, Session
+from . import ASSUMPTIONS as UI_ASSUMPTIONS
+from .controls import DEFAULT_SPEED, ControlBar, speed_text
+from .theme import RESOURCES, Theme
+from .views import fmt_ns
+from .views.assumptions import AssumptionsView
+from .views.event_log import EventLogView
+from .views.goroutines import GoroutinesView
+from .views.heap_gc import HeapGCView
+from .views.inspector import InspectorView
+from .views.runq import RunqView
+from .views.span_heatmap import SpanHeatmapView
+from .views.timeline import TimelineView
+
+FRAME_MS = 16  # ~60 Hz pump
+SLOW_VIEW_EVERY = 6  # heavier views refresh every 6th frame (~10 Hz)
+SETTINGS_VERSION = 1
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """Owns one Session at a time; `start(scenario, ...)` (re)starts the engine thread."""
+
+    def __init__(
+        self,
+        theme: Theme,
+        engine_factory: Callable,
+        scenario_loader: Callable[[str], object],
+        presets: list[tuple[str, str]],
+        settings: QtCore.QSettings | None = None,
+        interactive: bool = True,
+    ) -> None:
+        super().__init__()
+        self.theme = theme
+        self.engine_factory = engine_factory
+        self.scenario_loader = scenario_loader
+        self.settings = settings
+        self.interactive = interactive  # False: no modal dialogs (screenshots, tests)
+        self.session: Session | None = None
+        self.source: LiveSource | None = None
+        self.engine = None
+        self.scenario = None
+        self.scenario_name = ""
+        self.speed: float | None = DEFAULT_SPEED
+        self.playing = True
+        self.frames = 0
+        self.frame_ms: list[float] = []
+        self.error_box: QtWidgets.QMessageBox | None = None
+        self.last_crash: str | None = None
+        self.notices: list[str] = []
+        self._ev_rate = (time.perf_counter(), 0)
+        self.setWindowTitle("gmpviz")
+        icon = RESOURCES / "icons" / "gmpviz.svg"
+        if icon.is_file():
+            self.setWindowIcon(QtGui.QIcon(str(icon)))
+        self.setDockNestingEnabled(True)
+
+        self.controls = ControlBar(presets, self)
+        self.addToolBar(self.controls)
+        self.timeline = TimelineView(theme)
+        self.setCentralWidget(self.timeline)
+        self.runq = RunqView(theme)
+        self.goroutines = GoroutinesView(theme)
+        self.heap = HeapGCView(theme)
+        self.spans = SpanHeatmapView(theme)
+        self.inspector = InspectorView()
+        self.events = EventLogView()
+        self.assumptions = AssumptionsView()
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        area = QtCore.Qt.DockWidgetArea
+        self._dock("runq", "Run queues", self.runq, area.RightDockWidgetArea)
+        self._dock("goroutines", "Goroutines", self.goroutines, area.RightDockWidgetArea)
+        self._dock("inspector", "Inspector", self.inspector, area.RightDockWidgetArea)
+        self._dock("assumptions", "Assumptions", self.assumptions, area.RightDockWidgetArea)
+        self._dock("heap", "Heap and GC", self.heap, area.BottomDockWidgetArea)
+        self._dock("spans", "Span heatmap", self.spans, area.BottomDockWidgetArea)
+        self._dock("events", "Event log", self.events, area.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["runq"], self.docks["goroutines"])
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["assumptions"])
+        self.docks["runq"].raise_()
+        self.docks["inspector"].raise_()
+        self.splitDockWidget(self.docks["heap"], self.docks["spans"], QtCore.Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.docks["spans"], self.docks["events"], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["runq"]], [460], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["heap"]], [330], QtCore.Qt.Orientation.Vertical)
+        view_menu = self.menuBar().addMenu("&View")
+        for d in self.docks.values():
+            view_menu.addAction(d.toggleViewAction())
+        self.status_label = QtWidgets.QLabel(" ")
+        self.statusBar().addPermanentWidget(self.status_label, 1)
+        self._wire()
+        self._restore_layout()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(FRAME_MS)
+
+    def _dock(self, name: str, title: str, widget, area) -> None:
+        d = QtWidgets.QDockWidget(title, self)
+        d.setObjectName(f"dock_{name}")
+        d.setWidget(widget)
+        self.addDockWidget(area, d)
+        self.docks[name] = d
+
+    def _wire(self) -> None:
+        c = self.controls
+        c.scenario_changed.connect(self._scenario_picked)
+        c.play_toggled.connect(self.set_playing)
+        c.step_requested.connect(self.step)
+        c.speed_changed.connect(self.set_speed)
+        c.restart_requested.connect(lambda seed: self.restart(seed=seed))
+        c.gomaxprocs_changed.connect(lambda n: self.command(("gomaxprocs", n)))
+        c.gogc_changed.connect(lambda n: self.command(("gogc", n)))
+        c.memlimit_changed.connect(lambda b: self.command(("memlimit", b)))
+        c.policy_changed.connect(lambda p: self.command(("policy", p)))
+        c.fit_requested.connect(self.timeline.fit)
+        c.m_lanes_toggled.connect(self.timeline.m_box.toggle)
+        for v in (self.timeline, self.runq, self.goroutines, self.spans, self.events):
+            v.selected.connect(self.select)
+        self.events.time_clicked.connect(self.timeline.center_on)
+
+    # --- runs -----------------------------------------------------------------------------------
+    def start(self, scenario, name: str, **engine_kw) -> None:
+        """Stop the current run (if any) and start `scenario` with engine_kw (seed, procs, ...)."""
+        self.stop()
+        self.scenario, self.scenario_name = scenario, name
+        self.engine_kw = dict(engine_kw)
+        self.engine = self.engine_factory(scenario, **engine_kw)
+        groups = tuple(getattr(scenario, "groups", ("main",)))
+        model = Model(groups)
+        self.source = LiveSource(self.engine, speed_ns_per_s=self.speed, paused=not self.playing)
+        self.session = Session(self.source, model)
+        self.last_crash = None
+        self.timeline.set_groups(groups)
+        self.timeline.fit()
+        self.inspector.what = None
+        self.inspector.clear()
+        eng_assumptions = list(self.engine.assumptions()) if hasattr(self.engine, "assumptions") else []
+        self.assumptions.set_content(
+            eng_assumptions, (*model_pkg.ASSUMPTIONS, *UI_ASSUMPTIONS), name, getattr(scenario, "notice", "")
+        )
+        self.controls.set_values(
+            scenario=name,
+            seed=int(getattr(self.engine, "seed", engine_kw.get("seed") or 0)),
+            procs=int(self.engine.gomaxprocs),
+            gogc=int(getattr(self.engine, "gogc", getattr(scenario, "gogc", 100))),
+            memlimit_bytes=int(getattr(self.engine, "memlimit", getattr(scenario, "memlimit_bytes", -1))),
+            policy=str(getattr(self.engine, "policy", getattr(scenario, "policy", "go"))),
+        )
+        self.setWindowTitle(f"gmpviz — {name} — Go runtime {GO_VERSION}")
+        self.source.start()
+
+    def restart(self, seed: int | None = None) -> None:
+        if self.scenario is None:
+            return
+        kw = dict(self.engine_kw)
+        kw.update(
+            seed=seed,
+            procs=self.controls.procs.value(),
+            gogc=self.controls.gogc.value(),
+            policy=self.controls.policy.currentText(),
+        )
+        mem = self.controls.memlimit.value()
+        kw["memlimit_bytes"] = -1 if mem < 0 else mem << 20
+        self.start(self.scenario, self.scenario_name, **kw)
+
+    def _scenario_picked(self, name: str) -> None:
+        try:
+            sc = self.scenario_loader(name)
+        except ValueError as e:  # ScenarioError is a ValueError
+            self.statusBar().showMessage(str(e), 10000)
+            return
+        kw = {k: v for k, v in self.engine_kw.items() if k == "duration_ns"}
+        self.start(sc, name, **kw)
+
+    def stop(self) -> None:
+        if self.source is not None:
+            self.source.stop()
+            self.source = None
+
+    def set_playing(self, on: bool) -> None:
+        self.playing = on
+        self.controls.set_playing(on)
+        if self.source is not None:
+            (self.source.thread.resume if on else self.source.thread.pause)()
+
+    def step(self, what: str) -> None:
+        self.set_playing(False)
+        if self.source is not None:
+            self.source.thread.step(what)
+
+    def set_speed(self, speed: float | None) -> None:
+        self.speed = speed
+        if self.source is not None:
+            self.source.thread.set_speed(speed)
+
+    def command(self, cmd: tuple) -> None:
+        if self.source is not None:
+            self.source.thread.apply(cmd)
+
+    def select(self, kind: str, ident: int) -> None:
+        self.inspector.select(kind, ident)
+        self.docks["inspector"].raise_()
+        if self.session is not None:
+            self.inspector.refresh(self.session.model, force=True)
+
+    # --- the frame ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        if self.session is None:
+            return
+        t0 = time.perf_counter()
+        res = self.session.pump()
+        m = self.session.model
+        self.frames += 1
+        slow = self.frames % SLOW_VIEW_EVERY == 0
+        self.refresh_views(slow)
+        for n in res.notices:
+            self.notices.append(n)
+            self.statusBar().showMessage(n, 8000)
+        if res.crash and self.last_crash is None:
+            self.last_crash = res.crash
+            self._show_crash(res.crash)
+        self._status(m, res)
+        self.frame_ms.append((time.perf_counter() - t0) * 1e3)
+        if len(self.frame_ms) > 600:
+            del self.frame_ms[:300]
+
+    def refresh_views(self, slow: bool = True, force: bool = False) -> None:
+        m = self.session.model
+        self.timeline.refresh(m, force=force)
+        if slow or force:
+            for v in (self.runq, self.goroutines, self.heap, self.spans, self.events, self.inspector):
+                if force or v.isVisible():
+                    v.refresh(m, force=force)
+
+    def _status(self, m, res) -> None:
+        now_w = time.perf_counter()
+        t_prev, n_prev = self._ev_rate
+        rate = ""
+        if now_w - t_prev >= 1.0:
+            self._ev_rate = (now_w, m.events_total)
+            self._last_rate = (m.events_total - n_prev) / (now_w - t_prev)
+        if getattr(self, "_last_rate", None) is not None:
+            rate = f" · {self._last_rate / 1e3:.0f}k ev/s"
+        state = (
+            "error"
+            if self.session.error
+            else "done"
+            if self.session.done
+            else "running"
+            if self.playing
+            else "paused"
+        )
+        err = f" · {self.session.error.splitlines()[-1]}" if self.session.error else ""
+        self.status_label.setText(
+            f"{state} · t = {fmt_ns(m.now_ns)} · {m.events_total:,} events{rate} · "
+            f"speed {speed_text(self.speed)} · GOMAXPROCS {m.ptl.active_lanes()}{err}"
+        )
+
+    def _show_crash(self, text: str) -> None:
+        last = text.strip().splitlines()[-1] if text.strip() else "engine error"
+        self.statusBar().showMessage(f"engine crashed: {last}")
+        box = QtWidgets.QMessageBox(self)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Critical)
+        box.setWindowTitle("gmpviz: the engine stopped")
+        box.setText(f"The emulator raised an exception and stopped:\n{last}")
+        box.setDetailedText(text)
+        box.setModal(False)
+        self.error_box = box
+        if self.interactive:
+            box.show()
+
+    # --- layout persistence ---------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        if self.settings is None:
+            return
+        geo = self.settings.value("geometry")
+        state = self.settings.value("windowState")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        if state is not None:
+            self.restoreState(state, SETTINGS_VERSION)
+
+    def save_layout(self) -> None:
+        if self.settings is None:
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState(SETTINGS_VERSION))
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.timer.stop()
+        self.stop()
+        self.save_layout()
+        super().closeEvent(event)

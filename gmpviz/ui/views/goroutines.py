@@ -1,0 +1,98 @@
+"""Goroutines: stacked counts per status over time and a goroutine-profile-like table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...core.constants import MS
+from ...model.goroutines import STATUS_SERIES, profile, status_series
+from ..theme import OI_BLUE, OI_ORANGE, OI_SKY, OI_VERMILLION, Theme
+
+STATUS_COLOURS = (OI_SKY, OI_ORANGE, OI_VERMILLION, OI_BLUE)
+
+
+class GoroutinesView(QtWidgets.QWidget):
+    selected = QtCore.Signal(str, int)
+
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        lay.addWidget(split)
+        self.plot = pg.PlotWidget(background=theme.background)
+        self.plot.setLabel("left", "goroutines")
+        self.plot.setLabel("bottom", "virtual time (ms)")
+        self.plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.curves = []
+        prev = None
+        for (label, _), colour in zip(STATUS_SERIES, STATUS_COLOURS):
+            c = self.plot.plot(pen=pg.mkPen(colour, width=1), name=label)
+            self.curves.append(c)
+            base = prev if prev is not None else self.plot.plot(pen=None)
+            fill = pg.FillBetweenItem(base, c, brush=pg.mkBrush(colour + "90"))
+            self.plot.addItem(fill)
+            if prev is None:
+                self.base = base
+            prev = c
+        split.addWidget(self.plot)
+        box = QtWidgets.QWidget()
+        bl = QtWidgets.QVBoxLayout(box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        self.filter = QtWidgets.QLineEdit()
+        self.filter.setPlaceholderText("filter: status, wait reason or group (e.g. 'chan receive')")
+        self.filter.textChanged.connect(lambda _t: self._table_refresh(force=True))
+        bl.addWidget(self.filter)
+        self.table = QtWidgets.QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["status", "wait reason", "group", "count", "goroutines"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.cellClicked.connect(self._clicked)
+        bl.addWidget(self.table)
+        split.addWidget(box)
+        self._key = None
+        self._model = None
+        self.rows: list[tuple] = []
+
+    def refresh(self, model, force: bool = False) -> None:
+        self._model = model
+        key = (model.counters.version, model.state.events)
+        if key == self._key and not force:
+            return
+        self._key = key
+        t, counts = status_series(model.counters, 3000)
+        if len(t):
+            x = t / MS
+            self.base.setData(x, np.zeros(len(x)))
+            acc = np.cumsum(counts, axis=0)
+            for c, y in zip(self.curves, acc):
+                c.setData(x, y)
+        self._table_refresh()
+
+    def _table_refresh(self, force: bool = False) -> None:
+        if self._model is None:
+            return
+        rows = profile(self._model.state, self._model.groups, self.filter.text())
+        if rows == self.rows and not force:
+            return
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        for i, (status, reason, group, count, sample) in enumerate(rows):
+            more = " …" if count > len(sample) else ""
+            for j, v in enumerate(
+                (status, reason, group, str(count), " ".join(f"G{g}" for g in sample) + more)
+            ):
+                item = QtWidgets.QTableWidgetItem(v)
+                if j == 3:
+                    item.setTextAlignment(
+                        QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(i, j, item)
+
+    def _clicked(self, row: int, _col: int) -> None:
+        if 0 <= row < len(self.rows) and self.rows[row][4]:
+            self.selected.emit("g", int(self.rows[row][4][0]))

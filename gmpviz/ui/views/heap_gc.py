@@ -1,0 +1,123 @@
+"""Heap and GC: HeapAlloc, goal, trigger, HeapSys, HeapReleased, stacks over time; GC cycles shaded
+by phase (one raster band); STW pauses as bars (one BarGraphItem); GC CPU fraction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from ...core.constants import MS
+from ...core.trace.events import STW_NAMES
+from ..items.raster import RasterItem
+from ..theme import OI_BLUE, OI_GREEN, OI_ORANGE, OI_PURPLE, OI_SKY, OI_VERMILLION, Theme, rgb
+from . import fmt_bytes, fmt_ns
+
+MIB = 1 << 20
+SERIES = (
+    ("heap_alloc", "HeapAlloc", OI_SKY, 2.0),
+    ("heap_goal", "heap goal", OI_VERMILLION, 1.5),
+    ("heap_trigger", "trigger", OI_ORANGE, 1.0),
+    ("heap_sys", "HeapSys", OI_PURPLE, 1.0),
+    ("heap_released", "HeapReleased", OI_GREEN, 1.0),
+    ("stack_inuse", "stacks", OI_BLUE, 1.0),
+)
+# phase band colours (index 1 sweep termination, 2 mark, 3 mark termination)
+PHASE_NAMES = ("off", "sweep termination", "mark", "mark termination")
+
+
+class HeapGCView(QtWidgets.QWidget):
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        self.summary = QtWidgets.QLabel(" ")
+        lay.addWidget(self.summary)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground(theme.background)
+        lay.addWidget(self.glw, 1)
+        self.heap = self.glw.addPlot(row=0, col=0)
+        self.heap.setLabel("left", "MiB")
+        self.heap.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.heap.showGrid(x=True, y=True, alpha=0.2)
+        lut = np.zeros((256, 4), dtype=np.uint8)
+        for i, c in enumerate((OI_ORANGE, OI_GREEN, OI_VERMILLION), start=1):
+            lut[i] = (*rgb(c), 45)
+        self.phase = RasterItem(lut)
+        self.phase.setZValue(-10)
+        self.heap.addItem(self.phase)
+        self.curves = {}
+        for field, label, colour, width in SERIES:
+            self.curves[field] = self.heap.plot(pen=pg.mkPen(colour, width=width), name=label)
+        self.stw = self.glw.addPlot(row=1, col=0)
+        self.stw.setLabel("left", "STW µs")
+        self.stw.setXLink(self.heap)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.01, brush=theme.stw)
+        self.stw.addItem(self.bars)
+        self.cpu = self.glw.addPlot(row=2, col=0)
+        self.cpu.setLabel("left", "GC CPU %")
+        self.cpu.setLabel("bottom", "virtual time (ms)")
+        self.cpu.setXLink(self.heap)
+        self.cpu_curve = self.cpu.plot(pen=pg.mkPen(OI_GREEN, width=1.5))
+        self.glw.ci.layout.setRowStretchFactor(0, 4)
+        self.glw.ci.layout.setRowStretchFactor(1, 1)
+        self.glw.ci.layout.setRowStretchFactor(2, 1)
+        self._key = None
+        self.pause_count = 0
+
+    def refresh(self, model, force: bool = False) -> None:
+        key = (model.counters.version, model.gc.version)
+        if key == self._key and not force:
+            return
+        self._key = key
+        c = model.counters
+        if len(c) == 0:
+            return
+        for field, _, _, _ in SERIES:
+            t, v = c.decimated(field, 3000)
+            self.curves[field].setData(t / MS, v / MIB)
+        t, v = c.decimated("gc_cpu_fraction", 3000)
+        self.cpu_curve.setData(t / MS, v * 100)
+        now = model.now_ns
+        self._phase_band(model, now)
+        p = model.gc.pauses
+        self.pause_count = p.n
+        if p.n:
+            start, dur = p.col("start_ns"), p.col("duration_ns")
+            width_ms = max(now / MS / 400, 1e-4)
+            self.bars.setOpts(x=(start + dur / 2) / MS, height=dur / 1e3, width=width_ms)
+        last = c.last()[0]
+        pauses = ""
+        if p.n:
+            d = p.col("duration_ns")
+            r = int(p.col("reason")[-1])
+            pauses = f" · STW pauses {p.n}, max {fmt_ns(d.max())}, last {fmt_ns(d[-1])} ({STW_NAMES[r] if 0 <= r < len(STW_NAMES) else r})"  # noqa: E501
+        self.summary.setText(
+            f"HeapAlloc {fmt_bytes(last['heap_alloc'])} · goal {fmt_bytes(last['heap_goal'])} · "
+            f"HeapSys {fmt_bytes(last['heap_sys'])} · GC cycles {int(last['gc_cycles'])} · "
+            f"GC CPU {100 * float(last['gc_cpu_fraction']):.1f}%{pauses}"
+        )
+
+    def _phase_band(self, model, now: int) -> None:
+        cyc = model.gc.all_cycles(now)
+        if len(cyc["begin_ns"]) == 0 or now <= 0:
+            self.phase.clear()
+            return
+        width = 2000
+        scale = width / now
+        img = np.zeros(width, dtype=np.uint8)
+        b, mk, md, e = (
+            np.asarray(cyc[k], dtype=np.float64) for k in ("begin_ns", "mark_ns", "markdone_ns", "end_ns")
+        )
+        mk = np.where(mk < 0, e, mk)
+        md = np.where(md < 0, e, md)
+        for lo, hi, code in ((b, mk, 1), (mk, md, 2), (md, e, 3)):
+            lo_px = np.clip((lo * scale).astype(np.int64), 0, width - 1)
+            hi_px = np.clip(np.maximum((hi * scale).astype(np.int64), lo_px + 1), 0, width)
+            for a, z in zip(lo_px.tolist(), hi_px.tolist()):
+                img[a:z] = np.maximum(img[a:z], code) if code != 2 else np.where(img[a:z] == 0, 2, img[a:z])
+        top = max(
+            float(model.counters.col("heap_sys").max()), float(model.counters.col("heap_goal").max()), 1.0
+        )
+        self.phase.show_image(img[None, :], 0, 0, now / MS, top / MIB * 1.05)

@@ -1,0 +1,127 @@
+"""Run queues: global and per-P local lengths over time, and the current contents of each P's
+256-slot ring plus runnext as a small diagram (one RasterItem, cells coloured by goroutine group)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...core.constants import MS, RUNQ_SIZE
+from ...model.timeline import ST_USER0
+from ..items.raster import RasterItem
+from ..theme import GROUP_COLOURS, OI_VERMILLION, Theme
+
+DIAGRAM_GLOBAL_COLS = RUNQ_SIZE + 1  # runnext + ring
+
+
+class RunqView(QtWidgets.QWidget):
+    selected = QtCore.Signal(str, int)
+
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground(theme.background)
+        lay.addWidget(self.glw, 1)
+        self.lens = self.glw.addPlot(row=0, col=0)
+        self.lens.setLabel("left", "length")
+        self.lens.setLabel("bottom", "virtual time (ms)")
+        self.lens.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.global_curve = self.lens.plot(pen=pg.mkPen(OI_VERMILLION, width=2), name="global")
+        self.local_curves: list[pg.PlotDataItem] = []
+        self.diag = self.glw.addPlot(row=1, col=0)
+        self.diag.setLabel("bottom", "runnext | ring slots from head (256)")
+        self.diag.getViewBox().invertY(True)
+        self.diag.getViewBox().setMouseEnabled(x=False, y=False)
+        self.diag.hideButtons()
+        lut = theme.lane_lut().copy()
+        lut[0] = (60, 60, 60, 60) if theme.name == "dark" else (220, 220, 220, 255)
+        lut[1] = lut[ST_USER0] * 0 + np.array([128, 128, 128, 255], dtype=np.uint8)  # unknown G
+        self.cells = RasterItem(lut)
+        self.diag.addItem(self.cells)
+        self.glw.ci.layout.setRowStretchFactor(0, 3)
+        self.glw.ci.layout.setRowStretchFactor(1, 2)
+        self.info = QtWidgets.QLabel(" ")
+        lay.addWidget(self.info)
+        self._key = None
+        self._rows_g = np.zeros((0, DIAGRAM_GLOBAL_COLS), dtype=np.int64)
+        self._row_names: list[str] = []
+        self.glw.scene().sigMouseMoved.connect(self._hover)
+        self.glw.scene().sigMouseClicked.connect(self._click)
+        self._model = None
+
+    def refresh(self, model, force: bool = False) -> None:
+        self._model = model
+        h = model.runq_hist
+        key = (h.n, model.state.events)
+        if key == self._key and not force:
+            return
+        self._key = key
+        n = h.n
+        step = max(1, n // 3000)
+        t = h.t_ns[:n:step] / MS
+        self.global_curve.setData(t, h.glob[:n:step])
+        while len(self.local_curves) < h.nprocs:
+            i = len(self.local_curves)
+            self.local_curves.append(
+                self.lens.plot(pen=pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=1), name=f"P{i}")
+            )  # noqa: E501
+        for i, c in enumerate(self.local_curves):
+            c.setData(t, h.local[:n:step, i])
+        self._diagram(model)
+
+    def _diagram(self, model) -> None:
+        st = model.state
+        np_ = max(st.gomaxprocs, len(st.runq)) if st.gomaxprocs == 0 else min(st.gomaxprocs, len(st.runq))
+        rows = np.zeros((np_ + 1, DIAGRAM_GLOBAL_COLS), dtype=np.int64)
+        for p in range(np_):
+            rows[p, 0] = st.runnext[p]
+            ring = st.runq_contents(p)[:RUNQ_SIZE]
+            rows[p, 1 : 1 + len(ring)] = ring
+        glob = list(st.globrunq)[:RUNQ_SIZE]
+        rows[np_, 1 : 1 + len(glob)] = glob
+        self._rows_g = rows
+        self._row_names = [f"P{p}" for p in range(np_)] + ["global"]
+        grp = st.g_group[np.clip(rows, 0, len(st.g_group) - 1)].astype(np.int64)
+        img = np.where(rows > 0, ST_USER0 + grp, np.where(rows < 0, 1, 0)).astype(np.uint8)
+        img[rows == 0] = 0
+        big = np.repeat(img, 4, axis=0)
+        big[3::4] = 0
+        self.cells.show_image(big, 0, 0, DIAGRAM_GLOBAL_COLS, np_ + 1)
+        self.diag.getAxis("left").setTicks([[(i + 0.375, n) for i, n in enumerate(self._row_names)], []])
+        self.diag.setXRange(
+            0, min(DIAGRAM_GLOBAL_COLS, max(16, int(np.count_nonzero(rows.any(axis=0))) + 8)), padding=0
+        )  # noqa: E501
+        self.diag.setYRange(0, np_ + 1, padding=0.02)
+        lens = st.runq_lengths()
+        self.info.setText(
+            f"global {len(st.globrunq)} · local "
+            + " ".join(f"P{p}:{int(lens[p])}{'+1' if st.runnext[p] else ''}" for p in range(np_))
+        )
+
+    def _cell_at(self, pos) -> tuple[int, int] | None:
+        vb = self.diag.getViewBox()
+        if not vb.sceneBoundingRect().contains(pos):
+            return None
+        pt = vb.mapSceneToView(pos)
+        r, c = int(np.floor(pt.y())), int(np.floor(pt.x()))
+        if 0 <= r < len(self._rows_g) and 0 <= c < DIAGRAM_GLOBAL_COLS:
+            return r, c
+        return None
+
+    def _hover(self, pos) -> None:
+        rc = self._cell_at(pos)
+        if rc is None:
+            return
+        r, c = rc
+        g = int(self._rows_g[r, c])
+        where = "runnext" if c == 0 else f"slot {c - 1} from head"
+        self.info.setText(f"{self._row_names[r]} {where}: {'G' + str(g) if g else 'empty'}")
+
+    def _click(self, ev) -> None:
+        rc = self._cell_at(ev.scenePos())
+        if rc is not None and self._rows_g[rc] > 0:
+            self.selected.emit("g", int(self._rows_g[rc]))

@@ -1,0 +1,108 @@
+"""Span heatmap: a cell per span (per run of spans when the heap is large), grouped by size class,
+coloured by state and occupancy (allocCount/nelems) through a fixed LUT (uint8, autoLevels off)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...model.spans import CLASS_BYTES, LUT_LEVELS, SPAN_STATE_NAMES
+from ..items.raster import RasterItem
+from ..theme import Theme
+
+COLS = 64
+
+
+class SpanHeatmapView(QtWidgets.QWidget):
+    selected = QtCore.Signal(str, int)
+
+    def __init__(self, theme: Theme, parent=None, cols: int = COLS, max_cells: int = 512 * 512) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.cols = cols
+        self.max_cells = max_cells
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lut = theme.heatmap_lut()
+        legend = []
+        for st in range(1, len(SPAN_STATE_NAMES)):
+            r, g, b, _ = lut[1 + (st - 1) * LUT_LEVELS + LUT_LEVELS - 1]
+            legend.append(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>&nbsp;{SPAN_STATE_NAMES[st]}')
+        self.legend = QtWidgets.QLabel("&nbsp;&nbsp;".join(legend) + " &nbsp; (brighter = fuller)")
+        lay.addWidget(self.legend)
+        self.plot = pg.PlotWidget(background=theme.background)
+        self.plot.getViewBox().invertY(True)
+        self.plot.getViewBox().setAspectLocked(False)
+        self.plot.setLabel("left", "size class")
+        self.image = RasterItem(lut)
+        self.plot.addItem(self.image)
+        lay.addWidget(self.plot, 1)
+        self.info = QtWidgets.QLabel(" ")
+        lay.addWidget(self.info)
+        self.ids = np.full((1, cols), -1, dtype=np.int64)
+        self.img = np.zeros((1, cols), dtype=np.uint8)
+        self._key = None
+        self._model = None
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.plot.scene().sigMouseClicked.connect(self._click)
+
+    def refresh(self, model, force: bool = False) -> None:
+        self._model = model
+        key = model.spans.version
+        if key == self._key and not force:
+            return
+        self._key = key
+        self.img, self.ids = model.spans.heatmap(self.cols, self.max_cells)
+        rows = self.img.shape[0]
+        self.image.show_image(self.img, 0, 0, self.cols, rows)
+        # a tick at the first row of every size class
+        first = self.ids[:, 0]
+        sc = np.where(first >= 0, model.spans.spanclass[np.clip(first, 0, None)] >> 1, -1)
+        ticks, last = [], -2
+        for r, c in enumerate(sc.tolist()):
+            if c != last and c >= 0:
+                ticks.append(
+                    (r + 0.5, f"{c} ({CLASS_BYTES[c] if c < len(CLASS_BYTES) else '?'} B)" if c else "large")
+                )
+                last = c
+        step = max(1, len(ticks) // 25)
+        self.plot.getAxis("left").setTicks([ticks[::step], []])
+        self.plot.setXRange(0, self.cols, padding=0)
+        self.plot.setYRange(0, max(rows, 8), padding=0)
+        counts = model.spans.counts_by_state()
+        self.info.setText(
+            " · ".join(f"{SPAN_STATE_NAMES[i]} {int(counts[i])}" for i in range(1, len(SPAN_STATE_NAMES)))
+        )
+
+    def _span_at(self, pos) -> int:
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(pos):
+            return -1
+        pt = vb.mapSceneToView(pos)
+        r, c = int(np.floor(pt.y())), int(np.floor(pt.x()))
+        if 0 <= r < self.ids.shape[0] and 0 <= c < self.ids.shape[1]:
+            return int(self.ids[r, c])
+        return -1
+
+    def describe(self, span: int) -> str:
+        if self._model is None:
+            return ""
+        i = self._model.spans.info(span)
+        if i is None:
+            return ""
+        owner = f" · owner P{i['owner_p']}" if i["owner_p"] >= 0 else ""
+        return (
+            f"span {span} · class {i['sizeclass']} ({i['elemsize']} B{', noscan' if i['noscan'] else ''}) · "
+            f"{i['npages']} pages · {i['alloc_count']}/{i['nelems']} objects · {i['state']}{owner}"
+        )
+
+    def _hover(self, pos) -> None:
+        s = self._span_at(pos)
+        if s >= 0:
+            self.info.setText(self.describe(s))
+
+    def _click(self, ev) -> None:
+        s = self._span_at(ev.scenePos())
+        if s >= 0:
+            self.selected.emit("span", s)

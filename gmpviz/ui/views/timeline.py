@@ -1,0 +1,286 @@
+"""Per-P (and optionally per-M) timeline: one RasterItem for all lanes, one for STW bands,
+one ScatterPlotItem for steal/hand-off/preempt markers. Pan and zoom on x; hover describes a span."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...core.constants import MS
+from ...core.trace.events import EV, STOP_NAMES, WAIT_REASONS
+from ...model.timeline import (
+    MARKER_NAMES,
+    MK_HANDOFF,
+    MK_PREEMPT,
+    MK_STEAL,
+    ST_ASSIST,
+    ST_GC,
+    ST_IDLE,
+    ST_SPIN,
+    ST_STW,
+    ST_SYSCALL,
+    ST_USER0,
+    STATE_NAMES,
+    band_raster,
+)
+from ...ui.items.raster import RasterItem
+from ..theme import Theme
+from . import fmt_ns
+
+SUBROWS = 4  # image rows per lane: 3 painted + 1 gap
+MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
+
+
+def state_label(state: int, groups: tuple[str, ...]) -> str:
+    if state >= ST_USER0:
+        g = state - ST_USER0
+        return f"G running ({groups[g] if g < len(groups) else f'group {g}'})"
+    return STATE_NAMES.get(state, str(state))
+
+
+def end_reason(kind: int, arg: int) -> str:
+    if kind == 0:
+        return "still running"
+    try:
+        name = EV(kind).name
+    except ValueError:
+        return str(kind)
+    if kind == EV.GoBlock and 0 <= arg < len(WAIT_REASONS):
+        return f"{name}: {WAIT_REASONS[arg]}"
+    if kind == EV.GoStop and 0 <= arg < len(STOP_NAMES):
+        return f"{name}: {STOP_NAMES[arg]}"
+    return name
+
+
+class TimelineView(QtWidgets.QWidget):
+    """Lanes of what each P (M) runs over virtual time (x axis in ms)."""
+
+    time_clicked = QtCore.Signal(float)  # t_ns
+    selected = QtCore.Signal(str, int)  # ("g", goid) / ("p", id) / ("m", id)
+
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.groups: tuple[str, ...] = ("main",)
+        self.follow = True
+        self.show_m = False
+        self._model = None
+        self._drawn_key = None
+        self._lane_map: list[tuple[str, int]] = []  # row -> ("p"|"m", id)
+        self.last_image = np.zeros((0, 0), dtype=np.uint8)
+
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        head = QtWidgets.QHBoxLayout()
+        self.legend = QtWidgets.QLabel()
+        self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.m_box = QtWidgets.QCheckBox("M lanes")
+        self.m_box.setToolTip("Also show a lane per M (OS thread)")
+        self.m_box.toggled.connect(self._toggle_m)
+        head.addWidget(self.legend, 1)
+        head.addWidget(self.m_box)
+        lay.addLayout(head)
+        self.hover = QtWidgets.QLabel(" ")
+        self.hover.setObjectName("timelineHover")
+        lay.addWidget(self.hover)
+
+        self.plot = pg.PlotWidget(background=theme.background)
+        self.plot.setLabel("bottom", "virtual time", units="")
+        self.plot.getAxis("bottom").setLabel("virtual time (ms)")
+        self.plot.showGrid(x=True, y=False, alpha=0.25)
+        self.vb = self.plot.getViewBox()
+        self.vb.setMouseEnabled(x=True, y=False)
+        self.vb.invertY(True)
+        self.vb.setLimits(minXRange=MIN_X_RANGE_MS, xMin=-1.0)
+        self.vb.sigRangeChangedManually.connect(self._manual_range)
+        self.vb.sigXRangeChanged.connect(self._range_changed)
+        self.image = RasterItem(theme.lane_lut())
+        self.plot.addItem(self.image)
+        stw_lut = np.zeros((256, 4), dtype=np.uint8)
+        r, g, b, _ = theme.lane_lut()[ST_STW]
+        stw_lut[1] = (r, g, b, 70)
+        self.stw = RasterItem(stw_lut)
+        self.stw.setZValue(5)
+        self.plot.addItem(self.stw)
+        self.markers = pg.ScatterPlotItem(pxMode=True, size=9)
+        self.markers.setZValue(10)
+        self.plot.addItem(self.markers)
+        lay.addWidget(self.plot, 1)
+        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
+        self._update_legend()
+
+    # --- configuration --------------------------------------------------------------------------
+    def set_groups(self, groups: tuple[str, ...]) -> None:
+        self.groups = tuple(groups)
+        self._update_legend()
+        self._drawn_key = None
+
+    def _update_legend(self) -> None:
+        items = [
+            (ST_IDLE, "idle"),
+            (ST_SPIN, "spinning"),
+            (ST_SYSCALL, "syscall"),
+            (ST_STW, "STW"),
+            (ST_GC, "GC worker"),
+            (ST_ASSIST, "GC assist"),
+        ]  # noqa: E501
+        items += [(ST_USER0 + i, name) for i, name in enumerate(self.groups[:12])]
+        sw = "".join(
+            f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name}&nbsp;&nbsp; '
+            for s, name in items
+        )
+        self.legend.setText(sw + "&nbsp; ▲ steal &nbsp;■ hand-off &nbsp;✕ preempt")
+
+    def _toggle_m(self, on: bool) -> None:
+        self.show_m = on
+        self._drawn_key = None
+        if self._model is not None:
+            self.refresh(self._model, force=True)
+
+    def fit(self) -> None:
+        """Show the whole run and follow it as it grows."""
+        self.follow = True
+        self._drawn_key = None
+
+    def center_on(self, t_ns: float) -> None:
+        self.follow = False
+        x0, x1 = self.vb.viewRange()[0]
+        half = max((x1 - x0) / 2, 0.05)
+        self.vb.setXRange(t_ns / MS - half, t_ns / MS + half, padding=0)
+
+    def _manual_range(self, *args) -> None:
+        self.follow = False
+
+    def _range_changed(self, *args) -> None:
+        self._drawn_key = None
+
+    # --- drawing --------------------------------------------------------------------------------
+    def refresh(self, model, force: bool = False) -> None:
+        self._model = model
+        now = max(model.now_ns, 1)
+        if self.follow:
+            self.vb.blockSignals(True)
+            self.vb.setXRange(0, now / MS, padding=0.01)
+            self.vb.blockSignals(False)
+        (x0, x1), _ = self.vb.viewRange()
+        width = max(int(self.vb.width()), 16)
+        key = (model.ptl.version, model.mtl.version if self.show_m else 0, x0, x1, width, self.show_m)
+        if not force and key == self._drawn_key:
+            return
+        self._drawn_key = key
+        t0, t1 = x0 * MS, x1 * MS
+        parts = [model.ptl.raster(t0, t1, width)]
+        self._lane_map = [("p", i) for i in range(model.ptl.nlanes)]
+        if self.show_m and model.mtl.nlanes:
+            parts.append(np.zeros((1, width), dtype=np.uint8))
+            parts.append(model.mtl.raster(t0, t1, width))
+            self._lane_map += [("", -1)] + [("m", i) for i in range(model.mtl.nlanes)]
+        img = np.concatenate(parts) if parts[0].size or len(parts) > 1 else parts[0]
+        nl = img.shape[0]
+        self.last_image = img
+        if nl == 0:
+            self.image.clear()
+            return
+        big = np.repeat(img, SUBROWS, axis=0)
+        big[SUBROWS - 1 :: SUBROWS] = 0
+        self.image.show_image(big, x0, 0, x1 - x0, nl)
+        s, e = model.ptl.stw_bands()
+        band = band_raster(s, e, t0, t1, width)
+        self.stw.show_image(band[None, :], x0, -0.25, x1 - x0, nl + 0.25)
+        self._set_lane_axis(nl)
+        self._draw_markers(model, t0, t1)
+
+    def _set_lane_axis(self, nl: int) -> None:
+        ticks = [(i + 0.375, f"{k.upper()}{j}") for i, (k, j) in enumerate(self._lane_map) if k]
+        self.plot.getAxis("left").setTicks([ticks, []])
+        self.vb.setYRange(-0.3, nl + 0.05, padding=0)
+
+    def _draw_markers(self, model, t0: float, t1: float) -> None:
+        m = model.ptl.markers_in(t0, t1, limit=3000)
+        if len(m["t_ns"]) == 0:
+            self.markers.clear()
+            return
+        fg = self.theme.foreground
+        symbols = np.array(["t1", "s", "x"], dtype=object)[m["kind"]]
+        brushes = np.array(
+            [
+                pg.mkBrush(fg),
+                pg.mkBrush(self.theme.state_colour(ST_SYSCALL)),
+                pg.mkBrush(self.theme.state_colour(ST_SPIN)),
+            ],
+            dtype=object,
+        )[m["kind"]]  # noqa: E501
+        self.markers.setData(
+            x=m["t_ns"] / MS,
+            y=m["lane"] + 0.375,
+            symbol=list(symbols),
+            brush=list(brushes),
+            pen=pg.mkPen(None),
+        )
+
+    # --- interaction ----------------------------------------------------------------------------
+    def _lane_at(self, y: float) -> tuple[str, int]:
+        row = int(np.floor(y))
+        if row < 0 or row >= len(self._lane_map) or y - row > (SUBROWS - 1) / SUBROWS:
+            return ("", -1)
+        return self._lane_map[row]
+
+    def describe(self, t_ns: float, y: float) -> str:
+        kind, lane = self._lane_at(y)
+        if not kind or self._model is None:
+            return ""
+        tl = self._model.ptl if kind == "p" else self._model.mtl
+        seg = tl.segment_at(lane, int(t_ns))
+        if seg is None:
+            return f"{kind.upper()}{lane} at {fmt_ns(t_ns)}"
+        parts = [f"{kind.upper()}{lane}", state_label(seg["state"], self.groups)]
+        if seg["goid"]:
+            parts.append(f"G{seg['goid']}")
+        if seg["other"] >= 0:
+            parts.append(f"{'M' if kind == 'p' else 'P'}{seg['other']}")
+        parts.append(f"{fmt_ns(seg['end_ns'] - seg['start_ns'])} from {fmt_ns(seg['start_ns'])}")
+        parts.append(f"ended by {end_reason(seg['end_kind'], seg['end_arg'])}")
+        return " · ".join(parts)
+
+    def _mouse_moved(self, pos) -> None:
+        if not self.plot.sceneBoundingRect().contains(pos):
+            return
+        pt = self.vb.mapSceneToView(pos)
+        text = self.describe(pt.x() * MS, pt.y())
+        mk = self._marker_near(pt.x(), pt.y())
+        self.hover.setText(text + (f"   [{mk}]" if mk else "") or " ")
+
+    def _marker_near(self, x_ms: float, y: float) -> str:
+        if self._model is None:
+            return ""
+        (x0, x1), _ = self.vb.viewRange()
+        tol = (x1 - x0) / max(self.vb.width(), 1) * 5 * MS
+        m = self._model.ptl.markers_in(x_ms * MS - tol, x_ms * MS + tol, limit=50)
+        kind, lane = self._lane_at(y)
+        hit = np.flatnonzero(m["lane"] == lane) if kind == "p" else []
+        if len(hit) == 0:
+            return ""
+        i = hit[0]
+        k = int(m["kind"][i])
+        what = MARKER_NAMES[k]
+        if k == MK_STEAL:
+            what += f" from P{int(m['arg'][i])}"
+        elif k in (MK_HANDOFF, MK_PREEMPT) and m["goid"][i]:
+            what += f" G{int(m['goid'][i])}"
+        return what
+
+    def _mouse_clicked(self, ev) -> None:
+        pt = self.vb.mapSceneToView(ev.scenePos())
+        t_ns = pt.x() * MS
+        self.time_clicked.emit(t_ns)
+        kind, lane = self._lane_at(pt.y())
+        if not kind or self._model is None:
+            return
+        tl = self._model.ptl if kind == "p" else self._model.mtl
+        seg = tl.segment_at(lane, int(t_ns))
+        if seg is not None and seg["goid"]:
+            self.selected.emit("g", seg["goid"])
+        else:
+            self.selected.emit(kind, lane)
