@@ -459,7 +459,12 @@ def test_span_table_folds_from_events():
             gc_cycle(a, t)
             for _ in range(20):
                 a.sweepone(t)
-    table = fold_spans(tr.drain())
+    ev = tr.drain()
+    table = fold_spans(ev)
+    allocs = kinds(ev, EV.Alloc)
+    assert int(allocs["a1"].sum()) == a.memstats()["Mallocs"]  # every object counted once
+    tiny = np.array([alloc_decode(int(x))[0] == PATH_TINY for x in allocs["a0"]])
+    assert int(allocs["a1"][tiny].sum()) == a.tiny_allocs
     view = a.spans_view()
     assert set(table) == {int(x) for x in view["id"]}
     for r in view:
