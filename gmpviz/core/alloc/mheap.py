@@ -187,6 +187,13 @@ class PageHeap:
 
     def take(self, base: int, npages: int, span_id: int) -> int:
         """Pages become a span's (sysUsed on scavenged ones); returns how many were scavenged."""
+        if npages == 1:  # most spans: scalar access beats a one-element reduction
+            self.page_span[base] = span_id
+            if self.scav[base]:
+                self.scav[base] = False
+                self.released_pages -= 1
+                return 1
+            return 0
         sc = self.scav[base : base + npages]
         nscav = 0
         if sc.any():
