@@ -46,10 +46,10 @@ class Model:
         self.mtl.apply(ev, group_of)
         self.spans.apply(ev)
         self.gc.apply(ev)
+        self.runq_hist.apply(ev)
         self.log.append(ev)
         self.events_total += len(ev)
         self.advance(int(ev["t_ns"][-1]))
-        self.runq_hist.sample(self.now_ns, self.state.runq_lengths(), len(self.state.globrunq))
 
     def add_counters(self, rows: np.ndarray) -> None:
         rows = np.atleast_1d(rows)

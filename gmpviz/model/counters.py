@@ -102,30 +102,34 @@ class GCHistory:
 
 
 class RunqHistory:
-    """Per-P local run queue lengths and the global queue length, sampled after each folded batch."""
-
-    MAX_PS = 64  # lanes kept per sample; more Ps are summed into the last column
+    """Run queue lengths over time, exact: every RunqPut/RunqGet carries its P's ring length after,
+    every GlobRunqPut/GlobRunqGet/RunqSpill the global queue length after. ``p == -1`` is global."""
 
     def __init__(self) -> None:
-        self.t_ns = np.zeros(1024, dtype=np.int64)
-        self.glob = np.zeros(1024, dtype=np.int64)
-        self.local = np.zeros((1024, self.MAX_PS), dtype=np.int32)
-        self.n = 0
+        self.cols = Columns({"t_ns": "<i8", "p": "<i2", "len": "<i4"})
         self.nprocs = 0
+        self.version = 0
 
-    def sample(self, t_ns: int, local: np.ndarray, glob: int) -> None:
-        if self.n == len(self.t_ns):
-            cap = 2 * self.n
-            self.t_ns = np.resize(self.t_ns, cap)
-            self.glob = np.resize(self.glob, cap)
-            loc = np.zeros((cap, self.MAX_PS), dtype=np.int32)
-            loc[: self.n] = self.local
-            self.local = loc
-        k = min(len(local), self.MAX_PS)
-        self.t_ns[self.n] = t_ns
-        self.glob[self.n] = glob
-        self.local[self.n, :k] = local[:k]
-        if len(local) > self.MAX_PS:
-            self.local[self.n, -1] += local[self.MAX_PS :].sum()
-        self.nprocs = max(self.nprocs, k)
-        self.n += 1
+    def apply(self, ev: np.ndarray) -> None:
+        k = ev["kind"]
+        local = (k == EV.RunqPut) | (k == EV.RunqGet)
+        glob = (k == EV.GlobRunqPut) | (k == EV.GlobRunqGet) | (k == EV.RunqSpill)
+        sel = np.flatnonzero(local | glob)
+        if len(sel) == 0:
+            return
+        e = ev[sel]
+        p = np.where(local[sel], e["p"], -1)
+        self.cols.append(t_ns=e["t_ns"], p=p, len=e["a1"])
+        self.nprocs = max(self.nprocs, int(p.max()) + 1)
+        self.version += 1
+
+    def series(self, p: int, max_points: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+        """(t_ns, length) of P ``p`` (-1: global), thinned keeping each bucket's maximum."""
+        sel = np.flatnonzero(self.cols.col("p") == p)
+        t, v = self.cols.col("t_ns")[sel], self.cols.col("len")[sel]
+        n = len(t)
+        if n <= max_points:
+            return t, v
+        step = -(-n // max_points)
+        m = n // step * step
+        return np.r_[t[:m:step], t[m:]], np.r_[v[:m].reshape(-1, step).max(axis=1), v[m:]]

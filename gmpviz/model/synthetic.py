@@ -189,6 +189,7 @@ class SyntheticEngine:
         self.groups = tuple(groups)
         self._ev = synth_events(duration_ns, nprocs=8, groups=len(groups), seed=seed)
         self._ev["a1"][self._ev["kind"] == EV.ProcResize] = procs
+        self._t = np.ascontiguousarray(self._ev["t_ns"])  # searchsorted on a strided view copies it
         self._i = 0
         self._pending: list[np.ndarray] = []
         self.now_ns = 0
@@ -205,7 +206,7 @@ class SyntheticEngine:
 
     def run_until(self, t_ns: int, max_events: int | None = None) -> int:
         t_ns = min(int(t_ns), self.duration_ns)
-        j = int(np.searchsorted(self._ev["t_ns"], t_ns, side="right"))
+        j = int(np.searchsorted(self._t, t_ns, side="right"))
         if max_events is not None:
             j = min(j, self._i + max(int(max_events), 1))
         chunk = self._ev[self._i : j]

@@ -100,6 +100,9 @@ class EventLogView(QtWidgets.QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.clicked.connect(self._clicked)
+        for col, w in enumerate((95, 130, 32, 32, 48)):
+            self.table.setColumnWidth(col, w)
+        self.table.verticalHeader().setDefaultSectionSize(20)
         lay.addWidget(self.table)
         self._model = None
         self._key = None

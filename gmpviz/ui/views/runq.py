@@ -56,21 +56,19 @@ class RunqView(QtWidgets.QWidget):
     def refresh(self, model, force: bool = False) -> None:
         self._model = model
         h = model.runq_hist
-        key = (h.n, model.state.events)
+        key = (h.version, model.state.events)
         if key == self._key and not force:
             return
         self._key = key
-        n = h.n
-        step = max(1, n // 3000)
-        t = h.t_ns[:n:step] / MS
-        self.global_curve.setData(t, h.glob[:n:step])
+        t, v = h.series(-1)
+        self.global_curve.setData(t / MS, v)
         while len(self.local_curves) < h.nprocs:
             i = len(self.local_curves)
-            self.local_curves.append(
-                self.lens.plot(pen=pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=1), name=f"P{i}")
-            )  # noqa: E501
+            pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=1)
+            self.local_curves.append(self.lens.plot(pen=pen, name=f"P{i}"))
         for i, c in enumerate(self.local_curves):
-            c.setData(t, h.local[:n:step, i])
+            t, v = h.series(i)
+            c.setData(t / MS, v)
         self._diagram(model)
 
     def _diagram(self, model) -> None:

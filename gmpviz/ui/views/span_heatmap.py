@@ -58,7 +58,7 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.image.show_image(self.img, 0, 0, self.cols, rows)
         # a tick at the first row of every size class
         first = self.ids[:, 0]
-        sc = np.where(first >= 0, model.spans.spanclass[np.clip(first, 0, None)] >> 1, -1)
+        sc = np.where(first >= 0, model.spans.spanclass[np.clip(first, 0, None)].astype(np.int64) >> 1, -1)
         ticks, last = [], -2
         for r, c in enumerate(sc.tolist()):
             if c != last and c >= 0:

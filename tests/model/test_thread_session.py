@@ -1,0 +1,128 @@
+"""EngineThread + Session against the synthetic engine and the real one (no Qt)."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from gmpviz.core.constants import MS
+from gmpviz.core.thread import EngineThread
+from gmpviz.model import Model
+from gmpviz.model.synthetic import SyntheticEngine
+from gmpviz.session import LiveSource, Session
+
+
+def pump_until(session, cond, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        session.pump()
+        if cond():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def test_runs_to_the_end_at_max_speed_and_stops_cleanly():
+    eng = SyntheticEngine(duration_ns=50 * MS)
+    src = LiveSource(eng)
+    s = Session(src, Model(eng.groups))
+    src.start()
+    assert pump_until(s, lambda: s.done)
+    src.stop()
+    assert not src.thread.is_alive()
+    assert s.model.now_ns == 50 * MS
+    assert s.model.events_total == eng._i or s.model.events_total > 0
+    assert s.model.ptl.segment_count() > 100
+
+
+def test_pacing_follows_speed():
+    eng = SyntheticEngine(duration_ns=10_000 * MS)
+    th = EngineThread(eng, speed_ns_per_s=10 * MS)  # 10 ms of virtual time per second
+    th.start()
+    time.sleep(0.3)
+    now = eng.now_ns
+    th.stop()
+    assert 1 * MS <= now <= 6 * MS, now
+
+
+def test_pause_step_apply_and_notice():
+    eng = SyntheticEngine(duration_ns=100 * MS)
+    src = LiveSource(eng, paused=True)
+    s = Session(src, Model(eng.groups))
+    src.start()
+    time.sleep(0.1)
+    s.pump()
+    assert s.model.events_total == 0
+    src.thread.step("event")
+    assert pump_until(s, lambda: s.model.events_total >= 1)
+    n1 = s.model.events_total
+    assert n1 <= 2
+    src.thread.apply(("gomaxprocs", 2))
+    assert pump_until(s, lambda: s.model.ptl.active_lanes() == 2 or eng.gomaxprocs == 2)
+    src.thread.apply(("bogus", 1))
+    got = []
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        got.extend(s.pump().notices)
+        time.sleep(0.005)
+    assert "unknown command" in got[0]
+    src.thread.resume()
+    assert pump_until(s, lambda: s.done)
+    src.stop()
+
+
+class Boom(SyntheticEngine):
+    def run_until(self, t_ns, max_events=None):
+        if self.now_ns > 5 * MS:
+            raise ZeroDivisionError("engine bug")
+        return super().run_until(t_ns, max_events)
+
+
+def test_engine_exception_becomes_a_crash_batch():
+    eng = Boom(duration_ns=100 * MS)
+    src = LiveSource(eng)
+    s = Session(src, Model())
+    src.start()
+    assert pump_until(s, lambda: s.crash is not None)
+    assert "ZeroDivisionError: engine bug" in s.crash and "Traceback" in s.crash
+    src.stop()
+    assert not src.thread.is_alive()
+
+
+def test_real_engine_through_the_session():
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import load_scenario
+
+    sc = load_scenario("work-stealing")
+    src = LiveSource(Engine(sc, duration_ns=30 * MS))
+    s = Session(src, Model(sc.groups))
+    src.start()
+    assert pump_until(s, lambda: s.done, timeout=30)
+    src.stop()
+    m = s.model
+    assert m.ptl.active_lanes() == sc.gomaxprocs
+    # run queue reconstruction agrees with the engine's own counters
+    last = m.counters.last()[0]
+    assert int(m.state.runq_lengths().sum()) == int(last["local_runq_total"])
+    assert len(m.state.globrunq) == int(last["global_runq"])
+    assert m.ptl.markers.n > 0  # steals happened
+
+
+def test_no_thread_left_behind():
+    before = {t.name for t in threading.enumerate()}
+    eng = SyntheticEngine(duration_ns=10_000 * MS)
+    th = EngineThread(eng, speed_ns_per_s=None)
+    th.start()
+    time.sleep(0.05)
+    th.stop()
+    assert not th.is_alive()
+    assert "gmpviz-engine" not in {t.name for t in threading.enumerate()} - before
+
+
+@pytest.mark.parametrize("bad", ["jump"])
+def test_step_rejects_unknown_kind(bad):
+    th = EngineThread(SyntheticEngine(duration_ns=MS))
+    with pytest.raises(ValueError):
+        th.step(bad)
+    assert np.zeros(1).size == 1
