@@ -553,3 +553,18 @@ def test_p_that_never_flushes_is_flushed_before_the_next_cycle():
     st = a.memstats()
     assert st["HeapAlloc"] == 0 and st["Frees"] == 10 and st["HeapInuse"] == 0
     a.check_invariants()
+
+
+def test_sweep_phase_without_mark_marks_first():
+    a, _ = make()
+    alloc(a, 64, count=10, life=LIFE_FOREVER)
+    alloc(a, 48, count=3, life=LIFE_GOROUTINE, g=9)
+    a.release_all(0)
+    a.start_sweep_phase()  # no mark(): the allocator marks at the current time itself
+    a.finish_sweep(10)
+    assert a.memstats()["HeapAlloc"] == 640 + 144
+    a.goroutine_exit(9, 20)
+    a.start_sweep_phase()
+    a.finish_sweep(30)
+    assert a.memstats()["HeapAlloc"] == 640
+    a.check_invariants()

@@ -192,6 +192,7 @@ class Allocator(StackMixin):
         self._sweep_cursor = _NUM_SWEEP_CLASSES  # sweep.centralIndex: nothing to sweep yet
         self._reclaim_index = -1  # mheap_.reclaimIndex (-1: reclaiming done); page index
         self._reclaim_credit = 0  # mheap_.reclaimCredit, pages
+        self._marked = False  # mark() ran since the last start_sweep_phase()
         # gcController / memstats
         self.heap_live = 0  # gcController.heapLive (with the refill overestimate)
         #: gcController.heapScan: scannable bytes allocated since the last mark (the GC resets it to
@@ -732,6 +733,7 @@ class Allocator(StackMixin):
 
     def goroutine_exit(self, goid: int, t_ns: int) -> None:
         """Objects with LIFE_GOROUTINE allocated by goid lose their last reference."""
+        self.now = max(self.now, t_ns)
         per_span = self._g_slots.pop(goid, None)
         if not per_span:
             return
@@ -749,6 +751,7 @@ class Allocator(StackMixin):
 
     def mark(self, t_ns: int) -> int:
         """The outcome of a mark phase: gcmarkBits |= allocated & reachable at t_ns; bytes marked."""
+        self.now = max(self.now, t_ns)
         self.finish_sweep(t_ns)
         sp = self.spans
         n = sp.slot_top
@@ -762,11 +765,17 @@ class Allocator(StackMixin):
         marked_bytes = np.where(mb, sp.slot_elem[:n], 0)
         total = int(marked_bytes.sum())
         self.heap_scan_marked = int(marked_bytes[sp.slot_scan[:n]].sum())
+        self._marked = True
         return total
 
     def start_sweep_phase(self) -> None:
         """mgc.go: gcSweep, sweepgen += 2 (the swept sets become the unswept ones), pagesSwept = 0."""
         self.finish_sweep(self.now)  # the previous cycle's sweep always ends first
+        if not self._marked:
+            # a sweep without a mark would free live objects (and goroutine-owned slots); a GC
+            # cycle always marks first, so do it here if the caller did not
+            self.mark(self.now)
+        self._marked = False
         self.sweepgen += 2
         self.pages_swept = 0
         self._sweep_cursor = 0
