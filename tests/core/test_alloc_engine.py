@@ -8,9 +8,12 @@ from gmpviz.core.engine import Engine
 from gmpviz.core.trace.events import EV, alloc_decode
 from gmpviz.core.workload.loader import load_scenario, loads_scenario
 
+if issubclass(Engine, AllocMixin):  # the engine composes the allocator hooks (and the GC) itself
+    AllocEngine = Engine
+else:
 
-class AllocEngine(AllocMixin, Engine):
-    pass
+    class AllocEngine(AllocMixin, Engine):
+        pass
 
 
 def scen(body: str, **top):

@@ -921,6 +921,9 @@ class Allocator(StackMixin):
             assert (heap.page_span[s : s + n] == sid).all(), f"span {sid} not in h.spans"
             assert not heap.scav[s : s + n].any(), f"span {sid} holds scavenged pages"
         assert covered.max(initial=0) <= 1, "spans overlap"
+        n = sp.slot_top
+        assert not ((sp.slot_gcount[:n] > 0) & ~sp.slot_alloc[:n]).any(), "a goroutine-owned object was freed"
+        assert (sp.slot_gcount[:n] >= 0).all(), "goroutine owner count below zero"
         used = heap.used[: heap.mapped_pages]
         cached = np.zeros(heap.mapped_pages, dtype=bool)
         owners = {}
