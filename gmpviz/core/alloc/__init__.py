@@ -1,6 +1,26 @@
 """Go's memory allocator, Qt-free and deterministic: size classes, mallocgc (tiny, small, large),
 mcache, mcentral, the page heap, the scavenger, goroutine stacks, and the mark/sweep hooks the GC
 drives. Everything takes virtual time as an argument and emits trace events through ``ext``.
+
+Modules: ``sizeclasses`` (mksizeclasses.go's algorithm, ``format_sizeclasses_table``), ``mspan``
+(span table, SPAN_DTYPE, slot arenas), ``mheap`` (pages, arenas, page caches, scavenged bits),
+``malloc`` (``Allocator``: mallocgc, mcache, mcentral, sweep, mark), ``stack`` (stack sizes,
+stackpool, stackcache), ``scavenge`` (goal), ``hooks`` (``AllocMixin`` for the engine), ``bench``.
+
+The API the engine and the GC use::
+
+    a = Allocator(ext, nprocs)
+    a.set_procs(nprocs, t_ns)
+    need_gc_check = a.mallocgc(t_ns, p, m, g, size_bytes, count, noscan, lifetime, lifetime_ns)
+    a.goroutine_exit(goid, t_ns)
+    stack_id = a.stackalloc(t_ns, p, nbytes); a.stackfree(t_ns, p, stack_id); a.free_stack_spans(t_ns)
+    stack_grow_size(old_bytes, needed_bytes); stack_shrink_size(old_bytes, used_bytes)
+    a.set_marking(on, t_ns); a.mark(t_ns) -> bytes; a.start_sweep_phase(); a.sweepone(t_ns) -> pages
+    a.finish_sweep(t_ns); a.release_all(p, t_ns); a.prepare_for_sweep(p, t_ns); a.sweep_done
+    a.scavenge(t_ns, goal_bytes, max_pages=-1) -> pages; scavenge_goal(...)
+    a.heap_live, a.heap_scan, a.heap_scan_marked, a.pages_in_use, a.pages_swept
+    a.deduct_sweep_credit = fn(t_ns, p, m, g, span_bytes, npages)   # GC hook
+    a.memstats() -> dict; a.spans_view() -> SPAN_DTYPE rows; a.check_invariants()
 """
 
 from .malloc import (
