@@ -16,7 +16,9 @@ from collections import deque
 import numpy as np
 
 from . import constants as C
+from .alloc.hooks import AllocMixin
 from .constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
+from .gc.mgc import GCMixin
 from .runtime2 import M_NETPOLL, M_RUNNING, M_SYSMON, Hchan, M
 from .sched.chan import ChanMixin
 from .sched.gexec import GExecMixin
@@ -64,11 +66,84 @@ SCHED_ASSUMPTIONS = (
 )
 
 
+class RuntimeHooks:
+    """Default hooks the allocator and GC mixins override (last in the engine's MRO, so every mixin's
+    ``super()`` call ends here). With only these, the engine is a scheduler without a heap."""
+
+    def status_counts(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for gp in self.allgs:
+            counts[gp.status] = counts.get(gp.status, 0) + 1
+        return counts
+
+    def _init_memory(self, gogc, memlimit_bytes) -> None:
+        self.gcBlackenEnabled = 0
+        self.gogc = self.scenario.gogc if gogc is None else gogc
+        self.memlimit = self.scenario.memlimit_bytes if memlimit_bytes is None else memlimit_bytes
+
+    def stack_init(self, gp, pp) -> None:
+        gp.stack_bytes = C.FIXED_STACK
+
+    def stack_grow(self, m, gp, new_bytes: int) -> int:
+        gp.stack_bytes = new_bytes
+        return 0
+
+    def on_goexit(self, gp, pp) -> None:
+        pass
+
+    def on_procresize(self, nprocs: int) -> None:
+        pass
+
+    def malloc_op(self, m, gp, op) -> int:
+        return 25 * op[2]
+
+    def defer_alloc(self, m, gp, n: int) -> int:
+        return 0
+
+    def gc_has_work(self, pp) -> bool:
+        return False
+
+    def findRunnableGCWorker(self, pp):
+        return None
+
+    def findIdleGCWorker(self, pp):
+        return None
+
+    def sysmon_gc_check(self, now: int) -> None:
+        pass
+
+    def runtime_GC(self, m, gp) -> bool:
+        return False
+
+    def set_gc_percent(self, percent: int) -> None:
+        self.gogc = percent
+
+    def set_memory_limit(self, nbytes: int) -> None:
+        self.memlimit = nbytes
+
+    def gc_step(self, obj, token) -> None:
+        pass
+
+    def memory_counters(self, r) -> None:
+        pass
+
+    def memory_stats(self) -> dict:
+        return {}
+
+    def memory_assumptions(self) -> list[str]:
+        return []
+
+
+__all__ = ["Engine", "EngineError"]
+
+
 class EngineError(ValueError):
     """A bad engine argument (one line)."""
 
 
-class Engine(ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMixin):
+class Engine(
+    GCMixin, AllocMixin, ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMixin, RuntimeHooks
+):
     """One emulated Go process running a scenario."""
 
     def __init__(
@@ -371,12 +446,6 @@ class Engine(ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMi
         if self.on_schedtrace is not None:
             self.on_schedtrace(line)
 
-    def status_counts(self) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for gp in self.allgs:
-            counts[gp.status] = counts.get(gp.status, 0) + 1
-        return counts
-
     def counters(self) -> np.ndarray:
         """One COUNTERS_DTYPE row: the scalars the UI reads once per slice."""
         row = np.zeros(1, dtype=COUNTERS_DTYPE)
@@ -513,66 +582,5 @@ class Engine(ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMi
     def assumptions(self) -> list[str]:
         return [f"Emulates {C.GO_VERSION} runtime behaviour.", *SCHED_ASSUMPTIONS, *self.memory_assumptions()]
 
-    # ------------------------------------------------------------------------------------------
-    # memory and GC hooks: the allocator and GC are attached in _init_memory
-    # ------------------------------------------------------------------------------------------
 
-    def _init_memory(self, gogc, memlimit_bytes) -> None:
-        self.gcBlackenEnabled = 0
-        self.gogc = self.scenario.gogc if gogc is None else gogc
-        self.memlimit = self.scenario.memlimit_bytes if memlimit_bytes is None else memlimit_bytes
-
-    def stack_init(self, gp, pp) -> None:
-        gp.stack_bytes = C.FIXED_STACK
-
-    def stack_grow(self, m, gp, new_bytes: int) -> int:
-        gp.stack_bytes = new_bytes
-        return 0
-
-    def on_goexit(self, gp, pp) -> None:
-        pass
-
-    def on_procresize(self, nprocs: int) -> None:
-        pass
-
-    def malloc_op(self, m, gp, op) -> int:
-        return 25 * op[2]
-
-    def defer_alloc(self, m, gp, n: int) -> int:
-        return 0
-
-    def gc_has_work(self, pp) -> bool:
-        return False
-
-    def findRunnableGCWorker(self, pp):
-        return None
-
-    def findIdleGCWorker(self, pp):
-        return None
-
-    def sysmon_gc_check(self, now: int) -> None:
-        pass
-
-    def runtime_GC(self, m, gp) -> bool:
-        return False
-
-    def set_gc_percent(self, percent: int) -> None:
-        self.gogc = percent
-
-    def set_memory_limit(self, nbytes: int) -> None:
-        self.memlimit = nbytes
-
-    def gc_step(self, obj, token) -> None:
-        pass
-
-    def memory_counters(self, r) -> None:
-        pass
-
-    def memory_stats(self) -> dict:
-        return {}
-
-    def memory_assumptions(self) -> list[str]:
-        return []
-
-
-__all__ = ["Engine", "EngineError"]
+__all__ = ["Engine", "EngineError", "RuntimeHooks"]

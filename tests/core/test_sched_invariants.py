@@ -1,4 +1,4 @@
-"""Scheduler invariants after every step, on random workloads (hypothesis)."""
+"""Scheduler (and heap) invariants after every step, on random workloads with allocation and GC."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from gmpviz.core.workload.ops import (
     OP_CHAN_SEND,
     OP_COMPUTE,
     OP_END_REPEAT,
+    OP_ALLOC,
+    OP_GC,
     OP_GO,
     OP_GOMAXPROCS,
     OP_GOSCHED,
@@ -51,6 +53,15 @@ leaf = st.one_of(
     ),
     st.tuples(st.just(OP_GO), st.integers(1, NPROG - 1), st.integers(1, 40)),
     st.tuples(st.just(OP_GOMAXPROCS), st.integers(1, 6)),
+    st.tuples(
+        st.just(OP_ALLOC),
+        st.sampled_from([8, 12, 24, 200, 600, 4096, 40_000, 200_000]),
+        st.integers(1, 400),
+        st.integers(0, 1),
+        st.integers(0, 3),
+        st.integers(0, 5_000_000),
+    ),
+    st.tuples(st.just(OP_GC)),
 )
 
 
@@ -76,13 +87,14 @@ def scenario(draw):
         seed=draw(st.integers(0, 1000)),
         duration_ns=50_000_000,
         policy=draw(st.sampled_from(["go", "go", "global-queue", "no-steal"])),
+        gogc=draw(st.sampled_from([100, 100, 10, -1])),
         programs=progs,
         channels=chans,
         groups=tuple(p.name for p in progs),
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario())
 def test_invariants_hold_after_every_step(sc):
     eng = Engine(sc)
@@ -94,6 +106,8 @@ def test_invariants_hold_after_every_step(sc):
         assert eng.now >= last, "virtual time went back"
         last = eng.now
         eng.check_invariants()
+        if eng.steps % 50 == 0:
+            eng.allocator.check_invariants()
         for pp in eng.allp:
             assert len(pp.runq) <= 256
     ev = eng.drain()

@@ -76,6 +76,11 @@ class GExecMixin:
         """Continue M's current G: preemption first, then leftover compute, then the next ops."""
         gp = m.curg
         now = self.now
+        if gp.is_worker:
+            self.gc_worker_run(m, gp)
+            return
+        if gp.worker_mode < 0:
+            self.gc_assist_end(m, gp)
         if gp.preempt:
             gp.preempt = False
             left = gp.busy_until - now
@@ -183,8 +188,8 @@ class GExecMixin:
             elif code == OP_ALLOC:
                 gp.pc += 1
                 cost = self.malloc_op(m, gp, op)
-                if self.done or m.curg is not gp:
-                    return
+                if self.done or m.curg is not gp or self.stw_caller is m:
+                    return  # (a GC this allocation started stopped the world: startTheWorld resumes it)
                 self.push(now + cost, K_MSTEP, m, m.token)
                 return
             elif code == OP_STACK:
@@ -205,7 +210,7 @@ class GExecMixin:
                     self.ext((now, _GoDefer, m.p.id, m.id, gp.goid, gp.defers, heap, 0))
                 if heap:
                     cost += self.defer_alloc(m, gp, n)
-                    if self.done:
+                    if self.done or self.stw_caller is m:
                         return
                 cost += n * COST_DEFER_NS
                 self.push(now + cost, K_MSTEP, m, m.token)

@@ -190,6 +190,7 @@ class ProcMixin:
         """proc.go: stopm — park M on sched.midle until startm hands it a P."""
         m.state = M_IDLE
         m.curg = None
+        m.token += 1  # a parked M has no pending step
         self.midle.append(m)
         self.ext((self.now, _MPark, -1, m.id, 0, 0, 0, 0))
         self.checkdead()
@@ -524,6 +525,7 @@ class ProcMixin:
         newg.sel_id = 0
         newg.gcAssistBytes = 0
         newg.is_worker = False
+        newg.worker_mode = 0
         self.stack_init(newg, pp)
         newg.status = Grunnable
         self.n_created += 1
