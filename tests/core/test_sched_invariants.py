@@ -9,11 +9,11 @@ from gmpviz.core.engine import Engine
 from gmpviz.core.workload.ops import (
     DIST_EXP,
     DIST_FIXED,
+    OP_ALLOC,
     OP_CHAN_RECV,
     OP_CHAN_SEND,
     OP_COMPUTE,
     OP_END_REPEAT,
-    OP_ALLOC,
     OP_GC,
     OP_GO,
     OP_GOMAXPROCS,
