@@ -44,9 +44,28 @@ OP_SETGCPERCENT = 20  # (OP_SETGCPERCENT, percent)    debug.SetGCPercent (-1 = o
 OP_SETMEMLIMIT = 21  # (OP_SETMEMLIMIT, bytes)        debug.SetMemoryLimit (-1 = off)
 
 OP_NAMES = (
-    "compute", "gosched", "sleep", "syscall", "netwait", "chan_make", "chan_send", "chan_recv",
-    "chan_close", "select", "go", "repeat", "end_repeat", "alloc", "gc", "gomaxprocs", "stack",
-    "defer", "block", "exit", "setgcpercent", "setmemlimit",
+    "compute",
+    "gosched",
+    "sleep",
+    "syscall",
+    "netwait",
+    "chan_make",
+    "chan_send",
+    "chan_recv",
+    "chan_close",
+    "select",
+    "go",
+    "repeat",
+    "end_repeat",
+    "alloc",
+    "gc",
+    "gomaxprocs",
+    "stack",
+    "defer",
+    "block",
+    "exit",
+    "setgcpercent",
+    "setmemlimit",
 )
 
 SEL_SEND = 0
