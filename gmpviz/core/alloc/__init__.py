@@ -72,8 +72,8 @@ ASSUMPTIONS: tuple[str, ...] = (
     "its last pointer word); assist credit and the GC trigger test are left to the GC.",
     "Stacks: a stackpool span hands out its lowest free stack first (the runtime pops its manual free "
     "list, highest address first on a fresh span); which stack is used does not change any number.",
-    "Stacks: sizes and memory follow stack.go; copying cost and stack contents are not emulated, and "
-    "the stacks of dead Gs are freed by the engine, not kept on the G free lists.",
+    "Stacks: sizes and memory follow stack.go; the contents of a stack are not emulated (the engine "
+    "charges the copy in copystack by size).",
 )
 
 __all__ = [
