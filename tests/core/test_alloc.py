@@ -568,3 +568,9 @@ def test_sweep_phase_without_mark_marks_first():
     a.finish_sweep(30)
     assert a.memstats()["HeapAlloc"] == 640
     a.check_invariants()
+
+
+def test_span_start_addresses_follow_the_arena_hint():
+    from gmpviz.core.alloc.mheap import page_addr
+
+    assert page_addr(0) == 0xC000000000 and page_addr(3) == 0xC000000000 + 3 * 8192

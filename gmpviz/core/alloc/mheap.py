@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from gmpviz.core.constants import PAGE_CACHE_PAGES, PAGES_PER_ARENA, PALLOC_CHUNK_PAGES
+from gmpviz.core.constants import PAGE_CACHE_PAGES, PAGE_SIZE, PAGES_PER_ARENA, PALLOC_CHUNK_PAGES
 
 _SEARCH_WINDOW = 1024  # pages scanned at once when searching the bitmap
+
+#: malloc.go: mallocinit's first arena hint on linux/amd64, 0x00c0<<32 (Go 1.26 randomizes it; we don't)
+HEAP_BASE_ADDR = 0x00C0 << 32
+
+
+def page_addr(page: int) -> int:
+    """mspan.startAddr of a span starting at page index `page` (base + page * 8 KiB)."""
+    return HEAP_BASE_ADDR + page * PAGE_SIZE
 
 
 class PageCache:
