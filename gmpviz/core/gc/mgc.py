@@ -10,8 +10,10 @@ background sweeper G and allocating Gs sweep. Liveness comes from the allocation
 
 from __future__ import annotations
 
+from ..alloc.hooks import COST_MALLOC_NS, MEMCLR_BYTES_PER_NS
 from ..constants import (
     FORCEGC_PERIOD_NS,
+    PAGE_SIZE,
     SWEEP_BATCH_SIZE,
     Grunnable,
     Gwaiting,
@@ -468,14 +470,37 @@ class GCMixin:
     # ------------------------------------------------------------------------------------------
 
     def malloc_op(self, m, gp, op) -> int:
-        """mallocgc with deductAssistCredit: allocating during mark puts the G in debt; in debt it
-        steals background credit or assists (gcAssistAlloc), which costs it virtual time."""
-        cost = super().malloc_op(m, gp, op)
+        """OP_ALLOC as `count` mallocgc calls: the heap trigger is tested after every span refill or
+        large object, and the batch goes on in the G's next step (after the STW if it started a GC). During mark, allocating puts the G in debt; in debt it steals
+        background credit or assists (gcAssistAlloc), which costs it virtual time."""
+        _, size, count, noscan, lifetime, lifetime_ns = op
+        rem = gp.op_rem or count
+        # one span's worth of objects at a time: at most one refill per mallocgc batch
+        chunk = max(1, PAGE_SIZE // max(size, 1))
+        a = self.allocator
+        cost = 0
+        done = 0
+        while rem > 0:
+            n = min(rem, chunk)
+            refilled = a.mallocgc(self.now, m.p.id, m.id, gp.goid, size, n, noscan, lifetime, lifetime_ns)
+            rem -= n
+            done += n
+            if refilled:
+                self.gc_trigger_check(m, gp)
+                # a new span: the rest of the batch continues in a later step, so GC phases,
+                # assists and other Ps interleave with a long allocation burst
+                break
+        cost += done * (COST_MALLOC_NS + size // MEMCLR_BYTES_PER_NS)
+        if rem > 0:
+            gp.op_rem = rem
+            gp.pc -= 1  # the rest of the batch runs when the world restarts
+        else:
+            gp.op_rem = 0
         if self.sweep_cost_pending:
             cost += self.sweep_cost_pending
             self.sweep_cost_pending = 0
         if self.gcBlackenEnabled and not gp.is_worker and m.curg is gp:
-            cost += self._assist(m, gp, op[1] * op[2])
+            cost += self._assist(m, gp, size * done)
         return cost
 
     def _assist(self, m, gp, nbytes: int) -> int:
