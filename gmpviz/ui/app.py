@@ -29,7 +29,9 @@ def ensure_app(theme_name: str = "dark") -> QtWidgets.QApplication:
     pg.setConfigOptions(
         imageAxisOrder="row-major", antialias=False, background=theme.background, foreground=theme.foreground
     )
-    app.setStyleSheet(theme.stylesheet())
+    sheet = theme.stylesheet()
+    if app.styleSheet() != sheet:  # re-polishing every live widget is slow: only on a real change
+        app.setStyleSheet(sheet)
     return app
 
 

@@ -1,0 +1,193 @@
+"""The real main window, offscreen: presets, controls, threads, pixels, errors, layout."""
+
+import sys
+
+import numpy as np
+import pytest
+from _uihelp import engine_threads, run_until
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gmpviz.core.constants import MS
+from gmpviz.core.workload.loader import list_presets, load_scenario
+from gmpviz.model.synthetic import SyntheticEngine
+from gmpviz.model.timeline import ST_USER0
+from gmpviz.ui.theme import GROUP_COLOURS, rgb
+
+PRESETS = [name for name, _ in list_presets()]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_window_opens_on_each_preset_and_views_get_data(make_win, preset):
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario(preset), preset, duration_ns=20 * MS)
+    assert run_until(win, lambda: win.session.done or win.session.crash, timeout=60)
+    assert win.session.crash is None, win.session.crash
+    win.refresh_views(force=True)
+    m = win.session.model
+    assert m.events_total > 0 and m.now_ns > 0
+    # timeline: one painted row per P with some non-background pixel
+    img = win.timeline.last_image
+    assert img.shape[0] == m.ptl.nlanes >= 1 and (img > 0).any()
+    assert len(m.counters) > 0
+    assert win.goroutines.table.rowCount() >= 1 or m.state.live_goids().size == 0
+    assert win.events.model.rowCount() > 0
+    assert win.assumptions.items and "go1.26" in win.assumptions.toHtml()
+    assert win.windowTitle().startswith(f"gmpviz — {preset}")
+
+
+def test_gomaxprocs_control_changes_the_engine(make_win):
+    win = make_win()
+    win.start(load_scenario("default"), "default", procs=4, duration_ns=2000 * MS)
+    win.set_speed(1000 * MS)
+    assert run_until(win, lambda: win.session.model.ptl.active_lanes() == 4)
+    win.controls.procs.setValue(2)
+    assert run_until(win, lambda: win.session.model.ptl.active_lanes() == 2)
+    assert win.engine.gomaxprocs == 2
+    win.refresh_views(force=True)
+    # lanes 2 and 3 are blank after the resize
+    t_resize = win.session.model.now_ns
+    run_until(win, lambda: win.session.model.now_ns > t_resize + 5 * MS)
+    r = win.session.model.ptl.raster(t_resize + 2 * MS, win.session.model.now_ns, 50)
+    assert (r[2:] == 0).all() and (r[:2] > 0).any()
+
+
+def test_keyboard_shortcuts_drive_the_controls(make_win, qtbot):
+    win = make_win()
+    win.start(load_scenario("gosched"), "gosched", duration_ns=500 * MS)
+    acts = win.controls.actions_by_name
+    assert acts["play"].shortcut().toString() == "Space"
+    acts["play"].trigger()
+    assert not win.playing
+    assert run_until(win, lambda: win.source.thread.paused)
+    before = win.session.model.events_total
+    acts["step_event"].trigger()
+    assert run_until(win, lambda: win.session.model.events_total > before)
+    after_one = win.session.model.events_total
+    assert after_one - before <= 8  # one engine step
+    acts["step_sched"].trigger()
+    assert run_until(win, lambda: win.session.model.events_total > after_one)
+    ev = win.session.model.log.ordered()
+    assert ev["kind"][-1] == 2 or (ev["kind"][after_one - before :] == 2).any()  # ends at a GoStart
+    pos = win.controls.speed.value()
+    acts["faster"].trigger()
+    assert win.controls.speed.value() == pos + 1 and win.source.thread.speed is not None
+    acts["max_speed"].trigger()
+    run_until(win, lambda: win.source.thread.speed is None)
+    seed = win.controls.seed.value()
+    acts["new_seed"].trigger()
+    assert win.controls.seed.value() == seed + 1 and win.engine.seed == seed + 1
+    acts["play"].trigger()  # GOMAXPROCS changes under a stop-the-world: the engine must run
+    acts["procs_down"].trigger()
+    assert run_until(win, lambda: win.engine.gomaxprocs == win.controls.procs.value())
+
+
+def test_closing_during_a_run_leaves_no_thread(make_win):
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("default"), "default", duration_ns=60_000 * MS)
+    assert run_until(win, lambda: win.session.model.events_total > 1000)
+    assert engine_threads()
+    win.close()
+    assert engine_threads() == []
+
+
+def test_engine_exception_shows_an_error_dialog(make_win):
+    class Broken(SyntheticEngine):
+        def run_until(self, t_ns, max_events=None):
+            if self.now_ns > 2 * MS:
+                raise KeyError("runq corrupted")
+            return super().run_until(t_ns, max_events)
+
+    win = make_win(engine_factory=lambda sc, **kw: Broken(duration_ns=100 * MS))
+    win.speed = None
+    win.start(load_scenario("default"), "default")
+    assert run_until(win, lambda: win.error_box is not None)
+    box = win.error_box
+    assert "runq corrupted" in box.text() and "Traceback" in box.detailedText()
+    # the window keeps working: the timer still pumps, the user can restart
+    win.tick()
+    assert "runq corrupted" in win.statusBar().currentMessage()
+
+
+def test_refused_command_shows_a_notice(make_win):
+    win = make_win()
+    win.start(load_scenario("default"), "default", duration_ns=200 * MS)
+    win.command(("gomaxprocs", 0))
+    assert run_until(win, lambda: bool(win.notices))
+    assert "GOMAXPROCS" in win.notices[0]
+
+
+def _qimage_rgb(img: QtGui.QImage) -> np.ndarray:
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
+    return buf[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+def test_rendered_window_shows_lane_colours(make_win):
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("default"), "default", duration_ns=100 * MS)
+    assert run_until(win, lambda: win.session.done, timeout=60)
+    win.refresh_views(force=True)
+    QtWidgets.QApplication.instance().processEvents()
+    px = _qimage_rgb(win.grab().toImage())
+    colours = {tuple(int(v) for v in c) for c in px.reshape(-1, 3)[::3]}
+    groups_seen = {int(s) - ST_USER0 for s in np.unique(win.timeline.last_image) if s >= ST_USER0}
+    assert groups_seen
+    for g in groups_seen:
+        want = rgb(GROUP_COLOURS[g % len(GROUP_COLOURS)])
+        assert want in colours, (g, want)
+    # hovering a lane describes it
+    text = win.timeline.describe(50 * MS, 0.3)
+    assert text.startswith("P0")
+
+
+def test_span_heatmap_and_runq_views_hold_data(make_win):
+    win = make_win(engine_factory=lambda sc, **kw: SyntheticEngine(duration_ns=120 * MS, procs=4))
+    win.speed = None
+    win.start(load_scenario("default"), "default")
+    assert run_until(win, lambda: win.session.done)
+    win.refresh_views(force=True)
+    assert (win.spans.img > 0).sum() >= 100
+    span = int(win.spans.ids[win.spans.ids >= 0][0])
+    assert "objects" in win.spans.describe(span)
+    assert win.runq.local_curves and win.heap.pause_count > 0
+    win.select("span", span)
+    assert f"span {span}" in win.inspector.toPlainText()
+    win.select("g", 3)
+    assert "goroutine 3" in win.inspector.toPlainText()
+
+
+def test_layout_is_remembered(make_win, settings):
+    win = make_win()
+    win.docks["events"].hide()
+    win.close()
+    assert settings.value("windowState") is not None
+    win2 = make_win()
+    assert not win2.docks["events"].isVisible()
+
+
+def test_refcount_of_none_is_stable_across_qt_calls(qtbot):
+    """PySide6 6.12.0 on Python 3.11 leaked references to None on void calls until it aborted."""
+    w = QtWidgets.QLabel()
+    qtbot.addWidget(w)
+    timer = QtCore.QTimer()
+    before = sys.getrefcount(None)
+    for i in range(20000):
+        w.setText("x")
+        w.setVisible(False)
+        w.update()
+        timer.setInterval(i % 50 + 1)
+    after = sys.getrefcount(None)
+    assert after >= before - 100, (before, after)
+
+
+def test_light_theme_window(make_win):
+    win = make_win(theme="light")
+    win.start(load_scenario("gosched"), "gosched", duration_ns=10 * MS)
+    win.speed = None
+    win.set_speed(None)
+    assert run_until(win, lambda: win.session.done)
+    assert win.theme.name == "light"
