@@ -160,7 +160,8 @@ def test_gctrace_lines_have_the_runtime_format():
     eng = Engine(load_scenario("gc-steady"), duration_ns=500_000_000, gctrace=True)
     eng.run()
     pat = re.compile(
-        r"^gc \d+ @\d+\.\d{3}s \d+%: [\d.]+\+[\d.]+\+[\d.]+ ms clock, [\d.]+\+[\d.]+/[\d.]+/[\d.]+\+[\d.]+ ms cpu, "
+        r"^gc \d+ @\d+\.\d{3}s \d+%: [\d.]+\+[\d.]+\+[\d.]+ ms clock, "
+        r"[\d.]+\+[\d.]+/[\d.]+/[\d.]+\+[\d.]+ ms cpu, "
         r"\d+->\d+->\d+ MB, \d+ MB goal, \d+ MB stacks, \d+ MB globals, \d+ P( \(forced\))?$"
     )
     assert eng.gc_trace_lines
