@@ -264,4 +264,5 @@ class GExecMixin:
             self.ext((self.now, int(EV.GoStackGrow), m.p.id, m.id, gp.goid, gp.stack_bytes, new, 0))
             cost += self.stack_grow(m, gp, new)
             cost += (gp.stack_bytes // 1024) * COST_STACK_COPY_NS_PER_KIB
+        gp.stack_used = 0  # the calls return (ops.py): a later GC scan may shrink the grown stack
         return cost
