@@ -84,7 +84,7 @@ class ControlBar(QtWidgets.QToolBar):
         self.addWidget(self.scenario)
         self.addSeparator()
 
-        self.play = self._action("play", "⏸ Pause", "Play / pause", checkable=True)
+        self.play = self._action("play", "Pause", "Play / pause", checkable=True)
         self.play.setChecked(True)
         self.play.toggled.connect(self._play_toggled)
         self._action("step_event", "Step ▸", "Next event").triggered.connect(
@@ -122,14 +122,16 @@ class ControlBar(QtWidgets.QToolBar):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setFixedWidth(90)
         self.addWidget(self.seed)
-        self._action("restart", "↺ Restart", "Restart with this seed").triggered.connect(
+        self._action("restart", "Restart", "Restart with this seed").triggered.connect(
             lambda: self.restart_requested.emit(self.seed.value())
         )
-        self._action("new_seed", "🎲 New seed", "Restart with the next seed").triggered.connect(
-            self._new_seed
-        )
+        self._action("new_seed", "New seed", "Restart with the next seed").triggered.connect(self._new_seed)
         self.addSeparator()
 
+        #: the runtime settings live on a second toolbar row (the window adds it after a break)
+        self.runtime_bar = QtWidgets.QToolBar("Runtime settings", parent)
+        self.runtime_bar.setObjectName("runtime_settings")
+        self.runtime_bar.setMovable(False)
         self.procs = self._spin(" GOMAXPROCS ", 1, 256, self.gomaxprocs_changed.emit)
         self.gogc = self._spin(" GOGC ", -1, 10000, self.gogc_changed.emit)
         self.gogc.setSpecialValueText("off")
@@ -138,12 +140,12 @@ class ControlBar(QtWidgets.QToolBar):
             " GOMEMLIMIT MiB ", -1, 1 << 20, lambda v: self.memlimit_changed.emit(-1 if v < 0 else v * MIB)
         )  # noqa: E501
         self.memlimit.setSpecialValueText("off")
-        self.addWidget(QtWidgets.QLabel(" policy "))
+        self.runtime_bar.addWidget(QtWidgets.QLabel(" policy "))
         self.policy = QtWidgets.QComboBox()
         self.policy.addItems(list(POLICIES))
         self.policy.setToolTip("Scheduling policy: Go's, or a teaching variant")
         self.policy.activated.connect(lambda i: self.policy_changed.emit(self.policy.itemText(i)))
-        self.addWidget(self.policy)
+        self.runtime_bar.addWidget(self.policy)
 
         self._action("procs_up", "", "GOMAXPROCS + 1").triggered.connect(lambda: self.procs.stepBy(1))
         self._action("procs_down", "", "GOMAXPROCS - 1").triggered.connect(lambda: self.procs.stepBy(-1))
@@ -171,17 +173,17 @@ class ControlBar(QtWidgets.QToolBar):
         return act
 
     def _spin(self, label: str, lo: int, hi: int, emit) -> QtWidgets.QSpinBox:
-        self.addWidget(QtWidgets.QLabel(label))
+        self.runtime_bar.addWidget(QtWidgets.QLabel(label))
         sb = QtWidgets.QSpinBox()
         sb.setRange(lo, hi)
         sb.setKeyboardTracking(False)
         sb.setFixedWidth(80)
         sb.valueChanged.connect(emit)
-        self.addWidget(sb)
+        self.runtime_bar.addWidget(sb)
         return sb
 
     def _play_toggled(self, on: bool) -> None:
-        self.play.setText("⏸ Pause" if on else "▶ Play")
+        self.play.setText("Pause" if on else "Play")
         self.play_toggled.emit(on)
 
     def _speed_moved(self, pos: int) -> None:
@@ -221,5 +223,5 @@ class ControlBar(QtWidgets.QToolBar):
     def set_playing(self, on: bool) -> None:
         self.play.blockSignals(True)
         self.play.setChecked(on)
-        self.play.setText("⏸ Pause" if on else "▶ Play")
+        self.play.setText("Pause" if on else "Play")
         self.play.blockSignals(False)

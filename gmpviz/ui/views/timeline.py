@@ -161,9 +161,7 @@ class TimelineView(QtWidgets.QWidget):
         self._model = model
         now = max(model.now_ns, 1)
         if self.follow:
-            self.vb.blockSignals(True)
             self.vb.setXRange(0, now / MS, padding=0.01)
-            self.vb.blockSignals(False)
         (x0, x1), _ = self.vb.viewRange()
         width = max(int(self.vb.width()), 16)
         key = (model.ptl.version, model.mtl.version if self.show_m else 0, x0, x1, width, self.show_m)
