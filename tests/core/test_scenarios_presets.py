@@ -116,9 +116,23 @@ def test_gomaxprocs_resizes_three_times_with_stw():
     assert r.engine.gomaxprocs == 4
 
 
-def test_stack_growth_and_defers_emit_their_events():
-    assert run("stack-growth").n(EV.GoStackGrow) >= 5
-    assert run("defer-chain").n(EV.GoDefer) > 100
+def test_stack_growth_doubles_and_gc_halves():
+    r = run("stack-growth")
+    ev = r.events
+    grow = ev[ev["kind"] == EV.GoStackGrow]
+    assert set(zip(grow["a0"].tolist(), grow["a1"].tolist())) >= {(2048, 4096), (65536, 131072)}
+    shrink = ev[ev["kind"] == EV.GoStackShrink]
+    once = shrink[shrink["a0"] == 131072]["g"]
+    assert len(once) == 1, "the once goroutine grew to 128 KiB"
+    steps = shrink[shrink["g"] == once[0]]["a0"].tolist()
+    assert steps[:5] == [131072, 65536, 32768, 16384, 8192], "one halving per GC"
+
+
+def test_defer_chain_grows_only_for_the_leaky_goroutine():
+    r = run("defer-chain")
+    d = r.events[r.events["kind"] == EV.GoDefer]
+    assert len(d) > 100
+    assert d["a0"].max() >= 100, "the leaky goroutine's chain keeps growing"
 
 
 @pytest.mark.parametrize("name", sorted(MEMORY_PRESETS - {"oom"}))
