@@ -152,3 +152,29 @@ def test_oom_preset_is_killed():
     r = run("oom")
     needs_memory(r)
     assert r.n(EV.OOMKill) == 1
+
+
+def _gc_times_ms(r: Run) -> np.ndarray:
+    return r.events[r.events["kind"] == EV.GCBegin]["t_ns"] / 1e6
+
+
+def test_gc_steady_sawtooth_keeps_a_flat_live_heap():
+    r = run("gc-steady")
+    needs_memory(r)
+    assert len(_gc_times_ms(r)) >= 5
+    marked = r.events[r.events["kind"] == EV.GCEnd]["a1"][2:] / (1 << 20)
+    assert marked.min() >= 8 and marked.max() <= 12, "live heap stays near the 8 MiB cache"
+
+
+def test_memlimit_gcs_far_more_often_under_the_limit():
+    r = run("memlimit")
+    needs_memory(r)
+    t = _gc_times_ms(r)
+    assert (t < 500).sum() >= 3 * max((t >= 520).sum(), 1)
+
+
+def test_oom_kill_comes_before_the_live_heap_reaches_the_limit():
+    r = run("oom")
+    needs_memory(r)
+    marked = r.events[r.events["kind"] == EV.GCEnd]["a1"]
+    assert marked.max() < 64 << 20
