@@ -102,9 +102,15 @@ def test_load_by_path_and_determinism(tmp_path):
 def test_unknown_preset_is_one_line():
     with pytest.raises(ScenarioError) as ei:
         load_scenario("cpu-bond")
-    msg = str(ei.value)
-    assert msg.startswith("cpu-bond: scenario: expected a preset name (")
-    assert "cpu-bound" in msg and "\n" not in msg
+    assert (
+        str(ei.value)
+        == 'cpu-bond: scenario: expected a preset name or a path to a .toml file (did you mean "cpu-bound"?)'
+    )
+    with pytest.raises(ScenarioError) as ei:
+        load_scenario("zzz")
+    assert str(ei.value).startswith(
+        "zzz: scenario: expected a preset name or a path to a .toml file (presets: alloc-mix, "
+    )
 
 
 def test_missing_file_is_one_line(tmp_path):

@@ -157,9 +157,10 @@ def _resolve(name_or_path: str) -> Path:
         return p
     found = preset_path(name_or_path)
     if found is None:
-        names = ", ".join(_preset_names())
+        known = _preset_names()
+        hint = _suggest(name_or_path, known) or f" (presets: {', '.join(known)})"
         raise ScenarioError(
-            name_or_path, "scenario", f"expected a preset name ({names}) or a path to a .toml file"
+            name_or_path, "scenario", f"expected a preset name or a path to a .toml file{hint}"
         )
     return found
 
