@@ -265,11 +265,7 @@ def cmd_bench(args) -> int:
 
         res = bench_alloc()
     elif args.ui:
-        try:
-            from benchmarks.bench_ui import bench_ui
-        except ImportError:
-            from .ui.bench import bench_ui  # type: ignore[no-redef]
-        res = bench_ui()
+        res = _load_bench_ui()()
     elif args.replay:
         from .record.bench import bench_replay
 
@@ -281,6 +277,20 @@ def cmd_bench(args) -> int:
     for k, v in res.items():
         print(f"{k}: {v}")
     return 0
+
+
+def _load_bench_ui():
+    """benchmarks/bench_ui.py: bench_ui() (the benchmarks folder ships beside the package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_ui.py"
+    if not path.exists():
+        raise CliError(f"the UI benchmark is not available: {path} is missing")
+    spec = importlib.util.spec_from_file_location("gmpviz_bench_ui", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.bench_ui
 
 
 def cmd_play(args) -> int:
