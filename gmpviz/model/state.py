@@ -152,6 +152,16 @@ class RuntimeState:
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:
             return
+        # a ProcResize rewrites P statuses: fold up to each one separately so the result does not
+        # depend on where batches were cut (recording keyframes rely on it)
+        cuts = np.flatnonzero(ev["kind"][:-1] == _RESIZE)
+        if len(cuts):
+            prev = 0
+            for c in (cuts + 1).tolist():
+                self.apply(ev[prev:c])
+                prev = c
+            self.apply(ev[prev:])
+            return
         self.events += len(ev)
         self.now_ns = max(self.now_ns, int(ev["t_ns"][-1]))
         self._apply_g(ev)
@@ -179,7 +189,11 @@ class RuntimeState:
             le = e[sel][last]
             k = le["kind"]
             self.p_status[u] = np.select([k == EV.ProcStart, k == EV.ProcStop], [Prunning, Pidle], le["a0"])
-            self.p_m[u] = np.where(k == EV.ProcStart, le["m"], np.where(k == EV.ProcStop, -1, self.p_m[u]))
+        sel = (e["kind"] == EV.ProcStart) | (e["kind"] == EV.ProcStop)  # the last that changes p_m wins
+        if sel.any():
+            u, last = _last_per(e["p"][sel])
+            le = e[sel][last]
+            self.p_m[u] = np.where(le["kind"] == EV.ProcStart, le["m"], -1)
 
     def _apply_m(self, e: np.ndarray) -> None:
         e = e[e["m"] >= 0]
@@ -194,10 +208,13 @@ class RuntimeState:
             k == EV.MSpinBegin, 1, np.where(k == EV.MSpinEnd, self.m_spinning[u], 0)
         )
         self.m_spinning[u[k == EV.MSpinEnd]] = 0
-        gets_p = (k == EV.ProcStart) | ((k == EV.MWake) & (le["p"] >= 0))
-        self.m_p[u] = np.where(
-            gets_p, le["p"], np.where((k == EV.MPark) | (k == EV.ProcStop), -1, self.m_p[u])
-        )
+        k = e["kind"]
+        drops_p = (k == EV.MPark) | (k == EV.ProcStop)
+        # the last event that changes m_p wins
+        sel = (k == EV.ProcStart) | ((k == EV.MWake) & (e["p"] >= 0)) | drops_p
+        if sel.any():
+            u, last = _last_per(e["m"][sel])
+            self.m_p[u] = np.where(drops_p[sel][last], -1, e["p"][sel][last])
 
     def _apply_g(self, ev: np.ndarray) -> None:
         st = _STATUS_BY_KIND[ev["kind"]]
