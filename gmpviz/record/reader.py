@@ -1,0 +1,339 @@
+"""RecordingReader: open a .gmprec at once, decode events on demand, seek through keyframes.
+
+Opening reads the footer's index (or, for a file cut short, scans the chunks up to the last complete
+one), checks every chunk's CRC, decodes the counters series and keeps the event blocks compressed:
+memory is the file's size plus a few decoded blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import zlib
+from collections import OrderedDict
+
+import numpy as np
+
+from ..core.trace.events import EVENT_DTYPE
+from ..core.trace.stats import COUNTERS_DTYPE
+from ..model.spans import SpanTable
+from ..model.state import RuntimeState
+from . import RecordingError
+from . import format as F
+from .writer import MARK_KINDS, PART_SUFFIX
+
+DECODED_CACHE_BLOCKS = 8  # decoded event blocks kept (~16k events, 700 KB each)
+_TAGS = (F.TAG_HEAD, F.TAG_EVTS, F.TAG_CNTR, F.TAG_KEYF)
+
+
+class Block:
+    """One chunk in the table: where it is and what it covers."""
+
+    __slots__ = ("tag", "offset", "length", "first", "count", "t_first", "t_last")
+
+    def __init__(self, tag, offset, length, first=0, count=0, t_first=0, t_last=0) -> None:
+        self.tag, self.offset, self.length = tag, offset, length
+        self.first, self.count, self.t_first, self.t_last = first, count, t_first, t_last
+
+
+class RecordingReader:
+    """A read-only view of one recording. `open(path)`; `events(i0, i1)`; `state_at(i)`."""
+
+    def __init__(self, data, path: str = "") -> None:
+        self.path = path
+        self._data = data
+        self.version = F.check_preamble(bytes(data[: F.PREAMBLE.size]))
+        self.truncated = False
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        blocks, marks = self._read_index()
+        if blocks is None:
+            self.truncated = True
+            blocks = self._scan()
+            marks = None
+        self._set_blocks(blocks)
+        if marks is None:
+            marks = self._marks_by_decoding()
+        self.mark_index, self.mark_code, self.mark_t = marks
+        self.counters = self._read_counters()
+
+    @classmethod
+    def open(cls, path: str) -> RecordingReader:
+        """Open `path`; if it does not exist but `path.part` does (a crashed recording), open that."""
+        path = os.fspath(path)
+        if not os.path.exists(path) and os.path.exists(path + PART_SUFFIX):
+            path += PART_SUFFIX
+        try:
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except IsADirectoryError:
+            raise RecordingError(f"{path} is a directory, not a recording") from None
+        except OSError as e:
+            raise RecordingError(f"cannot open the recording {path}: {e.strerror}") from None
+        return cls(data, path)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RecordingReader:
+        return cls(data, "<bytes>")
+
+    def close(self) -> None:
+        if isinstance(self._data, mmap.mmap):
+            self._data.close()
+
+    # --- chunks ---------------------------------------------------------------------------------
+    def _chunk_at(self, off: int) -> tuple[bytes, int, bytes] | None:
+        """(tag, payload length, payload) of a valid chunk at `off`, or None."""
+        end = len(self._data)
+        if off + F.CHUNK_HEAD.size > end:
+            return None
+        tag, length, crc = F.CHUNK_HEAD.unpack_from(self._data, off)
+        if length > F.MAX_CHUNK_BYTES or off + F.CHUNK_HEAD.size + length > end:
+            return None
+        payload = bytes(self._data[off + F.CHUNK_HEAD.size : off + F.CHUNK_HEAD.size + length])
+        if zlib.crc32(tag + payload) != crc:
+            return None
+        return tag, length, payload
+
+    def _payload(self, b: Block) -> bytes:
+        got = self._chunk_at(b.offset)
+        if got is None or got[0] != b.tag:
+            raise RecordingError(f"corrupt recording: bad chunk at byte {b.offset}")
+        return got[2]
+
+    def _read_index(self):
+        """(blocks, marks) from the footer's index, None if there is no valid footer."""
+        n = len(self._data)
+        if n < F.PREAMBLE.size + F.FOOTER.size:
+            return None, None
+        magic, index_off, _total = F.FOOTER.unpack_from(self._data, n - F.FOOTER.size)
+        if magic != F.FOOTER_MAGIC:
+            return None, None
+        got = self._chunk_at(index_off) if index_off < n else None
+        if got is None or got[0] != F.TAG_INDX:
+            raise RecordingError("corrupt recording: the index at the end does not check out")
+        ix = F.decode_arrays(got[2])
+        need = ("tag", "offset", "first", "count", "t_first", "t_last", "mark_index", "mark_code", "mark_t")
+        if any(k not in ix for k in need):
+            raise RecordingError("corrupt recording: incomplete index")
+        if len({len(ix[k]) for k in need[:6]}) != 1 or len({len(ix[k]) for k in need[6:]}) != 1:
+            raise RecordingError("corrupt recording: inconsistent index")
+        blocks = []
+        for t, off, first, count, t0, t1 in zip(*(ix[k].tolist() for k in need[:6])):
+            if not 0 <= t < len(_TAGS) or not F.PREAMBLE.size <= off < index_off:
+                raise RecordingError("corrupt recording: bad index entry")
+            got = self._chunk_at(off)
+            if got is None or got[0] != _TAGS[t]:
+                raise RecordingError(f"corrupt recording: bad chunk at byte {off}")
+            blocks.append(Block(_TAGS[t], off, got[1], first, count, t0, t1))
+        return blocks, (ix["mark_index"], ix["mark_code"], ix["mark_t"])
+
+    def _scan(self) -> list[Block]:
+        """Walk the chunks from the start; stop at the first incomplete or damaged one."""
+        blocks = []
+        off = F.PREAMBLE.size
+        while True:
+            got = self._chunk_at(off)
+            if got is None:
+                break
+            tag, length, payload = got
+            if tag == F.TAG_INDX:
+                break
+            if tag not in _TAGS:
+                break
+            b = Block(tag, off, length)
+            if tag == F.TAG_EVTS:
+                if len(payload) < F.EVTS_HEAD.size:
+                    break
+                b.first, b.count, b.t_first, b.t_last = F.EVTS_HEAD.unpack_from(payload)
+            elif tag == F.TAG_KEYF:
+                if len(payload) < F.KEYF_HEAD.size:
+                    break
+                b.first, b.t_first = F.KEYF_HEAD.unpack_from(payload)
+                b.t_last = b.t_first
+            blocks.append(b)
+            off += F.CHUNK_HEAD.size + length
+        return blocks
+
+    def _set_blocks(self, blocks: list[Block]) -> None:
+        if not blocks or blocks[0].tag != F.TAG_HEAD:
+            raise RecordingError("corrupt recording: no header (the file was cut short at its start)")
+        try:
+            self.header = json.loads(self._payload(blocks[0]).decode())
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise RecordingError(f"corrupt recording header: {e}") from None
+        if not isinstance(self.header, dict):
+            raise RecordingError("corrupt recording header: not an object")
+        hv = self.header.get("format_version")
+        if not isinstance(hv, int) or hv > F.FORMAT_VERSION:
+            raise RecordingError(f"recording format version {hv!r} is not one this gmpviz reads")
+        ev = [b for b in blocks if b.tag == F.TAG_EVTS]
+        expect = 0
+        for b in ev:
+            if b.first != expect or b.count <= 0:
+                raise RecordingError("corrupt recording: event blocks out of order")
+            expect += b.count
+        self.n_events = expect
+        self._ev_blocks = ev
+        self._ev_first = np.array([b.first for b in ev] + [expect], dtype=np.int64)
+        self._ev_tfirst = np.array([b.t_first for b in ev], dtype=np.int64)
+        self._ev_tlast = np.array([b.t_last for b in ev], dtype=np.int64)
+        kf = [b for b in blocks if b.tag == F.TAG_KEYF and b.first <= expect]
+        if any(b.first not in set(self._ev_first.tolist()) for b in kf):
+            raise RecordingError("corrupt recording: keyframe not on a block boundary")
+        self._kf_blocks = kf
+        self._kf_index = np.array([b.first for b in kf], dtype=np.int64)
+        self._cntr_blocks = [b for b in blocks if b.tag == F.TAG_CNTR]
+
+    def _marks_by_decoding(self):
+        from .writer import _MARK_CODE
+
+        idx, code, t = [], [], []
+        for bi in range(len(self._ev_blocks)):
+            ev = self._block(bi)
+            c = _MARK_CODE[ev["kind"]]
+            hit = np.flatnonzero(c >= 0)
+            idx.append(hit + self._ev_first[bi])
+            code.append(c[hit])
+            t.append(ev["t_ns"][hit])
+        if not idx:
+            return np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64)
+        return np.concatenate(idx).astype(np.int64), np.concatenate(code), np.concatenate(t)
+
+    def _read_counters(self) -> np.ndarray:
+        parts = [F.decode_counters(self._payload(b)) for b in self._cntr_blocks]
+        if not parts:
+            return np.zeros(0, dtype=COUNTERS_DTYPE)
+        return np.concatenate(parts)
+
+    # --- events ---------------------------------------------------------------------------------
+    @property
+    def t_end_ns(self) -> int:
+        last_ev = int(self._ev_tlast[-1]) if len(self._ev_tlast) else 0
+        last_c = int(self.counters["t_ns"][-1]) if len(self.counters) else 0
+        return max(last_ev, last_c)
+
+    def _block(self, bi: int) -> np.ndarray:
+        hit = self._cache.get(bi)
+        if hit is not None:
+            self._cache.move_to_end(bi)
+            return hit
+        b = self._ev_blocks[bi]
+        payload = self._payload(b)
+        first, count, t_first, t_last = F.EVTS_HEAD.unpack_from(payload)
+        if (first, count, t_first) != (b.first, b.count, b.t_first):
+            raise RecordingError(f"corrupt recording: block at byte {b.offset} disagrees with its index")
+        ev = F.decode_events(payload[F.EVTS_HEAD.size :], count, t_first)
+        if count and int(ev["t_ns"][-1]) != t_last:
+            raise RecordingError(f"corrupt recording: event block at byte {b.offset} has wrong times")
+        ev.flags.writeable = False
+        self._cache[bi] = ev
+        if len(self._cache) > DECODED_CACHE_BLOCKS:
+            self._cache.popitem(last=False)
+        return ev
+
+    def events(self, i0: int = 0, i1: int | None = None) -> np.ndarray:
+        """Events [i0, i1) as one EVENT_DTYPE array."""
+        i1 = self.n_events if i1 is None else min(i1, self.n_events)
+        i0 = max(0, i0)
+        if i1 <= i0:
+            return np.zeros(0, dtype=EVENT_DTYPE)
+        b0 = int(np.searchsorted(self._ev_first, i0, side="right")) - 1
+        b1 = int(np.searchsorted(self._ev_first, i1, side="left"))
+        parts = []
+        for bi in range(b0, b1):
+            lo = max(i0, int(self._ev_first[bi])) - int(self._ev_first[bi])
+            hi = min(i1, int(self._ev_first[bi + 1])) - int(self._ev_first[bi])
+            parts.append(self._block(bi)[lo:hi])
+        return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+
+    def iter_blocks(self):
+        """Every event block in order (decoded one at a time, not cached)."""
+        for bi in range(len(self._ev_blocks)):
+            b = self._ev_blocks[bi]
+            payload = self._payload(b)
+            first, count, t_first, _ = F.EVTS_HEAD.unpack_from(payload)
+            if (first, count) != (b.first, b.count):
+                raise RecordingError(f"corrupt recording: event block at byte {b.offset}")
+            yield F.decode_events(payload[F.EVTS_HEAD.size :], count, t_first)
+
+    def index_at(self, t_ns: int) -> int:
+        """How many events happened at or before `t_ns`."""
+        bi = int(np.searchsorted(self._ev_tfirst, t_ns, side="right")) - 1
+        if bi < 0:
+            return 0
+        ev = self._block(bi)
+        return int(self._ev_first[bi]) + int(np.searchsorted(ev["t_ns"], t_ns, side="right"))
+
+    def t_of(self, i: int) -> int:
+        """Virtual time of event i (clamped to the recording)."""
+        if self.n_events == 0:
+            return 0
+        i = min(max(i, 0), self.n_events - 1)
+        bi = int(np.searchsorted(self._ev_first, i, side="right")) - 1
+        return int(self._block(bi)["t_ns"][i - int(self._ev_first[bi])])
+
+    # --- keyframes and seeking ------------------------------------------------------------------
+    def keyframe_before(self, i: int) -> tuple[int, dict[str, np.ndarray] | None]:
+        """(event index, arrays) of the last keyframe taken after <= i events; (0, None) = start."""
+        k = int(np.searchsorted(self._kf_index, i, side="right")) - 1
+        if k < 0:
+            return 0, None
+        b = self._kf_blocks[k]
+        payload = self._payload(b)
+        return int(b.first), F.decode_arrays(payload[F.KEYF_HEAD.size :])
+
+    def state_at(self, i: int) -> tuple[RuntimeState, SpanTable, np.ndarray]:
+        """The view state after the first `i` events: (RuntimeState, SpanTable, last counters row)."""
+        i = min(max(int(i), 0), self.n_events)
+        k, snap = self.keyframe_before(i)
+        st, sp = RuntimeState(), SpanTable()
+        if snap is not None:
+            try:
+                st.restore(snap)
+                sp.restore(snap)
+            except (KeyError, ValueError, IndexError, TypeError) as e:
+                raise RecordingError(f"corrupt recording: bad keyframe ({e})") from None
+        ev = self.events(k, i)
+        if len(ev):
+            st.apply(ev)
+            sp.apply(ev)
+        return st, sp, self.counters_at(st.now_ns if i else 0)
+
+    def counters_at(self, t_ns: int) -> np.ndarray:
+        """The last counters row sampled at or before `t_ns` (zeros before the first sample)."""
+        k = int(np.searchsorted(self.counters["t_ns"], t_ns, side="right"))
+        if k == 0:
+            return np.zeros(1, dtype=COUNTERS_DTYPE)
+        return self.counters[k - 1 : k].copy()
+
+    def marks(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(event indices, times) of one mark kind ("gc", "stw", "steal", "handoff", "preempt")."""
+        code = list(MARK_KINDS).index(name)
+        sel = self.mark_code == code
+        return self.mark_index[sel], self.mark_t[sel]
+
+    # --- the run --------------------------------------------------------------------------------
+    def scenario(self):
+        """The recorded Scenario, rebuilt from the header's TOML text."""
+        from ..core.workload.loader import loads_scenario
+
+        sc = self.header.get("scenario") or {}
+        try:
+            return loads_scenario(str(sc.get("text", "")), filename=str(sc.get("path") or sc.get("name", "")))
+        except ValueError as e:
+            raise RecordingError(f"the recorded scenario does not load: {e}") from None
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        g = self.header.get("groups")
+        return tuple(str(x) for x in g) if isinstance(g, list) and g else ("main",)
+
+    def summary(self) -> str:
+        h = self.header
+        sc = h.get("scenario") or {}
+        cut = " (cut short)" if self.truncated else ""
+        return (
+            f"{sc.get('name', '?')} seed {h.get('seed')} · {self.n_events:,} events · "
+            f"{self.t_end_ns / 1e6:.1f} ms · Go {h.get('go_version')} · gmpviz {h.get('gmpviz_version')}{cut}"
+        )
