@@ -394,6 +394,10 @@ ERRORS = [
     ),
     (op("{ stack = 10 }"), f'{W}.frame: missing; expected a frame size like "256B"'),
     (op("{ gomaxprocs = 0 }"), f"{W}.gomaxprocs: expected an integer from 1 to 1024, got 0"),
+    (op('{ sleep = "2h" }'), f'{W}.sleep: expected a duration up to 1h, got "2h"'),
+    (op('{ alloc = "2TiB" }'), f'{W}.alloc: expected a size up to 1TiB, got "2TiB"'),
+    (op('{ alloc = "1GiB", count = 2048 }'), f"{W}.count: expected count x size up to 1TiB, got 2048"),
+    ('gomemlimit = "4TiB"\n' + BASE, 'gomemlimit: expected a size up to 1TiB, got "4TiB"'),
     (op("{ setmemlimit = -1 }"), f'{W}.setmemlimit: expected a size like "512MiB" or "off", got -1'),
     (
         op('{ repeat = 2, body = [ "gc", { sleep = "1ms" }, { sleep = "x" } ] }'),
@@ -464,10 +468,66 @@ def test_size_round_trip(size_bytes):
 
 
 def test_format_is_human():
-    assert [format_duration(x) for x in (1_500_000, 2_000_000_000, 20_000, 7)] == [
-        "1500us",
-        "2s",
-        "20us",
-        "7ns",
-    ]
+    durations = (1_500_000, 2_000_000_000, 20_000, 7, 90 * 10**9, 7200 * 10**9)
+    assert [format_duration(x) for x in durations] == ["1500us", "2s", "20us", "7ns", "90s", "2h"]
     assert [format_size(x) for x in (32768, 1 << 20, 100, 0)] == ["32KiB", "1MiB", "100B", "0B"]
+
+
+# --- fuzz: any TOML-shaped junk gives a ScenarioError, never another exception ------------------
+
+_WORDS = [
+    "compute", "sleep", "syscall", "netwait", "make", "send", "recv", "close", "select", "go", "repeat",
+    "loop", "alloc", "gc", "gomaxprocs", "stack", "defer", "block", "exit", "setgcpercent", "setmemlimit",
+    "gosched", "body", "count", "cap", "pointers", "lifetime", "frame", "heap", "blocking", "default",
+    "dist", "mean", "min", "max", "std", "value", "jobs", "main", "worker", "forever", "off",
+]  # fmt: skip
+_SCALARS = st.one_of(
+    st.sampled_from(_WORDS),
+    st.sampled_from(["1ms", "0", "10us", "64B", "32KiB", "exp", "uniform", "normal", "fixed", "-1ms", "1.5"]),
+    st.integers(min_value=-3, max_value=2**64),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.text(max_size=5),
+)
+_TOMLISH = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_WORDS), inner, max_size=3),
+    max_leaves=12,
+)
+_FUZZ_BASE = '[channels]\njobs = 1\n[programs.main]\nops = ["exit"]\n[programs.worker]\nops = ["exit"]\n'
+
+
+@given(_TOMLISH)
+def test_fuzzed_ops_only_raise_scenario_error(ops):
+    try:
+        loads_scenario(_FUZZ_BASE, "fuzz.toml", overrides={"programs.worker.ops": ops})
+    except ScenarioError as e:
+        assert "\n" not in str(e)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "gomaxprocs",
+                "seed",
+                "duration",
+                "gogc",
+                "gomemlimit",
+                "globals",
+                "policy",
+                "main",
+                "channels",
+                "programs",
+                "summary",
+            ]
+        ),
+        _TOMLISH,
+        max_size=3,
+    )
+)
+def test_fuzzed_settings_only_raise_scenario_error(settings):
+    try:
+        loads_scenario(_FUZZ_BASE, "fuzz.toml", overrides=settings)
+    except ScenarioError as e:
+        assert "\n" not in str(e)

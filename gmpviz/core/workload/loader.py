@@ -48,6 +48,8 @@ ASSUMPTIONS = (
 MAX_GOMAXPROCS = 1024  # emulator limit (the runtime has none); the engine is Python
 MAX_COUNT = 10_000_000  # emulator limit on go/alloc/defer/repeat counts
 MAX_SEED = 2**63 - 1
+MAX_DURATION_NS = 3600 * 1_000_000_000  # emulator limit: keeps every virtual time well inside int64
+MAX_SIZE_BYTES = 1 << 40  # emulator limit (1 TiB): count x size stays inside int64 event fields
 DEFAULT_DURATION_NS = 1_000_000_000
 SCENARIO_SUFFIX = ".toml"
 
@@ -275,7 +277,17 @@ class _Compiler:
             raise self.fail(field, f"{e}, got {_show(value)}") from None
         if positive and t_ns <= 0:
             raise self.expected(field, "a duration above 0", value)
+        return self.time_limit(t_ns, field, value)
+
+    def time_limit(self, t_ns: int, field: str, value) -> int:
+        if t_ns > MAX_DURATION_NS:
+            raise self.expected(field, f"a duration up to {format_duration(MAX_DURATION_NS)}", value)
         return t_ns
+
+    def size_limit(self, size_bytes: int, field: str, value) -> int:
+        if size_bytes > MAX_SIZE_BYTES:
+            raise self.expected(field, f"a size up to {format_size(MAX_SIZE_BYTES)}", value)
+        return size_bytes
 
     def size(self, value, field: str, minimum: int = 0) -> int:
         try:
@@ -285,7 +297,7 @@ class _Compiler:
         if size_bytes < minimum:
             unit = "byte" if minimum == 1 else "bytes"
             raise self.expected(field, f"a size of at least {minimum} {unit}", value)
-        return size_bytes
+        return self.size_limit(size_bytes, field, value)
 
     def percent_or_off(self, value, field: str) -> int:
         """GOGC / debug.SetGCPercent: an integer percent >= 0, or "off" (-1)."""
@@ -298,9 +310,10 @@ class _Compiler:
         if value == "off":
             return -1
         try:
-            return parse_size(value)
+            size_bytes = parse_size(value)
         except UnitError:
             raise self.expected(field, 'a size like "512MiB" or "off"', value) from None
+        return self.size_limit(size_bytes, field, value)
 
     def dist(self, value, field: str) -> tuple[int, int, int]:
         """A time distribution: a fixed duration or {dist = "exp"|"uniform"|"normal"|"fixed", ...}."""
@@ -562,6 +575,10 @@ class _Compiler:
         size_bytes = self.size(value, sub, minimum=1)
         count = self.integer(item.get("count", 1), f"{field}.count", 1, MAX_COUNT)
         pointers = self.boolean(item.get("pointers", False), f"{field}.pointers")
+        if size_bytes * count > MAX_SIZE_BYTES:
+            raise self.fail(
+                f"{field}.count", f"expected count x size up to {format_size(MAX_SIZE_BYTES)}, got {count}"
+            )
         lifetime, lifetime_ns = self.lifetime(item.get("lifetime", "temp"), f"{field}.lifetime")
         return [(O.OP_ALLOC, size_bytes, count, int(not pointers), lifetime, lifetime_ns)]
 
@@ -576,7 +593,7 @@ class _Compiler:
             ) from None
         if t_ns <= 0:
             raise self.expected(field, 'a lifetime above 0 (or "temp")', value)
-        return O.LIFE_DURATION, t_ns
+        return O.LIFE_DURATION, self.time_limit(t_ns, field, value)
 
     def op_gomaxprocs(self, item, value, sub, field):
         """runtime.GOMAXPROCS(n): stop the world, procresize(n), start the world."""

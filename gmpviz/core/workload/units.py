@@ -76,7 +76,7 @@ def format_duration(t_ns: int) -> str:
     """The shortest exact spelling of ``t_ns``, e.g. 1_500_000 -> ``"1500us"``, 2e9 -> ``"2s"``."""
     if t_ns == 0:
         return "0"
-    for unit in ("s", "ms", "us"):
+    for unit in ("h", "m", "s", "ms", "us"):
         scale = DURATION_UNITS_NS[unit]
         if t_ns % scale == 0:
             return f"{t_ns // scale}{unit}"
