@@ -18,7 +18,8 @@ from gmpviz.core.alloc.sizeclasses import (
     size_to_class,
 )
 
-CSV = Path("/work/shared/reference/sizeclasses.csv")
+# ../shared/reference beside the repository (as laid out for developers and CI)
+CSV = Path(__file__).resolve().parents[3] / "shared" / "reference" / "sizeclasses.csv"
 
 
 def _reference_rows():

@@ -471,8 +471,9 @@ class GCMixin:
 
     def malloc_op(self, m, gp, op) -> int:
         """OP_ALLOC as `count` mallocgc calls: the heap trigger is tested after every span refill or
-        large object, and the batch goes on in the G's next step (after the STW if it started a GC). During mark, allocating puts the G in debt; in debt it steals
-        background credit or assists (gcAssistAlloc), which costs it virtual time."""
+        large object, and the batch goes on in the G's next step (after the STW if it started a GC).
+        During mark, allocating puts the G in debt; in debt it steals background credit or assists
+        (gcAssistAlloc), which costs it virtual time."""
         _, size, count, noscan, lifetime, lifetime_ns = op
         rem = gp.op_rem or count
         # one span's worth of objects at a time: at most one refill per mallocgc batch
