@@ -42,6 +42,7 @@ from .sched.syscall import SyscallMixin
 from .sched.sysmon import SysmonMixin
 from .trace.stats import COUNTERS_DTYPE
 from .trace.tracer import Tracer
+from .workload.loader import ASSUMPTIONS as WORKLOAD_ASSUMPTIONS
 from .workload.ops import POLICIES, Scenario
 
 # Statistics sampling period (emulator only): run queue means are sampled this often.
@@ -580,7 +581,12 @@ class Engine(
             )
 
     def assumptions(self) -> list[str]:
-        return [f"Emulates {C.GO_VERSION} runtime behaviour.", *SCHED_ASSUMPTIONS, *self.memory_assumptions()]
+        return [
+            f"Emulates {C.GO_VERSION} runtime behaviour.",
+            *SCHED_ASSUMPTIONS,
+            *self.memory_assumptions(),
+            *WORKLOAD_ASSUMPTIONS,
+        ]
 
 
 __all__ = ["Engine", "EngineError", "RuntimeHooks"]
