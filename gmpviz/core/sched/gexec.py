@@ -150,6 +150,9 @@ class GExecMixin:
             elif code == OP_SLEEP:
                 gp.pc += 1
                 d = self.sample(op[1])
+                if d <= 0:
+                    zero += 1  # time.Sleep(d <= 0) returns at once
+                    continue
                 self.addtimer(m.p, gp, now + d)
                 self.gopark(m, gp, WAIT_SLEEP, 0)
                 return
