@@ -295,7 +295,7 @@ def _load_bench_ui():
 
 def cmd_play(args) -> int:
     try:
-        from .ui.app import run_player
+        from .ui.player import run_player
     except ImportError as e:
         raise CliError(f"the player cannot start: {e}") from None
     return run_player(args.file, screenshot=args.screenshot, theme=args.theme)

@@ -1,0 +1,105 @@
+"""`gmpviz export FILE --perfetto OUT.json | --png OUT.png --at T | --video OUT.mp4 --from A --to B`.
+
+Perfetto JSON is written here (Qt-free). PNG and video frames are drawn by the player window
+rendered offscreen (`gmpviz.ui.player.render_png` / `render_video`): this floor never imports Qt, so
+it looks that module up by name only when a frame export is asked for. Every output is written to a
+temporary name and renamed: an export that fails or is interrupted leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+from . import RecordingError
+from .replay import Replay
+
+UI_RENDERER = "gmpviz.ui.player"  # the offscreen frame renderer (a Qt module, looked up by name)
+MAX_VIDEO_SIDE = 7680
+VIDEO_ENCODER = "av"  # PyAV: its wheels bundle ffmpeg (libx264)
+
+
+class Progress:
+    """A one-line terminal progress bar on stderr (`\\r` redraws; silent when not a terminal)."""
+
+    def __init__(self, label: str, stream=None, width: int = 30) -> None:
+        self.label, self.width = label, width
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last = -1
+
+    def __call__(self, fraction: float) -> None:
+        pct = int(max(0.0, min(1.0, fraction)) * 100)
+        if pct == self._last:
+            return
+        self._last = pct
+        if self.tty:
+            fill = pct * self.width // 100
+            self.stream.write(f"\r{self.label} [{'#' * fill}{' ' * (self.width - fill)}] {pct:3d}%")
+            if pct == 100:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in str(text).lower().split("x"))
+    except ValueError:
+        raise RecordingError(f"--size must look like 1920x1080, not {text!r}") from None
+    if not (16 <= w <= MAX_VIDEO_SIDE and 16 <= h <= MAX_VIDEO_SIDE):
+        raise RecordingError(f"--size {w}x{h} is out of range (16..{MAX_VIDEO_SIDE} per side)")
+    return w - w % 2, h - h % 2  # yuv420p needs even sides
+
+
+def video_encoder_available() -> bool:
+    return importlib.util.find_spec(VIDEO_ENCODER) is not None
+
+
+def _renderer():
+    try:
+        return importlib.import_module(UI_RENDERER)
+    except ImportError as e:
+        raise RecordingError(f"frame export needs the window toolkit (PySide6, pyqtgraph): {e}") from None
+
+
+def _check_args(args) -> None:
+    if not (args.perfetto or args.png or args.video):
+        raise RecordingError("nothing to export: give --perfetto OUT.json, --png OUT.png or --video OUT.mp4")
+    if args.at is not None and not args.png:
+        raise RecordingError("--at goes with --png")
+    if (args.t_from is not None or args.t_to is not None) and not args.video:
+        raise RecordingError("--from/--to go with --video")
+    if args.video and not video_encoder_available():
+        raise RecordingError(
+            "--video needs the PyAV encoder (its wheel bundles ffmpeg): pip install 'gmpviz[video]'"
+        )
+
+
+def export_main(args) -> int:
+    """The `gmpviz export` command; returns the exit status (errors raise RecordingError)."""
+    _check_args(args)
+    size = parse_size(getattr(args, "size", "1920x1080") or "1920x1080")
+    replay = Replay.open(args.file)
+    end = replay.t_end_ns
+    if args.perfetto:
+        from .perfetto import export_perfetto
+
+        n = export_perfetto(replay, args.perfetto, Progress("perfetto"))
+        print(f"wrote {args.perfetto}: {n:,} trace events")
+    if args.png:
+        at = end if args.at is None else args.at
+        if not 0 <= at <= end:
+            raise RecordingError(f"--at {at / 1e9:g}s is outside the recording (0..{end / 1e9:g}s)")
+        _renderer().render_png(replay, args.png, at, size)
+        print(f"wrote {args.png}")
+    if args.video:
+        t0 = 0 if args.t_from is None else args.t_from
+        t1 = end if args.t_to is None else args.t_to
+        if not 0 <= t0 < t1 <= end:
+            raise RecordingError(
+                f"--from/--to must satisfy 0 <= from < to <= {end / 1e9:g}s (the recording's length)"
+            )
+        frames = _renderer().render_video(replay, args.video, t0, t1, int(args.fps), size, Progress("video"))
+        print(f"wrote {args.video}: {frames} frames")
+    return 0

@@ -1,0 +1,569 @@
+"""The player: the live window's views over a recording, with a scrubber, speeds, steps, jumps to
+the next/previous GC, STW, steal, hand-off or preemption, and bookmarks; offscreen PNG/video export.
+
+The views are the live window's (`MainWindow`); the session's source is the recording (an
+`EventSource` that has nothing more to give: the histories are folded by `Replay` in the
+background and the cursor state is restored from keyframes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.constants import GO_VERSION, MS
+from ..record import ASSUMPTIONS as RECORD_ASSUMPTIONS
+from ..record import RecordingError
+from ..record.bookmarks import Bookmark, load_bookmarks, save_bookmarks
+from ..record.replay import MARK_NAMES, Replay
+from ..session import Session
+from .controls import DEFAULT_SPEED
+from .main_window import MainWindow
+from .theme import get_theme
+from .views import fmt_ns
+
+SCRUB_STEPS = 10_000  # scrubber positions over the whole run
+SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)  # x DEFAULT_SPEED (the live default)
+MARK_LABELS = {"gc": "GC", "stw": "STW", "steal": "steal", "handoff": "hand-off", "preempt": "preemption"}
+LOAD_BUDGET_S = 0.010  # history folding per frame while the recording loads
+PLAYER_SIZE = (1500, 950)
+SHORTCUTS = {
+    "play": "Space",
+    "step_fwd": "Right",
+    "step_back": "Left",
+    "next_mark": "Ctrl+Right",
+    "prev_mark": "Ctrl+Left",
+    "bookmark": "Ctrl+B",
+    "faster": "]",
+    "slower": "[",
+}
+
+
+class RecordingSource:
+    """A recording as an EventSource: everything is already there, so polling yields nothing."""
+
+    def poll(self) -> list:
+        return []
+
+
+def _no_engine(*a, **k):
+    raise RuntimeError("the player has no engine")
+
+
+def _no_scenario(name: str):
+    raise ValueError("the player plays a recording; open a scenario with `gmpviz run`")
+
+
+class PlayerWindow(MainWindow):
+    """MainWindow showing a Replay instead of a live engine."""
+
+    def __init__(self, theme, replay: Replay, path: str, settings=None, interactive: bool = True) -> None:
+        super().__init__(theme, _no_engine, _no_scenario, [], settings, interactive)
+        self.replay = replay
+        self.path = os.fspath(path)
+        self.playing = False
+        self.speed_x = 1.0
+        self._last_wall = time.perf_counter()
+        self._dirty = True
+        self.removeToolBar(self.controls)
+        self.removeToolBar(self.controls.runtime_bar)
+        self.controls.hide()
+        self.controls.runtime_bar.hide()
+        self.session = Session(RecordingSource(), replay.model)
+        self.session.done = True
+        self.bookmarks: list[Bookmark] = []
+        try:
+            self.bookmarks = load_bookmarks(self.path)
+        except RecordingError as e:
+            self.statusBar().showMessage(str(e), 10000)
+        self._build_bar()
+        self._build_cursors()
+        self._build_menu()
+        h = replay.reader.header
+        groups = replay.reader.groups
+        self.timeline.set_groups(groups)
+        self.timeline.fit()
+        self.assumptions.set_content(
+            list(h.get("assumptions") or []),
+            (*RECORD_ASSUMPTIONS,),
+            (h.get("scenario") or {}).get("name", "?"),
+            str(h.get("notice", "")),
+        )
+        name = (h.get("scenario") or {}).get("name", "?")
+        self.setWindowTitle(f"gmpviz — {os.path.basename(self.path)} ({name}) — Go runtime {GO_VERSION}")
+        self._sync_controls()
+
+    # --- widgets --------------------------------------------------------------------------------
+    def _build_bar(self) -> None:
+        bar = QtWidgets.QToolBar("Playback", self)
+        bar.setObjectName("playback")
+        bar.setMovable(False)
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, bar)
+        self.play_btn = QtWidgets.QToolButton(text="▶ Play")
+        self.play_btn.setCheckable(True)
+        self.play_btn.setToolTip(f"Play/pause ({SHORTCUTS['play']})")
+        self.play_btn.toggled.connect(self.set_playing)
+        bar.addWidget(self.play_btn)
+        for label, tip, fn in (
+            ("◀ event", f"Step back one event ({SHORTCUTS['step_back']})", lambda: self.step_events(-1)),
+            ("event ▶", f"Step forward one event ({SHORTCUTS['step_fwd']})", lambda: self.step_events(1)),
+        ):
+            b = QtWidgets.QToolButton(text=label)
+            b.setToolTip(tip)
+            b.clicked.connect(fn)
+            bar.addWidget(b)
+        bar.addSeparator()
+        self.mark_box = QtWidgets.QComboBox()
+        for k in MARK_NAMES:
+            self.mark_box.addItem(MARK_LABELS[k], k)
+        self.mark_box.setToolTip("What the jump buttons look for")
+        prev_b = QtWidgets.QToolButton(text="◀ prev")
+        prev_b.setToolTip(f"Previous one ({SHORTCUTS['prev_mark']})")
+        prev_b.clicked.connect(lambda: self.jump(-1))
+        next_b = QtWidgets.QToolButton(text="next ▶")
+        next_b.setToolTip(f"Next one ({SHORTCUTS['next_mark']})")
+        next_b.clicked.connect(lambda: self.jump(1))
+        bar.addWidget(prev_b)
+        bar.addWidget(self.mark_box)
+        bar.addWidget(next_b)
+        bar.addSeparator()
+        bar.addWidget(QtWidgets.QLabel(" speed "))
+        self.speed_box = QtWidgets.QComboBox()
+        for s in SPEEDS:
+            self.speed_box.addItem(f"{s:g}x", s)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.setToolTip(f"1x = {fmt_ns(DEFAULT_SPEED)} of virtual time per second (as live)")
+        self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed_x(SPEEDS[i]))
+        bar.addWidget(self.speed_box)
+        bar.addSeparator()
+        self.scrubber = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.scrubber.setRange(0, SCRUB_STEPS)
+        self.scrubber.setMinimumWidth(300)
+        self.scrubber.setToolTip("Scrub over the whole run")
+        self.scrubber.valueChanged.connect(self._scrubbed)
+        bar.addWidget(self.scrubber)
+        self.time_label = QtWidgets.QLabel()
+        self.time_label.setMinimumWidth(230)
+        bar.addWidget(self.time_label)
+        bar.addSeparator()
+        self.bm_btn = QtWidgets.QToolButton(text="＋ bookmark")
+        self.bm_btn.setToolTip(f"Bookmark this moment ({SHORTCUTS['bookmark']})")
+        self.bm_btn.clicked.connect(lambda: self.add_bookmark())
+        bar.addWidget(self.bm_btn)
+        self.bm_box = QtWidgets.QComboBox()
+        self.bm_box.setMinimumWidth(160)
+        self.bm_box.setToolTip(f"Bookmarks (saved in {os.path.basename(self.path)}.bookmarks.json)")
+        self.bm_box.activated.connect(self._bookmark_picked)
+        bar.addWidget(self.bm_box)
+        self.playback_bar = bar
+        self._fill_bookmarks()
+        for key, fn in (
+            ("play", lambda: self.play_btn.toggle()),
+            ("step_fwd", lambda: self.step_events(1)),
+            ("step_back", lambda: self.step_events(-1)),
+            ("next_mark", lambda: self.jump(1)),
+            ("prev_mark", lambda: self.jump(-1)),
+            ("bookmark", lambda: self.add_bookmark()),
+            (
+                "faster",
+                lambda: self.speed_box.setCurrentIndex(
+                    min(self.speed_box.currentIndex() + 1, len(SPEEDS) - 1)
+                ),
+            ),
+            ("slower", lambda: self.speed_box.setCurrentIndex(max(self.speed_box.currentIndex() - 1, 0))),
+        ):
+            sc = QtGui.QShortcut(QtGui.QKeySequence(SHORTCUTS[key]), self)
+            sc.activated.connect(fn)
+
+    def _build_cursors(self) -> None:
+        pen = pg.mkPen(self.theme.foreground, width=1.5)
+        self.tl_cursor = pg.InfiniteLine(angle=90, movable=True, pen=pen)
+        self.tl_cursor.setZValue(20)
+        self.tl_cursor.sigDragged.connect(lambda line: self.seek_time(int(line.value() * MS)))
+        self.timeline.plot.addItem(self.tl_cursor)
+        self.timeline.time_clicked.connect(lambda t: self.seek_time(int(t)))
+        self.heap_cursor = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+        self.heap.heap.addItem(self.heap_cursor)
+        self.events.time_clicked.connect(lambda t: self.seek_time(int(t)))
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction("Export PNG…", self._export_png_dialog)
+        menu.addAction("Export video…", self._export_video_dialog)
+        menu.addAction("Export Perfetto JSON…", self._export_perfetto_dialog)
+        self.menuBar().insertMenu(self.menuBar().actions()[0], menu)
+
+    # --- cursor ---------------------------------------------------------------------------------
+    def seek_time(self, t_ns: int) -> None:
+        self.replay.seek_time(t_ns)
+        self._dirty = True
+        self._sync_controls()
+
+    def seek_index(self, i: int) -> None:
+        self.replay.seek_index(i)
+        self._dirty = True
+        self._sync_controls()
+
+    def step_events(self, n: int) -> None:
+        self.set_playing(False)
+        self.seek_index(self.replay.index + n)
+        ev = self.replay.current_event()
+        if ev is not None:
+            from ..core.trace.events import EV
+
+            try:
+                name = EV(int(ev["kind"])).name
+            except ValueError:
+                name = str(int(ev["kind"]))
+            self.statusBar().showMessage(
+                f"event {self.replay.index:,}: {name} P{int(ev['p'])} M{int(ev['m'])} G{int(ev['g'])}", 5000
+            )
+
+    def jump(self, direction: int, mark: str | None = None) -> bool:
+        mark = mark or self.mark_box.currentData()
+        self.set_playing(False)
+        ok = self.replay.jump(mark, direction)
+        if not ok:
+            self.statusBar().showMessage(
+                f"no {'next' if direction > 0 else 'previous'} {MARK_LABELS[mark]}", 3000
+            )
+        self._dirty = True
+        self._sync_controls()
+        return ok
+
+    def set_playing(self, on: bool) -> None:
+        self.playing = bool(on)
+        self._last_wall = time.perf_counter()
+        if self.play_btn.isChecked() != self.playing:
+            self.play_btn.blockSignals(True)
+            self.play_btn.setChecked(self.playing)
+            self.play_btn.blockSignals(False)
+        self.play_btn.setText("⏸ Pause" if self.playing else "▶ Play")
+        if on and self.replay.t_ns >= self.replay.t_end_ns:
+            self.seek_time(0)
+
+    def set_speed_x(self, x: float) -> None:
+        self.speed_x = float(x)
+
+    def _scrubbed(self, pos: int) -> None:
+        self.seek_time(int(self.replay.t_end_ns * pos / SCRUB_STEPS))
+
+    def _sync_controls(self) -> None:
+        rp = self.replay
+        pos = int(round(rp.t_ns / max(rp.t_end_ns, 1) * SCRUB_STEPS))
+        self.scrubber.blockSignals(True)
+        self.scrubber.setValue(pos)
+        self.scrubber.blockSignals(False)
+        self.time_label.setText(
+            f" {fmt_ns(rp.t_ns)} / {fmt_ns(rp.t_end_ns)} · event {rp.index:,}/{rp.n_events:,}"
+        )
+        x = rp.t_ns / MS
+        self.tl_cursor.blockSignals(True)
+        self.tl_cursor.setValue(x)
+        self.tl_cursor.blockSignals(False)
+        self.heap_cursor.setValue(x)
+
+    # --- bookmarks ------------------------------------------------------------------------------
+    def add_bookmark(self, label: str | None = None) -> Bookmark | None:
+        rp = self.replay
+        if label is None:
+            default = f"{fmt_ns(rp.t_ns)}"
+            if self.interactive:
+                label, ok = QtWidgets.QInputDialog.getText(self, "Bookmark", "Label:", text=default)
+                if not ok:
+                    return None
+            else:
+                label = default
+        bm = Bookmark(str(label), int(rp.t_ns), int(rp.index))
+        self.bookmarks.append(bm)
+        try:
+            save_bookmarks(self.path, self.bookmarks)
+        except RecordingError as e:
+            self.statusBar().showMessage(str(e), 10000)
+        self.bookmarks = sorted(self.bookmarks, key=lambda b: (b.index, b.t_ns, b.label))
+        self._fill_bookmarks()
+        return bm
+
+    def _fill_bookmarks(self) -> None:
+        self.bm_box.clear()
+        for b in self.bookmarks:
+            self.bm_box.addItem(f"{b.label} ({fmt_ns(b.t_ns)})", b.index)
+
+    def _bookmark_picked(self, i: int) -> None:
+        if 0 <= i < len(self.bookmarks):
+            self.go_to_bookmark(self.bookmarks[i])
+
+    def go_to_bookmark(self, b: Bookmark) -> None:
+        self.set_playing(False)
+        self.replay.seek_index(b.index)
+        self.replay.t_ns = b.t_ns
+        self._dirty = True
+        self._sync_controls()
+
+    # --- the frame ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        rp = self.replay
+        t0 = time.perf_counter()
+        loading = not rp.loaded
+        if loading:
+            rp.load_step(LOAD_BUDGET_S)
+            self._dirty = True
+        now_w = time.perf_counter()
+        if self.playing:
+            dt = now_w - self._last_wall
+            t = rp.t_ns + int(dt * self.speed_x * DEFAULT_SPEED)
+            if t >= rp.t_end_ns:
+                t = rp.t_end_ns
+                self.set_playing(False)
+            self.seek_time(t)
+        self._last_wall = now_w
+        self.frames += 1
+        if self._dirty:
+            self._dirty = False
+            self.refresh_views(slow=self.frames % 6 == 0 or not self.playing, force=False)
+        self._player_status(loading)
+        self.frame_ms.append((time.perf_counter() - t0) * 1e3)
+        if len(self.frame_ms) > 600:
+            del self.frame_ms[:300]
+
+    def refresh_views(self, slow: bool = True, force: bool = False) -> None:
+        super().refresh_views(slow, force)
+        self._sync_controls()
+
+    def _player_status(self, loading: bool) -> None:
+        rp = self.replay
+        load = f" · loading {100 * rp.loaded_events / max(rp.n_events, 1):.0f}%" if loading else ""
+        cut = " · recording was cut short" if rp.reader.truncated else ""
+        state = "playing" if self.playing else "paused"
+        self.status_label.setText(
+            f"{state} · t = {fmt_ns(rp.t_ns)} · {rp.n_events:,} events · speed {self.speed_x:g}x{load}{cut}"
+        )
+
+    def render_now(self) -> None:
+        """Draw every view for the current cursor (export frames, screenshots)."""
+        app = QtWidgets.QApplication.instance()
+        self.refresh_views(slow=True, force=True)
+        app.processEvents()
+        self.refresh_views(slow=True, force=True)
+        app.processEvents()
+
+    # --- export from the window -----------------------------------------------------------------
+    def _ask_path(self, title: str, filt: str, suffix: str) -> str | None:
+        base = os.path.splitext(self.path)[0] + suffix
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, base, filt)
+        return path or None
+
+    def _progress_dialog(self, label: str) -> QtWidgets.QProgressDialog:
+        dlg = QtWidgets.QProgressDialog(label, "Cancel", 0, 100, self)
+        dlg.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        dlg.setMinimumDuration(0)
+        return dlg
+
+    def _export_png_dialog(self) -> None:
+        path = self._ask_path("Export PNG", "PNG images (*.png)", ".png")
+        if path:
+            self.save_png(path)
+            self.statusBar().showMessage(f"wrote {path}", 5000)
+
+    def _export_perfetto_dialog(self) -> None:
+        from ..record.perfetto import export_perfetto
+
+        path = self._ask_path("Export Perfetto JSON", "Trace JSON (*.json)", ".json")
+        if not path:
+            return
+        dlg = self._progress_dialog("Writing the trace…")
+        try:
+            export_perfetto(
+                self.replay,
+                path,
+                lambda f: (dlg.setValue(int(f * 100)), QtWidgets.QApplication.processEvents()),
+            )
+            self.statusBar().showMessage(f"wrote {path}", 5000)
+        except RecordingError as e:
+            self.statusBar().showMessage(str(e), 10000)
+        finally:
+            dlg.close()
+
+    def _export_video_dialog(self) -> None:
+        from ..record.export import video_encoder_available
+
+        if not video_encoder_available():
+            self.statusBar().showMessage("video export needs PyAV: pip install 'gmpviz[video]'", 10000)
+            return
+        path = self._ask_path("Export video", "MP4 video (*.mp4)", ".mp4")
+        if not path:
+            return
+        dlg = self._progress_dialog("Rendering the video…")
+
+        def progress(f: float) -> None:
+            dlg.setValue(int(f * 100))
+            if dlg.wasCanceled():
+                raise KeyboardInterrupt
+
+        try:
+            n = render_video(self.replay, path, 0, self.replay.t_end_ns, 30, (1920, 1080), progress)
+            self.statusBar().showMessage(f"wrote {path}: {n} frames", 5000)
+        except KeyboardInterrupt:
+            self.statusBar().showMessage("video export cancelled", 5000)
+        except RecordingError as e:
+            self.statusBar().showMessage(str(e), 10000)
+        finally:
+            dlg.close()
+
+    def save_png(self, path: str, size: tuple[int, int] | None = None) -> None:
+        img = self.frame_image(size)
+        _save_image_atomically(img, path)
+
+    def frame_image(self, size: tuple[int, int] | None = None) -> QtGui.QImage:
+        self.render_now()
+        img = self.grab().toImage()
+        if size is not None and (img.width(), img.height()) != tuple(size):
+            img = img.scaled(
+                size[0], size[1], QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                QtCore.Qt.TransformationMode.SmoothTransformation,
+            )  # fmt: skip
+        return img
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.timer.stop()
+        self.playing = False
+        super().closeEvent(event)
+
+
+# --- offscreen rendering (gmpviz export) ------------------------------------------------------------
+def _save_image_atomically(img: QtGui.QImage, path: str) -> None:
+    tmp = path + ".part"
+    if not img.save(tmp, "PNG"):
+        _remove(tmp)
+        raise RecordingError(f"cannot write the image {path}")
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        _remove(tmp)
+        raise RecordingError(f"cannot write the image {path}: {e.strerror}") from None
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
+
+
+def _offscreen_app(theme: str = "dark"):
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .app import ensure_app
+
+    return ensure_app(theme)
+
+
+def _offscreen_window(replay: Replay, size: tuple[int, int], theme: str = "dark") -> PlayerWindow:
+    _offscreen_app(theme)
+    win = PlayerWindow(get_theme(theme), replay, replay.reader.path, settings=None, interactive=False)
+    win.timer.stop()  # frames are driven by the exporter, not the clock
+    win.resize(*size)
+    win.show()
+    replay.load_all()
+    win.timeline.fit()
+    return win
+
+
+def render_png(replay: Replay, out: str, at_ns: int, size: tuple[int, int]) -> None:
+    """The player window at virtual time `at_ns`, drawn offscreen, saved as PNG (atomically)."""
+    win = _offscreen_window(replay, size)
+    try:
+        win.seek_time(at_ns)
+        win.save_png(out, size)
+    finally:
+        win.close()
+
+
+def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, size, progress=None) -> int:
+    """Frames from t0 to t1 at `fps`, each drawn offscreen, encoded H.264 into `out` (via temp)."""
+    try:
+        import av
+    except ImportError:
+        raise RecordingError("--video needs the PyAV encoder: pip install 'gmpviz[video]'") from None
+    w, h = size
+    speed = DEFAULT_SPEED  # the video runs at the player's 1x
+    nframes = max(1, int(np.ceil((t1_ns - t0_ns) / speed * fps)))
+    win = _offscreen_window(replay, size)
+    tmp = out + ".part"
+    try:
+        container = av.open(tmp, mode="w", format="mp4")
+        stream = container.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for k in range(nframes):
+            win.seek_time(min(t1_ns, t0_ns + int(k * speed / fps)))
+            img = win.frame_image((w, h)).convertToFormat(QtGui.QImage.Format.Format_RGB888)
+            arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
+            arr = arr.reshape(h, img.bytesPerLine())[:, : w * 3].reshape(h, w, 3)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="rgb24")
+            for pkt in stream.encode(frame):
+                container.mux(pkt)
+            if progress is not None:
+                progress((k + 1) / nframes)
+        for pkt in stream.encode():
+            container.mux(pkt)
+        container.close()
+        os.replace(tmp, out)
+    except BaseException as e:
+        _remove(tmp)
+        if isinstance(e, OSError | av.FFmpegError):
+            raise RecordingError(f"cannot write the video {out}: {e}") from None
+        raise
+    finally:
+        win.close()
+    return nframes
+
+
+# --- gmpviz play ------------------------------------------------------------------------------------
+def open_player(path: str, theme: str = "dark", settings=None, interactive: bool = True) -> PlayerWindow:
+    from .app import ensure_app
+
+    replay = Replay.open(path)
+    ensure_app(theme)
+    return PlayerWindow(get_theme(theme), replay, path, settings=settings, interactive=interactive)
+
+
+def run_player(path: str, screenshot: str | None = None, theme: str = "dark") -> int:
+    """`gmpviz play FILE [--screenshot PNG]`; errors are one line on stderr and exit code 2."""
+    try:
+        get_theme(theme)
+        if screenshot is not None:
+            _offscreen_app(theme)
+            settings = None
+        else:
+            from .app import ensure_app
+
+            ensure_app(theme)
+            settings = QtCore.QSettings("gmpviz", "gmpviz-player")
+        win = open_player(path, theme, settings=settings, interactive=screenshot is None)
+    except (RecordingError, ValueError) as e:
+        print(f"gmpviz: {e}", file=sys.stderr)
+        return 2
+    app = QtWidgets.QApplication.instance()
+    if screenshot is not None:
+        win.timer.stop()
+        win.resize(*PLAYER_SIZE)
+        win.show()
+        win.replay.load_all()
+        win.timeline.fit()
+        win.seek_time(win.replay.t_end_ns)
+        try:
+            win.save_png(screenshot)
+        except RecordingError as e:
+            print(f"gmpviz: {e}", file=sys.stderr)
+            return 2
+        finally:
+            win.close()
+        return 0
+    if settings is None or settings.value("geometry") is None:
+        win.resize(*PLAYER_SIZE)
+    win.show()
+    return app.exec()
