@@ -24,6 +24,7 @@ IDLE_WAIT_S = 0.05  # paused/finished: how long to block on the command queue pe
 MAX_LAG_S = 0.25  # when the engine cannot keep up with the speed, drop the backlog beyond this
 STEP_LIMIT = 200_000  # a "next scheduling decision" step gives up after this many engine steps
 SPEED_MIN = 1_000.0  # virtual ns per wall second: 1 µs/s slow motion
+MIN_SLICE_S = 0.004  # paced runs: a slice covers at least 4 ms of wall time (no busy loop of tiny slices)
 
 
 @dataclass
@@ -191,9 +192,9 @@ class EngineThread(threading.Thread):
             if target - engine_now(eng) > self._speed * MAX_LAG_S:  # cannot keep up: do not try to catch up
                 self._v0, self._w0 = engine_now(eng), now_w
                 target = engine_now(eng) + int(self._speed * SLICE_WALL_S)
-            if target <= engine_now(eng):
-                wait = (engine_now(eng) + 1 - target) / self._speed
-                self._sleep(min(max(wait, 0.001), SLICE_WALL_S))
+            due = engine_now(eng) + self._speed * MIN_SLICE_S
+            if target < due:
+                self._sleep(min((due - target) / self._speed, SLICE_WALL_S))
                 return
         t0 = time.perf_counter()
         n = eng.run_until(min(target, eng.duration_ns), max_events=self._max_events)

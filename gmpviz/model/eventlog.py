@@ -46,17 +46,27 @@ class EventLog:
     def query(
         self, kinds: set[int] | None = None, goid: int | None = None, p: int | None = None, limit: int = 2000
     ) -> np.ndarray:
-        """The newest ``limit`` kept events that match every given filter, oldest first."""
-        ev = self.ordered()
-        mask = np.ones(len(ev), dtype=bool)
+        """The newest ``limit`` kept events that match every given filter, oldest first.
+
+        Works on the ring in place (no reordering copy of the whole buffer)."""
+        n = len(self)
+        if n == 0:
+            return self.buf[:0]
+        head = self.total % self.capacity if self.total > self.capacity else 0
+        if kinds is None and goid is None and p is None:
+            logical = np.arange(max(n - limit, 0), n)
+            return self.buf[(logical + head) % self.capacity]
+        buf = self.buf[:n]
+        mask = np.ones(n, dtype=bool)
         if kinds:
-            mask &= np.isin(ev["kind"], np.fromiter(kinds, dtype=np.uint8))
+            mask &= np.isin(buf["kind"], np.fromiter(kinds, dtype=np.uint8))
         if goid is not None:
-            mask &= ev["g"] == goid
+            mask &= buf["g"] == goid
         if p is not None:
-            mask &= ev["p"] == p
-        idx = np.flatnonzero(mask)[-limit:]
-        return ev[idx]
+            mask &= buf["p"] == p
+        idx = np.flatnonzero(mask)
+        logical = np.sort((idx - head) % self.capacity)[-limit:]
+        return self.buf[(logical + head) % self.capacity]
 
 
 def kinds_matching(text: str) -> set[int]:

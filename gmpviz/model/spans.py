@@ -169,6 +169,22 @@ CLASS_NPAGES = (
 _PTR_SIZE = 8  # 64-bit
 
 
+def _core_nelems_table() -> np.ndarray | None:
+    """nelems per spanclass from the emulator's allocator (it knows Go 1.26's Green Tea reservations)."""
+    try:
+        from ..core.alloc.malloc import span_nelems
+
+        t = np.ones(len(CLASS_BYTES) * 2, dtype=np.int64)
+        for spc in range(2, len(t)):
+            t[spc] = span_nelems(spc >> 1, spc & 1)
+        return t
+    except Exception:  # no allocator (or one in the making): the size class table rule below
+        return None
+
+
+_CORE_NELEMS = _core_nelems_table()
+
+
 def nelems_of(spanclass: np.ndarray, npages: np.ndarray) -> np.ndarray:
     """Objects per span (`mheap.go: initSpan`): scan spans of classes <= 512 B keep a heap bitmap
     of nbytes/PtrSize/8 bytes at the end, so they hold fewer objects than the size class table."""
@@ -179,6 +195,9 @@ def nelems_of(spanclass: np.ndarray, npages: np.ndarray) -> np.ndarray:
     # SIMPLIFICATION: Green Tea inline mark bits (an extra reservation on small scan spans) are ignored.
     reserve = np.where((noscan == 0) & (size <= MIN_SIZE_FOR_MALLOC_HEADER), nbytes // _PTR_SIZE // 8, 0)
     out = np.where(sc == 0, 1, (nbytes - reserve) // np.maximum(size, 1))
+    if _CORE_NELEMS is not None:
+        spc = np.clip(np.asarray(spanclass, dtype=np.int64), 0, len(_CORE_NELEMS) - 1)
+        out = np.where(sc == 0, 1, _CORE_NELEMS[spc])
     return np.maximum(out, 1)
 
 
@@ -227,8 +246,11 @@ class SpanTable:
         if len(pos):
             e = ev[pos]
             self._need(int(e["a0"].max()) + 1)
+            is_alloc = e["kind"] == EV.SpanAlloc
+            npages = np.maximum(e["a2"] & 0xFFFFFFFF, 1)  # SpanAlloc a2 = npages | start_page << 32
+            ne = np.where(is_alloc, nelems_of(np.clip(e["a1"], 0, None), npages), 0).tolist()
             cols = [e[c].tolist() for c in ("kind", "p", "a0", "a1", "a2")]
-            for i, (k, p, span, a1, a2) in zip(pos.tolist(), zip(*cols)):
+            for i, nelems, (k, p, span, a1, a2) in zip(pos.tolist(), ne, zip(*cols)):
                 if span < 0:
                     continue
                 self.max_id = max(self.max_id, span)
@@ -237,7 +259,7 @@ class SpanTable:
                         continue
                     a2 &= 0xFFFFFFFF  # a2 = npages | start_page << 32
                     self.spanclass[span], self.npages[span] = a1, a2
-                    self.nelems[span] = nelems_of(np.array([a1]), np.array([a2]))[0]
+                    self.nelems[span] = nelems
                     self.state[span] = SP_LARGE if a1 >> 1 == 0 else SP_PARTIAL
                     self.alloc_count[span] = 0
                     self.owner[span] = p if a1 >> 1 == 0 else -1
