@@ -369,8 +369,8 @@ class ProcMixin:
             if self.netpoll_ready:
                 self.push(self.now, K_NETPOLL_WAKE, m, m.token)
             else:
-                # Busy Ps run their own timers at schedule(); the poller sleeps until an idle P's timer.
-                when, _ = self._next_idle_timer()
+                # checkTimersNoP: the poller sleeps until the earliest timer of any P (pollUntil)
+                when = self._next_timer_when()
                 if when >= 0:
                     self.push(max(when, self.now), K_NETPOLL_WAKE, m, m.token)
             return None, False
@@ -695,14 +695,14 @@ class ProcMixin:
         self.push(when, K_TIMER, pp, 0)
 
     def timer_due(self, pp: P) -> None:
-        """A timer of pp is due. If nobody will run pp's timers soon (pp idle), wake the netpoller."""
+        """A timer of pp is due: the M blocked in netpoll (sleeping until the earliest timer of any P,
+        woken early by wakeNetPoller) returns and runs it on an idle P. Without an idle P, a busy P
+        runs its timers at its next schedule() and spinning Ms steal them on the last pass."""
         if not pp.timers or pp.timers[0][0] > self.now:
             return
-        if pp.status == Pidle and self.netpoll_m is not None:
+        if self.netpoll_m is not None and self.pidle:
             nm = self.netpoll_m
             self.push(self.now, K_NETPOLL_WAKE, nm, nm.token)
-        # A busy P runs its timers at its next schedule(); spinning Ms steal them on the last pass;
-        # sysmon starts an M for overdue timers.
 
     def netpoll(self) -> list[G]:
         """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady)."""
@@ -747,6 +747,14 @@ class ProcMixin:
             self.stopm(m)
             return
         self.acquirep(m, pp)
+        if not glist:
+            # Woken for timers: run every P's expired timers onto this P. SIMPLIFICATION: the runtime
+            # goes back to the top of findRunnable and reaches busy Ps' timers in stealWork's last
+            # pass when it may spin; the emulator runs them here so a due timer is never left behind.
+            for i in range(self.gomaxprocs):
+                owner = self.allp[i]
+                if owner.timers and owner.timers[0][0] <= self.now:
+                    self.run_timers(owner, pp)
         if glist:
             gp = glist.pop(0)
             self.ext((self.now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
