@@ -523,10 +523,12 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
 
 
 # --- gmpviz play ------------------------------------------------------------------------------------
-def open_player(path: str, theme: str = "dark", settings=None, interactive: bool = True) -> PlayerWindow:
+def open_player(
+    path: str, theme: str = "dark", settings=None, interactive: bool = True, replay: Replay | None = None
+) -> PlayerWindow:
     from .app import ensure_app
 
-    replay = Replay.open(path)
+    replay = replay or Replay.open(path)
     ensure_app(theme)
     return PlayerWindow(get_theme(theme), replay, path, settings=settings, interactive=interactive)
 
@@ -535,6 +537,7 @@ def run_player(path: str, screenshot: str | None = None, theme: str = "dark") ->
     """`gmpviz play FILE [--screenshot PNG]`; errors are one line on stderr and exit code 2."""
     try:
         get_theme(theme)
+        replay = Replay.open(path)  # before any window: a bad file is one line, not a Qt start-up
         if screenshot is not None:
             _offscreen_app(theme)
             settings = None
@@ -543,7 +546,7 @@ def run_player(path: str, screenshot: str | None = None, theme: str = "dark") ->
 
             ensure_app(theme)
             settings = QtCore.QSettings("gmpviz", "gmpviz-player")
-        win = open_player(path, theme, settings=settings, interactive=screenshot is None)
+        win = open_player(path, theme, settings=settings, interactive=screenshot is None, replay=replay)
     except (RecordingError, ValueError) as e:
         print(f"gmpviz: {e}", file=sys.stderr)
         return 2
