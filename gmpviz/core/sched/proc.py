@@ -366,6 +366,7 @@ class ProcMixin:
             m.state = M_NETPOLL
             m.token += 1
             self.netpoll_m = m
+            self.ext((self.now, _MPark, -1, m.id, 0, 1, 0, 0))
             if self.netpoll_ready:
                 self.push(self.now, K_NETPOLL_WAKE, m, m.token)
             else:

@@ -318,7 +318,11 @@ SPEC: dict[EV, Spec] = {
     ),
     EV.ProcResize: Spec("procresize", "GOMAXPROCS changed", (_f("old"), _f("new"))),
     EV.MCreate: Spec("newm", "new OS thread", (_f("threads", "mcount after"),)),
-    EV.MPark: Spec("stopm", "M parks on the idle list", ()),
+    EV.MPark: Spec(
+        "stopm",
+        "M parks: on sched.midle, or blocked in netpoll without a P",
+        (_f("where", "0 idle list (stopm), 1 blocked in netpoll (findRunnable step 15)"),),
+    ),
     EV.MWake: Spec("startm", "idle or new M started for P p", (_f("spinning", "1 if started spinning"),)),
     EV.MSpinBegin: Spec("findRunnable", "M starts spinning", (_f("nmspinning", "after"),)),
     EV.MSpinEnd: Spec(
