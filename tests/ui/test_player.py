@@ -1,0 +1,188 @@
+"""The player window, offscreen: opens a small recording, scrubbing moves the views, steps, jumps,
+bookmarks persist, PNG/video export."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from gmpviz.core.engine import Engine
+from gmpviz.core.trace.events import EV
+from gmpviz.core.workload.loader import load_scenario
+from gmpviz.record.bookmarks import load_bookmarks
+from gmpviz.record.writer import RecordingWriter
+
+STEP_NS = 10_000_000
+
+
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory):
+    path = tmp_path_factory.mktemp("play") / "gc.gmprec"
+    eng = Engine(load_scenario("gc-steady"), duration_ns=400_000_000)
+    w = RecordingWriter.create(str(path), eng)
+    parts, t = [], 0
+    while not eng.done:
+        t += STEP_NS
+        eng.run_until(t)
+        ev = eng.drain()
+        parts.append(ev)
+        w.append(ev, eng.counters())
+    w.close()
+    return str(path), np.concatenate(parts)
+
+
+@pytest.fixture
+def player(qtbot, rec, tmp_path):
+    import shutil
+
+    from gmpviz.ui.player import open_player
+
+    path = str(tmp_path / "p.gmprec")
+    shutil.copy(rec[0], path)
+    settings = QtCore.QSettings(str(tmp_path / "p.ini"), QtCore.QSettings.Format.IniFormat)
+    win = open_player(path, settings=settings, interactive=False)
+    win.timer.stop()
+    win.resize(1400, 900)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def _load(win):
+    while not win.replay.loaded:
+        win.tick()
+
+
+def test_opens_with_whole_run_and_cursor_at_start(player, rec):
+    _load(player)
+    player.refresh_views(force=True)
+    assert player.replay.n_events == len(rec[1])
+    assert player.session.model.ptl.nlanes == int(rec[1]["p"].max()) + 1
+    assert player.timeline.last_image.shape[0] >= 4 and player.timeline.last_image.any()
+    assert player.replay.index == 0 and player.scrubber.value() == 0
+    assert "gc-steady" in player.windowTitle()
+    assert not player.controls.isVisible()
+
+
+def test_scrubbing_moves_the_views(player, rec):
+    _load(player)
+    player.scrubber.setValue(5000)  # half way
+    half = player.replay.t_end_ns // 2
+    assert player.replay.t_ns == half
+    ev = rec[1]
+    assert player.replay.index == int(np.searchsorted(ev["t_ns"], half, side="right"))
+    st = player.session.model.state
+    assert st.events == player.replay.index
+    player.refresh_views(force=True)
+    assert player.tl_cursor.value() == pytest.approx(half / 1e6)
+    snap_half = st.snapshot()
+    label_half = player.time_label.text()
+    player.scrubber.setValue(10_000)
+    assert player.replay.index == len(ev)
+    end_state = player.session.model.state
+    assert end_state.events == len(ev)
+    player.refresh_views(force=True)
+    assert player.time_label.text() != label_half
+    snap_end = end_state.snapshot()
+    assert any(not np.array_equal(snap_half[k], snap_end[k]) for k in ("g_status", "p_curg", "runq_g"))
+    assert player.runq.info.text().startswith(f"global {len(end_state.globrunq)}")
+    assert player.tl_cursor.value() == pytest.approx(player.replay.t_end_ns / 1e6)
+
+
+def test_step_and_jump(player, rec):
+    ev = rec[1]
+    player.seek_time(100_000_000)
+    i = player.replay.index
+    player.step_events(1)
+    assert player.replay.index == i + 1
+    player.step_events(-1)
+    player.step_events(-1)
+    assert player.replay.index == i - 1
+    player.mark_box.setCurrentIndex(player.mark_box.findData("stw"))
+    player.seek_index(0)
+    stw = np.flatnonzero(ev["kind"] == EV.STWBegin)
+    assert player.jump(1) and player.replay.index == stw[0] + 1
+    assert player.jump(1) and player.replay.index == stw[1] + 1
+    assert player.jump(-1) and player.replay.index == stw[0] + 1
+
+
+def test_play_advances_at_speed(player, qtbot):
+    import time
+
+    player.speed_box.setCurrentIndex(player.speed_box.findData(100.0))
+    player.set_playing(True)
+    t0 = player.replay.t_ns
+    deadline = time.monotonic() + 3
+    while player.replay.t_ns == t0 and time.monotonic() < deadline:
+        QtWidgets.QApplication.processEvents()
+        player.tick()
+        time.sleep(0.01)
+    assert player.replay.t_ns > t0
+    player.set_playing(False)
+    assert not player.play_btn.isChecked()
+
+
+def test_bookmarks_persist(player, tmp_path, qtbot):
+    from gmpviz.ui.player import open_player
+
+    player.seek_time(123_000_000)
+    player.add_bookmark("before the GC")
+    player.seek_time(300_000_000)
+    player.add_bookmark("later")
+    saved = load_bookmarks(player.path)
+    assert [b.label for b in saved] == ["before the GC", "later"]
+    again = open_player(player.path, interactive=False)
+    qtbot.addWidget(again)
+    try:
+        assert [b.label for b in again.bookmarks] == ["before the GC", "later"]
+        assert again.bm_box.count() == 2
+        again.bm_box.activated.emit(0)
+        assert again.replay.t_ns == 123_000_000
+    finally:
+        again.close()
+
+
+def test_render_png(rec, tmp_path):
+    from gmpviz.record.replay import Replay
+    from gmpviz.ui.player import render_png
+
+    out = tmp_path / "f.png"
+    render_png(Replay.open(rec[0]), str(out), 200_000_000, (800, 500))
+    from PySide6 import QtGui
+
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (800, 500)
+    assert not list(tmp_path.glob("*.part"))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("av") is None, reason="PyAV (the video encoder) is not installed"
+)
+def test_render_video(rec, tmp_path):
+    import av
+
+    from gmpviz.record.replay import Replay
+    from gmpviz.ui.player import render_video
+
+    out = tmp_path / "v.mp4"
+    seen = []
+    n = render_video(Replay.open(rec[0]), str(out), 100_000_000, 150_000_000, 10, (320, 200), seen.append)
+    assert n == 5 and seen[-1] == 1.0
+    with av.open(str(out)) as c:
+        frames = list(c.decode(video=0))
+    assert len(frames) == n and (frames[0].width, frames[0].height) == (320, 200)
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_cli_play_screenshot_and_errors(rec, tmp_path, capsys):
+    from gmpviz.cli import main
+
+    out = tmp_path / "s.png"
+    assert main(["play", rec[0], "--screenshot", str(out)]) == 0
+    assert out.stat().st_size > 1000
+    assert main(["play", str(tmp_path / "missing.gmprec")]) == 2
+    assert "cannot open the recording" in capsys.readouterr().err
