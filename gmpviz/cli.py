@@ -182,10 +182,11 @@ def run_headless(args) -> int:
             t += step_ns
             eng.run_until(t)
             if writer is not None:
-                writer.append(eng.drain(), eng.counters())
+                writer.append(eng.drain(), eng.drain_counters())
             else:
                 eng.tracer.total += eng.tracer.pending
                 eng.tracer._flat.clear()
+                eng._counter_rows.clear()
     except BaseException:
         if writer is not None:
             writer.abort()

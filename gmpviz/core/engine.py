@@ -45,7 +45,8 @@ from .trace.tracer import Tracer
 from .workload.loader import ASSUMPTIONS as WORKLOAD_ASSUMPTIONS
 from .workload.ops import POLICIES, Scenario
 
-# Statistics sampling period (emulator only): run queue means are sampled this often.
+# Statistics sampling period (emulator only): run queue means and the counters series are sampled
+# this often (COUNTER_SAMPLE_NS).
 SAMPLE_PERIOD_NS = 1 * C.MS
 
 SCHED_ASSUMPTIONS = (
@@ -237,6 +238,8 @@ class Engine(
         self.max_global_runq = 0
         self.max_local_runq = 0
         self._samples = 0
+        self._counter_rows: list[np.ndarray] = []
+        self.runtime_gs = []  # the runtime's own goroutines (GC workers, sweeper)
         self._sum_global = 0
         self._sum_local = 0
 
@@ -362,6 +365,7 @@ class Engine(
             self.gc_step(obj, token)
         elif kind == K_SAMPLE:
             self._sample()
+            self._counter_rows.append(self.counters())
             self.push(self.now + SAMPLE_PERIOD_NS, K_SAMPLE, None, 0)
         elif kind == K_SCHEDTRACE:
             self._schedtrace()
@@ -451,14 +455,14 @@ class Engine(
         """One COUNTERS_DTYPE row: the scalars the UI reads once per slice."""
         row = np.zeros(1, dtype=COUNTERS_DTYPE)
         r = row[0]
-        counts = self.status_counts()
+        live, runnable, running, syscall, waiting = self.fast_counts()
         r["t_ns"] = self.now
         r["gomaxprocs"] = self.gomaxprocs
-        r["ngoroutines"] = len(self.allgs) - counts.get(Gdead, 0)
-        r["n_runnable"] = counts.get(Grunnable, 0)
-        r["n_running"] = counts.get(Grunning, 0)
-        r["n_syscall"] = counts.get(Gsyscall, 0)
-        r["n_waiting"] = counts.get(Gwaiting, 0)
+        r["ngoroutines"] = live
+        r["n_runnable"] = runnable
+        r["n_running"] = running
+        r["n_syscall"] = syscall
+        r["n_waiting"] = waiting
         r["global_runq"] = len(self.sched_runq)
         r["local_runq_total"] = sum(len(self.allp[i].runq) for i in range(self.gomaxprocs))
         r["threads"] = len(self.allm)
@@ -469,6 +473,40 @@ class Engine(
         r["events_total"] = self.tracer.total + self.tracer.pending
         self.memory_counters(r)
         return row
+
+    def fast_counts(self) -> tuple[int, int, int, int, int]:
+        """(live, runnable, running, syscall, waiting) user goroutines in O(P + M), not O(G): runnable
+        Gs are the queues' contents, running and syscall Gs are the Ms' current Gs, waiting is the rest.
+        The runtime's own goroutines (GC workers, sweeper) are left out, like runtime.NumGoroutine."""
+        running = syscall = 0
+        for m in self.allm:
+            gp = m.curg
+            if gp is not None and not gp.is_worker:
+                if gp.status == Grunning:
+                    running += 1
+                elif gp.status == Gsyscall:
+                    syscall += 1
+        allp = self.allp
+        runnable = len(self.sched_runq)
+        for i in range(self.gomaxprocs):
+            pp = allp[i]
+            runnable += len(pp.runq) + (pp.runnext is not None)
+        for gp in self.runtime_gs:
+            if gp.status == Grunnable:
+                runnable -= 1
+        live = self.n_created - self.n_exited
+        return live, runnable, running, syscall, live - runnable - running - syscall
+
+    def drain_counters(self) -> np.ndarray:
+        """The counters sampled every COUNTER_SAMPLE_NS of virtual time since the last drain, then the
+        current row: a time series whose resolution does not depend on how big the slices are."""
+        rows = self._counter_rows
+        now = self.counters()
+        if rows and rows[-1]["t_ns"][0] >= now["t_ns"][0]:
+            now = None
+        out = np.concatenate([*rows, now] if now is not None else rows)
+        self._counter_rows = []
+        return out
 
     def stats(self, wall_s: float | None = None) -> dict:
         """The --json summary (wall seconds aside, deterministic for a scenario and seed)."""
@@ -570,6 +608,16 @@ class Engine(
                             continue
                         seen_sel.add(id(gp))
                     put(gp, f"chan {c.name}")
+        counts = self.status_counts()
+        fast = self.fast_counts()
+        slow = (
+            sum(n for st, n in counts.items() if st != Gdead),
+            counts.get(Grunnable, 0),
+            counts.get(Grunning, 0),
+            counts.get(Gsyscall, 0),
+            counts.get(Gwaiting, 0),
+        )
+        assert fast == slow, f"fast counts {fast} != by status {slow}"
         for gp in self.allgs:
             if id(gp) in where:
                 continue

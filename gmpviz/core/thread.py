@@ -221,13 +221,18 @@ class EngineThread(threading.Thread):
         self.out.put(
             Batch(
                 events=ev if ev is not None else _empty_events(),
-                counters=eng.counters(),
+                counters=self._drain_counters(),
                 now_ns=int(engine_now(eng)),
                 done=bool(eng.done),
                 error=eng.error,
                 notice=notice,
             )
         )
+
+    def _drain_counters(self) -> np.ndarray:
+        """Counter rows since the last post (engines that sample them) or just the current row."""
+        drain = getattr(self.engine, "drain_counters", None)
+        return drain() if drain is not None else self.engine.counters()
 
     def _crash(self) -> None:
         self._crashed = True

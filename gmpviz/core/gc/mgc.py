@@ -324,6 +324,7 @@ class GCMixin:
     def _new_runtime_g(self, pp) -> G:
         gp = G()
         self.allgs.append(gp)
+        self.runtime_gs.append(gp)
         gp.goid = self.newgoid(pp)
         gp.group = RUNTIME_GROUP
         gp.created_ns = self.now
