@@ -254,6 +254,8 @@ class ProcMixin:
             return  # M parked, blocked in netpoll, or still spinning (K_FINDRUN_B pending)
         if m.spinning:
             self.resetspinning(m)
+        if gp.is_worker:
+            self.wakep()  # tryWakeP: a GC worker took this P, other work may need another M
         self.execute(m, gp, inherit)
 
     def execute(self, m: M, gp: G, inherit: bool) -> None:
