@@ -18,7 +18,7 @@ import numpy as np
 
 SEGMENTS = 1_000_000
 HEATMAP_SIDE = 512
-EVENTS_PER_S = 200_000  # the live stream's rate, like the real engine at full speed
+EVENTS_PER_S = 100_000  # the live stream: about what the real engine emits at full speed beside the UI
 FRAMES = 240
 FRAME_S = 0.016
 

@@ -245,14 +245,36 @@ class RuntimeState:
     def _apply_queues(self, q: np.ndarray) -> None:
         cols = [q[c].tolist() for c in ("kind", "p", "g", "a0", "a1", "a2")]
         npr = len(self.runq)
+        runq, runnext, resync = self.runq, self.runnext, self._resync
         for kind, p, g, a0, a1, a2 in zip(*cols):
             if p >= npr:
                 self._need_p(p)
                 npr = len(self.runq)
+                runnext = self.runnext
+            # the two hot kinds inline (a method call per event doubles the fold's cost)
             if kind == _RUNQPUT:
-                self._runqput(p, g, a0, a1, a2)
+                ring = runq[p]
+                if a0 == WHERE_RUNNEXT:
+                    if a2:
+                        ring.append(a2)
+                        if len(ring) == a1 + 1:  # the engine may report the length before the kick
+                            a1 += 1
+                    runnext[p] = g
+                else:
+                    ring.append(g)
+                if len(ring) != a1:
+                    resync(ring, a1)
             elif kind == _RUNQGET:
-                self._runqget(p, g, a0, a1)
+                ring = runq[p]
+                if a0 == SRC_RUNNEXT:
+                    if runnext[p] == g:
+                        runnext[p] = 0
+                elif ring and ring[0] == g:
+                    ring.popleft()
+                else:
+                    self._runqget(p, g, a0, a1)
+                if len(ring) != a1:
+                    resync(ring, a1)
             elif kind == _RUNQSPILL:
                 ring = self.runq[p]
                 moved = [ring.popleft() for _ in range(min(a0 - 1, len(ring)))]

@@ -256,7 +256,7 @@ class Timeline:
         kind = ev["kind"]
         special = (kind == EV.STWBegin) | (kind == EV.STWEnd)
         if self.key == "p":
-            special |= (kind == EV.ProcResize) | (kind == EV.ProcStatus)
+            special |= kind == EV.ProcResize
         self._markers(ev)
         cut = np.flatnonzero(special)
         lo = 0
@@ -289,6 +289,13 @@ class Timeline:
         if len(ev) == 0:
             return
         act = self._actions[ev["kind"]]
+        if self.key == "p":  # ProcStatus: _Pdead blanks the lane, _Pidle idles it, others change nothing
+            ps = ev["kind"] == EV.ProcStatus
+            if ps.any():
+                a0 = ev["a0"]
+                act = np.where(
+                    ps, np.where(a0 == Pdead, ST_NONE, np.where(a0 == Pidle, ST_IDLE, A_SKIP)), act
+                )
         lane_id = ev[self.key].astype(np.int64)
         sel = (act != A_SKIP) & (lane_id >= 0)
         if not sel.any():

@@ -103,9 +103,17 @@ class TimelineView(QtWidgets.QWidget):
         self.stw = RasterItem(stw_lut)
         self.stw.setZValue(5)
         self.plot.addItem(self.stw)
-        self.markers = pg.ScatterPlotItem(pxMode=True, size=9)
-        self.markers.setZValue(10)
-        self.plot.addItem(self.markers)
+        # one item per marker kind, each with a single style: pyqtgraph's fast path (no per-spot brushes)
+        fg = theme.foreground
+        styles = (("t1", fg), ("s", theme.state_colour(ST_SYSCALL)), ("x", theme.state_colour(ST_SPIN)))
+        self.markers = []
+        for symbol, colour in styles:
+            item = pg.ScatterPlotItem(
+                pxMode=True, size=9, symbol=symbol, brush=pg.mkBrush(colour), pen=pg.mkPen(None)
+            )
+            item.setZValue(10)
+            self.plot.addItem(item)
+            self.markers.append(item)
         lay.addWidget(self.plot, 1)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
@@ -197,26 +205,10 @@ class TimelineView(QtWidgets.QWidget):
 
     def _draw_markers(self, model, t0: float, t1: float) -> None:
         m = model.ptl.markers_in(t0, t1, limit=3000)
-        if len(m["t_ns"]) == 0:
-            self.markers.clear()
-            return
-        fg = self.theme.foreground
-        symbols = np.array(["t1", "s", "x"], dtype=object)[m["kind"]]
-        brushes = np.array(
-            [
-                pg.mkBrush(fg),
-                pg.mkBrush(self.theme.state_colour(ST_SYSCALL)),
-                pg.mkBrush(self.theme.state_colour(ST_SPIN)),
-            ],
-            dtype=object,
-        )[m["kind"]]  # noqa: E501
-        self.markers.setData(
-            x=m["t_ns"] / MS,
-            y=m["lane"] + 0.375,
-            symbol=list(symbols),
-            brush=list(brushes),
-            pen=pg.mkPen(None),
-        )
+        x, y = m["t_ns"] / MS, m["lane"] + 0.375
+        for k, item in enumerate(self.markers):
+            sel = m["kind"] == k
+            item.setData(x=x[sel], y=y[sel])
 
     # --- interaction ----------------------------------------------------------------------------
     def _lane_at(self, y: float) -> tuple[str, int]:
