@@ -98,6 +98,12 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for d in self.docks.values():
             view_menu.addAction(d.toggleViewAction())
+        self.record_path: str | None = None  # File → Record: the next start() records into it
+        self.file_menu = QtWidgets.QMenu("&File", self)
+        self.menuBar().insertMenu(view_menu.menuAction(), self.file_menu)
+        self.record_action = self.file_menu.addAction("Record…", lambda: self.toggle_recording())
+        self.record_action.setCheckable(True)
+        self.record_action.setToolTip("Restart this run from t=0 recording it to a .gmprec file")
         self.status_label = QtWidgets.QLabel(" ")
         self.statusBar().addPermanentWidget(self.status_label, 1)
         self._wire()
@@ -141,7 +147,7 @@ class MainWindow(QtWidgets.QMainWindow):
         groups = tuple(getattr(scenario, "groups", ("main",)))
         model = Model(groups)
         self.source = LiveSource(self.engine, speed_ns_per_s=self.speed, paused=not self.playing)
-        self.session = Session(self.source, model)
+        self.session = Session(self.source, model, self._open_recorder())
         self.last_crash = None
         self.timeline.set_groups(groups)
         self.timeline.fit()
@@ -185,7 +191,50 @@ class MainWindow(QtWidgets.QMainWindow):
         kw = {k: v for k, v in self.engine_kw.items() if k == "duration_ns"}
         self.start(sc, name, **kw)
 
+    # --- File → Record (gmpviz/record) ----------------------------------------------------------
+    def toggle_recording(self, path: str | None = None) -> None:
+        """Stop and finalise the recording, or restart the run (same seed) recording into `path`:
+        a recording starts at t=0 so that its keyframes and replay are exact."""
+        if self.session is not None and self.session.writer is not None:
+            self._close_recorder()
+            return
+        if path is None and self.interactive and self.scenario is not None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Record to", f"{self.scenario_name}.gmprec", "gmpviz recordings (*.gmprec)"
+            )
+        if not path or self.scenario is None:
+            self.record_action.setChecked(False)
+            return
+        self.record_path = path
+        self.restart(seed=int(getattr(self.engine, "seed", 0)))
+
+    def _open_recorder(self):
+        path, self.record_path = self.record_path, None
+        self.record_action.setChecked(bool(path))
+        if not path:
+            return None
+        from ..record.writer import RecordingWriter
+
+        try:
+            return RecordingWriter.create(path, self.engine)
+        except ValueError as e:  # RecordingError: one line
+            self.statusBar().showMessage(str(e), 10000)
+            self.record_action.setChecked(False)
+            return None
+
+    def _close_recorder(self) -> None:
+        s = self.session
+        if s is None or s.writer is None:
+            return
+        w, s.writer = s.writer, None
+        self.record_action.setChecked(False)
+        try:
+            self.statusBar().showMessage(f"recorded {w.close()}", 8000)
+        except ValueError as e:
+            self.statusBar().showMessage(str(e), 10000)
+
     def stop(self) -> None:
+        self._close_recorder()
         if self.source is not None:
             self.source.stop()
             self.source = None
@@ -223,6 +272,8 @@ class MainWindow(QtWidgets.QMainWindow):
         t0 = time.perf_counter()
         res = self.session.pump()
         m = self.session.model
+        if res.done and self.session.writer is not None:
+            self._close_recorder()
         self.frames += 1
         slow = self.frames % SLOW_VIEW_EVERY == 0
         self.refresh_views(slow)

@@ -193,11 +193,15 @@ class PlayerWindow(MainWindow):
         self.events.time_clicked.connect(lambda t: self.seek_time(int(t)))
 
     def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu("&File")
+        menu = getattr(self, "file_menu", None)
+        if menu is None:
+            menu = QtWidgets.QMenu("&File", self)
+            self.menuBar().insertMenu(self.menuBar().actions()[0], menu)
+        if getattr(self, "record_action", None) is not None:
+            self.record_action.setVisible(False)  # a recording is not recorded again
         menu.addAction("Export PNG…", self._export_png_dialog)
         menu.addAction("Export video…", self._export_video_dialog)
         menu.addAction("Export Perfetto JSON…", self._export_perfetto_dialog)
-        self.menuBar().insertMenu(self.menuBar().actions()[0], menu)
 
     # --- cursor ---------------------------------------------------------------------------------
     def seek_time(self, t_ns: int) -> None:

@@ -186,3 +186,26 @@ def test_cli_play_screenshot_and_errors(rec, tmp_path, capsys):
     assert out.stat().st_size > 1000
     assert main(["play", str(tmp_path / "missing.gmprec")]) == 2
     assert "cannot open the recording" in capsys.readouterr().err
+
+
+def test_live_window_file_record(make_win, tmp_path):
+    """File → Record restarts the run from t=0 and finalises the file when the run ends; the events
+    are the headless recording's."""
+    from _uihelp import run_until
+
+    from gmpviz.record.reader import RecordingReader
+
+    win = make_win()
+    win.set_speed(None)
+    sc = load_scenario("work-stealing")
+    win.start(sc, "work-stealing", duration_ns=60_000_000)
+    out = tmp_path / "live.gmprec"
+    win.toggle_recording(str(out))
+    assert win.record_action.isChecked() and win.session.writer is not None
+    assert run_until(win, lambda: out.exists(), timeout=30)
+    assert not win.record_action.isChecked()
+    live = RecordingReader.open(str(out))
+    eng = Engine(sc, duration_ns=60_000_000, seed=live.header["seed"])
+    eng.run_until(60_000_000)
+    want = eng.drain()
+    np.testing.assert_array_equal(live.events(), want)
