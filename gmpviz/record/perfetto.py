@@ -45,6 +45,8 @@ def _lane_slices(pid: int, tid: int, lane, now_ns: int, groups: tuple[str, ...],
     state = np.append(c.col("state"), lane.o_state)
     goid = np.append(c.col("goid"), lane.o_goid)
     oth = np.append(c.col("other"), lane.o_other)
+    # SIMPLIFICATION: slices are the timeline's lane segments: zero-length runs are not shown and
+    # a G run cut by a stop-the-world shows as two slices.
     keep = ~np.isin(state, _SKIP_STATES) & (end > start)
     out = []
     for s, e, st, g, o in zip(*(a[keep].tolist() for a in (start, end, state, goid, oth))):

@@ -179,7 +179,8 @@ class RecordingReader:
         self._ev_tfirst = np.array([b.t_first for b in ev], dtype=np.int64)
         self._ev_tlast = np.array([b.t_last for b in ev], dtype=np.int64)
         kf = [b for b in blocks if b.tag == F.TAG_KEYF and b.first <= expect]
-        if any(b.first not in set(self._ev_first.tolist()) for b in kf):
+        boundaries = set(self._ev_first.tolist())
+        if any(b.first not in boundaries for b in kf):
             raise RecordingError("corrupt recording: keyframe not on a block boundary")
         self._kf_blocks = kf
         self._kf_index = np.array([b.first for b in kf], dtype=np.int64)

@@ -72,6 +72,8 @@ class Replay:
 
     def load_step(self, budget_s: float = 0.012) -> bool:
         """Fold event blocks into the histories for about `budget_s`; True when everything is in."""
+        # SIMPLIFICATION: the histories are not stored in the file: they are folded from all events
+        # after opening (the cursor state is ready at once; the timeline fills in as this runs).
         t0 = time.perf_counter()
         while not self.loaded:
             ev = next(self._blocks)

@@ -18,11 +18,13 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.constants import GO_VERSION, MS
+from ..model import ASSUMPTIONS as MODEL_ASSUMPTIONS
 from ..record import ASSUMPTIONS as RECORD_ASSUMPTIONS
 from ..record import RecordingError
 from ..record.bookmarks import Bookmark, load_bookmarks, save_bookmarks
 from ..record.replay import MARK_NAMES, Replay
 from ..session import Session
+from . import ASSUMPTIONS as UI_ASSUMPTIONS
 from .controls import DEFAULT_SPEED
 from .main_window import MainWindow
 from .theme import get_theme
@@ -91,7 +93,7 @@ class PlayerWindow(MainWindow):
         self.timeline.fit()
         self.assumptions.set_content(
             list(h.get("assumptions") or []),
-            (*RECORD_ASSUMPTIONS,),
+            (*RECORD_ASSUMPTIONS, *MODEL_ASSUMPTIONS, *UI_ASSUMPTIONS),
             (h.get("scenario") or {}).get("name", "?"),
             str(h.get("notice", "")),
         )
@@ -338,6 +340,14 @@ class PlayerWindow(MainWindow):
 
     def refresh_views(self, slow: bool = True, force: bool = False) -> None:
         super().refresh_views(slow, force)
+        if slow or force:
+            # the histories end at the run's end, the inspector's "for how long" ends at the cursor
+            m = self.session.model
+            end, m.now_ns = m.now_ns, self.replay.t_ns
+            try:
+                self.inspector.refresh(m, force=True)
+            finally:
+                m.now_ns = end
         self._sync_controls()
 
     def _player_status(self, loading: bool) -> None:
