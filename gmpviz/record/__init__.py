@@ -21,6 +21,5 @@ ASSUMPTIONS = (
     "Every keyframe is a full snapshot of the view state (no delta keyframes).",
     "The player folds the whole-run histories (timelines, GC cycles) from all events after opening: "
     "the state at the cursor shows at once, the timeline of a long recording fills in over seconds.",
-    "Keyframes hold the model's view state (G/P/M, run queues, span table, last counters row); the "
-    "whole-run histories (timelines, GC cycles) are rebuilt from all events when a recording opens.",
+    "Keyframes hold the model's view state (G/P/M, run queues, span table, last counters row).",
 )

@@ -28,13 +28,14 @@ from . import ASSUMPTIONS as UI_ASSUMPTIONS
 from .controls import DEFAULT_SPEED
 from .main_window import MainWindow
 from .theme import get_theme
-from .views import fmt_ns
+from .views import fmt_bytes, fmt_ns
 
 SCRUB_STEPS = 10_000  # scrubber positions over the whole run
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)  # x DEFAULT_SPEED (the live default)
 MARK_LABELS = {"gc": "GC", "stw": "STW", "steal": "steal", "handoff": "hand-off", "preempt": "preemption"}
 LOAD_BUDGET_S = 0.010  # history folding per frame while the recording loads
 PLAYER_SIZE = (1500, 950)
+GC_PHASES = ("_GCoff", "_GCmark", "_GCmarktermination")  # mgc.go gcphase values
 SHORTCUTS = {
     "play": "Space",
     "step_fwd": "Right",
@@ -348,7 +349,18 @@ class PlayerWindow(MainWindow):
                 self.inspector.refresh(m, force=True)
             finally:
                 m.now_ns = end
+            self._heap_summary_at_cursor()
         self._sync_controls()
+
+    def _heap_summary_at_cursor(self) -> None:
+        """The heap view's summary line reads the latest counters row: in the player, the cursor's."""
+        r = self.replay.counters_now()[0]
+        phase = GC_PHASES[int(r["gc_phase"])] if 0 <= int(r["gc_phase"]) < len(GC_PHASES) else "?"
+        self.heap.summary.setText(
+            f"at {fmt_ns(self.replay.t_ns)}: HeapAlloc {fmt_bytes(r['heap_alloc'])} · goal "
+            f"{fmt_bytes(r['heap_goal'])} · HeapSys {fmt_bytes(r['heap_sys'])} · GC cycles "
+            f"{int(r['gc_cycles'])} · {phase}{' · world stopped' if r['stw'] else ''}"
+        )
 
     def _player_status(self, loading: bool) -> None:
         rp = self.replay

@@ -14,6 +14,7 @@ from gmpviz.core.trace.events import EV
 from gmpviz.core.workload.loader import load_scenario
 from gmpviz.record.bookmarks import load_bookmarks
 from gmpviz.record.writer import RecordingWriter
+from gmpviz.ui.views import fmt_ns
 
 STEP_NS = 10_000_000
 
@@ -90,6 +91,7 @@ def test_scrubbing_moves_the_views(player, rec):
     snap_end = end_state.snapshot()
     assert any(not np.array_equal(snap_half[k], snap_end[k]) for k in ("g_status", "p_curg", "runq_g"))
     assert player.runq.info.text().startswith(f"global {len(end_state.globrunq)}")
+    assert player.heap.summary.text().startswith(f"at {fmt_ns(player.replay.t_end_ns)}: HeapAlloc")
     assert player.tl_cursor.value() == pytest.approx(player.replay.t_end_ns / 1e6)
 
 
