@@ -88,15 +88,19 @@ def bench_ui(frames: int = FRAMES, segments: int = SEGMENTS) -> dict:
     win.session.model = model  # before the first pump: the stream continues where the prefill stopped
     app.processEvents()
 
-    frame_ms, latency_ms = [], []
+    frame_ms, latency_ms, parts, events = [], [], [], []
     for _ in range(frames):
         f0 = time.perf_counter()
         res = win.session.pump()
+        fa = time.perf_counter()
         win.frames += 1
         win.refresh_views(slow=win.frames % 6 == 0)
+        fb = time.perf_counter()
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents)
         f1 = time.perf_counter()
         frame_ms.append((f1 - f0) * 1e3)
+        parts.append(((fa - f0) * 1e3, (fb - fa) * 1e3, (f1 - fb) * 1e3))
+        events.append(res.events)
         if res.oldest_posted_s is not None:
             latency_ms.append((f1 - res.oldest_posted_s) * 1e3)
         rest = FRAME_S - (f1 - f0)
@@ -106,6 +110,10 @@ def bench_ui(frames: int = FRAMES, segments: int = SEGMENTS) -> dict:
         "ui_frame_ms_median": round(statistics.median(frame_ms), 2),
         "ui_frame_ms_p95": round(float(np.percentile(frame_ms, 95)), 2),
         "ui_event_to_pixel_ms": round(statistics.median(latency_ms), 2) if latency_ms else None,
+        "pump_ms_median": round(statistics.median(p[0] for p in parts), 2),
+        "refresh_ms_median": round(statistics.median(p[1] for p in parts), 2),
+        "paint_ms_median": round(statistics.median(p[2] for p in parts), 2),
+        "events_per_frame_median": int(statistics.median(events)),
         "timeline_segments": int(model.ptl.segment_count()),
         "heatmap_cells": int(win.spans.img.size),
         "events_streamed": int(model.events_total),

@@ -35,7 +35,7 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.plot.getViewBox().invertY(True)
         self.plot.getViewBox().setAspectLocked(False)
         self.plot.setLabel("left", "size class")
-        self.image = RasterItem(lut)
+        self.image = RasterItem(lut[:, :3].copy())  # opaque: faster to draw
         self.plot.addItem(self.image)
         lay.addWidget(self.plot, 1)
         self.info = QtWidgets.QLabel(" ")

@@ -1,5 +1,5 @@
 """Per-P (and optionally per-M) timeline: one RasterItem for all lanes, one for STW bands,
-one ScatterPlotItem for steal/hand-off/preempt markers. Pan and zoom on x; hover describes a span."""
+line-pair items for steal/hand-off/preempt ticks. Pan and zoom on x; hover describes a span."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ...model.timeline import (
     ST_ASSIST,
     ST_GC,
     ST_IDLE,
+    ST_NONE,
     ST_SPIN,
     ST_STW,
     ST_SYSCALL,
@@ -25,10 +26,11 @@ from ...model.timeline import (
     band_raster,
 )
 from ...ui.items.raster import RasterItem
-from ..theme import Theme
+from ..theme import Theme, rgb
 from . import fmt_ns
 
 SUBROWS = 4  # image rows per lane: 3 painted + 1 gap
+GAP_STW = 7  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
 
 
@@ -95,22 +97,23 @@ class TimelineView(QtWidgets.QWidget):
         self.vb.setLimits(minXRange=MIN_X_RANGE_MS, xMin=-1.0)
         self.vb.sigRangeChangedManually.connect(self._manual_range)
         self.vb.sigXRangeChanged.connect(self._range_changed)
-        self.image = RasterItem(theme.lane_lut())
+        # opaque RGB LUT: Qt draws an image without alpha several times faster
+        lut = theme.lane_lut()[:, :3].copy()
+        bg = np.array(rgb(theme.background), dtype=np.float64)
+        lut[ST_NONE] = bg
+        lut[GAP_STW] = (bg + (lut[ST_STW] - bg) * 0.4).round()  # STW band through the gaps between lanes
+        self.image = RasterItem(lut)
         self.plot.addItem(self.image)
-        stw_lut = np.zeros((256, 4), dtype=np.uint8)
-        r, g, b, _ = theme.lane_lut()[ST_STW]
-        stw_lut[1] = (r, g, b, 70)
-        self.stw = RasterItem(stw_lut)
-        self.stw.setZValue(5)
-        self.plot.addItem(self.stw)
-        # one item per marker kind, each with a single style: pyqtgraph's fast path (no per-spot brushes)
-        fg = theme.foreground
-        styles = (("t1", fg), ("s", theme.state_colour(ST_SYSCALL)), ("x", theme.state_colour(ST_SPIN)))
+        # markers are short vertical ticks, one PlotCurveItem per kind drawn as line pairs: the whole
+        # set is one vectorised QPainterPath (scatter items style every point in Python)
+        styles = (
+            (theme.foreground, 2.0),
+            (theme.state_colour(ST_SYSCALL), 2.0),
+            (theme.state_colour(ST_SPIN), 1.5),
+        )
         self.markers = []
-        for symbol, colour in styles:
-            item = pg.ScatterPlotItem(
-                pxMode=True, size=9, symbol=symbol, brush=pg.mkBrush(colour), pen=pg.mkPen(None)
-            )
+        for colour, width in styles:
+            item = pg.PlotCurveItem(pen=pg.mkPen(colour, width=width), connect="pairs", antialias=False)
             item.setZValue(10)
             self.plot.addItem(item)
             self.markers.append(item)
@@ -139,7 +142,13 @@ class TimelineView(QtWidgets.QWidget):
             f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name}&nbsp;&nbsp; '
             for s, name in items
         )
-        self.legend.setText(sw + "&nbsp; ▲ steal &nbsp;■ hand-off &nbsp;✕ preempt")
+        ticks = [
+            (self.theme.foreground, "steal"),
+            (self.theme.state_colour(ST_SYSCALL), "hand-off"),
+            (self.theme.state_colour(ST_SPIN), "preempt"),
+        ]  # noqa: E501
+        sw += "&nbsp; ticks: " + " ".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
+        self.legend.setText(sw)
 
     def _toggle_m(self, on: bool) -> None:
         self.show_m = on
@@ -189,12 +198,13 @@ class TimelineView(QtWidgets.QWidget):
         if nl == 0:
             self.image.clear()
             return
-        big = np.repeat(img, SUBROWS, axis=0)
-        big[SUBROWS - 1 :: SUBROWS] = 0
-        self.image.show_image(big, x0, 0, x1 - x0, nl)
         s, e = model.ptl.stw_bands()
-        band = band_raster(s, e, t0, t1, width)
-        self.stw.show_image(band[None, :], x0, -0.25, x1 - x0, nl + 0.25)
+        band = np.where(band_raster(s, e, t0, t1, width) > 0, GAP_STW, ST_NONE).astype(np.uint8)
+        big = np.empty((nl * SUBROWS + 1, width), dtype=np.uint8)
+        big[0] = band
+        big[1:] = np.repeat(img, SUBROWS, axis=0)
+        big[SUBROWS::SUBROWS] = band
+        self.image.show_image(big, x0, -1 / SUBROWS, x1 - x0, nl + 1 / SUBROWS)
         self._set_lane_axis(nl)
         self._draw_markers(model, t0, t1)
 
@@ -205,10 +215,13 @@ class TimelineView(QtWidgets.QWidget):
 
     def _draw_markers(self, model, t0: float, t1: float) -> None:
         m = model.ptl.markers_in(t0, t1, limit=3000)
-        x, y = m["t_ns"] / MS, m["lane"] + 0.375
+        x, y = m["t_ns"] / MS, m["lane"].astype(np.float64)
         for k, item in enumerate(self.markers):
             sel = m["kind"] == k
-            item.setData(x=x[sel], y=y[sel])
+            xs, ys = np.repeat(x[sel], 2), np.repeat(y[sel], 2)
+            ys[0::2] += 0.02 + 0.1 * k  # steal ticks at the top of the lane, then hand-off, then preempt
+            ys[1::2] += 0.30 + 0.1 * k
+            item.setData(x=xs, y=ys)
 
     # --- interaction ----------------------------------------------------------------------------
     def _lane_at(self, y: float) -> tuple[str, int]:
