@@ -188,3 +188,23 @@ def test_bench_replay_small(tmp_path):
     assert res["events"] == 30_000
     assert res["bytes_per_event"] <= 16
     assert res["replay_seek_ms_p95"] < 1000
+
+
+def test_interrupted_export_leaves_nothing(small_rec, tmp_path):
+    out = tmp_path / "t.json"
+    calls = []
+
+    def progress(f):
+        calls.append(f)
+        if f > 0.85:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_perfetto(Replay.open(small_rec[0]), str(out), progress)
+    assert calls and not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_cli_record_to_bad_path(tmp_path, capsys):
+    assert main(["run", "gosched", "--headless", "--record", str(tmp_path / "no" / "dir" / "x.gmprec")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gmpviz: cannot write the recording") and err.count("\n") == 1
