@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from ..core.trace.events import EV
 from ..model import Model
 from ..model.spans import SpanTable
 from ..model.state import RuntimeState
@@ -24,6 +25,30 @@ from .writer import MARK_KINDS
 FORWARD_APPLY_MAX = 4096  # a forward move over more events than this restores a keyframe instead
 LOG_CAPACITY = 1 << 18  # events the player's event log keeps (the recording keeps them all)
 MARK_NAMES = tuple(MARK_KINDS)  # "gc", "stw", "steal", "handoff", "preempt"
+_GO_CREATE = int(EV.GoCreate)
+
+
+class _GroupsFold(RuntimeState):
+    """The one thing the history fold needs from the runtime state: each goid's group (GoCreate a1),
+    which the timelines colour by. A third of the cost of the full fold saved on every open."""
+
+    def apply(self, ev: np.ndarray) -> None:
+        if len(ev) == 0:
+            return
+        self.events += len(ev)
+        self.now_ns = max(self.now_ns, int(ev["t_ns"][-1]))
+        c = ev[ev["kind"] == _GO_CREATE]
+        if len(c):
+            g = c["g"].astype(np.int64)
+            self._need_g(int(g.max()) + 1)
+            self.g_group[g] = c["a1"]
+
+
+class _NoSpans(SpanTable):
+    """The histories have no span table (the cursor's is restored from keyframes)."""
+
+    def apply(self, ev: np.ndarray) -> None:
+        return
 
 
 class ReplayModel(Model):
@@ -31,8 +56,8 @@ class ReplayModel(Model):
 
     def __init__(self, groups: tuple[str, ...], log_capacity: int = LOG_CAPACITY) -> None:
         super().__init__(groups, log_capacity=log_capacity)
-        self._hist_state = RuntimeState()  # assigns the groups the timelines colour by
-        self._hist_spans = SpanTable()
+        self._hist_state = _GroupsFold()
+        self._hist_spans = _NoSpans()
 
     def apply(self, ev: np.ndarray) -> None:
         cursor = (self.state, self.spans)

@@ -167,6 +167,12 @@ def test_replay_histories_equal_live_model(small_rec):
         assert a.segment_count() == b.segment_count()
         np.testing.assert_array_equal(a.raster(0, 4e8, 500), b.raster(0, 4e8, 500))
     assert rp.model.gc.cycles.n == live.gc.cycles.n
+    assert rp.model.ptl.markers.n == live.ptl.markers.n
+    assert rp.model.runq_hist.cols.n == live.runq_hist.cols.n
+    assert len(rp.model.counters) == len(rp.reader.counters)
+    for lane_a, lane_b in zip(rp.model.ptl.lanes, live.ptl.lanes):
+        np.testing.assert_array_equal(lane_a.seg.col("state"), lane_b.seg.col("state"))
+        np.testing.assert_array_equal(lane_a.seg.col("start_ns"), lane_b.seg.col("start_ns"))
 
 
 def test_bookmarks_round_trip(tmp_path):
