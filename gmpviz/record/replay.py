@@ -17,13 +17,14 @@ import numpy as np
 
 from ..core.trace.events import EV
 from ..model import Model
+from ..model.eventlog import EventLog
 from ..model.spans import SpanTable
 from ..model.state import RuntimeState
 from .reader import RecordingReader
 from .writer import MARK_KINDS
 
 FORWARD_APPLY_MAX = 4096  # a forward move over more events than this restores a keyframe instead
-LOG_CAPACITY = 1 << 18  # events the player's event log keeps (the recording keeps them all)
+LOG_CAPACITY = 1 << 14  # events before the cursor the player's event log shows
 MARK_NAMES = tuple(MARK_KINDS)  # "gc", "stw", "steal", "handoff", "preempt"
 _GO_CREATE = int(EV.GoCreate)
 
@@ -51,21 +52,30 @@ class _NoSpans(SpanTable):
         return
 
 
+class _NoLog(EventLog):
+    """The histories keep no event log: the player's log is the events just before the cursor."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+
+    def append(self, ev: np.ndarray) -> None:
+        return
+
+
 class ReplayModel(Model):
-    """A Model whose `apply` folds histories only: `state`/`spans` belong to the cursor."""
+    """A Model whose `apply` folds histories only: `state`, `spans` and `log` belong to the cursor."""
 
     def __init__(self, groups: tuple[str, ...], log_capacity: int = LOG_CAPACITY) -> None:
         super().__init__(groups, log_capacity=log_capacity)
-        self._hist_state = _GroupsFold()
-        self._hist_spans = _NoSpans()
+        self._hist = (_GroupsFold(), _NoSpans(), _NoLog())
 
     def apply(self, ev: np.ndarray) -> None:
-        cursor = (self.state, self.spans)
-        self.state, self.spans = self._hist_state, self._hist_spans
+        cursor = (self.state, self.spans, self.log)
+        self.state, self.spans, self.log = self._hist
         try:
             super().apply(ev)
         finally:
-            self.state, self.spans = cursor
+            self.state, self.spans, self.log = cursor
 
 
 class Replay:
@@ -83,6 +93,7 @@ class Replay:
             self.model.add_counters(reader.counters)
         self.model.advance(self.t_end_ns)
         self.index = -1  # events applied to the cursor state
+        self._log_index = -1  # cursor index the event log was filled for
         self.t_ns = 0
         self.seek_index(0)
 
@@ -133,6 +144,16 @@ class Replay:
             m.state, m.spans, _ = self.reader.state_at(i)
         self.index = i
         self.t_ns = self.reader.t_of(i - 1) if i else 0
+
+    def sync_log(self) -> None:
+        """Fill the event log with the events just before the cursor (call before drawing it)."""
+        if self._log_index == self.index:
+            return
+        log = self.model.log
+        cap = log.capacity
+        log.total, log.version = 0, log.version + 1
+        log.append(self.reader.events(max(self.index - cap, 0), self.index))
+        self._log_index = self.index
 
     def seek_time(self, t_ns: int) -> None:
         """Cursor at virtual time `t_ns`: every event at or before it applied."""

@@ -340,6 +340,8 @@ class PlayerWindow(MainWindow):
             del self.frame_ms[:300]
 
     def refresh_views(self, slow: bool = True, force: bool = False) -> None:
+        if slow or force:
+            self.replay.sync_log()
         super().refresh_views(slow, force)
         if slow or force:
             # the histories end at the run's end, the inspector's "for how long" ends at the cursor

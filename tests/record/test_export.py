@@ -139,8 +139,13 @@ def test_replay_cursor_steps_and_jumps(gc_rec):
     rp.seek_time(300_000_000)
     i = rp.index
     assert ev["t_ns"][i - 1] <= 300_000_000 < ev["t_ns"][i]
+    rp.sync_log()
+    cap = rp.model.log.capacity
+    np.testing.assert_array_equal(rp.model.log.ordered(), ev[max(i - cap, 0) : i])
     rp.step(1)
     assert rp.index == i + 1 and rp.model.state.events == i + 1
+    rp.sync_log()
+    assert rp.model.log.ordered()[-1] == ev[i]
     rp.step(-2)
     assert rp.index == i - 1 and rp.model.state.events == i - 1
     gcs = np.flatnonzero(ev["kind"] == EV.GCBegin)
