@@ -33,7 +33,7 @@ from .views import fmt_bytes, fmt_ns
 SCRUB_STEPS = 10_000  # scrubber positions over the whole run
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)  # x DEFAULT_SPEED (the live default)
 MARK_LABELS = {"gc": "GC", "stw": "STW", "steal": "steal", "handoff": "hand-off", "preempt": "preemption"}
-LOAD_BUDGET_S = 0.010  # history folding per frame while the recording loads
+LOAD_BUDGET_S = (0.008, 0.030)  # history folding per frame while loading (playing, paused)
 PLAYER_SIZE = (1500, 950)
 GC_PHASES = ("_GCoff", "_GCmark", "_GCmarktermination")  # mgc.go gcphase values
 SHORTCUTS = {
@@ -319,7 +319,7 @@ class PlayerWindow(MainWindow):
         t0 = time.perf_counter()
         loading = not rp.loaded
         if loading:
-            rp.load_step(LOAD_BUDGET_S)
+            rp.load_step(LOAD_BUDGET_S[0] if self.playing else LOAD_BUDGET_S[1])
             self._dirty = True
         now_w = time.perf_counter()
         if self.playing:
