@@ -44,7 +44,7 @@ MK_PREEMPT = 2
 MARKER_NAMES = ("steal", "hand-off", "preempt")
 
 #: segments per prefix block: memory is K*8 bytes per BLOCK segments, a pixel edge costs BLOCK lookups
-BLOCK = 16
+BLOCK = 8
 
 # Per-kind lane actions; A_USER resolves to ST_USER0 + group of the event's G.
 A_SKIP = -1
@@ -172,7 +172,7 @@ class Lane:
             return out
         start = self.seg.col("start_ns")
         end = self.seg.col("end_ns")
-        state = self.seg.col("state").astype(np.int64)
+        state = self.seg.col("state")  # converted after indexing: a full-column astype costs ms
         i = np.searchsorted(start, edges, side="right") - 1
         valid = i >= 0
         ic = np.clip(i, 0, n - 1)
@@ -187,7 +187,12 @@ class Lane:
         # the part of segment i before the edge
         part = np.clip(np.minimum(edges, end[ic]) - start[ic], 0, None).astype(np.float64)
         part[~valid] = 0
-        idx = np.concatenate([rows * self.k + state[jj], np.arange(len(edges)) * self.k + state[ic]])
+        idx = np.concatenate(
+            [
+                rows * self.k + state[jj].astype(np.int64),
+                np.arange(len(edges)) * self.k + state[ic].astype(np.int64),
+            ]
+        )
         w = np.concatenate([w_inner, part])
         out += (
             np.bincount(idx, weights=w, minlength=len(edges) * self.k)

@@ -63,8 +63,10 @@ class GoroutinesView(QtWidgets.QWidget):
         key = (model.counters.version, model.state.events)
         if key == self._key and not force:
             return
+        # the curves only follow the counters: a player seek changes the state, not the counters
+        curves_stale = force or self._key is None or self._key[0] != model.counters.version
         self._key = key
-        t, counts = status_series(model.counters, 3000)
+        t, counts = status_series(model.counters, 3000) if curves_stale else ((), None)
         if len(t):
             x = t / MS
             self.base.setData(x, np.zeros(len(x)))

@@ -78,9 +78,9 @@ class HeapGCView(QtWidgets.QWidget):
         if len(c) == 0:
             return
         for field, _, _, _ in SERIES:
-            t, v = c.decimated(field, 3000)
+            t, v = c.decimated(field, 1500)
             self.curves[field].setData(t / MS, v / MIB)
-        t, v = c.decimated("gc_cpu_fraction", 3000)
+        t, v = c.decimated("gc_cpu_fraction", 1500)
         self.cpu_curve.setData(t / MS, v * 100)
         now = model.now_ns
         self._phase_band(model, now)

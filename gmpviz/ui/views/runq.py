@@ -59,7 +59,14 @@ class RunqView(QtWidgets.QWidget):
         key = (h.version, model.state.events)
         if key == self._key and not force:
             return
+        # the curves only follow the history: a player seek changes the state, not the history
+        curves_stale = force or self._key is None or self._key[0] != h.version
         self._key = key
+        if curves_stale:
+            self._curves(h)
+        self._diagram(model)
+
+    def _curves(self, h) -> None:
         t, v = h.series(-1)
         self.global_curve.setData(t / MS, v)
         while len(self.local_curves) < h.nprocs:
@@ -69,7 +76,6 @@ class RunqView(QtWidgets.QWidget):
         for i, c in enumerate(self.local_curves):
             t, v = h.series(i)
             c.setData(t / MS, v)
-        self._diagram(model)
 
     def _diagram(self, model) -> None:
         st = model.state

@@ -3,6 +3,8 @@ line-pair items for steal/hand-off/preempt ticks. Pan and zoom on x; hover descr
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -30,6 +32,8 @@ from ..theme import Theme, rgb
 from . import fmt_ns
 
 SUBROWS = 4  # image rows per lane: 3 painted + 1 gap
+FOLLOW_HZ = 30  # re-raster rate while following a growing run (user pan/zoom is always immediate)
+MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 7  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
 
@@ -71,6 +75,7 @@ class TimelineView(QtWidgets.QWidget):
         self._drawn_key = None
         self._lane_map: list[tuple[str, int]] = []  # row -> ("p"|"m", id)
         self.last_image = np.zeros((0, 0), dtype=np.uint8)
+        self._follow_drawn_s = 0.0
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -178,6 +183,12 @@ class TimelineView(QtWidgets.QWidget):
         self._model = model
         now = max(model.now_ns, 1)
         if self.follow:
+            # following a growing run re-rasterises at most FOLLOW_HZ: in between, the last image
+            # stays where it belongs and the view just grows by a few pixels
+            t = time.perf_counter()
+            if not force and self._drawn_key is not None and t - self._follow_drawn_s < 1 / FOLLOW_HZ:
+                return
+            self._follow_drawn_s = t
             self.vb.setXRange(0, now / MS, padding=0.01)
         (x0, x1), _ = self.vb.viewRange()
         width = max(int(self.vb.width()), 16)
@@ -214,7 +225,7 @@ class TimelineView(QtWidgets.QWidget):
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
 
     def _draw_markers(self, model, t0: float, t1: float) -> None:
-        m = model.ptl.markers_in(t0, t1, limit=3000)
+        m = model.ptl.markers_in(t0, t1, limit=MARKERS_SHOWN)
         x, y = m["t_ns"] / MS, m["lane"].astype(np.float64)
         for k, item in enumerate(self.markers):
             sel = m["kind"] == k
