@@ -47,7 +47,7 @@ def make_recording(path: str, n_events: int = BENCH_EVENTS, progress=None) -> fl
             ev = eng.drain()
             ev = ev[: n_events - n]
             n += len(ev)
-            w.append(ev, eng.counters())
+            w.append(ev, eng.drain_counters())
             if progress is not None:
                 progress(n / n_events)
     except BaseException:
