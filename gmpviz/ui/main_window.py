@@ -25,7 +25,8 @@ from .views.span_heatmap import SpanHeatmapView
 from .views.timeline import TimelineView
 
 FRAME_MS = 16  # ~60 Hz pump
-SLOW_VIEW_EVERY = 6  # heavier views refresh every 6th frame (~10 Hz)
+SLOW_VIEW_EVERY = 6  # (kept for subclasses) the six docks besides the timeline
+OTHER_VIEW_EVERY = 2  # every 2nd frame one of them refreshes, in turn: each at ~5 Hz, no frame pays for all
 SETTINGS_VERSION = 1
 
 
@@ -275,8 +276,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if res.done and self.session.writer is not None:
             self._close_recorder()
         self.frames += 1
-        slow = self.frames % SLOW_VIEW_EVERY == 0
-        self.refresh_views(slow)
+        self.refresh_views()
         for n in res.notices:
             self.notices.append(n)
             self.statusBar().showMessage(n, 8000)
@@ -289,12 +289,20 @@ class MainWindow(QtWidgets.QMainWindow):
             del self.frame_ms[:300]
 
     def refresh_views(self, slow: bool = True, force: bool = False) -> None:
+        """The timeline every frame; the other docks in turn, one every OTHER_VIEW_EVERY frames (so no
+        frame pays for all of them); all of them when `force`d."""
         m = self.session.model
         self.timeline.refresh(m, force=force)
-        if slow or force:
-            for v in (self.runq, self.goroutines, self.heap, self.spans, self.events, self.inspector):
-                if force or v.isVisible():
-                    v.refresh(m, force=force)
+        others = (self.runq, self.goroutines, self.heap, self.spans, self.events, self.inspector)
+        if force:
+            for v in others:
+                v.refresh(m, force=True)
+            return
+        if slow is False or self.frames % OTHER_VIEW_EVERY:
+            return
+        v = others[(self.frames // OTHER_VIEW_EVERY) % len(others)]
+        if v.isVisible():
+            v.refresh(m)
 
     def _status(self, m, res) -> None:
         now_w = time.perf_counter()
