@@ -64,6 +64,7 @@ class EngineThread(threading.Thread):
         self._stopping = False
         self._crashed = False
         self._max_events = SLICE_MAX_EVENTS // 4
+        self._held = _empty_events()  # emitted by a single step but not shown yet
         self._v0 = 0
         self._w0 = 0.0
         self.slices = 0
@@ -169,18 +170,35 @@ class EngineThread(threading.Thread):
             self._post()
 
     def _step(self, what: str) -> None:
+        """Reveal exactly one more event ("event") or everything up to the next GoStart ("sched").
+
+        One engine step can emit several events (a GC phase, a steal and a start): the ones not yet
+        shown are held back for the next step and flushed before anything else is posted."""
         eng = self.engine
-        parts = []
+        parts = [self._held] if len(self._held) else []
+        self._held = _empty_events()
+
+        def cut() -> int | None:
+            ev = np.concatenate(parts) if parts else _empty_events()
+            if what == "event":
+                return 1 if len(ev) else None
+            hit = np.flatnonzero(ev["kind"] == EV.GoStart)
+            return int(hit[0]) + 1 if len(hit) else None
+
+        n = cut()
         for _ in range(STEP_LIMIT):
-            if eng.done:
+            if n is not None or eng.done:
                 break
             eng.step_event()
             ev = eng.drain()
             if len(ev):
                 parts.append(ev)
-                if what == "event" or (ev["kind"] == EV.GoStart).any():
-                    break
-        self._post(np.concatenate(parts) if parts else None)
+                n = cut()
+        ev = np.concatenate(parts) if parts else _empty_events()
+        if n is None:
+            n = len(ev)
+        self._held = ev[n:]
+        self._post(ev[:n])
 
     def _slice(self) -> None:
         eng = self.engine
@@ -217,6 +235,9 @@ class EngineThread(threading.Thread):
     def _post(self, events: np.ndarray | None = None, notice: str | None = None) -> None:
         eng = self.engine
         ev = eng.drain() if events is None else events
+        if events is None and len(self._held):  # events held back by single steps go first
+            ev = np.concatenate([self._held, ev])
+            self._held = _empty_events()
         self.slices += 1
         self.out.put(
             Batch(
