@@ -174,3 +174,20 @@ def test_model_counters_goroutine_profile_and_log():
     assert len(log) == 4 and log.ordered()["t_ns"].tolist() == [0, 5, 6, 7]
     assert log.query(kinds=kinds_matching("block"))["g"].tolist() == [2, 3]
     assert Grunnable == 1
+
+
+def test_event_log_ring_wraps_and_queries_in_order():
+    log = EventLog(capacity=8)
+    for start in range(0, 21, 3):  # 21 events in batches of 3, ring of 8
+        log.append(
+            evs(*[(t, EV.GoStart if t % 2 else EV.GoBlock, t % 3, 0, t) for t in range(start, start + 3)])
+        )
+    assert log.total == 21 and len(log) == 8
+    assert log.ordered()["t_ns"].tolist() == list(range(13, 21))
+    assert log.query(limit=3)["t_ns"].tolist() == [18, 19, 20]
+    assert log.query(kinds=kinds_matching("start"))["t_ns"].tolist() == [13, 15, 17, 19]
+    assert log.query(p=0)["t_ns"].tolist() == [15, 18]
+    big = EventLog(capacity=4)
+    big.append(evs(*[(t, EV.GoStart, 0, 0, t) for t in range(10)]))
+    assert big.ordered()["t_ns"].tolist() == [6, 7, 8, 9]
+    assert big.query(limit=2)["t_ns"].tolist() == [8, 9]

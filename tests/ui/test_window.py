@@ -191,3 +191,27 @@ def test_light_theme_window(make_win):
     win.set_speed(None)
     assert run_until(win, lambda: win.session.done)
     assert win.theme.name == "light"
+
+
+def test_m_lanes_scenario_picker_and_event_log_click(make_win):
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("syscall-handoff"), "syscall-handoff", duration_ns=30 * MS)
+    assert run_until(win, lambda: win.session.done)
+    win.refresh_views(force=True)
+    p_rows = win.timeline.last_image.shape[0]
+    win.controls.actions_by_name["m_lanes"].trigger()
+    assert win.timeline.show_m
+    m = win.session.model
+    assert win.timeline.last_image.shape[0] == p_rows + 1 + m.mtl.nlanes > p_rows + 1
+    # clicking an event log row centres the timeline on that event's time
+    win.events.refresh(m, force=True)
+    idx = win.events.model.index(0, 0)
+    t_ns = float(win.events.model.ev[0]["t_ns"])
+    win.events._clicked(idx)
+    (x0, x1), _ = win.timeline.vb.viewRange()
+    assert not win.timeline.follow and x0 <= t_ns / MS <= x1
+    # the scenario picker restarts on another preset
+    win.controls.scenario_changed.emit("gosched")
+    assert win.scenario_name == "gosched" and "gosched" in win.windowTitle()
+    assert run_until(win, lambda: win.session.model.events_total > 0)
