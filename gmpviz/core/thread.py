@@ -24,6 +24,7 @@ IDLE_WAIT_S = 0.05  # paused/finished: how long to block on the command queue pe
 MAX_LAG_S = 0.25  # when the engine cannot keep up with the speed, drop the backlog beyond this
 STEP_LIMIT = 200_000  # a "next scheduling decision" step gives up after this many engine steps
 SPEED_MIN = 1_000.0  # virtual ns per wall second: 1 µs/s slow motion
+MAX_SPEED_YIELD = 1.0  # at max speed, sleep this fraction of each slice's wall time after it
 MIN_SLICE_S = 0.004  # paced runs: a slice covers at least 4 ms of wall time (no busy loop of tiny slices)
 
 
@@ -222,7 +223,9 @@ class EngineThread(threading.Thread):
             self._max_events = int(min(max(rate * SLICE_WALL_S, 200), SLICE_MAX_EVENTS))
         self._post()
         if self._speed is None:
-            time.sleep(0)  # let the UI thread take the GIL between slices
+            # "As fast as possible" still leaves the GIL to the UI thread half of the time: a UI
+            # that folds and paints what the engine emits cannot do it in the engine's shadow
+            time.sleep(max(dt * MAX_SPEED_YIELD, 0.0005))
 
     def _sleep(self, seconds: float) -> None:
         """Sleep, but wake up for a command."""

@@ -21,6 +21,9 @@ ASSUMPTIONS = (
 )
 
 
+MTL_FOLD_EVENTS = 200_000  # M lanes fold lazily, at the latest after this many events
+
+
 class Model:
     """Everything the views read, folded from events and counters."""
 
@@ -28,7 +31,9 @@ class Model:
         self.groups = tuple(groups)
         self.state = RuntimeState()
         self.ptl = Timeline("p")
-        self.mtl = Timeline("m")
+        self._mtl = Timeline("m")
+        self._mtl_pending: list[np.ndarray] = []
+        self._mtl_pending_n = 0
         self.spans = SpanTable()
         self.counters = CounterSeries()
         self.gc = GCHistory()
@@ -43,7 +48,11 @@ class Model:
         self.state.apply(ev)  # first: GoCreate assigns the groups the timelines colour by
         group_of = self.state.group_of
         self.ptl.apply(ev, group_of)
-        self.mtl.apply(ev, group_of)
+        # the M lanes are shown on demand: fold them in big batches (cheaper per event) or when read
+        self._mtl_pending.append(ev)
+        self._mtl_pending_n += len(ev)
+        if self._mtl_pending_n >= MTL_FOLD_EVENTS:
+            self._fold_mtl()
         self.spans.apply(ev)
         self.gc.apply(ev)
         self.runq_hist.apply(ev)
@@ -61,7 +70,19 @@ class Model:
         if now_ns > self.now_ns:
             self.now_ns = now_ns
         self.ptl.advance(self.now_ns)
-        self.mtl.advance(self.now_ns)
+        self._mtl.advance(self.now_ns)
+
+    @property
+    def mtl(self) -> Timeline:
+        """Per-M lanes, folded up to the last applied event."""
+        if self._mtl_pending:
+            self._fold_mtl()
+        return self._mtl
+
+    def _fold_mtl(self) -> None:
+        ev = np.concatenate(self._mtl_pending) if len(self._mtl_pending) > 1 else self._mtl_pending[0]
+        self._mtl_pending, self._mtl_pending_n = [], 0
+        self._mtl.apply(ev, self.state.group_of)
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Keyframe of the current state (G/P/M, queues, spans) as a dict of numpy arrays."""

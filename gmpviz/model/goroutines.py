@@ -19,7 +19,7 @@ STATUS_SERIES = (
 STATUS_ORDER = (Grunning, Grunnable, Gsyscall, Gwaiting)
 
 
-def status_series(counters: CounterSeries, max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+def status_series(counters: CounterSeries, max_points: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """(t_ns, counts [len(STATUS_SERIES), n]) of goroutines per status, thinned to max_points."""
     t = counters.col("t_ns")
     n = len(t)

@@ -228,7 +228,6 @@ class Timeline:
         self.lanes: list[Lane] = []
         self.now_ns = 0
         self.stw_active = False
-        self._stw_saved: list[tuple[int, int, int]] = []  # per lane (state, goid, other) under STW
         self.stw = Columns({"start_ns": "<i8", "end_ns": "<i8", "reason": "<i2"}, 64)
         self._stw_open = (0, 0)
         self.markers = Columns({"t_ns": "<i8", "lane": "<i4", "kind": "u1", "arg": "<i8", "goid": "<i4"})
@@ -238,7 +237,6 @@ class Timeline:
     def _lane(self, i: int) -> Lane:
         while len(self.lanes) <= i:
             self.lanes.append(Lane())
-            self._stw_saved.append((ST_NONE, 0, -1))
         return self.lanes[i]
 
     @property
@@ -247,8 +245,6 @@ class Timeline:
 
     def active_lanes(self) -> int:
         """Lanes whose current state is not ST_NONE (for P lanes: GOMAXPROCS)."""
-        if self.stw_active:
-            return sum(1 for s in self._stw_saved if s[0] != ST_NONE)
         return sum(1 for ln in self.lanes if ln.o_state != ST_NONE)
 
     def current_states(self) -> np.ndarray:
@@ -259,17 +255,24 @@ class Timeline:
             return
         self.version += 1
         kind = ev["kind"]
-        special = (kind == EV.STWBegin) | (kind == EV.STWEnd)
-        if self.key == "p":
-            special |= kind == EV.ProcResize
+        # STW is an overlay across all lanes (see raster), not a lane state: only a GOMAXPROCS
+        # change has to cut the batch
+        special = kind == EV.ProcResize if self.key == "p" else np.zeros(len(ev), dtype=bool)
         self._markers(ev)
+        self._stw_events(ev)
+        tr = self._transition_columns(ev, group_of)
         cut = np.flatnonzero(special)
-        lo = 0
-        for c in cut.tolist():
-            self._transitions(ev[lo:c], group_of)
-            self._special(ev[c])
-            lo = c + 1
-        self._transitions(ev[lo:], group_of)
+        if len(cut) == 0:
+            self._transitions(tr, 0, len(tr[0]))
+        else:
+            # transitions between two specials fold together; the specials apply in order
+            pos = np.searchsorted(tr[0], cut)
+            lo = 0
+            for c, hi in zip(cut.tolist(), pos.tolist()):
+                self._transitions(tr, lo, hi)
+                self._special(ev[c])
+                lo = hi
+            self._transitions(tr, lo, len(tr[0]))
         self.now_ns = max(self.now_ns, int(ev["t_ns"][-1]))
 
     def advance(self, now_ns: int) -> None:
@@ -290,58 +293,80 @@ class Timeline:
         ).astype(np.uint8)
         self.markers.append(t_ns=e["t_ns"], lane=e["p"], kind=mk, arg=e["a0"], goid=e["g"])
 
-    def _transitions(self, ev: np.ndarray, group_of: np.ndarray) -> None:
-        if len(ev) == 0:
-            return
-        act = self._actions[ev["kind"]]
+    def _stw_events(self, ev: np.ndarray) -> None:
+        kind = ev["kind"]
+        sel = np.flatnonzero((kind == EV.STWBegin) | (kind == EV.STWEnd))
+        for t, k, a0 in zip(ev["t_ns"][sel].tolist(), kind[sel].tolist(), ev["a0"][sel].tolist()):
+            if k == EV.STWBegin and not self.stw_active:
+                self.stw_active = True
+                self._stw_open = (t, a0)
+            elif k == EV.STWEnd and self.stw_active:
+                self.stw_active = False
+                self.stw.append(start_ns=self._stw_open[0], end_ns=t, reason=a0)
+
+    def _transition_columns(self, ev: np.ndarray, group_of: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Plain columns of the events that change a lane: (index in batch, lane, t, state, goid,
+        other, kind, a0), computed once per batch."""
+        kind = ev["kind"]
+        act = self._actions[kind]
         if self.key == "p":  # ProcStatus: _Pdead blanks the lane, _Pidle idles it, others change nothing
-            ps = ev["kind"] == EV.ProcStatus
+            ps = kind == EV.ProcStatus
             if ps.any():
                 a0 = ev["a0"]
                 act = np.where(
                     ps, np.where(a0 == Pdead, ST_NONE, np.where(a0 == Pidle, ST_IDLE, A_SKIP)), act
                 )
-        lane_id = ev[self.key].astype(np.int64)
-        sel = (act != A_SKIP) & (lane_id >= 0)
-        if not sel.any():
-            return
-        e, act, lane_id = ev[sel], act[sel], lane_id[sel]
-        g = e["g"].astype(np.int64)
-        grp = group_of[np.clip(g, 0, len(group_of) - 1)].astype(np.int64)
-        grp[(g <= 0) | (g >= len(group_of))] = 0
+        lane_all = ev[self.key]
+        idx = np.flatnonzero((act != A_SKIP) & (lane_all >= 0))
+        act = act[idx]
+        g = ev["g"][idx].astype(np.int64)
+        ok = (g > 0) & (g < len(group_of))
+        grp = np.where(ok, group_of[np.where(ok, g, 0)], 0).astype(np.int64)
         state = np.where(act == A_USER, ST_USER0 + grp, act).astype(np.uint8)
         goid = np.where((state == ST_IDLE) | (state == ST_SPIN) | (state == ST_NONE), 0, g).astype(np.int32)
-        other = (e["m"] if self.key == "p" else e["p"]).astype(np.int32)
-        order = np.argsort(lane_id, kind="stable")
-        lane_sorted = lane_id[order]
-        bounds = np.flatnonzero(np.diff(lane_sorted)) + 1
-        for chunk in np.split(order, bounds):
-            li = int(lane_id[chunk[0]])
-            self._lane_fold(li, e[chunk], state[chunk], goid[chunk], other[chunk])
+        other = ev["m" if self.key == "p" else "p"][idx].astype(np.int32)
+        lane = lane_all[idx].astype(np.int64)
+        return idx, lane, ev["t_ns"][idx], state, goid, other, kind[idx], ev["a0"][idx]
 
-    def _lane_fold(self, li: int, e, state, goid, other) -> None:
-        lane = self._lane(li)
-        if self.stw_active:
-            self._stw_saved[li] = (int(state[-1]), int(goid[-1]), int(other[-1]))
+    def _transitions(self, tr: tuple[np.ndarray, ...], lo: int, hi: int) -> None:
+        if hi <= lo:
             return
-        t = np.maximum.accumulate(np.maximum(e["t_ns"], lane.o_start))
-        st = np.concatenate([[lane.o_state], state]).astype(np.uint8)
-        gd = np.concatenate([[lane.o_goid], goid]).astype(np.int32)
-        ot = np.concatenate([[lane.o_other], other]).astype(np.int32)
-        ts = np.concatenate([[lane.o_start], t])
-        kinds = np.concatenate([[0], e["kind"]]).astype(np.uint8)
-        args = np.concatenate([[0], e["a0"]])
-        keep = np.ones(len(st), dtype=bool)
-        keep[1:] = (st[1:] != st[:-1]) | (gd[1:] != gd[:-1])
-        st, gd, ot, ts, kinds, args = st[keep], gd[keep], ot[keep], ts[keep], kinds[keep], args[keep]
-        if len(st) > 1:
-            lane.append(ts[:-1], ts[1:], st[:-1], gd[:-1], ot[:-1], kinds[1:], args[1:])
-        lane.o_start, lane.o_state, lane.o_goid, lane.o_other = (
-            int(ts[-1]),
-            int(st[-1]),
-            int(gd[-1]),
-            int(ot[-1]),
-        )
+        _, lane, t, state, goid, other, kind, a0 = (c[lo:hi] for c in tr)
+        order = np.argsort(lane, kind="stable")
+        lane_sorted = lane[order]
+        bounds = np.flatnonzero(lane_sorted[1:] != lane_sorted[:-1]) + 1
+        starts = np.r_[0, bounds]
+        ends = np.r_[bounds, len(order)]
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            ch = order[a:b]
+            self._lane_fold(int(lane_sorted[a]), t[ch], state[ch], goid[ch], other[ch], kind[ch], a0[ch])
+
+    def _lane_fold(self, li: int, t, state, goid, other, kind, a0) -> None:
+        lane = self._lane(li)
+        n = len(t) + 1
+        ts = np.empty(n, dtype=np.int64)
+        ts[0] = lane.o_start
+        ts[1:] = t
+        np.maximum.accumulate(ts, out=ts)
+        st = np.empty(n, dtype=np.uint8)
+        st[0], st[1:] = lane.o_state, state
+        gd = np.empty(n, dtype=np.int32)
+        gd[0], gd[1:] = lane.o_goid, goid
+        keep = np.empty(n, dtype=bool)
+        keep[0] = True
+        np.not_equal(st[1:], st[:-1], out=keep[1:])
+        keep[1:] |= gd[1:] != gd[:-1]
+        k = np.flatnonzero(keep)  # k[0] == 0: the open segment
+        if len(k) > 1:
+            ot = np.empty(n, dtype=np.int32)
+            ot[0], ot[1:] = lane.o_other, other
+            nxt = k[1:]  # the event that closes each kept segment
+            lane.append(ts[k[:-1]], ts[nxt], st[k[:-1]], gd[k[:-1]], ot[k[:-1]], kind[nxt - 1], a0[nxt - 1])
+            last = k[-1]
+            lane.o_start, lane.o_state, lane.o_goid = int(ts[last]), int(st[last]), int(gd[last])
+            lane.o_other = int(ot[last])
+        elif n > 1:
+            lane.o_start = max(lane.o_start, int(ts[0]))
 
     def _set_open(
         self, li: int, t_ns: int, state: int, goid: int, other: int, kind: int, arg: int = 0
@@ -358,47 +383,14 @@ class Timeline:
         lane.o_start, lane.o_state, lane.o_goid, lane.o_other = t_ns, state, goid, other
 
     def _special(self, row) -> None:
-        t, kind, a0, a1 = int(row["t_ns"]), int(row["kind"]), int(row["a0"]), int(row["a1"])
-        if kind == EV.STWBegin and not self.stw_active:
-            self.stw_active = True
-            self._stw_open = (t, a0)
-            for li, lane in enumerate(self.lanes):
-                self._stw_saved[li] = (lane.o_state, lane.o_goid, lane.o_other)
-                if lane.o_state != ST_NONE:
-                    self._set_open(li, t, ST_STW, 0, lane.o_other, kind, a0)
-        elif kind == EV.STWEnd and self.stw_active:
-            self.stw_active = False
-            self.stw.append(start_ns=self._stw_open[0], end_ns=t, reason=a0)
-            for li in range(len(self.lanes)):
-                s, g, o = self._stw_saved[li]
-                self._set_open(li, t, s, g, o, kind, a0)
-        elif kind == EV.ProcResize:
-            for li in range(max(a1, len(self.lanes))):
-                self._lane(li)
-                live = li < a1
-                if self.stw_active:
-                    s = self._stw_saved[li]
-                    if not live:
-                        self._stw_saved[li] = (ST_NONE, 0, -1)
-                    elif s[0] == ST_NONE:
-                        self._stw_saved[li] = (ST_IDLE, 0, -1)
-                    continue
-                if not live:
-                    self._set_open(li, t, ST_NONE, 0, -1, kind, a1)
-                elif self.lanes[li].o_state == ST_NONE:
-                    self._set_open(li, t, ST_IDLE, 0, -1, kind, a1)
-        elif kind == EV.ProcStatus:
-            p = int(row["p"])
-            if p < 0:
-                return
-            new = ST_NONE if a0 == Pdead else ST_IDLE if a0 == Pidle else None
-            if new is None:
-                return
-            if self.stw_active:
-                self._lane(p)
-                self._stw_saved[p] = (new, 0, -1)
-            else:
-                self._set_open(p, t, new, 0, -1, kind, a0)
+        """ProcResize: lanes at or above the new GOMAXPROCS go blank, revived ones idle."""
+        t, a1 = int(row["t_ns"]), int(row["a1"])
+        for li in range(max(a1, len(self.lanes))):
+            self._lane(li)
+            if li >= a1:
+                self._set_open(li, t, ST_NONE, 0, -1, EV.ProcResize, a1)
+            elif self.lanes[li].o_state == ST_NONE:
+                self._set_open(li, t, ST_IDLE, 0, -1, EV.ProcResize, a1)
 
     # --- queries -------------------------------------------------------------------------------
     def raster(self, t0_ns: float, t1_ns: float, width: int, now_ns: int | None = None) -> np.ndarray:
@@ -410,6 +402,9 @@ class Timeline:
             return out
         edges = (t0_ns + (t1_ns - t0_ns) * np.arange(width + 1, dtype=np.float64) / width).astype(np.int64)
         lo, hi = edges[:-1], edges[1:]
+        stw = self._stw_occupancy(edges, now)
+        keep = 1.0 - stw / np.maximum(hi - lo, 1)  # lane time not covered by a stop-the-world
+        has_stw = stw.any()
         for li, lane in enumerate(self.lanes):
             occ_edges = lane.occupancy_before(edges)
             occ = occ_edges[1:] - occ_edges[:-1]
@@ -420,16 +415,47 @@ class Timeline:
                 part = np.clip(np.minimum(hi, now) - np.maximum(lo, lane.o_start), 0, None)
                 occ[:, lane.o_state] += part
             occ[:, ST_NONE] = 0
+            if has_stw:
+                live = occ.sum(axis=1) > 0
+                occ = (occ * keep[:, None]).astype(np.int64)
+                occ[:, ST_STW] += np.where(live, stw, 0)
             best = occ.argmax(axis=1)
             best[occ.max(axis=1) <= 0] = ST_NONE
             out[li] = best
         return out
+
+    def _stw_occupancy(self, edges: np.ndarray, now: int) -> np.ndarray:
+        """ns of stop-the-world inside each pixel [edges[i], edges[i+1])."""
+        s, e = self.stw_bands()
+        if len(s) == 0:
+            return np.zeros(len(edges) - 1, dtype=np.int64)
+        e = np.minimum(e, now)
+        dur = np.maximum(e - s, 0)
+        before = np.r_[0, np.cumsum(dur)]
+        i = np.searchsorted(s, edges, side="right") - 1  # band starting at or before the edge
+        ic = np.clip(i, 0, len(s) - 1)
+        c = np.where(i >= 0, before[ic] + np.clip(edges - s[ic], 0, dur[ic]), 0)
+        return np.diff(c)
+
+    def stw_at(self, t_ns: int) -> tuple[int, int] | None:
+        """(start, end) of the stop-the-world covering t_ns, if any."""
+        s, e = self.stw_bands()
+        i = int(np.searchsorted(s, t_ns, side="right")) - 1
+        if i >= 0 and t_ns < e[i]:
+            return int(s[i]), int(e[i])
+        return None
 
     def segment_at(self, lane: int, t_ns: int) -> dict | None:
         """What lane `lane` did at t_ns: state, goid, other (M or P), start/end, closing event."""
         if not 0 <= lane < len(self.lanes):
             return None
         ln = self.lanes[lane]
+        band = self.stw_at(t_ns)
+        if band is not None and ln.o_state != ST_NONE or (band is not None and ln.seg.n):
+            return {
+                "state": ST_STW, "goid": 0, "other": -1, "start_ns": band[0], "end_ns": band[1],
+                "end_kind": int(EV.STWEnd), "end_arg": 0, "open": False,
+            }  # fmt: skip
         i = ln.find(t_ns)
         if i >= 0:
             c = ln.seg

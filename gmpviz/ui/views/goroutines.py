@@ -66,7 +66,7 @@ class GoroutinesView(QtWidgets.QWidget):
         # the curves only follow the counters: a player seek changes the state, not the counters
         curves_stale = force or self._key is None or self._key[0] != model.counters.version
         self._key = key
-        t, counts = status_series(model.counters, 3000) if curves_stale else ((), None)
+        t, counts = status_series(model.counters, 600) if curves_stale else ((), None)  # 600: fills are slow
         if len(t):
             x = t / MS
             self.base.setData(x, np.zeros(len(x)))

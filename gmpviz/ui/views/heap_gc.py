@@ -15,8 +15,8 @@ from . import fmt_bytes, fmt_ns
 
 MIB = 1 << 20
 SERIES = (
-    ("heap_alloc", "HeapAlloc", OI_SKY, 2.0),
-    ("heap_goal", "heap goal", OI_VERMILLION, 1.5),
+    ("heap_alloc", "HeapAlloc", OI_SKY, 1.0),  # 1 px pens: wider ones cost ~10x to paint
+    ("heap_goal", "heap goal", OI_VERMILLION, 1.0),
     ("heap_trigger", "trigger", OI_ORANGE, 1.0),
     ("heap_sys", "HeapSys", OI_PURPLE, 1.0),
     ("heap_released", "HeapReleased", OI_GREEN, 1.0),
@@ -41,10 +41,12 @@ class HeapGCView(QtWidgets.QWidget):
         self.heap.setLabel("left", "MiB")
         self.heap.getAxis("left").enableAutoSIPrefix(False)
         self.heap.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=3)
-        self.heap.showGrid(x=True, y=True, alpha=0.2)
-        lut = np.zeros((256, 4), dtype=np.uint8)
+        # phases as an opaque band (colours pre-blended with the background): a translucent image
+        # over the whole plot cost ~10 ms a paint; no grid for the same reason
+        bg = np.array(rgb(theme.background), dtype=np.float64)
+        lut = np.tile(bg.astype(np.uint8), (256, 1))
         for i, c in enumerate((OI_ORANGE, OI_GREEN, OI_VERMILLION), start=1):
-            lut[i] = (*rgb(c), 45)
+            lut[i] = (bg + (np.array(rgb(c)) - bg) * 0.18).round().astype(np.uint8)
         self.phase = RasterItem(lut)
         self.phase.setZValue(-10)
         self.heap.addItem(self.phase)
@@ -62,7 +64,7 @@ class HeapGCView(QtWidgets.QWidget):
         self.cpu.getAxis("left").enableAutoSIPrefix(False)
         self.cpu.setLabel("bottom", "virtual time (ms)")
         self.cpu.setXLink(self.heap)
-        self.cpu_curve = self.cpu.plot(pen=pg.mkPen(OI_GREEN, width=1.5))
+        self.cpu_curve = self.cpu.plot(pen=pg.mkPen(OI_GREEN, width=1))
         self.glw.ci.layout.setRowStretchFactor(0, 4)
         self.glw.ci.layout.setRowStretchFactor(1, 1)
         self.glw.ci.layout.setRowStretchFactor(2, 1)

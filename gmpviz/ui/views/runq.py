@@ -30,7 +30,7 @@ class RunqView(QtWidgets.QWidget):
         self.lens.setLabel("left", "length")
         self.lens.setLabel("bottom", "virtual time (ms)")
         self.lens.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=4)
-        self.global_curve = self.lens.plot(pen=pg.mkPen(OI_VERMILLION, width=2), name="global")
+        self.global_curve = self.lens.plot(pen=pg.mkPen(OI_VERMILLION, width=1), name="global")
         self.local_curves: list[pg.PlotDataItem] = []
         self.diag = self.glw.addPlot(row=1, col=0)
         self.diag.setLabel("bottom", "runnext | ring slots from head (256)")

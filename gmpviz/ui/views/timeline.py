@@ -32,7 +32,7 @@ from ..theme import Theme, rgb
 from . import fmt_ns
 
 SUBROWS = 4  # image rows per lane: 3 painted + 1 gap
-FOLLOW_HZ = 30  # re-raster rate while following a growing run (user pan/zoom is always immediate)
+FOLLOW_HZ = 20  # re-raster rate while following a growing run (user pan/zoom is always immediate)
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 7  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
