@@ -214,6 +214,8 @@ class SpanTable:
         self._alloc(1024)
         self.max_id = -1
         self.version = 0
+        self.layout_version = 0  # bumped when a span is (re)allocated: the heatmap layout changes
+        self._layout = None
 
     def _alloc(self, cap: int) -> None:
         self.state = np.zeros(cap, dtype=np.uint8)
@@ -255,6 +257,7 @@ class SpanTable:
                     continue
                 self.max_id = max(self.max_id, span)
                 if k == EV.SpanAlloc:
+                    self.layout_version += 1
                     if a1 < 0:  # manual (stack) span: not part of the heap table
                         continue
                     a2 &= 0xFFFFFFFF  # a2 = npages | start_page << 32
@@ -327,11 +330,31 @@ class SpanTable:
         A cell is one span; when there are more spans than ``max_cells`` each cell covers a run of
         neighbouring spans (same class) and shows their mean occupancy and first span's state.
         """
-        ids = self.ids()
+        key = (self.layout_version, width, max_cells)
+        if self._layout is None or self._layout[0] != key:
+            self._layout = (key, self._heatmap_layout(width, max_cells))
+        ids, cell, nrows = self._layout[1]
         if len(ids) == 0:
             return np.zeros((1, width), dtype=np.uint8), np.full((1, width), -1, dtype=np.int64)
+        occ_sum = np.bincount(cell, weights=self.occupancy(ids), minlength=nrows * width)
+        cnt = np.bincount(cell, minlength=nrows * width)
+        occ = occ_sum / np.maximum(cnt, 1)
+        first = np.full(nrows * width, -1, dtype=np.int64)
+        head = np.r_[True, cell[1:] != cell[:-1]]  # cell is non-decreasing
+        first[cell[head]] = ids[head]
+        state = np.zeros(nrows * width, dtype=np.int64)
+        has = first >= 0
+        state[has] = self.state[first[has]]
+        img = np.where(has, 1 + (state - 1) * LUT_LEVELS + np.round(occ * (LUT_LEVELS - 1)), 0)
+        return img.astype(np.uint8).reshape(nrows, width), first.reshape(nrows, width)
+
+    def _heatmap_layout(self, width: int, max_cells: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """(span ids sorted by class, cell of each, rows): changes only when spans are (re)allocated."""
+        ids = self.ids()
+        if len(ids) == 0:
+            return ids, ids, 0
         per_cell = max(1, -(-len(ids) // max_cells))
-        sc = self.spanclass[ids] >> 1
+        sc = self.spanclass[ids].astype(np.int64) >> 1
         cls_start = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
         cls_len = np.diff(np.r_[cls_start, len(ids)])
         cells_per_cls = -(-cls_len // per_cell)
@@ -345,17 +368,7 @@ class SpanTable:
         # cell index of every span: class row offset + rank within the class / per_cell
         rank = np.arange(len(ids)) - np.repeat(cls_start, cls_len)
         cell = np.repeat(row0 * width, cls_len) + rank // per_cell
-        occ_sum = np.bincount(cell, weights=self.occupancy(ids), minlength=nrows * width)
-        cnt = np.bincount(cell, minlength=nrows * width)
-        occ = occ_sum / np.maximum(cnt, 1)
-        first = np.full(nrows * width, -1, dtype=np.int64)
-        head = np.r_[True, cell[1:] != cell[:-1]]  # cell is non-decreasing
-        first[cell[head]] = ids[head]
-        state = np.zeros(nrows * width, dtype=np.int64)
-        has = first >= 0
-        state[has] = self.state[first[has]]
-        img = np.where(has, 1 + (state - 1) * LUT_LEVELS + np.round(occ * (LUT_LEVELS - 1)), 0)
-        return img.astype(np.uint8).reshape(nrows, width), first.reshape(nrows, width)
+        return ids, cell, nrows
 
     def counts_by_state(self) -> np.ndarray:
         return np.bincount(self.state[: self.max_id + 1], minlength=len(SPAN_STATE_NAMES))
@@ -374,3 +387,4 @@ class SpanTable:
             getattr(self, k)[:n] = snap[f"span_{k}"]
         self.max_id = n - 1
         self.version += 1
+        self.layout_version += 1
