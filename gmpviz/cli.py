@@ -209,7 +209,21 @@ def _open_writer(path: str, eng):
     return RecordingWriter.create(path, eng)
 
 
+def _check_display() -> None:
+    """Qt aborts the process when it finds no screen; say so in one line instead."""
+    import os
+
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise CliError(
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): use --headless, "
+            "run under xvfb-run, or set QT_QPA_PLATFORM=offscreen for screenshots"
+        )
+
+
 def _window(scenario: str | None, args) -> int:
+    _check_display()
     try:
         from .ui.app import run_window
     except ImportError as e:
@@ -295,6 +309,7 @@ def _load_bench_ui():
 
 
 def cmd_play(args) -> int:
+    _check_display()
     try:
         from .ui.player import run_player
     except ImportError as e:

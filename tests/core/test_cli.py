@@ -123,3 +123,11 @@ def test_console_script_runs_as_a_process():
     )
     assert r.returncode == 0
     assert r.stderr.startswith("SCHED 0ms: gomaxprocs=4 ")
+
+
+def test_window_without_a_display_is_one_line(monkeypatch, capsys):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["run", "cpu-bound"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no display" in err
