@@ -393,35 +393,73 @@ class Timeline:
                 self._set_open(li, t, ST_IDLE, 0, -1, EV.ProcResize, a1)
 
     # --- queries -------------------------------------------------------------------------------
-    def raster(self, t0_ns: float, t1_ns: float, width: int, now_ns: int | None = None) -> np.ndarray:
-        """(nlanes, width) uint8: the state occupying most of each pixel's time, ST_NONE if nothing."""
+    def raster(
+        self,
+        t0_ns: float,
+        t1_ns: float,
+        width: int,
+        now_ns: int | None = None,
+        from_px: list[int] | None = None,
+    ) -> np.ndarray:
+        """(nlanes, width) uint8: the state occupying most of each pixel's time, ST_NONE if nothing.
+
+        ``from_px[lane]`` computes only that lane's pixels from there on (the others are left 0):
+        see `dirty_from_px` for redrawing only what changed since an earlier raster."""
         now = self.now_ns if now_ns is None else now_ns
         width = max(int(width), 1)
         out = np.zeros((len(self.lanes), width), dtype=np.uint8)
         if t1_ns <= t0_ns:
             return out
         edges = (t0_ns + (t1_ns - t0_ns) * np.arange(width + 1, dtype=np.float64) / width).astype(np.int64)
-        lo, hi = edges[:-1], edges[1:]
         stw = self._stw_occupancy(edges, now)
-        keep = 1.0 - stw / np.maximum(hi - lo, 1)  # lane time not covered by a stop-the-world
-        has_stw = stw.any()
         for li, lane in enumerate(self.lanes):
-            occ_edges = lane.occupancy_before(edges)
-            occ = occ_edges[1:] - occ_edges[:-1]
-            if lane.o_state != ST_NONE and now > lane.o_start:
-                if lane.o_state >= occ.shape[1]:
-                    lane._ensure_k(lane.o_state)
-                    occ = np.pad(occ, ((0, 0), (0, lane.k - occ.shape[1])))
-                part = np.clip(np.minimum(hi, now) - np.maximum(lo, lane.o_start), 0, None)
-                occ[:, lane.o_state] += part
-            occ[:, ST_NONE] = 0
-            if has_stw:
-                live = occ.sum(axis=1) > 0
-                occ = (occ * keep[:, None]).astype(np.int64)
-                occ[:, ST_STW] += np.where(live, stw, 0)
-            best = occ.argmax(axis=1)
-            best[occ.max(axis=1) <= 0] = ST_NONE
-            out[li] = best
+            px = 0 if from_px is None or li >= len(from_px) else max(int(from_px[li]), 0)
+            if px < width:
+                out[li, px:] = self._lane_raster(lane, edges[px:], now, stw[px:])
+        return out
+
+    def _lane_raster(self, lane: Lane, edges: np.ndarray, now: int, stw: np.ndarray) -> np.ndarray:
+        lo, hi = edges[:-1], edges[1:]
+        occ_edges = lane.occupancy_before(edges)
+        occ = occ_edges[1:] - occ_edges[:-1]
+        if lane.o_state != ST_NONE and now > lane.o_start:
+            if lane.o_state >= occ.shape[1]:
+                lane._ensure_k(lane.o_state)
+                occ = np.pad(occ, ((0, 0), (0, lane.k - occ.shape[1])))
+            part = np.clip(np.minimum(hi, now) - np.maximum(lo, lane.o_start), 0, None)
+            occ[:, lane.o_state] += part
+        occ[:, ST_NONE] = 0
+        if stw.any():  # the stop-the-world overlay replaces its share of every live lane's time
+            live = occ.sum(axis=1) > 0
+            keep = 1.0 - stw / np.maximum(hi - lo, 1)
+            occ = (occ * keep[:, None]).astype(np.int64)
+            occ[:, ST_STW] += np.where(live, stw, 0)
+        best = occ.argmax(axis=1)
+        best[occ.max(axis=1) <= 0] = ST_NONE
+        return best.astype(np.uint8)
+
+    def raster_marks(self) -> list[tuple[int, int, int]]:
+        """Per lane (closed segments, open start, open state): what `dirty_from_px` compares."""
+        return [(ln.seg.n, ln.o_start, ln.o_state) for ln in self.lanes]
+
+    def dirty_from_px(self, marks, marks_now_ns: int, t0_ns: float, t1_ns: float, width: int) -> list[int]:
+        """First pixel of each lane that may differ from a raster taken at `marks` (same window)."""
+        out = []
+        scale = width / max(t1_ns - t0_ns, 1)
+        for li, ln in enumerate(self.lanes):
+            if li >= len(marks):
+                out.append(0)
+                continue
+            n, o_start, o_state = marks[li]
+            if ln.seg.n == n and ln.o_start == o_start and ln.o_state == o_state:
+                if o_state == ST_NONE:
+                    out.append(width)  # nothing happened on a blank lane
+                    continue
+                t_dirty = marks_now_ns  # only the open segment grew
+            else:
+                t_dirty = o_start  # new segments start at or after the old open one
+            t_dirty = min(t_dirty, self._stw_open[0] if self.stw_active else t_dirty)
+            out.append(int(np.clip(np.floor((t_dirty - t0_ns) * scale) - 1, 0, width)))
         return out
 
     def _stw_occupancy(self, edges: np.ndarray, now: int) -> np.ndarray:

@@ -140,3 +140,27 @@ def test_markers():
     tl.apply(evs((10, EV.ProcSteal, 1, 0, 0, 3), (20, EV.Preempt, 0, 1), (30, EV.ProcHandoff, 2, 0)), GROUPS)
     m = tl.markers_in(0, 25)
     assert m["t_ns"].tolist() == [10, 20] and m["kind"][0] == MK_STEAL and m["lane"][0] == 1
+
+
+def test_incremental_raster_equals_full_raster():
+    rng = np.random.default_rng(5)
+    tl = Timeline("p")
+    t = np.cumsum(rng.integers(1, 300, size=6000))
+    kinds = rng.choice([EV.GoStart, EV.GoBlock, EV.GoSyscallBegin, EV.MSpinBegin], size=len(t))
+    rows = [(int(a), int(k), i % 3, 1 + i % 3) for i, (a, k) in enumerate(zip(t, kinds))]
+    rows.insert(3000, (int(t[2999]) + 1, EV.STWBegin, -1, 0))
+    rows.insert(3200, (int(t[3198]) + 1, EV.STWEnd, -1, 0))
+    t_end = int(t[-1]) * 2  # a window with headroom, as the follow mode uses
+    w = 301
+    tl.apply(evs(*rows[:2000]), GROUPS)
+    img = tl.raster(0, t_end, w)
+    marks, marks_now = tl.raster_marks(), tl.now_ns
+    for lo, hi in ((2000, 3100), (3100, 4500), (4500, len(rows))):
+        tl.apply(evs(*rows[lo:hi]), GROUPS)
+        px = tl.dirty_from_px(marks, marks_now, 0, t_end, w)
+        new = tl.raster(0, t_end, w, from_px=px)
+        for li, p in enumerate(px):
+            new[li, :p] = img[li, :p]
+        assert (new == tl.raster(0, t_end, w)).all()
+        assert max(px) > 0  # something was actually skipped
+        img, marks, marks_now = new, tl.raster_marks(), tl.now_ns

@@ -3,8 +3,6 @@ line-pair items for steal/hand-off/preempt ticks. Pan and zoom on x; hover descr
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -32,7 +30,7 @@ from ..theme import Theme, rgb
 from . import fmt_ns
 
 SUBROWS = 4  # image rows per lane: 3 painted + 1 gap
-FOLLOW_HZ = 20  # re-raster rate while following a growing run (user pan/zoom is always immediate)
+FOLLOW_HEADROOM = 1.25  # following a run: the view spans 25% more than the run, then jumps
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 7  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
@@ -75,7 +73,9 @@ class TimelineView(QtWidgets.QWidget):
         self._drawn_key = None
         self._lane_map: list[tuple[str, int]] = []  # row -> ("p"|"m", id)
         self.last_image = np.zeros((0, 0), dtype=np.uint8)
-        self._follow_drawn_s = 0.0
+        self._follow_end_ms: float | None = None
+        self._geom = None
+        self._prev_rasters: list = []
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -164,6 +164,7 @@ class TimelineView(QtWidgets.QWidget):
     def fit(self) -> None:
         """Show the whole run and follow it as it grows."""
         self.follow = True
+        self._follow_end_ms = None
         self._drawn_key = None
 
     def center_on(self, t_ns: float) -> None:
@@ -182,14 +183,12 @@ class TimelineView(QtWidgets.QWidget):
     def refresh(self, model, force: bool = False) -> None:
         self._model = model
         now = max(model.now_ns, 1)
-        if self.follow:
-            # following a growing run re-rasterises at most FOLLOW_HZ: in between, the last image
-            # stays where it belongs and the view just grows by a few pixels
-            t = time.perf_counter()
-            if not force and self._drawn_key is not None and t - self._follow_drawn_s < 1 / FOLLOW_HZ:
-                return
-            self._follow_drawn_s = t
-            self.vb.setXRange(0, now / MS, padding=0.01)
+        # following keeps headroom on the right: the scale stays put for many frames, so only the
+        # pixels the new events touch are re-rasterised; the view jumps when the run fills it (a
+        # forced refresh, e.g. the final one of a screenshot, fits the run exactly)
+        if self.follow and (self._follow_end_ms is None or now / MS > self._follow_end_ms or force):
+            self._follow_end_ms = max(now / MS * (1.01 if force else FOLLOW_HEADROOM), 1e-3)
+            self.vb.setXRange(0, self._follow_end_ms, padding=0)
         (x0, x1), _ = self.vb.viewRange()
         width = max(int(self.vb.width()), 16)
         key = (model.ptl.version, model.mtl.version if self.show_m else 0, x0, x1, width, self.show_m)
@@ -197,15 +196,11 @@ class TimelineView(QtWidgets.QWidget):
             return
         self._drawn_key = key
         t0, t1 = x0 * MS, x1 * MS
-        parts = [model.ptl.raster(t0, t1, width)]
-        self._lane_map = [("p", i) for i in range(model.ptl.nlanes)]
-        if self.show_m and model.mtl.nlanes:
-            parts.append(np.zeros((1, width), dtype=np.uint8))
-            parts.append(model.mtl.raster(t0, t1, width))
-            self._lane_map += [("", -1)] + [("m", i) for i in range(model.mtl.nlanes)]
-        img = np.concatenate(parts) if parts[0].size or len(parts) > 1 else parts[0]
+        geom = (x0, x1, width, self.show_m, id(model))
+        self.last_image = self._raster(model, t0, t1, width, incremental=not force and geom == self._geom)
+        self._geom = geom
+        img = self.last_image
         nl = img.shape[0]
-        self.last_image = img
         if nl == 0:
             self.image.clear()
             return
@@ -218,6 +213,28 @@ class TimelineView(QtWidgets.QWidget):
         self.image.show_image(big, x0, -1 / SUBROWS, x1 - x0, nl + 1 / SUBROWS)
         self._set_lane_axis(nl)
         self._draw_markers(model, t0, t1)
+
+    def _raster(self, model, t0: float, t1: float, width: int, incremental: bool) -> np.ndarray:
+        """P lanes (+ a blank row and M lanes): only the changed pixels when the window is the same."""
+        tls = [model.ptl] + ([model.mtl] if self.show_m and model.mtl.nlanes else [])
+        parts = []
+        for j, tl in enumerate(tls):
+            prev = self._prev_rasters[j] if incremental and j < len(self._prev_rasters) else None
+            if prev is not None and prev[0].shape == (tl.nlanes, width):
+                img, marks, marks_now = prev
+                px = tl.dirty_from_px(marks, marks_now, t0, t1, width)
+                new = tl.raster(t0, t1, width, from_px=px)
+                for li, p in enumerate(px):
+                    new[li, :p] = img[li, :p]
+            else:
+                new = tl.raster(t0, t1, width)
+            parts.append((new, tl.raster_marks(), tl.now_ns))
+        self._prev_rasters = parts
+        self._lane_map = [("p", i) for i in range(model.ptl.nlanes)]
+        if len(parts) > 1:
+            self._lane_map += [("", -1)] + [("m", i) for i in range(model.mtl.nlanes)]
+            return np.concatenate([parts[0][0], np.zeros((1, width), dtype=np.uint8), parts[1][0]])
+        return parts[0][0]
 
     def _set_lane_axis(self, nl: int) -> None:
         ticks = [(i + 0.375, f"{k.upper()}{j}") for i, (k, j) in enumerate(self._lane_map) if k]
