@@ -51,6 +51,7 @@ class Model:
         # the M lanes are shown on demand: fold them in big batches (cheaper per event) or when read
         self._mtl_pending.append(ev)
         self._mtl_pending_n += len(ev)
+        self._mtl_group_of = group_of  # covers every G of the pending events (groups never change)
         if self._mtl_pending_n >= MTL_FOLD_EVENTS:
             self._fold_mtl()
         self.spans.apply(ev)
@@ -82,7 +83,7 @@ class Model:
     def _fold_mtl(self) -> None:
         ev = np.concatenate(self._mtl_pending) if len(self._mtl_pending) > 1 else self._mtl_pending[0]
         self._mtl_pending, self._mtl_pending_n = [], 0
-        self._mtl.apply(ev, self.state.group_of)
+        self._mtl.apply(ev, self._mtl_group_of)
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Keyframe of the current state (G/P/M, queues, spans) as a dict of numpy arrays."""
