@@ -127,3 +127,26 @@ def test_step_rejects_unknown_kind(bad):
     with pytest.raises(ValueError):
         th.step(bad)
     assert np.zeros(1).size == 1
+
+
+def test_model_does_not_depend_on_batch_cuts():
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import load_scenario
+
+    sc = load_scenario("default")
+    eng = Engine(sc, duration_ns=60 * MS)
+    parts = []
+    while not eng.done:
+        eng.run_until(eng.now + 5 * MS, max_events=3000)
+        parts.append(eng.drain())
+    ev = np.concatenate(parts)
+    whole, cut = Model(sc.groups), Model(sc.groups)
+    whole.apply(ev)
+    for i in range(0, len(ev), 777):
+        cut.apply(ev[i : i + 777])
+    for name in ("ptl", "mtl"):
+        a, b = getattr(whole, name), getattr(cut, name)
+        assert a.segment_count() == b.segment_count() > 0
+        np.testing.assert_array_equal(a.raster(0, 60 * MS, 400), b.raster(0, 60 * MS, 400))
+    for k, v in whole.snapshot().items():
+        np.testing.assert_array_equal(v, cut.snapshot()[k], err_msg=k)
