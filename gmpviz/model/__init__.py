@@ -16,8 +16,11 @@ from .timeline import Timeline
 
 ASSUMPTIONS = (
     "Timeline lanes show the dominant state of each pixel's time span; shorter spans are merged.",
+    "Stop-the-world is drawn over every live lane, taking its share of each pixel's time from the "
+    "lane's own states in proportion (the lanes' own events during a pause are kept underneath).",
+    "Run queue contents are replayed from RunqPut/RunqGet/steal/spill events and re-synchronised on "
+    "the lengths those events carry when they disagree.",
     "The event log keeps the most recent ~1M events in memory (recordings keep all of them).",
-    "Span object counts ignore Green Tea inline mark bits (a small extra reservation on scan spans).",
 )
 
 

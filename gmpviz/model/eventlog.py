@@ -10,6 +10,8 @@ from ..core.trace.events import EV, EVENT_DTYPE
 class EventLog:
     """Keeps the last ``capacity`` events in one preallocated EVENT_DTYPE array."""
 
+    # SIMPLIFICATION: a live window keeps only the newest events; the full stream is the recording's
+
     def __init__(self, capacity: int = 1 << 20) -> None:
         self.buf = np.zeros(capacity, dtype=EVENT_DTYPE)
         self.capacity = capacity

@@ -324,6 +324,7 @@ class RuntimeState:
 
     def _resync(self, q: deque[int], want: int) -> None:
         """Trust the length the runtime reported: drop from the head or pad with unknown Gs (0)."""
+        # SIMPLIFICATION: a disagreement is repaired at the head; the exact Gs may then be off
         if want < 0 or len(q) == want:
             return
         self.resyncs += 1

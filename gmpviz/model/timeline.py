@@ -429,6 +429,7 @@ class Timeline:
             part = np.clip(np.minimum(hi, now) - np.maximum(lo, lane.o_start), 0, None)
             occ[:, lane.o_state] += part
         occ[:, ST_NONE] = 0
+        # SIMPLIFICATION: STW takes its share of the pixel from the lane's states in proportion
         if stw.any():  # the stop-the-world overlay replaces its share of every live lane's time
             live = occ.sum(axis=1) > 0
             keep = 1.0 - stw / np.maximum(hi - lo, 1)

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import model as model_pkg
 from ..core.constants import GO_VERSION
+from ..core.trace.events import format_event
 from ..model import Model
 from ..session import LiveSource, Session
 from . import ASSUMPTIONS as UI_ASSUMPTIONS
@@ -335,7 +336,10 @@ class MainWindow(QtWidgets.QMainWindow):
         box.setIcon(QtWidgets.QMessageBox.Icon.Critical)
         box.setWindowTitle("gmpviz: the engine stopped")
         box.setText(f"The emulator raised an exception and stopped:\n{last}")
-        box.setDetailedText(text)
+        log = ""
+        if self.session is not None:
+            log = "\n".join(format_event(r) for r in self.session.model.log.query(limit=30))
+        box.setDetailedText(f"{text}\nLast events before the crash:\n{log}")
         box.setModal(False)
         self.error_box = box
         if self.interactive:
