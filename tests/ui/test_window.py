@@ -105,6 +105,7 @@ def test_engine_exception_shows_an_error_dialog(make_win):
     assert run_until(win, lambda: win.error_box is not None)
     box = win.error_box
     assert "runq corrupted" in box.text() and "Traceback" in box.detailedText()
+    assert "Last events before the crash" in box.detailedText()
     # the window keeps working: the timer still pumps, the user can restart
     win.tick()
     assert "runq corrupted" in win.statusBar().currentMessage()
