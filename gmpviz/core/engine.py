@@ -256,6 +256,11 @@ class Engine(
     # kernel
     # ------------------------------------------------------------------------------------------
 
+    @property
+    def now_ns(self) -> int:
+        """The virtual clock in nanoseconds."""
+        return self.now
+
     def push(self, t_ns: int, kind: int, obj, token: int) -> None:
         self._seq += 1
         heapq.heappush(self._heap, (t_ns, kind, self._seq, obj, token))

@@ -255,10 +255,7 @@ class RuntimeState:
             if kind == _RUNQPUT:
                 ring = runq[p]
                 if a0 == WHERE_RUNNEXT:
-                    if a2:
-                        ring.append(a2)
-                        if len(ring) == a1 + 1:  # the engine may report the length before the kick
-                            a1 += 1
+                    # a kicked runnext (a2) arrives as its own RunqPut(local) or RunqSpill next
                     runnext[p] = g
                 else:
                     ring.append(g)

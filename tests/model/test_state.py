@@ -56,7 +56,8 @@ def test_runq_reconstruction_with_runnext_kick_spill_and_steal():
     for g in range(10, 14):
         rows.append((g, EV.RunqPut, 0, 0, g, WHERE_LOCAL, g - 9))
     rows.append((20, EV.RunqPut, 0, 0, 30, WHERE_RUNNEXT, 4))
-    rows.append((21, EV.RunqPut, 0, 0, 31, WHERE_RUNNEXT, 5, 30))  # 30 kicked to the tail
+    rows.append((21, EV.RunqPut, 0, 0, 31, WHERE_RUNNEXT, 4, 30))  # 30 kicked from runnext ...
+    rows.append((21, EV.RunqPut, 0, 0, 30, WHERE_LOCAL, 5))  # ... and put on the tail
     st.apply(evs(*rows))
     assert st.runq_contents(0) == [10, 11, 12, 13, 30] and st.runnext[0] == 31
     st.apply(

@@ -35,23 +35,26 @@ class RunqMixin:
             # Teaching policy "global-queue": one shared FIFO, no local queues at all.
             self.globrunqput(gp)
             return
-        kicked = 0
         if next_:
             old = pp.runnext
             pp.runnext = gp
             self.ext(
                 (self.now, _RunqPut, pp.id, -1, gp.goid, WHERE_RUNNEXT, len(pp.runq), old.goid if old else 0)
             )
-            if old is None:
-                return
-            gp = old
-            kicked = 1
+            if old is not None:
+                # the kicked G goes to the tail: its own RunqPut (or a RunqSpill if the ring is full)
+                self._runq_tail(pp, old, True)
+            return
+        self._runq_tail(pp, gp, True)
+
+    def _runq_tail(self, pp, gp, emit: bool) -> None:
+        """The ring's tail, or runqputslow when it is full."""
         runq = pp.runq
         if len(runq) < RUNQ_SIZE:
             runq.append(gp)
-            if not kicked:
-                self.ext((self.now, _RunqPut, pp.id, -1, gp.goid, WHERE_LOCAL, len(runq), 0))
             n = len(runq)
+            if emit:
+                self.ext((self.now, _RunqPut, pp.id, -1, gp.goid, WHERE_LOCAL, n, 0))
             if n > self.max_local_runq:
                 self.max_local_runq = n
             return

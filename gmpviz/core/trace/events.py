@@ -334,7 +334,7 @@ SPEC: dict[EV, Spec] = {
         (
             _f("where", "WHERE_*"),
             _f("len", "ring length after"),
-            _f("kicked", "goid kicked from runnext to the tail, or 0"),
+            _f("kicked", "goid kicked from runnext, or 0 (it follows as its own RunqPut or RunqSpill)"),
         ),
     ),
     EV.RunqGet: Spec(
