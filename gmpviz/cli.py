@@ -44,36 +44,26 @@ def _size_or_off(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _gogc(text: str) -> int:
-    if text.strip().lower() == "off":
-        return -1
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer percent or 'off', got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a percent >= 0 or 'off', got {v}")
-    return v
+def _int_at_least(lowest: int, what: str, off: bool = False):
+    """An argparse type: an integer >= lowest (or 'off' -> -1 when off is allowed)."""
+
+    def parse(text: str) -> int:
+        if off and text.strip().lower() == "off":
+            return -1
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if v < lowest:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
+        return v
+
+    return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {v}")
-    return v
+_gogc = _int_at_least(0, "an integer percent >= 0 or 'off'", off=True)
+_positive = _int_at_least(1, "a positive integer")
+_seed = _int_at_least(0, "an integer seed >= 0")
 
 
 class _Parser(argparse.ArgumentParser):

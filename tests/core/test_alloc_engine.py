@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from _scen import scen
 
 from gmpviz.core.alloc.hooks import AllocMixin
 from gmpviz.core.engine import Engine
 from gmpviz.core.trace.events import EV, alloc_decode
-from gmpviz.core.workload.loader import load_scenario, loads_scenario
+from gmpviz.core.workload.loader import load_scenario
 
 if issubclass(Engine, AllocMixin):  # the engine composes the allocator hooks (and the GC) itself
     AllocEngine = Engine
@@ -14,11 +15,6 @@ else:
 
     class AllocEngine(AllocMixin, Engine):
         pass
-
-
-def scen(body: str, **top):
-    head = "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in top.items())
-    return loads_scenario(f'name = "t"\nsummary = "t"\n{head}\n{body}', filename="t.toml")
 
 
 def test_handlers_allocate_through_mallocgc_and_stacks_through_stackalloc():

@@ -6,18 +6,14 @@ import re
 
 import numpy as np
 import pytest
+from _scen import scen
 
 from gmpviz.core.engine import Engine
 from gmpviz.core.gc.mgc import RUNTIME_GROUP
 from gmpviz.core.trace.events import EV, WORKER_DEDICATED
-from gmpviz.core.workload.loader import load_scenario, loads_scenario
+from gmpviz.core.workload.loader import load_scenario
 
 MiB = 1 << 20
-
-
-def scen(body: str, **top):
-    head = "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in top.items())
-    return loads_scenario(f'name = "t"\nsummary = "t"\n{head}\n{body}', filename="t.toml")
 
 
 def of(ev, kind):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _scen import scen
 
 from gmpviz.core import constants as C
 from gmpviz.core.engine import Engine, EngineError
@@ -17,12 +18,7 @@ from gmpviz.core.trace.events import (
     WHERE_GLOBAL,
     WHERE_RUNNEXT,
 )
-from gmpviz.core.workload.loader import load_scenario, loads_scenario
-
-
-def scen(body: str, **top) -> object:
-    head = "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in top.items())
-    return loads_scenario(f'name = "t"\nsummary = "t"\n{head}\n{body}', filename="t.toml")
+from gmpviz.core.workload.loader import load_scenario
 
 
 def run(sc, **kw) -> tuple[Engine, np.ndarray]:
