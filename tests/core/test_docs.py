@@ -14,6 +14,20 @@ def test_runtime_map_is_current():
 
 def test_runtime_map_covers_the_scheduler_and_gc():
     doc = render()
-    for name in ("runqput", "runqputslow", "findRunnable", "stealWork", "handoffp", "retake", "wakep",
-                 "startm", "stopm", "exitsyscall", "gcStart", "gcMarkDone", "procresize", "chansend"):
+    for name in (
+        "runqput",
+        "runqputslow",
+        "findRunnable",
+        "stealWork",
+        "handoffp",
+        "retake",
+        "wakep",
+        "startm",
+        "stopm",
+        "exitsyscall",
+        "gcStart",
+        "gcMarkDone",
+        "procresize",
+        "chansend",
+    ):
         assert f"`{name}`" in doc, name
