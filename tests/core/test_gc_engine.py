@@ -205,3 +205,20 @@ def test_gc_is_deterministic():
         eng.run()
         runs.append((eng.drain().tobytes(), eng.gc_trace_lines))
     assert runs[0] == runs[1]
+
+
+def test_death_spiral_is_capped_by_the_gc_cpu_limiter():
+    eng = Engine(load_scenario("gc-death-spiral"), duration_ns=1_750_000_000)
+    procs = eng.gomaxprocs
+    windows = []
+    prev_gc = prev_t = 0
+    for t in (500_000_000, 1_000_000_000, 1_500_000_000, 1_750_000_000):
+        eng.run_until(t)
+        windows.append((eng.gc_cpu_ns - prev_gc) / ((eng.now - prev_t) * procs))
+        prev_gc, prev_t = eng.gc_cpu_ns, eng.now
+    ev = eng.drain()
+    # GOMEMLIMIT below the live heap: GC runs back to back and assists take most of the CPU ...
+    assert windows[0] > 0.8 and windows[1] > 0.8
+    # ... until the limiter's bucket (1 CPU-second per P) is full: then GC CPU settles near 50%
+    assert len(of(ev, EV.GCLimiter)) > 0
+    assert 0.4 < windows[-1] < 0.65

@@ -514,7 +514,10 @@ class GCMixin:
         gp.gcAssistBytes, work = c.assist_steal_credit(gp.gcAssistBytes)
         if work <= 0:
             return 0
-        work = min(work, self.mark_work_left)
+        # SIMPLIFICATION: one assist drains at most one worker chunk of scan work; a G still in debt
+        # assists again at its next allocation (the runtime's gcAssistAlloc loops until paid, while
+        # other workers drain the same pool, so a huge single assist would overstate the time spent).
+        work = min(work, self.mark_work_left, WORKER_CHUNK_NS * SCAN_BYTES_PER_NS)
         self.mark_work_left -= work
         c.addScanWork(heap=work)
         gp.gcAssistBytes += c.assist_credit_for_work(work)
