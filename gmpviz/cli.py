@@ -161,42 +161,26 @@ def run_headless(args) -> int:
     eng.on_schedtrace = lambda line: print(line, file=err)
     if args.gctrace:
         eng.on_gctrace = lambda line: print(line, file=err)
-    writer = None
-    if args.record:
-        writer = _open_writer(args.record, eng)
     t0 = time.perf_counter()
-    step_ns = 10_000_000
-    t = 0
-    try:
+    if args.record:
+        try:
+            from .record.writer import record_run
+        except ImportError:
+            raise CliError("recording is not available in this build") from None
+        record_run(eng, args.record)
+    else:
+        step_ns = 10_000_000
+        t = 0
         while not eng.done:
             t += step_ns
             eng.run_until(t)
-            if writer is not None:
-                writer.append(eng.drain(), eng.drain_counters())
-            else:
-                eng.tracer.total += eng.tracer.pending
-                eng.tracer._flat.clear()
-                eng._counter_rows.clear()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
+            eng.discard_output()
     wall = time.perf_counter() - t0
-    if writer is not None:
-        writer.close()
     if eng.error:
         print(eng.error, file=err)
     if args.json:
         print(json.dumps(eng.stats(wall_s=wall), indent=2, sort_keys=False))
     return 0
-
-
-def _open_writer(path: str, eng):
-    try:
-        from .record.writer import RecordingWriter
-    except ImportError:
-        raise CliError("recording is not available in this build") from None
-    return RecordingWriter.create(path, eng)
 
 
 def _check_display() -> None:

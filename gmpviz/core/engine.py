@@ -427,6 +427,11 @@ class Engine(
     def drain(self) -> np.ndarray:
         return self.tracer.drain()
 
+    def discard_output(self) -> None:
+        """Drop the events and counter samples not yet drained (headless runs that only want stats)."""
+        self.tracer.discard()
+        self._counter_rows.clear()
+
     # ------------------------------------------------------------------------------------------
     # statistics, schedtrace, counters
     # ------------------------------------------------------------------------------------------

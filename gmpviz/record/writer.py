@@ -237,3 +237,32 @@ class RecordingWriter:
             self._f.close()
         except OSError:
             pass
+
+
+HEADLESS_STEP_NS = 10_000_000  # `gmpviz run --headless`: virtual time per slice
+
+
+def record_run(
+    engine, path: str, *, step_ns: int = HEADLESS_STEP_NS, keep_events: bool = False, close: bool = True
+):
+    """Run ``engine`` to its end into a recording at ``path`` (`gmpviz run --headless --record`).
+
+    Returns (writer, events): the events only with ``keep_events`` (tests compare them). The file is
+    finalised unless ``close`` is False; on any error it is removed."""
+    w = RecordingWriter.create(path, engine)
+    parts = []
+    t = engine.now
+    try:
+        while not engine.done:
+            t += step_ns
+            engine.run_until(t)
+            ev = engine.drain()
+            if keep_events:
+                parts.append(ev)
+            w.append(ev, engine.drain_counters())
+    except BaseException:
+        w.abort()
+        raise
+    if close:
+        w.close()
+    return w, (np.concatenate(parts) if parts else None)

@@ -13,26 +13,16 @@ from gmpviz.core.engine import Engine
 from gmpviz.core.trace.events import EV
 from gmpviz.core.workload.loader import load_scenario
 from gmpviz.record.bookmarks import load_bookmarks
-from gmpviz.record.writer import RecordingWriter
+from gmpviz.record.writer import record_run
 from gmpviz.ui.views import fmt_ns
-
-STEP_NS = 10_000_000
 
 
 @pytest.fixture(scope="module")
 def rec(tmp_path_factory):
     path = tmp_path_factory.mktemp("play") / "gc.gmprec"
     eng = Engine(load_scenario("gc-steady"), duration_ns=400_000_000)
-    w = RecordingWriter.create(str(path), eng)
-    parts, t = [], 0
-    while not eng.done:
-        t += STEP_NS
-        eng.run_until(t)
-        ev = eng.drain()
-        parts.append(ev)
-        w.append(ev, eng.counters())
-    w.close()
-    return str(path), np.concatenate(parts)
+    _, ev = record_run(eng, str(path), keep_events=True)
+    return str(path), ev
 
 
 @pytest.fixture
