@@ -243,6 +243,13 @@ class TimelineView(QtWidgets.QWidget):
 
     def _draw_markers(self, model, t0: float, t1: float) -> None:
         m = model.ptl.markers_in(t0, t1, limit=MARKERS_SHOWN)
+        width = max(int(self.vb.width()), 16)
+        # one tick per pixel column, lane and kind: overlapping ticks cost paint time and show nothing
+        px = ((m["t_ns"] - t0) * (width / max(t1 - t0, 1))).astype(np.int64)
+        key = (m["kind"].astype(np.int64) * 4096 + m["lane"].astype(np.int64)) * (width + 1) + px
+        _, first = np.unique(key, return_index=True)
+        keep = np.sort(first)
+        m = {name: col[keep] for name, col in m.items()}
         x, y = m["t_ns"] / MS, m["lane"].astype(np.float64)
         for k, item in enumerate(self.markers):
             sel = m["kind"] == k
