@@ -62,9 +62,10 @@ class AllocMixin:
         gp.stack_bytes = new_bytes
         return 0
 
-    def shrinkstack(self, gp, p: int = -1, m: int = -1) -> bool:
+    def shrinkstack(self, gp, p: int = -1, m: int = -1, used_bytes: int | None = None) -> bool:
         """stack.go: shrinkstack (from the GC's stack scan): halve if under a quarter is used."""
-        new_bytes = stack_shrink_size(gp.stack_bytes, gp.stack_used)
+        used = gp.stack_used if used_bytes is None else used_bytes
+        new_bytes = stack_shrink_size(gp.stack_bytes, used)
         if new_bytes == gp.stack_bytes:
             return False
         a = self.allocator

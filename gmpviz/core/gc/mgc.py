@@ -306,7 +306,7 @@ class GCMixin:
             used = gp.stack_used or DEFAULT_STACK_USED_BYTES
             total += min(used, gp.stack_bytes)
             if gp.status in (Grunnable, Gwaiting):  # isShrinkStackSafe: not running, not in a syscall
-                self.shrinkstack(gp)
+                self.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
         self.gc_stack_scan = total
         return total
 
