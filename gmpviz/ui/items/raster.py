@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 
 class RasterItem(pg.ImageItem):
@@ -24,6 +24,17 @@ class RasterItem(pg.ImageItem):
         self.setImage(img, autoLevels=False, levels=(0, 255))
         self.setRect(QtCore.QRectF(x0, y0, w, h))
         self.rows_cols = img.shape
+
+    def render(self) -> None:
+        """pyqtgraph renders a uint8 image with a LUT as an Indexed8 QImage, which the raster paint engine
+        converts to 32-bit on every scaled draw (~4 ms a frame for the timeline); convert once here."""
+        super().render()
+        q = self.qimage
+        if q is not None and q.format() == QtGui.QImage.Format.Format_Indexed8:
+            fmt = QtGui.QImage.Format
+            self.qimage = q.convertToFormat(
+                fmt.Format_ARGB32_Premultiplied if q.hasAlphaChannel() else fmt.Format_RGB32
+            )
 
     def set_lut(self, lut: np.ndarray) -> None:
         self.setLookupTable(lut)
