@@ -40,6 +40,7 @@ from .sched.proc import (
 from .sched.runq import RunqMixin
 from .sched.syscall import SyscallMixin
 from .sched.sysmon import SysmonMixin
+from .trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
 from .trace.stats import COUNTERS_DTYPE
 from .trace.tracer import Tracer
 from .workload.loader import ASSUMPTIONS as WORKLOAD_ASSUMPTIONS
@@ -60,8 +61,9 @@ SCHED_ASSUMPTIONS = (
     "P's runnext is not charged.",
     "Emulated programs have no runtime system goroutines (forcegc, bgsweep, bgscavenge, finalizer): user "
     "goroutines start at goid 2 after main (goid 1); GC workers appear when the GC runs.",
-    "Timers are per-P heaps run by their P at schedule(), stolen on the last steal pass, served by the "
-    "M blocked in netpoll when the P is idle, and by sysmon starting an M when overdue.",
+    "Timers are per-P heaps run by their P at schedule() and stolen on the last steal pass; when a P is "
+    "idle, the M blocked in netpoll wakes at the earliest timer of any P and runs every expired timer "
+    "at once (the runtime reaches busy Ps' timers through stealWork).",
     "Asynchronous preemption always succeeds after a fixed 5 µs (no non-preemptible regions).",
     "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
@@ -69,8 +71,8 @@ SCHED_ASSUMPTIONS = (
 
 
 class RuntimeHooks:
-    """Default hooks the allocator and GC mixins override (last in the engine's MRO, so every mixin's
-    ``super()`` call ends here). With only these, the engine is a scheduler without a heap."""
+    """Where the memory mixins' ``super()`` chains end (last in the engine's MRO): goroutine exit,
+    procresize, counters, stats and assumptions are extended by AllocMixin and GCMixin."""
 
     def status_counts(self) -> dict[int, int]:
         counts: dict[int, int] = {}
@@ -83,47 +85,10 @@ class RuntimeHooks:
         self.gogc = self.scenario.gogc if gogc is None else gogc
         self.memlimit = self.scenario.memlimit_bytes if memlimit_bytes is None else memlimit_bytes
 
-    def stack_init(self, gp, pp) -> None:
-        gp.stack_bytes = C.FIXED_STACK
-
-    def stack_grow(self, m, gp, new_bytes: int) -> int:
-        gp.stack_bytes = new_bytes
-        return 0
-
     def on_goexit(self, gp, pp) -> None:
         pass
 
     def on_procresize(self, nprocs: int) -> None:
-        pass
-
-    def malloc_op(self, m, gp, op) -> int:
-        return 25 * op[2]
-
-    def defer_alloc(self, m, gp, n: int) -> int:
-        return 0
-
-    def gc_has_work(self, pp) -> bool:
-        return False
-
-    def findRunnableGCWorker(self, pp):
-        return None
-
-    def findIdleGCWorker(self, pp):
-        return None
-
-    def sysmon_gc_check(self, now: int) -> None:
-        pass
-
-    def runtime_GC(self, m, gp) -> bool:
-        return False
-
-    def set_gc_percent(self, percent: int) -> None:
-        self.gogc = percent
-
-    def set_memory_limit(self, nbytes: int) -> None:
-        self.memlimit = nbytes
-
-    def gc_step(self, obj, token) -> None:
         pass
 
     def memory_counters(self, r) -> None:
@@ -346,10 +311,7 @@ class Engine(
             if token != obj.token or obj.p is None:
                 return
             gp, inherit = self.findRunnable_tail(obj)
-            if gp is not None:
-                if obj.spinning:
-                    self.resetspinning(obj)
-                self.execute(obj, gp, inherit)
+            self.run_found(obj, gp, inherit)
         elif kind == K_SYSCALL_DONE:
             if token == obj.token:
                 self.exitsyscall(obj)
@@ -632,8 +594,6 @@ class Engine(
             if id(gp) in where:
                 continue
             assert gp.status == Gwaiting, f"G{gp.goid} (status {gp.status}) is nowhere"
-            from .trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
-
             assert gp.waitreason in (WAIT_IO, WAIT_SELECT_NO_CASES) or gp.waitreason >= 9, (
                 f"waiting G{gp.goid} (reason {gp.waitreason}) is in no wait queue"
             )

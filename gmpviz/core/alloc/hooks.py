@@ -9,7 +9,7 @@ or allocated a large object, the only times the runtime tests the heap trigger).
 
 from __future__ import annotations
 
-from gmpviz.core.constants import FIXED_STACK
+from gmpviz.core.constants import FIXED_STACK, PAGE_SIZE
 from gmpviz.core.trace.events import EV
 from gmpviz.core.workload.ops import LIFE_GOROUTINE
 
@@ -95,13 +95,28 @@ class AllocMixin:
     # --- heap -----------------------------------------------------------------------------------
 
     def malloc_op(self, m, gp, op) -> int:
-        """OP_ALLOC (size, count, noscan, lifetime, lifetime_ns): mallocgc count times; cost in ns."""
+        """OP_ALLOC (size, count, noscan, lifetime, lifetime_ns) as `count` mallocgc calls; cost in ns.
+
+        The heap trigger is tested after every span refill or large object, and a batch that fetched
+        a span goes on in the G's next step (``gp.op_rem`` objects left, the op re-run), so a GC it
+        starts, assists and other Ps interleave with a long allocation burst."""
         _, size, count, noscan, lifetime, lifetime_ns = op
-        if self.allocator.mallocgc(
-            self.now, m.p.id, m.id, gp.goid, size, count, noscan, lifetime, lifetime_ns
-        ):
-            self.gc_trigger_check(m, gp)
-        return count * (COST_MALLOC_NS + size // MEMCLR_BYTES_PER_NS)
+        rem = gp.op_rem or count
+        chunk = max(1, PAGE_SIZE // max(size, 1))  # about one span's worth: at most one refill a call
+        a = self.allocator
+        done = 0
+        while rem > 0:
+            n = min(rem, chunk)
+            refilled = a.mallocgc(self.now, m.p.id, m.id, gp.goid, size, n, noscan, lifetime, lifetime_ns)
+            rem -= n
+            done += n
+            if refilled:
+                self.gc_trigger_check(m, gp)
+                break
+        gp.op_rem = rem
+        if rem:
+            gp.pc -= 1
+        return done * (COST_MALLOC_NS + size // MEMCLR_BYTES_PER_NS)
 
     def defer_alloc(self, m, gp, n: int) -> int:
         """deferproc with a heap record: newdefer allocates a _defer object."""

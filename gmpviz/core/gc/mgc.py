@@ -10,10 +10,10 @@ background sweeper G and allocating Gs sweep. Liveness comes from the allocation
 
 from __future__ import annotations
 
-from ..alloc.hooks import COST_MALLOC_NS, MEMCLR_BYTES_PER_NS
+from ..alloc.hooks import DEFER_RECORD_BYTES
 from ..constants import (
+    COST_STW_SAFEPOINT_NS,
     FORCEGC_PERIOD_NS,
-    PAGE_SIZE,
     SWEEP_BATCH_SIZE,
     Grunnable,
     Gwaiting,
@@ -240,18 +240,7 @@ class GCMixin:
         a = self.allocator
         self.heap0 = a.heap_live
         self.tSweepTerm = self.now
-        self.ext(
-            (
-                self.now,
-                _GCBegin,
-                m.p.id if m and m.p else -1,
-                m.id if m else -1,
-                m.curg.goid if m and m.curg else 0,
-                self.gc_cycles + 1,
-                trigger_kind,
-                a.heap_live,
-            )
-        )
+        self.ext((self.now, _GCBegin, *self.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
         self.limiter.startGCTransition(True, self.now)
         self.stopTheWorld(STW_GC_SWEEP_TERM, self._gc_sweepterm_stopped, m)
 
@@ -347,8 +336,6 @@ class GCMixin:
                 ]
                 if running:
                     pp = running[int(self.rng.random() * len(running))]
-                    from ..constants import COST_STW_SAFEPOINT_NS
-
                     self.preemptone(pp, COST_STW_SAFEPOINT_NS)
         c = self.gcController
         while self.pidle and c.needIdleMarkWorker():
@@ -471,38 +458,20 @@ class GCMixin:
     # ------------------------------------------------------------------------------------------
 
     def malloc_op(self, m, gp, op) -> int:
-        """OP_ALLOC as `count` mallocgc calls: the heap trigger is tested after every span refill or
-        large object, and the batch goes on in the G's next step (after the STW if it started a GC).
-        During mark, allocating puts the G in debt; in debt it steals background credit or assists
-        (gcAssistAlloc), which costs it virtual time."""
-        _, size, count, noscan, lifetime, lifetime_ns = op
-        rem = gp.op_rem or count
-        # one span's worth of objects at a time: at most one refill per mallocgc batch
-        chunk = max(1, PAGE_SIZE // max(size, 1))
-        a = self.allocator
-        cost = 0
-        done = 0
-        while rem > 0:
-            n = min(rem, chunk)
-            refilled = a.mallocgc(self.now, m.p.id, m.id, gp.goid, size, n, noscan, lifetime, lifetime_ns)
-            rem -= n
-            done += n
-            if refilled:
-                self.gc_trigger_check(m, gp)
-                # a new span: the rest of the batch continues in a later step, so GC phases,
-                # assists and other Ps interleave with a long allocation burst
-                break
-        cost += done * (COST_MALLOC_NS + size // MEMCLR_BYTES_PER_NS)
-        if rem > 0:
-            gp.op_rem = rem
-            gp.pc -= 1  # the rest of the batch runs when the world restarts
-        else:
-            gp.op_rem = 0
-        if self.sweep_cost_pending:
-            cost += self.sweep_cost_pending
-            self.sweep_cost_pending = 0
+        """mallocgc during mark: deductAssistCredit puts the G in debt; in debt it steals background
+        credit or assists (gcAssistAlloc). Proportional sweeping done for the allocation is charged
+        too. Both cost the G virtual time."""
+        before = gp.op_rem or op[2]
+        cost = super().malloc_op(m, gp, op)
+        return cost + self._gc_alloc_cost(m, gp, op[1] * (before - gp.op_rem))
+
+    def defer_alloc(self, m, gp, n: int) -> int:
+        return super().defer_alloc(m, gp, n) + self._gc_alloc_cost(m, gp, DEFER_RECORD_BYTES * n)
+
+    def _gc_alloc_cost(self, m, gp, nbytes: int) -> int:
+        cost, self.sweep_cost_pending = self.sweep_cost_pending, 0
         if self.gcBlackenEnabled and not gp.is_worker and m.curg is gp:
-            cost += self._assist(m, gp, size * done)
+            cost += self._assist(m, gp, nbytes)
         return cost
 
     def _assist(self, m, gp, nbytes: int) -> int:
@@ -792,9 +761,8 @@ class GCMixin:
     def status_counts(self) -> dict[int, int]:
         """Like runtime.NumGoroutine: the runtime's own goroutines (workers, sweeper) are not counted."""
         counts = super().status_counts()
-        for gp in self.allgs:
-            if gp.group == RUNTIME_GROUP:
-                counts[gp.status] -= 1
+        for gp in self.runtime_gs:
+            counts[gp.status] -= 1
         return counts
 
 

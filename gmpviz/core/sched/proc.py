@@ -9,6 +9,9 @@ in go-runtime-facts.md §2–3; emulator-only steps are marked.
 
 from __future__ import annotations
 
+import heapq
+from math import gcd
+
 from ..constants import (
     COST_M_CREATE_NS,
     COST_M_WAKE_NS,
@@ -86,8 +89,6 @@ _Deadlock = int(EV.Deadlock)
 
 
 def _coprimes(n: int) -> list[int]:
-    from math import gcd
-
     return [i for i in range(1, n + 1) if gcd(i, n) == 1]
 
 
@@ -107,6 +108,13 @@ class ProcMixin:
         self.ext((self.now, _ProcStart, pp.id, m.id, 0, 0, 0, 0))
         if self.on_acquirep is not None:
             self.on_acquirep(pp)
+
+    @staticmethod
+    def who(m: M | None) -> tuple[int, int, int]:
+        """The (p, m, goid) columns of an event done by M m (or by no M: -1, -1, 0)."""
+        if m is None:
+            return -1, -1, 0
+        return (m.p.id if m.p else -1), m.id, (m.curg.goid if m.curg else 0)
 
     def releasep(self, m: M) -> P:
         """proc.go: releasep — disassociate; the caller sets the new status."""
@@ -250,6 +258,10 @@ class ProcMixin:
     def schedule(self, m: M) -> None:
         """proc.go: schedule — one round of the scheduler for M (with its P)."""
         gp, inherit = self.findRunnable(m)
+        self.run_found(m, gp, inherit)
+
+    def run_found(self, m: M, gp: G | None, inherit: bool) -> None:
+        """schedule() after findRunnable: stop spinning (waking another M), tryWakeP, execute."""
         if gp is None:
             return  # M parked, blocked in netpoll, or still spinning (K_FINDRUN_B pending)
         if m.spinning:
@@ -679,8 +691,6 @@ class ProcMixin:
     def run_timers(self, owner: P, runner: P) -> None:
         """time.go: timers.check/run — fire owner's expired timers on runner's M: goready into
         runner's runnext (goroutineReady -> ready(gp, 0, true))."""
-        import heapq
-
         timers = owner.timers
         now = self.now
         m = runner.m
@@ -691,8 +701,6 @@ class ProcMixin:
 
     def addtimer(self, pp: P, gp: G, when: int) -> None:
         """time.go: addtimer — on the current P's heap; an idle P's timers are served by netpoll."""
-        import heapq
-
         self.timer_seq += 1
         heapq.heappush(pp.timers, (when, self.timer_seq, gp))
         self.push(when, K_TIMER, pp, 0)
@@ -781,18 +789,7 @@ class ProcMixin:
         self.stw_then = then
         self.stw_caller = caller
         self.stw_start = self.now
-        self.ext(
-            (
-                self.now,
-                _STWBegin,
-                caller.p.id if caller and caller.p else -1,
-                caller.id if caller else -1,
-                caller.curg.goid if caller and caller.curg else 0,
-                reason,
-                0,
-                0,
-            )
-        )
+        self.ext((self.now, _STWBegin, *self.who(caller), reason, 0, 0))
         self.stopwait = self.gomaxprocs
         if caller is not None and caller.p is not None:
             caller.p.status = Pgcstop
@@ -929,8 +926,6 @@ class ProcMixin:
 
     def _pdestroy(self, pp: P, caller: M | None) -> None:
         """proc.go: p.destroy — local Gs to the head of the global queue, timers to P0, _Pdead."""
-        import heapq
-
         while pp.runq:
             self.globrunqputhead(pp.runq.pop())
         if pp.runnext is not None:

@@ -6,7 +6,7 @@ end); the global queue is an unbounded deque (the runtime's linked gQueue).
 
 from __future__ import annotations
 
-from ..constants import RUNQ_SIZE, Grunnable
+from ..constants import RUNQ_SIZE
 from ..trace.events import (
     EV,
     SRC_GLOBAL,
@@ -138,8 +138,3 @@ class RunqMixin:
         n = len(self.sched_runq)
         if n > self.max_global_runq:
             self.max_global_runq = n
-
-    # --- helpers for status bookkeeping ---------------------------------------------------------
-
-    def _make_runnable(self, gp) -> None:
-        gp.status = Grunnable
