@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(name: str, args=None):
+def _load(name: str):
     from .core.workload.loader import ScenarioError, load_scenario
 
     try:
@@ -139,22 +139,24 @@ def cmd_run(args) -> int:
     return run_headless(args)
 
 
+def _engine_settings(args) -> dict:
+    """The `run` flags that override the scenario, as Engine (and run_window) keywords."""
+    return dict(
+        seed=args.seed,
+        procs=args.procs,
+        policy=args.policy,
+        duration_ns=args.duration,
+        gogc=args.gogc,
+        memlimit_bytes=args.memlimit,
+    )
+
+
 def run_headless(args) -> int:
     from .core.engine import Engine, EngineError
 
     sc = _load(args.scenario)
     try:
-        eng = Engine(
-            sc,
-            seed=args.seed,
-            procs=args.procs,
-            policy=args.policy,
-            duration_ns=args.duration,
-            gogc=args.gogc,
-            memlimit_bytes=args.memlimit,
-            schedtrace_ms=args.schedtrace or 0,
-            gctrace=args.gctrace,
-        )
+        eng = Engine(sc, **_engine_settings(args), schedtrace_ms=args.schedtrace or 0, gctrace=args.gctrace)
     except EngineError as e:
         raise CliError(str(e)) from None
     err = sys.stderr
@@ -204,16 +206,7 @@ def _window(scenario: str | None, args) -> int:
         raise CliError(f"the window cannot start: {e}") from None
     kw = {}
     if args is not None:
-        kw = dict(
-            seed=args.seed,
-            procs=args.procs,
-            policy=args.policy,
-            duration_ns=args.duration,
-            gogc=args.gogc,
-            memlimit_bytes=args.memlimit,
-            screenshot=args.screenshot,
-            theme=args.theme,
-        )
+        kw = dict(_engine_settings(args), screenshot=args.screenshot, theme=args.theme)
         if scenario is not None:
             _load(scenario)  # validate before opening a window
     return run_window(scenario, **kw)

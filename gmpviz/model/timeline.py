@@ -49,7 +49,8 @@ BLOCK = 8
 # Per-kind lane actions; A_USER resolves to ST_USER0 + group of the event's G.
 A_SKIP = -1
 A_USER = 255
-_P_ACTIONS = {
+# What the G-level events do to a lane, on P lanes and M lanes alike
+_G_ACTIONS = {
     EV.GoStart: A_USER,
     EV.GoStop: ST_IDLE,
     EV.GoBlock: ST_IDLE,
@@ -57,9 +58,6 @@ _P_ACTIONS = {
     EV.GoSyscallBegin: ST_SYSCALL,
     EV.GoSyscallEnd: A_USER,
     EV.GoSyscallEndBlocked: ST_IDLE,
-    EV.ProcStart: ST_IDLE,
-    EV.ProcStop: ST_IDLE,
-    EV.ProcHandoff: ST_IDLE,
     EV.MSpinBegin: ST_SPIN,
     EV.MSpinEnd: ST_IDLE,
     EV.GCWorkerBegin: ST_GC,
@@ -67,24 +65,8 @@ _P_ACTIONS = {
     EV.GCMarkAssistBegin: ST_ASSIST,
     EV.GCMarkAssistEnd: A_USER,
 }
-_M_ACTIONS = {
-    EV.GoStart: A_USER,
-    EV.GoStop: ST_IDLE,
-    EV.GoBlock: ST_IDLE,
-    EV.GoEnd: ST_IDLE,
-    EV.GoSyscallBegin: ST_SYSCALL,
-    EV.GoSyscallEnd: A_USER,
-    EV.GoSyscallEndBlocked: ST_IDLE,
-    EV.MCreate: ST_IDLE,
-    EV.MWake: ST_IDLE,
-    EV.MPark: ST_NONE,
-    EV.MSpinBegin: ST_SPIN,
-    EV.MSpinEnd: ST_IDLE,
-    EV.GCWorkerBegin: ST_GC,
-    EV.GCWorkerEnd: ST_IDLE,
-    EV.GCMarkAssistBegin: ST_ASSIST,
-    EV.GCMarkAssistEnd: A_USER,
-}
+_P_ACTIONS = {**_G_ACTIONS, EV.ProcStart: ST_IDLE, EV.ProcStop: ST_IDLE, EV.ProcHandoff: ST_IDLE}
+_M_ACTIONS = {**_G_ACTIONS, EV.MCreate: ST_IDLE, EV.MWake: ST_IDLE, EV.MPark: ST_NONE}
 
 
 def _table(actions: dict) -> np.ndarray:

