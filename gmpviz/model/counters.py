@@ -109,6 +109,8 @@ class RunqHistory:
         self.cols = Columns({"t_ns": "<i8", "p": "<i2", "len": "<i4"})
         self.nprocs = 0
         self.version = 0
+        self._per_p: dict[int, Columns] = {}  # the same rows split by P, so series(p) never scans all
+        self._thin: dict[int, tuple] = {}  # p -> (step, max_points, thinned Columns, rows consumed)
 
     def apply(self, ev: np.ndarray) -> None:
         k = ev["kind"]
@@ -119,17 +121,39 @@ class RunqHistory:
             return
         e = ev[sel]
         p = np.where(local[sel], e["p"], -1)
-        self.cols.append(t_ns=e["t_ns"], p=p, len=e["a1"])
+        t, n = e["t_ns"], e["a1"]
+        self.cols.append(t_ns=t, p=p, len=n)
+        order = np.argsort(p, kind="stable")
+        ps, starts = np.unique(p[order], return_index=True)
+        for q, a, b in zip(ps.tolist(), starts.tolist(), np.r_[starts[1:], len(order)].tolist()):
+            rows = order[a:b]
+            self._per_p.setdefault(q, Columns({"t_ns": "<i8", "len": "<i4"})).append(
+                t_ns=t[rows], len=n[rows]
+            )
         self.nprocs = max(self.nprocs, int(p.max()) + 1)
         self.version += 1
 
     def series(self, p: int, max_points: int = 3000) -> tuple[np.ndarray, np.ndarray]:
-        """(t_ns, length) of P ``p`` (-1: global), thinned keeping each bucket's maximum."""
-        sel = np.flatnonzero(self.cols.col("p") == p)
-        t, v = self.cols.col("t_ns")[sel], self.cols.col("len")[sel]
+        """(t_ns, length) of P ``p`` (-1: global), thinned keeping each bucket's maximum.
+
+        Buckets are a power of two rows wide, so the thinned prefix only grows (it is rebuilt when
+        the history doubles): a refresh thins the new rows, not the whole history."""
+        cols = self._per_p.get(p)
+        if cols is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        t, v = cols.col("t_ns"), cols.col("len")
         n = len(t)
         if n <= max_points:
             return t, v
-        step = -(-n // max_points)
+        step = 1 << int(np.ceil(np.log2(n / max_points)))
         m = n // step * step
-        return np.r_[t[:m:step], t[m:]], np.r_[v[:m].reshape(-1, step).max(axis=1), v[m:]]
+        cached = self._thin.get(p)
+        if cached is None or cached[:2] != (step, max_points):
+            thin = Columns({"t_ns": "<i8", "len": "<i4"}, max_points + 1)
+            done = 0
+        else:
+            _, _, thin, done = cached
+        if m > done:
+            thin.append(t_ns=t[done:m:step], len=v[done:m].reshape(-1, step).max(axis=1))
+        self._thin[p] = (step, max_points, thin, m)
+        return np.r_[thin.col("t_ns"), t[m:]], np.r_[thin.col("len"), v[m:]]

@@ -214,8 +214,9 @@ class SpanTable:
         self._alloc(1024)
         self.max_id = -1
         self.version = 0
-        self.layout_version = 0  # bumped when a span is (re)allocated: the heatmap layout changes
-        self._layout = None
+        self.layout_serial = 0  # bumped when the heatmap is laid out anew (its rows and ticks move)
+        self._hm: dict | None = None  # the last heatmap: later calls redo only what changed
+        self._cell_of = np.zeros(0, dtype=np.int64)
 
     def _alloc(self, cap: int) -> None:
         self.state = np.zeros(cap, dtype=np.uint8)
@@ -224,13 +225,16 @@ class SpanTable:
         self.alloc_count = np.zeros(cap, dtype=np.int32)
         self.nelems = np.ones(cap, dtype=np.int32)
         self.owner = np.full(cap, -1, dtype=np.int16)
+        self.dirty = np.zeros(cap, dtype=bool)  # changed since the last heatmap
+        self.realloc = np.zeros(cap, dtype=bool)  # (re)allocated since the last heatmap
 
     def _need(self, n: int) -> None:
         cap = len(self.state)
         if n <= cap:
             return
         old = {
-            k: getattr(self, k) for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner")
+            k: getattr(self, k)
+            for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner", "dirty", "realloc")
         }
         self._alloc(max(n, 2 * cap))
         for k, a in old.items():
@@ -256,8 +260,9 @@ class SpanTable:
                 if span < 0:
                     continue
                 self.max_id = max(self.max_id, span)
+                self.dirty[span] = True
                 if k == EV.SpanAlloc:
-                    self.layout_version += 1
+                    self.realloc[span] = True
                     if a1 < 0:  # manual (stack) span: not part of the heap table
                         continue
                     a2 &= 0xFFFFFFFF  # a2 = npages | start_page << 32
@@ -297,13 +302,15 @@ class SpanTable:
                 self._need(int(span.max()) + 1)
                 self.max_id = max(self.max_id, int(span.max()))
                 np.add.at(self.alloc_count, span, count.astype(np.int32))
+                self.dirty[span] = True
 
     # --- queries -------------------------------------------------------------------------------
     def ids(self) -> np.ndarray:
         """Spans ever seen, not counting never-used ids, sorted by (size class, id)."""
         n = self.max_id + 1
         ids = np.flatnonzero(self.state[:n] != SP_NONE)
-        return ids[np.lexsort((ids, self.spanclass[ids] >> 1))]
+        # ids come sorted: a stable sort by the 8-bit class keeps id order (a radix sort, ~20x lexsort)
+        return ids[np.argsort(self.spanclass[ids] >> 1, kind="stable")]
 
     def occupancy(self, ids: np.ndarray) -> np.ndarray:
         return np.clip(self.alloc_count[ids] / np.maximum(self.nelems[ids], 1), 0.0, 1.0)
@@ -329,46 +336,145 @@ class SpanTable:
 
         A cell is one span; when there are more spans than ``max_cells`` each cell covers a run of
         neighbouring spans (same class) and shows their mean occupancy and first span's state.
-        """
-        key = (self.layout_version, width, max_cells)
-        if self._layout is None or self._layout[0] != key:
-            self._layout = (key, self._heatmap_layout(width, max_cells))
-        ids, cell, nrows = self._layout[1]
-        if len(ids) == 0:
-            return np.zeros((1, width), dtype=np.uint8), np.full((1, width), -1, dtype=np.int64)
-        occ_sum = np.bincount(cell, weights=self.occupancy(ids), minlength=nrows * width)
-        cnt = np.bincount(cell, minlength=nrows * width)
-        occ = occ_sum / np.maximum(cnt, 1)
-        first = np.full(nrows * width, -1, dtype=np.int64)
-        head = np.r_[True, cell[1:] != cell[:-1]]  # cell is non-decreasing
-        first[cell[head]] = ids[head]
-        state = np.zeros(nrows * width, dtype=np.int64)
-        has = first >= 0
-        state[has] = self.state[first[has]]
-        img = np.where(has, 1 + (state - 1) * LUT_LEVELS + np.round(occ * (LUT_LEVELS - 1)), 0)
-        return img.astype(np.uint8).reshape(nrows, width), first.reshape(nrows, width)
 
-    def _heatmap_layout(self, width: int, max_cells: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """(span ids sorted by class, cell of each, rows): changes only when spans are (re)allocated."""
+        Live heaps change a few hundred spans a frame, not 262k, so the image is kept between calls:
+        only the cells of spans changed since the last call are recomputed, and a newly allocated
+        span takes a free cell in its class's rows (each class is laid out with slack). The whole
+        layout is redone (``layout_serial`` moves) when a class runs out of room, a new class appears,
+        the width changes, or cells cover runs of spans.
+        """
+        n = self.max_id + 1
+        changed = np.flatnonzero(self.dirty[:n])
+        self.dirty[:n] = False
+        fresh = np.flatnonzero(self.realloc[:n])
+        self.realloc[:n] = False
+        key = (width, max_cells)
+        if self._hm is None or self._hm["key"] != key or (len(fresh) and not self._place(fresh)):
+            self._relayout(width, max_cells)
+        elif len(changed) * 4 > max(len(self._hm["ids"]), 1):
+            self._refill()
+        elif len(changed):  # (fresh spans are among the changed: apply marks every lifecycle event)
+            self._update_cells(changed)
+        hm = self._hm
+        if hm["rows"] == 0:
+            return np.zeros((1, width), dtype=np.uint8), np.full((1, width), -1, dtype=np.int64)
+        return hm["img"].reshape(hm["rows"], width).copy(), hm["first"].reshape(hm["rows"], width)
+
+    def _cell_value(self, state: np.ndarray, occ: np.ndarray) -> np.ndarray:
+        """LUT index: 0 background, else 1 + (state-1)*LUT_LEVELS + occupancy shade."""
+        state = state.astype(np.int64)
+        shade = np.round(occ * (LUT_LEVELS - 1))
+        return np.where(state > 0, 1 + (state - 1) * LUT_LEVELS + shade, 0).astype(np.uint8)
+
+    def _relayout(self, width: int, max_cells: int) -> None:
+        """Lay every span out again: classes in order, spans by id, each class with room to grow."""
+        self.layout_serial += 1
         ids = self.ids()
+        hm = {"key": (width, max_cells), "ids": ids, "rows": 0, "per_cell": 1}
+        self._hm = hm
         if len(ids) == 0:
-            return ids, ids, 0
+            hm.update(img=np.zeros(0, np.uint8), first=np.zeros(0, np.int64), cell=ids, region={})
+            self._cell_of = np.full(self.max_id + 1, -1, dtype=np.int64)
+            return
         per_cell = max(1, -(-len(ids) // max_cells))
         sc = self.spanclass[ids].astype(np.int64) >> 1
         cls_start = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
         cls_len = np.diff(np.r_[cls_start, len(ids)])
-        cells_per_cls = -(-cls_len // per_cell)
+        slack = np.maximum(cls_len // 4, 1) if per_cell == 1 else 0
+        cells_per_cls = -(-cls_len // per_cell) + slack
         rows_per_cls = -(-cells_per_cls // width)
         while rows_per_cls.sum() * width > max_cells * 2 and per_cell < len(ids):
             per_cell *= 2
             cells_per_cls = -(-cls_len // per_cell)
             rows_per_cls = -(-cells_per_cls // width)
         row0 = np.r_[0, np.cumsum(rows_per_cls)[:-1]]
-        nrows = int(rows_per_cls.sum())
-        # cell index of every span: class row offset + rank within the class / per_cell
+        rows = int(rows_per_cls.sum())
+        # cell of every span: its class's first cell + rank within the class / per_cell
         rank = np.arange(len(ids)) - np.repeat(cls_start, cls_len)
         cell = np.repeat(row0 * width, cls_len) + rank // per_cell
-        return ids, cell, nrows
+        first = np.full(rows * width, -1, dtype=np.int64)
+        head = np.r_[True, cell[1:] != cell[:-1]]  # cell is non-decreasing
+        first[cell[head]] = ids[head]
+        self._cell_of = np.full(self.max_id + 1, -1, dtype=np.int64)
+        self._cell_of[ids] = cell
+        region = {
+            int(c): (int(r0) * width, int(r0 + nr) * width)
+            for c, r0, nr in zip(sc[cls_start].tolist(), row0.tolist(), rows_per_cls.tolist())
+        }
+        hm.update(rows=rows, per_cell=per_cell, cell=cell, first=first, region=region)
+        self._refill()
+
+    def _refill(self) -> None:
+        """Every cell's colour from the current layout."""
+        hm = self._hm
+        first = hm["first"]
+        if hm["per_cell"] == 1:
+            has = np.flatnonzero(first >= 0)
+            span = first[has]
+            img = np.zeros(len(first), dtype=np.uint8)
+            img[has] = self._cell_value(self.state[span], self.occupancy(span))
+        else:
+            ids, cell = hm["ids"], hm["cell"]
+            occ = np.bincount(cell, weights=self.occupancy(ids), minlength=len(first))
+            occ /= np.maximum(np.bincount(cell, minlength=len(first)), 1)
+            state = np.where(first >= 0, self.state[np.clip(first, 0, None)], 0)
+            img = self._cell_value(state, occ)
+        hm["img"] = img
+
+    def _update_cells(self, changed: np.ndarray) -> None:
+        """Recolour the cells of the spans in ``changed``."""
+        hm = self._hm
+        img, first = hm["img"], hm["first"]
+        changed = changed[changed < len(self._cell_of)]
+        cells = self._cell_of[changed]
+        changed, cells = changed[cells >= 0], cells[cells >= 0]
+        if hm["per_cell"] == 1:
+            img[cells] = self._cell_value(self.state[changed], self.occupancy(changed))
+            return
+        ids, cell = hm["ids"], hm["cell"]
+        mark = np.zeros(len(img), dtype=bool)
+        mark[cells] = True
+        pos = np.flatnonzero(mark[cell])  # every member of a touched cell
+        u, inv = np.unique(cell[pos], return_inverse=True)
+        occ = np.bincount(inv, weights=self.occupancy(ids[pos])) / np.bincount(inv)
+        img[u] = self._cell_value(self.state[first[u]], occ)
+
+    def _place(self, fresh: np.ndarray) -> bool:
+        """Give each newly (re)allocated span a cell in its class's rows; False: lay out again."""
+        hm = self._hm
+        if hm["per_cell"] != 1 or hm["rows"] == 0:
+            return False
+        if len(self._cell_of) < self.max_id + 1:
+            grown = np.full(max(self.max_id + 1, 2 * len(self._cell_of)), -1, dtype=np.int64)
+            grown[: len(self._cell_of)] = self._cell_of
+            self._cell_of = grown
+        first, img, region = hm["first"], hm["img"], hm["region"]
+        fresh = fresh[self.state[fresh] != SP_NONE]
+        cls = self.spanclass[fresh].astype(np.int64) >> 1
+        old = self._cell_of[fresh]
+        # a span that keeps its class keeps its cell; one that changed class leaves a hole
+        stays = np.zeros(len(fresh), dtype=bool)
+        for i, (c, o) in enumerate(zip(cls.tolist(), old.tolist())):
+            if o >= 0:
+                lo, hi = region.get(c, (0, 0))
+                if lo <= o < hi:
+                    stays[i] = True
+                else:
+                    first[o], img[o] = -1, 0
+                    self._cell_of[fresh[i]] = -1
+        move, move_cls = fresh[~stays], cls[~stays]
+        for c in np.unique(move_cls).tolist():
+            if c not in region:
+                return False
+            lo, hi = region[c]
+            free = lo + np.flatnonzero(first[lo:hi] < 0)
+            spans = move[move_cls == c]
+            if len(free) < len(spans):
+                return False
+            first[free[: len(spans)]] = spans
+            self._cell_of[spans] = free[: len(spans)]
+        hm["ids"] = first[first >= 0]
+        return True
 
     def counts_by_state(self) -> np.ndarray:
         return np.bincount(self.state[: self.max_id + 1], minlength=len(SPAN_STATE_NAMES))
@@ -387,4 +493,4 @@ class SpanTable:
             getattr(self, k)[:n] = snap[f"span_{k}"]
         self.max_id = n - 1
         self.version += 1
-        self.layout_version += 1
+        self._hm = None

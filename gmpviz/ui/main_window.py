@@ -133,7 +133,7 @@ class MainWindow(QtWidgets.QMainWindow):
         c.gogc_changed.connect(lambda n: self.command(("gogc", n)))
         c.memlimit_changed.connect(lambda b: self.command(("memlimit", b)))
         c.policy_changed.connect(lambda p: self.command(("policy", p)))
-        c.fit_requested.connect(self.timeline.fit)
+        c.fit_requested.connect(self.fit)
         c.m_lanes_toggled.connect(self.timeline.m_box.toggle)
         for v in (self.timeline, self.runq, self.goroutines, self.spans, self.events):
             v.selected.connect(self.select)
@@ -183,6 +183,12 @@ class MainWindow(QtWidgets.QMainWindow):
         mem = self.controls.memlimit.value()
         kw["memlimit_bytes"] = -1 if mem < 0 else mem << 20
         self.start(self.scenario, self.scenario_name, **kw)
+
+    def fit(self) -> None:
+        """Show the whole run in the timeline and every time plot, and follow it as it grows."""
+        self.timeline.fit()
+        for v in (self.heap, self.runq, self.goroutines):
+            v.follow.fit()
 
     def _scenario_picked(self, name: str) -> None:
         try:

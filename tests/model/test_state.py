@@ -1,6 +1,7 @@
 """Runtime state fold: G table, run queues, spans, counters, snapshot/restore."""
 
 import numpy as np
+import pytest
 
 from gmpviz.core.constants import Grunnable, Grunning, Gwaiting, Pidle, Prunning
 from gmpviz.core.trace.events import (
@@ -192,3 +193,114 @@ def test_event_log_ring_wraps_and_queries_in_order():
     big.append(evs(*[(t, EV.GoStart, 0, 0, t) for t in range(10)]))
     assert big.ordered()["t_ns"].tolist() == [6, 7, 8, 9]
     assert big.query(limit=2)["t_ns"].tolist() == [8, 9]
+
+
+@pytest.mark.parametrize("max_cells", [4096, 256])  # one span a cell, and runs of spans a cell
+def test_heatmap_incremental_equals_full(max_cells):
+    """Redoing only the dirty cells gives the same image as folding from scratch, batch after batch."""
+    rng = np.random.default_rng(3)
+    n = 600
+    sp = SpanTable()
+    sp.apply(
+        evs(*[(i, EV.SpanAlloc, 0, 0, 0, i + 1, int(rng.integers(1, 30)) << 1 | 1, 1) for i in range(n)])
+    )
+    sp.heatmap(width=32, max_cells=max_cells)
+    for batch in range(6):
+        rows = []
+        for j in range(40):
+            span = int(rng.integers(1, n + 1))
+            t = batch * 100 + j
+            k = int(rng.integers(0, 4))
+            if k == 0:
+                rows.append((t, EV.SpanCache, int(rng.integers(0, 4)), 0, 0, span, 0, 0))
+            elif k == 1:
+                rows.append((t, EV.SpanUncache, 0, 0, 0, span, 0, int(rng.integers(0, 2))))
+            elif k == 2:
+                rows.append((t, EV.SpanSweep, 0, 0, 0, span, 0, int(rng.integers(0, 100))))
+            else:
+                rows.append(
+                    (t, EV.Alloc, 0, 0, 0, alloc_code(PATH_SMALL, 3, 1, span), int(rng.integers(1, 50)), 0)
+                )
+        sp.apply(evs(*rows))
+        img, ids = sp.heatmap(width=32, max_cells=max_cells)
+        sp._hm = None  # force the full fold
+        img_full, ids_full = sp.heatmap(width=32, max_cells=max_cells)
+        assert np.array_equal(img, img_full) and np.array_equal(ids, ids_full)
+
+
+def test_runq_history_series_per_p_matches_a_filter():
+    """series(p) indexes rows per P as batches arrive; it must equal filtering all rows by P."""
+    from gmpviz.model.counters import RunqHistory
+
+    rng = np.random.default_rng(5)
+    h = RunqHistory()
+    t = 0
+    for _batch in range(5):
+        rows = []
+        for _ in range(300):
+            t += int(rng.integers(1, 50))
+            k = [EV.RunqPut, EV.RunqGet, EV.GlobRunqPut, EV.GlobRunqGet][int(rng.integers(0, 4))]
+            rows.append((t, k, int(rng.integers(0, 4)), 0, 0, 0, int(rng.integers(0, 256))))
+        h.apply(evs(*rows))
+        for p in (-1, 0, 1, 2, 3, 7):
+            tt, v = h.series(p, max_points=10**9)
+            sel = h.cols.col("p") == p
+            assert np.array_equal(tt, h.cols.col("t_ns")[sel]) and np.array_equal(v, h.cols.col("len")[sel])
+            # thinned incrementally (cached buckets) == thinned from scratch
+            t_all, v_all = h.cols.col("t_ns")[sel], h.cols.col("len")[sel]
+            tt, v = h.series(p, max_points=64)
+            if len(t_all) > 64:
+                step = 1 << int(np.ceil(np.log2(len(t_all) / 64)))
+                m = len(t_all) // step * step
+                assert np.array_equal(tt, np.r_[t_all[:m:step], t_all[m:]])
+                assert np.array_equal(v, np.r_[v_all[:m].reshape(-1, step).max(axis=1), v_all[m:]])
+    tt, v = h.series(0, max_points=50)
+    assert len(tt) <= 60 and v.max() == h.cols.col("len")[h.cols.col("p") == 0].max()
+
+
+def _check_heatmap(sp, img, ids):
+    """Every live span in exactly one cell, in its class's rows (classes in order), coloured by itself."""
+    live = np.flatnonzero(sp.state[: sp.max_id + 1] != 0)
+    shown = ids[ids >= 0]
+    assert sorted(shown.tolist()) == live.tolist()
+    assert (img[ids < 0] == 0).all()
+    assert np.array_equal(img[ids >= 0], sp._cell_value(sp.state[shown], sp.occupancy(shown)))
+    row_cls = []
+    for r in range(ids.shape[0]):
+        c = np.unique(sp.spanclass[ids[r][ids[r] >= 0]] >> 1)
+        assert len(c) <= 1  # a class starts a new row
+        row_cls += c.tolist()
+    assert row_cls == sorted(row_cls)
+
+
+def test_heatmap_places_new_spans_without_relaying_out():
+    rng = np.random.default_rng(11)
+    sp = SpanTable()
+    sp.apply(
+        evs(*[(i, EV.SpanAlloc, 0, 0, 0, i + 1, int(rng.integers(1, 6)) << 1 | 1, 1) for i in range(400)])
+    )
+    _check_heatmap(sp, *sp.heatmap(width=16, max_cells=4096))
+    serial = sp.layout_serial
+    next_id, placed = 401, 0
+    for batch in range(8):
+        rows = []
+        for j in range(12):
+            t = 1000 + batch * 100 + j
+            if j % 3 == 0:  # a brand-new span of a known class
+                rows.append((t, EV.SpanAlloc, 0, 0, 0, next_id, int(rng.integers(1, 6)) << 1 | 1, 1))
+                next_id += 1
+                placed += 1
+            elif j % 3 == 1:  # an id recycled, maybe into another class
+                span = int(rng.integers(1, next_id))
+                rows.append((t, EV.SpanFree, 0, 0, 0, span, 0, 0))
+                rows.append((t, EV.SpanAlloc, 0, 0, 0, span, int(rng.integers(1, 6)) << 1 | 1, 1))
+            else:
+                span = int(rng.integers(1, next_id))
+                rows.append((t, EV.SpanSweep, 0, 0, 0, span, 0, int(rng.integers(0, 60))))
+        sp.apply(evs(*rows))
+        _check_heatmap(sp, *sp.heatmap(width=16, max_cells=4096))
+    assert placed == 32 and sp.layout_serial == serial  # all placed into the slack
+    # a class never seen before forces a new layout, still consistent
+    sp.apply(evs((5000, EV.SpanAlloc, 0, 0, 0, next_id, 40 << 1 | 1, 1)))
+    _check_heatmap(sp, *sp.heatmap(width=16, max_cells=4096))
+    assert sp.layout_serial == serial + 1

@@ -23,3 +23,39 @@ def fmt_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} GiB"
+
+
+#: following a run, a time axis spans this much more than the run, then jumps (a shared scale that
+#: moves a few times a run: pyqtgraph regenerates an axis, ~3 ms, every time its range changes)
+FOLLOW_HEADROOM = 1.25
+
+
+class FollowX:
+    """Keeps a plot's time axis at [0, end] with headroom while the run grows.
+
+    Stops following when the user pans or zooms the plot; the plot's "A" (auto-range) button or
+    ``fit()`` follows again. Plots x-linked to this one follow with it."""
+
+    def __init__(self, plot) -> None:
+        self.vb = plot.getViewBox()
+        self.follow = True
+        self.end_ms: float | None = None
+        self.vb.enableAutoRange(x=False)
+        self.vb.sigRangeChangedManually.connect(self._manual)
+
+    def _manual(self, *_args) -> None:
+        self.follow = False
+
+    def fit(self) -> None:
+        self.follow, self.end_ms = True, None
+
+    def update(self, now_ms: float, exact: bool = False) -> None:
+        """Follow to ``now_ms``; ``exact``: end the axis at the run's end (a final frame, a screenshot)."""
+        if self.vb.autoRangeEnabled()[0]:  # the user pressed "A": follow again, with headroom
+            self.fit()
+            self.vb.enableAutoRange(x=False)
+        if not self.follow:
+            return
+        if exact or self.end_ms is None or now_ms > self.end_ms:
+            self.end_ms = max(now_ms * (1.01 if exact else FOLLOW_HEADROOM), 1e-3)
+            self.vb.setXRange(0, self.end_ms, padding=0)

@@ -11,6 +11,7 @@ from ...core.constants import MS, RUNQ_SIZE
 from ...model.timeline import ST_USER0
 from ..items.raster import RasterItem
 from ..theme import GROUP_COLOURS, OI_VERMILLION, Theme
+from . import FollowX
 
 DIAGRAM_GLOBAL_COLS = RUNQ_SIZE + 1  # runnext + ring
 
@@ -30,6 +31,7 @@ class RunqView(QtWidgets.QWidget):
         self.lens.setLabel("left", "length")
         self.lens.setLabel("bottom", "virtual time (ms)")
         self.lens.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=4)
+        self.follow = FollowX(self.lens)
         self.global_curve = self.lens.plot(pen=pg.mkPen(OI_VERMILLION, width=1), name="global")
         self.local_curves: list[pg.PlotDataItem] = []
         self.diag = self.glw.addPlot(row=1, col=0)
@@ -64,17 +66,19 @@ class RunqView(QtWidgets.QWidget):
         self._key = key
         if curves_stale:
             self._curves(h)
+            self.follow.update(model.now_ns / MS, exact=force)
         self._diagram(model)
 
     def _curves(self, h) -> None:
-        t, v = h.series(-1)
+        pts = max(200, 2 * int(self.lens.getViewBox().width()))  # a peak or two per pixel column
+        t, v = h.series(-1, pts)
         self.global_curve.setData(t / MS, v)
         while len(self.local_curves) < h.nprocs:
             i = len(self.local_curves)
             pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=1)
             self.local_curves.append(self.lens.plot(pen=pen, name=f"P{i}"))
         for i, c in enumerate(self.local_curves):
-            t, v = h.series(i)
+            t, v = h.series(i, pts)
             c.setData(t / MS, v)
 
     def _diagram(self, model) -> None:

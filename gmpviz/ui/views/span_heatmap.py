@@ -43,20 +43,32 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.ids = np.full((1, cols), -1, dtype=np.int64)
         self.img = np.zeros((1, cols), dtype=np.uint8)
         self._key = None
+        self._layout_key = None
         self._model = None
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._click)
 
     def refresh(self, model, force: bool = False) -> None:
         self._model = model
-        key = model.spans.version
+        key = (model.spans.version, id(model.spans))
         if key == self._key and not force:
             return
         self._key = key
-        self.img, self.ids = model.spans.heatmap(self.cols, self.max_cells)
+        self.img, ids = model.spans.heatmap(self.cols, self.max_cells)
         rows = self.img.shape[0]
         self.image.show_image(self.img, 0, 0, self.cols, rows)
-        # a tick at the first row of every size class
+        layout = (model.spans.layout_serial, self.cols, self.max_cells, id(model.spans))
+        if force or layout != self._layout_key or ids.shape != self.ids.shape:
+            self._layout_key = layout
+            self.ids = ids
+            self._axis(model, rows)
+        counts = model.spans.counts_by_state()
+        self.info.setText(
+            " · ".join(f"{SPAN_STATE_NAMES[i]} {int(counts[i])}" for i in range(1, len(SPAN_STATE_NAMES)))
+        )
+
+    def _axis(self, model, rows: int) -> None:
+        """A tick at the first row of every size class; the ranges. Only when the layout changes."""
         first = self.ids[:, 0]
         sc = np.where(first >= 0, model.spans.spanclass[np.clip(first, 0, None)].astype(np.int64) >> 1, -1)
         ticks, last = [], -2
@@ -70,10 +82,6 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.plot.getAxis("left").setTicks([ticks[::step], []])
         self.plot.setXRange(0, self.cols, padding=0)
         self.plot.setYRange(0, max(rows, 8), padding=0)
-        counts = model.spans.counts_by_state()
-        self.info.setText(
-            " · ".join(f"{SPAN_STATE_NAMES[i]} {int(counts[i])}" for i in range(1, len(SPAN_STATE_NAMES)))
-        )
 
     def _span_at(self, pos) -> int:
         vb = self.plot.getViewBox()

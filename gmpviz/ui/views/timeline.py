@@ -27,10 +27,10 @@ from ...model.timeline import (
 )
 from ...ui.items.raster import RasterItem
 from ..theme import Theme, rgb
-from . import fmt_ns
+from . import FOLLOW_HEADROOM, fmt_ns
 
 SUBROWS = 4  # image rows per lane: 3 painted + 1 gap
-FOLLOW_HEADROOM = 1.25  # following a run: the view spans 25% more than the run, then jumps
+
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 7  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
