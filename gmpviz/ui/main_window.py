@@ -22,6 +22,7 @@ from .views.goroutines import GoroutinesView
 from .views.heap_gc import HeapGCView
 from .views.inspector import InspectorView
 from .views.runq import RunqView
+from .views.scenario_source import ScenarioView
 from .views.span_heatmap import SpanHeatmapView
 from .views.timeline import TimelineView
 
@@ -80,18 +81,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.inspector = InspectorView()
         self.events = EventLogView()
         self.assumptions = AssumptionsView()
+        self.scenario_view = ScenarioView()
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         area = QtCore.Qt.DockWidgetArea
         self._dock("runq", "Run queues", self.runq, area.RightDockWidgetArea)
         self._dock("goroutines", "Goroutines", self.goroutines, area.RightDockWidgetArea)
         self._dock("inspector", "Inspector", self.inspector, area.RightDockWidgetArea)
         self._dock("assumptions", "Assumptions", self.assumptions, area.RightDockWidgetArea)
+        self._dock("scenario", "Scenario", self.scenario_view, area.RightDockWidgetArea)
         self._dock("heap", "Heap and GC", self.heap, area.BottomDockWidgetArea)
         self._dock("spans", "Span heatmap", self.spans, area.BottomDockWidgetArea)
         self._dock("events", "Event log", self.events, area.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["runq"], self.docks["goroutines"])
         self.tabifyDockWidget(self.docks["inspector"], self.docks["assumptions"])
         self.tabifyDockWidget(self.docks["inspector"], self.docks["events"])
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["scenario"])
         self.docks["runq"].raise_()
         self.docks["inspector"].raise_()
         self.splitDockWidget(self.docks["heap"], self.docks["spans"], QtCore.Qt.Orientation.Horizontal)
@@ -159,6 +163,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.assumptions.set_content(
             eng_assumptions, (*model_pkg.ASSUMPTIONS, *UI_ASSUMPTIONS), name, getattr(scenario, "notice", "")
         )
+        self.scenario_view.set_scenario(name, scenario)
         self.controls.set_values(
             scenario=name,
             seed=int(getattr(self.engine, "seed", engine_kw.get("seed") or 0)),

@@ -99,6 +99,7 @@ class PlayerWindow(MainWindow):
             str(h.get("notice", "")),
         )
         name = (h.get("scenario") or {}).get("name", "?")
+        self.scenario_view.set_scenario(name, toml_text=str((h.get("scenario") or {}).get("text") or ""))
         self.setWindowTitle(f"gmpviz — {os.path.basename(self.path)} ({name}) — Go runtime {GO_VERSION}")
         self._sync_controls()
 

@@ -304,3 +304,19 @@ def test_heatmap_places_new_spans_without_relaying_out():
     sp.apply(evs((5000, EV.SpanAlloc, 0, 0, 0, next_id, 40 << 1 | 1, 1)))
     _check_heatmap(sp, *sp.heatmap(width=16, max_cells=4096))
     assert sp.layout_serial == serial + 1
+
+
+def test_gc_cpu_windowed_share():
+    """2 of 4 Ps in GC from 40 to 60 ms: the 10 ms window reads 50% inside, 25% half in, 0 outside."""
+    from gmpviz.model.gcwindow import gc_cpu_windowed
+
+    t = np.arange(1, 101) * 1_000_000
+    procs = np.full(100, 4)
+    gc_ns = np.clip(np.minimum(t, 60_000_000) - 40_000_000, 0, None) * 2
+    w = gc_cpu_windowed(t, gc_ns / (t * procs), procs, 10_000_000)
+    assert np.allclose(w[[5, 39, 44, 49, 55, 59, 64, 69, 75]], [0, 0, 0.25, 0.5, 0.5, 0.5, 0.25, 0, 0])
+    # a resize counts capacity by the GOMAXPROCS of each interval
+    procs2 = np.where(t > 50_000_000, 2, 4)
+    gc2 = np.where(t > 50_000_000, 10_000_000 * 2 + (np.minimum(t, 60_000_000) - 50_000_000) * 2, gc_ns)
+    w2 = gc_cpu_windowed(t, gc2 / (t * procs2), procs2, 10_000_000)
+    assert np.isclose(w2[59], 1.0)  # 50..60 ms: both of the 2 Ps in GC

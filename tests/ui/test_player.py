@@ -56,6 +56,7 @@ def test_opens_with_whole_run_and_cursor_at_start(player, rec):
     assert player.timeline.last_image.shape[0] >= 4 and player.timeline.last_image.any()
     assert player.replay.index == 0 and player.scrubber.value() == 0
     assert "gc-steady" in player.windowTitle()
+    assert "func main() {" in player.scenario_view.go_text  # compiled again from the recorded TOML
     assert not player.controls.isVisible()
 
 

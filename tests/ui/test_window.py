@@ -33,6 +33,8 @@ def test_window_opens_on_each_preset_and_views_get_data(make_win, preset):
     assert win.goroutines.table.rowCount() >= 1 or m.state.live_goids().size == 0
     assert win.events.model.rowCount() > 0
     assert win.assumptions.items and "go1.26" in win.assumptions.toHtml()
+    assert "func main() {" in win.scenario_view.go_text  # the scenario as pseudo-Go
+    assert win.heap.cpu_window_curve.getData()[0] is not None
     assert win.windowTitle().startswith(f"gmpviz — {preset}")
 
 

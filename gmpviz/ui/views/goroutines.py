@@ -26,7 +26,7 @@ class GoroutinesView(QtWidgets.QWidget):
         self.plot = pg.PlotWidget(background=theme.background)
         self.plot.setLabel("left", "goroutines")
         self.plot.setLabel("bottom", "virtual time (ms)")
-        self.plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.plot.addLegend(brush=theme.legend_brush(), offset=(5, 5), labelTextSize="8pt")
         # stacked areas as curves filled down to 0, the top band drawn first and each lower band over
         # it, in opaque colours pre-blended with the background: FillBetweenItem rebuilt each band's
         # polygon in Python (~9 ms a refresh), a fillLevel curve is one path

@@ -9,6 +9,7 @@ from PySide6 import QtWidgets
 
 from ...core.constants import MS
 from ...core.trace.events import STW_NAMES
+from ...model.gcwindow import GC_CPU_WINDOW_NS, gc_cpu_windowed
 from ..items.raster import RasterItem
 from ..theme import OI_BLUE, OI_GREEN, OI_ORANGE, OI_PURPLE, OI_SKY, OI_VERMILLION, Theme, rgb
 from . import FollowX, fmt_bytes, fmt_ns
@@ -40,7 +41,7 @@ class HeapGCView(QtWidgets.QWidget):
         self.heap = self.glw.addPlot(row=0, col=0)
         self.heap.setLabel("left", "MiB")
         self.heap.getAxis("left").enableAutoSIPrefix(False)
-        self.heap.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=3)
+        self.heap.addLegend(brush=theme.legend_brush(), offset=(-5, 5), labelTextSize="8pt", colCount=3)
         # phases as an opaque band (colours pre-blended with the background): a translucent image
         # over the whole plot cost ~10 ms a paint; no grid for the same reason
         bg = np.array(rgb(theme.background), dtype=np.float64)
@@ -64,7 +65,11 @@ class HeapGCView(QtWidgets.QWidget):
         self.cpu.getAxis("left").enableAutoSIPrefix(False)
         self.cpu.setLabel("bottom", "virtual time (ms)")
         self.cpu.setXLink(self.heap)
-        self.cpu_curve = self.cpu.plot(pen=pg.mkPen(OI_GREEN, width=1))
+        self.cpu.addLegend(brush=theme.legend_brush(), offset=(-5, 2), labelTextSize="8pt", colCount=2)
+        self.cpu_window_curve = self.cpu.plot(
+            pen=pg.mkPen(OI_VERMILLION, width=1), name=f"last {GC_CPU_WINDOW_NS // MS} ms"
+        )
+        self.cpu_curve = self.cpu.plot(pen=pg.mkPen(OI_GREEN, width=1), name="since start")
         # x-linked: one time axis, under the last plot (each axis redraw costs ~3 ms)
         self.heap.hideAxis("bottom")
         self.stw.hideAxis("bottom")
@@ -88,6 +93,13 @@ class HeapGCView(QtWidgets.QWidget):
             self.curves[field].setData(t / MS, v / MIB)
         t, v = c.decimated("gc_cpu_fraction", 1500)
         self.cpu_curve.setData(t / MS, v * 100)
+        t = c.col("t_ns")
+        w = gc_cpu_windowed(t, c.col("gc_cpu_fraction"), c.col("gomaxprocs"))
+        step = max(1, -(-len(t) // 1500))  # a bucket's peak: the limiter's cap stays visible
+        m = len(t) // step * step
+        self.cpu_window_curve.setData(
+            np.r_[t[:m:step], t[m:]] / MS, np.r_[w[:m].reshape(-1, step).max(axis=1), w[m:]] * 100
+        )
         now = model.now_ns
         self.follow.update(now / MS, exact=force)
         self._phase_band(model, now)

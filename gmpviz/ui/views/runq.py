@@ -30,7 +30,7 @@ class RunqView(QtWidgets.QWidget):
         self.lens = self.glw.addPlot(row=0, col=0)
         self.lens.setLabel("left", "length")
         self.lens.setLabel("bottom", "virtual time (ms)")
-        self.lens.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=4)
+        self.lens.addLegend(brush=theme.legend_brush(), offset=(-5, 5), labelTextSize="8pt", colCount=4)
         self.follow = FollowX(self.lens)
         self.global_curve = self.lens.plot(pen=pg.mkPen(OI_VERMILLION, width=1), name="global")
         self.local_curves: list[pg.PlotDataItem] = []
