@@ -29,7 +29,14 @@ from ...ui.items.raster import RasterItem
 from ..theme import Theme, rgb
 from . import FOLLOW_HEADROOM, fmt_ns
 
-SUBROWS = 4  # image rows per lane: 3 painted + 1 gap
+SUBROWS = 8  # image rows per lane: LANE_ROWS painted, the rest the gap to the next lane
+LANE_ROWS = 6
+GAP_ROWS = SUBROWS - LANE_ROWS
+# steal / hand-off / preempt ticks: image rows from the top of a lane (staggered, so kinds that fall
+# in one pixel column stay apart), 2 px wide, in LUT slots no lane state uses
+MARKER_ROWS = ((0, 2), (1, 3), (2, 4))
+MARKER_PX = 2
+MARKER_LUT0 = 253
 
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 7  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
@@ -109,19 +116,11 @@ class TimelineView(QtWidgets.QWidget):
         lut[GAP_STW] = (bg + (lut[ST_STW] - bg) * 0.4).round()  # STW band through the gaps between lanes
         self.image = RasterItem(lut)
         self.plot.addItem(self.image)
-        # markers are short vertical ticks, one PlotCurveItem per kind drawn as line pairs: the whole
-        # set is one vectorised QPainterPath (scatter items style every point in Python)
-        styles = (
-            (theme.foreground, 2.0),
-            (theme.state_colour(ST_SYSCALL), 2.0),
-            (theme.state_colour(ST_SPIN), 1.5),
-        )
-        self.markers = []
-        for colour, width in styles:
-            item = pg.PlotCurveItem(pen=pg.mkPen(colour, width=width), connect="pairs", antialias=False)
-            item.setZValue(10)
-            self.plot.addItem(item)
-            self.markers.append(item)
+        # markers are short vertical ticks painted into the lane image: as QPainter lines they cost
+        # more than the lanes (2 px pens go through the stroker)
+        for k, colour in enumerate(self._marker_colours()):
+            lut[MARKER_LUT0 + k] = rgb(colour)
+        self.image.set_lut(lut)
         lay.addWidget(self.plot, 1)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
@@ -132,6 +131,10 @@ class TimelineView(QtWidgets.QWidget):
         self.groups = tuple(groups)
         self._update_legend()
         self._drawn_key = None
+
+    def _marker_colours(self) -> tuple[str, str, str]:
+        t = self.theme
+        return (t.foreground, t.state_colour(ST_SYSCALL), t.state_colour(ST_SPIN))
 
     def _update_legend(self) -> None:
         items = [
@@ -147,11 +150,7 @@ class TimelineView(QtWidgets.QWidget):
             f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name}&nbsp;&nbsp; '
             for s, name in items
         )
-        ticks = [
-            (self.theme.foreground, "steal"),
-            (self.theme.state_colour(ST_SYSCALL), "hand-off"),
-            (self.theme.state_colour(ST_SPIN), "preempt"),
-        ]  # noqa: E501
+        ticks = list(zip(self._marker_colours(), MARKER_NAMES))
         sw += "&nbsp; ticks: " + " ".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
         self.legend.setText(sw)
 
@@ -206,13 +205,14 @@ class TimelineView(QtWidgets.QWidget):
             return
         s, e = model.ptl.stw_bands()
         band = np.where(band_raster(s, e, t0, t1, width) > 0, GAP_STW, ST_NONE).astype(np.uint8)
-        big = np.empty((nl * SUBROWS + 1, width), dtype=np.uint8)
-        big[0] = band
-        big[1:] = np.repeat(img, SUBROWS, axis=0)
-        big[SUBROWS::SUBROWS] = band
-        self.image.show_image(big, x0, -1 / SUBROWS, x1 - x0, nl + 1 / SUBROWS)
+        # rows: GAP_ROWS of band above lane 0, then per lane LANE_ROWS of state and GAP_ROWS of band
+        big = np.empty((nl * SUBROWS + GAP_ROWS, width), dtype=np.uint8)
+        big[:] = band
+        lanes = big[GAP_ROWS:].reshape(nl, SUBROWS, width)
+        lanes[:, :LANE_ROWS] = img[:, None, :]
+        self._draw_markers(model, t0, t1, lanes[:, :LANE_ROWS], width)
+        self.image.show_image(big, x0, -GAP_ROWS / SUBROWS, x1 - x0, nl + GAP_ROWS / SUBROWS)
         self._set_lane_axis(nl)
-        self._draw_markers(model, t0, t1)
 
     def _raster(self, model, t0: float, t1: float, width: int, incremental: bool) -> np.ndarray:
         """P lanes (+ a blank row and M lanes): only the changed pixels when the window is the same."""
@@ -241,27 +241,24 @@ class TimelineView(QtWidgets.QWidget):
         self.plot.getAxis("left").setTicks([ticks, []])
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
 
-    def _draw_markers(self, model, t0: float, t1: float) -> None:
+    def _draw_markers(self, model, t0: float, t1: float, lanes: np.ndarray, width: int) -> None:
+        """Ticks into the lane rows of the image (P lanes only), MARKER_PX columns each."""
         m = model.ptl.markers_in(t0, t1, limit=MARKERS_SHOWN)
-        width = max(int(self.vb.width()), 16)
-        # one tick per pixel column, lane and kind: overlapping ticks cost paint time and show nothing
         px = ((m["t_ns"] - t0) * (width / max(t1 - t0, 1))).astype(np.int64)
-        key = (m["kind"].astype(np.int64) * 4096 + m["lane"].astype(np.int64)) * (width + 1) + px
-        _, first = np.unique(key, return_index=True)
-        keep = np.sort(first)
-        m = {name: col[keep] for name, col in m.items()}
-        x, y = m["t_ns"] / MS, m["lane"].astype(np.float64)
-        for k, item in enumerate(self.markers):
-            sel = m["kind"] == k
-            xs, ys = np.repeat(x[sel], 2), np.repeat(y[sel], 2)
-            ys[0::2] += 0.02 + 0.1 * k  # steal ticks at the top of the lane, then hand-off, then preempt
-            ys[1::2] += 0.30 + 0.1 * k
-            item.setData(x=xs, y=ys)
+        lane, kind = m["lane"].astype(np.int64), m["kind"].astype(np.int64)
+        ok = (px >= 0) & (px < width) & (lane >= 0) & (lane < model.ptl.nlanes) & (kind < len(MARKER_ROWS))
+        px, lane, kind = px[ok], lane[ok], kind[ok]
+        for k, (r0, r1) in enumerate(MARKER_ROWS):
+            sel = kind == k
+            for dx in range(MARKER_PX):
+                cols = np.minimum(px[sel] + dx, width - 1)
+                for r in range(r0, r1):
+                    lanes[lane[sel], r, cols] = MARKER_LUT0 + k
 
     # --- interaction ----------------------------------------------------------------------------
     def _lane_at(self, y: float) -> tuple[str, int]:
         row = int(np.floor(y))
-        if row < 0 or row >= len(self._lane_map) or y - row > (SUBROWS - 1) / SUBROWS:
+        if row < 0 or row >= len(self._lane_map) or y - row >= LANE_ROWS / SUBROWS:
             return ("", -1)
         return self._lane_map[row]
 
