@@ -96,7 +96,7 @@ def bench_ui(frames: int = FRAMES, segments: int = SEGMENTS) -> dict:
         res = win.session.pump()
         fa = time.perf_counter()
         win.frames += 1
-        win.refresh_views()
+        win.refresh_views(frame_t0=f0)
         fb = time.perf_counter()
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents)
         f1 = time.perf_counter()

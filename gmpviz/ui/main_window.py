@@ -27,8 +27,11 @@ from .views.span_heatmap import SpanHeatmapView
 from .views.timeline import TimelineView
 
 FRAME_MS = 16  # ~60 Hz pump
-SLOW_VIEW_EVERY = 6  # (kept for subclasses) the six docks besides the timeline
 OTHER_VIEW_EVERY = 2  # every 2nd frame one of them refreshes, in turn: each at ~5 Hz, no frame pays for all
+# a dock's turn waits for the next frame when this frame has already spent this much (pumping a large
+# batch, a timeline re-raster), at most DOCK_MAX_DEFERRALS frames in a row so no dock goes stale
+DOCK_BUDGET_MS = 8.0
+DOCK_MAX_DEFERRALS = 3
 SETTINGS_VERSION = 1
 
 
@@ -58,6 +61,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.speed: float | None = DEFAULT_SPEED
         self.playing = True
         self.frames = 0
+        self._dock_turn = 0  # which dock refreshes next
+        self._dock_deferrals = 0
         self.frame_ms: list[float] = []
         self.error_box: QtWidgets.QMessageBox | None = None
         self.last_crash: str | None = None
@@ -288,7 +293,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if res.done and self.session.writer is not None:
             self._close_recorder()
         self.frames += 1
-        self.refresh_views()
+        self.refresh_views(frame_t0=t0)
         for n in res.notices:
             self.notices.append(n)
             self.statusBar().showMessage(n, 8000)
@@ -300,9 +305,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if len(self.frame_ms) > 600:
             del self.frame_ms[:300]
 
-    def refresh_views(self, slow: bool = True, force: bool = False) -> None:
+    def refresh_views(self, slow: bool = True, force: bool = False, frame_t0: float | None = None) -> None:
         """The timeline every frame; the other docks in turn, one every OTHER_VIEW_EVERY frames (so no
-        frame pays for all of them); all of them when `force`d."""
+        frame pays for all of them), later when the frame that began at perf_counter() ``frame_t0``
+        is over budget; all of them when `force`d."""
         m = self.session.model
         self.timeline.refresh(m, force=force)
         others = (self.runq, self.goroutines, self.heap, self.spans, self.events, self.inspector)
@@ -310,9 +316,15 @@ class MainWindow(QtWidgets.QMainWindow):
             for v in others:
                 v.refresh(m, force=True)
             return
-        if slow is False or self.frames % OTHER_VIEW_EVERY:
+        if slow is False or (self.frames % OTHER_VIEW_EVERY and not self._dock_deferrals):
             return
-        v = others[(self.frames // OTHER_VIEW_EVERY) % len(others)]
+        spent_ms = (time.perf_counter() - frame_t0) * 1e3 if frame_t0 is not None else 0.0
+        if spent_ms > DOCK_BUDGET_MS and self._dock_deferrals < DOCK_MAX_DEFERRALS:
+            self._dock_deferrals += 1
+            return
+        self._dock_deferrals = 0
+        v = others[self._dock_turn % len(others)]
+        self._dock_turn += 1
         if v.isVisible():
             v.refresh(m)
 
