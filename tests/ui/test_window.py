@@ -218,3 +218,25 @@ def test_m_lanes_scenario_picker_and_event_log_click(make_win):
     win.controls.scenario_changed.emit("gosched")
     assert win.scenario_name == "gosched" and "gosched" in win.windowTitle()
     assert run_until(win, lambda: win.session.model.events_total > 0)
+
+
+def test_dock_refresh_waits_for_a_frame_under_budget(make_win):
+    """An over-budget frame defers the dock's turn, but never more than DOCK_MAX_DEFERRALS frames."""
+    import time
+
+    from gmpviz.ui.main_window import DOCK_MAX_DEFERRALS
+
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("default"), "default", duration_ns=5 * MS)
+    assert run_until(win, lambda: win.session.done, timeout=60)
+    win.timer.stop()
+    win.frames, turn = 0, win._dock_turn
+    for i in range(DOCK_MAX_DEFERRALS):
+        win.refresh_views(frame_t0=time.perf_counter() - 1.0)  # a frame that already took 1 s
+        assert win._dock_turn == turn and win._dock_deferrals == i + 1
+    win.refresh_views(frame_t0=time.perf_counter() - 1.0)
+    assert win._dock_turn == turn + 1 and win._dock_deferrals == 0
+    win.frames = 2
+    win.refresh_views(frame_t0=time.perf_counter())  # within budget: the next dock's turn
+    assert win._dock_turn == turn + 2
