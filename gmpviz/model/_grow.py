@@ -14,11 +14,12 @@ _MIN_CAPACITY = 1024
 class Columns:
     """Named, equally long numpy columns that grow by appending whole arrays."""
 
-    __slots__ = ("_cols", "dtypes", "n")
+    __slots__ = ("_cap", "_cols", "dtypes", "n")
 
     def __init__(self, dtypes: dict[str, str | np.dtype], capacity: int = _MIN_CAPACITY) -> None:
         self.dtypes = {k: np.dtype(v) for k, v in dtypes.items()}
-        self._cols = {k: np.zeros(max(capacity, 1), dtype=d) for k, d in self.dtypes.items()}
+        self._cap = max(capacity, 1)
+        self._cols = {k: np.zeros(self._cap, dtype=d) for k, d in self.dtypes.items()}
         self.n = 0
 
     def __len__(self) -> int:
@@ -30,14 +31,14 @@ class Columns:
 
     def reserve(self, extra: int) -> None:
         need = self.n + extra
-        cap = len(next(iter(self._cols.values())))
-        if need <= cap:
+        if need <= self._cap:
             return
-        new_cap = max(need, cap * 2, _MIN_CAPACITY)
+        new_cap = max(need, self._cap * 2, _MIN_CAPACITY)
         for k, a in self._cols.items():
             b = np.zeros(new_cap, dtype=a.dtype)
             b[: self.n] = a[: self.n]
             self._cols[k] = b
+        self._cap = new_cap
 
     def append(self, **cols: np.ndarray | int) -> None:
         """Append rows; every column must be given (arrays of one length, or scalars)."""
@@ -48,6 +49,18 @@ class Columns:
         for k, a in self._cols.items():
             a[self.n : self.n + m] = cols[k]
         self.n += m
+
+    def extend(self, m: int, *arrays: np.ndarray) -> None:
+        """Append ``m`` rows given as one array per column in declaration order (the hot path:
+        no keyword dict, no per-column size checks)."""
+        if m == 0:
+            return
+        n = self.n
+        if n + m > self._cap:
+            self.reserve(m)
+        for a, v in zip(self._cols.values(), arrays):
+            a[n : n + m] = v
+        self.n = n + m
 
     def clear(self) -> None:
         self.n = 0

@@ -8,6 +8,19 @@ from ..core.trace.events import EV
 from ..core.trace.stats import COUNTERS_DTYPE
 from ._grow import Columns
 
+# plain ints and per-kind tables: an IntEnum attribute costs a class lookup on every use
+_STW_BEGIN, _HEAP_GOAL, _STW_END = int(EV.STWBegin), int(EV.HeapGoal), int(EV.STWEnd)
+_GC_BEGIN, _GC_MARK_BEGIN, _GC_MARK_DONE, _GC_END = (
+    int(EV.GCBegin),
+    int(EV.GCMarkBegin),
+    int(EV.GCMarkDone),
+    int(EV.GCEnd),
+)
+# run queue history: 1 = the event's P ring length in a1, 2 = the global queue's
+_RUNQ_LEN_OF = np.zeros(256, dtype=np.uint8)
+_RUNQ_LEN_OF[[int(EV.RunqPut), int(EV.RunqGet)]] = 1
+_RUNQ_LEN_OF[[int(EV.GlobRunqPut), int(EV.GlobRunqGet), int(EV.RunqSpill)]] = 2
+
 
 class CounterSeries:
     """Chunked (doubling) columns, one per COUNTERS_DTYPE field; one row per engine slice."""
@@ -24,7 +37,7 @@ class CounterSeries:
         if len(rows) == 0:
             return
         self.version += 1
-        self.cols.append(**{name: rows[name] for name in COUNTERS_DTYPE.names})
+        self.cols.extend(len(rows), *[rows[name] for name in COUNTERS_DTYPE.names])
 
     def col(self, name: str) -> np.ndarray:
         return self.cols.col(name)
@@ -64,27 +77,27 @@ class GCHistory:
 
     def apply(self, ev: np.ndarray) -> None:
         kind = ev["kind"]
-        sel = np.flatnonzero((kind >= EV.STWBegin) & (kind <= EV.HeapGoal))
+        sel = np.flatnonzero((kind >= _STW_BEGIN) & (kind <= _HEAP_GOAL))
         if len(sel) == 0:
             return
         self.version += 1
         e = ev[sel]
-        hg = e[e["kind"] == EV.HeapGoal]
+        hg = e[e["kind"] == _HEAP_GOAL]
         if len(hg):
             self.heap_goal.append(t_ns=hg["t_ns"], goal=hg["a0"], trigger=hg["a1"])
-        stw = e[e["kind"] == EV.STWEnd]
+        stw = e[e["kind"] == _STW_END]
         if len(stw):
             self.pauses.append(start_ns=stw["t_ns"] - stw["a1"], duration_ns=stw["a1"], reason=stw["a0"])
         for t, k, a0 in zip(e["t_ns"].tolist(), e["kind"].tolist(), e["a0"].tolist()):
-            if k == EV.GCBegin:
+            if k == _GC_BEGIN:
                 self._open = [a0, t, -1, -1]
             elif self._open is None:
                 continue
-            elif k == EV.GCMarkBegin:
+            elif k == _GC_MARK_BEGIN:
                 self._open[2] = t
-            elif k == EV.GCMarkDone:
+            elif k == _GC_MARK_DONE:
                 self._open[3] = t
-            elif k == EV.GCEnd:
+            elif k == _GC_END:
                 c, b, mk, md = self._open
                 self.cycles.append(cycle=c, begin_ns=b, mark_ns=mk, markdone_ns=md, end_ns=t)
                 self._open = None
@@ -113,24 +126,24 @@ class RunqHistory:
         self._thin: dict[int, tuple] = {}  # p -> (step, max_points, thinned Columns, rows consumed)
 
     def apply(self, ev: np.ndarray) -> None:
-        k = ev["kind"]
-        local = (k == EV.RunqPut) | (k == EV.RunqGet)
-        glob = (k == EV.GlobRunqPut) | (k == EV.GlobRunqGet) | (k == EV.RunqSpill)
-        sel = np.flatnonzero(local | glob)
+        which = _RUNQ_LEN_OF[ev["kind"]]
+        sel = np.flatnonzero(which)
         if len(sel) == 0:
             return
-        e = ev[sel]
-        p = np.where(local[sel], e["p"], -1)
-        t, n = e["t_ns"], e["a1"]
-        self.cols.append(t_ns=t, p=p, len=n)
+        p = np.where(which[sel] == 1, ev["p"][sel], -1)
+        t, n = ev["t_ns"][sel], ev["a1"][sel]
+        self.cols.extend(len(sel), t, p, n)
         order = np.argsort(p, kind="stable")
-        ps, starts = np.unique(p[order], return_index=True)
-        for q, a, b in zip(ps.tolist(), starts.tolist(), np.r_[starts[1:], len(order)].tolist()):
+        ps = p[order]
+        starts = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]])
+        per_p = self._per_p
+        for q, a, b in zip(ps[starts].tolist(), starts.tolist(), np.r_[starts[1:], len(order)].tolist()):
             rows = order[a:b]
-            self._per_p.setdefault(q, Columns({"t_ns": "<i8", "len": "<i4"})).append(
-                t_ns=t[rows], len=n[rows]
-            )
-        self.nprocs = max(self.nprocs, int(p.max()) + 1)
+            cols = per_p.get(q)
+            if cols is None:
+                cols = per_p[q] = Columns({"t_ns": "<i8", "len": "<i4"})
+            cols.extend(b - a, t[rows], n[rows])
+        self.nprocs = max(self.nprocs, int(ps[-1]) + 1)
         self.version += 1
 
     def series(self, p: int, max_points: int = 3000) -> tuple[np.ndarray, np.ndarray]:

@@ -57,10 +57,14 @@ _CURG_BY_KIND[[int(EV.GoStart), int(EV.GoSyscallEnd), int(EV.GCMarkAssistEnd)]] 
 _CURG_BY_KIND[[int(EV.GoStop), int(EV.GoBlock), int(EV.GoEnd), int(EV.ProcStop)]] = 0
 _PSTATUS_KINDS = np.zeros(256, dtype=bool)
 _PSTATUS_KINDS[[int(EV.ProcStart), int(EV.ProcStop), int(EV.ProcStatus)]] = True
+_PKINDS = _PSTATUS_KINDS | (_CURG_BY_KIND != -2)
 _MKINDS = np.zeros(256, dtype=bool)
 _MKINDS[
     [int(k) for k in (EV.MCreate, EV.MPark, EV.MWake, EV.MSpinBegin, EV.MSpinEnd, EV.ProcStart, EV.ProcStop)]
 ] = True
+# plain ints: an IntEnum attribute costs a class lookup on every use
+_GOCREATE, _PSTART, _PSTOP = int(EV.GoCreate), int(EV.ProcStart), int(EV.ProcStop)
+_MPARK, _MWAKE, _MSPIN_BEGIN = int(EV.MPark), int(EV.MWake), int(EV.MSpinBegin)
 
 
 _RUNQPUT, _RUNQGET, _RUNQSPILL = int(EV.RunqPut), int(EV.RunqGet), int(EV.RunqSpill)
@@ -73,9 +77,12 @@ _GLOBPUT, _GLOBGET, _STEAL, _RESIZE = (
 
 
 def _last_per(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(unique keys, index of each key's last occurrence)."""
-    u, rev_i = np.unique(keys[::-1], return_index=True)
-    return u, len(keys) - 1 - rev_i
+    """(distinct keys ascending, index of each key's last occurrence) of small keys >= 0 (Ps, Ms):
+    a scatter of positions, cheaper than the sort behind np.unique."""
+    pos = np.full(int(keys.max()) + 1, -1, dtype=np.intp)
+    np.maximum.at(pos, keys, np.arange(len(keys)))
+    u = np.flatnonzero(pos >= 0)
+    return u, pos[u]
 
 
 def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
@@ -99,6 +106,7 @@ class RuntimeState:
         self.g_since_ns = np.zeros(cap, dtype=np.int64)
         self.g_created_ns = np.zeros(cap, dtype=np.int64)
         self.g_max = 0  # highest goid seen
+        self._g_last = np.full(cap, -1, dtype=np.intp)  # scratch of _apply_g, all -1 between folds
         self.p_status = np.full(8, Pdead, dtype=np.int8)
         self.p_m = np.full(8, -1, dtype=np.int32)
         self.p_curg = np.zeros(8, dtype=np.int32)
@@ -126,6 +134,7 @@ class RuntimeState:
         self.g_m = _grow(self.g_m, n, -1)
         self.g_since_ns = _grow(self.g_since_ns, n, 0)
         self.g_created_ns = _grow(self.g_created_ns, n, 0)
+        self._g_last = _grow(self._g_last, n, -1)
 
     def _need_p(self, p: int) -> None:
         n = p + 1
@@ -152,9 +161,10 @@ class RuntimeState:
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:
             return
+        kind = ev["kind"]
         # a ProcResize rewrites P statuses: fold up to each one separately so the result does not
         # depend on where batches were cut (recording keyframes rely on it)
-        cuts = np.flatnonzero(ev["kind"][:-1] == _RESIZE)
+        cuts = np.flatnonzero(kind[:-1] == _RESIZE)
         if len(cuts):
             prev = 0
             for c in (cuts + 1).tolist():
@@ -164,86 +174,90 @@ class RuntimeState:
             return
         self.events += len(ev)
         self.now_ns = max(self.now_ns, int(ev["t_ns"][-1]))
-        self._apply_g(ev)
-        kind = ev["kind"]
-        self._apply_p(ev[_PSTATUS_KINDS[kind] | (_CURG_BY_KIND[kind] != -2)])
-        self._apply_m(ev[_MKINDS[kind]])
-        q = ev[_IS_QUEUE_KIND[kind]]
+        self._apply_g(ev, kind)
+        self._apply_p(ev, kind)
+        self._apply_m(ev, kind)
+        q = np.flatnonzero(_IS_QUEUE_KIND[kind])
         if len(q):
-            self._apply_queues(q)
+            self._apply_queues(ev, q)
 
-    def _apply_p(self, e: np.ndarray) -> None:
-        e = e[e["p"] >= 0]
-        if len(e) == 0:
-            return
-        self._need_p(int(e["p"].max()))
-        cg = _CURG_BY_KIND[e["kind"]]
-        sel = cg != -2
-        if sel.any():
-            u, last = _last_per(e["p"][sel])
-            le = e[sel][last]
-            self.p_curg[u] = np.where(cg[sel][last] == -1, le["g"], 0)
-        sel = _PSTATUS_KINDS[e["kind"]]
-        if sel.any():
-            u, last = _last_per(e["p"][sel])
-            le = e[sel][last]
-            k = le["kind"]
-            self.p_status[u] = np.select([k == EV.ProcStart, k == EV.ProcStop], [Prunning, Pidle], le["a0"])
-        sel = (e["kind"] == EV.ProcStart) | (e["kind"] == EV.ProcStop)  # the last that changes p_m wins
-        if sel.any():
-            u, last = _last_per(e["p"][sel])
-            le = e[sel][last]
-            self.p_m[u] = np.where(le["kind"] == EV.ProcStart, le["m"], -1)
-
-    def _apply_m(self, e: np.ndarray) -> None:
-        e = e[e["m"] >= 0]
-        if len(e) == 0:
-            return
-        self._need_m(int(e["m"].max()))
-        u, last = _last_per(e["m"])
-        le = e[last]
-        k = le["kind"]
-        self.m_parked[u] = np.where(k == EV.MPark, 1, 0)
-        self.m_spinning[u] = np.where(
-            k == EV.MSpinBegin, 1, np.where(k == EV.MSpinEnd, self.m_spinning[u], 0)
-        )
-        self.m_spinning[u[k == EV.MSpinEnd]] = 0
-        k = e["kind"]
-        drops_p = (k == EV.MPark) | (k == EV.ProcStop)
-        # the last event that changes m_p wins
-        sel = (k == EV.ProcStart) | ((k == EV.MWake) & (e["p"] >= 0)) | drops_p
-        if sel.any():
-            u, last = _last_per(e["m"][sel])
-            self.m_p[u] = np.where(drops_p[sel][last], -1, e["p"][sel][last])
-
-    def _apply_g(self, ev: np.ndarray) -> None:
-        st = _STATUS_BY_KIND[ev["kind"]]
-        sel = np.flatnonzero((st >= 0) & (ev["g"] > 0))
+    def _apply_p(self, ev: np.ndarray, kind: np.ndarray) -> None:
+        p = ev["p"]
+        sel = np.flatnonzero(_PKINDS[kind] & (p >= 0))
         if len(sel) == 0:
             return
-        e, st = ev[sel], st[sel]
-        g = e["g"].astype(np.int64)
-        self._need_g(int(g.max()) + 1)
-        self.g_max = max(self.g_max, int(g.max()))
-        created = e["kind"] == EV.GoCreate
-        if created.any():
-            gc = g[created]
-            self.g_group[gc] = e["a1"][created]
-            self.g_created_ns[gc] = e["t_ns"][created]
-        # last event per G wins: unique over the reversed order gives each G's last position
-        rev_u, rev_i = np.unique(g[::-1], return_index=True)
-        last = len(g) - 1 - rev_i
-        le = e[last]
-        ls = st[last]
-        self.g_status[rev_u] = ls
-        self.g_since_ns[rev_u] = le["t_ns"]
-        self.g_reason[rev_u] = np.where(ls == Gwaiting, le["a0"], 0).astype(np.uint8)
-        on_cpu = (ls == Grunning) | (ls == Gsyscall)
-        self.g_p[rev_u] = np.where(on_cpu, le["p"], -1)
-        self.g_m[rev_u] = np.where(on_cpu, le["m"], -1)
+        p, k = p[sel], kind[sel]
+        self._need_p(int(p.max()))
+        cg = _CURG_BY_KIND[k]
+        s = np.flatnonzero(cg != -2)
+        if len(s):
+            u, last = _last_per(p[s])
+            li = s[last]
+            self.p_curg[u] = np.where(cg[li] == -1, ev["g"][sel[li]], 0)
+        s = np.flatnonzero(_PSTATUS_KINDS[k])
+        if len(s):
+            u, last = _last_per(p[s])
+            li = s[last]
+            lk = k[li]
+            self.p_status[u] = np.select([lk == _PSTART, lk == _PSTOP], [Prunning, Pidle], ev["a0"][sel[li]])
+        s = np.flatnonzero((k == _PSTART) | (k == _PSTOP))  # the last that changes p_m wins
+        if len(s):
+            u, last = _last_per(p[s])
+            li = s[last]
+            self.p_m[u] = np.where(k[li] == _PSTART, ev["m"][sel[li]], -1)
 
-    def _apply_queues(self, q: np.ndarray) -> None:
-        cols = [q[c].tolist() for c in ("kind", "p", "g", "a0", "a1", "a2")]
+    def _apply_m(self, ev: np.ndarray, kind: np.ndarray) -> None:
+        m = ev["m"]
+        sel = np.flatnonzero(_MKINDS[kind] & (m >= 0))
+        if len(sel) == 0:
+            return
+        m, k = m[sel], kind[sel]
+        self._need_m(int(m.max()))
+        u, last = _last_per(m)
+        lk = k[last]
+        self.m_parked[u] = lk == _MPARK
+        self.m_spinning[u] = lk == _MSPIN_BEGIN  # MSpinEnd and every other M event end spinning
+        p = ev["p"][sel]
+        drops_p = (k == _MPARK) | (k == _PSTOP)
+        # the last event that changes m_p wins
+        s = np.flatnonzero((k == _PSTART) | ((k == _MWAKE) & (p >= 0)) | drops_p)
+        if len(s):
+            u, last = _last_per(m[s])
+            li = s[last]
+            self.m_p[u] = np.where(drops_p[li], -1, p[li])
+
+    def _apply_g(self, ev: np.ndarray, kind: np.ndarray) -> None:
+        st = _STATUS_BY_KIND[kind]
+        g = ev["g"]
+        sel = np.flatnonzero((st >= 0) & (g > 0))
+        if len(sel) == 0:
+            return
+        st, g = st[sel], g[sel].astype(np.int64)
+        g_hi = int(g.max())
+        self._need_g(g_hi + 1)
+        self.g_max = max(self.g_max, g_hi)
+        created = np.flatnonzero(kind[sel] == _GOCREATE)
+        if len(created):
+            gc, ci = g[created], sel[created]
+            self.g_group[gc] = ev["a1"][ci]
+            self.g_created_ns[gc] = ev["t_ns"][ci]
+        # last event per G wins: scatter each event's position, keep the events that won
+        pos = self._g_last
+        order = np.arange(len(g))
+        np.maximum.at(pos, g, order)
+        last = np.flatnonzero(pos[g] == order)
+        pos[g] = -1
+        u, ls, li = g[last], st[last], sel[last]
+        self.g_status[u] = ls
+        self.g_since_ns[u] = ev["t_ns"][li]
+        self.g_reason[u] = np.where(ls == Gwaiting, ev["a0"][li], 0).astype(np.uint8)
+        on_cpu = (ls == Grunning) | (ls == Gsyscall)
+        self.g_p[u] = np.where(on_cpu, ev["p"][li], -1)
+        self.g_m[u] = np.where(on_cpu, ev["m"][li], -1)
+
+    def _apply_queues(self, ev: np.ndarray, q: np.ndarray) -> None:
+        """Replay the queue events ``ev[q]`` in order."""
+        cols = [ev[c][q].tolist() for c in ("kind", "p", "g", "a0", "a1", "a2")]
         npr = len(self.runq)
         runq, runnext, resync = self.runq, self.runnext, self._resync
         for kind, p, g, a0, a1, a2 in zip(*cols):

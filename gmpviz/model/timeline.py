@@ -69,6 +69,23 @@ _P_ACTIONS = {**_G_ACTIONS, EV.ProcStart: ST_IDLE, EV.ProcStop: ST_IDLE, EV.Proc
 _M_ACTIONS = {**_G_ACTIONS, EV.MCreate: ST_IDLE, EV.MWake: ST_IDLE, EV.MPark: ST_NONE}
 
 
+# plain ints and per-kind tables: an IntEnum attribute costs a class lookup on every use
+_RESIZE, _PSTATUS, _STW_BEGIN, _STW_END = (
+    int(EV.ProcResize),
+    int(EV.ProcStatus),
+    int(EV.STWBegin),
+    int(EV.STWEnd),
+)
+_MARKER_OF_KIND = np.full(256, 255, dtype=np.uint8)
+_MARKER_OF_KIND[int(EV.ProcSteal)] = MK_STEAL
+_MARKER_OF_KIND[int(EV.ProcHandoff)] = MK_HANDOFF
+_MARKER_OF_KIND[int(EV.Preempt)] = MK_PREEMPT
+_IS_STW_KIND = np.zeros(256, dtype=bool)
+_IS_STW_KIND[[_STW_BEGIN, _STW_END]] = True
+_NO_GOID = np.zeros(256, dtype=bool)  # lane states that show no G
+_NO_GOID[[ST_IDLE, ST_SPIN, ST_NONE]] = True
+
+
 def _table(actions: dict) -> np.ndarray:
     t = np.full(256, A_SKIP, dtype=np.int16)
     for k, v in actions.items():
@@ -94,6 +111,9 @@ class Lane:
         self.seg = Columns(_SEG_DTYPES)
         self.k = 16  # state columns in the prefix table (grows with the number of groups)
         self.prefix = np.zeros((64, self.k), dtype=np.int64)  # row b: occupancy of segments < b*BLOCK
+        # occupancy of the closed segments past the last full block: a fold adds the new segments'
+        # block sums to it instead of re-reading the stored ones
+        self.part = np.zeros(self.k, dtype=np.int64)
         # open segment
         self.o_start = 0
         self.o_state = ST_NONE
@@ -106,7 +126,9 @@ class Lane:
         k = 1 << int(state_max).bit_length()
         p = np.zeros((len(self.prefix), k), dtype=np.int64)
         p[:, : self.k] = self.prefix
-        self.prefix, self.k = p, k
+        part = np.zeros(k, dtype=np.int64)
+        part[: self.k] = self.part
+        self.prefix, self.part, self.k = p, part, k
 
     def append(self, start, end, state, goid, other, end_kind, end_arg) -> None:
         keep = end > start
@@ -129,15 +151,23 @@ class Lane:
             end_arg=end_arg,
         )
         self._extend_prefix(n0, self.seg.n)
+        lo = self.seg.n // BLOCK * BLOCK
+        dur = self.seg.col("end_ns")[lo:] - self.seg.col("start_ns")[lo:]
+        part = np.bincount(self.seg.col("state")[lo:], weights=dur, minlength=self.k)
+        self.part = part.round().astype(np.int64)
+
+    def _grow_prefix(self, b0: int, b1: int) -> None:
+        """Room for prefix rows up to b1 (rows past b0 are about to be written)."""
+        if b1 + 1 > len(self.prefix):
+            p = np.zeros((max(b1 + 1, 2 * len(self.prefix)), self.k), dtype=np.int64)
+            p[: b0 + 1] = self.prefix[: b0 + 1]
+            self.prefix = p
 
     def _extend_prefix(self, n0: int, n1: int) -> None:
         b0, b1 = n0 // BLOCK, n1 // BLOCK
         if b1 == b0:
             return
-        if b1 + 1 > len(self.prefix):
-            p = np.zeros((max(b1 + 1, 2 * len(self.prefix)), self.k), dtype=np.int64)
-            p[: b0 + 1] = self.prefix[: b0 + 1]
-            self.prefix = p
+        self._grow_prefix(b0, b1)
         lo, hi = b0 * BLOCK, b1 * BLOCK
         st = self.seg.col("state")[lo:hi].astype(np.int64)
         dur = self.seg.col("end_ns")[lo:hi] - self.seg.col("start_ns")[lo:hi]
@@ -239,11 +269,10 @@ class Timeline:
         kind = ev["kind"]
         # STW is an overlay across all lanes (see raster), not a lane state: only a GOMAXPROCS
         # change has to cut the batch
-        special = kind == EV.ProcResize if self.key == "p" else np.zeros(len(ev), dtype=bool)
         self._markers(ev)
         self._stw_events(ev)
         tr = self._transition_columns(ev, group_of)
-        cut = np.flatnonzero(special)
+        cut = np.flatnonzero(kind == _RESIZE) if self.key == "p" else ()
         if len(cut) == 0:
             self._transitions(tr, 0, len(tr[0]))
         else:
@@ -265,24 +294,22 @@ class Timeline:
     def _markers(self, ev: np.ndarray) -> None:
         if self.key != "p":
             return
-        kind = ev["kind"]
-        sel = np.flatnonzero((kind == EV.ProcSteal) | (kind == EV.ProcHandoff) | (kind == EV.Preempt))
+        mk = _MARKER_OF_KIND[ev["kind"]]
+        sel = np.flatnonzero(mk != 255)
         if len(sel) == 0:
             return
-        e = ev[sel]
-        mk = np.select(
-            [e["kind"] == EV.ProcSteal, e["kind"] == EV.ProcHandoff], [MK_STEAL, MK_HANDOFF], MK_PREEMPT
-        ).astype(np.uint8)
-        self.markers.append(t_ns=e["t_ns"], lane=e["p"], kind=mk, arg=e["a0"], goid=e["g"])
+        self.markers.extend(len(sel), ev["t_ns"][sel], ev["p"][sel], mk[sel], ev["a0"][sel], ev["g"][sel])
 
     def _stw_events(self, ev: np.ndarray) -> None:
         kind = ev["kind"]
-        sel = np.flatnonzero((kind == EV.STWBegin) | (kind == EV.STWEnd))
+        sel = np.flatnonzero(_IS_STW_KIND[kind])
+        if len(sel) == 0:
+            return
         for t, k, a0 in zip(ev["t_ns"][sel].tolist(), kind[sel].tolist(), ev["a0"][sel].tolist()):
-            if k == EV.STWBegin and not self.stw_active:
+            if k == _STW_BEGIN and not self.stw_active:
                 self.stw_active = True
                 self._stw_open = (t, a0)
-            elif k == EV.STWEnd and self.stw_active:
+            elif k == _STW_END and self.stw_active:
                 self.stw_active = False
                 self.stw.append(start_ns=self._stw_open[0], end_ns=t, reason=a0)
 
@@ -292,7 +319,7 @@ class Timeline:
         kind = ev["kind"]
         act = self._actions[kind]
         if self.key == "p":  # ProcStatus: _Pdead blanks the lane, _Pidle idles it, others change nothing
-            ps = kind == EV.ProcStatus
+            ps = kind == _PSTATUS
             if ps.any():
                 a0 = ev["a0"]
                 act = np.where(
@@ -305,50 +332,110 @@ class Timeline:
         ok = (g > 0) & (g < len(group_of))
         grp = np.where(ok, group_of[np.where(ok, g, 0)], 0).astype(np.int64)
         state = np.where(act == A_USER, ST_USER0 + grp, act).astype(np.uint8)
-        goid = np.where((state == ST_IDLE) | (state == ST_SPIN) | (state == ST_NONE), 0, g).astype(np.int32)
+        goid = np.where(_NO_GOID[state], 0, g).astype(np.int32)
         other = ev["m" if self.key == "p" else "p"][idx].astype(np.int32)
-        lane = lane_all[idx].astype(np.int64)
+        lane = lane_all[idx]  # kept narrow: a stable argsort of int16 is a radix sort
         return idx, lane, ev["t_ns"][idx], state, goid, other, kind[idx], ev["a0"][idx]
 
     def _transitions(self, tr: tuple[np.ndarray, ...], lo: int, hi: int) -> None:
+        """Fold transitions [lo, hi) into their lanes, all lanes in one set of array operations
+        (a loop over lanes cost a dozen numpy calls per lane and frame).
+
+        Each lane's events, in order, follow a row holding its open segment; a segment closes where
+        the state or the goid changes."""
         if hi <= lo:
             return
         _, lane, t, state, goid, other, kind, a0 = (c[lo:hi] for c in tr)
+        n = hi - lo
         order = np.argsort(lane, kind="stable")
         lane_sorted = lane[order]
-        bounds = np.flatnonzero(lane_sorted[1:] != lane_sorted[:-1]) + 1
-        starts = np.r_[0, bounds]
-        ends = np.r_[bounds, len(order)]
-        for a, b in zip(starts.tolist(), ends.tolist()):
-            ch = order[a:b]
-            self._lane_fold(int(lane_sorted[a]), t[ch], state[ch], goid[ch], other[ch], kind[ch], a0[ch])
-
-    def _lane_fold(self, li: int, t, state, goid, other, kind, a0) -> None:
-        lane = self._lane(li)
-        n = len(t) + 1
-        ts = np.empty(n, dtype=np.int64)
-        ts[0] = lane.o_start
-        ts[1:] = t
-        np.maximum.accumulate(ts, out=ts)
-        st = np.empty(n, dtype=np.uint8)
-        st[0], st[1:] = lane.o_state, state
-        gd = np.empty(n, dtype=np.int32)
-        gd[0], gd[1:] = lane.o_goid, goid
-        keep = np.empty(n, dtype=bool)
-        keep[0] = True
+        first = np.flatnonzero(np.r_[True, lane_sorted[1:] != lane_sorted[:-1]])
+        lane_ids = lane_sorted[first].tolist()
+        self._lane(lane_ids[-1])
+        lns = [self.lanes[i] for i in lane_ids]
+        nl = len(lns)
+        rows = n + nl
+        head = first + np.arange(nl)  # row of each lane's open segment
+        lane_of_ev = np.zeros(n, dtype=np.intp)
+        lane_of_ev[first[1:]] = 1
+        ev_row = np.arange(1, n + 1) + np.cumsum(lane_of_ev)
+        ev_of_row = np.zeros(rows, dtype=np.intp)
+        ev_of_row[ev_row] = order
+        ts = np.empty(rows, dtype=np.int64)
+        ts[head] = [ln.o_start for ln in lns]
+        ts[ev_row] = t[order]
+        st = np.empty(rows, dtype=np.uint8)
+        st[head] = [ln.o_state for ln in lns]
+        st[ev_row] = state[order]
+        gd = np.empty(rows, dtype=np.int32)
+        gd[head] = [ln.o_goid for ln in lns]
+        gd[ev_row] = goid[order]
+        ot = np.empty(rows, dtype=np.int32)
+        ot[head] = [ln.o_other for ln in lns]
+        ot[ev_row] = other[order]
+        is_head = np.zeros(rows, dtype=bool)
+        is_head[head] = True
+        # time never runs backwards inside a lane (clamp as a running maximum, per lane)
+        back = ts[1:] < ts[:-1]
+        back &= ~is_head[1:]
+        if back.any():
+            for a, b in zip(head.tolist(), np.r_[head[1:], rows].tolist()):
+                ts[a:b] = np.maximum.accumulate(ts[a:b])
+        keep = np.empty(rows, dtype=bool)
         np.not_equal(st[1:], st[:-1], out=keep[1:])
         keep[1:] |= gd[1:] != gd[:-1]
-        k = np.flatnonzero(keep)  # k[0] == 0: the open segment
-        if len(k) > 1:
-            ot = np.empty(n, dtype=np.int32)
-            ot[0], ot[1:] = lane.o_other, other
-            nxt = k[1:]  # the event that closes each kept segment
-            lane.append(ts[k[:-1]], ts[nxt], st[k[:-1]], gd[k[:-1]], ot[k[:-1]], kind[nxt - 1], a0[nxt - 1])
-            last = k[-1]
-            lane.o_start, lane.o_state, lane.o_goid = int(ts[last]), int(st[last]), int(gd[last])
-            lane.o_other = int(ot[last])
-        elif n > 1:
-            lane.o_start = max(lane.o_start, int(ts[0]))
+        keep |= is_head
+        k = np.flatnonzero(keep)
+        last = k[np.searchsorted(k, np.r_[head[1:], rows]) - 1]  # each lane's new open segment
+        s_i, e_i = k[:-1], k[1:]  # a kept row is closed by the next kept row of its lane
+        closed = ~is_head[e_i]
+        closed &= ts[e_i] > ts[s_i]  # empty segments are dropped
+        s_i, e_i = s_i[closed], e_i[closed]
+        if len(s_i):
+            self._append_segments(lns, head, ts, st, gd, ot, s_i, e_i, ev_of_row[e_i], kind, a0)
+        for ln, o_start, o_state, o_goid, o_other in zip(
+            lns, ts[last].tolist(), st[last].tolist(), gd[last].tolist(), ot[last].tolist()
+        ):
+            ln.o_start, ln.o_state, ln.o_goid, ln.o_other = o_start, o_state, o_goid, o_other
+
+    @staticmethod
+    def _append_segments(lns, head, ts, st, gd, ot, s_i, e_i, closing, kind, a0) -> None:
+        """Append the closed segments (rows s_i, closed by rows e_i, grouped by lane) and extend
+        each lane's prefix blocks, with the block sums of all lanes from one bincount."""
+        start, end, state = ts[s_i], ts[e_i], st[s_i]
+        goid, other, end_kind, end_arg = gd[s_i], ot[s_i], kind[closing], a0[closing]
+        bounds = np.searchsorted(s_i, head).tolist() + [len(s_i)]
+        has = [j for j in range(len(lns)) if bounds[j + 1] > bounds[j]]
+        lo = np.array([bounds[j] for j in has])
+        cnt = np.array([bounds[j + 1] for j in has]) - lo
+        smax = np.maximum.reduceat(state, lo).tolist()
+        for j, s in zip(has, smax):
+            lns[j]._ensure_k(s)
+        n0 = np.array([lns[j].seg.n for j in has])
+        b0 = n0 // BLOCK
+        nrows = (n0 + cnt) // BLOCK - b0 + 1  # blocks touched, the last one still incomplete
+        row0 = np.cumsum(nrows) - nrows
+        kk = max(lns[j].k for j in has)
+        grp = np.repeat(np.arange(len(has)), cnt)
+        blk = (n0[grp] + np.arange(len(s_i)) - lo[grp]) // BLOCK - b0[grp]
+        sums = np.bincount(
+            (row0[grp] + blk) * kk + state, weights=end - start, minlength=int(nrows.sum()) * kk
+        )
+        sums = sums.reshape(-1, kk).round().astype(np.int64)
+        for j, a, m, b, r, nr in zip(
+            has, lo.tolist(), cnt.tolist(), b0.tolist(), row0.tolist(), nrows.tolist()
+        ):
+            ln = lns[j]
+            z = a + m
+            ln.seg.extend(
+                m, start[a:z], end[a:z], state[a:z], goid[a:z], other[a:z], end_kind[a:z], end_arg[a:z]
+            )
+            blocks = sums[r : r + nr, : ln.k]
+            blocks[0] += ln.part
+            if nr > 1:
+                ln._grow_prefix(b, b + nr - 1)
+                ln.prefix[b + 1 : b + nr] = ln.prefix[b] + np.cumsum(blocks[:-1], axis=0)
+            ln.part = blocks[-1].copy()
 
     def _set_open(
         self, li: int, t_ns: int, state: int, goid: int, other: int, kind: int, arg: int = 0
