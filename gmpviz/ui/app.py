@@ -45,12 +45,20 @@ def _engine_factory(scenario, **kw):
     return Engine(scenario, **{k: v for k, v in kw.items() if v is not None})
 
 
-def make_window(theme_name: str = "dark", settings: QtCore.QSettings | None = None, interactive: bool = True):
+def make_window(
+    theme_name: str = "dark",
+    settings: QtCore.QSettings | None = None,
+    interactive: bool = True,
+    remember_layout: bool = True,
+):
+    """The main window; its layout is loaded from and saved to `settings` (the user's QSettings by
+    default), or nowhere when not `remember_layout` (screenshots must not depend on the user's layout,
+    nor change it)."""
     from ..core.workload.loader import list_presets, load_scenario
     from .main_window import MainWindow
 
     ensure_app(theme_name)
-    if settings is None:
+    if settings is None and remember_layout:
         settings = QtCore.QSettings("gmpviz", "gmpviz")
     return MainWindow(
         get_theme(theme_name), _engine_factory, load_scenario, list_presets(), settings, interactive
@@ -84,7 +92,9 @@ def run_window(
         return 2
     app = ensure_app(theme)
     settings = QtCore.QSettings("gmpviz", "gmpviz") if screenshot is None else None
-    win = make_window(theme, settings=settings, interactive=screenshot is None)
+    win = make_window(
+        theme, settings=settings, interactive=screenshot is None, remember_layout=screenshot is None
+    )
     if screenshot is not None:
         win.speed = None
         win.resize(*SCREENSHOT_SIZE)

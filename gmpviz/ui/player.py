@@ -581,8 +581,10 @@ def run_player(path: str, screenshot: str | None = None, theme: str = "dark") ->
         return 2
     app = QtWidgets.QApplication.instance()
     if screenshot is not None:
+        from .app import SCREENSHOT_SIZE
+
         win.timer.stop()
-        win.resize(*PLAYER_SIZE)
+        win.resize(*SCREENSHOT_SIZE)  # the same size as `gmpviz run --screenshot`
         win.show()
         win.replay.load_all()
         win.timeline.fit()

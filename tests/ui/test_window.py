@@ -240,3 +240,22 @@ def test_dock_refresh_waits_for_a_frame_under_budget(make_win):
     win.frames = 2
     win.refresh_views(frame_t0=time.perf_counter())  # within budget: the next dock's turn
     assert win._dock_turn == turn + 2
+
+
+def test_screenshot_run_neither_reads_nor_writes_the_saved_layout(tmp_path, qtbot):
+    """A screenshot is reproducible: the user's saved layout is not applied, and not overwritten."""
+    from gmpviz.ui.app import SCREENSHOT_SIZE, run_window
+
+    fmt, scope = QtCore.QSettings.Format.NativeFormat, QtCore.QSettings.Scope.UserScope
+    QtCore.QSettings.setPath(fmt, scope, str(tmp_path / "cfg"))
+    user = QtCore.QSettings("gmpviz", "gmpviz")
+    user.setValue("marker", "the user's")
+    user.sync()
+    before = {p: p.read_bytes() for p in (tmp_path / "cfg").rglob("*") if p.is_file()}
+    assert before
+    out = tmp_path / "shot.png"
+    assert run_window("cpu-bound", duration_ns=2 * MS, screenshot=str(out)) == 0
+    after = {p: p.read_bytes() for p in (tmp_path / "cfg").rglob("*") if p.is_file()}
+    assert after == before
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == SCREENSHOT_SIZE
