@@ -220,6 +220,21 @@ class ControlBar(QtWidgets.QToolBar):
         for w in widgets:
             w.blockSignals(False)
 
+    def show_speed(self, speed: float | None) -> None:
+        """Show a speed set elsewhere (a screenshot run, a restored session) without emitting."""
+        self.speed.blockSignals(True)
+        self.speed.setValue(pos_of(speed))
+        self.speed.blockSignals(False)
+        self.speed_label.setText(speed_text(speed))
+
+    def show_procs(self, procs: int) -> None:
+        """Follow GOMAXPROCS as the run changes it (runtime.GOMAXPROCS in a scenario), unless the user
+        is editing the box."""
+        if procs > 0 and self.procs.value() != procs and not self.procs.hasFocus():
+            self.procs.blockSignals(True)
+            self.procs.setValue(procs)
+            self.procs.blockSignals(False)
+
     def set_playing(self, on: bool) -> None:
         self.play.blockSignals(True)
         self.play.setChecked(on)

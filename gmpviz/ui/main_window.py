@@ -177,6 +177,8 @@ class MainWindow(QtWidgets.QMainWindow):
             memlimit_bytes=int(getattr(self.engine, "memlimit", getattr(scenario, "memlimit_bytes", -1))),
             policy=str(getattr(self.engine, "policy", getattr(scenario, "policy", "go"))),
         )
+        self.controls.show_speed(self.speed)
+        self.controls.set_playing(self.playing)
         self.setWindowTitle(f"gmpviz — {name} — Go runtime {GO_VERSION}")
         self.source.start()
 
@@ -258,6 +260,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.source = None
 
     def set_playing(self, on: bool) -> None:
+        if on and self.session is not None and self.session.done and self.scenario is not None:
+            self.restart(seed=self.controls.seed.value())  # Play on a finished run plays it again
+            return
         self.playing = on
         self.controls.set_playing(on)
         if self.source is not None:
@@ -347,6 +352,10 @@ class MainWindow(QtWidgets.QMainWindow):
             else "paused"
         )
         err = f" · {self.session.error.splitlines()[-1]}" if self.session.error else ""
+        if self.session.done and self.controls.play.isChecked():
+            self.controls.set_playing(False)  # nothing left to play: the button offers Play (again)
+        if len(m.counters):
+            self.controls.show_procs(int(m.counters.col("gomaxprocs")[-1]))
         self.status_label.setText(
             f"{state} · t = {fmt_ns(m.now_ns)} · {m.events_total:,} events{rate} · "
             f"speed {speed_text(self.speed)} · GOMAXPROCS {m.ptl.active_lanes()}{err}"

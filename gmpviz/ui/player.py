@@ -36,6 +36,7 @@ MARK_LABELS = {"gc": "GC", "stw": "STW", "steal": "steal", "handoff": "hand-off"
 LOAD_BUDGET_S = (0.008, 0.030)  # history folding per frame while loading (playing, paused)
 PLAYER_SIZE = (1500, 950)
 GC_PHASES = ("_GCoff", "_GCmark", "_GCmarktermination")  # mgc.go gcphase values
+GC_PHASE_TEXT = ("GC off", "marking", "mark termination")
 SHORTCUTS = {
     "play": "Space",
     "step_fwd": "Right",
@@ -358,11 +359,16 @@ class PlayerWindow(MainWindow):
     def _heap_summary_at_cursor(self) -> None:
         """The heap view's summary line reads the latest counters row: in the player, the cursor's."""
         r = self.replay.counters_now()[0]
-        phase = GC_PHASES[int(r["gc_phase"])] if 0 <= int(r["gc_phase"]) < len(GC_PHASES) else "?"
+        ph = int(r["gc_phase"])
+        phase = f"{GC_PHASE_TEXT[ph]} ({GC_PHASES[ph]})" if 0 <= ph < len(GC_PHASES) else "?"
+        p = self.session.model.gc.pauses
+        n = int(np.searchsorted(p.col("start_ns"), self.replay.t_ns, side="right")) if p.n else 0
+        stw = f" · STW pauses {n}, last {fmt_ns(p.col('duration_ns')[n - 1])}" if n else ""
         self.heap.summary.setText(
             f"at {fmt_ns(self.replay.t_ns)}: HeapAlloc {fmt_bytes(r['heap_alloc'])} · goal "
             f"{fmt_bytes(r['heap_goal'])} · HeapSys {fmt_bytes(r['heap_sys'])} · GC cycles "
-            f"{int(r['gc_cycles'])} · {phase}{' · world stopped' if r['stw'] else ''}"
+            f"{int(r['gc_cycles'])} · {phase} · GC CPU {100 * float(r['gc_cpu_fraction']):.1f}%{stw}"
+            f"{' · world stopped' if r['stw'] else ''}"
         )
 
     def _player_status(self, loading: bool) -> None:

@@ -76,12 +76,6 @@ class Theme:
         r, g, b, _ = self.lane_lut()[state]
         return f"#{r:02x}{g:02x}{b:02x}"
 
-    def legend_brush(self):
-        """A legend's backdrop: the background, mostly opaque, so curves under it don't cross its text."""
-        import pyqtgraph as pg
-
-        return pg.mkBrush(*rgb(self.background), 210)
-
     def heatmap_lut(self) -> np.ndarray:
         """(256, 4) RGBA: per span state a ramp from dim (empty span) to full colour (full span)."""
         lut = np.zeros((256, 4), dtype=np.uint8)

@@ -259,3 +259,22 @@ def test_screenshot_run_neither_reads_nor_writes_the_saved_layout(tmp_path, qtbo
     assert after == before
     img = QtGui.QImage(str(out))
     assert (img.width(), img.height()) == SCREENSHOT_SIZE
+
+
+def test_steal_ticks_sit_in_the_gap_above_their_lane(make_win):
+    """Ticks never paint over lane states (their colours would read as states); they fill the gaps."""
+    from gmpviz.ui.views.timeline import GAP_ROWS, MARKER_LUT0, SUBROWS
+
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("work-stealing"), "work-stealing", duration_ns=20 * MS)
+    assert run_until(win, lambda: win.session.done, timeout=60)
+    win.refresh_views(force=True)
+    big = win.timeline.image.image
+    nl = win.timeline.last_image.shape[0]
+    rows = np.arange(big.shape[0])
+    in_gap = (rows % SUBROWS) < GAP_ROWS  # the gap rows above each lane (and above lane 0)
+    ticks = big >= MARKER_LUT0
+    assert win.session.model.ptl.markers.n > 0 and ticks[in_gap].any()
+    assert not ticks[~in_gap].any()
+    assert big.shape[0] == nl * SUBROWS + GAP_ROWS

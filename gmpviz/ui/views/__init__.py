@@ -59,3 +59,15 @@ class FollowX:
         if exact or self.end_ms is None or now_ms > self.end_ms:
             self.end_ms = max(now_ms * (1.01 if exact else FOLLOW_HEADROOM), 1e-3)
             self.vb.setXRange(0, self.end_ms, padding=0)
+
+
+def legend_html(items, fill: bool = False) -> str:
+    """A one-line legend for a QLabel: a coloured line (or square) and a name per series.
+
+    Above the plot, not inside it: a pyqtgraph legend covers the newest data at the right."""
+    from html import escape
+
+    mark = "■" if fill else "━"
+    return "&nbsp;&nbsp;".join(
+        f'<span style="color:{colour}">{mark}</span>&nbsp;{escape(name)}' for colour, name in items
+    )

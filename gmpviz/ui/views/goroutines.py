@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 from ...core.constants import MS
 from ...model.goroutines import STATUS_SERIES, profile, status_series
 from ..theme import OI_BLUE, OI_ORANGE, OI_SKY, OI_VERMILLION, Theme, rgb
-from . import FollowX
+from . import FollowX, legend_html
 
 STATUS_COLOURS = (OI_SKY, OI_ORANGE, OI_VERMILLION, OI_BLUE)
 
@@ -21,12 +21,16 @@ class GoroutinesView(QtWidgets.QWidget):
         super().__init__(parent)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(
+            QtWidgets.QLabel(
+                legend_html([(c, label) for (label, _), c in zip(STATUS_SERIES, STATUS_COLOURS)], fill=True)
+            )
+        )
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         lay.addWidget(split)
         self.plot = pg.PlotWidget(background=theme.background)
         self.plot.setLabel("left", "goroutines")
         self.plot.setLabel("bottom", "virtual time (ms)")
-        self.plot.addLegend(brush=theme.legend_brush(), offset=(5, 5), labelTextSize="8pt")
         # stacked areas as curves filled down to 0, the top band drawn first and each lower band over
         # it, in opaque colours pre-blended with the background: FillBetweenItem rebuilt each band's
         # polygon in Python (~9 ms a refresh), a fillLevel curve is one path
@@ -57,6 +61,8 @@ class GoroutinesView(QtWidgets.QWidget):
         self.table.cellClicked.connect(self._clicked)
         bl.addWidget(self.table)
         split.addWidget(box)
+        split.setStretchFactor(0, 1)  # the table as tall as the plot: it showed one row
+        split.setStretchFactor(1, 1)
         self._key = None
         self._model = None
         self.rows: list[tuple] = []

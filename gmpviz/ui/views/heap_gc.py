@@ -12,13 +12,13 @@ from ...core.trace.events import STW_NAMES
 from ...model.gcwindow import GC_CPU_WINDOW_NS, gc_cpu_windowed
 from ..items.raster import RasterItem
 from ..theme import OI_BLUE, OI_GREEN, OI_ORANGE, OI_PURPLE, OI_SKY, OI_VERMILLION, Theme, rgb
-from . import FollowX, fmt_bytes, fmt_ns
+from . import FollowX, fmt_bytes, fmt_ns, legend_html
 
 MIB = 1 << 20
 SERIES = (
     ("heap_alloc", "HeapAlloc", OI_SKY, 1.0),  # 1 px pens: wider ones cost ~10x to paint
     ("heap_goal", "heap goal", OI_VERMILLION, 1.0),
-    ("heap_trigger", "trigger", OI_ORANGE, 1.0),
+    ("heap_trigger", "trigger", "#999999", 1.0),  # grey, legible on both themes: orange merged with the goal
     ("heap_sys", "HeapSys", OI_PURPLE, 1.0),
     ("heap_released", "HeapReleased", OI_GREEN, 1.0),
     ("stack_inuse", "stacks", OI_BLUE, 1.0),
@@ -35,13 +35,18 @@ class HeapGCView(QtWidgets.QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         self.summary = QtWidgets.QLabel(" ")
         lay.addWidget(self.summary)
+        self.legend = QtWidgets.QLabel(
+            legend_html([(colour, label) for _, label, colour, _ in SERIES])
+            + "&nbsp;&nbsp;&nbsp; GC CPU: "
+            + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
+        )
+        lay.addWidget(self.legend)
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(theme.background)
         lay.addWidget(self.glw, 1)
         self.heap = self.glw.addPlot(row=0, col=0)
         self.heap.setLabel("left", "MiB")
         self.heap.getAxis("left").enableAutoSIPrefix(False)
-        self.heap.addLegend(brush=theme.legend_brush(), offset=(-5, 5), labelTextSize="8pt", colCount=3)
         # phases as an opaque band (colours pre-blended with the background): a translucent image
         # over the whole plot cost ~10 ms a paint; no grid for the same reason
         bg = np.array(rgb(theme.background), dtype=np.float64)
@@ -65,11 +70,14 @@ class HeapGCView(QtWidgets.QWidget):
         self.cpu.getAxis("left").enableAutoSIPrefix(False)
         self.cpu.setLabel("bottom", "virtual time (ms)")
         self.cpu.setXLink(self.heap)
-        self.cpu.addLegend(brush=theme.legend_brush(), offset=(-5, 2), labelTextSize="8pt", colCount=2)
         self.cpu_window_curve = self.cpu.plot(
             pen=pg.mkPen(OI_VERMILLION, width=1), name=f"last {GC_CPU_WINDOW_NS // MS} ms"
         )
         self.cpu_curve = self.cpu.plot(pen=pg.mkPen(OI_GREEN, width=1), name="since start")
+        # a percentage from 0: auto-range showed -0.4..0.4 with no GC at all
+        self.cpu.getViewBox().enableAutoRange(y=False)
+        self.cpu.setYRange(0, 5, padding=0)
+        self._cpu_top = 5.0
         # x-linked: one time axis, under the last plot (each axis redraw costs ~3 ms)
         self.heap.hideAxis("bottom")
         self.stw.hideAxis("bottom")
@@ -100,6 +108,11 @@ class HeapGCView(QtWidgets.QWidget):
         self.cpu_window_curve.setData(
             np.r_[t[:m:step], t[m:]] / MS, np.r_[w[:m].reshape(-1, step).max(axis=1), w[m:]] * 100
         )
+        peak = 100 * max(float(w.max()) if len(w) else 0.0, float(v.max()) if len(v) else 0.0)
+        top = 5.0 if peak <= 4.5 else min(105.0, float(np.ceil(peak * 1.1 / 10) * 10))
+        if top != self._cpu_top:  # a few steps a run: each range change redraws the axis
+            self._cpu_top = top
+            self.cpu.setYRange(0, top, padding=0)
         now = model.now_ns
         self.follow.update(now / MS, exact=force)
         self._phase_band(model, now)

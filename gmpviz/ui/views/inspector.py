@@ -17,7 +17,7 @@ class InspectorView(QtWidgets.QTextBrowser):
         super().__init__(parent)
         self.what: tuple[str, int] | None = None
         self._key = None
-        self.setPlaceholderText("Click a lane, a goroutine, a run queue cell or a span to inspect it.")
+        self.setPlaceholderText("Click a lane, a G, a run queue cell or a span.")
 
     def select(self, kind: str, ident: int) -> None:
         self.what = (kind, int(ident))

@@ -10,8 +10,8 @@ from PySide6 import QtCore, QtWidgets
 from ...core.constants import MS, RUNQ_SIZE
 from ...model.timeline import ST_USER0
 from ..items.raster import RasterItem
-from ..theme import GROUP_COLOURS, OI_VERMILLION, Theme
-from . import FollowX
+from ..theme import GROUP_COLOURS, Theme
+from . import FollowX, legend_html
 
 DIAGRAM_GLOBAL_COLS = RUNQ_SIZE + 1  # runnext + ring
 
@@ -24,15 +24,19 @@ class RunqView(QtWidgets.QWidget):
         self.theme = theme
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
+        self.legend = QtWidgets.QLabel(" ")
+        lay.addWidget(self.legend)
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(theme.background)
         lay.addWidget(self.glw, 1)
         self.lens = self.glw.addPlot(row=0, col=0)
         self.lens.setLabel("left", "length")
         self.lens.setLabel("bottom", "virtual time (ms)")
-        self.lens.addLegend(brush=theme.legend_brush(), offset=(-5, 5), labelTextSize="8pt", colCount=4)
         self.follow = FollowX(self.lens)
-        self.global_curve = self.lens.plot(pen=pg.mkPen(OI_VERMILLION, width=1), name="global")
+        # the global queue in the foreground colour: the Ps take the group palette (vermillion is P2's
+        # neighbour there)
+        self.global_colour = theme.foreground
+        self.global_curve = self.lens.plot(pen=pg.mkPen(self.global_colour, width=1), name="global")
         self.local_curves: list[pg.PlotDataItem] = []
         self.diag = self.glw.addPlot(row=1, col=0)
         self.diag.setLabel("bottom", "runnext | ring slots from head (256)")
@@ -73,10 +77,20 @@ class RunqView(QtWidgets.QWidget):
         pts = max(200, 2 * int(self.lens.getViewBox().width()))  # a peak or two per pixel column
         t, v = h.series(-1, pts)
         self.global_curve.setData(t / MS, v)
-        while len(self.local_curves) < h.nprocs:
-            i = len(self.local_curves)
-            pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=1)
-            self.local_curves.append(self.lens.plot(pen=pen, name=f"P{i}"))
+        if len(self.local_curves) < h.nprocs or not self.legend.text().strip():
+            while len(self.local_curves) < h.nprocs:
+                i = len(self.local_curves)
+                pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=1)
+                self.local_curves.append(self.lens.plot(pen=pen, name=f"P{i}"))
+            self.legend.setText(
+                legend_html(
+                    [(self.global_colour, "global")]
+                    + [
+                        (GROUP_COLOURS[i % len(GROUP_COLOURS)], f"P{i}")
+                        for i in range(len(self.local_curves))
+                    ]
+                )
+            )
         for i, c in enumerate(self.local_curves):
             t, v = h.series(i, pts)
             c.setData(t / MS, v)

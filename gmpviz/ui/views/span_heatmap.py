@@ -63,6 +63,9 @@ class SpanHeatmapView(QtWidgets.QWidget):
             self.ids = ids
             self._axis(model, rows)
         counts = model.spans.counts_by_state()
+        if counts[1:].sum() == 0:
+            self.info.setText("no heap spans yet: nothing in this run has allocated")
+            return
         self.info.setText(
             " · ".join(f"{SPAN_STATE_NAMES[i]} {int(counts[i])}" for i in range(1, len(SPAN_STATE_NAMES)))
         )
@@ -81,7 +84,9 @@ class SpanHeatmapView(QtWidgets.QWidget):
         step = max(1, len(ticks) // 25)
         self.plot.getAxis("left").setTicks([ticks[::step], []])
         self.plot.setXRange(0, self.cols, padding=0)
-        self.plot.setYRange(0, max(rows, 8), padding=0)
+        # room above the first row: the first class's label is centred on it and was cut in half
+        top = max(rows, 8)
+        self.plot.setYRange(-0.04 * top, top, padding=0)
 
     def _span_at(self, pos) -> int:
         vb = self.plot.getViewBox()

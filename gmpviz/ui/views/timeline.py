@@ -32,9 +32,8 @@ from . import FOLLOW_HEADROOM, fmt_ns
 SUBROWS = 8  # image rows per lane: LANE_ROWS painted, the rest the gap to the next lane
 LANE_ROWS = 6
 GAP_ROWS = SUBROWS - LANE_ROWS
-# steal / hand-off / preempt ticks: image rows from the top of a lane (staggered, so kinds that fall
-# in one pixel column stay apart), 2 px wide, in LUT slots no lane state uses
-MARKER_ROWS = ((0, 2), (1, 3), (2, 4))
+# steal / hand-off / preempt ticks fill the gap above their lane (inside a lane their colours would
+# read as lane states), 2 px wide, in LUT slots no lane state uses; later kinds (rarer) drawn on top
 MARKER_PX = 2
 MARKER_LUT0 = 253
 
@@ -210,7 +209,7 @@ class TimelineView(QtWidgets.QWidget):
         big[:] = band
         lanes = big[GAP_ROWS:].reshape(nl, SUBROWS, width)
         lanes[:, :LANE_ROWS] = img[:, None, :]
-        self._draw_markers(model, t0, t1, lanes[:, :LANE_ROWS], width)
+        self._draw_markers(model, t0, t1, big, width)
         self.image.show_image(big, x0, -GAP_ROWS / SUBROWS, x1 - x0, nl + GAP_ROWS / SUBROWS)
         self._set_lane_axis(nl)
 
@@ -241,19 +240,19 @@ class TimelineView(QtWidgets.QWidget):
         self.plot.getAxis("left").setTicks([ticks, []])
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
 
-    def _draw_markers(self, model, t0: float, t1: float, lanes: np.ndarray, width: int) -> None:
-        """Ticks into the lane rows of the image (P lanes only), MARKER_PX columns each."""
+    def _draw_markers(self, model, t0: float, t1: float, big: np.ndarray, width: int) -> None:
+        """Ticks into the gap rows above each P lane of the image, MARKER_PX columns each."""
         m = model.ptl.markers_in(t0, t1, limit=MARKERS_SHOWN)
         px = ((m["t_ns"] - t0) * (width / max(t1 - t0, 1))).astype(np.int64)
         lane, kind = m["lane"].astype(np.int64), m["kind"].astype(np.int64)
-        ok = (px >= 0) & (px < width) & (lane >= 0) & (lane < model.ptl.nlanes) & (kind < len(MARKER_ROWS))
+        ok = (px >= 0) & (px < width) & (lane >= 0) & (lane < model.ptl.nlanes) & (kind < len(MARKER_NAMES))
         px, lane, kind = px[ok], lane[ok], kind[ok]
-        for k, (r0, r1) in enumerate(MARKER_ROWS):
+        for k in range(len(MARKER_NAMES)):
             sel = kind == k
             for dx in range(MARKER_PX):
                 cols = np.minimum(px[sel] + dx, width - 1)
-                for r in range(r0, r1):
-                    lanes[lane[sel], r, cols] = MARKER_LUT0 + k
+                for r in range(GAP_ROWS):  # the gap above lane i: image rows i*SUBROWS ..
+                    big[lane[sel] * SUBROWS + r, cols] = MARKER_LUT0 + k
 
     # --- interaction ----------------------------------------------------------------------------
     def _lane_at(self, y: float) -> tuple[str, int]:
@@ -293,7 +292,8 @@ class TimelineView(QtWidgets.QWidget):
         (x0, x1), _ = self.vb.viewRange()
         tol = (x1 - x0) / max(self.vb.width(), 1) * 5 * MS
         m = self._model.ptl.markers_in(x_ms * MS - tol, x_ms * MS + tol, limit=50)
-        kind, lane = self._lane_at(y)
+        row = int(np.floor(y + GAP_ROWS / SUBROWS))  # a lane, or the gap above it where its ticks are
+        kind, lane = self._lane_map[row] if 0 <= row < len(self._lane_map) else ("", -1)
         hit = np.flatnonzero(m["lane"] == lane) if kind == "p" else []
         if len(hit) == 0:
             return ""
