@@ -278,3 +278,20 @@ def test_steal_ticks_sit_in_the_gap_above_their_lane(make_win):
     assert win.session.model.ptl.markers.n > 0 and ticks[in_gap].any()
     assert not ticks[~in_gap].any()
     assert big.shape[0] == nl * SUBROWS + GAP_ROWS
+
+
+def test_toolbar_follows_the_run_and_play_after_the_end_replays(make_win):
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("gomaxprocs"), "gomaxprocs", duration_ns=400 * MS)
+    assert run_until(win, lambda: win.session.done, timeout=60)
+    for _ in range(3):
+        win.tick()
+    last = int(win.session.model.counters.col("gomaxprocs")[-1])
+    assert last != int(load_scenario("gomaxprocs").gomaxprocs)  # the scenario changed it
+    assert win.controls.procs.value() == last
+    assert not win.controls.play.isChecked() and win.controls.play.text() == "Play"
+    first = win.session
+    win.controls.play.trigger()  # Play on a finished run: the same run again
+    assert win.session is not first and not win.session.done
+    assert win.controls.play.isChecked()
