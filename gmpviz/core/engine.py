@@ -32,6 +32,7 @@ from .sched.proc import (
     K_NETREADY,
     K_SAMPLE,
     K_SCHEDTRACE,
+    K_STW,
     K_SYSCALL_DONE,
     K_SYSMON,
     K_TIMER,
@@ -57,6 +58,11 @@ SCHED_ASSUMPTIONS = (
     "Virtual time: runtime work is charged modelled costs (schedule 200 ns, steal pass 500 ns, M wake-up "
     "5 µs, new thread 50 µs, go statement 300 ns, channel op 100 ns, safe-point reach 5 µs); real values "
     "depend on the machine.",
+    "Stop-the-world: every pause is the wait for running Gs to reach a safe point, plus a modelled "
+    f"{C.COST_STW_NS // C.US} µs for the stop/start machinery (charged once after the last P stopped, "
+    "though stopTheWorldWithSema's part overlaps the wait in the runtime), plus the STW's own work "
+    f"(procresize {C.COST_PROCRESIZE_PER_P_NS // C.US} µs per P started or stopped; the GC's sweep/mark "
+    "termination), so no pause is 0 even with one P; calibrated on Go 1.27 runtime.GOMAXPROCS pauses.",
     "A spinning M's four steal passes take 2 µs of virtual time; the usleep(3) before stealing a running "
     "P's runnext is not charged.",
     "Emulated programs have no runtime system goroutines (forcegc, bgsweep, bgscavenge, finalizer): user "
@@ -330,6 +336,8 @@ class Engine(
                 self.sysmon_round()
         elif kind == K_GC:
             self.gc_step(obj, token)
+        elif kind == K_STW:
+            obj()
         elif kind == K_SAMPLE:
             self._sample()
             self._counter_rows.append(self.counters())

@@ -15,8 +15,10 @@ from math import gcd
 from ..constants import (
     COST_M_CREATE_NS,
     COST_M_WAKE_NS,
+    COST_PROCRESIZE_PER_P_NS,
     COST_SCHEDULE_NS,
     COST_STEAL_PASS_NS,
+    COST_STW_NS,
     COST_STW_SAFEPOINT_NS,
     GFREE_LOCAL_KEEP,
     GFREE_LOCAL_MAX,
@@ -62,6 +64,7 @@ K_SAMPLE = 8  # statistics sampling (emulator only)
 K_SCHEDTRACE = 9
 K_END = 10
 K_GC = 11  # GC state machine steps (mgc.go)
+K_STW = 12  # the next step of a stop-the-world (obj: the callable to run) after its modelled cost
 
 _GoCreate = int(EV.GoCreate)
 _GoStart = int(EV.GoStart)
@@ -844,10 +847,16 @@ class ProcMixin:
             self._stw_stopped()
 
     def _stw_stopped(self) -> None:
-        """The world is stopped: run the STW's work, which ends with startTheWorld()."""
+        """The world is stopped: after the STW machinery's own cost, run the STW's work (which ends with
+        startTheWorld())."""
         then = self.stw_then
         self.stw_then = None
-        then()
+        # SIMPLIFICATION: COST_STW_NS stands for both halves of the machinery, stopTheWorldWithSema's
+        # bookkeeping (which in the runtime overlaps the wait for the other Ps) and startTheWorldWithSema's
+        # (which follows the STW's work); it is charged once, here, after the last P stopped and before the
+        # work. Nothing runs while the world is stopped, so only the pause's length is observable, and it
+        # is never 0 even when no other P had to be stopped (one P, or every other P idle).
+        self.push(self.now + COST_STW_NS, K_STW, then, 0)
 
     def startTheWorld(self) -> None:
         """proc.go: startTheWorldWithSema — netpoll, procresize, hand Ps with work to Ms, wakep."""
@@ -949,8 +958,11 @@ class ProcMixin:
         from ..trace.events import STW_GOMAXPROCS
 
         def then() -> None:
+            # procresize's per-P work (p.init with a new mcache for each P started, p.destroy for each P
+            # stopped), charged before startTheWorld runs procresize (nothing runs meanwhile)
             self.newprocs = n
-            self.startTheWorld()
+            cost = abs(n - self.gomaxprocs) * COST_PROCRESIZE_PER_P_NS
+            self.push(self.now + cost, K_STW, self.startTheWorld, 0)
 
         self.stopTheWorld(STW_GOMAXPROCS, then, caller)
 

@@ -1,0 +1,80 @@
+"""Stop-the-world pauses are never free (go-runtime-facts.md §3.10, claim 6): every STW kind costs the
+stop/start machinery even when no other P has to be stopped, plus its own work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _scen import scen
+
+from gmpviz.core import constants as C
+from gmpviz.core.engine import Engine
+from gmpviz.core.trace.events import EV, STW_GOMAXPROCS
+from gmpviz.core.workload.loader import load_scenario
+
+
+def run(sc, **kw) -> np.ndarray:
+    eng = Engine(sc, **kw)
+    eng.run()
+    assert eng.error is None
+    return eng.drain()
+
+
+def of(ev, kind) -> np.ndarray:
+    return ev[ev["kind"] == int(kind)]
+
+
+def pauses(ev) -> np.ndarray:
+    """STWEnd rows, checked against their STWBegin: one pause at a time, duration = end - begin."""
+    b, e = of(ev, EV.STWBegin), of(ev, EV.STWEnd)
+    assert len(b) == len(e) >= 1
+    assert (b["a0"] == e["a0"]).all()
+    assert (e["a1"] == e["t_ns"] - b["t_ns"]).all()
+    return e
+
+
+@pytest.mark.parametrize(
+    ("preset", "duration_ns"),
+    [("gomaxprocs", None), ("default", 400_000_000), ("gc-steady", 300_000_000), ("gc-assist", 200_000_000)],
+)
+def test_every_stw_pause_is_positive(preset, duration_ns):
+    e = pauses(run(load_scenario(preset), duration_ns=duration_ns))
+    assert (e["a1"] >= C.COST_STW_NS).all(), e["a1"].tolist()
+
+
+def test_gomaxprocs_grow_from_one_p_pauses_like_the_other_resizes():
+    ev = run(load_scenario("gomaxprocs"))
+    e = pauses(ev)
+    resize = of(ev, EV.ProcResize)
+    resize = resize[resize["t_ns"] > 0]  # schedinit's procresize is not a STW
+    assert len(e) == len(resize) == 3
+    assert (e["a0"] == STW_GOMAXPROCS).all()
+    assert (resize["t_ns"] == e["t_ns"]).all()
+    grow_from_one = (resize["a0"] == 1) & (resize["a1"] > 1)
+    assert grow_from_one.sum() == 1
+    single, others = int(e["a1"][grow_from_one][0]), e["a1"][~grow_from_one]
+    assert single > 0
+    # the same order of magnitude as the resizes that had other Ps to stop
+    assert others.min() / 4 <= single <= others.max(), (single, others.tolist())
+
+
+def test_one_p_resize_pause_is_the_machinery_plus_procresize_work():
+    # GOMAXPROCS=1 and the caller is on the only P: nothing to wait for, yet the pause is not 0
+    sc = scen(
+        '[programs.main]\nops = [ { compute = "1ms" }, { gomaxprocs = 4 }, { compute = "1ms" } ]',
+        gomaxprocs=1,
+        duration="10ms",
+    )
+    e = pauses(run(sc))
+    assert e["a1"].tolist() == [C.COST_STW_NS + 3 * C.COST_PROCRESIZE_PER_P_NS]
+
+
+def test_resize_from_outside_with_every_p_idle_is_not_free():
+    sc = scen('[programs.main]\nops = [ { sleep = "5ms" } ]', gomaxprocs=2, duration="10ms")
+    eng = Engine(sc)
+    eng.run_until(1_000_000)
+    eng.apply(("gomaxprocs", 1))
+    eng.run()
+    e = pauses(eng.drain())
+    assert e["a1"].tolist() == [C.COST_STW_NS + C.COST_PROCRESIZE_PER_P_NS]
+    assert eng.gomaxprocs == 1
