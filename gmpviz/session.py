@@ -57,6 +57,25 @@ class LiveSource:
         self.thread.stop()
 
 
+def _concat(arrays: list[np.ndarray]) -> np.ndarray:
+    """np.concatenate of 1-D batches of one structured dtype (a new array, even for one batch), without
+    numpy's structured-dtype promotion (~76 µs a frame for events, ~200 µs for counters): one np.empty,
+    each batch copied into its slice as opaque records (a structured slice assignment copies field by
+    field and is nearly as slow)."""
+    dtype = arrays[0].dtype
+    if any(a.dtype != dtype or a.ndim != 1 for a in arrays):
+        return np.concatenate(arrays)
+    raw = np.dtype((np.void, dtype.itemsize))
+    out = np.empty(sum(len(a) for a in arrays), dtype=dtype)
+    dst = out.view(raw)
+    i = 0
+    for a in arrays:
+        j = i + len(a)
+        dst[i:j] = a.view(raw)
+        i = j
+    return out
+
+
 class Session:
     """Source -> model (-> writer). `pump()` is called by the UI on its timer."""
 
@@ -78,8 +97,8 @@ class Session:
             return res
         evs = [b.events for b in batches if len(b.events)]
         rows = [b.counters for b in batches if len(b.counters)]
-        events = np.concatenate(evs) if len(evs) > 1 else (evs[0] if evs else None)
-        counters = np.concatenate(rows) if rows else None
+        events = _concat(evs) if len(evs) > 1 else (evs[0] if evs else None)
+        counters = _concat(rows) if rows else None
         if events is not None:
             self.model.apply(events)
             res.events = len(events)

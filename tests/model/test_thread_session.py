@@ -150,3 +150,37 @@ def test_model_does_not_depend_on_batch_cuts():
         np.testing.assert_array_equal(a.raster(0, 60 * MS, 400), b.raster(0, 60 * MS, 400))
     for k, v in whole.snapshot().items():
         np.testing.assert_array_equal(v, cut.snapshot()[k], err_msg=k)
+
+
+def test_pump_joins_batches_exactly_like_concatenate():
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.thread import Batch
+    from gmpviz.core.workload.loader import load_scenario
+
+    sc = load_scenario("default")
+    eng = Engine(sc, duration_ns=30 * MS)
+    batches = []
+    while not eng.done:
+        eng.run_until(eng.now + 3 * MS, max_events=500)
+        batches.append(Batch(eng.drain(), eng.drain_counters(), eng.now, eng.done))
+    batches.append(Batch(batches[0].events[:0], batches[0].counters[:0], eng.now, True))  # an empty one
+    assert sum(len(b.counters) > 0 for b in batches) > 1 and sum(len(b.events) > 0 for b in batches) > 1
+
+    class Source:
+        def poll(self):
+            return batches
+
+    class Writer:
+        def append(self, events, counters):
+            self.got = (events, counters)
+
+    w = Writer()
+    res = Session(Source(), Model(sc.groups), w).pump()
+    events, counters = w.got
+    want_ev = np.concatenate([b.events for b in batches])
+    want_c = np.concatenate([b.counters for b in batches])
+    assert res.events == len(events) == len(want_ev)
+    assert events.dtype == want_ev.dtype and counters.dtype == want_c.dtype
+    np.testing.assert_array_equal(events, want_ev)
+    np.testing.assert_array_equal(counters, want_c)
+    assert not any(np.shares_memory(counters, b.counters) for b in batches)
