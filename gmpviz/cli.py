@@ -2,50 +2,94 @@
 
     gmpviz                              open the window on the `default` scenario
     gmpviz run SCENARIO [--headless]    run a preset or a .toml file (window unless --headless)
-    gmpviz play FILE                    replay a recording in the window
-    gmpviz export FILE --perfetto OUT   export a recording
+    gmpviz play FILE [--strict]         replay a recording in the window
+    gmpviz export FILE --perfetto OUT   export a recording (also --png, --video; --strict)
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
     gmpviz bench [--alloc|--ui|--replay]
 
 Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
+A recording cut short (no end record: the app crashed, a copy stopped half-way) is played and
+exported up to the cut after one warning line on stderr; `--strict` makes it an error (exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import re
 import sys
 import time
+
+from .core.workload.loader import MAX_DURATION_NS, MAX_GOMAXPROCS, MAX_SEED, MAX_SIZE_BYTES
+
+# The flags share the scenario loader's limits: a value a scenario file could not hold is refused
+# by the flag too (a headless run of 1000000h would never end, GOMAXPROCS 10^6 allocates for minutes).
+MAX_GOGC_PERCENT = 1_000_000  # the loader's limit on `gogc` (percent_or_off)
+MAX_BENCH_SECONDS = MAX_DURATION_NS / 1e9
 
 
 class CliError(Exception):
     """A one-line user error: printed as ``gmpviz: <message>``, exit status 2."""
 
 
-def _duration(text: str) -> int:
-    from .core.workload.units import UnitError, parse_duration
+def _ns_text(t_ns: int) -> str:
+    from .core.workload.units import format_duration
 
-    try:
-        return parse_duration(text)
-    except UnitError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+    return format_duration(t_ns)
+
+
+def _duration_type(positive: bool):
+    """An argparse type: a duration up to MAX_DURATION_NS (above 0 when `positive`, else >= 0)."""
+
+    def parse(text: str) -> int:
+        from .core.workload.units import UnitError, parse_duration
+
+        floor = "above 0" if positive else ">= 0"
+        if text.strip().startswith("-"):
+            raise argparse.ArgumentTypeError(f"expected a duration {floor}, got {text!r}")
+        try:
+            t_ns = parse_duration(text)
+        except UnitError as e:
+            raise argparse.ArgumentTypeError(f"{e}, got {text!r}") from None
+        if positive and t_ns <= 0:
+            raise argparse.ArgumentTypeError(f"expected a duration {floor}, got {text!r}")
+        if t_ns > MAX_DURATION_NS:
+            raise argparse.ArgumentTypeError(
+                f"{text.strip()} is more than the {_ns_text(MAX_DURATION_NS)} maximum of virtual time"
+            )
+        return t_ns
+
+    return parse
+
+
+_duration = _duration_type(positive=True)  # run --duration
+_time = _duration_type(positive=False)  # export --at/--from/--to (checked against the recording's length)
 
 
 def _size_or_off(text: str) -> int:
-    from .core.workload.units import UnitError, parse_size
+    from .core.workload.units import UnitError, format_size, parse_size
 
     if text.strip().lower() == "off":
         return -1
+    if text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(f"expected a size >= 0 or 'off', got {text!r}")
     try:
-        return parse_size(text)
+        size = parse_size(text)
     except UnitError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+    if size > MAX_SIZE_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"{text.strip()} is more than the {format_size(MAX_SIZE_BYTES)} maximum"
+        )
+    return size
 
 
-def _int_at_least(lowest: int, what: str, off: bool = False):
-    """An argparse type: an integer >= lowest (or 'off' -> -1 when off is allowed)."""
+def _int_in(lowest: int, highest: int, what: str, off: bool = False):
+    """An argparse type: an integer in [lowest, highest] (or 'off' -> -1 when off is allowed)."""
 
     def parse(text: str) -> int:
         if off and text.strip().lower() == "off":
@@ -56,14 +100,30 @@ def _int_at_least(lowest: int, what: str, off: bool = False):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         if v < lowest:
             raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
+        if v > highest:
+            raise argparse.ArgumentTypeError(f"{v} is more than the {highest:,} maximum")
         return v
 
     return parse
 
 
-_gogc = _int_at_least(0, "an integer percent >= 0 or 'off'", off=True)
-_positive = _int_at_least(1, "a positive integer")
-_seed = _int_at_least(0, "an integer seed >= 0")
+_gogc = _int_in(0, MAX_GOGC_PERCENT, "an integer percent >= 0 or 'off'", off=True)
+_procs = _int_in(1, MAX_GOMAXPROCS, "a positive integer")
+_seed = _int_in(0, MAX_SEED, "an integer seed >= 0")
+_schedtrace_ms = _int_in(1, MAX_DURATION_NS // 1_000_000, "a positive integer")
+_fps = _int_in(1, 240, "a positive integer")  # frames per second of an exported video
+
+
+def _bench_seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    if v > MAX_BENCH_SECONDS:
+        raise argparse.ArgumentTypeError(f"{text} is more than the {MAX_BENCH_SECONDS:g} s maximum")
+    return v
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,15 +137,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run a scenario (preset name or .toml path)")
     r.add_argument("scenario")
-    r.add_argument("--headless", action="store_true", help="no window: print results")
-    r.add_argument("--procs", type=_positive, help="GOMAXPROCS")
+    r.add_argument(
+        "--headless",
+        action="store_true",
+        help="no window: print a summary (or only what --json, --schedtrace, --gctrace ask for)",
+    )
+    r.add_argument("--procs", type=_procs, help=f"GOMAXPROCS (1..{MAX_GOMAXPROCS})")
     r.add_argument("--seed", type=_seed)
-    r.add_argument("--duration", type=_duration, help="virtual time, e.g. 2s, 500ms")
+    r.add_argument(
+        "--duration",
+        type=_duration,
+        help=f"virtual time, e.g. 2s, 500ms (at most {_ns_text(MAX_DURATION_NS)})",
+    )
     r.add_argument("--policy", choices=("go", "global-queue", "no-steal"))
     r.add_argument("--gogc", type=_gogc, help="GOGC percent or off")
     r.add_argument("--memlimit", type=_size_or_off, help="GOMEMLIMIT, e.g. 64MiB, or off")
     r.add_argument(
-        "--schedtrace", type=_positive, metavar="MS", help="print schedtrace lines every MS (stderr)"
+        "--schedtrace", type=_schedtrace_ms, metavar="MS", help="print schedtrace lines every MS (stderr)"
     )
     r.add_argument("--gctrace", action="store_true", help="print a gctrace line per GC cycle (stderr)")
     r.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
@@ -93,8 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--screenshot", metavar="PNG", help="(window) save a screenshot at the end and exit")
     r.add_argument("--theme", choices=("dark", "light"), default="dark")
 
+    strict_help = "refuse a recording that was cut short (exit 2) instead of warning and using what is there"
     pl = sub.add_parser("play", help="replay a recording in the window")
     pl.add_argument("file")
+    pl.add_argument("--strict", action="store_true", help=strict_help)
     pl.add_argument("--screenshot", metavar="PNG")
     pl.add_argument("--theme", choices=("dark", "light"), default="dark")
 
@@ -102,12 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("file")
     ex.add_argument("--perfetto", metavar="OUT.json")
     ex.add_argument("--png", metavar="OUT.png")
-    ex.add_argument("--at", type=_duration)
+    ex.add_argument("--at", type=_time)
     ex.add_argument("--video", metavar="OUT.mp4")
-    ex.add_argument("--from", dest="t_from", type=_duration)
-    ex.add_argument("--to", dest="t_to", type=_duration)
-    ex.add_argument("--fps", type=_positive, default=30)
+    ex.add_argument("--from", dest="t_from", type=_time)
+    ex.add_argument("--to", dest="t_to", type=_time)
+    ex.add_argument("--fps", type=_fps, default=30)
     ex.add_argument("--size", default="1920x1080")
+    ex.add_argument("--strict", action="store_true", help=strict_help)
 
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
@@ -118,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--alloc", action="store_true")
     g.add_argument("--ui", action="store_true")
     g.add_argument("--replay", action="store_true")
-    b.add_argument("--seconds", type=float, default=1.0, help="virtual seconds of the standard workload")
+    b.add_argument(
+        "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
+    )
     return p
 
 
@@ -182,7 +255,88 @@ def run_headless(args) -> int:
         print(eng.error, file=err)
     if args.json:
         print(json.dumps(eng.stats(wall_s=wall), indent=2, sort_keys=False))
+    elif not (args.schedtrace or args.gctrace):  # the trace lines are the output asked for
+        print(format_summary(eng.stats(wall_s=wall), record=args.record))
     return 0
+
+
+def _ms(t_ns: float) -> str:
+    """A duration for people: 1.5 s, 240 ms, 24 µs, 800 ns."""
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if t_ns >= scale:
+            return f"{t_ns / scale:.4g} {unit}"
+    return f"{t_ns:.0f} ns"
+
+
+def _bytes(n: float) -> str:
+    for scale, unit in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def format_summary(st: dict, record: str | None = None) -> str:
+    """`gmpviz run --headless`: the --json summary as a short block for people (same numbers)."""
+    g = st.get("goroutines", {})
+    by_status = ", ".join(f"{n} {s.removeprefix('_G')}" for s, n in g.get("live_by_status", {}).items() if n)
+    steals = st.get("steals", {})
+    grq, lrq = st.get("global_runq", {}), st.get("local_runq", {})
+    gc = st.get("gc", {})
+    cycles = gc.get("cycles", 0)
+    pauses = [gc.get(k, {}) for k in ("pause_sweep_termination", "pause_mark_termination")]
+    stw_total = sum(p.get("total_ns", 0) for p in pauses)
+    stw_max = max((p.get("max_ns", 0) for p in pauses), default=0)
+    gogc, memlimit = gc.get("gogc"), gc.get("memlimit")
+    gogc_text = "off" if gogc in (None, -1) else str(gogc)
+    memlimit_text = "off" if memlimit in (None, -1) else _bytes(memlimit)
+    goals = gc.get("heap_goals") or []
+    busy = " ".join(f"{100 * b:.0f}%" for b in st.get("p_busy_fraction", []))
+    rows = [
+        (
+            "run",
+            f"{st.get('scenario')} · seed {st.get('seed')} · policy {st.get('policy')} · "
+            f"GOMAXPROCS {st.get('gomaxprocs')} · {_ms(st.get('virtual_ns', 0))} virtual "
+            f"({st.get('end_reason')}) in {st.get('wall_s', 0):.2f} s",
+        ),
+        ("events", f"{st.get('events_emitted', 0):,}"),
+        (
+            "goroutines",
+            f"{g.get('created', 0):,} created · {g.get('exited', 0):,} exited · {g.get('live', 0):,} live"
+            + (f" ({by_status})" if by_status else ""),
+        ),
+        (
+            "scheduler",
+            f"{steals.get('count', 0):,} steals ({steals.get('gs_moved', 0):,} Gs moved) · "
+            f"{st.get('handoffs', 0):,} hand-offs · {st.get('preemptions', 0):,} preemptions · "
+            f"{st.get('syscalls', 0):,} syscalls · {st.get('context_switches', 0):,} context switches · "
+            f"{st.get('threads', 0)} Ms",
+        ),
+        ("P busy", busy or "-"),
+        (
+            "run queues",
+            f"global max {grq.get('max', 0)}, mean {grq.get('mean', 0)} · "
+            f"local max {lrq.get('max', 0)}, mean {lrq.get('mean', 0)}",
+        ),
+        (
+            "GC",
+            f"{cycles} cycle{'' if cycles == 1 else 's'} · GOGC {gogc_text} · GOMEMLIMIT {memlimit_text} · "
+            f"STW {_ms(stw_total)} in all, longest {_ms(stw_max)} · "
+            f"GC CPU {100 * gc.get('cpu_fraction', 0):.1f}% · assists {_ms(gc.get('assist_ns', 0))}",
+        ),
+        (
+            "heap",
+            f"HeapAlloc {_bytes(st.get('HeapAlloc', 0))} · live {_bytes(st.get('HeapLive', 0))} · "
+            f"last goal {_bytes(goals[-1]) if goals else '-'} · HeapSys {_bytes(st.get('HeapSys', 0))} · "
+            f"TotalAlloc {_bytes(st.get('TotalAlloc', 0))} · {st.get('Mallocs', 0):,} mallocs, "
+            f"{st.get('Frees', 0):,} frees",
+        ),
+    ]
+    if st.get("error"):
+        rows.append(("error", str(st["error"]).strip().splitlines()[-1]))
+    if record:
+        rows.append(("recorded", record))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
 def _check_display() -> None:
@@ -198,6 +352,37 @@ def _check_display() -> None:
         )
 
 
+# Qt messages that say nothing to the user: the offscreen platform plugin (screenshots, `export --png`)
+# prints this once per top-level window shown; the window works the same without it.
+QT_NOISE = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+@contextlib.contextmanager
+def qt_messages_filtered():
+    """While the window or an export runs: Qt's messages go to stderr, except the QT_NOISE ones.
+    The previous handler comes back afterwards (tests run several commands in one process)."""
+    try:
+        from PySide6 import QtCore
+    except ImportError:  # no Qt: the command itself says so in one line
+        yield
+        return
+
+    def handler(mode, context, message: str) -> None:
+        if message.strip() in QT_NOISE:
+            return
+        category = getattr(context, "category", None)
+        prefix = f"{category}: " if category and category != "default" else ""
+        with contextlib.suppress(OSError, ValueError):  # stderr closed or a broken pipe
+            sys.stderr.write(f"{prefix}{message}\n")
+            sys.stderr.flush()
+
+    previous = QtCore.qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        QtCore.qInstallMessageHandler(previous)
+
+
 def _window(scenario: str | None, args) -> int:
     _check_display()
     try:
@@ -209,7 +394,8 @@ def _window(scenario: str | None, args) -> int:
         kw = dict(_engine_settings(args), screenshot=args.screenshot, theme=args.theme)
         if scenario is not None:
             _load(scenario)  # validate before opening a window
-    return run_window(scenario, **kw)
+    with qt_messages_filtered():
+        return run_window(scenario, **kw)
 
 
 def cmd_scenarios(args) -> int:
@@ -276,12 +462,24 @@ def _load_bench_ui():
 
 
 def cmd_play(args) -> int:
+    from .record.export import report_cut
+    from .record.reader import RecordingReader
+
+    # A first look before any window: a recording cut short gets its one warning line (or, with
+    # --strict, is refused) here, where stderr is still the terminal's. Without the marks the look
+    # costs one read of the file; the player then opens it for itself.
+    reader = RecordingReader.open(args.file, marks=False)
+    try:
+        report_cut(reader, strict=args.strict)
+    finally:
+        reader.close()
     _check_display()
     try:
         from .ui.player import run_player
     except ImportError as e:
         raise CliError(f"the player cannot start: {e}") from None
-    return run_player(args.file, screenshot=args.screenshot, theme=args.theme)
+    with qt_messages_filtered():
+        return run_player(args.file, screenshot=args.screenshot, theme=args.theme)
 
 
 def cmd_export(args) -> int:
@@ -289,14 +487,52 @@ def cmd_export(args) -> int:
         from .record.export import export_main
     except ImportError:
         raise CliError("export is not available in this build") from None
+    if args.png or args.video:  # frames are drawn by the Qt window, offscreen
+        with qt_messages_filtered():
+            return export_main(args)
     return export_main(args)
+
+
+# A value that starts with '-' is taken by argparse for an option unless it looks like a plain
+# negative number, so `--duration -1s` said "expected one argument" instead of what is wrong with -1s.
+_NEGATIVE_VALUE = re.compile(r"-[0-9.]")
+
+
+def _value_options(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string (of the parser and its subcommands) that takes a value."""
+    out: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                out |= _value_options(sub)
+        elif action.option_strings and action.nargs != 0:
+            out.update(action.option_strings)
+    return out
+
+
+def _glue_negative_values(argv: list[str], value_options: set[str]) -> list[str]:
+    """`--duration -1s` -> `--duration=-1s`, so the flag's own check reports the value."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok == "--":
+            out += argv[i:]
+            break
+        if tok in value_options and i + 1 < len(argv) and _NEGATIVE_VALUE.match(argv[i + 1]):
+            out.append(f"{tok}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_glue_negative_values(list(argv), _value_options(parser)))
         if args.cmd is None:
             return _window(None, None)
         handler = {

@@ -76,11 +76,26 @@ def _check_args(args) -> None:
         )
 
 
+def report_cut(reader, strict: bool = False, stream=None) -> None:
+    """A recording cut short (a crash, a copy stopped half-way) is still worth using: say so in one
+    warning line on stderr and go on; with `strict` it is an error (RecordingError, exit status 2)."""
+    cut = reader.cut_short()
+    if cut is None:
+        return
+    if strict:
+        raise RecordingError(f"{cut}: --strict refuses a recording that is not complete")
+    print(
+        f"gmpviz: warning: {cut}: using the {reader.n_events:,} events before the cut",
+        file=stream if stream is not None else sys.stderr,
+    )
+
+
 def export_main(args) -> int:
     """The `gmpviz export` command; returns the exit status (errors raise RecordingError)."""
     _check_args(args)
     size = parse_size(getattr(args, "size", "1920x1080") or "1920x1080")
     replay = Replay.open(args.file)
+    report_cut(replay.reader, strict=getattr(args, "strict", False))  # before any output is written
     end = replay.t_end_ns
     if args.perfetto:
         from .perfetto import export_perfetto

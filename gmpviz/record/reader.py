@@ -37,29 +37,41 @@ class Block:
         self.first, self.count, self.t_first, self.t_last = first, count, t_first, t_last
 
 
+def _no_marks() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64)
+
+
 class RecordingReader:
     """A read-only view of one recording. `open(path)`; `events(i0, i1)`; `state_at(i)`."""
 
-    def __init__(self, data, path: str = "") -> None:
+    def __init__(self, data, path: str = "", marks: bool = True) -> None:
         self.path = path
         self._data = data
         self.version = F.check_preamble(bytes(data[: F.PREAMBLE.size]))
+        # A file without a valid footer (a crash, a copy cut short) is read up to its last complete
+        # chunk: `truncated` is then true and `cut_reason` says where it stopped and why.
         self.truncated = False
+        self.cut_reason = ""
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
-        blocks, marks = self._read_index()
+        blocks, index_marks = self._read_index()
         if blocks is None:
             self.truncated = True
             blocks = self._scan()
-            marks = None
         self._set_blocks(blocks)
-        if marks is None:
-            marks = self._marks_by_decoding()
-        self.mark_index, self.mark_code, self.mark_t = marks
+        if index_marks is not None:
+            self.mark_index, self.mark_code, self.mark_t = index_marks
+        elif marks:
+            self.mark_index, self.mark_code, self.mark_t = self._marks_by_decoding()
+        else:  # a quick look (is it cut short?): rebuilding the marks decodes every event block
+            self.mark_index, self.mark_code, self.mark_t = _no_marks()
         self.counters = self._read_counters()
 
     @classmethod
-    def open(cls, path: str) -> RecordingReader:
-        """Open `path`; if it does not exist but `path.part` does (a crashed recording), open that."""
+    def open(cls, path: str, marks: bool = True) -> RecordingReader:
+        """Open `path`; if it does not exist but `path.part` does (a crashed recording), open that.
+
+        `marks=False` skips rebuilding the player's marks of a file without an index (they are then
+        empty): enough to check a recording and read its events, and faster on a cut-short file."""
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(path + PART_SUFFIX):
             path += PART_SUFFIX
@@ -71,7 +83,7 @@ class RecordingReader:
             raise RecordingError(f"{path} is a directory, not a recording") from None
         except OSError as e:
             raise RecordingError(f"cannot open the recording {path}: {e.strerror}") from None
-        return cls(data, path)
+        return cls(data, path, marks)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RecordingReader:
@@ -129,17 +141,21 @@ class RecordingReader:
         return blocks, (ix["mark_index"], ix["mark_code"], ix["mark_t"])
 
     def _scan(self) -> list[Block]:
-        """Walk the chunks from the start; stop at the first incomplete or damaged one."""
+        """Walk the chunks from the start; stop at the first incomplete or damaged one (and say which
+        in `cut_reason`)."""
         blocks = []
         off = F.PREAMBLE.size
         while True:
             got = self._chunk_at(off)
             if got is None:
+                self.cut_reason = self._why_not_a_chunk(off)
                 break
             tag, length, payload = got
-            if tag == F.TAG_INDX:
+            if tag == F.TAG_INDX:  # the writer got as far as the index but not the footer after it
+                self.cut_reason = "no end record"
                 break
             if tag not in _TAGS:
+                self.cut_reason = f"no end record; an unknown chunk at byte {off:,}"
                 break
             b = Block(tag, off, length)
             if tag == F.TAG_EVTS:
@@ -154,6 +170,18 @@ class RecordingReader:
             blocks.append(b)
             off += F.CHUNK_HEAD.size + length
         return blocks
+
+    def _why_not_a_chunk(self, off: int) -> str:
+        """Why `_chunk_at(off)` found no chunk: the file ends there, ends inside it, or it is damaged."""
+        end = len(self._data)
+        if off >= end:
+            return "no end record"
+        if off + F.CHUNK_HEAD.size > end:
+            return f"no end record; a partial chunk at byte {off:,}"
+        _tag, length, _crc = F.CHUNK_HEAD.unpack_from(self._data, off)
+        if length <= F.MAX_CHUNK_BYTES and off + F.CHUNK_HEAD.size + length > end:
+            return f"no end record; a partial chunk at byte {off:,}"
+        return f"no end record; a damaged chunk at byte {off:,}"
 
     def _set_blocks(self, blocks: list[Block]) -> None:
         if not blocks or blocks[0].tag != F.TAG_HEAD:
@@ -198,7 +226,7 @@ class RecordingReader:
             code.append(c[hit])
             t.append(ev["t_ns"][hit])
         if not idx:
-            return np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64)
+            return _no_marks()
         return np.concatenate(idx).astype(np.int64), np.concatenate(code), np.concatenate(t)
 
     def _read_counters(self) -> np.ndarray:
@@ -329,6 +357,13 @@ class RecordingReader:
     def groups(self) -> tuple[str, ...]:
         g = self.header.get("groups")
         return tuple(str(x) for x in g) if isinstance(g, list) and g else ("main",)
+
+    def cut_short(self) -> str | None:
+        """None for a complete recording; else where and why it stops, as the start of one line:
+        "x.gmprec is cut short at 399.968 ms (no end record)"."""
+        if not self.truncated:
+            return None
+        return f"{self.path} is cut short at {self.t_end_ns / 1e6:.3f} ms ({self.cut_reason})"
 
     def summary(self) -> str:
         h = self.header

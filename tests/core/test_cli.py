@@ -68,6 +68,28 @@ def test_same_seed_same_output(capsys):
         (["run", "cpu-bound", "--headless", "--policy", "fifo"], "--policy"),
         (["run", "cpu-bound", "--json"], "--headless"),
         (["frobnicate"], "invalid choice"),
+        # a value with a leading '-' reaches the flag's own check (not "expected one argument")
+        (["run", "cpu-bound", "--headless", "--duration", "-1s"], "--duration: expected a duration above 0"),
+        (["run", "cpu-bound", "--headless", "--duration=-1s"], "--duration: expected a duration above 0"),
+        (["run", "cpu-bound", "--headless", "--duration", "0"], "above 0"),
+        (["run", "cpu-bound", "--headless", "--memlimit", "-5MiB"], "--memlimit: expected a size >= 0"),
+        (["run", "cpu-bound", "--headless", "--procs", "-2"], "--procs: expected a positive integer"),
+        (["run", "cpu-bound", "--headless", "--seed", "-1"], "--seed: expected an integer seed >= 0"),
+        (["export", "x.gmprec", "--png", "x.png", "--at", "-1ms"], "--at: expected a duration >= 0"),
+        (["bench", "--seconds", "-1"], "--seconds: expected a number of seconds above 0"),
+        (["bench", "--seconds", "nan"], "--seconds"),
+        # the scenario loader's limits hold for the flags too (a headless run would never end)
+        (
+            ["run", "cpu-bound", "--headless", "--duration", "1000000h"],
+            "1000000h is more than the 1h maximum",
+        ),
+        (["run", "cpu-bound", "--headless", "--procs", "100000"], "100000 is more than the 1,024 maximum"),
+        (["run", "cpu-bound", "--headless", "--seed", str(2**64)], "--seed"),
+        (["run", "cpu-bound", "--headless", "--gogc", "10000001"], "--gogc"),
+        (["run", "cpu-bound", "--headless", "--memlimit", "2TiB"], "more than the 1TiB maximum"),
+        (["run", "cpu-bound", "--headless", "--schedtrace", "10000000"], "--schedtrace"),
+        (["bench", "--seconds", "1e9"], "--seconds"),
+        (["export", "x.gmprec", "--video", "x.mp4", "--fps", "100000"], "--fps"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, needle):
@@ -131,3 +153,58 @@ def test_window_without_a_display_is_one_line(monkeypatch, capsys):
     assert main(["run", "cpu-bound"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no display" in err
+
+
+def test_headless_prints_a_summary(capsys):
+    assert main(["run", "gc-steady", "--headless", "--duration", "300ms", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert main(["run", "gc-steady", "--headless", "--duration", "300ms", "--seed", "3", "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    lines = out.splitlines()
+    assert [ln.split()[0] for ln in lines] == [
+        "run", "events", "goroutines", "scheduler", "P", "run", "GC", "heap"
+    ]  # fmt: skip
+    assert lines[0].startswith("run         gc-steady · seed 3 · policy go · GOMAXPROCS 4 · 300 ms virtual")
+    assert f"{st['events_emitted']:,}" in lines[1]
+    assert f"{st['goroutines']['created']:,} created" in lines[2]
+    assert f"{st['steals']['count']:,} steals" in lines[3] and f"{st['preemptions']:,} preemptions" in out
+    assert f"{st['gc']['cycles']} cycle" in out and "GOGC 100" in out and "STW " in out
+    assert "HeapAlloc " in out and "TotalAlloc " in out
+
+
+@pytest.mark.parametrize("flag", [["--json"], ["--schedtrace", "10"], ["--gctrace"]])
+def test_headless_summary_gives_way_to_asked_output(capsys, flag):
+    assert main(["run", "gc-steady", "--headless", "--duration", "50ms", *flag]) == 0
+    out = capsys.readouterr().out
+    assert "goroutines  " not in out
+    if flag == ["--json"]:
+        json.loads(out)
+    else:
+        assert out == ""
+
+
+def test_headless_summary_names_the_recording(tmp_path, capsys):
+    rec = tmp_path / "r.gmprec"
+    assert main(["run", "cpu-bound", "--headless", "--duration", "30ms", "--record", str(rec)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"recorded    {rec}"
+
+
+def test_negative_value_glue_leaves_other_arguments_alone():
+    from gmpviz.cli import _glue_negative_values, _value_options, build_parser
+
+    opts = _value_options(build_parser())
+    assert {"--duration", "--at", "--fps", "--seconds"} <= opts and "--headless" not in opts
+    argv = ["run", "x", "--headless", "--duration", "-1s", "--gogc", "-5", "--", "--seed", "-1"]
+    assert _glue_negative_values(argv, opts) == [
+        "run", "x", "--headless", "--duration=-1s", "--gogc=-5", "--", "--seed", "-1"
+    ]  # fmt: skip
+
+
+def test_qt_messages_filtered_drops_only_the_plugin_notice(capsys):
+    QtCore = pytest.importorskip("PySide6.QtCore")
+    from gmpviz.cli import qt_messages_filtered
+
+    with qt_messages_filtered():
+        QtCore.qWarning("This plugin does not support propagateSizeHints()")
+        QtCore.qWarning("something worth reading")
+    assert capsys.readouterr().err == "something worth reading\n"

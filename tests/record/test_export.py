@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -219,3 +222,19 @@ def test_cli_record_to_bad_path(tmp_path, capsys):
     assert main(["run", "gosched", "--headless", "--record", str(tmp_path / "no" / "dir" / "x.gmprec")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("gmpviz: cannot write the recording") and err.count("\n") == 1
+
+
+def test_cli_export_png_says_nothing_on_stderr(small_rec, tmp_path):
+    """Qt's offscreen plugin notice ("does not support propagateSizeHints()") is filtered out."""
+    pytest.importorskip("PySide6")
+    out = tmp_path / "f.png"
+    r = subprocess.run(
+        [sys.executable, "-m", "gmpviz", "export", small_rec[0], "--png", str(out), "--size", "640x360"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout == f"wrote {out}\n" and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.png"]

@@ -58,6 +58,7 @@ def test_truncations_keep_a_valid_prefix(tiny, data):
         return
     r = RecordingReader.from_bytes(raw[:cut])
     np.testing.assert_array_equal(r.events(), ev[:n])
+    assert r.truncated == (cut < len(raw))  # a prefix never passes for the complete recording
 
 
 @settings(max_examples=40, deadline=2000)
