@@ -383,6 +383,7 @@ class PlayerWindow(MainWindow):
     def render_now(self) -> None:
         """Draw every view for the current cursor (export frames, screenshots)."""
         app = QtWidgets.QApplication.instance()
+        self._player_status(False)  # the status line is set by the frame timer, which is stopped here
         self.refresh_views(slow=True, force=True)
         app.processEvents()
         self.refresh_views(slow=True, force=True)

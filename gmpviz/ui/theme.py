@@ -91,8 +91,11 @@ class Theme:
         for st, c in hues.items():
             col = np.array(rgb(c), dtype=np.float64)
             for lv in range(LUT_LEVELS):
-                a = 0.25 + 0.75 * lv / (LUT_LEVELS - 1)
-                lut[1 + (st - 1) * LUT_LEVELS + lv, :3] = (bg + (col - bg) * a).round().astype(np.uint8)
+                # a free span holds no objects: one flat shade, a little past the idle grey so it
+                # stands off the panel (a 25% "empty" shade of it was all but the panel colour)
+                a = 1.4 if st == SP_FREE else 0.25 + 0.75 * lv / (LUT_LEVELS - 1)
+                shade = np.clip(bg + (col - bg) * a, 0, 255)
+                lut[1 + (st - 1) * LUT_LEVELS + lv, :3] = shade.round().astype(np.uint8)
                 lut[1 + (st - 1) * LUT_LEVELS + lv, 3] = 255
         return lut
 
