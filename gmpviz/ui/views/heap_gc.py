@@ -147,11 +147,18 @@ class HeapGCView(QtWidgets.QWidget):
         )
         mk = np.where(mk < 0, e, mk)
         md = np.where(md < 0, e, md)
+        covered = {}
         for lo, hi, code in ((b, mk, 1), (mk, md, 2), (md, e, 3)):
             lo_px = np.clip((lo * scale).astype(np.int64), 0, width - 1)
             hi_px = np.clip(np.maximum((hi * scale).astype(np.int64), lo_px + 1), 0, width)
-            for a, z in zip(lo_px.tolist(), hi_px.tolist()):
-                img[a:z] = np.maximum(img[a:z], code) if code != 2 else np.where(img[a:z] == 0, 2, img[a:z])
+            edges = np.zeros(width + 1, dtype=np.int64)  # +1 where a range starts, -1 past its end
+            np.add.at(edges, lo_px, 1)
+            np.add.at(edges, hi_px, -1)
+            covered[code] = np.cumsum(edges[:-1]) > 0
+        # a pixel shared by phases shows the short STW ones first: mark termination, sweep termination
+        img[covered[2]] = 2
+        img[covered[1]] = 1
+        img[covered[3]] = 3
         top = max(
             float(model.counters.col("heap_sys").max()), float(model.counters.col("heap_goal").max()), 1.0
         )
