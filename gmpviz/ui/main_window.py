@@ -161,7 +161,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session = Session(self.source, model, self._open_recorder())
         self.last_crash = None
         self.timeline.set_groups(groups)
-        self.timeline.fit()
+        self.fit()  # every time axis starts over with the new run
         self.inspector.what = None
         self.inspector.clear()
         eng_assumptions = list(self.engine.assumptions()) if hasattr(self.engine, "assumptions") else []

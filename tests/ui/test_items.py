@@ -51,3 +51,27 @@ def test_follow_x_keeps_headroom_stops_on_manual_pan_and_fits_again(qtbot):
     f.fit()
     f.update(50.0, exact=True)
     assert np.allclose(vb.viewRange()[0], (0, 50 * 1.01))
+
+
+def test_nice_ceiling():
+    from gmpviz.ui.views import nice_ceiling
+
+    assert [nice_ceiling(x) for x in (0.7, 1, 1.2, 2.1, 3, 7, 12, 260)] == [1, 1, 2, 2.5, 5, 10, 20, 500]
+
+
+def test_follow_y_moves_only_when_outgrown_or_far_too_big(qtbot):
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    f = FollowX(w.getPlotItem())
+    vb = w.getViewBox()
+    f.update_y(vb, 7.0)
+    assert np.allclose(vb.viewRange()[1], (0, 10))
+    f.update_y(vb, 9.0)  # still fits: the axis stays (no regeneration)
+    assert np.allclose(vb.viewRange()[1], (0, 10))
+    f.update_y(vb, 11.0)
+    assert np.allclose(vb.viewRange()[1], (0, 20))
+    f.update_y(vb, 2.0)  # under a third of the range: shrink
+    assert np.allclose(vb.viewRange()[1], (0, 2.5))
+    vb.sigRangeChangedManually.emit([True, True])  # the user zoomed: pyqtgraph's auto-range again
+    f.update_y(vb, 50.0)
+    assert vb.autoRangeEnabled()[1]

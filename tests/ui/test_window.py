@@ -291,7 +291,10 @@ def test_toolbar_follows_the_run_and_play_after_the_end_replays(make_win):
     assert last != int(load_scenario("gomaxprocs").gomaxprocs)  # the scenario changed it
     assert win.controls.procs.value() == last
     assert not win.controls.play.isChecked() and win.controls.play.text() == "Play"
+    win.refresh_views(force=True)
+    assert win.heap.follow.end_ms >= 400
     first = win.session
     win.controls.play.trigger()  # Play on a finished run: the same run again
     assert win.session is not first and not win.session.done
+    assert win.heap.follow.end_ms is None  # every time axis starts over with the new run
     assert win.controls.play.isChecked()

@@ -40,6 +40,7 @@ class FollowX:
         self.vb = plot.getViewBox()
         self.follow = True
         self.end_ms: float | None = None
+        self._y_tops: dict[int, float] = {}
         self.vb.enableAutoRange(x=False)
         self.vb.sigRangeChangedManually.connect(self._manual)
 
@@ -48,6 +49,21 @@ class FollowX:
 
     def fit(self) -> None:
         self.follow, self.end_ms = True, None
+        self._y_tops.clear()
+
+    def update_y(self, vb, data_max: float, floor: float = 1.0) -> None:
+        """Keep ``vb``'s y range at [0, a round number above data_max]: it moves when the data
+        outgrows it or shrinks below a third of it, not on every refresh as auto-range does."""
+        if not self.follow:  # the user zoomed: pyqtgraph's auto-range fits y again
+            if self._y_tops.pop(id(vb), None) is not None:
+                vb.enableAutoRange(y=True)
+            return
+        top = nice_ceiling(max(float(data_max) * 1.05, floor))
+        cur = self._y_tops.get(id(vb))
+        if cur is None or top > cur or top < cur / 3:
+            self._y_tops[id(vb)] = top
+            vb.enableAutoRange(y=False)
+            vb.setYRange(0, top, padding=0)
 
     def update(self, now_ms: float, exact: bool = False) -> None:
         """Follow to ``now_ms``; ``exact``: end the axis at the run's end (a final frame, a screenshot)."""
@@ -71,3 +87,14 @@ def legend_html(items, fill: bool = False) -> str:
     return "&nbsp;&nbsp;".join(
         f'<span style="color:{colour}">{mark}</span>&nbsp;{escape(name)}' for colour, name in items
     )
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at or above x (x > 0)."""
+    import math
+
+    k = math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * 10**k >= x * (1 - 1e-12):
+            return m * 10**k
+    return 10 ** (k + 1)

@@ -81,6 +81,7 @@ class GoroutinesView(QtWidgets.QWidget):
             acc = np.cumsum(counts, axis=0)
             for c, y in zip(self.curves, acc):
                 c.setData(x, y)
+            self.follow.update_y(self.plot.getViewBox(), float(acc[-1].max()) if len(x) else 0.0, floor=4.0)
             self.follow.update(model.now_ns / MS, exact=force)
         self._table_refresh()
 

@@ -96,9 +96,12 @@ class HeapGCView(QtWidgets.QWidget):
         c = model.counters
         if len(c) == 0:
             return
+        top_mib = 0.0
         for field, _, _, _ in SERIES:
             t, v = c.decimated(field, 1500)
             self.curves[field].setData(t / MS, v / MIB)
+            top_mib = max(top_mib, float(v.max()) / MIB if len(v) else 0.0)
+        self.follow.update_y(self.heap.getViewBox(), top_mib)
         t, v = c.decimated("gc_cpu_fraction", 1500)
         self.cpu_curve.setData(t / MS, v * 100)
         t = c.col("t_ns")
@@ -122,6 +125,7 @@ class HeapGCView(QtWidgets.QWidget):
             start, dur = p.col("start_ns"), p.col("duration_ns")
             width_ms = max(now / MS / 400, 1e-4)
             self.bars.setOpts(x=(start + dur / 2) / MS, height=dur / 1e3, width=width_ms)
+            self.follow.update_y(self.stw.getViewBox(), float(dur.max()) / 1e3, floor=10.0)
         last = c.last()[0]
         pauses = ""
         if p.n:

@@ -91,9 +91,12 @@ class RunqView(QtWidgets.QWidget):
                     ]
                 )
             )
+        top = float(v.max()) if len(v) else 0.0
         for i, c in enumerate(self.local_curves):
             t, v = h.series(i, pts)
             c.setData(t / MS, v)
+            top = max(top, float(v.max()) if len(v) else 0.0)
+        self.follow.update_y(self.lens.getViewBox(), top, floor=4.0)
 
     def _diagram(self, model) -> None:
         st = model.state
