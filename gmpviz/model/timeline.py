@@ -26,6 +26,7 @@ ST_SYSCALL = 3  # the G on this P/M is in a syscall
 ST_STW = 4  # the world is stopped
 ST_GC = 5  # a GC mark worker runs (gcBgMarkWorker)
 ST_ASSIST = 6  # a user G pays a GC mark assist (gcAssistAlloc)
+ST_RUNTIME = 7  # a goroutine the runtime runs for itself (bgsweep, the scavenger, forcegc), not a worker
 ST_USER0 = 8
 STATE_NAMES = {
     ST_NONE: "none",
@@ -35,6 +36,7 @@ STATE_NAMES = {
     ST_STW: "stop-the-world",
     ST_GC: "GC worker",
     ST_ASSIST: "GC assist",
+    ST_RUNTIME: "runtime G",
 }
 
 # Marker kinds
@@ -331,7 +333,8 @@ class Timeline:
         g = ev["g"][idx].astype(np.int64)
         ok = (g > 0) & (g < len(group_of))
         grp = np.where(ok, group_of[np.where(ok, g, 0)], 0).astype(np.int64)
-        state = np.where(act == A_USER, ST_USER0 + grp, act).astype(np.uint8)
+        # group -1: the runtime's own goroutines (ST_USER0 - 1 would be taken for a state)
+        state = np.where(act == A_USER, np.where(grp >= 0, ST_USER0 + grp, ST_RUNTIME), act).astype(np.uint8)
         goid = np.where(_NO_GOID[state], 0, g).astype(np.int32)
         other = ev["m" if self.key == "p" else "p"][idx].astype(np.int32)
         lane = lane_all[idx]  # kept narrow: a stable argsort of int16 is a radix sort

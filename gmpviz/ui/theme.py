@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model.spans import LUT_LEVELS, SP_FREE, SP_FULL, SP_LARGE, SP_MCACHE, SP_PARTIAL
-from ..model.timeline import ST_ASSIST, ST_GC, ST_IDLE, ST_SPIN, ST_STW, ST_SYSCALL, ST_USER0
+from ..model.timeline import ST_ASSIST, ST_GC, ST_IDLE, ST_RUNTIME, ST_SPIN, ST_STW, ST_SYSCALL, ST_USER0
 
 # Okabe & Ito (2008), "Color Universal Design"
 OI_ORANGE = "#E69F00"
@@ -35,6 +35,7 @@ TOL_MUTED = (
     "#AA4499",
 )
 GROUP_COLOURS = (OI_SKY, OI_BLUE, OI_ORANGE, OI_PURPLE, *TOL_MUTED)
+RUNTIME_G_COLOUR = "#8C7A6B"  # taupe: the runtime's own goroutines, apart from every state and group
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -65,6 +66,7 @@ class Theme:
             ST_STW: self.stw,
             ST_GC: OI_GREEN,
             ST_ASSIST: "#7FD3B8",  # lighter bluish green: GC work done by a user G
+            ST_RUNTIME: RUNTIME_G_COLOUR,
         }
         for st, c in fixed.items():
             lut[st] = (*rgb(c), 255)

@@ -320,3 +320,28 @@ def test_gc_cpu_windowed_share():
     gc2 = np.where(t > 50_000_000, 10_000_000 * 2 + (np.minimum(t, 60_000_000) - 50_000_000) * 2, gc_ns)
     w2 = gc_cpu_windowed(t, gc2 / (t * procs2), procs2, 10_000_000)
     assert np.isclose(w2[59], 1.0)  # 50..60 ms: both of the 2 Ps in GC
+
+
+def test_profile_rows_show_only_their_goroutines_and_name_the_runtime_group():
+    from gmpviz.model.timeline import ST_RUNTIME
+
+    m = Model(groups=("main", "worker"))
+    m.apply(
+        evs(
+            (0, EV.GoCreate, 0, 0, 1, 0, 0),
+            (0, EV.GoCreate, 0, 0, 2, 1, 1),
+            (0, EV.GoCreate, 0, 0, 3, 1, 1),
+            (0, EV.GoCreate, 0, 0, 4, 1, -1),  # the runtime's own goroutine (bgsweep ...)
+            (5, EV.GoStart, 0, 0, 4),
+            (6, EV.GoBlock, 0, 0, 4, WAIT_CHAN_RECV),
+            (7, EV.GoStart, 0, 0, 2),
+            (8, EV.GoBlock, 0, 0, 2, WAIT_CHAN_RECV),
+        )
+    )
+    rows = {(r[0], r[1], r[2]): (r[3], r[4]) for r in profile(m.state, m.groups)}
+    assert rows[("waiting", "chan receive", "worker")] == (1, [2])  # a row's sample: its own Gs only
+    assert rows[("waiting", "chan receive", "runtime")] == (1, [4])
+    assert rows[("runnable", "", "main")] == (1, [1]) and rows[("runnable", "", "worker")] == (1, [3])
+    m.advance(10)
+    seg = m.ptl.segment_at(0, 5)
+    assert seg is not None and seg["state"] == ST_RUNTIME and seg["goid"] == 4

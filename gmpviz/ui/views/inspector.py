@@ -9,6 +9,7 @@ from PySide6 import QtWidgets
 
 from ...core.constants import G_STATUS_NAMES, P_STATUS_NAMES
 from ...core.trace.events import WAIT_REASONS, format_event
+from ...model.goroutines import group_name
 from . import fmt_ns
 
 
@@ -56,7 +57,7 @@ class InspectorView(QtWidgets.QTextBrowser):
                 "wait reason",
                 WAIT_REASONS[info["reason"]] if info["reason"] < len(WAIT_REASONS) else info["reason"],
             ),
-            ("group", model.groups[grp] if grp < len(model.groups) else grp),
+            ("group", group_name(int(grp), model.groups)),
             ("P", info["p"]),
             ("M", info["m"]),
             ("in this status for", fmt_ns(model.now_ns - info["since_ns"])),

@@ -18,6 +18,7 @@ from ...model.timeline import (
     ST_GC,
     ST_IDLE,
     ST_NONE,
+    ST_RUNTIME,
     ST_SPIN,
     ST_STW,
     ST_SYSCALL,
@@ -38,7 +39,7 @@ MARKER_PX = 2
 MARKER_LUT0 = 253
 
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
-GAP_STW = 7  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
+GAP_STW = 252  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
 
 
@@ -143,6 +144,7 @@ class TimelineView(QtWidgets.QWidget):
             (ST_STW, "STW"),
             (ST_GC, "GC worker"),
             (ST_ASSIST, "GC assist"),
+            (ST_RUNTIME, "runtime G"),
         ]  # noqa: E501
         items += [(ST_USER0 + i, name) for i, name in enumerate(self.groups[:12])]
         sw = "".join(
