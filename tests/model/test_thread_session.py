@@ -184,3 +184,28 @@ def test_pump_joins_batches_exactly_like_concatenate():
     np.testing.assert_array_equal(events, want_ev)
     np.testing.assert_array_equal(counters, want_c)
     assert not any(np.shares_memory(counters, b.counters) for b in batches)
+
+
+def test_idle_mark_workers_fold_as_waiting_not_runnable():
+    """The runtime's parked mark workers are _Gwaiting (GC worker (idle)), never runnable Gs in no queue."""
+    from gmpviz.core.constants import Gwaiting
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import load_scenario
+    from gmpviz.model.goroutines import RUNTIME_GROUP, profile
+
+    sc = load_scenario("gc-steady")
+    eng = Engine(sc, duration_ns=15 * MS)
+    eng.run_until(eng.duration_ns)
+    m = Model(sc.groups)
+    m.apply(eng.drain())
+    workers = [g for g in eng.runtime_gs if getattr(g, "is_worker", False)]
+    assert workers
+    for g in workers:
+        if g.status == Gwaiting:
+            assert m.state.g_status[g.goid] == Gwaiting
+    runnable_rt = [r for r in profile(m.state, m.groups) if r[2] == RUNTIME_GROUP and r[0] == "runnable"]
+    queued = set(m.state.globrunq) | {
+        int(x) for p in range(len(m.state.runq)) for x in m.state.runq_contents(p)
+    }
+    for r in runnable_rt:
+        assert set(r[4]) <= queued | {int(x) for x in m.state.runnext}

@@ -18,4 +18,6 @@ ASSUMPTIONS: tuple[str, ...] = (
     "still in flight at each update (limiterEvent.consume).",
     "Worker choice: the caller checks for mark work and a parked worker G (gcShouldScheduleWorker, "
     "gcBgMarkWorkerPool); the pacer only decides dedicated vs fractional vs none.",
+    "Mark workers are created parked (gcBgMarkStartWorkers): the runtime runs each new worker once "
+    "until its first gopark in gcBgMarkWorker; the events show a GoCreate then a GoBlock on no P.",
 )

@@ -307,6 +307,11 @@ class GCMixin:
             gp.is_worker = True
             gp.status = Gwaiting
             gp.waitreason = WAIT_GC_WORKER_IDLE
+            # SIMPLIFICATION: the runtime's worker runs once on this P until its first gopark in
+            # gcBgMarkWorker; here it is created parked. The GoBlock (on no P or M: it never ran)
+            # says so to the event stream, which would otherwise hold it _Grunnable until its
+            # first GoUnblock (Go's own tracer has GoCreateBlocked for this)
+            self.ext((self.now, _GoBlock, -1, -1, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
             self.gc_worker_pool.append(gp)
             self.gc_workers_made += 1
 
