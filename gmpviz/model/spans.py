@@ -360,6 +360,18 @@ class SpanTable:
             return np.zeros((1, width), dtype=np.uint8), np.full((1, width), -1, dtype=np.int64)
         return hm["img"].reshape(hm["rows"], width).copy(), hm["first"].reshape(hm["rows"], width)
 
+    def row_classes(self) -> np.ndarray:
+        """Size class of each row of the last heatmap (-1: none), from the layout, not the cells: a
+        class's first cell may be empty (slack, a span that moved away)."""
+        hm = self._hm
+        if hm is None or hm["rows"] == 0:
+            return np.full(1, -1, dtype=np.int64)
+        width = hm["key"][0]
+        out = np.full(hm["rows"], -1, dtype=np.int64)
+        for c, (lo, hi) in hm["region"].items():
+            out[lo // width : -(-hi // width)] = c
+        return out
+
     def _cell_value(self, state: np.ndarray, occ: np.ndarray) -> np.ndarray:
         """LUT index: 0 background, else 1 + (state-1)*LUT_LEVELS + occupancy shade."""
         state = state.astype(np.int64)

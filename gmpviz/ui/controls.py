@@ -39,21 +39,31 @@ SHORTCUTS = {
 }
 
 
+SPEED_MANTISSAS = (1, 2, 5)  # round speeds: 1, 2, 5, 10 ... µs/s (the label reads 200 µs/s, not 215.443)
+
+
 def speed_of(pos: int) -> float | None:
     if pos >= SPEED_MAX_POS:
         return None
-    return 10 ** (SPEED_MIN_LOG10 + pos / SPEED_STEPS_PER_DECADE)
+    decade, step = divmod(pos, SPEED_STEPS_PER_DECADE)
+    return float(SPEED_MANTISSAS[step] * 10 ** (SPEED_MIN_LOG10 + decade))
 
 
 def pos_of(speed: float | None) -> int:
+    """The slider position whose speed is nearest `speed` on a log scale."""
     if speed is None:
         return SPEED_MAX_POS
-    p = round((math.log10(max(speed, 10**SPEED_MIN_LOG10)) - SPEED_MIN_LOG10) * SPEED_STEPS_PER_DECADE)
-    return max(0, min(SPEED_MAX_POS - 1, p))
+    target = math.log10(max(speed, 10**SPEED_MIN_LOG10))
+    return min(range(SPEED_MAX_POS), key=lambda p: abs(math.log10(speed_of(p)) - target))
 
 
 def speed_text(speed: float | None) -> str:
-    return "max" if speed is None else f"{fmt_ns(speed)}/s"
+    if speed is None:
+        return "max"
+    for unit, ns in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if speed >= ns:
+            return f"{speed / ns:g} {unit}/s"
+    return f"{fmt_ns(speed)}/s"
 
 
 class ControlBar(QtWidgets.QToolBar):
@@ -151,7 +161,7 @@ class ControlBar(QtWidgets.QToolBar):
         self._action("procs_down", "", "GOMAXPROCS - 1").triggered.connect(lambda: self.procs.stepBy(-1))
         self._action("gogc_up", "", "GOGC + 25").triggered.connect(lambda: self.gogc.stepBy(1))
         self._action("gogc_down", "", "GOGC - 25").triggered.connect(lambda: self.gogc.stepBy(-1))
-        self._action("memlimit", "", "Edit GOMEMLIMIT").triggered.connect(self.memlimit.setFocus)
+        self._action("memlimit", "", "Edit GOMEMLIMIT").triggered.connect(self._edit_memlimit)
         self._action("policy", "", "Next policy").triggered.connect(self._next_policy)
         self._action("scenario", "", "Pick a scenario").triggered.connect(self.scenario.showPopup)
         self._action("fit", "", "Show the whole run").triggered.connect(self.fit_requested.emit)
@@ -179,8 +189,18 @@ class ControlBar(QtWidgets.QToolBar):
         sb.setKeyboardTracking(False)
         sb.setFixedWidth(80)
         sb.valueChanged.connect(emit)
+        # Enter (or Esc) hands the keyboard back to the window: typing F, Space or [ must not go
+        # into the box after a Ctrl+L edit
+        sb.editingFinished.connect(sb.clearFocus)
+        esc = QtGui.QShortcut(QtGui.QKeySequence("Esc"), sb)
+        esc.setContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
+        esc.activated.connect(sb.clearFocus)
         self.runtime_bar.addWidget(sb)
         return sb
+
+    def _edit_memlimit(self) -> None:
+        self.memlimit.setFocus()
+        self.memlimit.selectAll()  # type the new MiB straight away
 
     def _play_toggled(self, on: bool) -> None:
         self.play.setText("Pause" if on else "Play")

@@ -179,6 +179,8 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.controls.show_speed(self.speed)
         self.controls.set_playing(self.playing)
+        self._ev_rate = (time.perf_counter(), 0)  # the event rate starts over with the run
+        self._last_rate = None
         self.setWindowTitle(f"gmpviz — {name} — Go runtime {GO_VERSION}")
         self.source.start()
 
@@ -284,7 +286,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def select(self, kind: str, ident: int) -> None:
         self.inspector.select(kind, ident)
-        self.docks["inspector"].raise_()
+        # show the inspector, unless that would hide the view the click came from (the event log
+        # shares its tab group by default: raising the inspector hid the log being read)
+        src = self.sender()
+        tabbed = self.tabifiedDockWidgets(self.docks["inspector"])
+        if not any(d.widget() is src for d in tabbed):
+            self.docks["inspector"].raise_()
         if self.session is not None:
             self.inspector.refresh(self.session.model, force=True)
 
@@ -394,6 +401,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState(SETTINGS_VERSION))
         self.settings.sync()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """The runtime settings bar goes to a second row when both bars do not fit in one (Qt would
+        hide the last controls behind a » menu)."""
+        super().resizeEvent(event)
+        bar = self.controls.runtime_bar
+        need = self.controls.sizeHint().width() + bar.sizeHint().width() + 16
+        wrapped = self.toolBarBreak(bar)
+        if self.width() < need and not wrapped:
+            self.insertToolBarBreak(bar)
+        elif self.width() >= need and wrapped:
+            self.removeToolBarBreak(bar)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.timer.stop()

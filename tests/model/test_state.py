@@ -269,6 +269,8 @@ def _check_heatmap(sp, img, ids):
     for r in range(ids.shape[0]):
         c = np.unique(sp.spanclass[ids[r][ids[r] >= 0]] >> 1)
         assert len(c) <= 1  # a class starts a new row
+        if len(c):
+            assert sp.row_classes()[r] == c[0]  # the axis labels rows by the layout
         row_cls += c.tolist()
     assert row_cls == sorted(row_cls)
 

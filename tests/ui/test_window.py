@@ -298,3 +298,36 @@ def test_toolbar_follows_the_run_and_play_after_the_end_replays(make_win):
     assert win.session is not first and not win.session.done
     assert win.heap.follow.end_ms is None  # every time axis starts over with the new run
     assert win.controls.play.isChecked()
+
+
+def test_event_log_click_keeps_the_log_in_view_and_stops_following(make_win, qtbot):
+    from PySide6.QtTest import QTest
+
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("default"), "default", duration_ns=20 * MS)
+    assert run_until(win, lambda: win.session.done, timeout=60)
+    win.docks["events"].raise_()
+    win.refresh_views(force=True)
+    QtWidgets.QApplication.processEvents()
+    view = win.events.table
+    row = next(r for r in range(win.events.model.rowCount()) if int(win.events.model.ev[r]["g"]) > 0)
+    rect = view.visualRect(win.events.model.index(row, 0))
+    QTest.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+    QtWidgets.QApplication.processEvents()
+    assert not win.events.follow.isChecked()
+    assert win.inspector.what == ("g", int(win.events.model.ev[row]["g"]))
+    tabs = [(b, [b.tabText(i) for i in range(b.count())]) for b in win.findChildren(QtWidgets.QTabBar)]
+    bar = next(b for b, t in tabs if "Inspector" in t and "Event log" in t)  # (Qt keeps stale bars too)
+    assert bar.tabText(bar.currentIndex()) == "Event log"  # the log stays on top
+
+
+def test_runtime_settings_wrap_to_a_second_row_when_narrow(make_win):
+    win = make_win()
+    win.resize(1000, 800)
+    QtWidgets.QApplication.processEvents()
+    assert win.toolBarBreak(win.controls.runtime_bar)
+    assert win.controls.runtime_bar.isVisible() and win.controls.policy.isVisible()
+    win.resize(2400, 900)
+    QtWidgets.QApplication.processEvents()
+    assert not win.toolBarBreak(win.controls.runtime_bar)

@@ -100,6 +100,11 @@ class EventLogView(QtWidgets.QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.clicked.connect(self._clicked)
+        # a row being read or clicked must not move: no follow updates under the mouse, and a press
+        # stops following (the selection stays where it was made)
+        self.table.pressed.connect(lambda _i: self.follow.setChecked(False))
+        self._hovered = False
+        self.table.viewport().installEventFilter(self)
         for col, w in enumerate((95, 130, 32, 32, 48)):
             self.table.setColumnWidth(col, w)
         self.table.verticalHeader().setDefaultSectionSize(20)
@@ -114,13 +119,21 @@ class EventLogView(QtWidgets.QWidget):
         key = (model.log.version, self.filter.text())
         if key == self._key and not force:
             return
-        if not self.follow.isChecked() and not force and self._key is not None:
+        if not force and self._key is not None and (not self.follow.isChecked() or self._hovered):
             return
         self._key = key
         kinds, g, p = parse_filter(self.filter.text())
         self.model.set_events(model.log.query(kinds=kinds, goid=g, p=p, limit=SHOWN))
         if self.follow.isChecked():
             self.table.scrollToBottom()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        t = event.type()
+        if t == QtCore.QEvent.Type.Enter:
+            self._hovered = True
+        elif t == QtCore.QEvent.Type.Leave:
+            self._hovered = False
+        return False
 
     def _clicked(self, index) -> None:
         r = self.model.ev[index.row()]

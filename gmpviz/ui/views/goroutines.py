@@ -63,6 +63,11 @@ class GoroutinesView(QtWidgets.QWidget):
         split.addWidget(box)
         split.setStretchFactor(0, 1)  # the table as tall as the plot: it showed one row
         split.setStretchFactor(1, 1)
+        split.setSizes([300, 300])
+        self.table.setColumnWidth(0, 80)
+        self.table.setColumnWidth(1, 120)
+        self.table.setColumnWidth(2, 90)
+        self.table.setColumnWidth(3, 50)
         self._key = None
         self._model = None
         self.rows: list[tuple] = []

@@ -65,6 +65,8 @@ class HeapGCView(QtWidgets.QWidget):
         self.stw.setXLink(self.heap)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.01, brush=theme.stw)
         self.stw.addItem(self.bars)
+        self.stw.getViewBox().enableAutoRange(y=False)
+        self.stw.setYRange(0, 10, padding=0)  # until the first pause: auto-range crowded 0..1 labels
         self.cpu = self.glw.addPlot(row=2, col=0)
         self.cpu.setLabel("left", "GC CPU %")
         self.cpu.getAxis("left").enableAutoSIPrefix(False)

@@ -43,6 +43,8 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.ids = np.full((1, cols), -1, dtype=np.int64)
         self.img = np.zeros((1, cols), dtype=np.uint8)
         self._key = None
+        self._hovering = False
+        self.counts_text = " "
         self._layout_key = None
         self._model = None
         self.plot.scene().sigMouseMoved.connect(self._hover)
@@ -64,16 +66,17 @@ class SpanHeatmapView(QtWidgets.QWidget):
             self._axis(model, rows)
         counts = model.spans.counts_by_state()
         if counts[1:].sum() == 0:
-            self.info.setText("no heap spans yet: nothing in this run has allocated")
-            return
-        self.info.setText(
-            " · ".join(f"{SPAN_STATE_NAMES[i]} {int(counts[i])}" for i in range(1, len(SPAN_STATE_NAMES)))
-        )
+            self.counts_text = "no heap spans yet: nothing in this run has allocated"
+        else:
+            self.counts_text = " · ".join(
+                f"{SPAN_STATE_NAMES[i]} {int(counts[i])}" for i in range(1, len(SPAN_STATE_NAMES))
+            )
+        if not self._hovering:
+            self.info.setText(self.counts_text)
 
     def _axis(self, model, rows: int) -> None:
         """A tick at the first row of every size class; the ranges. Only when the layout changes."""
-        first = self.ids[:, 0]
-        sc = np.where(first >= 0, model.spans.spanclass[np.clip(first, 0, None)].astype(np.int64) >> 1, -1)
+        sc = model.spans.row_classes()
         ticks, last = [], -2
         for r, c in enumerate(sc.tolist()):
             if c != last and c >= 0:
@@ -87,6 +90,11 @@ class SpanHeatmapView(QtWidgets.QWidget):
         # room above the first row: the first class's label is centred on it and was cut in half
         top = max(rows, 8)
         self.plot.setYRange(-0.04 * top, top, padding=0)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hovering = False
+        self.info.setText(self.counts_text)
+        super().leaveEvent(event)
 
     def _span_at(self, pos) -> int:
         vb = self.plot.getViewBox()
@@ -112,8 +120,8 @@ class SpanHeatmapView(QtWidgets.QWidget):
 
     def _hover(self, pos) -> None:
         s = self._span_at(pos)
-        if s >= 0:
-            self.info.setText(self.describe(s))
+        self._hovering = s >= 0
+        self.info.setText(self.describe(s) if s >= 0 else self.counts_text)  # an empty cell: the totals
 
     def _click(self, ev) -> None:
         s = self._span_at(ev.scenePos())

@@ -134,7 +134,9 @@ class TimelineView(QtWidgets.QWidget):
 
     def _marker_colours(self) -> tuple[str, str, str]:
         t = self.theme
-        return (t.foreground, t.state_colour(ST_SYSCALL), t.state_colour(ST_SPIN))
+        # Okabe-Ito yellow all but vanishes on the light theme's near-white gaps: a dark gold there
+        preempt = t.state_colour(ST_SPIN) if t.name == "dark" else "#B89B00"
+        return (t.foreground, t.state_colour(ST_SYSCALL), preempt)
 
     def _update_legend(self) -> None:
         items = [
@@ -281,7 +283,8 @@ class TimelineView(QtWidgets.QWidget):
         return " · ".join(parts)
 
     def _mouse_moved(self, pos) -> None:
-        if not self.plot.sceneBoundingRect().contains(pos):
+        if not self.vb.sceneBoundingRect().contains(pos):
+            self.hover.setText(" ")  # off the lanes: no stale description
             return
         pt = self.vb.mapSceneToView(pos)
         text = self.describe(pt.x() * MS, pt.y())
@@ -299,7 +302,9 @@ class TimelineView(QtWidgets.QWidget):
         hit = np.flatnonzero(m["lane"] == lane) if kind == "p" else []
         if len(hit) == 0:
             return ""
-        i = hit[0]
+        # the nearest tick; among ticks in one pixel column the one drawn on top (the rarer kind)
+        dist = np.abs(m["t_ns"][hit] - x_ms * MS) // max(tol / 5, 1)
+        i = hit[np.lexsort((-m["kind"][hit].astype(np.int64), dist))[0]]
         k = int(m["kind"][i])
         what = MARKER_NAMES[k]
         if k == MK_STEAL:
