@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from html import escape
+
 
 def fmt_ns(ns: float) -> str:
     """A duration with a readable unit."""
@@ -81,8 +84,6 @@ def legend_html(items, fill: bool = False) -> str:
     """A one-line legend for a QLabel: a coloured line (or square) and a name per series.
 
     Above the plot, not inside it: a pyqtgraph legend covers the newest data at the right."""
-    from html import escape
-
     mark = "■" if fill else "━"
     return "&nbsp;&nbsp;".join(
         f'<span style="color:{colour}">{mark}</span>&nbsp;{escape(name)}' for colour, name in items
@@ -91,8 +92,6 @@ def legend_html(items, fill: bool = False) -> str:
 
 def nice_ceiling(x: float) -> float:
     """The smallest of 1, 2, 2.5, 5 x 10^k at or above x (x > 0)."""
-    import math
-
     k = math.floor(math.log10(x))
     for m in (1, 2, 2.5, 5, 10):
         if m * 10**k >= x * (1 - 1e-12):
