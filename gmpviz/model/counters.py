@@ -22,6 +22,16 @@ _RUNQ_LEN_OF[[int(EV.RunqPut), int(EV.RunqGet)]] = 1
 _RUNQ_LEN_OF[[int(EV.GlobRunqPut), int(EV.GlobRunqGet), int(EV.RunqSpill)]] = 2
 
 
+def thin_max(t: np.ndarray, v: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(t, v) thinned to about max_points: each bucket's first time and its maximum (peaks stay)."""
+    n = len(t)
+    if n <= max_points:
+        return t, v
+    step = -(-n // max_points)
+    m = n // step * step
+    return np.r_[t[:m:step], t[m:]], np.r_[v[:m].reshape(-1, step).max(axis=1), v[m:]]
+
+
 class CounterSeries:
     """Chunked (doubling) columns, one per COUNTERS_DTYPE field; one row per engine slice."""
 
@@ -52,15 +62,7 @@ class CounterSeries:
 
     def decimated(self, name: str, max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
         """(t_ns, values) thinned to about max_points, keeping each bucket's maximum (peaks stay)."""
-        t, v = self.col("t_ns"), self.col(name)
-        n = len(t)
-        if n <= max_points:
-            return t, v
-        step = -(-n // max_points)
-        m = n // step * step
-        tb = t[:m:step]
-        vb = v[:m].reshape(-1, step).max(axis=1)
-        return np.r_[tb, t[m:]], np.r_[vb, v[m:]]
+        return thin_max(self.col("t_ns"), self.col(name), max_points)
 
 
 class GCHistory:

@@ -351,7 +351,7 @@ class SpanTable:
         key = (width, max_cells)
         if self._hm is None or self._hm["key"] != key or (len(fresh) and not self._place(fresh)):
             self._relayout(width, max_cells)
-        elif len(changed) * 4 > max(len(self._hm["ids"]), 1):
+        elif len(changed) * 4 > max(self._hm["n_laid_out"], 1):  # (refill or update: same pixels)
             self._refill()
         elif len(changed):  # (fresh spans are among the changed: apply marks every lifecycle event)
             self._update_cells(changed)
@@ -382,7 +382,7 @@ class SpanTable:
         """Lay every span out again: classes in order, spans by id, each class with room to grow."""
         self.layout_serial += 1
         ids = self.ids()
-        hm = {"key": (width, max_cells), "ids": ids, "rows": 0, "per_cell": 1}
+        hm = {"key": (width, max_cells), "ids": ids, "n_laid_out": len(ids), "rows": 0, "per_cell": 1}
         self._hm = hm
         if len(ids) == 0:
             hm.update(img=np.zeros(0, np.uint8), first=np.zeros(0, np.int64), cell=ids, region={})
@@ -485,7 +485,6 @@ class SpanTable:
                 return False
             first[free[: len(spans)]] = spans
             self._cell_of[spans] = free[: len(spans)]
-        hm["ids"] = first[first >= 0]
         return True
 
     def counts_by_state(self) -> np.ndarray:

@@ -54,14 +54,14 @@ class FollowX:
         self.follow, self.end_ms = True, None
         self._y_tops.clear()
 
-    def update_y(self, vb, data_max: float, floor: float = 1.0) -> None:
-        """Keep ``vb``'s y range at [0, a round number above data_max]: it moves when the data
-        outgrows it or shrinks below a third of it, not on every refresh as auto-range does."""
+    def update_y(self, vb, data_max: float, floor: float = 1.0, cap: float = math.inf) -> None:
+        """Keep ``vb``'s y range at [0, a round number above data_max] (at most ``cap``): it moves when
+        the data outgrows it or shrinks below a third of it, not on every refresh as auto-range does."""
         if not self.follow:  # the user zoomed: pyqtgraph's auto-range fits y again
             if self._y_tops.pop(id(vb), None) is not None:
                 vb.enableAutoRange(y=True)
             return
-        top = nice_ceiling(max(float(data_max) * 1.05, floor))
+        top = min(nice_ceiling(max(float(data_max) * 1.05, floor)), cap)
         cur = self._y_tops.get(id(vb))
         if cur is None or top > cur or top < cur / 3:
             self._y_tops[id(vb)] = top

@@ -9,6 +9,7 @@ from PySide6 import QtWidgets
 
 from ...core.constants import MS
 from ...core.trace.events import STW_NAMES
+from ...model.counters import thin_max
 from ...model.gcwindow import GC_CPU_WINDOW_NS, gc_cpu_windowed
 from ..items.raster import RasterItem
 from ..theme import OI_BLUE, OI_GREEN, OI_ORANGE, OI_PURPLE, OI_SKY, OI_VERMILLION, Theme, rgb
@@ -65,8 +66,6 @@ class HeapGCView(QtWidgets.QWidget):
         self.stw.setXLink(self.heap)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.01, brush=theme.stw)
         self.stw.addItem(self.bars)
-        self.stw.getViewBox().enableAutoRange(y=False)
-        self.stw.setYRange(0, 10, padding=0)  # until the first pause: auto-range crowded 0..1 labels
         self.cpu = self.glw.addPlot(row=2, col=0)
         self.cpu.setLabel("left", "GC CPU %")
         self.cpu.getAxis("left").enableAutoSIPrefix(False)
@@ -76,14 +75,13 @@ class HeapGCView(QtWidgets.QWidget):
             pen=pg.mkPen(OI_VERMILLION, width=1), name=f"last {GC_CPU_WINDOW_NS // MS} ms"
         )
         self.cpu_curve = self.cpu.plot(pen=pg.mkPen(OI_GREEN, width=1), name="since start")
-        # a percentage from 0: auto-range showed -0.4..0.4 with no GC at all
-        self.cpu.getViewBox().enableAutoRange(y=False)
-        self.cpu.setYRange(0, 5, padding=0)
-        self._cpu_top = 5.0
         # x-linked: one time axis, under the last plot (each axis redraw costs ~3 ms)
         self.heap.hideAxis("bottom")
         self.stw.hideAxis("bottom")
         self.follow = FollowX(self.heap)
+        # from 0 before any data: auto-range showed GC CPU -0.4..0.4 % and crowded 0..1 µs STW labels
+        self.follow.update_y(self.cpu.getViewBox(), 0.0, floor=5.0, cap=105.0)
+        self.follow.update_y(self.stw.getViewBox(), 0.0, floor=10.0)
         self.glw.ci.layout.setRowStretchFactor(0, 4)
         self.glw.ci.layout.setRowStretchFactor(1, 1)
         self.glw.ci.layout.setRowStretchFactor(2, 1)
@@ -108,16 +106,10 @@ class HeapGCView(QtWidgets.QWidget):
         self.cpu_curve.setData(t / MS, v * 100)
         t = c.col("t_ns")
         w = gc_cpu_windowed(t, c.col("gc_cpu_fraction"), c.col("gomaxprocs"))
-        step = max(1, -(-len(t) // 1500))  # a bucket's peak: the limiter's cap stays visible
-        m = len(t) // step * step
-        self.cpu_window_curve.setData(
-            np.r_[t[:m:step], t[m:]] / MS, np.r_[w[:m].reshape(-1, step).max(axis=1), w[m:]] * 100
-        )
+        tw, w = thin_max(t, w, 1500)  # a bucket's peak: the limiter's cap stays visible
+        self.cpu_window_curve.setData(tw / MS, w * 100)
         peak = 100 * max(float(w.max()) if len(w) else 0.0, float(v.max()) if len(v) else 0.0)
-        top = 5.0 if peak <= 4.5 else min(105.0, float(np.ceil(peak * 1.1 / 10) * 10))
-        if top != self._cpu_top:  # a few steps a run: each range change redraws the axis
-            self._cpu_top = top
-            self.cpu.setYRange(0, top, padding=0)
+        self.follow.update_y(self.cpu.getViewBox(), peak, floor=5.0, cap=105.0)
         now = model.now_ns
         self.follow.update(now / MS, exact=force)
         self._phase_band(model, now)
