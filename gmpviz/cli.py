@@ -4,10 +4,11 @@
     gmpviz run SCENARIO [--headless]    run a preset or a .toml file (window unless --headless)
     gmpviz play FILE [--strict]         replay a recording in the window
     gmpviz export FILE --perfetto OUT   export a recording (also --png, --video; --strict)
+    gmpviz compare SCENARIO --a K=V… --b K=V…   two runtimes on one workload: metrics A, B, B/A
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay]
+    gmpviz bench [--alloc|--ui|--replay|--metrics]
 
 Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
 A recording cut short (no end record: the app crashed, a copy stopped half-way) is played and
@@ -180,6 +181,26 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--size", default="1920x1080")
     ex.add_argument("--strict", action="store_true", help=strict_help)
 
+    cp = sub.add_parser("compare", help="run two runtimes headless on one workload and compare their metrics")
+    cp.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="a preset or .toml (both sides), one per side, or a built-in comparison's name",
+    )
+    for side in ("a", "b", "c"):
+        cp.add_argument(
+            f"--{side}",
+            nargs="+",
+            default=None,
+            metavar="KEY=VALUE",
+            help=f"side {side.upper()}'s settings: {', '.join(COMPARE_KEYS)}" if side == "a" else None,
+        )
+    cp.add_argument("--duration", type=_duration, help="virtual time of every side (a side's duration= wins)")
+    cp.add_argument("--seed", type=_seed, help="seed of every side (a side's seed= wins)")
+    cp.add_argument("--json", action="store_true", help="print the sides' metrics and ratios as JSON")
+    cp.add_argument("--list", action="store_true", help="list the built-in comparisons")
+
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
@@ -189,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--alloc", action="store_true")
     g.add_argument("--ui", action="store_true")
     g.add_argument("--replay", action="store_true")
+    g.add_argument("--metrics", action="store_true", help="run metrics on a 10M-event recording")
     b.add_argument(
         "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
     )
@@ -398,6 +420,104 @@ def _window(scenario: str | None, args) -> int:
         return run_window(scenario, **kw)
 
 
+COMPARE_KEYS = ("policy", "procs", "ncpu", "gogc", "memlimit", "greentea", "seed", "duration")
+_POLICIES = ("go", "global-queue", "no-steal")
+
+
+def _policy(text: str) -> str:
+    if text not in _POLICIES:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(_POLICIES)}, got {text!r}")
+    return text
+
+
+_COMPARE_PARSERS = {
+    "policy": _policy,
+    "procs": _procs,
+    "gogc": _gogc,
+    "memlimit": _size_or_off,
+    "seed": _seed,
+    "duration": _duration,
+}
+
+
+def parse_side(side: str, items: list[str]) -> dict:
+    """`--a KEY=VALUE...` -> {key: parsed value}; every mistake is one CliError line."""
+    from .compare import NOT_MODELLED
+
+    out: dict = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq or not key:
+            raise CliError(f"--{side}: expected KEY=VALUE, got {item!r} (put the scenario before --a/--b)")
+        if key in NOT_MODELLED:
+            raise CliError(f"--{side} {key}: {NOT_MODELLED[key]}")
+        parse = _COMPARE_PARSERS.get(key)
+        if parse is None:
+            raise CliError(f"--{side}: unknown setting {key!r}; expected one of {', '.join(COMPARE_KEYS)}")
+        if key in out:
+            raise CliError(f"--{side}: {key} is given twice")
+        try:
+            out[key] = parse(value.strip())
+        except argparse.ArgumentTypeError as e:
+            raise CliError(f"--{side} {key}: {e}") from None
+    return out
+
+
+def cmd_compare(args) -> int:
+    from . import compare as C
+
+    builtins = C.builtin_comparisons()
+    if args.list:
+        width = max((len(n) for n in builtins), default=0)
+        for name, comp in builtins.items():
+            print(f"{name:<{width}}  {comp.summary}")
+        return 0
+    given = [(side, getattr(args, side)) for side in C.SIDE_NAMES if getattr(args, side) is not None]
+    for side, items in given:  # first: a scenario put after --a reads as a bad KEY=VALUE
+        parse_side(side, items)
+    if not args.scenarios:
+        raise CliError("compare: name a scenario (or a built-in comparison: gmpviz compare --list)")
+    scenarios = list(args.scenarios)
+    duration = args.duration
+    if len(scenarios) == 1 and scenarios[0] in builtins and not given:
+        comp = builtins[scenarios[0]]
+        scenarios = [comp.scenario]
+        given = list(zip(C.SIDE_NAMES, (list(s) for s in comp.sides)))
+        if duration is None and comp.duration:
+            duration = _duration(comp.duration)
+    nsides = max(len(scenarios), max((C.SIDE_NAMES.index(s) + 1 for s, _ in given), default=0), 2)
+    if len(scenarios) > 3:
+        raise CliError(f"compare: at most 3 scenarios (one per side), got {len(scenarios)}")
+    if len(scenarios) not in (1, nsides):
+        raise CliError(f"compare: {len(scenarios)} scenarios for {nsides} sides: give one, or one per side")
+    labels = {side for side, _ in given}
+    if "c" in labels and "b" not in labels and len(scenarios) == 1:
+        raise CliError("compare: --c needs --b")
+    settings = {side: parse_side(side, items) for side, items in given}
+    sides = []
+    for i, label in enumerate(C.SIDE_NAMES[:nsides]):
+        st = dict(settings.get(label, {}))
+        if duration is not None:
+            st.setdefault("duration", duration)
+        if args.seed is not None:
+            st.setdefault("seed", args.seed)
+        scen = scenarios[i] if len(scenarios) > 1 else scenarios[0]
+        _load(scen)  # every side's scenario is checked before the first run starts
+        sides.append((label, scen, st, tuple(dict(given).get(label, ()))))
+    from .core.engine import EngineError
+
+    try:
+        runs = [C.run_side(*side) for side in sides]
+    except EngineError as e:
+        raise CliError(str(e)) from None
+    if args.json:
+        print(json.dumps(C.as_json(runs), indent=2))
+    else:
+        print(C.markdown(runs))
+    return 0
+
+
 def cmd_scenarios(args) -> int:
     from .core.workload.loader import list_presets
 
@@ -438,6 +558,10 @@ def cmd_bench(args) -> int:
         from .record.bench import bench_replay
 
         res = bench_replay()
+    elif args.metrics:
+        from .model.bench import bench_metrics
+
+        res = bench_metrics()
     else:
         from .bench import bench_sched
 
@@ -539,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             "run": cmd_run,
             "play": cmd_play,
             "export": cmd_export,
+            "compare": cmd_compare,
             "scenarios": cmd_scenarios,
             "sizeclasses": cmd_sizeclasses,
             "events": cmd_events,

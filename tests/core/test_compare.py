@@ -1,0 +1,122 @@
+"""`gmpviz compare`: two runtimes on one workload, its --json, the built-in comparisons, bad flags."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gmpviz.cli import main
+from gmpviz.compare import ROWS, builtin_comparisons
+from gmpviz.core.workload.loader import list_presets, load_scenario
+
+
+def compare_json(capsys, *argv) -> dict:
+    assert main(["compare", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_compare_json_on_a_preset_policy(capsys):
+    out = compare_json(
+        capsys, "work-stealing", "--a", "policy=go", "--b", "policy=no-steal", "--duration", "100ms"
+    )
+    a, b = out["a"], out["b"]
+    assert a["resolved"]["policy"] == "go" and b["resolved"]["policy"] == "no-steal"
+    assert a["settings"] == ["policy=go"]
+    assert a["table"]["steals"] > 0 and b["table"]["steals"] == 0  # no-steal never steals
+    assert set(a["table"]) == {key for key, *_ in ROWS}
+    assert out["ratio"]["b/a"]["steals"] == 0
+    for side in (a, b):
+        m = side["metrics"]
+        assert m["duration_ns"] <= 100_000_000
+        assert len(m["sched_latency"]["histogram"]["counts"]) == 162
+        assert m["sched_latency"]["count"] == sum(m["sched_latency"]["histogram"]["counts"])
+
+
+def test_compare_json_on_a_preset_gc(capsys):
+    out = compare_json(capsys, "gc-steady", "--a", "gogc=100", "--b", "gogc=400", "--duration", "500ms")
+    a, b = out["a"]["table"], out["b"]["table"]
+    assert out["a"]["resolved"]["gogc"] == 100 and out["b"]["resolved"]["gogc"] == 400
+    # a bigger GOGC: a higher goal, fewer cycles, less GC CPU
+    assert b["heap_goal_median_bytes"] > 2 * a["heap_goal_median_bytes"]
+    assert b["gc_cycles"] < a["gc_cycles"]
+    assert b["gc_cpu_fraction"] < a["gc_cpu_fraction"]
+    assert 0 < a["mmu_1ms"] < 1 and out["a"]["metrics"]["mmu"]["window_ns"][0] == 100_000
+
+
+def test_compare_is_deterministic_and_same_settings_give_equal_sides(capsys):
+    argv = ("default", "--a", "seed=3", "--b", "seed=3", "--duration", "100ms")
+    one = compare_json(capsys, *argv)
+    two = compare_json(capsys, *argv)
+    assert one == two
+    assert one["a"]["metrics"] == one["b"]["metrics"]
+    assert all(r in (1.0, None) for r in one["ratio"]["b/a"].values())
+
+
+def test_compare_two_scenario_files_and_three_sides(capsys, tmp_path):
+    out = compare_json(capsys, "cpu-bound", "preemption", "--duration", "50ms")
+    assert (
+        out["a"]["resolved"]["scenario"] == "cpu-bound" and out["b"]["resolved"]["scenario"] == "preemption"
+    )
+    out = compare_json(
+        capsys, "cpu-bound", "--a", "procs=1", "--b", "procs=2", "--c", "procs=4", "--duration", "50ms"
+    )
+    assert [out[s]["resolved"]["procs"] for s in "abc"] == [1, 2, 4]
+    assert set(out["ratio"]) == {"b/a", "c/a"}
+
+
+def test_compare_markdown_table(capsys):
+    assert main(["compare", "cpu-bound", "--a", "procs=2", "--b", "procs=4", "--duration", "50ms"]) == 0
+    out = capsys.readouterr().out
+    assert "| metric | A | B | B/A |" in out
+    assert "| sched latency p99 |" in out and "| MMU 10 ms |" in out
+    assert out.count("\n| ") == len(ROWS) + 1  # header and one row per metric
+
+
+def test_builtin_comparisons_name_presets_and_valid_settings(capsys):
+    comps = builtin_comparisons()
+    presets = {name for name, _ in list_presets()}
+    assert {"stealing", "procs", "gogc"} <= set(comps)
+    for comp in comps.values():
+        assert comp.name not in presets  # `compare NAME` must not hide a preset
+        load_scenario(comp.scenario)
+        assert 2 <= len(comp.sides) <= 3
+    assert main(["compare", "--list"]) == 0
+    assert "stealing" in capsys.readouterr().out
+
+
+def test_builtin_comparison_runs(capsys):
+    out = compare_json(capsys, "stealing", "--duration", "60ms")
+    assert [out[s]["resolved"]["policy"] for s in "abc"] == ["go", "global-queue", "no-steal"]
+    assert out["a"]["resolved"]["scenario"] == "bursty-pipeline"
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["compare", "default", "--a", "procs"], "expected KEY=VALUE"),
+        (["compare", "default", "--a", "cpus=2"], "unknown setting 'cpus'"),
+        (["compare", "default", "--a", "ncpu=2"], "number of CPUs is not modelled"),
+        (["compare", "default", "--b", "greentea=on"], "Green Tea marker is not modelled"),
+        (["compare", "default", "--a", "procs=0"], "--a procs: expected a positive integer"),
+        (["compare", "default", "--a", "procs=abc"], "--a procs"),
+        (["compare", "default", "--a", "procs=2", "procs=3"], "procs is given twice"),
+        (["compare", "default", "--a", "policy=fifo"], "expected one of go, global-queue, no-steal"),
+        (["compare", "default", "--a", "gogc=-5"], "--a gogc"),
+        (["compare", "default", "--a", "memlimit=lots"], "--a memlimit"),
+        (["compare", "default", "--a", "duration=0s"], "--a duration"),
+        (["compare", "default", "--a", "duration=2000h"], "maximum"),
+        (["compare", "default", "--a", "seed=-1"], "--a seed"),
+        (["compare", "default", "--c", "procs=2"], "--c needs --b"),
+        (["compare", "no-such-preset", "--a", "procs=2"], "no-such-preset"),
+        (["compare", "default", "cpu-bound", "--c", "procs=2", "--b", "procs=1"], "2 scenarios for 3 sides"),
+        (["compare", "a", "b", "c", "d"], "at most 3 scenarios"),
+        (["compare"], "name a scenario"),
+        (["compare", "--a", "procs=2", "default"], "expected KEY=VALUE"),
+        (["compare", "default", "--duration", "-1s"], "duration"),
+    ],
+)
+def test_bad_compare_flags_are_one_line_and_exit_2(capsys, argv, needle):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1 and err.startswith("gmpviz: ")
