@@ -385,29 +385,37 @@ def stw_intervals(ev, gc_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
     return c.t_ns[rows] - c.arg("a1", rows), c.t_ns[rows]
 
 
-def mutator_utilization(
-    ev, end_ns: int | None = None, rows=None, group_of: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """internal/trace/gc.go MutatorUtilizationV2(UtilSTW|UtilBackground|UtilAssist), one series.
+class UtilState:
+    """What the mutator-utilisation fold carries from one batch of events to the next."""
 
-    Returns (t_ns, util): util[i] is the mutator utilisation from t_ns[i] to t_ns[i+1]; the series
-    starts where GOMAXPROCS is first known (the first ProcResize) and ends with a 0 at end_ns (the
-    trace's end), as the Go code's does. At a time stamp with several changes the lowest value is
-    kept (addUtil)."""
-    c = _columns(ev)
-    if c.n == 0:
-        return np.zeros(0, np.int64), np.zeros(0)
+    __slots__ = ("gc", "lane_gc", "procs", "stw", "t0")
+
+    def __init__(self) -> None:
+        self.lane_gc = np.zeros(8, dtype=np.int8)  # 1 while a P does GC work
+        self.gc = 0  # Ps doing GC work
+        self.stw = 0  # GC stop-the-world depth
+        self.procs = 0  # GOMAXPROCS, 0 until known
+        self.t0: int | None = None  # where GOMAXPROCS became known: the series' start
+
+
+def _util_step(c: EventColumns, rows, state: UtilState, fallback_procs: int = 0) -> tuple[np.ndarray, ...]:
+    """The utilisation after each event of one batch that changes it, carrying `state` on.
+
+    Returns (t_ns, util) of those events, before the per-time-stamp minimum; events before GOMAXPROCS
+    is known give none (MutatorUtilizationV2 waits for the first gomaxprocs metric)."""
     t_ev, kind = c.t_ns, c.kind
-    end_ns = c.end_ns if end_ns is None else max(int(end_ns), c.end_ns)
-    if rows is None:
-        rows = p_lane_rows(c, group_of_goids(c) if group_of is None else group_of)
     idx, lane, st = rows
-    # +1/-1 of "Ps doing GC work" at each lane change
+    # +1/-1 of "Ps doing GC work" at each lane change; a lane's first row here follows its carried state
     isgc = ((st == MS_GC) | (st == MS_ASSIST)).astype(np.int8)
-    order, _, _, _, last = _lane_durations(t_ev[idx], lane, st, end_ns)
-    gs = isgc[order]
-    prev = np.r_[np.int8(0), gs[:-1]]
-    prev[np.flatnonzero(last[:-1]) + 1] = 0  # a lane's first row follows no row of its own
+    order = np.argsort(lane, kind="stable")
+    ls, gs = lane[order], isgc[order]
+    if len(ls) and int(ls[-1]) >= len(state.lane_gc):
+        state.lane_gc = np.r_[state.lane_gc, np.zeros(int(ls[-1]) + 1 - len(state.lane_gc), np.int8)]
+    first = np.r_[True, ls[1:] != ls[:-1]] if len(ls) else np.zeros(0, bool)
+    prev = np.r_[np.int8(0), gs[:-1]] if len(gs) else gs
+    prev[first] = state.lane_gc[ls[first]]
+    last = np.r_[first[1:], True] if len(ls) else first
+    state.lane_gc[ls[last]] = gs[last]
     dgc = np.empty(len(gs), np.int64)
     dgc[order] = gs - prev
     ch = np.flatnonzero(dgc)
@@ -422,25 +430,54 @@ def mutator_utilization(
     procs_at = np.concatenate([np.full(len(ch) + nb + ne, -1, np.int64), c.arg("a1", rs)])
     o = np.argsort(pos, kind="stable")
     pos, d_gc, d_stw, procs_at = pos[o], d_gc[o], d_stw[o], procs_at[o]
-    gc = np.maximum(np.cumsum(d_gc), 0)
-    stw = np.cumsum(d_stw)
-    if nr == 0:  # a slice without the resize: the Ps seen stand for GOMAXPROCS
-        procs = np.full(len(pos), max(int(lane.max(initial=0)) + 1, 1), np.int64)
-        start, t0 = 0, int(t_ev[0])
-    else:
-        have = np.maximum.accumulate(np.where(procs_at >= 0, np.arange(len(pos)), 0))
-        procs = np.maximum(procs_at[have], 1)
-        start, t0 = int(np.flatnonzero(procs_at >= 0)[0]), int(t_ev[rs[0]])
+    gc = np.maximum(state.gc + np.cumsum(d_gc), 0)
+    stw = state.stw + np.cumsum(d_stw)
+    if state.procs == 0 and nr == 0 and fallback_procs:  # a slice without the resize
+        state.procs, state.t0 = fallback_procs, int(t_ev[0])
+    have = np.maximum.accumulate(np.where(procs_at >= 0, np.arange(len(pos)), -1)) if len(pos) else pos
+    procs = np.where(have >= 0, procs_at[np.maximum(have, 0)], state.procs)
+    if state.t0 is None and nr:
+        state.t0 = int(t_ev[rs[0]])
+    if len(pos):
+        state.gc, state.stw, state.procs = int(gc[-1]), int(stw[-1]), int(procs[-1])
+    known = procs > 0
+    procs = np.maximum(procs, 1)
     util = np.where(stw > 0, 0.0, 1.0 - np.minimum(gc, procs) / procs)
-    t, util = t_ev[pos][start:], util[start:]
-    # one point per time stamp, the lowest (addUtil); the series starts at 1 and ends with 0 at end_ns
-    t = np.r_[t0, t, end_ns]
+    return t_ev[pos][known], util[known]
+
+
+def _util_series(t0: int | None, t: np.ndarray, util: np.ndarray, end_ns: int) -> tuple[np.ndarray, ...]:
+    """The series from the step's points: 1 at t0, one point per time stamp (the lowest: addUtil),
+    only points that change the value, and the final 0 at end_ns."""
+    if t0 is None:
+        return np.zeros(0, np.int64), np.zeros(0)
+    t = np.r_[t0, t, max(end_ns, t0)]
     util = np.r_[1.0, util, 0.0]
     cut = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
     t, util = t[cut], np.minimum.reduceat(util, cut)
     keep = np.r_[True, util[1:] != util[:-1]]  # points that change nothing go (addUtil)
     keep[-1] = True
     return t[keep].astype(np.int64), util[keep]
+
+
+def mutator_utilization(
+    ev, end_ns: int | None = None, rows=None, group_of: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """internal/trace/gc.go MutatorUtilizationV2(UtilSTW|UtilBackground|UtilAssist), one series.
+
+    Returns (t_ns, util): util[i] is the mutator utilisation from t_ns[i] to t_ns[i+1]; the series
+    starts where GOMAXPROCS is first known (the first ProcResize) and ends with a 0 at end_ns (the
+    trace's end), as the Go code's does. At a time stamp with several changes the lowest value is
+    kept (addUtil)."""
+    c = _columns(ev)
+    if c.n == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    end_ns = c.end_ns if end_ns is None else max(int(end_ns), c.end_ns)
+    if rows is None:
+        rows = p_lane_rows(c, group_of_goids(c) if group_of is None else group_of)
+    state = UtilState()
+    t, util = _util_step(c, rows, state, fallback_procs=max(int(rows[1].max(initial=0)) + 1, 1))
+    return _util_series(state.t0, t, util, end_ns)
 
 
 def mmu_curve(t_ns: np.ndarray, util: np.ndarray, windows_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -479,19 +516,36 @@ def mmu_curve(t_ns: np.ndarray, util: np.ndarray, windows_ns: np.ndarray) -> tup
     return mmu, worst
 
 
-def _latencies(c: EventColumns) -> np.ndarray:
-    """runnable -> running waits: each GoStart minus the same G's previous runnable-making event."""
+def _latency_step(c: EventColumns, since: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """runnable -> running waits: each GoStart minus the same G's previous runnable-making event.
+
+    ``since[g]`` carries a G's runnable time from earlier batches (-1: not runnable); returns the
+    waits and the updated (possibly grown) array."""
     sel = np.flatnonzero(_RUNNABLE_OR_START[c.kind] & (c.g > 0))
     if len(sel) == 0:
-        return np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), since
     g = c.g[sel]
     order = np.argsort(g, kind="stable")
-    gs = g[order]
+    gs = g[order].astype(np.int64)
     sel = sel[order]
     start = c.kind[sel] == _GO_START
     ts = c.t_ns[sel]
     ok = np.flatnonzero(start[1:] & ~start[:-1] & (gs[1:] == gs[:-1])) + 1
-    return ts[ok] - ts[ok - 1]
+    lat = ts[ok] - ts[ok - 1]
+    if int(gs[-1]) >= len(since):
+        since = np.r_[since, np.full(int(gs[-1]) + 1 - len(since), -1, np.int64)]
+    first = np.r_[True, gs[1:] != gs[:-1]]
+    f = np.flatnonzero(first & start)
+    f = f[since[gs[f]] >= 0]
+    if len(f):  # a G's first event here is its start: it became runnable in an earlier batch
+        lat = np.r_[lat, ts[f] - since[gs[f]]]
+    last = np.r_[first[1:], True]
+    since[gs[last]] = np.where(start[last], -1, ts[last])
+    return lat, since
+
+
+def _latencies(c: EventColumns) -> np.ndarray:
+    return _latency_step(c, np.zeros(0, np.int64))[0]
 
 
 def _completions(c: EventColumns, group_of: np.ndarray) -> np.ndarray:
@@ -609,3 +663,68 @@ def _procs_weighted(c: EventColumns, start: np.ndarray, end: np.ndarray) -> int:
         j = np.clip(np.searchsorted(c.t_ns[rs], start, side="right") - 1, 0, len(rs) - 1)
         procs = c.arg("a1", rs)[j]
     return int(((end - start) * procs).sum())
+
+
+class LiveMetrics:
+    """The MMU and the scheduling-latency histogram of a run, folded batch by batch (the window's
+    live view): only the utilisation's change points and the histogram's counts are kept, so the
+    cost of a refresh does not grow with the run. Same numbers as compute_metrics on the whole
+    stream (the tests cut streams at random places)."""
+
+    def __init__(self) -> None:
+        self._util = UtilState()
+        self._t: list[np.ndarray] = []
+        self._u: list[np.ndarray] = []
+        self._since = np.zeros(0, np.int64)
+        self.latency_hist = np.zeros(TIME_HIST_TOTAL_BUCKETS, dtype=np.int64)
+        self.latency_max_ns = 0
+        self.now_ns = 0
+        self.events = 0
+        self.version = 0
+
+    def apply(self, ev: np.ndarray) -> None:
+        if len(ev) == 0:
+            return
+        c = EventColumns(ev)
+        self.events += len(ev)
+        self.now_ns = max(self.now_ns, c.end_ns)
+        self.version += 1
+        if c.n == 0:
+            return
+        rows = p_lane_rows(c, np.zeros(1, np.int64))  # the groups do not matter to GC work
+        t, u = _util_step(c, rows, self._util)
+        if len(t):
+            self._t.append(t)
+            self._u.append(u)
+        lat, self._since = _latency_step(c, self._since)
+        if len(lat):
+            self.latency_hist += time_histogram(lat)
+            self.latency_max_ns = max(self.latency_max_ns, int(lat.max()))
+
+    def advance(self, now_ns: int) -> None:
+        self.now_ns = max(self.now_ns, int(now_ns))
+
+    def utilization(self) -> tuple[np.ndarray, np.ndarray]:
+        """(t_ns, util) as mutator_utilization gives it for the events so far, ending now."""
+        if len(self._t) > 1:  # keep one array: the next read concatenates only the new points
+            self._t, self._u = [np.concatenate(self._t)], [np.concatenate(self._u)]
+        t = self._t[0] if self._t else np.zeros(0, np.int64)
+        u = self._u[0] if self._u else np.zeros(0)
+        return _util_series(self._util.t0, t, u, self.now_ns)
+
+    def mmu(self, windows_ns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(windows, MMU, worst window start) so far; the default windows are mmu_windows'."""
+        t, u = self.utilization()
+        w = mmu_windows(int(t[-1] - t[0]) if len(t) else 0) if windows_ns is None else np.asarray(windows_ns)
+        m, worst = mmu_curve(t, u, w)
+        return w.astype(np.int64), m, worst
+
+    def latency_percentile_ns(self, q: float) -> int:
+        """The upper edge of the histogram bucket holding the q-th percentile (the max for the last)."""
+        n = int(self.latency_hist.sum())
+        if n == 0:
+            return 0
+        i = int(np.searchsorted(np.cumsum(self.latency_hist), np.ceil(q / 100 * n)))
+        if i >= len(TIME_HIST_EDGES_NS):
+            return self.latency_max_ns
+        return min(int(TIME_HIST_EDGES_NS[i]), self.latency_max_ns)

@@ -330,3 +330,27 @@ def test_the_needed_kinds_alone_give_the_same_metrics():
     full = compute_metrics(ev, counters, end_ns=200 * MS).as_dict()
     kept = compute_metrics(ev[NEEDED_KINDS[ev["kind"]]], counters, end_ns=200 * MS).as_dict()
     assert kept == full
+
+
+@pytest.mark.parametrize("name", ["gc-steady", "default"])
+def test_live_fold_in_any_batches_gives_the_whole_streams_mmu_and_latencies(name):
+    from gmpviz.model.metrics import LiveMetrics
+
+    _, ev, _ = run_preset(name, 300 * MS)
+    whole = compute_metrics(ev, end_ns=300 * MS)
+    t_whole, u_whole = mutator_utilization(ev, 300 * MS)
+    rng = np.random.default_rng(3)
+    cuts = np.sort(rng.choice(len(ev), 40, replace=False))
+    live = LiveMetrics()
+    for part in np.split(ev, cuts):
+        live.apply(part)
+    live.advance(300 * MS)
+    t, u = live.utilization()
+    assert t.tolist() == t_whole.tolist() and u.tolist() == u_whole.tolist()
+    w, mmu, worst = live.mmu()
+    assert w.tolist() == whole.mmu_window_ns.tolist()
+    assert mmu.tolist() == whole.mmu.tolist() and worst.tolist() == whole.mmu_worst_start_ns.tolist()
+    assert live.latency_hist.tolist() == whole.latency_hist.tolist()
+    assert live.latency_max_ns == whole.latency_max_ns
+    p99 = live.latency_percentile_ns(99)
+    assert p99 >= whole.latency_p99_ns and p99 <= max(whole.latency_p99_ns * 1.25, whole.latency_p99_ns + 64)
