@@ -10,6 +10,7 @@ import numpy as np
 
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
+from .metrics import LiveMetrics
 from .spans import SpanTable
 from .state import RuntimeState
 from .timeline import Timeline
@@ -21,10 +22,13 @@ ASSUMPTIONS = (
     "Run queue contents are replayed from RunqPut/RunqGet/steal/spill events and re-synchronised on "
     "the lengths those events carry when they disagree.",
     "The event log keeps the most recent ~1M events in memory (recordings keep all of them).",
+    "Scheduling latency counts every runnable -> running transition (the runtime samples 1 in 8 for "
+    "/sched/latencies:seconds); the live view's percentiles are its histogram buckets' upper edges.",
 )
 
 
 MTL_FOLD_EVENTS = 200_000  # M lanes fold lazily, at the latest after this many events
+METRICS_FOLD_EVENTS = 200_000  # so do the live metrics (MMU, latency histogram)
 
 
 class Model:
@@ -37,6 +41,9 @@ class Model:
         self._mtl = Timeline("m")
         self._mtl_pending: list[np.ndarray] = []
         self._mtl_pending_n = 0
+        self._metrics = LiveMetrics()
+        self._metrics_pending: list[np.ndarray] = []
+        self._metrics_pending_n = 0
         self.spans = SpanTable()
         self.counters = CounterSeries()
         self.gc = GCHistory()
@@ -57,6 +64,10 @@ class Model:
         self._mtl_group_of = group_of  # covers every G of the pending events (groups never change)
         if self._mtl_pending_n >= MTL_FOLD_EVENTS:
             self._fold_mtl()
+        self._metrics_pending.append(ev)  # shown on demand too: folded in big batches or when read
+        self._metrics_pending_n += len(ev)
+        if self._metrics_pending_n >= METRICS_FOLD_EVENTS:
+            self._fold_metrics()
         self.spans.apply(ev)
         self.gc.apply(ev)
         self.runq_hist.apply(ev)
@@ -83,6 +94,19 @@ class Model:
             self._fold_mtl()
         return self._mtl
 
+    @property
+    def metrics(self) -> LiveMetrics:
+        """MMU and scheduling latency, folded up to the last applied event and advanced to now."""
+        if self._metrics_pending:
+            self._fold_metrics()
+        self._metrics.advance(self.now_ns)
+        return self._metrics
+
+    def _fold_metrics(self) -> None:
+        ev = self._metrics_pending
+        self._metrics_pending, self._metrics_pending_n = [], 0
+        self._metrics.apply(np.concatenate(ev) if len(ev) > 1 else ev[0])
+
     def _fold_mtl(self) -> None:
         ev = np.concatenate(self._mtl_pending) if len(self._mtl_pending) > 1 else self._mtl_pending[0]
         self._mtl_pending, self._mtl_pending_n = [], 0
@@ -98,3 +122,5 @@ class Model:
         self.state.restore(snap)
         self.spans.restore(snap)
         self.now_ns = self.state.now_ns
+        # a keyframe holds no metrics history: they start over from here
+        self._metrics, self._metrics_pending, self._metrics_pending_n = LiveMetrics(), [], 0
