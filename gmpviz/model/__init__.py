@@ -28,7 +28,7 @@ ASSUMPTIONS = (
 
 
 MTL_FOLD_EVENTS = 200_000  # M lanes fold lazily, at the latest after this many events
-METRICS_FOLD_EVENTS = 200_000  # so do the live metrics (MMU, latency histogram)
+METRICS_FOLD_EVENTS = 50_000  # the live metrics (MMU, latency) too, in smaller folds (~5 ms each)
 
 
 class Model:

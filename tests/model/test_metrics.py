@@ -354,3 +354,13 @@ def test_live_fold_in_any_batches_gives_the_whole_streams_mmu_and_latencies(name
     assert live.latency_max_ns == whole.latency_max_ns
     p99 = live.latency_percentile_ns(99)
     assert p99 >= whole.latency_p99_ns and p99 <= max(whole.latency_p99_ns * 1.25, whole.latency_p99_ns + 64)
+
+
+def test_stable_argsort_u32_is_numpys_stable_argsort():
+    from gmpviz.model.metrics import stable_argsort_u32
+
+    rng = np.random.default_rng(7)
+    for hi in (10, 1 << 16, 1 << 31):
+        k = rng.integers(0, hi, 5000).astype(np.int32)
+        assert stable_argsort_u32(k).tolist() == np.argsort(k, kind="stable").tolist()
+    assert stable_argsort_u32(np.zeros(0, np.int32)).size == 0
