@@ -30,7 +30,10 @@ def test_metrics_dock_shows_the_runs_mmu_and_latency(make_win):
     i = int(np.argmin(np.abs(view.windows - 10 * MS)))
     got = []
     view.window_clicked.connect(lambda t0, t1: got.append((t0, t1)))
+    for _ in range(3):  # let the dock and the plot lay out before mapping a point into the scene
+        QtWidgets.QApplication.processEvents()
     vb = view.mmu_plot.getViewBox()
+    vb.updateMatrix()
     pos = vb.mapViewToScene(QtCore.QPointF(np.log10(view.windows[i] / 1e9), 0.5))
 
     class Click:  # what the scene's sigMouseClicked hands over (a real click needs a real pointer)
