@@ -175,7 +175,7 @@ def side_title(s: Side) -> str:
         f"GOMAXPROCS {r['procs']} · GOGC {gogc} · GOMEMLIMIT {memlimit} · seed {r['seed']} · "
         f"{_ns(s.metrics.duration_ns)} ({s.end_reason})"
     )
-    if s.error:
+    if s.error and s.error.strip().splitlines()[-1] != s.end_reason:
         text += f" · error: {s.error.strip().splitlines()[-1]}"
     return text
 
