@@ -5,11 +5,11 @@ case, so agreement between small and large batches checks the vectorised paths a
 
 import numpy as np
 import pytest
+from _synthetic import synth_events
 
 from gmpviz.core.engine import Engine
 from gmpviz.core.workload.loader import load_scenario
 from gmpviz.model import Model
-from gmpviz.model.synthetic import synth_events
 from gmpviz.model.timeline import BLOCK
 
 GROUPS = ("main", "worker", "io", "g3", "g4", "g5", "g6", "g7")
