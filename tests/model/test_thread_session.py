@@ -110,6 +110,21 @@ def test_real_engine_through_the_session():
     assert m.ptl.markers.n > 0  # steals happened
 
 
+def test_typed_commands_reach_the_engine_in_its_tuple_form():
+    from gmpviz.core.settings import SetGCPercent, SetGOMAXPROCS, SetMemoryLimit, SetPolicy
+
+    eng = SyntheticEngine(duration_ns=100 * MS)
+    src = LiveSource(eng, paused=True)
+    s = Session(src, Model(eng.groups))
+    src.start()
+    for cmd in (SetGOMAXPROCS(2), SetGCPercent(50), SetMemoryLimit(64 << 20), SetPolicy("no-steal")):
+        src.thread.apply(cmd)
+    assert pump_until(s, lambda: len(eng.applied) == 4)
+    src.stop()
+    assert eng.applied == [("gomaxprocs", 2), ("gogc", 50), ("memlimit", 64 << 20), ("policy", "no-steal")]
+    assert (eng.gomaxprocs, eng.gogc, eng.policy) == (2, 50, "no-steal")
+
+
 def test_both_engines_are_engine_like():
     from gmpviz.core.engine import Engine
     from gmpviz.core.workload.loader import load_scenario
