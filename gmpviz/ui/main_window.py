@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import model as model_pkg
 from ..core.constants import GO_VERSION
+from ..core.settings import RuntimeCommand, SetGCPercent, SetGOMAXPROCS, SetMemoryLimit, SetPolicy
 from ..core.trace.events import format_event
 from ..model import Model
 from ..session import LiveSource, Session
@@ -138,10 +139,10 @@ class MainWindow(QtWidgets.QMainWindow):
         c.step_requested.connect(self.step)
         c.speed_changed.connect(self.set_speed)
         c.restart_requested.connect(lambda seed: self.restart(seed=seed))
-        c.gomaxprocs_changed.connect(lambda n: self.command(("gomaxprocs", n)))
-        c.gogc_changed.connect(lambda n: self.command(("gogc", n)))
-        c.memlimit_changed.connect(lambda b: self.command(("memlimit", b)))
-        c.policy_changed.connect(lambda p: self.command(("policy", p)))
+        c.gomaxprocs_changed.connect(lambda n: self.command(SetGOMAXPROCS(n)))
+        c.gogc_changed.connect(lambda n: self.command(SetGCPercent(n)))
+        c.memlimit_changed.connect(lambda b: self.command(SetMemoryLimit(b)))
+        c.policy_changed.connect(lambda p: self.command(SetPolicy(p)))
         c.fit_requested.connect(self.fit)
         c.m_lanes_toggled.connect(self.timeline.m_box.toggle)
         for v in (self.timeline, self.runq, self.goroutines, self.spans, self.events):
@@ -280,7 +281,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.source is not None:
             self.source.thread.set_speed(speed)
 
-    def command(self, cmd: tuple) -> None:
+    def command(self, cmd: RuntimeCommand | tuple) -> None:
         if self.source is not None:
             self.source.thread.apply(cmd)
 
