@@ -67,6 +67,7 @@ def bench_ui(frames: int = FRAMES, segments: int = SEGMENTS) -> dict:
 
     from gmpviz.core.workload.loader import list_presets, load_scenario
     from gmpviz.model import Model
+
     sys.path.insert(0, str(TESTS))  # the synthetic engine is test support: tests/_synthetic.py
     from _synthetic import SyntheticEngine
 
