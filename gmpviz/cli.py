@@ -212,9 +212,11 @@ def cmd_run(args) -> int:
     return run_headless(args)
 
 
-def _engine_settings(args) -> dict:
-    """The `run` flags that override the scenario, as Engine (and run_window) keywords."""
-    return dict(
+def _run_settings(args):
+    """The `run` flags that override the scenario."""
+    from .core.settings import RunSettings
+
+    return RunSettings(
         seed=args.seed,
         procs=args.procs,
         policy=args.policy,
@@ -229,7 +231,9 @@ def run_headless(args) -> int:
 
     sc = _load(args.scenario)
     try:
-        eng = Engine(sc, **_engine_settings(args), schedtrace_ms=args.schedtrace or 0, gctrace=args.gctrace)
+        eng = Engine(
+            sc, **_run_settings(args).engine_kw(), schedtrace_ms=args.schedtrace or 0, gctrace=args.gctrace
+        )
     except EngineError as e:
         raise CliError(str(e)) from None
     err = sys.stderr
@@ -391,7 +395,7 @@ def _window(scenario: str | None, args) -> int:
         raise CliError(f"the window cannot start: {e}") from None
     kw = {}
     if args is not None:
-        kw = dict(_engine_settings(args), screenshot=args.screenshot, theme=args.theme)
+        kw = dict(settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme)
         if scenario is not None:
             _load(scenario)  # validate before opening a window
     with qt_messages_filtered():

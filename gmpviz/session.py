@@ -8,11 +8,13 @@ in the app, a synthetic stand-in in the tests and the UI benchmark (tests/_synth
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .core.settings import RunSettings
 from .core.thread import Batch, EngineThread
 from .model import Model
 
@@ -84,6 +86,18 @@ class LiveSource:
     def __init__(self, engine: EngineLike, speed_ns_per_s: float | None = None, paused: bool = False) -> None:
         self.engine = engine
         self.thread = EngineThread(engine, speed_ns_per_s=speed_ns_per_s, paused=paused)
+
+    @classmethod
+    def open(
+        cls,
+        engine_factory: Callable[..., EngineLike],
+        scenario,
+        settings: RunSettings,
+        speed_ns_per_s: float | None = None,
+        paused: bool = False,
+    ) -> LiveSource:
+        """A run of `scenario` with `settings`: `engine_factory(scenario, **settings.engine_kw())`."""
+        return cls(engine_factory(scenario, **settings.engine_kw()), speed_ns_per_s, paused)
 
     def start(self) -> None:
         self.thread.start()

@@ -9,7 +9,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import model as model_pkg
 from ..core.constants import GO_VERSION
-from ..core.settings import RuntimeCommand, SetGCPercent, SetGOMAXPROCS, SetMemoryLimit, SetPolicy
+from ..core.settings import (
+    RunSettings,
+    RuntimeCommand,
+    SetGCPercent,
+    SetGOMAXPROCS,
+    SetMemoryLimit,
+    SetPolicy,
+)
 from ..core.trace.events import format_event
 from ..model import Model
 from ..session import LiveSource, Session
@@ -59,6 +66,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.engine = None
         self.scenario = None
         self.scenario_name = ""
+        self.run_settings = RunSettings()
         self.speed: float | None = DEFAULT_SPEED
         self.playing = True
         self.frames = 0
@@ -150,15 +158,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.events.time_clicked.connect(self.timeline.center_on)
 
     # --- runs -----------------------------------------------------------------------------------
-    def start(self, scenario, name: str, **engine_kw) -> None:
-        """Stop the current run (if any) and start `scenario` with engine_kw (seed, procs, ...)."""
+    def start(self, scenario, name: str, settings: RunSettings | None = None, **overrides) -> None:
+        """Stop the current run (if any) and start `scenario` with `settings` (keywords such as
+        duration_ns=... override single ones)."""
         self.stop()
         self.scenario, self.scenario_name = scenario, name
-        self.engine_kw = dict(engine_kw)
-        self.engine = self.engine_factory(scenario, **engine_kw)
+        self.run_settings = (settings or RunSettings()).replace(**overrides)
+        self.source = LiveSource.open(
+            self.engine_factory, scenario, self.run_settings, self.speed, paused=not self.playing
+        )
+        self.engine = self.source.engine
         groups = tuple(getattr(scenario, "groups", ("main",)))
         model = Model(groups)
-        self.source = LiveSource(self.engine, speed_ns_per_s=self.speed, paused=not self.playing)
         self.session = Session(self.source, model, self._open_recorder())
         self.last_crash = None
         self.timeline.set_groups(groups)
@@ -170,14 +181,7 @@ class MainWindow(QtWidgets.QMainWindow):
             eng_assumptions, (*model_pkg.ASSUMPTIONS, *UI_ASSUMPTIONS), name, getattr(scenario, "notice", "")
         )
         self.scenario_view.set_scenario(name, scenario)
-        self.controls.set_values(
-            scenario=name,
-            seed=int(getattr(self.engine, "seed", engine_kw.get("seed") or 0)),
-            procs=int(self.engine.gomaxprocs),
-            gogc=int(getattr(self.engine, "gogc", getattr(scenario, "gogc", 100))),
-            memlimit_bytes=int(getattr(self.engine, "memlimit", getattr(scenario, "memlimit_bytes", -1))),
-            policy=str(getattr(self.engine, "policy", getattr(scenario, "policy", "go"))),
-        )
+        self.controls.set_values(name, RunSettings.of_run(self.engine, scenario))
         self.controls.show_speed(self.speed)
         self.controls.set_playing(self.playing)
         self._ev_rate = (time.perf_counter(), 0)  # the event rate starts over with the run
@@ -188,16 +192,18 @@ class MainWindow(QtWidgets.QMainWindow):
     def restart(self, seed: int | None = None) -> None:
         if self.scenario is None:
             return
-        kw = dict(self.engine_kw)
-        kw.update(
-            seed=seed,
-            procs=self.controls.procs.value(),
-            gogc=self.controls.gogc.value(),
-            policy=self.controls.policy.currentText(),
+        shown = self.controls.settings()
+        self.start(
+            self.scenario,
+            self.scenario_name,
+            self.run_settings.replace(
+                seed=seed,
+                procs=shown.procs,
+                gogc=shown.gogc,
+                policy=shown.policy,
+                memlimit_bytes=shown.memlimit_bytes,
+            ),
         )
-        mem = self.controls.memlimit.value()
-        kw["memlimit_bytes"] = -1 if mem < 0 else mem << 20
-        self.start(self.scenario, self.scenario_name, **kw)
 
     def fit(self) -> None:
         """Show the whole run in the timeline and every time plot, and follow it as it grows."""
@@ -211,8 +217,7 @@ class MainWindow(QtWidgets.QMainWindow):
         except ValueError as e:  # ScenarioError is a ValueError
             self.statusBar().showMessage(str(e), 10000)
             return
-        kw = {k: v for k, v in self.engine_kw.items() if k == "duration_ns"}
-        self.start(sc, name, **kw)
+        self.start(sc, name, RunSettings(duration_ns=self.run_settings.duration_ns))
 
     # --- File → Record (gmpviz/record) ----------------------------------------------------------
     def toggle_recording(self, path: str | None = None) -> None:
