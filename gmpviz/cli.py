@@ -395,7 +395,7 @@ def _window(scenario: str | None, args) -> int:
         raise CliError(f"the window cannot start: {e}") from None
     kw = {}
     if args is not None:
-        kw = dict(settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme)
+        kw = dict(run_settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme)
         if scenario is not None:
             _load(scenario)  # validate before opening a window
     with qt_messages_filtered():

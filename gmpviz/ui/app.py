@@ -69,14 +69,14 @@ def make_window(
 
 def run_window(
     scenario: str | None,
-    settings: RunSettings | None = None,
+    run_settings: RunSettings | None = None,
     *,
     screenshot: str | None = None,
     theme: str = "dark",
     **overrides,
 ) -> int:
-    """Open the window on `scenario` (preset name or path; None = the default preset) with `settings`
-    (RunSettings; keywords such as duration_ns=... override single ones).
+    """Open the window on `scenario` (preset name or path; None = the default preset) with
+    `run_settings` (keywords such as duration_ns=... override single ones).
 
     With `screenshot`: run the scenario to its end at full speed in the real window, render every
     view, save a PNG there and return. Errors come back as one line on stderr and exit code 2."""
@@ -100,7 +100,7 @@ def run_window(
     elif settings is None or settings.value("geometry") is None:
         win.resize(1500, 950)
     try:
-        win.start(sc, name, (settings or RunSettings()).replace(**overrides))
+        win.start(sc, name, (run_settings or RunSettings()).replace(**overrides))
     except (ValueError, RuntimeError) as e:  # EngineError and friends: bad arguments
         print(f"gmpviz: {e}", file=sys.stderr)
         win.close()
