@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .core.settings import RunSettings
 from .core.trace.events import EVENT_DTYPE
 from .model.metrics import NEEDED_KINDS, Metrics, compute_metrics
 
@@ -26,7 +27,7 @@ NOT_MODELLED = {
     "ncpu": "the number of CPUs is not modelled yet: every P runs on a CPU of its own",
     "greentea": "the Green Tea marker is not modelled yet: the GC marks with the classic marker",
 }
-_ENGINE_KEYWORD = {
+_ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "policy": "policy",
     "procs": "procs",
     "gogc": "gogc",
@@ -51,8 +52,9 @@ class Side:
     metrics: Metrics = field(default_factory=Metrics)
 
 
-def engine_keywords(settings: dict) -> dict:
-    return {_ENGINE_KEYWORD[k]: v for k, v in settings.items()}
+def run_settings(settings: dict) -> RunSettings:
+    """A side's parsed KEY=VALUE settings as the run's RunSettings."""
+    return RunSettings(**{_ENGINE_KEYWORD[k]: v for k, v in settings.items()})
 
 
 def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] = ()) -> Side:
@@ -61,7 +63,7 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
     from .core.workload.loader import load_scenario
 
     sc = load_scenario(scenario)
-    eng = Engine(sc, **engine_keywords(settings))
+    eng = Engine(sc, **run_settings(settings).engine_kw())
     kept: list[np.ndarray] = []
     counters: list[np.ndarray] = []
     t = 0

@@ -1,6 +1,7 @@
 """Qt-free views derived from the event stream: timelines, counters, run queues, spans, G table.
 
-`Model.apply(events)` folds a batch (oldest first); `Model.add_counters(rows)` appends COUNTERS rows.
+`Model.apply(events)` folds a batch (oldest first) into the folds it was built from (`folds.py`);
+`Model.add_counters(rows)` appends COUNTERS rows.
 Views read the model; they never touch the engine.
 """
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
+from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, every_view
 from .metrics import LiveMetrics
 from .spans import SpanTable
 from .state import RuntimeState
@@ -26,24 +28,23 @@ ASSUMPTIONS = (
     "/sched/latencies:seconds); the live view's percentiles are its histogram buckets' upper edges.",
 )
 
-
-MTL_FOLD_EVENTS = 200_000  # M lanes fold lazily, at the latest after this many events
-METRICS_FOLD_EVENTS = 50_000  # the live metrics (MMU, latency) too, in smaller folds (~5 ms each)
+__all__ = ["MTL_FOLD_EVENTS", "Model"]
 
 
 class Model:
-    """Everything the views read, folded from events and counters."""
+    """Everything the views read, folded from events and counters.
 
-    def __init__(self, groups: tuple[str, ...] = ("main",), log_capacity: int = 1 << 20) -> None:
+    `apply` feeds a batch to the folds `folds(self)` lists (folds.every_view by default: every
+    table; folds.histories for a replay's whole-run histories)."""
+
+    def __init__(
+        self, groups: tuple[str, ...] = ("main",), log_capacity: int = 1 << 20, folds: FoldSet = every_view
+    ) -> None:
         self.groups = tuple(groups)
         self.state = RuntimeState()
         self.ptl = Timeline("p")
-        self._mtl = Timeline("m")
-        self._mtl_pending: list[np.ndarray] = []
-        self._mtl_pending_n = 0
-        self._metrics = LiveMetrics()
-        self._metrics_pending: list[np.ndarray] = []
-        self._metrics_pending_n = 0
+        self.mtl_lanes = Timeline("m")  # read through `mtl`: folded lazily
+        self.metrics_fold = LiveMetrics()  # read through `metrics`: folded lazily
         self.spans = SpanTable()
         self.counters = CounterSeries()
         self.gc = GCHistory()
@@ -51,27 +52,15 @@ class Model:
         self.runq_hist = RunqHistory()
         self.now_ns = 0
         self.events_total = 0
+        self.folds: tuple[Fold, ...] = tuple(folds(self))
+        self._lazy = tuple(f for f in self.folds if isinstance(f, LazyLaneFold))
+        self._lazy_metrics = tuple(f for f in self.folds if isinstance(f, LazyMetricsFold))
 
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:
             return
-        self.state.apply(ev)  # first: GoCreate assigns the groups the timelines colour by
-        group_of = self.state.group_of
-        self.ptl.apply(ev, group_of)
-        # the M lanes are shown on demand: fold them in big batches (cheaper per event) or when read
-        self._mtl_pending.append(ev)
-        self._mtl_pending_n += len(ev)
-        self._mtl_group_of = group_of  # covers every G of the pending events (groups never change)
-        if self._mtl_pending_n >= MTL_FOLD_EVENTS:
-            self._fold_mtl()
-        self._metrics_pending.append(ev)  # shown on demand too: folded in big batches or when read
-        self._metrics_pending_n += len(ev)
-        if self._metrics_pending_n >= METRICS_FOLD_EVENTS:
-            self._fold_metrics()
-        self.spans.apply(ev)
-        self.gc.apply(ev)
-        self.runq_hist.apply(ev)
-        self.log.append(ev)
+        for f in self.folds:
+            f.apply(ev)
         self.events_total += len(ev)
         self.advance(int(ev["t_ns"][-1]))
 
@@ -85,32 +74,22 @@ class Model:
         if now_ns > self.now_ns:
             self.now_ns = now_ns
         self.ptl.advance(self.now_ns)
-        self._mtl.advance(self.now_ns)
+        self.mtl_lanes.advance(self.now_ns)
 
     @property
     def mtl(self) -> Timeline:
         """Per-M lanes, folded up to the last applied event."""
-        if self._mtl_pending:
-            self._fold_mtl()
-        return self._mtl
+        for f in self._lazy:
+            f.flush()
+        return self.mtl_lanes
 
     @property
     def metrics(self) -> LiveMetrics:
         """MMU and scheduling latency, folded up to the last applied event and advanced to now."""
-        if self._metrics_pending:
-            self._fold_metrics()
-        self._metrics.advance(self.now_ns)
-        return self._metrics
-
-    def _fold_metrics(self) -> None:
-        ev = self._metrics_pending
-        self._metrics_pending, self._metrics_pending_n = [], 0
-        self._metrics.apply(np.concatenate(ev) if len(ev) > 1 else ev[0])
-
-    def _fold_mtl(self) -> None:
-        ev = np.concatenate(self._mtl_pending) if len(self._mtl_pending) > 1 else self._mtl_pending[0]
-        self._mtl_pending, self._mtl_pending_n = [], 0
-        self._mtl.apply(ev, self._mtl_group_of)
+        for f in self._lazy_metrics:
+            f.flush()
+        self.metrics_fold.advance(self.now_ns)
+        return self.metrics_fold
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Keyframe of the current state (G/P/M, queues, spans) as a dict of numpy arrays."""
@@ -123,4 +102,6 @@ class Model:
         self.spans.restore(snap)
         self.now_ns = self.state.now_ns
         # a keyframe holds no metrics history: they start over from here
-        self._metrics, self._metrics_pending, self._metrics_pending_n = LiveMetrics(), [], 0
+        self.metrics_fold = LiveMetrics()
+        for f in self._lazy_metrics:
+            f.reset(self.metrics_fold)

@@ -45,8 +45,12 @@ def tiled_events(n_events: int = BENCH_EVENTS) -> np.ndarray:
     return np.concatenate(out)[:n_events]
 
 
+def run(args=None) -> dict:
+    return bench_metrics()
+
+
 def bench_metrics(n_events: int = BENCH_EVENTS) -> dict:
-    from .metrics import compute_metrics
+    from ..model.metrics import compute_metrics
 
     ev = tiled_events(n_events)
     t0 = time.perf_counter()
