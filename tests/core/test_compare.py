@@ -120,3 +120,36 @@ def test_bad_compare_flags_are_one_line_and_exit_2(capsys, argv, needle):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1 and err.startswith("gmpviz: ")
+
+
+# docs/compare.md quotes these numbers (seed 1, each comparison's own duration): a change of the
+# engine that moves them must re-measure them (`gmpviz compare NAME`) and update the paragraphs.
+DOC_NUMBERS = {
+    "stealing": {
+        "ops_completed": (22188, 23221, 14900),
+        "steals": (848, 0, 0),
+        "gs_stolen": (1693, 0, 0),
+        "latency_p99_ns": (9.25e6, 3.29e6, 54.6e6),
+    },
+    "procs": {
+        "ops_completed": (6500, 19905),
+        "steals": (2, 4107),
+        "latency_p99_ns": (51.9e6, 437e3),
+        "gc_cycles": (9, 12),
+        "mmu_1ms": (0.194, 0.711),
+    },
+    "gogc": {
+        "gc_cycles": (9, 2, 3),
+        "gc_cpu_fraction": (0.022, 0.005, 0.008),
+        "mmu_1ms": (0.502, 0.730, 0.730),
+        "heap_goal_median_bytes": (20.5 * 2**20, 51.7 * 2**20, 30.5 * 2**20),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOC_NUMBERS))
+def test_docs_quote_what_the_builtin_comparisons_measure(capsys, name):
+    out = compare_json(capsys, name)
+    for key, want in DOC_NUMBERS[name].items():
+        got = [out[s]["table"][key] for s in "abc"[: len(want)]]
+        assert got == pytest.approx(list(want), rel=0.01, abs=1e-3), (name, key)
