@@ -201,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--seed", type=_seed, help="seed of every side (a side's seed= wins)")
     cp.add_argument("--json", action="store_true", help="print the sides' metrics and ratios as JSON")
     cp.add_argument("--list", action="store_true", help="list the built-in comparisons")
+    cp.add_argument(
+        "--window", action="store_true", help="watch the runs live: stacked timelines with one time axis"
+    )
+    cp.add_argument("--screenshot", metavar="PNG", help="(--window) run to the end, save a screenshot, exit")
+    cp.add_argument("--theme", choices=("dark", "light"), default="dark")
 
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
@@ -508,6 +513,12 @@ def cmd_compare(args) -> int:
         scen = scenarios[i] if len(scenarios) > 1 else scenarios[0]
         _load(scen)  # every side's scenario is checked before the first run starts
         sides.append((label, scen, st, tuple(dict(given).get(label, ()))))
+    if args.screenshot and not args.window:
+        raise CliError("compare: --screenshot needs --window")
+    if args.window:
+        if args.json:
+            raise CliError("compare: --json prints the headless comparison; drop --window")
+        return _compare_window(sides, args)
     from .core.engine import EngineError
 
     try:
@@ -519,6 +530,22 @@ def cmd_compare(args) -> int:
     else:
         print(C.markdown(runs))
     return 0
+
+
+def _compare_window(sides, args) -> int:
+    from .compare import run_settings
+
+    _check_display()
+    try:
+        from .ui.compare_window import run_compare_window
+    except ImportError as e:
+        raise CliError(f"the window cannot start: {e}") from None
+    shown = []
+    for label, scen, st, asked in sides:
+        sc = _load(scen)
+        shown.append((label, f"{sc.name} {' '.join(asked)}".strip(), sc, run_settings(st)))
+    with qt_messages_filtered():
+        return run_compare_window(shown, screenshot=args.screenshot, theme=args.theme)
 
 
 def cmd_scenarios(args) -> int:

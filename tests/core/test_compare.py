@@ -114,6 +114,8 @@ def test_builtin_comparison_runs(capsys):
         (["compare"], "name a scenario"),
         (["compare", "--a", "procs=2", "default"], "expected KEY=VALUE"),
         (["compare", "default", "--duration", "-1s"], "duration"),
+        (["compare", "default", "--screenshot", "x.png"], "--screenshot needs --window"),
+        (["compare", "default", "--window", "--json"], "drop --window"),
     ],
 )
 def test_bad_compare_flags_are_one_line_and_exit_2(capsys, argv, needle):
