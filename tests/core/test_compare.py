@@ -155,3 +155,11 @@ def test_docs_quote_what_the_builtin_comparisons_measure(capsys, name):
     for key, want in DOC_NUMBERS[name].items():
         got = [out[s]["table"][key] for s in "abc"[: len(want)]]
         assert got == pytest.approx(list(want), rel=0.01, abs=1e-3), (name, key)
+
+
+def test_compare_window_without_a_display_is_one_line(monkeypatch, capsys):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["compare", "cpu-bound", "--a", "procs=1", "--b", "procs=2", "--window"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no display" in err
