@@ -525,6 +525,9 @@ def cmd_compare(args) -> int:
         runs = [C.run_side(*side) for side in sides]
     except EngineError as e:
         raise CliError(str(e)) from None
+    for r in runs:
+        if r.warning:
+            print(f"gmpviz: compare: {r.warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(C.as_json(runs), indent=2))
     else:

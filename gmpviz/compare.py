@@ -36,6 +36,9 @@ _ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "duration": "duration_ns",
 }
 STEP_NS = 20_000_000  # virtual time per drain
+#: the events a side keeps for its metrics (~48 bytes each): a side that reaches it stops there, with a
+#: warning, so a long run's memory stays bounded (10M events take about a second to measure)
+MAX_KEPT_EVENTS = 10_000_000
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Side:
     end_reason: str = ""
     error: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    warning: str | None = None  # the side was stopped before its end (MAX_KEPT_EVENTS)
 
 
 def run_settings(settings: dict) -> RunSettings:
@@ -66,14 +70,21 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
     eng = Engine(sc, **run_settings(settings).engine_kw())
     kept: list[np.ndarray] = []
     counters: list[np.ndarray] = []
-    t = 0
+    t, n_kept, warning = 0, 0, None
     while not eng.done:
         t += STEP_NS
         eng.run_until(t)
         ev = eng.drain()
         if len(ev):
             kept.append(ev[NEEDED_KINDS[ev["kind"]]])
+            n_kept += len(kept[-1])
         counters.append(eng.drain_counters())
+        if n_kept >= MAX_KEPT_EVENTS and not eng.done:
+            warning = (
+                f"side {label.upper()} stopped at {_ns(eng.now)} of virtual time: its metrics keep at most "
+                f"{MAX_KEPT_EVENTS:,} events (a shorter --duration measures the whole run)"
+            )
+            break
     ev = np.concatenate(kept) if kept else np.zeros(0, dtype=EVENT_DTYPE)
     m = compute_metrics(ev, np.concatenate(counters), end_ns=eng.now)
     resolved = {
@@ -85,7 +96,8 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
         "seed": eng.seed,
         "duration_ns": eng.duration_ns,
     }
-    return Side(label, scenario, settings, tuple(asked), resolved, eng.done_reason, eng.error, m)
+    end_reason = "stopped: event limit" if warning else eng.done_reason
+    return Side(label, scenario, settings, tuple(asked), resolved, end_reason, eng.error, m, warning)
 
 
 # --- the table ---------------------------------------------------------------------------------------
@@ -206,6 +218,7 @@ def as_json(sides: list[Side]) -> dict:
             "resolved": s.resolved,
             "end_reason": s.end_reason,
             "error": s.error,
+            "warning": s.warning,
             "table": {key: get(s.metrics) for key, _, get, _ in ROWS},
             "metrics": s.metrics.as_dict(),
         }

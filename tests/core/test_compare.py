@@ -163,3 +163,17 @@ def test_compare_window_without_a_display_is_one_line(monkeypatch, capsys):
     assert main(["compare", "cpu-bound", "--a", "procs=1", "--b", "procs=2", "--window"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no display" in err
+
+
+def test_a_side_past_the_event_limit_stops_with_one_warning(monkeypatch, capsys):
+    import gmpviz.compare as C
+
+    monkeypatch.setattr(C, "MAX_KEPT_EVENTS", 2000)
+    assert main(["compare", "default", "--a", "procs=2", "--b", "procs=4", "--duration", "1s", "--json"]) == 0
+    cap = capsys.readouterr()
+    out = json.loads(cap.out)
+    lines = cap.err.strip().splitlines()
+    assert len(lines) == 2 and all("stopped at" in ln and "2,000 events" in ln for ln in lines)
+    for s in "ab":
+        assert out[s]["end_reason"] == "stopped: event limit" and out[s]["warning"]
+        assert out[s]["metrics"]["duration_ns"] < 1_000_000_000
