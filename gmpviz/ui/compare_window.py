@@ -24,6 +24,7 @@ from .controls import DEFAULT_SPEED
 from .items.raster import RasterItem
 from .theme import OI_SKY, OI_VERMILLION, Theme, rgb
 from .views import FOLLOW_HEADROOM, fmt_ns
+from .views.metrics import histogram_steps
 from .views.timeline import TimelineView
 
 FRAME_MS = 16
@@ -149,6 +150,25 @@ class CompareWindow(QtWidgets.QMainWindow):
         dock.setWidget(self.table)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([dock], [150 + 70 * (2 * len(sides) - 1)], QtCore.Qt.Orientation.Horizontal)
+        self.curves = pg.GraphicsLayoutWidget()
+        self.curves.setBackground(theme.background)
+        self.mmu_plot = self.curves.addPlot(row=0, col=0, title="MMU")
+        self.lat_plot = self.curves.addPlot(row=1, col=0, title="runnable → running")
+        for plot, label in ((self.mmu_plot, "window (s)"), (self.lat_plot, "wait (s)")):
+            plot.setLogMode(x=True, y=False)
+            plot.setLabel("bottom", label)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
+            plot.setMouseEnabled(x=False, y=False)
+        self.mmu_plot.setYRange(0, 1, padding=0.02)
+        self.mmu_curves = [self.mmu_plot.plot(pen=pg.mkPen(c, width=1)) for c in SIDE_COLOURS[: len(sides)]]
+        self.lat_curves = [
+            self.lat_plot.plot(stepMode="center", pen=pg.mkPen(c, width=1))
+            for c in SIDE_COLOURS[: len(sides)]
+        ]
+        cdock = QtWidgets.QDockWidget("MMU and latency", self)
+        cdock.setObjectName("dock_compare_curves")
+        cdock.setWidget(self.curves)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, cdock)
         self.status = QtWidgets.QLabel(" ")
         self.statusBar().addPermanentWidget(self.status, 1)
         sc = QtGui.QShortcut(QtGui.QKeySequence("F"), self)
@@ -247,7 +267,17 @@ class CompareWindow(QtWidgets.QMainWindow):
         out.append(("goroutine starts", [_starts(s.model) for s in self.sessions], lambda v: f"{v:,}"))
         return out
 
+    def _refresh_curves(self) -> None:
+        """Each side's MMU curve and latency histogram, in its colour (one PlotDataItem each)."""
+        for s, mc, lc in zip(self.sessions, self.mmu_curves, self.lat_curves):
+            m = s.model.metrics
+            w, mmu, _ = m.mmu()
+            mc.setData(w / 1e9, mmu) if len(w) else mc.setData([], [])
+            x, y = histogram_steps(m.latency_hist)
+            lc.setData(x / 1e9, y) if len(y) else lc.setData([], [])
+
     def _refresh_table(self) -> None:
+        self._refresh_curves()
         rows = self.metric_rows()
         self.table.setRowCount(len(rows))
         self.table.setVerticalHeaderLabels([r[0] for r in rows])

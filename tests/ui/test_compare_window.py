@@ -81,6 +81,10 @@ def test_two_runs_share_one_time_axis_and_a_difference_strip(compare_win):
     assert t.columnCount() == 3 and t.rowCount() >= 8
     heads = [t.verticalHeaderItem(i).text() for i in range(t.rowCount())]
     assert "MMU 10 ms" in heads and "sched latency max" in heads
+    # and each side's MMU curve and latency histogram, overlaid
+    for sess, mc, lc in zip(win.sessions, win.mmu_curves, win.lat_curves):
+        assert len(mc.getData()[0]) == len(sess.model.metrics.mmu()[0]) > 5
+        assert lc.getData()[1].sum() == sess.model.metrics.latency_hist.sum() > 0
 
 
 def test_difference_strip_marks_which_side_was_busy():
