@@ -195,7 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
             nargs="+",
             default=None,
             metavar="KEY=VALUE",
-            help=f"side {side.upper()}'s settings: {', '.join(COMPARE_KEYS)}" if side == "a" else None,
+            help=(
+                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k not in ('ncpu', 'greentea'))} "
+                "(ncpu and greentea are not modelled yet)"
+                if side == "a"
+                else f"side {side.upper()}'s settings (the same keys)"
+            ),
         )
     cp.add_argument("--duration", type=_duration, help="virtual time of every side (a side's duration= wins)")
     cp.add_argument("--seed", type=_seed, help="seed of every side (a side's seed= wins)")
