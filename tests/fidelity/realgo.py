@@ -10,7 +10,7 @@ only) with fixed flags and environment, and the gmpviz scenario written to match
   hash, flags and environment, with the 1-minute load average read just before the run (the machine
   is shared: real runs are noisy). Runs are never made in parallel with each other.
 * `emulated_text(name)`: `gmpviz run SCENARIO --headless --gctrace --schedtrace 100` (deterministic:
-  run once per process).
+  run once per process; `emulate_all` runs several at once, before the real runs).
 * `compare(name, n)`: one `Row` per figure: real median, min, max, emulated, ratio, and whether the
   figure is within its issue's tolerance (`TOLERANCES`).
 
@@ -21,6 +21,7 @@ published in docs/fidelity.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import json
@@ -28,6 +29,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +46,7 @@ SCHEDTRACE_MS = 100
 BUILD_TIMEOUT_S = 300
 RUN_SLACK_S = 60
 EMULATE_TIMEOUT_S = 300
-DEFAULT_RUNS = 3  # the tests; the published table uses 5
+DEFAULT_RUNS = 5  # the tests and the published table
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Program:
     name: str
     args: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
-    seconds: float = 1.5
+    seconds: float = 1.0
 
     @property
     def source(self) -> Path:
@@ -68,26 +70,35 @@ class Program:
 PROGRAMS: dict[str, Program] = {
     p.name: p
     for p in (
-        Program("cpubound", ("-goroutines=8", "-seconds=1.5"), {"GOMAXPROCS": "4"}),
+        Program("cpubound", ("-goroutines=8", "-seconds=1"), {"GOMAXPROCS": "4"}),
         Program(
             "ringalloc",
-            ("-workers=2", "-rate-mib-s=1024", "-live-mib=48", "-batch-cycles=4", "-seconds=1.5"),
+            ("-workers=2", "-rate-mib-s=1024", "-live-mib=48", "-batch-cycles=4", "-seconds=1"),
             {"GOMAXPROCS": "2"},
         ),
         Program(
             "pipes",
-            ("-pipes=4", "-files=1", "-cpu=1", "-chunk-kib=4", "-chunks=32", "-read-kib=64", "-reads=8",
-             "-every=1ms", "-seconds=1.5"),
+            (
+                "-pipes=4",
+                "-files=1",
+                "-cpu=1",
+                "-chunk-kib=4",
+                "-chunks=32",
+                "-read-kib=64",
+                "-reads=8",
+                "-every=1ms",
+                "-seconds=1",
+            ),
             {"GOMAXPROCS": "2"},
         ),
         Program(
             "leak",
-            ("-batch=10", "-every=1ms", "-keep-kib=1", "-garbage-kib=256", "-seconds=1.5"),
+            ("-batch=10", "-every=1ms", "-keep-kib=1", "-garbage-kib=256", "-seconds=1"),
             {"GOMAXPROCS": "2"},
         ),
         Program(
             "maxprocs",
-            ("-from=2", "-to=4", "-cpu=4", "-allocators=2", "-rate-mib-s=256", "-seconds=1.5"),
+            ("-from=2", "-to=4", "-cpu=4", "-allocators=2", "-rate-mib-s=256", "-seconds=1"),
             {"GOMAXPROCS": "2"},
         ),
     )
@@ -220,20 +231,44 @@ def real_runs(name: str, n: int = DEFAULT_RUNS) -> list[RealRun]:
     return [real_run(prog, i) for i in range(n)]
 
 
-@functools.cache
-def emulated_text(name: str) -> str:
-    """stderr of `gmpviz run SCENARIO --headless --gctrace --schedtrace 100` (deterministic)."""
+def _emulate_cmd(name: str) -> list[str]:
     scenario = PROGRAMS[name].scenario
-    proc = subprocess.run(
-        [sys.executable, "-m", "gmpviz", "run", str(scenario), "--headless", "--gctrace",
-         "--schedtrace", str(SCHEDTRACE_MS)],
-        capture_output=True,
-        text=True,
-        timeout=EMULATE_TIMEOUT_S,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"gmpviz run {scenario.name} exited {proc.returncode}: {proc.stderr[-300:]}")
-    return proc.stderr
+    return [sys.executable, "-m", "gmpviz", "run", str(scenario), "--headless", "--gctrace",
+            "--schedtrace", str(SCHEDTRACE_MS)]  # fmt: skip
+
+
+_EMULATED: dict[str, str] = {}
+
+
+def emulate_all(names: list[str]) -> None:
+    """Emulate these programs' scenarios side by side (deterministic, so running them at once changes
+    nothing but the wall time), before any real run, which must not share the CPUs with them."""
+    todo = [n for n in names if n not in _EMULATED]
+    with contextlib.ExitStack() as stack:
+        # stderr to files, not pipes: no child waits on a full pipe while another is being read
+        errs = {n: stack.enter_context(tempfile.TemporaryFile("w+")) for n in todo}
+        procs = {
+            n: subprocess.Popen(_emulate_cmd(n), stdout=subprocess.DEVNULL, stderr=errs[n]) for n in todo
+        }
+        try:
+            for n, proc in procs.items():
+                proc.wait(timeout=EMULATE_TIMEOUT_S)
+                errs[n].seek(0)
+                err = errs[n].read()
+                if proc.returncode != 0:
+                    raise RuntimeError(f"gmpviz run {n}.toml exited {proc.returncode}: {err.strip()[-300:]}")
+                _EMULATED[n] = err
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+
+
+def emulated_text(name: str) -> str:
+    """stderr of `gmpviz run SCENARIO --headless --gctrace --schedtrace 100` (deterministic: once)."""
+    emulate_all([name])
+    return _EMULATED[name]
 
 
 @dataclass(frozen=True)
@@ -306,17 +341,24 @@ def markdown_table(names: list[str], n: int) -> str:
 
 
 def main(argv: list[str]) -> int:
+    global RUNS_DIR
     ap = argparse.ArgumentParser(prog="realgo.py", description="real Go vs gmpviz figure table (markdown)")
-    ap.add_argument("--runs", type=int, default=5, help="real runs per program (default 5)")
+    ap.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"real runs per program ({DEFAULT_RUNS})")
+    ap.add_argument("--runs-dir", type=Path, help=f"cache of the real runs (default {RUNS_DIR})")
     ap.add_argument("programs", nargs="*", help=f"default: all of {', '.join(PROGRAMS)}")
     args = ap.parse_args(argv)
+    if args.runs_dir is not None:
+        RUNS_DIR = args.runs_dir
     names = args.programs or list(PROGRAMS)
     unknown = [n for n in names if n not in PROGRAMS]
     if unknown or not 1 <= args.runs <= 20:
-        print(f"realgo.py: unknown program {unknown[0]!r}" if unknown else "realgo.py: --runs 1..20",
-              file=sys.stderr)
+        print(
+            f"realgo.py: unknown program {unknown[0]!r}" if unknown else "realgo.py: --runs 1..20",
+            file=sys.stderr,
+        )
         return 2
     try:
+        emulate_all(names)
         print(markdown_table(names, args.runs))
     except (GoNotAvailable, GoRunError) as exc:
         print(f"realgo.py: {exc}", file=sys.stderr)

@@ -66,10 +66,14 @@ def test_a_torn_sched_line_is_skipped():
 
 
 def test_a_fresh_p_counts_from_zero():
-    a = parse_sched("SCHED 0ms: gomaxprocs=1 idleprocs=0 threads=2 spinningthreads=0 needspinning=0 "
-                    "idlethreads=0 runqueue=0 [ 0 ] schedticks=[ 50 ]")
-    b = parse_sched("SCHED 1000ms: gomaxprocs=1 idleprocs=0 threads=2 spinningthreads=0 needspinning=0 "
-                    "idlethreads=0 runqueue=0 [ 0 ] schedticks=[ 20 ]")
+    a = parse_sched(
+        "SCHED 0ms: gomaxprocs=1 idleprocs=0 threads=2 spinningthreads=0 needspinning=0 "
+        "idlethreads=0 runqueue=0 [ 0 ] schedticks=[ 50 ]"
+    )
+    b = parse_sched(
+        "SCHED 1000ms: gomaxprocs=1 idleprocs=0 threads=2 spinningthreads=0 needspinning=0 "
+        "idlethreads=0 runqueue=0 [ 0 ] schedticks=[ 20 ]"
+    )
     assert schedticks_rate([a, b]) == 20.0
 
 
