@@ -9,8 +9,9 @@ only) with fixed flags and environment, and the gmpviz scenario written to match
   toolchain, offline), each cached under `$TMPDIR/gmpviz-fidelity-go/runs/` keyed by the source
   hash, flags and environment, with the 1-minute load average read just before the run (the machine
   is shared: real runs are noisy). Runs are never made in parallel with each other.
-* `emulated_text(name)`: `gmpviz run SCENARIO --headless --gctrace --schedtrace 100` (deterministic:
-  run once per process; `emulate_all` runs several at once, before the real runs).
+* `emulated_text(name)`: `gmpviz run SCENARIO --headless --gctrace --schedtrace 100` (deterministic;
+  cached under `.../emulations/`, keyed by the scenario and every file of the gmpviz package;
+  `emulate_all` runs several at once, before the real runs).
 * `compare(name, n)`: one `Row` per figure: real median, min, max, emulated, ratio, and whether the
   figure is within its issue's tolerance (`TOLERANCES`).
 
@@ -41,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 PROGS_DIR = HERE / "progs"
 SCENARIOS_DIR = HERE / "scenarios"
 RUNS_DIR = WORK_DIR / "runs"
+EMULATIONS_DIR = WORK_DIR / "emulations"
 GODEBUG = "gctrace=1,schedtrace=100"
 SCHEDTRACE_MS = 100
 BUILD_TIMEOUT_S = 300
@@ -57,6 +59,9 @@ class Program:
     args: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
     seconds: float = 1.0
+    # what the flags ask for, in the units of the program's own `fidelity:` counts (the scenario
+    # emulates exactly this much; a real run on a loaded machine may fall short)
+    nominal: dict[str, float] = field(default_factory=dict)
 
     @property
     def source(self) -> Path:
@@ -75,6 +80,7 @@ PROGRAMS: dict[str, Program] = {
             "ringalloc",
             ("-workers=2", "-rate-mib-s=1024", "-live-mib=48", "-batch-cycles=4", "-seconds=1"),
             {"GOMAXPROCS": "2"},
+            nominal={"allocated_mib": 1024},
         ),
         Program(
             "pipes",
@@ -90,16 +96,19 @@ PROGRAMS: dict[str, Program] = {
                 "-seconds=1",
             ),
             {"GOMAXPROCS": "2"},
+            nominal={"piped_mib": 512, "file_reads": 8000},  # 4 x 32 x 4 KiB and 8 reads per ms
         ),
         Program(
             "leak",
             ("-batch=10", "-every=1ms", "-keep-kib=1", "-garbage-kib=256", "-seconds=1"),
             {"GOMAXPROCS": "2"},
+            nominal={"leaked": 10000},
         ),
         Program(
             "maxprocs",
             ("-from=2", "-to=4", "-cpu=4", "-allocators=2", "-rate-mib-s=256", "-seconds=1"),
             {"GOMAXPROCS": "2"},
+            nominal={"allocated_mib": 256},
         ),
     )
 }
@@ -194,15 +203,26 @@ class RealRun:
     load1: float  # 1-minute load average just before the run
     wall_s: float
     utc: str  # when it ran
+    counts: dict[str, float]  # the program's own `fidelity:` line: cpu_s, wall_s and what it did
 
 
-def real_run(prog: Program, index: int) -> RealRun:
-    """Run `index` (0-based) of the program, from the cache or made now (and cached)."""
-    d = RUNS_DIR / run_key(prog)
+def own_counts(stdout: str) -> dict[str, float]:
+    """The `fidelity: key=value ...` line a fidelity program prints on stdout, as numbers."""
+    for line in stdout.splitlines():
+        if line.startswith("fidelity: "):
+            pairs = (kv.partition("=") for kv in line[len("fidelity: ") :].split())
+            return {k: float(v) for k, _, v in pairs if v}
+    return {}
+
+
+def real_run(prog: Program, index: int, runs_dir: Path | None = None) -> RealRun:
+    """Run `index` (0-based) of the program, from the cache (`runs_dir`, default RUNS_DIR) or made
+    now (and cached)."""
+    d = (runs_dir or RUNS_DIR) / run_key(prog)
     txt, meta = d / f"run{index}.txt", d / f"run{index}.json"
     if txt.is_file() and meta.is_file():
         m = json.loads(meta.read_text())
-        return RealRun(txt.read_text(), m["load1"], m["wall_s"], m["utc"])
+        return RealRun(txt.read_text(), m["load1"], m["wall_s"], m["utc"], own_counts(m["stdout"]))
     exe = build(prog)
     d.mkdir(parents=True, exist_ok=True)
     load1 = load_average()
@@ -220,15 +240,16 @@ def real_run(prog: Program, index: int) -> RealRun:
         raise GoRunError(f"{prog.name} exited {proc.returncode}: {proc.stderr.strip()[-300:]}")
     suffix = f".tmp{os.getpid()}"
     (d / f"run{index}.txt{suffix}").write_text(proc.stderr)
-    (d / f"run{index}.json{suffix}").write_text(json.dumps({"load1": load1, "wall_s": wall_s, "utc": utc}))
+    info = {"load1": load1, "wall_s": wall_s, "utc": utc, "stdout": proc.stdout}
+    (d / f"run{index}.json{suffix}").write_text(json.dumps(info))
     (d / f"run{index}.txt{suffix}").replace(txt)
     (d / f"run{index}.json{suffix}").replace(meta)
-    return RealRun(proc.stderr, load1, wall_s, utc)
+    return RealRun(proc.stderr, load1, wall_s, utc, own_counts(proc.stdout))
 
 
-def real_runs(name: str, n: int = DEFAULT_RUNS) -> list[RealRun]:
+def real_runs(name: str, n: int = DEFAULT_RUNS, runs_dir: Path | None = None) -> list[RealRun]:
     prog = PROGRAMS[name]
-    return [real_run(prog, i) for i in range(n)]
+    return [real_run(prog, i, runs_dir) for i in range(n)]
 
 
 def _emulate_cmd(name: str) -> list[str]:
@@ -240,9 +261,29 @@ def _emulate_cmd(name: str) -> list[str]:
 _EMULATED: dict[str, str] = {}
 
 
+def emulation_key(name: str) -> str:
+    """Cache key of an emulation: the scenario and every file of the gmpviz package that ran it (and
+    the Python and numpy versions), so any change to the model or the scenario runs it again."""
+    import numpy
+
+    import gmpviz
+
+    pkg = Path(gmpviz.__file__).resolve().parent
+    parts: list[str | bytes] = [sys.version, numpy.__version__, PROGRAMS[name].scenario.read_bytes()]
+    for f in sorted(pkg.rglob("*")):
+        if f.suffix in (".py", ".toml", ".csv") and "__pycache__" not in f.parts:
+            parts += [str(f.relative_to(pkg)), f.read_bytes()]
+    return f"{name}-{_digest(*parts)}"
+
+
 def emulate_all(names: list[str]) -> None:
     """Emulate these programs' scenarios side by side (deterministic, so running them at once changes
-    nothing but the wall time), before any real run, which must not share the CPUs with them."""
+    nothing but the wall time), before any real run, which must not share the CPUs with them. Cached
+    under EMULATIONS_DIR by `emulation_key`."""
+    for n in names:
+        cached = EMULATIONS_DIR / f"{emulation_key(n)}.txt"
+        if n not in _EMULATED and cached.is_file():
+            _EMULATED[n] = cached.read_text()
     todo = [n for n in names if n not in _EMULATED]
     with contextlib.ExitStack() as stack:
         # stderr to files, not pipes: no child waits on a full pipe while another is being read
@@ -258,6 +299,10 @@ def emulate_all(names: list[str]) -> None:
                 if proc.returncode != 0:
                     raise RuntimeError(f"gmpviz run {n}.toml exited {proc.returncode}: {err.strip()[-300:]}")
                 _EMULATED[n] = err
+                EMULATIONS_DIR.mkdir(parents=True, exist_ok=True)
+                tmp = EMULATIONS_DIR / f"{n}.tmp{os.getpid()}"
+                tmp.write_text(err)
+                tmp.replace(EMULATIONS_DIR / f"{emulation_key(n)}.txt")
         finally:
             for proc in procs.values():
                 if proc.poll() is None:
@@ -289,9 +334,9 @@ class Row:
 
 
 @functools.cache
-def compare(name: str, n: int = DEFAULT_RUNS) -> tuple[Row, ...]:
+def compare(name: str, n: int = DEFAULT_RUNS, runs_dir: Path | None = None) -> tuple[Row, ...]:
     """One Row per figure: the real runs' median [min, max] against the emulation."""
-    reals = [figures(r.text) for r in real_runs(name, n)]
+    reals = [figures(r.text) for r in real_runs(name, n, runs_dir)]
     emu = figures(emulated_text(name))
     rows = []
     for fig in FIGURES:
@@ -312,43 +357,85 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3g}"
 
 
-def markdown_table(names: list[str], n: int) -> str:
-    """The docs table: program x figure -> real median [min-max], emulated, ratio, verdict."""
+def own_counts_text(runs: list[RealRun], prog: Program) -> str:
+    """`cpu_s 0.4 [0.3–0.5] (of 2 s: 20 %), leaked 5640 [...] (scenario: 10000)`: what the real runs
+    got done, against what the flags (and so the scenario) ask for."""
+    keys = [k for k in runs[0].counts if k != "wall_s"]
+    parts = []
+    for k in keys:
+        vals = [r.counts.get(k, float("nan")) for r in runs]
+        text = f"{k} {_fmt(statistics.median(vals))} [{_fmt(min(vals))}–{_fmt(max(vals))}]"
+        if k == "cpu_s":
+            procs = min(int(prog.env.get("GOMAXPROCS", "0")) or 1, os.cpu_count() or 1)
+            share = statistics.median(vals) / (prog.seconds * procs)
+            text += f" (= {share:.0%} of {procs} CPUs for {prog.seconds:g} s)"
+        elif k in prog.nominal:
+            text += f" (scenario: {_fmt(prog.nominal[k])})"
+        parts.append(text)
+    return ", ".join(parts) or "none"
+
+
+def _set_label(i: int) -> str:
+    return "ABCDEFGH"[i] if i < 8 else str(i)
+
+
+def markdown_table(names: list[str], n: int, runs_dirs: list[Path | None]) -> str:
+    """The docs table: program x figure -> real median [min-max] per run set, emulated, ratio per
+    set, tolerance, verdict per set (several sets of n runs: independent measurements)."""
+    sets = [_set_label(i) for i in range(len(runs_dirs))]
+    one = len(sets) == 1
     lines = []
     for name in names:
-        runs = real_runs(name, n)
-        loads = ", ".join(f"{r.load1:.1f}" for r in runs)
+        prog = PROGRAMS[name]
         lines += [
-            f"**{name}** (`progs/{name}`, `{' '.join(PROGRAMS[name].args)}`, "
-            f"{' '.join(f'{k}={v}' for k, v in PROGRAMS[name].env.items())}; "
-            f"{n} real runs at {runs[0].utc} … {runs[-1].utc}, 1-min load {loads})",
+            f"**{name}** (`progs/{name}`, `{' '.join(prog.args)}`, "
+            f"{' '.join(f'{k}={v}' for k, v in prog.env.items())})",
             "",
-            "| figure | real median [min–max] | emulated | ratio | tolerance | holds |",
-            "|---|---|---|---|---|---|",
         ]
-        for row in compare(name, n):
-            tol, issue = TOLERANCES[row.figure]
-            tol_s = "2×" if row.figure in FACTOR_FIGURES else f"±{tol:.0%}"
-            verdict = {True: "yes", False: "**miss**", None: "n/a"}[row.holds]
-            ratio = "–" if row.ratio is None else f"{row.ratio:.2f}"
-            spread = "" if row.real_min is None else f" [{_fmt(row.real_min)}–{_fmt(row.real_max)}]"
+        for label, d in zip(sets, runs_dirs):
+            runs = real_runs(name, n, d)
+            loads = ", ".join(f"{r.load1:.1f}" for r in runs)
+            lines += [
+                f"- {'runs' if one else f'set {label}'}: {n} runs, {runs[0].utc} … {runs[-1].utc}, "
+                f"1-min load {loads}; own counts, median [min–max]: {own_counts_text(runs, prog)}",
+            ]
+        cols = ["real median [min–max]"] if one else [f"set {x} real median [min–max]" for x in sets]
+        tail = "ratio | tolerance | holds" if one else f"ratio {'/'.join(sets)} | tolerance | holds"
+        lines += ["", f"| figure | {' | '.join(cols)} | emulated | {tail} |", "|---" * (len(cols) + 5) + "|"]
+        tables = [compare(name, n, d) for d in runs_dirs]
+        for rows in zip(*tables):
+            first = rows[0]
+            tol, issue = TOLERANCES[first.figure]
+            tol_s = "2×" if first.figure in FACTOR_FIGURES else f"±{tol:.0%}"
+            reals = []
+            for row in rows:
+                spread = "" if row.real_min is None else f" [{_fmt(row.real_min)}–{_fmt(row.real_max)}]"
+                reals.append(f"{_fmt(row.real_median)}{spread}")
+            ratios = " / ".join("–" if r.ratio is None else f"{r.ratio:.2f}" for r in rows)
+            verdicts = [{True: "yes", False: "miss", None: "n/a"}[r.holds] for r in rows]
+            verdict = verdicts[0] if len(set(verdicts)) == 1 else " / ".join(verdicts)
+            if "miss" in verdict:
+                verdict = f"**{verdict}**"
             lines.append(
-                f"| {row.figure} | {_fmt(row.real_median)}{spread} "
-                f"| {_fmt(row.emulated)} | {ratio} | {tol_s} ({issue}) | {verdict} |"
+                f"| {first.figure} | {' | '.join(reals)} | {_fmt(first.emulated)} | {ratios} "
+                f"| {tol_s} ({issue}) | {verdict} |"
             )
         lines.append("")
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
-    global RUNS_DIR
     ap = argparse.ArgumentParser(prog="realgo.py", description="real Go vs gmpviz figure table (markdown)")
     ap.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"real runs per program ({DEFAULT_RUNS})")
-    ap.add_argument("--runs-dir", type=Path, help=f"cache of the real runs (default {RUNS_DIR})")
+    ap.add_argument(
+        "--runs-dir",
+        type=Path,
+        action="append",
+        help=f"cache of the real runs (default {RUNS_DIR}); twice: two independent run sets side by side",
+    )
     ap.add_argument("programs", nargs="*", help=f"default: all of {', '.join(PROGRAMS)}")
     args = ap.parse_args(argv)
-    if args.runs_dir is not None:
-        RUNS_DIR = args.runs_dir
+    runs_dirs = args.runs_dir or [None]
     names = args.programs or list(PROGRAMS)
     unknown = [n for n in names if n not in PROGRAMS]
     if unknown or not 1 <= args.runs <= 20:
@@ -359,7 +446,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         emulate_all(names)
-        print(markdown_table(names, args.runs))
+        print(markdown_table(names, args.runs, runs_dirs))
     except (GoNotAvailable, GoRunError) as exc:
         print(f"realgo.py: {exc}", file=sys.stderr)
         return 1

@@ -9,12 +9,13 @@ schedticks per P per second and threads 20 %, stacks 10 % (#14); mark wall time,
 heap1/heap2 30 %, STW within 2x (#15)).
 
 The table in docs/fidelity.md was measured twice, with two independent sets of 5 real runs
-(2026-12-01, 1-min load 8.5-9.4). HOLDS lists the figures within tolerance in both sets: those are
-asserted. UNSTABLE ones held in one set only (their real spread is wider than the tolerance);
-MISSES held in neither: today's model misses them, by the ratios given. Both run as non-strict
-xfails, so a model change that brings one within tolerance shows as XPASS (`pytest -m fidelity -rX`)
-and it can move to HOLDS. Nothing here is fitted to these runs: the scenarios are derived from the programs'
-flags, and their approximations are written in each scenario file.
+(2026-12-01 10:43-10:45 UTC, 1-min load 8.1-10.4: the Go processes got 10-25 % of the 2 CPUs).
+HOLDS lists the figures within tolerance in both sets: those are asserted. UNSTABLE ones held in one
+set only (their real spread is wider than the tolerance); MISSES held in neither: today's model
+misses them, by the ratios given. Both run as non-strict xfails, so a model change that brings one
+within tolerance shows as XPASS (`pytest -m fidelity -rX`) and it can move to HOLDS. Nothing here is
+fitted to these runs: the scenarios are derived from the programs' flags, and their approximations
+are written in each scenario file.
 
 NOT_COMPARED names the rest: figures a program does not produce (no GC cycles), and figures that were
 0 in every real run and in the emulation (e.g. stacks under 1 MB, which gctrace truncates to 0),
@@ -29,20 +30,16 @@ N_RUNS = realgo.DEFAULT_RUNS
 
 HOLDS: list[tuple[str, str]] = [
     ("cpubound", "runq_global_mean"),
-    ("cpubound", "runq_local_mean"),
     ("cpubound", "threads"),
     ("ringalloc", "gc_cycles"),
     ("ringalloc", "heap1_mb"),
     ("ringalloc", "heap2_mb"),
-    ("ringalloc", "runq_local_mean"),  # real median 0 (max 0.05): nothing waits in local queues
     ("ringalloc", "threads"),
-    ("ringalloc", "idlethreads_mean"),
     ("pipes", "heap_goal_mb"),  # the 4 MB floor (heapMinimum): the live heap is under 1 MB
     ("pipes", "heap1_mb"),
-    ("pipes", "heap2_mb"),  # real median 0 MB (gctrace truncates; max 1)
     ("pipes", "threads"),
     ("leak", "heap1_mb"),
-    ("leak", "cpu_idle_ms"),
+    ("leak", "runq_local_mean"),  # real median 0 (max 0.05): nothing waits in local queues
     ("leak", "threads"),
     ("maxprocs", "heap_goal_mb"),  # the 4 MB floor again
     ("maxprocs", "heap1_mb"),
@@ -52,59 +49,62 @@ HOLDS: list[tuple[str, str]] = [
 # Within tolerance in one of the two published run sets, not in the other (the real spread is wider
 # than the tolerance): (emulated / real median in set A, in set B; None: real median 0).
 UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
-    ("leak", "runq_local_mean"): (None, 0.00),
-    ("leak", "idlethreads_mean"): (1.01, 1.65),
-    ("maxprocs", "heap2_mb"): (0.00, None),
+    ("cpubound", "runq_local_mean"): (0.76, 0.91),
+    ("cpubound", "idlethreads_mean"): (None, 0.00),
+    ("ringalloc", "runq_local_mean"): (None, 0.00),
+    ("ringalloc", "idlethreads_mean"): (1.14, 1.52),
+    ("pipes", "cpu_assist_ms"): (0.90, 0.68),
+    ("pipes", "schedticks_per_p_s"): (1.18, 2.40),
+    ("leak", "heap_goal_mb"): (0.92, 1.00),
+    ("leak", "heap2_mb"): (0.67, 0.80),
+    ("leak", "cpu_assist_ms"): (0.79, 0.39),
+    ("leak", "cpu_idle_ms"): (0.73, 0.64),
+    ("leak", "idlethreads_mean"): (1.21, 0.96),
+    ("maxprocs", "heap2_mb"): (None, 0.00),
+    ("maxprocs", "runq_global_mean"): (0.91, 0.66),
 }
 
 # Outside tolerance in both sets: (emulated / real median in set A, in set B; None: real median 0).
 MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
-    ("cpubound", "schedticks_per_p_s"): (2.95, 2.83),
-    ("cpubound", "threads_start"): (0.50, 0.50),
-    ("cpubound", "idlethreads_mean"): (0.00, 0.00),
-    ("ringalloc", "heap_goal_mb"): (0.95, 0.94),
-    ("ringalloc", "stw_total_ms"): (0.17, 0.19),
-    ("ringalloc", "stw_max_ms"): (0.03, 0.05),
+    ("cpubound", "schedticks_per_p_s"): (2.04, 2.05),
+    ("cpubound", "threads_start"): (0.67, 0.40),
+    ("ringalloc", "heap_goal_mb"): (0.94, 0.94),
+    ("ringalloc", "stw_total_ms"): (0.07, 0.06),
+    ("ringalloc", "stw_max_ms"): (0.00, 0.01),
     ("ringalloc", "mark_ms"): (0.00, 0.00),
-    ("ringalloc", "cpu_assist_ms"): (0.01, 0.01),
+    ("ringalloc", "cpu_assist_ms"): (0.00, 0.00),
     ("ringalloc", "cpu_background_ms"): (0.00, 0.00),
-    ("ringalloc", "cpu_idle_ms"): (0.01, 0.00),
+    ("ringalloc", "cpu_idle_ms"): (0.01, 0.01),
     ("ringalloc", "runq_global_mean"): (0.00, 0.00),
-    ("ringalloc", "schedticks_per_p_s"): (0.01, 0.01),
-    ("ringalloc", "threads_start"): (0.50, 0.50),
-    ("pipes", "gc_cycles"): (5.67, 7.00),
-    ("pipes", "stw_total_ms"): (0.02, 0.03),
+    ("ringalloc", "schedticks_per_p_s"): (0.01, 0.00),
+    ("ringalloc", "threads_start"): (0.67, 0.50),
+    ("pipes", "gc_cycles"): (3.40, 6.61),
+    ("pipes", "stw_total_ms"): (0.03, 0.04),
     ("pipes", "stw_max_ms"): (0.00, 0.00),
-    ("pipes", "mark_ms"): (0.01, 0.01),
-    ("pipes", "cpu_assist_ms"): (0.22, 0.52),
-    ("pipes", "cpu_background_ms"): (0.01, 0.01),
+    ("pipes", "mark_ms"): (0.01, 0.00),
+    ("pipes", "cpu_background_ms"): (0.00, 0.00),
     ("pipes", "cpu_idle_ms"): (None, None),
     ("pipes", "runq_global_mean"): (0.00, 0.00),
-    ("pipes", "runq_local_mean"): (0.06, 0.08),
-    ("pipes", "schedticks_per_p_s"): (1.95, 2.42),
-    ("pipes", "threads_start"): (0.50, 0.67),
-    ("pipes", "idlethreads_mean"): (0.57, 0.76),
-    ("leak", "gc_cycles"): (1.40, 1.36),
-    ("leak", "heap_goal_mb"): (0.86, 0.86),
-    ("leak", "heap2_mb"): (0.67, 0.67),
-    ("leak", "stw_total_ms"): (0.22, 0.20),
-    ("leak", "stw_max_ms"): (0.01, 0.02),
-    ("leak", "mark_ms"): (0.47, 0.50),
-    ("leak", "cpu_assist_ms"): (0.68, 0.48),
-    ("leak", "cpu_background_ms"): (0.01, 0.01),
-    ("leak", "stacks_mb"): (2.00, 2.00),
+    ("pipes", "runq_local_mean"): (0.09, 0.07),
+    ("pipes", "threads_start"): (0.67, 0.67),
+    ("pipes", "idlethreads_mean"): (0.76, 0.70),
+    ("leak", "gc_cycles"): (1.43, 1.50),
+    ("leak", "stw_total_ms"): (0.17, 0.18),
+    ("leak", "stw_max_ms"): (0.01, 0.01),
+    ("leak", "mark_ms"): (0.48, 0.50),
+    ("leak", "cpu_background_ms"): (0.01, 0.00),
+    ("leak", "stacks_mb"): (4.00, 4.00),
     ("leak", "runq_global_mean"): (0.00, 0.00),
-    ("leak", "schedticks_per_p_s"): (0.03, 0.03),
-    ("leak", "threads_start"): (0.50, 0.67),
-    ("maxprocs", "gc_cycles"): (0.31, 0.26),
+    ("leak", "schedticks_per_p_s"): (0.03, 0.02),
+    ("leak", "threads_start"): (0.50, 0.50),
+    ("maxprocs", "gc_cycles"): (0.25, 0.42),
     ("maxprocs", "stw_total_ms"): (0.00, 0.00),
     ("maxprocs", "stw_max_ms"): (0.00, 0.00),
     ("maxprocs", "mark_ms"): (0.00, 0.00),
     ("maxprocs", "cpu_assist_ms"): (0.00, 0.00),
     ("maxprocs", "cpu_background_ms"): (0.00, 0.00),
-    ("maxprocs", "runq_global_mean"): (0.74, 0.76),
-    ("maxprocs", "runq_local_mean"): (0.44, 0.36),
-    ("maxprocs", "schedticks_per_p_s"): (0.53, 0.38),
+    ("maxprocs", "runq_local_mean"): (0.40, 0.50),
+    ("maxprocs", "schedticks_per_p_s"): (0.26, 0.43),
     ("maxprocs", "threads_start"): (0.50, 0.50),
     ("maxprocs", "idlethreads_mean"): (0.00, 0.00),
 }
@@ -113,9 +113,19 @@ _NO_GC = "no GC cycles (nothing allocates after start-up)"
 _ZERO = "0 in every real run and emulated: passes for any model"
 # (program, figure) -> why the pair is not compared.
 NOT_COMPARED: dict[tuple[str, str], str] = {
-    ("cpubound", "gc_cycles"): _NO_GC,
-    **{("cpubound", f): _NO_GC for f in FIGURES if f.startswith(("heap", "stw", "mark", "cpu_", "stacks"))},
+    ("cpubound", "gc_cycles"): _ZERO,
+    ("cpubound", "heap_goal_mb"): _NO_GC,
+    ("cpubound", "heap1_mb"): _NO_GC,
+    ("cpubound", "heap2_mb"): _NO_GC,
+    ("cpubound", "stw_total_ms"): _NO_GC,
+    ("cpubound", "stw_max_ms"): _NO_GC,
+    ("cpubound", "mark_ms"): _NO_GC,
+    ("cpubound", "cpu_assist_ms"): _NO_GC,
+    ("cpubound", "cpu_background_ms"): _NO_GC,
+    ("cpubound", "cpu_idle_ms"): _NO_GC,
+    ("cpubound", "stacks_mb"): _NO_GC,
     ("ringalloc", "stacks_mb"): _ZERO,
+    ("pipes", "heap2_mb"): _ZERO,
     ("pipes", "stacks_mb"): _ZERO,
     ("maxprocs", "cpu_idle_ms"): _ZERO,
     ("maxprocs", "stacks_mb"): _ZERO,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -33,8 +34,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cpubound: flags must be positive")
 		os.Exit(2)
 	}
-	deadline := time.Now().Add(time.Duration(*seconds * float64(time.Second)))
+	start := time.Now()
+	deadline := start.Add(time.Duration(*seconds * float64(time.Second)))
 	var wg sync.WaitGroup
+	rounds := make([]int, *goroutines) // spin calls per goroutine
 	for g := 0; g < *goroutines; g++ {
 		wg.Add(1)
 		go func(id int) {
@@ -42,9 +45,31 @@ func main() {
 			x := uint64(id + 1)
 			for time.Now().Before(deadline) {
 				x = spin(x, 1<<16) // about 50-100 µs of work between clock reads
+				rounds[id]++
 			}
 			sink[id%len(sink)] = x
 		}(g)
 	}
 	wg.Wait()
+	total := 0
+	for _, r := range rounds {
+		total += r
+	}
+	report(start, "spins", total)
+}
+
+// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system)
+// and wall time, then the program's own counts, so a table can tell a program that kept its pace
+// from one the machine starved.
+func report(start time.Time, counts ...any) {
+	var ru syscall.Rusage
+	cpu := -1.0
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f", cpu, time.Since(start).Seconds())
+	for i := 0; i+1 < len(counts); i += 2 {
+		fmt.Printf(" %v=%v", counts[i], counts[i+1])
+	}
+	fmt.Println()
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"syscall"
 	"time"
 )
 
@@ -34,14 +35,34 @@ func main() {
 		fmt.Fprintln(os.Stderr, "leak: bad flags")
 		os.Exit(2)
 	}
-	deadline := time.Now().Add(time.Duration(*seconds * float64(time.Second)))
-	for i := 0; time.Now().Before(deadline); i++ {
+	start := time.Now()
+	deadline := start.Add(time.Duration(*seconds * float64(time.Second)))
+	leakedTotal := 0
+	for time.Now().Before(deadline) {
 		for j := 0; j < *batch; j++ {
 			go leaked(*keepKiB << 10)
 		}
+		leakedTotal += *batch
 		for k := 0; k < *garbageKiB/8; k++ {
 			garbage[k%len(garbage)] = make([]byte, 8<<10)
 		}
 		time.Sleep(*every)
 	}
+	report(start, "leaked", leakedTotal)
+}
+
+// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system)
+// and wall time, then the program's own counts, so a table can tell a program that kept its pace
+// from one the machine starved.
+func report(start time.Time, counts ...any) {
+	var ru syscall.Rusage
+	cpu := -1.0
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f", cpu, time.Since(start).Seconds())
+	for i := 0; i+1 < len(counts); i += 2 {
+		fmt.Printf(" %v=%v", counts[i], counts[i+1])
+	}
+	fmt.Println()
 }

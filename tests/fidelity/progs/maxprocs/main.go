@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -27,7 +28,7 @@ var garbage [64][]byte
 
 const objBytes = 4 << 10
 
-func allocator(id int, bytesPerNs float64, deadline time.Time, wg *sync.WaitGroup) {
+func allocator(id int, bytesPerNs float64, deadline time.Time, done *int, wg *sync.WaitGroup) {
 	defer wg.Done()
 	start := time.Now()
 	allocated := 0
@@ -43,6 +44,7 @@ func allocator(id int, bytesPerNs float64, deadline time.Time, wg *sync.WaitGrou
 			time.Sleep(ahead)
 		}
 	}
+	*done = allocated
 }
 
 func main() {
@@ -59,8 +61,10 @@ func main() {
 	}
 	runtime.GOMAXPROCS(*from)
 	total := time.Duration(*seconds * float64(time.Second))
-	deadline := time.Now().Add(total)
+	start := time.Now()
+	deadline := start.Add(total)
 	var wg sync.WaitGroup
+	allocated := make([]int, *allocators)
 	for i := 0; i < *cpu; i++ {
 		wg.Add(1)
 		go func(id int) {
@@ -75,9 +79,30 @@ func main() {
 	bytesPerNs := *rateMiBs * (1 << 20) / 1e9 / float64(*allocators)
 	for i := 0; i < *allocators; i++ {
 		wg.Add(1)
-		go allocator(i, bytesPerNs, deadline, &wg)
+		go allocator(i, bytesPerNs, deadline, &allocated[i], &wg)
 	}
 	time.Sleep(total / 2)
 	runtime.GOMAXPROCS(*to)
 	wg.Wait()
+	sum := 0
+	for _, a := range allocated {
+		sum += a
+	}
+	report(start, "allocated_mib", sum>>20)
+}
+
+// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system)
+// and wall time, then the program's own counts, so a table can tell a program that kept its pace
+// from one the machine starved.
+func report(start time.Time, counts ...any) {
+	var ru syscall.Rusage
+	cpu := -1.0
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f", cpu, time.Since(start).Seconds())
+	for i := 0; i+1 < len(counts); i += 2 {
+		fmt.Printf(" %v=%v", counts[i], counts[i+1])
+	}
+	fmt.Println()
 }

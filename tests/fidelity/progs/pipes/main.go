@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -43,7 +44,7 @@ func writer(w *os.File, chunk []byte, chunks int, every time.Duration, deadline 
 // short-lived garbage, which is what drives this program's GC cycles.
 var lastMsg [64][]byte
 
-func reader(id int, r *os.File, size int, wg *sync.WaitGroup) {
+func reader(id int, r *os.File, size int, got *int, wg *sync.WaitGroup) {
 	defer wg.Done()
 	buf := make([]byte, size)
 	for {
@@ -51,13 +52,14 @@ func reader(id int, r *os.File, size int, wg *sync.WaitGroup) {
 		if err != nil {
 			return
 		}
+		*got += n
 		msg := make([]byte, n) // a message handed on, as a server would
 		copy(msg, buf[:n])
 		lastMsg[id%len(lastMsg)] = msg
 	}
 }
 
-func fileReader(f *os.File, size, reads int, every time.Duration, deadline time.Time, wg *sync.WaitGroup) {
+func fileReader(f *os.File, size, reads int, every time.Duration, deadline time.Time, done *int, wg *sync.WaitGroup) {
 	defer wg.Done()
 	buf := make([]byte, size)
 	for time.Now().Before(deadline) {
@@ -65,6 +67,7 @@ func fileReader(f *os.File, size, reads int, every time.Duration, deadline time.
 			if _, err := f.ReadAt(buf, 0); err != nil && err != io.EOF {
 				return
 			}
+			*done++
 		}
 		time.Sleep(every)
 	}
@@ -86,7 +89,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "pipes: bad flags")
 		os.Exit(2)
 	}
-	deadline := time.Now().Add(time.Duration(*seconds * float64(time.Second)))
+	start := time.Now()
+	deadline := start.Add(time.Duration(*seconds * float64(time.Second)))
 	tmp, err := os.CreateTemp("", "gmpviz-pipes-*")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pipes:", err)
@@ -98,6 +102,8 @@ func main() {
 		os.Exit(1)
 	}
 	var wg sync.WaitGroup
+	piped := make([]int, *pipes)     // bytes each reader got
+	fileReads := make([]int, *files) // reads each file reader made
 	chunk := make([]byte, *chunkKiB<<10)
 	for i := 0; i < *pipes; i++ {
 		r, w, err := os.Pipe()
@@ -106,12 +112,12 @@ func main() {
 			os.Exit(1)
 		}
 		wg.Add(1)
-		go reader(i, r, *chunkKiB<<10, &wg)
+		go reader(i, r, *chunkKiB<<10, &piped[i], &wg)
 		go writer(w, chunk, *chunks, *every, deadline)
 	}
 	for i := 0; i < *files; i++ {
 		wg.Add(1)
-		go fileReader(tmp, *readKiB<<10, *reads, *every, deadline, &wg)
+		go fileReader(tmp, *readKiB<<10, *reads, *every, deadline, &fileReads[i], &wg)
 	}
 	for i := 0; i < *cpu; i++ {
 		wg.Add(1)
@@ -125,4 +131,28 @@ func main() {
 		}(i)
 	}
 	wg.Wait()
+	p, f := 0, 0
+	for _, n := range piped {
+		p += n
+	}
+	for _, n := range fileReads {
+		f += n
+	}
+	report(start, "piped_mib", p>>20, "file_reads", f)
+}
+
+// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system)
+// and wall time, then the program's own counts, so a table can tell a program that kept its pace
+// from one the machine starved.
+func report(start time.Time, counts ...any) {
+	var ru syscall.Rusage
+	cpu := -1.0
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f", cpu, time.Since(start).Seconds())
+	for i := 0; i+1 < len(counts); i += 2 {
+		fmt.Printf(" %v=%v", counts[i], counts[i+1])
+	}
+	fmt.Println()
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -26,7 +27,7 @@ func cycleBytes() int {
 	return n
 }
 
-func worker(ring [][]byte, bytesPerNs float64, batchCycles int, deadline time.Time, wg *sync.WaitGroup) {
+func worker(ring [][]byte, bytesPerNs float64, batchCycles int, deadline time.Time, done *int, wg *sync.WaitGroup) {
 	defer wg.Done()
 	start := time.Now()
 	allocated := 0
@@ -34,6 +35,7 @@ func worker(ring [][]byte, bytesPerNs float64, batchCycles int, deadline time.Ti
 	for {
 		now := time.Now()
 		if !now.Before(deadline) {
+			*done = allocated
 			return
 		}
 		for c := 0; c < batchCycles; c++ {
@@ -69,13 +71,36 @@ func main() {
 	// a ring holds whole cycles, so its bytes are cycles * cycleBytes
 	cyclesPerRing := int(*liveMiB*(1<<20)/float64(*workers)/float64(cycleBytes())) + 1
 	bytesPerNs := *rateMiBs * (1 << 20) / 1e9 / float64(*workers)
-	deadline := time.Now().Add(time.Duration(*seconds * float64(time.Second)))
+	start := time.Now()
+	deadline := start.Add(time.Duration(*seconds * float64(time.Second)))
 	var wg sync.WaitGroup
 	rings := make([][][]byte, *workers)
+	allocated := make([]int, *workers)
 	for w := range rings {
 		rings[w] = make([][]byte, cyclesPerRing*len(sizes))
 		wg.Add(1)
-		go worker(rings[w], bytesPerNs, *batchCycles, deadline, &wg)
+		go worker(rings[w], bytesPerNs, *batchCycles, deadline, &allocated[w], &wg)
 	}
 	wg.Wait()
+	total := 0
+	for _, a := range allocated {
+		total += a
+	}
+	report(start, "allocated_mib", total>>20)
+}
+
+// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system)
+// and wall time, then the program's own counts, so a table can tell a program that kept its pace
+// from one the machine starved.
+func report(start time.Time, counts ...any) {
+	var ru syscall.Rusage
+	cpu := -1.0
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f", cpu, time.Since(start).Seconds())
+	for i := 0; i+1 < len(counts); i += 2 {
+		fmt.Printf(" %v=%v", counts[i], counts[i+1])
+	}
+	fmt.Println()
 }
