@@ -254,11 +254,17 @@ def real_runs(name: str, n: int = DEFAULT_RUNS, runs_dir: Path | None = None) ->
 
 def _emulate_cmd(name: str) -> list[str]:
     scenario = PROGRAMS[name].scenario
-    return [sys.executable, "-m", "gmpviz", "run", str(scenario), "--headless", "--gctrace",
+    return [sys.executable, "-m", "gmpviz", "run", str(scenario), "--headless", "--json", "--gctrace",
             "--schedtrace", str(SCHEDTRACE_MS)]  # fmt: skip
 
 
-_EMULATED: dict[str, str] = {}
+@dataclass(frozen=True)
+class Emulation:
+    text: str  # stderr: the gctrace and schedtrace lines
+    stats: dict  # stdout: the `--json` summary
+
+
+_EMULATED: dict[str, Emulation] = {}
 
 
 def emulation_key(name: str) -> str:
@@ -270,6 +276,7 @@ def emulation_key(name: str) -> str:
 
     pkg = Path(gmpviz.__file__).resolve().parent
     parts: list[str | bytes] = [sys.version, numpy.__version__, PROGRAMS[name].scenario.read_bytes()]
+    parts += _emulate_cmd(name)[3:]
     for f in sorted(pkg.rglob("*")):
         if f.suffix in (".py", ".toml", ".csv") and "__pycache__" not in f.parts:
             parts += [str(f.relative_to(pkg)), f.read_bytes()]
@@ -281,28 +288,29 @@ def emulate_all(names: list[str]) -> None:
     nothing but the wall time), before any real run, which must not share the CPUs with them. Cached
     under EMULATIONS_DIR by `emulation_key`."""
     for n in names:
-        cached = EMULATIONS_DIR / f"{emulation_key(n)}.txt"
+        cached = EMULATIONS_DIR / f"{emulation_key(n)}.json"
         if n not in _EMULATED and cached.is_file():
-            _EMULATED[n] = cached.read_text()
+            _EMULATED[n] = Emulation(**json.loads(cached.read_text()))
     todo = [n for n in names if n not in _EMULATED]
     with contextlib.ExitStack() as stack:
-        # stderr to files, not pipes: no child waits on a full pipe while another is being read
+        # output to files, not pipes: no child waits on a full pipe while another is being read
+        outs = {n: stack.enter_context(tempfile.TemporaryFile("w+")) for n in todo}
         errs = {n: stack.enter_context(tempfile.TemporaryFile("w+")) for n in todo}
-        procs = {
-            n: subprocess.Popen(_emulate_cmd(n), stdout=subprocess.DEVNULL, stderr=errs[n]) for n in todo
-        }
+        procs = {n: subprocess.Popen(_emulate_cmd(n), stdout=outs[n], stderr=errs[n]) for n in todo}
         try:
             for n, proc in procs.items():
                 proc.wait(timeout=EMULATE_TIMEOUT_S)
                 errs[n].seek(0)
-                err = errs[n].read()
+                outs[n].seek(0)
+                err, out = errs[n].read(), outs[n].read()
                 if proc.returncode != 0:
                     raise RuntimeError(f"gmpviz run {n}.toml exited {proc.returncode}: {err.strip()[-300:]}")
-                _EMULATED[n] = err
+                emu = Emulation(err, json.loads(out))
+                _EMULATED[n] = emu
                 EMULATIONS_DIR.mkdir(parents=True, exist_ok=True)
                 tmp = EMULATIONS_DIR / f"{n}.tmp{os.getpid()}"
-                tmp.write_text(err)
-                tmp.replace(EMULATIONS_DIR / f"{emulation_key(n)}.txt")
+                tmp.write_text(json.dumps({"text": emu.text, "stats": emu.stats}))
+                tmp.replace(EMULATIONS_DIR / f"{emulation_key(n)}.json")
         finally:
             for proc in procs.values():
                 if proc.poll() is None:
@@ -310,10 +318,35 @@ def emulate_all(names: list[str]) -> None:
                     proc.wait()
 
 
-def emulated_text(name: str) -> str:
-    """stderr of `gmpviz run SCENARIO --headless --gctrace --schedtrace 100` (deterministic: once)."""
+def emulation(name: str) -> Emulation:
+    """`gmpviz run SCENARIO --headless --json --gctrace --schedtrace 100` (deterministic: once)."""
     emulate_all([name])
     return _EMULATED[name]
+
+
+def emulated_text(name: str) -> str:
+    """The emulation's gctrace + schedtrace text (stderr)."""
+    return emulation(name).text
+
+
+def emulated_counts(name: str) -> dict[str, float]:
+    """The emulation's counterparts of the program's own counts, from the `--json` summary:
+    cpu_s = P busy time (sum of p_busy_fraction x virtual time); total_alloc_mib = TotalAlloc (the
+    scenario's allocations only: the runtime's own are not modelled); allocated_mib and piped_mib (each
+    piped chunk becomes one message of its size) = TotalAlloc; leaked = goroutines created but main."""
+    st = emulation(name).stats
+    out = {
+        "cpu_s": sum(st["p_busy_fraction"]) * st["virtual_ns"] / 1e9,
+        "total_alloc_mib": st["TotalAlloc"] >> 20,
+    }
+    counted = set(PROGRAMS[name].nominal)
+    if "allocated_mib" in counted:
+        out["allocated_mib"] = st["TotalAlloc"] >> 20
+    if "piped_mib" in counted:
+        out["piped_mib"] = st["TotalAlloc"] >> 20
+    if "leaked" in counted:
+        out["leaked"] = st["goroutines"]["created"] - 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -358,21 +391,49 @@ def _fmt(x: float | None) -> str:
 
 
 def own_counts_text(runs: list[RealRun], prog: Program) -> str:
-    """`cpu_s 0.4 [0.3–0.5] (of 2 s: 20 %), leaked 5640 [...] (scenario: 10000)`: what the real runs
-    got done, against what the flags (and so the scenario) ask for."""
-    keys = [k for k in runs[0].counts if k != "wall_s"]
+    """`cpu_s 0.4 [0.3–0.5] (= 20% of 2 CPUs for 1 s), leaked 5640 [4440–6520]`: what the real runs
+    got done (median [min–max])."""
     parts = []
-    for k in keys:
+    for k in [k for k in runs[0].counts if k != "wall_s"]:
         vals = [r.counts.get(k, float("nan")) for r in runs]
         text = f"{k} {_fmt(statistics.median(vals))} [{_fmt(min(vals))}–{_fmt(max(vals))}]"
         if k == "cpu_s":
-            procs = min(int(prog.env.get("GOMAXPROCS", "0")) or 1, os.cpu_count() or 1)
-            share = statistics.median(vals) / (prog.seconds * procs)
-            text += f" (= {share:.0%} of {procs} CPUs for {prog.seconds:g} s)"
-        elif k in prog.nominal:
-            text += f" (scenario: {_fmt(prog.nominal[k])})"
+            text += f" (= {_cpu_share(statistics.median(vals), prog)})"
         parts.append(text)
     return ", ".join(parts) or "none"
+
+
+def _cpu_share(cpu_s: float, prog: Program) -> str:
+    procs = min(int(prog.env.get("GOMAXPROCS", "0")) or 1, os.cpu_count() or 1)
+    return f"{cpu_s / (prog.seconds * procs):.0%} of {procs} CPUs for {prog.seconds:g} s"
+
+
+def gc_per_100mib(text: str, counts: dict[str, float]) -> float | None:
+    """GC cycles per 100 MiB allocated: a GC-count figure that does not depend on how fast the
+    program got its work done (a loaded machine slows the real side, not the emulated one)."""
+    mib = counts.get("total_alloc_mib")
+    return figures(text)["gc_cycles"] * 100 / mib if mib else None
+
+
+def gc_rate_text(runs: list[RealRun], name: str) -> str:
+    real = [x for r in runs if (x := gc_per_100mib(r.text, r.counts)) is not None]
+    emu = gc_per_100mib(emulated_text(name), emulated_counts(name))
+    if not real or emu is None:
+        return ""
+    med = statistics.median(real)
+    return (
+        f"GC cycles per 100 MiB allocated: real {_fmt(med)} [{_fmt(min(real))}–{_fmt(max(real))}], "
+        f"emulated {_fmt(emu)} (ratio {emu / med:.2f})"
+    )
+
+
+def scenario_counts_text(prog: Program) -> str:
+    """What the flags ask for, and what the emulation did (its P busy time, allocations, goroutines)."""
+    emu = emulated_counts(prog.name)
+    parts = [f"cpu_s {_fmt(emu['cpu_s'])} (P busy time), total_alloc_mib {_fmt(emu['total_alloc_mib'])}"]
+    for k, v in prog.nominal.items():
+        parts.append(f"{k} {_fmt(v)} asked" + (f", {_fmt(emu[k])} done" if k in emu else ""))
+    return ", ".join(parts)
 
 
 def _set_label(i: int) -> str:
@@ -399,6 +460,9 @@ def markdown_table(names: list[str], n: int, runs_dirs: list[Path | None]) -> st
                 f"- {'runs' if one else f'set {label}'}: {n} runs, {runs[0].utc} … {runs[-1].utc}, "
                 f"1-min load {loads}; own counts, median [min–max]: {own_counts_text(runs, prog)}",
             ]
+            if rate := gc_rate_text(runs, name):
+                lines[-1] += f"; {rate}"
+        lines.append(f"- emulated: {scenario_counts_text(prog)}")
         cols = ["real median [min–max]"] if one else [f"set {x} real median [min–max]" for x in sets]
         tail = "ratio | tolerance | holds" if one else f"ratio {'/'.join(sets)} | tolerance | holds"
         lines += ["", f"| figure | {' | '.join(cols)} | emulated | {tail} |", "|---" * (len(cols) + 5) + "|"]

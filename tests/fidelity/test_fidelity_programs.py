@@ -9,7 +9,7 @@ schedticks per P per second and threads 20 %, stacks 10 % (#14); mark wall time,
 heap1/heap2 30 %, STW within 2x (#15)).
 
 The table in docs/fidelity.md was measured twice, with two independent sets of 5 real runs
-(2026-12-01 10:43-10:45 UTC, 1-min load 8.1-10.4: the Go processes got 10-25 % of the 2 CPUs).
+(2026-12-01 10:52-10:53 UTC, 1-min load 5.5-7.5: `cpubound` got 18-26 % of the 2 CPUs).
 HOLDS lists the figures within tolerance in both sets: those are asserted. UNSTABLE ones held in one
 set only (their real spread is wider than the tolerance); MISSES held in neither: today's model
 misses them, by the ratios given. Both run as non-strict xfails, so a model change that brings one
@@ -30,82 +30,82 @@ N_RUNS = realgo.DEFAULT_RUNS
 
 HOLDS: list[tuple[str, str]] = [
     ("cpubound", "runq_global_mean"),
+    ("cpubound", "runq_local_mean"),
     ("cpubound", "threads"),
     ("ringalloc", "gc_cycles"),
     ("ringalloc", "heap1_mb"),
     ("ringalloc", "heap2_mb"),
+    ("ringalloc", "runq_local_mean"),  # real median 0 (max 0.05): nothing waits in local queues
     ("ringalloc", "threads"),
     ("pipes", "heap_goal_mb"),  # the 4 MB floor (heapMinimum): the live heap is under 1 MB
     ("pipes", "heap1_mb"),
     ("pipes", "threads"),
     ("leak", "heap1_mb"),
-    ("leak", "runq_local_mean"),  # real median 0 (max 0.05): nothing waits in local queues
+    ("leak", "cpu_idle_ms"),
     ("leak", "threads"),
     ("maxprocs", "heap_goal_mb"),  # the 4 MB floor again
-    ("maxprocs", "heap1_mb"),
     ("maxprocs", "threads"),
 ]
 
 # Within tolerance in one of the two published run sets, not in the other (the real spread is wider
 # than the tolerance): (emulated / real median in set A, in set B; None: real median 0).
 UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
-    ("cpubound", "runq_local_mean"): (0.76, 0.91),
     ("cpubound", "idlethreads_mean"): (None, 0.00),
-    ("ringalloc", "runq_local_mean"): (None, 0.00),
-    ("ringalloc", "idlethreads_mean"): (1.14, 1.52),
-    ("pipes", "cpu_assist_ms"): (0.90, 0.68),
-    ("pipes", "schedticks_per_p_s"): (1.18, 2.40),
+    ("ringalloc", "idlethreads_mean"): (1.14, 1.21),
+    ("pipes", "cpu_assist_ms"): (1.17, 0.38),
     ("leak", "heap_goal_mb"): (0.92, 1.00),
-    ("leak", "heap2_mb"): (0.67, 0.80),
-    ("leak", "cpu_assist_ms"): (0.79, 0.39),
-    ("leak", "cpu_idle_ms"): (0.73, 0.64),
-    ("leak", "idlethreads_mean"): (1.21, 0.96),
-    ("maxprocs", "heap2_mb"): (None, 0.00),
-    ("maxprocs", "runq_global_mean"): (0.91, 0.66),
+    ("leak", "cpu_assist_ms"): (0.64, 0.88),
+    ("leak", "runq_local_mean"): (None, 0.00),
+    ("maxprocs", "heap1_mb"): (0.67, 0.75),
 }
 
 # Outside tolerance in both sets: (emulated / real median in set A, in set B; None: real median 0).
 MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
-    ("cpubound", "schedticks_per_p_s"): (2.04, 2.05),
-    ("cpubound", "threads_start"): (0.67, 0.40),
-    ("ringalloc", "heap_goal_mb"): (0.94, 0.94),
-    ("ringalloc", "stw_total_ms"): (0.07, 0.06),
-    ("ringalloc", "stw_max_ms"): (0.00, 0.01),
+    ("cpubound", "schedticks_per_p_s"): (1.75, 2.23),
+    ("cpubound", "threads_start"): (0.40, 0.50),
+    ("ringalloc", "heap_goal_mb"): (0.95, 0.95),
+    ("ringalloc", "stw_total_ms"): (0.13, 0.07),
+    ("ringalloc", "stw_max_ms"): (0.01, 0.01),
     ("ringalloc", "mark_ms"): (0.00, 0.00),
     ("ringalloc", "cpu_assist_ms"): (0.00, 0.00),
     ("ringalloc", "cpu_background_ms"): (0.00, 0.00),
     ("ringalloc", "cpu_idle_ms"): (0.01, 0.01),
     ("ringalloc", "runq_global_mean"): (0.00, 0.00),
-    ("ringalloc", "schedticks_per_p_s"): (0.01, 0.00),
-    ("ringalloc", "threads_start"): (0.67, 0.50),
-    ("pipes", "gc_cycles"): (3.40, 6.61),
-    ("pipes", "stw_total_ms"): (0.03, 0.04),
+    ("ringalloc", "schedticks_per_p_s"): (0.01, 0.01),
+    ("ringalloc", "threads_start"): (0.50, 0.50),
+    ("pipes", "gc_cycles"): (7.44, 4.96),
+    ("pipes", "stw_total_ms"): (0.04, 0.03),
     ("pipes", "stw_max_ms"): (0.00, 0.00),
-    ("pipes", "mark_ms"): (0.01, 0.00),
+    ("pipes", "mark_ms"): (0.01, 0.01),
     ("pipes", "cpu_background_ms"): (0.00, 0.00),
     ("pipes", "cpu_idle_ms"): (None, None),
     ("pipes", "runq_global_mean"): (0.00, 0.00),
-    ("pipes", "runq_local_mean"): (0.09, 0.07),
+    ("pipes", "runq_local_mean"): (0.05, 0.06),
+    ("pipes", "schedticks_per_p_s"): (2.45, 1.59),
     ("pipes", "threads_start"): (0.67, 0.67),
-    ("pipes", "idlethreads_mean"): (0.76, 0.70),
-    ("leak", "gc_cycles"): (1.43, 1.50),
-    ("leak", "stw_total_ms"): (0.17, 0.18),
+    ("pipes", "idlethreads_mean"): (0.65, 0.70),
+    ("leak", "gc_cycles"): (1.36, 1.54),
+    ("leak", "heap2_mb"): (0.67, 0.67),
+    ("leak", "stw_total_ms"): (0.18, 0.12),
     ("leak", "stw_max_ms"): (0.01, 0.01),
-    ("leak", "mark_ms"): (0.48, 0.50),
-    ("leak", "cpu_background_ms"): (0.01, 0.00),
-    ("leak", "stacks_mb"): (4.00, 4.00),
+    ("leak", "mark_ms"): (0.50, 0.50),
+    ("leak", "cpu_background_ms"): (0.00, 0.00),
+    ("leak", "stacks_mb"): (2.00, 4.00),
     ("leak", "runq_global_mean"): (0.00, 0.00),
-    ("leak", "schedticks_per_p_s"): (0.03, 0.02),
-    ("leak", "threads_start"): (0.50, 0.50),
-    ("maxprocs", "gc_cycles"): (0.25, 0.42),
+    ("leak", "schedticks_per_p_s"): (0.02, 0.02),
+    ("leak", "threads_start"): (0.67, 0.67),
+    ("leak", "idlethreads_mean"): (1.40, 1.65),
+    ("maxprocs", "gc_cycles"): (0.33, 0.42),
+    ("maxprocs", "heap2_mb"): (0.00, 0.00),
     ("maxprocs", "stw_total_ms"): (0.00, 0.00),
     ("maxprocs", "stw_max_ms"): (0.00, 0.00),
     ("maxprocs", "mark_ms"): (0.00, 0.00),
     ("maxprocs", "cpu_assist_ms"): (0.00, 0.00),
     ("maxprocs", "cpu_background_ms"): (0.00, 0.00),
-    ("maxprocs", "runq_local_mean"): (0.40, 0.50),
-    ("maxprocs", "schedticks_per_p_s"): (0.26, 0.43),
-    ("maxprocs", "threads_start"): (0.50, 0.50),
+    ("maxprocs", "runq_global_mean"): (0.79, 0.54),
+    ("maxprocs", "runq_local_mean"): (0.56, 0.54),
+    ("maxprocs", "schedticks_per_p_s"): (0.45, 1.34),
+    ("maxprocs", "threads_start"): (0.67, 0.50),
     ("maxprocs", "idlethreads_mean"): (0.00, 0.00),
 }
 

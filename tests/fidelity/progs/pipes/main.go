@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -141,8 +142,8 @@ func main() {
 	report(start, "piped_mib", p>>20, "file_reads", f)
 }
 
-// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system)
-// and wall time, then the program's own counts, so a table can tell a program that kept its pace
+// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system),
+// wall time and bytes allocated (MemStats.TotalAlloc), then the program's own counts, so a table can tell a program that kept its pace
 // from one the machine starved.
 func report(start time.Time, counts ...any) {
 	var ru syscall.Rusage
@@ -150,7 +151,10 @@ func report(start time.Time, counts ...any) {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 	}
-	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f", cpu, time.Since(start).Seconds())
+	wall := time.Since(start).Seconds()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f total_alloc_mib=%d", cpu, wall, ms.TotalAlloc>>20)
 	for i := 0; i+1 < len(counts); i += 2 {
 		fmt.Printf(" %v=%v", counts[i], counts[i+1])
 	}

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -89,8 +90,8 @@ func main() {
 	report(start, "allocated_mib", total>>20)
 }
 
-// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system)
-// and wall time, then the program's own counts, so a table can tell a program that kept its pace
+// report prints one `fidelity:` line on stdout: the process's CPU time (getrusage: user + system),
+// wall time and bytes allocated (MemStats.TotalAlloc), then the program's own counts, so a table can tell a program that kept its pace
 // from one the machine starved.
 func report(start time.Time, counts ...any) {
 	var ru syscall.Rusage
@@ -98,7 +99,10 @@ func report(start time.Time, counts ...any) {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		cpu = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 	}
-	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f", cpu, time.Since(start).Seconds())
+	wall := time.Since(start).Seconds()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("fidelity: cpu_s=%.3f wall_s=%.3f total_alloc_mib=%d", cpu, wall, ms.TotalAlloc>>20)
 	for i := 0; i+1 < len(counts); i += 2 {
 		fmt.Printf(" %v=%v", counts[i], counts[i+1])
 	}
