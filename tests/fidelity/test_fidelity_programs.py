@@ -12,8 +12,9 @@ The table in docs/fidelity.md was measured twice, with two independent sets of 5
 (2026-12-01 10:52-10:53 UTC, 1-min load 5.5-7.5: `cpubound` got 18-26 % of the 2 CPUs).
 HOLDS lists the figures within tolerance in both sets: those are asserted. UNSTABLE ones held in one
 set only (their real spread is wider than the tolerance); MISSES held in neither: today's model
-misses them, by the ratios given. Both run as non-strict xfails, so a model change that brings one
-within tolerance shows as XPASS (`pytest -m fidelity -rX`) and it can move to HOLDS. Nothing here is
+misses them, by the ratios given. Neither is asserted. With GMPVIZ_FIDELITY_MISSES=1 they run too, as
+non-strict xfails, so a model change that brings one within tolerance shows as XPASS
+(`GMPVIZ_FIDELITY_MISSES=1 pytest -m fidelity -rX tests/fidelity`) and it can move to HOLDS. Nothing here is
 fitted to these runs: the scenarios are derived from the programs' flags, and their approximations
 are written in each scenario file.
 
@@ -21,6 +22,8 @@ NOT_COMPARED names the rest: figures a program does not produce (no GC cycles), 
 0 in every real run and in the emulation (e.g. stacks under 1 MB, which gctrace truncates to 0),
 which would pass for any model.
 """
+
+import os
 
 import pytest
 import realgo
@@ -159,6 +162,8 @@ def _ratios(r: tuple[float | None, float | None]) -> str:
 def _params():
     for prog, fig in HOLDS:
         yield pytest.param(prog, fig, id=f"{prog}-{fig}")
+    if os.environ.get("GMPVIZ_FIDELITY_MISSES") != "1":
+        return  # the default run asserts what holds; the misses are in docs/fidelity.md
     for (prog, fig), r in UNSTABLE.items():
         why = f"within tolerance in 1 of 2 run sets (emulated/real {_ratios(r)})"
         yield pytest.param(prog, fig, id=f"{prog}-{fig}", marks=pytest.mark.xfail(reason=why, strict=False))
