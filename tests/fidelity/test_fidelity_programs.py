@@ -132,6 +132,7 @@ NOT_COMPARED: dict[tuple[str, str], str] = {
     ("pipes", "stacks_mb"): _ZERO,
     ("maxprocs", "cpu_idle_ms"): _ZERO,
     ("maxprocs", "stacks_mb"): _ZERO,
+    **{(p, "gc_cpu_pct"): "no tolerance set (issue 16 prints it)" for p in realgo.PROGRAMS},
 }
 
 

@@ -41,6 +41,7 @@ def test_figures_of_hand_written_text():
     assert f["cpu_assist_ms"] == pytest.approx(2.62)
     assert f["cpu_background_ms"] == pytest.approx(4.29)
     assert f["cpu_idle_ms"] == 1.0
+    assert f["gc_cpu_pct"] == 3
     assert f["stacks_mb"] == 1
     assert f["runq_global_mean"] == pytest.approx(4 / 3)
     assert f["runq_local_mean"] == pytest.approx((0 + 3 / 2 + 3 / 3) / 3)
