@@ -10,13 +10,13 @@ heap1/heap2 30 %, STW within 2x (#15)).
 
 The table in docs/fidelity.md was measured twice, with two independent sets of 5 real runs
 (2026-12-01 10:52-10:53 UTC, 1-min load 5.5-7.5: `cpubound` got 18-26 % of the 2 CPUs).
-HOLDS lists the figures within tolerance in both sets: those are asserted. UNSTABLE ones held in one
-set only (their real spread is wider than the tolerance); MISSES held in neither: today's model
-misses them, by the ratios given. Neither is asserted. With GMPVIZ_FIDELITY_MISSES=1 they run too, as
-non-strict xfails, so a model change that brings one within tolerance shows as XPASS
-(`GMPVIZ_FIDELITY_MISSES=1 pytest -m fidelity -rX tests/fidelity`) and it can move to HOLDS. Nothing here is
-fitted to these runs: the scenarios are derived from the programs' flags, and their approximations
-are written in each scenario file.
+HOLDS lists the figures within tolerance in both sets (and in an earlier pair of sets): those are
+asserted. UNSTABLE ones held in some sets only (their real spread is wider than the tolerance);
+MISSES held in neither: today's model misses them, by the ratios given. Neither is asserted. With
+GMPVIZ_FIDELITY_MISSES=1 they run too, as non-strict xfails, so a model change that brings one
+within tolerance shows as XPASS (`GMPVIZ_FIDELITY_MISSES=1 pytest -m fidelity -rX tests/fidelity`)
+and it can move to HOLDS. Nothing here is fitted to these runs: the scenarios are derived from the
+programs' flags, and their approximations are written in each scenario file.
 
 NOT_COMPARED names the rest: figures a program does not produce (no GC cycles), and figures that were
 0 in every real run and in the emulation (e.g. stacks under 1 MB, which gctrace truncates to 0),
@@ -33,18 +33,15 @@ N_RUNS = realgo.DEFAULT_RUNS
 
 HOLDS: list[tuple[str, str]] = [
     ("cpubound", "runq_global_mean"),
-    ("cpubound", "runq_local_mean"),
     ("cpubound", "threads"),
     ("ringalloc", "gc_cycles"),
     ("ringalloc", "heap1_mb"),
     ("ringalloc", "heap2_mb"),
-    ("ringalloc", "runq_local_mean"),  # real median 0 (max 0.05): nothing waits in local queues
     ("ringalloc", "threads"),
     ("pipes", "heap_goal_mb"),  # the 4 MB floor (heapMinimum): the live heap is under 1 MB
     ("pipes", "heap1_mb"),
     ("pipes", "threads"),
     ("leak", "heap1_mb"),
-    ("leak", "cpu_idle_ms"),
     ("leak", "threads"),
     ("maxprocs", "heap_goal_mb"),  # the 4 MB floor again
     ("maxprocs", "threads"),
@@ -53,6 +50,12 @@ HOLDS: list[tuple[str, str]] = [
 # Within tolerance in one of the two published run sets, not in the other (the real spread is wider
 # than the tolerance): (emulated / real median in set A, in set B; None: real median 0).
 UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    # held in both published sets but missed in one set of an earlier pair (10:43-10:45 UTC, load
+    # 8.1-10.4, the same programs before their stdout line): cpubound 0.76, ringalloc real 0.05
+    # against 0, leak 0.64
+    ("cpubound", "runq_local_mean"): (0.98, 0.91),
+    ("ringalloc", "runq_local_mean"): (None, None),
+    ("leak", "cpu_idle_ms"): (0.79, 0.87),
     ("cpubound", "idlethreads_mean"): (None, 0.00),
     ("ringalloc", "idlethreads_mean"): (1.14, 1.21),
     ("pipes", "cpu_assist_ms"): (1.17, 0.38),
