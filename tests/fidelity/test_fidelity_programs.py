@@ -169,7 +169,7 @@ def _params():
     if os.environ.get("GMPVIZ_FIDELITY_MISSES") != "1":
         return  # the default run asserts what holds; the misses are in docs/fidelity.md
     for (prog, fig), r in UNSTABLE.items():
-        why = f"within tolerance in 1 of 2 run sets (emulated/real {_ratios(r)})"
+        why = f"within tolerance in some run sets only (emulated/real {_ratios(r)})"
         yield pytest.param(prog, fig, id=f"{prog}-{fig}", marks=pytest.mark.xfail(reason=why, strict=False))
     for (prog, fig), r in MISSES.items():
         why = f"known miss: emulated/real {_ratios(r)}"
