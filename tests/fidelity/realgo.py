@@ -216,15 +216,47 @@ def own_counts(stdout: str) -> dict[str, float]:
     return {}
 
 
+@contextlib.contextmanager
+def _one_real_run_at_a_time():
+    """An exclusive lock on WORK_DIR/run.lock: real runs (and emulations) of two test processes never
+    overlap (they would take each other's CPUs). Without fcntl (Windows) there is no lock."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    with open(WORK_DIR / "run.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _cached_run(txt: Path, meta: Path) -> RealRun | None:
+    if not (txt.is_file() and meta.is_file()):
+        return None
+    m = json.loads(meta.read_text())
+    return RealRun(txt.read_text(), m["load1"], m["wall_s"], m["utc"], own_counts(m["stdout"]))
+
+
 def real_run(prog: Program, index: int, runs_dir: Path | None = None) -> RealRun:
     """Run `index` (0-based) of the program, from the cache (`runs_dir`, default RUNS_DIR) or made
     now (and cached)."""
     d = (runs_dir or RUNS_DIR) / run_key(prog)
     txt, meta = d / f"run{index}.txt", d / f"run{index}.json"
-    if txt.is_file() and meta.is_file():
-        m = json.loads(meta.read_text())
-        return RealRun(txt.read_text(), m["load1"], m["wall_s"], m["utc"], own_counts(m["stdout"]))
+    if (run := _cached_run(txt, meta)) is not None:
+        return run
     exe = build(prog)
+    with _one_real_run_at_a_time():
+        if (run := _cached_run(txt, meta)) is not None:  # another process made it meanwhile
+            return run
+        return _make_run(prog, exe, d, index)
+
+
+def _make_run(prog: Program, exe: Path, d: Path, index: int) -> RealRun:
+    txt, meta = d / f"run{index}.txt", d / f"run{index}.json"
     d.mkdir(parents=True, exist_ok=True)
     load1 = load_average()
     utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -293,7 +325,10 @@ def emulate_all(names: list[str]) -> None:
         if n not in _EMULATED and cached.is_file():
             _EMULATED[n] = Emulation(**json.loads(cached.read_text()))
     todo = [n for n in names if n not in _EMULATED]
+    if not todo:
+        return
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_one_real_run_at_a_time())  # nor beside another process's real runs
         # output to files, not pipes: no child waits on a full pipe while another is being read
         outs = {n: stack.enter_context(tempfile.TemporaryFile("w+")) for n in todo}
         errs = {n: stack.enter_context(tempfile.TemporaryFile("w+")) for n in todo}
