@@ -2,10 +2,14 @@
 mcache, mcentral, the page heap, the scavenger, goroutine stacks, and the mark/sweep hooks the GC
 drives. Everything takes virtual time as an argument and emits trace events through ``ext``.
 
-Modules: ``sizeclasses`` (mksizeclasses.go's algorithm, ``format_sizeclasses_table``), ``mspan``
-(span table, SPAN_DTYPE, slot arenas), ``mheap`` (pages, arenas, page caches, scavenged bits),
-``malloc`` (``Allocator``: mallocgc, mcache, mcentral, sweep, mark), ``stack`` (stack sizes,
-stackpool, stackcache), ``scavenge`` (goal), ``hooks`` (``AllocMixin`` for the engine), ``bench``.
+Modules, named after the runtime's files: ``sizeclasses`` (mksizeclasses.go's algorithm,
+``format_sizeclasses_table``), ``mspan`` (span table, SPAN_DTYPE, slot arenas, nelems), ``mpagealloc``
+(``PageAlloc``: free and scavenged pages, first fit), ``mpagecache`` (``PageCache``), ``mheap``
+(``MHeap``: allocSpan, freeSpan, grow, reclaim, the span map), ``mcentral`` (``MCentral``:
+cacheSpan, uncacheSpan, grow), ``mcache`` (``MCache``: refill, allocLarge, releaseAll),
+``mgcsweep`` (``Sweeper``: sweepone, finishsweep_m, mspan.sweep), ``malloc`` (``Allocator``:
+mallocgc, statistics, mark), ``stack`` (stack sizes, stackpool, stackcache), ``scavenge`` (goal),
+``hooks`` (``AllocMixin`` for the engine), ``bench``.
 
 The API the engine and the GC use::
 
@@ -23,19 +27,11 @@ The API the engine and the GC use::
     a.memstats() -> dict; a.spans_view() -> SPAN_DTYPE rows; a.check_invariants()
 """
 
-from .malloc import (
-    CACHE_FULL_UNSWEPT,
-    CACHE_GROW,
-    CACHE_PARTIAL_SWEPT,
-    CACHE_PARTIAL_UNSWEPT,
-    GREEN_TEA_GC,
-    Allocator,
-    AllocError,
-    span_nelems,
-    span_pages_code,
-    span_pages_decode,
-)
+from .malloc import Allocator, AllocError
+from .mcentral import CACHE_FULL_UNSWEPT, CACHE_GROW, CACHE_PARTIAL_SWEPT, CACHE_PARTIAL_UNSWEPT
+from .mheap import span_pages_code, span_pages_decode
 from .mspan import (
+    GREEN_TEA_GC,
     SPAN_DTYPE,
     SPAN_FREE,
     SPAN_FULL,
@@ -45,6 +41,8 @@ from .mspan import (
     SPAN_STACK,
     SPAN_STATE_NAMES,
     SPANCLASS_MANUAL,
+    SPANCLASS_NELEMS,
+    span_nelems,
 )
 from .scavenge import scavenge_goal
 from .sizeclasses import format_sizeclasses_table, size_to_class
@@ -86,6 +84,7 @@ __all__ = [
     "CACHE_PARTIAL_SWEPT",
     "CACHE_PARTIAL_UNSWEPT",
     "SPANCLASS_MANUAL",
+    "SPANCLASS_NELEMS",
     "SPAN_DTYPE",
     "SPAN_FREE",
     "SPAN_FULL",

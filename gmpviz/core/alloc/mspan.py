@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from gmpviz.core.constants import MIN_SIZE_FOR_MALLOC_HEADER, NUM_SPAN_CLASSES, PAGE_SIZE
+
+from .sizeclasses import CLASS_TO_ALLOCNPAGES, CLASS_TO_SIZE
+
 # Span states of the table (what a span heatmap colours); not the runtime's mSpanState, which only
 # has dead / in use / manual: the cached / partial / full distinction comes from where the span is.
 SPAN_FREE = 0  # mSpanDead: pages back in the page heap, id free for reuse
@@ -39,6 +43,36 @@ SPAN_DTYPE = np.dtype(
         ("needs_sweep", "u1"),  # 1 if sweepgen says "needs sweeping" (sg-2) or "stale cached" (sg+1)
     ]
 )
+
+#: mspan.go: heapBitsInSpan, scan spans of objects <= 512 B keep their pointer bitmap at the span end:
+#: nbytes/PtrSize/8 bytes, i.e. 1/64 of the span on 64-bit
+HEAP_BITS_DIV = 64
+#: internal/buildcfg/exp.go: GreenTeaGC is on by default in Go 1.26 (GOEXPERIMENT=nogreenteagc turns it off)
+GREEN_TEA_GC = True
+#: mgcmark_greenteagc.go: spanInlineMarkBits = scans [63]uint8 + owned uint8 + marks [63]uint8 + class uint8
+SPAN_INLINE_MARK_BITS_BYTES = 128
+#: mgcmark_greenteagc.go: gcUsesSpanInlineMarkBits, heapBitsInSpan && size >= 16
+INLINE_MARK_BITS_MIN_SIZE = 16
+
+
+def span_nelems(sizeclass: int, noscan: int, green_tea: bool = GREEN_TEA_GC) -> int:
+    """mheap.go: initSpan's nelems. Small scan spans keep their pointer bitmap at the end; with the
+    Green Tea GC (Go 1.26's default) spans of 16..512-byte objects also keep spanInlineMarkBits."""
+    nbytes = CLASS_TO_ALLOCNPAGES[sizeclass] * PAGE_SIZE
+    size = CLASS_TO_SIZE[sizeclass]
+    reserve = 0
+    if green_tea and size <= MIN_SIZE_FOR_MALLOC_HEADER and size >= INLINE_MARK_BITS_MIN_SIZE:
+        reserve += SPAN_INLINE_MARK_BITS_BYTES
+    if not noscan and size <= MIN_SIZE_FOR_MALLOC_HEADER:
+        reserve += nbytes // HEAP_BITS_DIV
+    return (nbytes - reserve) // size
+
+
+#: nelems per span class (spanclass = sizeclass<<1 | noscan); large spans (class 0) hold one object
+SPANCLASS_NELEMS: tuple[int, ...] = tuple(
+    span_nelems(spc >> 1, spc & 1) if spc >> 1 else 1 for spc in range(NUM_SPAN_CLASSES)
+)
+
 
 #: death time of an object that never dies (LIFE_FOREVER)
 DEATH_NEVER = np.iinfo(np.int64).max

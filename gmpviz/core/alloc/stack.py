@@ -19,7 +19,7 @@ from gmpviz.core.constants import (
 )
 from gmpviz.core.trace.events import EV
 
-from .mspan import SPAN_STACK, SPANCLASS_MANUAL
+from .mspan import SPAN_STACK
 
 #: slots per stack id: a stackpool span of order 0 holds 32 KiB / 2 KiB = 16 stacks
 STACK_SLOTS = STACK_CACHE_SIZE // FIXED_STACK
@@ -95,17 +95,7 @@ class StackMixin:
         sp = self.spans
         if not pool:
             size = FIXED_STACK << order
-            sid = self._alloc_span(
-                t_ns,
-                p,
-                -1,
-                0,
-                _STACK_SPAN_PAGES,
-                SPANCLASS_MANUAL,
-                size,
-                STACK_CACHE_SIZE // size,
-                SPAN_STACK,
-            )
+            sid = self.mheap.allocManual(t_ns, p, -1, 0, _STACK_SPAN_PAGES, size, STACK_CACHE_SIZE // size)
             pool.append(sid)
         sid = pool[-1]
         bits = sp.bits(sid)
@@ -131,7 +121,7 @@ class StackMixin:
         sp.f_alloc_count[sid] = n
         if n == 0 and not self.marking:
             pool.remove(sid)
-            self._free_span(t_ns, p, -1, 0, sid)
+            self.mheap.freeManual(t_ns, p, -1, 0, sid)
 
     # --- per-P stack cache ----------------------------------------------------------------------
 
@@ -190,7 +180,7 @@ class StackMixin:
             if free:
                 sid = free.pop()
             else:
-                sid = self._alloc_span(t_ns, p, m, g, npages, SPANCLASS_MANUAL, nbytes, 1, SPAN_STACK)
+                sid = self.mheap.allocManual(t_ns, p, m, g, npages, nbytes, 1)
             self.spans.bits(sid)[0] = True
             self.spans.f_alloc_count[sid] = 1
             stack_id = sid * STACK_SLOTS
@@ -230,7 +220,7 @@ class StackMixin:
             npages = sp.f_npages[sid]
             self.stack_large.setdefault(npages.bit_length() - 1, []).append(sid)
         else:
-            self._free_span(t_ns, p, m, g, sid)
+            self.mheap.freeManual(t_ns, p, m, g, sid)
 
     def free_stack_spans(self, t_ns: int) -> int:
         """stack.go: freeStackSpans (gcMarkTermination): empty pool spans and stackLarge to the heap."""
@@ -239,14 +229,14 @@ class StackMixin:
             keep = []
             for sid in pool:
                 if self.spans.f_alloc_count[sid] == 0:
-                    self._free_span(t_ns, -1, -1, 0, sid)
+                    self.mheap.freeManual(t_ns, -1, -1, 0, sid)
                     freed += 1
                 else:
                     keep.append(sid)
             pool[:] = keep
         for log2 in sorted(self.stack_large):
             for sid in self.stack_large[log2]:
-                self._free_span(t_ns, -1, -1, 0, sid)
+                self.mheap.freeManual(t_ns, -1, -1, 0, sid)
                 freed += 1
         self.stack_large.clear()
         return freed
