@@ -251,16 +251,16 @@ class Allocator(StackMixin):
         if size_bytes <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:
             if noscan:
                 if size_bytes < TINY_SIZE:
-                    return self._malloc_tiny(t_ns, p, m, g, size_bytes, count, death, goid)
+                    return self.mallocgcTiny(t_ns, p, m, g, size_bytes, count, death, goid)
                 cls = size_to_class(size_bytes)
             elif size_bytes <= MIN_SIZE_FOR_MALLOC_HEADER:
                 cls = size_to_class(size_bytes)
             else:
                 cls = size_to_class(size_bytes + MALLOC_HEADER_SIZE)
-            return self._malloc_small(t_ns, p, m, g, cls, 1 if noscan else 0, size_bytes, count, death, goid)
-        return self._malloc_large(t_ns, p, m, g, size_bytes, count, 1 if noscan else 0, death, goid)
+            return self.mallocgcSmall(t_ns, p, m, g, cls, 1 if noscan else 0, size_bytes, count, death, goid)
+        return self.mallocgcLarge(t_ns, p, m, g, size_bytes, count, 1 if noscan else 0, death, goid)
 
-    def _malloc_tiny(
+    def mallocgcTiny(
         self, t_ns: int, p: int, m: int, g: int, size: int, count: int, death: int, goid: int
     ) -> bool:
         """malloc.go: mallocgcTiny, pointer-free objects < 16 B packed into 16-byte blocks."""
@@ -308,7 +308,7 @@ class Allocator(StackMixin):
             nblocks = remaining
             last_n = 1
         fill = remaining - nblocks
-        refilled = self._malloc_small(
+        refilled = self.mallocgcSmall(
             t_ns, p, m, g, TINY_SIZE_CLASS, 1, size, nblocks, death, goid, per_block, fill
         )
         self.tiny_allocs += fill
@@ -323,7 +323,7 @@ class Allocator(StackMixin):
             mc.tiny_offset = size
         return refilled
 
-    def _malloc_small(
+    def mallocgcSmall(
         self,
         t_ns: int,
         p: int,
@@ -387,7 +387,7 @@ class Allocator(StackMixin):
             self.heap_scan += count * size  # mcache.scanAlloc
         return refilled
 
-    def _malloc_large(
+    def mallocgcLarge(
         self, t_ns: int, p: int, m: int, g: int, size: int, count: int, noscan: int, death: int, goid: int
     ) -> bool:
         """malloc.go: mallocgcLarge -> mcache.allocLarge, one span of ceil(size/8 KiB) pages each."""

@@ -89,7 +89,7 @@ class StackMixin:
 
     # --- stackpool ------------------------------------------------------------------------------
 
-    def _stackpoolalloc(self, t_ns: int, p: int, order: int) -> int:
+    def stackpoolalloc(self, t_ns: int, p: int, order: int) -> int:
         """stack.go: stackpoolalloc, take a stack from the first pool span (allocManual if none)."""
         pool = self.stackpool[order]
         sp = self.spans
@@ -107,7 +107,7 @@ class StackMixin:
             pool.pop()
         return sid * STACK_SLOTS + slot
 
-    def _stackpoolfree(self, t_ns: int, p: int, stack_id: int, order: int) -> None:
+    def stackpoolfree(self, t_ns: int, p: int, stack_id: int, order: int) -> None:
         """stack.go: stackpoolfree; an empty span goes back to the heap at once unless a GC runs."""
         sid, slot = divmod(stack_id, STACK_SLOTS)
         sp = self.spans
@@ -125,25 +125,25 @@ class StackMixin:
 
     # --- per-P stack cache ----------------------------------------------------------------------
 
-    def _stackcacherefill(self, t_ns: int, p: int, order: int) -> None:
+    def stackcacherefill(self, t_ns: int, p: int, order: int) -> None:
         """stack.go: stackcacherefill, pull stacks from the pool until the cache holds half of 32 KiB."""
         mc = self.mcaches[p]
         lst = mc.stackcache[order]
         size = FIXED_STACK << order
         total = mc.stackcache_bytes[order]
         while total < STACK_CACHE_SIZE // 2:
-            lst.append(self._stackpoolalloc(t_ns, p, order))
+            lst.append(self.stackpoolalloc(t_ns, p, order))
             total += size
         mc.stackcache_bytes[order] = total
 
-    def _stackcacherelease(self, t_ns: int, p: int, order: int) -> None:
+    def stackcacherelease(self, t_ns: int, p: int, order: int) -> None:
         """stack.go: stackcacherelease, return stacks to the pool until the cache holds half."""
         mc = self.mcaches[p]
         lst = mc.stackcache[order]
         size = FIXED_STACK << order
         total = mc.stackcache_bytes[order]
         while total > STACK_CACHE_SIZE // 2:
-            self._stackpoolfree(t_ns, p, lst.pop(), order)
+            self.stackpoolfree(t_ns, p, lst.pop(), order)
             total -= size
         mc.stackcache_bytes[order] = total
 
@@ -154,7 +154,7 @@ class StackMixin:
         for order in range(NUM_STACK_ORDERS):
             lst = mc.stackcache[order]
             while lst:
-                self._stackpoolfree(t_ns, p, lst.pop(), order)
+                self.stackpoolfree(t_ns, p, lst.pop(), order)
             mc.stackcache_bytes[order] = 0
 
     # --- public API -----------------------------------------------------------------------------
@@ -165,12 +165,12 @@ class StackMixin:
         order = stack_order(nbytes)
         if order >= 0:
             if p < 0:
-                stack_id = self._stackpoolalloc(t_ns, p, order)
+                stack_id = self.stackpoolalloc(t_ns, p, order)
             else:
                 mc = self.mcaches[p]
                 lst = mc.stackcache[order]
                 if not lst:
-                    self._stackcacherefill(t_ns, p, order)
+                    self.stackcacherefill(t_ns, p, order)
                 stack_id = lst.pop()
                 mc.stackcache_bytes[order] -= nbytes
         else:
@@ -206,11 +206,11 @@ class StackMixin:
         self.stacks_in_use -= 1
         if order >= 0:
             if p < 0:
-                self._stackpoolfree(t_ns, p, stack_id, order)
+                self.stackpoolfree(t_ns, p, stack_id, order)
                 return
             mc = self.mcaches[p]
             if mc.stackcache_bytes[order] >= STACK_CACHE_SIZE:
-                self._stackcacherelease(t_ns, p, order)
+                self.stackcacherelease(t_ns, p, order)
             mc.stackcache[order].append(stack_id)
             mc.stackcache_bytes[order] += nbytes
             return
