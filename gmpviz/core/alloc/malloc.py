@@ -567,6 +567,8 @@ class Allocator(StackMixin):
         heap = self.heap
         ids = sp.live_ids()
         covered = np.zeros(heap.mapped_pages, dtype=np.int32)
+        heap.check()
+        scav = heap.scav_mask()
         for sid in ids:
             bits = sp.bits(sid)
             assert sp.f_alloc_count[sid] == int(np.count_nonzero(bits)), f"span {sid} allocCount"
@@ -576,7 +578,7 @@ class Allocator(StackMixin):
             s, n = sp.f_start[sid], sp.f_npages[sid]
             covered[s : s + n] += 1
             assert (self.mheap.page_span[s : s + n] == sid).all(), f"span {sid} not in h.spans"
-            assert not heap.scav[s : s + n].any(), f"span {sid} holds scavenged pages"
+            assert not scav[s : s + n].any(), f"span {sid} holds scavenged pages"
         assert covered.max(initial=0) <= 1, "spans overlap"
         n = sp.slot_top
         assert not ((sp.slot_gcount[:n] > 0) & ~sp.slot_alloc[:n]).any(), "a goroutine-owned object was freed"
@@ -602,7 +604,7 @@ class Allocator(StackMixin):
         st = self.memstats()
         assert st["HeapInuse"] + st["HeapIdle"] == st["HeapSys"]
         assert st["HeapSys"] + st["StackInuse"] == heap.mapped_pages * PAGE_SIZE
-        assert heap.released_pages == int(np.count_nonzero(heap.scav[: heap.mapped_pages]))
+        assert heap.released_pages == int(np.count_nonzero(scav))
         where = {}
         for spc, c in enumerate(self.central):
             for kind, sets in (("partial", c.partial), ("full", c.full)):
