@@ -60,6 +60,7 @@ from .mspan import (
     SPAN_MCACHE,
     SPAN_PARTIAL,
     SPAN_STACK,
+    SPANCLASS_NELEMS,
     span_nelems,
 )
 from .sizeclasses import CLASS_TO_SIZE, size_to_class
@@ -68,6 +69,8 @@ from .stack import StackMixin
 _EV_ALLOC = int(EV.Alloc)
 _EV_SCAVENGE = int(EV.Scavenge)
 
+#: a run of set allocBits/gcmarkBits bytes for nextFreeFast (no span has more slots)
+_ONES = memoryview(b"\x01" * max(SPANCLASS_NELEMS))
 #: goroutine_exit bookkeeping: merge a goroutine's slot lists per span beyond this many pieces
 _G_RECORD_MERGE = 16
 
@@ -153,7 +156,7 @@ class Allocator(StackMixin):
 
     @property
     def spans_by_class(self) -> np.ndarray:
-        return self.mheap.spans_by_class
+        return np.array(self.mheap.spans_by_class, dtype=np.int64)
 
     # ============================================================================================
     # procresize
@@ -186,22 +189,36 @@ class Allocator(StackMixin):
         sp = self.spans
         fi = sp.f_freeindex[sid]
         ac = sp.f_alloc_count[sid]
+        off = sp.f_off[sid]
         if ac == fi:  # every slot below freeindex is allocated, none above: a contiguous run
             idx = slice(fi, fi + k)
+            start = off + fi
+            if k == 1:  # one slot (large objects, the last slot of a span): scalar indexes
+                at = start
+                sp.alloc_bits[at] = 1
+                if self.marking:  # gcmarknewobject: allocate black
+                    sp.mark_bits[at] = 1
+            else:
+                at = slice(start, start + k)
+                sp.alloc_bits[at] = _ONES[:k]
+                if self.marking:
+                    sp.mark_bits[at] = _ONES[:k]
             new_fi = fi + k
         else:
-            idx = np.flatnonzero(~sp.bits(sid)[fi:])[:k]
-            idx += fi
+            # the free slots of a span only change when it is swept, so they are listed once per
+            # sweep (as absolute slot indexes) and handed out from the front
+            free = sp.freelist.get(sid)
+            if free is None:
+                free = np.flatnonzero(~sp.slot_alloc[off + fi : off + sp.f_nelems[sid]])
+                free += off + fi
+            at = free[:k]
+            sp.freelist[sid] = free[k:]
+            idx = at - off
             new_fi = int(idx[-1]) + 1
-        off = sp.f_off[sid]
-        if isinstance(idx, slice):
-            at = slice(off + idx.start, off + idx.stop)
-        else:
-            at = idx + off
-        sp.slot_alloc[at] = True
+            sp.slot_alloc[at] = True
+            if self.marking:
+                sp.slot_mark[at] = True
         sp.slot_death[at] = death
-        if self.marking:  # gcmarknewobject: allocate black
-            sp.slot_mark[at] = True
         if goid:
             sp.slot_gcount[at] += 1
             self._record_g(goid, sid, idx)
@@ -278,7 +295,7 @@ class Allocator(StackMixin):
                 if death > sp.slot_death[at]:
                     sp.slot_death[at] = death
                 if self.marking:
-                    sp.slot_mark[at] = True
+                    sp.mark_bits[at] = 1
                 if goid:
                     sp.slot_gcount[at] += 1
                     self._record_g(goid, sid, np.array([slot], dtype=np.int32))
@@ -558,7 +575,7 @@ class Allocator(StackMixin):
             "PagesInUse": self.pages_in_use,
             "PagesSwept": self.pages_swept,
             "MappedBytes": heap.mapped_pages * PAGE_SIZE,
-            "SpansInUseByClass": self.spans_by_class.copy(),
+            "SpansInUseByClass": self.spans_by_class,
         }
 
     def check_invariants(self) -> None:
@@ -583,6 +600,7 @@ class Allocator(StackMixin):
         n = sp.slot_top
         assert not ((sp.slot_gcount[:n] > 0) & ~sp.slot_alloc[:n]).any(), "a goroutine-owned object was freed"
         assert (sp.slot_gcount[:n] >= 0).all(), "goroutine owner count below zero"
+        assert sp.pooled_slots_clear(), "a freed span's slots still hold alloc/mark bits or owners"
         used = ~heap.free_mask()
         cached = np.zeros(heap.mapped_pages, dtype=bool)
         owners = {}

@@ -8,8 +8,6 @@ Functions follow mgcsweep.go's order: ``nextSpanForSweep``, ``finishsweep_m``, `
 
 from __future__ import annotations
 
-import numpy as np
-
 from gmpviz.core.constants import NUM_SPAN_CLASSES
 from gmpviz.core.trace.events import EV
 
@@ -99,11 +97,19 @@ class Sweeper:
         sp = h.spans
         old = sp.f_alloc_count[sid]
         off = sp.f_off[sid]
-        end = off + sp.f_nelems[sid]
-        mb = sp.slot_mark[off:end]
-        live = int(np.count_nonzero(mb))
-        sp.slot_alloc[off:end] = mb
-        mb[:] = False
+        nelems = sp.f_nelems[sid]
+        end = off + nelems
+        marks = sp.mark_bits
+        live = marks.count(1, off, end)
+        # marked objects are a subset of the allocated ones: no marks -> nothing stays allocated,
+        # every allocated object marked -> allocBits stay as they are
+        if live == 0:
+            sp.alloc_bits[off:end] = bytes(nelems)
+        else:
+            if live != old:
+                sp.alloc_bits[off:end] = marks[off:end]
+            marks[off:end] = bytes(nelems)
+        sp.freelist.pop(sid, None)
         sg = h.sweepgen
         sp.f_freeindex[sid] = 0
         sp.f_alloc_count[sid] = live

@@ -83,7 +83,7 @@ class MHeap:
         self.pagesSwept = 0  # mheap_.pagesSwept this cycle
         self.reclaimIndex = -1  # mheap_.reclaimIndex (-1: reclaiming done); page index
         self.reclaimCredit = 0  # mheap_.reclaimCredit, pages
-        self.spans_by_class = np.zeros(NUM_SPAN_CLASSES, dtype=np.int64)
+        self.spans_by_class = [0] * NUM_SPAN_CLASSES  # in-use spans per span class (a list: scalar updates)
 
     def reclaim(self, t_ns: int, p: int, m: int, g: int, npages: int) -> None:
         """mheap.go: reclaim, sweep unswept spans with no marked object, in address order, 512
@@ -123,7 +123,8 @@ class MHeap:
         for sid in np.unique(chunk[chunk >= 0]).tolist():
             if sp.f_start[sid] < page or sp.f_sweepgen[sid] != sg - 2 or sp.f_state[sid] == SPAN_STACK:
                 continue
-            if sp.marks(sid).any():
+            off = sp.f_off[sid]
+            if sp.mark_bits.find(1, off, off + sp.f_nelems[sid]) >= 0:  # a marked object: not dead
                 continue
             c = self.central[sp.f_spanclass[sid]]
             dq = c.partial[ui] if sp.f_state[sid] == SPAN_PARTIAL else c.full[ui]

@@ -196,6 +196,13 @@ class PageAlloc:
     def _set_range(self, base: int, npages: int, used: bool) -> None:
         chunks = self.chunks
         dirty = self._dirty
+        ci = base >> LOG_PALLOC_CHUNK_PAGES
+        lo = base & _CHUNK_MASK
+        if lo + npages <= PALLOC_CHUNK_PAGES:  # one chunk: most spans
+            mask = ((1 << npages) - 1) << lo
+            chunks[ci] = chunks[ci] | mask if used else chunks[ci] & ~mask
+            dirty.add(ci)
+            return
         end = base + npages
         while base < end:
             ci = base >> LOG_PALLOC_CHUNK_PAGES
@@ -325,6 +332,20 @@ class PageAlloc:
     def sysUsed(self, base: int, npages: int) -> int:
         """mem.go: sysUsed on the scavenged pages of a new span (allocRange's scav count); how many."""
         scav = self.scav
+        ci = base >> LOG_PALLOC_CHUNK_PAGES
+        lo = base & _CHUNK_MASK
+        if lo + npages <= PALLOC_CHUNK_PAGES:  # one chunk: most spans
+            s = scav[ci]
+            if not s:
+                return 0
+            mask = ((1 << npages) - 1) << lo
+            hit = s & mask
+            if not hit:
+                return 0
+            scav[ci] = s & ~mask
+            nscav = hit.bit_count()
+            self.released_pages -= nscav
+            return nscav
         end = base + npages
         nscav = 0
         while base < end:
