@@ -551,8 +551,23 @@ class Allocator(StackMixin):
         """The live rows of the span table (SPAN_DTYPE), a copy."""
         return self.spans.view(self.sweepgen)
 
+    def mapped_ready_bytes(self) -> int:
+        """mgcpacer.go: mappedReady, mapped memory not released to the OS (O(1), no dict)."""
+        heap = self.heap
+        return (heap.mapped_pages - heap.released_pages) * PAGE_SIZE
+
+    def heap_free_bytes(self) -> int:
+        """mgcpacer.go: heapFree, free heap pages still backed by RAM (HeapIdle - HeapReleased)."""
+        heap = self.heap
+        return (
+            heap.mapped_pages - self.stack_inuse_pages - self.mheap.pagesInUse - heap.released_pages
+        ) * PAGE_SIZE
+
     def memstats(self) -> dict:
-        """runtime.MemStats-like numbers, plus gcController.heapLive and the sweeper's page counts."""
+        """runtime.MemStats-like numbers, plus gcController.heapLive and the sweeper's page counts.
+
+        Every number is a running total kept as allocation goes; this only packs them into a dict
+        (for reports): hot paths read the totals or the O(1) accessors above instead."""
         heap = self.heap
         heap_sys = self._heap_sys_bytes()
         heap_inuse = self.pages_in_use * PAGE_SIZE
