@@ -222,6 +222,9 @@ class MHeap:
         base = sp.f_start[sid]
         npages = sp.f_npages[sid]
         self.pages.free(base, npages)
-        self.page_span[base : base + npages] = -1
+        if npages == 1:
+            self.page_span[base] = -1
+        else:
+            self.page_span[base : base + npages] = -1
         sp.free(sid)
         self.a.ext((t_ns, _EV_SPAN_FREE, p, m, g, sid, npages, 0))

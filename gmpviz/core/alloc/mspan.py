@@ -149,7 +149,8 @@ class SpanTable:
         self.slot_elem = np.zeros(slot_capacity, dtype=np.int64)
         self.slot_scan = np.zeros(slot_capacity, dtype=bool)  # slot of a scan (pointerful) span
         self.slot_top = 0
-        self._slot_pool: dict[int, list[int]] = {}
+        #: recycled slot ranges: nelems -> (elemsize, scan) kind of the range -> offsets
+        self._slot_pool: dict[int, dict[tuple[int, bool], list[int]]] = {}
         #: slot offset -> (elemsize, scan) its slot_elem/slot_scan columns hold (a recycled range
         #: of the same kind needs no rewrite)
         self._slot_kind: dict[int, tuple[int, bool]] = {}
@@ -198,10 +199,16 @@ class SpanTable:
             setattr(self, bits, new)
             setattr(self, view, np.frombuffer(new, dtype=bool))
 
-    def _take_slots(self, nelems: int) -> int:
-        pool = self._slot_pool.get(nelems)
-        if pool:
-            return pool.pop()
+    def _take_slots(self, nelems: int, kind: tuple[int, bool]) -> int:
+        """A slot range of nelems, preferring a recycled one of the same kind (no rewrite)."""
+        kinds = self._slot_pool.get(nelems)
+        if kinds:
+            pool = kinds.get(kind)
+            if pool:
+                return pool.pop()
+            for pool in kinds.values():
+                if pool:
+                    return pool.pop()
         off = self.slot_top
         self.slot_top = off + nelems
         if self.slot_top > len(self.slot_alloc):
@@ -219,7 +226,8 @@ class SpanTable:
         sweepgen: int,
     ) -> int:
         """mheap.go: initSpan on a recycled or fresh mspan; returns the span id."""
-        off = self._take_slots(nelems)
+        kind = (0, False) if state == SPAN_STACK else (elemsize, not spanclass & 1)
+        off = self._take_slots(nelems, kind)
         if self.free_ids:
             sid = self.free_ids.pop()
             self.f_off[sid] = off
@@ -248,7 +256,6 @@ class SpanTable:
             self.f_owner.append(-1)
             self.f_sweepgen.append(sweepgen)
         # allocBits, gcmarkBits and goroutine counts of a recycled range are clear (see free())
-        kind = (0, False) if state == SPAN_STACK else (elemsize, not spanclass & 1)
         if self._slot_kind.get(off, (0, False)) != kind:
             self.slot_elem[off : off + nelems] = kind[0]
             self.slot_scan[off : off + nelems] = kind[1]
@@ -265,7 +272,8 @@ class SpanTable:
         """
         off, n = self.f_off[sid], self.f_nelems[sid]
         self.freelist.pop(sid, None)
-        self._slot_pool.setdefault(n, []).append(off)
+        kinds = self._slot_pool.setdefault(n, {})
+        kinds.setdefault(self._slot_kind.get(off, (0, False)), []).append(off)
         self.f_state[sid] = SPAN_FREE
         self.f_owner[sid] = -1
         self.f_alloc_count[sid] = 0
@@ -293,8 +301,8 @@ class SpanTable:
 
     def pooled_slots_clear(self) -> bool:
         """Every recycled slot range is free of alloc bits, mark bits and owners (free()'s contract)."""
-        for n, offs in self._slot_pool.items():
-            for off in offs:
+        for n, kinds in self._slot_pool.items():
+            for off in (off for offs in kinds.values() for off in offs):
                 end = off + n
                 if self.alloc_bits.find(1, off, end) >= 0 or self.mark_bits.find(1, off, end) >= 0:
                     return False
