@@ -7,7 +7,7 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay]
+    gmpviz bench [--alloc|--ui|--replay|--scaling]
 
 Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
 A recording cut short (no end record: the app crashed, a copy stopped half-way) is played and
@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--alloc", action="store_true")
     g.add_argument("--ui", action="store_true")
     g.add_argument("--replay", action="store_true")
+    g.add_argument("--scaling", action="store_true", help="per-event cost from 100 to 100k live goroutines")
     b.add_argument(
         "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
     )
@@ -438,6 +439,10 @@ def cmd_bench(args) -> int:
         from .record.bench import bench_replay
 
         res = bench_replay()
+    elif args.scaling:
+        from .core.alloc.bench import bench_scaling_goroutines
+
+        res = bench_scaling_goroutines()
     else:
         from .bench import bench_sched
 
