@@ -1,7 +1,7 @@
 """bench_alloc runs the mixed workload and reports throughput (the goal itself is checked by hand:
 shared CI machines are too noisy for a hard threshold)."""
 
-from gmpviz.core.alloc.bench import bench_alloc
+from gmpviz.bench.alloc import bench_alloc
 
 
 def test_bench_alloc_reports_throughput():
@@ -10,3 +10,12 @@ def test_bench_alloc_reports_throughput():
     assert r["alloc_per_s"] > 100_000  # far below the 5M/s goal: only catches a pathological slowdown
     assert r["alloc_per_cpu_s"] >= r["alloc_per_s"] * 0.5
     assert r["heap_sys_bytes"] > 0 and r["spans_in_use"] > 0
+
+
+def test_bench_scaling_goroutines_reports_a_cost_per_event_for_each_count():
+    from gmpviz.bench.scaling import bench_scaling_goroutines
+
+    r = bench_scaling_goroutines(counts=(10, 40), window_events=2_000)
+    assert r["ns_per_event[10_g]"] > 0 and r["ns_per_event[40_g]"] > 0
+    assert r["heap_pages[40_g]"] >= r["heap_pages[10_g]"] > 0
+    assert r["cost_ratio_100k_g_to_100_g"] > 0

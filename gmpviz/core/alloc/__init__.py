@@ -9,7 +9,8 @@ Modules, named after the runtime's files: ``sizeclasses`` (mksizeclasses.go's al
 cacheSpan, uncacheSpan, grow), ``mcache`` (``MCache``: refill, allocLarge, releaseAll),
 ``mgcsweep`` (``Sweeper``: sweepone, finishsweep_m, mspan.sweep), ``malloc`` (``Allocator``:
 mallocgc, statistics, mark), ``stack`` (stack sizes, stackpool, stackcache), ``scavenge`` (goal),
-``hooks`` (``AllocMixin`` for the engine), ``bench``.
+``hooks`` (``AllocMixin`` for the engine).
+Its benchmarks are gmpviz/bench/alloc.py and gmpviz/bench/scaling.py.
 
 The API the engine and the GC use::
 
