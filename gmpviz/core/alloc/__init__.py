@@ -50,8 +50,10 @@ from .sizeclasses import format_sizeclasses_table, size_to_class
 from .stack import STACK_SLOTS, StackError, StackOverflow, stack_grow_size, stack_shrink_size
 
 ASSUMPTIONS: tuple[str, ...] = (
-    "Allocator: the page allocator is a numpy bitmap scanned first-fit from searchAddr, not the radix "
-    "tree of summaries; the result (lowest-address fit) is the same.",
+    "Allocator: the page allocator's radix tree of summaries has 8 entries per node at every level and "
+    "only as many levels as the mapped heap needs (the runtime's root level covers the whole address "
+    "space with 2^14 entries); summaries are brought up to date lazily, before the next search. The "
+    "result (the lowest-address fit) is the same.",
     "Allocator: arenas are contiguous from the heap base (no arena hints, no Go 1.26 heap base "
     "randomization); addresses are page indexes.",
     "Allocator: allocCache is not kept as a 64-bit word; runs of free slots are taken from allocBits "
