@@ -25,6 +25,7 @@ The API the engine and the GC use::
     a.scavenge(t_ns, goal_bytes, max_pages=-1) -> pages; scavenge_goal(...)
     a.heap_live, a.heap_scan, a.heap_scan_marked, a.pages_in_use, a.pages_swept
     a.deduct_sweep_credit = fn(t_ns, p, m, g, span_bytes, npages)   # GC hook
+    a.mapped_ready_bytes(), a.heap_free_bytes()   # O(1), for the pacer's trigger checks
     a.memstats() -> dict; a.spans_view() -> SPAN_DTYPE rows; a.check_invariants()
 """
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from gmpviz.core.constants import NUM_SPAN_CLASSES
 from gmpviz.core.trace.events import EV
 
-from .mspan import SPAN_FULL, SPAN_LARGE, SPAN_PARTIAL
+from .mspan import SPAN_FULL, SPAN_LARGE, SPAN_PARTIAL, SPANCLASS_NELEMS
 
 _EV_SPAN_SWEEP = int(EV.SpanSweep)
 
+#: cleared allocBits/gcmarkBits bytes for a whole span (no span has more slots)
+_ZEROS = memoryview(bytes(max(SPANCLASS_NELEMS)))
 #: mgcsweep.go: numSweepClasses, every span class twice (full, then partial)
 NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2
 
@@ -104,11 +106,11 @@ class Sweeper:
         # marked objects are a subset of the allocated ones: no marks -> nothing stays allocated,
         # every allocated object marked -> allocBits stay as they are
         if live == 0:
-            sp.alloc_bits[off:end] = bytes(nelems)
+            sp.alloc_bits[off:end] = _ZEROS[:nelems]
         else:
             if live != old:
                 sp.alloc_bits[off:end] = marks[off:end]
-            marks[off:end] = bytes(nelems)
+            marks[off:end] = _ZEROS[:nelems]
         sp.freelist.pop(sid, None)
         sg = h.sweepgen
         sp.f_freeindex[sid] = 0
