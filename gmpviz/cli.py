@@ -8,7 +8,7 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--metrics]
+    gmpviz bench [--alloc|--ui|--replay|--scaling|--metrics]
 
 Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
 A recording cut short (no end record: the app crashed, a copy stopped half-way) is played and
