@@ -1,0 +1,53 @@
+"""`gmpviz bench --video`: how long `gmpviz export --video` takes per second of video at 1080p30.
+
+The recording is the `default` preset (seed 1) run for `virtual_s` seconds; the video plays it at the
+player's 1x (DEFAULT_SPEED), so 1 s of virtual time is 10 s of video. ``video_s_per_video_s`` is the
+wall time of the export divided by the video's length: at most 1.0 means the export keeps up with real
+time. The window's start-up (Qt, the offscreen window, loading the recording) is timed apart
+(``startup_s``) and included in the ratio.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+BENCH_SIZE = (1920, 1080)
+BENCH_FPS = 30
+BENCH_SCENARIO = "default"
+
+
+def bench_video(virtual_s: float = 1.0, progress=None) -> dict:
+    from ..core.engine import Engine
+    from ..core.workload.loader import load_scenario
+    from ..record.replay import Replay
+    from ..record.writer import record_run
+    from .controls import DEFAULT_SPEED
+    from .player import render_video
+
+    with tempfile.TemporaryDirectory(prefix="gmpviz-bench-video-") as d:
+        rec = os.path.join(d, "bench.gmprec")
+        out = os.path.join(d, "bench.mp4")
+        eng = Engine(load_scenario(BENCH_SCENARIO), seed=1, duration_ns=int(virtual_s * 1e9))
+        record_run(eng, rec)
+        t0 = time.perf_counter()
+        replay = Replay.open(rec)
+        t_end = replay.t_end_ns
+        frames = render_video(replay, out, 0, t_end, BENCH_FPS, BENCH_SIZE, progress)
+        wall = time.perf_counter() - t0
+        video_s = frames / BENCH_FPS
+        size = os.path.getsize(out)
+    return {
+        "video_s_per_video_s": round(wall / video_s, 3),
+        "video_s": round(video_s, 3),
+        "wall_s": round(wall, 3),
+        "frames": frames,
+        "frames_per_wall_s": round(frames / wall, 1),
+        "size": f"{BENCH_SIZE[0]}x{BENCH_SIZE[1]}",
+        "fps": BENCH_FPS,
+        "virtual_s": round(t_end / 1e9, 3),
+        "speed_virtual_ns_per_s": int(DEFAULT_SPEED),
+        "mp4_bytes": size,
+        "cpus": os.cpu_count(),
+    }
