@@ -32,6 +32,9 @@ MAX_GOGC_PERCENT = 1_000_000  # the loader's limit on `gogc` (percent_or_off)
 MAX_BENCH_SECONDS = MAX_DURATION_NS / 1e9
 
 
+RECORDING_SUFFIX = ".gmprec"
+
+
 class CliError(Exception):
     """A one-line user error: printed as ``gmpviz: <message>``, exit status 2."""
 
@@ -134,18 +137,22 @@ class _Parser(argparse.ArgumentParser):
 def version_text() -> str:
     """`gmpviz --version`: gmpviz, the Go release it emulates, and the libraries it runs on. Read from
     the installed packages' metadata so that it works where Qt cannot start (no display, no xcb)."""
+    import importlib
     import platform
     from importlib import metadata
 
     from . import __version__
     from .core.constants import GO_VERSION
 
-    def dist(*names: str) -> str:
+    def dist(module: str, *names: str) -> str:
         for n in names:
             try:
                 return metadata.version(n)
             except metadata.PackageNotFoundError:
                 continue
+        if module in sys.modules or module == "PySide6":  # a bundle without the packages' metadata
+            with contextlib.suppress(ImportError):
+                return str(getattr(importlib.import_module(module), "__version__", "?"))
         return "not installed"
 
     qt = "?"
@@ -160,8 +167,8 @@ def version_text() -> str:
             f"gmpviz {__version__}",
             f"emulates Go runtime {GO_VERSION.removeprefix('go')} ({GO_VERSION})",
             f"Python {platform.python_version()} ({sys.executable})",
-            f"PySide6 {dist('PySide6-Essentials', 'PySide6')} (Qt {qt})",
-            f"pyqtgraph {dist('pyqtgraph')}",
+            f"PySide6 {dist('PySide6', 'PySide6-Essentials', 'PySide6')} (Qt {qt})",
+            f"pyqtgraph {dist('pyqtgraph', 'pyqtgraph')}",
             f"numpy {numpy.__version__}",
         )
     )
@@ -737,6 +744,8 @@ def _glue_negative_values(argv: list[str], value_options: set[str]) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0].endswith(RECORDING_SUFFIX) and not argv[0].startswith("-"):
+        argv = ["play", *argv]  # `gmpviz FILE.gmprec`: how the desktop entry opens a recording
     parser = build_parser()
     try:
         args = parser.parse_args(_glue_negative_values(list(argv), _value_options(parser)))

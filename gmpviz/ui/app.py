@@ -268,12 +268,17 @@ def _screenshot(app, win, path: str) -> int:
         app.processEvents()
     win.refresh_views(force=True)
     app.processEvents()
-    ok = win.grab().save(path)
+    img = win.grab()
+    ok = img.save(path)
     crash = win.session.crash if win.session else None
     win.close()
     if not ok:
         print(f"gmpviz: cannot write the screenshot to {path}", file=sys.stderr)
         return 2
+    from ..console import wrote
+
+    t_ns = win.session.model.now_ns if win.session else 0
+    print(wrote(path, f"PNG screenshot of the window, {img.width()}x{img.height()}, at {t_ns / 1e9:g} s"))
     if crash:
         print(f"gmpviz: the engine crashed: {crash.strip().splitlines()[-1]}", file=sys.stderr)
         return 1

@@ -596,6 +596,10 @@ def run_player(path: str, screenshot: str | None = None, theme: str = "dark") ->
             return 2
         finally:
             win.close()
+        from ..console import wrote
+
+        w, h = SCREENSHOT_SIZE
+        print(wrote(screenshot, f"PNG screenshot of the player, {w}x{h}, at {win.replay.t_ns / 1e9:g} s"))
         return 0
     from .app import fit_to_screen, sigint_closes
 
