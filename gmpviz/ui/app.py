@@ -180,9 +180,14 @@ class sigint_closes:  # noqa: N801 (a context manager used like a function)
         self.timer = None
 
     def _handler(self, signum, frame) -> None:
+        # Python runs the handler between two bytecodes, which may be inside a paint event (pyqtgraph
+        # paints in Python): closing there makes Qt flush a window it has just destroyed. Close from
+        # the event loop instead.
         self.hit = True
-        for w in self.app.topLevelWidgets():
-            w.close()
+        QtCore.QTimer.singleShot(0, self._close)
+
+    def _close(self) -> None:
+        self.app.closeAllWindows()  # the windows' closeEvent: stop the engine, finalise a recording
         self.app.quit()
 
     def __enter__(self):
