@@ -443,8 +443,10 @@ def _bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
-def format_summary(st: dict, record: str | None = None) -> str:
-    """`gmpviz run --headless`: the --json summary as a short block for people (same numbers)."""
+def format_summary(st: dict) -> str:
+    """`gmpviz run --headless`: the --json summary as a short block for people (same numbers), each
+    figure saying what it is: HeapAlloc is a snapshot at the end (mid-cycle: live plus garbage the
+    sweeper has not freed yet), the live heap is what the last GC marked, heapLive is the pacer's."""
     g = st.get("goroutines", {})
     by_status = ", ".join(f"{n} {s.removeprefix('_G')}" for s, n in g.get("live_by_status", {}).items() if n)
     steals = st.get("steals", {})
@@ -459,50 +461,55 @@ def format_summary(st: dict, record: str | None = None) -> str:
     memlimit_text = "off" if memlimit in (None, -1) else _bytes(memlimit)
     goals = gc.get("heap_goals") or []
     busy = " ".join(f"{100 * b:.0f}%" for b in st.get("p_busy_fraction", []))
+    marked = gc.get("heap_marked")
+    marked_text = (
+        f"{_bytes(marked)} marked live at the last GC" if cycles and marked is not None else "no GC yet"
+    )
     rows = [
         (
             "run",
             f"{st.get('scenario')} · seed {st.get('seed')} · policy {st.get('policy')} · "
             f"GOMAXPROCS {st.get('gomaxprocs')} · {_ms(st.get('virtual_ns', 0))} virtual "
-            f"({st.get('end_reason')}) in {st.get('wall_s', 0):.2f} s",
+            f"({st.get('end_reason')}) in {st.get('wall_s', 0):.2f} s wall",
         ),
-        ("events", f"{st.get('events_emitted', 0):,}"),
+        ("events", f"{st.get('events_emitted', 0):,} trace events"),
         (
             "goroutines",
-            f"{g.get('created', 0):,} created · {g.get('exited', 0):,} exited · {g.get('live', 0):,} live"
-            + (f" ({by_status})" if by_status else ""),
+            f"{g.get('created', 0):,} created · {g.get('exited', 0):,} exited · "
+            f"{g.get('live', 0):,} live at the end" + (f" ({by_status})" if by_status else ""),
         ),
         (
             "scheduler",
             f"{steals.get('count', 0):,} steals ({steals.get('gs_moved', 0):,} Gs moved) · "
-            f"{st.get('handoffs', 0):,} hand-offs · {st.get('preemptions', 0):,} preemptions · "
+            f"{st.get('handoffs', 0):,} P hand-offs · {st.get('preemptions', 0):,} preemptions · "
             f"{st.get('syscalls', 0):,} syscalls · {st.get('context_switches', 0):,} context switches · "
-            f"{st.get('threads', 0)} Ms",
+            f"{st.get('threads', 0)} Ms (threads) created",
         ),
-        ("P busy", busy or "-"),
+        ("P busy", f"{busy} of the virtual time, per P" if busy else "-"),
         (
             "run queues",
-            f"global max {grq.get('max', 0)}, mean {grq.get('mean', 0)} · "
-            f"local max {lrq.get('max', 0)}, mean {lrq.get('mean', 0)}",
+            f"global: longest {grq.get('max', 0)}, mean {grq.get('mean', 0)} Gs · "
+            f"local: longest {lrq.get('max', 0)}, mean {lrq.get('mean', 0)} Gs per P",
         ),
         (
             "GC",
             f"{cycles} cycle{'' if cycles == 1 else 's'} · GOGC {gogc_text} · GOMEMLIMIT {memlimit_text} · "
             f"STW {_ms(stw_total)} in all, longest {_ms(stw_max)} · "
-            f"GC CPU {100 * gc.get('cpu_fraction', 0):.1f}% · assists {_ms(gc.get('assist_ns', 0))}",
+            f"GC CPU {100 * gc.get('cpu_fraction', 0):.1f}% of all Ps' time since the start · "
+            f"assists {_ms(gc.get('assist_ns', 0))} CPU",
         ),
         (
             "heap",
-            f"HeapAlloc {_bytes(st.get('HeapAlloc', 0))} · live {_bytes(st.get('HeapLive', 0))} · "
-            f"last goal {_bytes(goals[-1]) if goals else '-'} · HeapSys {_bytes(st.get('HeapSys', 0))} · "
-            f"TotalAlloc {_bytes(st.get('TotalAlloc', 0))} · {st.get('Mallocs', 0):,} mallocs, "
-            f"{st.get('Frees', 0):,} frees",
+            f"HeapAlloc {_bytes(st.get('HeapAlloc', 0))} at the end (live + garbage not yet swept) · "
+            f"{marked_text} · heapLive {_bytes(st.get('HeapLive', 0))} "
+            "(the pacer's: marked + allocated since) · "
+            f"last goal {_bytes(goals[-1]) if goals else '-'} · HeapSys {_bytes(st.get('HeapSys', 0))} "
+            f"from the OS · TotalAlloc {_bytes(st.get('TotalAlloc', 0))} since the start · "
+            f"{st.get('Mallocs', 0):,} mallocs, {st.get('Frees', 0):,} frees",
         ),
     ]
     if st.get("error"):
         rows.append(("error", str(st["error"]).strip().splitlines()[-1]))
-    if record:
-        rows.append(("recorded", record))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
