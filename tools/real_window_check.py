@@ -100,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", help="where the screenshot goes, e.g. /tmp/window.png")
     ap.add_argument("--size", default="1920x1080", help="the X screen, e.g. --size 1280x720")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=WINDOW_TIMEOUT_S,
+        help="seconds to wait for the lanes (a first ./dev run installs first), e.g. --timeout 600",
+    )
+    ap.add_argument("--cwd", default=None, help="where COMMAND runs, e.g. --cwd /tmp/fresh-clone")
     args = ap.parse_args(argv)
     cmd = cmd or [str(ROOT / ".venv" / "bin" / "gmpviz"), "run", "default"]
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
@@ -109,22 +116,30 @@ def main(argv: list[str] | None = None) -> int:
     app = None
     try:
         t0 = time.monotonic()
-        app = subprocess.Popen(
-            cmd, env=dict(env, DISPLAY=display), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        # A first ./dev run says a lot (pip): files, not pipes, which could fill up and block it.
+        log, errlog = tempfile.TemporaryFile(mode="w+"), tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
+        app = subprocess.Popen(cmd, env=dict(env, DISPLAY=display), stdout=log, stderr=errlog, cwd=args.cwd)
+
+        def stderr_text() -> str:
+            errlog.seek(0)
+            return errlog.read()
+
         seen = None
-        while time.monotonic() - t0 < WINDOW_TIMEOUT_S:
+        while time.monotonic() - t0 < args.timeout:
             time.sleep(1.0)
             if app.poll() is not None:
-                out, err = app.communicate()
-                print(f"real_window_check: the app exited ({app.returncode}) before its window showed: "
-                      f"{(err or out).strip().splitlines()[-1:] or ''}")  # fmt: skip
+                log.seek(0)
+                said = (stderr_text() or log.read()).strip().splitlines()[-1:] or [""]
+                print(f"real_window_check: the app exited ({app.returncode}) before its window: {said[0]}")
                 return 1
-            seen = grab(display, args.out, env)
+            try:
+                seen = grab(display, args.out, env)
+            except (RuntimeError, subprocess.TimeoutExpired):
+                continue  # the grabber's own Qt may lack the libraries the app is installing right now
             if seen[3] >= MIN_LANE_PIXELS:
                 break
         if seen is None or seen[3] < MIN_LANE_PIXELS:
-            print(f"real_window_check: no lanes on the X screen after {WINDOW_TIMEOUT_S:.0f} s ({seen})")
+            print(f"real_window_check: no lanes on the X screen after {args.timeout:.0f} s ({seen})")
             return 1
         platform, w, h, lanes, win_w, win_h = seen
         print(
@@ -140,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         app.send_signal(signal.SIGINT)
         try:
-            out, err = app.communicate(timeout=EXIT_TIMEOUT_S)
+            app.wait(timeout=EXIT_TIMEOUT_S)
+            err = stderr_text()
         except subprocess.TimeoutExpired:
             print(f"real_window_check: Ctrl-C did not close the window within {EXIT_TIMEOUT_S:.0f} s")
             return 1
