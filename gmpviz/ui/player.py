@@ -526,7 +526,7 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
         import av
     except ImportError:
         raise RecordingError("--video needs the PyAV encoder: pip install 'gmpviz[video]'") from None
-    from .video import encode_video, grab_frame
+    from .video import FrameRenderer, encode_video
 
     speed = DEFAULT_SPEED  # the video runs at the player's 1x
     nframes = max(1, int(np.ceil((t1_ns - t0_ns) / speed * fps)))
@@ -534,9 +534,10 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
     tmp = out + ".part"
 
     def frames():
+        renderer = FrameRenderer(win, size)
         for k in range(nframes):
             win.seek_time(min(t1_ns, t0_ns + int(k * speed / fps)))
-            yield grab_frame(win, size)
+            yield renderer.frame()
 
     try:
         n = encode_video(tmp, frames(), nframes, fps, size, progress)

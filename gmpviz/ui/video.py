@@ -19,9 +19,11 @@ import threading
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 X264_PRESET = "ultrafast"
+WARMUP_GRABS = 2  # the first grabs of a new window differ from the next ones at the same cursor
+FULL_FRAME_EVERY = 3  # every view redrawn on 1 frame in 3 (10 Hz at 30 fps); the cursors on every frame
 QUEUE_FRAMES = 3  # frames drawn ahead of the encoder: bounds memory (8 MiB a 1080p frame)
 PUT_POLL_S = 0.1
 
@@ -44,6 +46,104 @@ def grab_frame(win, size: tuple[int, int]) -> QtGui.QImage:
     if img.format() != QtGui.QImage.Format.Format_RGB32:
         img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
     return img
+
+
+class FrameRenderer:
+    """Video frames of a player window, much cheaper than a full redraw each.
+
+    Between two cursor positions 1/30 s apart what moves is the cursor: the timeline's and the heap
+    plot's cursor lines, the scrubber and the status line. So every FULL_FRAME_EVERY-th frame refreshes
+    every view and grabs the window with its cursor lines hidden (the base); every frame is a copy of
+    the base with the small bars (playback, status) rendered again and the cursor lines drawn by
+    QPainter where pyqtgraph would put them. The docks that show the state at the cursor (run queues,
+    goroutines, spans, event log, inspector, the heap summary) thus change 10 times a second at 30 fps,
+    as the live window refreshes its docks in turn; the cursors move on every frame."""
+
+    def __init__(self, win, size: tuple[int, int]) -> None:
+        self.win, self.size = win, size
+        self.base: QtGui.QImage | None = None
+        self.n = 0
+        self.cursors = self._cursors()
+        self.bars = self._bars()
+
+    def _cursors(self) -> list:
+        """(InfiniteLine, its pen) of the player's cursors; [] when the window has none."""
+        out = []
+        for line in (getattr(self.win, n, None) for n in ("tl_cursor", "heap_cursor")):
+            if line is not None:
+                pen = QtGui.QPen(line.pen)
+                pen.setWidth(max(1, int(pen.widthF())))  # pyqtgraph's cosmetic 1.5 px line lands on 1 px
+                out.append((line, pen))
+        return out
+
+    def _bars(self) -> list:
+        win = self.win
+        scrubber = getattr(win, "scrubber", None)
+        return [w for w in (scrubber.parentWidget() if scrubber else None, win.statusBar()) if w is not None]
+
+    def _fast_ok(self) -> bool:
+        win = self.win
+        return (
+            bool(self.cursors)
+            and (win.width(), win.height()) == tuple(self.size)
+            and win.devicePixelRatioF() == 1.0
+        )
+
+    def _grab_base(self) -> QtGui.QImage:
+        for line, _ in self.cursors:
+            line.setVisible(False)
+        try:
+            if self.base is None:
+                for _ in range(WARMUP_GRABS):  # plots settle their ranges and rasters on the first paints
+                    grab_frame(self.win, self.size)
+            return grab_frame(self.win, self.size)
+        finally:
+            for line, _ in self.cursors:
+                line.setVisible(True)
+
+    def _cursor_segment(self, line) -> tuple[QtCore.QPointF, QtCore.QPointF] | None:
+        """Where `line` is drawn, in window pixels: its x in the view box, the view box's height."""
+        vb = line.getViewBox()
+        if vb is None or not vb.scene() or not vb.scene().views():
+            return None
+        view = vb.scene().views()[0]
+        box = view.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+        x = view.mapFromScene(vb.mapViewToScene(QtCore.QPointF(float(line.value()), 0.0))).x()
+        if not box.left() <= x <= box.right():
+            return None
+        top, bottom = (
+            view.mapTo(self.win, QtCore.QPoint(x, box.top())),
+            view.mapTo(self.win, box.bottomLeft()),
+        )
+        return QtCore.QPointF(top.x(), top.y()), QtCore.QPointF(top.x(), bottom.y())
+
+    def frame(self) -> QtGui.QImage:
+        if not self._fast_ok():
+            return grab_frame(self.win, self.size)
+        if self.base is None or self.n % FULL_FRAME_EVERY == 0:
+            self.base = self._grab_base()
+        self.n += 1
+        win = self.win
+        if hasattr(win, "_player_status"):
+            win._player_status(False)
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+        img = self.base.copy()  # a new buffer: the encoder thread may still be reading the last frame
+        painter = QtGui.QPainter(img)
+        try:
+            flags = (
+                QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground
+            )
+            for w in self.bars:
+                if w.isVisible():
+                    w.render(painter, w.mapTo(win, QtCore.QPoint(0, 0)), QtGui.QRegion(), flags)
+            for line, pen in self.cursors:
+                seg = self._cursor_segment(line)
+                if seg is not None:
+                    painter.setPen(pen)
+                    painter.drawLine(*seg)
+        finally:
+            painter.end()
+        return img
 
 
 class _Encoder(threading.Thread):
