@@ -9,6 +9,7 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.settings import RunSettings
 from .theme import get_theme
 
 DEFAULT_SCENARIO = "default"
@@ -48,6 +49,7 @@ def ensure_app(theme_name: str = "dark") -> QtWidgets.QApplication:
 
 
 def _engine_factory(scenario, **kw):
+    """Engine(scenario, **RunSettings.engine_kw())."""
     from ..core.engine import Engine
 
     return Engine(scenario, **{k: v for k, v in kw.items() if v is not None})
@@ -75,18 +77,15 @@ def make_window(
 
 def run_window(
     scenario: str | None,
+    run_settings: RunSettings | None = None,
     *,
-    seed: int | None = None,
-    procs: int | None = None,
-    policy: str | None = None,
-    duration_ns: int | None = None,
-    gogc: int | None = None,
-    memlimit_bytes: int | None = None,
     screenshot: str | None = None,
     theme: str = "dark",
     record: str | None = None,
+    **overrides,
 ) -> int:
-    """Open the window on `scenario` (preset name or path; None = the default preset).
+    """Open the window on `scenario` (preset name or path; None = the default preset) with
+    `run_settings` (keywords such as duration_ns=... override single ones).
 
     With `screenshot`: run the scenario to its end at full speed in the real window, render every
     view, save a PNG there and return. With `record`: the window's first run (from t=0, as the window
@@ -113,17 +112,9 @@ def run_window(
         if settings is None or settings.value("geometry") is None:
             win.resize(*WINDOW_SIZE)
         fit_to_screen(win)
-    win.record_path = record
-    kw = dict(
-        seed=seed,
-        procs=procs,
-        policy=policy,
-        duration_ns=duration_ns,
-        gogc=gogc,
-        memlimit_bytes=memlimit_bytes,
-    )
+    win.controller.record_path = record  # the LiveController's File → Record: the first start records
     try:
-        win.start(sc, name, **kw)
+        win.start(sc, name, (run_settings or RunSettings()).replace(**overrides))
     except (ValueError, RuntimeError) as e:  # EngineError and friends: bad arguments
         print(f"gmpviz: {e}", file=sys.stderr)
         win.close()

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-import gmpviz.cli as cli
 from gmpviz.cli import build_parser, main
 from gmpviz.record.reader import RecordingReader
 
@@ -270,36 +269,36 @@ def c_strict_export(capsys, rec, cut_rec, tmp):
     assert rc == 0 and "warning" in err
 
 
-def stub_bench(monkeypatch, module: str, name: str, seen: list):
+def stub_bench(monkeypatch, name: str, seen: list) -> None:
+    """gmpviz/bench/<name>.py's run(args) replaced by one that notes its call."""
     import importlib
 
-    mod = importlib.import_module(module)
-    monkeypatch.setattr(mod, name, lambda *a, **k: seen.append((name, a, k)) or {"ok": 1})
+    mod = importlib.import_module(f"gmpviz.bench.{name}")
+    monkeypatch.setattr(mod, "run", lambda args: seen.append((name, args.seconds)) or {"ok": 1})
 
 
-def c_bench(flag: str, module: str, name: str):
+def c_bench(name: str):
     def check(capsys, rec, cut_rec, tmp, monkeypatch):
+        from gmpviz.bench import BENCHES
+
+        bench = next(b for b in BENCHES if b.name == name)
         seen: list = []
-        stub_bench(monkeypatch, module, name, seen)
-        if flag == "--ui":
-            monkeypatch.setattr(
-                cli, "_load_bench_ui", lambda: lambda: seen.append((name, (), {})) or {"ok": 1}
-            )
-        rc, out, _ = run(capsys, ["bench", flag])
-        assert rc == 0 and out == "ok: 1\n" and [s[0] for s in seen] == [name]
-        if flag != "--video":
-            refused(capsys, ["bench", flag, "--seconds", "2"], "--seconds goes with")
+        stub_bench(monkeypatch, name, seen)
+        rc, out, _ = run(capsys, ["bench", bench.flag])
+        assert rc == 0 and out == "ok: 1\n" and seen == [(name, None)]
+        if not bench.seconds:
+            refused(capsys, ["bench", bench.flag, "--seconds", "2"], "--seconds goes with")
 
     return check
 
 
 def c_seconds(capsys, rec, cut_rec, tmp, monkeypatch):
     seen: list = []
-    stub_bench(monkeypatch, "gmpviz.bench", "bench_sched", seen)
-    stub_bench(monkeypatch, "gmpviz.ui.bench_video", "bench_video", seen)
+    stub_bench(monkeypatch, "sched", seen)
+    stub_bench(monkeypatch, "video", seen)
     assert run(capsys, ["bench", "--seconds", "2"])[0] == 0
     assert run(capsys, ["bench", "--video", "--seconds", "0.5"])[0] == 0
-    assert [(s[0], s[2].get("virtual_s")) for s in seen] == [("bench_sched", 2.0), ("bench_video", 0.5)]
+    assert seen == [("sched", 2.0), ("video", 0.5)]
 
 
 def window_settings_apply(capsys, tmp):
@@ -343,10 +342,10 @@ CASES = {
     ("export", "--fps"): c_fps,
     ("export", "--size"): c_size,
     ("export", "--strict"): c_strict_export,
-    ("bench", "--alloc"): c_bench("--alloc", "gmpviz.core.alloc.bench", "bench_alloc"),
-    ("bench", "--ui"): c_bench("--ui", "gmpviz.bench", "bench_sched"),
-    ("bench", "--replay"): c_bench("--replay", "gmpviz.record.bench", "bench_replay"),
-    ("bench", "--video"): c_bench("--video", "gmpviz.ui.bench_video", "bench_video"),
+    ("bench", "--alloc"): c_bench("alloc"),
+    ("bench", "--ui"): c_bench("ui"),
+    ("bench", "--replay"): c_bench("replay"),
+    ("bench", "--video"): c_bench("video"),
     ("bench", "--seconds"): c_seconds,
 }
 FLAGS = walk_flags()

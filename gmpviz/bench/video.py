@@ -3,19 +3,31 @@
 The recording is the `default` preset (seed 1) run for `virtual_s` seconds; the video plays it at the
 player's 1x (DEFAULT_SPEED), so 1 s of virtual time is 10 s of video. ``video_s_per_video_s`` is the
 wall time of the export divided by the video's length: at most 1.0 means the export keeps up with real
-time. The window's start-up (Qt, the offscreen window, loading the recording) is timed apart
-(``startup_s``) and included in the ratio.
+time. The window's start-up (Qt, the offscreen window, loading the recording) is included.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import time
 
+from . import BenchError
+
 BENCH_SIZE = (1920, 1080)
 BENCH_FPS = 30
 BENCH_SCENARIO = "default"
+
+
+def run(args) -> dict:
+    from ..console import Progress
+    from ..qtcheck import missing_xcb_packages
+
+    if missing_xcb_packages():  # the CLI said so already; a direct call gets one line too
+        raise BenchError(f"Qt cannot start: install {' '.join(missing_xcb_packages())}")
+    with Progress("video") as progress:
+        return bench_video(virtual_s=1.0 if args.seconds is None else args.seconds, progress=progress)
 
 
 def bench_video(virtual_s: float = 1.0, progress=None) -> dict:
@@ -23,8 +35,14 @@ def bench_video(virtual_s: float = 1.0, progress=None) -> dict:
     from ..core.workload.loader import load_scenario
     from ..record.replay import Replay
     from ..record.writer import record_run
-    from .controls import DEFAULT_SPEED
-    from .player import render_video
+
+    try:
+        from ..ui.controls import DEFAULT_SPEED
+        from ..ui.player import render_video
+    except ImportError as e:
+        raise BenchError(f"the video bench needs the window toolkit (PySide6, pyqtgraph): {e}") from None
+    if importlib.util.find_spec("av") is None:
+        raise BenchError("the video bench needs the PyAV encoder: pip install 'gmpviz[video]'")
 
     with tempfile.TemporaryDirectory(prefix="gmpviz-bench-video-") as d:
         rec = os.path.join(d, "bench.gmprec")
