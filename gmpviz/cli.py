@@ -7,9 +7,14 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay]
+    gmpviz bench [--alloc|--ui|--replay|--video]
+    gmpviz --version                    gmpviz, the emulated Go, Python, PySide6/Qt, pyqtgraph, numpy
+    gmpviz --self-test                  the window offscreen: a 200 ms run must draw its lanes
+    gmpviz FILE.gmprec                  = gmpviz play FILE.gmprec (the desktop entry's Exec)
 
-Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
+Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2;
+so does a flag that cannot apply (never silently ignored). A command that writes a file ends with
+`wrote PATH: WHAT (SIZE)`; long work shows a progress bar on a terminal (gmpviz/console.py).
 A recording cut short (no end record: the app crashed, a copy stopped half-way) is played and
 exported up to the cut after one warning line on stderr; `--strict` makes it an error (exit 2).
 """
@@ -185,7 +190,7 @@ class _VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Every flag's help ends with an example (tests/core/test_cli_flags.py checks it, and that every
+    """Every flag's help ends with an example (tests/ui/test_cli_flags.py checks it, and that every
     flag either changes what the command does or is refused with one line)."""
     p = _Parser(
         prog="gmpviz",

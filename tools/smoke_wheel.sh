@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$(mktemp -d /tmp/gmpviz-wheel.XXXXXX)}
 mkdir -p "$work"
+work=$(cd "$work" && pwd)  # the smoke test runs from inside it
 PY=${PYTHON:-python3}
 build_py=${BUILD_PYTHON:-$root/.venv/bin/python}
 
