@@ -91,7 +91,17 @@ def c_version(capsys, rec, cut_rec, tmp):
         main(["--version"])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    for name in ("gmpviz 0.1.0", "go1.26", "Python 3.", "PySide6 6.", "(Qt 6.", "pyqtgraph 0.", "numpy "):
+    from gmpviz import __version__
+
+    for name in (
+        f"gmpviz {__version__}",
+        "go1.26",
+        "Python 3.",
+        "PySide6 6.",
+        "(Qt 6.",
+        "pyqtgraph 0.",
+        "numpy ",
+    ):
         assert name in out, out
 
 
