@@ -466,6 +466,10 @@ def format_summary(st: dict) -> str:
     memlimit_text = "off" if memlimit in (None, -1) else _bytes(memlimit)
     goals = gc.get("heap_goals") or []
     busy = " ".join(f"{100 * b:.0f}%" for b in st.get("p_busy_fraction", []))
+    goal_now = gc.get("heap_goal")
+    goal_text = f"goal {_bytes(goal_now)} now" if goal_now is not None else "goal -"
+    if goals:
+        goal_text += f" (the last cycle's {_bytes(goals[-1])})"
     marked = gc.get("heap_marked")
     marked_text = (
         f"{_bytes(marked)} marked live at the last GC" if cycles and marked is not None else "no GC yet"
@@ -498,7 +502,8 @@ def format_summary(st: dict) -> str:
         ),
         (
             "GC",
-            f"{cycles} cycle{'' if cycles == 1 else 's'} · GOGC {gogc_text} · GOMEMLIMIT {memlimit_text} · "
+            f"{cycles} cycle{'' if cycles == 1 else 's'} · "
+            f"GOGC {gogc_text}, GOMEMLIMIT {memlimit_text} at the end · "
             f"STW {_ms(stw_total)} in all, longest {_ms(stw_max)} · "
             f"GC CPU {100 * gc.get('cpu_fraction', 0):.1f}% of all Ps' time since the start · "
             f"assists {_ms(gc.get('assist_ns', 0))} CPU",
@@ -508,7 +513,7 @@ def format_summary(st: dict) -> str:
             f"HeapAlloc {_bytes(st.get('HeapAlloc', 0))} at the end (live + garbage not yet swept) · "
             f"{marked_text} · heapLive {_bytes(st.get('HeapLive', 0))} "
             "(the pacer's: marked + allocated since) · "
-            f"last goal {_bytes(goals[-1]) if goals else '-'} · HeapSys {_bytes(st.get('HeapSys', 0))} "
+            f"{goal_text} · HeapSys {_bytes(st.get('HeapSys', 0))} "
             f"from the OS · TotalAlloc {_bytes(st.get('TotalAlloc', 0))} since the start · "
             f"{st.get('Mallocs', 0):,} mallocs, {st.get('Frees', 0):,} frees",
         ),
