@@ -10,6 +10,12 @@ app_id=io.github.gmpviz.gmpviz
 dist=${BUNDLE_DIST:-$root/dist}
 work=${BUNDLE_WORK:-$root/build/pyinstaller}
 cd "$root"
+for tool in desktop-file-validate:desktop-file-utils appstreamcli:appstream; do
+  command -v "${tool%%:*}" >/dev/null || {
+    echo "bundle: ${tool%%:*} is missing: install the Debian package ${tool##*:} (./dev bundle does, as root)" >&2
+    exit 2
+  }
+done
 
 t0=$(date +%s)
 "$py" -m PyInstaller packaging/gmpviz.spec --noconfirm --log-level WARN --distpath "$dist" --workpath "$work"
