@@ -7,7 +7,7 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--video]
+    gmpviz bench [--alloc|--ui|--replay|--scaling|--video]
     gmpviz --version                    gmpviz, the emulated Go, Python, PySide6/Qt, pyqtgraph, numpy
     gmpviz --self-test                  the window offscreen: a 200 ms run must draw its lanes
     gmpviz FILE.gmprec                  = gmpviz play FILE.gmprec (the desktop entry's Exec)

@@ -40,6 +40,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("alloc", "allocator throughput: emulated small allocations per second"),
     Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)", qt=True),
     Bench("replay", "a 10M-event recording: size, open time, seek latency, memory"),
+    Bench("scaling", "per-event cost from 100 to 100k live goroutines (goroutine-leak workload)"),
     Bench("video", "export --video at 1080p30: wall seconds per second of video", seconds=True, qt=True),
 )
 DEFAULT = BENCHES[0]

@@ -354,6 +354,7 @@ CASES = {
     ("bench", "--alloc"): c_bench("alloc"),
     ("bench", "--ui"): c_bench("ui"),
     ("bench", "--replay"): c_bench("replay"),
+    ("bench", "--scaling"): c_bench("scaling"),
     ("bench", "--video"): c_bench("video"),
     ("bench", "--seconds"): c_seconds,
 }
