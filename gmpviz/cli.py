@@ -315,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
-        help="a preset or .toml (both sides), one per side, or a built-in comparison's name",
+        help="a preset or .toml (both sides), one per side, or a built-in comparison's name, "
+        "e.g. gc-steady, or cpu-bound preemption, or stealing",
     )
     for side in ("a", "b", "c"):
         cp.add_argument(
@@ -325,20 +326,32 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help=(
                 f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k not in ('ncpu', 'greentea'))} "
-                "(ncpu and greentea are not modelled yet)"
+                "(ncpu and greentea are not modelled yet), e.g. --a gogc=100 procs=4"
                 if side == "a"
-                else f"side {side.upper()}'s settings (the same keys)"
+                else f"side {side.upper()}'s settings (the same keys), e.g. --{side} gogc=off memlimit=32MiB"
             ),
         )
-    cp.add_argument("--duration", type=_duration, help="virtual time of every side (a side's duration= wins)")
-    cp.add_argument("--seed", type=_seed, help="seed of every side (a side's seed= wins)")
-    cp.add_argument("--json", action="store_true", help="print the sides' metrics and ratios as JSON")
-    cp.add_argument("--list", action="store_true", help="list the built-in comparisons")
     cp.add_argument(
-        "--window", action="store_true", help="watch the runs live: stacked timelines with one time axis"
+        "--duration", type=_duration, help="virtual time of every side (a side's duration= wins), e.g. 500ms"
     )
-    cp.add_argument("--screenshot", metavar="PNG", help="(--window) run to the end, save a screenshot, exit")
-    cp.add_argument("--theme", choices=("dark", "light"), default="dark")
+    cp.add_argument("--seed", type=_seed, help="seed of every side (a side's seed= wins), e.g. --seed 3")
+    cp.add_argument(
+        "--json",
+        action="store_true",
+        help="print the sides' metrics and ratios as JSON, e.g. ... --json | jq",
+    )
+    cp.add_argument("--list", action="store_true", help="list the built-in comparisons, e.g. compare --list")
+    cp.add_argument(
+        "--window",
+        action="store_true",
+        help="watch the runs live: stacked timelines with one time axis, e.g. compare stealing --window",
+    )
+    cp.add_argument(
+        "--screenshot", metavar="PNG", help="(--window) run to the end, save a screenshot, exit, e.g. cmp.png"
+    )
+    cp.add_argument(
+        "--theme", choices=("dark", "light"), default=None, help="(--window) the colours, e.g. --theme light"
+    )
 
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
@@ -703,6 +716,8 @@ def cmd_compare(args) -> int:
         sides.append((label, scen, st, tuple(dict(given).get(label, ()))))
     if args.screenshot and not args.window:
         raise CliError("compare: --screenshot needs --window")
+    if args.theme and not args.window:
+        raise CliError("compare: --theme needs --window")
     if args.window:
         if args.json:
             raise CliError("compare: --json prints the headless comparison; drop --window")
@@ -737,7 +752,7 @@ def _compare_window(sides, args) -> int:
         sc = _load(scen)
         shown.append((label, f"{sc.name} {' '.join(asked)}".strip(), sc, run_settings(st)))
     with qt_messages_filtered():
-        return run_compare_window(shown, screenshot=args.screenshot, theme=args.theme)
+        return run_compare_window(shown, screenshot=args.screenshot, theme=args.theme or "dark")
 
 
 def _check_qt_platform() -> None:

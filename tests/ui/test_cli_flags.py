@@ -323,6 +323,73 @@ def window_settings_apply(capsys, tmp):
     )
 
 
+def compare_json(capsys, *flags: str) -> dict:
+    argv = ["compare", "cpu-bound", "--duration", "20ms", *flags, "--json"]
+    rc, out, err = run(capsys, argv)
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def c_cmp_sides(capsys, rec, cut_rec, tmp):
+    out = compare_json(capsys, "--a", "procs=1", "--b", "procs=2", "--c", "procs=3")
+    assert [out[s]["resolved"]["procs"] for s in "abc"] == [1, 2, 3]
+    refused(capsys, ["compare", "cpu-bound", "--c", "procs=2"], "--c needs --b")
+
+
+def c_cmp_duration(capsys, rec, cut_rec, tmp):
+    assert compare_json(capsys)["a"]["resolved"]["duration_ns"] == 20_000_000
+
+
+def c_cmp_seed(capsys, rec, cut_rec, tmp):
+    out = compare_json(capsys, "--seed", "7", "--b", "seed=8")
+    assert (out["a"]["resolved"]["seed"], out["b"]["resolved"]["seed"]) == (7, 8)
+
+
+def c_cmp_json(capsys, rec, cut_rec, tmp):
+    assert "ratio" in compare_json(capsys)
+    rc, out, _ = run(capsys, ["compare", "cpu-bound", "--duration", "20ms"])
+    assert rc == 0 and "| metric | A | B | B/A |" in out
+
+
+def c_cmp_list(capsys, rec, cut_rec, tmp):
+    rc, out, _ = run(capsys, ["compare", "--list"])
+    assert rc == 0 and "stealing" in out
+
+
+def c_cmp_window(capsys, rec, cut_rec, tmp):
+    shot = tmp / "cmp.png"
+    argv = ["compare", "cpu-bound", "--a", "procs=1", "--b", "procs=2", "--duration", "20ms", "--window"]
+    assert run(capsys, [*argv, "--screenshot", str(shot)])[0] == 0
+    assert png_size(shot)[0] > 100
+    refused(capsys, ["compare", "cpu-bound", "--window", "--json"], "drop --window")
+
+
+def c_cmp_screenshot(capsys, rec, cut_rec, tmp):
+    refused(
+        capsys, ["compare", "cpu-bound", "--screenshot", str(tmp / "x.png")], "--screenshot needs --window"
+    )
+    assert not (tmp / "x.png").exists()
+
+
+def c_cmp_theme(capsys, rec, cut_rec, tmp):
+    shot = tmp / "light.png"
+    argv = [
+        "compare",
+        "cpu-bound",
+        "--duration",
+        "20ms",
+        "--window",
+        "--theme",
+        "light",
+        "--screenshot",
+        str(shot),
+    ]
+    assert run(capsys, argv)[0] == 0
+    img = QtGui.QImage(str(shot))
+    assert QtGui.QColor(img.pixel(img.width() // 3, img.height() // 2)).lightness() > 128  # light colours
+    refused(capsys, ["compare", "cpu-bound", "--theme", "light"], "--theme needs --window")
+
+
 CASES = {
     ("", "--version"): c_version,
     ("", "--self-test"): c_self_test,
@@ -356,7 +423,18 @@ CASES = {
     ("bench", "--replay"): c_bench("replay"),
     ("bench", "--scaling"): c_bench("scaling"),
     ("bench", "--video"): c_bench("video"),
+    ("bench", "--metrics"): c_bench("metrics"),
     ("bench", "--seconds"): c_seconds,
+    ("compare", "--a"): c_cmp_sides,
+    ("compare", "--b"): c_cmp_sides,
+    ("compare", "--c"): c_cmp_sides,
+    ("compare", "--duration"): c_cmp_duration,
+    ("compare", "--seed"): c_cmp_seed,
+    ("compare", "--json"): c_cmp_json,
+    ("compare", "--list"): c_cmp_list,
+    ("compare", "--window"): c_cmp_window,
+    ("compare", "--screenshot"): c_cmp_screenshot,
+    ("compare", "--theme"): c_cmp_theme,
 }
 FLAGS = walk_flags()
 
