@@ -8,6 +8,9 @@
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
     gmpviz bench [--alloc|--ui|--replay]
+    gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
+    gmpviz deck build DECK              render every scene of a deck to a recording
+    gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
 
 Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
 A recording cut short (no end record: the app crashed, a copy stopped half-way) is played and
@@ -185,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
 
+    _deck_parsers(sub)
+
     b = sub.add_parser("bench", help="measure engine/UI speed")
     g = b.add_mutually_exclusive_group()
     for bench in BENCHES[1:]:  # the first one is what `gmpviz bench` runs without a flag
@@ -193,6 +198,90 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
     )
     return p
+
+
+def _deck_parsers(sub) -> None:
+    """`gmpviz present` and `gmpviz deck build|export` (docs/decks.md)."""
+    pr = sub.add_parser("present", help="present a deck of scenes full screen (DECK may be `tour`)")
+    pr.add_argument("deck")
+    pr.add_argument("--scene", type=_int_in(1, 100, "a scene number from 1"), default=1, help="start here")
+    pr.add_argument(
+        "--screen", type=_int_in(0, 16, "a screen number from 0"), help="screen (default the deck's)"
+    )
+    pr.add_argument("--theme", choices=("dark", "light"), help="stage theme (default the deck's)")
+    pr.add_argument("--window", action="store_true", help="a window, not full screen")
+    pr.add_argument(
+        "--screenshot", metavar="PNG", help="render --scene at its first pause point at 1920x1080"
+    )
+    pr.add_argument("--size", default="1920x1080", help="--screenshot size")
+    d = sub.add_parser("deck", help="build or export a deck of scenes")
+    dsub = d.add_subparsers(dest="deck_cmd", parser_class=_Parser, required=True)
+    db = dsub.add_parser("build", help="render every scene to a recording (deterministic, cached)")
+    db.add_argument("deck")
+    db.add_argument("--out", metavar="DIR", help="recordings folder (default the user cache)")
+    db.add_argument("--force", action="store_true", help="rebuild recordings that exist")
+    de = dsub.add_parser("export", help="the deck as one MP4: title cards and captions burnt in")
+    de.add_argument("deck")
+    de.add_argument("--video", metavar="OUT.mp4", required=True)
+    de.add_argument("--size", default="1920x1080")
+    de.add_argument("--fps", type=_fps, default=30)
+    de.add_argument(
+        "--scene",
+        type=_int_in(1, 100, "a scene number from 1"),
+        action="append",
+        help="only these scenes (repeatable)",
+    )
+    de.add_argument("--max-seconds", type=_bench_seconds, help="at most this long per scene (wall seconds)")
+
+
+def cmd_deck(args) -> int:
+    from .deck import load_deck
+    from .deck.build import build_deck
+
+    deck = load_deck(args.deck)
+    if args.deck_cmd == "build":
+        from pathlib import Path
+
+        def progress(k, n, scene, built):
+            print(f"[{k}/{n}] {scene.title}: {'built' if built else 'up to date'}", file=sys.stderr)
+
+        paths = build_deck(deck, Path(args.out) if args.out else None, args.force, progress)
+        for p in paths:
+            print(p)
+        return 0
+    _check_display_or_offscreen()
+    try:
+        from .ui.stage import export_deck_video
+    except ImportError as e:
+        raise CliError(f"deck export needs the window toolkit: {e}") from None
+    with qt_messages_filtered():
+        return export_deck_video(deck, args)
+
+
+def cmd_present(args) -> int:
+    from .deck import load_deck
+
+    deck = load_deck(args.deck)
+    if args.scene > len(deck.scenes):
+        raise CliError(f"--scene {args.scene}: {deck.name} has {len(deck.scenes)} scenes")
+    if args.screenshot:
+        _check_display_or_offscreen()
+    else:
+        _check_display()
+    try:
+        from .ui.stage import run_present
+    except ImportError as e:
+        raise CliError(f"the stage cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_present(deck, args)
+
+
+def _check_display_or_offscreen() -> None:
+    """Frames drawn offscreen (screenshots, videos) need no display: use the offscreen platform."""
+    import os
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _load(name: str):
@@ -519,6 +608,8 @@ def main(argv: list[str] | None = None) -> int:
             "sizeclasses": cmd_sizeclasses,
             "events": cmd_events,
             "bench": cmd_bench,
+            "present": cmd_present,
+            "deck": cmd_deck,
         }[args.cmd]
         return handler(args)
     except CliError as e:
