@@ -94,6 +94,13 @@ class ReplayController:
             (h.get("scenario") or {}).get("name", "?"),
             str(h.get("notice", "")),
         )
+        st = h.get("settings") or {}
+        container = -1
+        with contextlib.suppress(RecordingError):
+            container = int(getattr(replay.reader.scenario(), "container_limit_bytes", -1))
+        # SIMPLIFICATION: the player draws GOMEMLIMIT as the recording started with it; a limit set
+        # by the program while it ran is not in the recording's events
+        win.heap.set_limits(int(st.get("memlimit_bytes", -1)), container)
         name = (h.get("scenario") or {}).get("name", "?")
         win.scenario_view.set_scenario(name, toml_text=str((h.get("scenario") or {}).get("text") or ""))
         win.setWindowTitle(f"gmpviz — {os.path.basename(self.path)} ({name}) — Go runtime {GO_VERSION}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.constants import MS
 from ...core.trace.events import EV, STOP_NAMES, WAIT_REASONS
@@ -26,6 +26,7 @@ from ...model.timeline import (
     STATE_NAMES,
     band_raster,
 )
+from ...ui.items import timeaxis
 from ...ui.items.raster import RasterItem
 from ..theme import Theme, rgb
 from . import FOLLOW_HEADROOM, fmt_ns
@@ -41,6 +42,22 @@ MARKER_LUT0 = 253
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 252  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
+
+
+# steal / hand-off / preempt tick colours, per theme: none repeats a lane state's colour (steal was
+# white like STW, preempt yellow like spinning, hand-off vermillion like syscall); each is at least
+# 60 RGB units from every state and group colour and reads on the theme's gap colour
+MARKER_COLOURS = {
+    "dark": ("#FF00C8", "#00E5FF", "#00FFB0"),  # magenta, cyan, aquamarine
+    "light": ("#FF00C8", "#7B2CFF", "#9B0000"),  # magenta, violet, dark red
+}
+
+
+VERDICT_COLOUR = "#D55E00"  # Okabe-Ito vermillion: the run's end, drawn as a line over every lane
+
+
+def marker_colours(theme: Theme) -> tuple[str, str, str]:
+    return MARKER_COLOURS["light" if theme.name == "light" else "dark"]
 
 
 def state_label(state: int, groups: tuple[str, ...]) -> str:
@@ -83,6 +100,7 @@ class TimelineView(QtWidgets.QWidget):
         self._follow_end_ms: float | None = None
         self._geom = None
         self._prev_rasters: list = []
+        self.mark_font: QtGui.QFont | None = None  # verdict labels' font (the stage's is larger)
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -100,8 +118,7 @@ class TimelineView(QtWidgets.QWidget):
         lay.addWidget(self.hover)
 
         self.plot = pg.PlotWidget(background=theme.background)
-        self.plot.setLabel("bottom", "virtual time", units="")
-        self.plot.getAxis("bottom").setLabel("virtual time (ms)")
+        timeaxis.install(self.plot.getPlotItem())
         # no grid: it costs more to paint than the lanes themselves (measured 3.6 ms a frame)
         self.vb = self.plot.getViewBox()
         self.vb.setMouseEnabled(x=True, y=False)
@@ -133,10 +150,7 @@ class TimelineView(QtWidgets.QWidget):
         self._drawn_key = None
 
     def _marker_colours(self) -> tuple[str, str, str]:
-        t = self.theme
-        # Okabe-Ito yellow all but vanishes on the light theme's near-white gaps: a dark gold there
-        preempt = t.state_colour(ST_SPIN) if t.name == "dark" else "#B89B00"
-        return (t.foreground, t.state_colour(ST_SYSCALL), preempt)
+        return marker_colours(self.theme)
 
     def _update_legend(self) -> None:
         items = [
@@ -214,8 +228,33 @@ class TimelineView(QtWidgets.QWidget):
         lanes = big[GAP_ROWS:].reshape(nl, SUBROWS, width)
         lanes[:, :LANE_ROWS] = img[:, None, :]
         self._draw_markers(model, t0, t1, big, width)
+        self._draw_verdicts(model)
         self.image.show_image(big, x0, -GAP_ROWS / SUBROWS, x1 - x0, nl + GAP_ROWS / SUBROWS)
         self._set_lane_axis(nl)
+
+    def _draw_verdicts(self, model) -> None:
+        """A labelled line where the run died: the deadlock ("all goroutines are asleep"), the OOM kill."""
+        marks = model.verdicts.marks() if hasattr(model, "verdicts") else []
+        if marks == getattr(self, "_verdicts_drawn", []):
+            return
+        for line in getattr(self, "_verdict_lines", []):
+            self.plot.removeItem(line)
+        self._verdict_lines = []
+        for t_ns, text in marks:
+            line = pg.InfiniteLine(
+                pos=t_ns / MS,
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(VERDICT_COLOUR, width=3),
+                label=text,
+                labelOpts={"position": 0.06, "color": VERDICT_COLOUR, "anchors": [(1, 0), (1, 0)]},
+            )
+            line.setZValue(18)
+            if self.mark_font is not None:
+                line.label.setFont(self.mark_font)
+            self.plot.addItem(line, ignoreBounds=True)
+            self._verdict_lines.append(line)
+        self._verdicts_drawn = marks
 
     def _raster(self, model, t0: float, t1: float, width: int, incremental: bool) -> np.ndarray:
         """P lanes (+ a blank row and M lanes): only the changed pixels when the window is the same."""

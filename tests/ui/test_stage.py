@@ -1,0 +1,214 @@
+"""The stage: clicker keys drive a deck (scene, pause point, view set), and every tour scene renders
+at 1920x1080 in the stage theme with text at least STAGE_BODY_PX high and no label clipped."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from gmpviz.deck import loads_deck
+from gmpviz.deck.build import build_deck
+
+DECK = """
+title = "test deck"
+[[scene]]
+title = "one"
+scenario = "work-stealing"
+seed = 1
+duration = "3ms"
+speed = "1ms/s"
+views = ["timeline", "runq"]
+caption = "first **scene**"
+pause = [ { event = "RunqSpill" }, { event = "ProcSteal", nth = 2 } ]
+
+[[scene]]
+title = "two"
+scenario = "gc-steady"
+seed = 1
+duration = "20ms"
+views = ["heap"]
+caption = "second"
+pause = [ { event = "gcStart" } ]
+"""
+K = QtCore.Qt.Key
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("deckcache")
+
+
+@pytest.fixture
+def stage(qtbot, cache, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import StageWindow
+
+    ensure_app("dark")
+    deck = loads_deck(DECK, "test.toml")
+    st = StageWindow(deck, build_deck(deck), size=(1280, 720), presenter=True, interactive=False)
+    qtbot.addWidget(st)
+    st.show()
+    st.show_scene(0)
+    yield st
+    st.close()
+
+
+def _press(qtbot, st, key, text=""):
+    qtbot.keyClick(st.focusWidget() or st, key, QtCore.Qt.KeyboardModifier.NoModifier, delay=-1)
+
+
+def _visible_views(st):
+    win = st.sv.win
+    names = ("timeline", "runq", "goroutines", "heap", "spans", "events")
+    return {n for n in names if getattr(win, n).isVisibleTo(st)}
+
+
+def test_clicker_keys_walk_pause_points_and_scenes(qtbot, stage):
+    st = stage
+    sv = st.sv
+    assert st.title.text() == "one" and sv.stop_k == -1
+    assert _visible_views(st) == {"timeline", "runq"}
+    assert len(sv.stops) == 3  # two pause points and the scene's end
+    t_spill = sv.stops[0].t_ns
+    _press(qtbot, st, K.Key_PageDown)  # plays toward the spill ...
+    assert sv.target is sv.stops[0]
+    seen = []
+    for _ in range(50):  # frames, each as if 0.1 s of wall time had passed
+        st._last -= 0.1
+        st._frame()
+        seen.append(sv.t_ns)
+        if sv.target is None:
+            break
+    assert seen == sorted(seen) and len(set(seen)) > 1  # it played, forward
+    assert sv.stop_k == 0 and sv.target is None and sv.t_ns == t_spill
+    assert "RunqSpill" in st.presenter.pause.text()
+    _press(qtbot, st, K.Key_Right)
+    _press(qtbot, st, K.Key_Space)  # a second press while playing: there at once
+    assert sv.stop_k == 1
+    _press(qtbot, st, K.Key_Left)
+    assert sv.stop_k == 0 and sv.t_ns == t_spill
+    _press(qtbot, st, K.Key_Right)
+    _press(qtbot, st, K.Key_Right)
+    _press(qtbot, st, K.Key_Right)
+    _press(qtbot, st, K.Key_Right)  # at the scene's end: the next scene
+    assert sv.stop_k == 2
+    _press(qtbot, st, K.Key_PageDown)
+    assert st.title.text() == "two" and st.sv is not sv
+    assert _visible_views(st) == {"heap"}
+    assert st.caption.text() == "second"
+    _press(qtbot, st, K.Key_PageUp)  # at a scene's start: the previous scene
+    assert st.title.text() == "one"
+
+
+def test_blank_jump_zoom_and_leave(qtbot, stage):
+    st = stage
+    _press(qtbot, st, K.Key_B)
+    assert st.blank.isVisible()
+    _press(qtbot, st, K.Key_Period)
+    assert not st.blank.isVisible()
+    qtbot.keyClicks(st, "2")
+    _press(qtbot, st, K.Key_G)
+    assert st.title.text() == "two"
+    qtbot.keyClicks(st, "1")
+    _press(qtbot, st, K.Key_G)
+    assert st.title.text() == "one"
+    vb = st.sv.win.timeline.vb
+    before = vb.viewRange()[0]
+    _press(qtbot, st, K.Key_Z)
+    assert vb.state["mouseMode"] == vb.RectMode
+    vb.setXRange(before[0], before[0] + (before[1] - before[0]) / 10, padding=0)  # what a drag does
+    _press(qtbot, st, K.Key_Z)
+    assert vb.state["mouseMode"] == vb.PanMode
+    assert vb.viewRange()[0] == pytest.approx(before)
+    _press(qtbot, st, K.Key_Escape)
+    assert not st.isVisible()
+
+
+def test_reveal_hides_the_future(stage):
+    st = stage
+    sv = st.sv
+    sv.go_to_stop(0)
+    mask = sv.masks[0]
+    assert mask.item.isVisible()
+    assert mask.item.rect().left() == pytest.approx(sv.t_ns / 1e6)
+
+
+# --- every tour scene on a 1080p stage ---------------------------------------------------------
+def _labels_ok(st, min_px: int) -> list[str]:
+    bad = []
+    frame = st.rect()
+    for lab in st.findChildren(QtWidgets.QLabel):
+        if not lab.isVisibleTo(st) or not lab.text().strip():
+            continue
+        name = f"{lab.objectName() or type(lab.parent()).__name__}: {lab.text()[:40]!r}"
+        px = lab.font().pixelSize()
+        if px < min_px:
+            bad.append(f"{name} is {px} px")
+        r = QtCore.QRect(lab.mapTo(st, QtCore.QPoint(0, 0)), lab.size())
+        if not frame.contains(r):
+            bad.append(f"{name} is outside the stage {r}")
+        need = lab.heightForWidth(lab.width()) if lab.wordWrap() else lab.sizeHint().height()
+        if need > lab.height() + 1:
+            bad.append(f"{name} needs {need} px of height, has {lab.height()}")
+        if not lab.wordWrap() and lab.sizeHint().width() > lab.width() + 1:
+            bad.append(f"{name} needs {lab.sizeHint().width()} px of width, has {lab.width()}")
+    return bad
+
+
+def _axes_ok(st, min_px: int) -> list[str]:
+    import pyqtgraph as pg
+
+    bad = []
+    for gv in st.findChildren(pg.GraphicsView):
+        if not gv.isVisibleTo(st):
+            continue
+        for item in gv.scene().items():
+            if isinstance(item, pg.AxisItem) and item.isVisible():
+                f = item.style.get("tickFont")
+                if f is None or f.pixelSize() < min_px:
+                    bad.append(f"axis {item.orientation} {item.labelText!r}: tick font {f and f.pixelSize()}")
+    return bad
+
+
+@pytest.fixture(scope="module")
+def tour_recordings(tmp_path_factory):
+    import os
+
+    from gmpviz.deck import load_deck
+
+    old = os.environ.get("GMPVIZ_CACHE")
+    os.environ["GMPVIZ_CACHE"] = str(tmp_path_factory.mktemp("tourcache"))
+    try:
+        deck = load_deck("tour")
+        yield deck, build_deck(deck)
+    finally:
+        if old is None:
+            os.environ.pop("GMPVIZ_CACHE", None)
+        else:
+            os.environ["GMPVIZ_CACHE"] = old
+
+
+def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path):
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import STAGE_BODY_PX, StageWindow
+
+    deck, recordings = tour_recordings
+    ensure_app("dark")
+    st = StageWindow(deck, recordings, size=(1920, 1080), presenter=False, interactive=False)
+    qtbot.addWidget(st)
+    st.show()
+    problems = []
+    try:
+        for k, scene in enumerate(deck.scenes):
+            st.show_scene(k, at_stop=0)
+            img = st.image()
+            assert (img.width(), img.height()) == (1920, 1080)
+            assert st.sv.stops[0].pause is not None, f"{scene.title}: its first pause point is never reached"
+            assert not st.sv.missing, (scene.title, [p.text for p in st.sv.missing])
+            problems += [
+                f"{scene.title}: {p}" for p in _labels_ok(st, STAGE_BODY_PX) + _axes_ok(st, STAGE_BODY_PX)
+            ]
+    finally:
+        st.close()
+    assert not problems, "\n".join(problems)
