@@ -122,6 +122,21 @@ def _time_viewboxes(win, views: tuple[str, ...]) -> list[pg.ViewBox]:
     return out
 
 
+LEFT_AXIS_PX = 150
+
+
+def widget_of(gv, root) -> str:
+    """'spans' when the graphics view `gv` belongs to the span heatmap."""
+    from .views.span_heatmap import SpanHeatmapView
+
+    w = gv.parentWidget()
+    while w is not None and w is not root:
+        if isinstance(w, SpanHeatmapView):
+            return "spans"
+        w = w.parentWidget()
+    return ""
+
+
 def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
     """Stage fonts on every pyqtgraph axis under `widget`, and thicker pens."""
     font = QtGui.QFont()
@@ -139,7 +154,10 @@ def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
                         **{"font-size": f"{round(STAGE_AXIS_PX * scale)}px", "color": theme.foreground},
                     )
                 if item.orientation in ("left", "right"):
-                    item.setWidth(round(110 * scale))
+                    # one width for the stacked, x-linked plots of a view (their x must line up),
+                    # enough for "1000" or "global" at 28 px; the heatmap's class labels set their own
+                    if widget_of(gv, widget) != "spans":
+                        item.setWidth(round(LEFT_AXIS_PX * scale))
                 else:
                     item.setHeight(round(80 * scale))
             elif isinstance(item, pg.PlotDataItem):
@@ -148,6 +166,18 @@ def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
                     p = pg.mkPen(pen)
                     p.setWidthF(STAGE_PEN_PX * scale)
                     item.setPen(p)
+
+
+def wakes_of(reader, goid: int) -> np.ndarray:
+    """(t_ns, waker goid) of every GoUnblock of `goid` in the recording: ready()'s caller."""
+    from ..core.trace.events import EV
+
+    out = []
+    for ev in reader.iter_blocks():
+        sel = (ev["kind"] == EV.GoUnblock) & (ev["g"] == goid)
+        if sel.any():
+            out.append(np.stack([ev["t_ns"][sel], ev["a0"][sel]], axis=1))
+    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
 class SceneView:
@@ -175,6 +205,7 @@ class SceneView:
         self.replay.load_all()
         self.body = self._layout(scene, theme, scale)
         self.masks = [RevealMask(vb, theme.background) for vb in _time_viewboxes(self.win, scene.views)]
+        self._highlight(scene, scale)
         self.stop_k = -1  # the last stop reached; -1 = the scene's start
         self.target: Stop | None = None
         self._zoom_saved = None
@@ -223,6 +254,18 @@ class SceneView:
         win.runq.pen_px = STAGE_PEN_PX * scale
         win.heap.container_line.label.setFont(font)
         return split
+
+    def _highlight(self, scene: Scene, scale: float) -> None:
+        """The scene's highlights: one G across the lanes with who-woke-whom arrows, one P's lane."""
+        tl = self.win.timeline
+        tl.id_font.setPixelSize(max(1, round(STAGE_BODY_PX * scale)))
+        tl.highlight_px = max(2, round(STAGE_PEN_PX * scale * 1.5))
+        tl.hl_curve.setPen(pg.mkPen(self.win.theme.foreground, width=tl.highlight_px))
+        h = scene.highlight
+        if h.g >= 0:
+            tl.set_highlight(h.g, wakes_of(self.replay.reader, h.g))
+        if h.p >= 0:
+            tl.highlight_p = h.p
 
     def _trim_heap(self, scene: Scene) -> None:
         """Only the heap plots the scene talks about: the STW bars and the GC CPU plot take a third
@@ -297,6 +340,9 @@ class SceneView:
         self.draw()
 
     def draw(self, force: bool = False) -> None:
+        if self.scene.reveal:
+            self.win.timeline.reveal_ns = self.t_ns
+            self.win.heap.reveal_ns = self.t_ns
         self.win.refresh_views(slow=True, force=force)
         t_ms = self.t_ns / MS if self.scene.reveal else float("inf")
         for m in self.masks:

@@ -212,3 +212,100 @@ def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path)
     finally:
         st.close()
     assert not problems, "\n".join(problems)
+
+
+# --- what the audience must see -------------------------------------------------------------------
+def test_short_goroutines_stay_visible_and_wide_ones_carry_their_id(qtbot):
+    """A G that ran for less than a pixel, between two long ones, still colours its pixel; a wide
+    segment is labelled with its G id."""
+    import numpy as np
+
+    from gmpviz.core.trace.events import EV, EVENT_DTYPE
+    from gmpviz.model import Model
+    from gmpviz.model.timeline import ST_USER0
+    from gmpviz.ui.theme import get_theme
+    from gmpviz.ui.views.timeline import TimelineView
+
+    rows = [  # t, kind, p, m, g, a0, a1, a2 : G1 (group 0) long, G2 (group 1) for 10 ns, G1 again
+        (0, EV.GoCreate, 0, 0, 1, 0, 0, 2048),
+        (0, EV.GoCreate, 0, 0, 2, 1, 1, 2048),
+        (0, EV.ProcStart, 0, 0, -1, 0, 0, 0),
+        (0, EV.GoStart, 0, 0, 1, 0, 1, 0),
+        (500_000, EV.GoStop, 0, 0, 1, 0, 0, 0),
+        (500_000, EV.GoStart, 0, 0, 2, 0, 2, 0),
+        (500_010, EV.GoStop, 0, 0, 2, 0, 0, 0),
+        (500_010, EV.GoStart, 0, 0, 1, 0, 3, 0),
+        (1_000_000, EV.GoStop, 0, 0, 1, 0, 0, 0),
+    ]
+    ev = np.array([tuple(int(x) for x in r) for r in rows], dtype=EVENT_DTYPE)
+    m = Model(("a", "b"))
+    m.apply(ev)
+    m.advance(1_000_000)
+    tl = TimelineView(get_theme("dark"))
+    qtbot.addWidget(tl)
+    tl.resize(1000, 300)
+    tl.show()
+    tl.refresh(m, force=True)
+    tl.vb.setXRange(0, 1.0, padding=0)
+    tl.refresh(m, force=True)
+    img = tl.image.image
+    assert (img == ST_USER0 + 1).any(), "the 10 ns goroutine vanished"
+    texts = [it.textItem.toPlainText() for it in tl._id_items if it.isVisible()]
+    assert "G1" in texts and "G2" not in texts  # G2's 10 ns are far too narrow for a label
+
+
+def test_the_highlighted_g_and_its_waker_arrows(qtbot, stage):
+    import numpy as np
+
+    st = stage
+    tl = st.sv.win.timeline
+    tl.set_highlight(2, np.array([[int(st.sv.stops[0].t_ns), 1]]))
+    st.sv.go_to_stop(1)
+    xs, ys = tl.hl_curve.getData()
+    assert xs is not None and np.isfinite(xs).sum() >= 4  # G2 outlined on its lane
+    assert tl._arrows
+
+
+def test_limits_and_verdicts_are_drawn(qtbot, tmp_path):
+    """oom: the container limit line and the OOM kill mark; gc-death-spiral: the GOMEMLIMIT line."""
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import load_scenario
+    from gmpviz.record.replay import Replay
+    from gmpviz.record.writer import record_run
+    from gmpviz.ui.player import _offscreen_window
+
+    path = tmp_path / "oom.gmprec"
+    record_run(Engine(load_scenario("oom")), str(path))
+    win = _offscreen_window(Replay.open(str(path)), (1200, 800))
+    try:
+        win.seek_time(win.replay.t_end_ns)
+        win.render_now()
+        h = win.heap
+        assert h.container_line.isVisible() and h.container_line.value() == 64
+        assert [t for _, t in h.verdicts] == ["OOM kill"]
+        assert [t for _, t in win.timeline._verdicts_drawn] == ["OOM kill"]
+    finally:
+        win.close()
+    path = tmp_path / "ml.gmprec"
+    record_run(Engine(load_scenario("gc-death-spiral"), duration_ns=50_000_000), str(path))
+    win = _offscreen_window(Replay.open(str(path)), (1200, 800))
+    try:
+        win.render_now()
+        xs, ys = win.heap.memlimit_curve.getData()
+        assert xs is not None and len(xs) and ys[0] > 0
+    finally:
+        win.close()
+
+
+def test_tick_colours_repeat_no_state_colour():
+    import numpy as np
+
+    from gmpviz.model.timeline import ST_USER0
+    from gmpviz.ui.theme import DARK, LIGHT, rgb
+    from gmpviz.ui.views.timeline import marker_colours
+
+    for theme in (DARK, LIGHT):
+        lut = theme.lane_lut()[1 : ST_USER0 + 13, :3].astype(float)
+        for c in marker_colours(theme):
+            d = np.sqrt(((lut - np.array(rgb(c), float)) ** 2).sum(axis=1)).min()
+            assert d >= 60, (theme.name, c, d)

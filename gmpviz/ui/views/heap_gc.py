@@ -110,6 +110,7 @@ class HeapGCView(QtWidgets.QWidget):
         self.heap.addItem(self.container_line, ignoreBounds=True)
         self._verdict_lines: list[pg.InfiniteLine] = []
         self.mark_font: QtGui.QFont | None = None  # the labels' font (the stage's is larger)
+        self.reveal_ns = float("inf")  # reveal mode: no verdict drawn before it happens
 
     def set_limits(
         self, memlimit_bytes: int | None = None, container_bytes: int | None = None, t_ns: int = 0
@@ -177,13 +178,16 @@ class HeapGCView(QtWidgets.QWidget):
             model.counters.version,
             model.gc.version,
             getattr(getattr(model, "verdicts", None), "version", 0),
+            self.reveal_ns,
         )
         if key == self._key and not force:
             return
         self._key = key
         verdicts = getattr(model, "verdicts", None)
-        if verdicts is not None and verdicts.marks() != self.verdicts:
-            self.set_verdicts(verdicts.marks())
+        if verdicts is not None:
+            shown = [(t, text) for t, text in verdicts.marks() if t <= self.reveal_ns]
+            if shown != self.verdicts:
+                self.set_verdicts(shown)
         c = model.counters
         if len(c) == 0:
             return

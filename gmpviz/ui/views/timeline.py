@@ -41,6 +41,10 @@ MARKER_LUT0 = 253
 
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 252  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
+DETAIL_SEGMENTS_MAX = 50_000  # segments in view above which no G ids nor minimum-width marks are drawn
+ID_LABELS_SHOWN = 150  # G id labels drawn at most (the widest segments first come first)
+ID_FONT_PX = 12
+WAKE_ARROWS_SHOWN = 40
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
 
 
@@ -101,6 +105,16 @@ class TimelineView(QtWidgets.QWidget):
         self._geom = None
         self._prev_rasters: list = []
         self.mark_font: QtGui.QFont | None = None  # verdict labels' font (the stage's is larger)
+        self.id_font = QtGui.QFont()
+        self.id_font.setPixelSize(ID_FONT_PX)
+        self._id_items: list[pg.TextItem] = []
+        self.highlight_g = 0
+        self.highlight_p = -1
+        # reveal mode (the stage, the player): nothing after this time is drawn over the lanes
+        self.reveal_ns = float("inf")  # a P whose lane label is marked (the stage's highlight)
+        self.highlight_px = 3
+        self.wakes = np.zeros((0, 2), dtype=np.int64)
+        self._arrows: list = []
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -138,6 +152,8 @@ class TimelineView(QtWidgets.QWidget):
         for k, colour in enumerate(self._marker_colours()):
             lut[MARKER_LUT0 + k] = rgb(colour)
         self.image.set_lut(lut)
+        self.hl_curve = self.plot.plot(pen=pg.mkPen(theme.foreground, width=3))
+        self.hl_curve.setZValue(14)
         lay.addWidget(self.plot, 1)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
@@ -207,7 +223,15 @@ class TimelineView(QtWidgets.QWidget):
             self.vb.setXRange(0, self._follow_end_ms, padding=0)
         (x0, x1), _ = self.vb.viewRange()
         width = max(int(self.vb.width()), 16)
-        key = (model.ptl.version, model.mtl.version if self.show_m else 0, x0, x1, width, self.show_m)
+        key = (
+            model.ptl.version,
+            model.mtl.version if self.show_m else 0,
+            x0,
+            x1,
+            width,
+            self.show_m,
+            self.reveal_ns,
+        )
         if not force and key == self._drawn_key:
             return
         self._drawn_key = key
@@ -226,15 +250,142 @@ class TimelineView(QtWidgets.QWidget):
         big = np.empty((nl * SUBROWS + GAP_ROWS, width), dtype=np.uint8)
         big[:] = band
         lanes = big[GAP_ROWS:].reshape(nl, SUBROWS, width)
-        lanes[:, :LANE_ROWS] = img[:, None, :]
+        # the segments in view, for the detail drawn over the raster (skipped when so many share the
+        # plot that every one is shorter than a pixel: the raster is the whole story then, and the
+        # pass would cost more than the raster's incremental update)
+        segs = list(self._p_segments(model, t0, min(t1, self.reveal_ns)))
+        n_in_view = sum(len(sg["state"]) for _, sg in segs)
+        detail = n_in_view <= DETAIL_SEGMENTS_MAX
+        lanes[:, :LANE_ROWS] = (self._keep_short(segs, img, t0, t1, width) if detail else img)[:, None, :]
         self._draw_markers(model, t0, t1, big, width)
+        self._draw_ids(segs if detail else [], t0, t1, width)
+        self._draw_highlight(model, segs, t0, t1)
         self._draw_verdicts(model)
         self.image.show_image(big, x0, -GAP_ROWS / SUBROWS, x1 - x0, nl + GAP_ROWS / SUBROWS)
         self._set_lane_axis(nl)
 
+    # --- goroutine identity ---------------------------------------------------------------------
+    def _p_segments(self, model, t0: float, t1: float):
+        """(lane, segments) of every P lane over [t0, t1)."""
+        for lane in range(model.ptl.nlanes):
+            yield lane, model.ptl.segments_in(lane, t0, t1)
+
+    def _keep_short(self, segs, img: np.ndarray, t0: float, t1: float, width: int) -> np.ndarray:
+        """A minimum-width mark: a goroutine that ran for less than a pixel colours the pixel it
+        started in, whatever dominates there (the raster shows one state per pixel, so a short G
+        between long ones vanished: chan-pingpong's "ping" behind "pong", cpu-bound's 8 Gs as one
+        bar). Where several short ones share a pixel, the first one shows."""
+        out = None
+        scale = width / max(t1 - t0, 1)
+        for lane, seg in segs:
+            if lane >= img.shape[0]:
+                break
+            short = (seg["state"] >= ST_USER0) & ((seg["end_ns"] - seg["start_ns"]) * scale < 1.0)
+            if not short.any():
+                continue
+            px = np.clip(((seg["start_ns"][short] - t0) * scale).astype(np.int64), 0, width - 1)
+            st = seg["state"][short]
+            first = np.unique(px, return_index=True)[1]
+            if out is None:
+                out = img.copy()
+            out[lane, px[first]] = st[first]
+        return img if out is None else out
+
+    def _draw_ids(self, segs, t0: float, t1: float, width: int) -> None:
+        """G ids on the segments wide enough to hold them (at most ID_LABELS_SHOWN)."""
+        per_ns = width / max(t1 - t0, 1)
+        char_px = (self.id_font.pixelSize() if self.id_font.pixelSize() > 0 else 12) * 0.62
+        shown = []
+        for lane, seg in segs:
+            user = seg["state"] >= ST_USER0
+            lo, hi = np.maximum(seg["start_ns"], t0), np.minimum(seg["end_ns"], min(t1, self.reveal_ns))
+            px = (hi - lo) * per_ns
+            goid = seg["goid"]
+            need = (np.floor(np.log10(np.maximum(goid, 1))) + 2) * char_px + 8  # "G" + digits + margin
+            ok = np.flatnonzero(user & (px >= need))
+            for i in ok[: ID_LABELS_SHOWN - len(shown)]:
+                shown.append(((lo[i] + hi[i]) / 2 / MS, lane, int(goid[i]), int(seg["state"][i])))
+            if len(shown) >= ID_LABELS_SHOWN:
+                break
+        while len(self._id_items) < len(shown):
+            item = pg.TextItem(anchor=(0.5, 0.5))
+            item.setFont(self.id_font)
+            item.setZValue(13)  # under the stage's reveal mask (15)
+            self.plot.addItem(item, ignoreBounds=True)
+            self._id_items.append(item)
+        lut = self.theme.lane_lut()
+        for item, (x, lane, goid, state) in zip(self._id_items, shown):
+            r, g, b = (int(v) for v in lut[state][:3])
+            dark_text = 0.299 * r + 0.587 * g + 0.114 * b > 140
+            item.setColor("#000000" if dark_text else "#ffffff")
+            item.setText(f"G{goid}")
+            item.setPos(x, lane + LANE_ROWS / SUBROWS / 2)
+            item.show()
+        for item in self._id_items[len(shown) :]:
+            item.hide()
+
+    def set_highlight(self, goid: int, wakes: np.ndarray | None = None) -> None:
+        """Draw G `goid` across every lane (0 = none), with who-woke-whom arrows: `wakes` rows are
+        (t_ns, waker goid) of its GoUnblock events (ready's caller)."""
+        self.highlight_g = int(goid)
+        self.wakes = np.zeros((0, 2), dtype=np.int64) if wakes is None else np.asarray(wakes, dtype=np.int64)
+        self._drawn_key = None
+
+    def _lane_of(self, model, goid: int, t_ns: int) -> tuple[int, int] | None:
+        """(lane, start) of the segment in which `goid` runs at or first after `t_ns`."""
+        best = None
+        for lane in range(model.ptl.nlanes):
+            seg = model.ptl.segments_in(lane, t_ns, np.iinfo(np.int64).max)
+            hit = np.flatnonzero((seg["goid"] == goid) & (seg["state"] >= ST_USER0))
+            if len(hit):
+                start = int(seg["start_ns"][hit[0]])
+                if best is None or start < best[1]:
+                    best = (lane, start)
+        return best
+
+    def _draw_highlight(self, model, segs, t0: float, t1: float) -> None:
+        g = self.highlight_g
+        for a in self._arrows:
+            self.plot.removeItem(a)
+        self._arrows = []
+        if g <= 0:
+            self.hl_curve.setData([], [])
+            return
+        xs, ys = [], []
+        h = LANE_ROWS / SUBROWS
+        for lane, seg in segs:
+            for i in np.flatnonzero(seg["goid"] == g):
+                a, b = max(seg["start_ns"][i], t0) / MS, min(seg["end_ns"][i], t1, self.reveal_ns) / MS
+                xs += [a, b, b, a, a, np.nan]
+                ys += [lane, lane, lane + h, lane + h, lane, np.nan]
+        self.hl_curve.setData(np.array(xs, dtype=float), np.array(ys, dtype=float), connect="finite")
+        pen = pg.mkPen(self.theme.foreground, width=self.highlight_px)
+        t_hi = min(t1, self.reveal_ns)
+        near = self.wakes[(self.wakes[:, 0] >= t0) & (self.wakes[:, 0] <= t_hi)]
+        for t_ns, waker in near[:WAKE_ARROWS_SHOWN]:
+            src = self._lane_of(model, int(waker), int(t_ns)) if waker > 0 else None
+            dst = self._lane_of(model, g, int(t_ns))
+            if dst is None:
+                continue
+            y0 = (src[0] if src else dst[0]) + h / 2
+            x1, y1 = dst[1] / MS, dst[0] + h / 2
+            line = pg.PlotCurveItem([t_ns / MS, x1], [y0, y1], pen=pen)
+            head = pg.ArrowItem(
+                pos=(x1, y1),
+                angle=180 - np.degrees(np.arctan2(y1 - y0, 1e-9 + x1 - t_ns / MS)),
+                headLen=14,
+                brush=self.theme.foreground,
+                pen=pen,
+            )
+            for it in (line, head):
+                it.setZValue(14)
+                self.plot.addItem(it, ignoreBounds=True)
+                self._arrows.append(it)
+
     def _draw_verdicts(self, model) -> None:
         """A labelled line where the run died: the deadlock ("all goroutines are asleep"), the OOM kill."""
         marks = model.verdicts.marks() if hasattr(model, "verdicts") else []
+        marks = [(t, text) for t, text in marks if t <= self.reveal_ns]  # not before it happens
         if marks == getattr(self, "_verdicts_drawn", []):
             return
         for line in getattr(self, "_verdict_lines", []):
@@ -279,7 +430,12 @@ class TimelineView(QtWidgets.QWidget):
         return parts[0][0]
 
     def _set_lane_axis(self, nl: int) -> None:
-        ticks = [(i + 0.375, f"{k.upper()}{j}") for i, (k, j) in enumerate(self._lane_map) if k]
+        hp = self.highlight_p
+        ticks = [
+            (i + 0.375, f"» {k.upper()}{j}" if (k, j) == ("p", hp) else f"{k.upper()}{j}")
+            for i, (k, j) in enumerate(self._lane_map)
+            if k
+        ]
         self.plot.getAxis("left").setTicks([ticks, []])
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
 
