@@ -30,6 +30,7 @@ from ..record import RecordingError
 from ..record.bookmarks import load_bookmarks
 from ..record.replay import Replay
 from .controls import DEFAULT_SPEED
+from .items.reveal import RevealMask, time_viewboxes
 from .theme import Theme, get_theme
 
 REFERENCE_HEIGHT_PX = 1080  # the sizes below are for a 1080p screen, scaled to the real one
@@ -84,42 +85,6 @@ def stage_stylesheet(theme: Theme, scale: float) -> str:
     QSplitter::handle {{ background: {theme.grid}; }}
     QWidget#stageBlank {{ background: #000000; }}
     """
-
-
-class RevealMask:
-    """A rectangle in the background colour over the future of a time plot: the recording's future
-    stays hidden until playback reaches it."""
-
-    def __init__(self, vb: pg.ViewBox, colour: str) -> None:
-        self.vb = vb
-        self.item = QtWidgets.QGraphicsRectItem()
-        self.item.setBrush(QtGui.QBrush(QtGui.QColor(colour)))
-        self.item.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
-        self.item.setZValue(15)  # over the data, under the cursor line (20)
-        vb.addItem(self.item, ignoreBounds=True)
-
-    def at(self, t_ms: float) -> None:
-        (x0, x1), (y0, y1) = self.vb.viewRange()
-        left = max(t_ms, x0)
-        if left >= x1:
-            self.item.hide()
-            return
-        pad = (y1 - y0) * 0.05
-        self.item.setRect(QtCore.QRectF(left, y0 - pad, x1 - left, y1 - y0 + 2 * pad))
-        self.item.show()
-
-
-def _time_viewboxes(win, views: tuple[str, ...]) -> list[pg.ViewBox]:
-    out = []
-    if "timeline" in views or "glanes" in views:
-        out.append(win.timeline.vb)
-    if "runq" in views:
-        out.append(win.runq.lens.getViewBox())
-    if "goroutines" in views:
-        out.append(win.goroutines.plot.getViewBox())
-    if "heap" in views:
-        out += [win.heap.heap.getViewBox(), win.heap.stw.getViewBox(), win.heap.cpu.getViewBox()]
-    return out
 
 
 LEFT_AXIS_PX = 150
@@ -204,7 +169,7 @@ class SceneView:
             sc.setEnabled(False)  # the player's Space/Left/Right are the clicker's here
         self.replay.load_all()
         self.body = self._layout(scene, theme, scale)
-        self.masks = [RevealMask(vb, theme.background) for vb in _time_viewboxes(self.win, scene.views)]
+        self.masks = [RevealMask(vb, theme.background) for vb in time_viewboxes(self.win, scene.views)]
         self._highlight(scene, scale)
         self.stop_k = -1  # the last stop reached; -1 = the scene's start
         self.target: Stop | None = None

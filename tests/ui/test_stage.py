@@ -309,3 +309,93 @@ def test_tick_colours_repeat_no_state_colour():
         for c in marker_colours(theme):
             d = np.sqrt(((lut - np.array(rgb(c), float)) ** 2).sum(axis=1)).min()
             assert d >= 60, (theme.name, c, d)
+
+
+# --- player fixes the stage needs -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def gc_recording(tmp_path_factory):
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import load_scenario
+    from gmpviz.record.writer import record_run
+
+    path = tmp_path_factory.mktemp("gcrec") / "gc.gmprec"
+    record_run(Engine(load_scenario("gc-steady"), duration_ns=300_000_000), str(path))
+    return str(path)
+
+
+def test_the_heatmap_at_an_instant_is_the_same_however_it_was_reached(qtbot, gc_recording):
+    """`export --png --at T` seeks straight to T (a keyframe); a video walks there frame by frame."""
+    import numpy as np
+
+    from gmpviz.record.replay import Replay
+    from gmpviz.ui.player import _offscreen_window
+
+    at = 250_000_000
+    win = _offscreen_window(Replay.open(gc_recording), (1200, 800))
+    try:
+        win.seek_time(at)
+        win.render_now()
+        straight = win.spans.img.copy()
+        win.seek_time(0)
+        win.render_now()
+        for k in range(1, 51):  # a 200 fps walk: small forward moves apply events in between
+            win.seek_time(at * k // 50)
+            win.render_now()
+        walked = win.spans.img.copy()
+    finally:
+        win.close()
+    assert straight.shape == walked.shape and np.array_equal(straight, walked)
+
+
+def test_player_fit_reveal_and_icons(qtbot, gc_recording):
+    import pyqtgraph as pg  # noqa: F401
+
+    from gmpviz.record.replay import Replay
+    from gmpviz.ui.player import SHORTCUTS, _offscreen_window
+
+    win = _offscreen_window(Replay.open(gc_recording), (1200, 800))
+    try:
+        ctl = win.controller
+        assert not ctl.play_btn.icon().isNull() and "⏸" not in ctl.play_btn.text()
+        ctl.set_playing(True)
+        assert not ctl.play_btn.icon().isNull() and ctl.play_btn.text() == "Pause"
+        ctl.set_playing(False)
+        win.timeline.vb.setXRange(10, 20, padding=0)
+        win.timeline.follow = False
+        assert SHORTCUTS["fit"] == "F"
+        ctl.fit()
+        win.render_now()
+        x0, x1 = win.timeline.vb.viewRange()[0]
+        assert x0 == pytest.approx(0, abs=1e-6) and x1 >= win.replay.t_end_ns / 1e6
+        win.seek_time(100_000_000)
+        ctl.reveal_box.setChecked(True)
+        win.render_now()
+        assert ctl.masks and all(m.item.isVisible() for m in ctl.masks[:1])
+        assert ctl.masks[0].item.rect().left() == pytest.approx(100.0)
+        assert win.timeline.reveal_ns == 100_000_000
+        ctl.reveal_box.setChecked(False)
+        win.render_now()
+        assert win.timeline.reveal_ns == float("inf")
+    finally:
+        win.close()
+
+
+def test_time_axes_name_their_unit(qtbot, gc_recording):
+    from gmpviz.ui.items.timeaxis import unit_for
+
+    assert unit_for(0.001)[0] == "ns" and unit_for(0.3)[0] == "µs" and unit_for(40)[0] == "ms"
+    assert unit_for(5000)[0] == "s"
+    from gmpviz.record.replay import Replay
+    from gmpviz.ui.player import _offscreen_window
+
+    win = _offscreen_window(Replay.open(gc_recording), (1200, 800))
+    try:
+        win.timeline.follow = False
+        win.timeline.vb.setXRange(0, 0.3, padding=0)
+        win.render_now()
+        axis = win.timeline.plot.getAxis("bottom")
+        axis.tickStrings([0.0, 0.1, 0.2], 1.0, 0.1)
+        assert axis.labelText == "virtual time (µs)" and "x0.001" not in axis.labelText
+        assert axis.tickStrings([0.0, 0.1, 0.2], 1.0, 0.1) == ["0", "100", "200"]
+    finally:
+        win.close()
