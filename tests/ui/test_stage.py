@@ -399,3 +399,34 @@ def test_time_axes_name_their_unit(qtbot, gc_recording):
         assert axis.tickStrings([0.0, 0.1, 0.2], 1.0, 0.1) == ["0", "100", "200"]
     finally:
         win.close()
+
+
+def test_deck_export_writes_a_playable_mp4(tmp_path, cache, monkeypatch, capsys):
+    av = pytest.importorskip("av")
+    from gmpviz.cli import main
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    deck = tmp_path / "d.toml"
+    deck.write_text(DECK)
+    out = tmp_path / "deck.mp4"
+    args = ["deck", "export", str(deck), "--video", str(out), "--size", "480x270", "--fps", "10"]
+    assert main([*args, "--scene", "1", "--max-seconds", "0.3"]) == 0
+    assert out.is_file() and not (tmp_path / "deck.mp4.part").exists()
+    with av.open(str(out)) as f:
+        frames = sum(1 for _ in f.decode(video=0))
+        assert (f.streams.video[0].width, f.streams.video[0].height) == (480, 270)
+    # a 2 s title card, at most 0.3 s (3 frames) of playback, a 1.5 s hold at each stop reached
+    assert 20 + 15 <= frames <= 20 + 3 + 3 * 15
+    assert "wrote" in capsys.readouterr().out
+    assert main([*args, "--scene", "9"]) == 2
+
+
+def test_f5_in_the_window_presents_the_tour_and_esc_comes_back(qtbot, make_win, monkeypatch, tmp_path):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp_path))
+    win = make_win()
+    assert win.present_shortcut.key().toString() == "F5"
+    win.present_shortcut.activated.emit()  # (offscreen windows are never active: no key reaches them)
+    st = win.stage
+    assert st is not None and st.isVisible() and st.title.text() == "G creation and runnext"
+    qtbot.keyClick(st, QtCore.Qt.Key.Key_Escape)
+    assert not st.isVisible() and win.isVisible()
