@@ -44,7 +44,6 @@ FRAME_MS = 16
 # the views a scene may name -> MainWindow attribute; time plots get the reveal mask
 VIEW_ATTR = {
     "timeline": "timeline",
-    "glanes": "timeline",
     "runq": "runq",
     "goroutines": "goroutines",
     "heap": "heap",
@@ -185,8 +184,16 @@ class SceneView:
         if scene.m_lanes:
             tl.m_box.setChecked(True)
         views = []
+        self.glanes = None
         for name in scene.views:
-            w = getattr(win, VIEW_ATTR[name])
+            if name == "glanes":  # the stage's own view: one lane per goroutine
+                from .views.glanes import GoroutineLanesView
+
+                self.glanes = w = GoroutineLanesView(theme)
+                w.plot.setXLink(tl.plot)
+                w.highlight_g = max(scene.highlight.g, 0)
+            else:
+                w = getattr(win, VIEW_ATTR[name])
             if w not in views:
                 views.append(w)
         for w in views:
@@ -207,7 +214,9 @@ class SceneView:
             split.addWidget(w)  # out of its dock (or the window's centre) into the stage
             w.show()
         # lanes; the heap plots; a length plot over the ring diagram (5+ rows of 28 px labels)
-        weights = [{id(tl): 4, id(win.heap): 4, id(win.runq): 5}.get(id(w), 3) for w in views]
+        weights = [
+            {id(tl): 4, id(win.heap): 4, id(win.runq): 5, id(self.glanes): 5}.get(id(w), 3) for w in views
+        ]
         if "runq" in scene.views:
             win.runq.glw.ci.layout.setRowStretchFactor(0, 1)
             win.runq.glw.ci.layout.setRowStretchFactor(1, 1)
@@ -309,6 +318,9 @@ class SceneView:
             self.win.timeline.reveal_ns = self.t_ns
             self.win.heap.reveal_ns = self.t_ns
         self.win.refresh_views(slow=True, force=force)
+        if self.glanes is not None:
+            self.glanes.reveal_ns = self.t_ns if self.scene.reveal else float("inf")
+            self.glanes.refresh(self.win.model, force=force)
         t_ms = self.t_ns / MS if self.scene.reveal else float("inf")
         for m in self.masks:
             m.at(t_ms)

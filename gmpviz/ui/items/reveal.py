@@ -36,7 +36,7 @@ def time_viewboxes(
 ) -> list[pg.ViewBox]:
     """The time plots of the window's `views`."""
     out = []
-    if "timeline" in views or "glanes" in views:
+    if "timeline" in views:
         out.append(win.timeline.vb)
     if "runq" in views:
         out.append(win.runq.lens.getViewBox())
