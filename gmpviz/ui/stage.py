@@ -30,7 +30,6 @@ from ..record import RecordingError
 from ..record.bookmarks import load_bookmarks
 from ..record.replay import Replay
 from .controls import DEFAULT_SPEED
-from .items.reveal import RevealMask, time_viewboxes
 from .theme import Theme, get_theme
 
 REFERENCE_HEIGHT_PX = 1080  # the sizes below are for a 1080p screen, scaled to the real one
@@ -168,7 +167,9 @@ class SceneView:
             sc.setEnabled(False)  # the player's Space/Left/Right are the clicker's here
         self.replay.load_all()
         self.body = self._layout(scene, theme, scale)
-        self.masks = [RevealMask(vb, theme.background) for vb in time_viewboxes(self.win, scene.views)]
+        # reveal mode is the player's (its masks and the views' reveal_ns follow the cursor)
+        self.win.controller.set_reveal(scene.reveal)
+        self.win.controller.reveal_box.setChecked(scene.reveal)
         self._highlight(scene, scale)
         self.stop_k = -1  # the last stop reached; -1 = the scene's start
         self.target: Stop | None = None
@@ -313,17 +314,15 @@ class SceneView:
         self.win.seek_time(t)
         self.draw()
 
+    @property
+    def masks(self) -> list:
+        return self.win.controller.masks
+
     def draw(self, force: bool = False) -> None:
-        if self.scene.reveal:
-            self.win.timeline.reveal_ns = self.t_ns
-            self.win.heap.reveal_ns = self.t_ns
         self.win.refresh_views(slow=True, force=force)
         if self.glanes is not None:
             self.glanes.reveal_ns = self.t_ns if self.scene.reveal else float("inf")
             self.glanes.refresh(self.win.model, force=force)
-        t_ms = self.t_ns / MS if self.scene.reveal else float("inf")
-        for m in self.masks:
-            m.at(t_ms)
 
     # --- zoom -----------------------------------------------------------------------------------
     def toggle_zoom(self) -> bool:

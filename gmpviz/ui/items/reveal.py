@@ -8,6 +8,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 
+REVEAL_MARGIN_PX = 12
+
+
 class RevealMask:
     """A rectangle in the background colour over the future of a time plot: the recording's future
     stays hidden until playback reaches it."""
@@ -22,7 +25,9 @@ class RevealMask:
 
     def at(self, t_ms: float) -> None:
         (x0, x1), (y0, y1) = self.vb.viewRange()
-        left = max(t_ms, x0)
+        # a few pixels past the cursor: what happens at the cursor itself (the pause point's event,
+        # its arrow) stays in view
+        left = max(t_ms + REVEAL_MARGIN_PX * (x1 - x0) / max(self.vb.width(), 1), x0)
         if left >= x1:
             self.item.hide()
             return

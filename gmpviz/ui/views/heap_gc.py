@@ -21,6 +21,7 @@ SERIES = (
     ("heap_alloc", "HeapAlloc", OI_SKY, 1.0),  # 1 px pens: wider ones cost ~10x to paint
     ("heap_goal", "heap goal", OI_VERMILLION, 1.0),
     ("heap_trigger", "trigger", "#999999", 1.0),  # grey, legible on both themes: orange merged with the goal
+    ("heap_marked", "live heap", OI_ORANGE, 1.0),  # marked by the last GC: what the goal is computed from
     ("heap_sys", "HeapSys", OI_PURPLE, 1.0),
     ("heap_released", "HeapReleased", OI_GREEN, 1.0),
     ("stack_inuse", "stacks", OI_BLUE, 1.0),

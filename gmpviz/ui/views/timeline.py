@@ -45,6 +45,7 @@ DETAIL_SEGMENTS_MAX = 50_000  # segments in view above which no G ids nor minimu
 ID_LABELS_SHOWN = 150  # G id labels drawn at most (the widest segments first come first)
 ID_FONT_PX = 12
 WAKE_ARROWS_SHOWN = 40
+STEAL_ARROWS_SHOWN = 24  # victim -> thief arrows drawn when at most this many steals are in view
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
 
 
@@ -115,6 +116,7 @@ class TimelineView(QtWidgets.QWidget):
         self.highlight_px = 3
         self.wakes = np.zeros((0, 2), dtype=np.int64)
         self._arrows: list = []
+        self._steal_arrows: list = []
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -260,6 +262,7 @@ class TimelineView(QtWidgets.QWidget):
         self._draw_markers(model, t0, t1, big, width)
         self._draw_ids(segs if detail else [], t0, t1, width)
         self._draw_highlight(model, segs, t0, t1)
+        self._draw_steals(model, t0, min(t1, self.reveal_ns + 1))  # the steal at the cursor too
         self._draw_verdicts(model)
         self.image.show_image(big, x0, -GAP_ROWS / SUBROWS, x1 - x0, nl + GAP_ROWS / SUBROWS)
         self._set_lane_axis(nl)
@@ -381,6 +384,32 @@ class TimelineView(QtWidgets.QWidget):
                 it.setZValue(14)
                 self.plot.addItem(it, ignoreBounds=True)
                 self._arrows.append(it)
+
+    def _draw_steals(self, model, t0: float, t1: float) -> None:
+        """An arrow from the victim's lane to the thief's at each steal, when few enough are in view
+        to tell apart (the ticks say where steals are at any zoom)."""
+        for a in self._steal_arrows:
+            self.plot.removeItem(a)
+        self._steal_arrows = []
+        m = model.ptl.markers_in(t0, t1, limit=STEAL_ARROWS_SHOWN + 1)
+        sel = np.flatnonzero(m["kind"] == MK_STEAL)
+        if len(sel) == 0 or len(sel) > STEAL_ARROWS_SHOWN:
+            return
+        colour = marker_colours(self.theme)[MK_STEAL]
+        pen = pg.mkPen(colour, width=self.highlight_px)
+        h = LANE_ROWS / SUBROWS
+        for i in sel:
+            x = m["t_ns"][i] / MS
+            thief, victim = int(m["lane"][i]), int(m["arg"][i])
+            if victim < 0 or victim == thief:
+                continue
+            y0, y1 = victim + h / 2, thief + h / 2
+            line = pg.PlotCurveItem([x, x], [y0, y1], pen=pen)
+            head = pg.ArrowItem(pos=(x, y1), angle=-90 if y1 > y0 else 90, headLen=14, brush=colour, pen=pen)
+            for it in (line, head):
+                it.setZValue(14)
+                self.plot.addItem(it, ignoreBounds=True)
+                self._steal_arrows.append(it)
 
     def _draw_verdicts(self, model) -> None:
         """A labelled line where the run died: the deadlock ("all goroutines are asleep"), the OOM kill."""
