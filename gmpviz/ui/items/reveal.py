@@ -7,7 +7,6 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-
 REVEAL_MARGIN_PX = 12
 
 
