@@ -39,9 +39,20 @@ def _scenario(scene: Scene):
         raise DeckError(f"{scene.where}: {e}") from None
 
 
-def recording_key(scene: Scene, scenario_text: str) -> str:
+# counters (heap, goroutine counts, queue lengths) are sampled at the end of each recording slice:
+# a deck's scenes are short and played slowly, so they are sampled ~COUNTER_SAMPLES times a run
+COUNTER_SAMPLES = 4000
+MIN_STEP_NS, MAX_STEP_NS = 1_000, 10_000_000
+
+
+def counters_step_ns(duration_ns: int) -> int:
+    return max(MIN_STEP_NS, min(MAX_STEP_NS, duration_ns // COUNTER_SAMPLES))
+
+
+def recording_key(scene: Scene, scenario_text: str, step_ns: int = MAX_STEP_NS) -> str:
     doc = {
         "scenario": scenario_text,
+        "counters_step_ns": step_ns,
         "settings": dict(sorted(scene.settings.items())),
         "gmpviz": __version__,
         "format": record_format.FORMAT_VERSION,
@@ -55,7 +66,8 @@ def recording_path(scene: Scene, out_dir: Path | None = None) -> Path:
         return Path(scene.recording)
     sc = _scenario(scene)
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in sc.name)[:40] or "scene"
-    return (out_dir or cache_dir()) / f"{stem}-{recording_key(scene, sc.text)}.gmprec"
+    step = counters_step_ns(scene.settings.get("duration_ns", sc.duration_ns))
+    return (out_dir or cache_dir()) / f"{stem}-{recording_key(scene, sc.text, step)}.gmprec"
 
 
 def build_scene(scene: Scene, out_dir: Path | None = None, force: bool = False) -> tuple[Path, bool]:
@@ -79,7 +91,8 @@ def build_scene(scene: Scene, out_dir: Path | None = None, force: bool = False) 
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DeckError(f"cannot create the recordings folder {path.parent}: {e.strerror}") from None
-    record_run(eng, str(path))  # written to a .part file and renamed: never half-written
+    # written to a .part file and renamed: never half-written
+    record_run(eng, str(path), step_ns=counters_step_ns(int(eng.duration_ns)))
     return path, True
 
 

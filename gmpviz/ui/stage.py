@@ -185,6 +185,7 @@ class SceneView:
         if scene.m_lanes:
             tl.m_box.setChecked(True)
         views = []
+        self.tables: list[QtWidgets.QTableView] = []
         self.glanes = None
         for name in scene.views:
             if name == "glanes":  # the stage's own view: one lane per goroutine
@@ -205,6 +206,8 @@ class SceneView:
             self._trim_heap(scene)
         if "runq" in scene.views:
             win.runq.info.hide()
+        if "goroutines" in scene.views:  # a 28 px "goroutines" is longer than the plot is tall
+            win.goroutines.plot.setLabel("left", "Gs")
         rows = scene.layout == "rows" or (scene.layout == "auto" and views[0] is tl and len(views) > 1)
         split = QtWidgets.QSplitter(
             QtCore.Qt.Orientation.Vertical if rows else QtCore.Qt.Orientation.Horizontal
@@ -215,12 +218,17 @@ class SceneView:
             split.addWidget(w)  # out of its dock (or the window's centre) into the stage
             w.show()
         # lanes; the heap plots; a length plot over the ring diagram (5+ rows of 28 px labels)
-        weights = [
-            {id(tl): 4, id(win.heap): 4, id(win.runq): 5, id(self.glanes): 5}.get(id(w), 3) for w in views
-        ]
-        if "runq" in scene.views:
-            win.runq.glw.ci.layout.setRowStretchFactor(0, 1)
-            win.runq.glw.ci.layout.setRowStretchFactor(1, 1)
+        big = {id(tl): 4, id(win.heap): 5, id(win.runq): 5, id(self.glanes): 5, id(win.goroutines): 4}
+        weights = [big.get(id(w), 3) for w in views]
+        if "runq" in scene.views:  # the ring diagram: a row per P and the global queue, 28 px labels
+            win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
+            win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
+        row_px = round(STAGE_BODY_PX * 1.45 * scale)
+        for w in views:
+            for table in w.findChildren(QtWidgets.QTableView):
+                table.verticalHeader().setDefaultSectionSize(row_px)
+                table.verticalHeader().setMinimumSectionSize(row_px)
+                self.tables.append(table)
         split.setSizes([1000 * k for k in weights])
         style_plots(split, theme, scale)
         font = QtGui.QFont()
@@ -259,7 +267,7 @@ class SceneView:
             timeaxis.install(last)
             last.showAxis("bottom")
         lay = heap.glw.ci.layout
-        for row, k in ((0, 3), (1, 1 if keep_stw else 0), (2, 1 if keep_cpu else 0)):
+        for row, k in ((0, 3), (1, 1 if keep_stw else 0), (2, 2 if keep_cpu else 0)):
             lay.setRowStretchFactor(row, k)
 
     def _init_view(self, scene: Scene) -> None:
@@ -323,6 +331,8 @@ class SceneView:
         if self.glanes is not None:
             self.glanes.reveal_ns = self.t_ns if self.scene.reveal else float("inf")
             self.glanes.refresh(self.win.model, force=force)
+        for table in self.tables:  # columns as wide as the 28 px text in view
+            table.resizeColumnsToContents()
 
     # --- zoom -----------------------------------------------------------------------------------
     def toggle_zoom(self) -> bool:

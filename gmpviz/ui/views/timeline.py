@@ -45,7 +45,7 @@ DETAIL_SEGMENTS_MAX = 50_000  # segments in view above which no G ids nor minimu
 ID_LABELS_SHOWN = 150  # G id labels drawn at most (the widest segments first come first)
 ID_FONT_PX = 12
 WAKE_ARROWS_SHOWN = 40
-STEAL_ARROWS_SHOWN = 24  # victim -> thief arrows drawn when at most this many steals are in view
+STEAL_ARROWS_SHOWN = 8  # victim -> thief arrows drawn when at most this many steals are in view
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
 
 
