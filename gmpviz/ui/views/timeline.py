@@ -391,10 +391,13 @@ class TimelineView(QtWidgets.QWidget):
         for a in self._steal_arrows:
             self.plot.removeItem(a)
         self._steal_arrows = []
-        m = model.ptl.markers_in(t0, t1, limit=STEAL_ARROWS_SHOWN + 1)
-        sel = np.flatnonzero(m["kind"] == MK_STEAL)
-        if len(sel) == 0 or len(sel) > STEAL_ARROWS_SHOWN:
+        mk = model.ptl.markers
+        lo, hi = np.searchsorted(mk.col("t_ns"), [t0, t1])
+        steals = lo + np.flatnonzero(mk.col("kind")[lo:hi] == MK_STEAL)  # every one, not a sample
+        if len(steals) == 0 or len(steals) > STEAL_ARROWS_SHOWN:
             return
+        m = {k: mk.col(k)[steals] for k in ("t_ns", "lane", "arg")}
+        sel = range(len(steals))
         colour = marker_colours(self.theme)[MK_STEAL]
         pen = pg.mkPen(colour, width=self.highlight_px)
         h = LANE_ROWS / SUBROWS
