@@ -38,15 +38,9 @@ class HeapGCView(QtWidgets.QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         self.summary = QtWidgets.QLabel(" ")
         lay.addWidget(self.summary)
-        self.legend = QtWidgets.QLabel(
-            legend_html([(colour, label) for _, label, colour, _ in SERIES])
-            + "&nbsp;&nbsp;"
-            + legend_html(
-                [(theme.foreground, "GOMEMLIMIT (dashed)"), (OI_VERMILLION, "container limit (dotted)")]
-            )
-            + "&nbsp;&nbsp;&nbsp; GC CPU: "
-            + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
-        )
+        self.legend = QtWidgets.QLabel()
+        self._legend_limits = None
+        self._set_legend(False, False)
         lay.addWidget(self.legend)
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(theme.background)
@@ -126,6 +120,20 @@ class HeapGCView(QtWidgets.QWidget):
             self.container_bytes = int(container_bytes)
             self._key = None
 
+    def _set_legend(self, memlimit: bool, container: bool) -> None:
+        """The series, and the limit lines only when there are limits to draw."""
+        if self._legend_limits == (memlimit, container):
+            return
+        self._legend_limits = (memlimit, container)
+        limits = [(self.theme.foreground, "GOMEMLIMIT (dashed)")] if memlimit else []
+        limits += [(OI_VERMILLION, "container limit (dotted)")] if container else []
+        self.legend.setText(
+            legend_html([(colour, label) for _, label, colour, _ in SERIES])
+            + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
+            + "&nbsp;&nbsp;&nbsp; GC CPU: "
+            + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
+        )
+
     def reset_limits(self) -> None:
         self.memlimit_steps, self.container_bytes = [], -1
         self.set_verdicts([])
@@ -166,6 +174,7 @@ class HeapGCView(QtWidgets.QWidget):
             self.memlimit_curve.setData(np.array(xs), np.array(ys), connect="finite")
         else:
             self.memlimit_curve.setData([], [])
+        self._set_legend(any(v >= 0 for _, v in steps), self.container_bytes >= 0)
         if self.container_bytes >= 0:
             self.container_line.setValue(self.container_bytes / MIB)
             self.container_line.show()
