@@ -38,6 +38,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("alloc", "allocator throughput: emulated small allocations per second"),
     Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)"),
     Bench("replay", "a 10M-event recording: size, open time, seek latency, memory"),
+    Bench("scaling", "per-event cost from 100 to 100k live goroutines (goroutine-leak workload)"),
 )
 DEFAULT = BENCHES[0]
 

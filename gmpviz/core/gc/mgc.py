@@ -169,12 +169,9 @@ class GCMixin:
 
     def _sync_memstats(self) -> None:
         a = self.allocator
-        st = a.memstats()
         c = self.gcController
         c.heapLive = a.heap_live
-        c.update_memstats(
-            st["MappedBytes"] - st["HeapReleased"], st["HeapIdle"] - st["HeapReleased"], st["HeapAlloc"]
-        )
+        c.update_memstats(a.mapped_ready_bytes(), a.heap_free_bytes(), a.heap_alloc)
 
     # ------------------------------------------------------------------------------------------
     # triggers
@@ -714,8 +711,7 @@ class GCMixin:
         limit = self.container_limit
         if limit is None or limit < 0:
             return
-        st = self.allocator.memstats()
-        rss = st["MappedBytes"] - st["HeapReleased"]
+        rss = self.allocator.mapped_ready_bytes()
         if rss > limit:
             self.ext((self.now, _OOMKill, -1, -1, 0, rss, limit, 0))
             self.fatal(
