@@ -2,14 +2,16 @@
 the emulator running live.
 
 A scene's recording is named by a hash of everything it depends on (the scenario's TOML text, the
-run settings, the gmpviz version and the recording format), so a rebuild of an unchanged scene is a
-no-op and the same deck always plays the same bytes (the engine is deterministic: same scenario +
-seed => same events). Recordings go to the cache folder (`cache_dir()`), not beside the deck: the
-built-in tour lives inside the installed package, which may not be writable.
+run settings, the emulator's source, the gmpviz version and the recording format), so a rebuild of
+an unchanged scene is a no-op and the same deck always plays the same bytes (the engine is
+deterministic: same scenario + seed => same events). Recordings go to the cache folder
+(`cache_dir()`), not beside the deck: the built-in tour lives inside the installed package, which
+may not be writable.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -49,8 +51,21 @@ def counters_step_ns(duration_ns: int) -> int:
     return max(MIN_STEP_NS, min(MAX_STEP_NS, duration_ns // COUNTER_SAMPLES))
 
 
+@functools.cache
+def emulator_digest() -> str:
+    """A hash of the emulator's source (gmpviz/core): a recording made by another emulator is
+    rebuilt, whatever the version number says (the version moves less often than the engine)."""
+    core = Path(__file__).resolve().parents[1] / "core"
+    h = hashlib.sha256()
+    for f in sorted(core.rglob("*.py")):
+        h.update(f.relative_to(core).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def recording_key(scene: Scene, scenario_text: str, step_ns: int = MAX_STEP_NS) -> str:
     doc = {
+        "emulator": emulator_digest(),
         "scenario": scenario_text,
         "counters_step_ns": step_ns,
         "settings": dict(sorted(scene.settings.items())),
