@@ -535,3 +535,19 @@ def test_every_preset_notice_names_only_drawn_things():
     assert not broken, broken
     assert _promises("Notice the goal line crossing the container limit.") == ["Notice the goal line"]
     assert _drawn("the goal line") and _drawn("ProcSteal arrow") and not _drawn("the moon line")
+
+
+def test_present_screenshot_from_the_command_line(tmp_path, cache, monkeypatch, capsys):
+    from PySide6 import QtGui
+
+    from gmpviz.cli import main
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    deck = tmp_path / "d.toml"
+    deck.write_text(DECK)
+    out = tmp_path / "s2.png"
+    assert main(["present", str(deck), "--scene", "2", "--screenshot", str(out)]) == 0
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (1920, 1080)
+    assert main(["present", str(deck), "--scene", "3", "--screenshot", str(out)]) == 2
+    assert "has 2 scenes" in capsys.readouterr().err
