@@ -663,7 +663,9 @@ def run_present(deck: Deck, args) -> int:
     try:
         if args.screenshot:
             screenshot_scene(deck, args.scene - 1, args.screenshot, _parse_size(args.size), theme)
-            print(f"wrote {args.screenshot}")
+            from ..console import wrote
+
+            print(wrote(args.screenshot, f"scene {args.scene} at its first pause point"))
             return 0
         recordings = _build_all(deck)
     except (RecordingError, ValueError) as e:
@@ -703,7 +705,6 @@ def present_from_window(win, deck: Deck | None = None) -> StageWindow:
 
 # --- gmpviz deck export ----------------------------------------------------------------------------
 TITLE_CARD_S = 2.0
-X264_PRESET = "ultrafast"  # 42 ms a noisy 1080p frame on the loaded dev box, veryfast 60, medium 131
 HOLD_AT_STOP_S = 1.5  # a video holds each pause point this long, as a speaker would
 
 
@@ -734,7 +735,8 @@ def _title_card(deck: Deck, scene: Scene, theme: Theme, size: tuple[int, int]) -
     return img
 
 
-def _rgb_array(img: QtGui.QImage, size: tuple[int, int]) -> np.ndarray:
+def _rgb32(img: QtGui.QImage, size: tuple[int, int]) -> QtGui.QImage:
+    """`img` at `size` in Format_RGB32, what the video encoder takes."""
     w, h = size
     if (img.width(), img.height()) != (w, h):
         img = img.scaled(
@@ -743,23 +745,62 @@ def _rgb_array(img: QtGui.QImage, size: tuple[int, int]) -> np.ndarray:
             QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
             QtCore.Qt.TransformationMode.SmoothTransformation,
         )
-    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB888)
-    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
-    # a copy: the array must not outlive the QImage whose bits it views
-    return arr.reshape(h, img.bytesPerLine())[:, : w * 3].reshape(h, w, 3).copy()
+    return img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+
+
+def _scene_frames(stage: StageWindow, k: int, fps: int, size, cap_s: float | None):
+    """The frames of scene k as the stage plays it: its title card, playback at the scene's speed to
+    each stop (at most `cap_s` seconds in all), a hold at each stop."""
+    card = _rgb32(_title_card(stage.deck, stage.deck.scenes[k], stage.theme, size), size)
+    for _ in range(round(TITLE_CARD_S * fps)):
+        yield card
+    stage.show_scene(k)
+    sv = stage.sv
+    spent = 0.0
+    step_ns = max(1, int(sv.scene.speed_ns / fps))
+    for si, stop in enumerate(sv.stops):
+        while sv.t_ns < stop.t_ns and (cap_s is None or spent < cap_s):
+            t = min(stop.t_ns, sv.t_ns + step_ns)
+            if t >= stop.t_ns:
+                sv.go_to_stop(si)
+            else:
+                sv.win.seek_time(t)
+                sv.draw()  # one refresh: only what the step changed is redrawn
+            QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+            yield _rgb32(stage.grab().toImage(), size)
+            spent += 1 / fps
+        sv.go_to_stop(si)
+        stage._update_counter()
+        held = _rgb32(stage.image(), size)
+        for _ in range(round(HOLD_AT_STOP_S * fps)):
+            yield held
+        if cap_s is not None and spent >= cap_s:
+            break
+
+
+def _frames_estimate(stage: StageWindow, picks, fps: int, cap_s: float | None) -> int:
+    """About how many frames the scenes make (for the progress bar only)."""
+    n = 0
+    for k in picks:
+        sc = stage.deck.scenes[k]
+        span_ns = (sc.t_to_ns if sc.t_to_ns > 0 else 1_000_000_000) - sc.t_from_ns
+        play_s = span_ns / sc.speed_ns if cap_s is None else min(cap_s, span_ns / sc.speed_ns)
+        n += round((TITLE_CARD_S + play_s + HOLD_AT_STOP_S * (len(sc.pauses) + 1)) * fps)
+    return max(n, 1)
 
 
 def export_deck_video(deck: Deck, args) -> int:
     """`gmpviz deck export DECK --video OUT.mp4`: every scene (or --scene ones) as the stage plays
-    it, a title card before each, captions burnt in; written to OUT.mp4.part and renamed."""
-    from ..record.export import Progress, parse_size, video_encoder_available
+    it, a title card before each, captions burnt in; encoded by the player's video encoder
+    (`ui/video.py`: a second thread, x264 ultrafast) to OUT.mp4.part, renamed when done."""
+    from ..console import Progress, wrote
+    from ..record.export import parse_size, video_encoder_available
     from .player import _remove
+    from .video import encode_video
 
     if not video_encoder_available():
         print("gmpviz: --video needs the PyAV encoder: pip install 'gmpviz[video]'", file=sys.stderr)
         return 2
-    import av
-
     try:
         size = parse_size(args.size)
         picks = sorted({n - 1 for n in (args.scene or range(1, len(deck.scenes) + 1))})
@@ -771,69 +812,29 @@ def export_deck_video(deck: Deck, args) -> int:
         return 2
     fps = int(args.fps)
     cap_s = getattr(args, "max_seconds", None)
-    app = _app(deck.theme)
+    _app(deck.theme)
     stage = StageWindow(deck, recordings, size=size, presenter=False, interactive=False)
     stage.show()
     out = args.video
     tmp = out + ".part"
-    progress = Progress("video")
-    nframes = 0
+
+    def frames():
+        for k in picks:
+            yield from _scene_frames(stage, k, fps, size, cap_s)
+
     try:
-        container = av.open(tmp, mode="w", format="mp4")
-        x264 = "libx264" in av.codecs_available
-        # x264's default preset spent 80 ms a 1080p frame (measured): slides and lanes are flat
-        # colour, which "ultrafast" compresses well enough at a fraction of the time
-        opts = {"preset": X264_PRESET} if x264 else {}
-        stream = container.add_stream("libx264" if x264 else "mpeg4", rate=fps, options=opts)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-
-        def put(arr: np.ndarray, times: int = 1) -> None:
-            nonlocal nframes
-            frame = av.VideoFrame.from_ndarray(arr, format="rgb24")
-            for _ in range(times):
-                for pkt in stream.encode(frame):
-                    container.mux(pkt)
-                nframes += 1
-
-        for j, k in enumerate(picks):
-            put(
-                _rgb_array(_title_card(deck, deck.scenes[k], stage.theme, size), size),
-                round(TITLE_CARD_S * fps),
-            )
-            stage.show_scene(k)
-            sv = stage.sv
-            spent = 0.0
-            step_ns = max(1, int(sv.scene.speed_ns / fps))
-            for si, stop in enumerate(sv.stops):
-                while sv.t_ns < stop.t_ns and (cap_s is None or spent < cap_s):
-                    t = min(stop.t_ns, sv.t_ns + step_ns)
-                    if t >= stop.t_ns:
-                        sv.go_to_stop(si)
-                    else:
-                        sv.win.seek_time(t)
-                    sv.draw()  # one refresh: only what the step changed is redrawn
-                    app.processEvents()
-                    put(_rgb_array(stage.grab().toImage(), size))
-                    spent += 1 / fps
-                sv.go_to_stop(si)
-                stage._update_counter()
-                put(_rgb_array(stage.image(), size), round(HOLD_AT_STOP_S * fps))
-                if cap_s is not None and spent >= cap_s:
-                    break
-            progress((j + 1) / len(picks))
-        for pkt in stream.encode():
-            container.mux(pkt)
-        container.close()
+        with Progress("video") as progress:
+            n = encode_video(tmp, frames(), _frames_estimate(stage, picks, fps, cap_s), fps, size, progress)
         os.replace(tmp, out)
     except BaseException as e:
         _remove(tmp)
-        if isinstance(e, OSError | av.FFmpegError):
+        if isinstance(e, OSError) or type(e).__module__.startswith("av"):
             print(f"gmpviz: cannot write the video {out}: {e}", file=sys.stderr)
             return 2
         raise
     finally:
         stage.close()
-    print(f"wrote {out}: {nframes} frames")
+    print(wrote(out, f"{n} frames, {len(picks)} scene{'s' if len(picks) != 1 else ''}"))
     return 0
 
 
