@@ -143,7 +143,7 @@ def event_line(e, g: Generation | None) -> str:
     if typ == S.EvUserTaskBegin:
         return f"{head} TaskBegin Time={t} ID={a[0]} Parent={a[1]} Type={go_quote(g.string(a[2]))}"
     if typ == S.EvUserTaskEnd:
-        return f"{head} TaskEnd Time={t} ID={a[0]} Parent={a[1]} Type={go_quote(g.extra_string(a[2]))}"
+        return f"{head} TaskEnd Time={t} ID={a[0]} Parent={a[2]} Type={go_quote(g.extra_string(a[3]))}"
     if typ in (S.EvUserRegionBegin, S.EvUserRegionEnd):
         kind = "RegionBegin" if typ == S.EvUserRegionBegin else "RegionEnd"
         return f"{head} {kind} Time={t} Task={a[0]} Type={go_quote(g.string(a[1]))}"

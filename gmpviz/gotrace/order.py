@@ -832,3 +832,219 @@ def order_generation_exact(state: OrderState, g: Generation, ev: GenEvents) -> l
                     f"broken trace: failed to advance: generation {gen}, M {c.m} is stuck at "
                     f"{S.NAMES.get(c.typ[c.i], c.typ[c.i])} time={c.t}"
                 )
+
+
+# Events whose ordering.Advance never waits and changes no state: annotations, heap metrics and the
+# AllocFree experiment (advanceAnnotation, advanceHeapMetric, advanceAllocFree). They are ordered in
+# blocks, with the context their M has, and their context checks are done for the block at once.
+PASSIVE = np.zeros(256, bool)
+for _t in (S.EvProcsChange, S.EvHeapAlloc, S.EvHeapGoal, S.EvGoLabel, S.EvUserLog, *range(S.EvSpan, S.MaxExperimentalEvent)):
+    PASSIVE[_t] = True
+_NEED_P = np.zeros(256, bool)  # validateCtx: the P must be there
+_NEED_G = np.zeros(256, bool)  # and the G (userGoReqs)
+for _t in (S.EvProcsChange, S.EvGoLabel, S.EvUserLog, S.EvHeapAlloc, S.EvHeapGoal):
+    _NEED_P[_t] = True
+for _t in (S.EvProcsChange, S.EvGoLabel, S.EvUserLog):
+    _NEED_G[_t] = True
+
+_ACTIVE_WINDOW = 4096  # active events per M converted to Python values at a time
+
+
+class _RunCursor:
+    """A batchCursor over global event indices [lo, hi), with the M's active events in windows."""
+
+    __slots__ = ("m", "i", "hi", "t", "act", "ai", "win", "win_lo")
+
+    def __init__(self, m: int, lo: int, hi: int, act: np.ndarray, t0: int):
+        self.m, self.i, self.hi, self.t = m, lo, hi, t0
+        self.act = act  # global indices of the active events, ascending
+        self.ai = 0  # the next active event at or after i
+        self.win: list = []
+        self.win_lo = 0
+
+    def next_active(self) -> int:
+        return int(self.act[self.ai]) if self.ai < len(self.act) else self.hi
+
+
+def order_generation(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
+    """Reader.ReadEvent's loop over one generation, run by run: the ordered events (unfixed times).
+
+    The same algorithm as `order_generation_exact`: the heap of cursors, one try per head event,
+    the sort-and-try-the-others path when the head cannot advance. What differs is the grain:
+    while the heap's root M keeps the smallest time (its next times are <= its children's and the
+    next CPU sample's), it is not re-heaped, and its passive events go out as one block.
+    """
+    ordering = ExactOrdering(state)
+    q = ordering.queue
+    mstates = state.m
+    typ, times, args = ev.typ, ev.time, ev.args
+    passive = PASSIVE[typ]
+    bounds = ev.m_bounds.tolist()
+    frontier: list[_RunCursor] = []
+    for k, m in enumerate(g.batch_ms):
+        lo, hi = bounds[k], bounds[k + 1]
+        if hi > lo:
+            act = np.flatnonzero(~passive[lo:hi]) + lo
+            heap_insert(frontier, _RunCursor(m, lo, hi, act, int(times[lo])))
+    cpu = deque(g.cpu_samples)
+    gen = g.gen
+    # Output pieces in order: singles (position, record) and passive blocks (position, lo, hi, m, p, g).
+    singles: list[tuple] = []
+    s_pos: list[int] = []
+    b_pos, b_lo, b_hi, b_m, b_p, b_g = [], [], [], [], [], []
+    out = 0
+    INF = 1 << 63
+
+    def mctx(m: int) -> tuple[int, int]:
+        if m == NO:
+            return NO, NO
+        st = mstates.get(m)
+        if st is None:
+            st = mstates[m] = [NO, NO]
+        return st[1], st[0]
+
+    def block(c: _RunCursor, lo: int, hi: int) -> None:
+        nonlocal out
+        p, gg = mctx(c.m)
+        b_pos.append(out)
+        b_lo.append(lo)
+        b_hi.append(hi)
+        b_m.append(c.m)
+        b_p.append(p)
+        b_g.append(gg)
+        out += hi - lo
+
+    def drain() -> None:
+        nonlocal out
+        while q:
+            s_pos.append(out)
+            singles.append(q.popleft())
+            out += 1
+
+    def active_event(c: _RunCursor, a: int) -> list:
+        k = c.ai - c.win_lo
+        if k >= len(c.win) or k < 0:
+            c.win_lo = c.ai
+            sel = c.act[c.ai : c.ai + _ACTIVE_WINDOW]
+            c.win = np.column_stack([typ[sel].astype(np.uint64), times[sel].view(np.uint64), args[sel]]).tolist()
+            k = 0
+        e = c.win[k]
+        t = e[1]
+        if t >= 1 << 63:
+            t -= 1 << 64
+        return [e[0], t, e[2], e[3], e[4], e[5]]
+
+    def advance_head(c: _RunCursor) -> bool:
+        """tryAdvance on cursor c's head event (one event)."""
+        a = c.i
+        if passive[a]:
+            block(c, a, a + 1)
+            return True
+        if not ordering.advance(active_event(c, a), g, c.m, gen):
+            return False
+        c.ai += 1
+        drain()
+        return True
+
+    def step(c: _RunCursor, idx: int, j: int) -> None:
+        """Cursor c has emitted its events up to j: move it and fix the heap (heapUpdate / heapRemove)."""
+        c.i = j
+        if j >= c.hi:
+            heap_remove(frontier, idx)
+        else:
+            c.t = int(times[j])
+            heap_update(frontier, idx)
+
+    while True:
+        if not frontier and not cpu:
+            break
+        if cpu and (not frontier or cpu[0][0] < frontier[0].t):
+            t, m, p, gg, st = cpu.popleft()
+            s_pos.append(out)
+            singles.append((S.EvCPUSample, t, m, p, gg, st, 0, 0, 0))
+            out += 1
+            continue
+        root = frontier[0]
+        limit = INF
+        n = len(frontier)
+        if n > 1:
+            limit = frontier[1].t
+            if n > 2 and frontier[2].t < limit:
+                limit = frontier[2].t
+        if cpu and cpu[0][0] < limit:
+            limit = cpu[0][0]
+        i = root.i
+        j = i + 1
+        if j < root.hi:
+            j += int(np.searchsorted(times[j : root.hi], limit, side="right"))
+        k = i
+        failed = False
+        while True:
+            a = root.next_active()
+            if a >= j:
+                break
+            if a > k:
+                block(root, k, a)
+            if not ordering.advance(active_event(root, a), g, root.m, gen):
+                failed = True
+                break
+            root.ai += 1
+            drain()
+            k = a + 1
+        if not failed:
+            if j > k:
+                block(root, k, j)
+            step(root, 0, j)
+            continue
+        # The head (event a) cannot advance yet: Go sorts the frontier and tries the others.
+        root.i = a
+        root.t = int(times[a])
+        frontier.sort(key=lambda c: c.t)
+        for idx in range(1, len(frontier)):
+            c = frontier[idx]
+            if advance_head(c):
+                step(c, idx, c.i + 1)
+                break
+        else:
+            c = frontier[0]
+            raise TraceError(
+                f"broken trace: failed to advance: generation {gen}, M {c.m} is stuck at "
+                f"{S.NAMES.get(int(typ[c.i]), int(typ[c.i]))} time={c.t}"
+            )
+    return _assemble(out, typ, times, args, singles, s_pos, (b_pos, b_lo, b_hi, b_m, b_p, b_g))
+
+
+def _assemble(total, typ, times, args, singles, s_pos, blocks) -> np.ndarray:
+    arr = np.empty(total, ORDERED_DTYPE)
+    b_pos, b_lo, b_hi, b_m, b_p, b_g = (np.asarray(x, np.int64) for x in blocks)
+    if len(b_pos):
+        lens = b_hi - b_lo
+        nb = int(lens.sum())
+        rep = np.repeat(np.arange(len(b_pos)), lens)
+        offs = np.arange(nb, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+        src = b_lo[rep] + offs
+        dst = b_pos[rep] + offs
+        del offs
+        arr["typ"][dst] = typ[src]
+        arr["time"][dst] = times[src]
+        arr["args"][dst] = args[src]
+        arr["m"][dst] = b_m[rep]
+        arr["p"][dst] = b_p[rep]
+        arr["g"][dst] = b_g[rep]
+        # validateCtx for the passive events, all at once.
+        t = typ[src]
+        bad = (arr["m"][dst] == NO) | (_NEED_P[t] & (arr["p"][dst] == NO)) | (_NEED_G[t] & (arr["g"][dst] == NO))
+        if bad.any():
+            w = int(np.argmax(bad))
+            what = "thread" if arr["m"][dst[w]] == NO else "proc" if arr["p"][dst[w]] == NO else "goroutine"
+            raise TraceError(f"expected a {what} but didn't have one ({S.NAMES.get(int(t[w]))} event)")
+    if singles:
+        pos = np.asarray(s_pos, np.int64)
+        cols = list(zip(*singles, strict=True))
+        arr["typ"][pos] = cols[0]
+        arr["time"][pos] = cols[1]
+        arr["m"][pos] = cols[2]
+        arr["p"][pos] = cols[3]
+        arr["g"][pos] = cols[4]
+        arr["args"][pos] = np.array(cols[5:9], dtype=np.uint64).T
+    return arr

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import spec as S
-from .order import ORDERED_DTYPE, OrderState, order_generation_exact, sync_event
+from .order import ORDERED_DTYPE, OrderState, order_generation, order_generation_exact, sync_event
 from .wire import Generation, TraceError, TraceFile, decode_generation
 
 # (type, argument slot) pairs that name a stack / a string (event spec StackIDs/StringIDs, minus dt).
@@ -39,7 +39,6 @@ class GoTraceReader:
         self.error: str | None = None
         self.events = 0  # events yielded, Syncs included
         self.generations = 0
-        self.fast_generations = 0
 
     def close(self) -> None:
         self.tf.close()
@@ -111,12 +110,7 @@ class GoTraceReader:
     def _order(self, g: Generation) -> np.ndarray:
         ev = decode_generation(self.tf, g)
         if self.fast:
-            from .fast import order_generation_fast
-
-            arr = order_generation_fast(self.state, g, ev)
-            if arr is not None:
-                self.fast_generations += 1
-                return arr
+            return order_generation(self.state, g, ev)
         out = order_generation_exact(self.state, g, ev)
         arr = np.empty(len(out), ORDERED_DTYPE)
         if out:
