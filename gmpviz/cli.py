@@ -4,6 +4,8 @@
     gmpviz run SCENARIO [--headless]    run a preset or a .toml file (window unless --headless)
     gmpviz play FILE [--strict]         replay a recording in the window
     gmpviz export FILE --perfetto OUT   export a recording (also --png, --video; --strict)
+    gmpviz open FILE.trace --dump       a real Go program's runtime/trace, as `go tool trace -d=parsed`
+    gmpviz open FILE.trace --headless   its summary (--json for JSON)
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
@@ -180,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--size", default="1920x1080")
     ex.add_argument("--strict", action="store_true", help=strict_help)
 
+    op = sub.add_parser("open", help="read a Go execution trace (runtime/trace, go test -trace)")
+    op.add_argument("file")
+    og = op.add_mutually_exclusive_group()
+    og.add_argument("--dump", action="store_true", help="one line per event, as `go tool trace -d=parsed`")
+    og.add_argument("--headless", action="store_true", help="no window: print a summary")
+    op.add_argument("--json", action="store_true", help="with --headless: the summary as JSON")
+    op.add_argument("--strict", action="store_true", help="refuse a trace that is broken or cut short (exit 2)")
+
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
@@ -189,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--alloc", action="store_true")
     g.add_argument("--ui", action="store_true")
     g.add_argument("--replay", action="store_true")
+    g.add_argument("--gotrace", action="store_true", help="read a big real Go trace against go tool trace")
     b.add_argument(
         "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
     )
@@ -438,6 +449,10 @@ def cmd_bench(args) -> int:
         from .record.bench import bench_replay
 
         res = bench_replay()
+    elif args.gotrace:
+        from .gotrace.bench import bench_gotrace
+
+        res = bench_gotrace(seconds=args.seconds)
     else:
         from .bench import bench_sched
 
@@ -459,6 +474,23 @@ def _load_bench_ui():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod.bench_ui
+
+
+def cmd_open(args) -> int:
+    from .gotrace.cli import OpenError, is_go_trace, open_main
+
+    if args.json and not args.headless:
+        raise CliError("--json needs --headless")
+    if not is_go_trace(args.file):
+        with open(args.file, "rb"):  # a missing or unreadable file says so (OSError -> one line)
+            pass
+        raise CliError(f"{args.file}: not a Go execution trace (it does not start with 'go 1.')")
+    if not (args.dump or args.headless):
+        raise CliError("the window cannot show a Go trace yet: use --dump or --headless")
+    try:
+        return open_main(args.file, dump=args.dump, headless=args.headless, as_json=args.json, strict=args.strict)
+    except OpenError as e:
+        raise CliError(str(e)) from None
 
 
 def cmd_play(args) -> int:
@@ -538,6 +570,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = {
             "run": cmd_run,
             "play": cmd_play,
+            "open": cmd_open,
             "export": cmd_export,
             "scenarios": cmd_scenarios,
             "sizeclasses": cmd_sizeclasses,
