@@ -60,6 +60,9 @@ def open_main(path: str, dump: bool, headless: bool, as_json: bool, strict: bool
             msg = f"{path}: {reader.error}"
             if strict:
                 raise OpenError(msg)
-            print(f"gmpviz: warning: {msg}; kept the {kept} complete generation{'' if kept == 1 else 's'} "
-                  "before it", file=sys.stderr)
+            print(
+                f"gmpviz: warning: {msg}; kept the {kept} complete generation{'' if kept == 1 else 's'} "
+                "before it",
+                file=sys.stderr,
+            )
     return 0

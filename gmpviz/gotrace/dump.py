@@ -113,7 +113,9 @@ def event_line(e, g: Generation | None) -> str:
     if typ == S.EvSyncEvent:
         line = f"{head} Sync Time={t} N={a[0]}"
         if a[1] and g is not None and g.has_clock_snapshot:
-            line += f" Trace={g.mul(g.snap_time)} Mono={g.snap_mono} Wall={rfc3339nano(g.snap_sec, g.snap_nsec)}"
+            line += (
+                f" Trace={g.mul(g.snap_time)} Mono={g.snap_mono} Wall={rfc3339nano(g.snap_sec, g.snap_nsec)}"
+            )
         return line
     if typ == S.EvCPUSample:
         return f"{head} StackSample Time={t}"

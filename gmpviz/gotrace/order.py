@@ -23,7 +23,7 @@ from collections import deque
 import numpy as np
 
 from . import spec as S
-from .wire import GenEvents, Generation, TraceError
+from .wire import Generation, GenEvents, TraceError
 
 ORDERED_DTYPE = np.dtype(
     [
@@ -255,7 +255,12 @@ class ExactOrdering:
     def _proc_start(self, ev, g, m, gen, cur):
         pid, seq = s64(ev[2]), ev[3]
         st = self.s.p.get(pid)
-        if st is None or st.status != S.ProcIdleW or not (st.seq_gen == gen and seq == st.seq + 1) or cur[1] != NO:
+        if (
+            st is None
+            or st.status != S.ProcIdleW
+            or not (st.seq_gen == gen and seq == st.seq + 1)
+            or cur[1] != NO
+        ):
             return None
         self._need(cur, 2, 0, 1)
         st.status = S.ProcRunningW
@@ -300,7 +305,9 @@ class ExactOrdering:
         new = list(cur)
         if mid == cur[0]:
             if cur[1] != pid:
-                raise TraceError(f"tried to self-steal proc {pid} (thread {mid}), but got proc {cur[1]} instead")
+                raise TraceError(
+                    f"tried to self-steal proc {pid} (thread {mid}), but got proc {cur[1]} instead"
+                )
             new[1] = NO
             self._push(ev, cur)
             return new
@@ -353,7 +360,8 @@ class ExactOrdering:
                 if mst is not None:
                     if mst[0] != gid:
                         raise TraceError(
-                            f"inconsistent thread for syscalling goroutine {gid}: thread has goroutine {mst[0]}"
+                            f"inconsistent thread for syscalling goroutine {gid}: "
+                            f"thread has goroutine {mst[0]}"
                         )
                     cur[2] = mst[0]
                 else:
@@ -481,7 +489,9 @@ class ExactOrdering:
         if pst is None:
             raise TraceError(f"uninitialized proc {cur[1]} found during {S.NAMES[ev[0]]}")
         if pst.status != S.ProcSyscallW:
-            raise TraceError(f"expected proc {cur[1]} in state Syscall, but got {S.PROC_STATUS_NAMES[pst.status]}")
+            raise TraceError(
+                f"expected proc {cur[1]} in state Syscall, but got {S.PROC_STATUS_NAMES[pst.status]}"
+            )
         pst.status = S.ProcRunningW
         self._push(ev, cur)
         return list(cur)
@@ -582,14 +592,18 @@ class ExactOrdering:
             raise TraceError(f"invalid string ID {name_id} for {ev[0]} event")
         st = s.g.get(cur[2])
         if st is None:
-            raise TraceError(f"encountered {S.NAMES[ev[0]]} without known state for current goroutine {cur[2]}")
+            raise TraceError(
+                f"encountered {S.NAMES[ev[0]]} without known state for current goroutine {cur[2]}"
+            )
         r = (tid, g.string(name_id))
         if begin:
             st.regions.append(r)
         elif st.regions:
             if st.regions[-1] != r:
-                raise TraceError(f"misuse of region in goroutine {cur[2]}: region end {r} when the inner-most "
-                                 f"active region start event is {st.regions[-1]}")
+                raise TraceError(
+                    f"misuse of region in goroutine {cur[2]}: region end {r} when the inner-most "
+                    f"active region start event is {st.regions[-1]}"
+                )
             st.regions.pop()
         self._push(ev, cur)
         return list(cur)
@@ -684,7 +698,9 @@ class ExactOrdering:
         desc = ev[2] if ev[0] == S.EvSTWBegin else 0
         st = self.s.g.get(cur[2])
         if st is None:
-            raise TraceError(f"encountered event of type {ev[0]} without known state for current goroutine {cur[2]}")
+            raise TraceError(
+                f"encountered event of type {ev[0]} without known state for current goroutine {cur[2]}"
+            )
         _begin_range(st, _range_type(ev[0], desc))
         self._push(ev, cur)
         return list(cur)
@@ -702,7 +718,9 @@ class ExactOrdering:
         self._user(cur)
         st = self.s.g.get(cur[2])
         if st is None:
-            raise TraceError(f"encountered event of type {ev[0]} without known state for current goroutine {cur[2]}")
+            raise TraceError(
+                f"encountered event of type {ev[0]} without known state for current goroutine {cur[2]}"
+            )
         desc = _end_range(st, ev[0])
         if ev[0] == S.EvSTWEnd:
             ev[2] = desc
@@ -838,7 +856,14 @@ def order_generation_exact(state: OrderState, g: Generation, ev: GenEvents) -> l
 # AllocFree experiment (advanceAnnotation, advanceHeapMetric, advanceAllocFree). They are ordered in
 # blocks, with the context their M has, and their context checks are done for the block at once.
 PASSIVE = np.zeros(256, bool)
-for _t in (S.EvProcsChange, S.EvHeapAlloc, S.EvHeapGoal, S.EvGoLabel, S.EvUserLog, *range(S.EvSpan, S.MaxExperimentalEvent)):
+for _t in (
+    S.EvProcsChange,
+    S.EvHeapAlloc,
+    S.EvHeapGoal,
+    S.EvGoLabel,
+    S.EvUserLog,
+    *range(S.EvSpan, S.MaxExperimentalEvent),
+):
     PASSIVE[_t] = True
 _NEED_P = np.zeros(256, bool)  # validateCtx: the P must be there
 _NEED_G = np.zeros(256, bool)  # and the G (userGoReqs)
@@ -926,7 +951,9 @@ def order_generation(state: OrderState, g: Generation, ev: GenEvents) -> np.ndar
         if k >= len(c.win) or k < 0:
             c.win_lo = c.ai
             sel = c.act[c.ai : c.ai + _ACTIVE_WINDOW]
-            c.win = np.column_stack([typ[sel].astype(np.uint64), times[sel].view(np.uint64), args[sel]]).tolist()
+            c.win = np.column_stack(
+                [typ[sel].astype(np.uint64), times[sel].view(np.uint64), args[sel]]
+            ).tolist()
             k = 0
         e = c.win[k]
         t = e[1]
@@ -1033,7 +1060,11 @@ def _assemble(total, typ, times, args, singles, s_pos, blocks) -> np.ndarray:
         arr["g"][dst] = b_g[rep]
         # validateCtx for the passive events, all at once.
         t = typ[src]
-        bad = (arr["m"][dst] == NO) | (_NEED_P[t] & (arr["p"][dst] == NO)) | (_NEED_G[t] & (arr["g"][dst] == NO))
+        bad = (
+            (arr["m"][dst] == NO)
+            | (_NEED_P[t] & (arr["p"][dst] == NO))
+            | (_NEED_G[t] & (arr["g"][dst] == NO))
+        )
         if bad.any():
             w = int(np.argmax(bad))
             what = "thread" if arr["m"][dst[w]] == NO else "proc" if arr["p"][dst[w]] == NO else "goroutine"

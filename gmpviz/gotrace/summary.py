@@ -16,8 +16,12 @@ import numpy as np
 from . import spec as S
 from .wire import Generation
 
-_GO_STATUS = {S.GoRunnableW: "_Grunnable", S.GoRunningW: "_Grunning", S.GoSyscallW: "_Gsyscall",
-              S.GoWaitingW: "_Gwaiting"}
+_GO_STATUS = {
+    S.GoRunnableW: "_Grunnable",
+    S.GoRunningW: "_Grunning",
+    S.GoSyscallW: "_Gsyscall",
+    S.GoWaitingW: "_Gwaiting",
+}
 
 
 class TraceSummary:
@@ -176,24 +180,44 @@ def format_trace_summary(st: dict) -> str:
     by_status = ", ".join(f"{n} {s.removeprefix('_G')}" for s, n in g["live_by_status"].items() if n)
     waits = ", ".join(f"{r or '?'} {n:,}" for r, n in list(st["wait_reasons"].items())[:4])
     rows = [
-        ("trace", f"{st['source']} · {st['format']} · {st['generations']} generations · "
-                  f"{_ms(st['duration_ns'])} · GOMAXPROCS {st['gomaxprocs'] or '-'}"),
+        (
+            "trace",
+            f"{st['source']} · {st['format']} · {st['generations']} generations · "
+            f"{_ms(st['duration_ns'])} · GOMAXPROCS {st['gomaxprocs'] or '-'}",
+        ),
         ("events", f"{st['events']:,}"),
-        ("goroutines", f"{g['created']:,} created · {g['exited']:,} exited · {g['live']:,} live"
-                       + (f" ({by_status})" if by_status else "")),
-        ("scheduler", f"{st['steals']['count']:,} P steals from syscalls · {st['preemptions']:,} preemptions · "
-                      f"{st['syscalls']:,} syscalls ({st['syscalls_blocked']:,} blocked) · "
-                      f"{st['context_switches']:,} context switches · {st['threads']} Ms"),
+        (
+            "goroutines",
+            f"{g['created']:,} created · {g['exited']:,} exited · {g['live']:,} live"
+            + (f" ({by_status})" if by_status else ""),
+        ),
+        (
+            "scheduler",
+            f"{st['steals']['count']:,} P steals from syscalls · {st['preemptions']:,} preemptions · "
+            f"{st['syscalls']:,} syscalls ({st['syscalls_blocked']:,} blocked) · "
+            f"{st['context_switches']:,} context switches · {st['threads']} Ms",
+        ),
         ("blocked on", waits or "-"),
-        ("GC", f"{gc['cycles']} cycle{'' if gc['cycles'] == 1 else 's'} · STW {_ms(gc['stw_total_ns'])} in all "
-               f"({gc['stw_count']} pauses), longest {_ms(gc['stw_max_ns'])} · assists {_ms(gc['assist_ns'])}"),
-        ("heap", f"HeapAlloc {_bytes(st['HeapAlloc'])} (max {_bytes(st['HeapAllocMax'])}) · "
-                 f"goal median {_bytes(gc['heap_goal_median'])}, last {_bytes(gc['heap_goal_last'])}"),
+        (
+            "GC",
+            f"{gc['cycles']} cycle{'' if gc['cycles'] == 1 else 's'} · STW {_ms(gc['stw_total_ns'])} in all "
+            f"({gc['stw_count']} pauses), longest {_ms(gc['stw_max_ns'])} · assists {_ms(gc['assist_ns'])}",
+        ),
+        (
+            "heap",
+            f"HeapAlloc {_bytes(st['HeapAlloc'])} (max {_bytes(st['HeapAllocMax'])}) · "
+            f"goal median {_bytes(gc['heap_goal_median'])}, last {_bytes(gc['heap_goal_last'])}",
+        ),
     ]
     if af["objects_alloc"] or af["spans_alloc"]:
-        rows.append(("alloc/free", f"{af['objects_alloc']:,} objects allocated, {af['objects_free']:,} freed · "
-                                   f"{af['spans_alloc']:,} spans allocated, {af['spans_free']:,} freed · "
-                                   f"{af['stacks_alloc']:,} stacks allocated"))
+        rows.append(
+            (
+                "alloc/free",
+                f"{af['objects_alloc']:,} objects allocated, {af['objects_free']:,} freed · "
+                f"{af['spans_alloc']:,} spans allocated, {af['spans_free']:,} freed · "
+                f"{af['stacks_alloc']:,} stacks allocated",
+            )
+        )
     if st.get("error"):
         rows.append(("cut short", str(st["error"])))
     width = max(len(k) for k, _ in rows)

@@ -17,6 +17,7 @@ batches at once, without a Python step per event:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import mmap
 import os
@@ -127,8 +128,9 @@ class Generation:
                         vals.append(v)
                 except TraceError:
                     return None
-                return dict(min_page_heap_addr=vals[0], page_size=vals[1], min_heap_align=vals[2],
-                            fixed_stack=vals[3])
+                return dict(
+                    min_page_heap_addr=vals[0], page_size=vals[1], min_heap_align=vals[2], fixed_stack=vals[3]
+                )
         return None
 
 
@@ -166,10 +168,8 @@ class TraceFile:
 
     def close(self) -> None:
         self.buf = None
-        try:
+        with contextlib.suppress(BufferError):  # a numpy view still alive: the map closes when it goes
             self._mm.close()
-        except BufferError:  # a numpy view still alive: the map closes when it goes
-            pass
         self._f.close()
 
     def release(self, start: int, end: int) -> None:
@@ -178,10 +178,8 @@ class TraceFile:
         a = (start // page) * page
         b = (end // page) * page
         if b > a and hasattr(self._mm, "madvise"):
-            try:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
                 self._mm.madvise(mmap.MADV_DONTNEED, a, b - a)
-            except (OSError, ValueError, AttributeError):
-                pass
 
     # readBatch (batch.go). Returns (batch, gen) or None at a clean end of file.
     def read_batch(self) -> tuple[Batch, int] | None:
@@ -242,7 +240,9 @@ class TraceFile:
             if gen == 0:
                 raise TraceError(f"invalid generation number {gen}")
             if gen != g.gen:
-                raise TraceError("broken trace: missing end-of-generation event, or generations are interleaved")
+                raise TraceError(
+                    "broken trace: missing end-of-generation event, or generations are interleaved"
+                )
             if g.min_ts == 0 or b.ts < g.min_ts:
                 g.min_ts = b.ts
             self._process_batch(g, b)
@@ -302,8 +302,9 @@ class TraceFile:
                 if not g.has_string(fr[1]):
                     raise TraceError(f"found invalid file string ID {fr[1]} for stack {sid}")
         # fixUpCPUSamples: nanoseconds, sorted by time.
-        g.cpu_samples = sorted(((g.mul(t), m, p, gg, st) for t, m, p, gg, st in g.cpu_samples),
-                               key=lambda s: s[0])
+        g.cpu_samples = sorted(
+            ((g.mul(t), m, p, gg, st) for t, m, p, gg, st in g.cpu_samples), key=lambda s: s[0]
+        )
         if self._spill is None:
             self.done_bytes = self.pos
         else:
@@ -321,7 +322,8 @@ class TraceFile:
         elif plain and first == S.EvCPUSamples:
             self._add_cpu_samples(g, b)
         elif plain and (
-            (first == S.EvFrequency and self.version < S.Go125) or (first == S.EvSync and self.version >= S.Go125)
+            (first == S.EvFrequency and self.version < S.Go125)
+            or (first == S.EvSync and self.version >= S.Go125)
         ):
             self._set_sync(g, b)
         elif b.exp != S.NoExperiment:
@@ -485,8 +487,10 @@ def decode_generation(tf: TraceFile, g: Generation) -> GenEvents:
 
 def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     sizes = np.fromiter((b.size for b in batches), np.int64, len(batches))
-    d = np.concatenate([buf[b.off : b.off + b.size] for b in batches]) if len(batches) > 1 else np.array(
-        buf[batches[0].off : batches[0].off + batches[0].size]
+    d = (
+        np.concatenate([buf[b.off : b.off + b.size] for b in batches])
+        if len(batches) > 1
+        else np.array(buf[batches[0].off : batches[0].off + batches[0].size])
     )
     bend = np.cumsum(sizes)
     bstart = bend - sizes
@@ -499,7 +503,11 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     tstart[1:] = tpos[:-1] + 1
     bt0 = np.searchsorted(tstart, bstart)
     bt1 = np.searchsorted(tstart, bend)
-    if (bt0 >= ntok).any() or (tstart[np.minimum(bt0, ntok - 1)] != bstart).any() or (tpos[bt1 - 1] != bend - 1).any():
+    if (
+        (bt0 >= ntok).any()
+        or (tstart[np.minimum(bt0, ntok - 1)] != bstart).any()
+        or (tpos[bt1 - 1] != bend - 1).any()
+    ):
         raise TraceError("found invalid uvarint (a batch ends inside a varint)")
     # Lockstep walk: one event of every unfinished batch per step.
     cur, end = bt0.copy(), bt1.copy()

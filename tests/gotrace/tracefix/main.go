@@ -180,8 +180,6 @@ func main() {
 		procs()
 	case "gc":
 		gc()
-	case "big":
-		big()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
 		os.Exit(2)

@@ -1,18 +1,44 @@
+// Command benchprog writes a big execution trace for `gmpviz bench --gotrace`:
+//
+//	benchprog SECONDS OUT.trace
+//
+// Eight goroutines allocate small objects and hand some over a channel to a consumer that also
+// waits on timers: allocation-heavy (run it with GODEBUG=traceallocfree=1) and scheduler-heavy.
 package main
 
 import (
 	"os"
+	"runtime/trace"
 	"strconv"
 	"sync"
 	"time"
 )
 
-// big: a scheduler- and allocator-heavy workload for TRACEFIX_SECONDS seconds (gmpviz bench --gotrace).
-func big() {
-	secs, _ := strconv.ParseFloat(os.Getenv("TRACEFIX_SECONDS"), 64)
+type node struct {
+	next *node
+	buf  [48]byte
+}
+
+var sink any
+
+func main() {
+	secs, _ := strconv.ParseFloat(os.Args[1], 64)
 	if secs <= 0 {
 		secs = 3
 	}
+	f, err := os.Create(os.Args[2])
+	if err != nil {
+		panic(err)
+	}
+	if err := trace.Start(f); err != nil {
+		panic(err)
+	}
+	big(secs)
+	trace.Stop()
+	f.Close()
+}
+
+func big(secs float64) {
 	end := time.Now().Add(time.Duration(secs * float64(time.Second)))
 	var wg sync.WaitGroup
 	ch := make(chan *node, 64)
