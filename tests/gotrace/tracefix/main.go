@@ -49,7 +49,7 @@ func alloc() {
 		go func() {
 			defer wg.Done()
 			var keep []*node
-			for j := 0; j < 20000; j++ {
+			for j := 0; j < 5000; j++ {
 				n := &node{}
 				if j%7 == 0 {
 					keep = append(keep, n)

@@ -1,0 +1,161 @@
+"""The reader on traces written by hand (no Go toolchain needed), broken ones included, and fuzzed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from gotrace_synth import batch, ev, simple_trace, strings_batch, sync_batch, trace
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gmpviz import cli
+from gmpviz.gotrace import TraceError
+from gmpviz.gotrace import spec as S
+from gmpviz.gotrace.dump import dump_lines, go_quote
+from gmpviz.gotrace.reader import GoTraceReader
+
+
+def _dump(path) -> tuple[list[str], str | None]:
+    with GoTraceReader(str(path)) as r:
+        lines = list(dump_lines(r.chunks()))
+        return lines, r.error
+
+
+def test_simple_trace_dump(tmp_path):
+    p = tmp_path / "s.trace"
+    p.write_bytes(simple_trace())
+    lines, err = _dump(p)
+    assert err is None
+    # 64 ns per tick; the batch starts at tick 100 = 6400 ns; each dt adds 64 ns per tick.
+    assert lines[0].startswith("M=-1 P=-1 G=-1 Sync Time=6400 N=1 Trace=6464 Mono=123456789 Wall=")
+    assert lines[1:] == [
+        'M=7 P=-1 G=-1 StateTransition Time=6464 ProcID=0 Undetermined->Running Reason=""',
+        'M=7 P=0 G=-1 StateTransition Time=6528 GoID=1 Undetermined->Running Reason=""',
+        'M=7 P=0 G=1 StateTransition Time=6656 GoID=2 NotExist->Runnable Reason=""',
+        "M=7 P=0 G=1 Metric Time=6720 Name=\"/memory/classes/heap/objects:bytes\" Value=Value{Uint64(4096)}",
+        'M=7 P=0 G=1 StateTransition Time=6912 GoID=1 Running->Waiting Reason="chan receive"',
+        'M=7 P=0 G=-1 StateTransition Time=6976 GoID=2 Runnable->Running Reason=""',
+        'M=7 P=0 G=2 StateTransition Time=7296 GoID=2 Running->NotExist Reason=""',
+        'M=7 P=0 G=-1 StateTransition Time=7360 ProcID=0 Running->Idle Reason=""',
+        "M=-1 P=-1 G=-1 Sync Time=7361 N=2",
+    ]
+
+
+def test_partial_order_across_ms(tmp_path):
+    """M 2's GoStart is earlier in time than M 1's GoUnblock it depends on: the order follows g_seq."""
+    m1 = (
+        ev(S.EvProcStatus, 1, 0, S.ProcRunningW)
+        + ev(S.EvGoStatus, 1, 1, 1, S.GoRunningW)
+        + ev(S.EvGoStatus, 1, 5, S.NO_ID & ((1 << 64) - 1), S.GoWaitingW)
+        + ev(S.EvGoUnblock, 10, 5, 1, 0)
+    )
+    m2 = ev(S.EvProcStatus, 1, 1, S.ProcRunningW) + ev(S.EvGoStart, 2, 5, 2)
+    gen = [sync_batch(1, 100), batch(1, 1, 100, m1), batch(1, 2, 100, m2)]
+    p = tmp_path / "po.trace"
+    p.write_bytes(trace([gen]))
+    lines, err = _dump(p)
+    assert err is None
+    unblock = next(i for i, ln in enumerate(lines) if "GoID=5 Waiting->Runnable" in ln)
+    start = next(i for i, ln in enumerate(lines) if "GoID=5 Runnable->Running" in ln)
+    assert unblock < start
+    assert lines[start].startswith("M=2 P=1 G=-1 ")
+
+
+def test_not_a_trace_and_bad_versions(tmp_path, capsys):
+    for name, data in (
+        ("empty", b""),
+        ("text", b"hello world, not a trace"),
+        ("v21", b"go 1.21 trace\x00\x00\x00"),
+        ("v99", b"go 1.99 trace\x00\x00\x00"),
+    ):
+        p = tmp_path / f"{name}.trace"
+        p.write_bytes(data)
+        assert cli.main(["open", str(p), "--dump"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("gmpviz: "), err
+    with pytest.raises(TraceError):
+        GoTraceReader(str(tmp_path / "v21.trace"))
+
+
+def test_header_only_trace_is_one_sync(tmp_path):
+    p = tmp_path / "h.trace"
+    p.write_bytes(trace([]))
+    assert _dump(p) == (["M=-1 P=-1 G=-1 Sync Time=1 N=1"], None)
+
+
+def test_broken_second_generation_keeps_the_first(tmp_path, capsys):
+    data = simple_trace()
+    bad = batch(2, 7, 200, ev(S.EvGoStart, 1, 99, 1))  # no sync batch, and G 99 never existed
+    p = tmp_path / "b.trace"
+    p.write_bytes(data + bad + bytes([S.EvEndOfGeneration]))
+    assert cli.main(["open", str(p), "--dump"]) == 0
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 10
+    assert out.err.count("\n") == 1 and "warning" in out.err and "no frequency event found" in out.err
+    assert cli.main(["open", str(p), "--dump", "--strict"]) == 2
+
+
+def test_go_quote():
+    assert go_quote("plain") == '"plain"'
+    assert go_quote('a"b\\c\n') == '"a\\"b\\\\c\\n"'
+    assert go_quote("é\x01") == '"é\\x01"'
+    assert go_quote(b"\xff".decode("utf-8", "surrogateescape")) == '"\\xff"'
+
+
+# A structure-aware fuzz test: valid-looking traces made of random events in random batches, then
+# cut or with a byte changed. Whatever comes in, the reader ends with events and maybe an error
+# message, or refuses the file with TraceError: never another exception, never a hang.
+_TYPES = sorted(S.TIMED)
+_event = st.tuples(st.sampled_from(_TYPES), st.integers(0, 3), st.lists(st.integers(0, 6), min_size=5, max_size=5))
+_m_events = st.lists(_event, max_size=12)
+
+
+def _encode(events) -> bytes:
+    out = b""
+    for typ, dt, args in events:
+        out += ev(typ, dt, *args[: S.NARGS[typ] - 1])
+    return out
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ms=st.lists(_m_events, min_size=1, max_size=3),
+    gens=st.integers(1, 2),
+    cut=st.one_of(st.none(), st.integers(0, 400)),
+    flip=st.one_of(st.none(), st.tuples(st.integers(0, 400), st.integers(0, 255))),
+    version=st.sampled_from((22, 23, 25, 26)),
+)
+def test_fuzz_reader(tmp_path, ms, gens, cut, flip, version):
+    batches = []
+    for gen in range(1, gens + 1):
+        b = [sync_batch(gen, 10 * gen), strings_batch(gen, {1: "r"})]
+        if version < 25:
+            b[0] = batch(gen, 0, 10 * gen, bytes([S.EvFrequency, 0x40]))
+        for i, events in enumerate(ms):
+            if events:
+                b.append(batch(gen, i + 1, 10 * gen, _encode(events)))
+        batches.append(b)
+    data = bytearray(trace(batches, version=version))
+    if flip is not None and flip[0] < len(data):
+        data[flip[0]] = flip[1]
+    if cut is not None:
+        data = data[: len(data) - cut] if cut < len(data) else data[:1]
+    p = tmp_path / "f.trace"
+    p.write_bytes(bytes(data))
+    try:
+        r = GoTraceReader(str(p))
+    except TraceError:
+        return
+    with r:
+        for _g, arr in r.chunks():
+            list(dump_lines([(_g, arr)]))
+        assert r.error is None or isinstance(r.error, str)
+
+
+def test_cli_open_needs_a_mode(tmp_path):
+    p = tmp_path / "s.trace"
+    p.write_bytes(simple_trace())
+    proc = subprocess.run([sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
