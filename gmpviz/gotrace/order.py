@@ -117,6 +117,22 @@ class OrderState:
         self.gc_state = GC_UNDETERMINED
         self.initial_gen = 0
 
+    def clone(self) -> OrderState:
+        c = OrderState()
+        for k, st in self.g.items():
+            n = c.g[k] = _GState(st.status, st.seq_gen)
+            n.seq, n.in_flight, n.regions = st.seq, list(st.in_flight), list(st.regions)
+        for k, st in self.p.items():
+            n = c.p[k] = _PState(st.status, st.seq_gen)
+            n.seq, n.in_flight = st.seq, list(st.in_flight)
+        c.m = {k: list(v) for k, v in self.m.items()}
+        c.tasks = dict(self.tasks)
+        c.gc_seq, c.gc_state, c.initial_gen = self.gc_seq, self.gc_state, self.initial_gen
+        return c
+
+    def restore(self, other: OrderState) -> None:
+        self.__dict__.update(other.__dict__)
+
 
 class ExactOrdering:
     """order.go's `ordering.Advance`, one event at a time, over `OrderState`."""

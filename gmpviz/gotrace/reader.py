@@ -23,6 +23,9 @@ from .wire import Generation, TraceError, TraceFile, decode_generation
 # (type, argument slot) pairs that name a stack / a string (event spec StackIDs/StringIDs, minus dt).
 _STACK_SLOTS = [(t, i - 1) for t, sp in S.TIMED.items() for i in sp[2]]
 _STRING_SLOTS = [(t, i - 1) for t, sp in S.TIMED.items() for i in sp[3]]
+_HAS_TABLE_ARG = np.zeros(256, bool)
+for _t, _i in _STACK_SLOTS + _STRING_SLOTS:
+    _HAS_TABLE_ARG[_t] = True
 
 
 class GoTraceReader:
@@ -39,6 +42,7 @@ class GoTraceReader:
         self.error: str | None = None
         self.events = 0  # events yielded, Syncs included
         self.generations = 0
+        self.fast_generations = 0  # generations ordered by fast.py (the others: run by run)
 
     def close(self) -> None:
         self.tf.close()
@@ -110,6 +114,12 @@ class GoTraceReader:
     def _order(self, g: Generation) -> np.ndarray:
         ev = decode_generation(self.tf, g)
         if self.fast:
+            from .fast import order_generation_fast
+
+            arr = order_generation_fast(self.state, g, ev)
+            if arr is not None:
+                self.fast_generations += 1
+                return arr
             return order_generation(self.state, g, ev)
         out = order_generation_exact(self.state, g, ev)
         arr = np.empty(len(out), ORDERED_DTYPE)
@@ -128,7 +138,11 @@ def _first_bad_table_id(arr: np.ndarray, g: Generation) -> tuple[int, str] | Non
     """validateTableIDs over a generation: the first event naming a stack or string not in the table."""
     if not len(arr):
         return None
-    typ = arr["typ"]
+    sub = np.flatnonzero(_HAS_TABLE_ARG[arr["typ"]])
+    if not sub.size:
+        return None
+    typ = arr["typ"][sub]
+    args_sub = arr["args"][sub]
     worst = None
     for slots, table, what in ((_STACK_SLOTS, g.stacks, "stack"), (_STRING_SLOTS, g.strings, "string")):
         keys = np.fromiter(table.keys(), np.uint64, len(table)) if table else np.zeros(0, np.uint64)
@@ -137,12 +151,13 @@ def _first_bad_table_id(arr: np.ndarray, g: Generation) -> tuple[int, str] | Non
             sel = np.flatnonzero(typ == t)
             if not sel.size:
                 continue
-            ids = arr["args"][sel, slot]
+            ids = args_sub[sel, slot]
             ok = np.isin(ids, keys)
             if not ok.all():
-                j = int(sel[np.argmin(ok)])
+                k = int(sel[np.argmin(ok)])
+                j = int(sub[k])
                 if worst is None or j < worst[0]:
-                    worst = (j, f"found invalid {what} ID {int(arr['args'][j, slot])} for event {S.NAMES[t]}")
+                    worst = (j, f"found invalid {what} ID {int(args_sub[k, slot])} for event {S.NAMES[t]}")
     return worst
 
 

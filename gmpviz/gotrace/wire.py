@@ -509,26 +509,7 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
         or (tpos[bt1 - 1] != bend - 1).any()
     ):
         raise TraceError("found invalid uvarint (a batch ends inside a varint)")
-    # Lockstep walk: one event of every unfinished batch per step.
-    cur, end = bt0.copy(), bt1.copy()
-    found = []
-    while cur.size:
-        typ = d[tstart[cur]]
-        step = _NTOK[typ]
-        bad = step == 0
-        if bad.any():
-            t = int(typ[bad][0])
-            if t >= S.MaxExperimentalEvent or (S.NumEvents <= t <= S.MaxEvent):
-                raise TraceError(f"found invalid event type: {t}")
-            raise TraceError(f"found event without a timestamp: type={t}")
-        found.append(cur)
-        cur = cur + step
-        if (cur > end).any():
-            raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
-        keep = cur < end
-        if not keep.all():
-            cur, end = cur[keep], end[keep]
-    starts = np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    starts = _event_starts(d, tstart, bt0)
     typ = d[tstart[starts]]
     exp = typ >= 0x80
     # Token values: every token's varint (an experimental start token's varint begins after its type).
@@ -548,14 +529,15 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
         idx = idx[length[idx] > shift // 7 + 1]
         shift += 7
     dt_tok = starts + (~exp).astype(np.int64)
-    nargs = S.NARGS[typ].astype(np.int64) - 1
+    nargs = S.NARGS[typ] - 1
     n = len(starts)
     args = np.zeros((n, 4), np.uint64)
+    last = ntok - 1
     for i in range(4):
-        sel = np.flatnonzero(nargs > i)
-        if not sel.size:
+        has = nargs > i
+        if not has.any():
             break
-        args[sel, i] = val[dt_tok[sel] + 1 + i]
+        args[:, i] = np.where(has, val[np.minimum(dt_tok + (1 + i), last)], 0)
     # Times: per batch, int(freq*batch.ts) plus the running sum of int(freq*dt).
     with np.errstate(invalid="ignore", over="ignore"):
         fdt = (val[dt_tok].astype(np.float64) * g.freq).astype(np.int64)
@@ -566,3 +548,56 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     base = np.array([g.mul(b.ts) for b in batches], np.int64)
     t = cs - before[b_of] + base[b_of]
     return typ, t, args
+
+
+# The event-start scan as a small automaton over tokens: state k = "k tokens left in this event",
+# state 0 = "this token starts an event". An event start moves to NTOK-1; _BAD is sticky (a type
+# byte that is not a timed event). Blocks of _SCAN_BLOCK tokens are scanned side by side for all
+# seven entry states, the entry state of each block follows from its predecessor's exit, and a
+# second side-by-side pass marks the starts.
+_BAD = 6
+_SCAN_BLOCK = 256
+_NEXT0 = np.where(_NTOK == 0, _BAD, _NTOK - 1).astype(np.int8)
+
+
+def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndarray:
+    ntok = len(tstart)
+    B = _SCAN_BLOCK
+    nb = -(-ntok // B)
+    nxt = np.zeros(nb * B, np.int8)  # padding: one-token no-ops that keep state 0 at 0
+    nxt[:ntok] = _NEXT0[d[tstart]]
+    cols = nxt.reshape(nb, B)
+    S = np.tile(np.arange(7, dtype=np.int8), (nb, 1))
+    for c in range(B):
+        col = cols[:, c : c + 1]
+        S = np.where(S == 0, col, S - (S != _BAD))
+    exit_ = S.tolist()
+    entry = np.empty(nb, np.int8)
+    st = 0
+    for b in range(nb):
+        entry[b] = st
+        st = exit_[b][st]
+    if st != 0:
+        if st == _BAD:
+            raise TraceError("found invalid event type (or an event without a timestamp)")
+        raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
+    mark = np.empty((nb, B), bool)
+    s = entry
+    for c in range(B):
+        z = s == 0
+        mark[:, c] = z
+        s = np.where(z, cols[:, c], s - (s != _BAD))
+    mark = mark.reshape(-1)[:ntok]
+    if not mark[bt0].all():
+        raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
+    starts = np.flatnonzero(mark)
+    bad = _NTOK[d[tstart[starts]]] == 0
+    if bad.any():
+        t = int(d[tstart[starts[np.argmax(bad)]]])
+        if t >= S_MAX_EXP or (S_NUM_EVENTS <= t <= S_MAX_EVENT):
+            raise TraceError(f"found invalid event type: {t}")
+        raise TraceError(f"found event without a timestamp: type={t}")
+    return starts
+
+
+S_MAX_EXP, S_NUM_EVENTS, S_MAX_EVENT = S.MaxExperimentalEvent, S.NumEvents, S.MaxEvent
