@@ -108,7 +108,8 @@ def test_go_quote():
 # cut or with a byte changed. Whatever comes in, the reader ends with events and maybe an error
 # message, or refuses the file with TraceError: never another exception, never a hang.
 _TYPES = sorted(S.TIMED)
-_event = st.tuples(st.sampled_from(_TYPES), st.integers(0, 3), st.lists(st.integers(0, 6), min_size=5, max_size=5))
+_args = st.lists(st.integers(0, 6), min_size=5, max_size=5)
+_event = st.tuples(st.sampled_from(_TYPES), st.integers(0, 3), _args)
 _m_events = st.lists(_event, max_size=12)
 
 
