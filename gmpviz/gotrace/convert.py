@@ -65,7 +65,9 @@ def _column(src, arr: np.ndarray, sel: np.ndarray, m_index: dict[int, int]) -> n
         return arr["p"][sel]
     if src == "ctx.m":
         ms = arr["m"][sel]
-        return np.array([m_index.setdefault(m, len(m_index)) if m >= 0 else -1 for m in ms.tolist()], np.int64)
+        return np.array(
+            [m_index.setdefault(m, len(m_index)) if m >= 0 else -1 for m in ms.tolist()], np.int64
+        )
     return arr["args"][sel, int(src[3:])].astype(np.int64)
 
 

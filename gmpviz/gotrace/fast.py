@@ -30,6 +30,7 @@ _MULTI = np.zeros(256, bool)
 _MULTI[[S.EvGoSwitch, S.EvGoSwitchDestroy, S.EvGoDestroySyscall]] = True
 _CROSS_M = (S.EvProcSteal, S.EvGoStatus, S.EvGoStatusStack, S.EvProcStatus)
 _WINDOW = 65536
+_GATHER = 1 << 20
 
 
 class NotProven(Exception):
@@ -55,7 +56,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     bounds = ev.m_bounds
     ms = list(g.batch_ms)
     counts = np.diff(bounds)
-    mi = np.repeat(np.arange(len(ms), dtype=np.int64), counts)
+    mi = np.repeat(np.arange(len(ms), dtype=np.int32), counts)
     # An M's times may step back (a new batch's base time below the last event's): its cursor keeps
     # the root through the dip (the others are all later), so the merge sorts on each M's running max.
     key = times.copy()
@@ -105,16 +106,24 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                 ch_g.append(st[0])
             if e[0] in _CROSS_M:
                 _cross_m_change(e, m, mstates, m_index, ms, init, pos, ch_m, ch_pos, ch_p, ch_g)
-    # Passive events: the context of their M at their position (columns first, one record pass).
+    # The records, field by field; the inputs are let go as soon as they are copied (memory).
     nm = len(m_index)
     init_p = np.array([init.get(i, (NO, NO))[0] for i in range(nm)], np.int64)
     init_g = np.array([init.get(i, (NO, NO))[1] for i in range(nm)], np.int64)
     m_ids = np.asarray(ms + [0] * (nm - len(ms)), np.int64)
-    col_m = m_ids[om]
-    col_p = init_p[om]
-    col_g = init_g[om]
-    col_args = args[order]
-    pas = np.flatnonzero(PASSIVE[otyp])
+    pas = PASSIVE[otyp]  # a mask: a byte per event, not eight
+    arr = np.empty(n, ORDERED_DTYPE)
+    arr["typ"] = otyp
+    for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
+        o = order[k : k + _GATHER]
+        arr["time"][k : k + _GATHER] = times[o]
+        arr["args"][k : k + _GATHER] = args[o]
+    ev.time = times = None
+    ev.args = args = None
+    del order
+    arr["m"] = m_ids[om]
+    arr["p"] = init_p[om]
+    arr["g"] = init_g[om]
     if len(ch_m):
         cm = np.asarray(ch_m, np.int64)
         cpos = np.asarray(ch_pos, np.int64)
@@ -123,26 +132,21 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
         keys = cm * (n + 1) + cpos
         cp = np.asarray(ch_p, np.int64)[k]
         cg = np.asarray(ch_g, np.int64)[k]
-        opas = om[pas]
-        j = np.searchsorted(keys, opas * (n + 1) + pas, side="left") - 1
+        opas = om[pas].astype(np.int64)
+        j = np.searchsorted(keys, opas * (n + 1) + np.flatnonzero(pas), side="left") - 1
+        del keys
         jj = np.maximum(j, 0)
         ok = (j >= 0) & (cm[jj] == opas)
-        col_p[pas] = np.where(ok, cp[jj], col_p[pas])
-        col_g[pas] = np.where(ok, cg[jj], col_g[pas])
+        arr["p"][pas] = np.where(ok, cp[jj], arr["p"][pas])
+        arr["g"][pas] = np.where(ok, cg[jj], arr["g"][pas])
+        del j, jj, ok, opas
     if pushed:
         cols = list(zip(*pushed, strict=True))
-        col_m[act] = cols[2]
-        col_p[act] = cols[3]
-        col_g[act] = cols[4]
-        col_args[act] = np.array(cols[5:9], dtype=np.uint64).T
-    arr = np.empty(n, ORDERED_DTYPE)
-    arr["typ"] = otyp
-    arr["time"] = times[order]
-    arr["m"] = col_m
-    arr["p"] = col_p
-    arr["g"] = col_g
-    arr["args"] = col_args
-    del col_args
+        arr["m"][act] = cols[2]
+        arr["p"][act] = cols[3]
+        arr["g"][act] = cols[4]
+        arr["args"][act] = np.array(cols[5:9], dtype=np.uint64).T
+    col_m, col_p, col_g = arr["m"], arr["p"], arr["g"]
     # Every passive event's M must be in its context (M, P, G as validateCtx asks), and be known.
     for i in range(len(ms)):
         if ms[i] not in mstates and (om[pas] == i).any():
@@ -183,25 +187,21 @@ def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:
 
     NotProven when a tie cannot be settled without the heap's layout: three Ms on one key, or two
     when neither emitted the event before (or at the generation's first event)."""
-    n = len(order)
     sk = key[order]
     om = mi[order]
-    eqk = sk[1:] == sk[:-1]
-    chg = eqk & (om[1:] != om[:-1])
-    if not chg.any():
+    chg = np.flatnonzero((sk[1:] == sk[:-1]) & (om[1:] != om[:-1]))  # a tie between k and k+1
+    if not chg.size:
         return
-    starts = np.flatnonzero(np.concatenate(([True], ~eqk)))  # runs of one key
-    ends = np.append(starts[1:], n)
-    nchg = np.add.reduceat(np.concatenate((chg, [False])).astype(np.int64), starts)
-    # reduceat over [start, end) of chg (chg[k] is between k and k+1, inside a run when eqk[k]).
-    tie = np.flatnonzero(nchg > 0)
-    if (nchg[tie] > 1).any():
+    # sk is sorted: each tie's run of equal keys by two searchsorted; one change per run, or 3+ Ms.
+    tk = sk[chg]
+    s = np.searchsorted(sk, tk, side="left")
+    e = np.searchsorted(sk, tk, side="right")
+    del sk
+    if (s[1:] == s[:-1]).any():
         raise NotProven  # three Ms on one key
-    s, e = starts[tie], ends[tie]
     if s[0] == 0:
         raise NotProven
-    chg_pos = np.flatnonzero(chg) + 1  # first index of the second segment, one per tie run
-    cut = chg_pos
+    cut = chg + 1  # first index of the second M's events in the run
     first_m, second_m = om[s], om[cut]
     prev = om[s - 1]
     swap = prev == second_m

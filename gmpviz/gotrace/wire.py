@@ -32,7 +32,7 @@ class TraceError(ValueError):
 
 
 # Bytes of batch data decoded in one vector pass; bounds the transient arrays (~25 bytes per byte).
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 1 << 20
 
 # Tokens per event for the lockstep walk: the type token plus the varints (experimental types share
 # their first token with the time delta). 0 marks a type that is not a timed event.
@@ -474,10 +474,13 @@ def decode_generation(tf: TraceFile, g: Generation) -> GenEvents:
             total += len(typ)
             i = j
         bounds.append(total)
-    if parts_typ:
+    if parts_typ:  # field by field, each field's parts let go once copied (memory)
         typ = np.concatenate(parts_typ)
+        parts_typ.clear()
         t = np.concatenate(parts_time)
-        args = np.concatenate(parts_args)
+        parts_time.clear()
+        args = np.concatenate(parts_args) if len(parts_args) > 1 else parts_args[0]
+        parts_args.clear()
     else:
         typ = np.zeros(0, np.uint8)
         t = np.zeros(0, np.int64)
@@ -494,11 +497,11 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     )
     bend = np.cumsum(sizes)
     bstart = bend - sizes
-    tpos = np.flatnonzero(d < 0x80)
+    tpos = np.flatnonzero(d < 0x80).astype(np.int32)  # a chunk is far below 2 GiB
     ntok = len(tpos)
     if ntok == 0 or tpos[-1] != len(d) - 1:
         raise TraceError("found invalid uvarint (a batch ends inside a varint)")
-    tstart = np.empty(ntok, np.int64)
+    tstart = np.empty(ntok, np.int32)
     tstart[0] = 0
     tstart[1:] = tpos[:-1] + 1
     bt0 = np.searchsorted(tstart, bstart)

@@ -34,7 +34,7 @@ def test_simple_trace_dump(tmp_path):
         'M=7 P=-1 G=-1 StateTransition Time=6464 ProcID=0 Undetermined->Running Reason=""',
         'M=7 P=0 G=-1 StateTransition Time=6528 GoID=1 Undetermined->Running Reason=""',
         'M=7 P=0 G=1 StateTransition Time=6656 GoID=2 NotExist->Runnable Reason=""',
-        "M=7 P=0 G=1 Metric Time=6720 Name=\"/memory/classes/heap/objects:bytes\" Value=Value{Uint64(4096)}",
+        'M=7 P=0 G=1 Metric Time=6720 Name="/memory/classes/heap/objects:bytes" Value=Value{Uint64(4096)}',
         'M=7 P=0 G=1 StateTransition Time=6912 GoID=1 Running->Waiting Reason="chan receive"',
         'M=7 P=0 G=-1 StateTransition Time=6976 GoID=2 Runnable->Running Reason=""',
         'M=7 P=0 G=2 StateTransition Time=7296 GoID=2 Running->NotExist Reason=""',
