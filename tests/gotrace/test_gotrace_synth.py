@@ -97,6 +97,84 @@ def test_broken_second_generation_keeps_the_first(tmp_path, capsys):
     assert cli.main(["open", str(p), "--dump", "--strict"]) == 2
 
 
+def _both(path) -> tuple[list[str], list[str]]:
+    out = []
+    for fast in (True, False):
+        with GoTraceReader(str(path), fast=fast) as r:
+            out.append(list(dump_lines(r.chunks())))
+            assert r.error is None
+    return out[0], out[1]
+
+
+def _two_m_gen(m1: bytes, m2: bytes, m3: bytes = b"") -> list[bytes]:
+    head1 = ev(S.EvProcStatus, 1, 0, S.ProcRunningW) + ev(S.EvGoStatus, 0, 1, 1, S.GoRunningW)
+    head2 = ev(S.EvProcStatus, 2, 1, S.ProcRunningW) + ev(S.EvGoStatus, 0, 2, 2, S.GoRunningW)
+    gen = [
+        sync_batch(1, 100),
+        strings_batch(1, {1: "x"}),
+        batch(1, 1, 100, head1 + m1),
+        batch(1, 2, 100, head2 + m2),
+    ]
+    if m3:
+        head3 = ev(S.EvProcStatus, 3, 2, S.ProcRunningW) + ev(S.EvGoStatus, 0, 3, 3, S.GoRunningW)
+        gen.append(batch(1, 3, 100, head3 + m3))
+    return gen
+
+
+def test_fast_path_ties_follow_the_heap(tmp_path):
+    """Equal timestamps on two Ms: the M that emitted the previous event goes on (heapSiftDown)."""
+    # Ticks (batch base 100): M 1 at 106, 109, 109; M 2 at 107, 109, 109. M 2 emitted last before
+    # 109, so its two events at 109 come before M 1's, though the sort put M 1 (first batch) first.
+    m1 = ev(S.EvHeapAlloc, 5, 1) + ev(S.EvHeapAlloc, 3, 2) + ev(S.EvHeapAlloc, 0, 3)
+    m2 = ev(S.EvHeapAlloc, 5, 10) + ev(S.EvHeapAlloc, 2, 11) + ev(S.EvHeapAlloc, 0, 12)
+    p = tmp_path / "tie.trace"
+    p.write_bytes(trace([_two_m_gen(m1, m2)]))
+    fast, exact = _both(p)
+    assert fast == exact
+    values = [ln.split("Uint64(")[1].rstrip(")}") for ln in fast if "Uint64(" in ln]
+    assert values == ["1", "10", "11", "12", "2", "3"]
+    with GoTraceReader(str(p)) as r:
+        list(r.chunks())
+        assert r.fast_generations == 1
+    # Three Ms on one timestamp: the heap's layout decides, so the run-by-run loop does.
+    m3 = ev(S.EvHeapAlloc, 6, 20) + ev(S.EvHeapAlloc, 0, 21)
+    p3 = tmp_path / "tie3.trace"
+    p3.write_bytes(trace([_two_m_gen(m1, m2, m3)]))
+    fast, exact = _both(p3)
+    assert fast == exact
+
+
+def test_fast_path_falls_back_when_an_event_must_wait(tmp_path):
+    """M 2 starts G 5 at an earlier time than M 1 unblocks it: the sort is wrong, the proof fails."""
+    m1 = ev(S.EvGoStatus, 1, 5, (1 << 64) - 1, S.GoWaitingW) + ev(S.EvGoUnblock, 10, 5, 1, 0)
+    m2 = ev(S.EvGoBlock, 1, 1, 0) + ev(S.EvGoStart, 1, 5, 2)
+    p = tmp_path / "wait.trace"
+    p.write_bytes(trace([_two_m_gen(m1, m2)]))
+    fast, exact = _both(p)
+    assert fast == exact
+    with GoTraceReader(str(p)) as r:
+        list(r.chunks())
+        assert r.fast_generations == 0 and r.generations == 1
+
+
+def test_convert_maps_into_event_dtype(tmp_path):
+    from gmpviz.core.trace.events import EV, EVENT_DTYPE
+    from gmpviz.gotrace.convert import convert
+    from gmpviz.gotrace.reader import read_trace
+
+    p = tmp_path / "s.trace"
+    p.write_bytes(simple_trace())
+    chunks, err = read_trace(str(p))
+    assert err is None
+    e = convert(chunks)
+    assert e.dtype == EVENT_DTYPE
+    kinds = [EV(k).name for k in e["kind"].tolist()]
+    assert kinds == ["GoCreate", "GoBlock", "GoStart", "GoEnd", "ProcStop"]
+    assert e["g"].tolist() == [2, 1, 2, 2, 0]
+    assert e["a0"][0] == 1  # GoCreate: the creator
+    assert (e["t_ns"] >= 0).all() and (e["p"] == 0).all()
+
+
 def test_go_quote():
     assert go_quote("plain") == '"plain"'
     assert go_quote('a"b\\c\n') == '"a\\"b\\\\c\\n"'
@@ -150,9 +228,14 @@ def test_fuzz_reader(tmp_path, ms, gens, cut, flip, version):
     except TraceError:
         return
     with r:
-        for _g, arr in r.chunks():
-            list(dump_lines([(_g, arr)]))
+        fast_lines = list(dump_lines(r.chunks()))
         assert r.error is None or isinstance(r.error, str)
+        fast_err = r.error
+    # Differential: the fast path (sort + proof, or run by run) and the one-event-at-a-time port agree.
+    with GoTraceReader(str(p), fast=False) as r:
+        exact_lines = list(dump_lines(r.chunks()))
+        if fast_err is None and r.error is None:
+            assert fast_lines == exact_lines
 
 
 def test_cli_open_needs_a_mode(tmp_path):
