@@ -21,7 +21,18 @@ from __future__ import annotations
 import numpy as np
 
 from . import spec as S
-from .order import _NEED_G, _NEED_P, NO, ORDERED_DTYPE, PASSIVE, ExactOrdering, OrderState, s64
+from .order import (
+    _NEED_G,
+    _NEED_P,
+    NO,
+    ORDERED_DTYPE,
+    PASSIVE,
+    ExactOrdering,
+    OrderState,
+    _end_range,
+    _GState,
+    s64,
+)
 from .wire import Generation, GenEvents, TraceError
 
 # Events whose Advance queues more or other events than themselves (GoSwitch emits three,
@@ -30,6 +41,40 @@ _MULTI = np.zeros(256, bool)
 _MULTI[[S.EvGoSwitch, S.EvGoSwitchDestroy, S.EvGoDestroySyscall]] = True
 _CROSS_M = (S.EvProcSteal, S.EvGoStatus, S.EvGoStatusStack, S.EvProcStatus)
 _WINDOW = 65536
+
+# The commonest scheduler events, advanced inline (the same checks and updates as their order.go
+# handlers). Anything those handlers would wait on or refuse raises NotProven: the run-by-run loop
+# then orders the generation and reports Go's own error.
+_GoStart, _GoStop, _GoBlock, _GoDestroy = S.EvGoStart, S.EvGoStop, S.EvGoBlock, S.EvGoDestroy
+_GoUnblock, _GoCreate, _ProcStart, _ProcStop = S.EvGoUnblock, S.EvGoCreate, S.EvProcStart, S.EvProcStop
+_GoSyscallBegin, _GoSyscallEnd, _GoSyscallEndBlocked = (
+    S.EvGoSyscallBegin,
+    S.EvGoSyscallEnd,
+    S.EvGoSyscallEndBlocked,
+)
+_GCSweepBegin = S.EvGCSweepBegin
+_STOP_EXEC = frozenset((_GoStop, _GoBlock, _GoDestroy))
+_INLINE = frozenset(
+    (
+        _GoStart,
+        _GoStop,
+        _GoBlock,
+        _GoDestroy,
+        _GoUnblock,
+        _GoCreate,
+        _ProcStart,
+        _ProcStop,
+        _GoSyscallBegin,
+        _GoSyscallEnd,
+        _GoSyscallEndBlocked,
+        _GCSweepBegin,
+        S.EvGCSweepEnd,
+    )
+)
+_RUNNABLE, _RUNNING, _SYSCALL, _WAITING = S.GoRunnableW, S.GoRunningW, S.GoSyscallW, S.GoWaitingW
+_P_RUNNING, _P_IDLE, _P_SYSCALL = S.ProcRunningW, S.ProcIdleW, S.ProcSyscallW
+_SWEEP_BEGIN = S.EvGCSweepBegin
+_SWEEP = (S.EvGCSweepBegin, 0)  # makeRangeType(GCSweepBegin, 0)
 _GATHER = 1 << 20
 
 
@@ -78,40 +123,155 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     for i, m in enumerate(ms):
         st = mstates.get(m)
         init[i] = (st[1], st[0]) if st is not None else (NO, NO)
-    ch_m: list[int] = []  # changes of an M's (P, G): M index, output position, p, g
-    ch_pos: list[int] = []
-    ch_p: list[int] = []
-    ch_g: list[int] = []
+    ch: list[tuple] = []  # changes of an M's (P, G): (M index, output position, p, g)
     pushed: list[tuple] = []
+    push_ch = ch.append
+    push_out = pushed.append
+    pop = q.popleft
     gen = g.gen
     advance = ordering.advance
+    if state.initial_gen == 0:
+        state.initial_gen = gen
+    G, P = state.g, state.p
+    gen_pos: list[int] = []  # positions of the events ordered by ordering.Advance (their records pushed)
+    push_gen = gen_pos.append
     for w0 in range(0, len(act), _WINDOW):
         pos_w = act[w0 : w0 + _WINDOW]
         src = order[pos_w]
-        rows = np.column_stack(
-            [typ[src].astype(np.uint64), times[src].view(np.uint64), args[src], mi[src].astype(np.uint64)]
-        ).tolist()
-        for pos, r in zip(pos_w.tolist(), rows, strict=True):
-            t = r[1] if r[1] < 1 << 63 else r[1] - (1 << 64)
-            m = ms[r[6]]
-            e = [r[0], t, r[2], r[3], r[4], r[5]]
+        rows = zip(
+            pos_w.tolist(),
+            typ[src].tolist(),
+            args[src, 0].tolist(),
+            args[src, 1].tolist(),
+            mi[src].tolist(),
+            src.tolist(),
+            strict=True,
+        )
+        for pos, ty, a0, a1, k, j in rows:
+            m = ms[k]
+            mst = mstates.get(m)
+            if mst is None and m != NO:
+                mst = mstates[m] = [NO, NO]
+            if ty in _INLINE and mst is not None:
+                cur_g, cur_p = mst
+                if ty == _GoStart:
+                    st = G.get(a0)
+                    if st is None or st.status != _RUNNABLE or st.seq_gen != gen or a1 != st.seq + 1:
+                        raise NotProven
+                    if cur_p == NO or cur_g != NO:
+                        raise NotProven
+                    st.status = _RUNNING
+                    st.seq = a1
+                    mst[0] = a0
+                    push_ch((k, pos, cur_p, a0))
+                elif ty in _STOP_EXEC:
+                    st = G.get(cur_g)
+                    if cur_p == NO or st is None or st.status != _RUNNING:
+                        raise NotProven
+                    if ty == _GoDestroy:
+                        del G[cur_g]
+                    else:
+                        st.status = _RUNNABLE if ty == _GoStop else _WAITING
+                    mst[0] = NO
+                    push_ch((k, pos, cur_p, NO))
+                elif ty == _GoUnblock:
+                    st = G.get(a0)
+                    if st is None or st.status != _WAITING or st.seq_gen != gen or a1 != st.seq + 1:
+                        raise NotProven
+                    st.status = _RUNNABLE
+                    st.seq = a1
+                elif ty == _GoCreate:
+                    if cur_p == NO or a0 in G:
+                        raise NotProven
+                    st = G.get(cur_g)
+                    if st is not None and st.status != _RUNNING:
+                        raise NotProven
+                    G[a0] = _GState(_RUNNABLE, gen)
+                elif ty == _ProcStart:
+                    st = P.get(a0)
+                    if (
+                        st is None
+                        or st.status != _P_IDLE
+                        or st.seq_gen != gen
+                        or a1 != st.seq + 1
+                        or cur_p != NO
+                    ):
+                        raise NotProven
+                    st.status = _P_RUNNING
+                    st.seq = a1
+                    mst[1] = a0
+                    push_ch((k, pos, a0, cur_g))
+                elif ty == _ProcStop:
+                    st = P.get(cur_p)
+                    if st is None or cur_p == NO or st.status not in (_P_RUNNING, _P_SYSCALL):
+                        raise NotProven
+                    st.status = _P_IDLE
+                    mst[1] = NO
+                    push_ch((k, pos, NO, cur_g))
+                elif ty == _GoSyscallBegin:
+                    st = G.get(cur_g)
+                    pst = P.get(cur_p)
+                    if cur_p == NO or st is None or st.status != _RUNNING or pst is None:
+                        raise NotProven
+                    if pst.seq_gen != gen or a0 != pst.seq + 1:
+                        raise NotProven
+                    st.status = _SYSCALL
+                    pst.status = _P_SYSCALL
+                    pst.seq = a0
+                elif ty == _GoSyscallEnd:
+                    st = G.get(cur_g)
+                    pst = P.get(cur_p)
+                    if (
+                        cur_p == NO
+                        or st is None
+                        or st.status != _SYSCALL
+                        or pst is None
+                        or pst.status != _P_SYSCALL
+                    ):
+                        raise NotProven
+                    st.status = _RUNNING
+                    pst.status = _P_RUNNING
+                elif ty == _GoSyscallEndBlocked:
+                    if cur_p != NO:
+                        pst = P.get(cur_p)
+                        if pst is None or pst.status == _P_SYSCALL:
+                            raise NotProven
+                    st = G.get(cur_g)
+                    if st is None or st.status != _SYSCALL:
+                        raise NotProven
+                    st.status = _RUNNABLE
+                    mst[0] = NO
+                    push_ch((k, pos, cur_p, NO))
+                elif ty == _GCSweepBegin:
+                    pst = P.get(cur_p)
+                    if pst is None or _SWEEP in pst.in_flight:
+                        raise NotProven
+                    pst.in_flight.append(_SWEEP)
+                else:  # GCSweepEnd
+                    pst = P.get(cur_p)
+                    if pst is None or _SWEEP_BEGIN not in [r[0] for r in pst.in_flight]:
+                        raise NotProven
+                    _end_range(pst, S.EvGCSweepEnd)
+                continue
+            t = int(times[j])
+            e = [ty, t, a0, a1, int(args[j, 2]), int(args[j, 3])]
             if not advance(e, g, m, gen):
                 raise NotProven
-            pushed.append(q.popleft())
-            if m != NO:
-                st = mstates[m]
-                ch_m.append(r[6])
-                ch_pos.append(pos)
-                ch_p.append(st[1])
-                ch_g.append(st[0])
-            if e[0] in _CROSS_M:
-                _cross_m_change(e, m, mstates, m_index, ms, init, pos, ch_m, ch_pos, ch_p, ch_g)
+            push_out(pop())
+            push_gen(pos)
+            st = mstates.get(m)
+            if st is not None:
+                push_ch((k, pos, st[1], st[0]))
+            if ty in _CROSS_M:
+                _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch)
     # The records, field by field; the inputs are let go as soon as they are copied (memory).
     nm = len(m_index)
     init_p = np.array([init.get(i, (NO, NO))[0] for i in range(nm)], np.int64)
     init_g = np.array([init.get(i, (NO, NO))[1] for i in range(nm)], np.int64)
     m_ids = np.asarray(ms + [0] * (nm - len(ms)), np.int64)
     pas = PASSIVE[otyp]  # a mask: a byte per event, not eight
+    derive = np.ones(n, bool)  # events whose context is their M's last change before them
+    derive[np.asarray(gen_pos, np.int64)] = False
     arr = np.empty(n, ORDERED_DTYPE)
     arr["typ"] = otyp
     for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
@@ -124,28 +284,29 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     arr["m"] = m_ids[om]
     arr["p"] = init_p[om]
     arr["g"] = init_g[om]
-    if len(ch_m):
-        cm = np.asarray(ch_m, np.int64)
-        cpos = np.asarray(ch_pos, np.int64)
-        k = np.lexsort((cpos, cm))
-        cm, cpos = cm[k], cpos[k]
+    if ch:
+        cha = np.array(ch, np.int64)
+        del ch
+        k = np.lexsort((cha[:, 1], cha[:, 0]))
+        cha = cha[k]
+        cm, cpos, cp, cg = cha[:, 0].copy(), cha[:, 1].copy(), cha[:, 2].copy(), cha[:, 3].copy()
+        del cha
         keys = cm * (n + 1) + cpos
-        cp = np.asarray(ch_p, np.int64)[k]
-        cg = np.asarray(ch_g, np.int64)[k]
-        opas = om[pas].astype(np.int64)
-        j = np.searchsorted(keys, opas * (n + 1) + np.flatnonzero(pas), side="left") - 1
+        opas = om[derive].astype(np.int64)
+        j = np.searchsorted(keys, opas * (n + 1) + np.flatnonzero(derive), side="left") - 1
         del keys
         jj = np.maximum(j, 0)
         ok = (j >= 0) & (cm[jj] == opas)
-        arr["p"][pas] = np.where(ok, cp[jj], arr["p"][pas])
-        arr["g"][pas] = np.where(ok, cg[jj], arr["g"][pas])
+        arr["p"][derive] = np.where(ok, cp[jj], arr["p"][derive])
+        arr["g"][derive] = np.where(ok, cg[jj], arr["g"][derive])
         del j, jj, ok, opas
     if pushed:
+        gp = np.asarray(gen_pos, np.int64)
         cols = list(zip(*pushed, strict=True))
-        arr["m"][act] = cols[2]
-        arr["p"][act] = cols[3]
-        arr["g"][act] = cols[4]
-        arr["args"][act] = np.array(cols[5:9], dtype=np.uint64).T
+        arr["m"][gp] = cols[2]
+        arr["p"][gp] = cols[3]
+        arr["g"][gp] = cols[4]
+        arr["args"][gp] = np.array(cols[5:9], dtype=np.uint64).T
     col_m, col_p, col_g = arr["m"], arr["p"], arr["g"]
     # Every passive event's M must be in its context (M, P, G as validateCtx asks), and be known.
     for i in range(len(ms)):
@@ -161,7 +322,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     return arr
 
 
-def _cross_m_change(e, m, mstates, m_index, ms, init, pos, ch_m, ch_pos, ch_p, ch_g) -> None:
+def _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch) -> None:
     """ProcSteal of another M's P and GoStatus of a goroutine in a syscall on another M change that
     M's context (and ProcStatus of an abandoned P may name one): record its state after the event."""
     for mid, st in mstates.items():
@@ -176,10 +337,7 @@ def _cross_m_change(e, m, mstates, m_index, ms, init, pos, ch_m, ch_pos, ch_p, c
             continue
         if e[0] in (S.EvGoStatus, S.EvGoStatusStack) and s64(e[3]) != mid:
             continue
-        ch_m.append(i)
-        ch_pos.append(pos)
-        ch_p.append(st[1])
-        ch_g.append(st[0])
+        push_ch((i, pos, st[1], st[0]))
 
 
 def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:

@@ -216,14 +216,22 @@ class ExactOrdering:
     @staticmethod
     def _need(cur, mreq: int, preq: int, greq: int) -> None:
         """validateCtx: 2 must have, 0 must not have, 1 may have."""
-        for val, req, what in ((cur[0], mreq, "thread"), (cur[1], preq, "proc"), (cur[2], greq, "goroutine")):
+        m, p, g = cur
+        if (
+            (m != NO if mreq == 2 else m == NO if mreq == 0 else True)
+            and (p != NO if preq == 2 else p == NO if preq == 0 else True)
+            and (g != NO if greq == 2 else g == NO if greq == 0 else True)
+        ):
+            return
+        for val, req, what in ((m, mreq, "thread"), (p, preq, "proc"), (g, greq, "goroutine")):
             if req == 2 and val == NO:
                 raise TraceError(f"expected a {what} but didn't have one")
             if req == 0 and val != NO:
                 raise TraceError(f"expected no {what} but had one")
 
     def _user(self, cur) -> None:
-        self._need(cur, 2, 2, 2)
+        if cur[0] == NO or cur[1] == NO or cur[2] == NO:
+            self._need(cur, 2, 2, 2)
 
     @staticmethod
     def _extra(ev) -> int:
@@ -921,6 +929,10 @@ def order_generation(state: OrderState, g: Generation, ev: GenEvents) -> np.ndar
     typ, times, args = ev.typ, ev.time, ev.args
     passive = PASSIVE[typ]
     bounds = ev.m_bounds.tolist()
+    runmax = times.copy()
+    for k in range(len(bounds) - 1):
+        seg = runmax[bounds[k] : bounds[k + 1]]
+        np.maximum.accumulate(seg, out=seg)
     frontier: list[_RunCursor] = []
     for k, m in enumerate(g.batch_ms):
         lo, hi = bounds[k], bounds[k + 1]
@@ -1019,7 +1031,9 @@ def order_generation(state: OrderState, g: Generation, ev: GenEvents) -> np.ndar
         i = root.i
         j = i + 1
         if j < root.hi:
-            j += int(np.searchsorted(times[j : root.hi], limit, side="right"))
+            # The first later event above the limit ends the run; an M's times may dip, so search
+            # the M's running max (sorted), which first exceeds the limit at that same event.
+            j += int(np.searchsorted(runmax[j : root.hi], limit, side="right"))
         k = i
         failed = False
         while True:

@@ -8,6 +8,8 @@ FREQ_HZ = 15_625_000  # 64 ns per tick, as linux/amd64 writes
 
 
 def uv(x: int) -> bytes:
+    if x < 0:
+        raise ValueError(f"a uvarint cannot hold {x}")
     out = bytearray()
     while True:
         b = x & 0x7F

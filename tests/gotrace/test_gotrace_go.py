@@ -32,10 +32,27 @@ def test_dump_equals_go_tool_trace(go_traces, mode):
 
 
 @pytest.mark.parametrize("mode", ("cpu", "syscall", "procs"))
-def test_exact_ordering_equals_run_ordering(go_traces, mode):
-    """The one-event-at-a-time port of order.go and the run-by-run ordering agree."""
+def test_exact_ordering_equals_go(go_traces, mode):
+    """The one-event-at-a-time port of order.go gives Go's order too."""
     path, want = go_traces[mode]
     assert _dump(path, fast=False) == want
+
+
+@pytest.mark.parametrize("mode", ("alloc", "gc", "syscall"))
+def test_run_ordering_equals_go(go_traces, mode, monkeypatch):
+    """The run-by-run loop (the fast path's fallback) gives Go's order on its own."""
+    from gmpviz.gotrace import fast
+
+    monkeypatch.setattr(fast, "order_generation_fast", lambda *a: None)
+    path, want = go_traces[mode]
+    assert _dump(path) == want
+
+
+def test_fast_path_takes_the_fixtures(go_traces):
+    for mode in MODES:
+        with GoTraceReader(str(go_traces[mode][0])) as r:
+            list(r.chunks())
+            assert r.fast_generations == r.generations, mode
 
 
 def test_fixtures_cover_the_format(go_traces):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gmpviz import cli
 from gmpviz.gotrace import TraceError
+from gmpviz.gotrace import fast as fast_mod
 from gmpviz.gotrace import spec as S
 from gmpviz.gotrace.dump import dump_lines, go_quote
 from gmpviz.gotrace.reader import GoTraceReader
@@ -198,23 +199,29 @@ def _encode(events) -> bytes:
     return out
 
 
-@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     ms=st.lists(_m_events, min_size=1, max_size=3),
+    split=st.tuples(st.integers(0, 12), st.integers(0, 40)),
     gens=st.integers(1, 2),
     cut=st.one_of(st.none(), st.integers(0, 400)),
     flip=st.one_of(st.none(), st.tuples(st.integers(0, 400), st.integers(0, 255))),
     version=st.sampled_from((22, 23, 25, 26)),
 )
-def test_fuzz_reader(tmp_path, ms, gens, cut, flip, version):
+def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version):
     batches = []
     for gen in range(1, gens + 1):
         b = [sync_batch(gen, 10 * gen), strings_batch(gen, {1: "r"})]
         if version < 25:
             b[0] = batch(gen, 0, 10 * gen, bytes([S.EvFrequency, 0x40]))
         for i, events in enumerate(ms):
-            if events:
-                b.append(batch(gen, i + 1, 10 * gen, _encode(events)))
+            # Two batches per M, the second's base time anywhere around the first's (an M's times
+            # may step back at a batch boundary).
+            at, ts2 = split
+            if events[:at]:
+                b.append(batch(gen, i + 1, 10 * gen + 20, _encode(events[:at])))
+            if events[at:]:
+                b.append(batch(gen, i + 1, 10 * gen + ts2, _encode(events[at:])))
         batches.append(b)
     data = bytearray(trace(batches, version=version))
     if flip is not None and flip[0] < len(data):
@@ -231,11 +238,20 @@ def test_fuzz_reader(tmp_path, ms, gens, cut, flip, version):
         fast_lines = list(dump_lines(r.chunks()))
         assert r.error is None or isinstance(r.error, str)
         fast_err = r.error
-    # Differential: the fast path (sort + proof, or run by run) and the one-event-at-a-time port agree.
+    # Differential: the fast path (sort + proof, or run by run), the run-by-run loop alone and the
+    # one-event-at-a-time port agree.
     with GoTraceReader(str(p), fast=False) as r:
         exact_lines = list(dump_lines(r.chunks()))
-        if fast_err is None and r.error is None:
-            assert fast_lines == exact_lines
+        exact_err = r.error
+    with monkeypatch.context() as mp:
+        mp.setattr(fast_mod, "order_generation_fast", lambda *a: None)
+        with GoTraceReader(str(p)) as r:
+            run_lines = list(dump_lines(r.chunks()))
+            run_err = r.error
+    if fast_err is None and exact_err is None:
+        assert fast_lines == exact_lines
+    if run_err is None and exact_err is None:
+        assert run_lines == exact_lines
 
 
 def test_cli_open_needs_a_mode(tmp_path):
