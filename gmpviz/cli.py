@@ -312,13 +312,23 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--strict", action="store_true", help=strict_help)
 
     op = sub.add_parser("open", help="read a Go execution trace (runtime/trace, go test -trace)")
-    op.add_argument("file")
+    op.add_argument("file", help="a trace written by runtime/trace or go test -trace, e.g. prog.trace")
     og = op.add_mutually_exclusive_group()
-    og.add_argument("--dump", action="store_true", help="one line per event, as `go tool trace -d=parsed`")
-    og.add_argument("--headless", action="store_true", help="no window: print a summary")
-    op.add_argument("--json", action="store_true", help="with --headless: the summary as JSON")
+    og.add_argument(
+        "--dump",
+        action="store_true",
+        help="one line per event, as `go tool trace -d=parsed` prints them, e.g. open prog.trace --dump",
+    )
+    og.add_argument(
+        "--headless", action="store_true", help="no window: print a summary, e.g. open prog.trace --headless"
+    )
     op.add_argument(
-        "--strict", action="store_true", help="refuse a trace that is broken or cut short (exit 2)"
+        "--json", action="store_true", help="with --headless: the summary as JSON, e.g. --headless --json"
+    )
+    op.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a trace that is broken or cut short (exit 2), e.g. open cut.trace --dump --strict",
     )
 
     sub.add_parser("scenarios", help="list the preset scenarios")

@@ -51,8 +51,8 @@ def open_main(path: str, dump: bool, headless: bool, as_json: bool, strict: bool
             for g, arr in reader.chunks():
                 summ.add(g, arr)
             summary = summ.result(reader)
-        if reader.error and reader.generations == 0:
-            raise OpenError(f"{path}: {reader.error}")
+        if reader.error and (reader.generations == 0 or strict):
+            raise OpenError(f"{path}: {reader.error}")  # (a --dump has streamed the good part)
         if summary is not None:
             print(json.dumps(summary, indent=2) if as_json else format_trace_summary(summary), file=out)
         if reader.error:
