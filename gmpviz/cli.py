@@ -5,6 +5,8 @@
     gmpviz play FILE [--strict]         replay a recording in the window
     gmpviz export FILE --perfetto OUT   export a recording (also --png, --video; --strict)
     gmpviz compare SCENARIO --a K=V… --b K=V…   two runtimes on one workload: metrics A, B, B/A
+    gmpviz open FILE.trace --dump       a real Go program's runtime/trace, as `go tool trace -d=parsed`
+    gmpviz open FILE.trace --headless   its summary (--json for JSON)
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
@@ -354,6 +356,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cp.add_argument(
         "--theme", choices=("dark", "light"), default=None, help="(--window) the colours, e.g. --theme light"
+    )
+
+    op = sub.add_parser("open", help="read a Go execution trace (runtime/trace, go test -trace)")
+    op.add_argument("file", help="a trace written by runtime/trace or go test -trace, e.g. prog.trace")
+    og = op.add_mutually_exclusive_group()
+    og.add_argument(
+        "--dump",
+        action="store_true",
+        help="one line per event, as `go tool trace -d=parsed` prints them, e.g. open prog.trace --dump",
+    )
+    og.add_argument(
+        "--headless", action="store_true", help="no window: print a summary, e.g. open prog.trace --headless"
+    )
+    op.add_argument(
+        "--json", action="store_true", help="with --headless: the summary as JSON, e.g. --headless --json"
+    )
+    op.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a trace that is broken or cut short (exit 2), e.g. open cut.trace --dump --strict",
     )
 
     sub.add_parser("scenarios", help="list the preset scenarios")
@@ -931,6 +953,25 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_open(args) -> int:
+    from .gotrace.cli import OpenError, is_go_trace, open_main
+
+    if args.json and not args.headless:
+        raise CliError("--json needs --headless")
+    if not is_go_trace(args.file):
+        with open(args.file, "rb"):  # a missing or unreadable file says so (OSError -> one line)
+            pass
+        raise CliError(f"{args.file}: not a Go execution trace (it does not start with 'go 1.')")
+    if not (args.dump or args.headless):
+        raise CliError("the window cannot show a Go trace yet: use --dump or --headless")
+    try:
+        return open_main(
+            args.file, dump=args.dump, headless=args.headless, as_json=args.json, strict=args.strict
+        )
+    except OpenError as e:
+        raise CliError(str(e)) from None
+
+
 def cmd_play(args) -> int:
     from .record.export import report_cut
     from .record.reader import RecordingReader
@@ -1016,6 +1057,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = {
             "run": cmd_run,
             "play": cmd_play,
+            "open": cmd_open,
             "export": cmd_export,
             "compare": cmd_compare,
             "scenarios": cmd_scenarios,

