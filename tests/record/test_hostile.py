@@ -175,3 +175,15 @@ def test_a_mutated_case_runs_every_exporter_within_bounds(raw, tmp_path):
     p = tmp_path / "ok.gmprec"
     p.write_bytes(_with_events(raw, _set(EV.GoBlock, "a0", 2**62)))  # a wait reason beyond the table
     check(drive(str(p), str(tmp_path), frames=True), "wait reason 2^62")
+
+
+def test_the_largest_ids_allowed_stay_within_the_bounds(raw, tmp_path):
+    """An M id of 9,999 and a P id of 1,023 are valid: the folds (10,000 M lanes) stay bounded."""
+
+    def fn(ev):
+        ev["m"][np.flatnonzero(ev["kind"] == int(EV.MCreate))[0]] = 9999
+        ev["p"][np.flatnonzero(ev["kind"] == int(EV.ProcStart))[0]] = 1023
+
+    p = tmp_path / "wide.gmprec"
+    p.write_bytes(_with_events(raw, fn))
+    check(drive(str(p), str(tmp_path), frames=True), "m 9999, p 1023")
