@@ -255,6 +255,10 @@ def _resolve(name_or_path: str) -> Path:
     looks_like_path = name_or_path.endswith(SCENARIO_SUFFIX) or "/" in name_or_path or "\\" in name_or_path
     p = Path(name_or_path)
     if looks_like_path or p.is_file():
+        if p.exists() and not p.is_file():
+            raise ScenarioError(
+                name_or_path, "file", "expected a regular file (not a pipe, device or directory)"
+            )
         if not p.is_file():
             raise ScenarioError(name_or_path, "file", "no such file")
         return p
