@@ -239,9 +239,11 @@ def run_headless(args) -> int:
     t0 = time.perf_counter()
     if args.record:
         try:
+            from .record.outpath import check_output
             from .record.writer import record_run
         except ImportError:
             raise CliError("recording is not available in this build") from None
+        check_output(args.record, inputs=(sc.path,), what="the recording")
         record_run(eng, args.record)
     else:
         step_ns = 10_000_000
@@ -393,9 +395,17 @@ def _window(scenario: str | None, args) -> int:
     if args is not None:
         kw = dict(_engine_settings(args), screenshot=args.screenshot, theme=args.theme)
         if scenario is not None:
-            _load(scenario)  # validate before opening a window
+            sc = _load(scenario)  # validate before opening a window
+            _check_screenshot(args.screenshot, sc.path)
     with qt_messages_filtered():
         return run_window(scenario, **kw)
+
+
+def _check_screenshot(path: str | None, source: str | None) -> None:
+    if path:
+        from .record.outpath import check_output
+
+        check_output(path, inputs=(source,), what="the screenshot")
 
 
 def cmd_scenarios(args) -> int:
@@ -471,6 +481,7 @@ def cmd_play(args) -> int:
     reader = RecordingReader.open(args.file, marks=False)
     try:
         report_cut(reader, strict=args.strict)
+        _check_screenshot(args.screenshot, reader.path)
     finally:
         reader.close()
     _check_display()
@@ -544,12 +555,17 @@ def main(argv: list[str] | None = None) -> int:
             "events": cmd_events,
             "bench": cmd_bench,
         }[args.cmd]
+        if args.cmd == "export" or (args.cmd == "run" and args.headless):
+            from .record.outpath import interrupts_clean_up
+
+            with interrupts_clean_up():  # SIGTERM/SIGHUP clean up like Ctrl-C: no .part left
+                return handler(args)
         return handler(args)
     except CliError as e:
         print(f"gmpviz: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as e:
+        return 128 + getattr(e, "signum", 2)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
     except BrokenPipeError:
         return 0
     except OSError as e:

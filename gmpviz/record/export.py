@@ -13,6 +13,7 @@ import importlib.util
 import sys
 
 from . import RecordingError
+from .outpath import PART_SUFFIX, check_outputs
 from .replay import Replay
 
 UI_RENDERER = "gmpviz.ui.player"  # the offscreen frame renderer (a Qt module, looked up by name)
@@ -94,7 +95,10 @@ def export_main(args) -> int:
     """The `gmpviz export` command; returns the exit status (errors raise RecordingError)."""
     _check_args(args)
     size = parse_size(getattr(args, "size", "1920x1080") or "1920x1080")
+    outputs = [(args.perfetto, "the Perfetto trace"), (args.png, "the image"), (args.video, "the video")]
+    check_outputs(outputs, inputs=(args.file, args.file + PART_SUFFIX))
     replay = Replay.open(args.file)
+    check_outputs(outputs, inputs=(replay.reader.path,))
     report_cut(replay.reader, strict=getattr(args, "strict", False))  # before any output is written
     end = replay.t_end_ns
     if args.perfetto:

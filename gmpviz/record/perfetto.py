@@ -11,14 +11,12 @@ memory stays flat however long the recording is.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 
 import numpy as np
 
 from ..model.timeline import MK_STEAL, ST_ASSIST, ST_GC, ST_NONE, ST_SPIN, ST_STW, ST_SYSCALL, ST_USER0
-from . import RecordingError
+from .outpath import atomic_open
 from .replay import Replay
 
 PID_P, PID_M, PID_RT = 1, 2, 3
@@ -144,32 +142,19 @@ def export_perfetto(replay: Replay, out_path: str, progress=None) -> int:
         "scenario": (h.get("scenario") or {}).get("name"),
         "seed": h.get("seed"),
     }
-    tmp = out_path + ".part"
     n = 0
     total = sum(len(p) for p in parts) or 1
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write('{"traceEvents":[\n')
-            first = True
-            for p in parts:
-                for i in range(0, len(p), WRITE_BATCH):
-                    batch = p[i : i + WRITE_BATCH]
-                    f.write(("" if first else ",\n") + ",\n".join(batch))
-                    first = False
-                    n += len(batch)
-                    if progress:
-                        progress(0.8 + 0.2 * n / total)
-            f.write('\n],"displayTimeUnit":"ns","otherData":' + json.dumps(other, sort_keys=True) + "}\n")
-        os.replace(tmp, out_path)
-    except OSError as e:
-        _remove(tmp)
-        raise RecordingError(f"cannot write {out_path}: {e.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
+    inputs = (replay.reader.path,)
+    with atomic_open(out_path, "w", inputs, "the Perfetto trace", encoding="utf-8") as f:
+        f.write('{"traceEvents":[\n')
+        first = True
+        for p in parts:
+            for i in range(0, len(p), WRITE_BATCH):
+                batch = p[i : i + WRITE_BATCH]
+                f.write(("" if first else ",\n") + ",\n".join(batch))
+                first = False
+                n += len(batch)
+                if progress:
+                    progress(0.8 + 0.2 * n / total)
+        f.write('\n],"displayTimeUnit":"ns","otherData":' + json.dumps(other, sort_keys=True) + "}\n")
     return n
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.remove(path)

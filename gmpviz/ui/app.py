@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -132,6 +133,16 @@ def wait_until_done(app, win, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> bool:
     return False
 
 
+def image_bytes(img, path: str) -> bytes:
+    """`img` encoded in memory in the format `path`'s suffix names (PNG by default): the file is
+    written by gmpviz.record.outpath, so a full disk is one line naming the path."""
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}.get(os.path.splitext(path)[1].lower(), "PNG")
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    img.save(buf, fmt)
+    return bytes(buf.data())
+
+
 def _screenshot(app, win, path: str) -> int:
     finished = wait_until_done(app, win)
     win.refresh_views(force=True)
@@ -139,12 +150,17 @@ def _screenshot(app, win, path: str) -> int:
         app.processEvents()
     win.refresh_views(force=True)
     app.processEvents()
-    ok = win.grab().save(path)
+    from ..record import RecordingError
+    from ..record.outpath import write_bytes
+
     crash = win.session.crash if win.session else None
-    win.close()
-    if not ok:
-        print(f"gmpviz: cannot write the screenshot to {path}", file=sys.stderr)
+    try:
+        write_bytes(path, image_bytes(win.grab().toImage(), path), what="the screenshot")
+    except RecordingError as e:
+        print(f"gmpviz: {e}", file=sys.stderr)
         return 2
+    finally:
+        win.close()
     if crash:
         print(f"gmpviz: the engine crashed: {crash.strip().splitlines()[-1]}", file=sys.stderr)
         return 1
