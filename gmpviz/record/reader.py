@@ -395,7 +395,7 @@ class RecordingReader:
         st, sp = RuntimeState(), SpanTable()
         if snap is not None:
             try:
-                st.restore(snap)
+                st.restore(snap, max_goid=self.id_cap)
                 sp.restore(snap)
             except (KeyError, ValueError, IndexError, TypeError) as e:
                 raise RecordingError(f"corrupt recording: bad keyframe ({e})") from None
