@@ -445,9 +445,9 @@ def cmd_bench(args) -> int:
     elif args.ui:
         res = _load_bench_ui()()
     elif args.replay:
-        from .record.bench import bench_replay
+        from .record.bench import bench_replay, bench_state_growth
 
-        res = bench_replay()
+        res = {**bench_replay(), **bench_state_growth()}
     else:
         from .bench import bench_sched
 

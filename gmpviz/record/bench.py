@@ -57,6 +57,46 @@ def make_recording(path: str, n_events: int = BENCH_EVENTS, progress=None) -> fl
     return time.perf_counter() - t0
 
 
+GROWTH_SCENARIO = "default"
+GROWTH_SECONDS = (30, 300)  # virtual seconds: the size per event at both must agree (linear growth)
+
+
+def _growth_recording(seconds: int) -> str:
+    """`default` recorded headless for `seconds` (seed 1), cached like the 10M-event recording."""
+    from ..core.engine import Engine
+    from ..core.workload.loader import load_scenario
+    from .writer import record_run
+
+    root = os.environ.get("TMPDIR") or tempfile.gettempdir()
+    path = os.path.join(root, f"gmpviz-{__version__}-f{F.FORMAT_VERSION}-{GROWTH_SCENARIO}-{seconds}s.gmprec")
+    if not os.path.exists(path):
+        eng = Engine(load_scenario(GROWTH_SCENARIO), seed=1, duration_ns=seconds * 10**9)
+        record_run(eng, path)
+    return path
+
+
+def bench_state_growth(seconds=GROWTH_SECONDS) -> dict:
+    """File and keyframe (state) bytes per event of `default` at each duration: equal per-event
+    figures mean the file grows linearly with the run (keyframes of live state only)."""
+    from .reader import RecordingReader
+
+    out = {}
+    for s in seconds:
+        path = _growth_recording(s)
+        r = RecordingReader.open(path, marks=False)
+        kf = sum(b.length for b in r._kf_blocks)
+        n = max(r.n_events, 1)
+        out[f"growth_{s}s_events"] = r.n_events
+        out[f"growth_{s}s_bytes_per_event"] = round(os.path.getsize(path) / n, 2)
+        out[f"growth_{s}s_state_bytes_per_event"] = round(kf / n, 3)
+        r.close()
+    lo, hi = seconds[0], seconds[-1]
+    out[f"growth_state_ratio_{hi}s_over_{lo}s"] = round(
+        out[f"growth_{hi}s_state_bytes_per_event"] / max(out[f"growth_{lo}s_state_bytes_per_event"], 1e-9), 2
+    )
+    return out
+
+
 def _rss_bytes() -> int:
     try:
         with open("/proc/self/statm") as f:
