@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--alloc", action="store_true")
     g.add_argument("--ui", action="store_true")
     g.add_argument("--replay", action="store_true")
+    g.add_argument("--soak", action="store_true", help="live-window memory over a long run (RSS slope)")
     b.add_argument(
         "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
     )
@@ -448,6 +449,10 @@ def cmd_bench(args) -> int:
         from .record.bench import bench_replay, bench_state_growth
 
         res = {**bench_replay(), **bench_state_growth()}
+    elif getattr(args, "soak", False):
+        from .model.soak import bench_soak
+
+        res = bench_soak()
     else:
         from .bench import bench_sched
 

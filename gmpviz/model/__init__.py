@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compact import ASSUMPTIONS as _COMPACT_ASSUMPTIONS
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
 from .spans import SpanTable
@@ -21,10 +22,12 @@ ASSUMPTIONS = (
     "Run queue contents are replayed from RunqPut/RunqGet/steal/spill events and re-synchronised on "
     "the lengths those events carry when they disagree.",
     "The event log keeps the most recent ~1M events in memory (recordings keep all of them).",
+    *_COMPACT_ASSUMPTIONS,
 )
 
 
 MTL_FOLD_EVENTS = 200_000  # M lanes fold lazily, at the latest after this many events
+COMPACT_EVERY_EVENTS = 250_000  # a live model with `compact_history` bounds its histories this often
 
 
 class Model:
@@ -44,6 +47,10 @@ class Model:
         self.runq_hist = RunqHistory()
         self.now_ns = 0
         self.events_total = 0
+        # the live window sets this: keep recent history exact and older history coarse
+        # (model/compact.py), so an hour-long run stays within a bounded memory
+        self.compact_history = False
+        self._since_compact = 0
 
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:
@@ -63,6 +70,13 @@ class Model:
         self.log.append(ev)
         self.events_total += len(ev)
         self.advance(int(ev["t_ns"][-1]))
+        if self.compact_history:
+            self._since_compact += len(ev)
+            if self._since_compact >= COMPACT_EVERY_EVENTS:
+                from .compact import compact
+
+                self._since_compact = 0
+                compact(self)
 
     def add_counters(self, rows: np.ndarray) -> None:
         rows = np.atleast_1d(rows)

@@ -57,43 +57,50 @@ def make_recording(path: str, n_events: int = BENCH_EVENTS, progress=None) -> fl
     return time.perf_counter() - t0
 
 
-GROWTH_SCENARIO = "default"
+GROWTH_SCENARIOS = ("default", "gc-steady")  # default's live heap grows (a cache that never frees)
 GROWTH_SECONDS = (30, 300)  # virtual seconds: the size per event at both must agree (linear growth)
 
 
-def _growth_recording(seconds: int) -> str:
-    """`default` recorded headless for `seconds` (seed 1), cached like the 10M-event recording."""
+def _growth_recording(scenario: str, seconds: int) -> str:
+    """`scenario` recorded headless for `seconds` (seed 1), cached like the 10M-event recording."""
     from ..core.engine import Engine
     from ..core.workload.loader import load_scenario
     from .writer import record_run
 
     root = os.environ.get("TMPDIR") or tempfile.gettempdir()
-    path = os.path.join(root, f"gmpviz-{__version__}-f{F.FORMAT_VERSION}-{GROWTH_SCENARIO}-{seconds}s.gmprec")
+    path = os.path.join(root, f"gmpviz-{__version__}-f{F.FORMAT_VERSION}-{scenario}-{seconds}s.gmprec")
     if not os.path.exists(path):
-        eng = Engine(load_scenario(GROWTH_SCENARIO), seed=1, duration_ns=seconds * 10**9)
+        eng = Engine(load_scenario(scenario), seed=1, duration_ns=seconds * 10**9)
         record_run(eng, path)
     return path
 
 
-def bench_state_growth(seconds=GROWTH_SECONDS) -> dict:
-    """File and keyframe (state) bytes per event of `default` at each duration: equal per-event
-    figures mean the file grows linearly with the run (keyframes of live state only)."""
+def bench_state_growth(scenarios=GROWTH_SCENARIOS, seconds=GROWTH_SECONDS) -> dict:
+    """File and keyframe (state) bytes per event of each scenario at each duration. Keyframes hold
+    the live state only, so state bytes per event stay flat when the program's live state does
+    (gc-steady) and grow with it when it grows (default keeps a cache it never frees: its live
+    spans are printed beside)."""
     from .reader import RecordingReader
 
     out = {}
-    for s in seconds:
-        path = _growth_recording(s)
-        r = RecordingReader.open(path, marks=False)
-        kf = sum(b.length for b in r._kf_blocks)
-        n = max(r.n_events, 1)
-        out[f"growth_{s}s_events"] = r.n_events
-        out[f"growth_{s}s_bytes_per_event"] = round(os.path.getsize(path) / n, 2)
-        out[f"growth_{s}s_state_bytes_per_event"] = round(kf / n, 3)
-        r.close()
-    lo, hi = seconds[0], seconds[-1]
-    out[f"growth_state_ratio_{hi}s_over_{lo}s"] = round(
-        out[f"growth_{hi}s_state_bytes_per_event"] / max(out[f"growth_{lo}s_state_bytes_per_event"], 1e-9), 2
-    )
+    for sc in scenarios:
+        for s in seconds:
+            r = RecordingReader.open(_growth_recording(sc, s), marks=False)
+            kf = sum(b.length for b in r._kf_blocks)
+            n = max(r.n_events, 1)
+            _, snap = r.keyframe_before(r.n_events)
+            live_spans = int(np.count_nonzero(snap["span_state"])) if snap else 0
+            out[f"growth_{sc}_{s}s_events"] = r.n_events
+            out[f"growth_{sc}_{s}s_bytes_per_event"] = round(os.path.getsize(r.path) / n, 2)
+            out[f"growth_{sc}_{s}s_state_bytes_per_event"] = round(kf / n, 3)
+            out[f"growth_{sc}_{s}s_spans_in_last_keyframe"] = live_spans
+            r.close()
+        lo, hi = seconds[0], seconds[-1]
+        out[f"growth_{sc}_state_ratio_{hi}s_over_{lo}s"] = round(
+            out[f"growth_{sc}_{hi}s_state_bytes_per_event"]
+            / max(out[f"growth_{sc}_{lo}s_state_bytes_per_event"], 1e-9),
+            2,
+        )
     return out
 
 

@@ -157,6 +157,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.engine = self.engine_factory(scenario, **engine_kw)
         groups = tuple(getattr(scenario, "groups", ("main",)))
         model = Model(groups)
+        model.compact_history = True  # bounded memory however long the run (model/compact.py)
         self.source = LiveSource(self.engine, speed_ns_per_s=self.speed, paused=not self.playing)
         self.session = Session(self.source, model, self._open_recorder())
         self.last_crash = None
