@@ -247,11 +247,14 @@ def run_headless(args) -> int:
         check_output(args.record, inputs=(sc.path,), what="the recording")
         record_run(eng, args.record)
     else:
+        from .core.workload.budget import HEADLESS_MAX_EVENTS
+
         step_ns = 10_000_000
         t = 0
         while not eng.done:
             t += step_ns
-            eng.run_until(t)
+            while eng.run_until(t, max_events=HEADLESS_MAX_EVENTS) >= HEADLESS_MAX_EVENTS and not eng.done:
+                eng.discard_output()  # a burst of events is never held whole
             eng.discard_output()
     wall = time.perf_counter() - t0
     if eng.error:

@@ -22,6 +22,7 @@ from .. import __version__
 from ..core.constants import GO_VERSION
 from ..core.trace.events import EV, EVENT_DTYPE
 from ..core.trace.stats import COUNTERS_DTYPE
+from ..core.workload.budget import HEADLESS_MAX_EVENTS
 from ..model.spans import SpanTable
 from ..model.state import RuntimeState
 from . import RecordingError
@@ -270,11 +271,14 @@ def record_run(
     try:
         while not engine.done:
             t += step_ns
-            engine.run_until(t)
-            ev = engine.drain()
-            if keep_events:
-                parts.append(ev)
-            w.append(ev, engine.drain_counters())
+            while True:  # drained every HEADLESS_MAX_EVENTS: a burst is never held whole (same bytes)
+                n = engine.run_until(t, max_events=HEADLESS_MAX_EVENTS)
+                ev = engine.drain()
+                if keep_events:
+                    parts.append(ev)
+                w.append(ev, engine.drain_counters())
+                if n < HEADLESS_MAX_EVENTS or engine.done:
+                    break
     except BaseException:
         w.discard()
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gmpviz.core.constants import PAGE_CACHE_PAGES, PAGE_SIZE, PAGES_PER_ARENA, PALLOC_CHUNK_PAGES
+from gmpviz.core.workload.budget import EmulatedOOM
 
 _SEARCH_WINDOW = 1024  # pages scanned at once when searching the bitmap
 
@@ -64,6 +65,7 @@ class PageHeap:
         "search_page",
         "free_pages",
         "released_pages",
+        "limit_pages",
     )
 
     def __init__(self) -> None:
@@ -79,6 +81,7 @@ class PageHeap:
         self.search_page = 0  # pageAlloc.searchAddr: no free page below it
         self.free_pages = 0  # free in pageAlloc (excludes page caches)
         self.released_pages = 0  # scavenged pages (free, cached or not)
+        self.limit_pages = -1  # the emulated machine's memory in pages (-1: none; core/workload/budget.py)
 
     # --- growth ---------------------------------------------------------------------------------
 
@@ -89,6 +92,8 @@ class PageHeap:
         """
         ask = -(-npages // PALLOC_CHUNK_PAGES) * PALLOC_CHUNK_PAGES
         end = self.mapped_pages + ask
+        if 0 <= self.limit_pages < end:  # sysMap fails: no memory behind the address space
+            raise EmulatedOOM(ask * PAGE_SIZE, self.mapped_pages * PAGE_SIZE, self.limit_pages * PAGE_SIZE)
         if end > self.arena_pages:
             # SIMPLIFICATION: arenas are contiguous from the heap base (no hint list, no randomized base)
             self.arena_pages = -(-end // PAGES_PER_ARENA) * PAGES_PER_ARENA
