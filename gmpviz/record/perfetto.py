@@ -35,7 +35,6 @@ PID_P, PID_M, PID_RT = 1, 2, 3
 TID_GC, TID_STW = 0, 1
 _SKIP_STATES = (ST_NONE, 1, ST_STW)  # idle and "no P" are gaps; STW has its own track
 _STATE_NAME = {ST_SPIN: "spinning", ST_SYSCALL: "syscall", ST_GC: "GC worker", ST_ASSIST: "GC assist"}
-WRITE_BATCH = 50_000  # trace events formatted per write
 
 
 def _us(t_ns) -> str:
@@ -91,8 +90,11 @@ def _drain_lanes(tl, pid: int, groups: tuple[str, ...], other: str) -> list[str]
     return out
 
 
-def _counters(reader) -> list[str]:
-    c = reader.counters
+COUNTER_ROWS_PER_WRITE = 2048  # counters rows formatted per write (the series is not held as text)
+
+
+def _counters(reader, lo: int = 0, hi: int | None = None) -> list[str]:
+    c = reader.counters[lo:hi]
     out = []
     for t, ha, hg, hs, gq, lq in zip(
         *(
@@ -225,9 +227,8 @@ def export_perfetto(replay: Replay, out_path: str, progress=None) -> int:
             for i, ln in enumerate(tl.lanes):
                 out.write(_lane_slices(pid, i, ln, now, groups, oth))
         out.write(_gc(fold, now))
-        c = _counters(reader)
-        for i in range(0, len(c), WRITE_BATCH):
-            out.write(c[i : i + WRITE_BATCH])
+        for i in range(0, len(reader.counters), COUNTER_ROWS_PER_WRITE):
+            out.write(_counters(reader, i, i + COUNTER_ROWS_PER_WRITE))
         f.write('\n],"displayTimeUnit":"ns","otherData":' + json.dumps(other, sort_keys=True) + "}\n")
     if progress:
         progress(1.0)

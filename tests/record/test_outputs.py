@@ -158,3 +158,21 @@ def test_check_output_contract(tmp_path):
     (tmp_path / "x.out.part").mkdir()
     with pytest.raises(RecordingError, match="is a directory"):
         outpath.check_output(str(p))
+
+
+def test_perfetto_export_memory_is_flat_in_the_length(tmp_path):
+    """Streamed: a 4x longer recording needs about the same peak memory (was linear: 618 MB at 120 s)."""
+    import tracemalloc
+
+    from _rechelp import record
+
+    peaks = []
+    for ms in (2000, 6000):
+        p = tmp_path / f"r{ms}.gmprec"
+        record(p, scenario="gc-steady", duration_ns=ms * 1_000_000)
+        replay = Replay.open(str(p))
+        tracemalloc.start()
+        export_perfetto(replay, str(tmp_path / f"r{ms}.json"))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0], peaks  # 3x the events

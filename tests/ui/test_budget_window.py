@@ -19,3 +19,16 @@ def test_the_window_shows_the_fatal_error(make_win):
     assert win.session.crash is None
     assert "fatal error: runtime: out of memory" in win.session.error
     assert "out of memory" in win.status_label.text()
+
+
+def test_a_hostile_scenario_is_one_line_in_the_window(make_win, tmp_path):
+    """Nesting 200 deep was a RecursionError and a 3,000-line traceback in the window."""
+    op = '{ compute = "1ms" }'
+    for _ in range(200):
+        op = f"{{ repeat = 2, body = [{op}] }}"
+    p = tmp_path / "deep.toml"
+    p.write_text(f"[programs.main]\nops = [{op}]\n")
+    win = make_win()
+    win._scenario_picked(str(p))
+    msg = win.statusBar().currentMessage()
+    assert "nested more than 64 deep" in msg and "\n" not in msg
