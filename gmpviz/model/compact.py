@@ -17,13 +17,13 @@ import numpy as np
 
 from .timeline import Lane
 
-LANE_KEEP = 50_000  # newest segments of a lane kept exactly
-LANE_COARSE = 10_000  # older segments merged into at most this many
-ROWS_KEEP = 50_000  # newest counters rows / run queue samples kept exactly
-ROWS_COARSE = 10_000
+LANE_KEEP = 20_000  # newest segments of a lane kept exactly (~1.5 MB a lane at most, all told)
+LANE_COARSE = 5_000  # older segments merged into at most this many
+ROWS_KEEP = 20_000  # newest counters rows / run queue samples kept exactly
+ROWS_COARSE = 5_000
 
 ASSUMPTIONS = (
-    "Long live runs keep their newest 50,000 segments per timeline lane and 50,000 counters and run "
+    "Long live runs keep their newest 20,000 segments per timeline lane and 20,000 counters and run "
     "queue samples at full resolution; older history is merged (each merged segment shows the state "
     "that lasted longest in it, each merged sample the maximum), so memory stays bounded. "
     "Recordings keep every event.",

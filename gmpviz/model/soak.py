@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-SOAK_EVENTS = 10_000_000  # compaction starts after ~3.5M events of the standard workload
+SOAK_EVENTS = 10_000_000  # compaction starts after ~1.5M events of the standard workload
 STEP_NS = 10_000_000  # virtual time per slice, like a headless run
 SAMPLES = 30
 
