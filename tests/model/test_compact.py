@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _synthetic import synth_events
 
 from gmpviz.model import Model
 from gmpviz.model import compact as C
-from gmpviz.model.synthetic import synth_events
 
 
 @pytest.fixture
@@ -74,6 +74,6 @@ def test_counter_and_runq_rows_stay_bounded(small_limits):
 def test_the_live_window_bounds_its_model():
     import inspect
 
-    import gmpviz.ui.main_window as mw  # the flag is set where the live model is made
+    import gmpviz.ui.live as mw  # the flag is set where the live model is made
 
     assert "compact_history = True" in inspect.getsource(mw)

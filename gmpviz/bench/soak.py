@@ -28,10 +28,10 @@ def _rss_bytes() -> int:
 
 
 def bench_soak(n_events: int = SOAK_EVENTS, compact: bool = True) -> dict:
-    from ..bench import STANDARD_WORKLOAD
     from ..core.engine import Engine
     from ..core.workload.loader import MAX_DURATION_NS, loads_scenario
-    from . import Model
+    from ..model import Model
+    from .sched import STANDARD_WORKLOAD
 
     sc = loads_scenario(STANDARD_WORKLOAD, filename="<bench-standard>")
     eng = Engine(sc, duration_ns=MAX_DURATION_NS)
@@ -67,3 +67,7 @@ def bench_soak(n_events: int = SOAK_EVENTS, compact: bool = True) -> dict:
         "soak_rss_mb_after_an_hour_projected": round((rss_end + slope * max(hour_events - n, 0)) / 2**20),
         "soak_compact_history": compact,
     }
+
+
+def run(args) -> dict:
+    return bench_soak()

@@ -1,4 +1,5 @@
-"""`gmpviz bench --replay`: size on disk, open time, seek latency and memory of a 10M-event recording.
+"""`gmpviz bench --replay`: size on disk, open time, seek latency and memory of a 10M-event recording,
+and the file's and keyframes' bytes per event of `default` and `gc-steady` at 30 s and 300 s.
 
 The recording (the standard scheduler workload of `gmpviz bench`, run until 10M events) takes a
 minute or more to make, so it is cached under $TMPDIR keyed by the gmpviz and format versions.
@@ -13,9 +14,10 @@ import time
 import numpy as np
 
 from .. import __version__
-from . import format as F
-from .replay import Replay
-from .writer import RecordingWriter
+from ..record import format as F
+from ..record.replay import Replay
+from ..record.writer import RecordingWriter
+from .sched import STANDARD_WORKLOAD
 
 BENCH_EVENTS = 10_000_000
 SEEKS = 200
@@ -31,7 +33,6 @@ def cache_path(n_events: int = BENCH_EVENTS) -> str:
 
 def make_recording(path: str, n_events: int = BENCH_EVENTS, progress=None) -> float:
     """Record the standard workload until `n_events`; return the wall seconds it took."""
-    from ..bench import STANDARD_WORKLOAD
     from ..core.engine import Engine
     from ..core.workload.loader import loads_scenario
 
@@ -65,7 +66,7 @@ def _growth_recording(scenario: str, seconds: int) -> str:
     """`scenario` recorded headless for `seconds` (seed 1), cached like the 10M-event recording."""
     from ..core.engine import Engine
     from ..core.workload.loader import load_scenario
-    from .writer import record_run
+    from ..record.writer import record_run
 
     root = os.environ.get("TMPDIR") or tempfile.gettempdir()
     path = os.path.join(root, f"gmpviz-{__version__}-f{F.FORMAT_VERSION}-{scenario}-{seconds}s.gmprec")
@@ -80,7 +81,7 @@ def bench_state_growth(scenarios=GROWTH_SCENARIOS, seconds=GROWTH_SECONDS) -> di
     the live state only, so state bytes per event stay flat when the program's live state does
     (gc-steady) and grow with it when it grows (default keeps a cache it never frees: its live
     spans are printed beside)."""
-    from .reader import RecordingReader
+    from ..record.reader import RecordingReader
 
     out = {}
     for sc in scenarios:
@@ -116,7 +117,7 @@ def bench_replay(n_events: int = BENCH_EVENTS, path: str | None = None) -> dict:
     path = path or cache_path(n_events)
     made_s = None
     if not os.path.exists(path):
-        from .export import Progress
+        from ..record.export import Progress
 
         made_s = make_recording(path, n_events, Progress("recording"))
     rss0 = _rss_bytes()
@@ -152,3 +153,7 @@ def bench_replay(n_events: int = BENCH_EVENTS, path: str | None = None) -> dict:
     if made_s is not None:
         out["record_s"] = round(made_s, 1)
     return out
+
+
+def run(args) -> dict:
+    return {**bench_replay(), **bench_state_growth()}
