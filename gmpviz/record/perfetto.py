@@ -17,6 +17,7 @@ import json
 import numpy as np
 
 from ..model.counters import GCHistory
+from ..model.folds import GroupsFold
 from ..model.timeline import (
     MK_STEAL,
     ST_ASSIST,
@@ -29,7 +30,7 @@ from ..model.timeline import (
     Timeline,
 )
 from .outpath import atomic_open
-from .replay import Replay, _GroupsFold
+from .replay import Replay
 
 PID_P, PID_M, PID_RT = 1, 2, 3
 TID_GC, TID_STW = 0, 1
@@ -171,7 +172,7 @@ class _Fold:
     cycles and STW pauses. Lane segments and markers are drained after every block."""
 
     def __init__(self) -> None:
-        self.groups_of = _GroupsFold()
+        self.groups_of = GroupsFold()
         self.ptl, self.mtl, self.gc = Timeline("p"), Timeline("m"), GCHistory()
 
     def apply(self, ev: np.ndarray) -> None:
