@@ -176,3 +176,16 @@ def test_perfetto_export_memory_is_flat_in_the_length(tmp_path):
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < 1.3 * peaks[0], peaks  # 3x the events
+
+
+def test_a_screenshot_onto_the_input_is_refused(rec, tmp_path, capsys):
+    sc = tmp_path / "s.toml"
+    sc.write_text('[programs.main]\nops = [{ compute = "1ms" }]\n')
+    before = sc.read_bytes()
+    assert main(["run", str(sc), "--screenshot", str(sc)]) == 2
+    _one_line(capsys, "is also an input")
+    assert sc.read_bytes() == before
+    data = rec.read_bytes()
+    assert main(["play", str(rec), "--screenshot", str(rec)]) == 2
+    _one_line(capsys, "is also an input")
+    assert rec.read_bytes() == data
