@@ -403,16 +403,18 @@ class RuntimeState:
     _G_COLUMNS = ("g_status", "g_reason", "g_group", "g_p", "g_m", "g_since_ns", "g_created_ns")
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        """The state as arrays (recording keyframes). Gs: the live ones only (``g_id`` and their
-        columns), so a keyframe's size follows the live goroutines, not every goroutine ever made:
-        a dead G's goid is never used again (newproc1 takes a fresh goid even when it reuses a G
-        from gFree), so nothing after the keyframe can reach it."""
+        """The state as arrays (recording keyframes). Gs: the live ones only (their goids as
+        ``g_gap``, the difference from the previous live goid, and their columns), so a keyframe's
+        size follows the live goroutines, not every goroutine ever made: a dead G's goid is never
+        used again (newproc1 takes a fresh goid even when it reuses a G from gFree), so nothing
+        after the keyframe can reach it."""
         n = self.g_max + 1
         st = self.g_status[:n]
         live = np.flatnonzero((st != G_NONE) & (st != Gdead))
         runq_p = np.array([p for p, q in enumerate(self.runq) for _ in q], dtype=np.int32)
         runq_g = np.array([g for q in self.runq for g in q], dtype=np.int64)
-        out = {"g_id": live.astype(np.int64)}
+        # goids as gaps from the previous live one (mostly 1: a few bytes after zlib, not 8 a G)
+        out = {"g_gap": np.diff(live, prepend=0).astype(np.int32)}
         out.update({k: getattr(self, k)[live] for k in self._G_COLUMNS})
         out.update(
             {
@@ -436,11 +438,14 @@ class RuntimeState:
 
     def restore(self, snap: dict[str, np.ndarray], max_goid: int = 1 << 31) -> None:
         """The state of `snapshot()`; dead Gs come back as never seen. A keyframe of format 1
-        (dense G columns, no ``g_id``) restores too. ValueError for a goid above `max_goid`."""
+        (dense G columns, no ``g_gap``) restores too. ValueError for a goid above `max_goid`."""
         self.__init__()
         scalars = snap["scalars"].tolist()
-        if "g_id" in snap:
-            ids = snap["g_id"].astype(np.int64)
+        if "g_gap" in snap:
+            gaps = snap["g_gap"].astype(np.int64)
+            if len(gaps) and int(gaps.min()) < 0:
+                raise ValueError("goids out of order")
+            ids = np.cumsum(gaps)
             g_max = int(scalars[4])
         else:  # format 1: every goid from 0 to g_max
             ids = np.arange(len(snap["g_status"]), dtype=np.int64)

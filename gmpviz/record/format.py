@@ -20,7 +20,7 @@ from ..core.trace.stats import COUNTERS_DTYPE
 from . import RecordingError
 
 MAGIC = b"\x89GMPREC\n"  # PNG-style: a high byte catches 7-bit transfers, \n catches newline mangling
-FORMAT_VERSION = 2  # 2: keyframes hold the live Gs only (g_id + their columns); 1 (dense) still reads
+FORMAT_VERSION = 2  # 2: keyframes hold the live Gs only (g_gap + their columns); 1 (dense) still reads
 PREAMBLE = struct.Struct("<8sII")  # magic, format version, reserved
 CHUNK_HEAD = struct.Struct("<4sII")  # tag, payload length, crc32
 FOOTER = struct.Struct("<8sQQ")  # FOOTER_MAGIC, offset of the INDX chunk, total events
