@@ -356,6 +356,7 @@ CASES = {
     ("bench", "--replay"): c_bench("replay"),
     ("bench", "--scaling"): c_bench("scaling"),
     ("bench", "--video"): c_bench("video"),
+    ("bench", "--soak"): c_bench("soak"),
     ("bench", "--seconds"): c_seconds,
 }
 FLAGS = walk_flags()
