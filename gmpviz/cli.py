@@ -8,6 +8,9 @@
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
     gmpviz bench [--alloc|--ui|--replay|--scaling|--video]
+    gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
+    gmpviz deck build DECK              render every scene of a deck to a recording
+    gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
     gmpviz --version                    gmpviz, the emulated Go, Python, PySide6/Qt, pyqtgraph, numpy
     gmpviz --self-test                  the window offscreen: a 200 ms run must draw its lanes
     gmpviz FILE.gmprec                  = gmpviz play FILE.gmprec (the desktop entry's Exec)
@@ -313,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
 
+    _deck_parsers(sub)
+
     b = sub.add_parser("bench", help="measure engine/UI speed")
     g = b.add_mutually_exclusive_group()
     for bench in BENCHES[1:]:  # the first one is what `gmpviz bench` runs without a flag
@@ -330,6 +335,105 @@ def build_parser() -> argparse.ArgumentParser:
         "played at 1x = 10 s of video per second), e.g. --seconds 2",
     )
     return p
+
+
+def _deck_parsers(sub) -> None:
+    """`gmpviz present` and `gmpviz deck build|export` (docs/decks.md)."""
+    deck_help = "a deck file or a packaged deck's name, e.g. tour or talk.toml"
+    scene = _int_in(1, 100, "a scene number from 1")
+    pr = sub.add_parser("present", help="present a deck of scenes full screen, e.g. gmpviz present tour")
+    pr.add_argument("deck", help=deck_help)
+    pr.add_argument("--scene", type=scene, default=1, help="the scene to start at, e.g. --scene 3")
+    pr.add_argument(
+        "--screen",
+        type=_int_in(0, 16, "a screen number from 0"),
+        help="the screen (default the deck's), e.g. 1",
+    )
+    pr.add_argument("--theme", choices=("dark", "light"), help="stage theme (default the deck's), e.g. light")
+    pr.add_argument("--window", action="store_true", help="a window, not full screen, e.g. for rehearsing")
+    pr.add_argument(
+        "--screenshot", metavar="PNG", help="save --scene at its first pause point and exit, e.g. s3.png"
+    )
+    pr.add_argument("--size", help="the --screenshot's size (default 1920x1080), e.g. 3840x2160")
+    d = sub.add_parser("deck", help="build or export a deck of scenes, e.g. gmpviz deck build tour")
+    dsub = d.add_subparsers(
+        dest="deck_cmd", parser_class=_Parser, required=True, help="what to do, e.g. build or export"
+    )
+    db = dsub.add_parser("build", help="render every scene to a recording, e.g. gmpviz deck build talk.toml")
+    db.add_argument("deck", help=deck_help)
+    db.add_argument("--out", metavar="DIR", help="recordings folder (default the user cache), e.g. rec/")
+    db.add_argument("--force", action="store_true", help="rebuild recordings that exist, e.g. after an edit")
+    de = dsub.add_parser("export", help="the deck as one MP4, e.g. gmpviz deck export tour --video t.mp4")
+    de.add_argument("deck", help=deck_help)
+    de.add_argument("--video", metavar="OUT.mp4", required=True, help="the video to write, e.g. tour.mp4")
+    de.add_argument("--size", default="1920x1080", help="frame size, e.g. 1920x1080 or 3840x2160")
+    de.add_argument("--fps", type=_fps, default=30, help="frames per second, e.g. 30 or 60")
+    de.add_argument(
+        "--scene", type=scene, action="append", help="only this scene (repeatable), e.g. --scene 2"
+    )
+    de.add_argument("--max-seconds", type=_bench_seconds, help="at most this much playback per scene, e.g. 5")
+
+
+def cmd_deck(args) -> int:
+    from .deck import load_deck
+    from .deck.build import build_deck
+
+    deck = load_deck(args.deck)
+    if args.deck_cmd == "build":
+        from pathlib import Path
+
+        from .console import wrote
+
+        built: list[bool] = []
+
+        def progress(k, n, scene, made):
+            built.append(made)
+            print(f"[{k}/{n}] {scene.title}: {'built' if made else 'up to date'}", file=sys.stderr)
+
+        paths = build_deck(deck, Path(args.out) if args.out else None, args.force, progress)
+        for k, (p, made) in enumerate(zip(paths, built)):
+            print(wrote(p, f"scene {k + 1}") if made else f"{p}: scene {k + 1} (up to date)")
+        return 0
+    _check_display_or_offscreen()
+    try:
+        from .ui.stage import export_deck_video
+    except ImportError as e:
+        raise CliError(f"deck export needs the window toolkit: {e}") from None
+    with qt_messages_filtered():
+        return export_deck_video(deck, args)
+
+
+def cmd_present(args) -> int:
+    from .deck import load_deck
+
+    if args.screenshot:
+        for flag, given in (("--window", args.window), ("--screen", args.screen is not None)):
+            if given:
+                raise CliError(f"{flag} shows the stage on a screen: it cannot apply to --screenshot")
+    elif args.size is not None:
+        raise CliError("--size goes with --screenshot")
+    args.size = args.size or "1920x1080"
+    deck = load_deck(args.deck)
+    if args.scene > len(deck.scenes):
+        raise CliError(f"--scene {args.scene}: {deck.name} has {len(deck.scenes)} scenes")
+    if args.screenshot:
+        _check_display_or_offscreen()
+    else:
+        _check_display()
+    try:
+        from .ui.stage import run_present
+    except ImportError as e:
+        raise CliError(f"the stage cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_present(deck, args)
+
+
+def _check_display_or_offscreen() -> None:
+    """Frames drawn offscreen (screenshots, videos) need no display: use the offscreen platform."""
+    import os
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _load(name: str):
@@ -765,6 +869,8 @@ def main(argv: list[str] | None = None) -> int:
             "sizeclasses": cmd_sizeclasses,
             "events": cmd_events,
             "bench": cmd_bench,
+            "present": cmd_present,
+            "deck": cmd_deck,
         }[args.cmd]
         if args.cmd == "export" or (args.cmd == "run" and args.headless):
             from .record.outpath import interrupts_clean_up

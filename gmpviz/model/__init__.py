@@ -12,7 +12,7 @@ import numpy as np
 from .compact import ASSUMPTIONS as _COMPACT_ASSUMPTIONS
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
-from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, every_view
+from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, VerdictsFold, every_view
 from .spans import SpanTable
 from .state import RuntimeState
 from .timeline import Timeline
@@ -50,6 +50,7 @@ class Model:
         self.gc = GCHistory()
         self.log = EventLog(log_capacity)
         self.runq_hist = RunqHistory()
+        self.verdicts = VerdictsFold()
         self.now_ns = 0
         self.events_total = 0
         # the live window sets this: keep recent history exact and older history coarse

@@ -22,7 +22,7 @@ def walk_flags() -> list[tuple[str, str, argparse.Action]]:
         for a in parser._actions:
             if isinstance(a, argparse._SubParsersAction):
                 for name, sub in a.choices.items():
-                    visit(name, sub)
+                    visit(f"{cmd} {name}".strip(), sub)  # nested: "deck build", "deck export"
             elif a.option_strings and not isinstance(a, argparse._HelpAction):
                 out.append((cmd, a.option_strings[-1], a))
 
@@ -323,6 +323,126 @@ def window_settings_apply(capsys, tmp):
     )
 
 
+# --- present and deck (a two-scene deck built once into the module's cache) ---------------------------
+DECK = """
+[[scene]]
+title = "one"
+scenario = "work-stealing"
+duration = "2ms"
+pause = [ { event = "RunqSpill" } ]
+[[scene]]
+title = "two"
+scenario = "gc-steady"
+duration = "5ms"
+"""
+
+
+def deck_file(tmp, monkeypatch) -> str:
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    path = tmp / "d.toml"
+    path.write_text(DECK)
+    return str(path)
+
+
+def shot(capsys, deck: str, out, *flags: str) -> None:
+    rc, stdout, err = run(capsys, ["present", deck, "--screenshot", str(out), *flags])
+    assert rc == 0 and "wrote" in stdout, err
+
+
+def c_present_scene(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    shot(capsys, deck, tmp / "1.png", "--size", "640x360")
+    shot(capsys, deck, tmp / "2.png", "--scene", "2", "--size", "640x360")
+    assert QtGui.QImage(str(tmp / "1.png")) != QtGui.QImage(str(tmp / "2.png"))
+    refused(capsys, ["present", deck, "--scene", "3", "--screenshot", str(tmp / "3.png")], "has 2 scenes")
+
+
+def c_present_screen(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    refused(capsys, ["present", deck, "--screen", "1", "--screenshot", str(tmp / "s.png")], "--screen")
+
+
+def c_present_window(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    refused(capsys, ["present", deck, "--window", "--screenshot", str(tmp / "s.png")], "--window")
+
+
+def c_present_theme(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    shot(capsys, deck, tmp / "d.png", "--size", "640x360")
+    shot(capsys, deck, tmp / "l.png", "--size", "640x360", "--theme", "light")
+    assert png_corner(tmp / "d.png") != png_corner(tmp / "l.png")
+
+
+def c_present_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    shot(capsys, deck, tmp / "s.png")
+    assert png_size(tmp / "s.png") == (1920, 1080)
+
+
+def c_present_size(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    shot(capsys, deck, tmp / "s.png", "--size", "800x450")
+    assert png_size(tmp / "s.png") == (800, 450)
+    refused(capsys, ["present", deck, "--size", "800x450"], "--size goes with --screenshot")
+
+
+def c_deck_out(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    rc, out, err = run(capsys, ["deck", "build", deck, "--out", str(tmp / "recs")])
+    assert rc == 0 and out.count("wrote") == 2, err
+    assert len(list((tmp / "recs").glob("*.gmprec"))) == 2
+
+
+def c_deck_force(capsys, rec, cut_rec, tmp, monkeypatch):
+    deck = deck_file(tmp, monkeypatch)
+    assert run(capsys, ["deck", "build", deck])[0] == 0
+    assert "up to date" in run(capsys, ["deck", "build", deck])[1]
+    rc, out, _ = run(capsys, ["deck", "build", deck, "--force"])
+    assert rc == 0 and out.count("wrote") == 2
+
+
+def export_frames(capsys, tmp, monkeypatch, *flags: str) -> tuple[int, tuple[int, int], float]:
+    import av
+
+    deck = deck_file(tmp, monkeypatch)
+    out = tmp / "v.mp4"
+    argv = ["deck", "export", deck, "--video", str(out), "--size", "320x180", "--fps", "5"]
+    rc, stdout, err = run(capsys, [*argv, "--max-seconds", "0.4", *flags])
+    assert rc == 0 and "wrote" in stdout, err
+    with av.open(str(out)) as f:
+        st = f.streams.video[0]
+        n = sum(1 for _ in f.decode(video=0))
+        return n, (st.width, st.height), float(st.average_rate)
+
+
+def c_deck_video(capsys, rec, cut_rec, tmp, monkeypatch):
+    n, _, _ = export_frames(capsys, tmp, monkeypatch)
+    assert n > 0
+
+
+def c_deck_size(capsys, rec, cut_rec, tmp, monkeypatch):
+    assert export_frames(capsys, tmp, monkeypatch, "--size", "480x270")[1] == (480, 270)
+
+
+def c_deck_fps(capsys, rec, cut_rec, tmp, monkeypatch):
+    n5, _, r5 = export_frames(capsys, tmp, monkeypatch)
+    n10, _, r10 = export_frames(capsys, tmp, monkeypatch, "--fps", "10")
+    assert (r5, r10) == (5, 10) and n10 > n5
+
+
+def c_deck_scene(capsys, rec, cut_rec, tmp, monkeypatch):
+    both, _, _ = export_frames(capsys, tmp, monkeypatch)
+    one, _, _ = export_frames(capsys, tmp, monkeypatch, "--scene", "2")
+    assert 0 < one < both
+
+
+def c_deck_max_seconds(capsys, rec, cut_rec, tmp, monkeypatch):
+    short, _, _ = export_frames(capsys, tmp, monkeypatch, "--scene", "1")
+    long, _, _ = export_frames(capsys, tmp, monkeypatch, "--scene", "1", "--max-seconds", "1.2")
+    assert long > short
+
+
 CASES = {
     ("", "--version"): c_version,
     ("", "--self-test"): c_self_test,
@@ -358,6 +478,19 @@ CASES = {
     ("bench", "--video"): c_bench("video"),
     ("bench", "--soak"): c_bench("soak"),
     ("bench", "--seconds"): c_seconds,
+    ("present", "--scene"): c_present_scene,
+    ("present", "--screen"): c_present_screen,
+    ("present", "--theme"): c_present_theme,
+    ("present", "--window"): c_present_window,
+    ("present", "--screenshot"): c_present_screenshot,
+    ("present", "--size"): c_present_size,
+    ("deck build", "--out"): c_deck_out,
+    ("deck build", "--force"): c_deck_force,
+    ("deck export", "--video"): c_deck_video,
+    ("deck export", "--size"): c_deck_size,
+    ("deck export", "--fps"): c_deck_fps,
+    ("deck export", "--scene"): c_deck_scene,
+    ("deck export", "--max-seconds"): c_deck_max_seconds,
 }
 FLAGS = walk_flags()
 
