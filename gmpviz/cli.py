@@ -559,6 +559,10 @@ def run_headless(args) -> int:
     if args.gctrace:
         eng.on_gctrace = lambda line: print(line, file=err)
     t0 = time.perf_counter()
+    if args.record:  # before the bar: a refused destination is one line, nothing written
+        from .record.outpath import check_output
+
+        check_output(args.record, inputs=(sc.path,), what="the recording")
     # The bar only where nothing else goes to the terminal's stderr (trace lines would break it).
     quiet = args.schedtrace or args.gctrace
     with Progress(
@@ -575,10 +579,15 @@ def run_headless(args) -> int:
                 raise CliError("recording is not available in this build") from None
             record_run(eng, args.record, progress=progress)
         else:
+            from .core.workload.budget import HEADLESS_MAX_EVENTS
+
             t = 0
             while not eng.done:
                 t += HEADLESS_STEP_NS
-                eng.run_until(t)
+                while (
+                    eng.run_until(t, max_events=HEADLESS_MAX_EVENTS) >= HEADLESS_MAX_EVENTS and not eng.done
+                ):
+                    eng.discard_output()  # a burst of events is never held whole
                 eng.discard_output()
                 progress()
     wall = time.perf_counter() - t0
@@ -750,7 +759,8 @@ def _window(scenario: str | None, args) -> int:
         kw = dict(run_settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme or "dark")
         kw["record"] = args.record
         if scenario is not None:
-            _load(scenario)  # validate before opening a window
+            sc = _load(scenario)  # validate before opening a window
+            _check_screenshot(args.screenshot, sc.path)
     with qt_messages_filtered():
         return run_window(scenario, **kw)
 
@@ -881,6 +891,13 @@ def _compare_window(sides, args) -> int:
         return run_compare_window(shown, screenshot=args.screenshot, theme=args.theme or "dark")
 
 
+def _check_screenshot(path: str | None, source: str | None) -> None:
+    if path:
+        from .record.outpath import check_output
+
+        check_output(path, inputs=(source,), what="the screenshot")
+
+
 def _check_qt_platform() -> None:
     """The shared libraries Qt's xcb plugin needs, checked before Qt starts: Qt itself aborts the
     process (SIGABRT) when one is missing, naming the wrong package."""
@@ -982,6 +999,7 @@ def cmd_play(args) -> int:
     reader = RecordingReader.open(args.file, marks=False)
     try:
         report_cut(reader, strict=args.strict)
+        _check_screenshot(args.screenshot, reader.path)
     finally:
         reader.close()
     _check_display()
@@ -1067,12 +1085,17 @@ def main(argv: list[str] | None = None) -> int:
             "present": cmd_present,
             "deck": cmd_deck,
         }[args.cmd]
+        if args.cmd == "export" or (args.cmd == "run" and args.headless):
+            from .record.outpath import interrupts_clean_up
+
+            with interrupts_clean_up():  # SIGTERM/SIGHUP clean up like Ctrl-C: no .part left
+                return handler(args)
         return handler(args)
     except CliError as e:
         print(f"gmpviz: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as e:
+        return 128 + getattr(e, "signum", 2)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
     except BrokenPipeError:
         return 0
     except OSError as e:

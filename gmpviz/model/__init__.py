@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compact import ASSUMPTIONS as _COMPACT_ASSUMPTIONS
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
 from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, VerdictsFold, every_view
@@ -26,7 +27,10 @@ ASSUMPTIONS = (
     "The event log keeps the most recent ~1M events in memory (recordings keep all of them).",
     "Scheduling latency counts every runnable -> running transition (the runtime samples 1 in 8 for "
     "/sched/latencies:seconds); the live view's percentiles are its histogram buckets' upper edges.",
+    *_COMPACT_ASSUMPTIONS,
 )
+
+COMPACT_EVERY_EVENTS = 250_000  # a live model with `compact_history` bounds its histories this often
 
 __all__ = ["MTL_FOLD_EVENTS", "Model"]
 
@@ -53,6 +57,10 @@ class Model:
         self.verdicts = VerdictsFold()
         self.now_ns = 0
         self.events_total = 0
+        # the live window sets this: keep recent history exact and older history coarse
+        # (model/compact.py), so an hour-long run stays within a bounded memory
+        self.compact_history = False
+        self._since_compact = 0
         self.folds: tuple[Fold, ...] = tuple(folds(self))
         self._lazy = tuple(f for f in self.folds if isinstance(f, LazyLaneFold))
         self._lazy_metrics = tuple(f for f in self.folds if isinstance(f, LazyMetricsFold))
@@ -64,6 +72,13 @@ class Model:
             f.apply(ev)
         self.events_total += len(ev)
         self.advance(int(ev["t_ns"][-1]))
+        if self.compact_history:
+            self._since_compact += len(ev)
+            if self._since_compact >= COMPACT_EVERY_EVENTS:
+                from .compact import compact
+
+                self._since_compact = 0
+                compact(self)
 
     def add_counters(self, rows: np.ndarray) -> None:
         rows = np.atleast_1d(rows)

@@ -605,6 +605,7 @@ CASES = {
     ("open", "--headless"): c_open_headless,
     ("open", "--json"): c_open_json,
     ("open", "--strict"): c_open_strict,
+    ("bench", "--soak"): c_bench("soak"),
     ("bench", "--seconds"): c_seconds,
     ("compare", "--a"): c_cmp_sides,
     ("compare", "--b"): c_cmp_sides,
