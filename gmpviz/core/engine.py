@@ -1,15 +1,14 @@
 """The engine: a deterministic discrete-event emulation of one Go process, in virtual nanoseconds.
 
-The whole kernel is a heap of ``(t_ns, kind, seq, obj, token)``: ``seq`` breaks ties in push order so
-the same scenario and seed always give the same events, bit for bit. Runtime behaviour lives in the
-mixins (``sched/``: proc.go, chan.go, syscalls, sysmon; ``alloc/``; ``gc/``); this module owns the
-clock, the state, the dispatch loop, counters and the public API used by the CLI, the engine thread
-and the tests.
+The kernel is :class:`gmpviz.core.clock.Clock`: a heap of ``(t_ns, prio, seq, handler, obj, token)``
+whose named priorities and push order decide ties, so the same scenario and seed always give the same
+events, bit for bit. Runtime behaviour lives in the mixins (``sched/``: proc.go, chan.go, syscalls,
+sysmon; ``alloc/``; ``gc/``); this module owns the state, counters and the public API used by the CLI,
+the engine thread and the tests.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import deque
 
@@ -17,27 +16,13 @@ import numpy as np
 
 from . import constants as C
 from .alloc.hooks import AllocMixin
+from .clock import PRIO_END, PRIO_SAMPLE, PRIO_SCHEDTRACE, PRIO_SYSMON, Clock
 from .constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
 from .gc.mgc import GCMixin
-from .runtime2 import M_NETPOLL, M_RUNNING, M_SYSMON, Hchan, M
+from .runtime2 import M_RUNNING, M_SYSMON, Hchan, M
 from .sched.chan import ChanMixin
 from .sched.gexec import GExecMixin
-from .sched.proc import (
-    K_END,
-    K_FINDRUN_B,
-    K_GC,
-    K_MSTEP,
-    K_MWAKE,
-    K_NETPOLL_WAKE,
-    K_NETREADY,
-    K_SAMPLE,
-    K_SCHEDTRACE,
-    K_STW,
-    K_SYSCALL_DONE,
-    K_SYSMON,
-    K_TIMER,
-    ProcMixin,
-)
+from .sched.proc import ProcMixin
 from .sched.runq import RunqMixin
 from .sched.syscall import SyscallMixin
 from .sched.sysmon import SysmonMixin
@@ -149,13 +134,14 @@ class Engine(
         self.rng = random.Random(self.seed)
         self.tracer = Tracer()
         self.ext = self.tracer.ext
-        self.now = 0
-        self._heap: list = []
-        self._seq = 0
-        self.done = False
+        self.clock = Clock()
+        self.at = self.clock.at
+        # The hot clock handlers, bound once: every push stores its handler, and a bound method made
+        # per push costs about 25 ns (an M's step is pushed about once per event).
+        self.mstep = self.mstep
+        self.timer_due = self.timer_due
         self.done_reason = ""
         self.error: str | None = None
-        self.steps = 0
 
         # schedt
         self.allp = []
@@ -230,11 +216,24 @@ class Engine(
     @property
     def now_ns(self) -> int:
         """The virtual clock in nanoseconds."""
-        return self.now
+        return self.clock.now
 
-    def push(self, t_ns: int, kind: int, obj, token: int) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (t_ns, kind, self._seq, obj, token))
+    @property
+    def now(self) -> int:
+        return self.clock.now
+
+    @property
+    def done(self) -> bool:
+        return self.clock.stopped
+
+    @property
+    def steps(self) -> int:
+        """Clock steps popped so far (stale ones included)."""
+        return self.clock.steps
+
+    @property
+    def _heap(self) -> list:
+        return self.clock.heap
 
     def _schedinit(self, nprocs: int) -> None:
         """proc.go: schedinit + runtime.main — M0 and P0 run the main goroutine; sysmon starts."""
@@ -250,12 +249,12 @@ class Engine(
         self.newproc(m0, None, main_idx)
         self.mainStarted = True  # runtime.main sets it before main.main runs
         self.schedule(m0)
-        self.push(C.SYSMON_MIN_DELAY_NS, K_SYSMON, None, self.sysmon_token)
-        self.push(SAMPLE_PERIOD_NS, K_SAMPLE, None, 0)
+        self.at(C.SYSMON_MIN_DELAY_NS, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
+        self.at(SAMPLE_PERIOD_NS, PRIO_SAMPLE, self._sample_step)
         if self.schedtrace_ns:
             self._schedtrace_t0 = 0
-            self.push(0, K_SCHEDTRACE, None, 0)
-        self.push(self.duration_ns, K_END, None, 0)
+            self.at(0, PRIO_SCHEDTRACE, self._schedtrace_step)
+        self.at(self.duration_ns, PRIO_END, self._end_step)
 
     def makechan(self, idx: int, cap: int, name: str = "") -> Hchan:
         """chan.go: makechan — (re)create the channel at index idx."""
@@ -266,97 +265,44 @@ class Engine(
         return c
 
     def step_event(self) -> int:
-        """Process one heap item; returns the number of events it emitted."""
+        """Process one clock step; returns the number of events it emitted."""
         before = len(self.tracer._flat)
-        self._dispatch_one()
+        self.clock.step()
         return (len(self.tracer._flat) - before) // 8
 
     def run_until(self, t_ns: int, max_events: int | None = None) -> int:
-        """Run every heap item due at or before t_ns (or until about max_events were emitted)."""
-        heap = self._heap
-        pop = heapq.heappop
+        """Run every clock step due at or before t_ns (or until about max_events were emitted)."""
         flat = self.tracer._flat
         start = len(flat)
         limit = start + max_events * 8 if max_events else -1
-        dispatch = self._dispatch
-        while heap and not self.done:
-            item = heap[0]
-            if item[0] > t_ns:
-                break
-            pop(heap)
-            self.now = item[0]
-            dispatch(item)
-            if limit >= 0 and len(flat) >= limit:
-                break
-        if not self.done and (not heap or heap[0][0] > t_ns) and t_ns > self.now:
-            self.now = min(t_ns, self.duration_ns)
+        self.clock.run_until(t_ns, self.duration_ns, flat, limit)
         return (len(flat) - start) // 8
 
     def run(self) -> None:
         """Run to the end of the scenario (duration, main returned, or a fatal error)."""
         self.run_until(self.duration_ns)
 
-    def _dispatch_one(self) -> None:
-        if not self._heap or self.done:
-            return
-        item = heapq.heappop(self._heap)
-        self.now = item[0]
-        self._dispatch(item)
+    def _sample_step(self, _obj, _token) -> None:
+        self._sample()
+        self._counter_rows.append(self.counters())
+        self.at(self.clock.now + SAMPLE_PERIOD_NS, PRIO_SAMPLE, self._sample_step)
 
-    def _dispatch(self, item) -> None:
-        _, kind, _, obj, token = item
-        self.steps += 1
-        if kind == K_MSTEP:
-            if token != obj.token:
-                return
-            if obj.curg is not None:
-                self.run_g(obj)
-            else:
-                self.schedule(obj)
-        elif kind == K_FINDRUN_B:
-            if token != obj.token or obj.p is None:
-                return
-            gp, inherit = self.findRunnable_tail(obj)
-            self.run_found(obj, gp, inherit)
-        elif kind == K_SYSCALL_DONE:
-            if token == obj.token:
-                self.exitsyscall(obj)
-        elif kind == K_MWAKE:
-            if token == obj.token:
-                self.mwake(obj)
-        elif kind == K_TIMER:
-            self.timer_due(obj)
-        elif kind == K_NETREADY:
-            self.netready(obj)
-        elif kind == K_NETPOLL_WAKE:
-            if token == obj.token and obj.state == M_NETPOLL:
-                self.netpoll_wake(obj)
-        elif kind == K_SYSMON:
-            if token == self.sysmon_token:
-                self.sysmon_round()
-        elif kind == K_GC:
-            self.gc_step(obj, token)
-        elif kind == K_STW:
-            obj()
-        elif kind == K_SAMPLE:
-            self._sample()
-            self._counter_rows.append(self.counters())
-            self.push(self.now + SAMPLE_PERIOD_NS, K_SAMPLE, None, 0)
-        elif kind == K_SCHEDTRACE:
-            self._schedtrace()
-            self.push(self.now + self.schedtrace_ns, K_SCHEDTRACE, None, 0)
-        elif kind == K_END:
-            self.finish("duration reached")
+    def _schedtrace_step(self, _obj, _token) -> None:
+        self._schedtrace()
+        self.at(self.clock.now + self.schedtrace_ns, PRIO_SCHEDTRACE, self._schedtrace_step)
+
+    def _end_step(self, _obj, _token) -> None:
+        self.finish("duration reached")
 
     def finish(self, reason: str) -> None:
-        if not self.done:
+        if not self.clock.stopped:
             self._close_busy()
-            self.done = True
+            self.clock.stop()
             self.done_reason = reason
 
     def fatal(self, msg: str) -> None:
         """A fatal runtime error ends the emulated process (like the runtime's throw/fatal)."""
-        if not self.done:
+        if not self.clock.stopped:
             self.error = msg
             self.finish(msg.splitlines()[-1])
 
@@ -365,7 +311,7 @@ class Engine(
             self._g_off_cpu(pp)
         for pp in self.allp:
             if pp.m is not None and pp.m.curg is not None and pp.m.curg.status == Grunning:
-                pp.run_start = self.now
+                pp.run_start = self.clock.now
 
     # ------------------------------------------------------------------------------------------
     # commands (from the UI / CLI), between steps
@@ -379,7 +325,7 @@ class Engine(
             n = int(value)
             if n < 1:
                 raise EngineError(f"GOMAXPROCS must be at least 1, got {n}")
-            if n != self.gomaxprocs and not self.done:
+            if n != self.gomaxprocs and not self.clock.stopped:
                 self.set_gomaxprocs(n, None)
         elif name == "gogc":
             self.set_gc_percent(int(value))
@@ -414,7 +360,7 @@ class Engine(
 
     def schedtrace_line(self) -> str:
         """proc.go: schedtrace — the exact GODEBUG=schedtrace line (facts §3.13)."""
-        ms = (self.now - getattr(self, "_schedtrace_t0", 0)) // C.MS
+        ms = (self.clock.now - getattr(self, "_schedtrace_t0", 0)) // C.MS
         n = self.gomaxprocs
         idlethreads = len(self.midle)
         lens = " ".join(str(len(self.allp[i].runq)) for i in range(n))
@@ -436,7 +382,7 @@ class Engine(
         row = np.zeros(1, dtype=COUNTERS_DTYPE)
         r = row[0]
         live, runnable, running, syscall, waiting = self.fast_counts()
-        r["t_ns"] = self.now
+        r["t_ns"] = self.clock.now
         r["gomaxprocs"] = self.gomaxprocs
         r["ngoroutines"] = live
         r["n_runnable"] = runnable
@@ -493,11 +439,11 @@ class Engine(
         counts = self.status_counts()
         names = C.G_STATUS_NAMES
         live = {names[s]: n for s, n in sorted(counts.items()) if s != Gdead}
-        elapsed = max(self.now, 1)
+        elapsed = max(self.clock.now, 1)
         busy = []
         for i in range(len(self.allp)):
             pp = self.allp[i]
-            b = pp.busy_ns + (self.now - pp.run_start if pp.run_start >= 0 else 0)
+            b = pp.busy_ns + (self.clock.now - pp.run_start if pp.run_start >= 0 else 0)
             busy.append(round(b / elapsed, 6))
         samples = max(self._samples, 1)
         out = {
@@ -505,7 +451,7 @@ class Engine(
             "seed": self.seed,
             "policy": self.policy,
             "gomaxprocs": self.gomaxprocs,
-            "virtual_ns": self.now,
+            "virtual_ns": self.clock.now,
             "end_reason": self.done_reason or "running",
             "error": self.error,
             "goroutines": {

@@ -11,6 +11,7 @@ background sweeper G and allocating Gs sweep. Liveness comes from the allocation
 from __future__ import annotations
 
 from ..alloc.hooks import DEFER_RECORD_BYTES
+from ..clock import PRIO_GC, PRIO_MSTEP
 from ..constants import (
     COST_STW_SAFEPOINT_NS,
     FORCEGC_PERIOD_NS,
@@ -19,7 +20,6 @@ from ..constants import (
     Gwaiting,
 )
 from ..runtime2 import G
-from ..sched.proc import K_GC, K_MSTEP
 from ..trace.events import (
     EV,
     STW_GC_MARK_TERM,
@@ -58,9 +58,6 @@ COST_MARKTERM_NS = 15_000  # gcMarkTermination's own work under STW #2, base
 COST_MARKTERM_PER_P_NS = 1_000  # per P (flushing wbBufs/gcWork, stats)
 COST_SWEEPTERM_NS = 5_000  # gcStart's work under STW #1 besides finishing the sweep
 DEFAULT_STACK_USED_BYTES = 512  # scanned part of a stack that never ran a stack op
-
-K_GC_SWEEPTERM_DONE = 0
-K_GC_MARKTERM_DONE = 1
 
 # The runtime's own goroutines are shown in this group (GoCreate a1)
 RUNTIME_GROUP = -1
@@ -145,7 +142,7 @@ class GCMixin:
 
     def on_procresize(self, nprocs: int) -> None:
         super().on_procresize(nprocs)
-        self.limiter.resetCapacity(self.now, nprocs)
+        self.limiter.resetCapacity(self.clock.now, nprocs)
 
     def set_gc_percent(self, percent: int) -> None:
         """debug.SetGCPercent: new pacing at once (gcControllerCommit)."""
@@ -164,7 +161,7 @@ class GCMixin:
         trigger, goal = self.gcController.gcControllerCommit(
             self.allocator.sweep_done, self.gcphase == _GCoff
         )
-        self.ext((self.now, _HeapGoal, -1, -1, 0, goal, trigger, self.gcController.heapMarked))
+        self.ext((self.clock.now, _HeapGoal, -1, -1, 0, goal, trigger, self.gcController.heapMarked))
         self.gc_check_trigger(None)
 
     def _sync_memstats(self) -> None:
@@ -183,12 +180,12 @@ class GCMixin:
     def gc_trigger_check(self, m, gp) -> None:
         """mallocgc: `if checkGCTrigger && gcTrigger{kind: gcTriggerHeap}.test() { gcStart(t) }`."""
         self._check_oom()
-        if self.done:
+        if self.clock.stopped:
             return
         self.gc_check_trigger(m)
 
     def gc_check_trigger(self, m) -> None:
-        if self.gcphase != _GCoff or self.gcwaiting or self.done:
+        if self.gcphase != _GCoff or self.gcwaiting or self.clock.stopped:
             return
         self._sync_memstats()
         c = self.gcController
@@ -232,6 +229,7 @@ class GCMixin:
 
     def gcStart(self, trigger_kind: int, m) -> None:
         """mgc.go: gcStart — finish the sweep, stop the world, start the mark phase."""
+        now = self.clock.now
         if self.gcphase != _GCoff or self.gcwaiting:
             return
         self.gcphase = _GCmark  # claimed: no second gcStart (work.startSema)
@@ -239,20 +237,21 @@ class GCMixin:
         self._ensure_mark_workers()
         a = self.allocator
         self.heap0 = a.heap_live
-        self.tSweepTerm = self.now
-        self.ext((self.now, _GCBegin, *self.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
-        self.limiter.startGCTransition(True, self.now)
+        self.tSweepTerm = now
+        self.ext((now, _GCBegin, *self.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
+        self.limiter.startGCTransition(True, now)
         self.stopTheWorld(STW_GC_SWEEP_TERM, self._gc_sweepterm_stopped, m)
 
     def _gc_sweepterm_stopped(self) -> None:
         """World stopped: finishsweep_m, clearpools; the work takes virtual time under the STW."""
-        pages = self.allocator.finish_sweep(self.now)
+        now = self.clock.now
+        pages = self.allocator.finish_sweep(now)
         cost = COST_SWEEPTERM_NS + pages * COST_SWEEP_PAGE_NS
-        self.push(self.now + cost, K_GC, K_GC_SWEEPTERM_DONE, 0)
+        self.at(now + cost, PRIO_GC, self._gc_sweepterm_done)
 
-    def _gc_sweepterm_done(self) -> None:
+    def _gc_sweepterm_done(self, _obj=None, _token=0) -> None:
         """gcStart steps 12-19: startCycle, _GCmark with the write barrier, workers, start the world."""
-        now = self.now
+        now = self.clock.now
         a = self.allocator
         c = self.gcController
         self.gc_cycles += 1
@@ -311,19 +310,20 @@ class GCMixin:
             # gcBgMarkWorker; here it is created parked. The GoBlock (on no P or M: it never ran)
             # says so to the event stream, which would otherwise hold it _Grunnable until its
             # first GoUnblock (Go's own tracer has GoCreateBlocked for this)
-            self.ext((self.now, _GoBlock, -1, -1, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
+            self.ext((self.clock.now, _GoBlock, -1, -1, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
             self.gc_worker_pool.append(gp)
             self.gc_workers_made += 1
 
     def _new_runtime_g(self, pp) -> G:
+        now = self.clock.now
         gp = G()
         self.allgs.append(gp)
         self.runtime_gs.append(gp)
         gp.goid = self.newgoid(pp)
         gp.group = RUNTIME_GROUP
-        gp.created_ns = self.now
+        gp.created_ns = now
         self.stack_init(gp, pp)
-        self.ext((self.now, _GoCreate, pp.id, -1, gp.goid, 0, RUNTIME_GROUP, gp.stack_bytes))
+        self.ext((now, _GoCreate, pp.id, -1, gp.goid, 0, RUNTIME_GROUP, gp.stack_bytes))
         return gp
 
     def _enlist_workers(self, n: int) -> None:
@@ -359,7 +359,7 @@ class GCMixin:
         """mgcpacer.go: findRunnableGCWorker — a dedicated or fractional worker for this P."""
         if self.mark_work_left <= 0 or not self.gc_worker_pool:
             return None
-        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.now - self.tMark)
+        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.clock.now - self.tMark)
         if mode is None:
             return None
         return self._take_worker(pp, mode)
@@ -378,13 +378,13 @@ class GCMixin:
         gp.status = Grunnable
         gp.waitreason = 0
         gp.run_start = -1
-        self.ext((self.now, _GoUnblock, pp.id, -1, gp.goid, 0, 0, WAIT_GC_WORKER_IDLE))
+        self.ext((self.clock.now, _GoUnblock, pp.id, -1, gp.goid, 0, 0, WAIT_GC_WORKER_IDLE))
         return gp
 
     def gc_worker_run(self, m, gp) -> None:
         """gcBgMarkWorker: drain scan work in chunks; stop by mode (dedicated: until no work;
         fractional: over 1.2 x its goal; idle: when other work appears), or when preempted."""
-        now = self.now
+        now = self.clock.now
         pp = m.p
         mode = gp.worker_mode
         if mode == WORKER_SWEEPER:
@@ -422,7 +422,7 @@ class GCMixin:
         c.bgScanCredit += work  # gcFlushBgCredit (no parked assists in the emulator)
         dt = max(work // SCAN_BYTES_PER_NS, 1)
         gp.busy_until = now + dt
-        self.push(now + dt, K_MSTEP, m, m.token)
+        self.at(now + dt, PRIO_MSTEP, self.mstep, m, m.token)
 
     def _runqdrain(self, pp) -> None:
         """proc.go: runqdrain — the P's whole local queue (runnext first) to the global queue."""
@@ -435,7 +435,7 @@ class GCMixin:
     def _worker_stop(self, m, gp) -> None:
         """The worker parks back in gcBgMarkWorkerPool; the last one out of work calls gcMarkDone."""
         pp = m.p
-        now = self.now
+        now = self.clock.now
         dur = now - gp.run_start if gp.run_start >= 0 else 0
         mode = gp.worker_mode
         self.gcController.markWorkerStop(mode, dur)
@@ -500,7 +500,7 @@ class GCMixin:
         self.limiter.addAssistTime(dt)
         self.gc_assist_total_ns += dt
         self.gc_cpu_ns += dt
-        self.ext((self.now, _GCAssistBegin, m.p.id, m.id, gp.goid, debt, 0, 0))
+        self.ext((self.clock.now, _GCAssistBegin, m.p.id, m.id, gp.goid, debt, 0, 0))
         gp.worker_mode = -work  # pending GCMarkAssistEnd (see gc_assist_end)
         return dt
 
@@ -508,7 +508,7 @@ class GCMixin:
         """Called by run_g when a G that assisted resumes: the assist's end event."""
         work = -gp.worker_mode
         gp.worker_mode = 0
-        self.ext((self.now, _GCAssistEnd, m.p.id if m.p else -1, m.id, gp.goid, work, 0, 0))
+        self.ext((self.clock.now, _GCAssistEnd, m.p.id if m.p else -1, m.id, gp.goid, work, 0, 0))
         # gcAssistAlloc1: the last assist out of work calls gcMarkDone
         if (
             self.mark_work_left <= 0
@@ -530,18 +530,19 @@ class GCMixin:
 
     def gcMarkDone(self) -> None:
         """mgc.go: gcMarkDone — no work left: stop the world for mark termination."""
+        now = self.clock.now
         if self.gc_marktermination:
             return
         self.gc_marktermination = True
-        self.tMarkTerm = self.now
+        self.tMarkTerm = now
         self.heap1 = self.allocator.heap_live
-        self.ext((self.now, _GCMarkDone, -1, -1, 0, self.gc_cycles, self.allocator.heap_live, 0))
-        self.limiter.startGCTransition(False, self.now)
+        self.ext((now, _GCMarkDone, -1, -1, 0, self.gc_cycles, self.allocator.heap_live, 0))
+        self.limiter.startGCTransition(False, now)
         self.stopTheWorld(STW_GC_MARK_TERM, self._gc_markterm_stopped, None)
 
     def _gc_markterm_stopped(self) -> None:
         """gcMarkTermination under STW: live heap, _GCoff, sweepgen += 2, pacer commit."""
-        now = self.now
+        now = self.clock.now
         a = self.allocator
         c = self.gcController
         self.gcBlackenEnabled = 0
@@ -571,10 +572,10 @@ class GCMixin:
         )
         self.ext((now, _HeapGoal, -1, -1, 0, goal, trigger, marked))
         cost = COST_MARKTERM_NS + COST_MARKTERM_PER_P_NS * self.gomaxprocs
-        self.push(now + cost, K_GC, K_GC_MARKTERM_DONE, 0)
+        self.at(now + cost, PRIO_GC, self._gc_markterm_done)
 
-    def _gc_markterm_done(self) -> None:
-        now = self.now
+    def _gc_markterm_done(self, _obj=None, _token=0) -> None:
+        now = self.clock.now
         self._pause(self.gc_pause_markterm, now - self.tMarkTerm)
         self.last_gc_ns = now
         self.limiter.numgc = self.gc_cycles
@@ -590,12 +591,6 @@ class GCMixin:
                 pages = self.allocator.finish_sweep(now)
                 gp.resume_ns = pages * COST_SWEEP_PAGE_NS
                 self.ready(gp, None, False)
-
-    def gc_step(self, obj, token) -> None:
-        if obj == K_GC_SWEEPTERM_DONE:
-            self._gc_sweepterm_done()
-        elif obj == K_GC_MARKTERM_DONE:
-            self._gc_markterm_done()
 
     def _gctrace(self, now: int) -> None:
         c = self.gcController
@@ -648,7 +643,7 @@ class GCMixin:
     def _bgsweep_run(self, m, gp) -> None:
         """mgcsweep.go: bgsweep — sweep batches of 10 spans; goschedIfBusy between batches; park when
         done (and kick the scavenger)."""
-        now = self.now
+        now = self.clock.now
         pp = m.p
         a = self.allocator
         if gp.run_start < 0:
@@ -676,7 +671,7 @@ class GCMixin:
             self.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
             return
         dt = spans * COST_SWEEP_SPAN_NS + pages * COST_SWEEP_PAGE_NS
-        self.push(now + dt, K_MSTEP, m, m.token)
+        self.at(now + dt, PRIO_MSTEP, self.mstep, m, m.token)
 
     def _deduct_sweep_credit(self, t_ns, p, m, g, span_bytes, npages) -> None:
         """mgcsweep.go: deductSweepCredit — the allocating G sweeps pages before taking a span."""
@@ -707,17 +702,18 @@ class GCMixin:
         )
         goal = min(gc_goal, ml_goal)
         if goal < retained:
-            a.scavenge(self.now, goal)
+            a.scavenge(self.clock.now, goal)
 
     def _check_oom(self) -> None:
         """The container's memory limit (cgroup memory.max): the kernel OOM-kills the process."""
+        now = self.clock.now
         limit = self.container_limit
         if limit is None or limit < 0:
             return
         st = self.allocator.memstats()
         rss = st["MappedBytes"] - st["HeapReleased"]
         if rss > limit:
-            self.ext((self.now, _OOMKill, -1, -1, 0, rss, limit, 0))
+            self.ext((now, _OOMKill, -1, -1, 0, rss, limit, 0))
             self.fatal(
                 f"signal: killed (OOM): process memory {rss >> 20} MiB exceeded the container limit "
                 f"{limit >> 20} MiB"
@@ -725,7 +721,7 @@ class GCMixin:
         elif self.memlimit is not None and self.memlimit >= 0 and rss > self.memlimit:
             # allocSpan's synchronous scavenging when over the memory limit
             a = self.allocator
-            a.scavenge(self.now, int(self.memlimit * 0.95))
+            a.scavenge(now, int(self.memlimit * 0.95))
 
     # ------------------------------------------------------------------------------------------
     # reporting
@@ -740,7 +736,7 @@ class GCMixin:
         r["heap_marked"] = c.heapMarked
         r["gc_phase"] = self.gcphase
         r["gc_cycles"] = self.gc_cycles
-        r["gc_cpu_fraction"] = self.gc_cpu_ns / max(self.now * max(self.gomaxprocs, 1), 1)
+        r["gc_cpu_fraction"] = self.gc_cpu_ns / max(self.clock.now * max(self.gomaxprocs, 1), 1)
 
     def memory_stats(self) -> dict:
         out = dict(super().memory_stats())
@@ -754,7 +750,7 @@ class GCMixin:
             "memlimit": None if self.gcController.memoryLimit == MAX_INT64 else self.gcController.memoryLimit,
             "pause_sweep_termination": pause(self.gc_pause_sweepterm),
             "pause_mark_termination": pause(self.gc_pause_markterm),
-            "cpu_fraction": round(self.gc_cpu_ns / max(self.now * max(self.gomaxprocs, 1), 1), 6),
+            "cpu_fraction": round(self.gc_cpu_ns / max(self.clock.now * max(self.gomaxprocs, 1), 1), 6),
             "assist_ns": self.gc_assist_total_ns,
             "heap_goals": [int(g) for g in self.gc_goals],
         }

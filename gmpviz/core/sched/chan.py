@@ -36,6 +36,7 @@ class ChanMixin:
 
     def chansend(self, m, gp, c) -> bool:
         """chan.go: chansend — to a waiting receiver directly, else into the buffer, else park."""
+        now = self.clock.now
         pp = m.p
         if c.closed:
             self.fatal("panic: send on closed channel")
@@ -47,21 +48,22 @@ class ChanMixin:
             if sel_id:
                 rg.sel_id = 0
                 rg.wait_obj = case
-            self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
+            self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
             self.ready(rg, m, True)
             return True
         if c.qcount < c.dataqsiz:
             c.qcount += 1
-            self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
+            self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
             return True
         c.sendq.append((gp, 0, 0))
-        self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
+        self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
         self.gopark(m, gp, WAIT_CHAN_SEND, c.id)
         return False
 
     def chanrecv(self, m, gp, c) -> bool:
         """chan.go: chanrecv — from a waiting sender (via the buffer head if buffered), the buffer,
         a closed channel's zero value, else park."""
+        now = self.clock.now
         pp = m.p
         sg = self._dequeue_sudog(c.sendq)
         if sg is not None:
@@ -71,20 +73,20 @@ class ChanMixin:
                 sgp.wait_obj = case
             # unbuffered: take the sender's value; buffered (full): take the head, sender's value to the tail
             gp.chan_val = 1
-            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
+            self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
             self.ready(sgp, m, True)
             return True
         if c.qcount > 0:
             c.qcount -= 1
             gp.chan_val = 1
-            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
+            self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
             return True
         if c.closed:
             gp.chan_val = 0
-            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_CLOSED, 0))
+            self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_CLOSED, 0))
             return True
         c.recvq.append((gp, 0, 0))
-        self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
+        self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
         self.gopark(m, gp, WAIT_CHAN_RECV, c.id)
         return False
 
@@ -108,7 +110,7 @@ class ChanMixin:
         if self._dequeue_sudog(c.sendq) is not None:
             self.fatal("panic: send on closed channel")
             return False
-        self.ext((self.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
+        self.ext((self.clock.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
         for rg in woken:
             self.ready(rg, m, True)
         return True
@@ -116,6 +118,7 @@ class ChanMixin:
     def selectgo(self, m, gp, cases, has_default: bool) -> bool:
         """select.go: selectgo — pick uniformly among ready cases (seeded), else default, else park
         on every channel; the first case to fire wins and the other sudogs go stale."""
+        now = self.clock.now
         chans = self.chans
         ready = []
         for i, (kind, ci) in enumerate(cases):
@@ -128,13 +131,13 @@ class ChanMixin:
         pp = m.p
         if ready:
             i = ready[int(self.rng.random() * len(ready))] if len(ready) > 1 else ready[0]
-            self.ext((self.now, _Select, pp.id, m.id, gp.goid, i, len(cases), 0))
+            self.ext((now, _Select, pp.id, m.id, gp.goid, i, len(cases), 0))
             kind, ci = cases[i]
             if kind == SEL_SEND:
                 return self.chansend(m, gp, chans[ci])
             return self.chanrecv(m, gp, chans[ci])
         if has_default:
-            self.ext((self.now, _Select, pp.id, m.id, gp.goid, -2, len(cases), 0))
+            self.ext((now, _Select, pp.id, m.id, gp.goid, -2, len(cases), 0))
             return True
         self.sel_seq += 1
         sel_id = self.sel_seq
@@ -142,7 +145,7 @@ class ChanMixin:
         for i, (kind, ci) in enumerate(cases):
             c = chans[ci]
             (c.sendq if kind == SEL_SEND else c.recvq).append((gp, sel_id, i))
-        self.ext((self.now, _Select, pp.id, m.id, gp.goid, -1, len(cases), 0))
+        self.ext((now, _Select, pp.id, m.id, gp.goid, -1, len(cases), 0))
         self.gopark(m, gp, WAIT_SELECT, sel_id)
         return False
 

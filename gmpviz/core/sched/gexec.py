@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from ..clock import PRIO_MSTEP, PRIO_NETREADY
 from ..constants import (
     COST_CHAN_OP_NS,
     COST_GO_NS,
@@ -42,7 +43,6 @@ from ..workload.ops import (
     OP_STACK,
     OP_SYSCALL,
 )
-from .proc import K_MSTEP, K_NETREADY
 
 _ChanMake = int(EV.ChanMake)
 _GoDefer = int(EV.GoDefer)
@@ -75,7 +75,7 @@ class GExecMixin:
     def run_g(self, m) -> None:
         """Continue M's current G: preemption first, then leftover compute, then the next ops."""
         gp = m.curg
-        now = self.now
+        now = self.clock.now
         if gp.is_worker:
             self.gc_worker_run(m, gp)
             return
@@ -92,7 +92,7 @@ class GExecMixin:
             d = gp.resume_ns
             gp.resume_ns = 0
             gp.busy_until = now + d
-            self.push(now + d, K_MSTEP, m, m.token)
+            self.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
             return
         ops = gp.ops
         nops = len(ops)
@@ -109,7 +109,7 @@ class GExecMixin:
                 if d <= 0:
                     continue
                 gp.busy_until = now + d
-                self.push(now + d, K_MSTEP, m, m.token)
+                self.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             if code == OP_REPEAT:
                 gp.loops.append(op[1])
@@ -133,19 +133,19 @@ class GExecMixin:
                 if gp.op_rem == 0:
                     gp.pc += 1
                 self.newproc(m, gp, op[1])
-                self.push(now + COST_GO_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_GO_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_SEND:
                 gp.pc += 1
                 if not self.chansend(m, gp, self.chans[op[1]]):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_RECV:
                 gp.pc += 1
                 if not self.chanrecv(m, gp, self.chans[op[1]]):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_SLEEP:
                 gp.pc += 1
@@ -164,7 +164,7 @@ class GExecMixin:
                 gp.pc += 1
                 d = self.sample(op[1])
                 self.netpoll_waiters += 1
-                self.push(now + d, K_NETREADY, gp, 0)
+                self.at(now + d, PRIO_NETREADY, self.netready, gp)
                 self.gopark(m, gp, WAIT_IO, 0)
                 return
             elif code == OP_GOSCHED:
@@ -175,13 +175,13 @@ class GExecMixin:
                 gp.pc += 1
                 if not self.selectgo(m, gp, op[1], bool(op[2])):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_CLOSE:
                 gp.pc += 1
                 if not self.closechan(m, gp, self.chans[op[1]]):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_MAKE:
                 gp.pc += 1
@@ -191,17 +191,17 @@ class GExecMixin:
             elif code == OP_ALLOC:
                 gp.pc += 1
                 cost = self.malloc_op(m, gp, op)
-                if self.done or m.curg is not gp or self.stw_caller is m:
+                if self.clock.stopped or m.curg is not gp or self.stw_caller is m:
                     return  # (a GC this allocation started stopped the world: startTheWorld resumes it)
-                self.push(now + cost, K_MSTEP, m, m.token)
+                self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_STACK:
                 gp.pc += 1
                 cost = self.stack_op(m, gp, op[1] * op[2])
-                if self.done:
+                if self.clock.stopped:
                     return
                 if cost:
-                    self.push(now + cost, K_MSTEP, m, m.token)
+                    self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                     return
                 zero += 1
             elif code == OP_DEFER:
@@ -213,10 +213,10 @@ class GExecMixin:
                     self.ext((now, _GoDefer, m.p.id, m.id, gp.goid, gp.defers, heap, 0))
                 if heap:
                     cost += self.defer_alloc(m, gp, n)
-                    if self.done or self.stw_caller is m:
+                    if self.clock.stopped or self.stw_caller is m:
                         return
                 cost += n * COST_DEFER_NS
-                self.push(now + cost, K_MSTEP, m, m.token)
+                self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_BLOCK:
                 gp.pc += 1
@@ -248,23 +248,24 @@ class GExecMixin:
             else:
                 raise ValueError(f"unknown op {code}")
             if zero >= MAX_ZERO_COST_OPS:
-                self.push(now + 1, K_MSTEP, m, m.token)
+                self.at(now + 1, PRIO_MSTEP, self.mstep, m, m.token)
                 return
 
     def stack_op(self, m, gp, needed_bytes: int) -> int:
         """newstack/copystack: double the stack until the frames fit; returns the copy cost in ns."""
+        now = self.clock.now
         cost = 0
         gp.stack_used = needed_bytes
         while gp.stack_bytes < needed_bytes:
             new = gp.stack_bytes * 2
             if new > MAX_STACK_SIZE:
-                self.ext((self.now, int(EV.GoStackOverflow), m.p.id, m.id, gp.goid, needed_bytes, 0, 0))
+                self.ext((now, int(EV.GoStackOverflow), m.p.id, m.id, gp.goid, needed_bytes, 0, 0))
                 self.fatal(
                     f"runtime: goroutine stack exceeds {MAX_STACK_SIZE}-byte limit\n"
                     "fatal error: stack overflow"
                 )
                 return 0
-            self.ext((self.now, int(EV.GoStackGrow), m.p.id, m.id, gp.goid, gp.stack_bytes, new, 0))
+            self.ext((now, int(EV.GoStackGrow), m.p.id, m.id, gp.goid, gp.stack_bytes, new, 0))
             cost += self.stack_grow(m, gp, new)
             cost += (gp.stack_bytes // 1024) * COST_STACK_COPY_NS_PER_KIB
         gp.stack_used = 0  # the calls return (ops.py): a later GC scan may shrink the grown stack

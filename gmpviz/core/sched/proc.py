@@ -1,7 +1,7 @@
 """The scheduler — `runtime/proc.go`: schedule, findRunnable, execute, stealWork, wakep, startm, stopm,
 handoffp, newproc, goexit0, gopark/ready, goschedImpl, injectglist, procresize, stop/startTheWorld.
 
-Mixed into :class:`gmpviz.core.engine.Engine`, which owns the clock (``self.now``), the event heap
+Mixed into :class:`gmpviz.core.engine.Engine`, which owns the clock (``self.clock.now``), the event heap
 (``self.push``), the tracer (``self.ext``) and the runtime state (``allp``, ``pidle``, ``midle``,
 ``sched_runq`` ...). Every function follows the order of operations of its Go namesake as summarised
 in go-runtime-facts.md §2–3; emulator-only steps are marked.
@@ -12,6 +12,15 @@ from __future__ import annotations
 import heapq
 from math import gcd
 
+from ..clock import (
+    PRIO_FINDRUN_TAIL,
+    PRIO_MSTEP,
+    PRIO_MWAKE,
+    PRIO_NETPOLL_WAKE,
+    PRIO_STW,
+    PRIO_TIMER,
+    call,
+)
 from ..constants import (
     COST_M_CREATE_NS,
     COST_M_WAKE_NS,
@@ -50,21 +59,6 @@ from ..trace.events import (
     WHERE_LOCAL,
     WHERE_RUNNEXT,
 )
-
-# Heap item kinds (engine-internal)
-K_MSTEP = 0  # an M continues: run its G's next op, or schedule()
-K_FINDRUN_B = 1  # a spinning M finished its steal passes (findRunnable steps 13-16)
-K_MWAKE = 2  # a started M begins running (startm/newm latency elapsed)
-K_SYSCALL_DONE = 3  # a syscall returns (exitsyscall)
-K_TIMER = 4  # the earliest timer of a P is due
-K_NETREADY = 5  # a file descriptor became ready
-K_NETPOLL_WAKE = 6  # the M blocked in netpoll returns
-K_SYSMON = 7
-K_SAMPLE = 8  # statistics sampling (emulator only)
-K_SCHEDTRACE = 9
-K_END = 10
-K_GC = 11  # GC state machine steps (mgc.go)
-K_STW = 12  # the next step of a stop-the-world (obj: the callable to run) after its modelled cost
 
 _GoCreate = int(EV.GoCreate)
 _GoStart = int(EV.GoStart)
@@ -108,7 +102,7 @@ class ProcMixin:
         pp.m = m
         pp.status = Prunning
         pp.oldm = m
-        self.ext((self.now, _ProcStart, pp.id, m.id, 0, 0, 0, 0))
+        self.ext((self.clock.now, _ProcStart, pp.id, m.id, 0, 0, 0, 0))
         if self.on_acquirep is not None:
             self.on_acquirep(pp)
 
@@ -131,7 +125,7 @@ class ProcMixin:
         pp.status = Pidle
         pp.m = None
         self.pidle.append(pp)
-        self.ext((self.now, _ProcStop, pp.id, -1, 0, 0, 0, 0))
+        self.ext((self.clock.now, _ProcStop, pp.id, -1, 0, 0, 0, 0))
 
     def pidleget(self) -> P | None:
         """proc.go: pidleget — pop the head of the idle list."""
@@ -158,11 +152,12 @@ class ProcMixin:
             self.fatal("runtime: program exceeds 10000-thread limit")
         m = M(len(self.allm))
         self.allm.append(m)
-        self.ext((self.now, _MCreate, -1, m.id, 0, len(self.allm), 0, 0))
+        self.ext((self.clock.now, _MCreate, -1, m.id, 0, len(self.allm), 0, 0))
         return m
 
     def startm(self, pp: P | None, spinning: bool) -> None:
         """proc.go: startm — run some M with P pp (an idle P if None); new thread if none is idle."""
+        now = self.clock.now
         if pp is None:
             pp = self.pidleget()
             if pp is None:
@@ -181,12 +176,14 @@ class ProcMixin:
         # The P is owned by the waking M from here on: runtime's pp.m is set only by acquirep, but
         # the P is neither idle nor available to anyone else.
         pp.status = Prunning
-        self.ext((self.now, _MWake, pp.id, nm.id, 0, int(spinning), 0, 0))
+        self.ext((now, _MWake, pp.id, nm.id, 0, int(spinning), 0, 0))
         nm.token += 1
-        self.push(self.now + latency, K_MWAKE, nm, nm.token)
+        self.at(now + latency, PRIO_MWAKE, self.mwake, nm, nm.token)
 
-    def mwake(self, m: M) -> None:
+    def mwake(self, m: M, token: int) -> None:
         """The M started by startm runs: mstart1 / stopm's return path, then schedule()."""
+        if token != m.token:
+            return
         pp = m.nextp
         m.nextp = None
         m.state = M_RUNNING
@@ -194,7 +191,7 @@ class ProcMixin:
         if m.wake_spinning:
             m.spinning = True
             m.wake_spinning = False
-            self.ext((self.now, _MSpinBegin, pp.id, m.id, 0, self.nmspinning, 0, 0))
+            self.ext((self.clock.now, _MSpinBegin, pp.id, m.id, 0, self.nmspinning, 0, 0))
         self.schedule(m)
 
     def stopm(self, m: M) -> None:
@@ -203,7 +200,7 @@ class ProcMixin:
         m.curg = None
         m.token += 1  # a parked M has no pending step
         self.midle.append(m)
-        self.ext((self.now, _MPark, -1, m.id, 0, 0, 0, 0))
+        self.ext((self.clock.now, _MPark, -1, m.id, 0, 0, 0, 0))
         self.checkdead()
 
     def wakep(self) -> None:
@@ -220,14 +217,14 @@ class ProcMixin:
         """proc.go: resetspinning — this M found work: stop spinning and wake another."""
         m.spinning = False
         self.nmspinning -= 1
-        self.ext((self.now, _MSpinEnd, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 1, 0))
+        self.ext((self.clock.now, _MSpinEnd, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 1, 0))
         self.wakep()
 
     def _begin_spinning(self, m: M) -> None:
         m.spinning = True
         self.nmspinning += 1
         self.needspinning = 0
-        self.ext((self.now, _MSpinBegin, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 0, 0))
+        self.ext((self.clock.now, _MSpinBegin, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 0, 0))
 
     def handoffp(self, pp: P) -> None:
         """proc.go: handoffp — find an M for a P released from a syscall (or leave it idle)."""
@@ -243,7 +240,7 @@ class ProcMixin:
             return
         if self.gcwaiting:
             pp.status = Pgcstop
-            self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+            self.ext((self.clock.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
             self.stopwait -= 1
             if self.stopwait == 0:
                 self._stw_stopped()
@@ -258,6 +255,22 @@ class ProcMixin:
     # schedule / findRunnable / execute
     # ------------------------------------------------------------------------------------------
 
+    def mstep(self, m: M, token: int) -> None:
+        """An M's next step (clock handler): its G goes on, or it runs schedule(); stale if superseded."""
+        if token != m.token:
+            return
+        if m.curg is not None:
+            self.run_g(m)
+        else:
+            self.schedule(m)
+
+    def findRunnable_resume(self, m: M, token: int) -> None:
+        """A spinning M's steal passes are over (clock handler): findRunnable steps 13-16, then run."""
+        if token != m.token or m.p is None:
+            return
+        gp, inherit = self.findRunnable_tail(m)
+        self.run_found(m, gp, inherit)
+
     def schedule(self, m: M) -> None:
         """proc.go: schedule — one round of the scheduler for M (with its P)."""
         gp, inherit = self.findRunnable(m)
@@ -266,7 +279,7 @@ class ProcMixin:
     def run_found(self, m: M, gp: G | None, inherit: bool) -> None:
         """schedule() after findRunnable: stop spinning (waking another M), tryWakeP, execute."""
         if gp is None:
-            return  # M parked, blocked in netpoll, or still spinning (K_FINDRUN_B pending)
+            return  # M parked, blocked in netpoll, or still spinning (findRunnable_resume pending)
         if m.spinning:
             self.resetspinning(m)
         if gp.is_worker:
@@ -275,6 +288,7 @@ class ProcMixin:
 
     def execute(self, m: M, gp: G, inherit: bool) -> None:
         """proc.go: execute — gp runs on m; schedtick++ only when not inheriting the time slice."""
+        now = self.clock.now
         pp = m.p
         m.curg = gp
         gp.m = m
@@ -283,10 +297,10 @@ class ProcMixin:
         if not inherit:
             pp.schedtick += 1
         self.ctx_switches += 1
-        pp.run_start = self.now
-        self.ext((self.now, _GoStart, pp.id, m.id, gp.goid, int(inherit), pp.schedtick, 0))
+        pp.run_start = now
+        self.ext((now, _GoStart, pp.id, m.id, gp.goid, int(inherit), pp.schedtick, 0))
         m.token += 1
-        self.push(self.now + COST_SCHEDULE_NS, K_MSTEP, m, m.token)
+        self.at(now + COST_SCHEDULE_NS, PRIO_MSTEP, self.mstep, m, m.token)
 
     def findRunnable(self, m: M):
         """proc.go: findRunnable steps 1–10 (steps 13–16 run in findRunnable_tail after the steal passes).
@@ -297,7 +311,7 @@ class ProcMixin:
             if self.gcwaiting:
                 self.gcstopm(m)
                 return None, False
-            now = self.now
+            now = self.clock.now
             # 2. this P's expired timers
             if pp.timers and pp.timers[0][0] <= now:
                 self.run_timers(pp, pp)
@@ -346,12 +360,19 @@ class ProcMixin:
                 # SIMPLIFICATION: the four steal passes take COST_STEAL_PASS_NS each of virtual time,
                 # so a spinning M stays visible; steps 13-16 run when they are done.
                 m.token += 1
-                self.push(now + STEAL_TRIES * COST_STEAL_PASS_NS, K_FINDRUN_B, m, m.token)
+                self.at(
+                    now + STEAL_TRIES * COST_STEAL_PASS_NS,
+                    PRIO_FINDRUN_TAIL,
+                    self.findRunnable_resume,
+                    m,
+                    m.token,
+                )
                 return None, False
             return self.findRunnable_tail(m)
 
     def findRunnable_tail(self, m: M):
         """proc.go: findRunnable steps 13–16: give up the P, re-check, block in netpoll or stopm."""
+        now = self.clock.now
         pp = m.p
         if self.gcwaiting:
             self.gcstopm(m)
@@ -370,7 +391,7 @@ class ProcMixin:
         if m.spinning:
             m.spinning = False
             self.nmspinning -= 1
-            self.ext((self.now, _MSpinEnd, -1, m.id, 0, self.nmspinning, 0, 0))
+            self.ext((now, _MSpinEnd, -1, m.id, 0, self.nmspinning, 0, 0))
             if self.sched_runq or self._any_local_work():
                 pp2 = self.pidlegetSpinning()
                 if pp2 is not None:
@@ -383,14 +404,14 @@ class ProcMixin:
             m.state = M_NETPOLL
             m.token += 1
             self.netpoll_m = m
-            self.ext((self.now, _MPark, -1, m.id, 0, 1, 0, 0))
+            self.ext((now, _MPark, -1, m.id, 0, 1, 0, 0))
             if self.netpoll_ready:
-                self.push(self.now, K_NETPOLL_WAKE, m, m.token)
+                self.at(now, PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
             else:
                 # checkTimersNoP: the poller sleeps until the earliest timer of any P (pollUntil)
                 when = self._next_timer_when()
                 if when >= 0:
-                    self.push(max(when, self.now), K_NETPOLL_WAKE, m, m.token)
+                    self.at(max(when, now), PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
             return None, False
         # 16. stopm
         self.stopm(m)
@@ -445,7 +466,7 @@ class ProcMixin:
                 pos = (pos + inc) % n
                 if p2 is pp:
                     continue
-                if last_pass and p2.timers and p2.timers[0][0] <= self.now:
+                if last_pass and p2.timers and p2.timers[0][0] <= self.clock.now:
                     self.run_timers(p2, pp)
                     gp, inherit = self.runqget(pp)
                     if gp is not None:
@@ -461,6 +482,7 @@ class ProcMixin:
         """proc.go: runqsteal/runqgrab — take ceil(half) of p2's ring; runnext only on the last pass.
 
         The last grabbed G is returned to run now, the rest go to pp's ring."""
+        now = self.clock.now
         q = p2.runq
         n = len(q)
         took_runnext = 0
@@ -484,9 +506,18 @@ class ProcMixin:
         cnt = len(batch) + 1
         self.n_steals += 1
         self.n_stolen += cnt
-        self.ext((self.now, _ProcSteal, pp.id, pp.m.id if pp.m else -1, gp.goid, p2.id, cnt, took_runnext))
+        self.ext((now, _ProcSteal, pp.id, pp.m.id if pp.m else -1, gp.goid, p2.id, cnt, took_runnext))
         self.ext(
-            (self.now, _RunqGet, pp.id, pp.m.id if pp.m else -1, gp.goid, SRC_STEAL, len(pp.runq), p2.id)
+            (
+                now,
+                _RunqGet,
+                pp.id,
+                pp.m.id if pp.m else -1,
+                gp.goid,
+                SRC_STEAL,
+                len(pp.runq),
+                p2.id,
+            )
         )
         return gp
 
@@ -522,6 +553,7 @@ class ProcMixin:
 
     def newproc(self, m: M | None, parent: G | None, prog_idx: int) -> G:
         """proc.go: newproc — build a G (newproc1), put it in runnext of the creating P, wakep()."""
+        now = self.clock.now
         pp = m.p if m is not None else self.allp[0]
         newg = self.gfget(pp)
         if newg is None:
@@ -537,7 +569,7 @@ class ProcMixin:
         newg.preempt = False
         newg.resume_ns = 0
         newg.defers = 0
-        newg.created_ns = self.now
+        newg.created_ns = now
         newg.parent = parent.goid if parent is not None else 0
         newg.waitreason = 0
         newg.sel_id = 0
@@ -549,7 +581,7 @@ class ProcMixin:
         self.n_created += 1
         self.ext(
             (
-                self.now,
+                now,
                 _GoCreate,
                 pp.id,
                 m.id if m else -1,
@@ -572,7 +604,7 @@ class ProcMixin:
         gp.m = None
         m.curg = None
         self.n_exited += 1
-        self.ext((self.now, _GoEnd, pp.id, m.id, gp.goid, 0, 0, 0))
+        self.ext((self.clock.now, _GoEnd, pp.id, m.id, gp.goid, 0, 0, 0))
         self.on_goexit(gp, pp)
         self.gfput(pp, gp)
         if gp.goid == 1:
@@ -590,23 +622,24 @@ class ProcMixin:
         gp.wait_obj = obj
         gp.m = None
         m.curg = None
-        self.ext((self.now, _GoBlock, pp.id, m.id, gp.goid, reason, obj, 0))
+        self.ext((self.clock.now, _GoBlock, pp.id, m.id, gp.goid, reason, obj, 0))
         self.schedule(m)
 
     def ready(self, gp: G, waker_m: M | None, next_: bool = True) -> None:
         """proc.go: ready — _Gwaiting -> _Grunnable into the waker P's runnext, then wakep()."""
+        now = self.clock.now
         reason = gp.waitreason
         gp.status = Grunnable
         gp.waitreason = 0
         pp = waker_m.p if waker_m is not None and waker_m.p is not None else None
         if pp is None:
-            self.ext((self.now, _GoUnblock, -1, -1, gp.goid, 0, WHERE_GLOBAL, reason))
+            self.ext((now, _GoUnblock, -1, -1, gp.goid, 0, WHERE_GLOBAL, reason))
             self.globrunqput(gp)
         else:
             waker = waker_m.curg.goid if waker_m.curg is not None else 0
             self.ext(
                 (
-                    self.now,
+                    now,
                     _GoUnblock,
                     pp.id,
                     waker_m.id,
@@ -621,18 +654,19 @@ class ProcMixin:
 
     def goschedImpl(self, m: M, gp: G, preempted: bool) -> None:
         """proc.go: goschedImpl — to the global queue (runnext of this P if preempted for a STW)."""
+        now = self.clock.now
         pp = m.p
         self._g_off_cpu(pp)
         gp.status = Grunnable
         gp.m = None
         m.curg = None
         if preempted and self.gcwaiting:
-            self.ext((self.now, _GoStop, pp.id, m.id, gp.goid, STOP_PREEMPT_STW, WHERE_RUNNEXT, 0))
+            self.ext((now, _GoStop, pp.id, m.id, gp.goid, STOP_PREEMPT_STW, WHERE_RUNNEXT, 0))
             self.runqput(pp, gp, True)
         else:
             self.ext(
                 (
-                    self.now,
+                    now,
                     _GoStop,
                     pp.id,
                     m.id,
@@ -655,7 +689,7 @@ class ProcMixin:
             gp.waitreason = 0
             self.ext(
                 (
-                    self.now,
+                    self.clock.now,
                     _GoUnblock,
                     pp.id if pp else -1,
                     -1,
@@ -684,7 +718,7 @@ class ProcMixin:
 
     def _g_off_cpu(self, pp: P) -> None:
         if pp is not None and pp.run_start >= 0:
-            pp.busy_ns += self.now - pp.run_start
+            pp.busy_ns += self.clock.now - pp.run_start
             pp.run_start = -1
 
     # ------------------------------------------------------------------------------------------
@@ -695,7 +729,7 @@ class ProcMixin:
         """time.go: timers.check/run — fire owner's expired timers on runner's M: goready into
         runner's runnext (goroutineReady -> ready(gp, 0, true))."""
         timers = owner.timers
-        now = self.now
+        now = self.clock.now
         m = runner.m
         while timers and timers[0][0] <= now:
             when, _, gp = heapq.heappop(timers)
@@ -706,17 +740,18 @@ class ProcMixin:
         """time.go: addtimer — on the current P's heap; an idle P's timers are served by netpoll."""
         self.timer_seq += 1
         heapq.heappush(pp.timers, (when, self.timer_seq, gp))
-        self.push(when, K_TIMER, pp, 0)
+        self.at(when, PRIO_TIMER, self.timer_due, pp)
 
-    def timer_due(self, pp: P) -> None:
+    def timer_due(self, pp: P, _token: int = 0) -> None:
         """A timer of pp is due: the M blocked in netpoll (sleeping until the earliest timer of any P,
         woken early by wakeNetPoller) returns and runs it on an idle P. Without an idle P, a busy P
         runs its timers at its next schedule() and spinning Ms steal them on the last pass."""
-        if not pp.timers or pp.timers[0][0] > self.now:
+        now = self.clock.now
+        if not pp.timers or pp.timers[0][0] > now:
             return
         if self.netpoll_m is not None and self.pidle:
             nm = self.netpoll_m
-            self.push(self.now, K_NETPOLL_WAKE, nm, nm.token)
+            self.at(now, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
 
     def netpoll(self) -> list[G]:
         """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady)."""
@@ -724,32 +759,33 @@ class ProcMixin:
         self.netpoll_ready = []
         self.netpoll_waiters -= len(glist)
         if glist:
-            self.ext((self.now, _NetpollReady, -1, -1, 0, len(glist), 0, 0))
+            self.ext((self.clock.now, _NetpollReady, -1, -1, 0, len(glist), 0, 0))
         return glist
 
-    def netready(self, gp: G) -> None:
+    def netready(self, gp: G, _token: int = 0) -> None:
         """The fd a G waits on became readable (netpollready)."""
         self.netpoll_ready.append(gp)
         nm = self.netpoll_m
         if nm is not None:
-            self.push(self.now + COST_M_WAKE_NS, K_NETPOLL_WAKE, nm, nm.token)
+            self.at(self.clock.now + COST_M_WAKE_NS, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
 
-    def netpoll_wake(self, m: M) -> None:
+    def netpoll_wake(self, m: M, token: int) -> None:
         """findRunnable step 15 after the blocking netpoll returns: take an idle P and run."""
-        if self.netpoll_m is not m:
+        now = self.clock.now
+        if token != m.token or m.state != M_NETPOLL or self.netpoll_m is not m:
             return
         self.netpoll_m = None
-        self.lastpoll = self.now
+        self.lastpoll = now
         m.state = M_RUNNING
         glist = self.netpoll()
         if glist:
-            self.ext((self.now, _NetpollReady, -1, m.id, 0, 0, 1, 0))
+            self.ext((now, _NetpollReady, -1, m.id, 0, 0, 1, 0))
         pp = None
         if not glist:
             # SIMPLIFICATION: woken for timers, the poller takes the idle P whose timer is due (the
             # runtime takes any idle P and reaches other Ps' timers through stealWork's last pass).
             when, pp = self._next_idle_timer()
-            if pp is not None and when <= self.now:
+            if pp is not None and when <= now:
                 self.pidle.remove(pp)
             else:
                 pp = None
@@ -767,11 +803,11 @@ class ProcMixin:
             # pass when it may spin; the emulator runs them here so a due timer is never left behind.
             for i in range(self.gomaxprocs):
                 owner = self.allp[i]
-                if owner.timers and owner.timers[0][0] <= self.now:
+                if owner.timers and owner.timers[0][0] <= now:
                     self.run_timers(owner, pp)
         if glist:
             gp = glist.pop(0)
-            self.ext((self.now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
+            self.ext((now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
             if glist:
                 self.injectglist(glist, pp)
             self.execute(m, gp, False)
@@ -784,6 +820,7 @@ class ProcMixin:
 
     def stopTheWorld(self, reason: int, then, caller: M | None) -> None:
         """proc.go: stopTheWorldWithSema — stop every P at a safe point, then call ``then``."""
+        now = self.clock.now
         if self.gcwaiting:
             self.stw_queue.append((reason, then, caller))
             return
@@ -791,13 +828,13 @@ class ProcMixin:
         self.stw_reason = reason
         self.stw_then = then
         self.stw_caller = caller
-        self.stw_start = self.now
-        self.ext((self.now, _STWBegin, *self.who(caller), reason, 0, 0))
+        self.stw_start = now
+        self.ext((now, _STWBegin, *self.who(caller), reason, 0, 0))
         self.stopwait = self.gomaxprocs
         if caller is not None and caller.p is not None:
             caller.p.status = Pgcstop
             self._g_off_cpu(caller.p)
-            self.ext((self.now, _ProcStatus, caller.p.id, caller.id, 0, Pgcstop, 0, 0))
+            self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Pgcstop, 0, 0))
             self.stopwait -= 1
         for i in range(self.gomaxprocs):
             pp = self.allp[i]
@@ -807,13 +844,13 @@ class ProcMixin:
                 m.p = None
                 pp.m = None
                 pp.status = Pgcstop
-                self.ext((self.now, _ProcHandoff, pp.id, m.id, 0, HANDOFF_STW, -1, 0))
-                self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+                self.ext((now, _ProcHandoff, pp.id, m.id, 0, HANDOFF_STW, -1, 0))
+                self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
                 self.stopwait -= 1
         while self.pidle:
             pp = self.pidle.pop()
             pp.status = Pgcstop
-            self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+            self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
             self.stopwait -= 1
         self.preemptall()
         if self.stopwait == 0:
@@ -834,13 +871,14 @@ class ProcMixin:
 
     def gcstopm(self, m: M) -> None:
         """proc.go: gcstopm — P to _Pgcstop for the STW, M parks."""
+        now = self.clock.now
         pp = self.releasep(m)
         pp.status = Pgcstop
-        self.ext((self.now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
+        self.ext((now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
         if m.spinning:
             m.spinning = False
             self.nmspinning -= 1
-            self.ext((self.now, _MSpinEnd, pp.id, m.id, 0, self.nmspinning, 0, 0))
+            self.ext((now, _MSpinEnd, pp.id, m.id, 0, self.nmspinning, 0, 0))
         self.stopwait -= 1
         self.stopm(m)
         if self.stopwait == 0:
@@ -856,10 +894,11 @@ class ProcMixin:
         # (which follows the STW's work); it is charged once, here, after the last P stopped and before the
         # work. Nothing runs while the world is stopped, so only the pause's length is observable, and it
         # is never 0 even when no other P had to be stopped (one P, or every other P idle).
-        self.push(self.now + COST_STW_NS, K_STW, then, 0)
+        self.at(self.clock.now + COST_STW_NS, PRIO_STW, call, then)
 
     def startTheWorld(self) -> None:
         """proc.go: startTheWorldWithSema — netpoll, procresize, hand Ps with work to Ms, wakep."""
+        now = self.clock.now
         caller = self.stw_caller
         newprocs = self.newprocs if self.newprocs > 0 else self.gomaxprocs
         self.newprocs = 0
@@ -868,26 +907,26 @@ class ProcMixin:
         reason = self.stw_reason
         self.ext(
             (
-                self.now,
+                now,
                 _STWEnd,
                 caller.p.id if caller and caller.p else -1,
                 caller.id if caller else -1,
                 0,
                 reason,
-                self.now - self.stw_start,
+                now - self.stw_start,
                 0,
             )
         )
-        self.stw_pause_ns[reason] = self.stw_pause_ns.get(reason, 0) + self.now - self.stw_start
+        self.stw_pause_ns[reason] = self.stw_pause_ns.get(reason, 0) + now - self.stw_start
         self.stw_caller = None
         for pp in runnable_ps:
             self.startm(pp, False)
         self.sysmon_wake()
         self.wakep()
         if caller is not None and caller.curg is not None:
-            caller.p.run_start = self.now
+            caller.p.run_start = now
             caller.token += 1
-            self.push(self.now, K_MSTEP, caller, caller.token)
+            self.at(now, PRIO_MSTEP, self.mstep, caller, caller.token)
         if self.stw_queue:
             reason, then, c = self.stw_queue.pop(0)
             self.stopTheWorld(reason, then, c)
@@ -895,6 +934,7 @@ class ProcMixin:
     def procresize(self, nprocs: int, caller: M | None) -> list[P]:
         """proc.go: procresize — grow/shrink allp; Ps beyond nprocs are destroyed (their Gs to the head
         of the global queue); returns the Ps with local work, in high-to-low id order."""
+        now = self.clock.now
         old = self.gomaxprocs
         while len(self.allp) < nprocs:
             self.allp.append(P(len(self.allp)))
@@ -914,7 +954,7 @@ class ProcMixin:
                 self.acquirep(caller, pp)
             else:
                 caller.p.status = Prunning
-                self.ext((self.now, _ProcStatus, caller.p.id, caller.id, 0, Prunning, 0, 0))
+                self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Prunning, 0, 0))
         runnable = []
         self.pidle.clear()
         for i in range(nprocs - 1, -1, -1):
@@ -930,7 +970,7 @@ class ProcMixin:
             else:
                 runnable.append(pp)
         if old != nprocs:
-            self.ext((self.now, _ProcResize, -1, -1, 0, old, nprocs, 0))
+            self.ext((now, _ProcResize, -1, -1, 0, old, nprocs, 0))
         return runnable
 
     def _pdestroy(self, pp: P, caller: M | None) -> None:
@@ -943,7 +983,7 @@ class ProcMixin:
         dst = self.allp[0]
         for t in pp.timers:
             heapq.heappush(dst.timers, t)
-            self.push(t[0], K_TIMER, dst, 0)
+            self.at(t[0], PRIO_TIMER, self.timer_due, dst)
         pp.timers = []
         self.sched_gFree.extend(pp.gFree)
         pp.gFree = []
@@ -951,7 +991,7 @@ class ProcMixin:
             pp.m.p = None
         pp.m = None
         pp.status = Pdead
-        self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pdead, 0, 0))
+        self.ext((self.clock.now, _ProcStatus, pp.id, -1, 0, Pdead, 0, 0))
 
     def set_gomaxprocs(self, n: int, caller: M | None) -> None:
         """debug.go: GOMAXPROCS — stop the world, set newprocs, start the world (procresize)."""
@@ -962,7 +1002,7 @@ class ProcMixin:
             # stopped), charged before startTheWorld runs procresize (nothing runs meanwhile)
             self.newprocs = n
             cost = abs(n - self.gomaxprocs) * COST_PROCRESIZE_PER_P_NS
-            self.push(self.now + cost, K_STW, self.startTheWorld, 0)
+            self.at(self.clock.now + cost, PRIO_STW, call, self.startTheWorld)
 
         self.stopTheWorld(STW_GOMAXPROCS, then, caller)
 
@@ -980,12 +1020,12 @@ class ProcMixin:
             return False
         gp.preempt = True
         m.token += 1
-        self.push(self.now + latency_ns, K_MSTEP, m, m.token)
+        self.at(self.clock.now + latency_ns, PRIO_MSTEP, self.mstep, m, m.token)
         return True
 
     def checkdead(self) -> None:
         """proc.go: checkdead — no M running and nothing will ever wake: deadlock."""
-        if self.done:
+        if self.clock.stopped:
             return
         for m in self.allm:
             if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
@@ -996,5 +1036,5 @@ class ProcMixin:
             return
         if self._any_timers() or self.netpoll_waiters:
             return
-        self.ext((self.now, _Deadlock, -1, -1, 0, 0, 0, 0))
+        self.ext((self.clock.now, _Deadlock, -1, -1, 0, 0, 0, 0))
         self.fatal("fatal error: all goroutines are asleep - deadlock!")

@@ -39,7 +39,16 @@ class RunqMixin:
             old = pp.runnext
             pp.runnext = gp
             self.ext(
-                (self.now, _RunqPut, pp.id, -1, gp.goid, WHERE_RUNNEXT, len(pp.runq), old.goid if old else 0)
+                (
+                    self.clock.now,
+                    _RunqPut,
+                    pp.id,
+                    -1,
+                    gp.goid,
+                    WHERE_RUNNEXT,
+                    len(pp.runq),
+                    old.goid if old else 0,
+                )
             )
             if old is not None:
                 # the kicked G goes to the tail: its own RunqPut (or a RunqSpill if the ring is full)
@@ -54,7 +63,7 @@ class RunqMixin:
             runq.append(gp)
             n = len(runq)
             if emit:
-                self.ext((self.now, _RunqPut, pp.id, -1, gp.goid, WHERE_LOCAL, n, 0))
+                self.ext((self.clock.now, _RunqPut, pp.id, -1, gp.goid, WHERE_LOCAL, n, 0))
             if n > self.max_local_runq:
                 self.max_local_runq = n
             return
@@ -68,21 +77,22 @@ class RunqMixin:
         batch.append(gp)
         self.sched_runq.extend(batch)
         self.n_spills += 1
-        self.ext((self.now, _RunqSpill, pp.id, -1, gp.goid, len(batch), len(self.sched_runq), 0))
+        self.ext((self.clock.now, _RunqSpill, pp.id, -1, gp.goid, len(batch), len(self.sched_runq), 0))
         self._note_global_len()
 
     def runqget(self, pp):
         """proc.go: runqget — runnext first (inherits the time slice), else the ring's head.
 
         Returns (g, inheritTime) or (None, False)."""
+        now = self.clock.now
         gp = pp.runnext
         if gp is not None:
             pp.runnext = None
-            self.ext((self.now, _RunqGet, pp.id, -1, gp.goid, SRC_RUNNEXT, len(pp.runq), 0))
+            self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_RUNNEXT, len(pp.runq), 0))
             return gp, True
         if pp.runq:
             gp = pp.runq.popleft()
-            self.ext((self.now, _RunqGet, pp.id, -1, gp.goid, SRC_LOCAL, len(pp.runq), 0))
+            self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_LOCAL, len(pp.runq), 0))
             return gp, False
         return None, False
 
@@ -95,26 +105,36 @@ class RunqMixin:
     def globrunqput(self, gp) -> None:
         """proc.go: globrunqput — tail of sched.runq."""
         self.sched_runq.append(gp)
-        self.ext((self.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL, len(self.sched_runq), 0))
+        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL, len(self.sched_runq), 0))
         self._note_global_len()
 
     def globrunqputhead(self, gp) -> None:
         """proc.go: globrunqputhead (p.destroy)."""
         self.sched_runq.appendleft(gp)
-        self.ext((self.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL_HEAD, len(self.sched_runq), 0))
+        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL_HEAD, len(self.sched_runq), 0))
         self._note_global_len()
 
     def globrunqget(self, pp):
         """proc.go: globrunqget — exactly one G (the schedtick%61 fairness check)."""
         gp = self.sched_runq.popleft()
         self.ext(
-            (self.now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL_FAIR, len(pp.runq), len(self.sched_runq))
+            (
+                self.clock.now,
+                _RunqGet,
+                pp.id,
+                -1,
+                gp.goid,
+                SRC_GLOBAL_FAIR,
+                len(pp.runq),
+                len(self.sched_runq),
+            )
         )
         self._note_global_len()
         return gp
 
     def globrunqgetbatch(self, pp, n: int):
         """proc.go: globrunqgetbatch — n = min(n, size, size/gomaxprocs + 1); one to run, rest local."""
+        now = self.clock.now
         q = self.sched_runq
         size = len(q)
         n = min(n, size, size // self.gomaxprocs + 1)
@@ -129,8 +149,8 @@ class RunqMixin:
                     break
                 runq.append(q.popleft())
                 moved += 1
-        self.ext((self.now, _GlobRunqGet, pp.id, -1, gp.goid, moved, len(q), len(pp.runq)))
-        self.ext((self.now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL, len(pp.runq), len(q)))
+        self.ext((now, _GlobRunqGet, pp.id, -1, gp.goid, moved, len(q), len(pp.runq)))
+        self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL, len(pp.runq), len(q)))
         self._note_global_len()
         return gp
 
