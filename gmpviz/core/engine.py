@@ -10,7 +10,6 @@ the engine thread and the tests.
 from __future__ import annotations
 
 import random
-from collections import deque
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from .alloc.hooks import AllocMixin
 from .clock import PRIO_END, PRIO_SAMPLE, PRIO_SCHEDTRACE, PRIO_SYSMON, Clock
 from .constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
 from .gc.mgc import GCMixin
-from .runtime2 import M_RUNNING, M_SYSMON, Hchan, M
+from .runtime2 import M_RUNNING, M_SYSMON, Hchan, M, schedt
 from .sched.chan import ChanMixin
 from .sched.gexec import GExecMixin
 from .sched.proc import ProcMixin
@@ -143,28 +142,18 @@ class Engine(
         self.done_reason = ""
         self.error: str | None = None
 
-        # schedt
+        self.sched = schedt()
         self.allp = []
         self.allm: list[M] = []
         self.allgs = []
-        self.pidle = []
-        self.midle: list[M] = []
-        self.nmspinning = 0
-        self.needspinning = 0
-        self.sched_runq: deque = deque()
-        self.sched_gFree = []
-        self.goidgen = 0
         self.gomaxprocs = 0
         self.newprocs = 0
-        self.gcwaiting = False
-        self.stopwait = 0
         self.stw_then = None
         self.stw_caller = None
         self.stw_reason = 0
         self.stw_start = 0
         self.stw_queue = []
         self.stw_pause_ns: dict[int, int] = {}
-        self.lastpoll = 1  # non-zero: nobody is blocked in netpoll
         self.netpoll_m: M | None = None
         self.netpoll_ready = []
         self.netpoll_waiters = 0
@@ -172,7 +161,6 @@ class Engine(
         self.steal_coprimes = [1]
         self.timer_seq = 0
         self.sel_seq = 0
-        self.sysmonwait = False
         self.sysmon_delay = C.SYSMON_MIN_DELAY_NS
         self.sysmon_idle = 0
         self.sysmon_token = 0
@@ -230,6 +218,11 @@ class Engine(
     def steps(self) -> int:
         """Clock steps popped so far (stale ones included)."""
         return self.clock.steps
+
+    @property
+    def sched_runq(self):
+        """The global run queue (``sched.runq``)."""
+        return self.sched.runq
 
     @property
     def _heap(self) -> list:
@@ -354,21 +347,22 @@ class Engine(
 
     def _sample(self) -> None:
         self._samples += 1
-        self._sum_global += len(self.sched_runq)
+        self._sum_global += len(self.sched.runq)
         allp = self.allp
         self._sum_local += sum(len(allp[i].runq) for i in range(self.gomaxprocs))
 
     def schedtrace_line(self) -> str:
         """proc.go: schedtrace — the exact GODEBUG=schedtrace line (facts §3.13)."""
+        sched = self.sched
         ms = (self.clock.now - getattr(self, "_schedtrace_t0", 0)) // C.MS
         n = self.gomaxprocs
-        idlethreads = len(self.midle)
+        idlethreads = len(sched.midle)
         lens = " ".join(str(len(self.allp[i].runq)) for i in range(n))
         ticks = " ".join(str(self.allp[i].schedtick) for i in range(n))
         return (
-            f"SCHED {ms}ms: gomaxprocs={n} idleprocs={len(self.pidle)} threads={len(self.allm)} "
-            f"spinningthreads={self.nmspinning} needspinning={self.needspinning} idlethreads={idlethreads} "
-            f"runqueue={len(self.sched_runq)} [ {lens} ] schedticks=[ {ticks} ]"
+            f"SCHED {ms}ms: gomaxprocs={n} idleprocs={len(sched.pidle)} threads={len(self.allm)} "
+            f"spinningthreads={sched.nmspinning} needspinning={sched.needspinning} idlethreads={idlethreads} "
+            f"runqueue={len(sched.runq)} [ {lens} ] schedticks=[ {ticks} ]"
         )
 
     def _schedtrace(self) -> None:
@@ -379,6 +373,7 @@ class Engine(
 
     def counters(self) -> np.ndarray:
         """One COUNTERS_DTYPE row: the scalars the UI reads once per slice."""
+        sched = self.sched
         row = np.zeros(1, dtype=COUNTERS_DTYPE)
         r = row[0]
         live, runnable, running, syscall, waiting = self.fast_counts()
@@ -389,13 +384,13 @@ class Engine(
         r["n_running"] = running
         r["n_syscall"] = syscall
         r["n_waiting"] = waiting
-        r["global_runq"] = len(self.sched_runq)
+        r["global_runq"] = len(sched.runq)
         r["local_runq_total"] = sum(len(self.allp[i].runq) for i in range(self.gomaxprocs))
         r["threads"] = len(self.allm)
-        r["idle_ps"] = len(self.pidle)
-        r["spinning_ms"] = self.nmspinning
-        r["idle_ms"] = len(self.midle)
-        r["stw"] = int(self.gcwaiting)
+        r["idle_ps"] = len(sched.pidle)
+        r["spinning_ms"] = sched.nmspinning
+        r["idle_ms"] = len(sched.midle)
+        r["stw"] = int(sched.gcwaiting)
         r["events_total"] = self.tracer.total + self.tracer.pending
         self.memory_counters(r)
         return row
@@ -413,7 +408,7 @@ class Engine(
                 elif gp.status == Gsyscall:
                     syscall += 1
         allp = self.allp
-        runnable = len(self.sched_runq)
+        runnable = len(self.sched.runq)
         for i in range(self.gomaxprocs):
             pp = allp[i]
             runnable += len(pp.runq) + (pp.runnext is not None)
@@ -498,7 +493,7 @@ class Engine(
             if m.curg is not None:
                 gp = m.curg
                 assert gp.status in (Grunning, Gsyscall), f"G{gp.goid} on M{m.id} has status {gp.status}"
-                if gp.status == Grunning and not self.gcwaiting:
+                if gp.status == Grunning and not self.sched.gcwaiting:
                     assert m.p is not None, f"running G{gp.goid} on M{m.id} has no P"
                 put(gp, f"M{m.id}")
             if m.p is not None:
@@ -518,10 +513,10 @@ class Engine(
             for gp in pp.gFree:
                 assert gp.status == Gdead
                 put(gp, f"P{i}.gFree")
-        for gp in self.sched_runq:
+        for gp in self.sched.runq:
             assert gp.status == Grunnable, f"G{gp.goid} in the global queue has status {gp.status}"
             put(gp, "sched.runq")
-        for gp in self.sched_gFree:
+        for gp in self.sched.gFree:
             put(gp, "sched.gFree")
         seen_sel: set[int] = set()
         for c in self.chans:

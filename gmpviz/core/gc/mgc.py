@@ -185,7 +185,7 @@ class GCMixin:
         self.gc_check_trigger(m)
 
     def gc_check_trigger(self, m) -> None:
-        if self.gcphase != _GCoff or self.gcwaiting or self.clock.stopped:
+        if self.gcphase != _GCoff or self.sched.gcwaiting or self.clock.stopped:
             return
         self._sync_memstats()
         c = self.gcController
@@ -199,7 +199,7 @@ class GCMixin:
         """sysmon: force a GC if none ran for forcegcperiod (2 min) and GOGC is not off."""
         if (
             self.gcphase == _GCoff
-            and not self.gcwaiting
+            and not self.sched.gcwaiting
             and self.gcController.gcPercent >= 0
             and now - self.last_gc_ns > FORCEGC_PERIOD_NS
         ):
@@ -212,7 +212,7 @@ class GCMixin:
 
     def runtime_GC(self, m, gp) -> bool:
         """runtime.GC: start a cycle (or join the running one) and park until it is done and swept."""
-        if self.gcphase == _GCoff and not self.gcwaiting:
+        if self.gcphase == _GCoff and not self.sched.gcwaiting:
             self.gc_waiters.append(gp)
             self.gcStart(GC_TRIGGER_CYCLE, m)
             if self.stw_caller is m:
@@ -230,7 +230,7 @@ class GCMixin:
     def gcStart(self, trigger_kind: int, m) -> None:
         """mgc.go: gcStart — finish the sweep, stop the world, start the mark phase."""
         now = self.clock.now
-        if self.gcphase != _GCoff or self.gcwaiting:
+        if self.gcphase != _GCoff or self.sched.gcwaiting:
             return
         self.gcphase = _GCmark  # claimed: no second gcStart (work.startSema)
         self.gc_trigger_kind = trigger_kind
@@ -328,8 +328,9 @@ class GCMixin:
 
     def _enlist_workers(self, n: int) -> None:
         """enlistWorker / procresize: give idle Ps mark workers, preempt running Ps for dedicated ones."""
+        sched = self.sched
         for _ in range(n):
-            if self.pidle:
+            if sched.pidle:
                 self.startm(None, False)
             else:
                 running = [
@@ -343,9 +344,9 @@ class GCMixin:
                     pp = running[int(self.rng.random() * len(running))]
                     self.preemptone(pp, COST_STW_SAFEPOINT_NS)
         c = self.gcController
-        while self.pidle and c.needIdleMarkWorker():
+        while sched.pidle and c.needIdleMarkWorker():
             self.startm(None, False)
-            if not self.pidle:
+            if not sched.pidle:
                 break
 
     # ------------------------------------------------------------------------------------------
@@ -384,6 +385,7 @@ class GCMixin:
     def gc_worker_run(self, m, gp) -> None:
         """gcBgMarkWorker: drain scan work in chunks; stop by mode (dedicated: until no work;
         fractional: over 1.2 x its goal; idle: when other work appears), or when preempted."""
+        sched = self.sched
         now = self.clock.now
         pp = m.p
         mode = gp.worker_mode
@@ -396,7 +398,7 @@ class GCMixin:
         stop = False
         if gp.preempt:
             gp.preempt = False
-            if mode == WORKER_DEDICATED and not self.gcwaiting:
+            if mode == WORKER_DEDICATED and not sched.gcwaiting:
                 # a preempted dedicated worker moves its P's local work to the global queue and goes on
                 self._runqdrain(pp)
             else:
@@ -408,9 +410,7 @@ class GCMixin:
             mine = pp.gcFractionalMarkTime + (now - gp.run_start)
             if elapsed > 0 and mine / elapsed > 1.2 * self.gcController.fractionalUtilizationGoal:
                 stop = True
-        elif mode == WORKER_IDLE and (
-            pp.runq or pp.runnext is not None or self.sched_runq or self.netpoll_ready
-        ):
+        elif mode == WORKER_IDLE and (pp.runq or pp.runnext is not None or sched.runq or self.netpoll_ready):
             stop = True  # pollWork
         if stop:
             self._worker_stop(m, gp)
@@ -649,7 +649,7 @@ class GCMixin:
         if gp.run_start < 0:
             gp.run_start = now
             self.ext((now, _GCSweepBegin, pp.id, m.id, gp.goid, 0, 0, 0))
-        elif gp.preempt or not self.pidle:
+        elif gp.preempt or not self.sched.pidle:
             # goschedIfBusy: yield to others when no P is idle
             gp.preempt = False
             self.ext((now, _GCSweepEnd, pp.id, m.id, gp.goid, 0, 0, 0))

@@ -124,26 +124,28 @@ class ProcMixin:
         """proc.go: pidleput — P to the head of the idle list (a LIFO), status _Pidle."""
         pp.status = Pidle
         pp.m = None
-        self.pidle.append(pp)
+        self.sched.pidle.append(pp)
         self.ext((self.clock.now, _ProcStop, pp.id, -1, 0, 0, 0, 0))
 
     def pidleget(self) -> P | None:
         """proc.go: pidleget — pop the head of the idle list."""
-        if self.pidle:
-            return self.pidle.pop()
+        sched = self.sched
+        if sched.pidle:
+            return sched.pidle.pop()
         return None
 
     def pidlegetSpinning(self) -> P | None:
         """proc.go: pidlegetSpinning — like pidleget, but asks for a spinning M when none is free."""
         pp = self.pidleget()
         if pp is None:
-            self.needspinning = 1
+            self.sched.needspinning = 1
         return pp
 
     def mget(self) -> M | None:
         """proc.go: mget — an idle M from sched.midle."""
-        if self.midle:
-            return self.midle.pop()
+        sched = self.sched
+        if sched.midle:
+            return sched.midle.pop()
         return None
 
     def newm(self) -> M:
@@ -162,7 +164,7 @@ class ProcMixin:
             pp = self.pidleget()
             if pp is None:
                 if spinning:
-                    self.nmspinning -= 1
+                    self.sched.nmspinning -= 1
                 return
         nm = self.mget()
         if nm is None:
@@ -191,7 +193,7 @@ class ProcMixin:
         if m.wake_spinning:
             m.spinning = True
             m.wake_spinning = False
-            self.ext((self.clock.now, _MSpinBegin, pp.id, m.id, 0, self.nmspinning, 0, 0))
+            self.ext((self.clock.now, _MSpinBegin, pp.id, m.id, 0, self.sched.nmspinning, 0, 0))
         self.schedule(m)
 
     def stopm(self, m: M) -> None:
@@ -199,53 +201,57 @@ class ProcMixin:
         m.state = M_IDLE
         m.curg = None
         m.token += 1  # a parked M has no pending step
-        self.midle.append(m)
+        self.sched.midle.append(m)
         self.ext((self.clock.now, _MPark, -1, m.id, 0, 0, 0, 0))
         self.checkdead()
 
     def wakep(self) -> None:
         """proc.go: wakep — start a spinning M if there is an idle P and nobody is spinning."""
-        if self.nmspinning != 0 or not self.pidle:
-            if not self.pidle:
-                self.needspinning = 1 if self.nmspinning == 0 else self.needspinning
+        sched = self.sched
+        if sched.nmspinning != 0 or not sched.pidle:
+            if not sched.pidle:
+                sched.needspinning = 1 if sched.nmspinning == 0 else sched.needspinning
             return
-        self.nmspinning += 1
+        sched.nmspinning += 1
         pp = self.pidlegetSpinning()
         self.startm(pp, True)
 
     def resetspinning(self, m: M) -> None:
         """proc.go: resetspinning — this M found work: stop spinning and wake another."""
+        sched = self.sched
         m.spinning = False
-        self.nmspinning -= 1
-        self.ext((self.clock.now, _MSpinEnd, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 1, 0))
+        sched.nmspinning -= 1
+        self.ext((self.clock.now, _MSpinEnd, m.p.id if m.p else -1, m.id, 0, sched.nmspinning, 1, 0))
         self.wakep()
 
     def _begin_spinning(self, m: M) -> None:
+        sched = self.sched
         m.spinning = True
-        self.nmspinning += 1
-        self.needspinning = 0
-        self.ext((self.clock.now, _MSpinBegin, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 0, 0))
+        sched.nmspinning += 1
+        sched.needspinning = 0
+        self.ext((self.clock.now, _MSpinBegin, m.p.id if m.p else -1, m.id, 0, sched.nmspinning, 0, 0))
 
     def handoffp(self, pp: P) -> None:
         """proc.go: handoffp — find an M for a P released from a syscall (or leave it idle)."""
-        if not self.runqempty(pp) or self.sched_runq:
+        sched = self.sched
+        if not self.runqempty(pp) or sched.runq:
             self.startm(pp, False)
             return
         if self.gc_has_work(pp):
             self.startm(pp, False)
             return
-        if self.nmspinning + len(self.pidle) == 0:
-            self.nmspinning += 1
+        if sched.nmspinning + len(sched.pidle) == 0:
+            sched.nmspinning += 1
             self.startm(pp, True)
             return
-        if self.gcwaiting:
+        if sched.gcwaiting:
             pp.status = Pgcstop
             self.ext((self.clock.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
-            self.stopwait -= 1
-            if self.stopwait == 0:
+            sched.stopwait -= 1
+            if sched.stopwait == 0:
                 self._stw_stopped()
             return
-        if len(self.pidle) == self.gomaxprocs - 1 and self.lastpoll != 0:
+        if len(sched.pidle) == self.gomaxprocs - 1 and sched.lastpoll != 0:
             # The last running P, and nobody is blocked in netpoll: start an M so someone polls.
             self.startm(pp, False)
             return
@@ -306,9 +312,10 @@ class ProcMixin:
         """proc.go: findRunnable steps 1–10 (steps 13–16 run in findRunnable_tail after the steal passes).
 
         Returns (g, inheritTime), or (None, False) when M has been stopped or continues later."""
+        sched = self.sched
         while True:
             pp = m.p
-            if self.gcwaiting:
+            if sched.gcwaiting:
                 self.gcstopm(m)
                 return None, False
             now = self.clock.now
@@ -321,19 +328,19 @@ class ProcMixin:
                 if gw is not None:
                     return gw, False
             # 5. fairness: one G from the global queue every 61 schedticks
-            if pp.schedtick % SCHED_FAIRNESS_TICKS == 0 and self.sched_runq:
+            if pp.schedtick % SCHED_FAIRNESS_TICKS == 0 and sched.runq:
                 return self.globrunqget(pp), False
             # 7. local queue
             gp, inherit = self.runqget(pp)
             if gp is not None:
                 return gp, inherit
             # 8. global queue batch
-            if self.sched_runq:
+            if sched.runq:
                 gp = self.globrunqgetbatch(pp, GLOBRUNQ_BATCH)
                 if gp is not None:
                     return gp, False
             # 9. non-blocking netpoll
-            if self.netpoll_waiters and self.lastpoll != 0 and self.netpoll_ready:
+            if self.netpoll_waiters and sched.lastpoll != 0 and self.netpoll_ready:
                 glist = self.netpoll()
                 gp = glist.pop(0)
                 self.ext((now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
@@ -342,7 +349,7 @@ class ProcMixin:
                 return gp, False
             # 10. steal (only spinning Ms; at most half of the busy Ps spin)
             if not self.policy_nosteal and (
-                m.spinning or 2 * self.nmspinning < self.gomaxprocs - len(self.pidle)
+                m.spinning or 2 * sched.nmspinning < self.gomaxprocs - len(sched.pidle)
             ):
                 if not m.spinning:
                     self._begin_spinning(m)
@@ -372,17 +379,18 @@ class ProcMixin:
 
     def findRunnable_tail(self, m: M):
         """proc.go: findRunnable steps 13–16: give up the P, re-check, block in netpoll or stopm."""
+        sched = self.sched
         now = self.clock.now
         pp = m.p
-        if self.gcwaiting:
+        if sched.gcwaiting:
             self.gcstopm(m)
             return None, False
         # 13. under sched.lock: the global queue, needspinning
-        if self.sched_runq:
+        if sched.runq:
             gp = self.globrunqgetbatch(pp, GLOBRUNQ_BATCH)
             if gp is not None:
                 return gp, False
-        if not m.spinning and self.needspinning == 1 and not self.policy_nosteal:
+        if not m.spinning and sched.needspinning == 1 and not self.policy_nosteal:
             self._begin_spinning(m)
             return self.findRunnable(m)
         pp = self.releasep(m)
@@ -390,17 +398,17 @@ class ProcMixin:
         # 14. a spinning M re-checks everything after dropping nmspinning
         if m.spinning:
             m.spinning = False
-            self.nmspinning -= 1
-            self.ext((now, _MSpinEnd, -1, m.id, 0, self.nmspinning, 0, 0))
-            if self.sched_runq or self._any_local_work():
+            sched.nmspinning -= 1
+            self.ext((now, _MSpinEnd, -1, m.id, 0, sched.nmspinning, 0, 0))
+            if sched.runq or self._any_local_work():
                 pp2 = self.pidlegetSpinning()
                 if pp2 is not None:
                     self.acquirep(m, pp2)
                     self._begin_spinning(m)
                     return self.findRunnable(m)
         # 15. block in netpoll (at most one M), if there are waiters or timers
-        if self.lastpoll != 0 and (self.netpoll_waiters or self._any_timers()):
-            self.lastpoll = 0
+        if sched.lastpoll != 0 and (self.netpoll_waiters or self._any_timers()):
+            sched.lastpoll = 0
             m.state = M_NETPOLL
             m.token += 1
             self.netpoll_m = m
@@ -432,7 +440,7 @@ class ProcMixin:
     def _next_idle_timer(self):
         """(when, P) of the earliest timer on an idle P, or (-1, None)."""
         best, best_p = -1, None
-        for pp in self.pidle:
+        for pp in self.sched.pidle:
             t = pp.timers
             if t and (best < 0 or t[0][0] < best):
                 best, best_p = t[0][0], pp
@@ -460,7 +468,7 @@ class ProcMixin:
             pos = int(rnd() * n)
             inc = coprimes[int(rnd() * len(coprimes))]
             for _ in range(n):
-                if self.gcwaiting:
+                if self.sched.gcwaiting:
                     return None, False, True
                 p2 = allp[pos]
                 pos = (pos + inc) % n
@@ -527,19 +535,21 @@ class ProcMixin:
 
     def newgoid(self, pp: P) -> int:
         """proc.go: newproc1 — goids come from a per-P cache refilled 16 at a time."""
+        sched = self.sched
         if pp.goidcache == pp.goidcacheend:
-            pp.goidcache = self.goidgen + 1
-            self.goidgen += GOID_CACHE_BATCH
-            pp.goidcacheend = self.goidgen + 1
+            pp.goidcache = sched.goidgen + 1
+            sched.goidgen += GOID_CACHE_BATCH
+            pp.goidcacheend = sched.goidgen + 1
         goid = pp.goidcache
         pp.goidcache += 1
         return goid
 
     def gfget(self, pp: P) -> G | None:
         """proc.go: gfget — a dead G from the P's free list, refilled up to 32 from the global lists."""
-        if not pp.gFree and self.sched_gFree:
-            while len(pp.gFree) < GFREE_LOCAL_KEEP and self.sched_gFree:
-                pp.gFree.append(self.sched_gFree.pop())
+        sched = self.sched
+        if not pp.gFree and sched.gFree:
+            while len(pp.gFree) < GFREE_LOCAL_KEEP and sched.gFree:
+                pp.gFree.append(sched.gFree.pop())
         if pp.gFree:
             return pp.gFree.pop()
         return None
@@ -549,7 +559,7 @@ class ProcMixin:
         pp.gFree.append(gp)
         if len(pp.gFree) >= GFREE_LOCAL_MAX:
             while len(pp.gFree) > GFREE_LOCAL_KEEP:
-                self.sched_gFree.append(pp.gFree.pop())
+                self.sched.gFree.append(pp.gFree.pop())
 
     def newproc(self, m: M | None, parent: G | None, prog_idx: int) -> G:
         """proc.go: newproc — build a G (newproc1), put it in runnext of the creating P, wakep()."""
@@ -660,7 +670,7 @@ class ProcMixin:
         gp.status = Grunnable
         gp.m = None
         m.curg = None
-        if preempted and self.gcwaiting:
+        if preempted and self.sched.gcwaiting:
             self.ext((now, _GoStop, pp.id, m.id, gp.goid, STOP_PREEMPT_STW, WHERE_RUNNEXT, 0))
             self.runqput(pp, gp, True)
         else:
@@ -683,6 +693,7 @@ class ProcMixin:
     def injectglist(self, glist: list[G], pp: P | None) -> None:
         """proc.go: injectglist — make Gs runnable: one per idle P to the global queue with startm,
         the rest onto pp's local queue (all to the global queue if there is no P)."""
+        sched = self.sched
         for gp in glist:
             reason = gp.waitreason
             gp.status = Grunnable
@@ -702,10 +713,10 @@ class ProcMixin:
         if pp is None:
             for gp in glist:
                 self.globrunqput(gp)
-            for _ in range(min(len(glist), len(self.pidle))):
+            for _ in range(min(len(glist), len(sched.pidle))):
                 self.startm(None, False)
             return
-        npidle = len(self.pidle)
+        npidle = len(sched.pidle)
         i = 0
         while i < len(glist) and npidle > 0:
             self.globrunqput(glist[i])
@@ -749,7 +760,7 @@ class ProcMixin:
         now = self.clock.now
         if not pp.timers or pp.timers[0][0] > now:
             return
-        if self.netpoll_m is not None and self.pidle:
+        if self.netpoll_m is not None and self.sched.pidle:
             nm = self.netpoll_m
             self.at(now, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
 
@@ -771,11 +782,12 @@ class ProcMixin:
 
     def netpoll_wake(self, m: M, token: int) -> None:
         """findRunnable step 15 after the blocking netpoll returns: take an idle P and run."""
+        sched = self.sched
         now = self.clock.now
         if token != m.token or m.state != M_NETPOLL or self.netpoll_m is not m:
             return
         self.netpoll_m = None
-        self.lastpoll = now
+        sched.lastpoll = now
         m.state = M_RUNNING
         glist = self.netpoll()
         if glist:
@@ -786,7 +798,7 @@ class ProcMixin:
             # runtime takes any idle P and reaches other Ps' timers through stealWork's last pass).
             when, pp = self._next_idle_timer()
             if pp is not None and when <= now:
-                self.pidle.remove(pp)
+                sched.pidle.remove(pp)
             else:
                 pp = None
         if pp is None:
@@ -820,22 +832,23 @@ class ProcMixin:
 
     def stopTheWorld(self, reason: int, then, caller: M | None) -> None:
         """proc.go: stopTheWorldWithSema — stop every P at a safe point, then call ``then``."""
+        sched = self.sched
         now = self.clock.now
-        if self.gcwaiting:
+        if sched.gcwaiting:
             self.stw_queue.append((reason, then, caller))
             return
-        self.gcwaiting = True
+        sched.gcwaiting = True
         self.stw_reason = reason
         self.stw_then = then
         self.stw_caller = caller
         self.stw_start = now
         self.ext((now, _STWBegin, *self.who(caller), reason, 0, 0))
-        self.stopwait = self.gomaxprocs
+        sched.stopwait = self.gomaxprocs
         if caller is not None and caller.p is not None:
             caller.p.status = Pgcstop
             self._g_off_cpu(caller.p)
             self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Pgcstop, 0, 0))
-            self.stopwait -= 1
+            sched.stopwait -= 1
         for i in range(self.gomaxprocs):
             pp = self.allp[i]
             m = pp.m
@@ -846,14 +859,14 @@ class ProcMixin:
                 pp.status = Pgcstop
                 self.ext((now, _ProcHandoff, pp.id, m.id, 0, HANDOFF_STW, -1, 0))
                 self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
-                self.stopwait -= 1
-        while self.pidle:
-            pp = self.pidle.pop()
+                sched.stopwait -= 1
+        while sched.pidle:
+            pp = sched.pidle.pop()
             pp.status = Pgcstop
             self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
-            self.stopwait -= 1
+            sched.stopwait -= 1
         self.preemptall()
-        if self.stopwait == 0:
+        if sched.stopwait == 0:
             self._stw_stopped()
 
     def preemptall(self) -> None:
@@ -871,17 +884,18 @@ class ProcMixin:
 
     def gcstopm(self, m: M) -> None:
         """proc.go: gcstopm — P to _Pgcstop for the STW, M parks."""
+        sched = self.sched
         now = self.clock.now
         pp = self.releasep(m)
         pp.status = Pgcstop
         self.ext((now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
         if m.spinning:
             m.spinning = False
-            self.nmspinning -= 1
-            self.ext((now, _MSpinEnd, pp.id, m.id, 0, self.nmspinning, 0, 0))
-        self.stopwait -= 1
+            sched.nmspinning -= 1
+            self.ext((now, _MSpinEnd, pp.id, m.id, 0, sched.nmspinning, 0, 0))
+        sched.stopwait -= 1
         self.stopm(m)
-        if self.stopwait == 0:
+        if sched.stopwait == 0:
             self._stw_stopped()
 
     def _stw_stopped(self) -> None:
@@ -903,7 +917,7 @@ class ProcMixin:
         newprocs = self.newprocs if self.newprocs > 0 else self.gomaxprocs
         self.newprocs = 0
         runnable_ps = self.procresize(newprocs, caller)
-        self.gcwaiting = False
+        self.sched.gcwaiting = False
         reason = self.stw_reason
         self.ext(
             (
@@ -956,7 +970,7 @@ class ProcMixin:
                 caller.p.status = Prunning
                 self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Prunning, 0, 0))
         runnable = []
-        self.pidle.clear()
+        self.sched.pidle.clear()
         for i in range(nprocs - 1, -1, -1):
             pp = self.allp[i]
             if caller is not None and caller.p is pp:
@@ -985,7 +999,7 @@ class ProcMixin:
             heapq.heappush(dst.timers, t)
             self.at(t[0], PRIO_TIMER, self.timer_due, dst)
         pp.timers = []
-        self.sched_gFree.extend(pp.gFree)
+        self.sched.gFree.extend(pp.gFree)
         pp.gFree = []
         if pp.m is not None and pp.m is not caller:
             pp.m.p = None
@@ -1025,14 +1039,15 @@ class ProcMixin:
 
     def checkdead(self) -> None:
         """proc.go: checkdead — no M running and nothing will ever wake: deadlock."""
+        sched = self.sched
         if self.clock.stopped:
             return
         for m in self.allm:
             if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
                 return
-        if self.gcwaiting:
+        if sched.gcwaiting:
             return
-        if self.sched_runq or self._any_local_work():
+        if sched.runq or self._any_local_work():
             return
         if self._any_timers() or self.netpoll_waiters:
             return

@@ -71,13 +71,14 @@ class RunqMixin:
 
     def runqputslow(self, pp, gp) -> None:
         """proc.go: runqputslow — move half the full ring plus gp (129 Gs) to the global queue."""
+        sched = self.sched
         runq = pp.runq
         n = len(runq) // 2
         batch = [runq.popleft() for _ in range(n)]
         batch.append(gp)
-        self.sched_runq.extend(batch)
+        sched.runq.extend(batch)
         self.n_spills += 1
-        self.ext((self.clock.now, _RunqSpill, pp.id, -1, gp.goid, len(batch), len(self.sched_runq), 0))
+        self.ext((self.clock.now, _RunqSpill, pp.id, -1, gp.goid, len(batch), len(sched.runq), 0))
         self._note_global_len()
 
     def runqget(self, pp):
@@ -104,19 +105,22 @@ class RunqMixin:
 
     def globrunqput(self, gp) -> None:
         """proc.go: globrunqput — tail of sched.runq."""
-        self.sched_runq.append(gp)
-        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL, len(self.sched_runq), 0))
+        sched = self.sched
+        sched.runq.append(gp)
+        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL, len(sched.runq), 0))
         self._note_global_len()
 
     def globrunqputhead(self, gp) -> None:
         """proc.go: globrunqputhead (p.destroy)."""
-        self.sched_runq.appendleft(gp)
-        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL_HEAD, len(self.sched_runq), 0))
+        sched = self.sched
+        sched.runq.appendleft(gp)
+        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL_HEAD, len(sched.runq), 0))
         self._note_global_len()
 
     def globrunqget(self, pp):
         """proc.go: globrunqget — exactly one G (the schedtick%61 fairness check)."""
-        gp = self.sched_runq.popleft()
+        sched = self.sched
+        gp = sched.runq.popleft()
         self.ext(
             (
                 self.clock.now,
@@ -126,7 +130,7 @@ class RunqMixin:
                 gp.goid,
                 SRC_GLOBAL_FAIR,
                 len(pp.runq),
-                len(self.sched_runq),
+                len(sched.runq),
             )
         )
         self._note_global_len()
@@ -135,7 +139,7 @@ class RunqMixin:
     def globrunqgetbatch(self, pp, n: int):
         """proc.go: globrunqgetbatch — n = min(n, size, size/gomaxprocs + 1); one to run, rest local."""
         now = self.clock.now
-        q = self.sched_runq
+        q = self.sched.runq
         size = len(q)
         n = min(n, size, size // self.gomaxprocs + 1)
         if n <= 0:
@@ -155,6 +159,6 @@ class RunqMixin:
         return gp
 
     def _note_global_len(self) -> None:
-        n = len(self.sched_runq)
+        n = len(self.sched.runq)
         if n > self.max_global_runq:
             self.max_global_runq = n

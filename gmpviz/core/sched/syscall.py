@@ -21,6 +21,7 @@ class SyscallMixin:
     def entersyscall(self, m, gp, duration_ns: int, blocking: bool) -> None:
         """proc.go: reentersyscall / entersyscallblock — _Grunning -> _Gsyscall; the P stays attached
         (m.oldp remembers it) unless the syscall is known to block, which hands it off first."""
+        sched = self.sched
         now = self.clock.now
         pp = m.p
         self._g_off_cpu(pp)
@@ -42,13 +43,13 @@ class SyscallMixin:
             gp.status = Gsyscall
             m.state = M_SYSCALL
             self.ext((now, _GoSyscallBegin, pp.id, m.id, gp.goid, 0, duration_ns, 0))
-            if self.gcwaiting:
+            if sched.gcwaiting:
                 # entersyscallHandleGCWait: give the P to the pending STW at once
                 pp = self.releasep(m)
                 pp.status = Pgcstop
                 self.ext((now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
-                self.stopwait -= 1
-                if self.stopwait == 0:
+                sched.stopwait -= 1
+                if sched.stopwait == 0:
                     self._stw_stopped()
         self.sysmon_wake()
         m.token += 1
@@ -62,6 +63,7 @@ class SyscallMixin:
     def exitsyscall(self, m) -> None:
         """proc.go: exitsyscall — fast path if m.p is still set; else oldp if a syscalling thread holds
         it; else an idle P; else exitsyscallNoP (global queue, M parks)."""
+        sched = self.sched
         now = self.clock.now
         gp = m.curg
         pp = m.p
@@ -77,7 +79,7 @@ class SyscallMixin:
         oldp = m.oldp
         if (
             oldp is not None
-            and not self.gcwaiting
+            and not sched.gcwaiting
             and oldp.m is not None
             and oldp.m.state == M_SYSCALL
             and oldp.m.p is oldp
@@ -90,7 +92,7 @@ class SyscallMixin:
             oldp.syscalltick += 1
             self.acquirep(m, oldp)
             path = SYSEXIT_OLDP
-        elif not self.gcwaiting and self.pidle:
+        elif not sched.gcwaiting and sched.pidle:
             self.acquirep(m, self.pidleget())
             path = SYSEXIT_IDLEP
         if path >= 0:

@@ -38,25 +38,26 @@ class SysmonMixin:
 
     def sysmon_round(self) -> None:
         """proc.go: sysmon — one round, then sleep for the adaptive delay."""
+        sched = self.sched
         now = self.clock.now
-        if not self.schedtrace_ns and (self.gcwaiting or len(self.pidle) == self.gomaxprocs):
+        if not self.schedtrace_ns and (sched.gcwaiting or len(sched.pidle) == self.gomaxprocs):
             # deep sleep on sched.sysmonnote until a syscall, startTheWorld or the next timer
-            self.sysmonwait = True
+            sched.sysmonwait = True
             when = self._next_timer_when()
             wake = now + SYSMON_DEEP_SLEEP_NS if when < 0 else max(when, now + self.sysmon_delay)
             self.sysmon_token += 1
             self.at(wake, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
             return
         # 2. netpoll if nobody polled for more than 10 ms
-        if self.lastpoll != 0 and self.lastpoll + SYSMON_NETPOLL_NS < now:
-            self.lastpoll = now
+        if sched.lastpoll != 0 and sched.lastpoll + SYSMON_NETPOLL_NS < now:
+            sched.lastpoll = now
             glist = self.netpoll()
             if glist:
                 self.ext((now, int(EV.NetpollReady), -1, -1, 0, 0, 2, 0))
                 self.injectglist(glist, None)
         # timers that should have fired on a P that is not scheduling: start an M to steal them
         when = self._next_timer_when()
-        if 0 <= when < now and self.pidle and self.netpoll_m is None:
+        if 0 <= when < now and sched.pidle and self.netpoll_m is None:
             self.startm(None, False)
         # 5. retake
         if self.retake(now):
@@ -79,8 +80,9 @@ class SysmonMixin:
 
     def sysmon_wake(self) -> None:
         """notewakeup(&sched.sysmonnote) from entersyscall/exitsyscall/startTheWorld."""
-        if self.sysmonwait:
-            self.sysmonwait = False
+        sched = self.sched
+        if sched.sysmonwait:
+            sched.sysmonwait = False
             self.sysmon_idle = 0
             self.sysmon_delay = SYSMON_MIN_DELAY_NS
             self.sysmon_token += 1
@@ -90,6 +92,7 @@ class SysmonMixin:
 
     def retake(self, now: int) -> int:
         """proc.go: retake — preempt Gs that held a schedtick for ≥ 10 ms; take Ps from syscalls."""
+        sched = self.sched
         n = 0
         allp = self.allp
         for i in range(self.gomaxprocs):
@@ -124,7 +127,7 @@ class SysmonMixin:
                 continue
             if (
                 self.runqempty(pp)
-                and self.nmspinning + len(self.pidle) > 0
+                and sched.nmspinning + len(sched.pidle) > 0
                 and pp.sysmon_syscallwhen + SYSCALL_RETAKE_NS > now
             ):
                 continue
