@@ -1,16 +1,16 @@
 """The GC cycle on the emulated scheduler — `runtime/mgc.go`: gcStart, gcBgMarkWorker, gcMarkDone,
 gcMarkTermination, gcSweep; `mgcmark.go`: gcAssistAlloc; `mgcsweep.go`: bgsweep, deductSweepCredit.
 
-Mixed into the engine before the allocator hooks. Phases run as the runtime runs them: STW #1 (sweep
-termination) stops every P at a safe point, so its length comes out of the workload; concurrent mark
-runs dedicated, fractional and idle worker Gs on Ps and charges assists to allocating Gs; STW #2 (mark
-termination) computes the live heap, flips the sweep generation and commits the pacer; then the
-background sweeper G and allocating Gs sweep. Liveness comes from the allocation ops' lifetimes.
+A component of the engine beside the scheduler and the allocator (see :class:`GC`). Phases run as
+the runtime runs them: STW #1 (sweep termination) stops every P at a safe point, so its length comes
+out of the workload; concurrent mark runs dedicated, fractional and idle worker Gs on Ps and charges
+assists to allocating Gs; STW #2 (mark termination) computes the live heap, flips the sweep
+generation and commits the pacer; then the background sweeper G and allocating Gs sweep. Liveness
+comes from the allocation ops' lifetimes.
 """
 
 from __future__ import annotations
 
-from ..alloc.hooks import DEFER_RECORD_BYTES
 from ..clock import PRIO_GC, PRIO_MSTEP
 from ..constants import (
     COST_STW_SAFEPOINT_NS,
@@ -99,16 +99,26 @@ GC_ASSUMPTIONS = (
 )
 
 
-class GCMixin:
-    """gcStart … gcMarkTermination over the engine's scheduler and the allocator."""
+class GC:
+    """The GC driver: gcStart … gcMarkTermination, mark workers, assists and sweeping, over the scheduler
+    (``rt``: stop/start the world, Ms, parking and readying Gs) and the allocator (``mem``).
 
-    # ------------------------------------------------------------------------------------------
-    # setup, knobs
-    # ------------------------------------------------------------------------------------------
+    What the scheduler asks of it: ``gcBlackenEnabled``, ``findRunnableGCWorker``, ``findIdleGCWorker``,
+    ``gc_has_work``, ``gc_worker_run`` (a worker G's step), ``gc_assist_end``, ``gc_alloc_cost`` (after
+    each mallocgc batch), ``runtime_GC``, ``set_gc_percent``, ``set_memory_limit``, ``sysmon_gc_check``,
+    ``procresize``; the allocator calls ``gc_trigger_check`` after a span refill or a large object."""
 
-    def _init_memory(self, gogc, memlimit_bytes) -> None:
-        super()._init_memory(gogc, memlimit_bytes)
-        sc = self.scenario
+    def __init__(self, rt, mem, gogc: int | None, memlimit_bytes: int | None) -> None:
+        self.rt = rt
+        self.mem = mem
+        self.clock = rt.clock
+        self.at = rt.clock.at
+        self.ext = rt.ext
+        self.allocator = mem.allocator
+        sc = rt.scenario
+        self.gcBlackenEnabled = 0
+        self.gogc = sc.gogc if gogc is None else gogc
+        self.memlimit = sc.memlimit_bytes if memlimit_bytes is None else memlimit_bytes
         limit = self.memlimit if self.memlimit is not None and self.memlimit >= 0 else MAX_INT64
         self.gcController = GCController(self.gogc, limit)
         if sc.globals_bytes:
@@ -140,8 +150,8 @@ class GCMixin:
         self.allocator.deduct_sweep_credit = self._deduct_sweep_credit
         self.container_limit = sc.container_limit_bytes
 
-    def on_procresize(self, nprocs: int) -> None:
-        super().on_procresize(nprocs)
+    def procresize(self, nprocs: int) -> None:
+        """procresize: the GC CPU limiter's capacity follows GOMAXPROCS."""
         self.limiter.resetCapacity(self.clock.now, nprocs)
 
     def set_gc_percent(self, percent: int) -> None:
@@ -185,7 +195,7 @@ class GCMixin:
         self.gc_check_trigger(m)
 
     def gc_check_trigger(self, m) -> None:
-        if self.gcphase != _GCoff or self.sched.gcwaiting or self.clock.stopped:
+        if self.gcphase != _GCoff or self.rt.sched.gcwaiting or self.clock.stopped:
             return
         self._sync_memstats()
         c = self.gcController
@@ -199,7 +209,7 @@ class GCMixin:
         """sysmon: force a GC if none ran for forcegcperiod (2 min) and GOGC is not off."""
         if (
             self.gcphase == _GCoff
-            and not self.sched.gcwaiting
+            and not self.rt.sched.gcwaiting
             and self.gcController.gcPercent >= 0
             and now - self.last_gc_ns > FORCEGC_PERIOD_NS
         ):
@@ -212,15 +222,15 @@ class GCMixin:
 
     def runtime_GC(self, m, gp) -> bool:
         """runtime.GC: start a cycle (or join the running one) and park until it is done and swept."""
-        if self.gcphase == _GCoff and not self.sched.gcwaiting:
+        if self.gcphase == _GCoff and not self.rt.sched.gcwaiting:
             self.gc_waiters.append(gp)
             self.gcStart(GC_TRIGGER_CYCLE, m)
-            if self.stw_caller is m:
+            if self.rt.stw_caller is m:
                 # gcStart's STW took this G's P: park once the world restarts (see _gc_sweepterm_done)
                 return True
         else:
             self.gc_waiters.append(gp)
-        self.gopark(m, gp, WAIT_RUNTIME_GC, self.gc_cycles + 1)
+        self.rt.gopark(m, gp, WAIT_RUNTIME_GC, self.gc_cycles + 1)
         return True
 
     # ------------------------------------------------------------------------------------------
@@ -230,7 +240,7 @@ class GCMixin:
     def gcStart(self, trigger_kind: int, m) -> None:
         """mgc.go: gcStart — finish the sweep, stop the world, start the mark phase."""
         now = self.clock.now
-        if self.gcphase != _GCoff or self.sched.gcwaiting:
+        if self.gcphase != _GCoff or self.rt.sched.gcwaiting:
             return
         self.gcphase = _GCmark  # claimed: no second gcStart (work.startSema)
         self.gc_trigger_kind = trigger_kind
@@ -238,9 +248,9 @@ class GCMixin:
         a = self.allocator
         self.heap0 = a.heap_live
         self.tSweepTerm = now
-        self.ext((now, _GCBegin, *self.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
+        self.ext((now, _GCBegin, *self.rt.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
         self.limiter.startGCTransition(True, now)
-        self.stopTheWorld(STW_GC_SWEEP_TERM, self._gc_sweepterm_stopped, m)
+        self.rt.stopTheWorld(STW_GC_SWEEP_TERM, self._gc_sweepterm_stopped, m)
 
     def _gc_sweepterm_stopped(self) -> None:
         """World stopped: finishsweep_m, clearpools; the work takes virtual time under the STW."""
@@ -256,7 +266,7 @@ class GCMixin:
         c = self.gcController
         self.gc_cycles += 1
         self._sync_memstats()
-        c.startCycle(now, self.gomaxprocs, self.gc_trigger_kind)
+        c.startCycle(now, self.rt.gomaxprocs, self.gc_trigger_kind)
         a.set_marking(True, now)
         self.tMark = now
         # The snapshot the hybrid barrier preserves: what is reachable now gets marked.
@@ -271,37 +281,37 @@ class GCMixin:
             (now, _GCMarkBegin, -1, -1, 0, self.gc_cycles, dedicated, int(c.fractionalUtilizationGoal * 1e6))
         )
         self.limiter.finishGCTransition(now)
-        caller = self.stw_caller
+        caller = self.rt.stw_caller
         self._pause(self.gc_pause_sweepterm, now - self.tSweepTerm)
-        self.startTheWorld()
+        self.rt.startTheWorld()
         if caller is not None and caller.curg is not None and caller.curg in self.gc_waiters:
             # runtime.GC's caller waits for the cycle (gcWaitOnMark)
             m = caller
             m.token += 1
-            self.gopark(m, m.curg, WAIT_RUNTIME_GC, self.gc_cycles)
+            self.rt.gopark(m, m.curg, WAIT_RUNTIME_GC, self.gc_cycles)
         self._enlist_workers(dedicated)
 
     def _pause(self, series: list, ns: int) -> None:
         series.append(ns)
-        self.gc_cpu_ns += ns * self.gomaxprocs
+        self.gc_cpu_ns += ns * self.rt.gomaxprocs
 
     def _scan_stacks(self) -> int:
         """markroot stack jobs: every G's stack is scanned (and shrunk if under 1/4 used)."""
         total = 0
-        for gp in self.allgs:
+        for gp in self.rt.allgs:
             if gp.status == 6 or gp.is_worker:  # _Gdead
                 continue
             used = gp.stack_used or DEFAULT_STACK_USED_BYTES
             total += min(used, gp.stack_bytes)
             if gp.status in (Grunnable, Gwaiting):  # isShrinkStackSafe: not running, not in a syscall
-                self.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
+                self.mem.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
         self.gc_stack_scan = total
         return total
 
     def _ensure_mark_workers(self) -> None:
         """gcBgMarkStartWorkers: one mark worker G per P, parked in gcBgMarkWorkerPool."""
-        pp = self.allp[0]
-        while self.gc_workers_made < self.gomaxprocs:
+        pp = self.rt.allp[0]
+        while self.gc_workers_made < self.rt.gomaxprocs:
             gp = self._new_runtime_g(pp)
             gp.is_worker = True
             gp.status = Gwaiting
@@ -317,35 +327,35 @@ class GCMixin:
     def _new_runtime_g(self, pp) -> G:
         now = self.clock.now
         gp = G()
-        self.allgs.append(gp)
-        self.runtime_gs.append(gp)
-        gp.goid = self.newgoid(pp)
+        self.rt.allgs.append(gp)
+        self.rt.runtime_gs.append(gp)
+        gp.goid = self.rt.newgoid(pp)
         gp.group = RUNTIME_GROUP
         gp.created_ns = now
-        self.stack_init(gp, pp)
+        self.mem.stack_init(gp, pp)
         self.ext((now, _GoCreate, pp.id, -1, gp.goid, 0, RUNTIME_GROUP, gp.stack_bytes))
         return gp
 
     def _enlist_workers(self, n: int) -> None:
         """enlistWorker / procresize: give idle Ps mark workers, preempt running Ps for dedicated ones."""
-        sched = self.sched
+        sched = self.rt.sched
         for _ in range(n):
             if sched.pidle:
-                self.startm(None, False)
+                self.rt.startm(None, False)
             else:
                 running = [
-                    self.allp[i]
-                    for i in range(self.gomaxprocs)
-                    if self.allp[i].m is not None
-                    and self.allp[i].m.curg is not None
-                    and not self.allp[i].m.curg.is_worker
+                    self.rt.allp[i]
+                    for i in range(self.rt.gomaxprocs)
+                    if self.rt.allp[i].m is not None
+                    and self.rt.allp[i].m.curg is not None
+                    and not self.rt.allp[i].m.curg.is_worker
                 ]
                 if running:
-                    pp = running[int(self.rng.random() * len(running))]
-                    self.preemptone(pp, COST_STW_SAFEPOINT_NS)
+                    pp = running[int(self.rt.rng.random() * len(running))]
+                    self.rt.preemptone(pp, COST_STW_SAFEPOINT_NS)
         c = self.gcController
         while sched.pidle and c.needIdleMarkWorker():
-            self.startm(None, False)
+            self.rt.startm(None, False)
             if not sched.pidle:
                 break
 
@@ -385,7 +395,7 @@ class GCMixin:
     def gc_worker_run(self, m, gp) -> None:
         """gcBgMarkWorker: drain scan work in chunks; stop by mode (dedicated: until no work;
         fractional: over 1.2 x its goal; idle: when other work appears), or when preempted."""
-        sched = self.sched
+        sched = self.rt.sched
         now = self.clock.now
         pp = m.p
         mode = gp.worker_mode
@@ -410,7 +420,9 @@ class GCMixin:
             mine = pp.gcFractionalMarkTime + (now - gp.run_start)
             if elapsed > 0 and mine / elapsed > 1.2 * self.gcController.fractionalUtilizationGoal:
                 stop = True
-        elif mode == WORKER_IDLE and (pp.runq or pp.runnext is not None or sched.runq or self.netpoll_ready):
+        elif mode == WORKER_IDLE and (
+            pp.runq or pp.runnext is not None or sched.runq or self.rt.netpoll_ready
+        ):
             stop = True  # pollWork
         if stop:
             self._worker_stop(m, gp)
@@ -422,15 +434,15 @@ class GCMixin:
         c.bgScanCredit += work  # gcFlushBgCredit (no parked assists in the emulator)
         dt = max(work // SCAN_BYTES_PER_NS, 1)
         gp.busy_until = now + dt
-        self.at(now + dt, PRIO_MSTEP, self.mstep, m, m.token)
+        self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
 
     def _runqdrain(self, pp) -> None:
         """proc.go: runqdrain — the P's whole local queue (runnext first) to the global queue."""
         if pp.runnext is not None:
-            self.globrunqput(pp.runnext)
+            self.rt.globrunqput(pp.runnext)
             pp.runnext = None
         while pp.runq:
-            self.globrunqput(pp.runq.popleft())
+            self.rt.globrunqput(pp.runq.popleft())
 
     def _worker_stop(self, m, gp) -> None:
         """The worker parks back in gcBgMarkWorkerPool; the last one out of work calls gcMarkDone."""
@@ -447,7 +459,7 @@ class GCMixin:
             self.gc_cpu_ns += dur
         self.ext((now, _GCWorkerEnd, pp.id, m.id, gp.goid, mode, dur * SCAN_BYTES_PER_NS, 0))
         gp.run_start = -1
-        self._g_off_cpu(pp)
+        self.rt._g_off_cpu(pp)
         gp.status = Gwaiting
         gp.waitreason = WAIT_GC_WORKER_IDLE
         gp.m = None
@@ -456,24 +468,16 @@ class GCMixin:
         self.gc_worker_pool.append(gp)
         if self.mark_work_left <= 0 and self.gcBlackenEnabled and not self.gc_marktermination:
             self.gcMarkDone()
-        self.schedule(m)
+        self.rt.schedule(m)
 
     # ------------------------------------------------------------------------------------------
     # assists
     # ------------------------------------------------------------------------------------------
 
-    def malloc_op(self, m, gp, op) -> int:
-        """mallocgc during mark: deductAssistCredit puts the G in debt; in debt it steals background
-        credit or assists (gcAssistAlloc). Proportional sweeping done for the allocation is charged
-        too. Both cost the G virtual time."""
-        before = gp.op_rem or op[2]
-        cost = super().malloc_op(m, gp, op)
-        return cost + self._gc_alloc_cost(m, gp, op[1] * (before - gp.op_rem))
-
-    def defer_alloc(self, m, gp, n: int) -> int:
-        return super().defer_alloc(m, gp, n) + self._gc_alloc_cost(m, gp, DEFER_RECORD_BYTES * n)
-
-    def _gc_alloc_cost(self, m, gp, nbytes: int) -> int:
+    def gc_alloc_cost(self, m, gp, nbytes: int) -> int:
+        """mallocgc during mark, after a batch of nbytes: deductAssistCredit puts the G in debt; in debt
+        it steals background credit or assists (gcAssistAlloc). Proportional sweeping done for the
+        allocation is charged too. Both cost the G virtual time (returned, in ns)."""
         cost, self.sweep_cost_pending = self.sweep_cost_pending, 0
         if self.gcBlackenEnabled and not gp.is_worker and m.curg is gp:
             cost += self._assist(m, gp, nbytes)
@@ -519,8 +523,8 @@ class GCMixin:
             self.gcMarkDone()
 
     def _running_workers(self):
-        for i in range(self.gomaxprocs):
-            m = self.allp[i].m
+        for i in range(self.rt.gomaxprocs):
+            m = self.rt.allp[i].m
             if m is not None and m.curg is not None and m.curg.is_worker:
                 yield m.curg
 
@@ -538,7 +542,7 @@ class GCMixin:
         self.heap1 = self.allocator.heap_live
         self.ext((now, _GCMarkDone, -1, -1, 0, self.gc_cycles, self.allocator.heap_live, 0))
         self.limiter.startGCTransition(False, now)
-        self.stopTheWorld(STW_GC_MARK_TERM, self._gc_markterm_stopped, None)
+        self.rt.stopTheWorld(STW_GC_MARK_TERM, self._gc_markterm_stopped, None)
 
     def _gc_markterm_stopped(self) -> None:
         """gcMarkTermination under STW: live heap, _GCoff, sweepgen += 2, pacer commit."""
@@ -548,7 +552,7 @@ class GCMixin:
         self.gcBlackenEnabled = 0
         self.gcphase = _GCmarktermination
         c.heapLive = a.heap_live
-        c.endCycle(now, self.gomaxprocs, self.gc_trigger_kind == GC_TRIGGER_CYCLE)
+        c.endCycle(now, self.rt.gomaxprocs, self.gc_trigger_kind == GC_TRIGGER_CYCLE)
         marked = a.mark(self.tMark)
         c.addScanWork(stack=self.gc_stack_scan, globals_=c.globalsScan)
         c.resetLive(marked)
@@ -559,7 +563,7 @@ class GCMixin:
         a.set_marking(False, now)
         self.gcphase = _GCoff
         a.start_sweep_phase()
-        for p in range(self.gomaxprocs):
+        for p in range(self.rt.gomaxprocs):
             a.prepare_for_sweep(p, now)  # forEachP(flushProcCaches)
         if hasattr(a, "free_stack_spans"):
             a.free_stack_spans(now)
@@ -571,7 +575,7 @@ class GCMixin:
             self.sweep_pacing, trigger, a.heap_live, st["PagesInUse"], st["PagesSwept"], a.sweep_done
         )
         self.ext((now, _HeapGoal, -1, -1, 0, goal, trigger, marked))
-        cost = COST_MARKTERM_NS + COST_MARKTERM_PER_P_NS * self.gomaxprocs
+        cost = COST_MARKTERM_NS + COST_MARKTERM_PER_P_NS * self.rt.gomaxprocs
         self.at(now + cost, PRIO_GC, self._gc_markterm_done)
 
     def _gc_markterm_done(self, _obj=None, _token=0) -> None:
@@ -582,7 +586,7 @@ class GCMixin:
         self.limiter.finishGCTransition(now)
         self.ext((now, _GCEnd, -1, -1, 0, self.gc_cycles, self.heap2, 0))
         self._gctrace(now)
-        self.startTheWorld()
+        self.rt.startTheWorld()
         self._ready_sweeper()
         waiters, self.gc_waiters = self.gc_waiters, []
         for gp in waiters:
@@ -590,11 +594,11 @@ class GCMixin:
                 # runtime.GC finishes the sweep itself before returning
                 pages = self.allocator.finish_sweep(now)
                 gp.resume_ns = pages * COST_SWEEP_PAGE_NS
-                self.ready(gp, None, False)
+                self.rt.ready(gp, None, False)
 
     def _gctrace(self, now: int) -> None:
         c = self.gcController
-        procs = self.gomaxprocs
+        procs = self.rt.gomaxprocs
         elapsed = max(now, 1) * procs
         cs = CycleStats(
             numgc=self.gc_cycles,
@@ -629,7 +633,7 @@ class GCMixin:
     def _ready_sweeper(self) -> None:
         """gcSweep: ready the background sweeper (bgsweep), created by gcenable on first use."""
         if self.sweeper is None:
-            gp = self._new_runtime_g(self.allp[0])
+            gp = self._new_runtime_g(self.rt.allp[0])
             gp.is_worker = True
             gp.worker_mode = WORKER_SWEEPER
             gp.status = Gwaiting
@@ -638,7 +642,7 @@ class GCMixin:
         gp = self.sweeper
         if gp.status == Gwaiting:
             gp.run_start = -1
-            self.ready(gp, None, True)
+            self.rt.ready(gp, None, True)
 
     def _bgsweep_run(self, m, gp) -> None:
         """mgcsweep.go: bgsweep — sweep batches of 10 spans; goschedIfBusy between batches; park when
@@ -649,12 +653,12 @@ class GCMixin:
         if gp.run_start < 0:
             gp.run_start = now
             self.ext((now, _GCSweepBegin, pp.id, m.id, gp.goid, 0, 0, 0))
-        elif gp.preempt or not self.sched.pidle:
+        elif gp.preempt or not self.rt.sched.pidle:
             # goschedIfBusy: yield to others when no P is idle
             gp.preempt = False
             self.ext((now, _GCSweepEnd, pp.id, m.id, gp.goid, 0, 0, 0))
             gp.run_start = -1
-            self.goschedImpl(m, gp, False)
+            self.rt.goschedImpl(m, gp, False)
             return
         spans = pages = 0
         while spans < SWEEP_BATCH_SIZE:
@@ -668,10 +672,10 @@ class GCMixin:
             gp.run_start = -1
             self.sweep_pacing.sweepPagesPerByte = 0.0
             self._scavenge()
-            self.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
+            self.rt.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
             return
         dt = spans * COST_SWEEP_SPAN_NS + pages * COST_SWEEP_PAGE_NS
-        self.at(now + dt, PRIO_MSTEP, self.mstep, m, m.token)
+        self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
 
     def _deduct_sweep_credit(self, t_ns, p, m, g, span_bytes, npages) -> None:
         """mgcsweep.go: deductSweepCredit — the allocating G sweeps pages before taking a span."""
@@ -714,7 +718,7 @@ class GCMixin:
         rss = st["MappedBytes"] - st["HeapReleased"]
         if rss > limit:
             self.ext((now, _OOMKill, -1, -1, 0, rss, limit, 0))
-            self.fatal(
+            self.rt.fatal(
                 f"signal: killed (OOM): process memory {rss >> 20} MiB exceeded the container limit "
                 f"{limit >> 20} MiB"
             )
@@ -728,7 +732,6 @@ class GCMixin:
     # ------------------------------------------------------------------------------------------
 
     def memory_counters(self, r) -> None:
-        super().memory_counters(r)
         c = self.gcController
         trigger, goal = c.trigger()
         r["heap_goal"] = min(goal, MAX_INT64)
@@ -736,35 +739,25 @@ class GCMixin:
         r["heap_marked"] = c.heapMarked
         r["gc_phase"] = self.gcphase
         r["gc_cycles"] = self.gc_cycles
-        r["gc_cpu_fraction"] = self.gc_cpu_ns / max(self.clock.now * max(self.gomaxprocs, 1), 1)
+        r["gc_cpu_fraction"] = self.gc_cpu_ns / max(self.clock.now * max(self.rt.gomaxprocs, 1), 1)
 
     def memory_stats(self) -> dict:
-        out = dict(super().memory_stats())
-
         def pause(xs):
             return {"total_ns": int(sum(xs)), "max_ns": int(max(xs, default=0))}
 
-        out["gc"] = {
+        return {
             "cycles": self.gc_cycles,
             "gogc": self.gcController.gcPercent,
             "memlimit": None if self.gcController.memoryLimit == MAX_INT64 else self.gcController.memoryLimit,
             "pause_sweep_termination": pause(self.gc_pause_sweepterm),
             "pause_mark_termination": pause(self.gc_pause_markterm),
-            "cpu_fraction": round(self.gc_cpu_ns / max(self.clock.now * max(self.gomaxprocs, 1), 1), 6),
+            "cpu_fraction": round(self.gc_cpu_ns / max(self.clock.now * max(self.rt.gomaxprocs, 1), 1), 6),
             "assist_ns": self.gc_assist_total_ns,
             "heap_goals": [int(g) for g in self.gc_goals],
         }
-        return out
 
     def memory_assumptions(self) -> list[str]:
-        return [*super().memory_assumptions(), *PACER_ASSUMPTIONS, *GC_ASSUMPTIONS]
-
-    def status_counts(self) -> dict[int, int]:
-        """Like runtime.NumGoroutine: the runtime's own goroutines (workers, sweeper) are not counted."""
-        counts = super().status_counts()
-        for gp in self.runtime_gs:
-            counts[gp.status] -= 1
-        return counts
+        return [*PACER_ASSUMPTIONS, *GC_ASSUMPTIONS]
 
 
-__all__ = ["GCMixin", "GC_ASSUMPTIONS", "RUNTIME_GROUP"]
+__all__ = ["GC", "GC_ASSUMPTIONS", "RUNTIME_GROUP"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from ..alloc.hooks import DEFER_RECORD_BYTES
 from ..clock import PRIO_MSTEP, PRIO_NETREADY
 from ..constants import (
     COST_CHAN_OP_NS,
@@ -77,10 +78,10 @@ class GExecMixin:
         gp = m.curg
         now = self.clock.now
         if gp.is_worker:
-            self.gc_worker_run(m, gp)
+            self.gc.gc_worker_run(m, gp)
             return
         if gp.worker_mode < 0:
-            self.gc_assist_end(m, gp)
+            self.gc.gc_assist_end(m, gp)
         if gp.preempt:
             gp.preempt = False
             left = gp.busy_until - now
@@ -190,7 +191,9 @@ class GExecMixin:
                 zero += 1
             elif code == OP_ALLOC:
                 gp.pc += 1
-                cost = self.malloc_op(m, gp, op)
+                before = gp.op_rem or op[2]
+                cost = self.mem.malloc_op(m, gp, op)
+                cost += self.gc.gc_alloc_cost(m, gp, op[1] * (before - gp.op_rem))
                 if self.clock.stopped or m.curg is not gp or self.stw_caller is m:
                     return  # (a GC this allocation started stopped the world: startTheWorld resumes it)
                 self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
@@ -212,7 +215,8 @@ class GExecMixin:
                     gp.defers += 1
                     self.ext((now, _GoDefer, m.p.id, m.id, gp.goid, gp.defers, heap, 0))
                 if heap:
-                    cost += self.defer_alloc(m, gp, n)
+                    cost += self.mem.defer_alloc(m, gp, n)
+                    cost += self.gc.gc_alloc_cost(m, gp, DEFER_RECORD_BYTES * n)
                     if self.clock.stopped or self.stw_caller is m:
                         return
                 cost += n * COST_DEFER_NS
@@ -234,16 +238,16 @@ class GExecMixin:
                 zero += 1
             elif code == OP_GC:
                 gp.pc += 1
-                if self.runtime_GC(m, gp):
+                if self.gc.runtime_GC(m, gp):
                     return
                 zero += 1
             elif code == OP_SETGCPERCENT:
                 gp.pc += 1
-                self.set_gc_percent(op[1])
+                self.gc.set_gc_percent(op[1])
                 zero += 1
             elif code == OP_SETMEMLIMIT:
                 gp.pc += 1
-                self.set_memory_limit(op[1])
+                self.gc.set_memory_limit(op[1])
                 zero += 1
             else:
                 raise ValueError(f"unknown op {code}")
@@ -266,7 +270,7 @@ class GExecMixin:
                 )
                 return 0
             self.ext((now, int(EV.GoStackGrow), m.p.id, m.id, gp.goid, gp.stack_bytes, new, 0))
-            cost += self.stack_grow(m, gp, new)
+            cost += self.mem.stack_grow(m, gp, new)
             cost += (gp.stack_bytes // 1024) * COST_STACK_COPY_NS_PER_KIB
         gp.stack_used = 0  # the calls return (ops.py): a later GC scan may shrink the grown stack
         return cost

@@ -237,7 +237,7 @@ class ProcMixin:
         if not self.runqempty(pp) or sched.runq:
             self.startm(pp, False)
             return
-        if self.gc_has_work(pp):
+        if self.gc.gc_has_work(pp):
             self.startm(pp, False)
             return
         if sched.nmspinning + len(sched.pidle) == 0:
@@ -323,8 +323,8 @@ class ProcMixin:
             if pp.timers and pp.timers[0][0] <= now:
                 self.run_timers(pp, pp)
             # 4. GC mark worker (dedicated/fractional)
-            if self.gcBlackenEnabled:
-                gw = self.findRunnableGCWorker(pp)
+            if self.gc.gcBlackenEnabled:
+                gw = self.gc.findRunnableGCWorker(pp)
                 if gw is not None:
                     return gw, False
             # 5. fairness: one G from the global queue every 61 schedticks
@@ -359,8 +359,8 @@ class ProcMixin:
                 if newwork:
                     continue
             # 11. idle-priority GC mark worker
-            if self.gcBlackenEnabled:
-                gw = self.findIdleGCWorker(pp)
+            if self.gc.gcBlackenEnabled:
+                gw = self.gc.findIdleGCWorker(pp)
                 if gw is not None:
                     return gw, False
             if m.spinning:
@@ -586,7 +586,7 @@ class ProcMixin:
         newg.gcAssistBytes = 0
         newg.is_worker = False
         newg.worker_mode = 0
-        self.stack_init(newg, pp)
+        self.mem.stack_init(newg, pp)
         newg.status = Grunnable
         self.n_created += 1
         self.ext(
@@ -615,7 +615,7 @@ class ProcMixin:
         m.curg = None
         self.n_exited += 1
         self.ext((self.clock.now, _GoEnd, pp.id, m.id, gp.goid, 0, 0, 0))
-        self.on_goexit(gp, pp)
+        self.mem.on_goexit(gp, pp)
         self.gfput(pp, gp)
         if gp.goid == 1:
             # main.main returned: the process exits (runtime.main calls exit(0)).
@@ -956,7 +956,8 @@ class ProcMixin:
             self._pdestroy(self.allp[i], caller)
         self.gomaxprocs = nprocs
         self.steal_coprimes = _coprimes(nprocs)
-        self.on_procresize(nprocs)
+        self.mem.on_procresize(nprocs)
+        self.gc.procresize(nprocs)
         if caller is not None:
             if caller.p is not None and caller.p.id >= nprocs:
                 caller.p.m = None

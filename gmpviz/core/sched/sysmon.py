@@ -64,7 +64,7 @@ class SysmonMixin:
             self.sysmon_idle = 0
         else:
             self.sysmon_idle += 1
-        self.sysmon_gc_check(now)
+        self.gc.sysmon_gc_check(now)
         delay = self.sysmon_delay
         if self.sysmon_idle == 0:
             delay = SYSMON_MIN_DELAY_NS
