@@ -16,6 +16,7 @@ from ..constants import (
     COST_STW_SAFEPOINT_NS,
     FORCEGC_PERIOD_NS,
     SWEEP_BATCH_SIZE,
+    Gdead,
     Grunnable,
     Gwaiting,
 )
@@ -299,7 +300,7 @@ class GC:
         """markroot stack jobs: every G's stack is scanned (and shrunk if under 1/4 used)."""
         total = 0
         for gp in self.rt.allgs:
-            if gp.status == 6 or gp.is_worker:  # _Gdead
+            if gp.status == Gdead or gp.is_worker:
                 continue
             used = gp.stack_used or DEFAULT_STACK_USED_BYTES
             total += min(used, gp.stack_bytes)
@@ -410,7 +411,7 @@ class GC:
             gp.preempt = False
             if mode == WORKER_DEDICATED and not sched.gcwaiting:
                 # a preempted dedicated worker moves its P's local work to the global queue and goes on
-                self._runqdrain(pp)
+                self.rt.runqdrain(pp)
             else:
                 stop = True
         if self.mark_work_left <= 0 or not self.gcBlackenEnabled:
@@ -435,14 +436,6 @@ class GC:
         dt = max(work // SCAN_BYTES_PER_NS, 1)
         gp.busy_until = now + dt
         self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
-
-    def _runqdrain(self, pp) -> None:
-        """proc.go: runqdrain — the P's whole local queue (runnext first) to the global queue."""
-        if pp.runnext is not None:
-            self.rt.globrunqput(pp.runnext)
-            pp.runnext = None
-        while pp.runq:
-            self.rt.globrunqput(pp.runq.popleft())
 
     def _worker_stop(self, m, gp) -> None:
         """The worker parks back in gcBgMarkWorkerPool; the last one out of work calls gcMarkDone."""
@@ -565,8 +558,7 @@ class GC:
         a.start_sweep_phase()
         for p in range(self.rt.gomaxprocs):
             a.prepare_for_sweep(p, now)  # forEachP(flushProcCaches)
-        if hasattr(a, "free_stack_spans"):
-            a.free_stack_spans(now)
+        a.free_stack_spans(now)
         self._sync_memstats()
         trigger, goal = c.gcControllerCommit(False, True)
         self.gc_goals.append(c.lastHeapGoal)

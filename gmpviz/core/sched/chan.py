@@ -6,6 +6,7 @@ may go on running, False if it parked (the caller must then call schedule()).
 
 from __future__ import annotations
 
+from ..runtime2 import Hchan
 from ..trace.events import (
     CHAN_BLOCK,
     CHAN_BUFFER,
@@ -25,14 +26,15 @@ _Select = int(EV.Select)
 
 
 class ChanMixin:
-    def _dequeue_sudog(self, q):
-        """chan.go: waitq.dequeue — skip sudogs of selects that another case already won."""
-        while q:
-            gp, sel_id, case = q.popleft()
-            if sel_id and gp.sel_id != sel_id:
-                continue  # stale select sudog
-            return gp, sel_id, case
-        return None
+    """chan.go and select.go over the scheduler (gopark/ready)."""
+
+    def makechan(self, idx: int, cap: int, name: str = "") -> Hchan:
+        """chan.go: makechan — (re)create the channel at index idx."""
+        c = Hchan(idx, name or f"c{idx}", cap)
+        while len(self.chans) <= idx:
+            self.chans.append(None)
+        self.chans[idx] = c
+        return c
 
     def chansend(self, m, gp, c) -> bool:
         """chan.go: chansend — to a waiting receiver directly, else into the buffer, else park."""
@@ -59,6 +61,31 @@ class ChanMixin:
         self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
         self.gopark(m, gp, WAIT_CHAN_SEND, c.id)
         return False
+
+    def closechan(self, m, gp, c) -> bool:
+        """chan.go: closechan — wake every receiver (zero values); waiting senders panic."""
+        if c.closed:
+            self.fatal("panic: close of closed channel")
+            return False
+        c.closed = True
+        woken = []
+        while True:
+            sg = self._dequeue_sudog(c.recvq)
+            if sg is None:
+                break
+            rg, sel_id, case = sg
+            rg.chan_val = 0
+            if sel_id:
+                rg.sel_id = 0
+                rg.wait_obj = case
+            woken.append(rg)
+        if self._dequeue_sudog(c.sendq) is not None:
+            self.fatal("panic: send on closed channel")
+            return False
+        self.ext((self.clock.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
+        for rg in woken:
+            self.ready(rg, m, True)
+        return True
 
     def chanrecv(self, m, gp, c) -> bool:
         """chan.go: chanrecv — from a waiting sender (via the buffer head if buffered), the buffer,
@@ -89,31 +116,6 @@ class ChanMixin:
         self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
         self.gopark(m, gp, WAIT_CHAN_RECV, c.id)
         return False
-
-    def closechan(self, m, gp, c) -> bool:
-        """chan.go: closechan — wake every receiver (zero values); waiting senders panic."""
-        if c.closed:
-            self.fatal("panic: close of closed channel")
-            return False
-        c.closed = True
-        woken = []
-        while True:
-            sg = self._dequeue_sudog(c.recvq)
-            if sg is None:
-                break
-            rg, sel_id, case = sg
-            rg.chan_val = 0
-            if sel_id:
-                rg.sel_id = 0
-                rg.wait_obj = case
-            woken.append(rg)
-        if self._dequeue_sudog(c.sendq) is not None:
-            self.fatal("panic: send on closed channel")
-            return False
-        self.ext((self.clock.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
-        for rg in woken:
-            self.ready(rg, m, True)
-        return True
 
     def selectgo(self, m, gp, cases, has_default: bool) -> bool:
         """select.go: selectgo — pick uniformly among ready cases (seeded), else default, else park
@@ -152,6 +154,15 @@ class ChanMixin:
     @staticmethod
     def _has_waiter(q) -> bool:
         return any(not sel_id or gp.sel_id == sel_id for gp, sel_id, _ in q)
+
+    def _dequeue_sudog(self, q):
+        """chan.go: waitq.dequeue — skip sudogs of selects that another case already won."""
+        while q:
+            gp, sel_id, case = q.popleft()
+            if sel_id and gp.sel_id != sel_id:
+                continue  # stale select sudog
+            return gp, sel_id, case
+        return None
 
 
 __all__ = ["ChanMixin", "SEL_RECV", "SEL_SEND"]

@@ -59,7 +59,7 @@ COST_STACK_COPY_NS_PER_KIB = 60  # copystack: memmove of the used part plus poin
 
 class GExecMixin:
     def sample(self, dist) -> int:
-        """A duration in ns from a (DIST_*, a, b) distribution, with the engine's seeded RNG."""
+        """A duration in ns from a (DIST_*, a, b) distribution, with the scheduler's seeded RNG."""
         kind, a, b = dist
         if kind == DIST_FIXED:
             return a

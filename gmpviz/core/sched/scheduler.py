@@ -1,7 +1,8 @@
 """The scheduler component: one object with proc.go's state (``sched``, ``allp``, ``allm``, ``allgs``,
 ``gomaxprocs`` …) and the functions of the runtime's scheduler files, one part per Go file.
 
-The parts (``proc.py``, ``runq.py``, ``chan.py``, ``syscall.py``, ``sysmon.py``, ``gexec.py``) are
+The parts (``proc.py``, ``runq.py``, ``timers.py``, ``netpoll.py``, ``chan.py``, ``syscall.py``,
+``sysmon.py``, ``gexec.py``) are
 one class the way the Go files are one package: each function is defined in exactly one part, none
 overrides another and none calls ``super()`` (``tests/core/test_engine_shape.py`` checks it). The
 scheduler reaches the other components only through ``clock`` (time, ``at``), ``ext`` (events),
@@ -17,10 +18,12 @@ from ..runtime2 import M_RUNNING, M_SYSMON, Hchan, M, schedt
 from ..trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
 from .chan import ChanMixin
 from .gexec import GExecMixin
+from .netpoll import NetpollMixin
 from .proc import ProcMixin
 from .runq import RunqMixin
 from .syscall import SyscallMixin
 from .sysmon import SysmonMixin
+from .timers import TimersMixin
 
 SCHED_ASSUMPTIONS = (
     "Shows Go 1.26 scheduler semantics (proc.go): runnext, 256-slot local rings, runqputslow spills of "
@@ -47,7 +50,9 @@ SCHED_ASSUMPTIONS = (
 )
 
 
-class Scheduler(ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMixin):
+class Scheduler(
+    ProcMixin, RunqMixin, TimersMixin, NetpollMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMixin
+):
     """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
 
     def __init__(self, scenario, clock, ext, rng, policy: str, schedtrace_ms: int = 0) -> None:
@@ -137,14 +142,6 @@ class Scheduler(ProcMixin, RunqMixin, ChanMixin, SyscallMixin, SysmonMixin, GExe
         self.mainStarted = True  # runtime.main sets it before main.main runs
         self.schedule(m0)
         self.at(C.SYSMON_MIN_DELAY_NS, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
-
-    def makechan(self, idx: int, cap: int, name: str = "") -> Hchan:
-        """chan.go: makechan — (re)create the channel at index idx."""
-        c = Hchan(idx, name or f"c{idx}", cap)
-        while len(self.chans) <= idx:
-            self.chans.append(None)
-        self.chans[idx] = c
-        return c
 
     def finish(self, reason: str) -> None:
         if not self.clock.stopped:

@@ -1,4 +1,4 @@
-"""sysmon — `runtime/proc.go: sysmon, retake, preemptone`: a thread without a P that polls the network,
+"""sysmon — `runtime/proc.go: sysmon, retake`: a thread without a P that polls the network,
 retakes Ps from syscalls and preempts long-running goroutines, with an adaptive 20 µs → 10 ms delay.
 """
 
