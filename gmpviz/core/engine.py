@@ -193,9 +193,9 @@ class Engine:
             if n != self.scheduler.gomaxprocs and not self.clock.stopped:
                 self.scheduler.set_gomaxprocs(n, None)
         elif name == "gogc":
-            self.gc.set_gc_percent(int(value))
+            self.gc.setGCPercent(int(value))
         elif name == "memlimit":
-            self.gc.set_memory_limit(int(value))
+            self.gc.setMemoryLimit(int(value))
         elif name == "policy":
             if value not in POLICIES:
                 raise EngineError(f"unknown policy {value!r}; expected one of {', '.join(POLICIES)}")

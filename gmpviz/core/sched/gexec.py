@@ -78,10 +78,10 @@ class GExecMixin:
         gp = m.curg
         now = self.clock.now
         if gp.is_worker:
-            self.gc.gc_worker_run(m, gp)
+            self.gc.gcBgMarkWorker(m, gp)
             return
         if gp.worker_mode < 0:
-            self.gc.gc_assist_end(m, gp)
+            self.gc.gcAssistAlloc_end(m, gp)
         if gp.preempt:
             gp.preempt = False
             left = gp.busy_until - now
@@ -243,11 +243,11 @@ class GExecMixin:
                 zero += 1
             elif code == OP_SETGCPERCENT:
                 gp.pc += 1
-                self.gc.set_gc_percent(op[1])
+                self.gc.setGCPercent(op[1])
                 zero += 1
             elif code == OP_SETMEMLIMIT:
                 gp.pc += 1
-                self.gc.set_memory_limit(op[1])
+                self.gc.setMemoryLimit(op[1])
                 zero += 1
             else:
                 raise ValueError(f"unknown op {code}")

@@ -278,7 +278,7 @@ class ProcMixin:
         if not self.runqempty(pp) or sched.runq:
             self.startm(pp, False)
             return
-        if self.gc.gc_has_work(pp):
+        if self.gc.gcMarkWorkAvailable(pp):
             self.startm(pp, False)
             return
         if sched.nmspinning + len(sched.pidle) == 0:
