@@ -28,6 +28,7 @@ from .alloc.hooks import AllocMixin
 from .clock import PRIO_END, PRIO_SAMPLE, PRIO_SCHEDTRACE, Clock
 from .constants import Gdead
 from .gc.mgc import GC
+from .sched.gexec import workload_stream
 from .sched.scheduler import SCHED_ASSUMPTIONS, Scheduler
 from .trace.stats import COUNTERS_DTYPE
 from .trace.tracer import Tracer
@@ -116,8 +117,12 @@ class Engine:
         self.tracer = Tracer()
         self.clock = clock = Clock()
         self.at = clock.at
+        # Two seeded streams: the runtime's (rng) and the workload's (one per goroutine, from this one),
+        # so a runtime-only change (policy, GOMAXPROCS, GOGC) keeps every goroutine's draws.
         self.rng = random.Random(self.seed)
-        self.scheduler = rt = Scheduler(scenario, clock, self.tracer.ext, self.rng, policy, schedtrace_ms)
+        self.scheduler = rt = Scheduler(
+            scenario, clock, self.tracer.ext, self.rng, workload_stream(self.seed), policy, schedtrace_ms
+        )
         self.mem = mem = Memory(clock, self.tracer.ext)
         self.allocator = mem.allocator
         self.gc = gc = GC(rt, mem, gogc, memlimit_bytes)

@@ -44,6 +44,7 @@ class G:
         "worker_mode",
         "lastp",
         "run_start",
+        "rand",
     )
 
     def __init__(self) -> None:
@@ -76,6 +77,7 @@ class G:
         self.worker_mode = 0
         self.lastp = -1
         self.run_start = 0
+        self.rand = 1.0  # the goroutine's workload random stream (sched/gexec.py)
 
 
 class M:

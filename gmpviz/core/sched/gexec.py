@@ -57,19 +57,64 @@ COST_DEFER_NS = 2  # an open-coded or stack defer record
 COST_STACK_COPY_NS_PER_KIB = 60  # copystack: memmove of the used part plus pointer adjustment
 
 
+# The workload's random draws (emulator only). Every goroutine draws from its own stream, ``g.rand``.
+# The main goroutine's stream comes from the seed; a goroutine's stream comes from its parent's at the go
+# statement (one step of the parent's stream, mixed). A goroutine's draws therefore depend only on the
+# seed and on its place in the tree of go statements, never on which M ran it when: a change of policy,
+# GOMAXPROCS or GC setting keeps every goroutine's draws (issue 17's comparisons). The runtime's own
+# choices (steal order, select, which P to preempt) use the scheduler's ``rng``.
+# The stream is MINSTD (Park and Miller's multiplicative LCG, multiplier 48271 modulo 2^31 - 1, C++'s
+# std::minstd_rand) kept in a float, where each step is exact: one multiply and one modulo per draw,
+# cheap enough for the hot path (a 64-bit integer LCG costs about three times as much in CPython). A
+# new stream's start is mixed with SplitMix64's finalizer, so sibling streams are unrelated.
+MINSTD_MUL = 48271.0
+MINSTD_MOD = 2147483647.0  # 2^31 - 1: the states are 1 .. 2^31 - 2
+_INV_MOD = 1.0 / MINSTD_MOD
+_M64 = (1 << 64) - 1
+_TAU = 2.0 * math.pi
+_WORKLOAD_SALT = 0x6D61696E2E6D6169  # "main.mai": the main goroutine's stream is not the runtime's seed
+
+
+def mix64(x: int) -> int:
+    """SplitMix64's finalizer: a 64-bit value whose bits all depend on all of x's."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _stream_start(x: int) -> float:
+    return float(1 + mix64(x & _M64) % 2147483646)
+
+
+def workload_stream(seed: int) -> float:
+    """The main goroutine's stream for a run's seed."""
+    return _stream_start(seed ^ _WORKLOAD_SALT)
+
+
+def child_stream(parent: float) -> tuple[float, float]:
+    """(parent's next state, the new goroutine's stream) at a go statement."""
+    s = parent * MINSTD_MUL % MINSTD_MOD
+    return s, _stream_start(int(s) * 0x9E3779B97F4A7C15)
+
+
 class GExecMixin:
-    def sample(self, dist) -> int:
-        """A duration in ns from a (DIST_*, a, b) distribution, with the scheduler's seeded RNG."""
+    def sample(self, gp, dist) -> int:
+        """A duration in ns from a (DIST_*, a, b) distribution, drawn from gp's own stream."""
         kind, a, b = dist
         if kind == DIST_FIXED:
             return a
-        r = self.rng
+        s = gp.rand * MINSTD_MUL % MINSTD_MOD
+        gp.rand = s
+        u = s * _INV_MOD  # uniform in (0, 1)
         if kind == DIST_UNIFORM:
-            return a + int(r.random() * (b - a + 1))
+            return a + int(u * (b - a + 1))
         if kind == DIST_EXP:
-            return int(-a * math.log(1.0 - r.random()))
+            return int(-a * math.log(u))
         if kind == DIST_NORMAL:
-            v = int(r.gauss(a, b))
+            # Box-Muller with a second uniform from the same stream
+            s = s * MINSTD_MUL % MINSTD_MOD
+            gp.rand = s
+            v = int(a + b * math.sqrt(-2.0 * math.log(u)) * math.cos(_TAU * s * _INV_MOD))
             return v if v > 0 else 0
         raise ValueError(f"unknown distribution {kind}")
 
@@ -106,7 +151,7 @@ class GExecMixin:
             code = op[0]
             if code == OP_COMPUTE:
                 gp.pc += 1
-                d = self.sample(op[1])
+                d = self.sample(gp, op[1])
                 if d <= 0:
                     continue
                 gp.busy_until = now + d
@@ -150,7 +195,7 @@ class GExecMixin:
                 return
             elif code == OP_SLEEP:
                 gp.pc += 1
-                d = self.sample(op[1])
+                d = self.sample(gp, op[1])
                 if d <= 0:
                     zero += 1  # time.Sleep(d <= 0) returns at once
                     continue
@@ -159,11 +204,11 @@ class GExecMixin:
                 return
             elif code == OP_SYSCALL:
                 gp.pc += 1
-                self.entersyscall(m, gp, self.sample(op[1]), bool(op[2]))
+                self.entersyscall(m, gp, self.sample(gp, op[1]), bool(op[2]))
                 return
             elif code == OP_NETWAIT:
                 gp.pc += 1
-                d = self.sample(op[1])
+                d = self.sample(gp, op[1])
                 self.netpoll_waiters += 1
                 self.at(now + d, PRIO_NETREADY, self.netready, gp)
                 self.gopark(m, gp, WAIT_IO, 0)

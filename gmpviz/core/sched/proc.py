@@ -60,6 +60,7 @@ from ..trace.events import (
     WHERE_LOCAL,
     WHERE_RUNNEXT,
 )
+from .gexec import child_stream
 
 _GoCreate = int(EV.GoCreate)
 _GoStart = int(EV.GoStart)
@@ -650,6 +651,10 @@ class ProcMixin:
         newg.defers = 0
         newg.created_ns = now
         newg.parent = parent.goid if parent is not None else 0
+        if parent is not None:
+            parent.rand, newg.rand = child_stream(parent.rand)
+        else:
+            newg.rand = self.workload_rand  # the main goroutine
         newg.waitreason = 0
         newg.sel_id = 0
         newg.gcAssistBytes = 0

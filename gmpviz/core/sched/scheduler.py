@@ -47,6 +47,9 @@ SCHED_ASSUMPTIONS = (
     "Asynchronous preemption always succeeds after a fixed 5 µs (no non-preemptible regions).",
     "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
+    "Random draws: each goroutine's durations come from its own seeded stream (derived from its parent's "
+    "at the go statement), the runtime's choices (steal order, select, preemption targets) from another, "
+    "so a change of policy, GOMAXPROCS or GC settings keeps every goroutine's draws.",
 )
 
 
@@ -55,12 +58,15 @@ class Scheduler(
 ):
     """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
 
-    def __init__(self, scenario, clock, ext, rng, policy: str, schedtrace_ms: int = 0) -> None:
+    def __init__(
+        self, scenario, clock, ext, rng, workload_rand: float, policy: str, schedtrace_ms: int = 0
+    ) -> None:
         self.scenario = scenario
         self.clock = clock
         self.at = clock.at
         self.ext = ext
-        self.rng = rng
+        self.rng = rng  # the runtime's choices: steal order, select, preemption targets
+        self.workload_rand = workload_rand  # the main goroutine's stream (gexec.py)
         self.gc = None  # the GC component, wired by the engine before schedinit
         self.mem = None  # the allocator hooks, wired by the engine before schedinit
         self.set_policy(policy)
