@@ -70,8 +70,8 @@ class Clock:
 
     def at(self, t_ns: int, prio: int, handler, obj=None, token: int = 0) -> None:
         """Call ``handler(obj, token)`` at ``t_ns`` (after the steps of lower priority due then)."""
-        self.seq += 1
-        heappush(self.heap, (t_ns, prio, self.seq, handler, obj, token))
+        seq = self.seq = self.seq + 1
+        heappush(self.heap, (t_ns, prio, seq, handler, obj, token))
 
     def stop(self) -> None:
         """End the run: no further step is popped."""
@@ -93,9 +93,11 @@ class Clock:
         if out_limit < 0:
             out_limit = 1 << 62
         while heap and not self.stopped:
-            if heap[0][0] > t_ns:
+            step = pop(heap)
+            if step[0] > t_ns:
+                heappush(heap, step)  # not due yet: back in its place (its seq keeps its order)
                 break
-            t, _, _, handler, obj, token = pop(heap)
+            t, _, _, handler, obj, token = step
             self.now = t
             handler(obj, token)
             if len(out) >= out_limit:

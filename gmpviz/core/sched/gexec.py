@@ -106,10 +106,10 @@ class GExecMixin:
         s = gp.rand * MINSTD_MUL % MINSTD_MOD
         gp.rand = s
         u = s * _INV_MOD  # uniform in (0, 1)
-        if kind == DIST_UNIFORM:
-            return a + int(u * (b - a + 1))
         if kind == DIST_EXP:
             return int(-a * math.log(u))
+        if kind == DIST_UNIFORM:
+            return a + int(u * (b - a + 1))
         if kind == DIST_NORMAL:
             # Box-Muller with a second uniform from the same stream
             s = s * MINSTD_MUL % MINSTD_MOD
