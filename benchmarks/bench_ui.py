@@ -4,7 +4,7 @@ counters updating while an engine thread streams events at EVENTS_PER_S.
 `bench_ui() -> dict` with ui_frame_ms_median, ui_frame_ms_p95 (time of one frame: pump the session,
 fold the events, refresh the views, paint) and ui_event_to_pixel_ms (median time from the engine
 thread posting a batch to the end of the frame that painted it). Goals: median <= 16 ms,
-event-to-pixel <= 100 ms. The engine is gmpviz.model.synthetic.SyntheticEngine paced to a realistic
+event-to-pixel <= 100 ms. The engine is tests/_synthetic.py's SyntheticEngine paced to a realistic
 rate (the real engine emits ~100-300k events/s), so the numbers measure the UI, not the emulator.
 """
 
@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+TESTS = Path(__file__).resolve().parents[1] / "tests"
 SEGMENTS = 1_000_000
 HEATMAP_SIDE = 512
 # the live stream's rate: above what the real engine reaches at "max" speed beside the window
@@ -64,7 +67,10 @@ def bench_ui(frames: int = FRAMES, segments: int = SEGMENTS) -> dict:
 
     from gmpviz.core.workload.loader import list_presets, load_scenario
     from gmpviz.model import Model
-    from gmpviz.model.synthetic import SyntheticEngine
+
+    sys.path.insert(0, str(TESTS))  # the synthetic engine is test support: tests/_synthetic.py
+    from _synthetic import SyntheticEngine
+
     from gmpviz.ui.app import ensure_app
     from gmpviz.ui.main_window import MainWindow
     from gmpviz.ui.theme import get_theme

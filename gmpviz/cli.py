@@ -24,6 +24,7 @@ import re
 import sys
 import time
 
+from .bench import BENCHES, chosen
 from .core.workload.loader import MAX_DURATION_NS, MAX_GOMAXPROCS, MAX_SEED, MAX_SIZE_BYTES
 
 # The flags share the scenario loader's limits: a value a scenario file could not hold is refused
@@ -186,9 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="measure engine/UI speed")
     g = b.add_mutually_exclusive_group()
-    g.add_argument("--alloc", action="store_true")
-    g.add_argument("--ui", action="store_true")
-    g.add_argument("--replay", action="store_true")
+    for bench in BENCHES[1:]:  # the first one is what `gmpviz bench` runs without a flag
+        g.add_argument(bench.flag, dest=bench.name, action="store_true", help=bench.help)
     b.add_argument(
         "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
     )
@@ -212,9 +212,11 @@ def cmd_run(args) -> int:
     return run_headless(args)
 
 
-def _engine_settings(args) -> dict:
-    """The `run` flags that override the scenario, as Engine (and run_window) keywords."""
-    return dict(
+def _run_settings(args):
+    """The `run` flags that override the scenario."""
+    from .core.settings import RunSettings
+
+    return RunSettings(
         seed=args.seed,
         procs=args.procs,
         policy=args.policy,
@@ -229,7 +231,9 @@ def run_headless(args) -> int:
 
     sc = _load(args.scenario)
     try:
-        eng = Engine(sc, **_engine_settings(args), schedtrace_ms=args.schedtrace or 0, gctrace=args.gctrace)
+        eng = Engine(
+            sc, **_run_settings(args).engine_kw(), schedtrace_ms=args.schedtrace or 0, gctrace=args.gctrace
+        )
     except EngineError as e:
         raise CliError(str(e)) from None
     err = sys.stderr
@@ -391,7 +395,7 @@ def _window(scenario: str | None, args) -> int:
         raise CliError(f"the window cannot start: {e}") from None
     kw = {}
     if args is not None:
-        kw = dict(_engine_settings(args), screenshot=args.screenshot, theme=args.theme)
+        kw = dict(run_settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme)
         if scenario is not None:
             _load(scenario)  # validate before opening a window
     with qt_messages_filtered():
@@ -428,37 +432,9 @@ def cmd_events(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    if args.alloc:
-        from .core.alloc.bench import bench_alloc
-
-        res = bench_alloc()
-    elif args.ui:
-        res = _load_bench_ui()()
-    elif args.replay:
-        from .record.bench import bench_replay
-
-        res = bench_replay()
-    else:
-        from .bench import bench_sched
-
-        res = bench_sched(virtual_s=args.seconds)
-    for k, v in res.items():
+    for k, v in chosen(args).load()(args).items():
         print(f"{k}: {v}")
     return 0
-
-
-def _load_bench_ui():
-    """benchmarks/bench_ui.py: bench_ui() (the benchmarks folder ships beside the package)."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_ui.py"
-    if not path.exists():
-        raise CliError(f"the UI benchmark is not available: {path} is missing")
-    spec = importlib.util.spec_from_file_location("gmpviz_bench_ui", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.bench_ui
 
 
 def cmd_play(args) -> int:

@@ -1,19 +1,59 @@
 """Session: drain an EventSource, fold into the model, (later) append to a recording.
 
 A live engine thread and a recording player are both `EventSource`s: the views read the model and
-cannot tell them apart.
+cannot tell them apart. The live source drives any `EngineLike`: the emulator (`core.engine.Engine`)
+in the app, a synthetic stand-in in the tests and the UI benchmark (tests/_synthetic.py).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .core.settings import RunSettings
 from .core.thread import Batch, EngineThread
 from .model import Model
+
+
+@runtime_checkable
+class EngineLike(Protocol):
+    """What a live session needs of an engine: its EngineThread runs it in slices (`run_until` with an
+    event budget, `step_event` for single steps), drains its output and forwards commands; the
+    window shows its settings and assumptions. Virtual time only: an engine never reads the clock."""
+
+    duration_ns: int  # the run ends here
+    done: bool
+    error: str | None  # a fatal error of the emulated program (deadlock, out of memory ...)
+    seed: int
+    gomaxprocs: int
+    policy: str
+
+    @property
+    def now_ns(self) -> int: ...
+
+    def run_until(self, t_ns: int, max_events: int | None = None) -> int:
+        """Run to virtual time `t_ns` or until about `max_events` were emitted; events emitted."""
+        ...
+
+    def step_event(self) -> int: ...
+
+    def drain(self) -> np.ndarray:
+        """The events (EVENT_DTYPE) emitted since the last drain."""
+        ...
+
+    def counters(self) -> np.ndarray:
+        """The current COUNTERS_DTYPE row (engines that sample rows add `drain_counters()`)."""
+        ...
+
+    def apply(self, cmd: tuple) -> None:
+        """A runtime setting while running; ValueError/RuntimeError when refused."""
+        ...
+
+    def assumptions(self) -> list[str]: ...
 
 
 class EventSource(Protocol):
@@ -43,9 +83,21 @@ class PumpResult:
 class LiveSource:
     """The engine thread as an EventSource, with its controls."""
 
-    def __init__(self, engine, speed_ns_per_s: float | None = None, paused: bool = False) -> None:
+    def __init__(self, engine: EngineLike, speed_ns_per_s: float | None = None, paused: bool = False) -> None:
         self.engine = engine
         self.thread = EngineThread(engine, speed_ns_per_s=speed_ns_per_s, paused=paused)
+
+    @classmethod
+    def open(
+        cls,
+        engine_factory: Callable[..., EngineLike],
+        scenario,
+        settings: RunSettings,
+        speed_ns_per_s: float | None = None,
+        paused: bool = False,
+    ) -> LiveSource:
+        """A run of `scenario` with `settings`: `engine_factory(scenario, **settings.engine_kw())`."""
+        return cls(engine_factory(scenario, **settings.engine_kw()), speed_ns_per_s, paused)
 
     def start(self) -> None:
         self.thread.start()

@@ -3,7 +3,7 @@
 The engine stays deterministic: the thread only decides *how far* to run it between looks at the
 command queue (pacing to wall time is presentation, not emulation; the events do not depend on it).
 It never waits for the UI: batches go onto an unbounded queue and the UI coalesces whatever piled
-up. Commands (pause, resume, step, speed, apply, stop) are handled between slices.
+up. Commands (typed: Pause, Resume, Step, SetSpeed, Apply, Stop) are handled between slices.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .settings import RuntimeCommand, engine_form
 from .trace.events import EV, EVENT_DTYPE
 
 SLICE_MAX_EVENTS = 20_000  # a slice never emits more than this many events
@@ -26,6 +27,43 @@ STEP_LIMIT = 200_000  # a "next scheduling decision" step gives up after this ma
 SPEED_MIN = 1_000.0  # virtual ns per wall second: 1 µs/s slow motion
 MAX_SPEED_YIELD = 1.0  # at max speed, sleep this fraction of each slice's wall time after it
 MIN_SLICE_S = 0.004  # paced runs: a slice covers at least 4 ms of wall time (no busy loop of tiny slices)
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step while paused: "event" (the next event) or "sched" (up to the next GoStart)."""
+
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpeed:
+    ns_per_s: float | None  # virtual ns per wall second; None: as fast as possible
+
+
+@dataclass(frozen=True, slots=True)
+class Apply:
+    """A runtime setting for the engine (refused ones come back as a Batch notice)."""
+
+    cmd: RuntimeCommand | tuple
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    pass
+
+
+ThreadCommand = Pause | Resume | Step | SetSpeed | Apply | Stop
 
 
 @dataclass
@@ -58,7 +96,7 @@ class EngineThread(threading.Thread):
         super().__init__(name="gmpviz-engine", daemon=True)
         self.engine = engine
         self.out: queue.SimpleQueue[Batch] = queue.SimpleQueue()
-        self._cmds: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._cmds: queue.SimpleQueue[ThreadCommand] = queue.SimpleQueue()
         self._speed = speed_ns_per_s
         self._paused = paused
         self._stopping = False
@@ -71,23 +109,23 @@ class EngineThread(threading.Thread):
 
     # --- API for the UI thread (all non-blocking except stop) ----------------------------------
     def pause(self) -> None:
-        self._cmds.put(("pause",))
+        self._cmds.put(Pause())
 
     def resume(self) -> None:
-        self._cmds.put(("resume",))
+        self._cmds.put(Resume())
 
     def step(self, what: str = "event") -> None:
         """One step while paused: "event" (the next event) or "sched" (the next scheduling decision)."""
         if what not in ("event", "sched"):
             raise ValueError(f"step must be 'event' or 'sched', not {what!r}")
-        self._cmds.put(("step", what))
+        self._cmds.put(Step(what))
 
     def set_speed(self, speed_ns_per_s: float | None) -> None:
-        self._cmds.put(("speed", speed_ns_per_s))
+        self._cmds.put(SetSpeed(speed_ns_per_s))
 
-    def apply(self, cmd: tuple) -> None:
-        """Forward ("gomaxprocs", n) / ("gogc", n) / ("memlimit", bytes) / ("policy", name)."""
-        self._cmds.put(("apply", cmd))
+    def apply(self, cmd: RuntimeCommand | tuple) -> None:
+        """Forward SetGOMAXPROCS / SetGCPercent / SetMemoryLimit / SetPolicy (or the engine's tuple)."""
+        self._cmds.put(Apply(cmd))
 
     def poll(self) -> list[Batch]:
         out = []
@@ -99,7 +137,7 @@ class EngineThread(threading.Thread):
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
-        self._cmds.put(("stop",))
+        self._cmds.put(Stop())
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
 
@@ -136,7 +174,7 @@ class EngineThread(threading.Thread):
         except queue.Empty:
             return True
         while True:
-            if cmd[0] == "stop":
+            if isinstance(cmd, Stop):
                 return False
             try:
                 self._command(cmd)
@@ -147,27 +185,27 @@ class EngineThread(threading.Thread):
             except queue.Empty:
                 return True
 
-    def _command(self, cmd: tuple) -> None:
-        name = cmd[0]
-        if name == "pause":
-            self._paused = True
-        elif name == "resume":
-            self._paused = False
-            self._rebase()
-        elif name == "speed":
-            self._speed = None if cmd[1] is None else max(float(cmd[1]), SPEED_MIN)
-            self._rebase()
-        elif name == "step":
-            if not (self.engine.done or self._crashed):
+    def _command(self, cmd: ThreadCommand) -> None:
+        match cmd:
+            case Pause():
                 self._paused = True
-                self._step(cmd[1])
-        elif name == "apply":
-            try:
-                self.engine.apply(cmd[1])
-            except (ValueError, RuntimeError) as e:
-                self._post(notice=str(e))
-                return
-            self._post()
+            case Resume():
+                self._paused = False
+                self._rebase()
+            case SetSpeed(ns_per_s):
+                self._speed = None if ns_per_s is None else max(float(ns_per_s), SPEED_MIN)
+                self._rebase()
+            case Step(what):
+                if not (self.engine.done or self._crashed):
+                    self._paused = True
+                    self._step(what)
+            case Apply(setting):
+                try:
+                    self.engine.apply(engine_form(setting))
+                except (ValueError, RuntimeError) as e:
+                    self._post(notice=str(e))
+                    return
+                self._post()
 
     def _step(self, what: str) -> None:
         """Reveal exactly one more event ("event") or everything up to the next GoStart ("sched").

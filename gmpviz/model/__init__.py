@@ -1,6 +1,7 @@
 """Qt-free views derived from the event stream: timelines, counters, run queues, spans, G table.
 
-`Model.apply(events)` folds a batch (oldest first); `Model.add_counters(rows)` appends COUNTERS rows.
+`Model.apply(events)` folds a batch (oldest first) into the folds it was built from (`folds.py`);
+`Model.add_counters(rows)` appends COUNTERS rows.
 Views read the model; they never touch the engine.
 """
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
+from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, every_view
 from .spans import SpanTable
 from .state import RuntimeState
 from .timeline import Timeline
@@ -23,20 +25,22 @@ ASSUMPTIONS = (
     "The event log keeps the most recent ~1M events in memory (recordings keep all of them).",
 )
 
-
-MTL_FOLD_EVENTS = 200_000  # M lanes fold lazily, at the latest after this many events
+__all__ = ["MTL_FOLD_EVENTS", "Model"]
 
 
 class Model:
-    """Everything the views read, folded from events and counters."""
+    """Everything the views read, folded from events and counters.
 
-    def __init__(self, groups: tuple[str, ...] = ("main",), log_capacity: int = 1 << 20) -> None:
+    `apply` feeds a batch to the folds `folds(self)` lists (folds.every_view by default: every
+    table; folds.histories for a replay's whole-run histories)."""
+
+    def __init__(
+        self, groups: tuple[str, ...] = ("main",), log_capacity: int = 1 << 20, folds: FoldSet = every_view
+    ) -> None:
         self.groups = tuple(groups)
         self.state = RuntimeState()
         self.ptl = Timeline("p")
-        self._mtl = Timeline("m")
-        self._mtl_pending: list[np.ndarray] = []
-        self._mtl_pending_n = 0
+        self.mtl_lanes = Timeline("m")  # read through `mtl`: folded lazily
         self.spans = SpanTable()
         self.counters = CounterSeries()
         self.gc = GCHistory()
@@ -44,23 +48,14 @@ class Model:
         self.runq_hist = RunqHistory()
         self.now_ns = 0
         self.events_total = 0
+        self.folds: tuple[Fold, ...] = tuple(folds(self))
+        self._lazy = tuple(f for f in self.folds if isinstance(f, LazyLaneFold))
 
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:
             return
-        self.state.apply(ev)  # first: GoCreate assigns the groups the timelines colour by
-        group_of = self.state.group_of
-        self.ptl.apply(ev, group_of)
-        # the M lanes are shown on demand: fold them in big batches (cheaper per event) or when read
-        self._mtl_pending.append(ev)
-        self._mtl_pending_n += len(ev)
-        self._mtl_group_of = group_of  # covers every G of the pending events (groups never change)
-        if self._mtl_pending_n >= MTL_FOLD_EVENTS:
-            self._fold_mtl()
-        self.spans.apply(ev)
-        self.gc.apply(ev)
-        self.runq_hist.apply(ev)
-        self.log.append(ev)
+        for f in self.folds:
+            f.apply(ev)
         self.events_total += len(ev)
         self.advance(int(ev["t_ns"][-1]))
 
@@ -74,19 +69,14 @@ class Model:
         if now_ns > self.now_ns:
             self.now_ns = now_ns
         self.ptl.advance(self.now_ns)
-        self._mtl.advance(self.now_ns)
+        self.mtl_lanes.advance(self.now_ns)
 
     @property
     def mtl(self) -> Timeline:
         """Per-M lanes, folded up to the last applied event."""
-        if self._mtl_pending:
-            self._fold_mtl()
-        return self._mtl
-
-    def _fold_mtl(self) -> None:
-        ev = np.concatenate(self._mtl_pending) if len(self._mtl_pending) > 1 else self._mtl_pending[0]
-        self._mtl_pending, self._mtl_pending_n = [], 0
-        self._mtl.apply(ev, self._mtl_group_of)
+        for f in self._lazy:
+            f.flush()
+        return self.mtl_lanes
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Keyframe of the current state (G/P/M, queues, spans) as a dict of numpy arrays."""

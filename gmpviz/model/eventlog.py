@@ -38,6 +38,8 @@ class EventLog:
         self.buf[: n - k] = ev[k:]
         self.total += n
 
+    apply = append  # a fold (model/folds.py)
+
     def ordered(self) -> np.ndarray:
         """All kept events, oldest first (a copy once the ring wrapped)."""
         if self.total <= self.capacity:

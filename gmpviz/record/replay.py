@@ -1,12 +1,14 @@
 """Replay: a recording as the player's model, Qt-free.
 
-Two folds live side by side:
+Two folds live side by side in one `Model`, built from the `histories` fold set:
 
-* the whole-run histories (timelines, GC cycles, run queue lengths, counters, event log) are folded
-  once from every event, block by block (`load_step`), because the player shows the whole run;
-* the view state at the cursor (G/P/M status, run queues, span table) is `model.state` /
-  `model.spans`: a seek restores the nearest keyframe and applies at most one block of events, a
-  small forward move applies just the events in between.
+* the whole-run histories (timelines, GC cycles, run queue lengths, counters) are what
+  `model.apply` folds, once, from every event, block by block (`load_step`), because the player
+  shows the whole run;
+* the view state at the cursor (G/P/M status, run queues, span table, event log) is `model.state`,
+  `model.spans` and `model.log`, which `model.apply` does not touch: a seek restores the nearest
+  keyframe and applies at most one block of events, a small forward move applies just the events in
+  between, and the log is refilled with the events just before the cursor.
 """
 
 from __future__ import annotations
@@ -15,67 +17,14 @@ import time
 
 import numpy as np
 
-from ..core.trace.events import EV
 from ..model import Model
-from ..model.eventlog import EventLog
-from ..model.spans import SpanTable
-from ..model.state import RuntimeState
+from ..model.folds import histories
 from .reader import RecordingReader
 from .writer import MARK_KINDS
 
 FORWARD_APPLY_MAX = 4096  # a forward move over more events than this restores a keyframe instead
 LOG_CAPACITY = 1 << 14  # events before the cursor the player's event log shows
 MARK_NAMES = tuple(MARK_KINDS)  # "gc", "stw", "steal", "handoff", "preempt"
-_GO_CREATE = int(EV.GoCreate)
-
-
-class _GroupsFold(RuntimeState):
-    """The one thing the history fold needs from the runtime state: each goid's group (GoCreate a1),
-    which the timelines colour by. A third of the cost of the full fold saved on every open."""
-
-    def apply(self, ev: np.ndarray) -> None:
-        if len(ev) == 0:
-            return
-        self.events += len(ev)
-        self.now_ns = max(self.now_ns, int(ev["t_ns"][-1]))
-        c = ev[ev["kind"] == _GO_CREATE]
-        if len(c):
-            g = c["g"].astype(np.int64)
-            self._need_g(int(g.max()) + 1)
-            self.g_group[g] = c["a1"]
-
-
-class _NoSpans(SpanTable):
-    """The histories have no span table (the cursor's is restored from keyframes)."""
-
-    def apply(self, ev: np.ndarray) -> None:
-        return
-
-
-class _NoLog(EventLog):
-    """The histories keep no event log: the player's log is the events just before the cursor."""
-
-    def __init__(self) -> None:
-        super().__init__(1)
-
-    def append(self, ev: np.ndarray) -> None:
-        return
-
-
-class ReplayModel(Model):
-    """A Model whose `apply` folds histories only: `state`, `spans` and `log` belong to the cursor."""
-
-    def __init__(self, groups: tuple[str, ...], log_capacity: int = LOG_CAPACITY) -> None:
-        super().__init__(groups, log_capacity=log_capacity)
-        self._hist = (_GroupsFold(), _NoSpans(), _NoLog())
-
-    def apply(self, ev: np.ndarray) -> None:
-        cursor = (self.state, self.spans, self.log)
-        self.state, self.spans, self.log = self._hist
-        try:
-            super().apply(ev)
-        finally:
-            self.state, self.spans, self.log = cursor
 
 
 class Replay:
@@ -83,7 +32,7 @@ class Replay:
 
     def __init__(self, reader: RecordingReader, log_capacity: int = LOG_CAPACITY) -> None:
         self.reader = reader
-        self.model = ReplayModel(reader.groups, log_capacity)
+        self.model = Model(reader.groups, log_capacity, folds=histories)
         self.n_events = reader.n_events
         self.t_end_ns = reader.t_end_ns
         self.loaded_events = 0

@@ -7,6 +7,7 @@ import time
 
 from PySide6 import QtCore, QtWidgets
 
+from ..core.settings import RunSettings
 from .theme import get_theme
 
 DEFAULT_SCENARIO = "default"
@@ -40,6 +41,7 @@ def ensure_app(theme_name: str = "dark") -> QtWidgets.QApplication:
 
 
 def _engine_factory(scenario, **kw):
+    """Engine(scenario, **RunSettings.engine_kw())."""
     from ..core.engine import Engine
 
     return Engine(scenario, **{k: v for k, v in kw.items() if v is not None})
@@ -67,17 +69,14 @@ def make_window(
 
 def run_window(
     scenario: str | None,
+    run_settings: RunSettings | None = None,
     *,
-    seed: int | None = None,
-    procs: int | None = None,
-    policy: str | None = None,
-    duration_ns: int | None = None,
-    gogc: int | None = None,
-    memlimit_bytes: int | None = None,
     screenshot: str | None = None,
     theme: str = "dark",
+    **overrides,
 ) -> int:
-    """Open the window on `scenario` (preset name or path; None = the default preset).
+    """Open the window on `scenario` (preset name or path; None = the default preset) with
+    `run_settings` (keywords such as duration_ns=... override single ones).
 
     With `screenshot`: run the scenario to its end at full speed in the real window, render every
     view, save a PNG there and return. Errors come back as one line on stderr and exit code 2."""
@@ -100,16 +99,8 @@ def run_window(
         win.resize(*SCREENSHOT_SIZE)
     elif settings is None or settings.value("geometry") is None:
         win.resize(1500, 950)
-    kw = dict(
-        seed=seed,
-        procs=procs,
-        policy=policy,
-        duration_ns=duration_ns,
-        gogc=gogc,
-        memlimit_bytes=memlimit_bytes,
-    )
     try:
-        win.start(sc, name, **kw)
+        win.start(sc, name, (run_settings or RunSettings()).replace(**overrides))
     except (ValueError, RuntimeError) as e:  # EngineError and friends: bad arguments
         print(f"gmpviz: {e}", file=sys.stderr)
         win.close()

@@ -7,6 +7,7 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.settings import RunSettings
 from ..core.workload.ops import POLICIES
 from .views import fmt_ns
 
@@ -220,10 +221,9 @@ class ControlBar(QtWidgets.QToolBar):
         self.policy.setCurrentIndex(i)
         self.policy_changed.emit(self.policy.itemText(i))
 
-    def set_values(
-        self, *, scenario: str, seed: int, procs: int, gogc: int, memlimit_bytes: int, policy: str
-    ) -> None:
-        """Show the settings of a (re)started run without emitting change signals."""
+    def set_values(self, scenario: str, settings: RunSettings) -> None:
+        """Show the settings of a (re)started run (every one set: RunSettings.of_run) without emitting
+        change signals."""
         widgets = (self.scenario, self.seed, self.procs, self.gogc, self.memlimit, self.policy)
         for w in widgets:
             w.blockSignals(True)
@@ -232,13 +232,25 @@ class ControlBar(QtWidgets.QToolBar):
             self.scenario.addItem(scenario, scenario)
             i = self.scenario.count() - 1
         self.scenario.setCurrentIndex(i)
-        self.seed.setValue(seed)
-        self.procs.setValue(procs)
-        self.gogc.setValue(gogc if gogc >= 0 else -1)
-        self.memlimit.setValue(-1 if memlimit_bytes < 0 else max(memlimit_bytes // MIB, 0))
-        self.policy.setCurrentText(policy)
+        self.seed.setValue(settings.seed)
+        self.procs.setValue(settings.procs)
+        self.gogc.setValue(settings.gogc if settings.gogc >= 0 else -1)
+        mem = settings.memlimit_bytes
+        self.memlimit.setValue(-1 if mem < 0 else max(mem // MIB, 0))
+        self.policy.setCurrentText(settings.policy)
         for w in widgets:
             w.blockSignals(False)
+
+    def settings(self) -> RunSettings:
+        """The runtime settings as the controls show them (seed, GOMAXPROCS, GOGC, GOMEMLIMIT, policy)."""
+        mem = self.memlimit.value()
+        return RunSettings(
+            seed=self.seed.value(),
+            procs=self.procs.value(),
+            policy=self.policy.currentText(),
+            gogc=self.gogc.value(),
+            memlimit_bytes=-1 if mem < 0 else mem * MIB,
+        )
 
     def show_speed(self, speed: float | None) -> None:
         """Show a speed set elsewhere (a screenshot run, a restored session) without emitting."""

@@ -1,9 +1,9 @@
-"""The player: the live window's views over a recording, with a scrubber, speeds, steps, jumps to
-the next/previous GC, STW, steal, hand-off or preemption, and bookmarks; offscreen PNG/video export.
+"""The player: the window (`MainWindow`) driven by a `ReplayController` over a recording, with a
+scrubber, speeds, steps, jumps to the next/previous GC, STW, steal, hand-off or preemption, and
+bookmarks; offscreen PNG/video export.
 
-The views are the live window's (`MainWindow`); the session's source is the recording (an
-`EventSource` that has nothing more to give: the histories are folded by `Replay` in the
-background and the cursor state is restored from keyframes).
+The session's source is the recording (an `EventSource` that has nothing more to give): the
+histories are folded by `Replay` in the background and the cursor state is restored from keyframes.
 """
 
 from __future__ import annotations
@@ -56,60 +56,61 @@ class RecordingSource:
         return []
 
 
-def _no_engine(*a, **k):
-    raise RuntimeError("the player has no engine")
+class ReplayController:
+    """Drives the window with a Replay: a cursor over a recording, played at a speed or moved by the
+    scrubber, steps, jumps and bookmarks. The session's source is the recording (nothing to poll)."""
 
-
-def _no_scenario(name: str):
-    raise ValueError("the player plays a recording; open a scenario with `gmpviz run`")
-
-
-class PlayerWindow(MainWindow):
-    """MainWindow showing a Replay instead of a live engine."""
-
-    def __init__(self, theme, replay: Replay, path: str, settings=None, interactive: bool = True) -> None:
-        super().__init__(theme, _no_engine, _no_scenario, [], settings, interactive)
+    def __init__(self, replay: Replay, path: str) -> None:
         self.replay = replay
         self.path = os.fspath(path)
+        self.win = None
         self.playing = False
         self.speed_x = 1.0
         self._last_wall = time.perf_counter()
         self._dirty = True
-        self.removeToolBar(self.controls)
-        self.removeToolBar(self.controls.runtime_bar)
-        self.controls.hide()
-        self.controls.runtime_bar.hide()
         self.session = Session(RecordingSource(), replay.model)
         self.session.done = True
         self.bookmarks: list[Bookmark] = []
+
+    def add_toolbars(self, win) -> None:
+        self.win = win
         try:
             self.bookmarks = load_bookmarks(self.path)
         except RecordingError as e:
-            self.statusBar().showMessage(str(e), 10000)
+            win.statusBar().showMessage(str(e), 10000)
         self._build_bar()
+
+    def attach(self, win) -> None:
+        replay = self.replay
         self._build_cursors()
         self._build_menu()
         h = replay.reader.header
         groups = replay.reader.groups
-        self.timeline.set_groups(groups)
-        self.timeline.fit()
-        self.assumptions.set_content(
+        win.timeline.set_groups(groups)
+        win.timeline.fit()
+        win.assumptions.set_content(
             list(h.get("assumptions") or []),
             (*RECORD_ASSUMPTIONS, *MODEL_ASSUMPTIONS, *UI_ASSUMPTIONS),
             (h.get("scenario") or {}).get("name", "?"),
             str(h.get("notice", "")),
         )
         name = (h.get("scenario") or {}).get("name", "?")
-        self.scenario_view.set_scenario(name, toml_text=str((h.get("scenario") or {}).get("text") or ""))
-        self.setWindowTitle(f"gmpviz — {os.path.basename(self.path)} ({name}) — Go runtime {GO_VERSION}")
+        win.scenario_view.set_scenario(name, toml_text=str((h.get("scenario") or {}).get("text") or ""))
+        win.setWindowTitle(f"gmpviz — {os.path.basename(self.path)} ({name}) — Go runtime {GO_VERSION}")
         self._sync_controls()
+
+    def close(self) -> None:
+        self.playing = False
+
+    def resized(self) -> None:
+        return
 
     # --- widgets --------------------------------------------------------------------------------
     def _build_bar(self) -> None:
-        bar = QtWidgets.QToolBar("Playback", self)
+        bar = QtWidgets.QToolBar("Playback", self.win)
         bar.setObjectName("playback")
         bar.setMovable(False)
-        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, bar)
+        self.win.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, bar)
         self.play_btn = QtWidgets.QToolButton(text="▶ Play")
         self.play_btn.setCheckable(True)
         self.play_btn.setToolTip(f"Play/pause ({SHORTCUTS['play']})")
@@ -183,27 +184,22 @@ class PlayerWindow(MainWindow):
             ),
             ("slower", lambda: self.speed_box.setCurrentIndex(max(self.speed_box.currentIndex() - 1, 0))),
         ):
-            sc = QtGui.QShortcut(QtGui.QKeySequence(SHORTCUTS[key]), self)
+            sc = QtGui.QShortcut(QtGui.QKeySequence(SHORTCUTS[key]), self.win)
             sc.activated.connect(fn)
 
     def _build_cursors(self) -> None:
-        pen = pg.mkPen(self.theme.foreground, width=1.5)
+        pen = pg.mkPen(self.win.theme.foreground, width=1.5)
         self.tl_cursor = pg.InfiniteLine(angle=90, movable=True, pen=pen)
         self.tl_cursor.setZValue(20)
         self.tl_cursor.sigDragged.connect(lambda line: self.seek_time(int(line.value() * MS)))
-        self.timeline.plot.addItem(self.tl_cursor)
-        self.timeline.time_clicked.connect(lambda t: self.seek_time(int(t)))
+        self.win.timeline.plot.addItem(self.tl_cursor)
+        self.win.timeline.time_clicked.connect(lambda t: self.seek_time(int(t)))
         self.heap_cursor = pg.InfiniteLine(angle=90, movable=False, pen=pen)
-        self.heap.heap.addItem(self.heap_cursor)
-        self.events.time_clicked.connect(lambda t: self.seek_time(int(t)))
+        self.win.heap.heap.addItem(self.heap_cursor)
+        self.win.events.time_clicked.connect(lambda t: self.seek_time(int(t)))
 
     def _build_menu(self) -> None:
-        menu = getattr(self, "file_menu", None)
-        if menu is None:
-            menu = QtWidgets.QMenu("&File", self)
-            self.menuBar().insertMenu(self.menuBar().actions()[0], menu)
-        if getattr(self, "record_action", None) is not None:
-            self.record_action.setVisible(False)  # a recording is not recorded again
+        menu = self.win.file_menu
         menu.addAction("Export PNG…", self._export_png_dialog)
         menu.addAction("Export video…", self._export_video_dialog)
         menu.addAction("Export Perfetto JSON…", self._export_perfetto_dialog)
@@ -230,7 +226,7 @@ class PlayerWindow(MainWindow):
                 name = EV(int(ev["kind"])).name
             except ValueError:
                 name = str(int(ev["kind"]))
-            self.statusBar().showMessage(
+            self.win.statusBar().showMessage(
                 f"event {self.replay.index:,}: {name} P{int(ev['p'])} M{int(ev['m'])} G{int(ev['g'])}", 5000
             )
 
@@ -239,7 +235,7 @@ class PlayerWindow(MainWindow):
         self.set_playing(False)
         ok = self.replay.jump(mark, direction)
         if not ok:
-            self.statusBar().showMessage(
+            self.win.statusBar().showMessage(
                 f"no {'next' if direction > 0 else 'previous'} {MARK_LABELS[mark]}", 3000
             )
         self._dirty = True
@@ -283,8 +279,8 @@ class PlayerWindow(MainWindow):
         rp = self.replay
         if label is None:
             default = f"{fmt_ns(rp.t_ns)}"
-            if self.interactive:
-                label, ok = QtWidgets.QInputDialog.getText(self, "Bookmark", "Label:", text=default)
+            if self.win.interactive:
+                label, ok = QtWidgets.QInputDialog.getText(self.win, "Bookmark", "Label:", text=default)
                 if not ok:
                     return None
             else:
@@ -294,7 +290,7 @@ class PlayerWindow(MainWindow):
         try:
             save_bookmarks(self.path, self.bookmarks)
         except RecordingError as e:
-            self.statusBar().showMessage(str(e), 10000)
+            self.win.statusBar().showMessage(str(e), 10000)
         self.bookmarks = sorted(self.bookmarks, key=lambda b: (b.index, b.t_ns, b.label))
         self._fill_bookmarks()
         return bm
@@ -316,9 +312,8 @@ class PlayerWindow(MainWindow):
         self._sync_controls()
 
     # --- the frame ------------------------------------------------------------------------------
-    def tick(self) -> None:
+    def frame(self, t0: float) -> bool:
         rp = self.replay
-        t0 = time.perf_counter()
         loading = not rp.loaded
         if loading:
             rp.load_step(LOAD_BUDGET_S[0] if self.playing else LOAD_BUDGET_S[1])
@@ -332,25 +327,25 @@ class PlayerWindow(MainWindow):
                 self.set_playing(False)
             self.seek_time(t)
         self._last_wall = now_w
-        self.frames += 1
+        win = self.win
+        win.frames += 1
         if self._dirty:
             self._dirty = False
-            self.refresh_views(slow=self.frames % 6 == 0 or not self.playing, force=False)
+            win.refresh_views(slow=win.frames % 6 == 0 or not self.playing, force=False)
         self._player_status(loading)
-        self.frame_ms.append((time.perf_counter() - t0) * 1e3)
-        if len(self.frame_ms) > 600:
-            del self.frame_ms[:300]
+        return True
 
-    def refresh_views(self, slow: bool = True, force: bool = False) -> None:
-        if slow or force:
+    def before_refresh(self, full: bool) -> None:
+        if full:
             self.replay.sync_log()
-        super().refresh_views(slow, force)
-        if slow or force:
+
+    def after_refresh(self, full: bool) -> None:
+        if full:
             # the histories end at the run's end, the inspector's "for how long" ends at the cursor
             m = self.session.model
             end, m.now_ns = m.now_ns, self.replay.t_ns
             try:
-                self.inspector.refresh(m, force=True)
+                self.win.inspector.refresh(m, force=True)
             finally:
                 m.now_ns = end
             self._heap_summary_at_cursor()
@@ -364,7 +359,7 @@ class PlayerWindow(MainWindow):
         p = self.session.model.gc.pauses
         n = int(np.searchsorted(p.col("start_ns"), self.replay.t_ns, side="right")) if p.n else 0
         stw = f" · STW pauses {n}, last {fmt_ns(p.col('duration_ns')[n - 1])}" if n else ""
-        self.heap.summary.setText(
+        self.win.heap.summary.setText(
             f"at {fmt_ns(self.replay.t_ns)}: HeapAlloc {fmt_bytes(r['heap_alloc'])} · goal "
             f"{fmt_bytes(r['heap_goal'])} · HeapSys {fmt_bytes(r['heap_sys'])} · GC cycles "
             f"{int(r['gc_cycles'])} · {phase} · GC CPU {100 * float(r['gc_cpu_fraction']):.1f}%{stw}"
@@ -376,7 +371,7 @@ class PlayerWindow(MainWindow):
         load = f" · loading {100 * rp.loaded_events / max(rp.n_events, 1):.0f}%" if loading else ""
         cut = " · recording was cut short" if rp.reader.truncated else ""
         state = "playing" if self.playing else "paused"
-        self.status_label.setText(
+        self.win.status_label.setText(
             f"{state} · t = {fmt_ns(rp.t_ns)} · {rp.n_events:,} events · speed {self.speed_x:g}x{load}{cut}"
         )
 
@@ -384,19 +379,19 @@ class PlayerWindow(MainWindow):
         """Draw every view for the current cursor (export frames, screenshots)."""
         app = QtWidgets.QApplication.instance()
         self._player_status(False)  # the status line is set by the frame timer, which is stopped here
-        self.refresh_views(slow=True, force=True)
+        self.win.refresh_views(slow=True, force=True)
         app.processEvents()
-        self.refresh_views(slow=True, force=True)
+        self.win.refresh_views(slow=True, force=True)
         app.processEvents()
 
     # --- export from the window -----------------------------------------------------------------
     def _ask_path(self, title: str, filt: str, suffix: str) -> str | None:
         base = os.path.splitext(self.path)[0] + suffix
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, base, filt)
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, title, base, filt)
         return path or None
 
     def _progress_dialog(self, label: str) -> QtWidgets.QProgressDialog:
-        dlg = QtWidgets.QProgressDialog(label, "Cancel", 0, 100, self)
+        dlg = QtWidgets.QProgressDialog(label, "Cancel", 0, 100, self.win)
         dlg.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
         dlg.setMinimumDuration(0)
         return dlg
@@ -405,7 +400,7 @@ class PlayerWindow(MainWindow):
         path = self._ask_path("Export PNG", "PNG images (*.png)", ".png")
         if path:
             self.save_png(path)
-            self.statusBar().showMessage(f"wrote {path}", 5000)
+            self.win.statusBar().showMessage(f"wrote {path}", 5000)
 
     def _export_perfetto_dialog(self) -> None:
         from ..record.perfetto import export_perfetto
@@ -420,9 +415,9 @@ class PlayerWindow(MainWindow):
                 path,
                 lambda f: (dlg.setValue(int(f * 100)), QtWidgets.QApplication.processEvents()),
             )
-            self.statusBar().showMessage(f"wrote {path}", 5000)
+            self.win.statusBar().showMessage(f"wrote {path}", 5000)
         except RecordingError as e:
-            self.statusBar().showMessage(str(e), 10000)
+            self.win.statusBar().showMessage(str(e), 10000)
         finally:
             dlg.close()
 
@@ -430,7 +425,7 @@ class PlayerWindow(MainWindow):
         from ..record.export import video_encoder_available
 
         if not video_encoder_available():
-            self.statusBar().showMessage("video export needs PyAV: pip install 'gmpviz[video]'", 10000)
+            self.win.statusBar().showMessage("video export needs PyAV: pip install 'gmpviz[video]'", 10000)
             return
         path = self._ask_path("Export video", "MP4 video (*.mp4)", ".mp4")
         if not path:
@@ -444,11 +439,11 @@ class PlayerWindow(MainWindow):
 
         try:
             n = render_video(self.replay, path, 0, self.replay.t_end_ns, 30, (1920, 1080), progress)
-            self.statusBar().showMessage(f"wrote {path}: {n} frames", 5000)
+            self.win.statusBar().showMessage(f"wrote {path}: {n} frames", 5000)
         except KeyboardInterrupt:
-            self.statusBar().showMessage("video export cancelled", 5000)
+            self.win.statusBar().showMessage("video export cancelled", 5000)
         except RecordingError as e:
-            self.statusBar().showMessage(str(e), 10000)
+            self.win.statusBar().showMessage(str(e), 10000)
         finally:
             dlg.close()
 
@@ -458,18 +453,13 @@ class PlayerWindow(MainWindow):
 
     def frame_image(self, size: tuple[int, int] | None = None) -> QtGui.QImage:
         self.render_now()
-        img = self.grab().toImage()
+        img = self.win.grab().toImage()
         if size is not None and (img.width(), img.height()) != tuple(size):
             img = img.scaled(
                 size[0], size[1], QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                 QtCore.Qt.TransformationMode.SmoothTransformation,
             )  # fmt: skip
         return img
-
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        self.timer.stop()
-        self.playing = False
-        super().closeEvent(event)
 
 
 # --- offscreen rendering (gmpviz export) ------------------------------------------------------------
@@ -498,9 +488,16 @@ def _offscreen_app(theme: str = "dark"):
     return ensure_app(theme)
 
 
-def _offscreen_window(replay: Replay, size: tuple[int, int], theme: str = "dark") -> PlayerWindow:
+def player_window(theme, replay: Replay, path: str, settings=None, interactive: bool = True) -> MainWindow:
+    """The window driven by a ReplayController over `replay` (read from `path`)."""
+    return MainWindow(
+        theme, settings=settings, interactive=interactive, controller=ReplayController(replay, path)
+    )
+
+
+def _offscreen_window(replay: Replay, size: tuple[int, int], theme: str = "dark") -> MainWindow:
     _offscreen_app(theme)
-    win = PlayerWindow(get_theme(theme), replay, replay.reader.path, settings=None, interactive=False)
+    win = player_window(get_theme(theme), replay, replay.reader.path, settings=None, interactive=False)
     win.timer.stop()  # frames are driven by the exporter, not the clock
     win.resize(*size)
     win.show()
@@ -561,12 +558,12 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
 # --- gmpviz play ------------------------------------------------------------------------------------
 def open_player(
     path: str, theme: str = "dark", settings=None, interactive: bool = True, replay: Replay | None = None
-) -> PlayerWindow:
+) -> MainWindow:
     from .app import ensure_app
 
     replay = replay or Replay.open(path)
     ensure_app(theme)
-    return PlayerWindow(get_theme(theme), replay, path, settings=settings, interactive=interactive)
+    return player_window(get_theme(theme), replay, path, settings=settings, interactive=interactive)
 
 
 def run_player(path: str, screenshot: str | None = None, theme: str = "dark") -> int:

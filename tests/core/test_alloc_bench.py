@@ -1,7 +1,7 @@
 """bench_alloc runs the mixed workload and reports throughput (the goal itself is checked by hand:
 shared CI machines are too noisy for a hard threshold)."""
 
-from gmpviz.core.alloc.bench import bench_alloc
+from gmpviz.bench.alloc import bench_alloc
 
 
 def test_bench_alloc_reports_throughput():

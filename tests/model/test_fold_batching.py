@@ -5,11 +5,11 @@ case, so agreement between small and large batches checks the vectorised paths a
 
 import numpy as np
 import pytest
+from _synthetic import synth_events
 
 from gmpviz.core.engine import Engine
 from gmpviz.core.workload.loader import load_scenario
 from gmpviz.model import Model
-from gmpviz.model.synthetic import synth_events
 from gmpviz.model.timeline import BLOCK
 
 GROUPS = ("main", "worker", "io", "g3", "g4", "g5", "g6", "g7")
@@ -103,3 +103,22 @@ def test_fold_is_independent_of_batching(name, duration_ns):
         m = _fold(ev, cuts)
         _assert_same(ref, _outputs(m))
         _check_prefix(m)
+
+
+def test_history_folds_build_the_same_histories_and_leave_the_cursor_state_alone():
+    """A replay's model folds the timelines, GC cycles and run queue lengths exactly as the live one,
+    and nothing of the view state a cursor owns (state, spans, log)."""
+    from gmpviz.model.folds import histories
+
+    ev = _engine_events("gc-steady", 60_000_000)
+    live, hist = Model(GROUPS), Model(GROUPS, folds=histories)
+    for part in np.array_split(ev, 7):
+        live.apply(part)
+        hist.apply(part)
+    for tl in ("ptl", "mtl"):
+        a, b = getattr(live, tl), getattr(hist, tl)
+        assert a.segment_count() == b.segment_count() > 0
+        np.testing.assert_array_equal(a.raster(0, live.now_ns, 300), b.raster(0, hist.now_ns, 300))
+    assert live.gc.pauses.n == hist.gc.pauses.n > 0
+    assert hist.events_total == live.events_total == len(ev)
+    assert hist.state.events == 0 and hist.log.total == 0 and hist.spans.version == 0

@@ -5,11 +5,11 @@ import time
 
 import numpy as np
 import pytest
+from _synthetic import SyntheticEngine
 
 from gmpviz.core.constants import MS
 from gmpviz.core.thread import EngineThread
 from gmpviz.model import Model
-from gmpviz.model.synthetic import SyntheticEngine
 from gmpviz.session import LiveSource, Session
 
 
@@ -108,6 +108,30 @@ def test_real_engine_through_the_session():
     assert int(m.state.runq_lengths().sum()) == int(last["local_runq_total"])
     assert len(m.state.globrunq) == int(last["global_runq"])
     assert m.ptl.markers.n > 0  # steals happened
+
+
+def test_typed_commands_reach_the_engine_in_its_tuple_form():
+    from gmpviz.core.settings import SetGCPercent, SetGOMAXPROCS, SetMemoryLimit, SetPolicy
+
+    eng = SyntheticEngine(duration_ns=100 * MS)
+    src = LiveSource(eng, paused=True)
+    s = Session(src, Model(eng.groups))
+    src.start()
+    for cmd in (SetGOMAXPROCS(2), SetGCPercent(50), SetMemoryLimit(64 << 20), SetPolicy("no-steal")):
+        src.thread.apply(cmd)
+    assert pump_until(s, lambda: len(eng.applied) == 4)
+    src.stop()
+    assert eng.applied == [("gomaxprocs", 2), ("gogc", 50), ("memlimit", 64 << 20), ("policy", "no-steal")]
+    assert (eng.gomaxprocs, eng.gogc, eng.policy) == (2, 50, "no-steal")
+
+
+def test_both_engines_are_engine_like():
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import load_scenario
+    from gmpviz.session import EngineLike
+
+    assert isinstance(SyntheticEngine(duration_ns=MS), EngineLike)
+    assert isinstance(Engine(load_scenario("default"), duration_ns=MS), EngineLike)
 
 
 def test_no_thread_left_behind():

@@ -196,7 +196,7 @@ def test_bookmarks_round_trip(tmp_path):
 
 
 def test_bench_replay_small(tmp_path):
-    from gmpviz.record.bench import bench_replay
+    from gmpviz.bench.replay import bench_replay
 
     res = bench_replay(n_events=30_000, path=str(tmp_path / "b.gmprec"))
     assert res["events"] == 30_000

@@ -4,12 +4,12 @@ import sys
 
 import numpy as np
 import pytest
+from _synthetic import SyntheticEngine
 from _uihelp import engine_threads, run_until
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gmpviz.core.constants import MS
 from gmpviz.core.workload.loader import list_presets, load_scenario
-from gmpviz.model.synthetic import SyntheticEngine
 from gmpviz.model.timeline import ST_USER0
 from gmpviz.ui.theme import GROUP_COLOURS, rgb
 

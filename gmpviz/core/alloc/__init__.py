@@ -5,7 +5,8 @@ drives. Everything takes virtual time as an argument and emits trace events thro
 Modules: ``sizeclasses`` (mksizeclasses.go's algorithm, ``format_sizeclasses_table``), ``mspan``
 (span table, SPAN_DTYPE, slot arenas), ``mheap`` (pages, arenas, page caches, scavenged bits),
 ``malloc`` (``Allocator``: mallocgc, mcache, mcentral, sweep, mark), ``stack`` (stack sizes,
-stackpool, stackcache), ``scavenge`` (goal), ``hooks`` (``AllocMixin`` for the engine), ``bench``.
+stackpool, stackcache), ``scavenge`` (goal), ``hooks`` (``AllocMixin`` for the engine).
+Its benchmark is gmpviz/bench/alloc.py.
 
 The API the engine and the GC use::
 

@@ -13,9 +13,10 @@ import time
 import numpy as np
 
 from .. import __version__
-from . import format as F
-from .replay import Replay
-from .writer import RecordingWriter
+from ..record import format as F
+from ..record.replay import Replay
+from ..record.writer import RecordingWriter
+from .sched import STANDARD_WORKLOAD
 
 BENCH_EVENTS = 10_000_000
 SEEKS = 200
@@ -31,7 +32,6 @@ def cache_path(n_events: int = BENCH_EVENTS) -> str:
 
 def make_recording(path: str, n_events: int = BENCH_EVENTS, progress=None) -> float:
     """Record the standard workload until `n_events`; return the wall seconds it took."""
-    from ..bench import STANDARD_WORKLOAD
     from ..core.engine import Engine
     from ..core.workload.loader import loads_scenario
 
@@ -69,7 +69,7 @@ def bench_replay(n_events: int = BENCH_EVENTS, path: str | None = None) -> dict:
     path = path or cache_path(n_events)
     made_s = None
     if not os.path.exists(path):
-        from .export import Progress
+        from ..record.export import Progress
 
         made_s = make_recording(path, n_events, Progress("recording"))
     rss0 = _rss_bytes()
@@ -105,3 +105,7 @@ def bench_replay(n_events: int = BENCH_EVENTS, path: str | None = None) -> dict:
     if made_s is not None:
         out["record_s"] = round(made_s, 1)
     return out
+
+
+def run(args) -> dict:
+    return bench_replay()

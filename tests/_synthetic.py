@@ -1,16 +1,17 @@
-"""A deterministic synthetic event stream and a stand-in engine with the Engine API.
+"""Test support: a deterministic synthetic event stream and a stand-in engine (`gmpviz.session.EngineLike`).
 
-For tests and benchmarks of the model and the window: it produces plausible scheduler, GC and
-allocator events fast (vectorised), so a benchmark can reach a million timeline segments in a
-second. It is NOT an emulation of the runtime: use gmpviz.core.engine.Engine for that.
+For tests and benchmarks of the model and the window (benchmarks/bench_ui.py imports it from here):
+it produces plausible scheduler, GC and allocator events fast (vectorised), so a benchmark can reach
+a million timeline segments in a second. It is NOT an emulation of the runtime: that is
+gmpviz.core.engine.Engine, the only engine in the package.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core.constants import GO_VERSION, MS, US
-from ..core.trace.events import (
+from gmpviz.core.constants import GO_VERSION, MS, US
+from gmpviz.core.trace.events import (
     EV,
     EVENT_DTYPE,
     PATH_SMALL,
@@ -23,7 +24,7 @@ from ..core.trace.events import (
     WORKER_DEDICATED,
     alloc_code,
 )
-from ..core.trace.stats import COUNTERS_DTYPE
+from gmpviz.core.trace.stats import COUNTERS_DTYPE
 
 # pair kinds: what a P does between two events
 _RUN, _SYSCALL, _SPIN, _GCW = 0, 1, 2, 3
@@ -178,7 +179,7 @@ def _span_stream(rng, duration_ns: int, nprocs: int, nspans: int = 600) -> np.nd
 
 
 class SyntheticEngine:
-    """Plays `synth_events` through the Engine API (run_until, drain, counters, apply ...)."""
+    """Plays `synth_events` as an EngineLike (run_until, drain, counters, apply ...)."""
 
     def __init__(
         self, duration_ns: int = 200 * MS, procs: int = 4, seed: int = 1, groups=("main", "worker", "io")

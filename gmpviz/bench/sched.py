@@ -81,8 +81,8 @@ def bare_loop_events_per_s(n: int = 1_000_000) -> float:
 
 
 def bench_sched(virtual_s: float = 1.0) -> dict:
-    from .core.engine import Engine
-    from .core.workload.loader import loads_scenario
+    from ..core.engine import Engine
+    from ..core.workload.loader import loads_scenario
 
     sc = loads_scenario(STANDARD_WORKLOAD, filename="bench-standard.toml")
     bare = bare_loop_events_per_s()
@@ -105,3 +105,7 @@ def bench_sched(virtual_s: float = 1.0) -> dict:
         "goroutines": eng.n_created,
         "wall_s": round(wall, 3),
     }
+
+
+def run(args) -> dict:
+    return bench_sched(virtual_s=args.seconds)

@@ -2,8 +2,7 @@
 
 The workload is a seeded mix of realistic Go object sizes (lots of 8-64 B, some KiB-sized), ops of
 100-1000 objects, mostly short-lived, on 4 Ps, with a GC cycle (mark, sweep phase, sweeping) every
-32 MiB of allocation so that the heap stays bounded and spans get recycled. The wall clock is only
-read here, never inside core.
+32 MiB of allocation so that the heap stays bounded and spans get recycled (`gmpviz bench --alloc`).
 """
 
 from __future__ import annotations
@@ -12,9 +11,8 @@ import time
 
 import numpy as np
 
-from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_GOROUTINE, LIFE_TEMP
-
-from .malloc import Allocator
+from ..core.alloc.malloc import Allocator
+from ..core.workload.ops import LIFE_DURATION, LIFE_GOROUTINE, LIFE_TEMP
 
 _SIZES = np.array([8, 16, 24, 32, 48, 64, 80, 96, 128, 192, 256, 384, 512, 1024, 2048, 4096])
 # by count, as Go heap profiles usually look: most objects <= 256 B, a few KiB-sized ones
@@ -91,6 +89,5 @@ def bench_alloc(seconds: float = 2.0, nprocs: int = 4, seed: int = 1) -> dict:
     }
 
 
-if __name__ == "__main__":  # pragma: no cover
-    for k, v in bench_alloc().items():
-        print(f"{k:>22}: {v:,.0f}" if isinstance(v, float) else f"{k:>22}: {v}")
+def run(args) -> dict:
+    return bench_alloc()

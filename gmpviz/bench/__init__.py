@@ -1,0 +1,47 @@
+"""`gmpviz bench`: every benchmark of gmpviz, one module each, listed in BENCHES.
+
+A benchmark is a module `gmpviz/bench/<name>.py` with ``run(args) -> dict`` (``args``: the parsed
+`gmpviz bench` flags; the dict is printed one ``key: value`` a line). Adding one is that file and one
+`Bench` line in BENCHES: `gmpviz bench --<name>` then runs it. The first one runs without a flag.
+
+Speed goals are ratios measured in one run (never timed tests), and the wall clock is read here,
+never in core. This package sits beside the CLI, above every floor it measures.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class BenchError(ValueError):
+    """A benchmark that cannot run here (one line; the CLI prints it and exits 2)."""
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str  # the flag (`--name`) and the module (gmpviz/bench/<name>.py)
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name.replace('_', '-')}"
+
+    def load(self) -> Callable[[object], dict]:
+        """The module's ``run(args) -> dict``, imported on demand (`gmpviz bench --help` imports none)."""
+        return importlib.import_module(f"{__name__}.{self.name}").run
+
+
+BENCHES: tuple[Bench, ...] = (
+    Bench("sched", "the standard scheduler workload against a bare event loop (the default)"),
+    Bench("alloc", "allocator throughput: emulated small allocations per second"),
+    Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)"),
+    Bench("replay", "a 10M-event recording: size, open time, seek latency, memory"),
+)
+DEFAULT = BENCHES[0]
+
+
+def chosen(args) -> Bench:
+    """The benchmark whose flag is set in `args` (DEFAULT when none is)."""
+    return next((b for b in BENCHES[1:] if getattr(args, b.name, False)), DEFAULT)
