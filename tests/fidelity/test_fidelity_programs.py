@@ -1,0 +1,191 @@
+"""Fidelity: our five Go programs against their gmpviz scenarios, figure by figure (issues 14 and 15).
+
+Each real program (progs/NAME/main.go) runs DEFAULT_RUNS times under
+`GODEBUG=gctrace=1,schedtrace=100` (cached per session under $TMPDIR/gmpviz-fidelity-go/runs/, keyed
+by source, flags and environment); its scenario (scenarios/NAME.toml) is emulated once. Both texts
+go through the same `figures.figures`; the emulated figure must be within its issue's tolerance of
+the real runs' median (`realgo.TOLERANCES`: GC cycles 10 %, heap goal 5 %, run-queue means,
+schedticks per P per second and threads 20 %, stacks 10 % (#14); mark wall time, ms-cpu split,
+heap1/heap2 30 %, STW within 2x (#15)).
+
+The table in docs/fidelity.md was measured twice, with two independent sets of 5 real runs
+(2026-12-01 10:52-10:53 UTC, 1-min load 5.5-7.5: `cpubound` got 18-26 % of the 2 CPUs).
+HOLDS lists the figures within tolerance in both sets (and in an earlier pair of sets): those are
+asserted. UNSTABLE ones held in some sets only (their real spread is wider than the tolerance);
+MISSES held in neither: today's model misses them, by the ratios given. Neither is asserted. With
+GMPVIZ_FIDELITY_MISSES=1 they run too, as non-strict xfails, so a model change that brings one
+within tolerance shows as XPASS (`GMPVIZ_FIDELITY_MISSES=1 pytest -m fidelity -rX tests/fidelity`)
+and it can move to HOLDS. Nothing here is fitted to these runs: the scenarios are derived from the
+programs' flags, and their approximations are written in each scenario file.
+
+NOT_COMPARED names the rest: figures a program does not produce (no GC cycles), and figures that were
+0 in every real run and in the emulation (e.g. stacks under 1 MB, which gctrace truncates to 0),
+which would pass for any model.
+"""
+
+import os
+
+import pytest
+import realgo
+from figures import FIGURES
+
+N_RUNS = realgo.DEFAULT_RUNS
+
+HOLDS: list[tuple[str, str]] = [
+    ("cpubound", "runq_global_mean"),
+    ("cpubound", "threads"),
+    ("ringalloc", "gc_cycles"),
+    ("ringalloc", "heap1_mb"),
+    ("ringalloc", "heap2_mb"),
+    ("ringalloc", "threads"),
+    ("pipes", "heap_goal_mb"),  # the 4 MB floor (heapMinimum): the live heap is under 1 MB
+    ("pipes", "heap1_mb"),
+    ("pipes", "threads"),
+    ("leak", "heap1_mb"),
+    ("leak", "threads"),
+    ("maxprocs", "heap_goal_mb"),  # the 4 MB floor again
+    ("maxprocs", "threads"),
+]
+
+# Within tolerance in one of the two published run sets, not in the other (the real spread is wider
+# than the tolerance): (emulated / real median in set A, in set B; None: real median 0).
+UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    # held in both published sets but missed in one set of an earlier pair (10:43-10:45 UTC, load
+    # 8.1-10.4, the same programs before their stdout line): cpubound 0.76, ringalloc real 0.05
+    # against 0, leak 0.64
+    ("cpubound", "runq_local_mean"): (0.98, 0.91),
+    ("ringalloc", "runq_local_mean"): (None, None),
+    ("leak", "cpu_idle_ms"): (0.79, 0.87),
+    ("cpubound", "idlethreads_mean"): (None, 0.00),
+    ("ringalloc", "idlethreads_mean"): (1.14, 1.21),
+    ("pipes", "cpu_assist_ms"): (1.17, 0.38),
+    ("leak", "heap_goal_mb"): (0.92, 1.00),
+    ("leak", "cpu_assist_ms"): (0.64, 0.88),
+    ("leak", "runq_local_mean"): (None, 0.00),
+    ("maxprocs", "heap1_mb"): (0.67, 0.75),
+}
+
+# Outside tolerance in both sets: (emulated / real median in set A, in set B; None: real median 0).
+MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("cpubound", "schedticks_per_p_s"): (1.75, 2.23),
+    ("cpubound", "threads_start"): (0.40, 0.50),
+    ("ringalloc", "heap_goal_mb"): (0.95, 0.95),
+    ("ringalloc", "stw_total_ms"): (0.13, 0.07),
+    ("ringalloc", "stw_max_ms"): (0.01, 0.01),
+    ("ringalloc", "mark_ms"): (0.00, 0.00),
+    ("ringalloc", "cpu_assist_ms"): (0.00, 0.00),
+    ("ringalloc", "cpu_background_ms"): (0.00, 0.00),
+    ("ringalloc", "cpu_idle_ms"): (0.01, 0.01),
+    ("ringalloc", "runq_global_mean"): (0.00, 0.00),
+    ("ringalloc", "schedticks_per_p_s"): (0.01, 0.01),
+    ("ringalloc", "threads_start"): (0.50, 0.50),
+    ("pipes", "gc_cycles"): (7.44, 4.96),
+    ("pipes", "stw_total_ms"): (0.04, 0.03),
+    ("pipes", "stw_max_ms"): (0.00, 0.00),
+    ("pipes", "mark_ms"): (0.01, 0.01),
+    ("pipes", "cpu_background_ms"): (0.00, 0.00),
+    ("pipes", "cpu_idle_ms"): (None, None),
+    ("pipes", "runq_global_mean"): (0.00, 0.00),
+    ("pipes", "runq_local_mean"): (0.05, 0.06),
+    ("pipes", "schedticks_per_p_s"): (2.45, 1.59),
+    ("pipes", "threads_start"): (0.67, 0.67),
+    ("pipes", "idlethreads_mean"): (0.65, 0.70),
+    ("leak", "gc_cycles"): (1.36, 1.54),
+    ("leak", "heap2_mb"): (0.67, 0.67),
+    ("leak", "stw_total_ms"): (0.18, 0.12),
+    ("leak", "stw_max_ms"): (0.01, 0.01),
+    ("leak", "mark_ms"): (0.50, 0.50),
+    ("leak", "cpu_background_ms"): (0.00, 0.00),
+    ("leak", "stacks_mb"): (2.00, 4.00),
+    ("leak", "runq_global_mean"): (0.00, 0.00),
+    ("leak", "schedticks_per_p_s"): (0.02, 0.02),
+    ("leak", "threads_start"): (0.67, 0.67),
+    ("leak", "idlethreads_mean"): (1.40, 1.65),
+    ("maxprocs", "gc_cycles"): (0.33, 0.42),
+    ("maxprocs", "heap2_mb"): (0.00, 0.00),
+    ("maxprocs", "stw_total_ms"): (0.00, 0.00),
+    ("maxprocs", "stw_max_ms"): (0.00, 0.00),
+    ("maxprocs", "mark_ms"): (0.00, 0.00),
+    ("maxprocs", "cpu_assist_ms"): (0.00, 0.00),
+    ("maxprocs", "cpu_background_ms"): (0.00, 0.00),
+    ("maxprocs", "runq_global_mean"): (0.79, 0.54),
+    ("maxprocs", "runq_local_mean"): (0.56, 0.54),
+    ("maxprocs", "schedticks_per_p_s"): (0.45, 1.34),
+    ("maxprocs", "threads_start"): (0.67, 0.50),
+    ("maxprocs", "idlethreads_mean"): (0.00, 0.00),
+}
+
+_NO_GC = "no GC cycles (nothing allocates after start-up)"
+_ZERO = "0 in every real run and emulated: passes for any model"
+# (program, figure) -> why the pair is not compared.
+NOT_COMPARED: dict[tuple[str, str], str] = {
+    ("cpubound", "gc_cycles"): _ZERO,
+    ("cpubound", "heap_goal_mb"): _NO_GC,
+    ("cpubound", "heap1_mb"): _NO_GC,
+    ("cpubound", "heap2_mb"): _NO_GC,
+    ("cpubound", "stw_total_ms"): _NO_GC,
+    ("cpubound", "stw_max_ms"): _NO_GC,
+    ("cpubound", "mark_ms"): _NO_GC,
+    ("cpubound", "cpu_assist_ms"): _NO_GC,
+    ("cpubound", "cpu_background_ms"): _NO_GC,
+    ("cpubound", "cpu_idle_ms"): _NO_GC,
+    ("cpubound", "stacks_mb"): _NO_GC,
+    ("ringalloc", "stacks_mb"): _ZERO,
+    ("pipes", "heap2_mb"): _ZERO,
+    ("pipes", "stacks_mb"): _ZERO,
+    ("maxprocs", "cpu_idle_ms"): _ZERO,
+    ("maxprocs", "stacks_mb"): _ZERO,
+    **{(p, "gc_cpu_pct"): "no tolerance set (issue 16 prints it)" for p in realgo.PROGRAMS},
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _emulations_first():
+    """Emulate every scenario (side by side) before the first real run needs the CPUs."""
+    realgo.emulate_all(list(realgo.PROGRAMS))
+
+
+def _row(program: str, figure: str) -> realgo.Row:
+    return next(r for r in realgo.compare(program, N_RUNS) if r.figure == figure)
+
+
+def _explain(row: realgo.Row) -> str:
+    runs = realgo.real_runs(row.program, N_RUNS)
+    tol, issue = realgo.TOLERANCES[row.figure]
+    return (
+        f"{row.program} {row.figure}: emulated {row.emulated} vs real median {row.real_median} "
+        f"[{row.real_min}..{row.real_max}] over {len(runs)} runs (1-min load "
+        f"{', '.join(f'{r.load1:.1f}' for r in runs)}); tolerance {tol:.0%} ({issue})"
+    )
+
+
+def _ratios(r: tuple[float | None, float | None]) -> str:
+    return " and ".join("- (real 0)" if x is None else f"{x:.2f}" for x in r)
+
+
+def _params():
+    for prog, fig in HOLDS:
+        yield pytest.param(prog, fig, id=f"{prog}-{fig}")
+    if os.environ.get("GMPVIZ_FIDELITY_MISSES") != "1":
+        return  # the default run asserts what holds; the misses are in docs/fidelity.md
+    for (prog, fig), r in UNSTABLE.items():
+        why = f"within tolerance in some run sets only (emulated/real {_ratios(r)})"
+        yield pytest.param(prog, fig, id=f"{prog}-{fig}", marks=pytest.mark.xfail(reason=why, strict=False))
+    for (prog, fig), r in MISSES.items():
+        why = f"known miss: emulated/real {_ratios(r)}"
+        yield pytest.param(prog, fig, id=f"{prog}-{fig}", marks=pytest.mark.xfail(reason=why, strict=False))
+
+
+@pytest.mark.parametrize(("program", "figure"), list(_params()))
+def test_emulated_figure_within_tolerance_of_real_median(program, figure):
+    row = _row(program, figure)
+    assert row.holds is not None, f"{program} {figure}: not comparable ({_explain(row)})"
+    assert row.holds, _explain(row)
+
+
+def test_every_figure_is_held_a_known_miss_or_not_compared():
+    """HOLDS, UNSTABLE, MISSES and NOT_COMPARED cover programs x figures, each pair exactly once."""
+    lists = [set(HOLDS), set(UNSTABLE), set(MISSES), set(NOT_COMPARED)]
+    assert sum(map(len, lists)) == len(set().union(*lists)), "a pair is in two lists"
+    everything = {(p, f) for p in realgo.PROGRAMS for f in FIGURES}
+    assert set().union(*lists) == everything
