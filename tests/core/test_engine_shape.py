@@ -41,3 +41,13 @@ def test_scheduler_parts_define_disjoint_functions():
 def test_no_super_chains_in_the_scheduler_or_the_gc():
     for path in [*sorted((CORE / "sched").glob("*.py")), CORE / "gc" / "mgc.py", CORE / "engine.py"]:
         assert "super()." not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_statuses_are_named_and_nothing_is_probed():
+    import re
+
+    magic = re.compile(r"status\s*(==|!=|in)\s*\(?\d")
+    for path in sorted(CORE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not magic.search(text), f"{path.name}: compare statuses with the named constants"
+        assert "hasattr(" not in text, f"{path.name}: a hasattr probe"
