@@ -93,11 +93,10 @@ class Clock:
         if out_limit < 0:
             out_limit = 1 << 62
         while heap and not self.stopped:
-            step = pop(heap)
-            if step[0] > t_ns:
+            t, _, _, handler, obj, token = step = pop(heap)
+            if t > t_ns:
                 heappush(heap, step)  # not due yet: back in its place (its seq keeps its order)
                 break
-            t, _, _, handler, obj, token = step
             self.now = t
             handler(obj, token)
             if len(out) >= out_limit:

@@ -6,7 +6,7 @@ pushed on the heap), blocks (the G parks and the M schedules), or exits. Control
 
 from __future__ import annotations
 
-import math
+from math import cos, log, pi, sqrt
 
 from ..alloc.hooks import DEFER_RECORD_BYTES
 from ..clock import PRIO_MSTEP, PRIO_NETREADY
@@ -71,7 +71,7 @@ MINSTD_MUL = 48271.0
 MINSTD_MOD = 2147483647.0  # 2^31 - 1: the states are 1 .. 2^31 - 2
 _INV_MOD = 1.0 / MINSTD_MOD
 _M64 = (1 << 64) - 1
-_TAU = 2.0 * math.pi
+_TAU = 2.0 * pi
 _WORKLOAD_SALT = 0x6D61696E2E6D6169  # "main.mai": the main goroutine's stream is not the runtime's seed
 
 
@@ -107,14 +107,14 @@ class GExecMixin:
         gp.rand = s
         u = s * _INV_MOD  # uniform in (0, 1)
         if kind == DIST_EXP:
-            return int(-a * math.log(u))
+            return int(-a * log(u))
         if kind == DIST_UNIFORM:
             return a + int(u * (b - a + 1))
         if kind == DIST_NORMAL:
             # Box-Muller with a second uniform from the same stream
             s = s * MINSTD_MUL % MINSTD_MOD
             gp.rand = s
-            v = int(a + b * math.sqrt(-2.0 * math.log(u)) * math.cos(_TAU * s * _INV_MOD))
+            v = int(a + b * sqrt(-2.0 * log(u)) * cos(_TAU * s * _INV_MOD))
             return v if v > 0 else 0
         raise ValueError(f"unknown distribution {kind}")
 
