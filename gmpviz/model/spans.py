@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.constants import MIN_SIZE_FOR_MALLOC_HEADER, PAGE_SIZE
+from ..core.alloc.mspan import SPANCLASS_NELEMS
+from ..core.alloc.sizeclasses import CLASS_TO_SIZE
 from ..core.trace.events import EV, PATH_TINY, alloc_decode
 
 SP_NONE = 0
@@ -24,181 +25,18 @@ SPAN_STATE_NAMES = ("none", "in mcache", "mcentral partial", "mcentral full", "f
 #: heatmap palette layout: index 0 is background, then LUT_LEVELS occupancy shades per state 1..5
 LUT_LEVELS = 50
 
-# internal/runtime/gc/sizeclasses.go (also ../shared/reference/sizeclasses.csv): bytes per object
-# and pages per span for classes 0..67
-CLASS_BYTES = (
-    0,
-    8,
-    16,
-    24,
-    32,
-    48,
-    64,
-    80,
-    96,
-    112,
-    128,
-    144,
-    160,
-    176,
-    192,
-    208,
-    224,
-    240,
-    256,
-    288,
-    320,
-    352,
-    384,
-    416,
-    448,
-    480,
-    512,
-    576,
-    640,
-    704,
-    768,
-    896,
-    1024,
-    1152,
-    1280,
-    1408,
-    1536,
-    1792,
-    2048,
-    2304,
-    2688,
-    3072,
-    3200,
-    3456,
-    4096,
-    4864,
-    5376,
-    6144,
-    6528,
-    6784,
-    6912,
-    8192,
-    9472,
-    9728,
-    10240,
-    10880,
-    12288,
-    13568,
-    14336,
-    16384,
-    18432,
-    19072,
-    20480,
-    21760,
-    24576,
-    27264,
-    28672,
-    32768,
-)  # noqa: E501
-CLASS_NPAGES = (
-    0,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    2,
-    1,
-    2,
-    1,
-    2,
-    1,
-    3,
-    2,
-    3,
-    1,
-    3,
-    2,
-    3,
-    4,
-    5,
-    6,
-    1,
-    7,
-    6,
-    5,
-    4,
-    3,
-    5,
-    7,
-    2,
-    9,
-    7,
-    5,
-    8,
-    3,
-    10,
-    7,
-    4,
-)  # noqa: E501
-_PTR_SIZE = 8  # 64-bit
-
-
-def _core_nelems_table() -> np.ndarray | None:
-    """nelems per spanclass from the emulator's allocator (it knows Go 1.26's Green Tea reservations)."""
-    try:
-        from ..core.alloc.malloc import span_nelems
-
-        t = np.ones(len(CLASS_BYTES) * 2, dtype=np.int64)
-        for spc in range(2, len(t)):
-            t[spc] = span_nelems(spc >> 1, spc & 1)
-        return t
-    except Exception:  # no allocator (or one in the making): the size class table rule below
-        return None
-
-
-_CORE_NELEMS = _core_nelems_table()
+#: bytes per object by size class (class 0: large objects), core's table (internal/runtime/gc/sizeclasses.go)
+CLASS_BYTES = CLASS_TO_SIZE
+_SPANCLASS_NELEMS = np.asarray(SPANCLASS_NELEMS, dtype=np.int64)
 
 
 def nelems_of(spanclass: np.ndarray, npages: np.ndarray) -> np.ndarray:
-    """Objects per span (`mheap.go: initSpan`): scan spans of classes <= 512 B keep a heap bitmap
-    of nbytes/PtrSize/8 bytes at the end, so they hold fewer objects than the size class table."""
-    sc = np.asarray(spanclass, dtype=np.int64) >> 1
-    noscan = np.asarray(spanclass, dtype=np.int64) & 1
-    size = np.asarray(CLASS_BYTES, dtype=np.int64)[np.clip(sc, 0, len(CLASS_BYTES) - 1)]
-    nbytes = np.asarray(npages, dtype=np.int64) * PAGE_SIZE
-    # SIMPLIFICATION: Green Tea inline mark bits (an extra reservation on small scan spans) are ignored.
-    reserve = np.where((noscan == 0) & (size <= MIN_SIZE_FOR_MALLOC_HEADER), nbytes // _PTR_SIZE // 8, 0)
-    out = np.where(sc == 0, 1, (nbytes - reserve) // np.maximum(size, 1))
-    if _CORE_NELEMS is not None:
-        spc = np.clip(np.asarray(spanclass, dtype=np.int64), 0, len(_CORE_NELEMS) - 1)
-        out = np.where(sc == 0, 1, _CORE_NELEMS[spc])
-    return np.maximum(out, 1)
+    """Objects per span (`mheap.go: initSpan`, core's ``SPANCLASS_NELEMS``): scan spans of classes
+    <= 512 B keep a heap bitmap at the end and, with Green Tea, 16..512-byte classes their inline
+    mark bits, so they hold fewer objects than the size class table says. Large spans hold one.
+    npages is not needed (a class's span size is fixed); it stays for callers folding SpanAlloc."""
+    spc = np.clip(np.asarray(spanclass, dtype=np.int64), 0, len(_SPANCLASS_NELEMS) - 1)
+    return _SPANCLASS_NELEMS[spc]
 
 
 _LIFECYCLE = np.zeros(256, dtype=bool)

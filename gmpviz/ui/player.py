@@ -517,33 +517,27 @@ def render_png(replay: Replay, out: str, at_ns: int, size: tuple[int, int]) -> N
 
 
 def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, size, progress=None) -> int:
-    """Frames from t0 to t1 at `fps`, each drawn offscreen, encoded H.264 into `out` (via temp)."""
+    """Frames from t0 to t1 at `fps`, each drawn offscreen, encoded H.264 into `out` (via temp);
+    see `gmpviz.ui.video` for how it keeps up with real time."""
     try:
         import av
     except ImportError:
         raise RecordingError("--video needs the PyAV encoder: pip install 'gmpviz[video]'") from None
-    w, h = size
+    from .video import FrameRenderer, encode_video
+
     speed = DEFAULT_SPEED  # the video runs at the player's 1x
     nframes = max(1, int(np.ceil((t1_ns - t0_ns) / speed * fps)))
     win = _offscreen_window(replay, size)
     tmp = out + ".part"
-    try:
-        container = av.open(tmp, mode="w", format="mp4")
-        stream = container.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+
+    def frames():
+        renderer = FrameRenderer(win, size)
         for k in range(nframes):
             win.seek_time(min(t1_ns, t0_ns + int(k * speed / fps)))
-            img = win.frame_image((w, h)).convertToFormat(QtGui.QImage.Format.Format_RGB888)
-            arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
-            arr = arr.reshape(h, img.bytesPerLine())[:, : w * 3].reshape(h, w, 3)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="rgb24")
-            for pkt in stream.encode(frame):
-                container.mux(pkt)
-            if progress is not None:
-                progress((k + 1) / nframes)
-        for pkt in stream.encode():
-            container.mux(pkt)
-        container.close()
+            yield renderer.frame()
+
+    try:
+        n = encode_video(tmp, frames(), nframes, fps, size, progress)
         os.replace(tmp, out)
     except BaseException as e:
         _remove(tmp)
@@ -552,7 +546,7 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
         raise
     finally:
         win.close()
-    return nframes
+    return n
 
 
 # --- gmpviz play ------------------------------------------------------------------------------------
@@ -600,8 +594,17 @@ def run_player(path: str, screenshot: str | None = None, theme: str = "dark") ->
             return 2
         finally:
             win.close()
+        from ..console import wrote
+
+        w, h = SCREENSHOT_SIZE
+        print(wrote(screenshot, f"PNG screenshot of the player, {w}x{h}, at {win.replay.t_ns / 1e9:g} s"))
         return 0
+    from .app import fit_to_screen, sigint_closes
+
     if settings is None or settings.value("geometry") is None:
         win.resize(*PLAYER_SIZE)
+    fit_to_screen(win)
     win.show()
-    return app.exec()
+    with sigint_closes(app, win) as interrupted:
+        rc = app.exec()
+    return 130 if interrupted() else rc

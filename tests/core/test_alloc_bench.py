@@ -10,3 +10,12 @@ def test_bench_alloc_reports_throughput():
     assert r["alloc_per_s"] > 100_000  # far below the 5M/s goal: only catches a pathological slowdown
     assert r["alloc_per_cpu_s"] >= r["alloc_per_s"] * 0.5
     assert r["heap_sys_bytes"] > 0 and r["spans_in_use"] > 0
+
+
+def test_bench_scaling_goroutines_reports_a_cost_per_event_for_each_count():
+    from gmpviz.bench.scaling import bench_scaling_goroutines
+
+    r = bench_scaling_goroutines(counts=(5, 20), window_events=1_000)
+    assert r["ns_per_event[5_g]"] > 0 and r["ns_per_event[20_g]"] > 0
+    assert r["heap_pages[20_g]"] >= r["heap_pages[5_g]"] > 0
+    assert r["cost_ratio_100k_g_to_100_g"] > 0

@@ -69,3 +69,18 @@ def test_presets_run_with_the_allocator(name):
     assert len(a.mcaches) == eng.gomaxprocs
     assert a.memstats()["HeapSys"] > 0 or not (ev["kind"] == int(EV.Alloc)).any()
     assert np.all(np.diff(ev["t_ns"]) >= 0)
+
+
+def test_memory_counters_read_the_same_totals_as_memstats():
+    eng = AllocEngine(load_scenario("gc-steady"), duration_ns=30_000_000)
+    eng.run()
+    a = eng.allocator
+    st = a.memstats()
+    r: dict = {}
+    AllocMixin.memory_counters(eng, r)
+    assert r["heap_alloc"] == st["HeapAlloc"] and r["heap_inuse"] == st["HeapInuse"]
+    assert r["heap_idle"] == st["HeapIdle"] and r["heap_released"] == st["HeapReleased"]
+    assert r["heap_sys"] == st["HeapSys"] and r["stack_inuse"] == st["StackInuse"]
+    assert r["heap_live"] == st["HeapLive"] and r["mallocs"] == st["Mallocs"] and r["frees"] == st["Frees"]
+    assert r["rss"] == a.mapped_ready_bytes() == st["MappedBytes"] - st["HeapReleased"]
+    assert a.heap_free_bytes() == st["HeapIdle"] - st["HeapReleased"]

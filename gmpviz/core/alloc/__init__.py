@@ -2,11 +2,15 @@
 mcache, mcentral, the page heap, the scavenger, goroutine stacks, and the mark/sweep hooks the GC
 drives. Everything takes virtual time as an argument and emits trace events through ``ext``.
 
-Modules: ``sizeclasses`` (mksizeclasses.go's algorithm, ``format_sizeclasses_table``), ``mspan``
-(span table, SPAN_DTYPE, slot arenas), ``mheap`` (pages, arenas, page caches, scavenged bits),
-``malloc`` (``Allocator``: mallocgc, mcache, mcentral, sweep, mark), ``stack`` (stack sizes,
-stackpool, stackcache), ``scavenge`` (goal), ``hooks`` (``AllocMixin`` for the engine).
-Its benchmark is gmpviz/bench/alloc.py.
+Modules, named after the runtime's files: ``sizeclasses`` (mksizeclasses.go's algorithm,
+``format_sizeclasses_table``), ``mspan`` (span table, SPAN_DTYPE, slot arenas, nelems), ``mpagealloc``
+(``PageAlloc``: free and scavenged pages, first fit), ``mpagecache`` (``PageCache``), ``mheap``
+(``MHeap``: allocSpan, freeSpan, grow, reclaim, the span map), ``mcentral`` (``MCentral``:
+cacheSpan, uncacheSpan, grow), ``mcache`` (``MCache``: refill, allocLarge, releaseAll),
+``mgcsweep`` (``Sweeper``: sweepone, finishsweep_m, mspan.sweep), ``malloc`` (``Allocator``:
+mallocgc, statistics, mark), ``stack`` (stack sizes, stackpool, stackcache), ``scavenge`` (goal),
+``hooks`` (``AllocMixin`` for the engine).
+Its benchmarks are gmpviz/bench/alloc.py and gmpviz/bench/scaling.py.
 
 The API the engine and the GC use::
 
@@ -21,22 +25,15 @@ The API the engine and the GC use::
     a.scavenge(t_ns, goal_bytes, max_pages=-1) -> pages; scavenge_goal(...)
     a.heap_live, a.heap_scan, a.heap_scan_marked, a.pages_in_use, a.pages_swept
     a.deduct_sweep_credit = fn(t_ns, p, m, g, span_bytes, npages)   # GC hook
+    a.mapped_ready_bytes(), a.heap_free_bytes()   # O(1), for the pacer's trigger checks
     a.memstats() -> dict; a.spans_view() -> SPAN_DTYPE rows; a.check_invariants()
 """
 
-from .malloc import (
-    CACHE_FULL_UNSWEPT,
-    CACHE_GROW,
-    CACHE_PARTIAL_SWEPT,
-    CACHE_PARTIAL_UNSWEPT,
-    GREEN_TEA_GC,
-    Allocator,
-    AllocError,
-    span_nelems,
-    span_pages_code,
-    span_pages_decode,
-)
+from .malloc import Allocator, AllocError
+from .mcentral import CACHE_FULL_UNSWEPT, CACHE_GROW, CACHE_PARTIAL_SWEPT, CACHE_PARTIAL_UNSWEPT
+from .mheap import span_pages_code, span_pages_decode
 from .mspan import (
+    GREEN_TEA_GC,
     SPAN_DTYPE,
     SPAN_FREE,
     SPAN_FULL,
@@ -46,14 +43,18 @@ from .mspan import (
     SPAN_STACK,
     SPAN_STATE_NAMES,
     SPANCLASS_MANUAL,
+    SPANCLASS_NELEMS,
+    span_nelems,
 )
 from .scavenge import scavenge_goal
 from .sizeclasses import format_sizeclasses_table, size_to_class
 from .stack import STACK_SLOTS, StackError, StackOverflow, stack_grow_size, stack_shrink_size
 
 ASSUMPTIONS: tuple[str, ...] = (
-    "Allocator: the page allocator is a numpy bitmap scanned first-fit from searchAddr, not the radix "
-    "tree of summaries; the result (lowest-address fit) is the same.",
+    "Allocator: the page allocator's radix tree of summaries has 8 entries per node at every level and "
+    "only as many levels as the mapped heap needs (the runtime's root level covers the whole address "
+    "space with 2^14 entries); summaries are brought up to date lazily, before the next search. The "
+    "result (the lowest-address fit) is the same.",
     "Allocator: arenas are contiguous from the heap base (no arena hints, no Go 1.26 heap base "
     "randomization); addresses are page indexes.",
     "Allocator: allocCache is not kept as a 64-bit word; runs of free slots are taken from allocBits "
@@ -87,6 +88,7 @@ __all__ = [
     "CACHE_PARTIAL_SWEPT",
     "CACHE_PARTIAL_UNSWEPT",
     "SPANCLASS_MANUAL",
+    "SPANCLASS_NELEMS",
     "SPAN_DTYPE",
     "SPAN_FREE",
     "SPAN_FULL",

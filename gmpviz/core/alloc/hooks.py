@@ -133,18 +133,22 @@ class AllocMixin:
 
     def memory_counters(self, r) -> None:
         super().memory_counters(r)
-        st = self.allocator.memstats()
-        r["heap_alloc"] = st["HeapAlloc"]
-        r["heap_inuse"] = st["HeapInuse"]
-        r["heap_idle"] = st["HeapIdle"]
-        r["heap_released"] = st["HeapReleased"]
-        r["heap_sys"] = st["HeapSys"]
-        r["stack_inuse"] = st["StackInuse"]
-        r["heap_live"] = st["HeapLive"]
-        r["mallocs"] = st["Mallocs"]
-        r["frees"] = st["Frees"]
+        # the counters memstats() reports, read straight from the allocator's running totals
+        a = self.allocator
+        heap = a.heap
+        heap_sys = (heap.mapped_pages - a.stack_inuse_pages) * PAGE_SIZE
+        heap_inuse = a.mheap.pagesInUse * PAGE_SIZE
+        r["heap_alloc"] = a.heap_alloc
+        r["heap_inuse"] = heap_inuse
+        r["heap_idle"] = heap_sys - heap_inuse
+        r["heap_released"] = heap.released_pages * PAGE_SIZE
+        r["heap_sys"] = heap_sys
+        r["stack_inuse"] = a.stack_inuse_pages * PAGE_SIZE
+        r["heap_live"] = a.heap_live
+        r["mallocs"] = a.mallocs + a.tiny_allocs
+        r["frees"] = a.frees + a.tiny_allocs
         # SIMPLIFICATION: RSS is mapped heap memory not released to the OS (no runtime metadata)
-        r["rss"] = st["MappedBytes"] - st["HeapReleased"]
+        r["rss"] = a.mapped_ready_bytes()
 
     def memory_stats(self) -> dict:
         out = dict(super().memory_stats())

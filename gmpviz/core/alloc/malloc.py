@@ -1,10 +1,12 @@
-"""The allocator: mallocgc's paths, mcache, mcentral, span sweeping and marking (`malloc.go`,
-`mcache.go`, `mcentral.go`, `mheap.go`, `mgcsweep.go`).
+"""The allocator's entry points (`malloc.go`): mallocgc's tiny, small and large paths, plus the
+statistics and the mark/sweep-phase hooks the GC drives.
 
-One :class:`Allocator` owns the page heap, the span table, one mcache per P and one mcentral per
-span class. It takes no virtual time: the engine charges CPU time per op. Objects carry a death
-time (and pending goroutine owners) so that :meth:`Allocator.mark` can compute what a GC would
-find reachable.
+One :class:`Allocator` owns the heap (`mheap.py`: the page allocator of `mpagealloc.py`, the span
+table of `mspan.py`, one mcentral per span class from `mcentral.py`), one mcache per P
+(`mcache.py`) and the sweeper (`mgcsweep.py`); each of those classes holds its own file's
+functions under Go's names. It takes no virtual time: the engine charges CPU time per op. Objects
+carry a death time (and pending goroutine owners) so that :meth:`Allocator.mark` can compute what a
+GC would find reachable.
 
 Events, enough to fold a span table (see ``model``) from them alone:
 
@@ -33,19 +35,12 @@ A P that misses the flush is flushed on its next mallocgc (as `acquirep` does in
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from gmpviz.core.constants import (
     MALLOC_HEADER_SIZE,
     MAX_SMALL_SIZE,
-    MCENTRAL_SPAN_BUDGET,
     MIN_SIZE_FOR_MALLOC_HEADER,
-    NUM_SIZE_CLASSES,
-    NUM_SPAN_CLASSES,
-    NUM_STACK_ORDERS,
-    PAGE_CACHE_PAGES,
     PAGE_SIZE,
     TINY_SIZE,
     TINY_SIZE_CLASS,
@@ -53,83 +48,48 @@ from gmpviz.core.constants import (
 from gmpviz.core.trace.events import EV, PATH_LARGE, PATH_SMALL, PATH_TINY
 from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE, LIFE_TEMP
 
-from .mheap import PageCache, PageHeap
+from .mcache import MCache
+from .mcentral import CACHE_FULL_UNSWEPT, CACHE_GROW, CACHE_PARTIAL_SWEPT, CACHE_PARTIAL_UNSWEPT
+from .mgcsweep import Sweeper
+from .mheap import MHeap, span_pages_code, span_pages_decode
 from .mspan import (
     DEATH_NEVER,
+    GREEN_TEA_GC,
     SPAN_FULL,
     SPAN_LARGE,
     SPAN_MCACHE,
     SPAN_PARTIAL,
     SPAN_STACK,
-    SPANCLASS_MANUAL,
-    SpanTable,
+    SPANCLASS_NELEMS,
+    span_nelems,
 )
-from .sizeclasses import CLASS_TO_ALLOCNPAGES, CLASS_TO_SIZE, size_to_class
+from .sizeclasses import CLASS_TO_SIZE, size_to_class
 from .stack import StackMixin
 
 _EV_ALLOC = int(EV.Alloc)
-_EV_REFILL = int(EV.MCacheRefill)
-_EV_SPAN_ALLOC = int(EV.SpanAlloc)
-_EV_SPAN_CACHE = int(EV.SpanCache)
-_EV_SPAN_UNCACHE = int(EV.SpanUncache)
-_EV_SPAN_SWEEP = int(EV.SpanSweep)
-_EV_SPAN_FREE = int(EV.SpanFree)
-_EV_HEAP_GROW = int(EV.HeapGrow)
 _EV_SCAVENGE = int(EV.Scavenge)
-_EV_FLUSH = int(EV.MCacheFlush)
 
-# SpanCache sources (a2)
-CACHE_PARTIAL_SWEPT = 0
-CACHE_PARTIAL_UNSWEPT = 1
-CACHE_FULL_UNSWEPT = 2
-CACHE_GROW = 3
+#: a run of set allocBits/gcmarkBits bytes for nextFreeFast (no span has more slots)
+_ONES = memoryview(b"\x01" * max(SPANCLASS_NELEMS))
+#: goroutine_exit bookkeeping: merge a goroutine's slot lists per span beyond this many pieces
+_G_RECORD_MERGE = 16
 
-#: mheap.go: allocSpan uses the P's page cache for npages < pageCachePages/4
-_PCACHE_MAX_NPAGES = PAGE_CACHE_PAGES // 4
-#: mspan.go: heapBitsInSpan, scan spans of objects <= 512 B keep their pointer bitmap at the span end:
-#: nbytes/PtrSize/8 bytes, i.e. 1/64 of the span on 64-bit
-_HEAP_BITS_DIV = 64
-_SCAN_HEAPBITS_MAX = MIN_SIZE_FOR_MALLOC_HEADER
-#: internal/buildcfg/exp.go: GreenTeaGC is on by default in Go 1.26 (GOEXPERIMENT=nogreenteagc turns it off)
-GREEN_TEA_GC = True
-#: mgcmark_greenteagc.go: spanInlineMarkBits = scans [63]uint8 + owned uint8 + marks [63]uint8 + class uint8
-SPAN_INLINE_MARK_BITS_BYTES = 128
-_INLINE_MARK_BITS_MIN_SIZE = (
-    16  # mgcmark_greenteagc.go: gcUsesSpanInlineMarkBits, heapBitsInSpan && size >= 16
-)
-_G_RECORD_MERGE = 16  # merge a goroutine's slot lists per span beyond this many pieces
-_NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2  # mgcsweep.go: numSweepClasses
-_RECLAIM_CHUNK_PAGES = 512  # mheap.go: pagesPerReclaimerChunk
+__all__ = [
+    "CACHE_FULL_UNSWEPT",
+    "CACHE_GROW",
+    "CACHE_PARTIAL_SWEPT",
+    "CACHE_PARTIAL_UNSWEPT",
+    "GREEN_TEA_GC",
+    "AllocError",
+    "Allocator",
+    "span_nelems",
+    "span_pages_code",
+    "span_pages_decode",
+]
 
 
 class AllocError(ValueError):
     """An allocation request the runtime cannot express (negative size or count, no such P)."""
-
-
-def span_pages_code(npages: int, start_page: int) -> int:
-    """SpanAlloc's a2: npages in the low 32 bits, start page above."""
-    return npages | start_page << 32
-
-
-def span_pages_decode(a2):
-    """Inverse of span_pages_code: (npages, start_page); works elementwise on numpy arrays."""
-    return a2 & 0xFFFFFFFF, a2 >> 32
-
-
-def span_nelems(sizeclass: int, noscan: int, green_tea: bool = GREEN_TEA_GC) -> int:
-    """mheap.go: initSpan's nelems. Small scan spans keep their pointer bitmap at the end; with the
-    Green Tea GC (Go 1.26's default) spans of 16..512-byte objects also keep spanInlineMarkBits."""
-    nbytes = CLASS_TO_ALLOCNPAGES[sizeclass] * PAGE_SIZE
-    size = CLASS_TO_SIZE[sizeclass]
-    reserve = 0
-    if green_tea and size <= _SCAN_HEAPBITS_MAX and size >= _INLINE_MARK_BITS_MIN_SIZE:
-        reserve += SPAN_INLINE_MARK_BITS_BYTES
-    if not noscan and size <= _SCAN_HEAPBITS_MAX:
-        reserve += nbytes // _HEAP_BITS_DIV
-    return (nbytes - reserve) // size
-
-
-_NELEMS = [[span_nelems(c, n) if c else 1 for n in (0, 1)] for c in range(NUM_SIZE_CLASSES)]
 
 
 def _tiny_align(size: int) -> int:
@@ -143,55 +103,22 @@ def _tiny_align(size: int) -> int:
     return 1
 
 
-class MCache:
-    """mcache.go: mcache of one P (plus the P's pageCache, which the runtime keeps on p)."""
-
-    __slots__ = (
-        "alloc",
-        "tiny_span",
-        "tiny_slot",
-        "tiny_offset",
-        "flush_gen",
-        "stackcache",
-        "stackcache_bytes",
-        "pcache",
-    )
-
-    def __init__(self, flush_gen: int) -> None:
-        self.alloc = [-1] * NUM_SPAN_CLASSES  # span id per span class, -1 = emptymspan
-        self.tiny_span = -1
-        self.tiny_slot = 0
-        self.tiny_offset = 0
-        self.flush_gen = flush_gen
-        self.stackcache: list[list[int]] = [[] for _ in range(NUM_STACK_ORDERS)]
-        self.stackcache_bytes = [0] * NUM_STACK_ORDERS
-        self.pcache = PageCache()
-
-
-class MCentral:
-    """mcentral.go: partial and full spanSets, each doubled by sweep parity (index sweepgen/2 % 2)."""
-
-    __slots__ = ("partial", "full")
-
-    def __init__(self) -> None:
-        self.partial = (deque(), deque())
-        self.full = (deque(), deque())
-
-
 class Allocator(StackMixin):
-    """Go's heap allocator in virtual time. See the module docstring for the event contract."""
+    """Go's heap allocator in virtual time: mallocgc's paths over ``mheap`` (mheap.py, with the
+    page allocator and the mcentrals), one :class:`MCache` per P and the :class:`Sweeper`; it
+    also keeps the statistics the runtime keeps in memstats and gcController (heapLive, heapScan).
+    See the module docstring for the event contract."""
 
     def __init__(self, ext, nprocs: int) -> None:
         self.ext = ext
         self.now = 0
-        self.heap = PageHeap()
-        self.spans = SpanTable()
-        self.central = [MCentral() for _ in range(NUM_SPAN_CLASSES)]
-        self.sweepgen = 0  # mheap_.sweepgen
+        self.mheap = MHeap(self)
+        self.sweeper = Sweeper(self)
+        #: the page allocator (mheap_.pages), the mspans and the mcentrals, for readers of the heap
+        self.heap = self.mheap.pages
+        self.spans = self.mheap.spans
+        self.central = self.mheap.central
         self.marking = False  # gcphase != _GCoff: allocate black, keep freed stack spans
-        self._sweep_cursor = _NUM_SWEEP_CLASSES  # sweep.centralIndex: nothing to sweep yet
-        self._reclaim_index = -1  # mheap_.reclaimIndex (-1: reclaiming done); page index
-        self._reclaim_credit = 0  # mheap_.reclaimCredit, pages
         self._marked = False  # mark() ran since the last start_sweep_phase()
         # gcController / memstats
         self.heap_live = 0  # gcController.heapLive (with the refill overestimate)
@@ -205,9 +132,6 @@ class Allocator(StackMixin):
         self.mallocs = 0  # small + large objects (tiny objects that opened a block included)
         self.frees = 0
         self.tiny_allocs = 0  # tiny objects packed into an existing block (malloc and free)
-        self.pages_in_use = 0  # mheap_.pagesInUse: pages in mSpanInUse spans
-        self.pages_swept = 0  # mheap_.pagesSwept this cycle
-        self.spans_by_class = np.zeros(NUM_SPAN_CLASSES, dtype=np.int64)
         #: optional GC hook, deductSweepCredit(t_ns, p, m, g, span_bytes, npages), called before
         #: span allocation in cacheSpan and allocLarge (proportional sweep belongs to the GC)
         self.deduct_sweep_credit = None
@@ -216,6 +140,23 @@ class Allocator(StackMixin):
         self.mcaches: list[MCache] = []
         self._init_stacks()
         self.set_procs(nprocs, 0)
+
+    # mheap_ fields under the names the engine and the GC read
+    @property
+    def sweepgen(self) -> int:
+        return self.mheap.sweepgen
+
+    @property
+    def pages_in_use(self) -> int:
+        return self.mheap.pagesInUse
+
+    @property
+    def pages_swept(self) -> int:
+        return self.mheap.pagesSwept
+
+    @property
+    def spans_by_class(self) -> np.ndarray:
+        return np.array(self.mheap.spans_by_class, dtype=np.int64)
 
     # ============================================================================================
     # procresize
@@ -227,17 +168,63 @@ class Allocator(StackMixin):
             raise AllocError(f"GOMAXPROCS must be >= 1, got {nprocs}")
         self.now = max(self.now, t_ns)
         while len(self.mcaches) < nprocs:
-            self.mcaches.append(MCache(self.sweepgen))
+            self.mcaches.append(MCache(self, len(self.mcaches), self.mheap.sweepgen))
         while len(self.mcaches) > nprocs:
             p = len(self.mcaches) - 1
             self.release_all(p, t_ns)
             self.stackcache_clear(p, t_ns)
-            self.heap.flush_cache(self.mcaches[p].pcache)
+            self.mcaches[p].pcache.flush(self.heap)
             self.mcaches.pop()
 
     # ============================================================================================
-    # mallocgc
+    # malloc.go
     # ============================================================================================
+
+    def nextFreeFast(self, sid: int, k: int, death: int, goid: int):
+        """malloc.go: nextFreeFast / mcache.nextFree k times at once: the first k free slots from freeindex.
+
+        SIMPLIFICATION: allocCache is not kept as a 64-bit word; scanning allocBits from freeindex
+        hands out the same slots in the same order.
+        """
+        sp = self.spans
+        fi = sp.f_freeindex[sid]
+        ac = sp.f_alloc_count[sid]
+        off = sp.f_off[sid]
+        if ac == fi:  # every slot below freeindex is allocated, none above: a contiguous run
+            idx = slice(fi, fi + k)
+            start = off + fi
+            if k == 1:  # one slot (large objects, the last slot of a span): scalar indexes
+                at = start
+                sp.alloc_bits[at] = 1
+                if self.marking:  # gcmarknewobject: allocate black
+                    sp.mark_bits[at] = 1
+            else:
+                at = slice(start, start + k)
+                sp.alloc_bits[at] = _ONES[:k]
+                if self.marking:
+                    sp.mark_bits[at] = _ONES[:k]
+            new_fi = fi + k
+        else:
+            # the free slots of a span only change when it is swept, so they are listed once per
+            # sweep (as absolute slot indexes) and handed out from the front
+            free = sp.freelist.get(sid)
+            if free is None:
+                free = np.flatnonzero(~sp.slot_alloc[off + fi : off + sp.f_nelems[sid]])
+                free += off + fi
+            at = free[:k]
+            sp.freelist[sid] = free[k:]
+            idx = at - off
+            new_fi = int(idx[-1]) + 1
+            sp.slot_alloc[at] = True
+            if self.marking:
+                sp.slot_mark[at] = True
+        sp.slot_death[at] = death
+        if goid:
+            sp.slot_gcount[at] += 1
+            self._record_g(goid, sid, idx)
+        sp.f_freeindex[sid] = new_fi
+        sp.f_alloc_count[sid] = ac + k
+        return idx
 
     def mallocgc(
         self,
@@ -262,8 +249,8 @@ class Allocator(StackMixin):
         # SIMPLIFICATION: no heap profile sampling, zeroing or assist credit here (the GC charges assists)
         self.now = t_ns
         mc = self.mcaches[p]
-        if mc.flush_gen != self.sweepgen:
-            self.prepare_for_sweep(p, t_ns)
+        if mc.flush_gen != self.mheap.sweepgen:
+            mc.prepareForSweep(t_ns)
         goid = 0
         if lifetime == LIFE_TEMP:
             death = t_ns
@@ -281,60 +268,79 @@ class Allocator(StackMixin):
         if size_bytes <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:
             if noscan:
                 if size_bytes < TINY_SIZE:
-                    return self._malloc_tiny(t_ns, p, m, g, size_bytes, count, death, goid)
+                    return self.mallocgcTiny(t_ns, p, m, g, size_bytes, count, death, goid)
                 cls = size_to_class(size_bytes)
             elif size_bytes <= MIN_SIZE_FOR_MALLOC_HEADER:
                 cls = size_to_class(size_bytes)
             else:
                 cls = size_to_class(size_bytes + MALLOC_HEADER_SIZE)
-            return self._malloc_small(t_ns, p, m, g, cls, 1 if noscan else 0, size_bytes, count, death, goid)
-        return self._malloc_large(t_ns, p, m, g, size_bytes, count, 1 if noscan else 0, death, goid)
+            return self.mallocgcSmall(t_ns, p, m, g, cls, 1 if noscan else 0, size_bytes, count, death, goid)
+        return self.mallocgcLarge(t_ns, p, m, g, size_bytes, count, 1 if noscan else 0, death, goid)
 
-    def _take(self, sid: int, k: int, death: int, goid: int):
-        """nextFreeFast/nextFree k times at once: the first k free slots from freeindex.
-
-        SIMPLIFICATION: allocCache is not kept as a 64-bit word; scanning allocBits from freeindex
-        hands out the same slots in the same order.
-        """
+    def mallocgcTiny(
+        self, t_ns: int, p: int, m: int, g: int, size: int, count: int, death: int, goid: int
+    ) -> bool:
+        """malloc.go: mallocgcTiny, pointer-free objects < 16 B packed into 16-byte blocks."""
+        mc = self.mcaches[p]
         sp = self.spans
-        fi = sp.f_freeindex[sid]
-        ac = sp.f_alloc_count[sid]
-        if ac == fi:  # every slot below freeindex is allocated, none above: a contiguous run
-            idx = slice(fi, fi + k)
-            new_fi = fi + k
+        remaining = count
+        old_off = TINY_SIZE + 1  # no block: any new block replaces it
+        if mc.tiny_span >= 0:
+            align = _tiny_align(size)
+            off = (mc.tiny_offset + align - 1) // align * align
+            n0 = min(remaining, max(0, (TINY_SIZE - off) // size))
+            if n0:
+                sid, slot = mc.tiny_span, mc.tiny_slot
+                at = sp.f_off[sid] + slot
+                if death > sp.slot_death[at]:
+                    sp.slot_death[at] = death
+                if self.marking:
+                    sp.mark_bits[at] = 1
+                if goid:
+                    sp.slot_gcount[at] += 1
+                    self._record_g(goid, sid, np.array([slot], dtype=np.int32))
+                mc.tiny_offset = off + n0 * size
+                self.tiny_allocs += n0
+                remaining -= n0
+                self.ext(
+                    (
+                        t_ns,
+                        _EV_ALLOC,
+                        p,
+                        m,
+                        g,
+                        PATH_TINY | TINY_SIZE_CLASS << 8 | 1 << 16 | sid << 24,
+                        n0,
+                        n0 * size,
+                    )
+                )
+            old_off = mc.tiny_offset
+        if not remaining:
+            return False
+        per_block = TINY_SIZE // size
+        if per_block >= 2:
+            nblocks = -(-remaining // per_block)
+            last_n = remaining - (nblocks - 1) * per_block
         else:
-            idx = np.flatnonzero(~sp.bits(sid)[fi:])[:k]
-            idx += fi
-            new_fi = int(idx[-1]) + 1
-        off = sp.f_off[sid]
-        if isinstance(idx, slice):
-            at = slice(off + idx.start, off + idx.stop)
-        else:
-            at = idx + off
-        sp.slot_alloc[at] = True
-        sp.slot_death[at] = death
-        if self.marking:  # gcmarknewobject: allocate black
-            sp.slot_mark[at] = True
-        if goid:
-            sp.slot_gcount[at] += 1
-            self._record_g(goid, sid, idx)
-        sp.f_freeindex[sid] = new_fi
-        sp.f_alloc_count[sid] = ac + k
-        return idx
+            nblocks = remaining
+            last_n = 1
+        fill = remaining - nblocks
+        refilled = self.mallocgcSmall(
+            t_ns, p, m, g, TINY_SIZE_CLASS, 1, size, nblocks, death, goid, per_block, fill
+        )
+        self.tiny_allocs += fill
+        # a new block becomes current if it leaves more room than the old one (size < tinyoffset):
+        # with two or more objects per block each new block does, so the last one stays current;
+        # with one object per block only the first new block can (then its offset equals size)
+        if per_block >= 2:
+            mc.tiny_span, mc.tiny_slot = self._last_block
+            mc.tiny_offset = last_n * size
+        elif size < old_off:
+            mc.tiny_span, mc.tiny_slot = self._first_block
+            mc.tiny_offset = size
+        return refilled
 
-    def _record_g(self, goid: int, sid: int, idx) -> None:
-        if isinstance(idx, slice):
-            idx = np.arange(idx.start, idx.stop, dtype=np.int32)
-        per_span = self._g_slots.setdefault(goid, {})
-        pieces = per_span.get(sid)
-        if pieces is None:
-            per_span[sid] = [idx]
-        else:
-            pieces.append(idx)
-            if len(pieces) > _G_RECORD_MERGE:
-                per_span[sid] = [np.concatenate(pieces)]
-
-    def _malloc_small(
+    def mallocgcSmall(
         self,
         t_ns: int,
         p: int,
@@ -364,10 +370,10 @@ class Allocator(StackMixin):
         while remaining:
             sid = mc.alloc[spc]
             if sid < 0 or sp.f_alloc_count[sid] == sp.f_nelems[sid]:
-                sid = self.refill(t_ns, p, m, g, spc)
+                sid = mc.refill(t_ns, m, g, spc)
                 refilled = True
             k = min(remaining, sp.f_nelems[sid] - sp.f_alloc_count[sid])
-            idx = self._take(sid, k, death, goid)
+            idx = self.nextFreeFast(sid, k, death, goid)
             ext((t_ns, _EV_ALLOC, p, m, g, PATH_SMALL | cls << 8 | noscan << 16 | sid << 24, k, k * size))
             remaining -= k
             if tiny_per_block:
@@ -398,86 +404,17 @@ class Allocator(StackMixin):
             self.heap_scan += count * size  # mcache.scanAlloc
         return refilled
 
-    def _malloc_tiny(
-        self, t_ns: int, p: int, m: int, g: int, size: int, count: int, death: int, goid: int
-    ) -> bool:
-        """malloc.go: mallocgcTiny, pointer-free objects < 16 B packed into 16-byte blocks."""
-        mc = self.mcaches[p]
-        sp = self.spans
-        remaining = count
-        old_off = TINY_SIZE + 1  # no block: any new block replaces it
-        if mc.tiny_span >= 0:
-            align = _tiny_align(size)
-            off = (mc.tiny_offset + align - 1) // align * align
-            n0 = min(remaining, max(0, (TINY_SIZE - off) // size))
-            if n0:
-                sid, slot = mc.tiny_span, mc.tiny_slot
-                at = sp.f_off[sid] + slot
-                if death > sp.slot_death[at]:
-                    sp.slot_death[at] = death
-                if self.marking:
-                    sp.slot_mark[at] = True
-                if goid:
-                    sp.slot_gcount[at] += 1
-                    self._record_g(goid, sid, np.array([slot], dtype=np.int32))
-                mc.tiny_offset = off + n0 * size
-                self.tiny_allocs += n0
-                remaining -= n0
-                self.ext(
-                    (
-                        t_ns,
-                        _EV_ALLOC,
-                        p,
-                        m,
-                        g,
-                        PATH_TINY | TINY_SIZE_CLASS << 8 | 1 << 16 | sid << 24,
-                        n0,
-                        n0 * size,
-                    )
-                )
-            old_off = mc.tiny_offset
-        if not remaining:
-            return False
-        per_block = TINY_SIZE // size
-        if per_block >= 2:
-            nblocks = -(-remaining // per_block)
-            last_n = remaining - (nblocks - 1) * per_block
-        else:
-            nblocks = remaining
-            last_n = 1
-        fill = remaining - nblocks
-        refilled = self._malloc_small(
-            t_ns, p, m, g, TINY_SIZE_CLASS, 1, size, nblocks, death, goid, per_block, fill
-        )
-        self.tiny_allocs += fill
-        # a new block becomes current if it leaves more room than the old one (size < tinyoffset):
-        # with two or more objects per block each new block does, so the last one stays current;
-        # with one object per block only the first new block can (then its offset equals size)
-        if per_block >= 2:
-            mc.tiny_span, mc.tiny_slot = self._last_block
-            mc.tiny_offset = last_n * size
-        elif size < old_off:
-            mc.tiny_span, mc.tiny_slot = self._first_block
-            mc.tiny_offset = size
-        return refilled
-
-    def _malloc_large(
+    def mallocgcLarge(
         self, t_ns: int, p: int, m: int, g: int, size: int, count: int, noscan: int, death: int, goid: int
     ) -> bool:
         """malloc.go: mallocgcLarge -> mcache.allocLarge, one span of ceil(size/8 KiB) pages each."""
         npages = -(-size // PAGE_SIZE)
         nbytes = npages * PAGE_SIZE
-        spc = noscan  # makeSpanClass(0, noscan)
-        sg = self.sweepgen
-        swept = self.central[spc].full[sg >> 1 & 1]
+        mc = self.mcaches[p]
         code = PATH_LARGE | noscan << 16
         for _ in range(count):
-            if self.deduct_sweep_credit is not None:
-                self.deduct_sweep_credit(t_ns, p, m, g, nbytes, npages)
-            sid = self._alloc_span(t_ns, p, m, g, npages, spc, nbytes, 1, SPAN_LARGE)
-            self._take(sid, 1, death, goid)
-            swept.append(sid)
-            self.heap_live += nbytes
+            sid = mc.allocLarge(t_ns, m, g, npages, noscan)
+            self.nextFreeFast(sid, 1, death, goid)
             self.ext((t_ns, _EV_ALLOC, p, m, g, code | sid << 24, 1, size))
         self.mallocs += count
         self.heap_alloc += count * nbytes
@@ -486,223 +423,46 @@ class Allocator(StackMixin):
             self.heap_scan += count * size
         return True
 
+    def _record_g(self, goid: int, sid: int, idx) -> None:
+        if isinstance(idx, slice):
+            idx = np.arange(idx.start, idx.stop, dtype=np.int32)
+        per_span = self._g_slots.setdefault(goid, {})
+        pieces = per_span.get(sid)
+        if pieces is None:
+            per_span[sid] = [idx]
+        else:
+            pieces.append(idx)
+            if len(pieces) > _G_RECORD_MERGE:
+                per_span[sid] = [np.concatenate(pieces)]
+
     # ============================================================================================
-    # mcache
+    # mcache.go, mcentral.go, mgcsweep.go under the names the engine and the GC call
     # ============================================================================================
 
     def refill(self, t_ns: int, p: int, m: int, g: int, spc: int) -> int:
-        """mcache.go: refill, swap the full span of class spc for one from mcentral.cacheSpan."""
-        mc = self.mcaches[p]
-        sp = self.spans
-        old = mc.alloc[spc]
-        if old >= 0:
-            self.uncache_span(t_ns, p, m, g, old)
-        sid = self.cache_span(t_ns, p, m, g, spc)
-        sp.f_sweepgen[sid] = self.sweepgen + 3
-        sp.f_state[sid] = SPAN_MCACHE
-        sp.f_owner[sid] = p
-        free_slots = sp.f_nelems[sid] - sp.f_alloc_count[sid]
-        # gcController.update(npages*pageSize - usedBytes): the whole span but its used slots counts as
-        # live right away; releaseAll takes back only the free slots, so tail waste stays counted
-        self.heap_live += sp.f_npages[sid] * PAGE_SIZE - sp.f_alloc_count[sid] * sp.f_elemsize[sid]
-        mc.alloc[spc] = sid
-        self.ext((t_ns, _EV_REFILL, p, m, g, spc, sid, free_slots))
-        return sid
+        """mcache.go: refill on P p's mcache."""
+        return self.mcaches[p].refill(t_ns, m, g, spc)
 
     def release_all(self, p: int, t_ns: int = -1) -> int:
-        """mcache.go: releaseAll, uncache every span, undo the unused-slot overestimate, drop tiny."""
-        t_ns = self.now if t_ns < 0 else t_ns
-        mc = self.mcaches[p]
-        sp = self.spans
-        cached = [sid for sid in mc.alloc if sid >= 0]
-        self.ext((t_ns, _EV_FLUSH, p, -1, 0, len(cached), 0, 0))
-        stale = self.sweepgen + 1
-        for spc, sid in enumerate(mc.alloc):
-            if sid < 0:
-                continue
-            if sp.f_sweepgen[sid] != stale:
-                self.heap_live -= (sp.f_nelems[sid] - sp.f_alloc_count[sid]) * sp.f_elemsize[sid]
-            mc.alloc[spc] = -1
-            self.uncache_span(t_ns, p, -1, 0, sid)
-        mc.tiny_span = -1
-        mc.tiny_offset = 0
-        return len(cached)
+        """mcache.go: releaseAll on P p's mcache; the spans it held."""
+        return self.mcaches[p].releaseAll(self.now if t_ns < 0 else t_ns)
 
     def prepare_for_sweep(self, p: int, t_ns: int = -1) -> None:
-        """mcache.go: prepareForSweep, flush once per sweep phase (from acquirep, procresize...)."""
-        mc = self.mcaches[p]
-        if mc.flush_gen == self.sweepgen:
-            return
-        self.release_all(p, t_ns)
-        self.stackcache_clear(p, t_ns)
-        mc.flush_gen = self.sweepgen
+        """mcache.go: prepareForSweep on P p's mcache (from acquirep, procresize, forEachP)."""
+        self.mcaches[p].prepareForSweep(self.now if t_ns < 0 else t_ns)
 
-    # ============================================================================================
-    # mcentral
-    # ============================================================================================
+    @property
+    def sweep_done(self) -> bool:
+        """mgcsweep.go: isSweepDone."""
+        return self.sweeper.isSweepDone()
 
-    def cache_span(self, t_ns: int, p: int, m: int, g: int, spc: int) -> int:
-        """mcentral.go: cacheSpan: partial swept, partial unswept, full unswept (budget 100), grow."""
-        sp = self.spans
-        cls = spc >> 1
-        if self.deduct_sweep_credit is not None:
-            npages = CLASS_TO_ALLOCNPAGES[cls]
-            self.deduct_sweep_credit(t_ns, p, m, g, npages * PAGE_SIZE, 0)
-        c = self.central[spc]
-        sg = self.sweepgen
-        si = sg >> 1 & 1
-        sid = -1
-        source = CACHE_PARTIAL_SWEPT
-        if c.partial[si]:
-            sid = c.partial[si].popleft()
-        else:
-            budget = MCENTRAL_SPAN_BUDGET
-            unswept = c.partial[1 - si]
-            while budget >= 0 and unswept:
-                s = unswept.popleft()
-                budget -= 1
-                if sp.f_sweepgen[s] == sg - 2:
-                    sp.f_sweepgen[s] = sg - 1
-                    self._sweep(t_ns, p, m, g, s, True)
-                    sid, source = s, CACHE_PARTIAL_UNSWEPT
-                    break
-            if sid < 0:
-                unswept = c.full[1 - si]
-                while budget >= 0 and unswept:
-                    s = unswept.popleft()
-                    budget -= 1
-                    if sp.f_sweepgen[s] != sg - 2:
-                        continue
-                    sp.f_sweepgen[s] = sg - 1
-                    self._sweep(t_ns, p, m, g, s, True)
-                    if sp.f_alloc_count[s] < sp.f_nelems[s]:
-                        sid, source = s, CACHE_FULL_UNSWEPT
-                        break
-                    sp.f_state[s] = SPAN_FULL
-                    c.full[si].append(s)
-            if sid < 0:
-                sid = self._grow_central(t_ns, p, m, g, spc)
-                source = CACHE_GROW
-        self.ext((t_ns, _EV_SPAN_CACHE, p, m, g, sid, spc, source))
-        return sid
+    def sweepone(self, t_ns: int, p: int = -1, m: int = -1, g: int = 0) -> int:
+        """mgcsweep.go: sweepone; pages swept, 0 when nothing is left (bgsweep's unit of work)."""
+        return self.sweeper.sweepone(t_ns, p, m, g)
 
-    def _grow_central(self, t_ns: int, p: int, m: int, g: int, spc: int) -> int:
-        """mcentral.go: grow, a fresh span of the class from the page heap."""
-        cls, noscan = spc >> 1, spc & 1
-        return self._alloc_span(
-            t_ns,
-            p,
-            m,
-            g,
-            CLASS_TO_ALLOCNPAGES[cls],
-            spc,
-            CLASS_TO_SIZE[cls],
-            _NELEMS[cls][noscan],
-            SPAN_MCACHE,
-        )
-
-    def uncache_span(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
-        """mcentral.go: uncacheSpan; a span cached before this sweep phase (sg+1) is swept now."""
-        sp = self.spans
-        sg = self.sweepgen
-        spc = sp.f_spanclass[sid]
-        full = bool(sp.f_alloc_count[sid] == sp.f_nelems[sid])
-        sp.f_owner[sid] = -1
-        sp.f_state[sid] = SPAN_FULL if full else SPAN_PARTIAL
-        self.ext((t_ns, _EV_SPAN_UNCACHE, p, m, g, sid, spc, int(full)))
-        if sp.f_sweepgen[sid] == sg + 1:
-            sp.f_sweepgen[sid] = sg - 1
-            self._sweep(t_ns, p, m, g, sid, False)
-            return
-        sp.f_sweepgen[sid] = sg
-        c = self.central[spc]
-        (c.full if full else c.partial)[sg >> 1 & 1].append(sid)
-
-    # ============================================================================================
-    # mheap
-    # ============================================================================================
-
-    def _alloc_span(
-        self, t_ns: int, p: int, m: int, g: int, npages: int, spc: int, elemsize: int, nelems: int, state: int
-    ) -> int:
-        """mheap.go: allocSpan (and allocManual for spc == SPANCLASS_MANUAL)."""
-        heap = self.heap
-        # SIMPLIFICATION: no synchronous scavenging here (memory limit / gcPercent goal exceeded)
-        if spc != SPANCLASS_MANUAL and self._reclaim_index >= 0:
-            self._reclaim(t_ns, p, m, g, npages)  # mheap.alloc: if !isSweepDone() { h.reclaim(npages) }
-        base = -1
-        if p >= 0 and npages < _PCACHE_MAX_NPAGES:
-            pc = self.mcaches[p].pcache
-            if pc.empty():
-                self.mcaches[p].pcache = pc = heap.alloc_to_cache()
-            base = pc.alloc(npages)
-        if base < 0:
-            base = heap.alloc(npages)
-            if base < 0:
-                grown = heap.grow(npages)
-                self.ext((t_ns, _EV_HEAP_GROW, p, m, g, grown, self._heap_sys_bytes(), 0))
-                base = heap.alloc(npages)
-        sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)
-        heap.take(base, npages, sid)
-        if spc == SPANCLASS_MANUAL:
-            self.stack_inuse_pages += npages
-        else:
-            self.pages_in_use += npages
-            self.spans_by_class[spc] += 1
-        self.ext((t_ns, _EV_SPAN_ALLOC, p, m, g, sid, spc, npages | base << 32))
-        return sid
-
-    def _reclaim(self, t_ns: int, p: int, m: int, g: int, npages: int) -> None:
-        """mheap.go: reclaim, sweep unswept spans with no marked object, in address order, 512
-        pages of address space at a time, until npages were freed (the surplus becomes credit)."""
-        credit = self._reclaim_credit
-        if credit >= npages:
-            self._reclaim_credit = credit - npages
-            return
-        need = npages - credit
-        self._reclaim_credit = 0
-        heap = self.heap
-        sp = self.spans
-        sg = self.sweepgen
-        ui = 1 - (sg >> 1 & 1)
-        while need > 0:
-            idx = self._reclaim_index
-            if idx >= heap.mapped_pages:
-                self._reclaim_index = -1
-                return
-            self._reclaim_index = idx + _RECLAIM_CHUNK_PAGES
-            found = 0
-            chunk = heap.page_span[idx : idx + _RECLAIM_CHUNK_PAGES]
-            for sid in np.unique(chunk[chunk >= 0]).tolist():
-                if sp.f_start[sid] < idx or sp.f_sweepgen[sid] != sg - 2 or sp.f_state[sid] == SPAN_STACK:
-                    continue
-                if sp.marks(sid).any():
-                    continue
-                c = self.central[sp.f_spanclass[sid]]
-                dq = c.partial[ui] if sp.f_state[sid] == SPAN_PARTIAL else c.full[ui]
-                dq.remove(sid)
-                sp.f_sweepgen[sid] = sg - 1
-                found += sp.f_npages[sid]
-                self._sweep(t_ns, p, m, g, sid, False)
-            if found <= need:
-                need -= found
-            else:
-                self._reclaim_credit += found - need
-                need = 0
-
-    def _free_span(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
-        """mheap.go: freeSpan / freeManual, the pages go back to the page allocator."""
-        sp = self.spans
-        npages = sp.f_npages[sid]
-        spc = sp.f_spanclass[sid]
-        if spc == SPANCLASS_MANUAL:
-            self.stack_inuse_pages -= npages
-        else:
-            self.pages_in_use -= npages
-            self.spans_by_class[spc] -= 1
-        self.heap.free(sp.f_start[sid], npages)
-        sp.free(sid)
-        self.ext((t_ns, _EV_SPAN_FREE, p, m, g, sid, npages, 0))
+    def finish_sweep(self, t_ns: int) -> int:
+        """mgc.go: finishsweep_m; pages swept."""
+        return self.sweeper.finishsweep_m(t_ns)
 
     def _heap_sys_bytes(self) -> int:
         return (self.heap.mapped_pages - self.stack_inuse_pages) * PAGE_SIZE
@@ -728,7 +488,7 @@ class Allocator(StackMixin):
         return n
 
     # ============================================================================================
-    # GC: liveness, mark, sweep
+    # GC: liveness, mark, sweep phase
     # ============================================================================================
 
     def goroutine_exit(self, goid: int, t_ns: int) -> None:
@@ -776,109 +536,38 @@ class Allocator(StackMixin):
             # cycle always marks first, so do it here if the caller did not
             self.mark(self.now)
         self._marked = False
-        self.sweepgen += 2
-        self.pages_swept = 0
-        self._sweep_cursor = 0
-        self._reclaim_index = 0
-        self._reclaim_credit = 0
+        h = self.mheap
+        h.sweepgen += 2
+        h.pagesSwept = 0
+        self.sweeper.centralIndex = 0  # sweep.centralIndex.clear()
+        h.reclaimIndex = 0
+        h.reclaimCredit = 0
         for mc in self.mcaches:
             # c.tiny is not a GC root: the runtime drops it in releaseAll during mark termination
             mc.tiny_span = -1
             mc.tiny_offset = 0
 
-    @property
-    def sweep_done(self) -> bool:
-        return self._sweep_cursor >= _NUM_SWEEP_CLASSES
-
-    def sweepone(self, t_ns: int, p: int = -1, m: int = -1, g: int = 0) -> int:
-        """mgcsweep.go: sweepone in nextSpanForSweep order; pages swept, 0 when nothing is left."""
-        sp = self.spans
-        sg = self.sweepgen
-        ui = 1 - (sg >> 1 & 1)
-        central = self.central
-        cursor = self._sweep_cursor
-        while cursor < _NUM_SWEEP_CLASSES:
-            c = central[cursor >> 1]
-            dq = c.partial[ui] if cursor & 1 else c.full[ui]
-            while dq:
-                sid = dq.popleft()
-                if sp.f_sweepgen[sid] != sg - 2:
-                    continue
-                self._sweep_cursor = cursor
-                sp.f_sweepgen[sid] = sg - 1
-                npages = sp.f_npages[sid]
-                self._sweep(t_ns, p, m, g, sid, False)
-                return npages
-            cursor += 1
-        self._sweep_cursor = cursor
-        self._reclaim_index = -1  # everything is swept: nothing left to reclaim
-        return 0
-
-    def finish_sweep(self, t_ns: int) -> int:
-        """mgc.go: finishsweep_m, sweep everything left; pages swept.
-
-        Sweeping is only complete once every mcache was flushed in this phase (mark termination's
-        forEachP guarantees it in the runtime), so Ps that missed the flush are flushed here.
-        """
-        for p, mc in enumerate(self.mcaches):
-            if mc.flush_gen != self.sweepgen:
-                self.prepare_for_sweep(p, t_ns)
-        total = 0
-        while True:
-            n = self.sweepone(t_ns)
-            if not n:
-                return total
-            total += n
-
-    def _sweep(self, t_ns: int, p: int, m: int, g: int, sid: int, preserve: bool) -> None:
-        """mgcsweep.go: mspan.sweep, allocBits <- gcmarkBits; an empty span goes back to the heap.
-
-        preserve: cacheSpan sweeps in place and keeps the span whatever it holds.
-        """
-        sp = self.spans
-        old = sp.f_alloc_count[sid]
-        off = sp.f_off[sid]
-        end = off + sp.f_nelems[sid]
-        mb = sp.slot_mark[off:end]
-        live = int(np.count_nonzero(mb))
-        sp.slot_alloc[off:end] = mb
-        mb[:] = False
-        sp.f_freeindex[sid] = 0
-        sp.f_alloc_count[sid] = live
-        sp.f_sweepgen[sid] = self.sweepgen
-        freed = old - live
-        elemsize = sp.f_elemsize[sid]
-        npages = sp.f_npages[sid]
-        self.frees += freed
-        self.heap_alloc -= freed * elemsize
-        self.pages_swept += npages
-        self.ext((t_ns, _EV_SPAN_SWEEP, p, m, g, sid, freed, live))
-        if preserve:
-            return
-        spc = sp.f_spanclass[sid]
-        si = self.sweepgen >> 1 & 1
-        if live == 0:
-            self._free_span(t_ns, p, m, g, sid)
-        elif spc <= 1:
-            sp.f_state[sid] = SPAN_LARGE
-            self.central[spc].full[si].append(sid)
-        elif live == sp.f_nelems[sid]:
-            sp.f_state[sid] = SPAN_FULL
-            self.central[spc].full[si].append(sid)
-        else:
-            sp.f_state[sid] = SPAN_PARTIAL
-            self.central[spc].partial[si].append(sid)
-
-    # ============================================================================================
-    # views
-    # ============================================================================================
-
     def spans_view(self) -> np.ndarray:
         """The live rows of the span table (SPAN_DTYPE), a copy."""
         return self.spans.view(self.sweepgen)
 
+    def mapped_ready_bytes(self) -> int:
+        """mgcpacer.go: mappedReady, mapped memory not released to the OS (O(1), no dict)."""
+        heap = self.heap
+        return (heap.mapped_pages - heap.released_pages) * PAGE_SIZE
+
+    def heap_free_bytes(self) -> int:
+        """mgcpacer.go: heapFree, free heap pages still backed by RAM (HeapIdle - HeapReleased)."""
+        heap = self.heap
+        return (
+            heap.mapped_pages - self.stack_inuse_pages - self.mheap.pagesInUse - heap.released_pages
+        ) * PAGE_SIZE
+
     def memstats(self) -> dict:
-        """runtime.MemStats-like numbers, plus gcController.heapLive and the sweeper's page counts."""
+        """runtime.MemStats-like numbers, plus gcController.heapLive and the sweeper's page counts.
+
+        Every number is a running total kept as allocation goes; this only packs them into a dict
+        (for reports): hot paths read the totals or the O(1) accessors above instead."""
         heap = self.heap
         heap_sys = self._heap_sys_bytes()
         heap_inuse = self.pages_in_use * PAGE_SIZE
@@ -901,7 +590,7 @@ class Allocator(StackMixin):
             "PagesInUse": self.pages_in_use,
             "PagesSwept": self.pages_swept,
             "MappedBytes": heap.mapped_pages * PAGE_SIZE,
-            "SpansInUseByClass": self.spans_by_class.copy(),
+            "SpansInUseByClass": self.spans_by_class,
         }
 
     def check_invariants(self) -> None:
@@ -910,6 +599,8 @@ class Allocator(StackMixin):
         heap = self.heap
         ids = sp.live_ids()
         covered = np.zeros(heap.mapped_pages, dtype=np.int32)
+        heap.check()
+        scav = heap.scav_mask()
         for sid in ids:
             bits = sp.bits(sid)
             assert sp.f_alloc_count[sid] == int(np.count_nonzero(bits)), f"span {sid} allocCount"
@@ -918,13 +609,14 @@ class Allocator(StackMixin):
                 assert bits[:fi].all(), f"span {sid}: a free slot below freeindex"
             s, n = sp.f_start[sid], sp.f_npages[sid]
             covered[s : s + n] += 1
-            assert (heap.page_span[s : s + n] == sid).all(), f"span {sid} not in h.spans"
-            assert not heap.scav[s : s + n].any(), f"span {sid} holds scavenged pages"
+            assert (self.mheap.page_span[s : s + n] == sid).all(), f"span {sid} not in h.spans"
+            assert not scav[s : s + n].any(), f"span {sid} holds scavenged pages"
         assert covered.max(initial=0) <= 1, "spans overlap"
         n = sp.slot_top
         assert not ((sp.slot_gcount[:n] > 0) & ~sp.slot_alloc[:n]).any(), "a goroutine-owned object was freed"
         assert (sp.slot_gcount[:n] >= 0).all(), "goroutine owner count below zero"
-        used = heap.used[: heap.mapped_pages]
+        assert sp.pooled_slots_clear(), "a freed span's slots still hold alloc/mark bits or owners"
+        used = ~heap.free_mask()
         cached = np.zeros(heap.mapped_pages, dtype=bool)
         owners = {}
         for p, mc in enumerate(self.mcaches):
@@ -945,7 +637,7 @@ class Allocator(StackMixin):
         st = self.memstats()
         assert st["HeapInuse"] + st["HeapIdle"] == st["HeapSys"]
         assert st["HeapSys"] + st["StackInuse"] == heap.mapped_pages * PAGE_SIZE
-        assert heap.released_pages == int(np.count_nonzero(heap.scav[: heap.mapped_pages]))
+        assert heap.released_pages == int(np.count_nonzero(scav))
         where = {}
         for spc, c in enumerate(self.central):
             for kind, sets in (("partial", c.partial), ("full", c.full)):

@@ -1,20 +1,37 @@
-"""The page heap: 8 KiB pages in 64 MiB arenas, address-ordered first fit (`mheap.go`, `mpagealloc.go`).
+"""The heap (`mheap.go: mheap_`): spans made of pages from the page allocator, the span map
+(``h.spans``), arenas, mcentrals, sweepgen, and the reclaimer.
 
-`PageHeap` only knows pages: which are allocated (to a span or to a P's page cache), which are
-scavenged (returned to the OS), which span owns each page (the runtime's ``h.spans`` map), and the
-per-P page caches (`mpagecache.go`). Spans themselves are built by the allocator on top of it.
+Functions follow mheap.go's order: ``reclaim``, ``reclaimChunk``, ``alloc``, ``allocManual``,
+``setSpans``, ``allocSpan``, ``grow``, ``freeSpan``, ``freeManual``, ``freeSpanLocked``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gmpviz.core.constants import PAGE_CACHE_PAGES, PAGE_SIZE, PAGES_PER_ARENA, PALLOC_CHUNK_PAGES
+from gmpviz.core.constants import (
+    NUM_SPAN_CLASSES,
+    PAGE_CACHE_PAGES,
+    PAGE_SIZE,
+    PAGES_PER_ARENA,
+    PALLOC_CHUNK_PAGES,
+)
+from gmpviz.core.trace.events import EV
 
-_SEARCH_WINDOW = 1024  # pages scanned at once when searching the bitmap
+from .mcentral import MCentral
+from .mpagealloc import PageAlloc
+from .mspan import SPAN_PARTIAL, SPAN_STACK, SPANCLASS_MANUAL, SpanTable
+
+_EV_SPAN_ALLOC = int(EV.SpanAlloc)
+_EV_SPAN_FREE = int(EV.SpanFree)
+_EV_HEAP_GROW = int(EV.HeapGrow)
 
 #: malloc.go: mallocinit's first arena hint on linux/amd64, 0x00c0<<32 (Go 1.26 randomizes it; we don't)
 HEAP_BASE_ADDR = 0x00C0 << 32
+#: mheap.go: allocSpan uses the P's page cache for npages < pageCachePages/4
+PCACHE_MAX_NPAGES = PAGE_CACHE_PAGES // 4
+#: mheap.go: pagesPerReclaimerChunk
+RECLAIM_CHUNK_PAGES = 512
 
 
 def page_addr(page: int) -> int:
@@ -22,214 +39,192 @@ def page_addr(page: int) -> int:
     return HEAP_BASE_ADDR + page * PAGE_SIZE
 
 
-class PageCache:
-    """mpagecache.go: pageCache, 64 pages aligned to 64, one bit per page (1 = free)."""
-
-    __slots__ = ("base", "cache")
-
-    def __init__(self) -> None:
-        self.base = -1
-        self.cache = 0
-
-    def empty(self) -> bool:
-        return self.cache == 0
-
-    def alloc(self, npages: int) -> int:
-        """pageCache.alloc / allocN: lowest run of npages free pages, or -1."""
-        c = self.cache
-        if not c:
-            return -1
-        if npages == 1:
-            i = (c & -c).bit_length() - 1
-            self.cache = c & ~(1 << i)
-            return self.base + i
-        want = (1 << npages) - 1
-        # SIMPLIFICATION: a shift loop instead of findBitRange64's bit tricks; same first fit.
-        for i in range(PAGE_CACHE_PAGES - npages + 1):
-            if (c >> i) & want == want:
-                self.cache = c & ~(want << i)
-                return self.base + i
-        return -1
+def span_pages_code(npages: int, start_page: int) -> int:
+    """SpanAlloc's a2: npages in the low 32 bits, start page above."""
+    return npages | start_page << 32
 
 
-class PageHeap:
-    """mpagealloc.go: pageAlloc as a numpy bitmap, plus arenas, h.spans and scavenged bits."""
+def span_pages_decode(a2):
+    """Inverse of span_pages_code: (npages, start_page); works elementwise on numpy arrays."""
+    return a2 & 0xFFFFFFFF, a2 >> 32
+
+
+class MHeap:
+    """mheap.go: mheap_, the spans, the page allocator, one mcentral per span class, sweepgen.
+
+    ``a`` is the allocator whose statistics (memstats, gcController) the heap updates.
+    """
 
     __slots__ = (
-        "used",
-        "scav",
+        "a",
+        "pages",
+        "spans",
         "page_span",
-        "mapped_pages",
         "arena_pages",
-        "search_page",
-        "free_pages",
-        "released_pages",
+        "central",
+        "sweepgen",
+        "pagesInUse",
+        "pagesSwept",
+        "reclaimIndex",
+        "reclaimCredit",
+        "spans_by_class",
     )
 
-    def __init__(self) -> None:
-        cap = PALLOC_CHUNK_PAGES
-        #: pageAlloc bitmap: True = allocated to a span or held by a P's page cache
-        self.used = np.zeros(cap, dtype=bool)
-        #: scavenged: backed by no RAM (HeapReleased); only ever set on pages free in pageAlloc or cached
-        self.scav = np.zeros(cap, dtype=bool)
-        #: mheap.spans: span id owning each page, -1 if none
-        self.page_span = np.full(cap, -1, dtype=np.int32)
-        self.mapped_pages = 0  # grown into the page allocator (HeapSys + stacks)
+    def __init__(self, a) -> None:
+        self.a = a
+        self.pages = PageAlloc()  # mheap_.pages
+        self.spans = SpanTable()  # the mspan structs (mheap_.spanalloc)
+        #: mheap_.spans (the arenas' spans maps): span id owning each page, -1 if none
+        self.page_span = np.full(PALLOC_CHUNK_PAGES, -1, dtype=np.int32)
         self.arena_pages = 0  # reserved address space, whole 64 MiB arenas
-        self.search_page = 0  # pageAlloc.searchAddr: no free page below it
-        self.free_pages = 0  # free in pageAlloc (excludes page caches)
-        self.released_pages = 0  # scavenged pages (free, cached or not)
+        self.central = [MCentral(a, spc) for spc in range(NUM_SPAN_CLASSES)]
+        self.sweepgen = 0  # mheap_.sweepgen
+        self.pagesInUse = 0  # mheap_.pagesInUse: pages in mSpanInUse spans
+        self.pagesSwept = 0  # mheap_.pagesSwept this cycle
+        self.reclaimIndex = -1  # mheap_.reclaimIndex (-1: reclaiming done); page index
+        self.reclaimCredit = 0  # mheap_.reclaimCredit, pages
+        self.spans_by_class = [0] * NUM_SPAN_CLASSES  # in-use spans per span class (a list: scalar updates)
 
-    # --- growth ---------------------------------------------------------------------------------
+    def reclaim(self, t_ns: int, p: int, m: int, g: int, npages: int) -> None:
+        """mheap.go: reclaim, sweep unswept spans with no marked object, in address order, 512
+        pages of address space at a time, until npages were freed (the surplus becomes credit)."""
+        credit = self.reclaimCredit
+        if credit >= npages:
+            self.reclaimCredit = credit - npages
+            return
+        need = npages - credit
+        self.reclaimCredit = 0
+        while need > 0:
+            idx = self.reclaimIndex
+            if idx >= self.pages.mapped_pages:
+                self.reclaimIndex = -1
+                return
+            self.reclaimIndex = idx + RECLAIM_CHUNK_PAGES
+            found = self.reclaimChunk(t_ns, p, m, g, idx, RECLAIM_CHUNK_PAGES)
+            if found <= need:
+                need -= found
+            else:
+                self.reclaimCredit += found - need
+                need = 0
+
+    def reclaimChunk(self, t_ns: int, p: int, m: int, g: int, page: int, n: int) -> int:
+        """mheap.go: reclaimChunk, sweep the unswept spans starting in [page, page+n) that hold no
+        marked object; pages freed.
+
+        SIMPLIFICATION: the spans come from the span map, not the arenas' pageInUse/pageMarks
+        bitmaps; same spans, same order.
+        """
+        sp = self.spans
+        sg = self.sweepgen
+        ui = 1 - (sg >> 1 & 1)
+        sweep = self.a.sweeper.sweep
+        found = 0
+        chunk = self.page_span[page : page + n]
+        for sid in np.unique(chunk[chunk >= 0]).tolist():
+            if sp.f_start[sid] < page or sp.f_sweepgen[sid] != sg - 2 or sp.f_state[sid] == SPAN_STACK:
+                continue
+            off = sp.f_off[sid]
+            if sp.mark_bits.find(1, off, off + sp.f_nelems[sid]) >= 0:  # a marked object: not dead
+                continue
+            c = self.central[sp.f_spanclass[sid]]
+            dq = c.partial[ui] if sp.f_state[sid] == SPAN_PARTIAL else c.full[ui]
+            dq.remove(sid)
+            sp.f_sweepgen[sid] = sg - 1
+            found += sp.f_npages[sid]
+            sweep(t_ns, p, m, g, sid, False)
+        return found
+
+    def alloc(
+        self, t_ns: int, p: int, m: int, g: int, npages: int, spc: int, elemsize: int, nelems: int, state: int
+    ) -> int:
+        """mheap.go: alloc, reclaim at least npages first if sweeping is not done, then allocSpan."""
+        # SIMPLIFICATION: no synchronous scavenging here (memory limit / gcPercent goal exceeded)
+        if self.reclaimIndex >= 0:
+            self.reclaim(t_ns, p, m, g, npages)  # if !isSweepDone() { h.reclaim(npages) }
+        return self.allocSpan(t_ns, p, m, g, npages, spc, elemsize, nelems, state)
+
+    def allocManual(self, t_ns: int, p: int, m: int, g: int, npages: int, elemsize: int, nelems: int) -> int:
+        """mheap.go: allocManual, a span for stack memory (no reclaim, not in pagesInUse)."""
+        return self.allocSpan(t_ns, p, m, g, npages, SPANCLASS_MANUAL, elemsize, nelems, SPAN_STACK)
+
+    def setSpans(self, base: int, npages: int, sid: int) -> None:
+        """mheap.go: setSpans, the span map points every page of the span at it."""
+        if npages == 1:
+            self.page_span[base] = sid
+        else:
+            self.page_span[base : base + npages] = sid
+
+    def allocSpan(
+        self, t_ns: int, p: int, m: int, g: int, npages: int, spc: int, elemsize: int, nelems: int, state: int
+    ) -> int:
+        """mheap.go: allocSpan: pages from the P's page cache (small spans) or the page allocator,
+        growing the heap if needed; initSpan; the span id."""
+        pages = self.pages
+        base = -1
+        if p >= 0 and npages < PCACHE_MAX_NPAGES:
+            mc = self.a.mcaches[p]
+            pc = mc.pcache
+            if pc.empty():
+                mc.pcache = pc = pages.allocToCache()
+            base = pc.alloc(npages)
+        if base < 0:
+            base = pages.alloc(npages)
+            if base < 0:
+                grown = self.grow(npages)
+                self.a.ext((t_ns, _EV_HEAP_GROW, p, m, g, grown, self.a._heap_sys_bytes(), 0))
+                base = pages.alloc(npages)
+        sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)  # initSpan
+        pages.sysUsed(base, npages)
+        self.setSpans(base, npages, sid)
+        if spc == SPANCLASS_MANUAL:
+            self.a.stack_inuse_pages += npages
+        else:
+            self.pagesInUse += npages
+            self.spans_by_class[spc] += 1
+        self.a.ext((t_ns, _EV_SPAN_ALLOC, p, m, g, sid, spc, npages | base << 32))
+        return sid
 
     def grow(self, npages: int) -> int:
-        """mheap.grow: map whole 512-page chunks (4 MiB), reserving 64 MiB arenas as needed.
+        """mheap.go: grow, map whole 512-page chunks (4 MiB), reserving 64 MiB arenas as needed.
 
-        Returns the pages added. New memory counts as scavenged: it has no RAM behind it yet.
+        Returns the pages added.
         """
         ask = -(-npages // PALLOC_CHUNK_PAGES) * PALLOC_CHUNK_PAGES
-        end = self.mapped_pages + ask
+        end = self.pages.mapped_pages + ask
         if end > self.arena_pages:
             # SIMPLIFICATION: arenas are contiguous from the heap base (no hint list, no randomized base)
             self.arena_pages = -(-end // PAGES_PER_ARENA) * PAGES_PER_ARENA
-        if end > len(self.used):
-            cap = len(self.used)
+        if end > len(self.page_span):
+            cap = len(self.page_span)
             while cap < end:
                 cap *= 2
-            self.used = np.concatenate([self.used, np.zeros(cap - len(self.used), dtype=bool)])
-            self.scav = np.concatenate([self.scav, np.zeros(cap - len(self.scav), dtype=bool)])
             self.page_span = np.concatenate(
                 [self.page_span, np.full(cap - len(self.page_span), -1, np.int32)]
             )
-        self.scav[self.mapped_pages : end] = True
-        self.mapped_pages = end
-        self.free_pages += ask
-        self.released_pages += ask
+        self.pages.grow(ask)
         return ask
 
-    # --- allocation -----------------------------------------------------------------------------
+    def freeSpan(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
+        """mheap.go: freeSpan, a heap span's pages go back to the page allocator."""
+        sp = self.spans
+        self.pagesInUse -= sp.f_npages[sid]
+        self.spans_by_class[sp.f_spanclass[sid]] -= 1
+        self.freeSpanLocked(t_ns, p, m, g, sid)
 
-    def _first_free(self) -> int:
-        """searchAddr moved up to the first free page (or mapped_pages), in doubling windows."""
-        lo, hi = self.search_page, self.mapped_pages
-        used = self.used
-        w = _SEARCH_WINDOW
-        while lo < hi:
-            end = min(hi, lo + w)
-            seg = used[lo:end]
-            i = int(seg.argmin())
-            if not seg[i]:
-                self.search_page = lo + i
-                return lo + i
-            lo = end
-            w *= 2
-        self.search_page = hi
-        return hi
+    def freeManual(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
+        """mheap.go: freeManual, a stack span's pages go back to the page allocator."""
+        self.a.stack_inuse_pages -= self.spans.f_npages[sid]
+        self.freeSpanLocked(t_ns, p, m, g, sid)
 
-    def alloc(self, npages: int) -> int:
-        """pageAlloc.alloc: address-ordered first fit; base page or -1 when the heap must grow.
-
-        SIMPLIFICATION: numpy scans from searchAddr in doubling windows instead of the radix tree
-        of summaries; the answer (lowest-address fit) is the same.
-        """
-        lo = self._first_free()
-        hi = self.mapped_pages
-        if hi - lo < npages:
-            return -1
+    def freeSpanLocked(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
+        """mheap.go: freeSpanLocked, pages to pageAlloc, the mspan struct to its free list."""
+        sp = self.spans
+        base = sp.f_start[sid]
+        npages = sp.f_npages[sid]
+        self.pages.free(base, npages)
         if npages == 1:
-            base = lo
+            self.page_span[base] = -1
         else:
-            base = -1
-            used = self.used
-            w = _SEARCH_WINDOW
-            start = lo
-            while start < hi and base < 0:
-                end = min(hi, start + w + npages - 1)  # overlap: runs starting in the window are seen whole
-                free = ~used[start:end]
-                d = np.diff(free.view(np.int8))
-                starts = np.flatnonzero(d == 1) + 1
-                ends = np.flatnonzero(d == -1) + 1
-                if free[0]:
-                    starts = np.concatenate(([0], starts))
-                if free[-1]:
-                    ends = np.concatenate((ends, [len(free)]))
-                fits = np.flatnonzero(ends - starts >= npages)
-                if len(fits):
-                    base = start + int(starts[fits[0]])
-                start += w
-                w *= 2
-            if base < 0:
-                return -1
-        self.used[base : base + npages] = True
-        self.free_pages -= npages
-        if base == self.search_page:
-            self.search_page = base + npages
-        return base
-
-    def alloc_to_cache(self) -> PageCache:
-        """pageAlloc.allocToCache: the 64-page aligned block holding the first free page."""
-        pc = PageCache()
-        first = self._first_free()
-        if first >= self.mapped_pages:
-            return pc
-        base = first // PAGE_CACHE_PAGES * PAGE_CACHE_PAGES
-        block = ~self.used[base : base + PAGE_CACHE_PAGES]
-        pc.base = base
-        pc.cache = int(np.packbits(block, bitorder="little").view("<u8")[0])
-        self.used[base : base + PAGE_CACHE_PAGES] = True
-        self.free_pages -= int(np.count_nonzero(block))
-        self.search_page = base + PAGE_CACHE_PAGES
-        return pc
-
-    def flush_cache(self, pc: PageCache) -> None:
-        """pageCache.flush: free pages of a P's cache go back to the page allocator."""
-        c = pc.cache
-        i = 0
-        while c:
-            if c & 1:
-                self.free(pc.base + i, 1)
-            c >>= 1
-            i += 1
-        pc.cache = 0
-        pc.base = -1
-
-    def take(self, base: int, npages: int, span_id: int) -> int:
-        """Pages become a span's (sysUsed on scavenged ones); returns how many were scavenged."""
-        if npages == 1:  # most spans: scalar access beats a one-element reduction
-            self.page_span[base] = span_id
-            if self.scav[base]:
-                self.scav[base] = False
-                self.released_pages -= 1
-                return 1
-            return 0
-        sc = self.scav[base : base + npages]
-        nscav = 0
-        if sc.any():
-            nscav = int(sc.sum())
-            sc[:] = False
-            self.released_pages -= nscav
-        self.page_span[base : base + npages] = span_id
-        return nscav
-
-    def free(self, base: int, npages: int) -> None:
-        """pageAlloc.free: pages are free again (not released: that is the scavenger's job)."""
-        self.used[base : base + npages] = False
-        self.page_span[base : base + npages] = -1
-        self.free_pages += npages
-        if base < self.search_page:
-            self.search_page = base
-
-    # --- scavenging -----------------------------------------------------------------------------
-
-    def scavenge(self, npages: int) -> int:
-        """pageAlloc.scavenge: release up to npages free, unscavenged pages, highest addresses first."""
-        if npages <= 0:
-            return 0
-        hi = self.mapped_pages
-        cand = np.flatnonzero(~self.used[:hi] & ~self.scav[:hi])
-        if len(cand) == 0:
-            return 0
-        pick = cand[-npages:]
-        self.scav[pick] = True
-        self.released_pages += len(pick)
-        return len(pick)
+            self.page_span[base : base + npages] = -1
+        sp.free(sid)
+        self.a.ext((t_ns, _EV_SPAN_FREE, p, m, g, sid, npages, 0))

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from gmpviz.core.constants import MIN_SIZE_FOR_MALLOC_HEADER, NUM_SPAN_CLASSES, PAGE_SIZE
+
+from .sizeclasses import CLASS_TO_ALLOCNPAGES, CLASS_TO_SIZE
+
 # Span states of the table (what a span heatmap colours); not the runtime's mSpanState, which only
 # has dead / in use / manual: the cached / partial / full distinction comes from where the span is.
 SPAN_FREE = 0  # mSpanDead: pages back in the page heap, id free for reuse
@@ -39,6 +43,36 @@ SPAN_DTYPE = np.dtype(
         ("needs_sweep", "u1"),  # 1 if sweepgen says "needs sweeping" (sg-2) or "stale cached" (sg+1)
     ]
 )
+
+#: mspan.go: heapBitsInSpan, scan spans of objects <= 512 B keep their pointer bitmap at the span end:
+#: nbytes/PtrSize/8 bytes, i.e. 1/64 of the span on 64-bit
+HEAP_BITS_DIV = 64
+#: internal/buildcfg/exp.go: GreenTeaGC is on by default in Go 1.26 (GOEXPERIMENT=nogreenteagc turns it off)
+GREEN_TEA_GC = True
+#: mgcmark_greenteagc.go: spanInlineMarkBits = scans [63]uint8 + owned uint8 + marks [63]uint8 + class uint8
+SPAN_INLINE_MARK_BITS_BYTES = 128
+#: mgcmark_greenteagc.go: gcUsesSpanInlineMarkBits, heapBitsInSpan && size >= 16
+INLINE_MARK_BITS_MIN_SIZE = 16
+
+
+def span_nelems(sizeclass: int, noscan: int, green_tea: bool = GREEN_TEA_GC) -> int:
+    """mheap.go: initSpan's nelems. Small scan spans keep their pointer bitmap at the end; with the
+    Green Tea GC (Go 1.26's default) spans of 16..512-byte objects also keep spanInlineMarkBits."""
+    nbytes = CLASS_TO_ALLOCNPAGES[sizeclass] * PAGE_SIZE
+    size = CLASS_TO_SIZE[sizeclass]
+    reserve = 0
+    if green_tea and size <= MIN_SIZE_FOR_MALLOC_HEADER and size >= INLINE_MARK_BITS_MIN_SIZE:
+        reserve += SPAN_INLINE_MARK_BITS_BYTES
+    if not noscan and size <= MIN_SIZE_FOR_MALLOC_HEADER:
+        reserve += nbytes // HEAP_BITS_DIV
+    return (nbytes - reserve) // size
+
+
+#: nelems per span class (spanclass = sizeclass<<1 | noscan); large spans (class 0) hold one object
+SPANCLASS_NELEMS: tuple[int, ...] = tuple(
+    span_nelems(spc >> 1, spc & 1) if spc >> 1 else 1 for spc in range(NUM_SPAN_CLASSES)
+)
+
 
 #: death time of an object that never dies (LIFE_FOREVER)
 DEATH_NEVER = np.iinfo(np.int64).max
@@ -72,6 +106,8 @@ class SpanTable:
     __slots__ = (
         "n_ids",
         "free_ids",
+        "alloc_bits",
+        "mark_bits",
         "slot_alloc",
         "slot_mark",
         "slot_death",
@@ -80,6 +116,8 @@ class SpanTable:
         "slot_scan",
         "slot_top",
         "_slot_pool",
+        "_slot_kind",
+        "freelist",
         "f_off",
         "f_start",
         "f_npages",
@@ -96,10 +134,13 @@ class SpanTable:
     def __init__(self, slot_capacity: int = 1 << 14) -> None:
         self.n_ids = 0  # ids in [0, n_ids) have been handed out at least once
         self.free_ids: list[int] = []
-        #: allocBits of every span
-        self.slot_alloc = np.zeros(slot_capacity, dtype=bool)
-        #: gcmarkBits of every span
-        self.slot_mark = np.zeros(slot_capacity, dtype=bool)
+        #: allocBits and gcmarkBits of every span, one byte per slot, as bytearrays (a span's
+        #: count, find or clear is a bytearray method, a third of a numpy call) and as bool
+        #: numpy views of the same memory (slot_alloc, slot_mark) for whole-heap work
+        self.alloc_bits = bytearray(slot_capacity)
+        self.mark_bits = bytearray(slot_capacity)
+        self.slot_alloc = np.frombuffer(self.alloc_bits, dtype=bool)
+        self.slot_mark = np.frombuffer(self.mark_bits, dtype=bool)
         #: virtual time at which the object dies (ignoring goroutine owners)
         self.slot_death = np.zeros(slot_capacity, dtype=np.int64)
         #: goroutine-lifetime allocations still pending (their G has not exited)
@@ -108,7 +149,14 @@ class SpanTable:
         self.slot_elem = np.zeros(slot_capacity, dtype=np.int64)
         self.slot_scan = np.zeros(slot_capacity, dtype=bool)  # slot of a scan (pointerful) span
         self.slot_top = 0
-        self._slot_pool: dict[int, list[int]] = {}
+        #: recycled slot ranges: nelems -> (elemsize, scan) kind of the range -> offsets
+        self._slot_pool: dict[int, dict[tuple[int, bool], list[int]]] = {}
+        #: slot offset -> (elemsize, scan) its slot_elem/slot_scan columns hold (a recycled range
+        #: of the same kind needs no rewrite)
+        self._slot_kind: dict[int, tuple[int, bool]] = {}
+        #: span id -> its free slots at and above freeindex (absolute slot indexes), listed by the
+        #: first non-contiguous nextFreeFast after a sweep; dropped by the next sweep or free()
+        self.freelist: dict[int, np.ndarray] = {}
         self.f_off: list[int] = []
         self.f_start: list[int] = []
         self.f_npages: list[int] = []
@@ -139,16 +187,28 @@ class SpanTable:
         cap = len(self.slot_alloc)
         while cap < need:
             cap *= 2
-        for name in ("slot_alloc", "slot_mark", "slot_death", "slot_gcount", "slot_elem", "slot_scan"):
+        for name in ("slot_death", "slot_gcount", "slot_elem", "slot_scan"):
             old = getattr(self, name)
             new = np.zeros(cap, dtype=old.dtype)
             new[: len(old)] = old
             setattr(self, name, new)
+        # a bytearray cannot grow while numpy views export it: copy into a bigger one
+        for bits, view in (("alloc_bits", "slot_alloc"), ("mark_bits", "slot_mark")):
+            new = bytearray(cap)
+            new[: len(getattr(self, bits))] = getattr(self, bits)
+            setattr(self, bits, new)
+            setattr(self, view, np.frombuffer(new, dtype=bool))
 
-    def _take_slots(self, nelems: int) -> int:
-        pool = self._slot_pool.get(nelems)
-        if pool:
-            return pool.pop()
+    def _take_slots(self, nelems: int, kind: tuple[int, bool]) -> int:
+        """A slot range of nelems, preferring a recycled one of the same kind (no rewrite)."""
+        kinds = self._slot_pool.get(nelems)
+        if kinds:
+            pool = kinds.get(kind)
+            if pool:
+                return pool.pop()
+            for pool in kinds.values():
+                if pool:
+                    return pool.pop()
         off = self.slot_top
         self.slot_top = off + nelems
         if self.slot_top > len(self.slot_alloc):
@@ -166,7 +226,8 @@ class SpanTable:
         sweepgen: int,
     ) -> int:
         """mheap.go: initSpan on a recycled or fresh mspan; returns the span id."""
-        off = self._take_slots(nelems)
+        kind = (0, False) if state == SPAN_STACK else (elemsize, not spanclass & 1)
+        off = self._take_slots(nelems, kind)
         if self.free_ids:
             sid = self.free_ids.pop()
             self.f_off[sid] = off
@@ -194,23 +255,25 @@ class SpanTable:
             self.f_state.append(state)
             self.f_owner.append(-1)
             self.f_sweepgen.append(sweepgen)
-        # allocBits, gcmarkBits and goroutine counts of a recycled range were cleared by free()
-        if state != SPAN_STACK:
-            self.slot_elem[off : off + nelems] = elemsize
-            if not spanclass & 1:
-                self.slot_scan[off : off + nelems] = True
+        # allocBits, gcmarkBits and goroutine counts of a recycled range are clear (see free())
+        if self._slot_kind.get(off, (0, False)) != kind:
+            self.slot_elem[off : off + nelems] = kind[0]
+            self.slot_scan[off : off + nelems] = kind[1]
+            self._slot_kind[off] = kind
         return sid
 
     def free(self, sid: int) -> None:
-        """The mspan struct goes back to the free list (`mheap.freeMSpanLocked`)."""
+        """The mspan struct goes back to the free list (`mheap.freeMSpanLocked`).
+
+        The span's allocBits, gcmarkBits and goroutine owner counts must already be clear: a heap
+        span is freed by the sweep that found no object marked (and a goroutine-owned object is
+        always marked), a stack span once its last stack is freed (stacks are never marked). Its
+        slot_elem/slot_scan columns stay until new() reuses the range for another kind.
+        """
         off, n = self.f_off[sid], self.f_nelems[sid]
-        end = off + n
-        self.slot_alloc[off:end] = False
-        self.slot_mark[off:end] = False
-        self.slot_gcount[off:end] = 0
-        self.slot_elem[off:end] = 0
-        self.slot_scan[off:end] = False
-        self._slot_pool.setdefault(n, []).append(off)
+        self.freelist.pop(sid, None)
+        kinds = self._slot_pool.setdefault(n, {})
+        kinds.setdefault(self._slot_kind.get(off, (0, False)), []).append(off)
         self.f_state[sid] = SPAN_FREE
         self.f_owner[sid] = -1
         self.f_alloc_count[sid] = 0
@@ -235,6 +298,17 @@ class SpanTable:
     def gcounts(self, sid: int) -> np.ndarray:
         off = self.f_off[sid]
         return self.slot_gcount[off : off + self.f_nelems[sid]]
+
+    def pooled_slots_clear(self) -> bool:
+        """Every recycled slot range is free of alloc bits, mark bits and owners (free()'s contract)."""
+        for n, kinds in self._slot_pool.items():
+            for off in (off for offs in kinds.values() for off in offs):
+                end = off + n
+                if self.alloc_bits.find(1, off, end) >= 0 or self.mark_bits.find(1, off, end) >= 0:
+                    return False
+                if self.slot_gcount[off:end].any():
+                    return False
+        return True
 
     def live_ids(self) -> list[int]:
         """Ids of spans that are not free, ascending."""

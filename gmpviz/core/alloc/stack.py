@@ -19,7 +19,7 @@ from gmpviz.core.constants import (
 )
 from gmpviz.core.trace.events import EV
 
-from .mspan import SPAN_STACK, SPANCLASS_MANUAL
+from .mspan import SPAN_STACK
 
 #: slots per stack id: a stackpool span of order 0 holds 32 KiB / 2 KiB = 16 stacks
 STACK_SLOTS = STACK_CACHE_SIZE // FIXED_STACK
@@ -89,23 +89,13 @@ class StackMixin:
 
     # --- stackpool ------------------------------------------------------------------------------
 
-    def _stackpoolalloc(self, t_ns: int, p: int, order: int) -> int:
+    def stackpoolalloc(self, t_ns: int, p: int, order: int) -> int:
         """stack.go: stackpoolalloc, take a stack from the first pool span (allocManual if none)."""
         pool = self.stackpool[order]
         sp = self.spans
         if not pool:
             size = FIXED_STACK << order
-            sid = self._alloc_span(
-                t_ns,
-                p,
-                -1,
-                0,
-                _STACK_SPAN_PAGES,
-                SPANCLASS_MANUAL,
-                size,
-                STACK_CACHE_SIZE // size,
-                SPAN_STACK,
-            )
+            sid = self.mheap.allocManual(t_ns, p, -1, 0, _STACK_SPAN_PAGES, size, STACK_CACHE_SIZE // size)
             pool.append(sid)
         sid = pool[-1]
         bits = sp.bits(sid)
@@ -117,7 +107,7 @@ class StackMixin:
             pool.pop()
         return sid * STACK_SLOTS + slot
 
-    def _stackpoolfree(self, t_ns: int, p: int, stack_id: int, order: int) -> None:
+    def stackpoolfree(self, t_ns: int, p: int, stack_id: int, order: int) -> None:
         """stack.go: stackpoolfree; an empty span goes back to the heap at once unless a GC runs."""
         sid, slot = divmod(stack_id, STACK_SLOTS)
         sp = self.spans
@@ -131,29 +121,29 @@ class StackMixin:
         sp.f_alloc_count[sid] = n
         if n == 0 and not self.marking:
             pool.remove(sid)
-            self._free_span(t_ns, p, -1, 0, sid)
+            self.mheap.freeManual(t_ns, p, -1, 0, sid)
 
     # --- per-P stack cache ----------------------------------------------------------------------
 
-    def _stackcacherefill(self, t_ns: int, p: int, order: int) -> None:
+    def stackcacherefill(self, t_ns: int, p: int, order: int) -> None:
         """stack.go: stackcacherefill, pull stacks from the pool until the cache holds half of 32 KiB."""
         mc = self.mcaches[p]
         lst = mc.stackcache[order]
         size = FIXED_STACK << order
         total = mc.stackcache_bytes[order]
         while total < STACK_CACHE_SIZE // 2:
-            lst.append(self._stackpoolalloc(t_ns, p, order))
+            lst.append(self.stackpoolalloc(t_ns, p, order))
             total += size
         mc.stackcache_bytes[order] = total
 
-    def _stackcacherelease(self, t_ns: int, p: int, order: int) -> None:
+    def stackcacherelease(self, t_ns: int, p: int, order: int) -> None:
         """stack.go: stackcacherelease, return stacks to the pool until the cache holds half."""
         mc = self.mcaches[p]
         lst = mc.stackcache[order]
         size = FIXED_STACK << order
         total = mc.stackcache_bytes[order]
         while total > STACK_CACHE_SIZE // 2:
-            self._stackpoolfree(t_ns, p, lst.pop(), order)
+            self.stackpoolfree(t_ns, p, lst.pop(), order)
             total -= size
         mc.stackcache_bytes[order] = total
 
@@ -164,7 +154,7 @@ class StackMixin:
         for order in range(NUM_STACK_ORDERS):
             lst = mc.stackcache[order]
             while lst:
-                self._stackpoolfree(t_ns, p, lst.pop(), order)
+                self.stackpoolfree(t_ns, p, lst.pop(), order)
             mc.stackcache_bytes[order] = 0
 
     # --- public API -----------------------------------------------------------------------------
@@ -175,12 +165,12 @@ class StackMixin:
         order = stack_order(nbytes)
         if order >= 0:
             if p < 0:
-                stack_id = self._stackpoolalloc(t_ns, p, order)
+                stack_id = self.stackpoolalloc(t_ns, p, order)
             else:
                 mc = self.mcaches[p]
                 lst = mc.stackcache[order]
                 if not lst:
-                    self._stackcacherefill(t_ns, p, order)
+                    self.stackcacherefill(t_ns, p, order)
                 stack_id = lst.pop()
                 mc.stackcache_bytes[order] -= nbytes
         else:
@@ -190,7 +180,7 @@ class StackMixin:
             if free:
                 sid = free.pop()
             else:
-                sid = self._alloc_span(t_ns, p, m, g, npages, SPANCLASS_MANUAL, nbytes, 1, SPAN_STACK)
+                sid = self.mheap.allocManual(t_ns, p, m, g, npages, nbytes, 1)
             self.spans.bits(sid)[0] = True
             self.spans.f_alloc_count[sid] = 1
             stack_id = sid * STACK_SLOTS
@@ -216,11 +206,11 @@ class StackMixin:
         self.stacks_in_use -= 1
         if order >= 0:
             if p < 0:
-                self._stackpoolfree(t_ns, p, stack_id, order)
+                self.stackpoolfree(t_ns, p, stack_id, order)
                 return
             mc = self.mcaches[p]
             if mc.stackcache_bytes[order] >= STACK_CACHE_SIZE:
-                self._stackcacherelease(t_ns, p, order)
+                self.stackcacherelease(t_ns, p, order)
             mc.stackcache[order].append(stack_id)
             mc.stackcache_bytes[order] += nbytes
             return
@@ -230,7 +220,7 @@ class StackMixin:
             npages = sp.f_npages[sid]
             self.stack_large.setdefault(npages.bit_length() - 1, []).append(sid)
         else:
-            self._free_span(t_ns, p, m, g, sid)
+            self.mheap.freeManual(t_ns, p, m, g, sid)
 
     def free_stack_spans(self, t_ns: int) -> int:
         """stack.go: freeStackSpans (gcMarkTermination): empty pool spans and stackLarge to the heap."""
@@ -239,14 +229,14 @@ class StackMixin:
             keep = []
             for sid in pool:
                 if self.spans.f_alloc_count[sid] == 0:
-                    self._free_span(t_ns, -1, -1, 0, sid)
+                    self.mheap.freeManual(t_ns, -1, -1, 0, sid)
                     freed += 1
                 else:
                     keep.append(sid)
             pool[:] = keep
         for log2 in sorted(self.stack_large):
             for sid in self.stack_large[log2]:
-                self._free_span(t_ns, -1, -1, 0, sid)
+                self.mheap.freeManual(t_ns, -1, -1, 0, sid)
                 freed += 1
         self.stack_large.clear()
         return freed

@@ -659,8 +659,7 @@ class GC:
         limit = self.container_limit
         if limit is None or limit < 0:
             return
-        st = self.allocator.memstats()
-        rss = st["MappedBytes"] - st["HeapReleased"]
+        rss = self.allocator.mapped_ready_bytes()
         if rss > limit:
             self.ext((now, _OOMKill, -1, -1, 0, rss, limit, 0))
             self.rt.fatal(
@@ -714,12 +713,9 @@ class GC:
 
     def _sync_memstats(self) -> None:
         a = self.allocator
-        st = a.memstats()
         c = self.gcController
         c.heapLive = a.heap_live
-        c.update_memstats(
-            st["MappedBytes"] - st["HeapReleased"], st["HeapIdle"] - st["HeapReleased"], st["HeapAlloc"]
-        )
+        c.update_memstats(a.mapped_ready_bytes(), a.heap_free_bytes(), a.heap_alloc)
 
     def memory_counters(self, r) -> None:
         c = self.gcController
@@ -744,6 +740,8 @@ class GC:
             "cpu_fraction": round(self.gc_cpu_ns / max(self.clock.now * max(self.rt.gomaxprocs, 1), 1), 6),
             "assist_ns": self.gc_assist_total_ns,
             "heap_goals": [int(g) for g in self.gc_goals],
+            "heap_marked": int(self.gcController.heapMarked),  # marked live at the last mark termination
+            "heap_goal": int(self.gcController.heapGoal()),  # the goal now: the next cycle's (or this one's)
         }
 
     def memory_assumptions(self) -> list[str]:

@@ -1,0 +1,140 @@
+"""Sweeping (`mgcsweep.go`): the allocator's side of it. A sweep turns a span's mark bits into its
+alloc bits; a span left empty goes back to the heap.
+
+Functions follow mgcsweep.go's order: ``nextSpanForSweep``, ``finishsweep_m``, ``sweepone``
+(the unit of work of ``bgsweep``, whose goroutine and pacing belong to the GC), ``isSweepDone``,
+``sweep`` (``sweepLocked.sweep``).
+"""
+
+from __future__ import annotations
+
+from gmpviz.core.constants import NUM_SPAN_CLASSES
+from gmpviz.core.trace.events import EV
+
+from .mspan import SPAN_FULL, SPAN_LARGE, SPAN_PARTIAL, SPANCLASS_NELEMS
+
+_EV_SPAN_SWEEP = int(EV.SpanSweep)
+
+#: cleared allocBits/gcmarkBits bytes for a whole span (no span has more slots)
+_ZEROS = memoryview(bytes(max(SPANCLASS_NELEMS)))
+#: mgcsweep.go: numSweepClasses, every span class twice (full, then partial)
+NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2
+
+
+class Sweeper:
+    """mgcsweep.go: sweep (sweepdata), the sweeper's position over the mcentrals' unswept sets.
+
+    ``a`` is the allocator (mheap_, memstats, the mcaches).
+    """
+
+    __slots__ = ("a", "centralIndex")
+
+    def __init__(self, a) -> None:
+        self.a = a
+        self.centralIndex = NUM_SWEEP_CLASSES  # sweep.centralIndex: nothing to sweep yet
+
+    def nextSpanForSweep(self) -> int:
+        """mgcsweep.go: mheap.nextSpanForSweep, the next unswept span in sweep-class order (full,
+        then partial, class by class), or -1 when every class is drained."""
+        h = self.a.mheap
+        sp = h.spans
+        sg = h.sweepgen
+        ui = 1 - (sg >> 1 & 1)
+        central = h.central
+        cursor = self.centralIndex
+        while cursor < NUM_SWEEP_CLASSES:
+            c = central[cursor >> 1]
+            dq = c.partial[ui] if cursor & 1 else c.full[ui]
+            while dq:
+                sid = dq.popleft()
+                if sp.f_sweepgen[sid] == sg - 2:
+                    self.centralIndex = cursor
+                    return sid
+            cursor += 1
+        self.centralIndex = cursor
+        return -1
+
+    def finishsweep_m(self, t_ns: int) -> int:
+        """mgc.go: finishsweep_m, sweep everything left; pages swept.
+
+        Sweeping is only complete once every mcache was flushed in this phase (mark termination's
+        forEachP guarantees it in the runtime), so Ps that missed the flush are flushed here.
+        """
+        a = self.a
+        sg = a.mheap.sweepgen
+        for mc in a.mcaches:
+            if mc.flush_gen != sg:
+                mc.prepareForSweep(t_ns)
+        total = 0
+        while True:
+            n = self.sweepone(t_ns)
+            if not n:
+                return total
+            total += n
+
+    def sweepone(self, t_ns: int, p: int = -1, m: int = -1, g: int = 0) -> int:
+        """mgcsweep.go: sweepone, sweep one span; its pages, 0 when nothing is left."""
+        sid = self.nextSpanForSweep()
+        h = self.a.mheap
+        if sid < 0:
+            h.reclaimIndex = -1  # everything is swept: nothing left to reclaim
+            return 0
+        sp = h.spans
+        sp.f_sweepgen[sid] = h.sweepgen - 1  # sweepLocker.tryAcquire
+        npages = sp.f_npages[sid]
+        self.sweep(t_ns, p, m, g, sid, False)
+        return npages
+
+    def isSweepDone(self) -> bool:
+        """mgcsweep.go: isSweepDone."""
+        return self.centralIndex >= NUM_SWEEP_CLASSES
+
+    def sweep(self, t_ns: int, p: int, m: int, g: int, sid: int, preserve: bool) -> None:
+        """mgcsweep.go: sweepLocked.sweep, allocBits <- gcmarkBits; an empty span goes back to the heap.
+
+        preserve: cacheSpan sweeps in place and keeps the span whatever it holds.
+        """
+        a = self.a
+        h = a.mheap
+        sp = h.spans
+        old = sp.f_alloc_count[sid]
+        off = sp.f_off[sid]
+        nelems = sp.f_nelems[sid]
+        end = off + nelems
+        marks = sp.mark_bits
+        live = marks.count(1, off, end)
+        # marked objects are a subset of the allocated ones: no marks -> nothing stays allocated,
+        # every allocated object marked -> allocBits stay as they are
+        if live == 0:
+            sp.alloc_bits[off:end] = _ZEROS[:nelems]
+        else:
+            if live != old:
+                sp.alloc_bits[off:end] = marks[off:end]
+            marks[off:end] = _ZEROS[:nelems]
+        sp.freelist.pop(sid, None)
+        sg = h.sweepgen
+        sp.f_freeindex[sid] = 0
+        sp.f_alloc_count[sid] = live
+        sp.f_sweepgen[sid] = sg
+        freed = old - live
+        elemsize = sp.f_elemsize[sid]
+        npages = sp.f_npages[sid]
+        a.frees += freed
+        a.heap_alloc -= freed * elemsize
+        h.pagesSwept += npages
+        a.ext((t_ns, _EV_SPAN_SWEEP, p, m, g, sid, freed, live))
+        if preserve:
+            return
+        spc = sp.f_spanclass[sid]
+        si = sg >> 1 & 1
+        if live == 0:
+            h.freeSpan(t_ns, p, m, g, sid)
+        elif spc <= 1:
+            sp.f_state[sid] = SPAN_LARGE
+            h.central[spc].full[si].append(sid)  # fullSwept(sweepgen).push(s)
+        elif live == sp.f_nelems[sid]:
+            sp.f_state[sid] = SPAN_FULL
+            h.central[spc].full[si].append(sid)
+        else:
+            sp.f_state[sid] = SPAN_PARTIAL
+            h.central[spc].partial[si].append(sid)  # partialSwept(sweepgen).push(s)
