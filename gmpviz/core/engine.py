@@ -242,8 +242,7 @@ class Engine:
         r["idle_ms"] = len(sched.midle)
         r["stw"] = int(sched.gcwaiting)
         r["events_total"] = self.tracer.total + self.tracer.pending
-        self.mem.memory_counters(r)
-        self.gc.memory_counters(r)
+        self.memory_counters(r)
         return row
 
     def drain_counters(self) -> np.ndarray:
@@ -305,6 +304,11 @@ class Engine:
             out["wall_s"] = round(wall_s, 3)
         return out
 
+    def memory_counters(self, r) -> None:
+        """The memory columns of a counters row: the allocator's, then the GC's."""
+        self.mem.memory_counters(r)
+        self.gc.memory_counters(r)
+
     def check_invariants(self) -> None:
         """The scheduler's structural invariants (tests call this after every step)."""
         self.scheduler.check_invariants()
@@ -333,6 +337,7 @@ class Engine:
     sched = property(lambda self: self.scheduler.sched, doc="runtime2.schedt")
     sched_runq = property(lambda self: self.scheduler.sched.runq, doc="The global run queue.")
     n_created = property(lambda self: self.scheduler.n_created)
+    n_exited = property(lambda self: self.scheduler.n_exited)
     schedtrace_lines = property(lambda self: self.scheduler.schedtrace_lines)
     _heap = property(lambda self: self.clock.heap)
     gogc = property(lambda self: self.gc.gogc)
