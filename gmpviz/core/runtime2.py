@@ -44,6 +44,7 @@ class G:
         "worker_mode",
         "lastp",
         "run_start",
+        "rand",
     )
 
     def __init__(self) -> None:
@@ -76,6 +77,7 @@ class G:
         self.worker_mode = 0
         self.lastp = -1
         self.run_start = 0
+        self.rand = 1.0  # the goroutine's workload random stream (sched/gexec.py)
 
 
 class M:
@@ -168,6 +170,52 @@ class P:
         self.oldm: M | None = None
         self.gcFractionalMarkTime = 0
         self.gcw_busy = False
+
+
+class schedt:  # noqa: N801 - the runtime's type name
+    """The scheduler's global state — runtime2.go: type schedt (the runtime's single ``sched``).
+
+    Only the fields the emulator uses, with the runtime's names. Counts the runtime keeps beside a
+    list (``npidle``, ``nmidle``, ``runqsize``) are the list's length here."""
+
+    __slots__ = (
+        "goidgen",
+        "lastpoll",
+        "midle",
+        "pidle",
+        "nmspinning",
+        "needspinning",
+        "runq",
+        "gFree",
+        "gcwaiting",
+        "stopwait",
+        "sysmonwait",
+    )
+
+    def __init__(self) -> None:
+        self.goidgen = 0  # the last goid handed to a P's goid cache
+        self.lastpoll = 1  # when netpoll last ran; 0 while an M is blocked in netpoll
+        self.midle: list[M] = []  # idle Ms waiting for work (a stack: the last parked is woken first)
+        self.pidle: list[P] = []  # idle Ps (a stack: pidleput pushes, pidleget pops)
+        self.nmspinning = 0  # Ms spinning looking for work
+        self.needspinning = 0  # 1: someone wanted a spinning M and found no idle P
+        self.runq: deque[G] = deque()  # the global run queue (gQueue)
+        self.gFree: list[G] = []  # dead Gs for reuse (sched.gFree, stacks kept)
+        self.gcwaiting = False  # a stop-the-world is pending or in effect
+        self.stopwait = 0  # Ps the stop-the-world still waits for
+        self.sysmonwait = False  # sysmon sleeps on sched.sysmonnote until woken
+
+    @property
+    def npidle(self) -> int:
+        return len(self.pidle)
+
+    @property
+    def nmidle(self) -> int:
+        return len(self.midle)
+
+    @property
+    def runqsize(self) -> int:
+        return len(self.runq)
 
 
 class Hchan:

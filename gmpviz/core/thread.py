@@ -81,9 +81,8 @@ class Batch:
 
 
 def engine_now(engine) -> int:
-    """Virtual now of an engine (``now_ns`` per the contract; ``now`` on early engines)."""
-    now = getattr(engine, "now_ns", None)
-    return int(engine.now if now is None else now)
+    """Virtual now of an engine (``now_ns``, the Engine and the synthetic engine alike)."""
+    return int(engine.now_ns)
 
 
 def _empty_events() -> np.ndarray:

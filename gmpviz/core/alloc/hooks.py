@@ -1,8 +1,9 @@
-"""The engine's memory hooks backed by the allocator: a mixin for `gmpviz.core.engine.Engine`.
+"""The engine's memory hooks backed by the allocator: the seam between the allocator and the engine.
 
-Put it before the scheduler mixins (``class Engine(AllocMixin, ProcMixin, ...)``); a GC mixin goes
-before it and overrides :meth:`AllocMixin.gc_trigger_check` (called whenever mallocgc fetched a span
-or allocated a large object, the only times the runtime tests the heap trigger). The mixin reads
+The engine's ``Memory`` part (`gmpviz.core.engine.Memory`) is this mixin over one Allocator; the
+scheduler calls its methods (``stack_init``, ``stack_grow``, ``malloc_op`` …) and ``Memory`` overrides
+:meth:`AllocMixin.gc_trigger_check` (called whenever mallocgc fetched a span or allocated a large
+object, the only times the runtime tests the heap trigger) to ask the GC. The mixin reads
 ``self.now``, ``self.ext``, ``m.p.id``, ``m.id``, ``gp.goid``, ``gp.stack_bytes``, ``gp.stack_id`` and
 ``gp.stack_used``.
 """
@@ -43,7 +44,7 @@ class AllocMixin:
         super()._init_memory(gogc, memlimit_bytes)
         # schedinit runs procresize afterwards: on_procresize gives every P its mcache
         self.allocator = Allocator(self.ext, 1)
-        self.allocator.mheap.limit_pages = limit_pages(getattr(self.scenario, "container_limit_bytes", -1))
+        self.allocator.mheap.limit_pages = limit_pages(self.container_limit_bytes)
 
     # --- stacks ---------------------------------------------------------------------------------
 

@@ -1,25 +1,31 @@
 """The GC cycle on the emulated scheduler — `runtime/mgc.go`: gcStart, gcBgMarkWorker, gcMarkDone,
 gcMarkTermination, gcSweep; `mgcmark.go`: gcAssistAlloc; `mgcsweep.go`: bgsweep, deductSweepCredit.
 
-Mixed into the engine before the allocator hooks. Phases run as the runtime runs them: STW #1 (sweep
-termination) stops every P at a safe point, so its length comes out of the workload; concurrent mark
-runs dedicated, fractional and idle worker Gs on Ps and charges assists to allocating Gs; STW #2 (mark
-termination) computes the live heap, flips the sweep generation and commits the pacer; then the
-background sweeper G and allocating Gs sweep. Liveness comes from the allocation ops' lifetimes.
+Functions keep the runtime's spelling. A Go function that waits (for a stop-the-world, or for the
+virtual time its work takes) is split there, and the part after the wait is named after it with a
+suffix: ``gcStart`` → ``gcStart_stopped`` → ``gcStart_marking``; ``gcMarkDone`` → ``gcMarkTermination``
+→ ``gcMarkTermination_done``; ``gcAssistAlloc`` → ``gcAssistAlloc_end``.
+
+A component of the engine beside the scheduler and the allocator (see :class:`GC`). Phases run as
+the runtime runs them: STW #1 (sweep termination) stops every P at a safe point, so its length comes
+out of the workload; concurrent mark runs dedicated, fractional and idle worker Gs on Ps and charges
+assists to allocating Gs; STW #2 (mark termination) computes the live heap, flips the sweep
+generation and commits the pacer; then the background sweeper G and allocating Gs sweep. Liveness
+comes from the allocation ops' lifetimes.
 """
 
 from __future__ import annotations
 
-from ..alloc.hooks import DEFER_RECORD_BYTES
+from ..clock import PRIO_GC, PRIO_MSTEP
 from ..constants import (
     COST_STW_SAFEPOINT_NS,
     FORCEGC_PERIOD_NS,
     SWEEP_BATCH_SIZE,
+    Gdead,
     Grunnable,
     Gwaiting,
 )
 from ..runtime2 import G
-from ..sched.proc import K_GC, K_MSTEP
 from ..trace.events import (
     EV,
     STW_GC_MARK_TERM,
@@ -41,10 +47,10 @@ from .mgcpacer import (
     MAX_INT64,
     GCController,
     SweepPacing,
-    deductSweepCredit,
     gcPaceScavenger,
     gcPaceSweeper,
 )
+from .mgcpacer import deductSweepCredit as sweep_debt_pages
 
 # gcphase values — mgc.go
 _GCoff, _GCmark, _GCmarktermination = 0, 1, 2
@@ -58,9 +64,6 @@ COST_MARKTERM_NS = 15_000  # gcMarkTermination's own work under STW #2, base
 COST_MARKTERM_PER_P_NS = 1_000  # per P (flushing wbBufs/gcWork, stats)
 COST_SWEEPTERM_NS = 5_000  # gcStart's work under STW #1 besides finishing the sweep
 DEFAULT_STACK_USED_BYTES = 512  # scanned part of a stack that never ran a stack op
-
-K_GC_SWEEPTERM_DONE = 0
-K_GC_MARKTERM_DONE = 1
 
 # The runtime's own goroutines are shown in this group (GoCreate a1)
 RUNTIME_GROUP = -1
@@ -102,16 +105,27 @@ GC_ASSUMPTIONS = (
 )
 
 
-class GCMixin:
-    """gcStart … gcMarkTermination over the engine's scheduler and the allocator."""
+class GC:
+    """The GC driver: gcStart … gcMarkTermination, mark workers, assists and sweeping, over the scheduler
+    (``rt``: stop/start the world, Ms, parking and readying Gs) and the allocator (``mem``).
 
-    # ------------------------------------------------------------------------------------------
-    # setup, knobs
-    # ------------------------------------------------------------------------------------------
+    What the scheduler asks of it: ``gcBlackenEnabled``, ``findRunnableGCWorker``, ``findIdleGCWorker``,
+    ``gcMarkWorkAvailable``, ``gcBgMarkWorker`` (a worker G's step), ``gcAssistAlloc_end``,
+    ``gc_alloc_cost`` (after each mallocgc batch), ``runtime_GC``, ``setGCPercent``, ``setMemoryLimit``,
+    ``sysmon_gc_check``, ``procresize``; the allocator calls ``gc_trigger_check`` after a span refill
+    or a large object. Its functions are in mgc.go's order, the pacer's and sweeper's after them."""
 
-    def _init_memory(self, gogc, memlimit_bytes) -> None:
-        super()._init_memory(gogc, memlimit_bytes)
-        sc = self.scenario
+    def __init__(self, rt, mem, gogc: int | None, memlimit_bytes: int | None) -> None:
+        self.rt = rt
+        self.mem = mem
+        self.clock = rt.clock
+        self.at = rt.clock.at
+        self.ext = rt.ext
+        self.allocator = mem.allocator
+        sc = rt.scenario
+        self.gcBlackenEnabled = 0
+        self.gogc = sc.gogc if gogc is None else gogc
+        self.memlimit = sc.memlimit_bytes if memlimit_bytes is None else memlimit_bytes
         limit = self.memlimit if self.memlimit is not None and self.memlimit >= 0 else MAX_INT64
         self.gcController = GCController(self.gogc, limit)
         if sc.globals_bytes:
@@ -140,52 +154,33 @@ class GCMixin:
         self.gc_trace_lines: list[str] = []
         self.on_gctrace = None
         self.gc_stack_scan = 0
-        self.allocator.deduct_sweep_credit = self._deduct_sweep_credit
+        self.allocator.deduct_sweep_credit = self.deductSweepCredit
         self.container_limit = sc.container_limit_bytes
 
-    def on_procresize(self, nprocs: int) -> None:
-        super().on_procresize(nprocs)
-        self.limiter.resetCapacity(self.now, nprocs)
-
-    def set_gc_percent(self, percent: int) -> None:
-        """debug.SetGCPercent: new pacing at once (gcControllerCommit)."""
-        self.gogc = percent
-        self.gcController.setGCPercent(percent)
-        self._commit_pacing()
-
-    def set_memory_limit(self, nbytes: int) -> None:
-        """debug.SetMemoryLimit (-1 = off, i.e. math.MaxInt64)."""
-        self.memlimit = nbytes
-        self.gcController.setMemoryLimit(nbytes if nbytes >= 0 else MAX_INT64)
-        self._commit_pacing()
-
-    def _commit_pacing(self) -> None:
-        self._sync_memstats()
-        trigger, goal = self.gcController.gcControllerCommit(
-            self.allocator.sweep_done, self.gcphase == _GCoff
-        )
-        self.ext((self.now, _HeapGoal, -1, -1, 0, goal, trigger, self.gcController.heapMarked))
-        self.gc_check_trigger(None)
-
-    def _sync_memstats(self) -> None:
-        a = self.allocator
-        c = self.gcController
-        c.heapLive = a.heap_live
-        c.update_memstats(a.mapped_ready_bytes(), a.heap_free_bytes(), a.heap_alloc)
-
-    # ------------------------------------------------------------------------------------------
-    # triggers
-    # ------------------------------------------------------------------------------------------
+    def runtime_GC(self, m, gp) -> bool:
+        """mgc.go: GC — runtime.GC: start a cycle (or join the running one) and park until it is done
+        and swept."""
+        if self.gcphase == _GCoff and not self.rt.sched.gcwaiting:
+            self.gc_waiters.append(gp)
+            self.gcStart(GC_TRIGGER_CYCLE, m)
+            if self.rt.stw_caller is m:
+                # gcStart's STW took this G's P: park once the world restarts (see gcStart_marking)
+                return True
+        else:
+            self.gc_waiters.append(gp)
+        self.rt.gopark(m, gp, WAIT_RUNTIME_GC, self.gc_cycles + 1)
+        return True
 
     def gc_trigger_check(self, m, gp) -> None:
         """mallocgc: `if checkGCTrigger && gcTrigger{kind: gcTriggerHeap}.test() { gcStart(t) }`."""
         self._check_oom()
-        if self.done:
+        if self.clock.stopped:
             return
-        self.gc_check_trigger(m)
+        self.gcTrigger_test(m)
 
-    def gc_check_trigger(self, m) -> None:
-        if self.gcphase != _GCoff or self.gcwaiting or self.done:
+    def gcTrigger_test(self, m) -> None:
+        """mgc.go: gcTrigger.test — the heap trigger (GOGC or the memory limit); gcStart when it fires."""
+        if self.gcphase != _GCoff or self.rt.sched.gcwaiting or self.clock.stopped:
             return
         self._sync_memstats()
         c = self.gcController
@@ -195,66 +190,38 @@ class GCMixin:
         if c.heapLive >= trigger:
             self.gcStart(GC_TRIGGER_HEAP, m)
 
-    def sysmon_gc_check(self, now: int) -> None:
-        """sysmon: force a GC if none ran for forcegcperiod (2 min) and GOGC is not off."""
-        if (
-            self.gcphase == _GCoff
-            and not self.gcwaiting
-            and self.gcController.gcPercent >= 0
-            and now - self.last_gc_ns > FORCEGC_PERIOD_NS
-        ):
-            self.gcStart(GC_TRIGGER_TIME, None)
-        if self.limiter.needUpdate(now) and not self.limiter.transitioning:
-            was = self.limiter.limiting()
-            self.limiter.update(now)
-            if was != self.limiter.limiting():
-                self.ext((now, _GCLimiter, -1, -1, 0, int(self.limiter.limiting()), self.limiter.fill, 0))
-
-    def runtime_GC(self, m, gp) -> bool:
-        """runtime.GC: start a cycle (or join the running one) and park until it is done and swept."""
-        if self.gcphase == _GCoff and not self.gcwaiting:
-            self.gc_waiters.append(gp)
-            self.gcStart(GC_TRIGGER_CYCLE, m)
-            if self.stw_caller is m:
-                # gcStart's STW took this G's P: park once the world restarts (see _gc_sweepterm_done)
-                return True
-        else:
-            self.gc_waiters.append(gp)
-        self.gopark(m, gp, WAIT_RUNTIME_GC, self.gc_cycles + 1)
-        return True
-
-    # ------------------------------------------------------------------------------------------
-    # gcStart: STW #1, sweep termination
-    # ------------------------------------------------------------------------------------------
-
     def gcStart(self, trigger_kind: int, m) -> None:
         """mgc.go: gcStart — finish the sweep, stop the world, start the mark phase."""
-        if self.gcphase != _GCoff or self.gcwaiting:
+        now = self.clock.now
+        if self.gcphase != _GCoff or self.rt.sched.gcwaiting:
             return
         self.gcphase = _GCmark  # claimed: no second gcStart (work.startSema)
         self.gc_trigger_kind = trigger_kind
-        self._ensure_mark_workers()
+        self.gcBgMarkStartWorkers()
         a = self.allocator
         self.heap0 = a.heap_live
-        self.tSweepTerm = self.now
-        self.ext((self.now, _GCBegin, *self.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
-        self.limiter.startGCTransition(True, self.now)
-        self.stopTheWorld(STW_GC_SWEEP_TERM, self._gc_sweepterm_stopped, m)
+        self.tSweepTerm = now
+        self.ext((now, _GCBegin, *self.rt.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
+        self.limiter.startGCTransition(True, now)
+        self.rt.stopTheWorld(STW_GC_SWEEP_TERM, self.gcStart_stopped, m)
 
-    def _gc_sweepterm_stopped(self) -> None:
-        """World stopped: finishsweep_m, clearpools; the work takes virtual time under the STW."""
-        pages = self.allocator.finish_sweep(self.now)
+    def gcStart_stopped(self) -> None:
+        """mgc.go: gcStart, the world stopped — finishsweep_m, clearpools; the work takes virtual time
+        under the STW, then gcStart_marking goes on."""
+        now = self.clock.now
+        pages = self.allocator.finish_sweep(now)
         cost = COST_SWEEPTERM_NS + pages * COST_SWEEP_PAGE_NS
-        self.push(self.now + cost, K_GC, K_GC_SWEEPTERM_DONE, 0)
+        self.at(now + cost, PRIO_GC, self.gcStart_marking)
 
-    def _gc_sweepterm_done(self) -> None:
-        """gcStart steps 12-19: startCycle, _GCmark with the write barrier, workers, start the world."""
-        now = self.now
+    def gcStart_marking(self, _obj=None, _token=0) -> None:
+        """mgc.go: gcStart steps 12-19 — startCycle, _GCmark with the write barrier, workers, start the
+        world (clock handler, after gcStart_stopped's modelled cost)."""
+        now = self.clock.now
         a = self.allocator
         c = self.gcController
         self.gc_cycles += 1
         self._sync_memstats()
-        c.startCycle(now, self.gomaxprocs, self.gc_trigger_kind)
+        c.startCycle(now, self.rt.gomaxprocs, self.gc_trigger_kind)
         a.set_marking(True, now)
         self.tMark = now
         # The snapshot the hybrid barrier preserves: what is reachable now gets marked.
@@ -269,282 +236,91 @@ class GCMixin:
             (now, _GCMarkBegin, -1, -1, 0, self.gc_cycles, dedicated, int(c.fractionalUtilizationGoal * 1e6))
         )
         self.limiter.finishGCTransition(now)
-        caller = self.stw_caller
+        caller = self.rt.stw_caller
         self._pause(self.gc_pause_sweepterm, now - self.tSweepTerm)
-        self.startTheWorld()
+        self.rt.startTheWorld()
         if caller is not None and caller.curg is not None and caller.curg in self.gc_waiters:
             # runtime.GC's caller waits for the cycle (gcWaitOnMark)
             m = caller
             m.token += 1
-            self.gopark(m, m.curg, WAIT_RUNTIME_GC, self.gc_cycles)
-        self._enlist_workers(dedicated)
+            self.rt.gopark(m, m.curg, WAIT_RUNTIME_GC, self.gc_cycles)
+        self.enlistWorker(dedicated)
 
     def _pause(self, series: list, ns: int) -> None:
         series.append(ns)
-        self.gc_cpu_ns += ns * self.gomaxprocs
+        self.gc_cpu_ns += ns * self.rt.gomaxprocs
 
     def _scan_stacks(self) -> int:
         """markroot stack jobs: every G's stack is scanned (and shrunk if under 1/4 used)."""
         total = 0
-        for gp in self.allgs:
-            if gp.status == 6 or gp.is_worker:  # _Gdead
+        for gp in self.rt.allgs:
+            if gp.status == Gdead or gp.is_worker:
                 continue
             used = gp.stack_used or DEFAULT_STACK_USED_BYTES
             total += min(used, gp.stack_bytes)
             if gp.status in (Grunnable, Gwaiting):  # isShrinkStackSafe: not running, not in a syscall
-                self.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
+                self.mem.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
         self.gc_stack_scan = total
         return total
 
-    def _ensure_mark_workers(self) -> None:
-        """gcBgMarkStartWorkers: one mark worker G per P, parked in gcBgMarkWorkerPool."""
-        pp = self.allp[0]
-        while self.gc_workers_made < self.gomaxprocs:
-            gp = self._new_runtime_g(pp)
-            gp.is_worker = True
-            gp.status = Gwaiting
-            gp.waitreason = WAIT_GC_WORKER_IDLE
-            # SIMPLIFICATION: the runtime's worker runs once on this P until its first gopark in
-            # gcBgMarkWorker; here it is created parked. The GoBlock (on no P or M: it never ran)
-            # says so to the event stream, which would otherwise hold it _Grunnable until its
-            # first GoUnblock (Go's own tracer has GoCreateBlocked for this)
-            self.ext((self.now, _GoBlock, -1, -1, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
-            self.gc_worker_pool.append(gp)
-            self.gc_workers_made += 1
-
     def _new_runtime_g(self, pp) -> G:
+        now = self.clock.now
         gp = G()
-        self.allgs.append(gp)
-        self.runtime_gs.append(gp)
-        gp.goid = self.newgoid(pp)
+        self.rt.allgs.append(gp)
+        self.rt.runtime_gs.append(gp)
+        gp.goid = self.rt.newgoid(pp)
         gp.group = RUNTIME_GROUP
-        gp.created_ns = self.now
-        self.stack_init(gp, pp)
-        self.ext((self.now, _GoCreate, pp.id, -1, gp.goid, 0, RUNTIME_GROUP, gp.stack_bytes))
+        gp.created_ns = now
+        self.mem.stack_init(gp, pp)
+        self.ext((now, _GoCreate, pp.id, -1, gp.goid, 0, RUNTIME_GROUP, gp.stack_bytes))
         return gp
 
-    def _enlist_workers(self, n: int) -> None:
-        """enlistWorker / procresize: give idle Ps mark workers, preempt running Ps for dedicated ones."""
+    def enlistWorker(self, n: int) -> None:
+        """mgcpacer.go: enlistWorker — n times, and procresize's part: give idle Ps mark workers,
+        preempt running Ps for dedicated ones."""
+        sched = self.rt.sched
         for _ in range(n):
-            if self.pidle:
-                self.startm(None, False)
+            if sched.pidle:
+                self.rt.startm(None, False)
             else:
                 running = [
-                    self.allp[i]
-                    for i in range(self.gomaxprocs)
-                    if self.allp[i].m is not None
-                    and self.allp[i].m.curg is not None
-                    and not self.allp[i].m.curg.is_worker
+                    self.rt.allp[i]
+                    for i in range(self.rt.gomaxprocs)
+                    if self.rt.allp[i].m is not None
+                    and self.rt.allp[i].m.curg is not None
+                    and not self.rt.allp[i].m.curg.is_worker
                 ]
                 if running:
-                    pp = running[int(self.rng.random() * len(running))]
-                    self.preemptone(pp, COST_STW_SAFEPOINT_NS)
+                    pp = running[int(self.rt.rng.random() * len(running))]
+                    self.rt.preemptone(pp, COST_STW_SAFEPOINT_NS)
         c = self.gcController
-        while self.pidle and c.needIdleMarkWorker():
-            self.startm(None, False)
-            if not self.pidle:
+        while sched.pidle and c.needIdleMarkWorker():
+            self.rt.startm(None, False)
+            if not sched.pidle:
                 break
-
-    # ------------------------------------------------------------------------------------------
-    # mark workers
-    # ------------------------------------------------------------------------------------------
-
-    def gc_has_work(self, pp) -> bool:
-        return bool(self.gcBlackenEnabled and self.mark_work_left > 0)
-
-    def findRunnableGCWorker(self, pp):
-        """mgcpacer.go: findRunnableGCWorker — a dedicated or fractional worker for this P."""
-        if self.mark_work_left <= 0 or not self.gc_worker_pool:
-            return None
-        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.now - self.tMark)
-        if mode is None:
-            return None
-        return self._take_worker(pp, mode)
-
-    def findIdleGCWorker(self, pp):
-        """findRunnable step 11: an idle-priority worker if there is mark work and a slot."""
-        if self.mark_work_left <= 0 or not self.gc_worker_pool:
-            return None
-        if not self.gcController.addIdleMarkWorker():
-            return None
-        return self._take_worker(pp, WORKER_IDLE)
-
-    def _take_worker(self, pp, mode: int):
-        gp = self.gc_worker_pool.pop()
-        gp.worker_mode = mode
-        gp.status = Grunnable
-        gp.waitreason = 0
-        gp.run_start = -1
-        self.ext((self.now, _GoUnblock, pp.id, -1, gp.goid, 0, 0, WAIT_GC_WORKER_IDLE))
-        return gp
-
-    def gc_worker_run(self, m, gp) -> None:
-        """gcBgMarkWorker: drain scan work in chunks; stop by mode (dedicated: until no work;
-        fractional: over 1.2 x its goal; idle: when other work appears), or when preempted."""
-        now = self.now
-        pp = m.p
-        mode = gp.worker_mode
-        if mode == WORKER_SWEEPER:
-            self._bgsweep_run(m, gp)
-            return
-        if gp.run_start < 0:
-            gp.run_start = now
-            self.ext((now, _GCWorkerBegin, pp.id, m.id, gp.goid, mode, 0, 0))
-        stop = False
-        if gp.preempt:
-            gp.preempt = False
-            if mode == WORKER_DEDICATED and not self.gcwaiting:
-                # a preempted dedicated worker moves its P's local work to the global queue and goes on
-                self._runqdrain(pp)
-            else:
-                stop = True
-        if self.mark_work_left <= 0 or not self.gcBlackenEnabled:
-            stop = True
-        elif mode == WORKER_FRACTIONAL:
-            elapsed = now - self.tMark
-            mine = pp.gcFractionalMarkTime + (now - gp.run_start)
-            if elapsed > 0 and mine / elapsed > 1.2 * self.gcController.fractionalUtilizationGoal:
-                stop = True
-        elif mode == WORKER_IDLE and (
-            pp.runq or pp.runnext is not None or self.sched_runq or self.netpoll_ready
-        ):
-            stop = True  # pollWork
-        if stop:
-            self._worker_stop(m, gp)
-            return
-        work = min(self.mark_work_left, WORKER_CHUNK_NS * SCAN_BYTES_PER_NS)
-        self.mark_work_left -= work
-        c = self.gcController
-        c.addScanWork(heap=work)
-        c.bgScanCredit += work  # gcFlushBgCredit (no parked assists in the emulator)
-        dt = max(work // SCAN_BYTES_PER_NS, 1)
-        gp.busy_until = now + dt
-        self.push(now + dt, K_MSTEP, m, m.token)
-
-    def _runqdrain(self, pp) -> None:
-        """proc.go: runqdrain — the P's whole local queue (runnext first) to the global queue."""
-        if pp.runnext is not None:
-            self.globrunqput(pp.runnext)
-            pp.runnext = None
-        while pp.runq:
-            self.globrunqput(pp.runq.popleft())
-
-    def _worker_stop(self, m, gp) -> None:
-        """The worker parks back in gcBgMarkWorkerPool; the last one out of work calls gcMarkDone."""
-        pp = m.p
-        now = self.now
-        dur = now - gp.run_start if gp.run_start >= 0 else 0
-        mode = gp.worker_mode
-        self.gcController.markWorkerStop(mode, dur)
-        if mode == WORKER_FRACTIONAL:
-            pp.gcFractionalMarkTime += dur
-        if mode == WORKER_IDLE:
-            self.limiter.addIdleTime(dur)
-        else:
-            self.gc_cpu_ns += dur
-        self.ext((now, _GCWorkerEnd, pp.id, m.id, gp.goid, mode, dur * SCAN_BYTES_PER_NS, 0))
-        gp.run_start = -1
-        self._g_off_cpu(pp)
-        gp.status = Gwaiting
-        gp.waitreason = WAIT_GC_WORKER_IDLE
-        gp.m = None
-        m.curg = None
-        self.ext((now, _GoBlock, pp.id, m.id, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
-        self.gc_worker_pool.append(gp)
-        if self.mark_work_left <= 0 and self.gcBlackenEnabled and not self.gc_marktermination:
-            self.gcMarkDone()
-        self.schedule(m)
-
-    # ------------------------------------------------------------------------------------------
-    # assists
-    # ------------------------------------------------------------------------------------------
-
-    def malloc_op(self, m, gp, op) -> int:
-        """mallocgc during mark: deductAssistCredit puts the G in debt; in debt it steals background
-        credit or assists (gcAssistAlloc). Proportional sweeping done for the allocation is charged
-        too. Both cost the G virtual time."""
-        before = gp.op_rem or op[2]
-        cost = super().malloc_op(m, gp, op)
-        return cost + self._gc_alloc_cost(m, gp, op[1] * (before - gp.op_rem))
-
-    def defer_alloc(self, m, gp, n: int) -> int:
-        return super().defer_alloc(m, gp, n) + self._gc_alloc_cost(m, gp, DEFER_RECORD_BYTES * n)
-
-    def _gc_alloc_cost(self, m, gp, nbytes: int) -> int:
-        cost, self.sweep_cost_pending = self.sweep_cost_pending, 0
-        if self.gcBlackenEnabled and not gp.is_worker and m.curg is gp:
-            cost += self._assist(m, gp, nbytes)
-        return cost
-
-    def _assist(self, m, gp, nbytes: int) -> int:
-        gp.gcAssistBytes -= nbytes
-        if gp.gcAssistBytes >= 0 or self.limiter.limiting() or self.mark_work_left <= 0:
-            return 0
-        c = self.gcController
-        debt = -gp.gcAssistBytes
-        gp.gcAssistBytes, work = c.assist_steal_credit(gp.gcAssistBytes)
-        if work <= 0:
-            return 0
-        # SIMPLIFICATION: one assist drains at most one worker chunk of scan work; a G still in debt
-        # assists again at its next allocation (the runtime's gcAssistAlloc loops until paid, while
-        # other workers drain the same pool, so a huge single assist would overstate the time spent).
-        work = min(work, self.mark_work_left, WORKER_CHUNK_NS * SCAN_BYTES_PER_NS)
-        self.mark_work_left -= work
-        c.addScanWork(heap=work)
-        gp.gcAssistBytes += c.assist_credit_for_work(work)
-        dt = max(work // SCAN_BYTES_PER_NS, 1)
-        c.addAssistTime(dt)
-        self.limiter.addAssistTime(dt)
-        self.gc_assist_total_ns += dt
-        self.gc_cpu_ns += dt
-        self.ext((self.now, _GCAssistBegin, m.p.id, m.id, gp.goid, debt, 0, 0))
-        gp.worker_mode = -work  # pending GCMarkAssistEnd (see gc_assist_end)
-        return dt
-
-    def gc_assist_end(self, m, gp) -> None:
-        """Called by run_g when a G that assisted resumes: the assist's end event."""
-        work = -gp.worker_mode
-        gp.worker_mode = 0
-        self.ext((self.now, _GCAssistEnd, m.p.id if m.p else -1, m.id, gp.goid, work, 0, 0))
-        # gcAssistAlloc1: the last assist out of work calls gcMarkDone
-        if (
-            self.mark_work_left <= 0
-            and self.gcBlackenEnabled
-            and not self.gc_marktermination
-            and not any(w.run_start >= 0 for w in self._running_workers())
-        ):
-            self.gcMarkDone()
-
-    def _running_workers(self):
-        for i in range(self.gomaxprocs):
-            m = self.allp[i].m
-            if m is not None and m.curg is not None and m.curg.is_worker:
-                yield m.curg
-
-    # ------------------------------------------------------------------------------------------
-    # gcMarkDone, STW #2, gcMarkTermination
-    # ------------------------------------------------------------------------------------------
 
     def gcMarkDone(self) -> None:
         """mgc.go: gcMarkDone — no work left: stop the world for mark termination."""
+        now = self.clock.now
         if self.gc_marktermination:
             return
         self.gc_marktermination = True
-        self.tMarkTerm = self.now
+        self.tMarkTerm = now
         self.heap1 = self.allocator.heap_live
-        self.ext((self.now, _GCMarkDone, -1, -1, 0, self.gc_cycles, self.allocator.heap_live, 0))
-        self.limiter.startGCTransition(False, self.now)
-        self.stopTheWorld(STW_GC_MARK_TERM, self._gc_markterm_stopped, None)
+        self.ext((now, _GCMarkDone, -1, -1, 0, self.gc_cycles, self.allocator.heap_live, 0))
+        self.limiter.startGCTransition(False, now)
+        self.rt.stopTheWorld(STW_GC_MARK_TERM, self.gcMarkTermination, None)
 
-    def _gc_markterm_stopped(self) -> None:
-        """gcMarkTermination under STW: live heap, _GCoff, sweepgen += 2, pacer commit."""
-        now = self.now
+    def gcMarkTermination(self) -> None:
+        """mgc.go: gcMarkTermination — under STW #2: live heap, _GCoff, sweepgen += 2, pacer commit;
+        the pause goes on for its modelled cost, then gcMarkTermination_done."""
+        now = self.clock.now
         a = self.allocator
         c = self.gcController
         self.gcBlackenEnabled = 0
         self.gcphase = _GCmarktermination
         c.heapLive = a.heap_live
-        c.endCycle(now, self.gomaxprocs, self.gc_trigger_kind == GC_TRIGGER_CYCLE)
+        c.endCycle(now, self.rt.gomaxprocs, self.gc_trigger_kind == GC_TRIGGER_CYCLE)
         marked = a.mark(self.tMark)
         c.addScanWork(stack=self.gc_stack_scan, globals_=c.globalsScan)
         c.resetLive(marked)
@@ -555,10 +331,9 @@ class GCMixin:
         a.set_marking(False, now)
         self.gcphase = _GCoff
         a.start_sweep_phase()
-        for p in range(self.gomaxprocs):
+        for p in range(self.rt.gomaxprocs):
             a.prepare_for_sweep(p, now)  # forEachP(flushProcCaches)
-        if hasattr(a, "free_stack_spans"):
-            a.free_stack_spans(now)
+        a.free_stack_spans(now)
         self._sync_memstats()
         trigger, goal = c.gcControllerCommit(False, True)
         self.gc_goals.append(c.lastHeapGoal)
@@ -567,36 +342,32 @@ class GCMixin:
             self.sweep_pacing, trigger, a.heap_live, st["PagesInUse"], st["PagesSwept"], a.sweep_done
         )
         self.ext((now, _HeapGoal, -1, -1, 0, goal, trigger, marked))
-        cost = COST_MARKTERM_NS + COST_MARKTERM_PER_P_NS * self.gomaxprocs
-        self.push(now + cost, K_GC, K_GC_MARKTERM_DONE, 0)
+        cost = COST_MARKTERM_NS + COST_MARKTERM_PER_P_NS * self.rt.gomaxprocs
+        self.at(now + cost, PRIO_GC, self.gcMarkTermination_done)
 
-    def _gc_markterm_done(self) -> None:
-        now = self.now
+    def gcMarkTermination_done(self, _obj=None, _token=0) -> None:
+        """mgc.go: gcMarkTermination's end — the gctrace line, startTheWorld, gcSweep, and runtime.GC's
+        waiters (clock handler)."""
+        now = self.clock.now
         self._pause(self.gc_pause_markterm, now - self.tMarkTerm)
         self.last_gc_ns = now
         self.limiter.numgc = self.gc_cycles
         self.limiter.finishGCTransition(now)
         self.ext((now, _GCEnd, -1, -1, 0, self.gc_cycles, self.heap2, 0))
         self._gctrace(now)
-        self.startTheWorld()
-        self._ready_sweeper()
+        self.rt.startTheWorld()
+        self.gcSweep()
         waiters, self.gc_waiters = self.gc_waiters, []
         for gp in waiters:
             if gp.status == Gwaiting and gp.waitreason == WAIT_RUNTIME_GC:
                 # runtime.GC finishes the sweep itself before returning
                 pages = self.allocator.finish_sweep(now)
                 gp.resume_ns = pages * COST_SWEEP_PAGE_NS
-                self.ready(gp, None, False)
-
-    def gc_step(self, obj, token) -> None:
-        if obj == K_GC_SWEEPTERM_DONE:
-            self._gc_sweepterm_done()
-        elif obj == K_GC_MARKTERM_DONE:
-            self._gc_markterm_done()
+                self.rt.ready(gp, None, False)
 
     def _gctrace(self, now: int) -> None:
         c = self.gcController
-        procs = self.gomaxprocs
+        procs = self.rt.gomaxprocs
         elapsed = max(now, 1) * procs
         cs = CycleStats(
             numgc=self.gc_cycles,
@@ -624,14 +395,190 @@ class GCMixin:
         if self.on_gctrace is not None:
             self.on_gctrace(line)
 
-    # ------------------------------------------------------------------------------------------
-    # sweeping and scavenging
-    # ------------------------------------------------------------------------------------------
+    def gcBgMarkStartWorkers(self) -> None:
+        """mgc.go: gcBgMarkStartWorkers — one mark worker G per P, parked in gcBgMarkWorkerPool."""
+        pp = self.rt.allp[0]
+        while self.gc_workers_made < self.rt.gomaxprocs:
+            gp = self._new_runtime_g(pp)
+            gp.is_worker = True
+            gp.status = Gwaiting
+            gp.waitreason = WAIT_GC_WORKER_IDLE
+            # SIMPLIFICATION: the runtime's worker runs once on this P until its first gopark in
+            # gcBgMarkWorker; here it is created parked. The GoBlock (on no P or M: it never ran)
+            # says so to the event stream, which would otherwise hold it _Grunnable until its
+            # first GoUnblock (Go's own tracer has GoCreateBlocked for this)
+            self.ext((self.clock.now, _GoBlock, -1, -1, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
+            self.gc_worker_pool.append(gp)
+            self.gc_workers_made += 1
 
-    def _ready_sweeper(self) -> None:
-        """gcSweep: ready the background sweeper (bgsweep), created by gcenable on first use."""
+    def gcBgMarkWorker(self, m, gp) -> None:
+        """mgc.go: gcBgMarkWorker — drain scan work in chunks; stop by mode (dedicated: until no work;
+        fractional: over 1.2 x its goal; idle: when other work appears), or when preempted."""
+        sched = self.rt.sched
+        now = self.clock.now
+        pp = m.p
+        mode = gp.worker_mode
+        if mode == WORKER_SWEEPER:
+            self.bgsweep(m, gp)
+            return
+        if gp.run_start < 0:
+            gp.run_start = now
+            self.ext((now, _GCWorkerBegin, pp.id, m.id, gp.goid, mode, 0, 0))
+        stop = False
+        if gp.preempt:
+            gp.preempt = False
+            if mode == WORKER_DEDICATED and not sched.gcwaiting:
+                # a preempted dedicated worker moves its P's local work to the global queue and goes on
+                self.rt.runqdrain(pp)
+            else:
+                stop = True
+        if self.mark_work_left <= 0 or not self.gcBlackenEnabled:
+            stop = True
+        elif mode == WORKER_FRACTIONAL:
+            elapsed = now - self.tMark
+            mine = pp.gcFractionalMarkTime + (now - gp.run_start)
+            if elapsed > 0 and mine / elapsed > 1.2 * self.gcController.fractionalUtilizationGoal:
+                stop = True
+        elif mode == WORKER_IDLE and (
+            pp.runq or pp.runnext is not None or sched.runq or self.rt.netpoll_ready
+        ):
+            stop = True  # pollWork
+        if stop:
+            self.gcBgMarkWorker_park(m, gp)
+            return
+        work = min(self.mark_work_left, WORKER_CHUNK_NS * SCAN_BYTES_PER_NS)
+        self.mark_work_left -= work
+        c = self.gcController
+        c.addScanWork(heap=work)
+        c.bgScanCredit += work  # gcFlushBgCredit (no parked assists in the emulator)
+        dt = max(work // SCAN_BYTES_PER_NS, 1)
+        gp.busy_until = now + dt
+        self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
+
+    def gcBgMarkWorker_park(self, m, gp) -> None:
+        """mgc.go: gcBgMarkWorker, its end — the worker parks back in gcBgMarkWorkerPool; the last one out
+        of work calls gcMarkDone."""
+        pp = m.p
+        now = self.clock.now
+        dur = now - gp.run_start if gp.run_start >= 0 else 0
+        mode = gp.worker_mode
+        self.gcController.markWorkerStop(mode, dur)
+        if mode == WORKER_FRACTIONAL:
+            pp.gcFractionalMarkTime += dur
+        if mode == WORKER_IDLE:
+            self.limiter.addIdleTime(dur)
+        else:
+            self.gc_cpu_ns += dur
+        self.ext((now, _GCWorkerEnd, pp.id, m.id, gp.goid, mode, dur * SCAN_BYTES_PER_NS, 0))
+        gp.run_start = -1
+        self.rt._g_off_cpu(pp)
+        gp.status = Gwaiting
+        gp.waitreason = WAIT_GC_WORKER_IDLE
+        gp.m = None
+        m.curg = None
+        self.ext((now, _GoBlock, pp.id, m.id, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
+        self.gc_worker_pool.append(gp)
+        if self.mark_work_left <= 0 and self.gcBlackenEnabled and not self.gc_marktermination:
+            self.gcMarkDone()
+        self.rt.schedule(m)
+
+    def gcMarkWorkAvailable(self, pp) -> bool:
+        """mgc.go: gcMarkWorkAvailable — is there mark work for a worker (handoffp asks)?"""
+        return bool(self.gcBlackenEnabled and self.mark_work_left > 0)
+
+    def findRunnableGCWorker(self, pp):
+        """mgcpacer.go: findRunnableGCWorker — a dedicated or fractional worker for this P."""
+        if self.mark_work_left <= 0 or not self.gc_worker_pool:
+            return None
+        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.clock.now - self.tMark)
+        if mode is None:
+            return None
+        return self._take_worker(pp, mode)
+
+    def findIdleGCWorker(self, pp):
+        """findRunnable step 11: an idle-priority worker if there is mark work and a slot."""
+        if self.mark_work_left <= 0 or not self.gc_worker_pool:
+            return None
+        if not self.gcController.addIdleMarkWorker():
+            return None
+        return self._take_worker(pp, WORKER_IDLE)
+
+    def _take_worker(self, pp, mode: int):
+        gp = self.gc_worker_pool.pop()
+        gp.worker_mode = mode
+        gp.status = Grunnable
+        gp.waitreason = 0
+        gp.run_start = -1
+        self.ext((self.clock.now, _GoUnblock, pp.id, -1, gp.goid, 0, 0, WAIT_GC_WORKER_IDLE))
+        return gp
+
+    def gc_alloc_cost(self, m, gp, nbytes: int) -> int:
+        """mallocgc during mark, after a batch of nbytes: deductAssistCredit puts the G in debt; in debt
+        it steals background credit or assists (gcAssistAlloc). Proportional sweeping done for the
+        allocation is charged too. Both cost the G virtual time (returned, in ns)."""
+        cost, self.sweep_cost_pending = self.sweep_cost_pending, 0
+        if self.gcBlackenEnabled and not gp.is_worker and m.curg is gp:
+            cost += self.deductAssistCredit(m, gp, nbytes)
+        return cost
+
+    def deductAssistCredit(self, m, gp, nbytes: int) -> int:
+        """malloc.go: deductAssistCredit — charge nbytes to the G's assist credit; in debt, it assists.
+        Returns the assist's virtual time in ns."""
+        gp.gcAssistBytes -= nbytes
+        if gp.gcAssistBytes >= 0:
+            return 0
+        return self.gcAssistAlloc(m, gp)
+
+    def gcAssistAlloc(self, m, gp) -> int:
+        """mgcmark.go: gcAssistAlloc — pay the G's debt with background credit, else with scan work
+        (the time it takes is returned; its GCMarkAssistEnd comes when the G resumes)."""
+        if self.limiter.limiting() or self.mark_work_left <= 0:
+            return 0  # the CPU limiter is on, or nothing is left to scan
+        c = self.gcController
+        debt = -gp.gcAssistBytes
+        gp.gcAssistBytes, work = c.assist_steal_credit(gp.gcAssistBytes)
+        if work <= 0:
+            return 0
+        # SIMPLIFICATION: one assist drains at most one worker chunk of scan work; a G still in debt
+        # assists again at its next allocation (the runtime's gcAssistAlloc loops until paid, while
+        # other workers drain the same pool, so a huge single assist would overstate the time spent).
+        work = min(work, self.mark_work_left, WORKER_CHUNK_NS * SCAN_BYTES_PER_NS)
+        self.mark_work_left -= work
+        c.addScanWork(heap=work)
+        gp.gcAssistBytes += c.assist_credit_for_work(work)
+        dt = max(work // SCAN_BYTES_PER_NS, 1)
+        c.addAssistTime(dt)
+        self.limiter.addAssistTime(dt)
+        self.gc_assist_total_ns += dt
+        self.gc_cpu_ns += dt
+        self.ext((self.clock.now, _GCAssistBegin, m.p.id, m.id, gp.goid, debt, 0, 0))
+        gp.worker_mode = -work  # pending GCMarkAssistEnd (see gcAssistAlloc_end)
+        return dt
+
+    def gcAssistAlloc_end(self, m, gp) -> None:
+        """gcAssistAlloc's end, when the G that assisted resumes (run_g): the GCMarkAssistEnd event."""
+        work = -gp.worker_mode
+        gp.worker_mode = 0
+        self.ext((self.clock.now, _GCAssistEnd, m.p.id if m.p else -1, m.id, gp.goid, work, 0, 0))
+        # gcAssistAlloc1: the last assist out of work calls gcMarkDone
+        if (
+            self.mark_work_left <= 0
+            and self.gcBlackenEnabled
+            and not self.gc_marktermination
+            and not any(w.run_start >= 0 for w in self._running_workers())
+        ):
+            self.gcMarkDone()
+
+    def _running_workers(self):
+        for i in range(self.rt.gomaxprocs):
+            m = self.rt.allp[i].m
+            if m is not None and m.curg is not None and m.curg.is_worker:
+                yield m.curg
+
+    def gcSweep(self) -> None:
+        """mgc.go: gcSweep — ready the background sweeper (bgsweep), created by gcenable on first use."""
         if self.sweeper is None:
-            gp = self._new_runtime_g(self.allp[0])
+            gp = self._new_runtime_g(self.rt.allp[0])
             gp.is_worker = True
             gp.worker_mode = WORKER_SWEEPER
             gp.status = Gwaiting
@@ -640,23 +587,23 @@ class GCMixin:
         gp = self.sweeper
         if gp.status == Gwaiting:
             gp.run_start = -1
-            self.ready(gp, None, True)
+            self.rt.ready(gp, None, True)
 
-    def _bgsweep_run(self, m, gp) -> None:
+    def bgsweep(self, m, gp) -> None:
         """mgcsweep.go: bgsweep — sweep batches of 10 spans; goschedIfBusy between batches; park when
         done (and kick the scavenger)."""
-        now = self.now
+        now = self.clock.now
         pp = m.p
         a = self.allocator
         if gp.run_start < 0:
             gp.run_start = now
             self.ext((now, _GCSweepBegin, pp.id, m.id, gp.goid, 0, 0, 0))
-        elif gp.preempt or not self.pidle:
+        elif gp.preempt or not self.rt.sched.pidle:
             # goschedIfBusy: yield to others when no P is idle
             gp.preempt = False
             self.ext((now, _GCSweepEnd, pp.id, m.id, gp.goid, 0, 0, 0))
             gp.run_start = -1
-            self.goschedImpl(m, gp, False)
+            self.rt.goschedImpl(m, gp, False)
             return
         spans = pages = 0
         while spans < SWEEP_BATCH_SIZE:
@@ -669,16 +616,16 @@ class GCMixin:
             self.ext((now, _GCSweepEnd, pp.id, m.id, gp.goid, 0, 0, 0))
             gp.run_start = -1
             self.sweep_pacing.sweepPagesPerByte = 0.0
-            self._scavenge()
-            self.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
+            self.bgscavenge()
+            self.rt.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
             return
         dt = spans * COST_SWEEP_SPAN_NS + pages * COST_SWEEP_PAGE_NS
-        self.push(now + dt, K_MSTEP, m, m.token)
+        self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
 
-    def _deduct_sweep_credit(self, t_ns, p, m, g, span_bytes, npages) -> None:
+    def deductSweepCredit(self, t_ns, p, m, g, span_bytes, npages) -> None:
         """mgcsweep.go: deductSweepCredit — the allocating G sweeps pages before taking a span."""
         a = self.allocator
-        debt = deductSweepCredit(self.sweep_pacing, span_bytes, 0, a.heap_live, a.pages_swept)
+        debt = sweep_debt_pages(self.sweep_pacing, span_bytes, 0, a.heap_live, a.pages_swept)
         if debt <= 0:
             return
         swept = 0
@@ -692,8 +639,8 @@ class GCMixin:
             spans += 1
         self.sweep_cost_pending += spans * COST_SWEEP_SPAN_NS + swept * COST_SWEEP_PAGE_NS
 
-    def _scavenge(self) -> None:
-        """bgscavenge: release retained memory down to the goal (§5.8)."""
+    def bgscavenge(self) -> None:
+        """mgcscavenge.go: bgscavenge — release retained memory down to the goal (§5.8)."""
         a = self.allocator
         st = a.memstats()
         c = self.gcController
@@ -704,31 +651,73 @@ class GCMixin:
         )
         goal = min(gc_goal, ml_goal)
         if goal < retained:
-            a.scavenge(self.now, goal)
+            a.scavenge(self.clock.now, goal)
 
     def _check_oom(self) -> None:
         """The container's memory limit (cgroup memory.max): the kernel OOM-kills the process."""
+        now = self.clock.now
         limit = self.container_limit
         if limit is None or limit < 0:
             return
         rss = self.allocator.mapped_ready_bytes()
         if rss > limit:
-            self.ext((self.now, _OOMKill, -1, -1, 0, rss, limit, 0))
-            self.fatal(
+            self.ext((now, _OOMKill, -1, -1, 0, rss, limit, 0))
+            self.rt.fatal(
                 f"signal: killed (OOM): process memory {rss >> 20} MiB exceeded the container limit "
                 f"{limit >> 20} MiB"
             )
         elif self.memlimit is not None and self.memlimit >= 0 and rss > self.memlimit:
             # allocSpan's synchronous scavenging when over the memory limit
             a = self.allocator
-            a.scavenge(self.now, int(self.memlimit * 0.95))
+            a.scavenge(now, int(self.memlimit * 0.95))
 
-    # ------------------------------------------------------------------------------------------
-    # reporting
-    # ------------------------------------------------------------------------------------------
+    def procresize(self, nprocs: int) -> None:
+        """proc.go: procresize's GC part — the GC CPU limiter's capacity follows GOMAXPROCS."""
+        self.limiter.resetCapacity(self.clock.now, nprocs)
+
+    def sysmon_gc_check(self, now: int) -> None:
+        """proc.go: sysmon's forcegc test — force a GC if none ran for forcegcperiod (2 min) and GOGC
+        is not off; update the GC CPU limiter."""
+        if (
+            self.gcphase == _GCoff
+            and not self.rt.sched.gcwaiting
+            and self.gcController.gcPercent >= 0
+            and now - self.last_gc_ns > FORCEGC_PERIOD_NS
+        ):
+            self.gcStart(GC_TRIGGER_TIME, None)
+        if self.limiter.needUpdate(now) and not self.limiter.transitioning:
+            was = self.limiter.limiting()
+            self.limiter.update(now)
+            if was != self.limiter.limiting():
+                self.ext((now, _GCLimiter, -1, -1, 0, int(self.limiter.limiting()), self.limiter.fill, 0))
+
+    def setGCPercent(self, percent: int) -> None:
+        """mgcpacer.go: setGCPercent — debug.SetGCPercent: new pacing at once (gcControllerCommit)."""
+        self.gogc = percent
+        self.gcController.setGCPercent(percent)
+        self._commit_pacing()
+
+    def setMemoryLimit(self, nbytes: int) -> None:
+        """mgcpacer.go: setMemoryLimit — debug.SetMemoryLimit (-1 = off, i.e. math.MaxInt64)."""
+        self.memlimit = nbytes
+        self.gcController.setMemoryLimit(nbytes if nbytes >= 0 else MAX_INT64)
+        self._commit_pacing()
+
+    def _commit_pacing(self) -> None:
+        self._sync_memstats()
+        trigger, goal = self.gcController.gcControllerCommit(
+            self.allocator.sweep_done, self.gcphase == _GCoff
+        )
+        self.ext((self.clock.now, _HeapGoal, -1, -1, 0, goal, trigger, self.gcController.heapMarked))
+        self.gcTrigger_test(None)
+
+    def _sync_memstats(self) -> None:
+        a = self.allocator
+        c = self.gcController
+        c.heapLive = a.heap_live
+        c.update_memstats(a.mapped_ready_bytes(), a.heap_free_bytes(), a.heap_alloc)
 
     def memory_counters(self, r) -> None:
-        super().memory_counters(r)
         c = self.gcController
         trigger, goal = c.trigger()
         r["heap_goal"] = min(goal, MAX_INT64)
@@ -736,37 +725,27 @@ class GCMixin:
         r["heap_marked"] = c.heapMarked
         r["gc_phase"] = self.gcphase
         r["gc_cycles"] = self.gc_cycles
-        r["gc_cpu_fraction"] = self.gc_cpu_ns / max(self.now * max(self.gomaxprocs, 1), 1)
+        r["gc_cpu_fraction"] = self.gc_cpu_ns / max(self.clock.now * max(self.rt.gomaxprocs, 1), 1)
 
     def memory_stats(self) -> dict:
-        out = dict(super().memory_stats())
-
         def pause(xs):
             return {"total_ns": int(sum(xs)), "max_ns": int(max(xs, default=0))}
 
-        out["gc"] = {
+        return {
             "cycles": self.gc_cycles,
             "gogc": self.gcController.gcPercent,
             "memlimit": None if self.gcController.memoryLimit == MAX_INT64 else self.gcController.memoryLimit,
             "pause_sweep_termination": pause(self.gc_pause_sweepterm),
             "pause_mark_termination": pause(self.gc_pause_markterm),
-            "cpu_fraction": round(self.gc_cpu_ns / max(self.now * max(self.gomaxprocs, 1), 1), 6),
+            "cpu_fraction": round(self.gc_cpu_ns / max(self.clock.now * max(self.rt.gomaxprocs, 1), 1), 6),
             "assist_ns": self.gc_assist_total_ns,
             "heap_goals": [int(g) for g in self.gc_goals],
             "heap_marked": int(self.gcController.heapMarked),  # marked live at the last mark termination
             "heap_goal": int(self.gcController.heapGoal()),  # the goal now: the next cycle's (or this one's)
         }
-        return out
 
     def memory_assumptions(self) -> list[str]:
-        return [*super().memory_assumptions(), *PACER_ASSUMPTIONS, *GC_ASSUMPTIONS]
-
-    def status_counts(self) -> dict[int, int]:
-        """Like runtime.NumGoroutine: the runtime's own goroutines (workers, sweeper) are not counted."""
-        counts = super().status_counts()
-        for gp in self.runtime_gs:
-            counts[gp.status] -= 1
-        return counts
+        return [*PACER_ASSUMPTIONS, *GC_ASSUMPTIONS]
 
 
-__all__ = ["GCMixin", "GC_ASSUMPTIONS", "RUNTIME_GROUP"]
+__all__ = ["GC", "GC_ASSUMPTIONS", "RUNTIME_GROUP"]

@@ -6,6 +6,7 @@ may go on running, False if it parked (the caller must then call schedule()).
 
 from __future__ import annotations
 
+from ..runtime2 import Hchan
 from ..trace.events import (
     CHAN_BLOCK,
     CHAN_BUFFER,
@@ -25,17 +26,19 @@ _Select = int(EV.Select)
 
 
 class ChanMixin:
-    def _dequeue_sudog(self, q):
-        """chan.go: waitq.dequeue — skip sudogs of selects that another case already won."""
-        while q:
-            gp, sel_id, case = q.popleft()
-            if sel_id and gp.sel_id != sel_id:
-                continue  # stale select sudog
-            return gp, sel_id, case
-        return None
+    """chan.go and select.go over the scheduler (gopark/ready)."""
+
+    def makechan(self, idx: int, cap: int, name: str = "") -> Hchan:
+        """chan.go: makechan — (re)create the channel at index idx."""
+        c = Hchan(idx, name or f"c{idx}", cap)
+        while len(self.chans) <= idx:
+            self.chans.append(None)
+        self.chans[idx] = c
+        return c
 
     def chansend(self, m, gp, c) -> bool:
         """chan.go: chansend — to a waiting receiver directly, else into the buffer, else park."""
+        now = self.clock.now
         pp = m.p
         if c.closed:
             self.fatal("panic: send on closed channel")
@@ -47,45 +50,16 @@ class ChanMixin:
             if sel_id:
                 rg.sel_id = 0
                 rg.wait_obj = case
-            self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
+            self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
             self.ready(rg, m, True)
             return True
         if c.qcount < c.dataqsiz:
             c.qcount += 1
-            self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
+            self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
             return True
         c.sendq.append((gp, 0, 0))
-        self.ext((self.now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
+        self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
         self.gopark(m, gp, WAIT_CHAN_SEND, c.id)
-        return False
-
-    def chanrecv(self, m, gp, c) -> bool:
-        """chan.go: chanrecv — from a waiting sender (via the buffer head if buffered), the buffer,
-        a closed channel's zero value, else park."""
-        pp = m.p
-        sg = self._dequeue_sudog(c.sendq)
-        if sg is not None:
-            sgp, sel_id, case = sg
-            if sel_id:
-                sgp.sel_id = 0
-                sgp.wait_obj = case
-            # unbuffered: take the sender's value; buffered (full): take the head, sender's value to the tail
-            gp.chan_val = 1
-            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
-            self.ready(sgp, m, True)
-            return True
-        if c.qcount > 0:
-            c.qcount -= 1
-            gp.chan_val = 1
-            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
-            return True
-        if c.closed:
-            gp.chan_val = 0
-            self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_CLOSED, 0))
-            return True
-        c.recvq.append((gp, 0, 0))
-        self.ext((self.now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
-        self.gopark(m, gp, WAIT_CHAN_RECV, c.id)
         return False
 
     def closechan(self, m, gp, c) -> bool:
@@ -108,14 +82,45 @@ class ChanMixin:
         if self._dequeue_sudog(c.sendq) is not None:
             self.fatal("panic: send on closed channel")
             return False
-        self.ext((self.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
+        self.ext((self.clock.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
         for rg in woken:
             self.ready(rg, m, True)
         return True
 
+    def chanrecv(self, m, gp, c) -> bool:
+        """chan.go: chanrecv — from a waiting sender (via the buffer head if buffered), the buffer,
+        a closed channel's zero value, else park."""
+        now = self.clock.now
+        pp = m.p
+        sg = self._dequeue_sudog(c.sendq)
+        if sg is not None:
+            sgp, sel_id, case = sg
+            if sel_id:
+                sgp.sel_id = 0
+                sgp.wait_obj = case
+            # unbuffered: take the sender's value; buffered (full): take the head, sender's value to the tail
+            gp.chan_val = 1
+            self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_DIRECT, c.qcount))
+            self.ready(sgp, m, True)
+            return True
+        if c.qcount > 0:
+            c.qcount -= 1
+            gp.chan_val = 1
+            self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
+            return True
+        if c.closed:
+            gp.chan_val = 0
+            self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_CLOSED, 0))
+            return True
+        c.recvq.append((gp, 0, 0))
+        self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
+        self.gopark(m, gp, WAIT_CHAN_RECV, c.id)
+        return False
+
     def selectgo(self, m, gp, cases, has_default: bool) -> bool:
         """select.go: selectgo — pick uniformly among ready cases (seeded), else default, else park
         on every channel; the first case to fire wins and the other sudogs go stale."""
+        now = self.clock.now
         chans = self.chans
         ready = []
         for i, (kind, ci) in enumerate(cases):
@@ -128,13 +133,13 @@ class ChanMixin:
         pp = m.p
         if ready:
             i = ready[int(self.rng.random() * len(ready))] if len(ready) > 1 else ready[0]
-            self.ext((self.now, _Select, pp.id, m.id, gp.goid, i, len(cases), 0))
+            self.ext((now, _Select, pp.id, m.id, gp.goid, i, len(cases), 0))
             kind, ci = cases[i]
             if kind == SEL_SEND:
                 return self.chansend(m, gp, chans[ci])
             return self.chanrecv(m, gp, chans[ci])
         if has_default:
-            self.ext((self.now, _Select, pp.id, m.id, gp.goid, -2, len(cases), 0))
+            self.ext((now, _Select, pp.id, m.id, gp.goid, -2, len(cases), 0))
             return True
         self.sel_seq += 1
         sel_id = self.sel_seq
@@ -142,13 +147,22 @@ class ChanMixin:
         for i, (kind, ci) in enumerate(cases):
             c = chans[ci]
             (c.sendq if kind == SEL_SEND else c.recvq).append((gp, sel_id, i))
-        self.ext((self.now, _Select, pp.id, m.id, gp.goid, -1, len(cases), 0))
+        self.ext((now, _Select, pp.id, m.id, gp.goid, -1, len(cases), 0))
         self.gopark(m, gp, WAIT_SELECT, sel_id)
         return False
 
     @staticmethod
     def _has_waiter(q) -> bool:
         return any(not sel_id or gp.sel_id == sel_id for gp, sel_id, _ in q)
+
+    def _dequeue_sudog(self, q):
+        """chan.go: waitq.dequeue — skip sudogs of selects that another case already won."""
+        while q:
+            gp, sel_id, case = q.popleft()
+            if sel_id and gp.sel_id != sel_id:
+                continue  # stale select sudog
+            return gp, sel_id, case
+        return None
 
 
 __all__ = ["ChanMixin", "SEL_RECV", "SEL_SEND"]

@@ -6,8 +6,10 @@ pushed on the heap), blocks (the G parks and the M schedules), or exits. Control
 
 from __future__ import annotations
 
-import math
+from math import cos, log, pi, sqrt
 
+from ..alloc.hooks import DEFER_RECORD_BYTES
+from ..clock import PRIO_MSTEP, PRIO_NETREADY
 from ..constants import (
     COST_CHAN_OP_NS,
     COST_GO_NS,
@@ -43,7 +45,6 @@ from ..workload.ops import (
     OP_STACK,
     OP_SYSCALL,
 )
-from .proc import K_MSTEP, K_NETREADY
 
 _ChanMake = int(EV.ChanMake)
 _GoDefer = int(EV.GoDefer)
@@ -57,31 +58,76 @@ COST_DEFER_NS = 2  # an open-coded or stack defer record
 COST_STACK_COPY_NS_PER_KIB = 60  # copystack: memmove of the used part plus pointer adjustment
 
 
+# The workload's random draws (emulator only). Every goroutine draws from its own stream, ``g.rand``.
+# The main goroutine's stream comes from the seed; a goroutine's stream comes from its parent's at the go
+# statement (one step of the parent's stream, mixed). A goroutine's draws therefore depend only on the
+# seed and on its place in the tree of go statements, never on which M ran it when: a change of policy,
+# GOMAXPROCS or GC setting keeps every goroutine's draws (issue 17's comparisons). The runtime's own
+# choices (steal order, select, which P to preempt) use the scheduler's ``rng``.
+# The stream is MINSTD (Park and Miller's multiplicative LCG, multiplier 48271 modulo 2^31 - 1, C++'s
+# std::minstd_rand) kept in a float, where each step is exact: one multiply and one modulo per draw,
+# cheap enough for the hot path (a 64-bit integer LCG costs about three times as much in CPython). A
+# new stream's start is mixed with SplitMix64's finalizer, so sibling streams are unrelated.
+MINSTD_MUL = 48271.0
+MINSTD_MOD = 2147483647.0  # 2^31 - 1: the states are 1 .. 2^31 - 2
+_INV_MOD = 1.0 / MINSTD_MOD
+_M64 = (1 << 64) - 1
+_TAU = 2.0 * pi
+_WORKLOAD_SALT = 0x6D61696E2E6D6169  # "main.mai": the main goroutine's stream is not the runtime's seed
+
+
+def mix64(x: int) -> int:
+    """SplitMix64's finalizer: a 64-bit value whose bits all depend on all of x's."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _stream_start(x: int) -> float:
+    return float(1 + mix64(x & _M64) % 2147483646)
+
+
+def workload_stream(seed: int) -> float:
+    """The main goroutine's stream for a run's seed."""
+    return _stream_start(seed ^ _WORKLOAD_SALT)
+
+
+def child_stream(parent: float) -> tuple[float, float]:
+    """(parent's next state, the new goroutine's stream) at a go statement."""
+    s = parent * MINSTD_MUL % MINSTD_MOD
+    return s, _stream_start(int(s) * 0x9E3779B97F4A7C15)
+
+
 class GExecMixin:
-    def sample(self, dist) -> int:
-        """A duration in ns from a (DIST_*, a, b) distribution, with the engine's seeded RNG."""
+    def sample(self, gp, dist) -> int:
+        """A duration in ns from a (DIST_*, a, b) distribution, drawn from gp's own stream."""
         kind, a, b = dist
         if kind == DIST_FIXED:
             return a
-        r = self.rng
-        if kind == DIST_UNIFORM:
-            return a + int(r.random() * (b - a + 1))
+        s = gp.rand * MINSTD_MUL % MINSTD_MOD
+        gp.rand = s
+        u = s * _INV_MOD  # uniform in (0, 1)
         if kind == DIST_EXP:
-            return int(-a * math.log(1.0 - r.random()))
+            return int(-a * log(u))
+        if kind == DIST_UNIFORM:
+            return a + int(u * (b - a + 1))
         if kind == DIST_NORMAL:
-            v = int(r.gauss(a, b))
+            # Box-Muller with a second uniform from the same stream
+            s = s * MINSTD_MUL % MINSTD_MOD
+            gp.rand = s
+            v = int(a + b * sqrt(-2.0 * log(u)) * cos(_TAU * s * _INV_MOD))
             return v if v > 0 else 0
         raise ValueError(f"unknown distribution {kind}")
 
     def run_g(self, m) -> None:
         """Continue M's current G: preemption first, then leftover compute, then the next ops."""
         gp = m.curg
-        now = self.now
+        now = self.clock.now
         if gp.is_worker:
-            self.gc_worker_run(m, gp)
+            self.gc.gcBgMarkWorker(m, gp)
             return
         if gp.worker_mode < 0:
-            self.gc_assist_end(m, gp)
+            self.gc.gcAssistAlloc_end(m, gp)
         if gp.preempt:
             gp.preempt = False
             left = gp.busy_until - now
@@ -93,7 +139,7 @@ class GExecMixin:
             d = gp.resume_ns
             gp.resume_ns = 0
             gp.busy_until = now + d
-            self.push(now + d, K_MSTEP, m, m.token)
+            self.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
             return
         ops = gp.ops
         nops = len(ops)
@@ -106,11 +152,11 @@ class GExecMixin:
             code = op[0]
             if code == OP_COMPUTE:
                 gp.pc += 1
-                d = self.sample(op[1])
+                d = self.sample(gp, op[1])
                 if d <= 0:
                     continue
                 gp.busy_until = now + d
-                self.push(now + d, K_MSTEP, m, m.token)
+                self.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             if code == OP_REPEAT:
                 gp.loops.append(op[1])
@@ -136,23 +182,23 @@ class GExecMixin:
                 if gp.op_rem == 0:
                     gp.pc += 1
                 self.newproc(m, gp, op[1])
-                self.push(now + COST_GO_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_GO_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_SEND:
                 gp.pc += 1
                 if not self.chansend(m, gp, self.chans[op[1]]):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_RECV:
                 gp.pc += 1
                 if not self.chanrecv(m, gp, self.chans[op[1]]):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_SLEEP:
                 gp.pc += 1
-                d = self.sample(op[1])
+                d = self.sample(gp, op[1])
                 if d <= 0:
                     zero += 1  # time.Sleep(d <= 0) returns at once
                     continue
@@ -161,13 +207,13 @@ class GExecMixin:
                 return
             elif code == OP_SYSCALL:
                 gp.pc += 1
-                self.entersyscall(m, gp, self.sample(op[1]), bool(op[2]))
+                self.entersyscall(m, gp, self.sample(gp, op[1]), bool(op[2]))
                 return
             elif code == OP_NETWAIT:
                 gp.pc += 1
-                d = self.sample(op[1])
+                d = self.sample(gp, op[1])
                 self.netpoll_waiters += 1
-                self.push(now + d, K_NETREADY, gp, 0)
+                self.at(now + d, PRIO_NETREADY, self.netready, gp)
                 self.gopark(m, gp, WAIT_IO, 0)
                 return
             elif code == OP_GOSCHED:
@@ -178,13 +224,13 @@ class GExecMixin:
                 gp.pc += 1
                 if not self.selectgo(m, gp, op[1], bool(op[2])):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_CLOSE:
                 gp.pc += 1
                 if not self.closechan(m, gp, self.chans[op[1]]):
                     return
-                self.push(now + COST_CHAN_OP_NS, K_MSTEP, m, m.token)
+                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_MAKE:
                 gp.pc += 1
@@ -193,18 +239,20 @@ class GExecMixin:
                 zero += 1
             elif code == OP_ALLOC:
                 gp.pc += 1
-                cost = self.malloc_op(m, gp, op)
-                if self.done or m.curg is not gp or self.stw_caller is m:
+                before = gp.op_rem or op[2]
+                cost = self.mem.malloc_op(m, gp, op)
+                cost += self.gc.gc_alloc_cost(m, gp, op[1] * (before - gp.op_rem))
+                if self.clock.stopped or m.curg is not gp or self.stw_caller is m:
                     return  # (a GC this allocation started stopped the world: startTheWorld resumes it)
-                self.push(now + cost, K_MSTEP, m, m.token)
+                self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_STACK:
                 gp.pc += 1
                 cost = self.stack_op(m, gp, op[1] * op[2])
-                if self.done:
+                if self.clock.stopped:
                     return
                 if cost:
-                    self.push(now + cost, K_MSTEP, m, m.token)
+                    self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                     return
                 zero += 1
             elif code == OP_DEFER:
@@ -221,11 +269,12 @@ class GExecMixin:
                     gp.defers += 1
                     self.ext((now, _GoDefer, m.p.id, m.id, gp.goid, gp.defers, heap, 0))
                 if heap:
-                    cost += self.defer_alloc(m, gp, n)
-                    if self.done or self.stw_caller is m:
+                    cost += self.mem.defer_alloc(m, gp, n)
+                    cost += self.gc.gc_alloc_cost(m, gp, DEFER_RECORD_BYTES * n)
+                    if self.clock.stopped or self.stw_caller is m:
                         return
                 cost += n * COST_DEFER_NS
-                self.push(now + cost, K_MSTEP, m, m.token)
+                self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_BLOCK:
                 gp.pc += 1
@@ -243,40 +292,41 @@ class GExecMixin:
                 zero += 1
             elif code == OP_GC:
                 gp.pc += 1
-                if self.runtime_GC(m, gp):
+                if self.gc.runtime_GC(m, gp):
                     return
                 zero += 1
             elif code == OP_SETGCPERCENT:
                 gp.pc += 1
-                self.set_gc_percent(op[1])
+                self.gc.setGCPercent(op[1])
                 zero += 1
             elif code == OP_SETMEMLIMIT:
                 gp.pc += 1
-                self.set_memory_limit(op[1])
+                self.gc.setMemoryLimit(op[1])
                 zero += 1
             else:
                 raise ValueError(f"unknown op {code}")
             if zero >= MAX_ZERO_COST_OPS:
                 if budget.zero_cost_burst(self, now, zero):
                     return
-                self.push(now + 1, K_MSTEP, m, m.token)
+                self.at(now + 1, PRIO_MSTEP, self.mstep, m, m.token)
                 return
 
     def stack_op(self, m, gp, needed_bytes: int) -> int:
         """newstack/copystack: double the stack until the frames fit; returns the copy cost in ns."""
+        now = self.clock.now
         cost = 0
         gp.stack_used = needed_bytes
         while gp.stack_bytes < needed_bytes:
             new = gp.stack_bytes * 2
             if new > MAX_STACK_SIZE:
-                self.ext((self.now, int(EV.GoStackOverflow), m.p.id, m.id, gp.goid, needed_bytes, 0, 0))
+                self.ext((now, int(EV.GoStackOverflow), m.p.id, m.id, gp.goid, needed_bytes, 0, 0))
                 self.fatal(
                     f"runtime: goroutine stack exceeds {MAX_STACK_SIZE}-byte limit\n"
                     "fatal error: stack overflow"
                 )
                 return 0
-            self.ext((self.now, int(EV.GoStackGrow), m.p.id, m.id, gp.goid, gp.stack_bytes, new, 0))
-            cost += self.stack_grow(m, gp, new)
+            self.ext((now, int(EV.GoStackGrow), m.p.id, m.id, gp.goid, gp.stack_bytes, new, 0))
+            cost += self.mem.stack_grow(m, gp, new)
             cost += (gp.stack_bytes // 1024) * COST_STACK_COPY_NS_PER_KIB
         gp.stack_used = 0  # the calls return (ops.py): a later GC scan may shrink the grown stack
         return cost

@@ -1,10 +1,13 @@
-"""The scheduler — `runtime/proc.go`: schedule, findRunnable, execute, stealWork, wakep, startm, stopm,
-handoffp, newproc, goexit0, gopark/ready, goschedImpl, injectglist, procresize, stop/startTheWorld.
+"""The scheduler — `runtime/proc.go`, in proc.go's order: stopTheWorld/startTheWorld, mstart, newm,
+stopm, startm, handoffp, wakep, gcstopm, execute, findRunnable, stealWork, resetspinning, injectglist,
+schedule, dropg, goschedImpl, goexit0, newproc, gfput/gfget, procresize, acquirep/releasep, checkdead,
+preemptall/preemptone, mget, pidleput/pidleget. Its neighbours in proc.go have their own files here:
+the run queues (``runq.py``), syscalls (``syscall.py``) and sysmon (``sysmon.py``).
 
-Mixed into :class:`gmpviz.core.engine.Engine`, which owns the clock (``self.now``), the event heap
-(``self.push``), the tracer (``self.ext``) and the runtime state (``allp``, ``pidle``, ``midle``,
-``sched_runq`` ...). Every function follows the order of operations of its Go namesake as summarised
-in go-runtime-facts.md §2–3; emulator-only steps are marked.
+A part of :class:`gmpviz.core.sched.scheduler.Scheduler`, over its state (``sched``, ``allp``,
+``allm`` …), the clock (``self.clock.now``, ``self.at``) and the tracer (``self.ext``). Every function
+follows the order of operations of its Go namesake as summarised in go-runtime-facts.md §2–3;
+emulator-only steps are marked. Helpers without a Go namesake sit beside the function they serve.
 """
 
 from __future__ import annotations
@@ -12,6 +15,15 @@ from __future__ import annotations
 import heapq
 from math import gcd
 
+from ..clock import (
+    PRIO_FINDRUN_TAIL,
+    PRIO_MSTEP,
+    PRIO_MWAKE,
+    PRIO_NETPOLL_WAKE,
+    PRIO_STW,
+    PRIO_TIMER,
+    call,
+)
 from ..constants import (
     COST_M_CREATE_NS,
     COST_M_WAKE_NS,
@@ -30,7 +42,6 @@ from ..constants import (
     Gdead,
     Grunnable,
     Grunning,
-    Gsyscall,
     Gwaiting,
     Pdead,
     Pgcstop,
@@ -42,7 +53,6 @@ from ..trace.events import (
     EV,
     HANDOFF_STW,
     SRC_NETPOLL,
-    SRC_STEAL,
     STOP_GOSCHED,
     STOP_PREEMPT,
     STOP_PREEMPT_STW,
@@ -50,21 +60,7 @@ from ..trace.events import (
     WHERE_LOCAL,
     WHERE_RUNNEXT,
 )
-
-# Heap item kinds (engine-internal)
-K_MSTEP = 0  # an M continues: run its G's next op, or schedule()
-K_FINDRUN_B = 1  # a spinning M finished its steal passes (findRunnable steps 13-16)
-K_MWAKE = 2  # a started M begins running (startm/newm latency elapsed)
-K_SYSCALL_DONE = 3  # a syscall returns (exitsyscall)
-K_TIMER = 4  # the earliest timer of a P is due
-K_NETREADY = 5  # a file descriptor became ready
-K_NETPOLL_WAKE = 6  # the M blocked in netpoll returns
-K_SYSMON = 7
-K_SAMPLE = 8  # statistics sampling (emulator only)
-K_SCHEDTRACE = 9
-K_END = 10
-K_GC = 11  # GC state machine steps (mgc.go)
-K_STW = 12  # the next step of a stop-the-world (obj: the callable to run) after its modelled cost
+from .gexec import child_stream
 
 _GoCreate = int(EV.GoCreate)
 _GoStart = int(EV.GoStart)
@@ -75,7 +71,6 @@ _GoEnd = int(EV.GoEnd)
 _ProcStart = int(EV.ProcStart)
 _ProcStop = int(EV.ProcStop)
 _ProcStatus = int(EV.ProcStatus)
-_ProcSteal = int(EV.ProcSteal)
 _ProcHandoff = int(EV.ProcHandoff)
 _MCreate = int(EV.MCreate)
 _MPark = int(EV.MPark)
@@ -83,8 +78,6 @@ _MWake = int(EV.MWake)
 _MSpinBegin = int(EV.MSpinBegin)
 _MSpinEnd = int(EV.MSpinEnd)
 _RunqGet = int(EV.RunqGet)
-_NetpollReady = int(EV.NetpollReady)
-_TimerFire = int(EV.TimerFire)
 _STWBegin = int(EV.STWBegin)
 _STWEnd = int(EV.STWEnd)
 _ProcResize = int(EV.ProcResize)
@@ -96,61 +89,146 @@ def _coprimes(n: int) -> list[int]:
 
 
 class ProcMixin:
-    """proc.go's scheduler, over the engine's state."""
+    """proc.go's scheduler functions."""
 
-    # ------------------------------------------------------------------------------------------
-    # Ps and Ms
-    # ------------------------------------------------------------------------------------------
-
-    def acquirep(self, m: M, pp: P) -> None:
-        """proc.go: acquirep/wirep — associate P with M; P becomes _Prunning."""
-        m.p = pp
-        pp.m = m
-        pp.status = Prunning
-        pp.oldm = m
-        self.ext((self.now, _ProcStart, pp.id, m.id, 0, 0, 0, 0))
-        if self.on_acquirep is not None:
-            self.on_acquirep(pp)
-
-    @staticmethod
-    def who(m: M | None) -> tuple[int, int, int]:
-        """The (p, m, goid) columns of an event done by M m (or by no M: -1, -1, 0)."""
-        if m is None:
-            return -1, -1, 0
-        return (m.p.id if m.p else -1), m.id, (m.curg.goid if m.curg else 0)
-
-    def releasep(self, m: M) -> P:
-        """proc.go: releasep — disassociate; the caller sets the new status."""
+    def gopark(self, m: M, gp: G, reason: int, obj: int = 0) -> None:
+        """proc.go: gopark/park_m — _Grunning -> _Gwaiting, dropg, schedule()."""
         pp = m.p
-        m.p = None
-        pp.m = None
-        return pp
+        self._g_off_cpu(pp)
+        gp.status = Gwaiting
+        gp.waitreason = reason
+        gp.wait_obj = obj
+        gp.m = None
+        m.curg = None
+        self.ext((self.clock.now, _GoBlock, pp.id, m.id, gp.goid, reason, obj, 0))
+        self.schedule(m)
 
-    def pidleput(self, pp: P) -> None:
-        """proc.go: pidleput — P to the head of the idle list (a LIFO), status _Pidle."""
-        pp.status = Pidle
-        pp.m = None
-        self.pidle.append(pp)
-        self.ext((self.now, _ProcStop, pp.id, -1, 0, 0, 0, 0))
-
-    def pidleget(self) -> P | None:
-        """proc.go: pidleget — pop the head of the idle list."""
-        if self.pidle:
-            return self.pidle.pop()
-        return None
-
-    def pidlegetSpinning(self) -> P | None:
-        """proc.go: pidlegetSpinning — like pidleget, but asks for a spinning M when none is free."""
-        pp = self.pidleget()
+    def ready(self, gp: G, waker_m: M | None, next_: bool = True) -> None:
+        """proc.go: ready — _Gwaiting -> _Grunnable into the waker P's runnext, then wakep()."""
+        now = self.clock.now
+        reason = gp.waitreason
+        gp.status = Grunnable
+        gp.waitreason = 0
+        pp = waker_m.p if waker_m is not None and waker_m.p is not None else None
         if pp is None:
-            self.needspinning = 1
-        return pp
+            self.ext((now, _GoUnblock, -1, -1, gp.goid, 0, WHERE_GLOBAL, reason))
+            self.globrunqput(gp)
+        else:
+            waker = waker_m.curg.goid if waker_m.curg is not None else 0
+            self.ext(
+                (
+                    now,
+                    _GoUnblock,
+                    pp.id,
+                    waker_m.id,
+                    gp.goid,
+                    waker,
+                    WHERE_RUNNEXT if next_ else WHERE_LOCAL,
+                    reason,
+                )
+            )
+            self.runqput(pp, gp, next_)
+        self.wakep()
 
-    def mget(self) -> M | None:
-        """proc.go: mget — an idle M from sched.midle."""
-        if self.midle:
-            return self.midle.pop()
-        return None
+    def stopTheWorld(self, reason: int, then, caller: M | None) -> None:
+        """proc.go: stopTheWorldWithSema — stop every P at a safe point, then call ``then``."""
+        sched = self.sched
+        now = self.clock.now
+        if sched.gcwaiting:
+            self.stw_queue.append((reason, then, caller))
+            return
+        sched.gcwaiting = True
+        self.stw_reason = reason
+        self.stw_then = then
+        self.stw_caller = caller
+        self.stw_start = now
+        self.ext((now, _STWBegin, *self.who(caller), reason, 0, 0))
+        sched.stopwait = self.gomaxprocs
+        if caller is not None and caller.p is not None:
+            caller.p.status = Pgcstop
+            self._g_off_cpu(caller.p)
+            self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Pgcstop, 0, 0))
+            sched.stopwait -= 1
+        for i in range(self.gomaxprocs):
+            pp = self.allp[i]
+            m = pp.m
+            if m is not None and m.state == M_SYSCALL and m.p is pp:
+                # setBlockOnExitSyscall + gcstopP
+                m.p = None
+                pp.m = None
+                pp.status = Pgcstop
+                self.ext((now, _ProcHandoff, pp.id, m.id, 0, HANDOFF_STW, -1, 0))
+                self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+                sched.stopwait -= 1
+        while sched.pidle:
+            pp = sched.pidle.pop()
+            pp.status = Pgcstop
+            self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+            sched.stopwait -= 1
+        self.preemptall()
+        if sched.stopwait == 0:
+            self._stw_stopped()
+
+    def _stw_stopped(self) -> None:
+        """The world is stopped: after the STW machinery's own cost, run the STW's work (which ends with
+        startTheWorld())."""
+        then = self.stw_then
+        self.stw_then = None
+        # SIMPLIFICATION: COST_STW_NS stands for both halves of the machinery, stopTheWorldWithSema's
+        # bookkeeping (which in the runtime overlaps the wait for the other Ps) and startTheWorldWithSema's
+        # (which follows the STW's work); it is charged once, here, after the last P stopped and before the
+        # work. Nothing runs while the world is stopped, so only the pause's length is observable, and it
+        # is never 0 even when no other P had to be stopped (one P, or every other P idle).
+        self.at(self.clock.now + COST_STW_NS, PRIO_STW, call, then)
+
+    def startTheWorld(self) -> None:
+        """proc.go: startTheWorldWithSema — netpoll, procresize, hand Ps with work to Ms, wakep."""
+        now = self.clock.now
+        caller = self.stw_caller
+        newprocs = self.newprocs if self.newprocs > 0 else self.gomaxprocs
+        self.newprocs = 0
+        runnable_ps = self.procresize(newprocs, caller)
+        self.sched.gcwaiting = False
+        reason = self.stw_reason
+        self.ext(
+            (
+                now,
+                _STWEnd,
+                caller.p.id if caller and caller.p else -1,
+                caller.id if caller else -1,
+                0,
+                reason,
+                now - self.stw_start,
+                0,
+            )
+        )
+        self.stw_pause_ns[reason] = self.stw_pause_ns.get(reason, 0) + now - self.stw_start
+        self.stw_caller = None
+        for pp in runnable_ps:
+            self.startm(pp, False)
+        self.sysmon_wake()
+        self.wakep()
+        if caller is not None and caller.curg is not None:
+            caller.p.run_start = now
+            caller.token += 1
+            self.at(now, PRIO_MSTEP, self.mstep, caller, caller.token)
+        if self.stw_queue:
+            reason, then, c = self.stw_queue.pop(0)
+            self.stopTheWorld(reason, then, c)
+
+    def mwake(self, m: M, token: int) -> None:
+        """The M started by startm runs: mstart1 / stopm's return path, then schedule()."""
+        if token != m.token:
+            return
+        pp = m.nextp
+        m.nextp = None
+        m.state = M_RUNNING
+        self.acquirep(m, pp)
+        if m.wake_spinning:
+            m.spinning = True
+            m.wake_spinning = False
+            self.ext((self.clock.now, _MSpinBegin, pp.id, m.id, 0, self.sched.nmspinning, 0, 0))
+        self.schedule(m)
 
     def newm(self) -> M:
         """proc.go: newm — a new OS thread (mcount grows; checkmcount at 10000)."""
@@ -158,16 +236,26 @@ class ProcMixin:
             self.fatal("runtime: program exceeds 10000-thread limit")
         m = M(len(self.allm))
         self.allm.append(m)
-        self.ext((self.now, _MCreate, -1, m.id, 0, len(self.allm), 0, 0))
+        self.ext((self.clock.now, _MCreate, -1, m.id, 0, len(self.allm), 0, 0))
         return m
+
+    def stopm(self, m: M) -> None:
+        """proc.go: stopm — park M on sched.midle until startm hands it a P."""
+        m.state = M_IDLE
+        m.curg = None
+        m.token += 1  # a parked M has no pending step
+        self.sched.midle.append(m)
+        self.ext((self.clock.now, _MPark, -1, m.id, 0, 0, 0, 0))
+        self.checkdead()
 
     def startm(self, pp: P | None, spinning: bool) -> None:
         """proc.go: startm — run some M with P pp (an idle P if None); new thread if none is idle."""
+        now = self.clock.now
         if pp is None:
             pp = self.pidleget()
             if pp is None:
                 if spinning:
-                    self.nmspinning -= 1
+                    self.sched.nmspinning -= 1
                 return
         nm = self.mget()
         if nm is None:
@@ -181,100 +269,66 @@ class ProcMixin:
         # The P is owned by the waking M from here on: runtime's pp.m is set only by acquirep, but
         # the P is neither idle nor available to anyone else.
         pp.status = Prunning
-        self.ext((self.now, _MWake, pp.id, nm.id, 0, int(spinning), 0, 0))
+        self.ext((now, _MWake, pp.id, nm.id, 0, int(spinning), 0, 0))
         nm.token += 1
-        self.push(self.now + latency, K_MWAKE, nm, nm.token)
-
-    def mwake(self, m: M) -> None:
-        """The M started by startm runs: mstart1 / stopm's return path, then schedule()."""
-        pp = m.nextp
-        m.nextp = None
-        m.state = M_RUNNING
-        self.acquirep(m, pp)
-        if m.wake_spinning:
-            m.spinning = True
-            m.wake_spinning = False
-            self.ext((self.now, _MSpinBegin, pp.id, m.id, 0, self.nmspinning, 0, 0))
-        self.schedule(m)
-
-    def stopm(self, m: M) -> None:
-        """proc.go: stopm — park M on sched.midle until startm hands it a P."""
-        m.state = M_IDLE
-        m.curg = None
-        m.token += 1  # a parked M has no pending step
-        self.midle.append(m)
-        self.ext((self.now, _MPark, -1, m.id, 0, 0, 0, 0))
-        self.checkdead()
-
-    def wakep(self) -> None:
-        """proc.go: wakep — start a spinning M if there is an idle P and nobody is spinning."""
-        if self.nmspinning != 0 or not self.pidle:
-            if not self.pidle:
-                self.needspinning = 1 if self.nmspinning == 0 else self.needspinning
-            return
-        self.nmspinning += 1
-        pp = self.pidlegetSpinning()
-        self.startm(pp, True)
-
-    def resetspinning(self, m: M) -> None:
-        """proc.go: resetspinning — this M found work: stop spinning and wake another."""
-        m.spinning = False
-        self.nmspinning -= 1
-        self.ext((self.now, _MSpinEnd, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 1, 0))
-        self.wakep()
-
-    def _begin_spinning(self, m: M) -> None:
-        m.spinning = True
-        self.nmspinning += 1
-        self.needspinning = 0
-        self.ext((self.now, _MSpinBegin, m.p.id if m.p else -1, m.id, 0, self.nmspinning, 0, 0))
+        self.at(now + latency, PRIO_MWAKE, self.mwake, nm, nm.token)
 
     def handoffp(self, pp: P) -> None:
         """proc.go: handoffp — find an M for a P released from a syscall (or leave it idle)."""
-        if not self.runqempty(pp) or self.sched_runq:
+        sched = self.sched
+        if not self.runqempty(pp) or sched.runq:
             self.startm(pp, False)
             return
-        if self.gc_has_work(pp):
+        if self.gc.gcMarkWorkAvailable(pp):
             self.startm(pp, False)
             return
-        if self.nmspinning + len(self.pidle) == 0:
-            self.nmspinning += 1
+        if sched.nmspinning + len(sched.pidle) == 0:
+            sched.nmspinning += 1
             self.startm(pp, True)
             return
-        if self.gcwaiting:
+        if sched.gcwaiting:
             pp.status = Pgcstop
-            self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
-            self.stopwait -= 1
-            if self.stopwait == 0:
+            self.ext((self.clock.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+            sched.stopwait -= 1
+            if sched.stopwait == 0:
                 self._stw_stopped()
             return
-        if len(self.pidle) == self.gomaxprocs - 1 and self.lastpoll != 0:
+        if len(sched.pidle) == self.gomaxprocs - 1 and sched.lastpoll != 0:
             # The last running P, and nobody is blocked in netpoll: start an M so someone polls.
             self.startm(pp, False)
             return
         self.pidleput(pp)
 
-    # ------------------------------------------------------------------------------------------
-    # schedule / findRunnable / execute
-    # ------------------------------------------------------------------------------------------
+    def wakep(self) -> None:
+        """proc.go: wakep — start a spinning M if there is an idle P and nobody is spinning."""
+        sched = self.sched
+        if sched.nmspinning != 0 or not sched.pidle:
+            if not sched.pidle:
+                sched.needspinning = 1 if sched.nmspinning == 0 else sched.needspinning
+            return
+        sched.nmspinning += 1
+        pp = self.pidlegetSpinning()
+        self.startm(pp, True)
 
-    def schedule(self, m: M) -> None:
-        """proc.go: schedule — one round of the scheduler for M (with its P)."""
-        gp, inherit = self.findRunnable(m)
-        self.run_found(m, gp, inherit)
-
-    def run_found(self, m: M, gp: G | None, inherit: bool) -> None:
-        """schedule() after findRunnable: stop spinning (waking another M), tryWakeP, execute."""
-        if gp is None:
-            return  # M parked, blocked in netpoll, or still spinning (K_FINDRUN_B pending)
+    def gcstopm(self, m: M) -> None:
+        """proc.go: gcstopm — P to _Pgcstop for the STW, M parks."""
+        sched = self.sched
+        now = self.clock.now
+        pp = self.releasep(m)
+        pp.status = Pgcstop
+        self.ext((now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
         if m.spinning:
-            self.resetspinning(m)
-        if gp.is_worker:
-            self.wakep()  # tryWakeP: a GC worker took this P, other work may need another M
-        self.execute(m, gp, inherit)
+            m.spinning = False
+            sched.nmspinning -= 1
+            self.ext((now, _MSpinEnd, pp.id, m.id, 0, sched.nmspinning, 0, 0))
+        sched.stopwait -= 1
+        self.stopm(m)
+        if sched.stopwait == 0:
+            self._stw_stopped()
 
     def execute(self, m: M, gp: G, inherit: bool) -> None:
         """proc.go: execute — gp runs on m; schedtick++ only when not inheriting the time slice."""
+        now = self.clock.now
         pp = m.p
         m.curg = gp
         gp.m = m
@@ -283,43 +337,53 @@ class ProcMixin:
         if not inherit:
             pp.schedtick += 1
         self.ctx_switches += 1
-        pp.run_start = self.now
-        self.ext((self.now, _GoStart, pp.id, m.id, gp.goid, int(inherit), pp.schedtick, 0))
+        pp.run_start = now
+        self.ext((now, _GoStart, pp.id, m.id, gp.goid, int(inherit), pp.schedtick, 0))
         m.token += 1
-        self.push(self.now + COST_SCHEDULE_NS, K_MSTEP, m, m.token)
+        self.at(now + COST_SCHEDULE_NS, PRIO_MSTEP, self.mstep, m, m.token)
+
+    def mstep(self, m: M, token: int) -> None:
+        """An M's next step (clock handler): its G goes on, or it runs schedule(); stale if superseded."""
+        if token != m.token:
+            return
+        if m.curg is not None:
+            self.run_g(m)
+        else:
+            self.schedule(m)
 
     def findRunnable(self, m: M):
         """proc.go: findRunnable steps 1–10 (steps 13–16 run in findRunnable_tail after the steal passes).
 
         Returns (g, inheritTime), or (None, False) when M has been stopped or continues later."""
+        sched = self.sched
         while True:
             pp = m.p
-            if self.gcwaiting:
+            if sched.gcwaiting:
                 self.gcstopm(m)
                 return None, False
-            now = self.now
+            now = self.clock.now
             # 2. this P's expired timers
             if pp.timers and pp.timers[0][0] <= now:
                 self.run_timers(pp, pp)
             # 4. GC mark worker (dedicated/fractional)
-            if self.gcBlackenEnabled:
-                gw = self.findRunnableGCWorker(pp)
+            if self.gc.gcBlackenEnabled:
+                gw = self.gc.findRunnableGCWorker(pp)
                 if gw is not None:
                     return gw, False
             # 5. fairness: one G from the global queue every 61 schedticks
-            if pp.schedtick % SCHED_FAIRNESS_TICKS == 0 and self.sched_runq:
+            if pp.schedtick % SCHED_FAIRNESS_TICKS == 0 and sched.runq:
                 return self.globrunqget(pp), False
             # 7. local queue
             gp, inherit = self.runqget(pp)
             if gp is not None:
                 return gp, inherit
             # 8. global queue batch
-            if self.sched_runq:
+            if sched.runq:
                 gp = self.globrunqgetbatch(pp, GLOBRUNQ_BATCH)
                 if gp is not None:
                     return gp, False
             # 9. non-blocking netpoll
-            if self.netpoll_waiters and self.lastpoll != 0 and self.netpoll_ready:
+            if self.netpoll_waiters and sched.lastpoll != 0 and self.netpoll_ready:
                 glist = self.netpoll()
                 gp = glist.pop(0)
                 self.ext((now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
@@ -328,7 +392,7 @@ class ProcMixin:
                 return gp, False
             # 10. steal (only spinning Ms; at most half of the busy Ps spin)
             if not self.policy_nosteal and (
-                m.spinning or 2 * self.nmspinning < self.gomaxprocs - len(self.pidle)
+                m.spinning or 2 * sched.nmspinning < self.gomaxprocs - len(sched.pidle)
             ):
                 if not m.spinning:
                     self._begin_spinning(m)
@@ -338,30 +402,38 @@ class ProcMixin:
                 if newwork:
                     continue
             # 11. idle-priority GC mark worker
-            if self.gcBlackenEnabled:
-                gw = self.findIdleGCWorker(pp)
+            if self.gc.gcBlackenEnabled:
+                gw = self.gc.findIdleGCWorker(pp)
                 if gw is not None:
                     return gw, False
             if m.spinning:
                 # SIMPLIFICATION: the four steal passes take COST_STEAL_PASS_NS each of virtual time,
                 # so a spinning M stays visible; steps 13-16 run when they are done.
                 m.token += 1
-                self.push(now + STEAL_TRIES * COST_STEAL_PASS_NS, K_FINDRUN_B, m, m.token)
+                self.at(
+                    now + STEAL_TRIES * COST_STEAL_PASS_NS,
+                    PRIO_FINDRUN_TAIL,
+                    self.findRunnable_resume,
+                    m,
+                    m.token,
+                )
                 return None, False
             return self.findRunnable_tail(m)
 
     def findRunnable_tail(self, m: M):
         """proc.go: findRunnable steps 13–16: give up the P, re-check, block in netpoll or stopm."""
+        sched = self.sched
+        now = self.clock.now
         pp = m.p
-        if self.gcwaiting:
+        if sched.gcwaiting:
             self.gcstopm(m)
             return None, False
         # 13. under sched.lock: the global queue, needspinning
-        if self.sched_runq:
+        if sched.runq:
             gp = self.globrunqgetbatch(pp, GLOBRUNQ_BATCH)
             if gp is not None:
                 return gp, False
-        if not m.spinning and self.needspinning == 1 and not self.policy_nosteal:
+        if not m.spinning and sched.needspinning == 1 and not self.policy_nosteal:
             self._begin_spinning(m)
             return self.findRunnable(m)
         pp = self.releasep(m)
@@ -369,32 +441,39 @@ class ProcMixin:
         # 14. a spinning M re-checks everything after dropping nmspinning
         if m.spinning:
             m.spinning = False
-            self.nmspinning -= 1
-            self.ext((self.now, _MSpinEnd, -1, m.id, 0, self.nmspinning, 0, 0))
-            if self.sched_runq or self._any_local_work():
+            sched.nmspinning -= 1
+            self.ext((now, _MSpinEnd, -1, m.id, 0, sched.nmspinning, 0, 0))
+            if sched.runq or self._any_local_work():
                 pp2 = self.pidlegetSpinning()
                 if pp2 is not None:
                     self.acquirep(m, pp2)
                     self._begin_spinning(m)
                     return self.findRunnable(m)
         # 15. block in netpoll (at most one M), if there are waiters or timers
-        if self.lastpoll != 0 and (self.netpoll_waiters or self._any_timers()):
-            self.lastpoll = 0
+        if sched.lastpoll != 0 and (self.netpoll_waiters or self._any_timers()):
+            sched.lastpoll = 0
             m.state = M_NETPOLL
             m.token += 1
             self.netpoll_m = m
-            self.ext((self.now, _MPark, -1, m.id, 0, 1, 0, 0))
+            self.ext((now, _MPark, -1, m.id, 0, 1, 0, 0))
             if self.netpoll_ready:
-                self.push(self.now, K_NETPOLL_WAKE, m, m.token)
+                self.at(now, PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
             else:
                 # checkTimersNoP: the poller sleeps until the earliest timer of any P (pollUntil)
                 when = self._next_timer_when()
                 if when >= 0:
-                    self.push(max(when, self.now), K_NETPOLL_WAKE, m, m.token)
+                    self.at(max(when, now), PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
             return None, False
         # 16. stopm
         self.stopm(m)
         return None, False
+
+    def findRunnable_resume(self, m: M, token: int) -> None:
+        """A spinning M's steal passes are over (clock handler): findRunnable steps 13-16, then run."""
+        if token != m.token or m.p is None:
+            return
+        gp, inherit = self.findRunnable_tail(m)
+        self.run_found(m, gp, inherit)
 
     def _any_local_work(self) -> bool:
         allp = self.allp
@@ -403,28 +482,6 @@ class ProcMixin:
             if pp.runq or pp.runnext is not None:
                 return True
         return False
-
-    def _any_timers(self) -> bool:
-        allp = self.allp
-        return any(allp[i].timers for i in range(self.gomaxprocs))
-
-    def _next_idle_timer(self):
-        """(when, P) of the earliest timer on an idle P, or (-1, None)."""
-        best, best_p = -1, None
-        for pp in self.pidle:
-            t = pp.timers
-            if t and (best < 0 or t[0][0] < best):
-                best, best_p = t[0][0], pp
-        return best, best_p
-
-    def _next_timer_when(self) -> int:
-        best = -1
-        allp = self.allp
-        for i in range(self.gomaxprocs):
-            t = allp[i].timers
-            if t and (best < 0 or t[0][0] < best):
-                best = t[0][0]
-        return best
 
     def stealWork(self, m: M, pp: P):
         """proc.go: stealWork — 4 passes over all Ps in a random coprime order; runnext and other Ps'
@@ -439,13 +496,13 @@ class ProcMixin:
             pos = int(rnd() * n)
             inc = coprimes[int(rnd() * len(coprimes))]
             for _ in range(n):
-                if self.gcwaiting:
+                if self.sched.gcwaiting:
                     return None, False, True
                 p2 = allp[pos]
                 pos = (pos + inc) % n
                 if p2 is pp:
                     continue
-                if last_pass and p2.timers and p2.timers[0][0] <= self.now:
+                if last_pass and p2.timers and p2.timers[0][0] <= self.clock.now:
                     self.run_timers(p2, pp)
                     gp, inherit = self.runqget(pp)
                     if gp is not None:
@@ -457,71 +514,126 @@ class ProcMixin:
                     return gp, False, False
         return None, False, False
 
-    def runqsteal(self, pp: P, p2: P, steal_runnext: bool):
-        """proc.go: runqsteal/runqgrab — take ceil(half) of p2's ring; runnext only on the last pass.
+    def resetspinning(self, m: M) -> None:
+        """proc.go: resetspinning — this M found work: stop spinning and wake another."""
+        sched = self.sched
+        m.spinning = False
+        sched.nmspinning -= 1
+        self.ext((self.clock.now, _MSpinEnd, m.p.id if m.p else -1, m.id, 0, sched.nmspinning, 1, 0))
+        self.wakep()
 
-        The last grabbed G is returned to run now, the rest go to pp's ring."""
-        q = p2.runq
-        n = len(q)
-        took_runnext = 0
-        if n == 0:
-            if not steal_runnext or p2.runnext is None:
-                return None
-            victim_running = p2.status == Prunning and p2.m is not None and p2.m.curg is not None
-            if victim_running and p2.m.curg.status != Gsyscall:
-                # runqgrab: usleep(3) to give the victim a chance to run its runnext first.
-                # SIMPLIFICATION: the 3 µs sleep is not charged; the victim cannot run in between
-                # because the thief's step is atomic in the emulator.
-                pass
-            batch = [p2.runnext]
-            p2.runnext = None
-            took_runnext = 1
+    def _begin_spinning(self, m: M) -> None:
+        sched = self.sched
+        m.spinning = True
+        sched.nmspinning += 1
+        sched.needspinning = 0
+        self.ext((self.clock.now, _MSpinBegin, m.p.id if m.p else -1, m.id, 0, sched.nmspinning, 0, 0))
+
+    def injectglist(self, glist: list[G], pp: P | None) -> None:
+        """proc.go: injectglist — make Gs runnable: one per idle P to the global queue with startm,
+        the rest onto pp's local queue (all to the global queue if there is no P)."""
+        sched = self.sched
+        for gp in glist:
+            reason = gp.waitreason
+            gp.status = Grunnable
+            gp.waitreason = 0
+            self.ext(
+                (
+                    self.clock.now,
+                    _GoUnblock,
+                    pp.id if pp else -1,
+                    -1,
+                    gp.goid,
+                    0,
+                    WHERE_GLOBAL if pp is None else WHERE_LOCAL,
+                    reason,
+                )
+            )
+        if pp is None:
+            for gp in glist:
+                self.globrunqput(gp)
+            for _ in range(min(len(glist), len(sched.pidle))):
+                self.startm(None, False)
+            return
+        npidle = len(sched.pidle)
+        i = 0
+        while i < len(glist) and npidle > 0:
+            self.globrunqput(glist[i])
+            self.startm(None, False)
+            npidle -= 1
+            i += 1
+        for gp in glist[i:]:
+            self.runqput(pp, gp, False)
+        self.wakep()
+
+    def schedule(self, m: M) -> None:
+        """proc.go: schedule — one round of the scheduler for M (with its P)."""
+        gp, inherit = self.findRunnable(m)
+        self.run_found(m, gp, inherit)
+
+    def run_found(self, m: M, gp: G | None, inherit: bool) -> None:
+        """schedule() after findRunnable: stop spinning (waking another M), tryWakeP, execute."""
+        if gp is None:
+            return  # M parked, blocked in netpoll, or still spinning (findRunnable_resume pending)
+        if m.spinning:
+            self.resetspinning(m)
+        if gp.is_worker:
+            self.wakep()  # tryWakeP: a GC worker took this P, other work may need another M
+        self.execute(m, gp, inherit)
+
+    def _g_off_cpu(self, pp: P) -> None:
+        if pp is not None and pp.run_start >= 0:
+            pp.busy_ns += self.clock.now - pp.run_start
+            pp.run_start = -1
+
+    def goschedImpl(self, m: M, gp: G, preempted: bool) -> None:
+        """proc.go: goschedImpl — to the global queue (runnext of this P if preempted for a STW)."""
+        now = self.clock.now
+        pp = m.p
+        self._g_off_cpu(pp)
+        gp.status = Grunnable
+        gp.m = None
+        m.curg = None
+        if preempted and self.sched.gcwaiting:
+            self.ext((now, _GoStop, pp.id, m.id, gp.goid, STOP_PREEMPT_STW, WHERE_RUNNEXT, 0))
+            self.runqput(pp, gp, True)
         else:
-            k = n - n // 2
-            batch = [q.popleft() for _ in range(k)]
-        gp = batch.pop()
-        pp.runq.extend(batch)
-        cnt = len(batch) + 1
-        self.n_steals += 1
-        self.n_stolen += cnt
-        self.ext((self.now, _ProcSteal, pp.id, pp.m.id if pp.m else -1, gp.goid, p2.id, cnt, took_runnext))
-        self.ext(
-            (self.now, _RunqGet, pp.id, pp.m.id if pp.m else -1, gp.goid, SRC_STEAL, len(pp.runq), p2.id)
-        )
-        return gp
+            self.ext(
+                (
+                    now,
+                    _GoStop,
+                    pp.id,
+                    m.id,
+                    gp.goid,
+                    STOP_PREEMPT if preempted else STOP_GOSCHED,
+                    WHERE_GLOBAL,
+                    0,
+                )
+            )
+            self.globrunqput(gp)
+            self.wakep()
+        self.schedule(m)
 
-    # ------------------------------------------------------------------------------------------
-    # goroutine lifecycle
-    # ------------------------------------------------------------------------------------------
-
-    def newgoid(self, pp: P) -> int:
-        """proc.go: newproc1 — goids come from a per-P cache refilled 16 at a time."""
-        if pp.goidcache == pp.goidcacheend:
-            pp.goidcache = self.goidgen + 1
-            self.goidgen += GOID_CACHE_BATCH
-            pp.goidcacheend = self.goidgen + 1
-        goid = pp.goidcache
-        pp.goidcache += 1
-        return goid
-
-    def gfget(self, pp: P) -> G | None:
-        """proc.go: gfget — a dead G from the P's free list, refilled up to 32 from the global lists."""
-        if not pp.gFree and self.sched_gFree:
-            while len(pp.gFree) < GFREE_LOCAL_KEEP and self.sched_gFree:
-                pp.gFree.append(self.sched_gFree.pop())
-        if pp.gFree:
-            return pp.gFree.pop()
-        return None
-
-    def gfput(self, pp: P, gp: G) -> None:
-        """proc.go: gfput — dead G to the P's free list; at 64 move to the global list until 32 remain."""
-        pp.gFree.append(gp)
-        if len(pp.gFree) >= GFREE_LOCAL_MAX:
-            while len(pp.gFree) > GFREE_LOCAL_KEEP:
-                self.sched_gFree.append(pp.gFree.pop())
+    def goexit0(self, m: M, gp: G) -> None:
+        """proc.go: goexit0/gdestroy — G to _Gdead, onto the P's free list; then schedule()."""
+        pp = m.p
+        self._g_off_cpu(pp)
+        gp.status = Gdead
+        gp.m = None
+        m.curg = None
+        self.n_exited += 1
+        self.ext((self.clock.now, _GoEnd, pp.id, m.id, gp.goid, 0, 0, 0))
+        self.mem.on_goexit(gp, pp)
+        self.gfput(pp, gp)
+        if gp.goid == 1:
+            # main.main returned: the process exits (runtime.main calls exit(0)).
+            self.finish("main returned")
+            return
+        self.schedule(m)
 
     def newproc(self, m: M | None, parent: G | None, prog_idx: int) -> G:
         """proc.go: newproc — build a G (newproc1), put it in runnext of the creating P, wakep()."""
+        now = self.clock.now
         pp = m.p if m is not None else self.allp[0]
         newg = self.gfget(pp)
         if newg is None:
@@ -537,19 +649,23 @@ class ProcMixin:
         newg.preempt = False
         newg.resume_ns = 0
         newg.defers = 0
-        newg.created_ns = self.now
+        newg.created_ns = now
         newg.parent = parent.goid if parent is not None else 0
+        if parent is not None:
+            parent.rand, newg.rand = child_stream(parent.rand)
+        else:
+            newg.rand = self.workload_rand  # the main goroutine
         newg.waitreason = 0
         newg.sel_id = 0
         newg.gcAssistBytes = 0
         newg.is_worker = False
         newg.worker_mode = 0
-        self.stack_init(newg, pp)
+        self.mem.stack_init(newg, pp)
         newg.status = Grunnable
         self.n_created += 1
         self.ext(
             (
-                self.now,
+                now,
                 _GoCreate,
                 pp.id,
                 m.id if m else -1,
@@ -564,260 +680,143 @@ class ProcMixin:
             self.wakep()
         return newg
 
-    def goexit0(self, m: M, gp: G) -> None:
-        """proc.go: goexit0/gdestroy — G to _Gdead, onto the P's free list; then schedule()."""
-        pp = m.p
-        self._g_off_cpu(pp)
-        gp.status = Gdead
-        gp.m = None
-        m.curg = None
-        self.n_exited += 1
-        self.ext((self.now, _GoEnd, pp.id, m.id, gp.goid, 0, 0, 0))
-        self.on_goexit(gp, pp)
-        self.gfput(pp, gp)
-        if gp.goid == 1:
-            # main.main returned: the process exits (runtime.main calls exit(0)).
-            self.finish("main returned")
-            return
-        self.schedule(m)
+    def newgoid(self, pp: P) -> int:
+        """proc.go: newproc1 — goids come from a per-P cache refilled 16 at a time."""
+        sched = self.sched
+        if pp.goidcache == pp.goidcacheend:
+            pp.goidcache = sched.goidgen + 1
+            sched.goidgen += GOID_CACHE_BATCH
+            pp.goidcacheend = sched.goidgen + 1
+        goid = pp.goidcache
+        pp.goidcache += 1
+        return goid
 
-    def gopark(self, m: M, gp: G, reason: int, obj: int = 0) -> None:
-        """proc.go: gopark/park_m — _Grunning -> _Gwaiting, dropg, schedule()."""
-        pp = m.p
-        self._g_off_cpu(pp)
-        gp.status = Gwaiting
-        gp.waitreason = reason
-        gp.wait_obj = obj
-        gp.m = None
-        m.curg = None
-        self.ext((self.now, _GoBlock, pp.id, m.id, gp.goid, reason, obj, 0))
-        self.schedule(m)
+    def gfput(self, pp: P, gp: G) -> None:
+        """proc.go: gfput — dead G to the P's free list; at 64 move to the global list until 32 remain."""
+        pp.gFree.append(gp)
+        if len(pp.gFree) >= GFREE_LOCAL_MAX:
+            while len(pp.gFree) > GFREE_LOCAL_KEEP:
+                self.sched.gFree.append(pp.gFree.pop())
 
-    def ready(self, gp: G, waker_m: M | None, next_: bool = True) -> None:
-        """proc.go: ready — _Gwaiting -> _Grunnable into the waker P's runnext, then wakep()."""
-        reason = gp.waitreason
-        gp.status = Grunnable
-        gp.waitreason = 0
-        pp = waker_m.p if waker_m is not None and waker_m.p is not None else None
-        if pp is None:
-            self.ext((self.now, _GoUnblock, -1, -1, gp.goid, 0, WHERE_GLOBAL, reason))
-            self.globrunqput(gp)
-        else:
-            waker = waker_m.curg.goid if waker_m.curg is not None else 0
-            self.ext(
-                (
-                    self.now,
-                    _GoUnblock,
-                    pp.id,
-                    waker_m.id,
-                    gp.goid,
-                    waker,
-                    WHERE_RUNNEXT if next_ else WHERE_LOCAL,
-                    reason,
-                )
-            )
-            self.runqput(pp, gp, next_)
-        self.wakep()
+    def gfget(self, pp: P) -> G | None:
+        """proc.go: gfget — a dead G from the P's free list, refilled up to 32 from the global lists."""
+        sched = self.sched
+        if not pp.gFree and sched.gFree:
+            while len(pp.gFree) < GFREE_LOCAL_KEEP and sched.gFree:
+                pp.gFree.append(sched.gFree.pop())
+        if pp.gFree:
+            return pp.gFree.pop()
+        return None
 
-    def goschedImpl(self, m: M, gp: G, preempted: bool) -> None:
-        """proc.go: goschedImpl — to the global queue (runnext of this P if preempted for a STW)."""
-        pp = m.p
-        self._g_off_cpu(pp)
-        gp.status = Grunnable
-        gp.m = None
-        m.curg = None
-        if preempted and self.gcwaiting:
-            self.ext((self.now, _GoStop, pp.id, m.id, gp.goid, STOP_PREEMPT_STW, WHERE_RUNNEXT, 0))
-            self.runqput(pp, gp, True)
-        else:
-            self.ext(
-                (
-                    self.now,
-                    _GoStop,
-                    pp.id,
-                    m.id,
-                    gp.goid,
-                    STOP_PREEMPT if preempted else STOP_GOSCHED,
-                    WHERE_GLOBAL,
-                    0,
-                )
-            )
-            self.globrunqput(gp)
-            self.wakep()
-        self.schedule(m)
+    def _pdestroy(self, pp: P, caller: M | None) -> None:
+        """proc.go: p.destroy — local Gs to the head of the global queue, timers to P0, _Pdead."""
+        while pp.runq:
+            self.globrunqputhead(pp.runq.pop())
+        if pp.runnext is not None:
+            self.globrunqputhead(pp.runnext)
+            pp.runnext = None
+        dst = self.allp[0]
+        for t in pp.timers:
+            heapq.heappush(dst.timers, t)
+            self.at(t[0], PRIO_TIMER, self.timer_due, dst)
+        pp.timers = []
+        self.sched.gFree.extend(pp.gFree)
+        pp.gFree = []
+        if pp.m is not None and pp.m is not caller:
+            pp.m.p = None
+        pp.m = None
+        pp.status = Pdead
+        self.ext((self.clock.now, _ProcStatus, pp.id, -1, 0, Pdead, 0, 0))
 
-    def injectglist(self, glist: list[G], pp: P | None) -> None:
-        """proc.go: injectglist — make Gs runnable: one per idle P to the global queue with startm,
-        the rest onto pp's local queue (all to the global queue if there is no P)."""
-        for gp in glist:
-            reason = gp.waitreason
-            gp.status = Grunnable
-            gp.waitreason = 0
-            self.ext(
-                (
-                    self.now,
-                    _GoUnblock,
-                    pp.id if pp else -1,
-                    -1,
-                    gp.goid,
-                    0,
-                    WHERE_GLOBAL if pp is None else WHERE_LOCAL,
-                    reason,
-                )
-            )
-        if pp is None:
-            for gp in glist:
-                self.globrunqput(gp)
-            for _ in range(min(len(glist), len(self.pidle))):
-                self.startm(None, False)
-            return
-        npidle = len(self.pidle)
-        i = 0
-        while i < len(glist) and npidle > 0:
-            self.globrunqput(glist[i])
-            self.startm(None, False)
-            npidle -= 1
-            i += 1
-        for gp in glist[i:]:
-            self.runqput(pp, gp, False)
-        self.wakep()
-
-    def _g_off_cpu(self, pp: P) -> None:
-        if pp is not None and pp.run_start >= 0:
-            pp.busy_ns += self.now - pp.run_start
-            pp.run_start = -1
-
-    # ------------------------------------------------------------------------------------------
-    # timers and netpoll
-    # ------------------------------------------------------------------------------------------
-
-    def run_timers(self, owner: P, runner: P) -> None:
-        """time.go: timers.check/run — fire owner's expired timers on runner's M: goready into
-        runner's runnext (goroutineReady -> ready(gp, 0, true))."""
-        timers = owner.timers
-        now = self.now
-        m = runner.m
-        while timers and timers[0][0] <= now:
-            when, _, gp = heapq.heappop(timers)
-            self.ext((now, _TimerFire, runner.id, m.id if m else -1, gp.goid, now - when, 0, 0))
-            self.ready(gp, m, True)
-
-    def addtimer(self, pp: P, gp: G, when: int) -> None:
-        """time.go: addtimer — on the current P's heap; an idle P's timers are served by netpoll."""
-        self.timer_seq += 1
-        heapq.heappush(pp.timers, (when, self.timer_seq, gp))
-        self.push(when, K_TIMER, pp, 0)
-
-    def timer_due(self, pp: P) -> None:
-        """A timer of pp is due: the M blocked in netpoll (sleeping until the earliest timer of any P,
-        woken early by wakeNetPoller) returns and runs it on an idle P. Without an idle P, a busy P
-        runs its timers at its next schedule() and spinning Ms steal them on the last pass."""
-        if not pp.timers or pp.timers[0][0] > self.now:
-            return
-        if self.netpoll_m is not None and self.pidle:
-            nm = self.netpoll_m
-            self.push(self.now, K_NETPOLL_WAKE, nm, nm.token)
-
-    def netpoll(self) -> list[G]:
-        """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady)."""
-        glist = self.netpoll_ready
-        self.netpoll_ready = []
-        self.netpoll_waiters -= len(glist)
-        if glist:
-            self.ext((self.now, _NetpollReady, -1, -1, 0, len(glist), 0, 0))
-        return glist
-
-    def netready(self, gp: G) -> None:
-        """The fd a G waits on became readable (netpollready)."""
-        self.netpoll_ready.append(gp)
-        nm = self.netpoll_m
-        if nm is not None:
-            self.push(self.now + COST_M_WAKE_NS, K_NETPOLL_WAKE, nm, nm.token)
-
-    def netpoll_wake(self, m: M) -> None:
-        """findRunnable step 15 after the blocking netpoll returns: take an idle P and run."""
-        if self.netpoll_m is not m:
-            return
-        self.netpoll_m = None
-        self.lastpoll = self.now
-        m.state = M_RUNNING
-        glist = self.netpoll()
-        if glist:
-            self.ext((self.now, _NetpollReady, -1, m.id, 0, 0, 1, 0))
-        pp = None
-        if not glist:
-            # SIMPLIFICATION: woken for timers, the poller takes the idle P whose timer is due (the
-            # runtime takes any idle P and reaches other Ps' timers through stealWork's last pass).
-            when, pp = self._next_idle_timer()
-            if pp is not None and when <= self.now:
-                self.pidle.remove(pp)
+    def procresize(self, nprocs: int, caller: M | None) -> list[P]:
+        """proc.go: procresize — grow/shrink allp; Ps beyond nprocs are destroyed (their Gs to the head
+        of the global queue); returns the Ps with local work, in high-to-low id order."""
+        now = self.clock.now
+        old = self.gomaxprocs
+        while len(self.allp) < nprocs:
+            self.allp.append(P(len(self.allp)))
+        for i in range(nprocs, old):
+            self._pdestroy(self.allp[i], caller)
+        self.gomaxprocs = nprocs
+        self.steal_coprimes = _coprimes(nprocs)
+        self.mem.on_procresize(nprocs)
+        self.gc.procresize(nprocs)
+        if caller is not None:
+            if caller.p is not None and caller.p.id >= nprocs:
+                caller.p.m = None
+                caller.p = None
+            if caller.p is None:
+                pp = self.allp[0]
+                if pp.m is not None and pp.m is not caller:
+                    pp.m.p = None
+                self.acquirep(caller, pp)
             else:
-                pp = None
-        if pp is None:
-            pp = self.pidleget()
-        if pp is None:
-            if glist:
-                self.injectglist(glist, None)
-            self.stopm(m)
-            return
-        self.acquirep(m, pp)
-        if not glist:
-            # Woken for timers: run every P's expired timers onto this P. SIMPLIFICATION: the runtime
-            # goes back to the top of findRunnable and reaches busy Ps' timers in stealWork's last
-            # pass when it may spin; the emulator runs them here so a due timer is never left behind.
-            for i in range(self.gomaxprocs):
-                owner = self.allp[i]
-                if owner.timers and owner.timers[0][0] <= self.now:
-                    self.run_timers(owner, pp)
-        if glist:
-            gp = glist.pop(0)
-            self.ext((self.now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
-            if glist:
-                self.injectglist(glist, pp)
-            self.execute(m, gp, False)
-            return
-        self.schedule(m)
-
-    # ------------------------------------------------------------------------------------------
-    # stop-the-world, GOMAXPROCS
-    # ------------------------------------------------------------------------------------------
-
-    def stopTheWorld(self, reason: int, then, caller: M | None) -> None:
-        """proc.go: stopTheWorldWithSema — stop every P at a safe point, then call ``then``."""
-        if self.gcwaiting:
-            self.stw_queue.append((reason, then, caller))
-            return
-        self.gcwaiting = True
-        self.stw_reason = reason
-        self.stw_then = then
-        self.stw_caller = caller
-        self.stw_start = self.now
-        self.ext((self.now, _STWBegin, *self.who(caller), reason, 0, 0))
-        self.stopwait = self.gomaxprocs
-        if caller is not None and caller.p is not None:
-            caller.p.status = Pgcstop
-            self._g_off_cpu(caller.p)
-            self.ext((self.now, _ProcStatus, caller.p.id, caller.id, 0, Pgcstop, 0, 0))
-            self.stopwait -= 1
-        for i in range(self.gomaxprocs):
+                caller.p.status = Prunning
+                self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Prunning, 0, 0))
+        runnable = []
+        self.sched.pidle.clear()
+        for i in range(nprocs - 1, -1, -1):
             pp = self.allp[i]
-            m = pp.m
-            if m is not None and m.state == M_SYSCALL and m.p is pp:
-                # setBlockOnExitSyscall + gcstopP
-                m.p = None
-                pp.m = None
-                pp.status = Pgcstop
-                self.ext((self.now, _ProcHandoff, pp.id, m.id, 0, HANDOFF_STW, -1, 0))
-                self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
-                self.stopwait -= 1
-        while self.pidle:
-            pp = self.pidle.pop()
-            pp.status = Pgcstop
-            self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
-            self.stopwait -= 1
-        self.preemptall()
-        if self.stopwait == 0:
-            self._stw_stopped()
+            if caller is not None and caller.p is pp:
+                continue
+            if pp.m is not None:
+                # Still owned by an M that has not reached gcstopm (a woken M): it will stop itself.
+                continue
+            pp.status = Pidle
+            if self.runqempty(pp):
+                self.pidleput(pp)
+            else:
+                runnable.append(pp)
+        if old != nprocs:
+            self.ext((now, _ProcResize, -1, -1, 0, old, nprocs, 0))
+        return runnable
+
+    def set_gomaxprocs(self, n: int, caller: M | None) -> None:
+        """debug.go: GOMAXPROCS — stop the world, set newprocs, start the world (procresize)."""
+        from ..trace.events import STW_GOMAXPROCS
+
+        def then() -> None:
+            # procresize's per-P work (p.init with a new mcache for each P started, p.destroy for each P
+            # stopped), charged before startTheWorld runs procresize (nothing runs meanwhile)
+            self.newprocs = n
+            cost = abs(n - self.gomaxprocs) * COST_PROCRESIZE_PER_P_NS
+            self.at(self.clock.now + cost, PRIO_STW, call, self.startTheWorld)
+
+        self.stopTheWorld(STW_GOMAXPROCS, then, caller)
+
+    def acquirep(self, m: M, pp: P) -> None:
+        """proc.go: acquirep/wirep — associate P with M; P becomes _Prunning."""
+        m.p = pp
+        pp.m = m
+        pp.status = Prunning
+        pp.oldm = m
+        self.ext((self.clock.now, _ProcStart, pp.id, m.id, 0, 0, 0, 0))
+        if self.on_acquirep is not None:
+            self.on_acquirep(pp)
+
+    def releasep(self, m: M) -> P:
+        """proc.go: releasep — disassociate; the caller sets the new status."""
+        pp = m.p
+        m.p = None
+        pp.m = None
+        return pp
+
+    def checkdead(self) -> None:
+        """proc.go: checkdead — no M running and nothing will ever wake: deadlock."""
+        sched = self.sched
+        if self.clock.stopped:
+            return
+        for m in self.allm:
+            if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
+                return
+        if sched.gcwaiting:
+            return
+        if sched.runq or self._any_local_work():
+            return
+        if self._any_timers() or self.netpoll_waiters:
+            return
+        self.ext((self.clock.now, _Deadlock, -1, -1, 0, 0, 0, 0))
+        self.fatal("fatal error: all goroutines are asleep - deadlock!")
 
     def preemptall(self) -> None:
         """proc.go: preemptall — ask every running G to stop at its next safe point."""
@@ -832,144 +831,6 @@ class ProcMixin:
             ):
                 self.preemptone(pp, COST_STW_SAFEPOINT_NS)
 
-    def gcstopm(self, m: M) -> None:
-        """proc.go: gcstopm — P to _Pgcstop for the STW, M parks."""
-        pp = self.releasep(m)
-        pp.status = Pgcstop
-        self.ext((self.now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
-        if m.spinning:
-            m.spinning = False
-            self.nmspinning -= 1
-            self.ext((self.now, _MSpinEnd, pp.id, m.id, 0, self.nmspinning, 0, 0))
-        self.stopwait -= 1
-        self.stopm(m)
-        if self.stopwait == 0:
-            self._stw_stopped()
-
-    def _stw_stopped(self) -> None:
-        """The world is stopped: after the STW machinery's own cost, run the STW's work (which ends with
-        startTheWorld())."""
-        then = self.stw_then
-        self.stw_then = None
-        # SIMPLIFICATION: COST_STW_NS stands for both halves of the machinery, stopTheWorldWithSema's
-        # bookkeeping (which in the runtime overlaps the wait for the other Ps) and startTheWorldWithSema's
-        # (which follows the STW's work); it is charged once, here, after the last P stopped and before the
-        # work. Nothing runs while the world is stopped, so only the pause's length is observable, and it
-        # is never 0 even when no other P had to be stopped (one P, or every other P idle).
-        self.push(self.now + COST_STW_NS, K_STW, then, 0)
-
-    def startTheWorld(self) -> None:
-        """proc.go: startTheWorldWithSema — netpoll, procresize, hand Ps with work to Ms, wakep."""
-        caller = self.stw_caller
-        newprocs = self.newprocs if self.newprocs > 0 else self.gomaxprocs
-        self.newprocs = 0
-        runnable_ps = self.procresize(newprocs, caller)
-        self.gcwaiting = False
-        reason = self.stw_reason
-        self.ext(
-            (
-                self.now,
-                _STWEnd,
-                caller.p.id if caller and caller.p else -1,
-                caller.id if caller else -1,
-                0,
-                reason,
-                self.now - self.stw_start,
-                0,
-            )
-        )
-        self.stw_pause_ns[reason] = self.stw_pause_ns.get(reason, 0) + self.now - self.stw_start
-        self.stw_caller = None
-        for pp in runnable_ps:
-            self.startm(pp, False)
-        self.sysmon_wake()
-        self.wakep()
-        if caller is not None and caller.curg is not None:
-            caller.p.run_start = self.now
-            caller.token += 1
-            self.push(self.now, K_MSTEP, caller, caller.token)
-        if self.stw_queue:
-            reason, then, c = self.stw_queue.pop(0)
-            self.stopTheWorld(reason, then, c)
-
-    def procresize(self, nprocs: int, caller: M | None) -> list[P]:
-        """proc.go: procresize — grow/shrink allp; Ps beyond nprocs are destroyed (their Gs to the head
-        of the global queue); returns the Ps with local work, in high-to-low id order."""
-        old = self.gomaxprocs
-        while len(self.allp) < nprocs:
-            self.allp.append(P(len(self.allp)))
-        for i in range(nprocs, old):
-            self._pdestroy(self.allp[i], caller)
-        self.gomaxprocs = nprocs
-        self.steal_coprimes = _coprimes(nprocs)
-        self.on_procresize(nprocs)
-        if caller is not None:
-            if caller.p is not None and caller.p.id >= nprocs:
-                caller.p.m = None
-                caller.p = None
-            if caller.p is None:
-                pp = self.allp[0]
-                if pp.m is not None and pp.m is not caller:
-                    pp.m.p = None
-                self.acquirep(caller, pp)
-            else:
-                caller.p.status = Prunning
-                self.ext((self.now, _ProcStatus, caller.p.id, caller.id, 0, Prunning, 0, 0))
-        runnable = []
-        self.pidle.clear()
-        for i in range(nprocs - 1, -1, -1):
-            pp = self.allp[i]
-            if caller is not None and caller.p is pp:
-                continue
-            if pp.m is not None:
-                # Still owned by an M that has not reached gcstopm (a woken M): it will stop itself.
-                continue
-            pp.status = Pidle
-            if self.runqempty(pp):
-                self.pidleput(pp)
-            else:
-                runnable.append(pp)
-        if old != nprocs:
-            self.ext((self.now, _ProcResize, -1, -1, 0, old, nprocs, 0))
-        return runnable
-
-    def _pdestroy(self, pp: P, caller: M | None) -> None:
-        """proc.go: p.destroy — local Gs to the head of the global queue, timers to P0, _Pdead."""
-        while pp.runq:
-            self.globrunqputhead(pp.runq.pop())
-        if pp.runnext is not None:
-            self.globrunqputhead(pp.runnext)
-            pp.runnext = None
-        dst = self.allp[0]
-        for t in pp.timers:
-            heapq.heappush(dst.timers, t)
-            self.push(t[0], K_TIMER, dst, 0)
-        pp.timers = []
-        self.sched_gFree.extend(pp.gFree)
-        pp.gFree = []
-        if pp.m is not None and pp.m is not caller:
-            pp.m.p = None
-        pp.m = None
-        pp.status = Pdead
-        self.ext((self.now, _ProcStatus, pp.id, -1, 0, Pdead, 0, 0))
-
-    def set_gomaxprocs(self, n: int, caller: M | None) -> None:
-        """debug.go: GOMAXPROCS — stop the world, set newprocs, start the world (procresize)."""
-        from ..trace.events import STW_GOMAXPROCS
-
-        def then() -> None:
-            # procresize's per-P work (p.init with a new mcache for each P started, p.destroy for each P
-            # stopped), charged before startTheWorld runs procresize (nothing runs meanwhile)
-            self.newprocs = n
-            cost = abs(n - self.gomaxprocs) * COST_PROCRESIZE_PER_P_NS
-            self.push(self.now + cost, K_STW, self.startTheWorld, 0)
-
-        self.stopTheWorld(STW_GOMAXPROCS, then, caller)
-
-    # ------------------------------------------------------------------------------------------
-    # preemption and deadlock
-    # ------------------------------------------------------------------------------------------
-
     def preemptone(self, pp: P, latency_ns: int) -> bool:
         """proc.go: preemptone — flag the G on pp; it stops at its next (async) safe point."""
         m = pp.m
@@ -980,21 +841,40 @@ class ProcMixin:
             return False
         gp.preempt = True
         m.token += 1
-        self.push(self.now + latency_ns, K_MSTEP, m, m.token)
+        self.at(self.clock.now + latency_ns, PRIO_MSTEP, self.mstep, m, m.token)
         return True
 
-    def checkdead(self) -> None:
-        """proc.go: checkdead — no M running and nothing will ever wake: deadlock."""
-        if self.done:
-            return
-        for m in self.allm:
-            if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
-                return
-        if self.gcwaiting:
-            return
-        if self.sched_runq or self._any_local_work():
-            return
-        if self._any_timers() or self.netpoll_waiters:
-            return
-        self.ext((self.now, _Deadlock, -1, -1, 0, 0, 0, 0))
-        self.fatal("fatal error: all goroutines are asleep - deadlock!")
+    def mget(self) -> M | None:
+        """proc.go: mget — an idle M from sched.midle."""
+        sched = self.sched
+        if sched.midle:
+            return sched.midle.pop()
+        return None
+
+    def pidleput(self, pp: P) -> None:
+        """proc.go: pidleput — P to the head of the idle list (a LIFO), status _Pidle."""
+        pp.status = Pidle
+        pp.m = None
+        self.sched.pidle.append(pp)
+        self.ext((self.clock.now, _ProcStop, pp.id, -1, 0, 0, 0, 0))
+
+    def pidleget(self) -> P | None:
+        """proc.go: pidleget — pop the head of the idle list."""
+        sched = self.sched
+        if sched.pidle:
+            return sched.pidle.pop()
+        return None
+
+    def pidlegetSpinning(self) -> P | None:
+        """proc.go: pidlegetSpinning — like pidleget, but asks for a spinning M when none is free."""
+        pp = self.pidleget()
+        if pp is None:
+            self.sched.needspinning = 1
+        return pp
+
+    @staticmethod
+    def who(m: M | None) -> tuple[int, int, int]:
+        """The (p, m, goid) columns of an event done by M m (or by no M: -1, -1, 0)."""
+        if m is None:
+            return -1, -1, 0
+        return (m.p.id if m.p else -1), m.id, (m.curg.goid if m.curg else 0)

@@ -5,10 +5,10 @@ whoever takes it (sysmon retake, a STW, a thread leaving its own syscall) detach
 
 from __future__ import annotations
 
+from ..clock import PRIO_MSTEP, PRIO_SYSCALL_DONE
 from ..constants import COST_SYSCALL_ENTRY_NS, Grunnable, Grunning, Gsyscall, Pgcstop
 from ..runtime2 import M_RUNNING, M_SYSCALL
 from ..trace.events import EV, HANDOFF_BLOCK, SYSEXIT_FAST, SYSEXIT_IDLEP, SYSEXIT_OLDP
-from .proc import K_MSTEP, K_SYSCALL_DONE
 
 _GoSyscallBegin = int(EV.GoSyscallBegin)
 _GoSyscallEnd = int(EV.GoSyscallEnd)
@@ -21,56 +21,65 @@ class SyscallMixin:
     def entersyscall(self, m, gp, duration_ns: int, blocking: bool) -> None:
         """proc.go: reentersyscall / entersyscallblock — _Grunning -> _Gsyscall; the P stays attached
         (m.oldp remembers it) unless the syscall is known to block, which hands it off first."""
+        sched = self.sched
+        now = self.clock.now
         pp = m.p
         self._g_off_cpu(pp)
         m.syscalltick = pp.syscalltick
         m.oldp = pp
-        gp.syscall_start = self.now
-        gp.syscall_end = self.now + COST_SYSCALL_ENTRY_NS + duration_ns
+        gp.syscall_start = now
+        gp.syscall_end = now + COST_SYSCALL_ENTRY_NS + duration_ns
         self.n_syscalls += 1
         if blocking:
             # entersyscallblock: handoffp(releasep()) before the call
             pp = self.releasep(m)
             gp.status = Gsyscall
             m.state = M_SYSCALL
-            self.ext((self.now, _GoSyscallBegin, pp.id, m.id, gp.goid, 1, duration_ns, 0))
+            self.ext((now, _GoSyscallBegin, pp.id, m.id, gp.goid, 1, duration_ns, 0))
             self.n_handoffs += 1
-            self.ext((self.now, _ProcHandoff, pp.id, m.id, gp.goid, HANDOFF_BLOCK, -1, 0))
+            self.ext((now, _ProcHandoff, pp.id, m.id, gp.goid, HANDOFF_BLOCK, -1, 0))
             self.handoffp(pp)
         else:
             gp.status = Gsyscall
             m.state = M_SYSCALL
-            self.ext((self.now, _GoSyscallBegin, pp.id, m.id, gp.goid, 0, duration_ns, 0))
-            if self.gcwaiting:
+            self.ext((now, _GoSyscallBegin, pp.id, m.id, gp.goid, 0, duration_ns, 0))
+            if sched.gcwaiting:
                 # entersyscallHandleGCWait: give the P to the pending STW at once
                 pp = self.releasep(m)
                 pp.status = Pgcstop
-                self.ext((self.now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
-                self.stopwait -= 1
-                if self.stopwait == 0:
+                self.ext((now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
+                sched.stopwait -= 1
+                if sched.stopwait == 0:
                     self._stw_stopped()
         self.sysmon_wake()
         m.token += 1
-        self.push(gp.syscall_end, K_SYSCALL_DONE, m, m.token)
+        self.at(gp.syscall_end, PRIO_SYSCALL_DONE, self.syscall_done, m, m.token)
+
+    def syscall_done(self, m, token: int) -> None:
+        """The syscall returns (clock handler): exitsyscall, unless the M's step was superseded."""
+        if token == m.token:
+            self.exitsyscall(m)
 
     def exitsyscall(self, m) -> None:
         """proc.go: exitsyscall — fast path if m.p is still set; else oldp if a syscalling thread holds
         it; else an idle P; else exitsyscallNoP (global queue, M parks)."""
+        sched = self.sched
+        now = self.clock.now
         gp = m.curg
         pp = m.p
         if pp is not None:
             gp.status = Grunning
             m.state = M_RUNNING
             pp.syscalltick += 1
-            pp.run_start = self.now
-            self.ext((self.now, _GoSyscallEnd, pp.id, m.id, gp.goid, SYSEXIT_FAST, 0, 0))
+            pp.run_start = now
+            self.ext((now, _GoSyscallEnd, pp.id, m.id, gp.goid, SYSEXIT_FAST, 0, 0))
             self._continue_after_syscall(m)
             return
         path = -1
         oldp = m.oldp
         if (
             oldp is not None
-            and not self.gcwaiting
+            and not sched.gcwaiting
             and oldp.m is not None
             and oldp.m.state == M_SYSCALL
             and oldp.m.p is oldp
@@ -83,21 +92,21 @@ class SyscallMixin:
             oldp.syscalltick += 1
             self.acquirep(m, oldp)
             path = SYSEXIT_OLDP
-        elif not self.gcwaiting and self.pidle:
+        elif not sched.gcwaiting and sched.pidle:
             self.acquirep(m, self.pidleget())
             path = SYSEXIT_IDLEP
         if path >= 0:
             gp.status = Grunning
             m.state = M_RUNNING
-            m.p.run_start = self.now
-            self.ext((self.now, _GoSyscallEnd, m.p.id, m.id, gp.goid, path, 0, 0))
+            m.p.run_start = now
+            self.ext((now, _GoSyscallEnd, m.p.id, m.id, gp.goid, path, 0, 0))
             self._continue_after_syscall(m)
             return
         # exitsyscallNoP
         gp.status = Grunnable
         gp.m = None
         m.curg = None
-        self.ext((self.now, _GoSyscallEndBlocked, -1, m.id, gp.goid, 0, 0, 0))
+        self.ext((now, _GoSyscallEndBlocked, -1, m.id, gp.goid, 0, 0, 0))
         self.globrunqput(gp)
         self.stopm(m)
         self.sysmon_wake()
@@ -105,4 +114,4 @@ class SyscallMixin:
     def _continue_after_syscall(self, m) -> None:
         self.sysmon_wake()
         m.token += 1
-        self.push(self.now, K_MSTEP, m, m.token)
+        self.at(self.clock.now, PRIO_MSTEP, self.mstep, m, m.token)

@@ -1,9 +1,10 @@
-"""sysmon — `runtime/proc.go: sysmon, retake, preemptone`: a thread without a P that polls the network,
+"""sysmon — `runtime/proc.go: sysmon, retake`: a thread without a P that polls the network,
 retakes Ps from syscalls and preempts long-running goroutines, with an adaptive 20 µs → 10 ms delay.
 """
 
 from __future__ import annotations
 
+from ..clock import PRIO_SYSMON
 from ..constants import (
     COST_STW_SAFEPOINT_NS,
     FORCE_PREEMPT_NS,
@@ -18,7 +19,6 @@ from ..constants import (
 )
 from ..runtime2 import M_SYSCALL
 from ..trace.events import EV, HANDOFF_SYSMON
-from .proc import K_SYSMON
 
 _SysmonTick = int(EV.SysmonTick)
 _Preempt = int(EV.Preempt)
@@ -31,34 +31,40 @@ SYSMON_DEEP_SLEEP_NS = 60_000_000_000
 
 
 class SysmonMixin:
+    def sysmon_step(self, _obj, token: int) -> None:
+        """sysmon wakes from its usleep (clock handler), unless a wake-up superseded this sleep."""
+        if token == self.sysmon_token:
+            self.sysmon_round()
+
     def sysmon_round(self) -> None:
         """proc.go: sysmon — one round, then sleep for the adaptive delay."""
-        now = self.now
-        if not self.schedtrace_ns and (self.gcwaiting or len(self.pidle) == self.gomaxprocs):
+        sched = self.sched
+        now = self.clock.now
+        if not self.schedtrace_ns and (sched.gcwaiting or len(sched.pidle) == self.gomaxprocs):
             # deep sleep on sched.sysmonnote until a syscall, startTheWorld or the next timer
-            self.sysmonwait = True
+            sched.sysmonwait = True
             when = self._next_timer_when()
             wake = now + SYSMON_DEEP_SLEEP_NS if when < 0 else max(when, now + self.sysmon_delay)
             self.sysmon_token += 1
-            self.push(wake, K_SYSMON, None, self.sysmon_token)
+            self.at(wake, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
             return
         # 2. netpoll if nobody polled for more than 10 ms
-        if self.lastpoll != 0 and self.lastpoll + SYSMON_NETPOLL_NS < now:
-            self.lastpoll = now
+        if sched.lastpoll != 0 and sched.lastpoll + SYSMON_NETPOLL_NS < now:
+            sched.lastpoll = now
             glist = self.netpoll()
             if glist:
                 self.ext((now, int(EV.NetpollReady), -1, -1, 0, 0, 2, 0))
                 self.injectglist(glist, None)
         # timers that should have fired on a P that is not scheduling: start an M to steal them
         when = self._next_timer_when()
-        if 0 <= when < now and self.pidle and self.netpoll_m is None:
+        if 0 <= when < now and sched.pidle and self.netpoll_m is None:
             self.startm(None, False)
         # 5. retake
         if self.retake(now):
             self.sysmon_idle = 0
         else:
             self.sysmon_idle += 1
-        self.sysmon_gc_check(now)
+        self.gc.sysmon_gc_check(now)
         delay = self.sysmon_delay
         if self.sysmon_idle == 0:
             delay = SYSMON_MIN_DELAY_NS
@@ -70,19 +76,23 @@ class SysmonMixin:
             self.sysmon_delay = delay
             self.ext((now, _SysmonTick, -1, 1, 0, delay, 0, 0))
         self.sysmon_token += 1
-        self.push(now + delay, K_SYSMON, None, self.sysmon_token)
+        self.at(now + delay, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
 
     def sysmon_wake(self) -> None:
         """notewakeup(&sched.sysmonnote) from entersyscall/exitsyscall/startTheWorld."""
-        if self.sysmonwait:
-            self.sysmonwait = False
+        sched = self.sched
+        if sched.sysmonwait:
+            sched.sysmonwait = False
             self.sysmon_idle = 0
             self.sysmon_delay = SYSMON_MIN_DELAY_NS
             self.sysmon_token += 1
-            self.push(self.now + SYSMON_MIN_DELAY_NS, K_SYSMON, None, self.sysmon_token)
+            self.at(
+                self.clock.now + SYSMON_MIN_DELAY_NS, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token
+            )
 
     def retake(self, now: int) -> int:
         """proc.go: retake — preempt Gs that held a schedtick for ≥ 10 ms; take Ps from syscalls."""
+        sched = self.sched
         n = 0
         allp = self.allp
         for i in range(self.gomaxprocs):
@@ -117,7 +127,7 @@ class SysmonMixin:
                 continue
             if (
                 self.runqempty(pp)
-                and self.nmspinning + len(self.pidle) > 0
+                and sched.nmspinning + len(sched.pidle) > 0
                 and pp.sysmon_syscallwhen + SYSCALL_RETAKE_NS > now
             ):
                 continue

@@ -77,11 +77,12 @@ def oom_message(e: EmulatedOOM) -> str:
 
 
 def on_oom(engine, e: EmulatedOOM, container_limit_bytes: int | None) -> None:
-    """End the run: the cgroup's OOM killer under a container limit, else the runtime's throw."""
-    if container_limit_bytes is not None and container_limit_bytes >= 0 and hasattr(engine, "_check_oom"):
-        engine._check_oom()  # emits OOMKill and "signal: killed (OOM) ..." once RSS passes the limit
+    """End the run (`engine` is the composed Engine): the cgroup's OOM killer under a container limit,
+    else the runtime's throw."""
+    if container_limit_bytes is not None and container_limit_bytes >= 0:
+        engine.gc._check_oom()  # emits OOMKill and "signal: killed (OOM) ..." once RSS passes the limit
     if not engine.done:
-        engine.fatal(oom_message(e))
+        engine.scheduler.fatal(oom_message(e))
 
 
 def goroutine_limit(engine) -> bool:

@@ -1,0 +1,312 @@
+"""The scheduler component: one object with proc.go's state (``sched``, ``allp``, ``allm``, ``allgs``,
+``gomaxprocs`` …) and the functions of the runtime's scheduler files, one part per Go file.
+
+The parts (``proc.py``, ``runq.py``, ``timers.py``, ``netpoll.py``, ``chan.py``, ``syscall.py``,
+``sysmon.py``, ``gexec.py``) are
+one class the way the Go files are one package: each function is defined in exactly one part, none
+overrides another and none calls ``super()`` (``tests/core/test_engine_shape.py`` checks it). The
+scheduler reaches the other components only through ``clock`` (time, ``at``), ``ext`` (events),
+``gc`` (:class:`gmpviz.core.gc.mgc.GC`) and ``mem`` (the allocator hooks, ``alloc/hooks.py``).
+"""
+
+from __future__ import annotations
+
+from .. import constants as C
+from ..clock import PRIO_SCHEDTRACE, PRIO_SYSMON
+from ..constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
+from ..runtime2 import M_RUNNING, M_SYSMON, Hchan, M, schedt
+from ..trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
+from .chan import ChanMixin
+from .gexec import GExecMixin
+from .netpoll import NetpollMixin
+from .proc import ProcMixin
+from .runq import RunqMixin
+from .syscall import SyscallMixin
+from .sysmon import SysmonMixin
+from .timers import TimersMixin
+
+SCHED_ASSUMPTIONS = (
+    "Shows Go 1.26 scheduler semantics (proc.go): runnext, 256-slot local rings, runqputslow spills of "
+    "129, schedtick%61 fairness, 4-pass random-order stealing, spinning Ms capped at half the busy Ps, "
+    "sysmon retake/preemption, the 1.26 syscall design (the P stays _Prunning during a syscall).",
+    "Virtual time: runtime work is charged modelled costs (schedule 200 ns, steal pass 500 ns, M wake-up "
+    "5 µs, new thread 50 µs, go statement 300 ns, channel op 100 ns, safe-point reach 5 µs); real values "
+    "depend on the machine.",
+    "Stop-the-world: every pause is the wait for running Gs to reach a safe point, plus a modelled "
+    f"{C.COST_STW_NS // C.US} µs for the stop/start machinery (charged once after the last P stopped, "
+    "though stopTheWorldWithSema's part overlaps the wait in the runtime), plus the STW's own work "
+    f"(procresize {C.COST_PROCRESIZE_PER_P_NS // C.US} µs per P started or stopped; the GC's sweep/mark "
+    "termination), so no pause is 0 even with one P; calibrated on Go 1.27 runtime.GOMAXPROCS pauses.",
+    "A spinning M's four steal passes take 2 µs of virtual time; the usleep(3) before stealing a running "
+    "P's runnext is not charged.",
+    "Emulated programs have no runtime system goroutines (forcegc, bgsweep, bgscavenge, finalizer): user "
+    "goroutines start at goid 2 after main (goid 1); GC workers appear when the GC runs.",
+    "Timers are per-P heaps run by their P at schedule() and stolen on the last steal pass; when a P is "
+    "idle, the M blocked in netpoll wakes at the earliest timer of any P and runs every expired timer "
+    "at once (the runtime reaches busy Ps' timers through stealWork).",
+    "Asynchronous preemption always succeeds after a fixed 5 µs (no non-preemptible regions).",
+    "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
+    "Scheduler events happen atomically: one M's step is never interleaved with another's.",
+    "Random draws: each goroutine's durations come from its own seeded stream (derived from its parent's "
+    "at the go statement), the runtime's choices (steal order, select, preemption targets) from another, "
+    "so a change of policy, GOMAXPROCS or GC settings keeps every goroutine's draws.",
+)
+
+
+class Scheduler(
+    ProcMixin, RunqMixin, TimersMixin, NetpollMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMixin
+):
+    """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
+
+    def __init__(
+        self, scenario, clock, ext, rng, workload_rand: float, policy: str, schedtrace_ms: int = 0
+    ) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.at = clock.at
+        self.ext = ext
+        self.rng = rng  # the runtime's choices: steal order, select, preemption targets
+        self.workload_rand = workload_rand  # the main goroutine's stream (gexec.py)
+        self.gc = None  # the GC component, wired by the engine before schedinit
+        self.mem = None  # the allocator hooks, wired by the engine before schedinit
+        self.set_policy(policy)
+        # The hot clock handlers, bound once: every push stores its handler, and a bound method made
+        # per push costs about 25 ns (an M's step is pushed about once per event).
+        self.mstep = self.mstep
+        self.timer_due = self.timer_due
+        self.done_reason = ""
+        self.error: str | None = None
+
+        self.sched = schedt()
+        self.allp = []
+        self.allm: list[M] = []
+        self.allgs = []
+        self.gomaxprocs = 0
+        self.newprocs = 0
+        self.stw_then = None
+        self.stw_caller = None
+        self.stw_reason = 0
+        self.stw_start = 0
+        self.stw_queue = []
+        self.stw_pause_ns: dict[int, int] = {}
+        self.netpoll_m: M | None = None
+        self.netpoll_ready = []
+        self.netpoll_waiters = 0
+        self.mainStarted = False
+        self.steal_coprimes = [1]
+        self.timer_seq = 0
+        self.sel_seq = 0
+        self.sysmon_delay = C.SYSMON_MIN_DELAY_NS
+        self.sysmon_idle = 0
+        self.sysmon_token = 0
+        self.schedtrace_ns = int(schedtrace_ms) * C.MS
+        self.schedtrace_lines: list[str] = []
+        self.on_schedtrace = None  # callable(line) for live printing
+        self.on_acquirep = None
+
+        # statistics
+        self.n_created = 0
+        self.n_exited = 0
+        self.n_steals = 0
+        self.n_stolen = 0
+        self.n_spills = 0
+        self.n_handoffs = 0
+        self.n_preemptions = 0
+        self.n_syscalls = 0
+        self.ctx_switches = 0
+        self.max_global_runq = 0
+        self.max_local_runq = 0
+        self._samples = 0
+        self.runtime_gs = []  # the runtime's own goroutines (GC workers, sweeper)
+        self._sum_global = 0
+        self._sum_local = 0
+
+        self.programs = scenario.programs
+        self.chans: list[Hchan] = []
+        self._chan_by_name: dict[str, int] = {}
+        for decl in scenario.channels:
+            self.makechan(len(self.chans), decl.cap, decl.name)
+
+    def set_policy(self, policy: str) -> None:
+        """The run-queue policy: "go" (the runtime's), or a teaching policy ("global-queue", "no-steal")."""
+        self.policy = policy
+        self.policy_global = policy == "global-queue"
+        self.policy_nosteal = policy == "no-steal"
+
+    def schedinit(self, nprocs: int) -> None:
+        """proc.go: schedinit + runtime.main — M0 and P0 run the main goroutine; sysmon starts."""
+        m0 = self.newm()
+        sysmon = self.newm()  # runtime.main: newm(sysmon, nil, -1) is the first new M (m1)
+        sysmon.state = M_SYSMON
+        self.procresize(nprocs, None)
+        pp = self.pidleget()  # P0
+        self.acquirep(m0, pp)
+        m0.state = M_RUNNING
+        main_idx = self.scenario.main
+        # rt0_go: newproc(runtime.main) queues the main goroutine, then mstart -> schedule() runs it
+        self.newproc(m0, None, main_idx)
+        self.mainStarted = True  # runtime.main sets it before main.main runs
+        self.schedule(m0)
+        self.at(C.SYSMON_MIN_DELAY_NS, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
+
+    def finish(self, reason: str) -> None:
+        if not self.clock.stopped:
+            self._close_busy()
+            self.clock.stop()
+            self.done_reason = reason
+
+    def fatal(self, msg: str) -> None:
+        """A fatal runtime error ends the emulated process (like the runtime's throw/fatal)."""
+        if not self.clock.stopped:
+            self.error = msg
+            self.finish(msg.splitlines()[-1])
+
+    def _close_busy(self) -> None:
+        for pp in self.allp:
+            self._g_off_cpu(pp)
+        for pp in self.allp:
+            if pp.m is not None and pp.m.curg is not None and pp.m.curg.status == Grunning:
+                pp.run_start = self.clock.now
+
+    # ------------------------------------------------------------------------------------------
+    # schedtrace, statistics, invariants
+    # ------------------------------------------------------------------------------------------
+
+    def schedtrace_step(self, _obj, _token) -> None:
+        """GODEBUG=schedtrace=X: one line every X ms (clock handler)."""
+        self._schedtrace()
+        self.at(self.clock.now + self.schedtrace_ns, PRIO_SCHEDTRACE, self.schedtrace_step)
+
+    def _sample(self) -> None:
+        self._samples += 1
+        self._sum_global += len(self.sched.runq)
+        allp = self.allp
+        self._sum_local += sum(len(allp[i].runq) for i in range(self.gomaxprocs))
+
+    def schedtrace_line(self) -> str:
+        """proc.go: schedtrace — the exact GODEBUG=schedtrace line (facts §3.13)."""
+        sched = self.sched
+        ms = self.clock.now // C.MS  # since the process started
+        n = self.gomaxprocs
+        idlethreads = len(sched.midle)
+        lens = " ".join(str(len(self.allp[i].runq)) for i in range(n))
+        ticks = " ".join(str(self.allp[i].schedtick) for i in range(n))
+        return (
+            f"SCHED {ms}ms: gomaxprocs={n} idleprocs={len(sched.pidle)} threads={len(self.allm)} "
+            f"spinningthreads={sched.nmspinning} needspinning={sched.needspinning} idlethreads={idlethreads} "
+            f"runqueue={len(sched.runq)} [ {lens} ] schedticks=[ {ticks} ]"
+        )
+
+    def _schedtrace(self) -> None:
+        line = self.schedtrace_line()
+        self.schedtrace_lines.append(line)
+        if self.on_schedtrace is not None:
+            self.on_schedtrace(line)
+
+    def fast_counts(self) -> tuple[int, int, int, int, int]:
+        """(live, runnable, running, syscall, waiting) user goroutines in O(P + M), not O(G): runnable
+        Gs are the queues' contents, running and syscall Gs are the Ms' current Gs, waiting is the rest.
+        The runtime's own goroutines (GC workers, sweeper) are left out, like runtime.NumGoroutine."""
+        running = syscall = 0
+        for m in self.allm:
+            gp = m.curg
+            if gp is not None and not gp.is_worker:
+                if gp.status == Grunning:
+                    running += 1
+                elif gp.status == Gsyscall:
+                    syscall += 1
+        allp = self.allp
+        runnable = len(self.sched.runq)
+        for i in range(self.gomaxprocs):
+            pp = allp[i]
+            runnable += len(pp.runq) + (pp.runnext is not None)
+        for gp in self.runtime_gs:
+            if gp.status == Grunnable:
+                runnable -= 1
+        live = self.n_created - self.n_exited
+        return live, runnable, running, syscall, live - runnable - running - syscall
+
+    def status_counts(self) -> dict[int, int]:
+        """User goroutines by status. Like runtime.NumGoroutine, the runtime's own goroutines (GC
+        workers, sweeper) are not counted."""
+        counts: dict[int, int] = {}
+        for gp in self.allgs:
+            counts[gp.status] = counts.get(gp.status, 0) + 1
+        for gp in self.runtime_gs:
+            counts[gp.status] -= 1
+        return counts
+
+    def check_invariants(self) -> None:
+        """Assert the scheduler's structural invariants (tests call this after every step).
+
+        Every live G is in exactly one place (running on an M, in a syscall, runnext, a local ring, the
+        global queue, a channel/select wait, a timer, netpoll, blocked forever, or a free list); a P
+        is held by at most one M and its M points back to it; a running G has an M and a P; a local
+        ring never exceeds 256."""
+        where: dict[int, str] = {}
+
+        def put(gp, place: str) -> None:
+            k = id(gp)
+            assert k not in where, f"G{gp.goid} is in {where[k]} and in {place}"
+            where[k] = place
+
+        for m in self.allm:
+            if m.curg is not None:
+                gp = m.curg
+                assert gp.status in (Grunning, Gsyscall), f"G{gp.goid} on M{m.id} has status {gp.status}"
+                if gp.status == Grunning and not self.sched.gcwaiting:
+                    assert m.p is not None, f"running G{gp.goid} on M{m.id} has no P"
+                put(gp, f"M{m.id}")
+            if m.p is not None:
+                assert m.p.m is m, f"M{m.id} holds P{m.p.id} but P{m.p.id}.m is {m.p.m and m.p.m.id}"
+        for i, pp in enumerate(self.allp):
+            if pp.m is not None:
+                assert pp.m.p is pp, f"P{i}.m = M{pp.m.id} but that M holds {pp.m.p and pp.m.p.id}"
+            assert len(pp.runq) <= C.RUNQ_SIZE, f"P{i} ring holds {len(pp.runq)}"
+            if pp.runnext is not None:
+                assert pp.runnext.status == Grunnable
+                put(pp.runnext, f"P{i}.runnext")
+            for gp in pp.runq:
+                assert gp.status == Grunnable, f"G{gp.goid} in P{i}.runq has status {gp.status}"
+                put(gp, f"P{i}.runq")
+            for _, _, gp in pp.timers:
+                put(gp, f"P{i}.timers")
+            for gp in pp.gFree:
+                assert gp.status == Gdead
+                put(gp, f"P{i}.gFree")
+        for gp in self.sched.runq:
+            assert gp.status == Grunnable, f"G{gp.goid} in the global queue has status {gp.status}"
+            put(gp, "sched.runq")
+        for gp in self.sched.gFree:
+            put(gp, "sched.gFree")
+        seen_sel: set[int] = set()
+        for c in self.chans:
+            if c is None:
+                continue
+            for q in (c.sendq, c.recvq):
+                for gp, sel_id, _ in q:
+                    if sel_id:
+                        if gp.sel_id != sel_id or id(gp) in seen_sel:
+                            continue
+                        seen_sel.add(id(gp))
+                    put(gp, f"chan {c.name}")
+        counts = self.status_counts()
+        fast = self.fast_counts()
+        slow = (
+            sum(n for st, n in counts.items() if st != Gdead),
+            counts.get(Grunnable, 0),
+            counts.get(Grunning, 0),
+            counts.get(Gsyscall, 0),
+            counts.get(Gwaiting, 0),
+        )
+        assert fast == slow, f"fast counts {fast} != by status {slow}"
+        for gp in self.allgs:
+            if id(gp) in where:
+                continue
+            assert gp.status == Gwaiting, f"G{gp.goid} (status {gp.status}) is nowhere"
+            assert gp.waitreason in (WAIT_IO, WAIT_SELECT_NO_CASES) or gp.waitreason >= 9, (
+                f"waiting G{gp.goid} (reason {gp.waitreason}) is in no wait queue"
+            )
+
+
+__all__ = ["SCHED_ASSUMPTIONS", "Scheduler"]
