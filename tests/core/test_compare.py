@@ -265,12 +265,6 @@ def test_a_runtime_only_difference_keeps_the_goroutines_and_their_operations(oth
         assert [op for op, _ in a[key]] == [op for op, _ in b[key]], key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the workload and the runtime draw from one random stream, so a different schedule hands "
-    "other draws to each goroutine, until the engine gives the workload its own streams, one per "
-    "goroutine (issue 17; being done by h11core): then this passes and the marker must go",
-)
 @pytest.mark.parametrize("other", RUNTIME_ONLY, ids=lambda kw: " ".join(f"{k}={v}" for k, v in kw.items()))
 def test_a_runtime_only_difference_keeps_the_workloads_random_draws(other):
     a, b = run_workload(), run_workload(**other)
