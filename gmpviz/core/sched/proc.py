@@ -716,9 +716,11 @@ class ProcMixin:
             self.globrunqputhead(pp.runnext)
             pp.runnext = None
         dst = self.allp[0]
+        now = self.clock.now
         for t in pp.timers:
             heapq.heappush(dst.timers, t)
-            self.at(t[0], PRIO_TIMER, self.timer_due, dst)
+            # an overdue timer is due now on P0: its step may not go back in time
+            self.at(max(t[0], now), PRIO_TIMER, self.timer_due, dst)
         pp.timers = []
         self.sched.gFree.extend(pp.gFree)
         pp.gFree = []
