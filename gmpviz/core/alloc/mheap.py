@@ -16,7 +16,7 @@ from gmpviz.core.constants import (
     PAGES_PER_ARENA,
     PALLOC_CHUNK_PAGES,
 )
-from gmpviz.core.trace.events import EV
+from gmpviz.core.trace.events import EV, span_pages_code, span_pages_decode  # noqa: F401 - re-exported
 
 from .mcentral import MCentral
 from .mpagealloc import PageAlloc
@@ -37,16 +37,6 @@ RECLAIM_CHUNK_PAGES = 512
 def page_addr(page: int) -> int:
     """mspan.startAddr of a span starting at page index `page` (base + page * 8 KiB)."""
     return HEAP_BASE_ADDR + page * PAGE_SIZE
-
-
-def span_pages_code(npages: int, start_page: int) -> int:
-    """SpanAlloc's a2: npages in the low 32 bits, start page above."""
-    return npages | start_page << 32
-
-
-def span_pages_decode(a2):
-    """Inverse of span_pages_code: (npages, start_page); works elementwise on numpy arrays."""
-    return a2 & 0xFFFFFFFF, a2 >> 32
 
 
 class MHeap:

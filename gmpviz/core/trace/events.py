@@ -696,9 +696,19 @@ def format_event(row: np.void | tuple) -> str:
     if g:
         parts.append(f"G{g}")
     if spec:
-        for field, v in zip(spec.args, (a0, a1, a2)):
-            parts.append(f"{field.name}={v}")
-    return " ".join(parts)
+        parts.append(format_args(ev, a0, a1, a2))
+    return " ".join(p for p in parts if p)
+
+
+def format_args(kind: int, a0: int, a1: int, a2: int) -> str:
+    """``name=value`` for each declared field of ``kind``; a packed field shows its codec's parts."""
+    out = []
+    for field, v in zip(SPEC[EV(kind)].args, (int(a0), int(a1), int(a2))):
+        if field.codec is None:
+            out.append(f"{field.name}={v}")
+        else:
+            out += [f"{n}={x}" for (n, _, _), x in zip(field.codec.parts, field.codec.decode(v))]
+    return " ".join(out)
 
 
 def empty(n: int = 0) -> np.ndarray:
