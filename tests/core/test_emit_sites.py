@@ -2,8 +2,9 @@
 
 Two emit forms are checked:
 * raw ``<x>.ext((t_ns, kind, p, m, g, a0, a1, a2))``: the kind (``EV.X``, ``int(EV.X)`` or a module
-  alias ``_X = int(EV.X)``) exists, the tuple has 8 columns (``*self.who(m)`` counts as p, m, g), and every argument column past the
-  kind's declared fields is the literal 0 (an unnamed value is a field missing from SPEC);
+  alias ``_X = int(EV.X)``) exists, the tuple has 8 columns (``*self.who(m)`` counts as p, m, g),
+  and every argument column past the kind's declared fields is the literal 0 (an unnamed value is a
+  field missing from SPEC);
 * typed ``<x>.<Kind>(t_ns, p, m, g, *fields, **fields)``: at most 4 + len(fields) positional
   arguments and only declared field names as keywords.
 """
@@ -56,12 +57,22 @@ def _sites():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         aliases = _aliases(tree)
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            if not isinstance(node, ast.Call):
+                continue
+            # x.ext(...) / x.GoCreate(...), or a local alias of either: ext(...) / GoCreate(...)
+            if isinstance(node.func, ast.Attribute):
+                attr = node.func.attr
+            elif isinstance(node.func, ast.Name):
+                attr = node.func.id
+            else:
                 continue
             where = f"{path.relative_to(CORE)}:{node.lineno}"
-            attr = node.func.attr
-            if attr == "ext" and node.args and isinstance(node.args[0], ast.Tuple):
-                yield where, "raw", _ev_name(node.args[0].elts[1], aliases), node
+            if attr == "ext":
+                tup = node.args[0] if len(node.args) == 1 else None
+                if not isinstance(tup, ast.Tuple) or len(tup.elts) < 2:
+                    yield where, "raw", "<not a tuple literal: uncheckable>", node
+                else:
+                    yield where, "raw", _ev_name(tup.elts[1], aliases), node
             elif attr in EV.__members__:
                 yield where, "typed", attr, node
 
