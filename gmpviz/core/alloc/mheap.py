@@ -22,10 +22,6 @@ from .mcentral import MCentral
 from .mpagealloc import PageAlloc
 from .mspan import SPAN_PARTIAL, SPAN_STACK, SPANCLASS_MANUAL, SpanTable
 
-_EV_SPAN_ALLOC = int(EV.SpanAlloc)
-_EV_SPAN_FREE = int(EV.SpanFree)
-_EV_HEAP_GROW = int(EV.HeapGrow)
-
 #: malloc.go: mallocinit's first arena hint on linux/amd64, 0x00c0<<32 (Go 1.26 randomizes it; we don't)
 HEAP_BASE_ADDR = 0x00C0 << 32
 #: mheap.go: allocSpan uses the P's page cache for npages < pageCachePages/4
@@ -161,7 +157,7 @@ class MHeap:
             base = pages.alloc(npages)
             if base < 0:
                 grown = self.grow(npages)
-                self.a.ext((t_ns, _EV_HEAP_GROW, p, m, g, grown, self.a._heap_sys_bytes(), 0))
+                self.a.ev.HeapGrow(t_ns, p, m, g, npages=grown, heap_sys_bytes=self.a._heap_sys_bytes())
                 base = pages.alloc(npages)
         sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)  # initSpan
         pages.sysUsed(base, npages)
@@ -171,7 +167,7 @@ class MHeap:
         else:
             self.pagesInUse += npages
             self.spans_by_class[spc] += 1
-        self.a.ext((t_ns, _EV_SPAN_ALLOC, p, m, g, sid, spc, npages | base << 32))
+        self.a.ev.SpanAlloc(t_ns, p, m, g, span=sid, spanclass=spc, pages=npages | base << 32)
         return sid
 
     def grow(self, npages: int) -> int:
@@ -217,4 +213,4 @@ class MHeap:
         else:
             self.page_span[base : base + npages] = -1
         sp.free(sid)
-        self.a.ext((t_ns, _EV_SPAN_FREE, p, m, g, sid, npages, 0))
+        self.a.ev.SpanFree(t_ns, p, m, g, span=sid, npages=npages)

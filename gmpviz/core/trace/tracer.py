@@ -43,6 +43,17 @@ exec(compile(_emitters_source(), "<gmpviz.core.trace.emitters>", "exec"), _ns)  
 _bind = _ns["_bind"]
 
 
+class Emitters:
+    """The typed emitters over any ``ext`` (a list's ``extend`` taking one 8-tuple): what a
+    component that was handed an ``ext`` (the allocator, its benchmarks) emits through."""
+
+    __slots__ = _KIND_NAMES
+
+    def __init__(self, ext) -> None:
+        for name, fn in zip(_KIND_NAMES, _bind(ext)):
+            setattr(self, name, fn)
+
+
 class Tracer:
     """Collects events emitted by the engine (cf. `runtime/trace.go: traceEvent`)."""
 
