@@ -7,9 +7,17 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--scaling]
+    gmpviz bench [--alloc|--ui|--replay|--scaling|--video]
+    gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
+    gmpviz deck build DECK              render every scene of a deck to a recording
+    gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
+    gmpviz --version                    gmpviz, the emulated Go, Python, PySide6/Qt, pyqtgraph, numpy
+    gmpviz --self-test                  the window offscreen: a 200 ms run must draw its lanes
+    gmpviz FILE.gmprec                  = gmpviz play FILE.gmprec (the desktop entry's Exec)
 
-Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2.
+Bad input (unknown scenario, malformed file, impossible flag) prints one line to stderr and exits 2;
+so does a flag that cannot apply (never silently ignored). A command that writes a file ends with
+`wrote PATH: WHAT (SIZE)`; long work shows a progress bar on a terminal (gmpviz/console.py).
 A recording cut short (no end record: the app crashed, a copy stopped half-way) is played and
 exported up to the cut after one warning line on stderr; `--strict` makes it an error (exit 2).
 """
@@ -31,6 +39,9 @@ from .core.workload.loader import MAX_DURATION_NS, MAX_GOMAXPROCS, MAX_SEED, MAX
 # by the flag too (a headless run of 1000000h would never end, GOMAXPROCS 10^6 allocates for minutes).
 MAX_GOGC_PERCENT = 1_000_000  # the loader's limit on `gogc` (percent_or_off)
 MAX_BENCH_SECONDS = MAX_DURATION_NS / 1e9
+
+
+RECORDING_SUFFIX = ".gmprec"
 
 
 class CliError(Exception):
@@ -132,67 +143,297 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
+def version_text() -> str:
+    """`gmpviz --version`: gmpviz, the Go release it emulates, and the libraries it runs on. Read from
+    the installed packages' metadata so that it works where Qt cannot start (no display, no xcb)."""
+    import importlib
+    import platform
+    from importlib import metadata
+
+    from . import __version__
+    from .core.constants import GO_VERSION
+
+    def dist(module: str, *names: str) -> str:
+        for n in names:
+            try:
+                return metadata.version(n)
+            except metadata.PackageNotFoundError:
+                continue
+        if module in sys.modules or module == "PySide6":  # a bundle without the packages' metadata
+            with contextlib.suppress(ImportError):
+                return str(getattr(importlib.import_module(module), "__version__", "?"))
+        return "not installed"
+
+    qt = "?"
+    with contextlib.suppress(ImportError):
+        from PySide6 import QtCore
+
+        qt = QtCore.qVersion()
+    import numpy
+
+    return "\n".join(
+        (
+            f"gmpviz {__version__}",
+            f"emulates Go runtime {GO_VERSION.removeprefix('go')} ({GO_VERSION})",
+            f"Python {platform.python_version()} ({sys.executable})",
+            f"PySide6 {dist('PySide6', 'PySide6-Essentials', 'PySide6')} (Qt {qt})",
+            f"pyqtgraph {dist('pyqtgraph', 'pyqtgraph')}",
+            f"numpy {numpy.__version__}",
+        )
+    )
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="gmpviz", description="Watch the Go runtime work (Go 1.26 semantics).")
+    """Every flag's help ends with an example (tests/ui/test_cli_flags.py checks it, and that every
+    flag either changes what the command does or is refused with one line)."""
+    p = _Parser(
+        prog="gmpviz",
+        description="Watch the Go runtime work (Go 1.26 semantics).",
+        epilog="e.g. gmpviz run default · gmpviz run gc-steady --headless · gmpviz scenarios",
+    )
+    p.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="print gmpviz's version, the Go version it emulates, Python, PySide6/Qt, pyqtgraph and numpy "
+        "versions, e.g. gmpviz --version",
+    )
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen, run a preset for 200 ms, check that lanes were drawn, exit 0 "
+        "(the desktop bundle's smoke test), e.g. gmpviz --self-test",
+    )
     sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
 
     r = sub.add_parser("run", help="run a scenario (preset name or .toml path)")
-    r.add_argument("scenario")
+    r.add_argument("scenario", help="a preset name (see gmpviz scenarios) or a .toml file, e.g. gc-steady")
     r.add_argument(
         "--headless",
         action="store_true",
-        help="no window: print a summary (or only what --json, --schedtrace, --gctrace ask for)",
+        help="no window: print a summary (or only what --json, --schedtrace, --gctrace ask for), "
+        "e.g. gmpviz run default --headless",
     )
-    r.add_argument("--procs", type=_procs, help=f"GOMAXPROCS (1..{MAX_GOMAXPROCS})")
-    r.add_argument("--seed", type=_seed)
+    r.add_argument("--procs", type=_procs, help=f"GOMAXPROCS (1..{MAX_GOMAXPROCS}), e.g. --procs 8")
+    r.add_argument("--seed", type=_seed, help="the random seed (same seed, same run), e.g. --seed 7")
     r.add_argument(
         "--duration",
         type=_duration,
-        help=f"virtual time, e.g. 2s, 500ms (at most {_ns_text(MAX_DURATION_NS)})",
+        help=f"virtual time, at most {_ns_text(MAX_DURATION_NS)}, e.g. --duration 2s or 500ms",
     )
-    r.add_argument("--policy", choices=("go", "global-queue", "no-steal"))
-    r.add_argument("--gogc", type=_gogc, help="GOGC percent or off")
-    r.add_argument("--memlimit", type=_size_or_off, help="GOMEMLIMIT, e.g. 64MiB, or off")
     r.add_argument(
-        "--schedtrace", type=_schedtrace_ms, metavar="MS", help="print schedtrace lines every MS (stderr)"
+        "--policy",
+        choices=("go", "global-queue", "no-steal"),
+        help="the scheduler policy: Go's, one global run queue, or no work stealing, e.g. --policy no-steal",
     )
-    r.add_argument("--gctrace", action="store_true", help="print a gctrace line per GC cycle (stderr)")
-    r.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
-    r.add_argument("--record", metavar="FILE", help="record to a .gmprec file")
-    r.add_argument("--screenshot", metavar="PNG", help="(window) save a screenshot at the end and exit")
-    r.add_argument("--theme", choices=("dark", "light"), default="dark")
+    r.add_argument("--gogc", type=_gogc, help="GOGC percent or off, e.g. --gogc 50")
+    r.add_argument("--memlimit", type=_size_or_off, help="GOMEMLIMIT or off, e.g. --memlimit 64MiB")
+    r.add_argument(
+        "--schedtrace",
+        type=_schedtrace_ms,
+        metavar="MS",
+        help="(--headless) print schedtrace lines every MS of virtual time on stderr, e.g. --schedtrace 10",
+    )
+    r.add_argument(
+        "--gctrace",
+        action="store_true",
+        help="(--headless) print a gctrace line per GC cycle on stderr, e.g. --headless --gctrace",
+    )
+    r.add_argument(
+        "--json",
+        action="store_true",
+        help="(--headless) print a JSON summary on stdout, e.g. --headless --json",
+    )
+    r.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record the run (headless, or what the window runs from t=0) to a .gmprec file, "
+        "e.g. --record run.gmprec",
+    )
+    r.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="(window) run to the end at full speed, save a PNG of the window and exit, "
+        "e.g. --duration 1s --screenshot run.png",
+    )
+    r.add_argument(
+        "--theme", choices=("dark", "light"), default=None, help="(window) the colours, e.g. --theme light"
+    )
 
-    strict_help = "refuse a recording that was cut short (exit 2) instead of warning and using what is there"
+    strict_help = (
+        "refuse a recording that was cut short (exit 2) instead of warning and using what is there, "
+        "e.g. --strict"
+    )
     pl = sub.add_parser("play", help="replay a recording in the window")
-    pl.add_argument("file")
+    pl.add_argument("file", help="a .gmprec recording (gmpviz run --record), e.g. run.gmprec")
     pl.add_argument("--strict", action="store_true", help=strict_help)
-    pl.add_argument("--screenshot", metavar="PNG")
-    pl.add_argument("--theme", choices=("dark", "light"), default="dark")
+    pl.add_argument(
+        "--screenshot", metavar="PNG", help="save a PNG of the window at the recording's end and exit, "
+        "e.g. --screenshot end.png",
+    )  # fmt: skip
+    pl.add_argument(
+        "--theme", choices=("dark", "light"), default="dark", help="the colours, e.g. --theme light"
+    )
 
     ex = sub.add_parser("export", help="export a recording")
-    ex.add_argument("file")
-    ex.add_argument("--perfetto", metavar="OUT.json")
-    ex.add_argument("--png", metavar="OUT.png")
-    ex.add_argument("--at", type=_time)
-    ex.add_argument("--video", metavar="OUT.mp4")
-    ex.add_argument("--from", dest="t_from", type=_time)
-    ex.add_argument("--to", dest="t_to", type=_time)
-    ex.add_argument("--fps", type=_fps, default=30)
-    ex.add_argument("--size", default="1920x1080")
+    ex.add_argument("file", help="a .gmprec recording, e.g. run.gmprec")
+    ex.add_argument(
+        "--perfetto", metavar="OUT.json", help="a Chrome/Perfetto trace JSON, e.g. --perfetto run.json"
+    )
+    ex.add_argument("--png", metavar="OUT.png", help="the player window as a PNG, e.g. --png run.png")
+    ex.add_argument(
+        "--at", type=_time, help="(--png) the virtual time shown (default: the end), e.g. --at 1.5s"
+    )
+    ex.add_argument(
+        "--video", metavar="OUT.mp4", help="an H.264 video at the player's 1x speed, e.g. --video run.mp4"
+    )
+    ex.add_argument(
+        "--from", dest="t_from", type=_time, help="(--video) where the video starts, e.g. --from 500ms"
+    )
+    ex.add_argument(
+        "--to",
+        dest="t_to",
+        type=_time,
+        help="(--video) where the video ends (default: the end), e.g. --to 1s",
+    )
+    ex.add_argument(
+        "--fps", type=_fps, default=None, help="(--video) frames per second (default 30), e.g. --fps 60"
+    )
+    ex.add_argument(
+        "--size", default=None, help="(--png, --video) pixels (default 1920x1080), e.g. --size 1280x720"
+    )
     ex.add_argument("--strict", action="store_true", help=strict_help)
 
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
 
+    _deck_parsers(sub)
+
     b = sub.add_parser("bench", help="measure engine/UI speed")
     g = b.add_mutually_exclusive_group()
     for bench in BENCHES[1:]:  # the first one is what `gmpviz bench` runs without a flag
-        g.add_argument(bench.flag, dest=bench.name, action="store_true", help=bench.help)
+        g.add_argument(
+            bench.flag,
+            dest=bench.name,
+            action="store_true",
+            help=f"{bench.help}, e.g. gmpviz bench {bench.flag}",
+        )
     b.add_argument(
-        "--seconds", type=_bench_seconds, default=1.0, help="virtual seconds of the standard workload"
+        "--seconds",
+        type=_bench_seconds,
+        default=None,
+        help="virtual seconds of the standard workload (default 1; with --video: of the recording, "
+        "played at 1x = 10 s of video per second), e.g. --seconds 2",
     )
     return p
+
+
+def _deck_parsers(sub) -> None:
+    """`gmpviz present` and `gmpviz deck build|export` (docs/decks.md)."""
+    deck_help = "a deck file or a packaged deck's name, e.g. tour or talk.toml"
+    scene = _int_in(1, 100, "a scene number from 1")
+    pr = sub.add_parser("present", help="present a deck of scenes full screen, e.g. gmpviz present tour")
+    pr.add_argument("deck", help=deck_help)
+    pr.add_argument("--scene", type=scene, default=1, help="the scene to start at, e.g. --scene 3")
+    pr.add_argument(
+        "--screen",
+        type=_int_in(0, 16, "a screen number from 0"),
+        help="the screen (default the deck's), e.g. 1",
+    )
+    pr.add_argument("--theme", choices=("dark", "light"), help="stage theme (default the deck's), e.g. light")
+    pr.add_argument("--window", action="store_true", help="a window, not full screen, e.g. for rehearsing")
+    pr.add_argument(
+        "--screenshot", metavar="PNG", help="save --scene at its first pause point and exit, e.g. s3.png"
+    )
+    pr.add_argument("--size", help="the --screenshot's size (default 1920x1080), e.g. 3840x2160")
+    d = sub.add_parser("deck", help="build or export a deck of scenes, e.g. gmpviz deck build tour")
+    dsub = d.add_subparsers(
+        dest="deck_cmd", parser_class=_Parser, required=True, help="what to do, e.g. build or export"
+    )
+    db = dsub.add_parser("build", help="render every scene to a recording, e.g. gmpviz deck build talk.toml")
+    db.add_argument("deck", help=deck_help)
+    db.add_argument("--out", metavar="DIR", help="recordings folder (default the user cache), e.g. rec/")
+    db.add_argument("--force", action="store_true", help="rebuild recordings that exist, e.g. after an edit")
+    de = dsub.add_parser("export", help="the deck as one MP4, e.g. gmpviz deck export tour --video t.mp4")
+    de.add_argument("deck", help=deck_help)
+    de.add_argument("--video", metavar="OUT.mp4", required=True, help="the video to write, e.g. tour.mp4")
+    de.add_argument("--size", default="1920x1080", help="frame size, e.g. 1920x1080 or 3840x2160")
+    de.add_argument("--fps", type=_fps, default=30, help="frames per second, e.g. 30 or 60")
+    de.add_argument(
+        "--scene", type=scene, action="append", help="only this scene (repeatable), e.g. --scene 2"
+    )
+    de.add_argument("--max-seconds", type=_bench_seconds, help="at most this much playback per scene, e.g. 5")
+
+
+def cmd_deck(args) -> int:
+    from .deck import load_deck
+    from .deck.build import build_deck
+
+    deck = load_deck(args.deck)
+    if args.deck_cmd == "build":
+        from pathlib import Path
+
+        from .console import wrote
+
+        built: list[bool] = []
+
+        def progress(k, n, scene, made):
+            built.append(made)
+            print(f"[{k}/{n}] {scene.title}: {'built' if made else 'up to date'}", file=sys.stderr)
+
+        paths = build_deck(deck, Path(args.out) if args.out else None, args.force, progress)
+        for k, (p, made) in enumerate(zip(paths, built)):
+            print(wrote(p, f"scene {k + 1}") if made else f"{p}: scene {k + 1} (up to date)")
+        return 0
+    _check_display_or_offscreen()
+    try:
+        from .ui.stage import export_deck_video
+    except ImportError as e:
+        raise CliError(f"deck export needs the window toolkit: {e}") from None
+    with qt_messages_filtered():
+        return export_deck_video(deck, args)
+
+
+def cmd_present(args) -> int:
+    from .deck import load_deck
+
+    if args.screenshot:
+        for flag, given in (("--window", args.window), ("--screen", args.screen is not None)):
+            if given:
+                raise CliError(f"{flag} shows the stage on a screen: it cannot apply to --screenshot")
+    elif args.size is not None:
+        raise CliError("--size goes with --screenshot")
+    args.size = args.size or "1920x1080"
+    deck = load_deck(args.deck)
+    if args.scene > len(deck.scenes):
+        raise CliError(f"--scene {args.scene}: {deck.name} has {len(deck.scenes)} scenes")
+    if args.screenshot:
+        _check_display_or_offscreen()
+    else:
+        _check_display()
+    try:
+        from .ui.stage import run_present
+    except ImportError as e:
+        raise CliError(f"the stage cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_present(deck, args)
+
+
+def _check_display_or_offscreen() -> None:
+    """Frames drawn offscreen (screenshots, videos) need no display: use the offscreen platform."""
+    import os
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _load(name: str):
@@ -209,6 +450,13 @@ def cmd_run(args) -> int:
         if args.json or args.schedtrace or args.gctrace:
             raise CliError("--json, --schedtrace and --gctrace need --headless")
         return _window(args.scenario, args)
+    if args.screenshot:
+        raise CliError(
+            "--screenshot needs the window: drop --headless (or record with --headless --record F.gmprec "
+            "and use gmpviz export F.gmprec --png OUT.png)"
+        )
+    if args.theme is not None:
+        raise CliError("--theme colours the window: drop it or --headless")
     return run_headless(args)
 
 
@@ -226,7 +474,11 @@ def _run_settings(args):
     )
 
 
+HEADLESS_STEP_NS = 10_000_000  # virtual time per step of a headless run without a recording
+
+
 def run_headless(args) -> int:
+    from .console import Progress, wrote
     from .core.engine import Engine, EngineError
 
     sc = _load(args.scenario)
@@ -241,27 +493,48 @@ def run_headless(args) -> int:
     if args.gctrace:
         eng.on_gctrace = lambda line: print(line, file=err)
     t0 = time.perf_counter()
-    if args.record:
-        try:
-            from .record.writer import record_run
-        except ImportError:
-            raise CliError("recording is not available in this build") from None
-        record_run(eng, args.record)
-    else:
-        step_ns = 10_000_000
-        t = 0
-        while not eng.done:
-            t += step_ns
-            eng.run_until(t)
-            eng.discard_output()
+    # The bar only where nothing else goes to the terminal's stderr (trace lines would break it).
+    quiet = args.schedtrace or args.gctrace
+    with Progress(
+        "run" if not args.record else "run + record", stream=None if not quiet else _NoTTY()
+    ) as bar:
+
+        def progress() -> None:
+            bar(eng.now / max(eng.duration_ns, 1))
+
+        if args.record:
+            try:
+                from .record.writer import record_run
+            except ImportError:
+                raise CliError("recording is not available in this build") from None
+            record_run(eng, args.record, progress=progress)
+        else:
+            t = 0
+            while not eng.done:
+                t += HEADLESS_STEP_NS
+                eng.run_until(t)
+                eng.discard_output()
+                progress()
     wall = time.perf_counter() - t0
     if eng.error:
         print(eng.error, file=err)
     if args.json:
         print(json.dumps(eng.stats(wall_s=wall), indent=2, sort_keys=False))
     elif not (args.schedtrace or args.gctrace):  # the trace lines are the output asked for
-        print(format_summary(eng.stats(wall_s=wall), record=args.record))
+        print(format_summary(eng.stats(wall_s=wall)))
+    if args.record:
+        line = wrote(
+            args.record, f"recording of {sc.name}, {eng.tracer.total:,} events, {_ms(eng.now)} virtual"
+        )
+        print(line, file=sys.stdout if not args.json else sys.stderr)
     return 0
+
+
+class _NoTTY:
+    """A stream that is not a terminal: Progress stays silent."""
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _ms(t_ns: float) -> str:
@@ -279,8 +552,10 @@ def _bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
-def format_summary(st: dict, record: str | None = None) -> str:
-    """`gmpviz run --headless`: the --json summary as a short block for people (same numbers)."""
+def format_summary(st: dict) -> str:
+    """`gmpviz run --headless`: the --json summary as a short block for people (same numbers), each
+    figure saying what it is: HeapAlloc is a snapshot at the end (mid-cycle: live plus garbage the
+    sweeper has not freed yet), the live heap is what the last GC marked, heapLive is the pacer's."""
     g = st.get("goroutines", {})
     by_status = ", ".join(f"{n} {s.removeprefix('_G')}" for s, n in g.get("live_by_status", {}).items() if n)
     steals = st.get("steals", {})
@@ -295,50 +570,60 @@ def format_summary(st: dict, record: str | None = None) -> str:
     memlimit_text = "off" if memlimit in (None, -1) else _bytes(memlimit)
     goals = gc.get("heap_goals") or []
     busy = " ".join(f"{100 * b:.0f}%" for b in st.get("p_busy_fraction", []))
+    goal_now = gc.get("heap_goal")
+    goal_text = f"goal {_bytes(goal_now)} now" if goal_now is not None else "goal -"
+    if goals:
+        goal_text += f" (the last cycle's {_bytes(goals[-1])})"
+    marked = gc.get("heap_marked")
+    marked_text = (
+        f"{_bytes(marked)} marked live at the last GC" if cycles and marked is not None else "no GC yet"
+    )
     rows = [
         (
             "run",
             f"{st.get('scenario')} · seed {st.get('seed')} · policy {st.get('policy')} · "
             f"GOMAXPROCS {st.get('gomaxprocs')} · {_ms(st.get('virtual_ns', 0))} virtual "
-            f"({st.get('end_reason')}) in {st.get('wall_s', 0):.2f} s",
+            f"({st.get('end_reason')}) in {st.get('wall_s', 0):.2f} s wall",
         ),
-        ("events", f"{st.get('events_emitted', 0):,}"),
+        ("events", f"{st.get('events_emitted', 0):,} trace events"),
         (
             "goroutines",
-            f"{g.get('created', 0):,} created · {g.get('exited', 0):,} exited · {g.get('live', 0):,} live"
-            + (f" ({by_status})" if by_status else ""),
+            f"{g.get('created', 0):,} created · {g.get('exited', 0):,} exited · "
+            f"{g.get('live', 0):,} live at the end" + (f" ({by_status})" if by_status else ""),
         ),
         (
             "scheduler",
             f"{steals.get('count', 0):,} steals ({steals.get('gs_moved', 0):,} Gs moved) · "
-            f"{st.get('handoffs', 0):,} hand-offs · {st.get('preemptions', 0):,} preemptions · "
+            f"{st.get('handoffs', 0):,} P hand-offs · {st.get('preemptions', 0):,} preemptions · "
             f"{st.get('syscalls', 0):,} syscalls · {st.get('context_switches', 0):,} context switches · "
-            f"{st.get('threads', 0)} Ms",
+            f"{st.get('threads', 0)} Ms (threads) created",
         ),
-        ("P busy", busy or "-"),
+        ("P busy", f"{busy} of the virtual time, per P" if busy else "-"),
         (
             "run queues",
-            f"global max {grq.get('max', 0)}, mean {grq.get('mean', 0)} · "
-            f"local max {lrq.get('max', 0)}, mean {lrq.get('mean', 0)}",
+            f"global: longest {grq.get('max', 0)}, mean {grq.get('mean', 0)} Gs · "
+            f"local: longest {lrq.get('max', 0)}, mean {lrq.get('mean', 0)} Gs per P",
         ),
         (
             "GC",
-            f"{cycles} cycle{'' if cycles == 1 else 's'} · GOGC {gogc_text} · GOMEMLIMIT {memlimit_text} · "
+            f"{cycles} cycle{'' if cycles == 1 else 's'} · "
+            f"GOGC {gogc_text}, GOMEMLIMIT {memlimit_text} at the end · "
             f"STW {_ms(stw_total)} in all, longest {_ms(stw_max)} · "
-            f"GC CPU {100 * gc.get('cpu_fraction', 0):.1f}% · assists {_ms(gc.get('assist_ns', 0))}",
+            f"GC CPU {100 * gc.get('cpu_fraction', 0):.1f}% of all Ps' time since the start · "
+            f"assists {_ms(gc.get('assist_ns', 0))} CPU",
         ),
         (
             "heap",
-            f"HeapAlloc {_bytes(st.get('HeapAlloc', 0))} · live {_bytes(st.get('HeapLive', 0))} · "
-            f"last goal {_bytes(goals[-1]) if goals else '-'} · HeapSys {_bytes(st.get('HeapSys', 0))} · "
-            f"TotalAlloc {_bytes(st.get('TotalAlloc', 0))} · {st.get('Mallocs', 0):,} mallocs, "
-            f"{st.get('Frees', 0):,} frees",
+            f"HeapAlloc {_bytes(st.get('HeapAlloc', 0))} at the end (live + garbage not yet swept) · "
+            f"{marked_text} · heapLive {_bytes(st.get('HeapLive', 0))} "
+            "(the pacer's: marked + allocated since) · "
+            f"{goal_text} · HeapSys {_bytes(st.get('HeapSys', 0))} "
+            f"from the OS · TotalAlloc {_bytes(st.get('TotalAlloc', 0))} since the start · "
+            f"{st.get('Mallocs', 0):,} mallocs, {st.get('Frees', 0):,} frees",
         ),
     ]
     if st.get("error"):
         rows.append(("error", str(st["error"]).strip().splitlines()[-1]))
-    if record:
-        rows.append(("recorded", record))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
@@ -389,17 +674,48 @@ def qt_messages_filtered():
 
 def _window(scenario: str | None, args) -> int:
     _check_display()
+    _check_qt_platform()
     try:
         from .ui.app import run_window
     except ImportError as e:
         raise CliError(f"the window cannot start: {e}") from None
     kw = {}
     if args is not None:
-        kw = dict(run_settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme)
+        kw = dict(run_settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme or "dark")
+        kw["record"] = args.record
         if scenario is not None:
             _load(scenario)  # validate before opening a window
     with qt_messages_filtered():
         return run_window(scenario, **kw)
+
+
+def _check_qt_platform() -> None:
+    """The shared libraries Qt's xcb plugin needs, checked before Qt starts: Qt itself aborts the
+    process (SIGABRT) when one is missing, naming the wrong package."""
+    from .qtcheck import missing_xcb_packages
+
+    missing = missing_xcb_packages()
+    if missing:
+        raise CliError(
+            "the window cannot start: Qt's xcb platform plugin needs shared libraries that are not "
+            f"installed; install the Debian/Ubuntu packages: sudo apt-get install {' '.join(missing)}"
+        )
+
+
+def cmd_self_test() -> int:
+    """`gmpviz --self-test`: the window, offscreen, runs a preset for 200 ms and must draw lanes."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _check_qt_platform()
+    try:
+        from .ui.app import self_test
+    except ImportError as e:
+        raise CliError(f"the window cannot start: {e}") from None
+    with qt_messages_filtered():
+        ok, detail = self_test()
+    print(f"gmpviz self-test: {'ok' if ok else 'FAILED'}: {detail}")
+    return 0 if ok else 1
 
 
 def cmd_scenarios(args) -> int:
@@ -457,7 +773,15 @@ def cmd_events(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    for k, v in chosen(args).load()(args).items():
+    bench = chosen(args)
+    if args.seconds is not None and not bench.seconds:
+        with_seconds = " or ".join(b.flag for b in BENCHES[1:] if b.seconds)
+        raise CliError(f"--seconds goes with the scheduler bench (no flag) or {with_seconds}")
+    if bench.qt:
+        _check_qt_platform()
+    with qt_messages_filtered() if bench.qt else contextlib.nullcontext():
+        res = bench.load()(args)
+    for k, v in res.items():
         print(f"{k}: {v}")
     return 0
 
@@ -475,6 +799,7 @@ def cmd_play(args) -> int:
     finally:
         reader.close()
     _check_display()
+    _check_qt_platform()
     try:
         from .ui.player import run_player
     except ImportError as e:
@@ -489,6 +814,7 @@ def cmd_export(args) -> int:
     except ImportError:
         raise CliError("export is not available in this build") from None
     if args.png or args.video:  # frames are drawn by the Qt window, offscreen
+        _check_qt_platform()
         with qt_messages_filtered():
             return export_main(args)
     return export_main(args)
@@ -531,9 +857,15 @@ def _glue_negative_values(argv: list[str], value_options: set[str]) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0].endswith(RECORDING_SUFFIX) and not argv[0].startswith("-"):
+        argv = ["play", *argv]  # `gmpviz FILE.gmprec`: how the desktop entry opens a recording
     parser = build_parser()
     try:
         args = parser.parse_args(_glue_negative_values(list(argv), _value_options(parser)))
+        if args.self_test:
+            if args.cmd is not None:
+                raise CliError("--self-test runs on its own: gmpviz --self-test")
+            return cmd_self_test()
         if args.cmd is None:
             return _window(None, None)
         handler = {
@@ -544,6 +876,8 @@ def main(argv: list[str] | None = None) -> int:
             "sizeclasses": cmd_sizeclasses,
             "events": cmd_events,
             "bench": cmd_bench,
+            "present": cmd_present,
+            "deck": cmd_deck,
         }[args.cmd]
         return handler(args)
     except CliError as e:

@@ -23,6 +23,8 @@ class BenchError(ValueError):
 class Bench:
     name: str  # the flag (`--name`) and the module (gmpviz/bench/<name>.py)
     help: str
+    seconds: bool = False  # takes `--seconds` (refused otherwise: a flag is never silently ignored)
+    qt: bool = False  # opens Qt: the CLI checks the platform plugin's libraries first
 
     @property
     def flag(self) -> str:
@@ -34,11 +36,12 @@ class Bench:
 
 
 BENCHES: tuple[Bench, ...] = (
-    Bench("sched", "the standard scheduler workload against a bare event loop (the default)"),
+    Bench("sched", "the standard scheduler workload against a bare event loop (the default)", seconds=True),
     Bench("alloc", "allocator throughput: emulated small allocations per second"),
-    Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)"),
+    Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)", qt=True),
     Bench("replay", "a 10M-event recording: size, open time, seek latency, memory"),
     Bench("scaling", "per-event cost from 100 to 100k live goroutines (goroutine-leak workload)"),
+    Bench("video", "export --video at 1080p30: wall seconds per second of video", seconds=True, qt=True),
 )
 DEFAULT = BENCHES[0]
 

@@ -69,7 +69,7 @@ def bench_replay(n_events: int = BENCH_EVENTS, path: str | None = None) -> dict:
     path = path or cache_path(n_events)
     made_s = None
     if not os.path.exists(path):
-        from ..record.export import Progress
+        from ..console import Progress
 
         made_s = make_recording(path, n_events, Progress("recording"))
     rss0 = _rss_bytes()

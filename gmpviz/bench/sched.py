@@ -108,4 +108,4 @@ def bench_sched(virtual_s: float = 1.0) -> dict:
 
 
 def run(args) -> dict:
-    return bench_sched(virtual_s=args.seconds)
+    return bench_sched(virtual_s=1.0 if args.seconds is None else args.seconds)

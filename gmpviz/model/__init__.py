@@ -11,7 +11,7 @@ import numpy as np
 
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
-from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, every_view
+from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, VerdictsFold, every_view
 from .spans import SpanTable
 from .state import RuntimeState
 from .timeline import Timeline
@@ -46,6 +46,7 @@ class Model:
         self.gc = GCHistory()
         self.log = EventLog(log_capacity)
         self.runq_hist = RunqHistory()
+        self.verdicts = VerdictsFold()
         self.now_ns = 0
         self.events_total = 0
         self.folds: tuple[Fold, ...] = tuple(folds(self))

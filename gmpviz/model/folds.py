@@ -96,6 +96,28 @@ class GroupsFold(RuntimeState):
             self.g_group[g] = c["a1"]
 
 
+VERDICT_KINDS = (int(EV.OOMKill), int(EV.Deadlock))
+VERDICT_TEXT = {int(EV.OOMKill): "OOM kill", int(EV.Deadlock): "deadlock: all goroutines are asleep"}
+
+
+class VerdictsFold:
+    """The run's verdicts, where they happen: the OOM kill (the kernel's) and checkdead's deadlock,
+    as (t_ns, kind) pairs; the views draw a mark at each."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, int]] = []
+        self.version = 0
+
+    def apply(self, ev: np.ndarray) -> None:
+        hit = np.flatnonzero(np.isin(ev["kind"], VERDICT_KINDS)) if len(ev) else ()
+        for i in hit:
+            self.found.append((int(ev["t_ns"][i]), int(ev["kind"][i])))
+            self.version += 1
+
+    def marks(self) -> list[tuple[int, str]]:
+        return [(t, VERDICT_TEXT[k]) for t, k in self.found]
+
+
 def every_view(m: Model) -> list[Fold]:
     """Every table folds every event; the state first: GoCreate assigns the groups the timelines
     colour by."""
@@ -106,6 +128,7 @@ def every_view(m: Model) -> list[Fold]:
         m.spans,
         m.gc,
         m.runq_hist,
+        m.verdicts,
         m.log,
     ]
 
@@ -114,4 +137,4 @@ def histories(m: Model) -> list[Fold]:
     """The whole-run histories only: `m.state`, `m.spans` and `m.log` are not folded (a replay's
     cursor owns them)."""
     groups = GroupsFold()
-    return [groups, LaneFold(m.ptl, groups), LazyLaneFold(m.mtl_lanes, groups), m.gc, m.runq_hist]
+    return [groups, LaneFold(m.ptl, groups), LazyLaneFold(m.mtl_lanes, groups), m.gc, m.runq_hist, m.verdicts]

@@ -169,7 +169,9 @@ class SpanTable:
             "owner_p": int(self.owner[span]),
         }
 
-    def heatmap(self, width: int = 64, max_cells: int = 512 * 512) -> tuple[np.ndarray, np.ndarray]:
+    def heatmap(
+        self, width: int = 64, max_cells: int = 512 * 512, fresh_layout: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(image uint8 [rows, width], span id per cell or -1). Each size class starts a new row.
 
         A cell is one span; when there are more spans than ``max_cells`` each cell covers a run of
@@ -179,15 +181,17 @@ class SpanTable:
         only the cells of spans changed since the last call are recomputed, and a newly allocated
         span takes a free cell in its class's rows (each class is laid out with slack). The whole
         layout is redone (``layout_serial`` moves) when a class runs out of room, a new class appears,
-        the width changes, or cells cover runs of spans.
+        the width changes, or cells cover runs of spans. With ``fresh_layout`` it is always redone: the
+        picture is then a function of the span table alone, however the table got there (the
+        player's cursor: a keyframe restore and a walk forward give the same image).
         """
         n = self.max_id + 1
         changed = np.flatnonzero(self.dirty[:n])
         self.dirty[:n] = False
-        fresh = np.flatnonzero(self.realloc[:n])
+        new = np.flatnonzero(self.realloc[:n])
         self.realloc[:n] = False
         key = (width, max_cells)
-        if self._hm is None or self._hm["key"] != key or (len(fresh) and not self._place(fresh)):
+        if fresh_layout or self._hm is None or self._hm["key"] != key or (len(new) and not self._place(new)):
             self._relayout(width, max_cells)
         elif len(changed) * 4 > max(self._hm["n_laid_out"], 1):  # (refill or update: same pixels)
             self._refill()

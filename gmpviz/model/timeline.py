@@ -571,6 +571,23 @@ class Timeline:
             }  # fmt: skip
         return None
 
+    def segments_in(self, lane: int, t0_ns: float, t1_ns: float) -> dict[str, np.ndarray]:
+        """The segments of `lane` that overlap [t0, t1) (the open one ends now): start_ns, end_ns,
+        state, goid columns, by time. Segments of one lane never overlap, so both ends are sorted
+        and the range is two binary searches."""
+        out = {k: np.zeros(0, dtype=_SEG_DTYPES[k]) for k in ("start_ns", "end_ns", "state", "goid")}
+        if not 0 <= lane < len(self.lanes):
+            return out
+        ln = self.lanes[lane]
+        c = ln.seg
+        lo = int(np.searchsorted(c.col("end_ns"), t0_ns, side="right"))
+        hi = int(np.searchsorted(c.col("start_ns"), t1_ns, side="left"))
+        out = {k: c.col(k)[lo:hi] for k in out}
+        if ln.o_state != ST_NONE and ln.o_start < t1_ns and self.now_ns > t0_ns:
+            tail = (ln.o_start, self.now_ns, ln.o_state, ln.o_goid)
+            out = {k: np.append(v, np.array(x, dtype=v.dtype)) for (k, v), x in zip(out.items(), tail)}
+        return out
+
     def segment_count(self) -> int:
         return sum(ln.seg.n for ln in self.lanes)
 

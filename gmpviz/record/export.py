@@ -12,34 +12,15 @@ import importlib
 import importlib.util
 import sys
 
+from ..console import Progress, wrote
 from . import RecordingError
 from .replay import Replay
 
 UI_RENDERER = "gmpviz.ui.player"  # the offscreen frame renderer (a Qt module, looked up by name)
 MAX_VIDEO_SIDE = 7680
+DEFAULT_SIZE = "1920x1080"  # --size
+DEFAULT_FPS = 30  # --fps
 VIDEO_ENCODER = "av"  # PyAV: its wheels bundle ffmpeg (libx264)
-
-
-class Progress:
-    """A one-line terminal progress bar on stderr (`\\r` redraws; silent when not a terminal)."""
-
-    def __init__(self, label: str, stream=None, width: int = 30) -> None:
-        self.label, self.width = label, width
-        self.stream = stream if stream is not None else sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._last = -1
-
-    def __call__(self, fraction: float) -> None:
-        pct = int(max(0.0, min(1.0, fraction)) * 100)
-        if pct == self._last:
-            return
-        self._last = pct
-        if self.tty:
-            fill = pct * self.width // 100
-            self.stream.write(f"\r{self.label} [{'#' * fill}{' ' * (self.width - fill)}] {pct:3d}%")
-            if pct == 100:
-                self.stream.write("\n")
-            self.stream.flush()
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -70,6 +51,10 @@ def _check_args(args) -> None:
         raise RecordingError("--at goes with --png")
     if (args.t_from is not None or args.t_to is not None) and not args.video:
         raise RecordingError("--from/--to go with --video")
+    if getattr(args, "fps", None) is not None and not args.video:
+        raise RecordingError("--fps goes with --video")
+    if getattr(args, "size", None) is not None and not (args.png or args.video):
+        raise RecordingError("--size goes with --png or --video")
     if args.video and not video_encoder_available():
         raise RecordingError(
             "--video needs the PyAV encoder (its wheel bundles ffmpeg): pip install 'gmpviz[video]'"
@@ -93,21 +78,23 @@ def report_cut(reader, strict: bool = False, stream=None) -> None:
 def export_main(args) -> int:
     """The `gmpviz export` command; returns the exit status (errors raise RecordingError)."""
     _check_args(args)
-    size = parse_size(getattr(args, "size", "1920x1080") or "1920x1080")
+    size = parse_size(getattr(args, "size", None) or DEFAULT_SIZE)
+    fps = int(getattr(args, "fps", None) or DEFAULT_FPS)
     replay = Replay.open(args.file)
     report_cut(replay.reader, strict=getattr(args, "strict", False))  # before any output is written
     end = replay.t_end_ns
     if args.perfetto:
         from .perfetto import export_perfetto
 
-        n = export_perfetto(replay, args.perfetto, Progress("perfetto"))
-        print(f"wrote {args.perfetto}: {n:,} trace events")
+        with Progress("perfetto") as progress:
+            n = export_perfetto(replay, args.perfetto, progress)
+        print(wrote(args.perfetto, f"Perfetto trace JSON, {n:,} trace events"))
     if args.png:
         at = end if args.at is None else args.at
         if not 0 <= at <= end:
             raise RecordingError(f"--at {at / 1e9:g}s is outside the recording (0..{end / 1e9:g}s)")
         _renderer().render_png(replay, args.png, at, size)
-        print(f"wrote {args.png}")
+        print(wrote(args.png, f"PNG image {size[0]}x{size[1]} at {at / 1e9:g} s"))
     if args.video:
         t0 = 0 if args.t_from is None else args.t_from
         t1 = end if args.t_to is None else args.t_to
@@ -115,6 +102,13 @@ def export_main(args) -> int:
             raise RecordingError(
                 f"--from/--to must satisfy 0 <= from < to <= {end / 1e9:g}s (the recording's length)"
             )
-        frames = _renderer().render_video(replay, args.video, t0, t1, int(args.fps), size, Progress("video"))
-        print(f"wrote {args.video}: {frames} frames")
+        with Progress("video") as progress:
+            frames = _renderer().render_video(replay, args.video, t0, t1, fps, size, progress)
+        print(
+            wrote(
+                args.video,
+                f"H.264 video {size[0]}x{size[1]}, {frames:,} frames at {fps} fps = {frames / fps:.1f} s "
+                f"of {(t1 - t0) / 1e9:g} s virtual",
+            )
+        )
     return 0

@@ -240,12 +240,19 @@ HEADLESS_STEP_NS = 10_000_000  # `gmpviz run --headless`: virtual time per slice
 
 
 def record_run(
-    engine, path: str, *, step_ns: int = HEADLESS_STEP_NS, keep_events: bool = False, close: bool = True
+    engine,
+    path: str,
+    *,
+    step_ns: int = HEADLESS_STEP_NS,
+    keep_events: bool = False,
+    close: bool = True,
+    progress=None,
 ):
     """Run ``engine`` to its end into a recording at ``path`` (`gmpviz run --headless --record`).
 
     Returns (writer, events): the events only with ``keep_events`` (tests compare them). The file is
-    finalised unless ``close`` is False; on any error it is removed."""
+    finalised unless ``close`` is False; on any error it is removed. ``progress()`` (no arguments) is
+    called after every step."""
     w = RecordingWriter.create(path, engine)
     parts = []
     t = engine.now
@@ -257,6 +264,8 @@ def record_run(
             if keep_events:
                 parts.append(ev)
             w.append(ev, engine.drain_counters())
+            if progress is not None:
+                progress()
     except BaseException:
         w.abort()
         raise

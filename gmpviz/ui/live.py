@@ -30,6 +30,12 @@ from .controls import DEFAULT_SPEED, ControlBar, speed_text
 from .views import fmt_ns
 
 
+def _memlimit_of(engine) -> int:
+    """The engine's GOMEMLIMIT in bytes, -1 when off (a stand-in engine has none)."""
+    v = getattr(engine, "memlimit", None)
+    return -1 if v is None else int(v)
+
+
 class LiveController:
     """Drives the window with a live run; `start(scenario, ...)` (re)starts the engine thread."""
 
@@ -98,6 +104,11 @@ class LiveController:
         self.session = Session(self.source, model, self._open_recorder())
         self.last_crash = None
         win.timeline.set_groups(groups)
+        win.heap.reset_limits()
+        win.heap.set_limits(
+            _memlimit_of(self.engine),
+            int(getattr(scenario, "container_limit_bytes", -1)),
+        )
         win.fit()  # every time axis starts over with the new run
         win.inspector.what = None
         win.inspector.clear()
@@ -220,6 +231,9 @@ class LiveController:
         win = self.win
         res = self.session.pump()
         m = self.session.model
+        # GOMEMLIMIT as the engine holds it now (debug.SetMemoryLimit from the program or the bar);
+        # a read of one int, appended only when it changed
+        win.heap.set_limits(_memlimit_of(self.engine), t_ns=m.now_ns)
         if res.done and self.session.writer is not None:
             self._close_recorder()
         win.frames += 1

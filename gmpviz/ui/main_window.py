@@ -35,6 +35,7 @@ OTHER_VIEW_EVERY = 2  # every 2nd frame one of them refreshes, in turn: each at 
 DOCK_BUDGET_MS = 8.0
 DOCK_MAX_DEFERRALS = 3
 SETTINGS_VERSION = 1
+PRESENT_KEY = "F5"  # the stage (gmpviz present), as in slide software
 
 
 class Controller(Protocol):
@@ -181,6 +182,21 @@ class MainWindow(QtWidgets.QMainWindow):
         for v in (self.timeline, self.runq, self.goroutines, self.spans, self.events):
             v.selected.connect(self.select)
         self.events.time_clicked.connect(self.timeline.center_on)
+        self.present_shortcut = QtGui.QShortcut(QtGui.QKeySequence(PRESENT_KEY), self)
+        self.present_shortcut.activated.connect(self.present)
+        self.stage = None
+
+    def present(self, deck=None):
+        """F5: the built-in tour (or `deck`) on the stage, full screen; Esc comes back here."""
+        from ..deck import DeckError
+        from .stage import present_from_window
+
+        try:
+            self.stage = present_from_window(self, deck)
+        except (DeckError, ValueError, OSError) as e:
+            self.statusBar().showMessage(f"cannot present: {e}", 10000)
+            return None
+        return self.stage
 
     def fit(self) -> None:
         """Show the whole run in the timeline and every time plot, and follow it as it grows."""

@@ -46,7 +46,16 @@ SHORTCUTS = {
     "bookmark": "Ctrl+B",
     "faster": "]",
     "slower": "[",
+    "fit": "F",
+    "reveal": "R",
 }
+
+
+def _icon(name: str) -> QtGui.QIcon:
+    """A standard icon of the platform's style (QStyle.StandardPixmap.SP_<name>): drawn, never a
+    font glyph (U+23F8 "⏸" is a missing-glyph box in DejaVu Sans, the default font on Linux)."""
+    style = QtWidgets.QApplication.style()
+    return style.standardIcon(getattr(QtWidgets.QStyle.StandardPixmap, f"SP_{name}"))
 
 
 class RecordingSource:
@@ -88,12 +97,20 @@ class ReplayController:
         groups = replay.reader.groups
         win.timeline.set_groups(groups)
         win.timeline.fit()
+        win.spans.fresh_layout = True
         win.assumptions.set_content(
             list(h.get("assumptions") or []),
             (*RECORD_ASSUMPTIONS, *MODEL_ASSUMPTIONS, *UI_ASSUMPTIONS),
             (h.get("scenario") or {}).get("name", "?"),
             str(h.get("notice", "")),
         )
+        st = h.get("settings") or {}
+        container = -1
+        with contextlib.suppress(RecordingError):
+            container = int(getattr(replay.reader.scenario(), "container_limit_bytes", -1))
+        # SIMPLIFICATION: the player draws GOMEMLIMIT as the recording started with it; a limit set
+        # by the program while it ran is not in the recording's events
+        win.heap.set_limits(int(st.get("memlimit_bytes", -1)), container)
         name = (h.get("scenario") or {}).get("name", "?")
         win.scenario_view.set_scenario(name, toml_text=str((h.get("scenario") or {}).get("text") or ""))
         win.setWindowTitle(f"gmpviz — {os.path.basename(self.path)} ({name}) — Go runtime {GO_VERSION}")
@@ -111,16 +128,30 @@ class ReplayController:
         bar.setObjectName("playback")
         bar.setMovable(False)
         self.win.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, bar)
-        self.play_btn = QtWidgets.QToolButton(text="▶ Play")
+        self.play_btn = QtWidgets.QToolButton(text="Play")
+        self.play_btn.setIcon(_icon("MediaPlay"))
+        self.play_btn.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.play_btn.setCheckable(True)
         self.play_btn.setToolTip(f"Play/pause ({SHORTCUTS['play']})")
         self.play_btn.toggled.connect(self.set_playing)
         bar.addWidget(self.play_btn)
-        for label, tip, fn in (
-            ("◀ event", f"Step back one event ({SHORTCUTS['step_back']})", lambda: self.step_events(-1)),
-            ("event ▶", f"Step forward one event ({SHORTCUTS['step_fwd']})", lambda: self.step_events(1)),
+        for label, icon, tip, fn in (
+            (
+                "event",
+                "MediaSeekBackward",
+                f"Step back one event ({SHORTCUTS['step_back']})",
+                lambda: self.step_events(-1),
+            ),
+            (
+                "event",
+                "MediaSeekForward",
+                f"Step forward one event ({SHORTCUTS['step_fwd']})",
+                lambda: self.step_events(1),
+            ),
         ):
             b = QtWidgets.QToolButton(text=label)
+            b.setIcon(_icon(icon))
+            b.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             b.setToolTip(tip)
             b.clicked.connect(fn)
             bar.addWidget(b)
@@ -129,10 +160,14 @@ class ReplayController:
         for k in MARK_NAMES:
             self.mark_box.addItem(MARK_LABELS[k], k)
         self.mark_box.setToolTip("What the jump buttons look for")
-        prev_b = QtWidgets.QToolButton(text="◀ prev")
+        prev_b = QtWidgets.QToolButton(text="prev")
+        prev_b.setIcon(_icon("MediaSkipBackward"))
+        prev_b.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         prev_b.setToolTip(f"Previous one ({SHORTCUTS['prev_mark']})")
         prev_b.clicked.connect(lambda: self.jump(-1))
-        next_b = QtWidgets.QToolButton(text="next ▶")
+        next_b = QtWidgets.QToolButton(text="next")
+        next_b.setIcon(_icon("MediaSkipForward"))
+        next_b.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         next_b.setToolTip(f"Next one ({SHORTCUTS['next_mark']})")
         next_b.clicked.connect(lambda: self.jump(1))
         bar.addWidget(prev_b)
@@ -158,7 +193,7 @@ class ReplayController:
         self.time_label.setMinimumWidth(230)
         bar.addWidget(self.time_label)
         bar.addSeparator()
-        self.bm_btn = QtWidgets.QToolButton(text="＋ bookmark")
+        self.bm_btn = QtWidgets.QToolButton(text="+ bookmark")
         self.bm_btn.setToolTip(f"Bookmark this moment ({SHORTCUTS['bookmark']})")
         self.bm_btn.clicked.connect(lambda: self.add_bookmark())
         bar.addWidget(self.bm_btn)
@@ -167,7 +202,15 @@ class ReplayController:
         self.bm_box.setToolTip(f"Bookmarks (saved in {os.path.basename(self.path)}.bookmarks.json)")
         self.bm_box.activated.connect(self._bookmark_picked)
         bar.addWidget(self.bm_box)
+        bar.addSeparator()
+        self.reveal_box = QtWidgets.QCheckBox("reveal")
+        self.reveal_box.setToolTip(
+            f"Hide what happens after the cursor until playback reaches it ({SHORTCUTS['reveal']})"
+        )
+        self.reveal_box.toggled.connect(self.set_reveal)
+        bar.addWidget(self.reveal_box)
         self.playback_bar = bar
+        self.masks: list = []
         self._fill_bookmarks()
         for key, fn in (
             ("play", lambda: self.play_btn.toggle()),
@@ -183,6 +226,8 @@ class ReplayController:
                 ),
             ),
             ("slower", lambda: self.speed_box.setCurrentIndex(max(self.speed_box.currentIndex() - 1, 0))),
+            ("fit", self.fit),
+            ("reveal", lambda: self.reveal_box.toggle()),
         ):
             sc = QtGui.QShortcut(QtGui.QKeySequence(SHORTCUTS[key]), self.win)
             sc.activated.connect(fn)
@@ -249,9 +294,29 @@ class ReplayController:
             self.play_btn.blockSignals(True)
             self.play_btn.setChecked(self.playing)
             self.play_btn.blockSignals(False)
-        self.play_btn.setText("⏸ Pause" if self.playing else "▶ Play")
+        self.play_btn.setText("Pause" if self.playing else "Play")
+        self.play_btn.setIcon(_icon("MediaPause" if self.playing else "MediaPlay"))
         if on and self.replay.t_ns >= self.replay.t_end_ns:
             self.seek_time(0)
+
+    def set_reveal(self, on: bool) -> None:
+        """Reveal mode: the recording's future stays hidden until the cursor reaches it."""
+        from .items.reveal import RevealMask, time_viewboxes
+
+        if on and not self.masks:
+            self.masks = [RevealMask(vb, self.win.theme.background) for vb in time_viewboxes(self.win)]
+        for m in self.masks:
+            m.item.setVisible(on)
+        self._dirty = True
+
+    @property
+    def revealing(self) -> bool:
+        return self.reveal_box.isChecked()
+
+    def fit(self) -> None:
+        """F: the whole recording in the timeline and every time plot (as in the live window)."""
+        self.win.fit()
+        self._dirty = True
 
     def set_speed_x(self, x: float) -> None:
         self.speed_x = float(x)
@@ -336,6 +401,9 @@ class ReplayController:
         return True
 
     def before_refresh(self, full: bool) -> None:
+        reveal = self.replay.t_ns if self.revealing else float("inf")
+        self.win.timeline.reveal_ns = reveal
+        self.win.heap.reveal_ns = reveal
         if full:
             self.replay.sync_log()
 
@@ -350,6 +418,9 @@ class ReplayController:
                 m.now_ns = end
             self._heap_summary_at_cursor()
         self._sync_controls()
+        if self.revealing:
+            for m in self.masks:
+                m.at(self.replay.t_ns / MS)
 
     def _heap_summary_at_cursor(self) -> None:
         """The heap view's summary line reads the latest counters row: in the player, the cursor's."""
@@ -456,9 +527,11 @@ class ReplayController:
         img = self.win.grab().toImage()
         if size is not None and (img.width(), img.height()) != tuple(size):
             img = img.scaled(
-                size[0], size[1], QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                size[0],
+                size[1],
+                QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                 QtCore.Qt.TransformationMode.SmoothTransformation,
-            )  # fmt: skip
+            )
         return img
 
 
@@ -517,33 +590,27 @@ def render_png(replay: Replay, out: str, at_ns: int, size: tuple[int, int]) -> N
 
 
 def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, size, progress=None) -> int:
-    """Frames from t0 to t1 at `fps`, each drawn offscreen, encoded H.264 into `out` (via temp)."""
+    """Frames from t0 to t1 at `fps`, each drawn offscreen, encoded H.264 into `out` (via temp);
+    see `gmpviz.ui.video` for how it keeps up with real time."""
     try:
         import av
     except ImportError:
         raise RecordingError("--video needs the PyAV encoder: pip install 'gmpviz[video]'") from None
-    w, h = size
+    from .video import FrameRenderer, encode_video
+
     speed = DEFAULT_SPEED  # the video runs at the player's 1x
     nframes = max(1, int(np.ceil((t1_ns - t0_ns) / speed * fps)))
     win = _offscreen_window(replay, size)
     tmp = out + ".part"
-    try:
-        container = av.open(tmp, mode="w", format="mp4")
-        stream = container.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+
+    def frames():
+        renderer = FrameRenderer(win, size)
         for k in range(nframes):
             win.seek_time(min(t1_ns, t0_ns + int(k * speed / fps)))
-            img = win.frame_image((w, h)).convertToFormat(QtGui.QImage.Format.Format_RGB888)
-            arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
-            arr = arr.reshape(h, img.bytesPerLine())[:, : w * 3].reshape(h, w, 3)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="rgb24")
-            for pkt in stream.encode(frame):
-                container.mux(pkt)
-            if progress is not None:
-                progress((k + 1) / nframes)
-        for pkt in stream.encode():
-            container.mux(pkt)
-        container.close()
+            yield renderer.frame()
+
+    try:
+        n = encode_video(tmp, frames(), nframes, fps, size, progress)
         os.replace(tmp, out)
     except BaseException as e:
         _remove(tmp)
@@ -552,7 +619,7 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
         raise
     finally:
         win.close()
-    return nframes
+    return n
 
 
 # --- gmpviz play ------------------------------------------------------------------------------------
@@ -600,8 +667,17 @@ def run_player(path: str, screenshot: str | None = None, theme: str = "dark") ->
             return 2
         finally:
             win.close()
+        from ..console import wrote
+
+        w, h = SCREENSHOT_SIZE
+        print(wrote(screenshot, f"PNG screenshot of the player, {w}x{h}, at {win.replay.t_ns / 1e9:g} s"))
         return 0
+    from .app import fit_to_screen, sigint_closes
+
     if settings is None or settings.value("geometry") is None:
         win.resize(*PLAYER_SIZE)
+    fit_to_screen(win)
     win.show()
-    return app.exec()
+    with sigint_closes(app, win) as interrupted:
+        rc = app.exec()
+    return 130 if interrupted() else rc

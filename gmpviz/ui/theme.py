@@ -37,7 +37,8 @@ TOL_MUTED = (
 GROUP_COLOURS = (OI_SKY, OI_BLUE, OI_ORANGE, OI_PURPLE, *TOL_MUTED)
 RUNTIME_G_COLOUR = "#8C7A6B"  # taupe: the runtime's own goroutines, apart from every state and group
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+# Inside the package (gmpviz/resources: icons, styles, scenarios), so a wheel or a bundle carries them.
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:

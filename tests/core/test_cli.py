@@ -186,7 +186,8 @@ def test_headless_summary_gives_way_to_asked_output(capsys, flag):
 def test_headless_summary_names_the_recording(tmp_path, capsys):
     rec = tmp_path / "r.gmprec"
     assert main(["run", "cpu-bound", "--headless", "--duration", "30ms", "--record", str(rec)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"recorded    {rec}"
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith(f"wrote {rec}: recording of cpu-bound, ") and last.endswith(" KiB)")
 
 
 def test_negative_value_glue_leaves_other_arguments_alone():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from gmpviz.cli import main
+from gmpviz.console import format_size
 from gmpviz.core.trace.events import EV
 from gmpviz.record import RecordingError
 from gmpviz.record.bookmarks import Bookmark, bookmarks_path, load_bookmarks, save_bookmarks
@@ -96,8 +98,8 @@ def _args(file, **kw):
         video=None,
         t_from=None,
         t_to=None,
-        fps=30,
-        size="1920x1080",
+        fps=None,
+        size=None,
     )
     d.update(kw)
     return argparse.Namespace(**d)
@@ -236,5 +238,7 @@ def test_cli_export_png_says_nothing_on_stderr(small_rec, tmp_path):
         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
     )
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout == f"wrote {out}\n" and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    size = format_size(out.stat().st_size)
+    line = rf"wrote {re.escape(str(out))}: PNG image 640x360 at [0-9.]+ s \({re.escape(size)}\)\n"
+    assert re.fullmatch(line, r.stdout) and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.png"]

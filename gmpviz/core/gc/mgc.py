@@ -753,6 +753,8 @@ class GCMixin:
             "cpu_fraction": round(self.gc_cpu_ns / max(self.now * max(self.gomaxprocs, 1), 1), 6),
             "assist_ns": self.gc_assist_total_ns,
             "heap_goals": [int(g) for g in self.gc_goals],
+            "heap_marked": int(self.gcController.heapMarked),  # marked live at the last mark termination
+            "heap_goal": int(self.gcController.heapGoal()),  # the goal now: the next cycle's (or this one's)
         }
         return out
 

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.constants import MS
 from ...model.goroutines import STATUS_SERIES, profile, status_series
+from ..items import timeaxis
 from ..theme import OI_BLUE, OI_ORANGE, OI_SKY, OI_VERMILLION, Theme, rgb
 from . import FollowX, legend_html
 
@@ -30,7 +31,7 @@ class GoroutinesView(QtWidgets.QWidget):
         lay.addWidget(split)
         self.plot = pg.PlotWidget(background=theme.background)
         self.plot.setLabel("left", "goroutines")
-        self.plot.setLabel("bottom", "virtual time (ms)")
+        timeaxis.install(self.plot.getPlotItem())
         # stacked areas as curves filled down to 0, the top band drawn first and each lower band over
         # it, in opaque colours pre-blended with the background: FillBetweenItem rebuilt each band's
         # polygon in Python (~9 ms a refresh), a fillLevel curve is one path

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.constants import MS
 from ...core.trace.events import STW_NAMES
 from ...model.counters import thin_max
 from ...model.gcwindow import GC_CPU_WINDOW_NS, gc_cpu_windowed
+from ..items import timeaxis
 from ..items.raster import RasterItem
 from ..theme import OI_BLUE, OI_GREEN, OI_ORANGE, OI_PURPLE, OI_SKY, OI_VERMILLION, Theme, rgb
 from . import FollowX, fmt_bytes, fmt_ns, legend_html
@@ -20,6 +21,7 @@ SERIES = (
     ("heap_alloc", "HeapAlloc", OI_SKY, 1.0),  # 1 px pens: wider ones cost ~10x to paint
     ("heap_goal", "heap goal", OI_VERMILLION, 1.0),
     ("heap_trigger", "trigger", "#999999", 1.0),  # grey, legible on both themes: orange merged with the goal
+    ("heap_marked", "live heap", OI_ORANGE, 1.0),  # marked by the last GC: what the goal is computed from
     ("heap_sys", "HeapSys", OI_PURPLE, 1.0),
     ("heap_released", "HeapReleased", OI_GREEN, 1.0),
     ("stack_inuse", "stacks", OI_BLUE, 1.0),
@@ -36,11 +38,9 @@ class HeapGCView(QtWidgets.QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         self.summary = QtWidgets.QLabel(" ")
         lay.addWidget(self.summary)
-        self.legend = QtWidgets.QLabel(
-            legend_html([(colour, label) for _, label, colour, _ in SERIES])
-            + "&nbsp;&nbsp;&nbsp; GC CPU: "
-            + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
-        )
+        self.legend = QtWidgets.QLabel()
+        self._legend_limits = None
+        self._set_legend(False, False)
         lay.addWidget(self.legend)
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(theme.background)
@@ -69,7 +69,7 @@ class HeapGCView(QtWidgets.QWidget):
         self.cpu = self.glw.addPlot(row=2, col=0)
         self.cpu.setLabel("left", "GC CPU %")
         self.cpu.getAxis("left").enableAutoSIPrefix(False)
-        self.cpu.setLabel("bottom", "virtual time (ms)")
+        timeaxis.install(self.cpu)
         self.cpu.setXLink(self.heap)
         self.cpu_window_curve = self.cpu.plot(
             pen=pg.mkPen(OI_VERMILLION, width=1), name=f"last {GC_CPU_WINDOW_NS // MS} ms"
@@ -87,12 +87,117 @@ class HeapGCView(QtWidgets.QWidget):
         self.glw.ci.layout.setRowStretchFactor(2, 1)
         self._key = None
         self.pause_count = 0
+        # limits and verdicts, drawn where they happen: GOMEMLIMIT (steps over time, None = off),
+        # the container's limit (the kernel's, not Go's), and the OOM kill
+        self.memlimit_steps: list[tuple[int, int]] = []
+        self.container_bytes = -1
+        self.verdicts: list[tuple[int, str]] = []
+        dash = QtCore.Qt.PenStyle.DashLine
+        self.memlimit_curve = self.heap.plot(pen=pg.mkPen(theme.foreground, width=2, style=dash))
+        self.container_line = pg.InfiniteLine(
+            angle=0,
+            movable=False,
+            pen=pg.mkPen(OI_VERMILLION, width=3, style=QtCore.Qt.PenStyle.DotLine),
+            label="container limit",
+            labelOpts={"position": 0.12, "color": theme.foreground, "anchors": [(0, 1), (0, 1)]},
+        )
+        self.container_line.hide()
+        self.heap.addItem(self.container_line, ignoreBounds=True)
+        self._verdict_lines: list[pg.InfiniteLine] = []
+        self.mark_font: QtGui.QFont | None = None  # the labels' font (the stage's is larger)
+        self.reveal_ns = float("inf")  # reveal mode: no verdict drawn before it happens
+
+    def set_limits(
+        self, memlimit_bytes: int | None = None, container_bytes: int | None = None, t_ns: int = 0
+    ) -> None:
+        """GOMEMLIMIT from `t_ns` on (-1 = off), the container limit (-1 = none)."""
+        if memlimit_bytes is not None and (
+            not self.memlimit_steps or self.memlimit_steps[-1][1] != memlimit_bytes
+        ):
+            self.memlimit_steps.append((int(t_ns), int(memlimit_bytes)))
+            self._key = None
+        if container_bytes is not None:
+            self.container_bytes = int(container_bytes)
+            self._key = None
+
+    def _set_legend(self, memlimit: bool, container: bool) -> None:
+        """The series, and the limit lines only when there are limits to draw."""
+        if self._legend_limits == (memlimit, container):
+            return
+        self._legend_limits = (memlimit, container)
+        limits = [(self.theme.foreground, "GOMEMLIMIT (dashed)")] if memlimit else []
+        limits += [(OI_VERMILLION, "container limit (dotted)")] if container else []
+        self.legend.setText(
+            legend_html([(colour, label) for _, label, colour, _ in SERIES])
+            + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
+            + "&nbsp;&nbsp;&nbsp; GC CPU: "
+            + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
+        )
+
+    def reset_limits(self) -> None:
+        self.memlimit_steps, self.container_bytes = [], -1
+        self.set_verdicts([])
+
+    def set_verdicts(self, verdicts: list[tuple[int, str]]) -> None:
+        """Vertical marks at (t_ns, text): the OOM kill, a deadlock."""
+        for line in self._verdict_lines:
+            self.heap.removeItem(line)
+        self._verdict_lines = []
+        self.verdicts = list(verdicts)
+        for t_ns, text in self.verdicts:
+            line = pg.InfiniteLine(
+                pos=t_ns / MS,
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(OI_VERMILLION, width=3),
+                label=text,
+                labelOpts={"position": 0.9, "color": OI_VERMILLION, "anchors": [(1, 0), (1, 0)]},
+            )
+            if self.mark_font is not None:
+                line.label.setFont(self.mark_font)
+            self.heap.addItem(line, ignoreBounds=True)
+            self._verdict_lines.append(line)
+
+    def _draw_limits(self, now: int) -> float:
+        """The GOMEMLIMIT step line to `now` and the container line; returns the highest in MiB."""
+        top = 0.0
+        xs, ys = [], []
+        steps = self.memlimit_steps
+        for k, (t, v) in enumerate(steps):
+            t_next = steps[k + 1][0] if k + 1 < len(steps) else now
+            y = v / MIB if v >= 0 else np.nan
+            xs += [t / MS, t_next / MS]
+            ys += [y, y]
+            if v >= 0:
+                top = max(top, v / MIB)
+        if xs and not all(np.isnan(ys)):
+            self.memlimit_curve.setData(np.array(xs), np.array(ys), connect="finite")
+        else:
+            self.memlimit_curve.setData([], [])
+        self._set_legend(any(v >= 0 for _, v in steps), self.container_bytes >= 0)
+        if self.container_bytes >= 0:
+            self.container_line.setValue(self.container_bytes / MIB)
+            self.container_line.show()
+            top = max(top, self.container_bytes / MIB)
+        else:
+            self.container_line.hide()
+        return top
 
     def refresh(self, model, force: bool = False) -> None:
-        key = (model.counters.version, model.gc.version)
+        key = (
+            model.counters.version,
+            model.gc.version,
+            getattr(getattr(model, "verdicts", None), "version", 0),
+            self.reveal_ns,
+        )
         if key == self._key and not force:
             return
         self._key = key
+        verdicts = getattr(model, "verdicts", None)
+        if verdicts is not None:
+            shown = [(t, text) for t, text in verdicts.marks() if t <= self.reveal_ns]
+            if shown != self.verdicts:
+                self.set_verdicts(shown)
         c = model.counters
         if len(c) == 0:
             return
@@ -101,6 +206,7 @@ class HeapGCView(QtWidgets.QWidget):
             t, v = c.decimated(field, 1500)
             self.curves[field].setData(t / MS, v / MIB)
             top_mib = max(top_mib, float(v.max()) / MIB if len(v) else 0.0)
+        top_mib = max(top_mib, self._draw_limits(model.now_ns))
         self.follow.update_y(self.heap.getViewBox(), top_mib)
         t, v = c.decimated("gc_cpu_fraction", 1500)
         self.cpu_curve.setData(t / MS, v * 100)

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.constants import MS, RUNQ_SIZE
 from ...model.timeline import ST_USER0
+from ..items import timeaxis
 from ..items.raster import RasterItem
 from ..theme import GROUP_COLOURS, Theme
 from . import FollowX, legend_html
@@ -31,13 +32,14 @@ class RunqView(QtWidgets.QWidget):
         lay.addWidget(self.glw, 1)
         self.lens = self.glw.addPlot(row=0, col=0)
         self.lens.setLabel("left", "length")
-        self.lens.setLabel("bottom", "virtual time (ms)")
+        timeaxis.install(self.lens)
         self.follow = FollowX(self.lens)
         # the global queue in the foreground colour: the Ps take the group palette (vermillion is P2's
         # neighbour there)
         self.global_colour = theme.foreground
         self.global_curve = self.lens.plot(pen=pg.mkPen(self.global_colour, width=1), name="global")
         self.local_curves: list[pg.PlotDataItem] = []
+        self.pen_px = 1  # the per-P curves' width (1 px: wider costs paint time; the stage's are wider)
         self.diag = self.glw.addPlot(row=1, col=0)
         self.diag.setLabel("bottom", "runnext | ring slots from head (256)")
         self.diag.getViewBox().invertY(True)
@@ -80,7 +82,7 @@ class RunqView(QtWidgets.QWidget):
         if len(self.local_curves) < h.nprocs or not self.legend.text().strip():
             while len(self.local_curves) < h.nprocs:
                 i = len(self.local_curves)
-                pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=1)
+                pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=self.pen_px)
                 self.local_curves.append(self.lens.plot(pen=pen, name=f"P{i}"))
             self.legend.setText(
                 legend_html(

@@ -22,6 +22,9 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.theme = theme
         self.cols = cols
         self.max_cells = max_cells
+        # the player's: the layout is redone from the span table at every refresh, so the picture
+        # at an instant is the same however the cursor got there (the live window keeps cells put)
+        self.fresh_layout = False
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lut = theme.heatmap_lut()
@@ -56,7 +59,7 @@ class SpanHeatmapView(QtWidgets.QWidget):
         if key == self._key and not force:
             return
         self._key = key
-        self.img, ids = model.spans.heatmap(self.cols, self.max_cells)
+        self.img, ids = model.spans.heatmap(self.cols, self.max_cells, fresh_layout=self.fresh_layout)
         rows = self.img.shape[0]
         self.image.show_image(self.img, 0, 0, self.cols, rows)
         layout = (model.spans.layout_serial, self.cols, self.max_cells, id(model.spans))

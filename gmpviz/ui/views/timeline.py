@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.constants import MS
 from ...core.trace.events import EV, STOP_NAMES, WAIT_REASONS
@@ -26,6 +26,7 @@ from ...model.timeline import (
     STATE_NAMES,
     band_raster,
 )
+from ...ui.items import timeaxis
 from ...ui.items.raster import RasterItem
 from ..theme import Theme, rgb
 from . import FOLLOW_HEADROOM, fmt_ns
@@ -40,7 +41,28 @@ MARKER_LUT0 = 253
 
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 252  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
+DETAIL_SEGMENTS_MAX = 50_000  # segments in view above which no G ids nor minimum-width marks are drawn
+ID_LABELS_SHOWN = 150  # G id labels drawn at most (the widest segments first come first)
+ID_FONT_PX = 12
+WAKE_ARROWS_SHOWN = 40
+STEAL_ARROWS_SHOWN = 8  # victim -> thief arrows drawn when at most this many steals are in view
 MIN_X_RANGE_MS = 1e-5  # 10 ns across the whole plot: single events are wide
+
+
+# steal / hand-off / preempt tick colours, per theme: none repeats a lane state's colour (steal was
+# white like STW, preempt yellow like spinning, hand-off vermillion like syscall); each is at least
+# 60 RGB units from every state and group colour and reads on the theme's gap colour
+MARKER_COLOURS = {
+    "dark": ("#FF00C8", "#00E5FF", "#00FFB0"),  # magenta, cyan, aquamarine
+    "light": ("#FF00C8", "#7B2CFF", "#9B0000"),  # magenta, violet, dark red
+}
+
+
+VERDICT_COLOUR = "#D55E00"  # Okabe-Ito vermillion: the run's end, drawn as a line over every lane
+
+
+def marker_colours(theme: Theme) -> tuple[str, str, str]:
+    return MARKER_COLOURS["light" if theme.name == "light" else "dark"]
 
 
 def state_label(state: int, groups: tuple[str, ...]) -> str:
@@ -83,6 +105,18 @@ class TimelineView(QtWidgets.QWidget):
         self._follow_end_ms: float | None = None
         self._geom = None
         self._prev_rasters: list = []
+        self.mark_font: QtGui.QFont | None = None  # verdict labels' font (the stage's is larger)
+        self.id_font = QtGui.QFont()
+        self.id_font.setPixelSize(ID_FONT_PX)
+        self._id_items: list[pg.TextItem] = []
+        self.highlight_g = 0
+        self.highlight_p = -1
+        # reveal mode (the stage, the player): nothing after this time is drawn over the lanes
+        self.reveal_ns = float("inf")  # a P whose lane label is marked (the stage's highlight)
+        self.highlight_px = 3
+        self.wakes = np.zeros((0, 2), dtype=np.int64)
+        self._arrows: list = []
+        self._steal_arrows: list = []
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -100,8 +134,7 @@ class TimelineView(QtWidgets.QWidget):
         lay.addWidget(self.hover)
 
         self.plot = pg.PlotWidget(background=theme.background)
-        self.plot.setLabel("bottom", "virtual time", units="")
-        self.plot.getAxis("bottom").setLabel("virtual time (ms)")
+        timeaxis.install(self.plot.getPlotItem())
         # no grid: it costs more to paint than the lanes themselves (measured 3.6 ms a frame)
         self.vb = self.plot.getViewBox()
         self.vb.setMouseEnabled(x=True, y=False)
@@ -121,6 +154,8 @@ class TimelineView(QtWidgets.QWidget):
         for k, colour in enumerate(self._marker_colours()):
             lut[MARKER_LUT0 + k] = rgb(colour)
         self.image.set_lut(lut)
+        self.hl_curve = self.plot.plot(pen=pg.mkPen(theme.foreground, width=3))
+        self.hl_curve.setZValue(14)
         lay.addWidget(self.plot, 1)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
@@ -133,10 +168,7 @@ class TimelineView(QtWidgets.QWidget):
         self._drawn_key = None
 
     def _marker_colours(self) -> tuple[str, str, str]:
-        t = self.theme
-        # Okabe-Ito yellow all but vanishes on the light theme's near-white gaps: a dark gold there
-        preempt = t.state_colour(ST_SPIN) if t.name == "dark" else "#B89B00"
-        return (t.foreground, t.state_colour(ST_SYSCALL), preempt)
+        return marker_colours(self.theme)
 
     def _update_legend(self) -> None:
         items = [
@@ -193,7 +225,15 @@ class TimelineView(QtWidgets.QWidget):
             self.vb.setXRange(0, self._follow_end_ms, padding=0)
         (x0, x1), _ = self.vb.viewRange()
         width = max(int(self.vb.width()), 16)
-        key = (model.ptl.version, model.mtl.version if self.show_m else 0, x0, x1, width, self.show_m)
+        key = (
+            model.ptl.version,
+            model.mtl.version if self.show_m else 0,
+            x0,
+            x1,
+            width,
+            self.show_m,
+            self.reveal_ns,
+        )
         if not force and key == self._drawn_key:
             return
         self._drawn_key = key
@@ -212,10 +252,192 @@ class TimelineView(QtWidgets.QWidget):
         big = np.empty((nl * SUBROWS + GAP_ROWS, width), dtype=np.uint8)
         big[:] = band
         lanes = big[GAP_ROWS:].reshape(nl, SUBROWS, width)
-        lanes[:, :LANE_ROWS] = img[:, None, :]
+        # the segments in view, for the detail drawn over the raster (skipped when so many share the
+        # plot that every one is shorter than a pixel: the raster is the whole story then, and the
+        # pass would cost more than the raster's incremental update)
+        segs = list(self._p_segments(model, t0, min(t1, self.reveal_ns)))
+        n_in_view = sum(len(sg["state"]) for _, sg in segs)
+        detail = n_in_view <= DETAIL_SEGMENTS_MAX
+        lanes[:, :LANE_ROWS] = (self._keep_short(segs, img, t0, t1, width) if detail else img)[:, None, :]
         self._draw_markers(model, t0, t1, big, width)
+        self._draw_ids(segs if detail else [], t0, t1, width)
+        self._draw_highlight(model, segs, t0, t1)
+        self._draw_steals(model, t0, min(t1, self.reveal_ns + 1))  # the steal at the cursor too
+        self._draw_verdicts(model)
         self.image.show_image(big, x0, -GAP_ROWS / SUBROWS, x1 - x0, nl + GAP_ROWS / SUBROWS)
         self._set_lane_axis(nl)
+
+    # --- goroutine identity ---------------------------------------------------------------------
+    def _p_segments(self, model, t0: float, t1: float):
+        """(lane, segments) of every P lane over [t0, t1)."""
+        for lane in range(model.ptl.nlanes):
+            yield lane, model.ptl.segments_in(lane, t0, t1)
+
+    def _keep_short(self, segs, img: np.ndarray, t0: float, t1: float, width: int) -> np.ndarray:
+        """A minimum-width mark: a goroutine that ran for less than a pixel colours the pixel it
+        started in, whatever dominates there (the raster shows one state per pixel, so a short G
+        between long ones vanished: chan-pingpong's "ping" behind "pong", cpu-bound's 8 Gs as one
+        bar). Where several short ones share a pixel, the first one shows."""
+        out = None
+        scale = width / max(t1 - t0, 1)
+        for lane, seg in segs:
+            if lane >= img.shape[0]:
+                break
+            short = (seg["state"] >= ST_USER0) & ((seg["end_ns"] - seg["start_ns"]) * scale < 1.0)
+            if not short.any():
+                continue
+            px = np.clip(((seg["start_ns"][short] - t0) * scale).astype(np.int64), 0, width - 1)
+            st = seg["state"][short]
+            first = np.unique(px, return_index=True)[1]
+            if out is None:
+                out = img.copy()
+            out[lane, px[first]] = st[first]
+        return img if out is None else out
+
+    def _draw_ids(self, segs, t0: float, t1: float, width: int) -> None:
+        """G ids on the segments wide enough to hold them (at most ID_LABELS_SHOWN)."""
+        per_ns = width / max(t1 - t0, 1)
+        char_px = (self.id_font.pixelSize() if self.id_font.pixelSize() > 0 else 12) * 0.62
+        shown = []
+        for lane, seg in segs:
+            user = seg["state"] >= ST_USER0
+            lo, hi = np.maximum(seg["start_ns"], t0), np.minimum(seg["end_ns"], min(t1, self.reveal_ns))
+            px = (hi - lo) * per_ns
+            goid = seg["goid"]
+            need = (np.floor(np.log10(np.maximum(goid, 1))) + 2) * char_px + 8  # "G" + digits + margin
+            ok = np.flatnonzero(user & (px >= need))
+            for i in ok[: ID_LABELS_SHOWN - len(shown)]:
+                shown.append(((lo[i] + hi[i]) / 2 / MS, lane, int(goid[i]), int(seg["state"][i])))
+            if len(shown) >= ID_LABELS_SHOWN:
+                break
+        while len(self._id_items) < len(shown):
+            item = pg.TextItem(anchor=(0.5, 0.5))
+            item.setFont(self.id_font)
+            item.setZValue(13)  # under the stage's reveal mask (15)
+            self.plot.addItem(item, ignoreBounds=True)
+            self._id_items.append(item)
+        lut = self.theme.lane_lut()
+        for item, (x, lane, goid, state) in zip(self._id_items, shown):
+            r, g, b = (int(v) for v in lut[state][:3])
+            dark_text = 0.299 * r + 0.587 * g + 0.114 * b > 140
+            item.setColor("#000000" if dark_text else "#ffffff")
+            item.setText(f"G{goid}")
+            item.setPos(x, lane + LANE_ROWS / SUBROWS / 2)
+            item.show()
+        for item in self._id_items[len(shown) :]:
+            item.hide()
+
+    def set_highlight(self, goid: int, wakes: np.ndarray | None = None) -> None:
+        """Draw G `goid` across every lane (0 = none), with who-woke-whom arrows: `wakes` rows are
+        (t_ns, waker goid) of its GoUnblock events (ready's caller)."""
+        self.highlight_g = int(goid)
+        self.wakes = np.zeros((0, 2), dtype=np.int64) if wakes is None else np.asarray(wakes, dtype=np.int64)
+        self._drawn_key = None
+
+    def _lane_of(self, model, goid: int, t_ns: int) -> tuple[int, int] | None:
+        """(lane, start) of the segment in which `goid` runs at or first after `t_ns`."""
+        best = None
+        for lane in range(model.ptl.nlanes):
+            seg = model.ptl.segments_in(lane, t_ns, np.iinfo(np.int64).max)
+            hit = np.flatnonzero((seg["goid"] == goid) & (seg["state"] >= ST_USER0))
+            if len(hit):
+                start = int(seg["start_ns"][hit[0]])
+                if best is None or start < best[1]:
+                    best = (lane, start)
+        return best
+
+    def _draw_highlight(self, model, segs, t0: float, t1: float) -> None:
+        g = self.highlight_g
+        for a in self._arrows:
+            self.plot.removeItem(a)
+        self._arrows = []
+        if g <= 0:
+            self.hl_curve.setData([], [])
+            return
+        xs, ys = [], []
+        h = LANE_ROWS / SUBROWS
+        for lane, seg in segs:
+            for i in np.flatnonzero(seg["goid"] == g):
+                a, b = max(seg["start_ns"][i], t0) / MS, min(seg["end_ns"][i], t1, self.reveal_ns) / MS
+                xs += [a, b, b, a, a, np.nan]
+                ys += [lane, lane, lane + h, lane + h, lane, np.nan]
+        self.hl_curve.setData(np.array(xs, dtype=float), np.array(ys, dtype=float), connect="finite")
+        pen = pg.mkPen(self.theme.foreground, width=self.highlight_px)
+        t_hi = min(t1, self.reveal_ns)
+        near = self.wakes[(self.wakes[:, 0] >= t0) & (self.wakes[:, 0] <= t_hi)]
+        for t_ns, waker in near[:WAKE_ARROWS_SHOWN]:
+            src = self._lane_of(model, int(waker), int(t_ns)) if waker > 0 else None
+            dst = self._lane_of(model, g, int(t_ns))
+            if dst is None:
+                continue
+            y0 = (src[0] if src else dst[0]) + h / 2
+            x1, y1 = dst[1] / MS, dst[0] + h / 2
+            line = pg.PlotCurveItem([t_ns / MS, x1], [y0, y1], pen=pen)
+            head = pg.ArrowItem(
+                pos=(x1, y1),
+                angle=180 - np.degrees(np.arctan2(y1 - y0, 1e-9 + x1 - t_ns / MS)),
+                headLen=14,
+                brush=self.theme.foreground,
+                pen=pen,
+            )
+            for it in (line, head):
+                it.setZValue(14)
+                self.plot.addItem(it, ignoreBounds=True)
+                self._arrows.append(it)
+
+    def _draw_steals(self, model, t0: float, t1: float) -> None:
+        """An arrow from the victim's lane to the thief's at each steal, when few enough are in view
+        to tell apart (the ticks say where steals are at any zoom)."""
+        for a in self._steal_arrows:
+            self.plot.removeItem(a)
+        self._steal_arrows = []
+        mk = model.ptl.markers
+        lo, hi = np.searchsorted(mk.col("t_ns"), [t0, t1])
+        steals = lo + np.flatnonzero(mk.col("kind")[lo:hi] == MK_STEAL)  # every one, not a sample
+        if len(steals) == 0 or len(steals) > STEAL_ARROWS_SHOWN:
+            return
+        m = {k: mk.col(k)[steals] for k in ("t_ns", "lane", "arg")}
+        sel = range(len(steals))
+        colour = marker_colours(self.theme)[MK_STEAL]
+        pen = pg.mkPen(colour, width=self.highlight_px)
+        h = LANE_ROWS / SUBROWS
+        for i in sel:
+            x = m["t_ns"][i] / MS
+            thief, victim = int(m["lane"][i]), int(m["arg"][i])
+            if victim < 0 or victim == thief:
+                continue
+            y0, y1 = victim + h / 2, thief + h / 2
+            line = pg.PlotCurveItem([x, x], [y0, y1], pen=pen)
+            head = pg.ArrowItem(pos=(x, y1), angle=-90 if y1 > y0 else 90, headLen=14, brush=colour, pen=pen)
+            for it in (line, head):
+                it.setZValue(14)
+                self.plot.addItem(it, ignoreBounds=True)
+                self._steal_arrows.append(it)
+
+    def _draw_verdicts(self, model) -> None:
+        """A labelled line where the run died: the deadlock ("all goroutines are asleep"), the OOM kill."""
+        marks = model.verdicts.marks() if hasattr(model, "verdicts") else []
+        marks = [(t, text) for t, text in marks if t <= self.reveal_ns]  # not before it happens
+        if marks == getattr(self, "_verdicts_drawn", []):
+            return
+        for line in getattr(self, "_verdict_lines", []):
+            self.plot.removeItem(line)
+        self._verdict_lines = []
+        for t_ns, text in marks:
+            line = pg.InfiniteLine(
+                pos=t_ns / MS,
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(VERDICT_COLOUR, width=3),
+                label=text,
+                labelOpts={"position": 0.06, "color": VERDICT_COLOUR, "anchors": [(1, 0), (1, 0)]},
+            )
+            line.setZValue(18)
+            if self.mark_font is not None:
+                line.label.setFont(self.mark_font)
+            self.plot.addItem(line, ignoreBounds=True)
+            self._verdict_lines.append(line)
+        self._verdicts_drawn = marks
 
     def _raster(self, model, t0: float, t1: float, width: int, incremental: bool) -> np.ndarray:
         """P lanes (+ a blank row and M lanes): only the changed pixels when the window is the same."""
@@ -240,7 +462,12 @@ class TimelineView(QtWidgets.QWidget):
         return parts[0][0]
 
     def _set_lane_axis(self, nl: int) -> None:
-        ticks = [(i + 0.375, f"{k.upper()}{j}") for i, (k, j) in enumerate(self._lane_map) if k]
+        hp = self.highlight_p
+        ticks = [
+            (i + 0.375, f"» {k.upper()}{j}" if (k, j) == ("p", hp) else f"{k.upper()}{j}")
+            for i, (k, j) in enumerate(self._lane_map)
+            if k
+        ]
         self.plot.getAxis("left").setTicks([ticks, []])
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
 

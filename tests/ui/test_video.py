@@ -1,0 +1,50 @@
+"""Video frames: the cheap frames between full redraws show what a full redraw shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gmpviz.cli import main
+from gmpviz.record.replay import Replay
+
+SIZE = (1920, 1080)
+
+
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory):
+    path = tmp_path_factory.mktemp("video") / "v.gmprec"
+    assert main(["run", "default", "--headless", "--duration", "300ms", "--record", str(path)]) == 0
+    return str(path)
+
+
+def _pixels(img) -> np.ndarray:
+    w, h = img.width(), img.height()
+    return np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes()).reshape(h, w, 4)[..., :3].copy()
+
+
+def test_cursor_frames_match_a_full_redraw_where_the_cursor_moves(rec, qapp):
+    from gmpviz.ui import player, video
+
+    win = player._offscreen_window(Replay.open(rec), SIZE)
+    try:
+        r = video.FrameRenderer(win, SIZE)
+        assert r._fast_ok(), "a 1920x1080 offscreen window takes the fast path"
+        t0 = 100_000_000
+        win.seek_time(t0)
+        r.frame()  # the base
+        win.seek_time(t0 + 3_333_333)
+        cheap = _pixels(r.frame())
+        full = _pixels(video.grab_frame(win, SIZE))
+        tl = win.timeline
+        p = tl.mapTo(win, tl.rect().topLeft())
+        box = (slice(p.y(), p.y() + tl.height()), slice(p.x(), p.x() + tl.width()))
+        differ = (cheap[box] != full[box]).any(axis=2)
+        cols = np.unique(np.nonzero(differ)[1])
+        assert len(cols) <= 2, cols  # at most the cursor line's rounding
+        # and the cursor did move: the frame before it differs from this one in the timeline
+        win.seek_time(t0 + 6_666_666)
+        later = _pixels(r.frame())
+        assert (later[box] != cheap[box]).any()
+    finally:
+        win.close()
