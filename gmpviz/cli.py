@@ -4,10 +4,13 @@
     gmpviz run SCENARIO [--headless]    run a preset or a .toml file (window unless --headless)
     gmpviz play FILE [--strict]         replay a recording in the window
     gmpviz export FILE --perfetto OUT   export a recording (also --png, --video; --strict)
+    gmpviz compare SCENARIO --a K=V… --b K=V…   two runtimes on one workload: metrics A, B, B/A
+    gmpviz open FILE.trace --dump       a real Go program's runtime/trace, as `go tool trace -d=parsed`
+    gmpviz open FILE.trace --headless   its summary (--json for JSON)
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--scaling|--video]
+    gmpviz bench [--alloc|--ui|--replay|--scaling|--video|--metrics]
     gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
     gmpviz deck build DECK              render every scene of a deck to a recording
     gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
@@ -312,6 +315,69 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--strict", action="store_true", help=strict_help)
 
+    cp = sub.add_parser("compare", help="run two runtimes headless on one workload and compare their metrics")
+    cp.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="a preset or .toml (both sides), one per side, or a built-in comparison's name, "
+        "e.g. gc-steady, or cpu-bound preemption, or stealing",
+    )
+    for side in ("a", "b", "c"):
+        cp.add_argument(
+            f"--{side}",
+            nargs="+",
+            default=None,
+            metavar="KEY=VALUE",
+            help=(
+                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k not in ('ncpu', 'greentea'))} "
+                "(ncpu and greentea are not modelled yet), e.g. --a gogc=100 procs=4"
+                if side == "a"
+                else f"side {side.upper()}'s settings (the same keys), e.g. --{side} gogc=off memlimit=32MiB"
+            ),
+        )
+    cp.add_argument(
+        "--duration", type=_duration, help="virtual time of every side (a side's duration= wins), e.g. 500ms"
+    )
+    cp.add_argument("--seed", type=_seed, help="seed of every side (a side's seed= wins), e.g. --seed 3")
+    cp.add_argument(
+        "--json",
+        action="store_true",
+        help="print the sides' metrics and ratios as JSON, e.g. ... --json | jq",
+    )
+    cp.add_argument("--list", action="store_true", help="list the built-in comparisons, e.g. compare --list")
+    cp.add_argument(
+        "--window",
+        action="store_true",
+        help="watch the runs live: stacked timelines with one time axis, e.g. compare stealing --window",
+    )
+    cp.add_argument(
+        "--screenshot", metavar="PNG", help="(--window) run to the end, save a screenshot, exit, e.g. cmp.png"
+    )
+    cp.add_argument(
+        "--theme", choices=("dark", "light"), default=None, help="(--window) the colours, e.g. --theme light"
+    )
+
+    op = sub.add_parser("open", help="read a Go execution trace (runtime/trace, go test -trace)")
+    op.add_argument("file", help="a trace written by runtime/trace or go test -trace, e.g. prog.trace")
+    og = op.add_mutually_exclusive_group()
+    og.add_argument(
+        "--dump",
+        action="store_true",
+        help="one line per event, as `go tool trace -d=parsed` prints them, e.g. open prog.trace --dump",
+    )
+    og.add_argument(
+        "--headless", action="store_true", help="no window: print a summary, e.g. open prog.trace --headless"
+    )
+    op.add_argument(
+        "--json", action="store_true", help="with --headless: the summary as JSON, e.g. --headless --json"
+    )
+    op.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a trace that is broken or cut short (exit 2), e.g. open cut.trace --dump --strict",
+    )
+
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
@@ -493,6 +559,10 @@ def run_headless(args) -> int:
     if args.gctrace:
         eng.on_gctrace = lambda line: print(line, file=err)
     t0 = time.perf_counter()
+    if args.record:  # before the bar: a refused destination is one line, nothing written
+        from .record.outpath import check_output
+
+        check_output(args.record, inputs=(sc.path,), what="the recording")
     # The bar only where nothing else goes to the terminal's stderr (trace lines would break it).
     quiet = args.schedtrace or args.gctrace
     with Progress(
@@ -509,10 +579,15 @@ def run_headless(args) -> int:
                 raise CliError("recording is not available in this build") from None
             record_run(eng, args.record, progress=progress)
         else:
+            from .core.workload.budget import HEADLESS_MAX_EVENTS
+
             t = 0
             while not eng.done:
                 t += HEADLESS_STEP_NS
-                eng.run_until(t)
+                while (
+                    eng.run_until(t, max_events=HEADLESS_MAX_EVENTS) >= HEADLESS_MAX_EVENTS and not eng.done
+                ):
+                    eng.discard_output()  # a burst of events is never held whole
                 eng.discard_output()
                 progress()
     wall = time.perf_counter() - t0
@@ -684,9 +759,143 @@ def _window(scenario: str | None, args) -> int:
         kw = dict(run_settings=_run_settings(args), screenshot=args.screenshot, theme=args.theme or "dark")
         kw["record"] = args.record
         if scenario is not None:
-            _load(scenario)  # validate before opening a window
+            sc = _load(scenario)  # validate before opening a window
+            _check_screenshot(args.screenshot, sc.path)
     with qt_messages_filtered():
         return run_window(scenario, **kw)
+
+
+COMPARE_KEYS = ("policy", "procs", "ncpu", "gogc", "memlimit", "greentea", "seed", "duration")
+_POLICIES = ("go", "global-queue", "no-steal")
+
+
+def _policy(text: str) -> str:
+    if text not in _POLICIES:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(_POLICIES)}, got {text!r}")
+    return text
+
+
+_COMPARE_PARSERS = {
+    "policy": _policy,
+    "procs": _procs,
+    "gogc": _gogc,
+    "memlimit": _size_or_off,
+    "seed": _seed,
+    "duration": _duration,
+}
+
+
+def parse_side(side: str, items: list[str]) -> dict:
+    """`--a KEY=VALUE...` -> {key: parsed value}; every mistake is one CliError line."""
+    from .compare import NOT_MODELLED
+
+    out: dict = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq or not key:
+            raise CliError(f"--{side}: expected KEY=VALUE, got {item!r} (put the scenario before --a/--b)")
+        if key in NOT_MODELLED:
+            raise CliError(f"--{side} {key}: {NOT_MODELLED[key]}")
+        parse = _COMPARE_PARSERS.get(key)
+        if parse is None:
+            raise CliError(f"--{side}: unknown setting {key!r}; expected one of {', '.join(COMPARE_KEYS)}")
+        if key in out:
+            raise CliError(f"--{side}: {key} is given twice")
+        try:
+            out[key] = parse(value.strip())
+        except argparse.ArgumentTypeError as e:
+            raise CliError(f"--{side} {key}: {e}") from None
+    return out
+
+
+def cmd_compare(args) -> int:
+    from . import compare as C
+
+    builtins = C.builtin_comparisons()
+    if args.list:
+        width = max((len(n) for n in builtins), default=0)
+        for name, comp in builtins.items():
+            print(f"{name:<{width}}  {comp.summary}")
+        return 0
+    given = [(side, getattr(args, side)) for side in C.SIDE_NAMES if getattr(args, side) is not None]
+    for side, items in given:  # first: a scenario put after --a reads as a bad KEY=VALUE
+        parse_side(side, items)
+    if not args.scenarios:
+        raise CliError("compare: name a scenario (or a built-in comparison: gmpviz compare --list)")
+    scenarios = list(args.scenarios)
+    duration = args.duration
+    if len(scenarios) == 1 and scenarios[0] in builtins and not given:
+        comp = builtins[scenarios[0]]
+        scenarios = [comp.scenario]
+        given = list(zip(C.SIDE_NAMES, (list(s) for s in comp.sides)))
+        if duration is None and comp.duration:
+            duration = _duration(comp.duration)
+    nsides = max(len(scenarios), max((C.SIDE_NAMES.index(s) + 1 for s, _ in given), default=0), 2)
+    if len(scenarios) > 3:
+        raise CliError(f"compare: at most 3 scenarios (one per side), got {len(scenarios)}")
+    if len(scenarios) not in (1, nsides):
+        raise CliError(f"compare: {len(scenarios)} scenarios for {nsides} sides: give one, or one per side")
+    labels = {side for side, _ in given}
+    if "c" in labels and "b" not in labels and len(scenarios) == 1:
+        raise CliError("compare: --c needs --b")
+    settings = {side: parse_side(side, items) for side, items in given}
+    sides = []
+    for i, label in enumerate(C.SIDE_NAMES[:nsides]):
+        st = dict(settings.get(label, {}))
+        if duration is not None:
+            st.setdefault("duration", duration)
+        if args.seed is not None:
+            st.setdefault("seed", args.seed)
+        scen = scenarios[i] if len(scenarios) > 1 else scenarios[0]
+        _load(scen)  # every side's scenario is checked before the first run starts
+        sides.append((label, scen, st, tuple(dict(given).get(label, ()))))
+    if args.screenshot and not args.window:
+        raise CliError("compare: --screenshot needs --window")
+    if args.theme and not args.window:
+        raise CliError("compare: --theme needs --window")
+    if args.window:
+        if args.json:
+            raise CliError("compare: --json prints the headless comparison; drop --window")
+        return _compare_window(sides, args)
+    from .core.engine import EngineError
+
+    try:
+        runs = [C.run_side(*side) for side in sides]
+    except EngineError as e:
+        raise CliError(str(e)) from None
+    for r in runs:
+        if r.warning:
+            print(f"gmpviz: compare: {r.warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(C.as_json(runs), indent=2))
+    else:
+        print(C.markdown(runs))
+    return 0
+
+
+def _compare_window(sides, args) -> int:
+    from .compare import run_settings
+
+    _check_display()
+    _check_qt_platform()
+    try:
+        from .ui.compare_window import run_compare_window
+    except ImportError as e:
+        raise CliError(f"the window cannot start: {e}") from None
+    shown = []
+    for label, scen, st, asked in sides:
+        sc = _load(scen)
+        shown.append((label, f"{sc.name} {' '.join(asked)}".strip(), sc, run_settings(st)))
+    with qt_messages_filtered():
+        return run_compare_window(shown, screenshot=args.screenshot, theme=args.theme or "dark")
+
+
+def _check_screenshot(path: str | None, source: str | None) -> None:
+    if path:
+        from .record.outpath import check_output
+
+        check_output(path, inputs=(source,), what="the screenshot")
 
 
 def _check_qt_platform() -> None:
@@ -786,6 +995,25 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_open(args) -> int:
+    from .gotrace.cli import OpenError, is_go_trace, open_main
+
+    if args.json and not args.headless:
+        raise CliError("--json needs --headless")
+    if not is_go_trace(args.file):
+        with open(args.file, "rb"):  # a missing or unreadable file says so (OSError -> one line)
+            pass
+        raise CliError(f"{args.file}: not a Go execution trace (it does not start with 'go 1.')")
+    if not (args.dump or args.headless):
+        raise CliError("the window cannot show a Go trace yet: use --dump or --headless")
+    try:
+        return open_main(
+            args.file, dump=args.dump, headless=args.headless, as_json=args.json, strict=args.strict
+        )
+    except OpenError as e:
+        raise CliError(str(e)) from None
+
+
 def cmd_play(args) -> int:
     from .record.export import report_cut
     from .record.reader import RecordingReader
@@ -796,6 +1024,7 @@ def cmd_play(args) -> int:
     reader = RecordingReader.open(args.file, marks=False)
     try:
         report_cut(reader, strict=args.strict)
+        _check_screenshot(args.screenshot, reader.path)
     finally:
         reader.close()
     _check_display()
@@ -871,7 +1100,9 @@ def main(argv: list[str] | None = None) -> int:
         handler = {
             "run": cmd_run,
             "play": cmd_play,
+            "open": cmd_open,
             "export": cmd_export,
+            "compare": cmd_compare,
             "scenarios": cmd_scenarios,
             "sizeclasses": cmd_sizeclasses,
             "events": cmd_events,
@@ -879,12 +1110,17 @@ def main(argv: list[str] | None = None) -> int:
             "present": cmd_present,
             "deck": cmd_deck,
         }[args.cmd]
+        if args.cmd == "export" or (args.cmd == "run" and args.headless):
+            from .record.outpath import interrupts_clean_up
+
+            with interrupts_clean_up():  # SIGTERM/SIGHUP clean up like Ctrl-C: no .part left
+                return handler(args)
         return handler(args)
     except CliError as e:
         print(f"gmpviz: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as e:
+        return 128 + getattr(e, "signum", 2)  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
     except BrokenPipeError:
         return 0
     except OSError as e:

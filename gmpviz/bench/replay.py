@@ -1,4 +1,5 @@
-"""`gmpviz bench --replay`: size on disk, open time, seek latency and memory of a 10M-event recording.
+"""`gmpviz bench --replay`: size on disk, open time, seek latency and memory of a 10M-event recording,
+and the file's and keyframes' bytes per event of `default` and `gc-steady` at 30 s and 300 s.
 
 The recording (the standard scheduler workload of `gmpviz bench`, run until 10M events) takes a
 minute or more to make, so it is cached under $TMPDIR keyed by the gmpviz and format versions.
@@ -57,6 +58,53 @@ def make_recording(path: str, n_events: int = BENCH_EVENTS, progress=None) -> fl
     return time.perf_counter() - t0
 
 
+GROWTH_SCENARIOS = ("default", "gc-steady")  # default's live heap grows (a cache that never frees)
+GROWTH_SECONDS = (30, 300)  # virtual seconds: the size per event at both must agree (linear growth)
+
+
+def _growth_recording(scenario: str, seconds: int) -> str:
+    """`scenario` recorded headless for `seconds` (seed 1), cached like the 10M-event recording."""
+    from ..core.engine import Engine
+    from ..core.workload.loader import load_scenario
+    from ..record.writer import record_run
+
+    root = os.environ.get("TMPDIR") or tempfile.gettempdir()
+    path = os.path.join(root, f"gmpviz-{__version__}-f{F.FORMAT_VERSION}-{scenario}-{seconds}s.gmprec")
+    if not os.path.exists(path):
+        eng = Engine(load_scenario(scenario), seed=1, duration_ns=seconds * 10**9)
+        record_run(eng, path)
+    return path
+
+
+def bench_state_growth(scenarios=GROWTH_SCENARIOS, seconds=GROWTH_SECONDS) -> dict:
+    """File and keyframe (state) bytes per event of each scenario at each duration. Keyframes hold
+    the live state only, so state bytes per event stay flat when the program's live state does
+    (gc-steady) and grow with it when it grows (default keeps a cache it never frees: its live
+    spans are printed beside)."""
+    from ..record.reader import RecordingReader
+
+    out = {}
+    for sc in scenarios:
+        for s in seconds:
+            r = RecordingReader.open(_growth_recording(sc, s), marks=False)
+            kf = sum(b.length for b in r._kf_blocks)
+            n = max(r.n_events, 1)
+            _, snap = r.keyframe_before(r.n_events)
+            live_spans = int(np.count_nonzero(snap["span_state"])) if snap else 0
+            out[f"growth_{sc}_{s}s_events"] = r.n_events
+            out[f"growth_{sc}_{s}s_bytes_per_event"] = round(os.path.getsize(r.path) / n, 2)
+            out[f"growth_{sc}_{s}s_state_bytes_per_event"] = round(kf / n, 3)
+            out[f"growth_{sc}_{s}s_spans_in_last_keyframe"] = live_spans
+            r.close()
+        lo, hi = seconds[0], seconds[-1]
+        out[f"growth_{sc}_state_ratio_{hi}s_over_{lo}s"] = round(
+            out[f"growth_{sc}_{hi}s_state_bytes_per_event"]
+            / max(out[f"growth_{sc}_{lo}s_state_bytes_per_event"], 1e-9),
+            2,
+        )
+    return out
+
+
 def _rss_bytes() -> int:
     try:
         with open("/proc/self/statm") as f:
@@ -108,4 +156,4 @@ def bench_replay(n_events: int = BENCH_EVENTS, path: str | None = None) -> dict:
 
 
 def run(args) -> dict:
-    return bench_replay()
+    return {**bench_replay(), **bench_state_growth()}

@@ -44,6 +44,8 @@ from .sched.sysmon import SysmonMixin
 from .trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
 from .trace.stats import COUNTERS_DTYPE
 from .trace.tracer import Tracer
+from .workload import budget
+from .workload.budget import EmulatedOOM
 from .workload.loader import ASSUMPTIONS as WORKLOAD_ASSUMPTIONS
 from .workload.ops import POLICIES, Scenario
 
@@ -279,15 +281,18 @@ class Engine(
         start = len(flat)
         limit = start + max_events * 8 if max_events else -1
         dispatch = self._dispatch
-        while heap and not self.done:
-            item = heap[0]
-            if item[0] > t_ns:
-                break
-            pop(heap)
-            self.now = item[0]
-            dispatch(item)
-            if limit >= 0 and len(flat) >= limit:
-                break
+        try:
+            while heap and not self.done:
+                item = heap[0]
+                if item[0] > t_ns:
+                    break
+                pop(heap)
+                self.now = item[0]
+                dispatch(item)
+                if limit >= 0 and len(flat) >= limit:
+                    break
+        except EmulatedOOM as e:  # mheap.grow: the emulated machine's memory is used up
+            budget.on_oom(self, e, getattr(self.scenario, "container_limit_bytes", -1))
         if not self.done and (not heap or heap[0][0] > t_ns) and t_ns > self.now:
             self.now = min(t_ns, self.duration_ns)
         return (len(flat) - start) // 8
@@ -612,6 +617,7 @@ class Engine(
             *SCHED_ASSUMPTIONS,
             *self.memory_assumptions(),
             *WORKLOAD_ASSUMPTIONS,
+            *budget.ASSUMPTIONS,
         ]
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compact import ASSUMPTIONS as _COMPACT_ASSUMPTIONS
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
-from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, VerdictsFold, every_view
+from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, VerdictsFold, every_view
+from .metrics import LiveMetrics
 from .spans import SpanTable
 from .state import RuntimeState
 from .timeline import Timeline
@@ -23,7 +25,12 @@ ASSUMPTIONS = (
     "Run queue contents are replayed from RunqPut/RunqGet/steal/spill events and re-synchronised on "
     "the lengths those events carry when they disagree.",
     "The event log keeps the most recent ~1M events in memory (recordings keep all of them).",
+    "Scheduling latency counts every runnable -> running transition (the runtime samples 1 in 8 for "
+    "/sched/latencies:seconds); the live view's percentiles are its histogram buckets' upper edges.",
+    *_COMPACT_ASSUMPTIONS,
 )
+
+COMPACT_EVERY_EVENTS = 250_000  # a live model with `compact_history` bounds its histories this often
 
 __all__ = ["MTL_FOLD_EVENTS", "Model"]
 
@@ -41,6 +48,7 @@ class Model:
         self.state = RuntimeState()
         self.ptl = Timeline("p")
         self.mtl_lanes = Timeline("m")  # read through `mtl`: folded lazily
+        self.metrics_fold = LiveMetrics()  # read through `metrics`: folded lazily
         self.spans = SpanTable()
         self.counters = CounterSeries()
         self.gc = GCHistory()
@@ -49,8 +57,13 @@ class Model:
         self.verdicts = VerdictsFold()
         self.now_ns = 0
         self.events_total = 0
+        # the live window sets this: keep recent history exact and older history coarse
+        # (model/compact.py), so an hour-long run stays within a bounded memory
+        self.compact_history = False
+        self._since_compact = 0
         self.folds: tuple[Fold, ...] = tuple(folds(self))
         self._lazy = tuple(f for f in self.folds if isinstance(f, LazyLaneFold))
+        self._lazy_metrics = tuple(f for f in self.folds if isinstance(f, LazyMetricsFold))
 
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:
@@ -59,6 +72,13 @@ class Model:
             f.apply(ev)
         self.events_total += len(ev)
         self.advance(int(ev["t_ns"][-1]))
+        if self.compact_history:
+            self._since_compact += len(ev)
+            if self._since_compact >= COMPACT_EVERY_EVENTS:
+                from .compact import compact
+
+                self._since_compact = 0
+                compact(self)
 
     def add_counters(self, rows: np.ndarray) -> None:
         rows = np.atleast_1d(rows)
@@ -79,6 +99,14 @@ class Model:
             f.flush()
         return self.mtl_lanes
 
+    @property
+    def metrics(self) -> LiveMetrics:
+        """MMU and scheduling latency, folded up to the last applied event and advanced to now."""
+        for f in self._lazy_metrics:
+            f.flush()
+        self.metrics_fold.advance(self.now_ns)
+        return self.metrics_fold
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Keyframe of the current state (G/P/M, queues, spans) as a dict of numpy arrays."""
         snap = self.state.snapshot()
@@ -89,3 +117,7 @@ class Model:
         self.state.restore(snap)
         self.spans.restore(snap)
         self.now_ns = self.state.now_ns
+        # a keyframe holds no metrics history: they start over from here
+        self.metrics_fold = LiveMetrics()
+        for f in self._lazy_metrics:
+            f.reset(self.metrics_fold)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from . import Model
 
 MTL_FOLD_EVENTS = 200_000  # M lanes fold lazily, at the latest after this many events
+METRICS_FOLD_EVENTS = 50_000  # the live metrics (MMU, latency) too, in smaller folds (~5 ms each)
 _GO_CREATE = int(EV.GoCreate)
 
 
@@ -80,6 +81,34 @@ class LazyLaneFold(LaneFold):
         self.timeline.apply(ev, self._group_of)
 
 
+class LazyMetricsFold:
+    """The live metrics (metrics.LiveMetrics: MMU, latency histogram), shown on demand: folded every
+    `batch_events` events or when read (`flush`)."""
+
+    def __init__(self, target, batch_events: int = METRICS_FOLD_EVENTS) -> None:
+        self.target = target
+        self.batch_events = batch_events
+        self._pending: list[np.ndarray] = []
+        self._pending_n = 0
+
+    def apply(self, ev: np.ndarray) -> None:
+        self._pending.append(ev)
+        self._pending_n += len(ev)
+        if self._pending_n >= self.batch_events:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        ev = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        self._pending, self._pending_n = [], 0
+        self.target.apply(ev)
+
+    def reset(self, target) -> None:
+        """Fold into `target` from now on, dropping what is pending."""
+        self.target, self._pending, self._pending_n = target, [], 0
+
+
 class GroupsFold(RuntimeState):
     """The one thing the histories need from the runtime state: each goid's group (GoCreate a1),
     which the timelines colour by. A third of the cost of the full fold saved on every open."""
@@ -125,6 +154,7 @@ def every_view(m: Model) -> list[Fold]:
         m.state,
         LaneFold(m.ptl, m.state),
         LazyLaneFold(m.mtl_lanes, m.state),
+        LazyMetricsFold(m.metrics_fold),
         m.spans,
         m.gc,
         m.runq_hist,
@@ -137,4 +167,12 @@ def histories(m: Model) -> list[Fold]:
     """The whole-run histories only: `m.state`, `m.spans` and `m.log` are not folded (a replay's
     cursor owns them)."""
     groups = GroupsFold()
-    return [groups, LaneFold(m.ptl, groups), LazyLaneFold(m.mtl_lanes, groups), m.gc, m.runq_hist, m.verdicts]
+    return [
+        groups,
+        LaneFold(m.ptl, groups),
+        LazyLaneFold(m.mtl_lanes, groups),
+        LazyMetricsFold(m.metrics_fold),
+        m.gc,
+        m.runq_hist,
+        m.verdicts,
+    ]

@@ -387,39 +387,62 @@ class RuntimeState:
         }
 
     # --- keyframes -----------------------------------------------------------------------------
+    _G_COLUMNS = ("g_status", "g_reason", "g_group", "g_p", "g_m", "g_since_ns", "g_created_ns")
+
     def snapshot(self) -> dict[str, np.ndarray]:
+        """The state as arrays (recording keyframes). Gs: the live ones only (their goids as
+        ``g_gap``, the difference from the previous live goid, and their columns), so a keyframe's
+        size follows the live goroutines, not every goroutine ever made: a dead G's goid is never
+        used again (newproc1 takes a fresh goid even when it reuses a G from gFree), so nothing
+        after the keyframe can reach it."""
         n = self.g_max + 1
+        st = self.g_status[:n]
+        live = np.flatnonzero((st != G_NONE) & (st != Gdead))
         runq_p = np.array([p for p, q in enumerate(self.runq) for _ in q], dtype=np.int32)
         runq_g = np.array([g for q in self.runq for g in q], dtype=np.int64)
-        return {
-            "g_status": self.g_status[:n].copy(),
-            "g_reason": self.g_reason[:n].copy(),
-            "g_group": self.g_group[:n].copy(),
-            "g_p": self.g_p[:n].copy(),
-            "g_m": self.g_m[:n].copy(),
-            "g_since_ns": self.g_since_ns[:n].copy(),
-            "g_created_ns": self.g_created_ns[:n].copy(),
-            "p_status": self.p_status[: len(self.runq)].copy(),
-            "p_m": self.p_m[: len(self.runq)].copy(),
-            "p_curg": self.p_curg[: len(self.runq)].copy(),
-            "m_p": self.m_p[: self.m_count].copy(),
-            "m_curg": self.m_curg[: self.m_count].copy(),
-            "m_spinning": self.m_spinning[: self.m_count].copy(),
-            "m_parked": self.m_parked[: self.m_count].copy(),
-            "runq_p": runq_p,
-            "runq_g": runq_g,
-            "runnext": np.array(self.runnext, dtype=np.int64),
-            "globrunq": np.array(self.globrunq, dtype=np.int64),
-            "scalars": np.array([self.gomaxprocs, self.now_ns, self.events, self.resyncs], dtype=np.int64),
-        }
+        # goids as gaps from the previous live one (mostly 1: a few bytes after zlib, not 8 a G)
+        out = {"g_gap": np.diff(live, prepend=0).astype(np.int32)}
+        out.update({k: getattr(self, k)[live] for k in self._G_COLUMNS})
+        out.update(
+            {
+                "p_status": self.p_status[: len(self.runq)].copy(),
+                "p_m": self.p_m[: len(self.runq)].copy(),
+                "p_curg": self.p_curg[: len(self.runq)].copy(),
+                "m_p": self.m_p[: self.m_count].copy(),
+                "m_curg": self.m_curg[: self.m_count].copy(),
+                "m_spinning": self.m_spinning[: self.m_count].copy(),
+                "m_parked": self.m_parked[: self.m_count].copy(),
+                "runq_p": runq_p,
+                "runq_g": runq_g,
+                "runnext": np.array(self.runnext, dtype=np.int64),
+                "globrunq": np.array(self.globrunq, dtype=np.int64),
+                "scalars": np.array(
+                    [self.gomaxprocs, self.now_ns, self.events, self.resyncs, self.g_max], dtype=np.int64
+                ),
+            }
+        )
+        return out
 
-    def restore(self, snap: dict[str, np.ndarray]) -> None:
+    def restore(self, snap: dict[str, np.ndarray], max_goid: int = 1 << 31) -> None:
+        """The state of `snapshot()`; dead Gs come back as never seen. A keyframe of format 1
+        (dense G columns, no ``g_gap``) restores too. ValueError for a goid above `max_goid`."""
         self.__init__()
-        n = len(snap["g_status"])
-        self._need_g(n)
-        for k in ("g_status", "g_reason", "g_group", "g_p", "g_m", "g_since_ns", "g_created_ns"):
-            getattr(self, k)[:n] = snap[k]
-        self.g_max = max(n - 1, 0)
+        scalars = snap["scalars"].tolist()
+        if "g_gap" in snap:
+            gaps = snap["g_gap"].astype(np.int64)
+            if len(gaps) and int(gaps.min()) < 0:
+                raise ValueError("goids out of order")
+            ids = np.cumsum(gaps)
+            g_max = int(scalars[4])
+        else:  # format 1: every goid from 0 to g_max
+            ids = np.arange(len(snap["g_status"]), dtype=np.int64)
+            g_max = max(len(ids) - 1, 0)
+        if not 0 <= g_max <= max_goid or (len(ids) and not (int(ids.min()) >= 0 and int(ids.max()) <= g_max)):
+            raise ValueError(f"goid out of range (0..{max_goid})")
+        self._need_g(g_max + 1)
+        for k in self._G_COLUMNS:
+            getattr(self, k)[ids] = snap[k]
+        self.g_max = g_max
         np_ = len(snap["p_status"])
         if np_:
             self._need_p(np_ - 1)
@@ -434,4 +457,4 @@ class RuntimeState:
             self.runq[p].append(g)
         self.runnext = snap["runnext"].tolist() + [0] * (len(self.runq) - len(snap["runnext"]))
         self.globrunq = deque(snap["globrunq"].tolist())
-        self.gomaxprocs, self.now_ns, self.events, self.resyncs = snap["scalars"].tolist()
+        self.gomaxprocs, self.now_ns, self.events, self.resyncs = scalars[:4]

@@ -97,13 +97,17 @@ _SEG_DTYPES = {
 }
 
 
+_LANE_CAPACITY = 64  # segments a new lane has room for
+
+
 class Lane:
     """One P's (or M's) closed segments, block prefix sums and its open segment."""
 
     def __init__(self) -> None:
-        self.seg = Columns(_SEG_DTYPES)
+        # small to start with (both grow by doubling): a recording may name thousands of Ms
+        self.seg = Columns(_SEG_DTYPES, _LANE_CAPACITY)
         self.k = 16  # state columns in the prefix table (grows with the number of groups)
-        self.prefix = np.zeros((64, self.k), dtype=np.int64)  # row b: occupancy of segments < b*BLOCK
+        self.prefix = np.zeros((4, self.k), dtype=np.int64)  # row b: occupancy of segments < b*BLOCK
         # occupancy of the closed segments past the last full block: a fold adds the new segments'
         # block sums to it instead of re-reading the stored ones
         self.part = np.zeros(self.k, dtype=np.int64)

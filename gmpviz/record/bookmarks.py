@@ -7,6 +7,7 @@ import os
 from dataclasses import asdict, dataclass
 
 from . import RecordingError
+from .outpath import atomic_open
 
 BOOKMARKS_VERSION = 1
 SUFFIX = ".bookmarks.json"
@@ -51,12 +52,7 @@ def save_bookmarks(recording: str, marks: list[Bookmark]) -> str:
         "version": BOOKMARKS_VERSION,
         "bookmarks": [asdict(b) for b in sorted(marks, key=lambda b: (b.index, b.t_ns, b.label))],
     }
-    tmp = path + ".part"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except OSError as e:
-        raise RecordingError(f"cannot save the bookmarks {path}: {e.strerror}") from None
+    with atomic_open(path, "w", (recording,), "the bookmarks", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+        f.write("\n")
     return path

@@ -14,6 +14,7 @@ import sys
 
 from ..console import Progress, wrote
 from . import RecordingError
+from .outpath import PART_SUFFIX, check_outputs
 from .replay import Replay
 
 UI_RENDERER = "gmpviz.ui.player"  # the offscreen frame renderer (a Qt module, looked up by name)
@@ -80,7 +81,10 @@ def export_main(args) -> int:
     _check_args(args)
     size = parse_size(getattr(args, "size", None) or DEFAULT_SIZE)
     fps = int(getattr(args, "fps", None) or DEFAULT_FPS)
+    outputs = [(args.perfetto, "the Perfetto trace"), (args.png, "the image"), (args.video, "the video")]
+    check_outputs(outputs, inputs=(args.file, args.file + PART_SUFFIX))
     replay = Replay.open(args.file)
+    check_outputs(outputs, inputs=(replay.reader.path,))
     report_cut(replay.reader, strict=getattr(args, "strict", False))  # before any output is written
     end = replay.t_end_ns
     if args.perfetto:

@@ -20,12 +20,19 @@ from ..core.trace.stats import COUNTERS_DTYPE
 from . import RecordingError
 
 MAGIC = b"\x89GMPREC\n"  # PNG-style: a high byte catches 7-bit transfers, \n catches newline mangling
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: keyframes hold the live Gs only (g_gap + their columns); 1 (dense) still reads
 PREAMBLE = struct.Struct("<8sII")  # magic, format version, reserved
 CHUNK_HEAD = struct.Struct("<4sII")  # tag, payload length, crc32
 FOOTER = struct.Struct("<8sQQ")  # FOOTER_MAGIC, offset of the INDX chunk, total events
 FOOTER_MAGIC = b"GMPEND\x00\x01"
 MAX_CHUNK_BYTES = 1 << 30  # a larger length field means corruption, not a real chunk
+# Inflated sizes are bounded before any byte is inflated past them (a valid checksum says nothing
+# about intent: a 2 MB chunk can inflate to 2 GiB). An event block's size follows from its declared
+# count; the other blocks have a fixed ceiling far above what the writer produces.
+MAX_CHUNK_EVENTS = 1 << 16  # the writer cuts at CHUNK_EVENTS (16,384)
+MAX_COUNTERS_BYTES = 64 << 20  # a CNTR block holds the rows of one event chunk (~100 ms)
+MAX_ARRAYS_BYTES = 256 << 20  # a keyframe of the live state, or the index
+MAX_HEADER_BYTES = 4 << 20  # JSON header: the scenario text (loader limit 1 MiB) plus settings
 
 TAG_HEAD = b"HEAD"  # JSON header (scenario text, seed, settings, versions)
 TAG_EVTS = b"EVTS"  # a block of events, columnar + compressed
@@ -40,6 +47,20 @@ KEYF_HEAD = struct.Struct("<Qq")  # event index, t_ns
 # column order inside an EVTS body; t_ns is delta-encoded against the previous event
 _COLUMNS = EVENT_DTYPE.names
 _NARROW = (np.dtype("<i1"), np.dtype("<i2"), np.dtype("<i4"), np.dtype("<i8"))
+
+
+def inflate(blob: bytes, limit: int, what: str) -> bytes:
+    """zlib-inflate `blob` to at most `limit` bytes; RecordingError if it would be more, or is damaged."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(blob, limit + 1)
+    except zlib.error as e:
+        raise RecordingError(f"corrupt {what}: {e}") from None
+    if len(out) > limit or d.unconsumed_tail:
+        raise RecordingError(f"corrupt {what}: it inflates to more than the {limit:,} bytes it may hold")
+    if not d.eof:
+        raise RecordingError(f"corrupt {what}: the compressed data ends early")
+    return out
 
 
 def pack_chunk(tag: bytes, payload: bytes) -> bytes:
@@ -98,11 +119,15 @@ def encode_events(ev: np.ndarray) -> bytes:
     return zlib.compress(body, ZLIB_LEVEL)
 
 
+def events_body_limit(count: int) -> int:
+    """The largest inflated EVTS body `count` events can have (every column 8 bytes wide)."""
+    return len(_COLUMNS) * (1 + 8 * count)
+
+
 def decode_events(blob: bytes, count: int, t_first: int) -> np.ndarray:
-    try:
-        body = zlib.decompress(blob)
-    except zlib.error as e:
-        raise RecordingError(f"corrupt event block: {e}") from None
+    if not 0 <= count <= MAX_CHUNK_EVENTS:
+        raise RecordingError(f"corrupt event block: {count:,} events (at most {MAX_CHUNK_EVENTS:,})")
+    body = inflate(blob, events_body_limit(count), "event block")
     ncol = len(_COLUMNS)
     if len(body) < ncol or any(c >= len(_NARROW) for c in body[:ncol]):
         raise RecordingError("corrupt event block: bad column codes")
@@ -135,10 +160,7 @@ def encode_counters(rows: np.ndarray) -> bytes:
 
 
 def decode_counters(blob: bytes) -> np.ndarray:
-    try:
-        raw = zlib.decompress(blob)
-    except zlib.error as e:
-        raise RecordingError(f"corrupt counters block: {e}") from None
+    raw = inflate(blob, MAX_COUNTERS_BYTES, "counters block")
     if len(raw) % COUNTERS_DTYPE.itemsize:
         raise RecordingError("corrupt counters block: wrong length")
     return np.frombuffer(raw, dtype=COUNTERS_DTYPE).copy()
@@ -166,10 +188,7 @@ _ALLOWED_KINDS = set("iufb")
 
 
 def decode_arrays(blob: bytes) -> dict[str, np.ndarray]:
-    try:
-        raw = zlib.decompress(blob)
-    except zlib.error as e:
-        raise RecordingError(f"corrupt array block: {e}") from None
+    raw = inflate(blob, MAX_ARRAYS_BYTES, "array block")
     try:
         (n,) = _U16.unpack_from(raw, 0)
         pos = 2

@@ -7,24 +7,85 @@ memory is the file's size plus a few decoded blocks.
 
 from __future__ import annotations
 
-import json
 import mmap
 import os
+import stat
 import zlib
 from collections import OrderedDict
 
 import numpy as np
 
-from ..core.trace.events import EVENT_DTYPE
+from ..core.constants import MAX_M_COUNT
+from ..core.trace.events import EV, EVENT_DTYPE
 from ..core.trace.stats import COUNTERS_DTYPE
+from ..core.workload.loader import MAX_DURATION_NS, MAX_GOMAXPROCS
 from ..model.spans import SpanTable
 from ..model.state import RuntimeState
 from . import RecordingError
 from . import format as F
+from .header import MAX_GROUPS, check_header
 from .writer import MARK_KINDS, PART_SUFFIX
 
 DECODED_CACHE_BLOCKS = 8  # decoded event blocks kept (~16k events, 700 KB each)
 _TAGS = (F.TAG_HEAD, F.TAG_EVTS, F.TAG_CNTR, F.TAG_KEYF)
+
+# Ids are checked before any fold sizes an array by them (a g of 2^31-1 would allocate gigabytes).
+# Goids and span ids are dense (the engine hands them out in order, each with its own event), so a
+# file of N events names fewer than N + ID_SLACK of each; Ps and Ms have the runtime's own limits.
+ID_SLACK = 1 << 16
+MAX_T_NS = 2 * MAX_DURATION_NS  # virtual time of any event (a run ends shortly after its duration)
+_KNOWN_KIND = np.zeros(256, dtype=bool)
+_KNOWN_KIND[[int(k) for k in EV]] = True
+_SPAN_KINDS = np.zeros(256, dtype=bool)
+_SPAN_KINDS[
+    [int(EV.SpanAlloc), int(EV.SpanCache), int(EV.SpanUncache), int(EV.SpanSweep), int(EV.SpanFree)]
+] = True
+_INT31 = 2**31 - 1
+
+
+def check_events(ev: np.ndarray, id_cap: int, where: str) -> None:  # noqa: C901 (one check per field)
+    """RecordingError unless every field the folds index or size arrays by is in range."""
+    if len(ev) == 0:
+        return
+    kind, t = ev["kind"], ev["t_ns"]
+
+    def bad(what: str) -> RecordingError:
+        return RecordingError(f"corrupt recording: {what} in the event block at byte {where}")
+
+    if not _KNOWN_KIND[kind].all():
+        raise bad(f"unknown event kind {int(kind[~_KNOWN_KIND[kind]][0])}")
+    if int(t.min()) < 0 or int(t.max()) > MAX_T_NS or (len(t) > 1 and bool((np.diff(t) < 0).any())):
+        raise bad("event times out of order or out of range")
+    for col, lo, hi in (("p", -1, MAX_GOMAXPROCS - 1), ("m", -1, MAX_M_COUNT - 1), ("g", -1, id_cap)):
+        c = ev[col]
+        if int(c.min()) < lo or int(c.max()) > hi:
+            raise bad(f"{col} id out of range ({lo}..{hi})")
+
+    def arg(k: EV, col: str, lo: int, hi: int) -> None:
+        v = ev[col][kind == int(k)]
+        if len(v) and (int(v.min()) < lo or int(v.max()) > hi):
+            raise bad(f"{k.name} {col} out of range ({lo}..{hi})")
+
+    checks = (
+        (EV.ProcResize, "a0", 0, MAX_GOMAXPROCS),
+        (EV.ProcResize, "a1", 0, MAX_GOMAXPROCS),
+        (EV.ProcSteal, "a0", 0, MAX_GOMAXPROCS - 1),
+        (EV.GoCreate, "a1", -1, MAX_GROUPS),
+        (EV.SpanAlloc, "a1", -1, 255),
+        (EV.SpanAlloc, "a2", 0, 2**63 - 1),
+        (EV.SpanCache, "a1", 0, 255),
+        (EV.SpanSweep, "a2", 0, _INT31),
+        (EV.Alloc, "a0", 0, (id_cap << 24) | 0xFFFFFF),
+        (EV.Alloc, "a1", 0, _INT31),
+    )
+    for k, col, lo, hi in checks:
+        arg(k, col, lo, hi)
+    span = ev["a0"][_SPAN_KINDS[kind]]
+    if len(span) and (int(span.min()) < -1 or int(span.max()) > id_cap):
+        raise bad(f"span id out of range (-1..{id_cap})")
+    a2 = ev["a2"][kind == int(EV.SpanAlloc)] & 0xFFFFFFFF
+    if len(a2) and int(a2.max()) > _INT31:
+        raise bad("SpanAlloc npages out of range")
 
 
 class Block:
@@ -76,13 +137,23 @@ class RecordingReader:
         if not os.path.exists(path) and os.path.exists(path + PART_SUFFIX):
             path += PART_SUFFIX
         try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            # O_NONBLOCK: opening a FIFO for reading would wait for a writer forever
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except IsADirectoryError:
             raise RecordingError(f"{path} is a directory, not a recording") from None
         except OSError as e:
             raise RecordingError(f"cannot open the recording {path}: {e.strerror}") from None
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISDIR(st.st_mode):
+                raise RecordingError(f"{path} is a directory, not a recording")
+            if not stat.S_ISREG(st.st_mode):
+                raise RecordingError(f"{path} is not a regular file (a pipe or a device), not a recording")
+            data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if st.st_size else b""
+        except OSError as e:
+            raise RecordingError(f"cannot open the recording {path}: {e.strerror}") from None
+        finally:
+            os.close(fd)
         return cls(data, path, marks)
 
     @classmethod
@@ -186,22 +257,22 @@ class RecordingReader:
     def _set_blocks(self, blocks: list[Block]) -> None:
         if not blocks or blocks[0].tag != F.TAG_HEAD:
             raise RecordingError("corrupt recording: no header (the file was cut short at its start)")
-        try:
-            self.header = json.loads(self._payload(blocks[0]).decode())
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise RecordingError(f"corrupt recording header: {e}") from None
-        if not isinstance(self.header, dict):
-            raise RecordingError("corrupt recording header: not an object")
-        hv = self.header.get("format_version")
-        if not isinstance(hv, int) or hv > F.FORMAT_VERSION:
+        header = check_header(self._payload(blocks[0]))
+        hv = header.get("format_version")
+        if hv > F.FORMAT_VERSION:
             raise RecordingError(f"recording format version {hv!r} is not one this gmpviz reads")
+        self.header = header
         ev = [b for b in blocks if b.tag == F.TAG_EVTS]
-        expect = 0
+        expect, t_prev = 0, 0
         for b in ev:
-            if b.first != expect or b.count <= 0:
+            if b.first != expect or not 0 < b.count <= F.MAX_CHUNK_EVENTS:
                 raise RecordingError("corrupt recording: event blocks out of order")
+            if not t_prev <= b.t_first <= b.t_last <= MAX_T_NS:
+                raise RecordingError(f"corrupt recording: event block at byte {b.offset} has wrong times")
             expect += b.count
+            t_prev = b.t_last
         self.n_events = expect
+        self.id_cap = expect + ID_SLACK
         self._ev_blocks = ev
         self._ev_first = np.array([b.first for b in ev] + [expect], dtype=np.int64)
         self._ev_tfirst = np.array([b.t_first for b in ev], dtype=np.int64)
@@ -255,6 +326,7 @@ class RecordingReader:
         ev = F.decode_events(payload[F.EVTS_HEAD.size :], count, t_first)
         if count and int(ev["t_ns"][-1]) != t_last:
             raise RecordingError(f"corrupt recording: event block at byte {b.offset} has wrong times")
+        check_events(ev, self.id_cap, f"{b.offset:,}")
         ev.flags.writeable = False
         self._cache[bi] = ev
         if len(self._cache) > DECODED_CACHE_BLOCKS:
@@ -281,10 +353,14 @@ class RecordingReader:
         for bi in range(len(self._ev_blocks)):
             b = self._ev_blocks[bi]
             payload = self._payload(b)
-            first, count, t_first, _ = F.EVTS_HEAD.unpack_from(payload)
-            if (first, count) != (b.first, b.count):
+            first, count, t_first, t_last = F.EVTS_HEAD.unpack_from(payload)
+            if (first, count, t_first) != (b.first, b.count, b.t_first):
                 raise RecordingError(f"corrupt recording: event block at byte {b.offset}")
-            yield F.decode_events(payload[F.EVTS_HEAD.size :], count, t_first)
+            ev = F.decode_events(payload[F.EVTS_HEAD.size :], count, t_first)
+            if count and int(ev["t_ns"][-1]) != t_last:
+                raise RecordingError(f"corrupt recording: event block at byte {b.offset} has wrong times")
+            check_events(ev, self.id_cap, f"{b.offset:,}")
+            yield ev
 
     def index_at(self, t_ns: int) -> int:
         """How many events happened at or before `t_ns`."""
@@ -319,7 +395,7 @@ class RecordingReader:
         st, sp = RuntimeState(), SpanTable()
         if snap is not None:
             try:
-                st.restore(snap)
+                st.restore(snap, max_goid=self.id_cap)
                 sp.restore(snap)
             except (KeyError, ValueError, IndexError, TypeError) as e:
                 raise RecordingError(f"corrupt recording: bad keyframe ({e})") from None

@@ -12,6 +12,7 @@ over ``path`` by `close()`; a crash leaves the ``.part`` file, which the reader 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -21,14 +22,15 @@ from .. import __version__
 from ..core.constants import GO_VERSION
 from ..core.trace.events import EVENT_DTYPE, MARKS, kinds_where
 from ..core.trace.stats import COUNTERS_DTYPE
+from ..core.workload.budget import HEADLESS_MAX_EVENTS
 from ..model.spans import SpanTable
 from ..model.state import RuntimeState
 from . import RecordingError
 from . import format as F
+from .outpath import PART_SUFFIX, check_output, remove_quietly, write_error
 
 CHUNK_EVENTS = 16384  # measured: replaying one chunk into the state fold takes <= ~100 ms worst case
 KEYFRAME_SPAN_NS = 100_000_000  # a keyframe at least every 100 ms of virtual time with events
-PART_SUFFIX = ".part"
 
 # events the player can jump between (next/previous GC, STW, steal, hand-off, preemption)
 # (SPEC's ``mark``; the code of a mark is its index in events.MARKS, part of the recording format)
@@ -71,7 +73,9 @@ class RecordingWriter:
 
     def __init__(self, path: str, header: dict) -> None:
         self.path = os.fspath(path)
-        self.part_path = self.path + PART_SUFFIX
+        # a symlink is written through: the .part goes next to the file it points to
+        self._real = check_output(self.path, what="the recording")
+        self.part_path = self._real + PART_SUFFIX
         try:
             self._f = open(self.part_path, "wb")  # noqa: SIM115 (closed in close/abort)
         except OSError as e:
@@ -99,8 +103,12 @@ class RecordingWriter:
 
     # --- low level ------------------------------------------------------------------------------
     def _write(self, data: bytes) -> int:
-        off = self._f.tell()
-        self._f.write(data)
+        try:
+            off = self._f.tell()
+            self._f.write(data)
+        except OSError as e:  # a full disk: one line naming the file
+            self.discard()
+            raise write_error(self.path, e, "the recording") from None
         return off
 
     def _chunk(self, tag: bytes, payload: bytes, first: int = 0, count: int = 0, t0: int = 0, t1: int = 0):
@@ -217,10 +225,10 @@ class RecordingWriter:
             self._f.flush()
             os.fsync(self._f.fileno())
             self._f.close()
-            os.replace(self.part_path, self.path)
+            os.replace(self.part_path, self._real)
         except OSError as e:
-            self.abort()
-            raise RecordingError(f"cannot write the recording {self.path}: {e.strerror}") from None
+            self.discard()
+            raise write_error(self.path, e, "the recording") from None
         self.closed = True
         return self.path
 
@@ -234,6 +242,14 @@ class RecordingWriter:
             self._f.close()
         except OSError:
             pass
+
+    def discard(self) -> None:
+        """Close and remove the .part file (a failed or interrupted run leaves nothing behind)."""
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(OSError):
+                self._f.close()
+        remove_quietly(self.part_path)
 
 
 HEADLESS_STEP_NS = 10_000_000  # `gmpviz run --headless`: virtual time per slice
@@ -251,7 +267,8 @@ def record_run(
     """Run ``engine`` to its end into a recording at ``path`` (`gmpviz run --headless --record`).
 
     Returns (writer, events): the events only with ``keep_events`` (tests compare them). The file is
-    finalised unless ``close`` is False; on any error it is removed. ``progress()`` (no arguments) is
+    finalised unless ``close`` is False; on any error or interrupt (Ctrl-C, SIGTERM, SIGHUP) the
+    .part file is removed: only a hard kill leaves it. ``progress()`` (no arguments) is
     called after every step."""
     w = RecordingWriter.create(path, engine)
     parts = []
@@ -259,15 +276,18 @@ def record_run(
     try:
         while not engine.done:
             t += step_ns
-            engine.run_until(t)
-            ev = engine.drain()
-            if keep_events:
-                parts.append(ev)
-            w.append(ev, engine.drain_counters())
+            while True:  # drained every HEADLESS_MAX_EVENTS: a burst is never held whole (same bytes)
+                n = engine.run_until(t, max_events=HEADLESS_MAX_EVENTS)
+                ev = engine.drain()
+                if keep_events:
+                    parts.append(ev)
+                w.append(ev, engine.drain_counters())
+                if n < HEADLESS_MAX_EVENTS or engine.done:
+                    break
             if progress is not None:
                 progress()
     except BaseException:
-        w.abort()
+        w.discard()
         raise
     if close:
         w.close()

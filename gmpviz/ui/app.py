@@ -257,6 +257,16 @@ def wait_until_done(app, win, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> bool:
     return False
 
 
+def image_bytes(img, path: str) -> bytes:
+    """`img` encoded in memory in the format `path`'s suffix names (PNG by default): the file is
+    written by gmpviz.record.outpath, so a full disk is one line naming the path."""
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}.get(os.path.splitext(path)[1].lower(), "PNG")
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    img.save(buf, fmt)
+    return bytes(buf.data())
+
+
 def _screenshot(app, win, path: str) -> int:
     finished = wait_until_done(app, win)
     win.refresh_views(force=True)
@@ -264,16 +274,21 @@ def _screenshot(app, win, path: str) -> int:
         app.processEvents()
     win.refresh_views(force=True)
     app.processEvents()
+    from ..record import RecordingError
+    from ..record.outpath import write_bytes
+
     img = win.grab()
-    ok = img.save(path)
     crash = win.session.crash if win.session else None
-    win.close()
-    if not ok:
-        print(f"gmpviz: cannot write the screenshot to {path}", file=sys.stderr)
+    t_ns = win.session.model.now_ns if win.session else 0
+    try:
+        write_bytes(path, image_bytes(img.toImage(), path), what="the screenshot")
+    except RecordingError as e:
+        print(f"gmpviz: {e}", file=sys.stderr)
         return 2
+    finally:
+        win.close()
     from ..console import wrote
 
-    t_ns = win.session.model.now_ns if win.session else 0
     print(wrote(path, f"PNG screenshot of the window, {img.width()}x{img.height()}, at {t_ns / 1e9:g} s"))
     if crash:
         print(f"gmpviz: the engine crashed: {crash.strip().splitlines()[-1]}", file=sys.stderr)

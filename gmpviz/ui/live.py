@@ -101,6 +101,7 @@ class LiveController:
         self.engine = self.source.engine
         groups = tuple(getattr(scenario, "groups", ("main",)))
         model = Model(groups)
+        model.compact_history = True  # bounded memory however long the run (model/compact.py)
         self.session = Session(self.source, model, self._open_recorder())
         self.last_crash = None
         win.timeline.set_groups(groups)

@@ -23,6 +23,7 @@ from .views.event_log import EventLogView
 from .views.goroutines import GoroutinesView
 from .views.heap_gc import HeapGCView
 from .views.inspector import InspectorView
+from .views.metrics import MetricsView, show_on_timeline
 from .views.runq import RunqView
 from .views.scenario_source import ScenarioView
 from .views.span_heatmap import SpanHeatmapView
@@ -140,6 +141,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.goroutines = GoroutinesView(theme)
         self.heap = HeapGCView(theme)
         self.spans = SpanHeatmapView(theme)
+        self.metrics = MetricsView(theme)
         self.inspector = InspectorView()
         self.events = EventLogView()
         self.assumptions = AssumptionsView()
@@ -153,6 +155,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._dock("scenario", "Scenario", self.scenario_view, area.RightDockWidgetArea)
         self._dock("heap", "Heap and GC", self.heap, area.BottomDockWidgetArea)
         self._dock("spans", "Span heatmap", self.spans, area.BottomDockWidgetArea)
+        self._dock("metrics", "MMU and latency", self.metrics, area.BottomDockWidgetArea)
         self._dock("events", "Event log", self.events, area.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["runq"], self.docks["goroutines"])
         self.tabifyDockWidget(self.docks["inspector"], self.docks["assumptions"])
@@ -161,6 +164,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["runq"].raise_()
         self.docks["inspector"].raise_()
         self.splitDockWidget(self.docks["heap"], self.docks["spans"], QtCore.Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.docks["spans"], self.docks["metrics"])
+        self.docks["spans"].raise_()
         self.resizeDocks([self.docks["runq"]], [460], QtCore.Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["heap"]], [330], QtCore.Qt.Orientation.Vertical)
         view_menu = self.menuBar().addMenu("&View")
@@ -182,6 +187,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for v in (self.timeline, self.runq, self.goroutines, self.spans, self.events):
             v.selected.connect(self.select)
         self.events.time_clicked.connect(self.timeline.center_on)
+        self.metrics.window_clicked.connect(lambda t0, t1: show_on_timeline(self.timeline, t0, t1))
         self.present_shortcut = QtGui.QShortcut(QtGui.QKeySequence(PRESENT_KEY), self)
         self.present_shortcut.activated.connect(self.present)
         self.stage = None
@@ -236,7 +242,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _refresh(self, slow: bool, force: bool, frame_t0: float | None) -> None:
         m = self.model
         self.timeline.refresh(m, force=force)
-        others = (self.runq, self.goroutines, self.heap, self.spans, self.events, self.inspector)
+        others = (self.runq, self.goroutines, self.heap, self.spans, self.metrics, self.events)
+        others += (self.inspector,)
         if force:
             for v in others:
                 v.refresh(m, force=True)

@@ -22,6 +22,7 @@ from ..model import ASSUMPTIONS as MODEL_ASSUMPTIONS
 from ..record import ASSUMPTIONS as RECORD_ASSUMPTIONS
 from ..record import RecordingError
 from ..record.bookmarks import Bookmark, load_bookmarks, save_bookmarks
+from ..record.outpath import PART_SUFFIX, check_output, write_bytes
 from ..record.replay import MARK_NAMES, Replay
 from ..session import Session
 from . import ASSUMPTIONS as UI_ASSUMPTIONS
@@ -536,16 +537,18 @@ class ReplayController:
 
 
 # --- offscreen rendering (gmpviz export) ------------------------------------------------------------
+def png_bytes(img: QtGui.QImage) -> bytes:
+    """The image as PNG bytes, encoded in memory: the file is then written by gmpviz.record.outpath
+    (one error line naming the path; libpng never sees the disk, so it prints nothing)."""
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not img.save(buf, "PNG"):
+        raise RecordingError("cannot encode the image as PNG")
+    return bytes(buf.data())
+
+
 def _save_image_atomically(img: QtGui.QImage, path: str) -> None:
-    tmp = path + ".part"
-    if not img.save(tmp, "PNG"):
-        _remove(tmp)
-        raise RecordingError(f"cannot write the image {path}")
-    try:
-        os.replace(tmp, path)
-    except OSError as e:
-        _remove(tmp)
-        raise RecordingError(f"cannot write the image {path}: {e.strerror}") from None
+    write_bytes(path, png_bytes(img), what="the image")
 
 
 def _remove(path: str) -> None:
@@ -600,8 +603,8 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
 
     speed = DEFAULT_SPEED  # the video runs at the player's 1x
     nframes = max(1, int(np.ceil((t1_ns - t0_ns) / speed * fps)))
+    tmp = check_output(out, (replay.reader.path,), "the video") + PART_SUFFIX
     win = _offscreen_window(replay, size)
-    tmp = out + ".part"
 
     def frames():
         renderer = FrameRenderer(win, size)
@@ -611,7 +614,7 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
 
     try:
         n = encode_video(tmp, frames(), nframes, fps, size, progress)
-        os.replace(tmp, out)
+        os.replace(tmp, tmp[: -len(PART_SUFFIX)])  # a symlink's target, written through
     except BaseException as e:
         _remove(tmp)
         if isinstance(e, OSError | av.FFmpegError):

@@ -323,6 +323,129 @@ def window_settings_apply(capsys, tmp):
     )
 
 
+def compare_json(capsys, *flags: str) -> dict:
+    argv = ["compare", "cpu-bound", "--duration", "20ms", *flags, "--json"]
+    rc, out, err = run(capsys, argv)
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def c_cmp_sides(capsys, rec, cut_rec, tmp):
+    out = compare_json(capsys, "--a", "procs=1", "--b", "procs=2", "--c", "procs=3")
+    assert [out[s]["resolved"]["procs"] for s in "abc"] == [1, 2, 3]
+    refused(capsys, ["compare", "cpu-bound", "--c", "procs=2"], "--c needs --b")
+
+
+def c_cmp_duration(capsys, rec, cut_rec, tmp):
+    assert compare_json(capsys)["a"]["resolved"]["duration_ns"] == 20_000_000
+
+
+def c_cmp_seed(capsys, rec, cut_rec, tmp):
+    out = compare_json(capsys, "--seed", "7", "--b", "seed=8")
+    assert (out["a"]["resolved"]["seed"], out["b"]["resolved"]["seed"]) == (7, 8)
+
+
+def c_cmp_json(capsys, rec, cut_rec, tmp):
+    assert "ratio" in compare_json(capsys)
+    rc, out, _ = run(capsys, ["compare", "cpu-bound", "--duration", "20ms"])
+    assert rc == 0 and "| metric | A | B | B/A |" in out
+
+
+def c_cmp_list(capsys, rec, cut_rec, tmp):
+    rc, out, _ = run(capsys, ["compare", "--list"])
+    assert rc == 0 and "stealing" in out
+
+
+def c_cmp_window(capsys, rec, cut_rec, tmp):
+    shot = tmp / "cmp.png"
+    argv = ["compare", "cpu-bound", "--a", "procs=1", "--b", "procs=2", "--duration", "20ms", "--window"]
+    assert run(capsys, [*argv, "--screenshot", str(shot)])[0] == 0
+    assert png_size(shot)[0] > 100
+    refused(capsys, ["compare", "cpu-bound", "--window", "--json"], "drop --window")
+
+
+def c_cmp_screenshot(capsys, rec, cut_rec, tmp):
+    refused(
+        capsys, ["compare", "cpu-bound", "--screenshot", str(tmp / "x.png")], "--screenshot needs --window"
+    )
+    assert not (tmp / "x.png").exists()
+
+
+def c_cmp_theme(capsys, rec, cut_rec, tmp):
+    shot = tmp / "light.png"
+    argv = [
+        "compare",
+        "cpu-bound",
+        "--duration",
+        "20ms",
+        "--window",
+        "--theme",
+        "light",
+        "--screenshot",
+        str(shot),
+    ]
+    assert run(capsys, argv)[0] == 0
+    img = QtGui.QImage(str(shot))
+    assert QtGui.QColor(img.pixel(img.width() // 3, img.height() // 2)).lightness() > 128  # light colours
+    refused(capsys, ["compare", "cpu-bound", "--theme", "light"], "--theme needs --window")
+
+
+def _go_trace(tmp, broken_tail: bool = False) -> str:
+    """A small Go execution trace (format go 1.26) written by hand; with a broken second generation."""
+    from gmpviz.gotrace import spec as S
+
+    def uv(x: int) -> bytes:
+        out = bytearray()
+        while True:
+            b, x = x & 0x7F, x >> 7
+            out.append(b | (0x80 if x else 0))
+            if not x:
+                return bytes(out)
+
+    def batch(gen: int, m: int, ts: int, data: bytes) -> bytes:
+        return bytes([S.EvEventBatch]) + uv(gen) + uv(m) + uv(ts) + uv(len(data)) + data
+
+    def ev(typ: int, *args: int) -> bytes:
+        return bytes([typ]) + b"".join(uv(a) for a in args)
+
+    sync = bytes([S.EvSync, S.EvFrequency]) + uv(15_625_000) + bytes([S.EvClockSnapshot]) + uv(1) * 4
+    evs = ev(S.EvProcStatus, 1, 0, S.ProcRunningW) + ev(S.EvGoStatus, 1, 1, 7, S.GoRunningW)
+    evs += ev(S.EvHeapAlloc, 1, 4096) + ev(S.EvProcStop, 1)
+    data = b"go 1.26 trace\x00\x00\x00" + batch(1, 0, 100, sync) + batch(1, 7, 100, evs)
+    data += bytes([S.EvEndOfGeneration])
+    if broken_tail:
+        data += batch(2, 7, 200, ev(S.EvGoStart, 1, 99, 1)) + bytes([S.EvEndOfGeneration])
+    path = tmp / ("broken.trace" if broken_tail else "ok.trace")
+    path.write_bytes(data)
+    return str(path)
+
+
+def c_open_dump(capsys, rec, cut_rec, tmp):
+    path = _go_trace(tmp)
+    rc, out, _ = run(capsys, ["open", path, "--dump"])
+    assert rc == 0 and out.splitlines()[1].startswith("M=7 P=-1 G=-1 StateTransition")
+    refused(capsys, ["open", path], "use --dump or --headless")
+
+
+def c_open_headless(capsys, rec, cut_rec, tmp):
+    rc, out, _ = run(capsys, ["open", _go_trace(tmp), "--headless"])
+    assert rc == 0 and "events" in out and "HeapAlloc 4.0 KiB" in out
+
+
+def c_open_json(capsys, rec, cut_rec, tmp):
+    path = _go_trace(tmp)
+    rc, out, _ = run(capsys, ["open", path, "--headless", "--json"])
+    assert rc == 0 and json.loads(out)["HeapAlloc"] == 4096
+    refused(capsys, ["open", path, "--dump", "--json"], "--json needs --headless")
+
+
+def c_open_strict(capsys, rec, cut_rec, tmp):
+    path = _go_trace(tmp, broken_tail=True)
+    rc, out, err = run(capsys, ["open", path, "--dump"])
+    assert rc == 0 and out and "warning" in err
+    refused(capsys, ["open", path, "--headless", "--strict"], "no frequency event found")
+
+
 # --- present and deck (a two-scene deck built once into the module's cache) ---------------------------
 DECK = """
 [[scene]]
@@ -476,7 +599,24 @@ CASES = {
     ("bench", "--replay"): c_bench("replay"),
     ("bench", "--scaling"): c_bench("scaling"),
     ("bench", "--video"): c_bench("video"),
+    ("bench", "--metrics"): c_bench("metrics"),
+    ("bench", "--gotrace"): c_bench("gotrace"),
+    ("open", "--dump"): c_open_dump,
+    ("open", "--headless"): c_open_headless,
+    ("open", "--json"): c_open_json,
+    ("open", "--strict"): c_open_strict,
+    ("bench", "--soak"): c_bench("soak"),
     ("bench", "--seconds"): c_seconds,
+    ("compare", "--a"): c_cmp_sides,
+    ("compare", "--b"): c_cmp_sides,
+    ("compare", "--c"): c_cmp_sides,
+    ("compare", "--duration"): c_cmp_duration,
+    ("compare", "--seed"): c_cmp_seed,
+    ("compare", "--json"): c_cmp_json,
+    ("compare", "--list"): c_cmp_list,
+    ("compare", "--window"): c_cmp_window,
+    ("compare", "--screenshot"): c_cmp_screenshot,
+    ("compare", "--theme"): c_cmp_theme,
     ("present", "--scene"): c_present_scene,
     ("present", "--screen"): c_present_screen,
     ("present", "--theme"): c_present_theme,

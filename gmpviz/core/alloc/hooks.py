@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from gmpviz.core.constants import FIXED_STACK, PAGE_SIZE
 from gmpviz.core.trace.events import EV
+from gmpviz.core.workload.budget import limit_pages
 from gmpviz.core.workload.ops import LIFE_GOROUTINE
 
 from . import ASSUMPTIONS
@@ -42,6 +43,7 @@ class AllocMixin:
         super()._init_memory(gogc, memlimit_bytes)
         # schedinit runs procresize afterwards: on_procresize gives every P its mcache
         self.allocator = Allocator(self.ext, 1)
+        self.allocator.mheap.limit_pages = limit_pages(getattr(self.scenario, "container_limit_bytes", -1))
 
     # --- stacks ---------------------------------------------------------------------------------
 

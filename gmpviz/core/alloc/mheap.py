@@ -17,6 +17,7 @@ from gmpviz.core.constants import (
     PALLOC_CHUNK_PAGES,
 )
 from gmpviz.core.trace.events import EV, span_pages_code, span_pages_decode  # noqa: F401 - re-exported
+from gmpviz.core.workload.budget import EmulatedOOM
 
 from .mcentral import MCentral
 from .mpagealloc import PageAlloc
@@ -54,6 +55,7 @@ class MHeap:
         "reclaimIndex",
         "reclaimCredit",
         "spans_by_class",
+        "limit_pages",
     )
 
     def __init__(self, a) -> None:
@@ -70,6 +72,7 @@ class MHeap:
         self.reclaimIndex = -1  # mheap_.reclaimIndex (-1: reclaiming done); page index
         self.reclaimCredit = 0  # mheap_.reclaimCredit, pages
         self.spans_by_class = [0] * NUM_SPAN_CLASSES  # in-use spans per span class (a list: scalar updates)
+        self.limit_pages = -1  # the emulated machine's memory in pages (-1: none; core/workload/budget.py)
 
     def reclaim(self, t_ns: int, p: int, m: int, g: int, npages: int) -> None:
         """mheap.go: reclaim, sweep unswept spans with no marked object, in address order, 512
@@ -177,6 +180,10 @@ class MHeap:
         """
         ask = -(-npages // PALLOC_CHUNK_PAGES) * PALLOC_CHUNK_PAGES
         end = self.pages.mapped_pages + ask
+        if 0 <= self.limit_pages < end:  # sysMap fails: no memory behind the address space
+            raise EmulatedOOM(
+                ask * PAGE_SIZE, self.pages.mapped_pages * PAGE_SIZE, self.limit_pages * PAGE_SIZE
+            )
         if end > self.arena_pages:
             # SIMPLIFICATION: arenas are contiguous from the heap base (no hint list, no randomized base)
             self.arena_pages = -(-end // PAGES_PER_ARENA) * PAGES_PER_ARENA

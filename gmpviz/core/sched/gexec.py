@@ -14,6 +14,7 @@ from ..constants import (
     MAX_STACK_SIZE,
 )
 from ..trace.events import EV, WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
+from ..workload import budget
 from ..workload.ops import (
     DIST_EXP,
     DIST_FIXED,
@@ -127,6 +128,8 @@ class GExecMixin:
                     gp.pc += 1
                 zero += 1
             elif code == OP_GO:
+                if budget.goroutine_limit(self):
+                    return
                 if gp.op_rem == 0:
                     gp.op_rem = op[2]
                 gp.op_rem -= 1
@@ -205,8 +208,14 @@ class GExecMixin:
                     return
                 zero += 1
             elif code == OP_DEFER:
-                gp.pc += 1
                 n, heap = op[1], op[2]
+                if n > budget.DEFER_BATCH:  # a big count continues in the next steps
+                    if gp.op_rem == 0:
+                        gp.op_rem = n
+                    n = min(gp.op_rem, budget.DEFER_BATCH)
+                    gp.op_rem -= n
+                if gp.op_rem == 0:
+                    gp.pc += 1
                 cost = 0
                 for _ in range(n):
                     gp.defers += 1
@@ -248,6 +257,8 @@ class GExecMixin:
             else:
                 raise ValueError(f"unknown op {code}")
             if zero >= MAX_ZERO_COST_OPS:
+                if budget.zero_cost_burst(self, now, zero):
+                    return
                 self.push(now + 1, K_MSTEP, m, m.token)
                 return
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -51,6 +53,17 @@ MAX_SEED = 2**63 - 1
 MAX_DURATION_NS = 3600 * 1_000_000_000  # emulator limit: keeps every virtual time well inside int64
 MAX_SIZE_BYTES = 1 << 40  # emulator limit (1 TiB): count x size stays inside int64 event fields
 DEFAULT_DURATION_NS = 1_000_000_000
+# Limits on the file itself (docs/scenarios.md, "Limits"): a scenario is hostile input like any other.
+# Each is far above what a hand-written scenario needs and keeps loading under a second.
+MAX_FILE_BYTES = 1 << 20  # 1 MiB of TOML (a 100 GB sparse file is refused before it is read)
+MAX_NESTING = 64  # arrays and tables inside each other (a repeat in a repeat is two levels)
+MAX_TABLE_KEYS = 10_000  # keys in one table (dotted keys included)
+MAX_ARRAY_ITEMS = 100_000  # items in one array
+MAX_PROGRAMS = 1024  # [programs.*] tables
+MAX_CHANNELS = 4096  # [channels] entries
+MAX_OPS = 100_000  # compiled ops over all programs (a repeat body counts once)
+MAX_DESCRIPTION_CHARS = 20_000  # the description shown in the window
+MAX_INT_DIGITS = 4300  # Python's int-string conversion limit (sys.get_int_max_str_digits)
 SCENARIO_SUFFIX = ".toml"
 
 _TOP_KEYS = (
@@ -128,7 +141,7 @@ def load_scenario(name_or_path: str, overrides: dict | None = None) -> Scenario:
     """
     path = _resolve(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path).decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(path.name, "file", "expected UTF-8 text, found binary data") from None
     except OSError as e:
@@ -136,24 +149,116 @@ def load_scenario(name_or_path: str, overrides: dict | None = None) -> Scenario:
     return loads_scenario(text, filename=path.name, overrides=overrides, path=str(path))
 
 
+def _read_text(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES (a FIFO would block, a huge file
+    would be read whole): opened without blocking, checked, then read with a bound."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError(
+                path.name, "file", "expected a regular file (not a pipe, device or directory)"
+            )
+        if st.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                path.name,
+                "file",
+                f"{format_size(st.st_size)} is more than the {format_size(MAX_FILE_BYTES)} limit",
+            )
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(path.name, "file", f"more than the {format_size(MAX_FILE_BYTES)} limit")
+    return data
+
+
 def loads_scenario(
     text: str, filename: str = "<scenario>", overrides: dict | None = None, path: str = ""
 ) -> Scenario:
     """Validate and compile scenario TOML ``text``; errors are reported against ``filename``."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(filename, "file", f"more than the {format_size(MAX_FILE_BYTES)} limit")
+    _check_nesting(text, filename)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise _toml_error(filename, e) from None
+    except ValueError as e:  # int() of a number longer than MAX_INT_DIGITS
+        raise ScenarioError(
+            filename, "number", f"expected a number of at most {MAX_INT_DIGITS:,} digits ({e})"
+        ) from None
+    except RecursionError:  # _check_nesting bounds the brackets; this is the last line of defence
+        raise ScenarioError(filename, "file", f"nested more than {MAX_NESTING} deep") from None
+    _check_shape(data, filename)
     overridden = _apply_overrides(data, overrides or {})
     c = _Compiler(filename, overridden)
     stem = filename[: -len(SCENARIO_SUFFIX)] if filename.endswith(SCENARIO_SUFFIX) else filename
     return c.scenario(data, text, stem, path, dict(overrides or {}))
 
 
+_SCAN = re.compile(r"[\[\]{}#\"'\n]")
+
+
+def _check_nesting(text: str, filename: str) -> None:
+    """Refuse brackets nested deeper than MAX_NESTING before tomllib recurses into them: a scan that
+    skips strings (basic, literal, multi-line) and comments."""
+    depth, line, pos, n = 0, 1, 0, len(text)
+    while (m := _SCAN.search(text, pos)) is not None:
+        ch, i = m.group(), m.start()
+        pos = i + 1
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            j = text.find("\n", i)
+            pos = n if j < 0 else j
+        elif ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if len(quote) == 1 and text[j] == "\n":
+                    break
+                j += 2 if ch == '"' and text[j] == "\\" else 1
+            line += text.count("\n", i, j)
+            pos = j + len(quote)
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ScenarioError(
+                    filename, f"line {line}", f"arrays and tables nested more than {MAX_NESTING} deep"
+                )
+        else:
+            depth = max(depth - 1, 0)
+
+
+def _check_shape(data: dict, filename: str) -> None:
+    """Every table and array of the parsed document within MAX_TABLE_KEYS / MAX_ARRAY_ITEMS
+    (the compiler's messages and name lookups stay fast), walked without recursion."""
+    stack = [("", data, 0)]
+    while stack:
+        where, v, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ScenarioError(filename, where, f"tables and arrays nested more than {MAX_NESTING} deep")
+        if isinstance(v, dict):
+            if len(v) > MAX_TABLE_KEYS:
+                raise ScenarioError(
+                    filename, where or "file", f"{len(v):,} keys in one table (at most {MAX_TABLE_KEYS:,})"
+                )
+            stack.extend((f"{where}.{k}" if where else str(k), x, depth + 1) for k, x in v.items())
+        elif isinstance(v, list):
+            if len(v) > MAX_ARRAY_ITEMS:
+                raise ScenarioError(
+                    filename, where, f"{len(v):,} items in one array (at most {MAX_ARRAY_ITEMS:,})"
+                )
+            stack.extend((f"{where}[{i}]", x, depth + 1) for i, x in enumerate(v))
+
+
 def _resolve(name_or_path: str) -> Path:
     looks_like_path = name_or_path.endswith(SCENARIO_SUFFIX) or "/" in name_or_path or "\\" in name_or_path
     p = Path(name_or_path)
     if looks_like_path or p.is_file():
+        if p.exists() and not p.is_file():
+            raise ScenarioError(
+                name_or_path, "file", "expected a regular file (not a pipe, device or directory)"
+            )
         if not p.is_file():
             raise ScenarioError(name_or_path, "file", "no such file")
         return p
@@ -370,6 +475,8 @@ class _Compiler:
         main_name = self.text(data.get("main", "main"), "main")
         if not programs_raw:
             raise self.fail("programs", "missing; a scenario needs at least [programs.main]")
+        if len(programs_raw) > MAX_PROGRAMS:
+            raise self.fail("programs", f"{len(programs_raw):,} programs (at most {MAX_PROGRAMS:,})")
         if main_name not in programs_raw:
             if "main" in data:
                 names = ", ".join(programs_raw)
@@ -381,7 +488,13 @@ class _Compiler:
             self.program(name, self.table(body, f"programs.{name}"), groups)
             for name, body in programs_raw.items()
         )
+        if sum(len(p.ops) for p in programs) > MAX_OPS:
+            raise self.fail("programs", f"more than {MAX_OPS:,} ops in all programs")
         description = _reflow(self.text(data.get("description", ""), "description"))
+        if len(description) > MAX_DESCRIPTION_CHARS:
+            raise self.fail(
+                "description", f"{len(description):,} characters (at most {MAX_DESCRIPTION_CHARS:,})"
+            )
         scalars = self.scalars(data)
         return Scenario(
             name=self.text(data.get("name", stem), "name", one_line=True),
@@ -418,7 +531,10 @@ class _Compiler:
 
     def channels(self, raw) -> tuple[ChanDecl, ...]:
         decls = []
-        for name, spec in self.table(raw, "channels").items():
+        table = self.table(raw, "channels")
+        if len(table) > MAX_CHANNELS:
+            raise self.fail("channels", f"{len(table):,} channels (at most {MAX_CHANNELS:,})")
+        for name, spec in table.items():
             field = f"channels.{name}"
             if isinstance(spec, dict):
                 self.check_keys(spec, ("cap",), field)
@@ -460,6 +576,8 @@ class _Compiler:
         out: list[tuple] = []
         for i, item in enumerate(items):
             out.extend(self.op(item, f"{field}[{i}]"))
+            if len(out) > MAX_OPS:
+                raise self.fail(field, f"more than {MAX_OPS:,} ops")
         return out
 
     def op(self, item, field: str) -> list[tuple]:

@@ -1,0 +1,3 @@
+module benchprog
+
+go 1.26

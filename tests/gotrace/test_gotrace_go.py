@@ -1,0 +1,116 @@
+"""The reader against Go's own: `gmpviz open --dump` equals `go tool trace -d=parsed`, line for line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import MODES
+
+from gmpviz import cli
+from gmpviz.gotrace import spec as S
+from gmpviz.gotrace.dump import dump_lines
+from gmpviz.gotrace.reader import GoTraceReader, read_trace
+
+pytestmark = pytest.mark.fidelity
+
+
+def _dump(path, fast=True) -> list[str]:
+    with GoTraceReader(str(path), fast=fast) as r:
+        lines = list(dump_lines(r.chunks()))
+        assert r.error is None
+    return lines
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dump_equals_go_tool_trace(go_traces, mode):
+    path, want = go_traces[mode]
+    got = _dump(path)
+    assert len(got) == len(want)
+    for i, (a, b) in enumerate(zip(got, want, strict=True)):
+        assert a == b, f"line {i + 1}"
+
+
+@pytest.mark.parametrize("mode", ("cpu", "syscall", "procs"))
+def test_exact_ordering_equals_go(go_traces, mode):
+    """The one-event-at-a-time port of order.go gives Go's order too."""
+    path, want = go_traces[mode]
+    assert _dump(path, fast=False) == want
+
+
+@pytest.mark.parametrize("mode", ("alloc", "gc", "syscall"))
+def test_run_ordering_equals_go(go_traces, mode, monkeypatch):
+    """The run-by-run loop (the fast path's fallback) gives Go's order on its own."""
+    from gmpviz.gotrace import fast
+
+    monkeypatch.setattr(fast, "order_generation_fast", lambda *a: None)
+    path, want = go_traces[mode]
+    assert _dump(path) == want
+
+
+def test_fast_path_takes_the_fixtures(go_traces):
+    for mode in MODES:
+        with GoTraceReader(str(go_traces[mode][0])) as r:
+            list(r.chunks())
+            assert r.fast_generations == r.generations, mode
+
+
+def test_fixtures_cover_the_format(go_traces):
+    seen = set()
+    for mode in MODES:
+        chunks, err = read_trace(str(go_traces[mode][0]))
+        assert err is None
+        for _g, arr in chunks:
+            seen.update(arr["typ"].tolist())
+    for t in (
+        S.EvProcStatus, S.EvGoStatus, S.EvGoStart, S.EvGoBlock, S.EvGoUnblock, S.EvGoSyscallBegin,
+        S.EvGoSyscallEnd, S.EvGoSyscallEndBlocked, S.EvProcSteal, S.EvProcsChange, S.EvGCBegin, S.EvGCEnd,
+        S.EvSTWBegin, S.EvSTWEnd, S.EvHeapAlloc, S.EvHeapGoal, S.EvUserTaskBegin, S.EvUserRegionBegin,
+        S.EvUserLog, S.EvSpanAlloc, S.EvHeapObjectAlloc, S.EvHeapObjectFree, S.EvGoroutineStackAlloc,
+        S.EvSyncEvent,
+    ):  # fmt: skip
+        assert t in seen, S.NAMES.get(t, t)
+
+
+def test_cli_dump_and_headless(go_traces, capsys):
+    path, want = go_traces["gc"]
+    assert cli.main(["open", str(path), "--dump"]) == 0
+    assert capsys.readouterr().out.splitlines() == want
+    assert cli.main(["open", str(path), "--headless", "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert st["gc"]["cycles"] >= 3 and st["gc"]["stw_count"] >= 6 and st["error"] is None
+    assert st["events"] == len(want)
+
+
+def test_summary_counts(go_traces, capsys):
+    def summary(mode):
+        assert cli.main(["open", str(go_traces[mode][0]), "--headless", "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    assert summary("alloc")["alloc_free"]["objects_alloc"] > 10_000
+    assert summary("syscall")["syscalls"] > 100
+    leak = summary("leak")["goroutines"]["live_by_status"]
+    assert leak.get("_Gwaiting", 0) >= 21  # 10 on a channel, 10 on a mutex, one in select {}
+    procs_path = go_traces["procs"][0]
+    chunks, _ = read_trace(str(procs_path))
+    values = [int(a[0]) for _g, arr in chunks for a in arr["args"][arr["typ"] == S.EvProcsChange]]
+    assert 1 in values and 3 in values
+
+
+def test_truncated_trace_keeps_complete_generations(go_traces, tmp_path, capsys):
+    path, want = go_traces["alloc"]
+    data = path.read_bytes()
+    for cut in (len(data) // 3, len(data) - 7):
+        p = tmp_path / f"cut{cut}.trace"
+        p.write_bytes(data[:cut])
+        rc = cli.main(["open", str(p), "--dump"])
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("gmpviz: "), err
+        if rc == 0:
+            assert "warning" in err[0]
+            assert captured.out.splitlines() == want[: len(captured.out.splitlines())]
+        else:
+            assert rc == 2
+        assert cli.main(["open", str(p), "--dump", "--strict"]) == 2
+        capsys.readouterr()

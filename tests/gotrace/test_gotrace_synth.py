@@ -1,0 +1,261 @@
+"""The reader on traces written by hand (no Go toolchain needed), broken ones included, and fuzzed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from gotrace_synth import batch, ev, simple_trace, strings_batch, sync_batch, trace
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gmpviz import cli
+from gmpviz.gotrace import TraceError
+from gmpviz.gotrace import fast as fast_mod
+from gmpviz.gotrace import spec as S
+from gmpviz.gotrace.dump import dump_lines, go_quote
+from gmpviz.gotrace.reader import GoTraceReader
+
+
+def _dump(path) -> tuple[list[str], str | None]:
+    with GoTraceReader(str(path)) as r:
+        lines = list(dump_lines(r.chunks()))
+        return lines, r.error
+
+
+def test_simple_trace_dump(tmp_path):
+    p = tmp_path / "s.trace"
+    p.write_bytes(simple_trace())
+    lines, err = _dump(p)
+    assert err is None
+    # 64 ns per tick; the batch starts at tick 100 = 6400 ns; each dt adds 64 ns per tick.
+    assert lines[0].startswith("M=-1 P=-1 G=-1 Sync Time=6400 N=1 Trace=6464 Mono=123456789 Wall=")
+    assert lines[1:] == [
+        'M=7 P=-1 G=-1 StateTransition Time=6464 ProcID=0 Undetermined->Running Reason=""',
+        'M=7 P=0 G=-1 StateTransition Time=6528 GoID=1 Undetermined->Running Reason=""',
+        'M=7 P=0 G=1 StateTransition Time=6656 GoID=2 NotExist->Runnable Reason=""',
+        'M=7 P=0 G=1 Metric Time=6720 Name="/memory/classes/heap/objects:bytes" Value=Value{Uint64(4096)}',
+        'M=7 P=0 G=1 StateTransition Time=6912 GoID=1 Running->Waiting Reason="chan receive"',
+        'M=7 P=0 G=-1 StateTransition Time=6976 GoID=2 Runnable->Running Reason=""',
+        'M=7 P=0 G=2 StateTransition Time=7296 GoID=2 Running->NotExist Reason=""',
+        'M=7 P=0 G=-1 StateTransition Time=7360 ProcID=0 Running->Idle Reason=""',
+        "M=-1 P=-1 G=-1 Sync Time=7361 N=2",
+    ]
+
+
+def test_partial_order_across_ms(tmp_path):
+    """M 2's GoStart is earlier in time than M 1's GoUnblock it depends on: the order follows g_seq."""
+    m1 = (
+        ev(S.EvProcStatus, 1, 0, S.ProcRunningW)
+        + ev(S.EvGoStatus, 1, 1, 1, S.GoRunningW)
+        + ev(S.EvGoStatus, 1, 5, S.NO_ID & ((1 << 64) - 1), S.GoWaitingW)
+        + ev(S.EvGoUnblock, 10, 5, 1, 0)
+    )
+    m2 = ev(S.EvProcStatus, 1, 1, S.ProcRunningW) + ev(S.EvGoStart, 2, 5, 2)
+    gen = [sync_batch(1, 100), batch(1, 1, 100, m1), batch(1, 2, 100, m2)]
+    p = tmp_path / "po.trace"
+    p.write_bytes(trace([gen]))
+    lines, err = _dump(p)
+    assert err is None
+    unblock = next(i for i, ln in enumerate(lines) if "GoID=5 Waiting->Runnable" in ln)
+    start = next(i for i, ln in enumerate(lines) if "GoID=5 Runnable->Running" in ln)
+    assert unblock < start
+    assert lines[start].startswith("M=2 P=1 G=-1 ")
+
+
+def test_not_a_trace_and_bad_versions(tmp_path, capsys):
+    for name, data in (
+        ("empty", b""),
+        ("text", b"hello world, not a trace"),
+        ("v21", b"go 1.21 trace\x00\x00\x00"),
+        ("v99", b"go 1.99 trace\x00\x00\x00"),
+    ):
+        p = tmp_path / f"{name}.trace"
+        p.write_bytes(data)
+        assert cli.main(["open", str(p), "--dump"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("gmpviz: "), err
+    with pytest.raises(TraceError):
+        GoTraceReader(str(tmp_path / "v21.trace"))
+
+
+def test_header_only_trace_is_one_sync(tmp_path):
+    p = tmp_path / "h.trace"
+    p.write_bytes(trace([]))
+    assert _dump(p) == (["M=-1 P=-1 G=-1 Sync Time=1 N=1"], None)
+
+
+def test_broken_second_generation_keeps_the_first(tmp_path, capsys):
+    data = simple_trace()
+    bad = batch(2, 7, 200, ev(S.EvGoStart, 1, 99, 1))  # no sync batch, and G 99 never existed
+    p = tmp_path / "b.trace"
+    p.write_bytes(data + bad + bytes([S.EvEndOfGeneration]))
+    assert cli.main(["open", str(p), "--dump"]) == 0
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 10
+    assert out.err.count("\n") == 1 and "warning" in out.err and "no frequency event found" in out.err
+    assert cli.main(["open", str(p), "--dump", "--strict"]) == 2
+
+
+def _both(path) -> tuple[list[str], list[str]]:
+    out = []
+    for fast in (True, False):
+        with GoTraceReader(str(path), fast=fast) as r:
+            out.append(list(dump_lines(r.chunks())))
+            assert r.error is None
+    return out[0], out[1]
+
+
+def _two_m_gen(m1: bytes, m2: bytes, m3: bytes = b"") -> list[bytes]:
+    head1 = ev(S.EvProcStatus, 1, 0, S.ProcRunningW) + ev(S.EvGoStatus, 0, 1, 1, S.GoRunningW)
+    head2 = ev(S.EvProcStatus, 2, 1, S.ProcRunningW) + ev(S.EvGoStatus, 0, 2, 2, S.GoRunningW)
+    gen = [
+        sync_batch(1, 100),
+        strings_batch(1, {1: "x"}),
+        batch(1, 1, 100, head1 + m1),
+        batch(1, 2, 100, head2 + m2),
+    ]
+    if m3:
+        head3 = ev(S.EvProcStatus, 3, 2, S.ProcRunningW) + ev(S.EvGoStatus, 0, 3, 3, S.GoRunningW)
+        gen.append(batch(1, 3, 100, head3 + m3))
+    return gen
+
+
+def test_fast_path_ties_follow_the_heap(tmp_path):
+    """Equal timestamps on two Ms: the M that emitted the previous event goes on (heapSiftDown)."""
+    # Ticks (batch base 100): M 1 at 106, 109, 109; M 2 at 107, 109, 109. M 2 emitted last before
+    # 109, so its two events at 109 come before M 1's, though the sort put M 1 (first batch) first.
+    m1 = ev(S.EvHeapAlloc, 5, 1) + ev(S.EvHeapAlloc, 3, 2) + ev(S.EvHeapAlloc, 0, 3)
+    m2 = ev(S.EvHeapAlloc, 5, 10) + ev(S.EvHeapAlloc, 2, 11) + ev(S.EvHeapAlloc, 0, 12)
+    p = tmp_path / "tie.trace"
+    p.write_bytes(trace([_two_m_gen(m1, m2)]))
+    fast, exact = _both(p)
+    assert fast == exact
+    values = [ln.split("Uint64(")[1].rstrip(")}") for ln in fast if "Uint64(" in ln]
+    assert values == ["1", "10", "11", "12", "2", "3"]
+    with GoTraceReader(str(p)) as r:
+        list(r.chunks())
+        assert r.fast_generations == 1
+    # Three Ms on one timestamp: the heap's layout decides, so the run-by-run loop does.
+    m3 = ev(S.EvHeapAlloc, 6, 20) + ev(S.EvHeapAlloc, 0, 21)
+    p3 = tmp_path / "tie3.trace"
+    p3.write_bytes(trace([_two_m_gen(m1, m2, m3)]))
+    fast, exact = _both(p3)
+    assert fast == exact
+
+
+def test_fast_path_falls_back_when_an_event_must_wait(tmp_path):
+    """M 2 starts G 5 at an earlier time than M 1 unblocks it: the sort is wrong, the proof fails."""
+    m1 = ev(S.EvGoStatus, 1, 5, (1 << 64) - 1, S.GoWaitingW) + ev(S.EvGoUnblock, 10, 5, 1, 0)
+    m2 = ev(S.EvGoBlock, 1, 1, 0) + ev(S.EvGoStart, 1, 5, 2)
+    p = tmp_path / "wait.trace"
+    p.write_bytes(trace([_two_m_gen(m1, m2)]))
+    fast, exact = _both(p)
+    assert fast == exact
+    with GoTraceReader(str(p)) as r:
+        list(r.chunks())
+        assert r.fast_generations == 0 and r.generations == 1
+
+
+def test_convert_maps_into_event_dtype(tmp_path):
+    from gmpviz.core.trace.events import EV, EVENT_DTYPE
+    from gmpviz.gotrace.convert import convert
+    from gmpviz.gotrace.reader import read_trace
+
+    p = tmp_path / "s.trace"
+    p.write_bytes(simple_trace())
+    chunks, err = read_trace(str(p))
+    assert err is None
+    e = convert(chunks)
+    assert e.dtype == EVENT_DTYPE
+    kinds = [EV(k).name for k in e["kind"].tolist()]
+    assert kinds == ["GoCreate", "GoBlock", "GoStart", "GoEnd", "ProcStop"]
+    assert e["g"].tolist() == [2, 1, 2, 2, 0]
+    assert e["a0"][0] == 1  # GoCreate: the creator
+    assert (e["t_ns"] >= 0).all() and (e["p"] == 0).all()
+
+
+def test_go_quote():
+    assert go_quote("plain") == '"plain"'
+    assert go_quote('a"b\\c\n') == '"a\\"b\\\\c\\n"'
+    assert go_quote("é\x01") == '"é\\x01"'
+    assert go_quote(b"\xff".decode("utf-8", "surrogateescape")) == '"\\xff"'
+
+
+# A structure-aware fuzz test: valid-looking traces made of random events in random batches, then
+# cut or with a byte changed. Whatever comes in, the reader ends with events and maybe an error
+# message, or refuses the file with TraceError: never another exception, never a hang.
+_TYPES = sorted(S.TIMED)
+_args = st.lists(st.integers(0, 6), min_size=5, max_size=5)
+_event = st.tuples(st.sampled_from(_TYPES), st.integers(0, 3), _args)
+_m_events = st.lists(_event, max_size=12)
+
+
+def _encode(events) -> bytes:
+    out = b""
+    for typ, dt, args in events:
+        out += ev(typ, dt, *args[: S.NARGS[typ] - 1])
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ms=st.lists(_m_events, min_size=1, max_size=3),
+    split=st.tuples(st.integers(0, 12), st.integers(0, 40)),
+    gens=st.integers(1, 2),
+    cut=st.one_of(st.none(), st.integers(0, 400)),
+    flip=st.one_of(st.none(), st.tuples(st.integers(0, 400), st.integers(0, 255))),
+    version=st.sampled_from((22, 23, 25, 26)),
+)
+def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version):
+    batches = []
+    for gen in range(1, gens + 1):
+        b = [sync_batch(gen, 10 * gen), strings_batch(gen, {1: "r"})]
+        if version < 25:
+            b[0] = batch(gen, 0, 10 * gen, bytes([S.EvFrequency, 0x40]))
+        for i, events in enumerate(ms):
+            # Two batches per M, the second's base time anywhere around the first's (an M's times
+            # may step back at a batch boundary).
+            at, ts2 = split
+            if events[:at]:
+                b.append(batch(gen, i + 1, 10 * gen + 20, _encode(events[:at])))
+            if events[at:]:
+                b.append(batch(gen, i + 1, 10 * gen + ts2, _encode(events[at:])))
+        batches.append(b)
+    data = bytearray(trace(batches, version=version))
+    if flip is not None and flip[0] < len(data):
+        data[flip[0]] = flip[1]
+    if cut is not None:
+        data = data[: len(data) - cut] if cut < len(data) else data[:1]
+    p = tmp_path / "f.trace"
+    p.write_bytes(bytes(data))
+    try:
+        r = GoTraceReader(str(p))
+    except TraceError:
+        return
+    with r:
+        fast_lines = list(dump_lines(r.chunks()))
+        assert r.error is None or isinstance(r.error, str)
+        fast_err = r.error
+    # Differential: the fast path (sort + proof, or run by run), the run-by-run loop alone and the
+    # one-event-at-a-time port agree.
+    with GoTraceReader(str(p), fast=False) as r:
+        exact_lines = list(dump_lines(r.chunks()))
+        exact_err = r.error
+    with monkeypatch.context() as mp:
+        mp.setattr(fast_mod, "order_generation_fast", lambda *a: None)
+        with GoTraceReader(str(p)) as r:
+            run_lines = list(dump_lines(r.chunks()))
+            run_err = r.error
+    if fast_err is None and exact_err is None:
+        assert fast_lines == exact_lines
+    if run_err is None and exact_err is None:
+        assert run_lines == exact_lines
+
+
+def test_cli_open_needs_a_mode(tmp_path):
+    p = tmp_path / "s.trace"
+    p.write_bytes(simple_trace())
+    proc = subprocess.run([sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
