@@ -945,13 +945,38 @@ def cmd_sizeclasses(args) -> int:
 
 
 def cmd_events(args) -> int:
-    from .core.trace.events import SPEC
+    from .core.constants import G_STATUS_NAMES
+    from .core.trace.events import PAIRS, SPEC
 
     for kind, spec in SPEC.items():
-        fields = ", ".join(f"{n}={f.name}" for n, f in zip(("a0", "a1", "a2"), spec.args))
+        fields = ", ".join(
+            f"{n}={f.name}"
+            + (f":{f.type}" if f.type != "int" else "")
+            + (f"({f.codec.name})" if f.codec else "")
+            for n, f in zip(("a0", "a1", "a2"), spec.args)
+        )
+        does = []
+        if spec.status is not None:
+            does.append(f"G->{G_STATUS_NAMES[spec.status]}")
+        if spec.p_lane or spec.m_lane:
+            lanes = (
+                spec.p_lane
+                if spec.p_lane == spec.m_lane
+                else f"P:{spec.p_lane or '-'} M:{spec.m_lane or '-'}"
+            )
+            does.append(f"lane {lanes}")
+        if spec.marker:
+            does.append(f"marker {spec.marker}")
+        if spec.mark:
+            does.append(f"mark {spec.mark}")
+        if spec.begin is not None:
+            does.append(f"ends {spec.begin.name}")
+        if kind in PAIRS:
+            does.append("ended by " + "/".join(k.name for k in PAIRS[kind]))
         print(
             f"{int(kind):>3} {kind.name:<20} {spec.go_func:<22} {spec.doc}"
             + (f"  [{fields}]" if fields else "")
+            + (f"  {{{'; '.join(does)}}}" if does else "")
         )
     return 0
 

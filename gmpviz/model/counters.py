@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.trace.events import EV
+from ..core.trace.events import EV, per_kind
 from ..core.trace.stats import COUNTERS_DTYPE
 from ._grow import Columns
 
@@ -16,10 +16,12 @@ _GC_BEGIN, _GC_MARK_BEGIN, _GC_MARK_DONE, _GC_END = (
     int(EV.GCMarkDone),
     int(EV.GCEnd),
 )
-# run queue history: 1 = the event's P ring length in a1, 2 = the global queue's
-_RUNQ_LEN_OF = np.zeros(256, dtype=np.uint8)
-_RUNQ_LEN_OF[[int(EV.RunqPut), int(EV.RunqGet)]] = 1
-_RUNQ_LEN_OF[[int(EV.GlobRunqPut), int(EV.GlobRunqGet), int(EV.RunqSpill)]] = 2
+# run queue history: 1 = the event's P ring length in a1, 2 = the global queue's (SPEC's a1 field type)
+_RUNQ_LEN_OF = per_kind(
+    lambda sp: {"local_len": 1, "global_len": 2}.get(sp.args[1].type) if len(sp.args) > 1 else None,
+    fill=0,
+    dtype=np.uint8,
+)
 
 
 def thin_max(t: np.ndarray, v: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from ..core.constants import Pdead, Pidle
 from ..core.trace.events import (
     CHAN_BLOCK,
     EV,
+    LANE_ACTIONS,
     STW_GC_MARK_TERM,
     STW_GC_SWEEP_TERM,
     WAIT_CHAN_RECV,
@@ -42,8 +43,9 @@ from ..core.trace.events import (
     WAIT_SELECT,
     WAIT_SLEEP,
     WORKER_IDLE,
+    per_kind,
 )
-from .timeline import _P_ACTIONS, A_SKIP, A_USER
+from .timeline import A_SKIP, A_USER
 
 # --- lane states of the metrics fold (not the timeline's colours: workers are split by mode) -------
 MS_NONE = 0  # no P (before its first event, _Pdead)
@@ -61,18 +63,19 @@ MS_NAMES = ("none", "idle", "spinning", "syscall", "gc", "gc_idle", "assist", "r
 #: group of the runtime's own goroutines in GoCreate's a1 (gc/mgc.py RUNTIME_GROUP)
 RUNTIME_GROUP = -1
 
-_TL_TO_MS = {1: MS_IDLE, 2: MS_SPIN, 3: MS_SYSCALL, 5: MS_GC, 6: MS_ASSIST, 0: MS_NONE}
-
-
-def _lane_table() -> np.ndarray:
-    """Per event kind: the lane state it sets (A_USER: resolved by the G's group), A_SKIP if none."""
-    t = np.full(256, A_SKIP, dtype=np.int16)
-    for k, v in _P_ACTIONS.items():
-        t[int(k)] = A_USER if v == A_USER else _TL_TO_MS[v]
-    return t
-
-
-_LANE_OF_KIND = _lane_table()
+# SPEC's P-lane actions (events.LANE_ACTIONS) as metrics lane states
+_MS_OF_ACTION = {
+    "user": A_USER,
+    "idle": MS_IDLE,
+    "spin": MS_SPIN,
+    "syscall": MS_SYSCALL,
+    "gc": MS_GC,
+    "assist": MS_ASSIST,
+    "none": MS_NONE,
+}
+assert set(_MS_OF_ACTION) == set(LANE_ACTIONS)
+#: per event kind: the lane state it sets (A_USER: resolved by the G's group), A_SKIP if none
+_LANE_OF_KIND = per_kind(lambda sp: _MS_OF_ACTION.get(sp.p_lane), fill=A_SKIP)
 _PROC_STATUS = int(EV.ProcStatus)
 _GC_WORKER_BEGIN = int(EV.GCWorkerBegin)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core.alloc.mspan import SPANCLASS_NELEMS
 from ..core.alloc.sizeclasses import CLASS_TO_SIZE
-from ..core.trace.events import EV, PATH_TINY, alloc_decode
+from ..core.trace.events import EV, PATH_TINY, alloc_decode, span_pages_decode
 
 SP_NONE = 0
 SP_MCACHE = 1
@@ -91,7 +91,7 @@ class SpanTable:
             e = ev[pos]
             self._need(int(e["a0"].max()) + 1)
             is_alloc = e["kind"] == EV.SpanAlloc
-            npages = np.maximum(e["a2"] & 0xFFFFFFFF, 1)  # SpanAlloc a2 = npages | start_page << 32
+            npages = np.maximum(span_pages_decode(e["a2"])[0], 1)  # SPEC: SpanAlloc a2 is SPAN_PAGES
             ne = np.where(is_alloc, nelems_of(np.clip(e["a1"], 0, None), npages), 0).tolist()
             cols = [e[c].tolist() for c in ("kind", "p", "a0", "a1", "a2")]
             for i, nelems, (k, p, span, a1, a2) in zip(pos.tolist(), ne, zip(*cols)):
@@ -103,7 +103,7 @@ class SpanTable:
                     self.realloc[span] = True
                     if a1 < 0:  # manual (stack) span: not part of the heap table
                         continue
-                    a2 &= 0xFFFFFFFF  # a2 = npages | start_page << 32
+                    a2 = span_pages_decode(a2)[0]
                     self.spanclass[span], self.npages[span] = a1, a2
                     self.nelems[span] = nelems
                     self.state[span] = SP_LARGE if a1 >> 1 == 0 else SP_PARTIAL

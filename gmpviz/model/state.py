@@ -13,7 +13,7 @@ from collections import deque
 
 import numpy as np
 
-from ..core.constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting, Pdead, Pidle, Prunning
+from ..core.constants import Gdead, Grunning, Gsyscall, Gwaiting, Pdead, Pidle, Prunning
 from ..core.trace.events import (
     EV,
     SRC_GLOBAL,
@@ -22,23 +22,12 @@ from ..core.trace.events import (
     SRC_RUNNEXT,
     WHERE_GLOBAL_HEAD,
     WHERE_RUNNEXT,
+    per_kind,
 )
 
 G_NONE = -1  # goid never seen
-_G_STATUS_OF = {
-    EV.GoCreate: Grunnable,
-    EV.GoStart: Grunning,
-    EV.GoStop: Grunnable,
-    EV.GoBlock: Gwaiting,
-    EV.GoUnblock: Grunnable,
-    EV.GoSyscallBegin: Gsyscall,
-    EV.GoSyscallEnd: Grunning,
-    EV.GoSyscallEndBlocked: Grunnable,
-    EV.GoEnd: Gdead,
-}
-_STATUS_BY_KIND = np.full(256, -2, dtype=np.int16)
-for _k, _v in _G_STATUS_OF.items():
-    _STATUS_BY_KIND[int(_k)] = _v
+# SPEC declares each kind's G status after it (-2: the kind leaves the status alone)
+_STATUS_BY_KIND = per_kind(lambda sp: sp.status, fill=-2)
 
 _QUEUE_KINDS = (
     EV.RunqPut,
@@ -52,9 +41,7 @@ _QUEUE_KINDS = (
 _IS_QUEUE_KIND = np.zeros(256, dtype=bool)
 _IS_QUEUE_KIND[list(map(int, _QUEUE_KINDS))] = True
 # what the P's current G becomes (-1: the event's g, 0: none, -2: no change)
-_CURG_BY_KIND = np.full(256, -2, dtype=np.int8)
-_CURG_BY_KIND[[int(EV.GoStart), int(EV.GoSyscallEnd), int(EV.GCMarkAssistEnd)]] = -1
-_CURG_BY_KIND[[int(EV.GoStop), int(EV.GoBlock), int(EV.GoEnd), int(EV.ProcStop)]] = 0
+_CURG_BY_KIND = per_kind(lambda sp: {"g": -1, "none": 0}.get(sp.curg), fill=-2, dtype=np.int8)
 _PSTATUS_KINDS = np.zeros(256, dtype=bool)
 _PSTATUS_KINDS[[int(EV.ProcStart), int(EV.ProcStop), int(EV.ProcStatus)]] = True
 _PKINDS = _PSTATUS_KINDS | (_CURG_BY_KIND != -2)

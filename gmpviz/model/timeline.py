@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.constants import Pdead, Pidle
-from ..core.trace.events import EV
+from ..core.trace.events import EV, LANE_ACTIONS, MARKERS, per_kind
 from ._grow import Columns
 
 # Lane states (uint8). User goroutines take ST_USER0 + their group index.
@@ -39,10 +39,10 @@ STATE_NAMES = {
     ST_RUNTIME: "runtime G",
 }
 
-# Marker kinds
-MK_STEAL = 0
-MK_HANDOFF = 1
-MK_PREEMPT = 2
+# Marker kinds: the index of SPEC's marker name in events.MARKERS
+MK_STEAL = MARKERS.index("steal")
+MK_HANDOFF = MARKERS.index("handoff")
+MK_PREEMPT = MARKERS.index("preempt")
 MARKER_NAMES = ("steal", "hand-off", "preempt")
 
 #: segments per prefix block: memory is K*8 bytes per BLOCK segments, a pixel edge costs BLOCK lookups
@@ -51,24 +51,19 @@ BLOCK = 8
 # Per-kind lane actions; A_USER resolves to ST_USER0 + group of the event's G.
 A_SKIP = -1
 A_USER = 255
-# What the G-level events do to a lane, on P lanes and M lanes alike
-_G_ACTIONS = {
-    EV.GoStart: A_USER,
-    EV.GoStop: ST_IDLE,
-    EV.GoBlock: ST_IDLE,
-    EV.GoEnd: ST_IDLE,
-    EV.GoSyscallBegin: ST_SYSCALL,
-    EV.GoSyscallEnd: A_USER,
-    EV.GoSyscallEndBlocked: ST_IDLE,
-    EV.MSpinBegin: ST_SPIN,
-    EV.MSpinEnd: ST_IDLE,
-    EV.GCWorkerBegin: ST_GC,
-    EV.GCWorkerEnd: ST_IDLE,
-    EV.GCMarkAssistBegin: ST_ASSIST,
-    EV.GCMarkAssistEnd: A_USER,
+# SPEC's lane actions (core/trace/events.py LANE_ACTIONS) as lane states
+_STATE_OF_ACTION = {
+    "user": A_USER,
+    "idle": ST_IDLE,
+    "spin": ST_SPIN,
+    "syscall": ST_SYSCALL,
+    "gc": ST_GC,
+    "assist": ST_ASSIST,
+    "none": ST_NONE,
 }
-_P_ACTIONS = {**_G_ACTIONS, EV.ProcStart: ST_IDLE, EV.ProcStop: ST_IDLE, EV.ProcHandoff: ST_IDLE}
-_M_ACTIONS = {**_G_ACTIONS, EV.MCreate: ST_IDLE, EV.MWake: ST_IDLE, EV.MPark: ST_NONE}
+assert set(_STATE_OF_ACTION) == set(LANE_ACTIONS)
+#: the non-user lane states some kind's lane action in SPEC leads to, in state order
+LANE_STATES_OF_SPEC = tuple(sorted({v for v in _STATE_OF_ACTION.values() if v != A_USER}))
 
 
 # plain ints and per-kind tables: an IntEnum attribute costs a class lookup on every use
@@ -78,21 +73,17 @@ _RESIZE, _PSTATUS, _STW_BEGIN, _STW_END = (
     int(EV.STWBegin),
     int(EV.STWEnd),
 )
-_MARKER_OF_KIND = np.full(256, 255, dtype=np.uint8)
-_MARKER_OF_KIND[int(EV.ProcSteal)] = MK_STEAL
-_MARKER_OF_KIND[int(EV.ProcHandoff)] = MK_HANDOFF
-_MARKER_OF_KIND[int(EV.Preempt)] = MK_PREEMPT
+_MARKER_OF_KIND = per_kind(lambda sp: None if sp.marker is None else MARKERS.index(sp.marker), 255, np.uint8)
 _IS_STW_KIND = np.zeros(256, dtype=bool)
 _IS_STW_KIND[[_STW_BEGIN, _STW_END]] = True
 _NO_GOID = np.zeros(256, dtype=bool)  # lane states that show no G
 _NO_GOID[[ST_IDLE, ST_SPIN, ST_NONE]] = True
 
 
-def _table(actions: dict) -> np.ndarray:
-    t = np.full(256, A_SKIP, dtype=np.int16)
-    for k, v in actions.items():
-        t[int(k)] = v
-    return t
+def _table(key: str) -> np.ndarray:
+    """Per-kind lane action of a P lane (key "p") or an M lane ("m"), from SPEC."""
+    field = "p_lane" if key == "p" else "m_lane"
+    return per_kind(lambda sp: _STATE_OF_ACTION.get(getattr(sp, field)), fill=A_SKIP)
 
 
 _SEG_DTYPES = {
@@ -242,7 +233,7 @@ class Timeline:
         if key not in ("p", "m"):
             raise ValueError(f"timeline key must be 'p' or 'm', not {key!r}")
         self.key = key
-        self._actions = _table(_P_ACTIONS if key == "p" else _M_ACTIONS)
+        self._actions = _table(key)
         self.lanes: list[Lane] = []
         self.now_ns = 0
         self.stw_active = False

@@ -19,14 +19,13 @@ import numpy as np
 from ..model.counters import GCHistory
 from ..model.folds import GroupsFold
 from ..model.timeline import (
+    LANE_STATES_OF_SPEC,
     MK_STEAL,
-    ST_ASSIST,
-    ST_GC,
+    ST_IDLE,
     ST_NONE,
-    ST_SPIN,
     ST_STW,
-    ST_SYSCALL,
     ST_USER0,
+    STATE_NAMES,
     Timeline,
 )
 from .outpath import atomic_open
@@ -34,8 +33,9 @@ from .replay import Replay
 
 PID_P, PID_M, PID_RT = 1, 2, 3
 TID_GC, TID_STW = 0, 1
-_SKIP_STATES = (ST_NONE, 1, ST_STW)  # idle and "no P" are gaps; STW has its own track
-_STATE_NAME = {ST_SPIN: "spinning", ST_SYSCALL: "syscall", ST_GC: "GC worker", ST_ASSIST: "GC assist"}
+_SKIP_STATES = (ST_NONE, ST_IDLE, ST_STW)  # idle and "no P" are gaps; STW has its own track
+# a runtime slice for every lane state SPEC's lane actions reach (spinning, syscall, GC worker, assist)
+_STATE_NAME = {st: STATE_NAMES[st] for st in LANE_STATES_OF_SPEC if st not in _SKIP_STATES}
 
 
 def _us(t_ns) -> str:

@@ -16,7 +16,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..core.constants import MAX_M_COUNT
-from ..core.trace.events import EV, EVENT_DTYPE
+from ..core.trace.events import EV, EVENT_DTYPE, span_pages_decode
 from ..core.trace.stats import COUNTERS_DTYPE
 from ..core.workload.loader import MAX_DURATION_NS, MAX_GOMAXPROCS
 from ..model.spans import SpanTable
@@ -83,7 +83,7 @@ def check_events(ev: np.ndarray, id_cap: int, where: str) -> None:  # noqa: C901
     span = ev["a0"][_SPAN_KINDS[kind]]
     if len(span) and (int(span.min()) < -1 or int(span.max()) > id_cap):
         raise bad(f"span id out of range (-1..{id_cap})")
-    a2 = ev["a2"][kind == int(EV.SpanAlloc)] & 0xFFFFFFFF
+    a2 = span_pages_decode(ev["a2"][kind == int(EV.SpanAlloc)])[0]
     if len(a2) and int(a2.max()) > _INT31:
         raise bad("SpanAlloc npages out of range")
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import __version__
 from ..core.constants import GO_VERSION
-from ..core.trace.events import EV, EVENT_DTYPE
+from ..core.trace.events import EVENT_DTYPE, MARKS, kinds_where
 from ..core.trace.stats import COUNTERS_DTYPE
 from ..core.workload.budget import HEADLESS_MAX_EVENTS
 from ..model.spans import SpanTable
@@ -33,12 +33,9 @@ CHUNK_EVENTS = 16384  # measured: replaying one chunk into the state fold takes 
 KEYFRAME_SPAN_NS = 100_000_000  # a keyframe at least every 100 ms of virtual time with events
 
 # events the player can jump between (next/previous GC, STW, steal, hand-off, preemption)
+# (SPEC's ``mark``; the code of a mark is its index in events.MARKS, part of the recording format)
 MARK_KINDS: dict[str, tuple[int, ...]] = {
-    "gc": (int(EV.GCBegin),),
-    "stw": (int(EV.STWBegin),),
-    "steal": (int(EV.ProcSteal),),
-    "handoff": (int(EV.ProcHandoff),),
-    "preempt": (int(EV.Preempt),),
+    name: kinds_where(lambda sp, name=name: sp.mark == name) for name in MARKS
 }
 _MARK_CODE = np.full(256, -1, dtype=np.int8)
 for _i, _kinds in enumerate(MARK_KINDS.values()):

@@ -45,7 +45,8 @@ from gmpviz.core.constants import (
     TINY_SIZE,
     TINY_SIZE_CLASS,
 )
-from gmpviz.core.trace.events import EV, PATH_LARGE, PATH_SMALL, PATH_TINY
+from gmpviz.core.trace.events import PATH_LARGE, PATH_SMALL, PATH_TINY
+from gmpviz.core.trace.tracer import Emitters
 from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE, LIFE_TEMP
 
 from .mcache import MCache
@@ -65,9 +66,6 @@ from .mspan import (
 )
 from .sizeclasses import CLASS_TO_SIZE, size_to_class
 from .stack import StackMixin
-
-_EV_ALLOC = int(EV.Alloc)
-_EV_SCAVENGE = int(EV.Scavenge)
 
 #: a run of set allocBits/gcmarkBits bytes for nextFreeFast (no span has more slots)
 _ONES = memoryview(b"\x01" * max(SPANCLASS_NELEMS))
@@ -111,6 +109,8 @@ class Allocator(StackMixin):
 
     def __init__(self, ext, nprocs: int) -> None:
         self.ext = ext
+        #: typed emitters over ext (events.SPEC): ``self.ev.SpanAlloc(t_ns, p, m, g, span=...)``
+        self.ev = Emitters(ext)
         self.now = 0
         self.mheap = MHeap(self)
         self.sweeper = Sweeper(self)
@@ -302,17 +302,14 @@ class Allocator(StackMixin):
                 mc.tiny_offset = off + n0 * size
                 self.tiny_allocs += n0
                 remaining -= n0
-                self.ext(
-                    (
-                        t_ns,
-                        _EV_ALLOC,
-                        p,
-                        m,
-                        g,
-                        PATH_TINY | TINY_SIZE_CLASS << 8 | 1 << 16 | sid << 24,
-                        n0,
-                        n0 * size,
-                    )
+                self.ev.Alloc(
+                    t_ns,
+                    p,
+                    m,
+                    g,
+                    path_class_span=PATH_TINY | TINY_SIZE_CLASS << 8 | 1 << 16 | sid << 24,
+                    count=n0,
+                    bytes=n0 * size,
                 )
             old_off = mc.tiny_offset
         if not remaining:
@@ -363,7 +360,7 @@ class Allocator(StackMixin):
         spc = cls << 1 | noscan
         mc = self.mcaches[p]
         sp = self.spans
-        ext = self.ext
+        Alloc = self.ev.Alloc  # noqa: N806 - the kind's name; a local for the hot loop
         refilled = False
         remaining = count
         elemsize = CLASS_TO_SIZE[cls]
@@ -374,22 +371,27 @@ class Allocator(StackMixin):
                 refilled = True
             k = min(remaining, sp.f_nelems[sid] - sp.f_alloc_count[sid])
             idx = self.nextFreeFast(sid, k, death, goid)
-            ext((t_ns, _EV_ALLOC, p, m, g, PATH_SMALL | cls << 8 | noscan << 16 | sid << 24, k, k * size))
+            Alloc(
+                t_ns,
+                p,
+                m,
+                g,
+                path_class_span=PATH_SMALL | cls << 8 | noscan << 16 | sid << 24,
+                count=k,
+                bytes=k * size,
+            )
             remaining -= k
             if tiny_per_block:
                 fill = min(tiny_fill, k * (tiny_per_block - 1))
                 if fill:
-                    ext(
-                        (
-                            t_ns,
-                            _EV_ALLOC,
-                            p,
-                            m,
-                            g,
-                            PATH_TINY | cls << 8 | 1 << 16 | sid << 24,
-                            fill,
-                            fill * size,
-                        )
+                    Alloc(
+                        t_ns,
+                        p,
+                        m,
+                        g,
+                        path_class_span=PATH_TINY | cls << 8 | 1 << 16 | sid << 24,
+                        count=fill,
+                        bytes=fill * size,
                     )
                     tiny_fill -= fill
                 if remaining == count - k:  # first run: remember the first new block
@@ -415,7 +417,7 @@ class Allocator(StackMixin):
         for _ in range(count):
             sid = mc.allocLarge(t_ns, m, g, npages, noscan)
             self.nextFreeFast(sid, 1, death, goid)
-            self.ext((t_ns, _EV_ALLOC, p, m, g, code | sid << 24, 1, size))
+            self.ev.Alloc(t_ns, p, m, g, path_class_span=code | sid << 24, count=1, bytes=size)
         self.mallocs += count
         self.heap_alloc += count * nbytes
         self.total_alloc += count * nbytes
@@ -484,7 +486,7 @@ class Allocator(StackMixin):
             want = min(want, max_pages)
         n = heap.scavenge(want)
         if n:
-            self.ext((t_ns, _EV_SCAVENGE, p, m, g, n, heap.released_pages * PAGE_SIZE, 0))
+            self.ev.Scavenge(t_ns, p, m, g, npages=n, released_bytes=heap.released_pages * PAGE_SIZE)
         return n
 
     # ============================================================================================

@@ -7,13 +7,9 @@ Functions follow mcache.go's order: ``refill``, ``allocLarge``, ``releaseAll``, 
 from __future__ import annotations
 
 from gmpviz.core.constants import NUM_SPAN_CLASSES, NUM_STACK_ORDERS, PAGE_SIZE
-from gmpviz.core.trace.events import EV
 
 from .mpagecache import PageCache
 from .mspan import SPAN_LARGE, SPAN_MCACHE
-
-_EV_REFILL = int(EV.MCacheRefill)
-_EV_FLUSH = int(EV.MCacheFlush)
 
 #: mcache.go: the sweepgen a span gets when an mcache takes it (sg+3: cached, to be swept later)
 SWEEPGEN_CACHED = 3
@@ -70,7 +66,7 @@ class MCache:
         # live right away; releaseAll takes back only the free slots, so tail waste stays counted
         a.heap_live += sp.f_npages[sid] * PAGE_SIZE - sp.f_alloc_count[sid] * sp.f_elemsize[sid]
         self.alloc[spc] = sid
-        a.ext((t_ns, _EV_REFILL, p, m, g, spc, sid, free_slots))
+        a.ev.MCacheRefill(t_ns, p, m, g, spanclass=spc, span=sid, free_slots=free_slots)
         return sid
 
     def allocLarge(self, t_ns: int, m: int, g: int, npages: int, noscan: int) -> int:
@@ -94,7 +90,7 @@ class MCache:
         sp = h.spans
         p = self.p
         cached = [sid for sid in self.alloc if sid >= 0]
-        a.ext((t_ns, _EV_FLUSH, p, -1, 0, len(cached), 0, 0))
+        a.ev.MCacheFlush(t_ns, p, -1, 0, spans=len(cached))
         stale = h.sweepgen + SWEEPGEN_STALE_CACHED
         for spc, sid in enumerate(self.alloc):
             if sid < 0:

@@ -9,13 +9,9 @@ from __future__ import annotations
 from collections import deque
 
 from gmpviz.core.constants import MCENTRAL_SPAN_BUDGET, PAGE_SIZE
-from gmpviz.core.trace.events import EV
 
 from .mspan import SPAN_FULL, SPAN_MCACHE, SPAN_PARTIAL, SPANCLASS_NELEMS
 from .sizeclasses import CLASS_TO_ALLOCNPAGES, CLASS_TO_SIZE
-
-_EV_SPAN_CACHE = int(EV.SpanCache)
-_EV_SPAN_UNCACHE = int(EV.SpanUncache)
 
 # SpanCache sources (a2): where cacheSpan found the span
 CACHE_PARTIAL_SWEPT = 0
@@ -100,7 +96,7 @@ class MCentral:
             if sid < 0:
                 sid = self.grow(t_ns, p, m, g)
                 source = CACHE_GROW
-        a.ext((t_ns, _EV_SPAN_CACHE, p, m, g, sid, spc, source))
+        a.ev.SpanCache(t_ns, p, m, g, span=sid, spanclass=spc, source=source)
         return sid
 
     def uncacheSpan(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
@@ -112,7 +108,7 @@ class MCentral:
         full = bool(sp.f_alloc_count[sid] == sp.f_nelems[sid])
         sp.f_owner[sid] = -1
         sp.f_state[sid] = SPAN_FULL if full else SPAN_PARTIAL
-        a.ext((t_ns, _EV_SPAN_UNCACHE, p, m, g, sid, self.spanclass, int(full)))
+        a.ev.SpanUncache(t_ns, p, m, g, span=sid, spanclass=self.spanclass, full=int(full))
         if sp.f_sweepgen[sid] == sg + 1:
             sp.f_sweepgen[sid] = sg - 1
             a.sweeper.sweep(t_ns, p, m, g, sid, False)

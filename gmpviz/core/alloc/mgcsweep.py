@@ -9,11 +9,8 @@ Functions follow mgcsweep.go's order: ``nextSpanForSweep``, ``finishsweep_m``, `
 from __future__ import annotations
 
 from gmpviz.core.constants import NUM_SPAN_CLASSES
-from gmpviz.core.trace.events import EV
 
 from .mspan import SPAN_FULL, SPAN_LARGE, SPAN_PARTIAL, SPANCLASS_NELEMS
-
-_EV_SPAN_SWEEP = int(EV.SpanSweep)
 
 #: cleared allocBits/gcmarkBits bytes for a whole span (no span has more slots)
 _ZEROS = memoryview(bytes(max(SPANCLASS_NELEMS)))
@@ -122,7 +119,7 @@ class Sweeper:
         a.frees += freed
         a.heap_alloc -= freed * elemsize
         h.pagesSwept += npages
-        a.ext((t_ns, _EV_SPAN_SWEEP, p, m, g, sid, freed, live))
+        a.ev.SpanSweep(t_ns, p, m, g, span=sid, freed_objects=freed, live_objects=live)
         if preserve:
             return
         spc = sp.f_spanclass[sid]

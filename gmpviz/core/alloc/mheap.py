@@ -16,16 +16,12 @@ from gmpviz.core.constants import (
     PAGES_PER_ARENA,
     PALLOC_CHUNK_PAGES,
 )
-from gmpviz.core.trace.events import EV
+from gmpviz.core.trace.events import EV, span_pages_code, span_pages_decode  # noqa: F401 - re-exported
 from gmpviz.core.workload.budget import EmulatedOOM
 
 from .mcentral import MCentral
 from .mpagealloc import PageAlloc
 from .mspan import SPAN_PARTIAL, SPAN_STACK, SPANCLASS_MANUAL, SpanTable
-
-_EV_SPAN_ALLOC = int(EV.SpanAlloc)
-_EV_SPAN_FREE = int(EV.SpanFree)
-_EV_HEAP_GROW = int(EV.HeapGrow)
 
 #: malloc.go: mallocinit's first arena hint on linux/amd64, 0x00c0<<32 (Go 1.26 randomizes it; we don't)
 HEAP_BASE_ADDR = 0x00C0 << 32
@@ -38,16 +34,6 @@ RECLAIM_CHUNK_PAGES = 512
 def page_addr(page: int) -> int:
     """mspan.startAddr of a span starting at page index `page` (base + page * 8 KiB)."""
     return HEAP_BASE_ADDR + page * PAGE_SIZE
-
-
-def span_pages_code(npages: int, start_page: int) -> int:
-    """SpanAlloc's a2: npages in the low 32 bits, start page above."""
-    return npages | start_page << 32
-
-
-def span_pages_decode(a2):
-    """Inverse of span_pages_code: (npages, start_page); works elementwise on numpy arrays."""
-    return a2 & 0xFFFFFFFF, a2 >> 32
 
 
 class MHeap:
@@ -174,7 +160,7 @@ class MHeap:
             base = pages.alloc(npages)
             if base < 0:
                 grown = self.grow(npages)
-                self.a.ext((t_ns, _EV_HEAP_GROW, p, m, g, grown, self.a._heap_sys_bytes(), 0))
+                self.a.ev.HeapGrow(t_ns, p, m, g, npages=grown, heap_sys_bytes=self.a._heap_sys_bytes())
                 base = pages.alloc(npages)
         sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)  # initSpan
         pages.sysUsed(base, npages)
@@ -184,7 +170,7 @@ class MHeap:
         else:
             self.pagesInUse += npages
             self.spans_by_class[spc] += 1
-        self.a.ext((t_ns, _EV_SPAN_ALLOC, p, m, g, sid, spc, npages | base << 32))
+        self.a.ev.SpanAlloc(t_ns, p, m, g, span=sid, spanclass=spc, pages=npages | base << 32)
         return sid
 
     def grow(self, npages: int) -> int:
@@ -234,4 +220,4 @@ class MHeap:
         else:
             self.page_span[base : base + npages] = -1
         sp.free(sid)
-        self.a.ext((t_ns, _EV_SPAN_FREE, p, m, g, sid, npages, 0))
+        self.a.ev.SpanFree(t_ns, p, m, g, span=sid, npages=npages)

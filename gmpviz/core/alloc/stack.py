@@ -17,16 +17,12 @@ from gmpviz.core.constants import (
     STACK_CACHE_SIZE,
     STACK_NOSPLIT,
 )
-from gmpviz.core.trace.events import EV
 
 from .mspan import SPAN_STACK
 
 #: slots per stack id: a stackpool span of order 0 holds 32 KiB / 2 KiB = 16 stacks
 STACK_SLOTS = STACK_CACHE_SIZE // FIXED_STACK
 _STACK_SPAN_PAGES = STACK_CACHE_SIZE // PAGE_SIZE  # malloc.go: _StackCacheSize >> _PageShift
-
-_EV_STACK_ALLOC = int(EV.StackAlloc)
-_EV_STACK_FREE = int(EV.StackFree)
 
 
 class StackOverflow(Exception):
@@ -185,7 +181,7 @@ class StackMixin:
             self.spans.f_alloc_count[sid] = 1
             stack_id = sid * STACK_SLOTS
         self.stacks_in_use += 1
-        self.ext((t_ns, _EV_STACK_ALLOC, p, m, g, nbytes, order, stack_id // STACK_SLOTS))
+        self.ev.StackAlloc(t_ns, p, m, g, bytes=nbytes, order=order, span=stack_id // STACK_SLOTS)
         return stack_id
 
     def stackfree(self, t_ns: int, p: int, stack_id: int, m: int = -1, g: int = 0) -> None:
@@ -202,7 +198,7 @@ class StackMixin:
             raise StackError(f"stackfree of unknown stack id {stack_id}")
         nbytes = sp.f_elemsize[sid]
         order = stack_order(nbytes)
-        self.ext((t_ns, _EV_STACK_FREE, p, m, g, nbytes, order, sid))
+        self.ev.StackFree(t_ns, p, m, g, bytes=nbytes, order=order, span=sid)
         self.stacks_in_use -= 1
         if order >= 0:
             if p < 0:

@@ -21,6 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
+
 EVENT_DTYPE = np.dtype(
     [
         ("t_ns", "<i8"),
@@ -124,21 +126,93 @@ class EV(IntEnum):
     MCacheFlush = 111  # mcache.releaseAll / prepareForSweep
 
 
+class Codec(NamedTuple):
+    """A packed argument: ``parts`` are (name, shift, bits) from the low bit up; the last part may take
+    every remaining bit (bits 0). encode/decode work on ints and elementwise on numpy int64 arrays."""
+
+    name: str
+    parts: tuple[tuple[str, int, int], ...]
+
+    def encode(self, *values: int) -> int:
+        out = 0
+        for (_, shift, _bits), v in zip(self.parts, values):
+            out |= v << shift
+        return out
+
+    def decode(self, packed):
+        return tuple(
+            (packed >> shift) & ((1 << bits) - 1) if bits else packed >> shift
+            for _, shift, bits in self.parts
+        )
+
+
+#: EV.Alloc's a0 (malloc.go's three paths into one span): path | sizeclass<<8 | noscan<<16 | span<<24
+ALLOC_CODE = Codec("alloc_code", (("path", 0, 8), ("sizeclass", 8, 8), ("noscan", 16, 1), ("span", 24, 0)))
+#: EV.SpanAlloc's a2 (mheap.allocSpan): npages in the low 32 bits, start page above
+SPAN_PAGES = Codec("span_pages", (("npages", 0, 32), ("start_page", 32, 0)))
+
+
 class Field(NamedTuple):
+    """One argument column. ``type`` says its unit or what it indexes (int, ns, bytes, goid, p, m,
+    span, chan, enum, local_len = the event P's ring length, global_len = the global queue's length);
+    ``codec`` unpacks a packed value."""
+
     name: str
     doc: str
+    type: str = "int"
+    codec: Codec | None = None
+
+
+#: lane actions (what a P lane / M lane shows from this event on); model/timeline.py maps them to states
+LANE_ACTIONS = ("user", "idle", "spin", "syscall", "gc", "assist", "none")
+#: timeline markers (model/timeline.py MK_* in this order)
+MARKERS = ("steal", "handoff", "preempt")
+#: the recording's mark kinds (record/writer.py): the code of a mark is its index here (recording format)
+MARKS = ("gc", "stw", "steal", "handoff", "preempt")
 
 
 class Spec(NamedTuple):
-    """What one kind's columns mean. ``args`` names a0, a1, a2 (unused ones are omitted)."""
+    """Everything about one kind. ``args`` names a0, a1, a2 (unused ones are omitted).
+
+    status   the G's status after the event (core.constants G*), None = unchanged
+    p_lane   LANE_ACTIONS entry for the event's P lane, None = no change
+    m_lane   the same for the event's M lane
+    curg     what the event's P runs after it: "g" = the event's G, "none" = nothing, None = unchanged
+    marker   MARKERS entry: a timeline marker on the event's P lane
+    mark     MARKS entry: a recording mark the player can jump to
+    begin    for the end of a pair: the kind that opened it (GCMarkAssistBegin for GCMarkAssistEnd ...)
+    """
 
     go_func: str
     doc: str
     args: tuple[Field, ...] = ()
+    status: int | None = None
+    p_lane: str | None = None
+    m_lane: str | None = None
+    curg: str | None = None
+    marker: str | None = None
+    mark: str | None = None
+    begin: EV | None = None
 
 
-def _f(name: str, doc: str = "") -> Field:
-    return Field(name, doc)
+_TYPE_OF_NAME = {
+    "parent": "goid", "waker": "goid", "kicked": "goid",
+    "victim": "p", "to_m": "m", "span": "span", "chan": "chan",
+    "reason": "enum", "where": "enum", "source": "enum", "path": "enum", "mode": "enum", "result": "enum",
+}  # fmt: skip
+
+
+def _f(name: str, doc: str = "", type: str = "", codec: Codec | None = None) -> Field:
+    """A field; without ``type`` the name says it: ``*_ns`` ns, ``*_bytes`` bytes, else _TYPE_OF_NAME."""
+    if not type:
+        type = "ns" if name.endswith("_ns") else "bytes" if name.endswith("_bytes") else "int"
+        type = _TYPE_OF_NAME.get(name, type)
+    return Field(name, doc, type, codec)
+
+
+def _lane(action: str) -> dict:
+    """The same action on the P lane and the M lane (every G-level event)."""
+    return {"p_lane": action, "m_lane": action}
 
 
 # Codes shared by several kinds' arguments ------------------------------------------------------
@@ -193,7 +267,17 @@ def alloc_code(path: int, sizeclass: int, noscan: int, span: int) -> int:
 
 def alloc_decode(a0: int) -> tuple[int, int, int, int]:
     """Inverse of alloc_code: (path, sizeclass, noscan, span). Works elementwise on numpy arrays."""
-    return a0 & 0xFF, (a0 >> 8) & 0xFF, (a0 >> 16) & 0x1, a0 >> 24
+    return ALLOC_CODE.decode(a0)
+
+
+def span_pages_code(npages: int, start_page: int) -> int:
+    """SpanAlloc's a2: npages in the low 32 bits, start page above."""
+    return npages | start_page << 32
+
+
+def span_pages_decode(a2):
+    """Inverse of span_pages_code: (npages, start_page); works elementwise on numpy arrays."""
+    return SPAN_PAGES.decode(a2)
 
 
 # Chan op results (a1)
@@ -258,6 +342,7 @@ SPEC: dict[EV, Spec] = {
         "newproc1",
         "a new G becomes runnable",
         (_f("parent", "creator's goid"), _f("group", "goroutine group (program index)"), _f("stack_bytes")),
+        status=Grunnable,
     ),
     EV.GoStart: Spec(
         "execute",
@@ -266,28 +351,57 @@ SPEC: dict[EV, Spec] = {
             _f("inherit", "1 if it inherited the time slice (runnext)"),
             _f("schedtick", "P's schedtick after execute"),
         ),
+        status=Grunning,
+        curg="g",
+        **_lane("user"),
     ),
     EV.GoStop: Spec(
-        "goschedImpl", "running G back to runnable", (_f("reason", "STOP_*"), _f("where", "WHERE_*"))
+        "goschedImpl",
+        "running G back to runnable",
+        (_f("reason", "STOP_*"), _f("where", "WHERE_*")),
+        status=Grunnable,
+        curg="none",
+        **_lane("idle"),
     ),
     EV.GoBlock: Spec(
         "gopark",
         "G parks (_Gwaiting)",
         (_f("reason", "index into WAIT_REASONS"), _f("object", "channel id, fd, timer ...")),
+        status=Gwaiting,
+        curg="none",
+        **_lane("idle"),
     ),
     EV.GoUnblock: Spec(
         "ready",
         "parked G made runnable",
         (_f("waker", "waker's goid or 0"), _f("where", "WHERE_*"), _f("reason", "wait reason it leaves")),
+        status=Grunnable,
     ),
     EV.GoSyscallBegin: Spec(
         "entersyscall",
         "G enters a syscall (_Gsyscall); the P stays with the M",
         (_f("blocking", "1 = entersyscallblock"), _f("duration_ns")),
+        status=Gsyscall,
+        **_lane("syscall"),
     ),
-    EV.GoSyscallEnd: Spec("exitsyscall", "G leaves a syscall and keeps running", (_f("path", "SYSEXIT_*"),)),
-    EV.GoSyscallEndBlocked: Spec("exitsyscallNoP", "no P: G to the global queue, M parks", ()),
-    EV.GoEnd: Spec("goexit0", "G exits (_Gdead)", ()),
+    EV.GoSyscallEnd: Spec(
+        "exitsyscall",
+        "G leaves a syscall and keeps running",
+        (_f("path", "SYSEXIT_*"),),
+        status=Grunning,
+        curg="g",
+        begin=EV.GoSyscallBegin,
+        **_lane("user"),
+    ),
+    EV.GoSyscallEndBlocked: Spec(
+        "exitsyscallNoP",
+        "no P: G to the global queue, M parks",
+        (),
+        status=Grunnable,
+        begin=EV.GoSyscallBegin,
+        **_lane("idle"),
+    ),
+    EV.GoEnd: Spec("goexit0", "G exits (_Gdead)", (), status=Gdead, curg="none", **_lane("idle")),
     EV.GoStackGrow: Spec("newstack", "stack doubled by copystack", (_f("old_bytes"), _f("new_bytes"))),
     EV.GoStackShrink: Spec(
         "shrinkstack", "stack halved during a GC scan", (_f("old_bytes"), _f("new_bytes"))
@@ -303,63 +417,87 @@ SPEC: dict[EV, Spec] = {
             _f("heap", "1 = heap-allocated record, 0 = on the stack (open-coded/stack defer)"),
         ),
     ),
-    EV.ProcStart: Spec("acquirep", "M m acquires P p", ()),
-    EV.ProcStop: Spec("pidleput", "P goes idle", ()),
+    EV.ProcStart: Spec("acquirep", "M m acquires P p", (), p_lane="idle"),
+    EV.ProcStop: Spec("pidleput", "P goes idle", (), p_lane="idle", curg="none"),
     EV.ProcStatus: Spec("p.status", "P status changes", (_f("status", "_P* value"),)),
     EV.ProcSteal: Spec(
         "runqsteal",
         "thief P p steals from victim",
         (_f("victim", "victim P id"), _f("count", "Gs moved"), _f("runnext", "1 if runnext was stolen")),
+        marker="steal",
+        mark="steal",
     ),
     EV.ProcHandoff: Spec(
         "handoffp",
         "P handed off from an M in a syscall",
         (_f("reason", "HANDOFF_*"), _f("to_m", "M that took it, or -1 (idle)")),
+        p_lane="idle",
+        marker="handoff",
+        mark="handoff",
     ),
     EV.ProcResize: Spec("procresize", "GOMAXPROCS changed", (_f("old"), _f("new"))),
-    EV.MCreate: Spec("newm", "new OS thread", (_f("threads", "mcount after"),)),
+    EV.MCreate: Spec("newm", "new OS thread", (_f("threads", "mcount after"),), m_lane="idle"),
     EV.MPark: Spec(
         "stopm",
         "M parks: on sched.midle, or blocked in netpoll without a P",
         (_f("where", "0 idle list (stopm), 1 blocked in netpoll (findRunnable step 15)"),),
+        m_lane="none",
     ),
-    EV.MWake: Spec("startm", "idle or new M started for P p", (_f("spinning", "1 if started spinning"),)),
-    EV.MSpinBegin: Spec("findRunnable", "M starts spinning", (_f("nmspinning", "after"),)),
+    EV.MWake: Spec(
+        "startm", "idle or new M started for P p", (_f("spinning", "1 if started spinning"),), m_lane="idle"
+    ),
+    EV.MSpinBegin: Spec("findRunnable", "M starts spinning", (_f("nmspinning", "after"),), **_lane("spin")),
     EV.MSpinEnd: Spec(
-        "resetspinning", "M stops spinning", (_f("nmspinning", "after"), _f("found", "1 if it found work"))
+        "resetspinning",
+        "M stops spinning",
+        (_f("nmspinning", "after"), _f("found", "1 if it found work")),
+        begin=EV.MSpinBegin,
+        **_lane("idle"),
     ),
     EV.RunqPut: Spec(
         "runqput",
         "G put on P's local queue",
         (
             _f("where", "WHERE_*"),
-            _f("len", "ring length after"),
+            _f("len", "ring length after", "local_len"),
             _f("kicked", "goid kicked from runnext, or 0 (it follows as its own RunqPut or RunqSpill)"),
         ),
     ),
     EV.RunqGet: Spec(
-        "runqget", "G taken to run", (_f("source", "SRC_*"), _f("len", "local ring length after"))
+        "runqget",
+        "G taken to run",
+        (
+            _f("source", "SRC_*"),
+            _f("len", "local ring length after", "local_len"),
+            _f("other", "SRC_STEAL: victim P; SRC_GLOBAL*: global length after; else 0"),
+        ),
     ),
     EV.RunqSpill: Spec(
         "runqputslow",
         "full ring: half + 1 to the global queue",
-        (_f("count", "Gs moved (129)"), _f("global_len", "after")),
+        (_f("count", "Gs moved (129)"), _f("global_len", "after", "global_len")),
     ),
     EV.GlobRunqPut: Spec(
         "globrunqput",
         "G put on the global queue",
-        (_f("where", "WHERE_GLOBAL or _HEAD"), _f("len", "global length after")),
+        (_f("where", "WHERE_GLOBAL or _HEAD"), _f("len", "global length after", "global_len")),
     ),
     EV.GlobRunqGet: Spec(
         "globrunqgetbatch",
         "batch from the global queue",
-        (_f("count", "Gs taken incl. the one to run"), _f("len", "global length after")),
+        (
+            _f("count", "Gs taken incl. the one to run"),
+            _f("len", "global length after", "global_len"),
+            _f("local_len", "local ring length after"),
+        ),
     ),
     EV.SysmonTick: Spec("sysmon", "a sysmon round", (_f("delay_ns", "sleep before the next round"),)),
     EV.Preempt: Spec(
         "preemptone",
         "preemption requested for the G on p",
         (_f("held_ns", "how long it held the schedtick"),),
+        marker="preempt",
+        mark="preempt",
     ),
     EV.Retake: Spec(
         "retake", "sysmon takes P from a syscalling M", (_f("syscall_ns", "time in the syscall so far"),)
@@ -382,12 +520,18 @@ SPEC: dict[EV, Spec] = {
     EV.Select: Spec(
         "selectgo", "select", (_f("case", "chosen case index, -1 blocked, -2 default"), _f("ncases"))
     ),
-    EV.STWBegin: Spec("stopTheWorldWithSema", "stop-the-world begins", (_f("reason", "STW_*"),)),
-    EV.STWEnd: Spec("startTheWorldWithSema", "world restarted", (_f("reason", "STW_*"), _f("duration_ns"))),
+    EV.STWBegin: Spec("stopTheWorldWithSema", "stop-the-world begins", (_f("reason", "STW_*"),), mark="stw"),
+    EV.STWEnd: Spec(
+        "startTheWorldWithSema",
+        "world restarted",
+        (_f("reason", "STW_*"), _f("duration_ns")),
+        begin=EV.STWBegin,
+    ),
     EV.GCBegin: Spec(
         "gcStart",
         "GC cycle starts (sweep termination)",
         (_f("cycle"), _f("trigger", "0 heap, 1 time, 2 runtime.GC"), _f("heap_live")),
+        mark="gc",
     ),
     EV.GCMarkBegin: Spec(
         "gcStart",
@@ -395,14 +539,34 @@ SPEC: dict[EV, Spec] = {
         (_f("cycle"), _f("dedicated"), _f("fractional_ppm", "fractional goal x 1e6")),
     ),
     EV.GCMarkDone: Spec("gcMarkDone", "mark termination begins", (_f("cycle"), _f("heap_live"))),
-    EV.GCEnd: Spec("gcMarkTermination", "cycle done, _GCoff", (_f("cycle"), _f("heap_marked"))),
-    EV.GCWorkerBegin: Spec("gcBgMarkWorker", "mark worker runs on p", (_f("mode", "WORKER_*"),)),
-    EV.GCWorkerEnd: Spec("gcBgMarkWorker", "mark worker stops", (_f("mode", "WORKER_*"), _f("work_bytes"))),
-    EV.GCMarkAssistBegin: Spec("gcAssistAlloc", "G assists marking", (_f("debt_bytes"),)),
-    EV.GCMarkAssistEnd: Spec("gcAssistAlloc", "assist done", (_f("work_bytes"),)),
+    EV.GCEnd: Spec(
+        "gcMarkTermination", "cycle done, _GCoff", (_f("cycle"), _f("heap_marked")), begin=EV.GCBegin
+    ),
+    EV.GCWorkerBegin: Spec(
+        "gcBgMarkWorker", "mark worker runs on p", (_f("mode", "WORKER_*"),), **_lane("gc")
+    ),
+    EV.GCWorkerEnd: Spec(
+        "gcBgMarkWorker",
+        "mark worker stops",
+        (_f("mode", "WORKER_*"), _f("work_bytes")),
+        begin=EV.GCWorkerBegin,
+        **_lane("idle"),
+    ),
+    EV.GCMarkAssistBegin: Spec("gcAssistAlloc", "G assists marking", (_f("debt_bytes"),), **_lane("assist")),
+    EV.GCMarkAssistEnd: Spec(
+        "gcAssistAlloc",
+        "assist done",
+        (_f("work_bytes"),),
+        curg="g",
+        begin=EV.GCMarkAssistBegin,
+        **_lane("user"),
+    ),
     EV.GCSweepBegin: Spec("sweepone", "sweeping starts", (_f("span"),)),
     EV.GCSweepEnd: Spec(
-        "sweepone", "sweeping a span/batch done", (_f("spans"), _f("freed_objects"), _f("freed_pages"))
+        "sweepone",
+        "sweeping a span/batch done",
+        (_f("spans"), _f("freed_objects"), _f("freed_pages")),
+        begin=EV.GCSweepBegin,
     ),
     EV.HeapGoal: Spec(
         "gcControllerCommit", "pacer commit", (_f("goal_bytes"), _f("trigger_bytes"), _f("heap_marked"))
@@ -419,7 +583,7 @@ SPEC: dict[EV, Spec] = {
         "mallocgc",
         "a run of allocations on one path into one span",
         (
-            _f("path_class_span", "path | sizeclass<<8 | noscan<<16 | span<<24 (see alloc_code)"),
+            _f("path_class_span", "path | sizeclass<<8 | noscan<<16 | span<<24", codec=ALLOC_CODE),
             _f("count", "objects"),
             _f("bytes", "bytes requested"),
         ),
@@ -435,7 +599,7 @@ SPEC: dict[EV, Spec] = {
         (
             _f("span"),
             _f("spanclass", "-1 = manual (stack) span"),
-            _f("pages", "npages | start_page << 32 (alloc.span_pages_decode)"),
+            _f("pages", "npages | start_page << 32", codec=SPAN_PAGES),
         ),
     ),
     EV.SpanCache: Spec(
@@ -466,6 +630,51 @@ SPEC: dict[EV, Spec] = {
 }
 
 
+def _check_spec() -> None:
+    """The spec's own consistency, at import: a bad entry fails every test, not one far-away fold."""
+    for kind, sp in SPEC.items():
+        names = [f.name for f in sp.args]
+        assert len(names) <= 3 and len(set(names)) == len(names), kind
+        assert sp.p_lane in (None, *LANE_ACTIONS) and sp.m_lane in (None, *LANE_ACTIONS), kind
+        assert sp.marker in (None, *MARKERS) and sp.mark in (None, *MARKS), kind
+        assert sp.curg in (None, "g", "none"), kind
+        assert sp.begin is None or sp.begin in SPEC, kind
+    assert set(SPEC) == set(EV), set(EV) ^ set(SPEC)
+
+
+_check_spec()
+
+#: begin/end pairs: begin kind -> its end kinds (GoSyscallBegin ends as GoSyscallEnd or ...EndBlocked)
+PAIRS: dict[EV, tuple[EV, ...]] = {}
+for _k, _sp in SPEC.items():
+    if _sp.begin is not None:
+        PAIRS[_sp.begin] = (*PAIRS.get(_sp.begin, ()), _k)
+
+
+def per_kind(value, fill: int = -1, dtype=np.int16) -> np.ndarray:
+    """A 256-entry table indexed by kind code: ``value(spec)`` where it is not None, else ``fill``.
+    The folds index it with a whole ``kind`` column at once."""
+    t = np.full(256, fill, dtype=dtype)
+    for kind, sp in SPEC.items():
+        v = value(sp)
+        if v is not None:
+            t[int(kind)] = v
+    return t
+
+
+def kinds_where(pred) -> tuple[int, ...]:
+    """Kind codes whose spec satisfies ``pred``, in code order."""
+    return tuple(int(k) for k, sp in SPEC.items() if pred(sp))
+
+
+def field_index(kind: EV, type: str) -> int | None:
+    """Which argument column (0 = a0) of ``kind`` holds a field of ``type``, or None."""
+    for i, f in enumerate(SPEC[kind].args):
+        if f.type == type:
+            return i
+    return None
+
+
 def describe(kind: int) -> Spec:
     """The SPEC entry of a kind (KeyError for an unknown code)."""
     return SPEC[EV(kind)]
@@ -487,9 +696,19 @@ def format_event(row: np.void | tuple) -> str:
     if g:
         parts.append(f"G{g}")
     if spec:
-        for field, v in zip(spec.args, (a0, a1, a2)):
-            parts.append(f"{field.name}={v}")
-    return " ".join(parts)
+        parts.append(format_args(ev, a0, a1, a2))
+    return " ".join(p for p in parts if p)
+
+
+def format_args(kind: int, a0: int, a1: int, a2: int) -> str:
+    """``name=value`` for each declared field of ``kind``; a packed field shows its codec's parts."""
+    out = []
+    for field, v in zip(SPEC[EV(kind)].args, (int(a0), int(a1), int(a2))):
+        if field.codec is None:
+            out.append(f"{field.name}={v}")
+        else:
+            out += [f"{n}={x}" for (n, _, _), x in zip(field.codec.parts, field.codec.decode(v))]
+    return " ".join(out)
 
 
 def empty(n: int = 0) -> np.ndarray:

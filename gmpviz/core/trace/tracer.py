@@ -3,30 +3,69 @@
 Events go into one flat list of ints, eight per event, through a bound ``list.extend`` (measured here:
 ~0.34 µs per event, against ~0.45 µs for a tuple per event and ~0.6 µs for a method call). `drain`
 turns everything emitted since the last drain into one EVENT_DTYPE array with a single
-``np.fromiter`` (~0.2 µs per event). The engine binds ``tracer.ext`` once and calls
-``ext((t_ns, kind, p, m, g, a0, a1, a2))``.
+``np.fromiter`` (~0.2 µs per event).
+
+Two ways in, both checked against :data:`~.events.SPEC` by ``tests/core/test_emit_sites.py``:
+
+* typed emitters, one per kind, generated from SPEC: ``tracer.GoCreate(t_ns, p, m, g, parent=...,
+  group=..., stack_bytes=...)``. Each is a plain function compiled once from a template whose body is
+  the same ``extend`` of an 8-tuple with the kind code folded in as a constant, so it costs one call
+  more than the raw form, nothing else (no dict, no validation on the hot path);
+* the raw form ``ext((t_ns, kind, p, m, g, a0, a1, a2))`` (cold paths, and code not yet converted).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .events import EVENT_DTYPE
+from .events import EV, EVENT_DTYPE, SPEC
 
 NCOLS = 8
 _COLS = EVENT_DTYPE.names
+_KIND_NAMES = tuple(k.name for k in SPEC)
+
+
+def _emitters_source() -> str:
+    """One factory whose body defines every kind's emitter over a given ``ext`` (a list's extend)."""
+    lines = ["def _bind(ext):"]
+    for kind, spec in SPEC.items():
+        names = [f.name for f in spec.args]
+        params = "".join(f", {n}=0" for n in names)
+        cols = ", ".join([*names, *("0" for _ in range(3 - len(names)))])
+        lines.append(f"    def {kind.name}(t_ns, p=-1, m=-1, g=0{params}):")
+        lines.append(f"        ext((t_ns, {int(kind)}, p, m, g, {cols}))")
+    lines.append(f"    return ({', '.join(_KIND_NAMES)})")
+    return "\n".join(lines) + "\n"
+
+
+_ns: dict = {}
+exec(compile(_emitters_source(), "<gmpviz.core.trace.emitters>", "exec"), _ns)  # noqa: S102 - our template
+_bind = _ns["_bind"]
+
+
+class Emitters:
+    """The typed emitters over any ``ext`` (a list's ``extend`` taking one 8-tuple): what a
+    component that was handed an ``ext`` (the allocator, its benchmarks) emits through."""
+
+    __slots__ = _KIND_NAMES
+
+    def __init__(self, ext) -> None:
+        for name, fn in zip(_KIND_NAMES, _bind(ext)):
+            setattr(self, name, fn)
 
 
 class Tracer:
     """Collects events emitted by the engine (cf. `runtime/trace.go: traceEvent`)."""
 
-    __slots__ = ("_flat", "ext", "total")
+    __slots__ = ("_flat", "ext", "total", *_KIND_NAMES)
 
     def __init__(self) -> None:
         self._flat: list[int] = []
         #: hot path: ``ext((t_ns, kind, p, m, g, a0, a1, a2))``; stays valid across drains
         self.ext = self._flat.extend
         self.total = 0
+        for name, fn in zip(_KIND_NAMES, _bind(self.ext)):
+            setattr(self, name, fn)
 
     def emit(
         self,
@@ -63,3 +102,6 @@ class Tracer:
         """Count the pending events as emitted and drop them."""
         self.total += len(self._flat) // NCOLS
         self._flat.clear()
+
+
+assert all(hasattr(Tracer, n) for n in _KIND_NAMES) and len(_KIND_NAMES) == len(EV)

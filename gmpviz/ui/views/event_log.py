@@ -7,7 +7,7 @@ import re
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from ...core.trace.events import EV, SPEC
+from ...core.trace.events import EV, format_args
 from ...model.eventlog import kinds_matching
 
 SHOWN = 5000
@@ -54,10 +54,9 @@ class EventTableModel(QtCore.QAbstractTableModel):
             v = int(r[("p", "m", "g")[col - 2]])
             return "" if v < 0 or (col == 4 and v == 0) else str(v)
         try:
-            spec = SPEC[EV(int(r["kind"]))]
+            return format_args(int(r["kind"]), r["a0"], r["a1"], r["a2"])
         except (ValueError, KeyError):
             return ""
-        return " ".join(f"{f.name}={int(v)}" for f, v in zip(spec.args, (r["a0"], r["a1"], r["a2"])))
 
 
 _G_RE = re.compile(r"\bg\s*=?\s*(\d+)\b", re.I)
