@@ -104,4 +104,4 @@ class Tracer:
         self._flat.clear()
 
 
-assert all(hasattr(Tracer, n) for n in _KIND_NAMES) and len(_KIND_NAMES) == len(EV)
+assert all(n in vars(Tracer) for n in _KIND_NAMES) and len(_KIND_NAMES) == len(EV)
