@@ -12,7 +12,6 @@ from ..runtime2 import M_NETPOLL, M_RUNNING, G, M
 from ..trace.events import EV, SRC_NETPOLL
 
 _RunqGet = int(EV.RunqGet)
-_NetpollReady = int(EV.NetpollReady)
 
 
 class NetpollMixin:
@@ -31,7 +30,7 @@ class NetpollMixin:
         self.netpoll_ready = []
         self.netpoll_waiters -= len(glist)
         if glist:
-            self.ext((self.clock.now, _NetpollReady, -1, -1, 0, len(glist), 0, 0))
+            self.ev.NetpollReady(self.clock.now, -1, -1, 0, count=len(glist))
         return glist
 
     def netpoll_wake(self, m: M, token: int) -> None:
@@ -45,7 +44,7 @@ class NetpollMixin:
         m.state = M_RUNNING
         glist = self.netpoll()
         if glist:
-            self.ext((now, _NetpollReady, -1, m.id, 0, 0, 1, 0))
+            self.ev.NetpollReady(now, -1, m.id, 0, count=0, blocking=1)
         pp = None
         if not glist:
             # SIMPLIFICATION: woken for timers, the poller takes the idle P whose timer is due (the
