@@ -52,6 +52,7 @@ from ..runtime2 import M_IDLE, M_NETPOLL, M_RUNNING, M_SYSCALL, M_WAKING, G, M, 
 from ..trace.events import (
     EV,
     HANDOFF_STW,
+    NETPOLL_FINDRUNNABLE,
     SRC_NETPOLL,
     STOP_GOSCHED,
     STOP_PREEMPT,
@@ -364,7 +365,7 @@ class ProcMixin:
                     return gp, False
             # 9. non-blocking netpoll
             if self.netpoll_waiters and sched.lastpoll != 0 and self.netpoll_ready:
-                glist = self.netpoll()
+                glist = self.netpoll(NETPOLL_FINDRUNNABLE, m.id)
                 gp = glist.pop(0)
                 self.ext((now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
                 if glist:

@@ -18,7 +18,7 @@ from ..constants import (
     Prunning,
 )
 from ..runtime2 import M_SYSCALL
-from ..trace.events import HANDOFF_SYSMON
+from ..trace.events import HANDOFF_SYSMON, NETPOLL_SYSMON
 
 # SIMPLIFICATION: sysmon's deep sleep lasts at most this long (the runtime: forcegcperiod/2 = 1 min, or
 # until the next timer); woken early by syscalls and startTheWorld as in the runtime.
@@ -46,9 +46,8 @@ class SysmonMixin:
         # 2. netpoll if nobody polled for more than 10 ms
         if sched.lastpoll != 0 and sched.lastpoll + SYSMON_NETPOLL_NS < now:
             sched.lastpoll = now
-            glist = self.netpoll()
+            glist = self.netpoll(NETPOLL_SYSMON)
             if glist:
-                self.ev.NetpollReady(now, -1, -1, 0, count=0, blocking=2)
                 self.injectglist(glist, None)
         # timers that should have fired on a P that is not scheduling: start an M to steal them
         when = self._next_timer_when()
