@@ -79,10 +79,11 @@ def header_of(engine) -> dict:
 class RecordingWriter:
     """Append-only .gmprec writer. Use `create(path, engine)`, then `append`, then `close` or `abort`."""
 
-    def __init__(self, path: str, header: dict) -> None:
+    def __init__(self, path: str, header: dict, inputs=()) -> None:
         self.path = os.fspath(path)
-        # a symlink is written through: the .part goes next to the file it points to
-        self._real = check_output(self.path, what="the recording")
+        # a symlink is written through: the .part goes next to the file it points to; never onto
+        # an input (the scenario file the run came from)
+        self._real = check_output(self.path, inputs, what="the recording")
         self.part_path = self._real + PART_SUFFIX
         try:
             self._f = open(self.part_path, "wb")  # noqa: SIM115 (closed in close/abort)
@@ -111,7 +112,8 @@ class RecordingWriter:
 
     @classmethod
     def create(cls, path: str, engine) -> RecordingWriter:
-        return cls(path, header_of(engine))
+        sc_path = engine.scenario.path or None
+        return cls(path, header_of(engine), inputs=(sc_path,))
 
     # --- low level ------------------------------------------------------------------------------
     def _write(self, data: bytes) -> int:
