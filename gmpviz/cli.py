@@ -581,6 +581,7 @@ def run_headless(args) -> int:
         else:
             from .core.workload.budget import HEADLESS_MAX_EVENTS
 
+            eng.sample_counters = False  # nothing reads the counter rows of a run without a recording
             t = 0
             while not eng.done:
                 t += HEADLESS_STEP_NS
