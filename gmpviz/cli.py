@@ -10,7 +10,7 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--scaling|--video|--metrics]
+    gmpviz bench [--presets|--realtime|--alloc|--ui|--replay|--scaling|--video|--metrics]
     gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
     gmpviz deck build DECK              render every scene of a deck to a recording
     gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
