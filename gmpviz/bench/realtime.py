@@ -17,9 +17,9 @@ from .presets import SEED, preset_names, run_engine
 DEFAULT_VIRTUAL_S = 3.0
 RING = "ringalloc"
 
-# 50 MiB live at 512 MiB/s per worker: a ring comes round after 97.7 ms / 2 workers ... each worker's
-# ring holds 25 MiB, so an object lives 25 MiB / 512 MiB/s = 48.8 ms. A batch of 4 cycles (382,240 B)
-# at 512 MiB/s takes 712 µs; the batch itself costs about 1 µs of virtual time.
+# 50 MiB live: each worker's ring holds 25 MiB and fills at 512 MiB/s, so an object lives
+# 25 MiB / 512 MiB/s = 48.8 ms. A batch of 4 size cycles (382,240 B) at 512 MiB/s takes 712 µs;
+# the batch itself costs about 1 µs of virtual time, the sleep the rest.
 RING_WORKLOAD = """
 name = "bench-ringalloc"
 summary = "2 goroutines allocate 8 B-40 KiB objects at 1 GiB/s, 50 MB live, GOMAXPROCS 2"
