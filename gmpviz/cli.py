@@ -10,7 +10,7 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--scaling|--video|--metrics]
+    gmpviz bench [--presets|--realtime|--alloc|--ui|--replay|--scaling|--video|--metrics]
     gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
     gmpviz deck build DECK              render every scene of a deck to a recording
     gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
@@ -581,6 +581,7 @@ def run_headless(args) -> int:
         else:
             from .core.workload.budget import HEADLESS_MAX_EVENTS
 
+            eng.sample_counters = False  # nothing reads the counter rows of a run without a recording
             t = 0
             while not eng.done:
                 t += HEADLESS_STEP_NS

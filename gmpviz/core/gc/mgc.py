@@ -72,6 +72,13 @@ WORKER_SWEEPER = 4
 _GoBlock = int(EV.GoBlock)
 _GoUnblock = int(EV.GoUnblock)
 
+#: GC.heap_trigger may reuse gcController.trigger() while the memory limit is off: with memoryLimit =
+#: MaxInt64, mappedReady <= 2**60 and heapFree, heapAlloc >= 0, memoryLimitHeapGoal is at least
+#: 0.97 * (2**63 - 1 - 2**60) > 2**62, so for a GOGC goal <= 2**62 heapGoalInternal never takes the
+#: memory-limit branch and the memstats drop out of the trigger
+_NO_LIMIT_MAPPED_MAX = 1 << 60
+_NO_LIMIT_GOAL_MAX = 1 << 62
+
 GC_ASSUMPTIONS = (
     "GC: liveness comes from each allocation's lifetime, not from tracing pointers; an object is marked "
     "if it was reachable when the mark phase began (the hybrid write barrier's snapshot), and objects "
@@ -142,6 +149,8 @@ class GC:
         self.gc_stack_scan = 0
         self.allocator.deduct_sweep_credit = self.deductSweepCredit
         self.container_limit = sc.container_limit_bytes
+        self._trigger_key: tuple | None = None  # heap_trigger's memo: its inputs, and the result
+        self._trigger_memo = (0, 0)
 
     def runtime_GC(self, m, gp) -> bool:
         """mgc.go: GC — runtime.GC: start a cycle (or join the running one) and park until it is done
@@ -172,9 +181,32 @@ class GC:
         c = self.gcController
         if c.gcPercent < 0 and c.memoryLimit == MAX_INT64:
             return
-        trigger, _ = c.trigger()
+        trigger, _ = self.heap_trigger()
         if c.heapLive >= trigger:
             self.gcStart(GC_TRIGGER_HEAP, m)
+
+    def heap_trigger(self) -> tuple[int, int]:
+        """gcController.trigger() (trigger, heapGoal), remembered while its inputs stay the same.
+
+        The runtime computes it on every heap trigger test, after each span refill or large object,
+        cheaply; here that was several microseconds each. With the memory limit off the result depends
+        only on the pacer fields in the key (see _NO_LIMIT_GOAL_MAX), which change once or twice a
+        cycle; otherwise (a memory limit, GOGC off) it is computed every time."""
+        c = self.gcController
+        if (
+            c.memoryLimit == MAX_INT64
+            and c.gcPercentHeapGoal <= _NO_LIMIT_GOAL_MAX
+            and c.mappedReady <= _NO_LIMIT_MAPPED_MAX
+            and c.heapFree >= 0
+            and c.heapAlloc >= 0
+        ):
+            # every input of trigger() and heapGoalInternal() but the memstats
+            key = (c.gcPercentHeapGoal, c.sweepDistMinTrigger, c.triggered, c.heapMarked, c.runway)
+            if key != self._trigger_key:
+                self._trigger_memo = c.trigger()
+                self._trigger_key = key
+            return self._trigger_memo
+        return c.trigger()
 
     def gcStart(self, trigger_kind: int, m) -> None:
         """mgc.go: gcStart — finish the sweep, stop the world, start the mark phase."""
@@ -723,7 +755,7 @@ class GC:
 
     def memory_counters(self, r) -> None:
         c = self.gcController
-        trigger, goal = c.trigger()
+        trigger, goal = self.heap_trigger()
         r["heap_goal"] = min(goal, MAX_INT64)
         r["heap_trigger"] = min(trigger, MAX_INT64)
         r["heap_marked"] = c.heapMarked
