@@ -21,11 +21,10 @@ from .core.trace.events import EVENT_DTYPE
 from .model.metrics import NEEDED_KINDS, Metrics, compute_metrics
 
 SIDE_NAMES = ("a", "b", "c")
-#: the run settings a side may change, as `KEY=VALUE`; ncpu and greentea are refused until modelled
+#: the run settings a side may change, as `KEY=VALUE`; ncpu is refused until modelled
 SETTING_KEYS = ("policy", "procs", "ncpu", "gogc", "memlimit", "greentea", "seed", "duration")
 NOT_MODELLED = {
     "ncpu": "the number of CPUs is not modelled yet: every P runs on a CPU of its own",
-    "greentea": "the Green Tea marker is not modelled yet: the GC marks with the classic marker",
 }
 _ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "policy": "policy",
@@ -34,6 +33,7 @@ _ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "memlimit": "memlimit_bytes",
     "seed": "seed",
     "duration": "duration_ns",
+    "greentea": "greentea",
 }
 STEP_NS = 20_000_000  # virtual time per drain
 #: the events a side keeps for its metrics (~48 bytes each): a side that reaches it stops there, with a
@@ -93,6 +93,7 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
         "procs": sc.gomaxprocs if settings.get("procs") is None else settings["procs"],
         "gogc": eng.gogc,
         "memlimit": eng.memlimit,
+        "greentea": eng.greentea,
         "seed": eng.seed,
         "duration_ns": eng.duration_ns,
     }

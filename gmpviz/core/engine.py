@@ -105,6 +105,7 @@ class Engine:
         duration_ns: int | None = None,
         gogc: int | None = None,
         memlimit_bytes: int | None = None,
+        greentea: bool | None = None,
         schedtrace_ms: int = 0,
         gctrace: bool = False,
     ) -> None:
@@ -131,7 +132,8 @@ class Engine:
         )
         self.mem = mem = Memory(clock, self.tracer.ext, scenario.container_limit_bytes)
         self.allocator = mem.allocator
-        self.gc = gc = GC(rt, mem, gogc, memlimit_bytes)
+        self.gc = gc = GC(rt, mem, gogc, memlimit_bytes, greentea)
+        self.greentea = gc.greentea
         rt.gc = mem.gc = gc
         rt.mem = mem
         self._counter_rows: list[np.ndarray] = []
