@@ -161,6 +161,20 @@ ROWS = (
     ("mmu_100ms", "MMU 100 ms", _mmu(100_000_000), lambda v: f"{v:.3f}"),
     ("heap_peak_bytes", "heap peak (HeapAlloc)", lambda m: m.heap_peak_bytes, _bytes),
     ("heap_goal_median_bytes", "heap goal median", lambda m: m.heap_goal_median_bytes, _bytes),
+    ("mark_span_objects", "objects marked from spans (Green Tea)", lambda m: m.mark_span_objects, _count),
+    ("mark_queue_objects", "objects marked via the object queue", lambda m: m.mark_queue_objects, _count),
+    (
+        "mark_spans_per_object",
+        "span dequeues per span object",
+        lambda m: m.mark_span_dequeues / m.mark_span_objects if m.mark_span_objects else None,
+        lambda v: f"{v:.3f}",
+    ),
+    (
+        "mark_bytes_per_dequeue",
+        "span bytes scanned per dequeue",
+        lambda m: m.mark_span_bytes / m.mark_span_dequeues if m.mark_span_dequeues else None,
+        _bytes,
+    ),
 )
 
 

@@ -85,7 +85,7 @@ def test_greentea_scans_spans_the_classic_marker_scans_objects():
     what = {}
     for label, ev in (("gt", ev_gt), ("cl", ev_cl)):
         scan = ev[ev["kind"] == int(EV.GCMarkScan)]
-        what[label] = np.bincount(scan["a0"], weights=scan["a1"], minlength=3)
+        what[label] = np.bincount(scan["a0"] & 0xFF, weights=scan["a1"], minlength=3)
     assert what["gt"][1] > what["gt"][2]  # Green Tea: small objects through the span queue
     assert what["cl"][1] == 0 and what["cl"][2] > 0  # classic: the object queue only
     assert (ev_gt["kind"] == int(EV.GCSpanQueue)).any() and not (ev_cl["kind"] == int(EV.GCSpanQueue)).any()

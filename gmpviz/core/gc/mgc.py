@@ -582,13 +582,15 @@ class GC:
         c = self.gcController
         total_b = total_ns = 0
         stolen_all = 0
-        for what, ns, nbytes, n, stolen, first in w.drain(pp.id, budget_ns):
+        for what, ns, nbytes, n, stolen, first, deq in w.drain(pp.id, budget_ns):
             if what == SCAN_ROOTS:
                 stack_b, glob_b = w.root_split(first, nbytes)
                 c.addScanWork(stack=stack_b, globals_=glob_b)
             else:
                 c.addScanWork(heap=nbytes)
-            self.ev.GCMarkScan(now, pp.id, m.id, gp.goid, what=what, objects=n, work_bytes=nbytes)
+            self.ev.GCMarkScan(
+                now, pp.id, m.id, gp.goid, what_dequeues=what | deq << 8, objects=n, work_bytes=nbytes
+            )
             total_b += nbytes
             total_ns += ns
             stolen_all += stolen

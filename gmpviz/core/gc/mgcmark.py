@@ -295,12 +295,13 @@ class MarkWork:
         t1 = float(np.interp(b0 + scan_bytes, self.cum_bytes, self.cum_ns))
         return max(t1 - at, 0.0)
 
-    def drain(self, p: int, budget_ns: float) -> list[tuple[int, int, int, int, int, int]]:
+    def drain(self, p: int, budget_ns: float) -> list[tuple[int, int, int, int, int, int, int]]:
         """gcDrain for ``budget_ns`` of CPU on P p: whole jobs from the front (a span is scanned
         whole, so the last one may overrun the budget; a root job or an object-queue job may stop
         part way). Returns segments (what, ns, scan bytes, objects or root jobs, spans stolen, first
-        job), one per run of jobs of one kind; root scan bytes are stack or globals work."""
-        out: list[tuple[int, int, int, int, int, int]] = []
+        job, span dequeues), one per run of jobs of one kind; root scan bytes are stack or globals
+        work."""
+        out: list[tuple[int, int, int, int, int, int, int]] = []
         njobs = len(self.cost_ns)
         while budget_ns > 0 and self.pos < njobs:
             i = self.pos
@@ -327,13 +328,14 @@ class MarkWork:
                 b1 = float(np.interp(float(self.cum_ns[j]) + done, self.cum_ns, self.cum_bytes))
                 nj = j - i
                 if what == SCAN_OBJQ:
-                    self.objs_scanned += int(self.objs[i:j].sum())
-                    self.queues.put(p, 0)
+                    # objects of the jobs finished here (a job left part way counts when it ends)
+                    nj = int(self.objs[i:j].sum())
+                    self.objs_scanned += nj
                 else:
                     # a root job greys what it points to: spans onto this P's ring
                     self.queues.put(p, nj * SPAN_FANOUT)
                 self.pos, self.done_ns = j, done
-                seg = (what, int(used), int(b1 - b0), nj, 0, i)
+                seg = (what, int(used), int(b1 - b0), nj, 0, i, 0)
             if seg[1] <= 0 and seg[3] == 0:
                 break
             budget_ns -= seg[1]
@@ -353,11 +355,12 @@ class MarkWork:
         nbytes = int(self.cum_bytes[j] - self.cum_bytes[i])
         objs = int(self.objs[i:j].sum())
         self.objs_scanned += objs
-        self.dequeues_done += int(self.dequeues[i:j].sum())
+        deq = int(self.dequeues[i:j].sum())
+        self.dequeues_done += deq
         self.span_bytes_scanned += nbytes
         self.pos, self.done_ns = j, 0.0
         self.queues.put(p, (j - i) * SPAN_FANOUT)
-        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i)
+        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq)
 
     def root_split(self, i0: int, nbytes: int) -> tuple[int, int]:
         """(stack bytes, globals bytes) of ``nbytes`` of root work from job i0, for the pacer's separate

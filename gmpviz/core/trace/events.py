@@ -152,6 +152,8 @@ class Codec(NamedTuple):
 ALLOC_CODE = Codec("alloc_code", (("path", 0, 8), ("sizeclass", 8, 8), ("noscan", 16, 1), ("span", 24, 0)))
 #: EV.SpanAlloc's a2 (mheap.allocSpan): npages in the low 32 bits, start page above
 SPAN_PAGES = Codec("span_pages", (("npages", 0, 32), ("start_page", 32, 0)))
+#: EV.GCMarkScan's a0 (gcDrain): what was scanned (SCAN_* of gc/mgcmark.py) and the span dequeues
+MARK_SCAN = Codec("mark_scan", (("what", 0, 8), ("dequeues", 8, 0)))
 
 
 class Field(NamedTuple):
@@ -594,7 +596,11 @@ SPEC: dict[EV, Spec] = {
         "gcDrain",
         "mark work scanned (markroot jobs, Green Tea span queue or object queue)",
         (
-            _f("what", "SCAN_ROOTS 0, SCAN_SPANQ 1, SCAN_OBJQ 2 (gc/mgcmark.py)", type="enum"),
+            _f(
+                "what_dequeues",
+                "what | dequeues<<8: SCAN_ROOTS 0, SCAN_SPANQ 1, SCAN_OBJQ 2; span dequeues (Green Tea)",
+                codec=MARK_SCAN,
+            ),
             _f("objects", "objects scanned (root jobs for SCAN_ROOTS)"),
             _f("work_bytes"),
         ),
