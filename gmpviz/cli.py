@@ -330,8 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             metavar="KEY=VALUE",
             help=(
-                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k not in ('ncpu', 'greentea'))} "
-                "(ncpu and greentea are not modelled yet), e.g. --a gogc=100 procs=4"
+                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k != 'ncpu')} "
+                "(ncpu is not modelled yet), e.g. --a gogc=100 procs=4 greentea=false"
                 if side == "a"
                 else f"side {side.upper()}'s settings (the same keys), e.g. --{side} gogc=off memlimit=32MiB"
             ),
@@ -776,6 +776,16 @@ def _policy(text: str) -> str:
     return text
 
 
+def _bool(text: str) -> bool:
+    """greentea=true|false|on|off (GOEXPERIMENT=nogreenteagc is greentea=false)."""
+    low = text.lower()
+    if low in ("true", "on", "1", "yes"):
+        return True
+    if low in ("false", "off", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
 _COMPARE_PARSERS = {
     "policy": _policy,
     "procs": _procs,
@@ -783,6 +793,7 @@ _COMPARE_PARSERS = {
     "memlimit": _size_or_off,
     "seed": _seed,
     "duration": _duration,
+    "greentea": _bool,
 }
 
 

@@ -109,6 +109,7 @@ class Engine:
         duration_ns: int | None = None,
         gogc: int | None = None,
         memlimit_bytes: int | None = None,
+        greentea: bool | None = None,
         schedtrace_ms: int = 0,
         gctrace: bool = False,
     ) -> None:
@@ -135,7 +136,8 @@ class Engine:
         )
         self.mem = mem = Memory(clock, self.tracer.ext, scenario.container_limit_bytes)
         self.allocator = mem.allocator
-        self.gc = gc = GC(rt, mem, gogc, memlimit_bytes)
+        self.gc = gc = GC(rt, mem, gogc, memlimit_bytes, greentea)
+        self.greentea = gc.greentea
         rt.gc = mem.gc = gc
         rt.mem = mem
         #: the counters sampled since the last drain_counters, as tuples in COUNTERS_DTYPE order
