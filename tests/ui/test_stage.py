@@ -3,6 +3,7 @@ at 1920x1080 in the stage theme with text at least STAGE_BODY_PX high and no lab
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
@@ -158,6 +159,30 @@ def _labels_ok(st, min_px: int) -> list[str]:
     return bad
 
 
+def _highlights_drawn(st) -> list[str]:
+    """What the scene's highlight asks for is on the screen: the G's outline, the P's lane mark,
+    the size class's outlined rows, the STW bands in full colour (on every side of a compare)."""
+    h = st.sv.scene.highlight
+    bad = []
+    for win in st.sv.windows:
+        tl = win.timeline
+        if h.g >= 0:
+            xs, _ = tl.hl_curve.getData()
+            if xs is None or not np.isfinite(xs).any():
+                bad.append(f"G{h.g} is not outlined")
+        if h.p >= 0 and (
+            tl.highlight_p != h.p or f"» P{h.p}" not in str(tl.plot.getAxis("left")._tickLevels)
+        ):
+            bad.append(f"P{h.p}'s lane is not marked")
+        if h.stw and not (tl.stw_strong and tl.stw_columns > 0 and tl.isVisibleTo(st)):
+            bad.append("no STW band drawn strong")
+        if h.size_class >= 0:
+            lo, hi = win.spans.hl_rows
+            if not (win.spans.hl_rect.isVisible() and hi > lo and win.spans.isVisibleTo(st)):
+                bad.append(f"size class {h.size_class} is not outlined")
+    return bad
+
+
 def _axes_ok(st, min_px: int) -> list[str]:
     import pyqtgraph as pg
 
@@ -211,6 +236,11 @@ def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path)
             problems += [
                 f"{scene.title}: {p}" for p in _labels_ok(st, STAGE_BODY_PX) + _axes_ok(st, STAGE_BODY_PX)
             ]
+            problems += [f"{scene.title}: {p}" for p in _highlights_drawn(st)]
+            if scene.compare is not None:  # side by side: both runs shown, one time axis
+                a, b = st.sv.win.timeline, st.sv.win_b.timeline
+                assert a.isVisibleTo(st) and b.isVisibleTo(st), scene.title
+                assert a.vb.viewRange()[0] == pytest.approx(b.vb.viewRange()[0]), scene.title
     finally:
         st.close()
     assert not problems, "\n".join(problems)
@@ -473,6 +503,7 @@ DRAWN_BY = {
     "STW bars": "heap.bars",
     "GC CPU": "heap.cpu_window_curve",
     "span heatmap": "spans.image",
+    "highlighted size class": "spans.hl_rect",
     "size class rows": "spans._axis",
     "event log": "events",
 }
@@ -551,3 +582,58 @@ def test_present_screenshot_from_the_command_line(tmp_path, cache, monkeypatch, 
     assert (img.width(), img.height()) == (1920, 1080)
     assert main(["present", str(deck), "--scene", "3", "--screenshot", str(out)]) == 2
     assert "has 2 scenes" in capsys.readouterr().err
+
+
+COMPARE_DECK = """
+title = "compare"
+[[scene]]
+title = "side by side"
+scenario = "work-stealing"
+seed = 1
+duration = "3ms"
+speed = "1ms/s"
+views = ["timeline", "runq"]
+compare = { policy = "global-queue", a = "stealing", b = "one queue" }
+pause = [ { at = "1ms" }, { event = "ProcSteal" } ]
+highlight = { stw = false, p = 0 }
+"""
+
+
+def test_a_compare_scene_plays_two_runs_on_one_time_axis(qtbot, cache, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import StageWindow
+
+    ensure_app("dark")
+    deck = loads_deck(COMPARE_DECK, "cmp.toml")
+    st = StageWindow(deck, build_deck(deck), size=(1280, 720), presenter=False, interactive=False)
+    qtbot.addWidget(st)
+    st.show()
+    try:
+        st.show_scene(0)
+        sv = st.sv
+        a, b = sv.win, sv.win_b
+        assert b is not None and sv.replay_b.reader.header["settings"]["policy"] == "global-queue"
+        for win in (a, b):
+            assert win.timeline.isVisibleTo(st) and win.runq.isVisibleTo(st)
+        assert [h.text() for h in sv.side_heads] == ["<b>A</b> · stealing", "<b>B</b> · one queue"]
+        _press(qtbot, st, K.Key_PageDown)
+        for _ in range(50):
+            st._last -= 0.1
+            st._frame()
+            if sv.target is None:
+                break
+        assert sv.stop_k == 0 and sv.replay.t_ns == sv.replay_b.t_ns == sv.stops[0].t_ns > 0
+        _press(qtbot, st, K.Key_Right)
+        _press(qtbot, st, K.Key_Right)  # there at once
+        assert sv.replay_b.t_ns == sv.replay.t_ns == sv.stops[1].t_ns == 1_000_000
+        # one time axis: a zoom of A's lanes moves B's lanes and both queue plots
+        a.timeline.vb.setXRange(0.2, 0.7, padding=0)
+        for v in (b.timeline.vb, b.runq.follow.vb, a.runq.follow.vb):
+            assert v.viewRange()[0] == pytest.approx([0.2, 0.7])
+        # the two runs differ where the policy does: only A's Ps steal
+        st.image()
+        assert a.timeline.last_image.shape == b.timeline.last_image.shape
+        assert len(sv.replay.reader.marks("steal")[0]) > 0 == len(sv.replay_b.reader.marks("steal")[0])
+    finally:
+        st.close()
