@@ -178,6 +178,7 @@ class SceneView:
         self.glanes: list = []  # (GoroutineLanesView, its window)
         self.tables: list[QtWidgets.QTableView] = []
         self.side_heads: list[QtWidgets.QLabel] = []
+        self._master = None  # the view box every time plot of the stage is x-linked to
         self.body = self._layout(scene, theme, scale)
         self._highlight(scene, scale)
         self.stop_k = -1  # the last stop reached; -1 = the scene's start
@@ -225,7 +226,7 @@ class SceneView:
                 views.append(w)
         for w in views:
             for label in w.findChildren(QtWidgets.QLabel):
-                label.setWordWrap(True)
+                label.setWordWrap(label is not tl.ticks_legend)  # (one short line, kept whole)
         if "heap" in scene.views:
             win.heap.summary.hide()  # the numbers at the cursor: too small a thing for a hall
             self._trim_heap(scene, win)
@@ -234,8 +235,12 @@ class SceneView:
             # the ring diagram: a row per P and the global queue, 28 px labels
             win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
             win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
+        if "events" in scene.views:  # the log follows the cursor; its filter box is for a desk
+            win.events.filter.hide()
+            win.events.follow.hide()
         if "goroutines" in scene.views:  # a 28 px "goroutines" is longer than the plot is tall
             win.goroutines.plot.setLabel("left", "Gs")
+            win.goroutines.filter.hide()
         return views
 
     def _split(self, win, views: list, rows: bool, scale: float) -> QtWidgets.QSplitter:
@@ -294,6 +299,7 @@ class SceneView:
                 for table in w.findChildren(QtWidgets.QTableView):
                     table.verticalHeader().setDefaultSectionSize(row_px)
                     table.verticalHeader().setMinimumSectionSize(row_px)
+                    table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
                     self.tables.append(table)
             win.heap.mark_font = win.timeline.mark_font = font
             win.runq.pen_px = STAGE_PEN_PX * scale
@@ -314,7 +320,7 @@ class SceneView:
         shown = [f for name, f in self.TIME_VIEWS.items() if name in scene.views]
         if not shown:
             return
-        master = shown[0](self.win)
+        self._master = master = shown[0](self.win)
         for win in self.windows:
             for f in shown:
                 vb = f(win)
@@ -360,6 +366,8 @@ class SceneView:
             lay.setRowStretchFactor(row, k)
 
     def _init_view(self, scene: Scene) -> None:
+        """The scene's time range on every time plot. Called again once the stage has laid the
+        views out: x-linked plots line up by their screen geometry, which is only right then."""
         z0, z1 = scene.zoom_ns or (self.t0_ns, self.t1_ns)
         x0, x1 = z0 / MS, max(z1, z0 + 1) / MS
         for win in self.windows:
@@ -369,6 +377,12 @@ class SceneView:
             for v in (win.heap, win.runq, win.goroutines):  # one time range on the stage
                 v.follow.follow = False
                 v.follow.vb.setXRange(x0, x1, padding=0)
+        if self._master is not None:  # last: the linked plots follow it (a link goes both ways)
+            self._master.setXRange(x0, x1, padding=0)
+
+    def laid_out(self) -> None:
+        """The stage has laid the views out: the time ranges again, with the real geometry."""
+        self._init_view(self.scene)
 
     # --- the cursor -----------------------------------------------------------------------------
     @property
@@ -593,6 +607,7 @@ class StageWindow(QtWidgets.QWidget):
         self.caption.setText(scene.caption)
         self.caption.setVisible(bool(scene.caption))
         QtWidgets.QApplication.instance().processEvents()  # lay out before the views draw at their size
+        self.sv.laid_out()
         self.sv.go_to_stop(at_stop)
         self._update_counter()
 

@@ -132,7 +132,10 @@ class TimelineView(QtWidgets.QWidget):
         self.m_box = QtWidgets.QCheckBox("M lanes")
         self.m_box.setToolTip("Also show a lane per M (OS thread)")
         self.m_box.toggled.connect(self._toggle_m)
+        self.ticks_legend = QtWidgets.QLabel()  # its own label: a wrapped legend broke "hand-off"
+        self.ticks_legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         head.addWidget(self.legend, 1)
+        head.addWidget(self.ticks_legend)
         head.addWidget(self.m_box)
         lay.addLayout(head)
         self.hover = QtWidgets.QLabel(" ")
@@ -189,11 +192,14 @@ class TimelineView(QtWidgets.QWidget):
         ]  # noqa: E501
         items += [(ST_USER0 + i, name) for i, name in enumerate(self.groups[:12])]
         sw = "".join(
-            f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name}&nbsp;&nbsp; '
+            f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name.replace(" ", "&nbsp;")}'
+            "&nbsp;&nbsp; "
             for s, name in items
         )
         ticks = list(zip(self._marker_colours(), MARKER_NAMES))
-        sw += "&nbsp; ticks: " + " ".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
+        self.ticks_legend.setText(
+            "ticks: " + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
+        )
         self.legend.setText(sw)
 
     def _toggle_m(self, on: bool) -> None:
