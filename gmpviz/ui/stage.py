@@ -361,6 +361,9 @@ class SceneView:
         if last is not heap.cpu:
             timeaxis.install(last)
             last.showAxis("bottom")
+        if keep_cpu:  # a short plot: three 28 px ticks fit, six overlap; "GC CPU %" is taller than it
+            heap.cpu.setLabel("left", "GC %")
+            heap.cpu.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")], []])
         lay = heap.glw.ci.layout
         for row, k in ((0, 3), (1, 1 if keep_stw else 0), (2, 2 if keep_cpu else 0)):
             lay.setRowStretchFactor(row, k)
