@@ -430,6 +430,16 @@ class RecordingReader:
             return np.zeros(1, dtype=COUNTERS_DTYPE)
         return self.counters[k - 1 : k].copy()
 
+    def wakes_of(self, goid: int) -> np.ndarray:
+        """(t_ns, waker goid) rows of every GoUnblock of `goid` (ready()'s caller: who woke whom),
+        block by block with numpy masks."""
+        out = []
+        for ev in self.iter_blocks():
+            sel = (ev["kind"] == int(EV.GoUnblock)) & (ev["g"] == goid)
+            if sel.any():
+                out.append(np.stack([ev["t_ns"][sel], ev["a0"][sel]], axis=1).astype(np.int64))
+        return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+
     def marks(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(event indices, times) of one mark kind ("gc", "stw", "steal", "handoff", "preempt")."""
         code = list(MARK_KINDS).index(name)

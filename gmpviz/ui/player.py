@@ -120,6 +120,10 @@ class ReplayController:
     def close(self) -> None:
         self.playing = False
 
+    def wakes_of(self, goid: int):
+        """Who woke G `goid`, and when: every GoUnblock of it in the recording."""
+        return self.replay.reader.wakes_of(goid)
+
     def resized(self) -> None:
         return
 

@@ -19,7 +19,6 @@ import time
 from html import escape as html_escape
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -131,18 +130,6 @@ def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
                     p = pg.mkPen(pen)
                     p.setWidthF(STAGE_PEN_PX * scale)
                     item.setPen(p)
-
-
-def wakes_of(reader, goid: int) -> np.ndarray:
-    """(t_ns, waker goid) of every GoUnblock of `goid` in the recording: ready()'s caller."""
-    from ..core.trace.events import EV
-
-    out = []
-    for ev in reader.iter_blocks():
-        sel = (ev["kind"] == EV.GoUnblock) & (ev["g"] == goid)
-        if sel.any():
-            out.append(np.stack([ev["t_ns"][sel], ev["a0"][sel]], axis=1))
-    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
 class SceneView:
@@ -337,7 +324,7 @@ class SceneView:
             tl.highlight_px = max(2, round(STAGE_PEN_PX * scale * 1.5))
             tl.hl_curve.setPen(pg.mkPen(win.theme.foreground, width=tl.highlight_px))
             if h.g >= 0:
-                tl.set_highlight(h.g, wakes_of(win.controller.replay.reader, h.g))
+                tl.set_highlight(h.g, win.controller.wakes_of(h.g))
             if h.p >= 0:
                 tl.highlight_p = h.p
             if h.stw:

@@ -637,3 +637,39 @@ def test_a_compare_scene_plays_two_runs_on_one_time_axis(qtbot, cache, monkeypat
         assert len(sv.replay.reader.marks("steal")[0]) > 0 == len(sv.replay_b.reader.marks("steal")[0])
     finally:
         st.close()
+
+
+def test_selecting_a_g_in_the_player_draws_it_with_its_wakers(qtbot, tmp_path):
+    """A click on a goroutine in the player outlines it on every lane and draws an arrow from the
+    G that woke it (its GoUnblock's a0) at each wake-up in view."""
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.trace.events import EV
+    from gmpviz.core.workload.loader import load_scenario
+    from gmpviz.record.replay import Replay
+    from gmpviz.record.writer import record_run
+    from gmpviz.ui.player import _offscreen_window
+
+    path = tmp_path / "pp.gmprec"
+    record_run(Engine(load_scenario("chan-pingpong"), duration_ns=2_000_000), str(path))
+    replay = Replay.open(str(path))
+    ev = replay.reader.events()
+    unblock = ev[ev["kind"] == EV.GoUnblock]
+    goid = int(np.bincount(unblock["g"]).argmax())  # the G woken most often
+    wakes = replay.reader.wakes_of(goid)
+    mine = unblock[unblock["g"] == goid]
+    assert len(wakes) == len(mine) and (wakes[:, 1] == mine["a0"]).all() and (wakes[:, 1] > 0).all()
+    win = _offscreen_window(replay, (1200, 800))
+    try:
+        t = int(wakes[min(3, len(wakes) - 1), 0])
+        win.seek_time(t + 50_000)
+        win.timeline.follow = False
+        win.timeline.vb.setXRange((t - 50_000) / 1e6, (t + 50_000) / 1e6, padding=0)
+        win.select("g", goid)
+        win.render_now()
+        tl = win.timeline
+        assert tl.highlight_g == goid
+        xs, _ = tl.hl_curve.getData()
+        assert xs is not None and np.isfinite(xs).sum() >= 4
+        assert tl._arrows, "no who-woke-whom arrow"
+    finally:
+        win.close()
