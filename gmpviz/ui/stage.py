@@ -932,6 +932,7 @@ def export_deck_video(deck: Deck, args) -> int:
     try:
         with Progress("video") as progress:
             n = encode_video(tmp, frames(), _frames_estimate(stage, picks, fps, cap_s), fps, size, progress)
+            progress(1.0)  # the estimate counts every pause point's hold: a capped scene stops short
         os.replace(tmp, out)
     except BaseException as e:
         _remove(tmp)

@@ -673,3 +673,49 @@ def test_selecting_a_g_in_the_player_draws_it_with_its_wakers(qtbot, tmp_path):
         assert tl._arrows, "no who-woke-whom arrow"
     finally:
         win.close()
+
+
+def test_deck_export_at_60_fps_shows_a_progress_bar(tmp_path, cache, monkeypatch, capsys):
+    av = pytest.importorskip("av")
+    from gmpviz import console
+    from gmpviz.cli import main
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    monkeypatch.setattr(console, "_isatty", lambda stream: True)  # stderr as a terminal: the bar shows
+    deck = tmp_path / "d.toml"
+    deck.write_text(DECK)
+    out = tmp_path / "d60.mp4"
+    argv = ["deck", "export", str(deck), "--video", str(out), "--size", "320x180", "--fps", "60"]
+    assert main([*argv, "--scene", "2", "--max-seconds", "0.1"]) == 0
+    with av.open(str(out)) as f:
+        s = f.streams.video[0]
+        frames = sum(1 for _ in f.decode(video=0))
+        assert (s.width, s.height, int(s.average_rate)) == (320, 180, 60)
+    # a 2 s title card, at most 0.1 s (6 frames) of playback, a 1.5 s hold at each stop reached
+    assert 120 + 90 <= frames <= 120 + 6 + 2 * 90
+    err = capsys.readouterr().err
+    assert "video" in err and "100%" in err
+
+
+def test_the_stage_scales_to_a_4k_screen(tmp_path, cache, monkeypatch):
+    """3840x2160: every size doubles (text stays readable from the back at any resolution)."""
+    from PySide6 import QtGui
+
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import STAGE_BODY_PX, STAGE_TITLE_PX, StageWindow
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    ensure_app("dark")
+    deck = loads_deck(DECK, "test.toml")
+    st = StageWindow(deck, build_deck(deck), size=(3840, 2160), presenter=False, interactive=False)
+    try:
+        st.show()
+        st.show_scene(0, at_stop=0)
+        img = st.image()
+        assert (img.width(), img.height()) == (3840, 2160)
+        assert st.scale == 2.0
+        assert st.title.font().pixelSize() == 2 * STAGE_TITLE_PX
+        assert not _labels_ok(st, 2 * STAGE_BODY_PX) and not _axes_ok(st, 2 * STAGE_BODY_PX)
+        assert img.format() != QtGui.QImage.Format.Format_Invalid
+    finally:
+        st.close()
