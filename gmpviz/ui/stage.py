@@ -166,6 +166,7 @@ class SceneView:
         self.tables: list[QtWidgets.QTableView] = []
         self.side_heads: list[QtWidgets.QLabel] = []
         self._master = None  # the view box every time plot of the stage is x-linked to
+        self.legend_row = None  # a compare scene's lane legend, over both sides
         self.body = self._layout(scene, theme, scale)
         self._highlight(scene, scale)
         self.stop_k = -1  # the last stop reached; -1 = the scene's start
@@ -273,7 +274,22 @@ class SceneView:
                 lay.addWidget(self._split(win, vs, scene.layout == "rows", scale), 1)
                 body.addWidget(box)
             body.setSizes([1000, 1000])
-            self.win_b.timeline.legend.hide()  # the same colours as side A's, said once
+            for w in (self.win_b.timeline.legend, self.win_b.timeline.ticks_legend):
+                w.hide()  # the same colours as side A's, said once
+            if "timeline" in scene.views:  # side A's lane legend across the whole stage, over both
+                head = QtWidgets.QWidget()
+                row = QtWidgets.QHBoxLayout(head)
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(self.win.timeline.legend, 1)  # (out of the timeline's own head row)
+                row.addWidget(self.win.timeline.ticks_legend)
+                outer = QtWidgets.QWidget()
+                col = QtWidgets.QVBoxLayout(outer)
+                col.setContentsMargins(0, 0, 0, 0)
+                col.setSpacing(0)
+                col.addWidget(head)
+                col.addWidget(body, 1)
+                self.legend_row = head
+                body = outer
             for win in self.windows:  # half a screen: the queue lengths over time, not the ring diagram
                 win.runq.glw.removeItem(win.runq.diag)
         self._link(scene)

@@ -151,12 +151,25 @@ def _labels_ok(st, min_px: int) -> list[str]:
         r = QtCore.QRect(lab.mapTo(st, QtCore.QPoint(0, 0)), lab.size())
         if not frame.contains(r):
             bad.append(f"{name} is outside the stage {r}")
+        view = _view_of(lab, st)
+        rv = QtCore.QRect(lab.mapTo(view, QtCore.QPoint(0, 0)), lab.size())
+        if not view.rect().contains(rv):
+            bad.append(f"{name} is outside its view {type(view).__name__} {rv} of {view.rect()}")
         need = lab.heightForWidth(lab.width()) if lab.wordWrap() else lab.sizeHint().height()
         if need > lab.height() + 1:
             bad.append(f"{name} needs {need} px of height, has {lab.height()}")
         if not lab.wordWrap() and lab.sizeHint().width() > lab.width() + 1:
             bad.append(f"{name} needs {lab.sizeHint().width()} px of width, has {lab.width()}")
     return bad
+
+
+def _view_of(w, st):
+    """The view a widget belongs to on the stage: the ancestor laid out by a splitter (or the stage)."""
+    while w.parentWidget() is not None and w.parentWidget() is not st:
+        if isinstance(w.parentWidget(), QtWidgets.QSplitter):
+            return w
+        w = w.parentWidget()
+    return w
 
 
 def _highlights_drawn(st) -> list[str]:
@@ -195,6 +208,13 @@ def _axes_ok(st, min_px: int) -> list[str]:
                 f = item.style.get("tickFont")
                 if f is None or f.pixelSize() < min_px:
                     bad.append(f"axis {item.orientation} {item.labelText!r}: tick font {f and f.pixelSize()}")
+                if item.orientation in ("left", "right") and item.fixedWidth is not None:
+                    # a fixed-width axis cuts what is wider: its widest tick text, the gap, its label
+                    need = item.textWidth + item.style["tickTextOffset"][0] + max(0, item.style["tickLength"])
+                    if item.label.isVisible():
+                        need += item.label.boundingRect().height() * 0.8
+                    if need > item.fixedWidth + 1:
+                        bad.append(f"axis {item.labelText!r} needs {need:.0f} px, has {item.fixedWidth}")
     return bad
 
 
