@@ -874,9 +874,10 @@ def _rgb32(img: QtGui.QImage, size: tuple[int, int]) -> QtGui.QImage:
 def _scene_frames(stage: StageWindow, k: int, fps: int, size, cap_s: float | None):
     """The frames of scene k as the stage plays it: its title card, playback at the scene's speed to
     each stop (at most `cap_s` seconds in all), a hold at each stop."""
+    from .video import Repeat
+
     card = _rgb32(_title_card(stage.deck, stage.deck.scenes[k], stage.theme, size), size)
-    for _ in range(round(TITLE_CARD_S * fps)):
-        yield card
+    yield Repeat(card, round(TITLE_CARD_S * fps))  # encoded while the scene is set up
     stage.show_scene(k)
     sv = stage.sv
     spent = 0.0
@@ -894,9 +895,7 @@ def _scene_frames(stage: StageWindow, k: int, fps: int, size, cap_s: float | Non
             spent += 1 / fps
         sv.go_to_stop(si)
         stage._update_counter()
-        held = _rgb32(stage.image(), size)
-        for _ in range(round(HOLD_AT_STOP_S * fps)):
-            yield held
+        yield Repeat(_rgb32(stage.image(), size), round(HOLD_AT_STOP_S * fps))
         if cap_s is not None and spent >= cap_s:
             break
 
