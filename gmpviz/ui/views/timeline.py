@@ -120,6 +120,8 @@ class TimelineView(QtWidgets.QWidget):
         self.stw_strong = False
         self.stw_min_px = 1
         self.stw_columns = 0
+        self._lane_axis_key = None
+        self._lane_y = None
         self.wakes = np.zeros((0, 2), dtype=np.int64)
         self._arrows: list = []
         self._steal_arrows: list = []
@@ -493,8 +495,13 @@ class TimelineView(QtWidgets.QWidget):
             for i, (k, j) in enumerate(self._lane_map)
             if k
         ]
+        key = (tuple(ticks), nl)
+        if key == self._lane_axis_key and self.vb.viewRange()[1] == self._lane_y:
+            return  # unchanged: setTicks would make the axis draw itself again on every frame
+        self._lane_axis_key = key
         self.plot.getAxis("left").setTicks([ticks, []])
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
+        self._lane_y = self.vb.viewRange()[1]
 
     def _draw_markers(self, model, t0: float, t1: float, big: np.ndarray, width: int) -> None:
         """Ticks into the gap rows above each P lane of the image, MARKER_PX columns each."""
