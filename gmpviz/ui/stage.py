@@ -756,14 +756,20 @@ def _parse_size(text: str) -> tuple[int, int]:
     return parse_size(text)
 
 
-def _build_all(deck: Deck) -> list[Path]:
-    from ..deck.build import build_deck
+def _build_all(deck: Deck, picks=None) -> list[Path] | None:
+    """Every scene's recording built (a talk then never waits for the emulator); with `picks`
+    (0-based), only those scenes' (an export of one scene), and None: the stage finds them again."""
+    from ..deck.build import build_deck, build_pair
 
     def progress(k, n, scene, built):
         if built:
             print(f"gmpviz: built scene {k}/{n} ({scene.title})", file=sys.stderr)
 
-    return build_deck(deck, progress=progress)
+    if picks is None:
+        return build_deck(deck, progress=progress)
+    for k in picks:
+        progress(k + 1, len(deck.scenes), deck.scenes[k], build_pair(deck.scenes[k])[2])
+    return None
 
 
 def screenshot_scene(deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme: str | None = None) -> None:
@@ -928,7 +934,7 @@ def export_deck_video(deck: Deck, args) -> int:
         picks = sorted({n - 1 for n in (args.scene or range(1, len(deck.scenes) + 1))})
         if picks and picks[-1] >= len(deck.scenes):
             raise RecordingError(f"--scene {picks[-1] + 1}: {deck.name} has {len(deck.scenes)} scenes")
-        recordings = _build_all(deck)
+        recordings = _build_all(deck, picks)
     except (RecordingError, ValueError) as e:
         print(f"gmpviz: {e}", file=sys.stderr)
         return 2
