@@ -31,9 +31,10 @@ from .order import (
     OrderState,
     _end_range,
     _GState,
+    order_generation,
     s64,
 )
-from .wire import Generation, GenEvents, TraceError
+from .wire import Generation, GenEvents, TraceError, _decode_chunk, decode_generation
 
 # Events whose Advance queues more or other events than themselves (GoSwitch emits three,
 # GoDestroySyscall may add a ProcSteal): left to order_generation.
@@ -82,16 +83,21 @@ class NotProven(Exception):
     """The sort is not provably Go's order for this generation."""
 
 
-def order_generation_fast(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray | None:
-    """The ordered generation, or None (state untouched) when it must go the run-by-run way."""
+def order_generation_fast(
+    state: OrderState, g: Generation, ev: GenEvents, restore: bool = True
+) -> np.ndarray | None:
+    """The ordered generation (or window of it, see `stream_generation`), or None when it must go
+    the run-by-run way: then the state is as before when `restore`, else undefined (the caller
+    restores its own copy)."""
     n = len(ev.typ)
     if g.cpu_samples or n == 0 or _MULTI[ev.typ].any():
         return None
-    saved = state.clone()
+    saved = state.clone() if restore else None
     try:
         return _order(state, g, ev)
     except NotProven:
-        state.restore(saved)
+        if saved is not None:
+            state.restore(saved)
         return None
 
 
@@ -104,13 +110,16 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     mi = np.repeat(np.arange(len(ms), dtype=np.int32), counts)
     # An M's times may step back (a new batch's base time below the last event's): its cursor keeps
     # the root through the dip (the others are all later), so the merge sorts on each M's running max.
-    key = times.copy()
-    for i in range(len(ms)):
-        seg = key[bounds[i] : bounds[i + 1]]
-        np.maximum.accumulate(seg, out=seg)
+    key = ev.key
+    if key is None:
+        key = times.copy()
+        for i in range(len(ms)):
+            seg = key[bounds[i] : bounds[i + 1]]
+            np.maximum.accumulate(seg, out=seg)
     order = np.argsort(key, kind="stable")
-    _resolve_ties(order, key, mi)
-    del key
+    _resolve_ties(order, key, mi, ev.prev_mi)
+    ev.key = key = None
+    ev.last_mi = int(mi[order[-1]])
     otyp = typ[order]
     om = mi[order]
     # Active events through ordering.Advance, in order.
@@ -340,11 +349,12 @@ def _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch) -> None:
         push_ch((i, pos, st[1], st[0]))
 
 
-def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:
+def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray, prev_mi: int = -1) -> None:
     """Put each tie between two Ms on one key in the heap's order (the previous event's M first), in place.
 
-    NotProven when a tie cannot be settled without the heap's layout: three Ms on one key, or two
-    when neither emitted the event before (or at the generation's first event)."""
+    `prev_mi` is the M (batch_ms index) of the event before these (a window's predecessor), -1 at
+    the generation's start. NotProven when a tie cannot be settled without the heap's layout: three
+    Ms on one key, or two when neither emitted the event before (or at the generation's first event)."""
     sk = key[order]
     om = mi[order]
     chg = np.flatnonzero((sk[1:] == sk[:-1]) & (om[1:] != om[:-1]))  # a tie between k and k+1
@@ -357,11 +367,13 @@ def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:
     del sk
     if (s[1:] == s[:-1]).any():
         raise NotProven  # three Ms on one key
-    if s[0] == 0:
+    if s[0] == 0 and prev_mi < 0:
         raise NotProven
     cut = chg + 1  # first index of the second M's events in the run
     first_m, second_m = om[s], om[cut]
     prev = om[s - 1]
+    if s[0] == 0:
+        prev[0] = prev_mi
     swap = prev == second_m
     ok = swap | (prev == first_m)
     # A tie run right after another one: its previous event is the other's last, after that swap.
@@ -386,3 +398,142 @@ def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:
     tail = (e - cut)[rep]
     src = np.where(off < tail, cut[rep] + off, s[rep] + off - tail)
     order[s[rep] + off] = order[src]
+
+
+# --- One generation in windows of time: bounded memory -------------------------------------------
+#
+# Go's merge emits a generation in time order (each M's running max, as `_order` sorts). An M's
+# events not yet decoded all come at or after `max(its running max so far, its next batch's base
+# time)`, so with T the least of those bounds over the Ms, every event with a key below T is
+# decoded: those events, sorted, are the next part of the generation's order. `stream_generation`
+# decodes the batches of the M with the least bound until a window's worth of events is below T,
+# orders that window with `_order` (the state carried on, the previous window's last M settling a
+# tie at the window's start) and yields it. The trace's bytes are let go as each batch is decoded.
+#
+# A window the proof refuses (NotProven) sends the generation to `order_generation` from the state
+# saved at its start; the windows already yielded were proven Go's order, so they are Go's prefix
+# and the run-by-run result goes on after them.
+
+WINDOW_EVENTS = 1 << 17  # events per window at most: ~65 B each out, a few times that in transients
+GROUP_BYTES = 1 << 18  # batch bytes of one M decoded at a time (~25 B of transients per byte)
+
+
+class _MStream:
+    """One M's batches in this generation, decoded a group at a time; `key` is the running max."""
+
+    __slots__ = ("batches", "bi", "typ", "time", "args", "key", "kmax")
+
+    def __init__(self, batches: list):
+        self.batches = batches
+        self.bi = 0
+        self.typ = np.zeros(0, np.uint8)
+        self.time = np.zeros(0, np.int64)
+        self.args = np.zeros((0, 4), np.uint64)
+        self.key = np.zeros(0, np.int64)
+        self.kmax: int | None = None
+
+    def bound(self, g: Generation) -> float:
+        """No event of this M still to decode has a key below this."""
+        if self.bi >= len(self.batches):
+            return _INF
+        b = g.mul(self.batches[self.bi].ts)
+        return b if self.kmax is None or b > self.kmax else self.kmax
+
+    def decode(self, tf, g: Generation) -> int:
+        i, j, nbytes = self.bi, self.bi, 0
+        bs = self.batches
+        while j < len(bs) and (j == i or nbytes + bs[j].size <= GROUP_BYTES):
+            nbytes += bs[j].size
+            j += 1
+        typ, t, args = _decode_chunk(tf.buf, bs[i:j], g)
+        for b in bs[i:j]:
+            tf.release(b.off, b.off + b.size)
+        self.bi = j
+        key = np.maximum.accumulate(t)
+        if self.kmax is not None:
+            np.maximum(key, self.kmax, out=key)
+        self.kmax = int(key[-1])
+        if len(self.typ):
+            typ = np.concatenate((self.typ, typ))
+            t = np.concatenate((self.time, t))
+            args = np.concatenate((self.args, args))
+            key = np.concatenate((self.key, key))
+        self.typ, self.time, self.args, self.key = typ, t, args, key
+        return j - i
+
+    def take(self, n: int) -> tuple:
+        out = (self.typ[:n], self.time[:n], self.args[:n], self.key[:n])
+        self.typ, self.time, self.args, self.key = self.typ[n:], self.time[n:], self.args[n:], self.key[n:]
+        return out
+
+
+_INF = float("inf")
+
+
+def _windows(tf, g: Generation, window: int):
+    """The generation's events as GenEvents windows in Go's merge order of their keys (see above):
+    an M is decoded only while fewer than `window` events are known to come next, so what is held
+    is a window plus, per M, about the last group decoded."""
+    streams = [_MStream([b for b in g.batches[m] if b.size > 0]) for m in g.batch_ms]
+    while True:
+        bounds = [s.bound(g) for s in streams]
+        cut = min(bounds, default=_INF)
+        if cut == _INF:
+            counts = [len(s.typ) for s in streams]
+        else:
+            counts = [int(np.searchsorted(s.key, cut, side="left")) for s in streams]
+        ready = sum(counts)
+        if cut != _INF and ready < window:
+            streams[bounds.index(cut)].decode(tf, g)
+            continue
+        if not ready:
+            return
+        if ready > window:  # the window's worth of least keys: cut at the window-th one
+            keys = np.concatenate([s.key[:n] for s, n in zip(streams, counts, strict=True)])
+            kth = np.partition(keys, window)[window]
+            del keys
+            least = [
+                int(np.searchsorted(s.key[:n], kth, side="left"))
+                for s, n in zip(streams, counts, strict=True)
+            ]
+            if sum(least):
+                counts = least
+        parts = [s.take(n) for s, n in zip(streams, counts, strict=True)]
+        m_bounds = np.zeros(len(streams) + 1, np.int64)
+        np.cumsum(counts, out=m_bounds[1:])
+        yield GenEvents(
+            typ=np.concatenate([p[0] for p in parts]),
+            time=np.concatenate([p[1] for p in parts]),
+            args=np.concatenate([p[2] for p in parts]),
+            m_bounds=m_bounds,
+            key=np.concatenate([p[3] for p in parts]),
+        )
+
+
+def stream_generation(state: OrderState, tf, g: Generation, info: dict, window: int | None = None):
+    """Generation g in Go's order, as ORDERED_DTYPE arrays of about `window` events (see above).
+
+    One array for a generation with CPU samples (merged by time into the whole), and after a window
+    the sort cannot be proven on, the rest of the generation as one array. `info["fast"]` says, once
+    the generator is done, whether every window was the fast path's."""
+    info["fast"] = False
+    if g.cpu_samples:
+        yield order_generation(state, g, decode_generation(tf, g))
+        return
+    saved = state.clone()
+    done = 0
+    prev_mi = -1
+    for win in _windows(tf, g, window or WINDOW_EVENTS):
+        win.prev_mi = prev_mi
+        arr = order_generation_fast(state, g, win, False)
+        if arr is None:
+            break
+        prev_mi = win.last_mi
+        done += len(arr)
+        yield arr
+    else:
+        info["fast"] = True
+        return
+    state.restore(saved)
+    arr = order_generation(state, g, decode_generation(tf, g))
+    yield arr[done:]

@@ -48,6 +48,21 @@ def test_run_ordering_equals_go(go_traces, mode, monkeypatch):
     assert _dump(path) == want
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_small_windows_equal_go(go_traces, mode, monkeypatch):
+    """A generation streamed in windows of a few events (and batches decoded one at a time) is
+    still Go's order, and still the fast path's: the windows' cuts and their ties are right."""
+    from gmpviz.gotrace import fast
+
+    monkeypatch.setattr(fast, "WINDOW_EVENTS", 5)
+    monkeypatch.setattr(fast, "GROUP_BYTES", 1)
+    path, want = go_traces[mode]
+    with GoTraceReader(str(path)) as r:
+        assert list(dump_lines(r.chunks())) == want
+        assert r.error is None
+        assert r.fast_generations == r.generations
+
+
 def test_fast_path_takes_the_fixtures(go_traces):
     for mode in MODES:
         with GoTraceReader(str(go_traces[mode][0])) as r:
