@@ -34,10 +34,11 @@ with GoTraceReader(sys.argv[1]) as r:
     for _g, arr in r.chunks():
         n += len(arr)
     err = r.error
+    gens, fast = r.generations, r.fast_generations
 dt = time.perf_counter() - t0
 cpu = time.process_time() - c0
 rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps(dict(events=n, seconds=dt, cpu_s=cpu, maxrss_kb=rss_kb, error=err)))
+print(json.dumps(dict(events=n, seconds=dt, cpu_s=cpu, maxrss_kb=rss_kb, error=err, gens=gens, fast=fast)))
 """
 
 
