@@ -289,7 +289,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
         o = order[k : k + _GATHER]
         arr["time"][k : k + _GATHER] = times[o]
-        arr["args"][k : k + _GATHER] = args[o]
+        arr["args"][k : k + _GATHER] = np.take(args, o, axis=0)  # (take: 5x fancy indexing's speed)
     ev.time = times = None
     ev.args = args = None
     del order
