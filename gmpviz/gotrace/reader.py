@@ -44,6 +44,7 @@ class GoTraceReader:
         self.generations = 0
         self.fast_generations = 0  # generations ordered by fast.py (the others: run by run)
         self._info: dict = {}
+        self.partial_events = 0  # events of the broken generation yielded before its break
 
     def close(self) -> None:
         self.tf.close()
@@ -93,6 +94,7 @@ class GoTraceReader:
                 return
             tf.release(start, tf.pos)  # the headers are read; the events' pages come back as decoded
             synced = False
+            before = self.events
             parts = self._order(g)
             while True:
                 try:
@@ -117,6 +119,7 @@ class GoTraceReader:
                     break
             tf.release(start, tf.pos)
             if self.error:
+                self.partial_events = self.events - before - (1 if synced else 0)
                 yield self._sync_chunk(None, self.last_ts)
                 return
             if not synced:
