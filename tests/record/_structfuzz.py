@@ -430,7 +430,7 @@ def drive(path: str, out_dir: str, frames: bool = False, video: bool = False) ->
     size = os.path.getsize(path)
     out = []
     for name, argv in runs:
-        if name in ("seeks", "perfetto"):
+        if name in ("seeks", "perfetto", "gotrace"):  # Qt-free: a forked child, held to its RSS
             o = _forked((lambda: _seeks_outcome(path)) if argv is None else (lambda argv=argv: _cli(argv)))
             o.name, o.bound = name, RSS_SLOPE * size + RSS_FLOOR
             out.append(o)
