@@ -10,7 +10,7 @@
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--scaling|--video|--metrics]
+    gmpviz bench [--presets|--realtime|--alloc|--ui|--replay|--scaling|--video|--metrics]
     gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
     gmpviz deck build DECK              render every scene of a deck to a recording
     gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
@@ -335,8 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             metavar="KEY=VALUE",
             help=(
-                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k not in ('ncpu', 'greentea'))} "
-                "(ncpu and greentea are not modelled yet), e.g. --a gogc=100 procs=4"
+                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k != 'ncpu')} "
+                "(ncpu is not modelled yet), e.g. --a gogc=100 procs=4 greentea=false"
                 if side == "a"
                 else f"side {side.upper()}'s settings (the same keys), e.g. --{side} gogc=off memlimit=32MiB"
             ),
@@ -586,6 +586,7 @@ def run_headless(args) -> int:
         else:
             from .core.workload.budget import HEADLESS_MAX_EVENTS
 
+            eng.sample_counters = False  # nothing reads the counter rows of a run without a recording
             t = 0
             while not eng.done:
                 t += HEADLESS_STEP_NS
@@ -780,6 +781,16 @@ def _policy(text: str) -> str:
     return text
 
 
+def _bool(text: str) -> bool:
+    """greentea=true|false|on|off (GOEXPERIMENT=nogreenteagc is greentea=false)."""
+    low = text.lower()
+    if low in ("true", "on", "1", "yes"):
+        return True
+    if low in ("false", "off", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
 _COMPARE_PARSERS = {
     "policy": _policy,
     "procs": _procs,
@@ -787,6 +798,7 @@ _COMPARE_PARSERS = {
     "memlimit": _size_or_off,
     "seed": _seed,
     "duration": _duration,
+    "greentea": _bool,
 }
 
 

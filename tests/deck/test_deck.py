@@ -36,13 +36,13 @@ def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GMPVIZ_CACHE", str(tmp_path / "cache"))
 
 
-def test_the_tour_loads_with_15_scenes_in_the_issue_order():
+def test_the_tour_loads_with_16_scenes_in_the_issue_order():
     deck = load_deck("tour")
-    assert len(deck.scenes) == 15
+    assert len(deck.scenes) == 16
     titles = [s.title.lower() for s in deck.scenes]
     for i, word in enumerate(
         ("runnext", "spill", "61", "global queue", "syscall", "preempt", "gomaxprocs", "size classes",
-         "mcache", "pacer", "leak", "pile-up", "defer", "oom", "gomemlimit")
+         "mcache", "pacer", "green tea", "leak", "pile-up", "defer", "oom", "gomemlimit")
     ):  # fmt: skip
         assert word in titles[i], (i, titles[i])
     for s in deck.scenes:

@@ -607,6 +607,8 @@ CASES = {
     ("export", "--size"): c_size,
     ("export", "--strict"): c_strict_export,
     ("bench", "--alloc"): c_bench("alloc"),
+    ("bench", "--presets"): c_bench("presets"),
+    ("bench", "--realtime"): c_bench("realtime"),
     ("bench", "--ui"): c_bench("ui"),
     ("bench", "--replay"): c_bench("replay"),
     ("bench", "--scaling"): c_bench("scaling"),
