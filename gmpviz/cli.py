@@ -3,7 +3,7 @@
     gmpviz                              open the window on the `default` scenario
     gmpviz run SCENARIO [--headless]    run a preset or a .toml file (window unless --headless)
     gmpviz play FILE [--strict]         replay a recording in the window
-    gmpviz export FILE --perfetto OUT   export a recording (also --png, --video; --strict)
+    gmpviz export FILE --perfetto OUT   export a recording (also --gotrace, --png, --video; --strict)
     gmpviz compare SCENARIO --a K=V… --b K=V…   two runtimes on one workload: metrics A, B, B/A
     gmpviz open FILE.trace --dump       a real Go program's runtime/trace, as `go tool trace -d=parsed`
     gmpviz open FILE.trace --headless   its summary (--json for JSON)
@@ -290,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("file", help="a .gmprec recording, e.g. run.gmprec")
     ex.add_argument(
         "--perfetto", metavar="OUT.json", help="a Chrome/Perfetto trace JSON, e.g. --perfetto run.json"
+    )
+    ex.add_argument(
+        "--gotrace",
+        metavar="OUT.trace",
+        help="a Go execution trace (go tool trace, gotraceui open it), e.g. --gotrace run.trace",
     )
     ex.add_argument("--png", metavar="OUT.png", help="the player window as a PNG, e.g. --png run.png")
     ex.add_argument(
