@@ -377,6 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="refuse a trace that is broken or cut short (exit 2), e.g. open cut.trace --dump --strict",
     )
+    op.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="(window) save a PNG of the player at the trace's end and exit, e.g. --screenshot prog.png",
+    )
+    op.add_argument(
+        "--theme", choices=("dark", "light"), default="dark", help="(window) the colours, e.g. --theme light"
+    )
 
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
@@ -1004,14 +1012,34 @@ def cmd_open(args) -> int:
         with open(args.file, "rb"):  # a missing or unreadable file says so (OSError -> one line)
             pass
         raise CliError(f"{args.file}: not a Go execution trace (it does not start with 'go 1.')")
+    if (args.dump or args.headless) and args.screenshot:
+        raise CliError("--screenshot is for the window: leave out --dump/--headless")
     if not (args.dump or args.headless):
-        raise CliError("the window cannot show a Go trace yet: use --dump or --headless")
+        return _open_trace_window(args)
     try:
         return open_main(
             args.file, dump=args.dump, headless=args.headless, as_json=args.json, strict=args.strict
         )
     except OpenError as e:
         raise CliError(str(e)) from None
+
+
+def _open_trace_window(args) -> int:
+    """`gmpviz open FILE.trace`: the trace as a recording (converted once into the cache), played."""
+    from .record.fromtrace import cached_recording
+
+    _check_screenshot(args.screenshot, args.file)
+    _check_display()
+    _check_qt_platform()
+    rec, warning = cached_recording(args.file, strict=args.strict)
+    if warning:
+        print(f"gmpviz: warning: {warning}", file=sys.stderr)
+    try:
+        from .ui.player import run_player
+    except ImportError as e:
+        raise CliError(f"the player cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_player(rec, screenshot=args.screenshot, theme=args.theme)
 
 
 def cmd_play(args) -> int:

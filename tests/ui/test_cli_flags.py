@@ -424,7 +424,9 @@ def c_open_dump(capsys, rec, cut_rec, tmp):
     path = _go_trace(tmp)
     rc, out, _ = run(capsys, ["open", path, "--dump"])
     assert rc == 0 and out.splitlines()[1].startswith("M=7 P=-1 G=-1 StateTransition")
-    refused(capsys, ["open", path], "use --dump or --headless")
+    refused(
+        capsys, ["open", path, "--dump", "--screenshot", str(tmp / "x.png")], "--screenshot is for the window"
+    )
 
 
 def c_open_headless(capsys, rec, cut_rec, tmp):
@@ -444,6 +446,28 @@ def c_open_strict(capsys, rec, cut_rec, tmp):
     rc, out, err = run(capsys, ["open", path, "--dump"])
     assert rc == 0 and out and "warning" in err
     refused(capsys, ["open", path, "--headless", "--strict"], "no frequency event found")
+
+
+def c_open_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
+    """The window shows a Go trace: converted once into the cache, then played."""
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    path, shot = _go_trace(tmp), tmp / "t.png"
+    rc, text, _ = run(capsys, ["open", path, "--screenshot", str(shot)])
+    assert rc == 0 and png_size(shot) == (1600, 1000)
+    assert text.splitlines()[-1].startswith(f"wrote {shot}: PNG screenshot of the player")
+    assert len(list((tmp / "cache" / "traces").glob("ok-*.gmprec"))) == 1
+    refused(capsys, ["open", path, "--headless", "--screenshot", str(shot)], "--screenshot is for the window")
+    refused(capsys, ["open", _go_trace(tmp, broken_tail=True), "--strict", "--screenshot", str(shot)],
+            "no frequency event found")  # fmt: skip
+
+
+def c_open_theme(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    path = _go_trace(tmp)
+    dark, light = tmp / "od.png", tmp / "ol.png"
+    for shot, theme in ((dark, "dark"), (light, "light")):
+        assert run(capsys, ["open", path, "--screenshot", str(shot), "--theme", theme])[0] == 0
+    assert QtGui.QColor(png_corner(light)).lightness() > QtGui.QColor(png_corner(dark)).lightness()
 
 
 # --- present and deck (a two-scene deck built once into the module's cache) ---------------------------
@@ -605,6 +629,8 @@ CASES = {
     ("open", "--headless"): c_open_headless,
     ("open", "--json"): c_open_json,
     ("open", "--strict"): c_open_strict,
+    ("open", "--screenshot"): c_open_screenshot,
+    ("open", "--theme"): c_open_theme,
     ("bench", "--soak"): c_bench("soak"),
     ("bench", "--seconds"): c_seconds,
     ("compare", "--a"): c_cmp_sides,

@@ -1,0 +1,122 @@
+"""A real program's trace in gmpviz's own event stream: what the window and the recordings show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import MODES
+from gotrace_synth import simple_trace
+
+from gmpviz.core.constants import Grunning
+from gmpviz.core.trace.events import EV, EVENT_DTYPE, WAIT_REASONS
+from gmpviz.gotrace.convert import RUNTIME_GROUP, TraceConverter
+from gmpviz.gotrace.reader import GoTraceReader
+from gmpviz.gotrace.summary import TraceSummary
+from gmpviz.model.spans import SpanTable
+from gmpviz.model.state import RuntimeState
+from gmpviz.record import RecordingError
+from gmpviz.record.fromtrace import cached_recording, trace_to_recording
+from gmpviz.record.reader import RecordingReader
+
+
+def convert(path) -> tuple[np.ndarray, np.ndarray, TraceConverter, dict]:
+    conv, summ = TraceConverter(), TraceSummary()
+    evs, rows = [], []
+    with GoTraceReader(str(path)) as r:
+        for g, arr in r.chunks():
+            summ.add(g, arr)
+            e, c = conv.add(g, arr)
+            evs.append(e)
+            rows.append(c)
+        st = summ.result(r)
+    return np.concatenate(evs), np.concatenate(rows), conv, st
+
+
+def test_a_hand_written_trace(tmp_path):
+    path = tmp_path / "s.trace"
+    path.write_bytes(simple_trace())
+    ev, rows, conv, _ = convert(path)
+    assert ev.dtype == EVENT_DTYPE
+    names = [EV(k).name for k in ev["kind"]]
+    want = ["ProcStart", "GoCreate", "GoStart", "GoCreate", "GoBlock", "GoStart", "GoEnd", "ProcStop"]
+    assert names == want
+    block = ev[ev["kind"] == EV.GoBlock][0]
+    assert WAIT_REASONS[block["a0"]] == "chan receive" and block["g"] == 1
+    assert rows["heap_alloc"][-1] == 4096 and rows["ngoroutines"][-1] == 1  # G1 waits, G2 is gone
+    st = RuntimeState()
+    st.apply(ev)
+    assert st.g_status[1] != Grunning and st.m_count == 1
+
+
+pytestmark_go = pytest.mark.fidelity
+
+
+@pytestmark_go
+@pytest.mark.parametrize("mode", MODES)
+def test_fixture_converts_to_what_the_trace_says(go_traces, mode, tmp_path):
+    ev, rows, conv, st = convert(go_traces[mode][0])
+    assert (np.diff(ev["t_ns"]) >= 0).all() and ev["t_ns"][0] >= 0
+    kinds = np.bincount(ev["kind"], minlength=256)
+    gc = st["gc"]
+    assert kinds[EV.GCEnd] == gc["cycles"] and kinds[EV.STWEnd] == gc["stw_count"]
+    stw = ev[ev["kind"] == EV.STWEnd]
+    assert int(stw["a1"].sum()) == gc["stw_total_ns"] and int(stw["a1"].max(initial=0)) == gc["stw_max_ns"]
+    assert kinds[EV.ProcHandoff] == st["steals"]["count"]
+    assert kinds[EV.GoSyscallEndBlocked] == st["syscalls_blocked"]
+    assert kinds[EV.GoSyscallBegin] >= st["syscalls"]
+    assert rows["heap_alloc"][-1] == st["HeapAlloc"]
+    assert rows["ngoroutines"][-1] == st["goroutines"]["live"]
+    assert rows["gc_cycles"][-1] == gc["cycles"]
+    # Ms: every thread the trace names gets an index; the counter counts those the shown events run on
+    assert rows["threads"][-1] <= len(conv.m_index) and st["threads"] <= len(conv.m_index)
+    # GC workers run as the runtime's goroutines, between GCWorkerBegin and GCWorkerEnd
+    created = ev[ev["kind"] == EV.GoCreate]
+    workers = set(ev["g"][ev["kind"] == EV.GCWorkerBegin].tolist())
+    assert all(int(created["a1"][created["g"] == w][0]) == RUNTIME_GROUP for w in workers)
+    # a recording of it reads back, with the groups and the trace's assumptions
+    out = tmp_path / f"{mode}.gmprec"
+    trace_to_recording(str(go_traces[mode][0]), str(out))
+    r = RecordingReader.open(str(out))
+    try:
+        assert r.n_events == len(ev) and r.groups == tuple(conv.groups)
+        assert any("run-queue" in a for a in r.header["assumptions"])
+    finally:
+        r.close()
+
+
+@pytestmark_go
+def test_traceallocfree_gives_a_real_span_heatmap(go_traces):
+    ev, _, conv, st = convert(go_traces["alloc"][0])
+    assert conv.has_alloc_free
+    spans = SpanTable()
+    spans.apply(ev)
+    ids = spans.ids()
+    assert len(ids) > 20
+    occ = spans.occupancy(ids)
+    assert (occ > 0).sum() > 10 and (occ <= 1).all()
+    img, cell = spans.heatmap()
+    assert img.any() and (cell >= 0).any()
+    allocs = ev[ev["kind"] == EV.Alloc]
+    existing = _existing_objects(go_traces["alloc"][0])
+    assert int(allocs["a1"].sum()) == st["alloc_free"]["objects_alloc"] + existing
+
+
+def _existing_objects(path) -> int:
+    from gmpviz.gotrace import spec as S
+
+    with GoTraceReader(str(path)) as r:
+        return sum(int((arr["typ"] == S.EvHeapObject).sum()) for _g, arr in r.chunks())
+
+
+def test_hostile_traces_are_one_line(tmp_path):
+    bad = tmp_path / "bad.trace"
+    bad.write_bytes(b"go 1.26 trace\x00\x00\x00\x01\x02\x03")
+    with pytest.raises(RecordingError, match="bad.trace"):
+        trace_to_recording(str(bad), str(tmp_path / "o.gmprec"))
+    assert not (tmp_path / "o.gmprec").exists() and not (tmp_path / "o.gmprec.part").exists()
+    with pytest.raises(RecordingError, match="No such file"):
+        cached_recording(str(tmp_path / "missing.trace"))
+    ok = tmp_path / "ok.trace"
+    ok.write_bytes(simple_trace())
+    with pytest.raises(RecordingError, match="directory"):
+        trace_to_recording(str(ok), str(tmp_path / "nodir" / "o.gmprec"))
