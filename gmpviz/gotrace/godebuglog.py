@@ -1,4 +1,7 @@
-"""Figures of a run from its `GODEBUG=gctrace=1,schedtrace=N` text: one function for real Go and gmpviz.
+"""A run's `GODEBUG=gctrace=1,schedtrace=N` text: its lines parsed, and the figures it gives.
+
+One parser for real Go and gmpviz: `gmpviz open run.log` draws a real program's log,
+`gmpviz compare-real --log` and the fidelity tests (tests/fidelity) compare its figures.
 
 `figures(text)` reads a program's stderr, a real Go run's or gmpviz's emulation
 (`gmpviz run SCENARIO --headless --gctrace --schedtrace 100`, which prints the same two formats),
@@ -20,8 +23,9 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import dataclass, field
 
-from gmpviz.core.gc.gctrace import GCTraceParseError, parse_gctrace
+from ..core.gc.gctrace import GCTraceParseError, parse_gctrace
 
 _SCHED_RE = re.compile(
     r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) spinningthreads=(\d+) "
@@ -103,20 +107,35 @@ def schedticks_rate(scheds: list[dict]) -> float | None:
     return ticks / p_seconds if p_seconds > 0 else None
 
 
-def figures(text: str) -> dict[str, float | None]:
-    """The figures of one run (see FIGURES) from its gctrace + schedtrace text. A figure whose lines
-    are absent is None, except gc_cycles, which is 0 without gctrace lines."""
-    cycles, scheds = [], []
+@dataclass
+class GodebugLog:
+    """The gctrace cycles (core.gc.gctrace.parse_gctrace dicts) and SCHED lines (parse_sched) of a log."""
+
+    gc: list[dict] = field(default_factory=list)
+    sched: list[dict] = field(default_factory=list)
+
+
+def parse_godebug_log(text: str) -> GodebugLog:
+    """Every gctrace and SCHED line of `text`, in order; other lines (the program's own) are skipped."""
+    out = GodebugLog()
     for line in text.splitlines():
         if line.startswith("gc "):
             try:
-                cycles.append(parse_gctrace(line))
+                out.gc.append(parse_gctrace(line))
             except GCTraceParseError:
                 continue
         elif line.startswith("SCHED "):
             s = parse_sched(line)
             if s is not None:
-                scheds.append(s)
+                out.sched.append(s)
+    return out
+
+
+def figures(text: str) -> dict[str, float | None]:
+    """The figures of one run (see FIGURES) from its gctrace + schedtrace text. A figure whose lines
+    are absent is None, except gc_cycles, which is 0 without gctrace lines."""
+    log = parse_godebug_log(text)
+    cycles, scheds = log.gc, log.sched
     stws = [c["clock_ms"][i] for c in cycles for i in (0, 2)]
     stacks = [c["stacks_mb"] for c in cycles if c["stacks_mb"] is not None]
     out: dict[str, float | None] = {
