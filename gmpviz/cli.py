@@ -1033,7 +1033,7 @@ def cmd_open(args) -> int:
     if not is_go_trace(args.file):
         with open(args.file, "rb"):  # a missing or unreadable file says so (OSError -> one line)
             pass
-        raise CliError(f"{args.file}: not a Go execution trace (it does not start with 'go 1.')")
+        return _open_log(args)
     if (args.dump or args.headless) and args.screenshot:
         raise CliError("--screenshot is for the window: leave out --dump/--headless")
     if not (args.dump or args.headless):
@@ -1044,6 +1044,42 @@ def cmd_open(args) -> int:
         )
     except OpenError as e:
         raise CliError(str(e)) from None
+
+
+def _open_log(args) -> int:
+    """`gmpviz open run.log`: a GODEBUG=gctrace=1,schedtrace=N log in the heap, GC and run-queue
+    views (--headless: its figures, as the fidelity table computes them)."""
+    from .gotrace.godebuglog import FIGURES, figures, parse_godebug_log
+    from .record.fromtrace import cached_log_recording, read_log
+
+    text = read_log(args.file)
+    log = parse_godebug_log(text)
+    if not (log.gc or log.sched):
+        raise CliError(
+            f"{args.file}: neither a Go execution trace (it does not start with 'go 1.') nor a "
+            "GODEBUG=gctrace=1,schedtrace=N log (no gc or SCHED lines)"
+        )
+    if args.dump:
+        raise CliError("--dump is for Go execution traces: a log has no events to dump (use --headless)")
+    if args.headless:
+        fig = figures(text)
+        if args.json:
+            print(json.dumps({"source": args.file, "figures": fig}, indent=2))
+        else:
+            for k, v in fig.items():
+                unit = FIGURES[k][0]
+                print(f"{k:<20}  {'-' if v is None else f'{v:.4g}'} {unit}".rstrip())
+        return 0
+    _check_screenshot(args.screenshot, args.file)
+    _check_display()
+    _check_qt_platform()
+    rec = cached_log_recording(args.file)
+    try:
+        from .ui.player import run_player
+    except ImportError as e:
+        raise CliError(f"the player cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_player(rec, screenshot=args.screenshot, theme=args.theme)
 
 
 def _open_trace_window(args) -> int:

@@ -118,21 +118,93 @@ def trace_to_recording(trace: str, out: str, strict: bool = False) -> tuple[str,
     return out, warning
 
 
-def cached_recording(trace: str, strict: bool = False) -> tuple[str, str | None]:
-    """The recording of `trace` in the cache folder, converted if this version of the file has none."""
+def _stat(path: str) -> os.stat_result:
     try:
-        st = os.stat(trace)
+        return os.stat(path)
     except OSError as e:
-        raise RecordingError(f"{trace}: {e.strerror or e}") from None
+        raise RecordingError(f"{path}: {e.strerror or e}") from None
+
+
+def _cache_path(path: str, st: os.stat_result, salt: str) -> Path:
     key = hashlib.sha256(
-        f"{os.path.realpath(trace)}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{strict}".encode()
+        f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{salt}".encode()
     ).hexdigest()[:16]
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise RecordingError(f"cannot create the cache folder {folder}: {e.strerror or e}") from None
-    out = folder / f"{Path(trace).stem}-{key}.gmprec"
+    return folder / f"{Path(path).stem}-{key}.gmprec"
+
+
+def cached_recording(trace: str, strict: bool = False) -> tuple[str, str | None]:
+    """The recording of `trace` in the cache folder, converted if this version of the file has none."""
+    out = _cache_path(trace, _stat(trace), f"strict={strict}")
     if out.is_file():
         return str(out), None
     return trace_to_recording(trace, str(out), strict=strict)
+
+
+def read_log(path: str) -> str:
+    """A GODEBUG log's text (bounded; undecodable bytes replaced), or RecordingError."""
+    from ..gotrace.godebuglog import MAX_LOG_BYTES
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_LOG_BYTES + 1)
+    except OSError as e:
+        raise RecordingError(f"{path}: {e.strerror or e}") from None
+    if len(data) > MAX_LOG_BYTES:
+        raise RecordingError(f"{path}: larger than {MAX_LOG_BYTES >> 20} MiB, not a log gmpviz reads")
+    return data.decode("utf-8", errors="replace")
+
+
+def log_to_recording(path: str, out: str) -> str:
+    """A GODEBUG=gctrace=1,schedtrace=N log as a recording: GC cycles, heap and run-queue lengths."""
+    from ..gotrace.godebuglog import LOG_ASSUMPTIONS, log_events, parse_godebug_log
+
+    log = parse_godebug_log(read_log(path))
+    if not (log.gc or log.sched):
+        raise RecordingError(f"{path}: no gctrace or schedtrace lines (GODEBUG=gctrace=1,schedtrace=N)")
+    ev, rows = log_events(log)
+    if len(ev) and int(ev["t_ns"][-1]) > MAX_DURATION_NS:
+        raise RecordingError(f"{path}: longer than gmpviz shows ({MAX_DURATION_NS // 10**9} s)")
+    name = os.path.basename(path)
+    procs = max([s["gomaxprocs"] for s in log.sched] + [c["procs"] for c in log.gc] + [1])
+    header = {
+        "format_version": F.FORMAT_VERSION,
+        "gmpviz_version": __version__,
+        "go_version": GO_VERSION,
+        "scenario": {"name": name, "text": "", "path": name},
+        "source": {"kind": "godebug-log", "path": name},
+        "seed": 0,
+        "settings": {
+            "procs": min(procs, 1024),
+            "policy": REAL_POLICY,
+            "gogc": -1,
+            "memlimit_bytes": -1,
+            "duration_ns": int(ev["t_ns"][-1]) if len(ev) else 0,
+        },  # fmt: skip
+        "groups": ["main"],
+        "notice": f"A real Go program's GODEBUG log ({name}): {len(log.gc)} GC cycles, "
+        f"{len(log.sched)} schedtrace lines.",
+        "assumptions": list(LOG_ASSUMPTIONS),
+        "event_dtype": EVENT_DTYPE.descr,
+        "counters_dtype": COUNTERS_DTYPE.descr,
+        "chunk_events": CHUNK_EVENTS,
+        "keyframe_span_ns": KEYFRAME_SPAN_NS,
+    }
+    w = RecordingWriter(out, header)
+    try:
+        w.append(ev, rows)
+        w.close()
+    except BaseException:
+        w.discard()
+        raise
+    return out
+
+
+def cached_log_recording(path: str) -> str:
+    st = _stat(path)
+    out = _cache_path(path, st, "log")
+    return str(out) if out.is_file() else log_to_recording(path, str(out))

@@ -120,3 +120,38 @@ def test_hostile_traces_are_one_line(tmp_path):
     ok.write_bytes(simple_trace())
     with pytest.raises(RecordingError, match="directory"):
         trace_to_recording(str(ok), str(tmp_path / "nodir" / "o.gmprec"))
+
+
+LOG = """workers 5
+SCHED 0ms: gomaxprocs=2 idleprocs=0 threads=5 spinningthreads=0 needspinning=1 idlethreads=2 runqueue=1 [ 4 3 ] schedticks=[ 4 3 ]
+gc 1 @0.003s 5%: 2.9+1.6+0.006 ms clock, 5.9+0/0.76/0+0.012 ms cpu, 3->6->5 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P
+SCHED 100ms: gomaxprocs=2 idleprocs=1 threads=6 spinningthreads=0 needspinning=0 idlethreads=3 runqueue=0 [ 0 2 ] schedticks=[ 40 33 ]
+gc 2 @0.150s 2%: 0.16+13+0.016 ms clock, 0.32+0.16/0.12/0.092+0.032 ms cpu, 10->17->11 MB, 11 MB goal, 0 MB stacks, 0 MB globals, 2 P
+"""  # noqa: E501
+
+
+def test_a_godebug_log_opens_as_heap_gc_and_run_queues(tmp_path, capsys, monkeypatch):
+    from gmpviz.cli import main
+    from gmpviz.record.fromtrace import log_to_recording
+    from gmpviz.record.replay import Replay
+
+    path = tmp_path / "run.log"
+    path.write_text(LOG)
+    out = log_to_recording(str(path), str(tmp_path / "log.gmprec"))
+    rp = Replay.open(out)
+    rp.load_all()
+    m = rp.model
+    cyc = m.gc.all_cycles(rp.t_end_ns)
+    assert list(cyc["cycle"]) == [1, 2] and cyc["begin_ns"][1] == 150_000_000
+    assert [int(d) for d in m.gc.pauses.col("duration_ns")] == [2_900_000, 6_000, 160_000, 16_000]
+    assert m.counters.col("heap_goal").max() == 11 << 20
+    t, n = m.runq_hist.series(-1)
+    assert list(n) == [1, 0]
+    rp.seek_time(rp.t_end_ns)
+    assert [len(q) for q in rp.model.state.runq[:2]] == [0, 2]  # lengths only: unknown Gs
+    assert main(["open", str(path), "--headless", "--json"]) == 0
+    assert '"gc_cycles": 2' in capsys.readouterr().out
+    (tmp_path / "other.log").write_text("hello\n")
+    assert main(["open", str(tmp_path / "other.log")]) == 2
+    assert "nor a GODEBUG" in capsys.readouterr().err
+    assert main(["open", str(path), "--dump"]) == 2
