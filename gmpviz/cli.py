@@ -408,6 +408,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot", metavar="PNG", help="save a PNG of the player at the run's end and exit, e.g. p.png"
     )
 
+    cr = sub.add_parser(
+        "compare-real", help="a real Go run (its trace) against its emulation, figure by figure"
+    )
+    cr.add_argument(
+        "trace", help="the real program's execution trace (gmpviz trace writes one), e.g. prog.trace"
+    )
+    cr.add_argument("scenario", help="the scenario that emulates it (a preset or .toml), e.g. prog.toml")
+    cr.add_argument(
+        "--log",
+        metavar="run.log",
+        help="the real run's GODEBUG=gctrace=1,schedtrace=N log (run-queue figures), e.g. --log run.log",
+    )
+    cr.add_argument(
+        "--json", action="store_true", help="the table as JSON, e.g. compare-real p.trace p.toml --json"
+    )
+
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
@@ -1151,6 +1167,30 @@ def cmd_trace(args) -> int:
         return run_player(rec, screenshot=args.screenshot)
 
 
+def cmd_compare_real(args) -> int:
+    from .compare_real import compare_real, format_table
+    from .gotrace.cli import is_go_trace
+
+    if not is_go_trace(args.trace):
+        with open(args.trace, "rb"):  # a missing or unreadable file says so (OSError -> one line)
+            pass
+        raise CliError(f"{args.trace}: not a Go execution trace (it does not start with 'go 1.')")
+    log_text = None
+    if args.log:
+        from .gotrace.godebuglog import parse_godebug_log
+        from .record.fromtrace import read_log
+
+        log_text = read_log(args.log)
+        if not parse_godebug_log(log_text).sched:
+            raise CliError(f"{args.log}: no schedtrace lines (GODEBUG=schedtrace=N) to take run queues from")
+    _load(args.scenario)  # a bad scenario is one line before the trace is read
+    res = compare_real(args.trace, args.scenario, log_text)
+    for w in res["warnings"]:
+        print(f"gmpviz: warning: {w}", file=sys.stderr)
+    print(json.dumps(res, indent=2) if args.json else format_table(res))
+    return 0
+
+
 def cmd_play(args) -> int:
     from .record.export import report_cut
     from .record.reader import RecordingReader
@@ -1247,6 +1287,7 @@ def main(argv: list[str] | None = None) -> int:
             "play": cmd_play,
             "open": cmd_open,
             "trace": cmd_trace,
+            "compare-real": cmd_compare_real,
             "export": cmd_export,
             "compare": cmd_compare,
             "scenarios": cmd_scenarios,

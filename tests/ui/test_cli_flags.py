@@ -552,6 +552,47 @@ def c_trace_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
     refused(capsys, ["trace", str(tmp / "bad.go"), "--screenshot", str(shot)], "go build failed")
 
 
+TINY_SCENARIO = """name = "tiny"
+gomaxprocs = 2
+duration = "20ms"
+
+[programs.main]
+ops = [ { repeat = "forever", body = [
+  { alloc = "8KiB", count = 8, lifetime = "temp" }, { sleep = "1ms" },
+] } ]
+"""
+SCHED_LOG = (
+    "SCHED 0ms: gomaxprocs=2 idleprocs=0 threads=5 spinningthreads=0 needspinning=1 idlethreads=2 "
+    "runqueue=3 [ 4 2 ] schedticks=[ 4 3 ]\n"
+)
+
+
+def c_cmp_real_log(capsys, rec, cut_rec, tmp):
+    trace, sc, log = _go_trace(tmp), tmp / "tiny.toml", tmp / "run.log"
+    sc.write_text(TINY_SCENARIO)
+    log.write_text(SCHED_LOG)
+    rc, plain, _ = run(capsys, ["compare-real", trace, str(sc)])
+    assert rc == 0 and "emulated / real" in plain
+    rc, out, _ = run(capsys, ["compare-real", trace, str(sc), "--log", str(log)])
+    assert rc == 0
+    row = next(ln for ln in out.splitlines() if ln.startswith("global run queue"))
+    assert row.split()[5] == "3"  # the real mean comes from the log (a trace has no run queues)
+    (tmp / "nolog.log").write_text("hello\n")
+    refused(capsys, ["compare-real", trace, str(sc), "--log", str(tmp / "nolog.log")], "no schedtrace lines")
+    refused(capsys, ["compare-real", trace, str(sc), "--log", str(tmp / "missing.log")], "missing.log")
+
+
+def c_cmp_real_json(capsys, rec, cut_rec, tmp):
+    trace, sc = _go_trace(tmp), tmp / "tiny.toml"
+    sc.write_text(TINY_SCENARIO)
+    rc, out, _ = run(capsys, ["compare-real", trace, str(sc), "--json"])
+    res = json.loads(out)
+    assert rc == 0 and [r["figure"] for r in res["rows"]][0] == "gc_cycles"
+    assert next(r for r in res["rows"] if r["figure"] == "goroutines_max")["real"] == 1
+    refused(capsys, ["compare-real", str(sc), str(sc), "--json"], "not a Go execution trace")
+    refused(capsys, ["compare-real", trace, str(tmp / "nope.toml"), "--json"], "nope.toml")
+
+
 # --- present and deck (a two-scene deck built once into the module's cache) ---------------------------
 DECK = """
 [[scene]]
@@ -714,6 +755,8 @@ CASES = {
     ("open", "--screenshot"): c_open_screenshot,
     ("open", "--theme"): c_open_theme,
     ("trace", "--out"): c_trace_out,
+    ("compare-real", "--log"): c_cmp_real_log,
+    ("compare-real", "--json"): c_cmp_real_json,
     ("trace", "--record"): c_trace_record,
     ("trace", "--screenshot"): c_trace_screenshot,
     ("bench", "--soak"): c_bench("soak"),
