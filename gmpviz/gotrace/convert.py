@@ -4,7 +4,7 @@
 ORDERED_DTYPE arrays) into EVENT_DTYPE events and COUNTERS_DTYPE rows, vectorised: every *rule*
 below selects the Go events of some types with numpy and returns columns for them; the rows of all
 rules are put back in the trace's order (a stable sort on source index * 4 + sub-position), so one
-Go event may become two gmpviz events (a GC worker's GoStart is GoStart + GCWorkerBegin). Only the
+Go event may become two gmpviz events (a GC worker's GoBlock is GCWorkerEnd + GoBlock). Only the
 state carried between generations (goroutine groups, M numbering, the open STW, GC and status
 tables) is kept; a generation costs a few numpy passes over its events.
 
@@ -43,6 +43,9 @@ from ..core.trace.events import (
     WAIT_REASONS,
     WHERE_GLOBAL,
     WHERE_RUNNEXT,
+    WORKER_DEDICATED,
+    WORKER_FRACTIONAL,
+    WORKER_IDLE,
     per_kind,
 )
 from ..core.trace.stats import COUNTERS_DTYPE
@@ -84,6 +87,12 @@ _SYSTEM_WAITS = [
     _WAIT_CODE[r] for r in ("system goroutine wait", "GC background sweeper wait", "GC weak to strong wait")
 ]
 _STW_CODE = {s: i for i, s in enumerate(STW_NAMES)}
+#: mgc.go gcMarkWorkerModeStrings, the GoLabel of a mark worker's GoStart -> events.WORKER_*
+_WORKER_MODE = {
+    "GC (dedicated)": WORKER_DEDICATED,
+    "GC (fractional)": WORKER_FRACTIONAL,
+    "GC (idle)": WORKER_IDLE,
+}
 _STOP_CODE = {"runtime.Gosched": STOP_GOSCHED, "preempted": STOP_PREEMPT}
 _CLASS_BYTES = np.asarray(CLASS_TO_SIZE, np.int64)  # (class 0, large: the size is not traced)
 _INT32_MAX = np.iinfo(np.int32).max
@@ -162,6 +171,8 @@ class TraceConverter:
         self._group_index: dict[str, int] = {}
         self.g_group = np.zeros(1024, np.int16)
         self.g_worker = np.zeros(1024, bool)
+        self.g_mode = np.zeros(1024, np.int8)  # mode of a worker's last labelled run
+        self.g_open = np.zeros(1024, bool)  # a worker run (GCWorkerBegin) still open
         self.g_seen = np.zeros(1024, bool)
         self.g_status = np.full(1024, -1, np.int8)  # gmpviz status after the last event, -1 none
         self.p_seen = np.zeros(MAX_GOMAXPROCS, bool)
@@ -194,6 +205,8 @@ class TraceConverter:
     def _need_g(self, n: int) -> None:
         self.g_group = _grow(self.g_group, n, 0)
         self.g_worker = _grow(self.g_worker, n, False)
+        self.g_mode = _grow(self.g_mode, n, 0)
+        self.g_open = _grow(self.g_open, n, False)
         self.g_seen = _grow(self.g_seen, n, False)
         self.g_status = _grow(self.g_status, n, -1)
 
@@ -363,24 +376,72 @@ class TraceConverter:
                     out.add(s, sub, kind, g=gs, a0=_WAIT_CODE["unspecified"])
                 else:
                     out.add(s, sub, kind, g=gs, p=ctx_p[s], m=ctx_m[s])
-                    w = s[self.g_worker[gs]]
-                    out.add(w, 2, EV.GCWorkerBegin, g=args[w, 0], p=ctx_p[w], m=ctx_m[w])
 
         s = sel[S.EvGoStart]
         gs = args[s, 0]
         out.add(s, 0, EV.GoStart, g=gs, p=ctx_p[s], m=ctx_m[s])
-        w = s[self.g_worker[gs]]
-        out.add(w, 1, EV.GCWorkerBegin, g=args[w, 0], p=ctx_p[w], m=ctx_m[w])
+        # traceruntime.go GoStart: a mark worker's GoStart is followed by a GoLabel naming its mode
+        lab = sel[S.EvGoLabel]
+        mode = self._codes(g, args[lab, 0], _WORKER_MODE, 0)
+        w, wmode = lab[mode > 0], mode[mode > 0]
+        self.g_worker[ctx_g[w]] = True
+        out.add(w, 0, EV.GCWorkerBegin, g=ctx_g[w], p=ctx_p[w], m=ctx_m[w], a0=wmode)
+        # each worker run's mode for its end: the G's last label before it (or the last generation's)
+        n = len(typ) + 1
+        lkey = ctx_g[w].astype(np.int64) * n + w
+        lorder = np.argsort(lkey, kind="stable")
+        lkey, lmode = lkey[lorder], wmode[lorder]
+
+        last_mode = self.g_mode.copy()
+        if len(w):
+            last_mode[ctx_g[w]] = wmode  # (fancy assignment: the last label of each G wins)
+
+        def run_mode(idx: np.ndarray) -> np.ndarray:
+            """Mode of the worker run each stop in `idx` (sorted) ends, 0 if no labelled run is open:
+            the G's last label must come after its previous stop (or, before any in this generation,
+            the last generation's run must still be open)."""
+            gg_ = ctx_g[idx].astype(np.int64)
+            key = gg_ * n + idx
+            j = np.searchsorted(lkey, key) - 1
+            has = (j >= 0) & (lkey[np.maximum(j, 0)] // n == gg_) if len(lkey) else np.zeros(len(idx), bool)
+            lab_at = np.where(has, lkey[np.maximum(j, 0)] % n if len(lkey) else -1, -1)
+            order = np.argsort(key, kind="stable")
+            ks, gs_ = key[order], gg_[order]
+            prev = np.r_[-1, ks[:-1] % n]
+            prev = np.where(np.r_[True, gs_[1:] != gs_[:-1]], -1, prev)
+            prev_stop = np.empty(len(idx), np.int64)
+            prev_stop[order] = prev
+            carried = (prev_stop < 0) & ~has & self.g_open[gg_]
+            fresh = has & (lab_at > prev_stop)
+            return np.where(
+                fresh, lmode[np.maximum(j, 0)] if len(lmode) else 0, np.where(carried, self.g_mode[gg_], 0)
+            )
+
+        stops = np.sort(np.concatenate([sel[S.EvGoStop], sel[S.EvGoBlock]]))
+        ws = stops[self.g_worker[ctx_g[stops]]]
+        ended = run_mode(ws)
+        out.add(ws[ended > 0], 0, EV.GCWorkerEnd, g=ctx_g[ws[ended > 0]], p=ctx_p[ws[ended > 0]],
+                m=ctx_m[ws[ended > 0]], a0=ended[ended > 0])  # fmt: skip
+        # a worker run still open at the generation's end: its label after the G's last stop
+        if len(w):
+            last_lab = np.full(len(self.g_open), -1, np.int64)
+            np.maximum.at(last_lab, ctx_g[w], w)
+            last_stop = np.full(len(self.g_open), -1, np.int64)
+            if len(ws):
+                np.maximum.at(last_stop, ctx_g[ws], ws)
+            touched = np.unique(np.r_[ctx_g[w], ctx_g[ws]])
+            self.g_open[touched] = last_lab[touched] > last_stop[touched]
+        elif len(ws):
+            self.g_open[ctx_g[ws]] = False
         for t, kind in ((S.EvGoStop, EV.GoStop), (S.EvGoBlock, EV.GoBlock)):
             s = sel[t]
-            w = s[self.g_worker[ctx_g[s]]]
-            out.add(w, 0, EV.GCWorkerEnd, g=ctx_g[w], p=ctx_p[w], m=ctx_m[w])
             if kind == EV.GoStop:
                 code = self._codes(g, args[s, 0], _STOP_CODE, STOP_PREEMPT)
                 out.add(s, 1, kind, g=ctx_g[s], p=ctx_p[s], m=ctx_m[s], a0=code, a1=WHERE_GLOBAL)
             else:
                 code = self._codes(g, args[s, 0], _WAIT_CODE, _WAIT_CODE["unspecified"])
                 out.add(s, 1, kind, g=ctx_g[s], p=ctx_p[s], m=ctx_m[s], a0=code)
+        self.g_mode = last_mode
         s = sel[S.EvGoUnblock]
         # ready() puts the G in its waker's runnext (proc.go: runqput(pp, gp, next=true))
         out.add(s, 0, EV.GoUnblock, g=args[s, 0], p=ctx_p[s], m=ctx_m[s], a0=ctx_g[s], a1=WHERE_RUNNEXT)
@@ -654,7 +715,11 @@ class TraceConverter:
         busy_of = np.zeros(256, np.int64)
         busy_of[[int(EV.GCWorkerBegin), int(EV.GCMarkAssistBegin)]] = 1
         busy_of[[int(EV.GCWorkerEnd), int(EV.GCMarkAssistEnd)]] = -1
-        busy = np.maximum(np.cumsum(busy_of[kind]) + self.gc_busy, 0)
+        d = busy_of[kind]
+        d[(kind == EV.GCWorkerBegin) & (ev["a0"] == WORKER_IDLE)] = 0  # (GCIdleTime is not GC CPU)
+        idle_end = (kind == EV.GCWorkerEnd) & (ev["a0"] == WORKER_IDLE)
+        d[idle_end] = 0
+        busy = np.maximum(np.cumsum(d) + self.gc_busy, 0)
         gc_stw = (sw >= 0) & (ev["a0"] <= STW_GC_MARK_TERM)  # the GC's own pauses (STW_GC_*)
         in_gc_stw = stepwise(gc_stw, sw, 0)
         busy_eff = np.where(in_gc_stw == 1, procs, busy) if len(t) else busy
@@ -739,11 +804,12 @@ _G_ARG_TYPES = (
     S.EvGoStatusStack, S.EvGoSwitch, S.EvGoSwitchDestroy, S.EvGCMarkAssistActive,
 )  # fmt: skip
 _USED_TYPES = tuple(sorted({
-    *_G_ARG_TYPES, S.EvGoStop, S.EvGoBlock, S.EvGoSyscallBegin, S.EvGoSyscallEnd, S.EvGoSyscallEndBlocked,
-    S.EvGoDestroy, S.EvGoDestroySyscall, S.EvProcsChange, S.EvProcStatus, S.EvProcStart, S.EvProcStop,
-    S.EvProcSteal, S.EvSTWBegin, S.EvSTWEnd, S.EvGCBegin, S.EvGCActive, S.EvGCEnd, S.EvGCMarkAssistBegin,
-    S.EvGCMarkAssistEnd, S.EvGCSweepBegin, S.EvGCSweepEnd, S.EvGCSweepActive, S.EvHeapGoal, S.EvHeapAlloc,
-    S.EvSpan, S.EvSpanAlloc, S.EvSpanFree, S.EvHeapObject, S.EvHeapObjectAlloc, S.EvHeapObjectFree,
+    *_G_ARG_TYPES, S.EvGoLabel, S.EvGoStop, S.EvGoBlock, S.EvGoSyscallBegin, S.EvGoSyscallEnd,
+    S.EvGoSyscallEndBlocked, S.EvGoDestroy, S.EvGoDestroySyscall, S.EvProcsChange, S.EvProcStatus,
+    S.EvProcStart, S.EvProcStop, S.EvProcSteal, S.EvSTWBegin, S.EvSTWEnd, S.EvGCBegin, S.EvGCActive,
+    S.EvGCEnd, S.EvGCMarkAssistBegin, S.EvGCMarkAssistEnd, S.EvGCSweepBegin, S.EvGCSweepEnd,
+    S.EvGCSweepActive, S.EvHeapGoal, S.EvHeapAlloc, S.EvSpan, S.EvSpanAlloc, S.EvSpanFree, S.EvHeapObject,
+    S.EvHeapObjectAlloc, S.EvHeapObjectFree,
 }))  # fmt: skip
 _COUNTER_EDGE_KINDS = [int(k) for k in (EV.GCBegin, EV.GCMarkBegin, EV.GCMarkDone, EV.GCEnd, EV.STWBegin,
                                         EV.STWEnd, EV.HeapGoal, EV.ProcResize)]  # fmt: skip

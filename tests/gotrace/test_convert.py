@@ -73,6 +73,12 @@ def test_fixture_converts_to_what_the_trace_says(go_traces, mode, tmp_path):
     created = ev[ev["kind"] == EV.GoCreate]
     workers = set(ev["g"][ev["kind"] == EV.GCWorkerBegin].tolist())
     assert all(int(created["a1"][created["g"] == w][0]) == RUNTIME_GROUP for w in workers)
+    # ... labelled with their mode (traceruntime.go GoStart's GoLabel), each run ended once
+    wb, we = ev[ev["kind"] == EV.GCWorkerBegin], ev[ev["kind"] == EV.GCWorkerEnd]
+    assert set(wb["a0"].tolist()) <= {1, 2, 3} and 0 <= len(wb) - len(we) <= len(workers)
+    for w in workers:
+        seq = ev[((ev["kind"] == EV.GCWorkerBegin) | (ev["kind"] == EV.GCWorkerEnd)) & (ev["g"] == w)]
+        assert (np.diff((seq["kind"] == EV.GCWorkerBegin).astype(int)) != 0).all(), w
     # a recording of it reads back, with the groups and the trace's assumptions
     out = tmp_path / f"{mode}.gmprec"
     trace_to_recording(str(go_traces[mode][0]), str(out))
