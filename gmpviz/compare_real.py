@@ -4,7 +4,7 @@ The real side is a Go execution trace read by gotrace and mapped into gmpviz's e
 (gotrace/convert.py), so both sides' figures come from the same code: model.metrics.compute_metrics
 over the events, the counters for threads and goroutines. What a trace does not carry comes from the
 program's GODEBUG=gctrace=1,schedtrace=N log when one is given (`--log`; `gmpviz trace` writes it):
-the run-queue means and the schedtrace schedticks rate. The emulated side runs the scenario headless
+the run-queue means (schedtrace's runqueue= and per-P lengths). The emulated side runs the scenario headless
 to its end (compare.run_side). Ratios are emulated / real.
 """
 
@@ -100,8 +100,6 @@ def real_side(trace: str, log_text: str | None = None) -> tuple[dict, str | None
         lf = log_figures(log_text)
         out["runq_global_mean"] = lf["runq_global_mean"]
         out["runq_local_mean"] = lf["runq_local_mean"]
-        if lf["schedticks_per_p_s"] is not None:
-            out["schedticks_per_p_s"] = lf["schedticks_per_p_s"]
     return out, warning
 
 

@@ -135,12 +135,33 @@ def prepare(program: str, work: Path) -> str:
     return "test"
 
 
+#: the runtime's own settings a user's environment passes to the traced program (gobuild.go_env drops
+#: every GO* variable for the build); a user GODEBUG is kept, after gmpviz's settings
+RUNTIME_ENV = ("GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GOTRACEBACK")
+
+
+def run_env(trace_out: str, seconds: float, godebug: str = GODEBUG) -> dict[str, str]:
+    user = {k: os.environ[k] for k in RUNTIME_ENV if k in os.environ}
+    if os.environ.get("GODEBUG"):
+        godebug = f"{godebug},{os.environ['GODEBUG']}"
+    return go_env(
+        {
+            **user,
+            "GODEBUG": godebug,
+            "GMPVIZ_TRACE_OUT": os.path.abspath(trace_out),
+            "GMPVIZ_TRACE_SECONDS": f"{seconds:g}",
+        }
+    )
+
+
 def build_and_run(
     program: str,
     args: list[str],
     trace_out: str,
     log_out: str,
     seconds: float = DEFAULT_SECONDS,
+    godebug: str = GODEBUG,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Build `program` and run it traced: the trace at `trace_out`, its stderr at `log_out`."""
     try:
@@ -165,13 +186,7 @@ def build_and_run(
         if b.returncode != 0:
             last = [ln for ln in b.stderr.strip().splitlines() if ln.strip()][-1:] or ["(no output)"]
             raise TraceRunError(f"{program}: go build failed: {last[0].strip()[:300]}")
-        env = go_env(
-            {
-                "GODEBUG": GODEBUG,
-                "GMPVIZ_TRACE_OUT": os.path.abspath(trace_out),
-                "GMPVIZ_TRACE_SECONDS": f"{seconds:g}",
-            }
-        )
+        env = {**run_env(trace_out, seconds, godebug), **(extra_env or {})}
         run = (
             [str(exe), *args]
             if how == "main"

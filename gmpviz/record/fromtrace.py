@@ -13,6 +13,7 @@ trace that is not one, or broken in its first generation, is a RecordingError (o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -125,9 +126,20 @@ def _stat(path: str) -> os.stat_result:
         raise RecordingError(f"{path}: {e.strerror or e}") from None
 
 
+@functools.cache
+def converter_digest() -> str:
+    """A hash of the converters' source: a cached recording made by another converter is remade."""
+    h = hashlib.sha256()
+    for mod in ("convert.py", "godebuglog.py"):
+        h.update((Path(__file__).resolve().parents[1] / "gotrace" / mod).read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _cache_path(path: str, st: os.stat_result, salt: str) -> Path:
     key = hashlib.sha256(
-        f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{salt}".encode()
+        f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{converter_digest()}\0"
+        f"{salt}".encode()
     ).hexdigest()[:16]
     folder = cache_dir()
     try:

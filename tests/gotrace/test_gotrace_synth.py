@@ -254,8 +254,14 @@ def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version)
         assert run_lines == exact_lines
 
 
-def test_cli_open_needs_a_mode(tmp_path):
+def test_cli_open_without_a_display_says_so(tmp_path):
+    """`gmpviz open FILE.trace` shows the trace in the window; with no screen to open it on, one line."""
+    import os
+
     p = tmp_path / "s.trace"
     p.write_bytes(simple_trace())
-    proc = subprocess.run([sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--headless" in proc.stderr
