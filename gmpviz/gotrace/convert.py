@@ -59,6 +59,8 @@ RUNTIME_GROUP = -1
 MAX_TRACE_GROUPS = 24
 MAIN_GROUP_NAME = "main"  # G1 (runtime.main runs main.main) and Gs whose start the trace does not say
 OTHER_GROUP_NAME = "other"
+#: the program's main as `gmpviz trace`'s wrapper renames it (run.py USER_MAIN), named back in groups
+WRAPPED_MAIN = "main.gmpvizUserMain"
 #: counters rows: at every HeapAlloc/HeapGoal change and at least every COUNTER_STEP_NS
 COUNTER_STEP_NS = 100_000
 MAX_COUNTER_ROWS_PER_GEN = 20_000
@@ -212,6 +214,8 @@ class TraceConverter:
 
     def _group_of_func(self, name: str) -> tuple[int, bool]:
         """(group, is a GC mark worker) of a goroutine that starts in function `name`."""
+        if name.startswith(WRAPPED_MAIN):  # `gmpviz trace` renamed the program's main (gotrace/run.py)
+            name = "main.main" + name[len(WRAPPED_MAIN) :]
         if name == "runtime.gcBgMarkWorker":
             return RUNTIME_GROUP, True
         if name in ("", "runtime.main"):
@@ -813,3 +817,10 @@ _USED_TYPES = tuple(sorted({
 }))  # fmt: skip
 _COUNTER_EDGE_KINDS = [int(k) for k in (EV.GCBegin, EV.GCMarkBegin, EV.GCMarkDone, EV.GCEnd, EV.STWBegin,
                                         EV.STWEnd, EV.HeapGoal, EV.ProcResize)]  # fmt: skip
+
+
+def convert(chunks) -> np.ndarray:
+    """Every event of (generation, ordered events) chunks as one EVENT_DTYPE array (small traces)."""
+    conv = TraceConverter()
+    parts = [conv.add(g, arr)[0] for g, arr in chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, EVENT_DTYPE)

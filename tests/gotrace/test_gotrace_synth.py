@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from gotrace_synth import batch, ev, simple_trace, strings_batch, sync_batch, trace
 from hypothesis import HealthCheck, given, settings
@@ -170,10 +171,20 @@ def test_convert_maps_into_event_dtype(tmp_path):
     e = convert(chunks)
     assert e.dtype == EVENT_DTYPE
     kinds = [EV(k).name for k in e["kind"].tolist()]
-    assert kinds == ["GoCreate", "GoBlock", "GoStart", "GoEnd", "ProcStop"]
-    assert e["g"].tolist() == [2, 1, 2, 2, 0]
-    assert e["a0"][0] == 1  # GoCreate: the creator
-    assert (e["t_ns"] >= 0).all() and (e["p"] == 0).all()
+    # the ProcStatus/GoStatus restatements at the trace's start give P0 to its M and G1 to P0
+    assert kinds == [
+        "ProcStart",
+        "GoCreate",
+        "GoStart",
+        "GoCreate",
+        "GoBlock",
+        "GoStart",
+        "GoEnd",
+        "ProcStop",
+    ]
+    assert e["g"].tolist() == [0, 1, 1, 2, 1, 2, 2, 0]
+    assert e["a0"][3] == 1  # GoCreate: the creator
+    assert (e["t_ns"] >= 0).all() and (np.delete(e["p"], 1) == 0).all() and e["p"][1] == -1
 
 
 def test_go_quote():

@@ -57,13 +57,13 @@ func TestWork(t *testing.T) {
 """
 
 
-def test_trace_a_program_with_arguments(tmp_path, capsys, monkeypatch):
+def test_trace_a_program_with_arguments(tmp_path, capfd, monkeypatch):
     monkeypatch.setenv("GMPVIZ_CACHE", str(tmp_path / "cache"))
     prog = tmp_path / "workers.go"
     prog.write_text(PROG)
     out = tmp_path / "w.gmprec"
     rc = main(["trace", str(prog), "--out", str(tmp_path), "--record", str(out), "--", "5"])
-    text = capsys.readouterr().out
+    text = capfd.readouterr().out  # (the program's own stdout is the terminal's: fd-level capture)
     assert rc == 0 and "workers 5" in text
     r = RecordingReader.open(str(out))
     try:
@@ -75,7 +75,7 @@ def test_trace_a_program_with_arguments(tmp_path, capsys, monkeypatch):
     assert parsed.gc and parsed.sched  # gctrace=1 and schedtrace lines
 
 
-def test_trace_a_test_package(tmp_path, capsys, monkeypatch):
+def test_trace_a_test_package(tmp_path, monkeypatch):
     monkeypatch.setenv("GMPVIZ_CACHE", str(tmp_path / "cache"))
     pkg = tmp_path / "work"
     pkg.mkdir()
