@@ -424,6 +424,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="the table as JSON, e.g. compare-real p.trace p.toml --json"
     )
 
+    cr.add_argument(
+        "--window",
+        action="store_true",
+        help="also watch them: the real run and the emulation stacked on one time axis, e.g. --window",
+    )
+    cr.add_argument(
+        "--screenshot", metavar="PNG", help="(--window) play both to the end, save a PNG, exit, e.g. cr.png"
+    )
+    cr.add_argument(
+        "--theme", choices=("dark", "light"), default=None, help="(--window) the colours, e.g. --theme light"
+    )
+
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
     sub.add_parser("events", help="print the event kinds and their fields")
@@ -1183,12 +1195,49 @@ def cmd_compare_real(args) -> int:
         log_text = read_log(args.log)
         if not parse_godebug_log(log_text).sched:
             raise CliError(f"{args.log}: no schedtrace lines (GODEBUG=schedtrace=N) to take run queues from")
-    _load(args.scenario)  # a bad scenario is one line before the trace is read
+    if (args.screenshot or args.theme) and not args.window:
+        raise CliError("--screenshot and --theme are for the window: add --window")
+    sc = _load(args.scenario)  # a bad scenario is one line before the trace is read
+    if args.window:
+        _check_screenshot(args.screenshot, args.trace)
+        _check_display()
+        _check_qt_platform()
     res = compare_real(args.trace, args.scenario, log_text)
     for w in res["warnings"]:
         print(f"gmpviz: warning: {w}", file=sys.stderr)
     print(json.dumps(res, indent=2) if args.json else format_table(res))
-    return 0
+    if not args.window:
+        return 0
+    return _compare_real_window(args, sc)
+
+
+def _compare_real_window(args, sc) -> int:
+    """The real run (A, its trace's events) and the emulation (B, live) stacked on one time axis."""
+    import os
+    from types import SimpleNamespace
+
+    from .compare import run_settings
+    from .record.fromtrace import cached_recording
+    from .record.reader import RecordingReader
+
+    rec, _ = cached_recording(args.trace)
+    reader = RecordingReader.open(rec)
+    try:
+        events, counters, groups = reader.events(), reader.counters, reader.groups
+        end_ns = reader.t_end_ns
+    finally:
+        reader.close()
+    try:
+        from .ui.compare_window import ArraySource, run_compare_window
+    except ImportError as e:
+        raise CliError(f"the window cannot start: {e}") from None
+    sides = [
+        ("a", f"real: {os.path.basename(args.trace)}", SimpleNamespace(groups=groups),
+         ArraySource(events, counters, end_ns)),
+        ("b", f"emulated: {sc.name}", sc, run_settings({})),
+    ]  # fmt: skip
+    with qt_messages_filtered():
+        return run_compare_window(sides, screenshot=args.screenshot, theme=args.theme or "dark")
 
 
 def cmd_play(args) -> int:

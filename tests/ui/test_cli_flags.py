@@ -593,6 +593,37 @@ def c_cmp_real_json(capsys, rec, cut_rec, tmp):
     refused(capsys, ["compare-real", trace, str(tmp / "nope.toml"), "--json"], "nope.toml")
 
 
+def c_cmp_real_window(capsys, rec, cut_rec, tmp, monkeypatch):
+    """--window opens the compare window with the real run (its events) as side A; here its screenshot."""
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    trace, sc, shot = _go_trace(tmp), tmp / "tiny.toml", tmp / "cr.png"
+    sc.write_text(TINY_SCENARIO)
+    rc, out, err = run(capsys, ["compare-real", trace, str(sc), "--window", "--screenshot", str(shot)])
+    assert rc == 0 and png_size(shot) == (1600, 1000) and "emulated / real" in out, err
+    refused(capsys, ["compare-real", trace, str(sc), "--screenshot", str(shot)], "add --window")
+
+
+def c_cmp_real_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    trace, sc = _go_trace(tmp), tmp / "tiny.toml"
+    sc.write_text(TINY_SCENARIO)
+    refused(capsys, ["compare-real", trace, str(sc), "--window", "--screenshot", trace], "also an input")
+    (tmp / "d").mkdir()
+    refused(capsys, ["compare-real", trace, str(sc), "--window", "--screenshot", str(tmp / "d")], "directory")
+
+
+def c_cmp_real_theme(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    trace, sc = _go_trace(tmp), tmp / "tiny.toml"
+    sc.write_text(TINY_SCENARIO)
+    dark, light = tmp / "d.png", tmp / "l.png"
+    for shot, theme in ((dark, "dark"), (light, "light")):
+        args = ["compare-real", trace, str(sc), "--window", "--screenshot", str(shot), "--theme", theme]
+        assert run(capsys, args)[0] == 0
+    assert QtGui.QColor(png_corner(light)).lightness() > QtGui.QColor(png_corner(dark)).lightness()
+    refused(capsys, ["compare-real", trace, str(sc), "--theme", "light"], "add --window")
+
+
 # --- present and deck (a two-scene deck built once into the module's cache) ---------------------------
 DECK = """
 [[scene]]
@@ -757,6 +788,9 @@ CASES = {
     ("trace", "--out"): c_trace_out,
     ("compare-real", "--log"): c_cmp_real_log,
     ("compare-real", "--json"): c_cmp_real_json,
+    ("compare-real", "--window"): c_cmp_real_window,
+    ("compare-real", "--screenshot"): c_cmp_real_screenshot,
+    ("compare-real", "--theme"): c_cmp_real_theme,
     ("trace", "--record"): c_trace_record,
     ("trace", "--screenshot"): c_trace_screenshot,
     ("bench", "--soak"): c_bench("soak"),
