@@ -318,7 +318,12 @@ class TraceConverter:
         ctx_p[bad_p] = -1
         ctx_m = self._ms(arr["m"])
         out = _Out()
-        sel = {t: np.flatnonzero(typ == t) for t in _USED_TYPES}
+        # every type's event indices from one stable sort by type (ascending within a type)
+        by_typ = np.argsort(typ, kind="stable")
+        counts = np.bincount(typ, minlength=256)
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        sel = {t: by_typ[starts[t] : ends[t]] for t in _USED_TYPES}
         self._goroutines(g, out, sel, typ, args, ctx_g, ctx_p, ctx_m)
         self._procs(out, sel, args, ctx_p, ctx_m)
         self._gc(g, out, sel, arr, args, ctx_g, ctx_p, ctx_m)
