@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, ".")
 from gmpviz.core.trace.events import EV, SPEC  # noqa: E402
+from gmpviz.core.trace.tracer import RAW_HOT_KINDS  # noqa: E402
 
 sys.path.insert(0, "tests/core")
 from test_emit_sites import _aliases, _ev_name  # noqa: E402
@@ -39,6 +40,8 @@ def convert(path: Path, positional: bool) -> int:
             continue
         tup = node.args[0]
         name = _ev_name(tup.elts[1], aliases)
+        if EV[name] in RAW_HOT_KINDS:
+            continue  # hot: stays raw (tracer.RAW_HOT_KINDS says why)
         fields = [x.name for x in SPEC[EV[name]].args]
         cols = [seg(src, e) for e in tup.elts]
         head = [cols[0]] + cols[2:]

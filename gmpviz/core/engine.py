@@ -23,6 +23,8 @@ import random
 
 import numpy as np
 
+from gmpviz.core.trace.tracer import Emitters
+
 from . import constants as C
 from .alloc.hooks import AllocMixin
 from .clock import PRIO_END, PRIO_SAMPLE, PRIO_SCHEDTRACE, Clock
@@ -77,6 +79,7 @@ class Memory(AllocMixin, _HookDefaults):
     def __init__(self, clock: Clock, ext, container_limit_bytes: int = -1) -> None:
         self.clock = clock
         self.ext = ext
+        self.ev = Emitters(ext)  # the typed emitters generated from SPEC (core/trace/tracer.py)
         self.container_limit_bytes = container_limit_bytes  # the emulated machine's memory (budget.py)
         self.gc: GC | None = None
         self._init_memory(None, None)  # AllocMixin: the Allocator (its mcaches come with procresize)

@@ -4,7 +4,7 @@ Two emit forms are checked:
 * raw ``<x>.ext((t_ns, kind, p, m, g, a0, a1, a2))``: the kind (``EV.X``, ``int(EV.X)`` or a module
   alias ``_X = int(EV.X)``) exists, the tuple has 8 columns (``*self.who(m)`` counts as p, m, g),
   and every argument column past the kind's declared fields is the literal 0 (an unnamed value is a
-  field missing from SPEC);
+  field missing from SPEC); the raw form is kept only for the hot kinds of ``tracer.RAW_HOT_KINDS``;
 * typed ``<x>.<Kind>(t_ns, p, m, g, *fields, **fields)``: at most 4 + len(fields) positional
   arguments and only declared field names as keywords.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import gmpviz.core
 from gmpviz.core.trace.events import EV, SPEC
-from gmpviz.core.trace.tracer import _bind
+from gmpviz.core.trace.tracer import RAW_HOT_KINDS, _bind
 
 CORE = Path(gmpviz.core.__file__).parent
 _IDENTITY = ("t_ns", "p", "m", "g")
@@ -103,6 +103,16 @@ def test_every_emit_site_matches_the_spec():
                     bad.append(f"{where}: {name} has no field {kw.arg!r} (SPEC: {fields})")
     assert n > 50, "the walk found no emit sites: has the emit form changed?"
     assert not bad, "\n".join(bad)
+
+
+def test_only_hot_kinds_keep_the_raw_form():
+    """Every other kind is emitted through its typed emitter (tracer.RAW_HOT_KINDS says why)."""
+    raw = sorted(
+        f"{where}: {name}"
+        for where, form, name, _ in _sites()
+        if form == "raw" and (name not in EV.__members__ or EV[name] not in RAW_HOT_KINDS)
+    )
+    assert not raw, "raw ext((...)) for a kind that is not in RAW_HOT_KINDS:\n" + "\n".join(raw)
 
 
 def test_typed_emitters_write_the_spec_columns():

@@ -11,7 +11,6 @@ object, the only times the runtime tests the heap trigger) to ask the GC. The mi
 from __future__ import annotations
 
 from gmpviz.core.constants import FIXED_STACK, PAGE_SIZE
-from gmpviz.core.trace.events import EV
 from gmpviz.core.workload.budget import limit_pages
 from gmpviz.core.workload.ops import LIFE_GOROUTINE
 
@@ -25,7 +24,6 @@ MEMCLR_BYTES_PER_NS = 16  # zeroing a fresh object (needzero spans, large object
 #: runtime2.go: _defer on 64-bit (heap, rangefunc, sp, pc, fn, link, head) rounds to the 48-byte class
 DEFER_RECORD_BYTES = 48
 
-_EV_SHRINK = int(EV.GoStackShrink)
 
 HOOK_ASSUMPTIONS = (
     f"Allocation cost: {COST_MALLOC_NS} ns per object plus zeroing at {MEMCLR_BYTES_PER_NS} bytes/ns "
@@ -72,7 +70,7 @@ class AllocMixin:
         if new_bytes == gp.stack_bytes:
             return False
         a = self.allocator
-        self.ext((self.now, _EV_SHRINK, p, m, gp.goid, gp.stack_bytes, new_bytes, 0))
+        self.ev.GoStackShrink(self.now, p, m, gp.goid, old_bytes=gp.stack_bytes, new_bytes=new_bytes)
         new_id = a.stackalloc(self.now, p, new_bytes, m, gp.goid)
         if gp.stack_id >= 0:
             a.stackfree(self.now, p, gp.stack_id, m, gp.goid)

@@ -69,23 +69,8 @@ DEFAULT_STACK_USED_BYTES = 512  # scanned part of a stack that never ran a stack
 RUNTIME_GROUP = -1
 WORKER_SWEEPER = 4
 
-_GoCreate = int(EV.GoCreate)
 _GoBlock = int(EV.GoBlock)
 _GoUnblock = int(EV.GoUnblock)
-_GCBegin = int(EV.GCBegin)
-_GCMarkBegin = int(EV.GCMarkBegin)
-_GCMarkDone = int(EV.GCMarkDone)
-_GCEnd = int(EV.GCEnd)
-_GCWorkerBegin = int(EV.GCWorkerBegin)
-_GCWorkerEnd = int(EV.GCWorkerEnd)
-_GCAssistBegin = int(EV.GCMarkAssistBegin)
-_GCAssistEnd = int(EV.GCMarkAssistEnd)
-_GCSweepBegin = int(EV.GCSweepBegin)
-_GCSweepEnd = int(EV.GCSweepEnd)
-_HeapGoal = int(EV.HeapGoal)
-_GCLimiter = int(EV.GCLimiter)
-_OOMKill = int(EV.OOMKill)
-_GoStop = int(EV.GoStop)
 
 GC_ASSUMPTIONS = (
     "GC: liveness comes from each allocation's lifetime, not from tracing pointers; an object is marked "
@@ -121,6 +106,7 @@ class GC:
         self.clock = rt.clock
         self.at = rt.clock.at
         self.ext = rt.ext
+        self.ev = rt.ev
         self.allocator = mem.allocator
         sc = rt.scenario
         self.gcBlackenEnabled = 0
@@ -201,7 +187,9 @@ class GC:
         a = self.allocator
         self.heap0 = a.heap_live
         self.tSweepTerm = now
-        self.ext((now, _GCBegin, *self.rt.who(m), self.gc_cycles + 1, trigger_kind, a.heap_live))
+        self.ev.GCBegin(
+            now, *self.rt.who(m), cycle=self.gc_cycles + 1, trigger=trigger_kind, heap_live=a.heap_live
+        )
         self.limiter.startGCTransition(True, now)
         self.rt.stopTheWorld(STW_GC_SWEEP_TERM, self.gcStart_stopped, m)
 
@@ -232,8 +220,14 @@ class GC:
         self.gc_marktermination = False
         self.gcBlackenEnabled = 1
         dedicated = c.dedicatedMarkWorkersNeeded
-        self.ext(
-            (now, _GCMarkBegin, -1, -1, 0, self.gc_cycles, dedicated, int(c.fractionalUtilizationGoal * 1e6))
+        self.ev.GCMarkBegin(
+            now,
+            -1,
+            -1,
+            0,
+            cycle=self.gc_cycles,
+            dedicated=dedicated,
+            fractional_ppm=int(c.fractionalUtilizationGoal * 1e6),
         )
         self.limiter.finishGCTransition(now)
         caller = self.rt.stw_caller
@@ -272,7 +266,7 @@ class GC:
         gp.group = RUNTIME_GROUP
         gp.created_ns = now
         self.mem.stack_init(gp, pp)
-        self.ext((now, _GoCreate, pp.id, -1, gp.goid, 0, RUNTIME_GROUP, gp.stack_bytes))
+        self.ev.GoCreate(now, pp.id, -1, gp.goid, parent=0, group=RUNTIME_GROUP, stack_bytes=gp.stack_bytes)
         return gp
 
     def enlistWorker(self, n: int) -> None:
@@ -307,7 +301,7 @@ class GC:
         self.gc_marktermination = True
         self.tMarkTerm = now
         self.heap1 = self.allocator.heap_live
-        self.ext((now, _GCMarkDone, -1, -1, 0, self.gc_cycles, self.allocator.heap_live, 0))
+        self.ev.GCMarkDone(now, -1, -1, 0, cycle=self.gc_cycles, heap_live=self.allocator.heap_live)
         self.limiter.startGCTransition(False, now)
         self.rt.stopTheWorld(STW_GC_MARK_TERM, self.gcMarkTermination, None)
 
@@ -341,7 +335,7 @@ class GC:
         gcPaceSweeper(
             self.sweep_pacing, trigger, a.heap_live, st["PagesInUse"], st["PagesSwept"], a.sweep_done
         )
-        self.ext((now, _HeapGoal, -1, -1, 0, goal, trigger, marked))
+        self.ev.HeapGoal(now, -1, -1, 0, goal_bytes=goal, trigger_bytes=trigger, heap_marked=marked)
         cost = COST_MARKTERM_NS + COST_MARKTERM_PER_P_NS * self.rt.gomaxprocs
         self.at(now + cost, PRIO_GC, self.gcMarkTermination_done)
 
@@ -353,7 +347,7 @@ class GC:
         self.last_gc_ns = now
         self.limiter.numgc = self.gc_cycles
         self.limiter.finishGCTransition(now)
-        self.ext((now, _GCEnd, -1, -1, 0, self.gc_cycles, self.heap2, 0))
+        self.ev.GCEnd(now, -1, -1, 0, cycle=self.gc_cycles, heap_marked=self.heap2)
         self._gctrace(now)
         self.rt.startTheWorld()
         self.gcSweep()
@@ -423,7 +417,7 @@ class GC:
             return
         if gp.run_start < 0:
             gp.run_start = now
-            self.ext((now, _GCWorkerBegin, pp.id, m.id, gp.goid, mode, 0, 0))
+            self.ev.GCWorkerBegin(now, pp.id, m.id, gp.goid, mode=mode)
         stop = False
         if gp.preempt:
             gp.preempt = False
@@ -469,7 +463,7 @@ class GC:
             self.limiter.addIdleTime(dur)
         else:
             self.gc_cpu_ns += dur
-        self.ext((now, _GCWorkerEnd, pp.id, m.id, gp.goid, mode, dur * SCAN_BYTES_PER_NS, 0))
+        self.ev.GCWorkerEnd(now, pp.id, m.id, gp.goid, mode=mode, work_bytes=dur * SCAN_BYTES_PER_NS)
         gp.run_start = -1
         self.rt._g_off_cpu(pp)
         gp.status = Gwaiting
@@ -551,7 +545,7 @@ class GC:
         self.limiter.addAssistTime(dt)
         self.gc_assist_total_ns += dt
         self.gc_cpu_ns += dt
-        self.ext((self.clock.now, _GCAssistBegin, m.p.id, m.id, gp.goid, debt, 0, 0))
+        self.ev.GCMarkAssistBegin(self.clock.now, m.p.id, m.id, gp.goid, debt_bytes=debt)
         gp.worker_mode = -work  # pending GCMarkAssistEnd (see gcAssistAlloc_end)
         return dt
 
@@ -559,7 +553,7 @@ class GC:
         """gcAssistAlloc's end, when the G that assisted resumes (run_g): the GCMarkAssistEnd event."""
         work = -gp.worker_mode
         gp.worker_mode = 0
-        self.ext((self.clock.now, _GCAssistEnd, m.p.id if m.p else -1, m.id, gp.goid, work, 0, 0))
+        self.ev.GCMarkAssistEnd(self.clock.now, m.p.id if m.p else -1, m.id, gp.goid, work_bytes=work)
         # gcAssistAlloc1: the last assist out of work calls gcMarkDone
         if (
             self.mark_work_left <= 0
@@ -597,11 +591,11 @@ class GC:
         a = self.allocator
         if gp.run_start < 0:
             gp.run_start = now
-            self.ext((now, _GCSweepBegin, pp.id, m.id, gp.goid, 0, 0, 0))
+            self.ev.GCSweepBegin(now, pp.id, m.id, gp.goid)
         elif gp.preempt or not self.rt.sched.pidle:
             # goschedIfBusy: yield to others when no P is idle
             gp.preempt = False
-            self.ext((now, _GCSweepEnd, pp.id, m.id, gp.goid, 0, 0, 0))
+            self.ev.GCSweepEnd(now, pp.id, m.id, gp.goid)
             gp.run_start = -1
             self.rt.goschedImpl(m, gp, False)
             return
@@ -613,7 +607,7 @@ class GC:
             spans += 1
             pages += n
         if spans == 0:
-            self.ext((now, _GCSweepEnd, pp.id, m.id, gp.goid, 0, 0, 0))
+            self.ev.GCSweepEnd(now, pp.id, m.id, gp.goid)
             gp.run_start = -1
             self.sweep_pacing.sweepPagesPerByte = 0.0
             self.bgscavenge()
@@ -661,7 +655,7 @@ class GC:
             return
         rss = self.allocator.mapped_ready_bytes()
         if rss > limit:
-            self.ext((now, _OOMKill, -1, -1, 0, rss, limit, 0))
+            self.ev.OOMKill(now, -1, -1, 0, rss_bytes=rss, limit_bytes=limit)
             self.rt.fatal(
                 f"signal: killed (OOM): process memory {rss >> 20} MiB exceeded the container limit "
                 f"{limit >> 20} MiB"
@@ -689,7 +683,9 @@ class GC:
             was = self.limiter.limiting()
             self.limiter.update(now)
             if was != self.limiter.limiting():
-                self.ext((now, _GCLimiter, -1, -1, 0, int(self.limiter.limiting()), self.limiter.fill, 0))
+                self.ev.GCLimiter(
+                    now, -1, -1, 0, limiting=int(self.limiter.limiting()), fill_ns=self.limiter.fill
+                )
 
     def setGCPercent(self, percent: int) -> None:
         """mgcpacer.go: setGCPercent — debug.SetGCPercent: new pacing at once (gcControllerCommit)."""
@@ -708,7 +704,15 @@ class GC:
         trigger, goal = self.gcController.gcControllerCommit(
             self.allocator.sweep_done, self.gcphase == _GCoff
         )
-        self.ext((self.clock.now, _HeapGoal, -1, -1, 0, goal, trigger, self.gcController.heapMarked))
+        self.ev.HeapGoal(
+            self.clock.now,
+            -1,
+            -1,
+            0,
+            goal_bytes=goal,
+            trigger_bytes=trigger,
+            heap_marked=self.gcController.heapMarked,
+        )
         self.gcTrigger_test(None)
 
     def _sync_memstats(self) -> None:

@@ -21,8 +21,6 @@ from ..workload.ops import SEL_RECV, SEL_SEND
 
 _ChanSend = int(EV.ChanSend)
 _ChanRecv = int(EV.ChanRecv)
-_ChanClose = int(EV.ChanClose)
-_Select = int(EV.Select)
 
 
 class ChanMixin:
@@ -82,7 +80,7 @@ class ChanMixin:
         if self._dequeue_sudog(c.sendq) is not None:
             self.fatal("panic: send on closed channel")
             return False
-        self.ext((self.clock.now, _ChanClose, m.p.id, m.id, gp.goid, c.id, len(woken), 0))
+        self.ev.ChanClose(self.clock.now, m.p.id, m.id, gp.goid, chan=c.id, woken=len(woken))
         for rg in woken:
             self.ready(rg, m, True)
         return True
@@ -133,13 +131,13 @@ class ChanMixin:
         pp = m.p
         if ready:
             i = ready[int(self.rng.random() * len(ready))] if len(ready) > 1 else ready[0]
-            self.ext((now, _Select, pp.id, m.id, gp.goid, i, len(cases), 0))
+            self.ev.Select(now, pp.id, m.id, gp.goid, case=i, ncases=len(cases))
             kind, ci = cases[i]
             if kind == SEL_SEND:
                 return self.chansend(m, gp, chans[ci])
             return self.chanrecv(m, gp, chans[ci])
         if has_default:
-            self.ext((now, _Select, pp.id, m.id, gp.goid, -2, len(cases), 0))
+            self.ev.Select(now, pp.id, m.id, gp.goid, case=-2, ncases=len(cases))
             return True
         self.sel_seq += 1
         sel_id = self.sel_seq
@@ -147,7 +145,7 @@ class ChanMixin:
         for i, (kind, ci) in enumerate(cases):
             c = chans[ci]
             (c.sendq if kind == SEL_SEND else c.recvq).append((gp, sel_id, i))
-        self.ext((now, _Select, pp.id, m.id, gp.goid, -1, len(cases), 0))
+        self.ev.Select(now, pp.id, m.id, gp.goid, case=-1, ncases=len(cases))
         self.gopark(m, gp, WAIT_SELECT, sel_id)
         return False
 

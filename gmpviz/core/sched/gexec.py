@@ -15,7 +15,7 @@ from ..constants import (
     COST_GO_NS,
     MAX_STACK_SIZE,
 )
-from ..trace.events import EV, WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
+from ..trace.events import WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
 from ..workload import budget
 from ..workload.ops import (
     DIST_EXP,
@@ -45,9 +45,6 @@ from ..workload.ops import (
     OP_STACK,
     OP_SYSCALL,
 )
-
-_ChanMake = int(EV.ChanMake)
-_GoDefer = int(EV.GoDefer)
 
 # A goroutine that runs this many zero-cost ops in a row is given 1 ns of virtual time, so a loop of
 # control ops can never stall the clock. (Emulator guard; no runtime counterpart.)
@@ -235,7 +232,7 @@ class GExecMixin:
             elif code == OP_CHAN_MAKE:
                 gp.pc += 1
                 c = self.makechan(op[1], op[2])
-                self.ext((now, _ChanMake, m.p.id, m.id, gp.goid, c.id, c.dataqsiz, 0))
+                self.ev.ChanMake(now, m.p.id, m.id, gp.goid, chan=c.id, cap=c.dataqsiz)
                 zero += 1
             elif code == OP_ALLOC:
                 gp.pc += 1
@@ -267,7 +264,7 @@ class GExecMixin:
                 cost = 0
                 for _ in range(n):
                     gp.defers += 1
-                    self.ext((now, _GoDefer, m.p.id, m.id, gp.goid, gp.defers, heap, 0))
+                    self.ev.GoDefer(now, m.p.id, m.id, gp.goid, depth=gp.defers, heap=heap)
                 if heap:
                     cost += self.mem.defer_alloc(m, gp, n)
                     cost += self.gc.gc_alloc_cost(m, gp, DEFER_RECORD_BYTES * n)
@@ -319,13 +316,13 @@ class GExecMixin:
         while gp.stack_bytes < needed_bytes:
             new = gp.stack_bytes * 2
             if new > MAX_STACK_SIZE:
-                self.ext((now, int(EV.GoStackOverflow), m.p.id, m.id, gp.goid, needed_bytes, 0, 0))
+                self.ev.GoStackOverflow(now, m.p.id, m.id, gp.goid, needed_bytes=needed_bytes)
                 self.fatal(
                     f"runtime: goroutine stack exceeds {MAX_STACK_SIZE}-byte limit\n"
                     "fatal error: stack overflow"
                 )
                 return 0
-            self.ext((now, int(EV.GoStackGrow), m.p.id, m.id, gp.goid, gp.stack_bytes, new, 0))
+            self.ev.GoStackGrow(now, m.p.id, m.id, gp.goid, old_bytes=gp.stack_bytes, new_bytes=new)
             cost += self.mem.stack_grow(m, gp, new)
             cost += (gp.stack_bytes // 1024) * COST_STACK_COPY_NS_PER_KIB
         gp.stack_used = 0  # the calls return (ops.py): a later GC scan may shrink the grown stack

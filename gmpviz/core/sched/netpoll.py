@@ -9,10 +9,9 @@ from __future__ import annotations
 from ..clock import PRIO_NETPOLL_WAKE
 from ..constants import COST_M_WAKE_NS
 from ..runtime2 import M_NETPOLL, M_RUNNING, G, M
-from ..trace.events import EV, SRC_NETPOLL
+from ..trace.events import EV, NETPOLL_BLOCKING, SRC_NETPOLL
 
 _RunqGet = int(EV.RunqGet)
-_NetpollReady = int(EV.NetpollReady)
 
 
 class NetpollMixin:
@@ -25,13 +24,15 @@ class NetpollMixin:
         if nm is not None:
             self.at(self.clock.now + COST_M_WAKE_NS, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
 
-    def netpoll(self) -> list[G]:
-        """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady)."""
+    def netpoll(self, by: int, m_id: int = -1) -> list[G]:
+        """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady). ``by`` says which
+        caller polled (NETPOLL_*: findRunnable's non-blocking poll, its blocking poll, or sysmon);
+        one NetpollReady event per poll that returned Gs."""
         glist = self.netpoll_ready
         self.netpoll_ready = []
         self.netpoll_waiters -= len(glist)
         if glist:
-            self.ext((self.clock.now, _NetpollReady, -1, -1, 0, len(glist), 0, 0))
+            self.ev.NetpollReady(self.clock.now, -1, m_id, 0, count=len(glist), by=by)
         return glist
 
     def netpoll_wake(self, m: M, token: int) -> None:
@@ -43,9 +44,7 @@ class NetpollMixin:
         self.netpoll_m = None
         sched.lastpoll = now
         m.state = M_RUNNING
-        glist = self.netpoll()
-        if glist:
-            self.ext((now, _NetpollReady, -1, m.id, 0, 0, 1, 0))
+        glist = self.netpoll(NETPOLL_BLOCKING, m.id)
         pp = None
         if not glist:
             # SIMPLIFICATION: woken for timers, the poller takes the idle P whose timer is due (the

@@ -52,6 +52,7 @@ from ..runtime2 import M_IDLE, M_NETPOLL, M_RUNNING, M_SYSCALL, M_WAKING, G, M, 
 from ..trace.events import (
     EV,
     HANDOFF_STW,
+    NETPOLL_FINDRUNNABLE,
     SRC_NETPOLL,
     STOP_GOSCHED,
     STOP_PREEMPT,
@@ -62,26 +63,10 @@ from ..trace.events import (
 )
 from .gexec import child_stream
 
-_GoCreate = int(EV.GoCreate)
 _GoStart = int(EV.GoStart)
-_GoStop = int(EV.GoStop)
 _GoBlock = int(EV.GoBlock)
 _GoUnblock = int(EV.GoUnblock)
-_GoEnd = int(EV.GoEnd)
-_ProcStart = int(EV.ProcStart)
-_ProcStop = int(EV.ProcStop)
-_ProcStatus = int(EV.ProcStatus)
-_ProcHandoff = int(EV.ProcHandoff)
-_MCreate = int(EV.MCreate)
-_MPark = int(EV.MPark)
-_MWake = int(EV.MWake)
-_MSpinBegin = int(EV.MSpinBegin)
-_MSpinEnd = int(EV.MSpinEnd)
 _RunqGet = int(EV.RunqGet)
-_STWBegin = int(EV.STWBegin)
-_STWEnd = int(EV.STWEnd)
-_ProcResize = int(EV.ProcResize)
-_Deadlock = int(EV.Deadlock)
 
 
 def _coprimes(n: int) -> list[int]:
@@ -142,12 +127,12 @@ class ProcMixin:
         self.stw_then = then
         self.stw_caller = caller
         self.stw_start = now
-        self.ext((now, _STWBegin, *self.who(caller), reason, 0, 0))
+        self.ev.STWBegin(now, *self.who(caller), reason=reason)
         sched.stopwait = self.gomaxprocs
         if caller is not None and caller.p is not None:
             caller.p.status = Pgcstop
             self._g_off_cpu(caller.p)
-            self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Pgcstop, 0, 0))
+            self.ev.ProcStatus(now, caller.p.id, caller.id, 0, status=Pgcstop)
             sched.stopwait -= 1
         for i in range(self.gomaxprocs):
             pp = self.allp[i]
@@ -157,13 +142,13 @@ class ProcMixin:
                 m.p = None
                 pp.m = None
                 pp.status = Pgcstop
-                self.ext((now, _ProcHandoff, pp.id, m.id, 0, HANDOFF_STW, -1, 0))
-                self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+                self.ev.ProcHandoff(now, pp.id, m.id, 0, reason=HANDOFF_STW, to_m=-1)
+                self.ev.ProcStatus(now, pp.id, -1, 0, status=Pgcstop)
                 sched.stopwait -= 1
         while sched.pidle:
             pp = sched.pidle.pop()
             pp.status = Pgcstop
-            self.ext((now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+            self.ev.ProcStatus(now, pp.id, -1, 0, status=Pgcstop)
             sched.stopwait -= 1
         self.preemptall()
         if sched.stopwait == 0:
@@ -190,17 +175,13 @@ class ProcMixin:
         runnable_ps = self.procresize(newprocs, caller)
         self.sched.gcwaiting = False
         reason = self.stw_reason
-        self.ext(
-            (
-                now,
-                _STWEnd,
-                caller.p.id if caller and caller.p else -1,
-                caller.id if caller else -1,
-                0,
-                reason,
-                now - self.stw_start,
-                0,
-            )
+        self.ev.STWEnd(
+            now,
+            caller.p.id if caller and caller.p else -1,
+            caller.id if caller else -1,
+            0,
+            reason=reason,
+            duration_ns=now - self.stw_start,
         )
         self.stw_pause_ns[reason] = self.stw_pause_ns.get(reason, 0) + now - self.stw_start
         self.stw_caller = None
@@ -227,7 +208,7 @@ class ProcMixin:
         if m.wake_spinning:
             m.spinning = True
             m.wake_spinning = False
-            self.ext((self.clock.now, _MSpinBegin, pp.id, m.id, 0, self.sched.nmspinning, 0, 0))
+            self.ev.MSpinBegin(self.clock.now, pp.id, m.id, 0, nmspinning=self.sched.nmspinning)
         self.schedule(m)
 
     def newm(self) -> M:
@@ -236,7 +217,7 @@ class ProcMixin:
             self.fatal("runtime: program exceeds 10000-thread limit")
         m = M(len(self.allm))
         self.allm.append(m)
-        self.ext((self.clock.now, _MCreate, -1, m.id, 0, len(self.allm), 0, 0))
+        self.ev.MCreate(self.clock.now, -1, m.id, 0, threads=len(self.allm))
         return m
 
     def stopm(self, m: M) -> None:
@@ -245,7 +226,7 @@ class ProcMixin:
         m.curg = None
         m.token += 1  # a parked M has no pending step
         self.sched.midle.append(m)
-        self.ext((self.clock.now, _MPark, -1, m.id, 0, 0, 0, 0))
+        self.ev.MPark(self.clock.now, -1, m.id, 0)
         self.checkdead()
 
     def startm(self, pp: P | None, spinning: bool) -> None:
@@ -269,7 +250,7 @@ class ProcMixin:
         # The P is owned by the waking M from here on: runtime's pp.m is set only by acquirep, but
         # the P is neither idle nor available to anyone else.
         pp.status = Prunning
-        self.ext((now, _MWake, pp.id, nm.id, 0, int(spinning), 0, 0))
+        self.ev.MWake(now, pp.id, nm.id, 0, spinning=int(spinning))
         nm.token += 1
         self.at(now + latency, PRIO_MWAKE, self.mwake, nm, nm.token)
 
@@ -288,7 +269,7 @@ class ProcMixin:
             return
         if sched.gcwaiting:
             pp.status = Pgcstop
-            self.ext((self.clock.now, _ProcStatus, pp.id, -1, 0, Pgcstop, 0, 0))
+            self.ev.ProcStatus(self.clock.now, pp.id, -1, 0, status=Pgcstop)
             sched.stopwait -= 1
             if sched.stopwait == 0:
                 self._stw_stopped()
@@ -316,11 +297,11 @@ class ProcMixin:
         now = self.clock.now
         pp = self.releasep(m)
         pp.status = Pgcstop
-        self.ext((now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
+        self.ev.ProcStatus(now, pp.id, m.id, 0, status=Pgcstop)
         if m.spinning:
             m.spinning = False
             sched.nmspinning -= 1
-            self.ext((now, _MSpinEnd, pp.id, m.id, 0, sched.nmspinning, 0, 0))
+            self.ev.MSpinEnd(now, pp.id, m.id, 0, nmspinning=sched.nmspinning)
         sched.stopwait -= 1
         self.stopm(m)
         if sched.stopwait == 0:
@@ -384,7 +365,7 @@ class ProcMixin:
                     return gp, False
             # 9. non-blocking netpoll
             if self.netpoll_waiters and sched.lastpoll != 0 and self.netpoll_ready:
-                glist = self.netpoll()
+                glist = self.netpoll(NETPOLL_FINDRUNNABLE, m.id)
                 gp = glist.pop(0)
                 self.ext((now, _RunqGet, pp.id, m.id, gp.goid, SRC_NETPOLL, len(pp.runq), 0))
                 if glist:
@@ -442,7 +423,7 @@ class ProcMixin:
         if m.spinning:
             m.spinning = False
             sched.nmspinning -= 1
-            self.ext((now, _MSpinEnd, -1, m.id, 0, sched.nmspinning, 0, 0))
+            self.ev.MSpinEnd(now, -1, m.id, 0, nmspinning=sched.nmspinning)
             if sched.runq or self._any_local_work():
                 pp2 = self.pidlegetSpinning()
                 if pp2 is not None:
@@ -455,7 +436,7 @@ class ProcMixin:
             m.state = M_NETPOLL
             m.token += 1
             self.netpoll_m = m
-            self.ext((now, _MPark, -1, m.id, 0, 1, 0, 0))
+            self.ev.MPark(now, -1, m.id, 0, where=1)
             if self.netpoll_ready:
                 self.at(now, PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
             else:
@@ -519,7 +500,7 @@ class ProcMixin:
         sched = self.sched
         m.spinning = False
         sched.nmspinning -= 1
-        self.ext((self.clock.now, _MSpinEnd, m.p.id if m.p else -1, m.id, 0, sched.nmspinning, 1, 0))
+        self.ev.MSpinEnd(self.clock.now, m.p.id if m.p else -1, m.id, 0, nmspinning=sched.nmspinning, found=1)
         self.wakep()
 
     def _begin_spinning(self, m: M) -> None:
@@ -527,7 +508,7 @@ class ProcMixin:
         m.spinning = True
         sched.nmspinning += 1
         sched.needspinning = 0
-        self.ext((self.clock.now, _MSpinBegin, m.p.id if m.p else -1, m.id, 0, sched.nmspinning, 0, 0))
+        self.ev.MSpinBegin(self.clock.now, m.p.id if m.p else -1, m.id, 0, nmspinning=sched.nmspinning)
 
     def injectglist(self, glist: list[G], pp: P | None) -> None:
         """proc.go: injectglist — make Gs runnable: one per idle P to the global queue with startm,
@@ -595,20 +576,16 @@ class ProcMixin:
         gp.m = None
         m.curg = None
         if preempted and self.sched.gcwaiting:
-            self.ext((now, _GoStop, pp.id, m.id, gp.goid, STOP_PREEMPT_STW, WHERE_RUNNEXT, 0))
+            self.ev.GoStop(now, pp.id, m.id, gp.goid, reason=STOP_PREEMPT_STW, where=WHERE_RUNNEXT)
             self.runqput(pp, gp, True)
         else:
-            self.ext(
-                (
-                    now,
-                    _GoStop,
-                    pp.id,
-                    m.id,
-                    gp.goid,
-                    STOP_PREEMPT if preempted else STOP_GOSCHED,
-                    WHERE_GLOBAL,
-                    0,
-                )
+            self.ev.GoStop(
+                now,
+                pp.id,
+                m.id,
+                gp.goid,
+                reason=STOP_PREEMPT if preempted else STOP_GOSCHED,
+                where=WHERE_GLOBAL,
             )
             self.globrunqput(gp)
             self.wakep()
@@ -622,7 +599,7 @@ class ProcMixin:
         gp.m = None
         m.curg = None
         self.n_exited += 1
-        self.ext((self.clock.now, _GoEnd, pp.id, m.id, gp.goid, 0, 0, 0))
+        self.ev.GoEnd(self.clock.now, pp.id, m.id, gp.goid)
         self.mem.on_goexit(gp, pp)
         self.gfput(pp, gp)
         if gp.goid == 1:
@@ -663,17 +640,14 @@ class ProcMixin:
         self.mem.stack_init(newg, pp)
         newg.status = Grunnable
         self.n_created += 1
-        self.ext(
-            (
-                now,
-                _GoCreate,
-                pp.id,
-                m.id if m else -1,
-                newg.goid,
-                newg.parent,
-                newg.group,
-                newg.stack_bytes,
-            )
+        self.ev.GoCreate(
+            now,
+            pp.id,
+            m.id if m else -1,
+            newg.goid,
+            parent=newg.parent,
+            group=newg.group,
+            stack_bytes=newg.stack_bytes,
         )
         self.runqput(pp, newg, True)
         if self.mainStarted:
@@ -728,7 +702,7 @@ class ProcMixin:
             pp.m.p = None
         pp.m = None
         pp.status = Pdead
-        self.ext((self.clock.now, _ProcStatus, pp.id, -1, 0, Pdead, 0, 0))
+        self.ev.ProcStatus(self.clock.now, pp.id, -1, 0, status=Pdead)
 
     def procresize(self, nprocs: int, caller: M | None) -> list[P]:
         """proc.go: procresize — grow/shrink allp; Ps beyond nprocs are destroyed (their Gs to the head
@@ -754,7 +728,7 @@ class ProcMixin:
                 self.acquirep(caller, pp)
             else:
                 caller.p.status = Prunning
-                self.ext((now, _ProcStatus, caller.p.id, caller.id, 0, Prunning, 0, 0))
+                self.ev.ProcStatus(now, caller.p.id, caller.id, 0, status=Prunning)
         runnable = []
         self.sched.pidle.clear()
         for i in range(nprocs - 1, -1, -1):
@@ -770,7 +744,7 @@ class ProcMixin:
             else:
                 runnable.append(pp)
         if old != nprocs:
-            self.ext((now, _ProcResize, -1, -1, 0, old, nprocs, 0))
+            self.ev.ProcResize(now, -1, -1, 0, old=old, new=nprocs)
         return runnable
 
     def set_gomaxprocs(self, n: int, caller: M | None) -> None:
@@ -792,7 +766,7 @@ class ProcMixin:
         pp.m = m
         pp.status = Prunning
         pp.oldm = m
-        self.ext((self.clock.now, _ProcStart, pp.id, m.id, 0, 0, 0, 0))
+        self.ev.ProcStart(self.clock.now, pp.id, m.id, 0)
         if self.on_acquirep is not None:
             self.on_acquirep(pp)
 
@@ -817,7 +791,7 @@ class ProcMixin:
             return
         if self._any_timers() or self.netpoll_waiters:
             return
-        self.ext((self.clock.now, _Deadlock, -1, -1, 0, 0, 0, 0))
+        self.ev.Deadlock(self.clock.now, -1, -1, 0)
         self.fatal("fatal error: all goroutines are asleep - deadlock!")
 
     def preemptall(self) -> None:
@@ -858,7 +832,7 @@ class ProcMixin:
         pp.status = Pidle
         pp.m = None
         self.sched.pidle.append(pp)
-        self.ext((self.clock.now, _ProcStop, pp.id, -1, 0, 0, 0, 0))
+        self.ev.ProcStop(self.clock.now, pp.id, -1, 0)
 
     def pidleget(self) -> P | None:
         """proc.go: pidleget — pop the head of the idle list."""

@@ -23,11 +23,7 @@ from ..trace.events import (
 )
 
 _RunqPut = int(EV.RunqPut)
-_ProcSteal = int(EV.ProcSteal)
 _RunqGet = int(EV.RunqGet)
-_RunqSpill = int(EV.RunqSpill)
-_GlobRunqPut = int(EV.GlobRunqPut)
-_GlobRunqGet = int(EV.GlobRunqGet)
 
 
 class RunqMixin:
@@ -37,14 +33,14 @@ class RunqMixin:
         """proc.go: globrunqput — tail of sched.runq."""
         sched = self.sched
         sched.runq.append(gp)
-        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL, len(sched.runq), 0))
+        self.ev.GlobRunqPut(self.clock.now, -1, -1, gp.goid, where=WHERE_GLOBAL, len=len(sched.runq))
         self._note_global_len()
 
     def globrunqputhead(self, gp) -> None:
         """proc.go: globrunqputhead (p.destroy)."""
         sched = self.sched
         sched.runq.appendleft(gp)
-        self.ext((self.clock.now, _GlobRunqPut, -1, -1, gp.goid, WHERE_GLOBAL_HEAD, len(sched.runq), 0))
+        self.ev.GlobRunqPut(self.clock.now, -1, -1, gp.goid, where=WHERE_GLOBAL_HEAD, len=len(sched.runq))
         self._note_global_len()
 
     def globrunqget(self, pp):
@@ -83,7 +79,7 @@ class RunqMixin:
                     break
                 runq.append(q.popleft())
                 moved += 1
-        self.ext((now, _GlobRunqGet, pp.id, -1, gp.goid, moved, len(q), len(pp.runq)))
+        self.ev.GlobRunqGet(now, pp.id, -1, gp.goid, count=moved, len=len(q), local_len=len(pp.runq))
         self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL, len(pp.runq), len(q)))
         self._note_global_len()
         return gp
@@ -146,7 +142,7 @@ class RunqMixin:
         batch.append(gp)
         sched.runq.extend(batch)
         self.n_spills += 1
-        self.ext((self.clock.now, _RunqSpill, pp.id, -1, gp.goid, len(batch), len(sched.runq), 0))
+        self.ev.RunqSpill(self.clock.now, pp.id, -1, gp.goid, count=len(batch), global_len=len(sched.runq))
         self._note_global_len()
 
     def runqget(self, pp):
@@ -201,7 +197,9 @@ class RunqMixin:
         cnt = len(batch) + 1
         self.n_steals += 1
         self.n_stolen += cnt
-        self.ext((now, _ProcSteal, pp.id, pp.m.id if pp.m else -1, gp.goid, p2.id, cnt, took_runnext))
+        self.ev.ProcSteal(
+            now, pp.id, pp.m.id if pp.m else -1, gp.goid, victim=p2.id, count=cnt, runnext=took_runnext
+        )
         self.ext(
             (
                 now,

@@ -11,6 +11,8 @@ scheduler reaches the other components only through ``clock`` (time, ``at``), ``
 
 from __future__ import annotations
 
+from gmpviz.core.trace.tracer import Emitters
+
 from .. import constants as C
 from ..clock import PRIO_SCHEDTRACE, PRIO_SYSMON
 from ..constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
@@ -65,6 +67,7 @@ class Scheduler(
         self.clock = clock
         self.at = clock.at
         self.ext = ext
+        self.ev = Emitters(ext)  # the typed emitters generated from SPEC (core/trace/tracer.py)
         self.rng = rng  # the runtime's choices: steal order, select, preemption targets
         self.workload_rand = workload_rand  # the main goroutine's stream (gexec.py)
         self.gc = None  # the GC component, wired by the engine before schedinit

@@ -8,13 +8,7 @@ from __future__ import annotations
 from ..clock import PRIO_MSTEP, PRIO_SYSCALL_DONE
 from ..constants import COST_SYSCALL_ENTRY_NS, Grunnable, Grunning, Gsyscall, Pgcstop
 from ..runtime2 import M_RUNNING, M_SYSCALL
-from ..trace.events import EV, HANDOFF_BLOCK, SYSEXIT_FAST, SYSEXIT_IDLEP, SYSEXIT_OLDP
-
-_GoSyscallBegin = int(EV.GoSyscallBegin)
-_GoSyscallEnd = int(EV.GoSyscallEnd)
-_GoSyscallEndBlocked = int(EV.GoSyscallEndBlocked)
-_ProcHandoff = int(EV.ProcHandoff)
-_ProcStatus = int(EV.ProcStatus)
+from ..trace.events import HANDOFF_BLOCK, SYSEXIT_FAST, SYSEXIT_IDLEP, SYSEXIT_OLDP
 
 
 class SyscallMixin:
@@ -35,19 +29,19 @@ class SyscallMixin:
             pp = self.releasep(m)
             gp.status = Gsyscall
             m.state = M_SYSCALL
-            self.ext((now, _GoSyscallBegin, pp.id, m.id, gp.goid, 1, duration_ns, 0))
+            self.ev.GoSyscallBegin(now, pp.id, m.id, gp.goid, blocking=1, duration_ns=duration_ns)
             self.n_handoffs += 1
-            self.ext((now, _ProcHandoff, pp.id, m.id, gp.goid, HANDOFF_BLOCK, -1, 0))
+            self.ev.ProcHandoff(now, pp.id, m.id, gp.goid, reason=HANDOFF_BLOCK, to_m=-1)
             self.handoffp(pp)
         else:
             gp.status = Gsyscall
             m.state = M_SYSCALL
-            self.ext((now, _GoSyscallBegin, pp.id, m.id, gp.goid, 0, duration_ns, 0))
+            self.ev.GoSyscallBegin(now, pp.id, m.id, gp.goid, blocking=0, duration_ns=duration_ns)
             if sched.gcwaiting:
                 # entersyscallHandleGCWait: give the P to the pending STW at once
                 pp = self.releasep(m)
                 pp.status = Pgcstop
-                self.ext((now, _ProcStatus, pp.id, m.id, 0, Pgcstop, 0, 0))
+                self.ev.ProcStatus(now, pp.id, m.id, 0, status=Pgcstop)
                 sched.stopwait -= 1
                 if sched.stopwait == 0:
                     self._stw_stopped()
@@ -72,7 +66,7 @@ class SyscallMixin:
             m.state = M_RUNNING
             pp.syscalltick += 1
             pp.run_start = now
-            self.ext((now, _GoSyscallEnd, pp.id, m.id, gp.goid, SYSEXIT_FAST, 0, 0))
+            self.ev.GoSyscallEnd(now, pp.id, m.id, gp.goid, path=SYSEXIT_FAST)
             self._continue_after_syscall(m)
             return
         path = -1
@@ -99,14 +93,14 @@ class SyscallMixin:
             gp.status = Grunning
             m.state = M_RUNNING
             m.p.run_start = now
-            self.ext((now, _GoSyscallEnd, m.p.id, m.id, gp.goid, path, 0, 0))
+            self.ev.GoSyscallEnd(now, m.p.id, m.id, gp.goid, path=path)
             self._continue_after_syscall(m)
             return
         # exitsyscallNoP
         gp.status = Grunnable
         gp.m = None
         m.curg = None
-        self.ext((now, _GoSyscallEndBlocked, -1, m.id, gp.goid, 0, 0, 0))
+        self.ev.GoSyscallEndBlocked(now, -1, m.id, gp.goid)
         self.globrunqput(gp)
         self.stopm(m)
         self.sysmon_wake()

@@ -18,12 +18,7 @@ from ..constants import (
     Prunning,
 )
 from ..runtime2 import M_SYSCALL
-from ..trace.events import EV, HANDOFF_SYSMON
-
-_SysmonTick = int(EV.SysmonTick)
-_Preempt = int(EV.Preempt)
-_Retake = int(EV.Retake)
-_ProcHandoff = int(EV.ProcHandoff)
+from ..trace.events import HANDOFF_SYSMON, NETPOLL_SYSMON
 
 # SIMPLIFICATION: sysmon's deep sleep lasts at most this long (the runtime: forcegcperiod/2 = 1 min, or
 # until the next timer); woken early by syscalls and startTheWorld as in the runtime.
@@ -51,9 +46,8 @@ class SysmonMixin:
         # 2. netpoll if nobody polled for more than 10 ms
         if sched.lastpoll != 0 and sched.lastpoll + SYSMON_NETPOLL_NS < now:
             sched.lastpoll = now
-            glist = self.netpoll()
+            glist = self.netpoll(NETPOLL_SYSMON)
             if glist:
-                self.ext((now, int(EV.NetpollReady), -1, -1, 0, 0, 2, 0))
                 self.injectglist(glist, None)
         # timers that should have fired on a P that is not scheduling: start an M to steal them
         when = self._next_timer_when()
@@ -74,7 +68,7 @@ class SysmonMixin:
             delay = SYSMON_MAX_DELAY_NS
         if delay != self.sysmon_delay:
             self.sysmon_delay = delay
-            self.ext((now, _SysmonTick, -1, 1, 0, delay, 0, 0))
+            self.ev.SysmonTick(now, -1, 1, 0, delay_ns=delay)
         self.sysmon_token += 1
         self.at(now + delay, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
 
@@ -110,7 +104,7 @@ class SysmonMixin:
                     gp = m.curg
                     if self.preemptone(pp, COST_STW_SAFEPOINT_NS):
                         self.n_preemptions += 1
-                        self.ext((now, _Preempt, pp.id, m.id, gp.goid, now - pp.sysmon_schedwhen, 0, 0))
+                        self.ev.Preempt(now, pp.id, m.id, gp.goid, held_ns=now - pp.sysmon_schedwhen)
                 sysretake = True
             if (
                 m is None
@@ -138,7 +132,7 @@ class SysmonMixin:
             pp.syscalltick += 1
             n += 1
             self.n_handoffs += 1
-            self.ext((now, _Retake, pp.id, m.id, gp.goid, now - gp.syscall_start, 0, 0))
-            self.ext((now, _ProcHandoff, pp.id, m.id, gp.goid, HANDOFF_SYSMON, -1, 0))
+            self.ev.Retake(now, pp.id, m.id, gp.goid, syscall_ns=now - gp.syscall_start)
+            self.ev.ProcHandoff(now, pp.id, m.id, gp.goid, reason=HANDOFF_SYSMON, to_m=-1)
             self.handoffp(pp)
         return n

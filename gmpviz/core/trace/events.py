@@ -241,6 +241,12 @@ SRC_NETPOLL = 5
 SRC_SYSCALL_EXIT = 6  # a G returning from a syscall keeps running
 SRC_NAMES = ("runnext", "local", "global", "global (tick%61)", "steal", "netpoll", "syscall exit")
 
+# NetpollReady pollers (a1): who called netpoll (proc.go findRunnable's two polls, sysmon)
+NETPOLL_FINDRUNNABLE = 0  # findRunnable's non-blocking netpoll(0)
+NETPOLL_BLOCKING = 1  # findRunnable's blocking netpoll(delay): the M that slept in the poller
+NETPOLL_SYSMON = 2  # sysmon's netpoll(0) after 10 ms without a poll
+NETPOLL_NAMES = ("findRunnable", "findRunnable (blocking)", "sysmon")
+
 # GoSyscallEnd paths (a0)
 SYSEXIT_FAST = 0  # m.p still set
 SYSEXIT_OLDP = 1  # took back oldp
@@ -536,7 +542,10 @@ SPEC: dict[EV, Spec] = {
     EV.NetpollReady: Spec(
         "netpoll",
         "netpoll returned ready Gs",
-        (_f("count"), _f("blocking", "1 = blocking poll in findRunnable, 2 = sysmon")),
+        (
+            _f("count", "ready Gs returned"),
+            _f("by", "NETPOLL_FINDRUNNABLE / NETPOLL_BLOCKING / NETPOLL_SYSMON"),
+        ),
     ),
     EV.TimerFire: Spec("timer.run", "a timer fired", (_f("late_ns", "lateness against its when"),)),
     EV.Deadlock: Spec("checkdead", "fatal error: all goroutines are asleep - deadlock!", ()),
