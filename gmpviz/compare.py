@@ -54,6 +54,7 @@ class Side:
     error: str | None = None
     metrics: Metrics = field(default_factory=Metrics)
     warning: str | None = None  # the side was stopped before its end (MAX_KEPT_EVENTS)
+    counters: np.ndarray | None = None  # its COUNTERS rows (compare-real reads threads, run queues)
 
 
 def run_settings(settings: dict) -> RunSettings:
@@ -86,7 +87,8 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
             )
             break
     ev = np.concatenate(kept) if kept else np.zeros(0, dtype=EVENT_DTYPE)
-    m = compute_metrics(ev, np.concatenate(counters), end_ns=eng.now)
+    rows = np.concatenate(counters)
+    m = compute_metrics(ev, rows, end_ns=eng.now)
     resolved = {
         "scenario": sc.name,
         "policy": eng.policy,
@@ -98,7 +100,7 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
         "duration_ns": eng.duration_ns,
     }
     end_reason = "stopped: event limit" if warning else eng.done_reason
-    return Side(label, scenario, settings, tuple(asked), resolved, end_reason, eng.error, m, warning)
+    return Side(label, scenario, settings, tuple(asked), resolved, end_reason, eng.error, m, warning, rows)
 
 
 # --- the table ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ worker or a syscall) in each pixel's time, from the lanes the timelines just dre
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -17,6 +18,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.constants import MS
+from ..core.thread import Batch
 from ..model import Model
 from ..model.timeline import ST_IDLE, ST_NONE, ST_SPIN
 from ..session import LiveSource, Session
@@ -71,18 +73,55 @@ def difference_strip(a_img: np.ndarray, other_imgs: list[np.ndarray]) -> np.ndar
     return np.concatenate(out)
 
 
+class ArraySource:
+    """Events already read (a real program's trace, converted: `gmpviz compare-real --window`) as an
+    EventSource: handed out as virtual time passes at the window's speed, like a live run's, so both
+    sides of the window move together on one time axis (all at once without a speed)."""
+
+    def __init__(self, events: np.ndarray, counters: np.ndarray, end_ns: int | None = None) -> None:
+        self.events, self.counters = events, counters
+        self.end_ns = int(end_ns if end_ns is not None else (events["t_ns"][-1] if len(events) else 0))
+        self.speed_ns_per_s: float | None = None
+        self._t0 = 0.0
+        self._i = self._j = 0
+        self._done = False
+
+    def start(self) -> None:
+        self._t0 = time.perf_counter()
+
+    def stop(self) -> None:
+        pass
+
+    def poll(self) -> list[Batch]:
+        if self._done:
+            return []
+        upto = self.end_ns
+        if self.speed_ns_per_s is not None:
+            upto = min(upto, int((time.perf_counter() - self._t0) * self.speed_ns_per_s))
+        i = int(np.searchsorted(self.events["t_ns"], upto, side="right"))
+        j = int(np.searchsorted(self.counters["t_ns"], upto, side="right"))
+        self._done = upto >= self.end_ns
+        ev, rows = self.events[self._i : i], self.counters[self._j : j]
+        self._i, self._j = i, j
+        return [Batch(ev, rows, now_ns=upto, done=self._done)]
+
+
 class CompareWindow(QtWidgets.QMainWindow):
-    """`sides`: (label, title, scenario, RunSettings) each, A first."""
+    """`sides`: (label, title, scenario, RunSettings or an ArraySource) each, A first."""
 
     def __init__(self, theme: Theme, sides, engine_factory, speed_ns_per_s: float | None = None) -> None:
         super().__init__()
         self.theme = theme
         self.labels = [s[0] for s in sides]
         self.sessions: list[Session] = []
-        self.sources: list[LiveSource] = []
+        self.sources: list[LiveSource | ArraySource] = []
         for _, _, scenario, settings in sides:
             model = Model(tuple(getattr(scenario, "groups", ("main",))))
-            src = LiveSource.open(engine_factory, scenario, settings, speed_ns_per_s)
+            if isinstance(settings, ArraySource):  # a real run's events, already read
+                src = settings
+                src.speed_ns_per_s = speed_ns_per_s
+            else:
+                src = LiveSource.open(engine_factory, scenario, settings, speed_ns_per_s)
             self.sources.append(src)
             self.sessions.append(Session(src, model))
         self.follow = True

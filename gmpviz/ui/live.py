@@ -71,6 +71,9 @@ class LiveController:
         win.addToolBar(self.controls.runtime_bar)
 
     def attach(self, win) -> None:
+        from .player import open_file_dialog
+
+        win.file_menu.addAction("Open…", lambda: open_file_dialog(win))
         self.record_action = win.file_menu.addAction("Record…", lambda: self.toggle_recording())
         self.record_action.setCheckable(True)
         self.record_action.setToolTip("Restart this run from t=0 recording it to a .gmprec file")

@@ -250,6 +250,7 @@ class ReplayController:
 
     def _build_menu(self) -> None:
         menu = self.win.file_menu
+        menu.addAction("Open…", lambda: open_file_dialog(self.win))
         menu.addAction("Export PNG…", self._export_png_dialog)
         menu.addAction("Export video…", self._export_video_dialog)
         menu.addAction("Export Perfetto JSON…", self._export_perfetto_dialog)
@@ -630,6 +631,37 @@ def render_video(replay: Replay, out: str, t0_ns: int, t1_ns: int, fps: int, siz
 
 
 # --- gmpviz play ------------------------------------------------------------------------------------
+OPEN_FILTER = "Recordings and Go traces (*.gmprec *.trace *.out);;All files (*)"
+_OPEN_WINDOWS: list = []  # players opened from File → Open (kept alive until closed)
+
+
+def open_path(path: str, theme: str = "dark") -> MainWindow:
+    """A player window on a .gmprec, or on a Go execution trace (converted once into the cache);
+    RecordingError (one line) if it is neither or cannot be read."""
+    from ..gotrace.cli import is_go_trace
+    from ..record.fromtrace import cached_recording
+
+    if is_go_trace(path):
+        path, _warning = cached_recording(path)
+    win = open_player(path, theme)
+    _OPEN_WINDOWS.append(win)
+    win.destroyed.connect(lambda *_: _OPEN_WINDOWS.remove(win) if win in _OPEN_WINDOWS else None)
+    win.resize(*PLAYER_SIZE)
+    win.show()
+    return win
+
+
+def open_file_dialog(parent) -> None:
+    """File → Open: pick a recording or a Go trace; it opens in a player window of its own."""
+    path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open a recording or a Go trace", "", OPEN_FILTER)
+    if not path:
+        return
+    try:
+        open_path(path, getattr(getattr(parent, "theme", None), "name", "dark"))
+    except (RecordingError, ValueError, OSError) as e:
+        QtWidgets.QMessageBox.warning(parent, "gmpviz", str(e))
+
+
 def open_player(
     path: str, theme: str = "dark", settings=None, interactive: bool = True, replay: Replay | None = None
 ) -> MainWindow:

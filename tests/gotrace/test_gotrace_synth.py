@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from gotrace_synth import batch, ev, simple_trace, strings_batch, sync_batch, trace
 from hypothesis import HealthCheck, given, settings
@@ -179,10 +180,20 @@ def test_convert_maps_into_event_dtype(tmp_path):
     e = convert(chunks)
     assert e.dtype == EVENT_DTYPE
     kinds = [EV(k).name for k in e["kind"].tolist()]
-    assert kinds == ["GoCreate", "GoBlock", "GoStart", "GoEnd", "ProcStop"]
-    assert e["g"].tolist() == [2, 1, 2, 2, 0]
-    assert e["a0"][0] == 1  # GoCreate: the creator
-    assert (e["t_ns"] >= 0).all() and (e["p"] == 0).all()
+    # the ProcStatus/GoStatus restatements at the trace's start give P0 to its M and G1 to P0
+    assert kinds == [
+        "ProcStart",
+        "GoCreate",
+        "GoStart",
+        "GoCreate",
+        "GoBlock",
+        "GoStart",
+        "GoEnd",
+        "ProcStop",
+    ]
+    assert e["g"].tolist() == [0, 1, 1, 2, 1, 2, 2, 0]
+    assert e["a0"][3] == 1  # GoCreate: the creator
+    assert (e["t_ns"] >= 0).all() and (np.delete(e["p"], 1) == 0).all() and e["p"][1] == -1
 
 
 def test_go_quote():
@@ -265,8 +276,14 @@ def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version,
         assert run_lines == exact_lines
 
 
-def test_cli_open_needs_a_mode(tmp_path):
+def test_cli_open_without_a_display_says_so(tmp_path):
+    """`gmpviz open FILE.trace` shows the trace in the window; with no screen to open it on, one line."""
+    import os
+
     p = tmp_path / "s.trace"
     p.write_bytes(simple_trace())
-    proc = subprocess.run([sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--headless" in proc.stderr

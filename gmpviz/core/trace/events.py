@@ -301,7 +301,22 @@ CHAN_RESULT_NAMES = ("direct", "buffer", "block", "closed")
 STW_GC_SWEEP_TERM = 0
 STW_GC_MARK_TERM = 1
 STW_GOMAXPROCS = 2
-STW_NAMES = ("GC sweep termination", "GC mark termination", "GOMAXPROCS")
+STW_NAMES = (
+    "GC sweep termination",
+    "GC mark termination",
+    "GOMAXPROCS",
+    # the rest of proc.go's stwReasonStrings: the emulator never stops the world for them, a real
+    # program's trace does (gmpviz/gotrace/convert.py)
+    "unknown",
+    "write heap dump",
+    "goroutine profile",
+    "goroutine profile cleanup",
+    "all goroutines stack trace",
+    "read mem stats",
+    "AllThreadsSyscall",
+    "start trace",
+    "stop trace",
+)
 
 # GC worker modes (a0), gcMarkWorkerMode
 WORKER_DEDICATED = 1
@@ -328,6 +343,22 @@ WAIT_REASONS = (
     "force gc (idle)",
     "GC sweep wait",
     "runtime.GC",
+    # traceruntime.go traceBlockReasonStrings that are not waitReason strings above: what a real
+    # program's trace says a G blocked on (gmpviz/gotrace/convert.py); the emulator never emits them
+    "unspecified",
+    "forever",
+    "network",
+    "sync.(*Cond).Wait",
+    "sync",
+    "GC mark assist wait for work",
+    "GC background sweeper wait",
+    "system goroutine wait",
+    "preempted",
+    "wait for debug call",
+    "wait until GC ends",
+    "GC weak to strong wait",
+    "synctest",
+    "coroutine",
 )
 WAIT_CHAN_RECV = 1
 WAIT_CHAN_SEND = 2

@@ -1,4 +1,7 @@
-"""Figures of a run from its `GODEBUG=gctrace=1,schedtrace=N` text: one function for real Go and gmpviz.
+"""A run's `GODEBUG=gctrace=1,schedtrace=N` text: its lines parsed, and the figures it gives.
+
+One parser for real Go and gmpviz: `gmpviz open run.log` draws a real program's log,
+`gmpviz compare-real --log` and the fidelity tests (tests/fidelity) compare its figures.
 
 `figures(text)` reads a program's stderr, a real Go run's or gmpviz's emulation
 (`gmpviz run SCENARIO --headless --gctrace --schedtrace 100`, which prints the same two formats),
@@ -20,8 +23,13 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import dataclass, field
 
-from gmpviz.core.gc.gctrace import GCTraceParseError, parse_gctrace
+import numpy as np
+
+from ..core.gc.gctrace import GCTraceParseError, parse_gctrace
+from ..core.trace.events import EV, EVENT_DTYPE, STW_GC_MARK_TERM, STW_GC_SWEEP_TERM
+from ..core.trace.stats import COUNTERS_DTYPE
 
 _SCHED_RE = re.compile(
     r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) spinningthreads=(\d+) "
@@ -103,20 +111,35 @@ def schedticks_rate(scheds: list[dict]) -> float | None:
     return ticks / p_seconds if p_seconds > 0 else None
 
 
-def figures(text: str) -> dict[str, float | None]:
-    """The figures of one run (see FIGURES) from its gctrace + schedtrace text. A figure whose lines
-    are absent is None, except gc_cycles, which is 0 without gctrace lines."""
-    cycles, scheds = [], []
+@dataclass
+class GodebugLog:
+    """The gctrace cycles (core.gc.gctrace.parse_gctrace dicts) and SCHED lines (parse_sched) of a log."""
+
+    gc: list[dict] = field(default_factory=list)
+    sched: list[dict] = field(default_factory=list)
+
+
+def parse_godebug_log(text: str) -> GodebugLog:
+    """Every gctrace and SCHED line of `text`, in order; other lines (the program's own) are skipped."""
+    out = GodebugLog()
     for line in text.splitlines():
         if line.startswith("gc "):
             try:
-                cycles.append(parse_gctrace(line))
+                out.gc.append(parse_gctrace(line))
             except GCTraceParseError:
                 continue
         elif line.startswith("SCHED "):
             s = parse_sched(line)
             if s is not None:
-                scheds.append(s)
+                out.sched.append(s)
+    return out
+
+
+def figures(text: str) -> dict[str, float | None]:
+    """The figures of one run (see FIGURES) from its gctrace + schedtrace text. A figure whose lines
+    are absent is None, except gc_cycles, which is 0 without gctrace lines."""
+    log = parse_godebug_log(text)
+    cycles, scheds = log.gc, log.sched
     stws = [c["clock_ms"][i] for c in cycles for i in (0, 2)]
     stacks = [c["stacks_mb"] for c in cycles if c["stacks_mb"] is not None]
     out: dict[str, float | None] = {
@@ -140,3 +163,78 @@ def figures(text: str) -> dict[str, float | None]:
         "idlethreads_mean": _mean([s["idlethreads"] for s in scheds]),
     }
     return out
+
+
+# --- a log as gmpviz's event stream (`gmpviz open run.log`) -------------------------------------------
+MB = 1 << 20  # gctrace prints heap sizes in MB (runtime: >>20)
+MAX_LOG_BYTES = 256 << 20
+LOG_ASSUMPTIONS = (
+    "GODEBUG log: only what gctrace and schedtrace print is shown: GC cycles with their two "
+    "stop-the-world phases and concurrent mark (wall clock), the heap at each cycle's start, end and "
+    "live (MB, rounded down by the runtime), the goal, and the run-queue lengths every schedtrace "
+    "period. There are no goroutine or P lanes.",
+    "GODEBUG log: HeapAlloc is drawn as a straight line between the points gctrace prints (the live "
+    "heap after a cycle, the heap at the next cycle's start).",
+    "GODEBUG log: the run queues' contents are not in the log, only their lengths: the queues are "
+    "shown as that many unknown goroutines (reconstructed).",
+)
+
+
+def is_godebug_log(text: str) -> bool:
+    log = parse_godebug_log(text)
+    return bool(log.gc or log.sched)
+
+
+def log_events(log: GodebugLog) -> tuple[np.ndarray, np.ndarray]:
+    """(EVENT_DTYPE events, COUNTERS_DTYPE rows) drawing a log's GC cycles, heap and run queues.
+
+    A gctrace line's `@t s` is when the cycle began (gcStart); its clock fields are sweep termination
+    (STW), concurrent mark and mark termination (STW), so the phases follow at those offsets."""
+    rows: list[tuple] = []  # (t_ns, order, kind, p, a0, a1, a2)
+    counters: list[dict] = []
+    for c in log.gc:
+        t0 = int(c["t_s"] * 1e9)
+        st, mk, mt = (int(x * 1e6) for x in c["clock_ms"])
+        n = c["n"]
+        rows += [
+            (t0, 0, EV.GCBegin, -1, n, 2 if c["forced"] else 0, c["heap0_mb"] * MB),
+            (t0, 1, EV.STWBegin, -1, STW_GC_SWEEP_TERM, 0, 0),
+            (t0 + st, 2, EV.STWEnd, -1, STW_GC_SWEEP_TERM, st, 0),
+            (t0 + st, 3, EV.GCMarkBegin, -1, n, 0, 0),
+            (t0 + st + mk, 4, EV.GCMarkDone, -1, n, c["heap1_mb"] * MB, 0),
+            (t0 + st + mk, 5, EV.STWBegin, -1, STW_GC_MARK_TERM, 0, 0),
+            (t0 + st + mk + mt, 6, EV.GCEnd, -1, n, c["heap2_mb"] * MB, 0),
+            (t0 + st + mk + mt, 7, EV.HeapGoal, -1, c["goal_mb"] * MB, 0, c["heap2_mb"] * MB),
+            (t0 + st + mk + mt, 8, EV.STWEnd, -1, STW_GC_MARK_TERM, mt, 0),
+        ]
+        counters.append(dict(t_ns=t0, heap_alloc=c["heap0_mb"] * MB, gc_cycles=n - 1, gc_phase=0,
+                             gc_cpu_fraction=c["util_pct"] / 100, gomaxprocs=c["procs"]))  # fmt: skip
+        counters.append(dict(t_ns=t0 + st + mk + mt, heap_alloc=c["heap2_mb"] * MB, gc_cycles=n,
+                             heap_goal=c["goal_mb"] * MB, heap_marked=c["heap2_mb"] * MB,
+                             gc_cpu_fraction=c["util_pct"] / 100, gomaxprocs=c["procs"]))  # fmt: skip
+    for s in log.sched:
+        t = s["t_ms"] * 1_000_000
+        n = s["gomaxprocs"]
+        # SIMPLIFICATION: a queue length without its Gs: a RunqGet/GlobRunqGet carrying the length
+        rows += [(t, 10 + p, EV.RunqGet, p, 1, s["runq"][p], 0) for p in range(n)]
+        rows.append((t, 9, EV.GlobRunqGet, -1, 0, s["runqueue"], 0))
+        counters.append(dict(t_ns=t, gomaxprocs=n, threads=s["threads"], idle_ps=s["idleprocs"],
+                             spinning_ms=s["spinningthreads"], idle_ms=s["idlethreads"],
+                             global_runq=s["runqueue"], local_runq_total=sum(s["runq"][:n])))  # fmt: skip
+    rows.sort(key=lambda r: (r[0], r[1]))
+    ev = np.zeros(len(rows), EVENT_DTYPE)
+    if rows:
+        cols = list(zip(*rows, strict=True))
+        ev["t_ns"], ev["kind"], ev["p"] = cols[0], [int(k) for k in cols[2]], cols[3]
+        ev["a0"], ev["a1"], ev["a2"] = cols[4], cols[5], cols[6]
+    counters.sort(key=lambda r: r["t_ns"])
+    out = np.zeros(len(counters), COUNTERS_DTYPE)
+    # every field holds its last value until a row sets it again (a log prints each one now and then)
+    last = dict.fromkeys(COUNTERS_DTYPE.names, 0)
+    for i, r in enumerate(counters):
+        last.update(r)
+        if "heap_alloc" in r:
+            last["heap_live"] = r["heap_alloc"]
+        out[i] = tuple(last[k] for k in COUNTERS_DTYPE.names)
+    out["events_total"] = np.searchsorted(ev["t_ns"], out["t_ns"], side="right")
+    return ev, out
