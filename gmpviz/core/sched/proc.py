@@ -457,12 +457,8 @@ class ProcMixin:
         self.run_found(m, gp, inherit)
 
     def _any_local_work(self) -> bool:
-        allp = self.allp
-        for i in range(self.gomaxprocs):
-            pp = allp[i]
-            if pp.runq or pp.runnext is not None:
-                return True
-        return False
+        """Some P's ring or runnext holds a G (the count runq.py maintains: O(1), not O(P))."""
+        return self.nlocal > 0
 
     def stealWork(self, m: M, pp: P):
         """proc.go: stealWork — 4 passes over all Ps in a random coprime order; runnext and other Ps'
@@ -470,6 +466,15 @@ class ProcMixin:
         n = self.gomaxprocs
         allp = self.allp
         rnd = self.rng.random
+        if self.nlocal == 0 and not (0 <= self._next_timer_when() <= self.clock.now):
+            # Nothing to steal: no P has a G in its ring or runnext and no P's timer is due, so the
+            # passes below would visit every P and find nothing. Skip them (O(1) instead of O(4P)),
+            # but draw the same randoms (two per pass; a GC stop returns at the first) so the run
+            # stays the same. gcwaiting cannot change during such a scan: nothing runs in it.
+            for _ in range(1 if self.sched.gcwaiting else STEAL_TRIES):
+                rnd()
+                rnd()
+            return None, False, bool(self.sched.gcwaiting)
         coprimes = self.steal_coprimes
         for i in range(STEAL_TRIES):
             last_pass = i == STEAL_TRIES - 1
@@ -686,9 +691,11 @@ class ProcMixin:
         """proc.go: p.destroy — local Gs to the head of the global queue, timers to P0, _Pdead."""
         while pp.runq:
             self.globrunqputhead(pp.runq.pop())
+            self.nlocal -= 1
         if pp.runnext is not None:
             self.globrunqputhead(pp.runnext)
             pp.runnext = None
+            self.nlocal -= 1
         dst = self.allp[0]
         now = self.clock.now
         for t in pp.timers:
