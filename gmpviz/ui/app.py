@@ -9,6 +9,7 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.process import make_engine
 from ..core.settings import RunSettings
 from .theme import get_theme
 
@@ -48,11 +49,8 @@ def ensure_app(theme_name: str = "dark") -> QtWidgets.QApplication:
     return app
 
 
-def _engine_factory(scenario, **kw):
-    """Engine(scenario, **RunSettings.engine_kw())."""
-    from ..core.engine import Engine
-
-    return Engine(scenario, **{k: v for k, v in kw.items() if v is not None})
+# Engine(scenario, **RunSettings.engine_kw()); the live controller runs this one in its own process
+_engine_factory = make_engine
 
 
 def make_window(
