@@ -79,7 +79,8 @@ class RunqMixin:
                     break
                 runq.append(q.popleft())
                 moved += 1
-            self.nlocal += moved - 1
+            if moved > 1:
+                self.p_with_work.add(pp.id)
         self.ev.GlobRunqGet(now, pp.id, -1, gp.goid, count=moved, len=len(q), local_len=len(pp.runq))
         self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL, len(pp.runq), len(q)))
         self._note_global_len()
@@ -103,8 +104,7 @@ class RunqMixin:
         if next_:
             old = pp.runnext
             pp.runnext = gp
-            if old is None:
-                self.nlocal += 1  # (a kicked old runnext: gp replaces it here, _runq_tail moves it)
+            self.p_with_work.add(pp.id)
             self.ext(
                 (
                     self.clock.now,
@@ -128,7 +128,7 @@ class RunqMixin:
         runq = pp.runq
         if len(runq) < RUNQ_SIZE:
             runq.append(gp)
-            self.nlocal += 1
+            self.p_with_work.add(pp.id)
             n = len(runq)
             if emit:
                 self.ext((self.clock.now, _RunqPut, pp.id, -1, gp.goid, WHERE_LOCAL, n, 0))
@@ -142,8 +142,7 @@ class RunqMixin:
         sched = self.sched
         runq = pp.runq
         n = len(runq) // 2
-        batch = [runq.popleft() for _ in range(n)]
-        self.nlocal -= n
+        batch = [runq.popleft() for _ in range(n)]  # (half the ring stays: pp keeps work)
         batch.append(gp)
         sched.runq.extend(batch)
         self.n_spills += 1
@@ -158,12 +157,14 @@ class RunqMixin:
         gp = pp.runnext
         if gp is not None:
             pp.runnext = None
-            self.nlocal -= 1
+            if not pp.runq:
+                self.p_with_work.discard(pp.id)
             self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_RUNNEXT, len(pp.runq), 0))
             return gp, True
         if pp.runq:
             gp = pp.runq.popleft()
-            self.nlocal -= 1
+            if not pp.runq:
+                self.p_with_work.discard(pp.id)
             self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_LOCAL, len(pp.runq), 0))
             return gp, False
         return None, False
@@ -173,10 +174,9 @@ class RunqMixin:
         if pp.runnext is not None:
             self.globrunqput(pp.runnext)
             pp.runnext = None
-            self.nlocal -= 1
         while pp.runq:
             self.globrunqput(pp.runq.popleft())
-            self.nlocal -= 1
+        self.p_with_work.discard(pp.id)
 
     def runqsteal(self, pp: P, p2: P, steal_runnext: bool):
         """proc.go: runqsteal/runqgrab — take ceil(half) of p2's ring; runnext only on the last pass.
@@ -203,7 +203,10 @@ class RunqMixin:
             batch = [q.popleft() for _ in range(k)]
         gp = batch.pop()
         pp.runq.extend(batch)
-        self.nlocal -= 1  # the rest of the batch moved from p2's queue to pp's
+        if not q and p2.runnext is None:
+            self.p_with_work.discard(p2.id)
+        if batch:
+            self.p_with_work.add(pp.id)
         cnt = len(batch) + 1
         self.n_steals += 1
         self.n_stolen += cnt
