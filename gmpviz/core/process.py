@@ -71,7 +71,9 @@ def _context():
     """The start method's context (created once): forkserver, preloading the engine, or spawn."""
     global _CTX
     if _CTX is None:
-        if "forkserver" in mp.get_all_start_methods():
+        # a frozen bundle (PyInstaller) starts children through its own executable: spawn, which its
+        # freeze_support() hook handles (packaging/entry.py)
+        if "forkserver" in mp.get_all_start_methods() and not getattr(sys, "frozen", False):
             _CTX = mp.get_context("forkserver")
             _CTX.set_forkserver_preload([__name__, "gmpviz.core.engine", "gmpviz.core.workload.loader"])
         else:
