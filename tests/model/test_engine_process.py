@@ -152,7 +152,11 @@ def test_the_engine_process_dies_with_the_window(sig):
         child = int(parent.stdout.readline())
         assert _alive(child)
         parent.send_signal(sig)
-        parent.wait(30)
+        try:
+            parent.wait(60)
+        except subprocess.TimeoutExpired:  # seen once under heavy load after SIGINT: the property
+            parent.kill()  # asserted here is the child's, which must go however the parent ends
+            parent.wait()
         deadline = time.monotonic() + 30
         while _alive(child) and time.monotonic() < deadline:
             time.sleep(0.05)
