@@ -1,6 +1,7 @@
 """`gmpviz bench --ui`: benchmarks/bench_ui.py's ``bench_ui()`` (the window, fed by the synthetic
 engine of the test support: both ship beside the package in the repository, not inside it), then its
 ``bench_window_keeps_up()`` (the app's window and engine at max speed against headless, one run)."""
+
 from __future__ import annotations
 
 import importlib.util
