@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .core.process import EngineProcess, ProcessStartError
 from .core.settings import RunSettings
 from .core.thread import Batch, EngineThread
 from .model import Model
@@ -81,11 +82,25 @@ class PumpResult:
 
 
 class LiveSource:
-    """The engine thread as an EventSource, with its controls."""
+    """The engine thread (or process) as an EventSource, with its controls.
 
-    def __init__(self, engine: EngineLike, speed_ns_per_s: float | None = None, paused: bool = False) -> None:
-        self.engine = engine
-        self.thread = EngineThread(engine, speed_ns_per_s=speed_ns_per_s, paused=paused)
+    ``thread`` is an EngineThread running ``engine`` here, or, from ``open(..., process=True)``, an
+    EngineProcess (core/process.py) with EngineThread's API whose engine runs in a child process;
+    ``engine`` is then its RemoteEngine, the settings the child last reported."""
+
+    def __init__(
+        self,
+        engine: EngineLike | None = None,
+        speed_ns_per_s: float | None = None,
+        paused: bool = False,
+        *,
+        runner: EngineThread | EngineProcess | None = None,
+    ) -> None:
+        if runner is None:
+            runner = EngineThread(engine, speed_ns_per_s=speed_ns_per_s, paused=paused)
+        self.thread = runner
+        self.engine = runner.engine
+        self.notice: str | None = None  # why the engine runs in a thread when a process was asked for
 
     @classmethod
     def open(
@@ -95,9 +110,23 @@ class LiveSource:
         settings: RunSettings,
         speed_ns_per_s: float | None = None,
         paused: bool = False,
+        process: bool = False,
     ) -> LiveSource:
-        """A run of `scenario` with `settings`: `engine_factory(scenario, **settings.engine_kw())`."""
-        return cls(engine_factory(scenario, **settings.engine_kw()), speed_ns_per_s, paused)
+        """A run of `scenario` with `settings`: `engine_factory(scenario, **settings.engine_kw())`, in a
+        child process when `process` (the factory must then be a module-level function of a package,
+        such as core.process.make_engine). Settings the engine refuses raise here either way; when no
+        process can be started, the engine runs in a thread and `notice` says why."""
+        notice = None
+        if process:
+            try:
+                runner = EngineProcess(engine_factory, scenario, settings.engine_kw(), speed_ns_per_s, paused)
+            except ProcessStartError as e:
+                notice = f"{e}; the engine runs in the window's process (slower at max speed)"
+            else:
+                return cls(runner=runner)
+        src = cls(engine_factory(scenario, **settings.engine_kw()), speed_ns_per_s, paused)
+        src.notice = notice
+        return src
 
     def start(self) -> None:
         self.thread.start()

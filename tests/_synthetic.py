@@ -280,3 +280,38 @@ class SyntheticEngine:
 
     def assumptions(self) -> list[str]:
         return [f"synthetic events ({GO_VERSION} event kinds), not an emulation"]
+
+
+# --- module-level factories an engine process can unpickle (core/process.py) -------------------------
+def synthetic_factory(scenario=None, duration_ns: int = 100 * MS, procs: int | None = None, **_kw):
+    """EngineProcess(synthetic_factory, ...): a SyntheticEngine in the child process."""
+    return SyntheticEngine(duration_ns=duration_ns or 100 * MS, procs=procs or 4)
+
+
+class _BrokenEngine(SyntheticEngine):
+    def run_until(self, t_ns, max_events=None):
+        if self.now_ns > 2 * MS:
+            raise KeyError("runq corrupted")
+        return super().run_until(t_ns, max_events)
+
+
+def broken_factory(scenario=None, **_kw):
+    """An engine that raises inside run_until after 2 ms (a gmpviz bug as the window sees it)."""
+    return _BrokenEngine(duration_ns=100 * MS)
+
+
+class _FailingEngine(SyntheticEngine):
+    def run_until(self, t_ns, max_events=None):
+        n = super().run_until(min(t_ns, 3 * MS), max_events)
+        if self.now_ns >= 3 * MS:
+            self.done, self.error = True, "fatal error: all goroutines are asleep - deadlock!"
+        return n
+
+
+def deadlock_factory(scenario=None, **_kw):
+    """An engine whose emulated program dies at 3 ms (Engine.error, as a deadlock or an OOM)."""
+    return _FailingEngine(duration_ns=100 * MS)
+
+
+def refusing_factory(scenario=None, **_kw):
+    raise ValueError("GOMAXPROCS must be at least 1, got 0")

@@ -50,7 +50,7 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)", qt=True),
     Bench("replay", "a 10M-event recording: size, open time, seek latency, memory; size vs duration"),
-    Bench("scaling", "per-event cost from 100 to 100k live goroutines (goroutine-leak workload)"),
+    Bench("scaling", "per-event cost from 1 to 256 Ps and from 100 to 100k live goroutines"),
     Bench("video", "export --video at 1080p30: wall seconds per second of video", seconds=True, qt=True),
     Bench("metrics", "run metrics (latency, MMU, GC ...) of a 10M-event recording: metrics_s_10m_events"),
     Bench(

@@ -77,6 +77,8 @@ class Batch:
     error: str | None = None  # fatal error of the emulated program (deadlock, OOM ...)
     crash: str | None = None  # traceback of an exception inside the engine (a gmpviz bug)
     notice: str | None = None  # a refused command ("GOMAXPROCS must be at least 1 ...")
+    # an engine process's settings when they changed (core/process.py: RemoteEngine reads them)
+    settings: dict | None = None
     posted_s: float = field(default_factory=time.perf_counter)
 
 
@@ -92,9 +94,18 @@ def _empty_events() -> np.ndarray:
 class EngineThread(threading.Thread):
     """Drives one engine. ``speed_ns_per_s=None`` runs as fast as possible."""
 
-    def __init__(self, engine, speed_ns_per_s: float | None = None, paused: bool = False) -> None:
+    def __init__(
+        self,
+        engine,
+        speed_ns_per_s: float | None = None,
+        paused: bool = False,
+        max_speed_yield: float = MAX_SPEED_YIELD,
+    ) -> None:
         super().__init__(name="gmpviz-engine", daemon=True)
         self.engine = engine
+        # the fraction of each max-speed slice to sleep after it: a thread beside the UI shares the
+        # GIL; an engine process (core/process.py) has nothing to share and passes 0
+        self.max_speed_yield = max_speed_yield
         self.out: queue.SimpleQueue[Batch] = queue.SimpleQueue()
         self._cmds: queue.SimpleQueue[ThreadCommand] = queue.SimpleQueue()
         self._speed = speed_ns_per_s
@@ -259,10 +270,10 @@ class EngineThread(threading.Thread):
             rate = n / dt
             self._max_events = int(min(max(rate * SLICE_WALL_S, 200), SLICE_MAX_EVENTS))
         self._post()
-        if self._speed is None:
+        if self._speed is None and self.max_speed_yield > 0:
             # "As fast as possible" still leaves the GIL to the UI thread half of the time: a UI
             # that folds and paints what the engine emits cannot do it in the engine's shadow
-            time.sleep(max(dt * MAX_SPEED_YIELD, 0.0005))
+            time.sleep(max(dt * self.max_speed_yield, 0.0005))
 
     def _sleep(self, seconds: float) -> None:
         """Sleep, but wake up for a command."""
@@ -279,7 +290,7 @@ class EngineThread(threading.Thread):
             ev = np.concatenate([self._held, ev])
             self._held = _empty_events()
         self.slices += 1
-        self.out.put(
+        self._emit(
             Batch(
                 events=ev if ev is not None else _empty_events(),
                 counters=self._drain_counters(),
@@ -289,6 +300,10 @@ class EngineThread(threading.Thread):
                 notice=notice,
             )
         )
+
+    def _emit(self, batch: Batch) -> None:
+        """Hand a batch to the UI (here: the queue poll() reads; an engine process sends it)."""
+        self.out.put(batch)
 
     def _drain_counters(self) -> np.ndarray:
         """Counter rows since the last post (engines that sample them) or just the current row."""
@@ -302,7 +317,7 @@ class EngineThread(threading.Thread):
             ev = self.engine.drain()
         except Exception:
             ev = _empty_events()
-        self.out.put(
+        self._emit(
             Batch(
                 events=ev,
                 counters=np.zeros(0),

@@ -9,6 +9,7 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.process import make_engine
 from ..core.settings import RunSettings
 from .theme import get_theme
 
@@ -48,11 +49,8 @@ def ensure_app(theme_name: str = "dark") -> QtWidgets.QApplication:
     return app
 
 
-def _engine_factory(scenario, **kw):
-    """Engine(scenario, **RunSettings.engine_kw())."""
-    from ..core.engine import Engine
-
-    return Engine(scenario, **{k: v for k, v in kw.items() if v is not None})
+# Engine(scenario, **RunSettings.engine_kw()); the live controller runs this one in its own process
+_engine_factory = make_engine
 
 
 def make_window(
@@ -127,7 +125,7 @@ def run_window(
     if screenshot is None:
         with sigint_closes(app, win) as interrupted:
             rc = app.exec()
-        rc = 130 if interrupted() else rc
+        rc = 128 + interrupted() if interrupted() else rc
     else:
         rc = _screenshot(app, win, screenshot)
     win.close()  # finalises the recording (if the window did not)
@@ -158,23 +156,27 @@ def fit_to_screen(win) -> None:
 
 
 class sigint_closes:  # noqa: N801 (a context manager used like a function)
-    """While the window runs: Ctrl-C (SIGINT) closes every top-level window and quits the loop.
+    """While the window runs: Ctrl-C (SIGINT) or SIGTERM closes every top-level window and quits the
+    loop, as closing them does (the engine process stops, a recording is finalised).
 
     Qt's event loop runs no Python code by itself, so Python's signal handler would wait for the next
     Python callback; a timer gives it one every SIGINT_POLL_MS. The previous handler comes back on exit.
-    `with sigint_closes(app, win) as interrupted:` ... `interrupted()` says whether Ctrl-C was pressed."""
+    `with sigint_closes(app, win) as interrupted:` ... `interrupted()` is the signal's number (0: none),
+    and the exit code after one is 128 + that number (130 for Ctrl-C, 143 for SIGTERM)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self, app, win) -> None:
         self.app, self.win = app, win
-        self.hit = False
-        self.previous = None
+        self.hit = 0
+        self.previous: dict = {}
         self.timer = None
 
     def _handler(self, signum, frame) -> None:
         # Python runs the handler between two bytecodes, which may be inside a paint event (pyqtgraph
         # paints in Python): closing there makes Qt flush a window it has just destroyed. Close from
         # the event loop instead.
-        self.hit = True
+        self.hit = self.hit or int(signum)
         QtCore.QTimer.singleShot(0, self._close)
 
     def _close(self) -> None:
@@ -183,7 +185,7 @@ class sigint_closes:  # noqa: N801 (a context manager used like a function)
 
     def __enter__(self):
         if threading_is_main():
-            self.previous = signal.signal(signal.SIGINT, self._handler)
+            self.previous = {sig: signal.signal(sig, self._handler) for sig in self.SIGNALS}
             self.timer = QtCore.QTimer()
             self.timer.timeout.connect(lambda: None)
             self.timer.start(SIGINT_POLL_MS)
@@ -192,8 +194,8 @@ class sigint_closes:  # noqa: N801 (a context manager used like a function)
     def __exit__(self, *exc) -> None:
         if self.timer is not None:
             self.timer.stop()
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
 
 
 def threading_is_main() -> bool:

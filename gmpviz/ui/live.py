@@ -7,6 +7,7 @@ sent to the engine as typed commands), the status line and the crash dialog.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from PySide6 import QtWidgets
 
 from .. import model as model_pkg
 from ..core.constants import GO_VERSION
+from ..core.process import make_engine, warm_up
 from ..core.settings import (
     RunSettings,
     RuntimeCommand,
@@ -28,6 +30,8 @@ from ..session import LiveSource, Session
 from . import ASSUMPTIONS as UI_ASSUMPTIONS
 from .controls import DEFAULT_SPEED, ControlBar, speed_text
 from .views import fmt_ns
+
+ENGINE_THREAD_ENV = "GMPVIZ_ENGINE_THREAD"  # =1: run the engine in a thread of the window's process
 
 
 def _memlimit_of(engine) -> int:
@@ -46,6 +50,15 @@ class LiveController:
         presets: list[tuple[str, str]],
     ) -> None:
         self.engine_factory = engine_factory
+        # The app's engine runs in its own process (core/process.py): at max speed it keeps up with
+        # headless and the UI keeps its frames. Other factories (the tests' stand-ins) run in a thread,
+        # and so does everything with GMPVIZ_ENGINE_THREAD=1.
+        self.engine_process = engine_factory is make_engine and os.environ.get(ENGINE_THREAD_ENV, "") in (
+            "",
+            "0",
+        )
+        if self.engine_process:
+            warm_up()
         self.scenario_loader = scenario_loader
         self.presets = presets
         self.win = None
@@ -99,7 +112,12 @@ class LiveController:
         self.scenario, self.scenario_name = scenario, name
         self.run_settings = (run_settings or RunSettings()).replace(**overrides)
         self.source = LiveSource.open(
-            self.engine_factory, scenario, self.run_settings, self.speed, paused=not self.playing
+            self.engine_factory,
+            scenario,
+            self.run_settings,
+            self.speed,
+            paused=not self.playing,
+            process=self.engine_process,
         )
         self.engine = self.source.engine
         groups = tuple(getattr(scenario, "groups", ("main",)))
@@ -127,6 +145,8 @@ class LiveController:
         self._ev_rate = (time.perf_counter(), 0)  # the event rate starts over with the run
         self._last_rate = None
         win.setWindowTitle(f"gmpviz — {name} — Go runtime {GO_VERSION}")
+        if self.source.notice:
+            win.statusBar().showMessage(self.source.notice, 10000)
         self.source.start()
 
     def restart(self, seed: int | None = None) -> None:

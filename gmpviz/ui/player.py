@@ -719,4 +719,4 @@ def run_player(path: str, screenshot: str | None = None, theme: str = "dark") ->
     win.show()
     with sigint_closes(app, win) as interrupted:
         rc = app.exec()
-    return 130 if interrupted() else rc
+    return 128 + interrupted() if interrupted() else rc

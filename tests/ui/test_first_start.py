@@ -53,7 +53,8 @@ def _start(argv: list[str], tmp_path) -> subprocess.Popen:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
-def test_ctrl_c_closes_the_run_window_and_finalises_its_recording(tmp_path):
+@pytest.mark.parametrize(("sig", "rc"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_closes_the_run_window_and_finalises_its_recording(tmp_path, sig, rc):
     rec = tmp_path / "w.gmprec"
     app = _start(["run", "default", "--record", str(rec)], tmp_path)
     try:
@@ -62,12 +63,12 @@ def test_ctrl_c_closes_the_run_window_and_finalises_its_recording(tmp_path):
             assert app.poll() is None, app.communicate()
             time.sleep(0.2)
         time.sleep(1.5)  # the window is up (the recorder opens in win.start) and running
-        app.send_signal(signal.SIGINT)
+        app.send_signal(sig)
         out, err = app.communicate(timeout=30)
     finally:
         if app.poll() is None:
             app.kill()
-    assert app.returncode == 130 and "Traceback" not in err, err
+    assert app.returncode == rc and "Traceback" not in err, err
     assert out.startswith(f"wrote {rec}: recording of the window's run of default (")
     from gmpviz.record.reader import RecordingReader
 

@@ -457,42 +457,67 @@ class ProcMixin:
         self.run_found(m, gp, inherit)
 
     def _any_local_work(self) -> bool:
-        allp = self.allp
-        for i in range(self.gomaxprocs):
-            pp = allp[i]
-            if pp.runq or pp.runnext is not None:
-                return True
-        return False
+        """Some P's ring or runnext holds a G (the set runq.py maintains: O(1), not O(P))."""
+        return bool(self.p_with_work)
 
     def stealWork(self, m: M, pp: P):
         """proc.go: stealWork — 4 passes over all Ps in a random coprime order; runnext and other Ps'
-        timers only on the last pass. Returns (g, inheritTime, newWork)."""
+        timers only on the last pass. Returns (g, inheritTime, newWork).
+
+        A pass visits only the Ps that can give it something (p_with_work: a G in the ring or
+        runnext), in the order the full pass reaches them (P c is step (c - pos) * inc⁻¹ mod n):
+        visiting any other P does nothing, so the result, the events and the random draws (two per
+        pass) are the full scan's, in O(busy Ps) instead of O(4P). Only the last pass with a timer
+        due somewhere (it may run another P's timers, which changes the Ps) walks every P."""
         n = self.gomaxprocs
         allp = self.allp
         rnd = self.rng.random
         coprimes = self.steal_coprimes
+        if self.sched.gcwaiting:  # the full scan's check at its first P, after one randomOrder
+            rnd()
+            rnd()
+            return None, False, True
+        now = self.clock.now
+        timer_due = 0 <= self._next_timer_when() <= now
+        me = pp.id
         for i in range(STEAL_TRIES):
             last_pass = i == STEAL_TRIES - 1
             # randomOrder: start at cheaprand() % n, step by a coprime of n
             pos = int(rnd() * n)
             inc = coprimes[int(rnd() * len(coprimes))]
-            for _ in range(n):
-                if self.sched.gcwaiting:
-                    return None, False, True
-                p2 = allp[pos]
-                pos = (pos + inc) % n
-                if p2 is pp:
-                    continue
-                if last_pass and p2.timers and p2.timers[0][0] <= self.clock.now:
-                    self.run_timers(p2, pp)
-                    gp, inherit = self.runqget(pp)
-                    if gp is not None:
-                        return gp, inherit, False
+            if last_pass and timer_due:
+                break
+            work = self.p_with_work
+            if not work or (len(work) == 1 and me in work):
+                continue
+            inv = pow(inc, -1, n)
+            for k in sorted((c - pos) * inv % n for c in work if c != me):
+                p2 = allp[(pos + k * inc) % n]
                 if p2.status == Pidle:
                     continue  # idlepMask
                 gp = self.runqsteal(pp, p2, last_pass)
                 if gp is not None:
                     return gp, False, False
+        else:
+            return None, False, False
+        # the last pass, with a timer due: every P in order, as proc.go walks them
+        for _ in range(n):
+            if self.sched.gcwaiting:
+                return None, False, True
+            p2 = allp[pos]
+            pos = (pos + inc) % n
+            if p2 is pp:
+                continue
+            if p2.timers and p2.timers[0][0] <= self.clock.now:
+                self.run_timers(p2, pp)
+                gp, inherit = self.runqget(pp)
+                if gp is not None:
+                    return gp, inherit, False
+            if p2.status == Pidle:
+                continue  # idlepMask
+            gp = self.runqsteal(pp, p2, True)
+            if gp is not None:
+                return gp, False, False
         return None, False, False
 
     def resetspinning(self, m: M) -> None:
@@ -689,6 +714,7 @@ class ProcMixin:
         if pp.runnext is not None:
             self.globrunqputhead(pp.runnext)
             pp.runnext = None
+        self.p_with_work.discard(pp.id)
         dst = self.allp[0]
         now = self.clock.now
         for t in pp.timers:

@@ -79,6 +79,8 @@ class RunqMixin:
                     break
                 runq.append(q.popleft())
                 moved += 1
+            if moved > 1:
+                self.p_with_work.add(pp.id)
         self.ev.GlobRunqGet(now, pp.id, -1, gp.goid, count=moved, len=len(q), local_len=len(pp.runq))
         self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_GLOBAL, len(pp.runq), len(q)))
         self._note_global_len()
@@ -102,6 +104,7 @@ class RunqMixin:
         if next_:
             old = pp.runnext
             pp.runnext = gp
+            self.p_with_work.add(pp.id)
             self.ext(
                 (
                     self.clock.now,
@@ -125,6 +128,7 @@ class RunqMixin:
         runq = pp.runq
         if len(runq) < RUNQ_SIZE:
             runq.append(gp)
+            self.p_with_work.add(pp.id)
             n = len(runq)
             if emit:
                 self.ext((self.clock.now, _RunqPut, pp.id, -1, gp.goid, WHERE_LOCAL, n, 0))
@@ -138,7 +142,7 @@ class RunqMixin:
         sched = self.sched
         runq = pp.runq
         n = len(runq) // 2
-        batch = [runq.popleft() for _ in range(n)]
+        batch = [runq.popleft() for _ in range(n)]  # (half the ring stays: pp keeps work)
         batch.append(gp)
         sched.runq.extend(batch)
         self.n_spills += 1
@@ -153,10 +157,14 @@ class RunqMixin:
         gp = pp.runnext
         if gp is not None:
             pp.runnext = None
+            if not pp.runq:
+                self.p_with_work.discard(pp.id)
             self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_RUNNEXT, len(pp.runq), 0))
             return gp, True
         if pp.runq:
             gp = pp.runq.popleft()
+            if not pp.runq:
+                self.p_with_work.discard(pp.id)
             self.ext((now, _RunqGet, pp.id, -1, gp.goid, SRC_LOCAL, len(pp.runq), 0))
             return gp, False
         return None, False
@@ -168,6 +176,7 @@ class RunqMixin:
             pp.runnext = None
         while pp.runq:
             self.globrunqput(pp.runq.popleft())
+        self.p_with_work.discard(pp.id)
 
     def runqsteal(self, pp: P, p2: P, steal_runnext: bool):
         """proc.go: runqsteal/runqgrab — take ceil(half) of p2's ring; runnext only on the last pass.
@@ -194,6 +203,10 @@ class RunqMixin:
             batch = [q.popleft() for _ in range(k)]
         gp = batch.pop()
         pp.runq.extend(batch)
+        if not q and p2.runnext is None:
+            self.p_with_work.discard(p2.id)
+        if batch:
+            self.p_with_work.add(pp.id)
         cnt = len(batch) + 1
         self.n_steals += 1
         self.n_stolen += cnt

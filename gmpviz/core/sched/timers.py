@@ -21,7 +21,10 @@ class TimersMixin:
     def addtimer(self, pp: P, gp: G, when: int) -> None:
         """time.go: addtimer — on the current P's heap; an idle P's timers are served by netpoll."""
         self.timer_seq += 1
-        heapq.heappush(pp.timers, (when, self.timer_seq, gp))
+        seq = self.timer_seq
+        heapq.heappush(pp.timers, (when, seq, gp))
+        heapq.heappush(self.timer_all, (when, seq))
+        self.timer_live.add(seq)
         self.at(when, PRIO_TIMER, self.timer_due, pp)
 
     def run_timers(self, owner: P, runner: P) -> None:
@@ -31,18 +34,18 @@ class TimersMixin:
         now = self.clock.now
         m = runner.m
         while timers and timers[0][0] <= now:
-            when, _, gp = heapq.heappop(timers)
+            when, seq, gp = heapq.heappop(timers)
+            self.timer_live.discard(seq)
             self.ext((now, _TimerFire, runner.id, m.id if m else -1, gp.goid, now - when, 0, 0))
             self.ready(gp, m, True)
 
     def _next_timer_when(self) -> int:
-        best = -1
-        allp = self.allp
-        for i in range(self.gomaxprocs):
-            t = allp[i].timers
-            if t and (best < 0 or t[0][0] < best):
-                best = t[0][0]
-        return best
+        """The earliest timer of any P, -1 without timers (timeSleepUntil). O(log timers), not O(P):
+        timer_all holds every P's timers; the ones already run are dropped when they reach the top."""
+        heap, live = self.timer_all, self.timer_live
+        while heap and heap[0][1] not in live:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else -1
 
     def _next_idle_timer(self):
         """(when, P) of the earliest timer on an idle P, or (-1, None)."""
@@ -54,8 +57,7 @@ class TimersMixin:
         return best, best_p
 
     def _any_timers(self) -> bool:
-        allp = self.allp
-        return any(allp[i].timers for i in range(self.gomaxprocs))
+        return bool(self.timer_live)
 
     def timer_due(self, pp: P, _token: int = 0) -> None:
         """A timer of pp is due: the M blocked in netpoll (sleeping until the earliest timer of any P,
