@@ -41,6 +41,8 @@ class NetpollMixin:
         now = self.clock.now
         if token != m.token or m.state != M_NETPOLL or self.netpoll_m is not m:
             return
+        if m.cpu_hold and not self.os.admit(m, self.netpoll_wake, PRIO_NETPOLL_WAKE):
+            return  # epoll_wait returned, but the thread waits for a CPU
         self.netpoll_m = None
         sched.lastpoll = now
         m.state = M_RUNNING

@@ -201,6 +201,8 @@ class ProcMixin:
         """The M started by startm runs: mstart1 / stopm's return path, then schedule()."""
         if token != m.token:
             return
+        if m.cpu_hold and not self.os.admit(m, self.mwake, PRIO_MWAKE):
+            return  # woken, but no CPU is free: it runs when the OS scheduler gives it one
         pp = m.nextp
         m.nextp = None
         m.state = M_RUNNING
@@ -225,6 +227,7 @@ class ProcMixin:
         m.state = M_IDLE
         m.curg = None
         m.token += 1  # a parked M has no pending step
+        self.os.release(m)  # notesleep: futex sleep
         self.sched.midle.append(m)
         self.ev.MPark(self.clock.now, -1, m.id, 0)
         self.checkdead()
@@ -327,6 +330,8 @@ class ProcMixin:
         """An M's next step (clock handler): its G goes on, or it runs schedule(); stale if superseded."""
         if token != m.token:
             return
+        if m.cpu_hold and not self.os.admit(m, self.mstep, PRIO_MSTEP):
+            return  # no CPU: the step runs once the M has one again (core/os.py)
         if m.curg is not None:
             self.run_g(m)
         else:
@@ -435,6 +440,7 @@ class ProcMixin:
             sched.lastpoll = 0
             m.state = M_NETPOLL
             m.token += 1
+            self.os.release(m)  # blocked in epoll_wait
             self.netpoll_m = m
             self.ev.MPark(now, -1, m.id, 0, where=1)
             if self.netpoll_ready:
@@ -452,6 +458,8 @@ class ProcMixin:
     def findRunnable_resume(self, m: M, token: int) -> None:
         """A spinning M's steal passes are over (clock handler): findRunnable steps 13-16, then run."""
         if token != m.token or m.p is None:
+            return
+        if m.cpu_hold and not self.os.admit(m, self.findRunnable_resume, PRIO_FINDRUN_TAIL):
             return
         gp, inherit = self.findRunnable_tail(m)
         self.run_found(m, gp, inherit)

@@ -71,6 +71,7 @@ class Scheduler(
         self.rng = rng  # the runtime's choices: steal order, select, preemption targets
         self.workload_rand = workload_rand  # the main goroutine's stream (gexec.py)
         self.gc = None  # the GC component, wired by the engine before schedinit
+        self.os = None  # the machine's CPUs (core/os.py OSSched), wired by the engine before schedinit
         self.mem = None  # the allocator hooks, wired by the engine before schedinit
         self.set_policy(policy)
         # The hot clock handlers, bound once: every push stores its handler, and a bound method made
@@ -145,6 +146,7 @@ class Scheduler(
         pp = self.pidleget()  # P0
         self.acquirep(m0, pp)
         m0.state = M_RUNNING
+        self.os.grant_now(m0)
         main_idx = self.scenario.main
         # rt0_go: newproc(runtime.main) queues the main goroutine, then mstart -> schedule() runs it
         self.newproc(m0, None, main_idx)

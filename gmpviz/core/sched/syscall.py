@@ -29,6 +29,7 @@ class SyscallMixin:
             pp = self.releasep(m)
             gp.status = Gsyscall
             m.state = M_SYSCALL
+            self.os.release(m)  # the thread sleeps in the kernel (a syscall known to block)
             self.ev.GoSyscallBegin(now, pp.id, m.id, gp.goid, blocking=1, duration_ns=duration_ns)
             self.n_handoffs += 1
             self.ev.ProcHandoff(now, pp.id, m.id, gp.goid, reason=HANDOFF_BLOCK, to_m=-1)
@@ -51,8 +52,11 @@ class SyscallMixin:
 
     def syscall_done(self, m, token: int) -> None:
         """The syscall returns (clock handler): exitsyscall, unless the M's step was superseded."""
-        if token == m.token:
-            self.exitsyscall(m)
+        if token != m.token:
+            return
+        if m.cpu_hold and not self.os.admit(m, self.syscall_done, PRIO_SYSCALL_DONE):
+            return  # the kernel work needs a CPU too, and a blocking syscall's thread wakes up
+        self.exitsyscall(m)
 
     def exitsyscall(self, m) -> None:
         """proc.go: exitsyscall — fast path if m.p is still set; else oldp if a syscalling thread holds

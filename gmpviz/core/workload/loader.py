@@ -48,6 +48,7 @@ ASSUMPTIONS = (
 )
 
 MAX_GOMAXPROCS = 1024  # emulator limit (the runtime has none); the engine is Python
+MAX_NCPU = 4096  # CPUs of the emulated machine (core/engine.py MAX_NCPU)
 MAX_COUNT = 10_000_000  # emulator limit on go/alloc/defer/repeat counts
 MAX_SEED = 2**63 - 1
 MAX_DURATION_NS = 3600 * 1_000_000_000  # emulator limit: keeps every virtual time well inside int64
@@ -67,7 +68,7 @@ MAX_INT_DIGITS = 4300  # Python's int-string conversion limit (sys.get_int_max_s
 SCENARIO_SUFFIX = ".toml"
 
 _TOP_KEYS = (
-    "name", "summary", "description", "gomaxprocs", "seed", "duration", "policy", "gogc",
+    "name", "summary", "description", "gomaxprocs", "ncpu", "seed", "duration", "policy", "gogc",
     "gomemlimit", "container_limit", "globals", "main", "channels", "programs",
 )  # fmt: skip
 _PROGRAM_KEYS = ("ops", "group")
@@ -518,6 +519,7 @@ class _Compiler:
             raise self.expected("policy", "one of " + ", ".join(f'"{p}"' for p in O.POLICIES), policy)
         return dict(
             gomaxprocs=self.integer(get("gomaxprocs", 4), "gomaxprocs", 1, MAX_GOMAXPROCS),
+            ncpu=self.integer(get("ncpu", 0), "ncpu", 0, MAX_NCPU),
             seed=self.integer(get("seed", 1), "seed", 0, MAX_SEED),
             duration_ns=self.duration(
                 get("duration", format_duration(DEFAULT_DURATION_NS)), "duration", True
