@@ -146,7 +146,8 @@ class Engine:
         rt.schedinit(nprocs)
         self.at(SAMPLE_PERIOD_NS, PRIO_SAMPLE, self._sample_step)
         if rt.schedtrace_ns:
-            self.at(0, PRIO_SCHEDTRACE, rt.schedtrace_step)
+            # sysmon prints schedtrace: its first round, 20 µs in (sysmon's first usleep), prints "SCHED 0ms"
+            self.at(C.SYSMON_MIN_DELAY_NS, PRIO_SCHEDTRACE, rt.schedtrace_step)
         self.at(self.duration_ns, PRIO_END, self._end_step)
 
     # ------------------------------------------------------------------------------------------

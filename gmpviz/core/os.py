@@ -131,8 +131,9 @@ class OSSched:
         self.waitq.append(m)
         self.waits += 1
         rt = self.rt
-        rt.ev.MCPUWait(self.clock.now, m.p.id if m.p else -1, m.id, self._goid(m), reason=reason,
-                       waiting=len(self.waitq))
+        rt.ev.MCPUWait(
+            self.clock.now, m.p.id if m.p else -1, m.id, self._goid(m), reason=reason, waiting=len(self.waitq)
+        )
         if first:  # a queue formed: every running thread's slice now counts
             for r in self.running:
                 self._arm(r)
@@ -146,8 +147,15 @@ class OSSched:
             waited = now - m.cpu_off
             self.wait_ns += waited
             m.cpu_off = -1
-            self.rt.ev.MCPURun(now, m.p.id if m.p else -1, m.id, self._goid(m), resume=self._activity(m),
-                               cpu=cpu, waited_ns=waited)
+            self.rt.ev.MCPURun(
+                now,
+                m.p.id if m.p else -1,
+                m.id,
+                self._goid(m),
+                resume=self._activity(m),
+                cpu=cpu,
+                waited_ns=waited,
+            )
             d = m.cpu_deferred
             if d is not None:
                 m.cpu_deferred = None

@@ -7,7 +7,6 @@ Readiness is scheduled by the workload (a netwait's duration) instead of real de
 from __future__ import annotations
 
 from ..clock import PRIO_NETPOLL_WAKE
-from ..constants import COST_M_WAKE_NS
 from ..runtime2 import M_NETPOLL, M_RUNNING, G, M
 from ..trace.events import EV, NETPOLL_BLOCKING, SRC_NETPOLL
 
@@ -22,7 +21,7 @@ class NetpollMixin:
         self.netpoll_ready.append(gp)
         nm = self.netpoll_m
         if nm is not None:
-            self.at(self.clock.now + COST_M_WAKE_NS, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
+            self.at(self.clock.now + self.thread_wake_ns(), PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
 
     def netpoll(self, by: int, m_id: int = -1) -> list[G]:
         """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady). ``by`` says which
