@@ -21,7 +21,9 @@ class NetpollMixin:
         self.netpoll_ready.append(gp)
         nm = self.netpoll_m
         if nm is not None:
-            self.at(self.clock.now + self.thread_wake_ns(), PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
+            self.at(
+                self.clock.now + self.thread_wake_ns(), PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token
+            )
 
     def netpoll(self, by: int, m_id: int = -1) -> list[G]:
         """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady). ``by`` says which

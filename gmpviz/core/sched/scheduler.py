@@ -82,7 +82,9 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
     base = len(progs)
     c = gcenable_chan
     progs.append(Program("runtime.forcegchelper", ((OP_BLOCK, WAIT_FORCEGC_IDLE),), RUNTIME_GROUP))
-    progs.append(Program("runtime.bgsweep", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_GC_SWEEP_WAIT)), RUNTIME_GROUP))
+    progs.append(
+        Program("runtime.bgsweep", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_GC_SWEEP_WAIT)), RUNTIME_GROUP)
+    )
     progs.append(Program("runtime.bgscavenge", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_SLEEP)), RUNTIME_GROUP))
     user_main = scenario.programs[scenario.main]
     start = (
