@@ -21,15 +21,15 @@ from .core.trace.events import EVENT_DTYPE
 from .model.metrics import NEEDED_KINDS, Metrics, compute_metrics
 
 SIDE_NAMES = ("a", "b", "c")
-#: the run settings a side may change, as `KEY=VALUE`; ncpu and greentea are refused until modelled
+#: the run settings a side may change, as `KEY=VALUE`; greentea is refused until modelled
 SETTING_KEYS = ("policy", "procs", "ncpu", "gogc", "memlimit", "greentea", "seed", "duration")
 NOT_MODELLED = {
-    "ncpu": "the number of CPUs is not modelled yet: every P runs on a CPU of its own",
     "greentea": "the Green Tea marker is not modelled yet: the GC marks with the classic marker",
 }
 _ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "policy": "policy",
     "procs": "procs",
+    "ncpu": "ncpu",
     "gogc": "gogc",
     "memlimit": "memlimit_bytes",
     "seed": "seed",
@@ -91,6 +91,7 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
         "scenario": sc.name,
         "policy": eng.policy,
         "procs": sc.gomaxprocs if settings.get("procs") is None else settings["procs"],
+        "ncpu": eng.ncpu,
         "gogc": eng.gogc,
         "memlimit": eng.memlimit,
         "seed": eng.seed,

@@ -2,9 +2,9 @@
 
 The runtime never sees this layer; the kernel's scheduler decides which thread runs. An M wants a
 CPU while it runs a G or the scheduler (spinning included) and while its G is in a syscall that burns
-kernel time (``entersyscall``, not ``entersyscallblock``). It does not want one while parked on
+kernel time (a scenario's ``{ syscall = ..., cpu = true }``). It does not want one while parked on
 ``sched.midle`` (futex sleep, lock_futex.go ``notesleep``), blocked in netpoll (epoll_wait), or in a
-syscall known to block.
+syscall that waits in the kernel (every other syscall).
 
 The model is the fair share of Linux's EEVDF scheduler (kernel/sched/fair.c, Linux 6.6 and later) for
 threads of one process alone on the machine, reduced to round robin:
@@ -217,8 +217,8 @@ OS_ASSUMPTIONS = (
     "Linux's EEVDF fair scheduler: one FIFO run queue, a slice of sysctl_sched_base_slice (0.75 ms x "
     "(1 + log2 min(ncpu, 8))) while others wait; no vruntime lag, wake-up preemption or CPU affinity; "
     "the process is alone on the machine; sysmon's thread takes no CPU. A thread without a CPU makes no "
-    "progress. Ms in entersyscall syscalls burn kernel CPU for the syscall's duration; entersyscallblock "
-    "syscalls, parked Ms and the M blocked in netpoll sleep.",
+    "progress. Ms in a syscall marked cpu = true burn kernel CPU for its duration; in any other "
+    "syscall, parked on the idle list or blocked in netpoll, they sleep.",
 )
 
 __all__ = ["CPUWAIT_NAMES", "OS_ASSUMPTIONS", "OSSched", "sched_base_slice_ns"]

@@ -98,7 +98,7 @@ def test_builtin_comparison_runs(capsys):
     [
         (["compare", "default", "--a", "procs"], "expected KEY=VALUE"),
         (["compare", "default", "--a", "cpus=2"], "unknown setting 'cpus'"),
-        (["compare", "default", "--a", "ncpu=2"], "number of CPUs is not modelled"),
+        (["compare", "default", "--a", "ncpu=0"], "--a ncpu: expected a positive integer"),
         (["compare", "default", "--b", "greentea=on"], "Green Tea marker is not modelled"),
         (["compare", "default", "--a", "procs=0"], "--a procs: expected a positive integer"),
         (["compare", "default", "--a", "procs=abc"], "--a procs"),

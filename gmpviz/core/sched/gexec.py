@@ -204,7 +204,7 @@ class GExecMixin:
                 return
             elif code == OP_SYSCALL:
                 gp.pc += 1
-                self.entersyscall(m, gp, self.sample(gp, op[1]), bool(op[2]))
+                self.entersyscall(m, gp, self.sample(gp, op[1]), bool(op[2]), bool(op[3]))
                 return
             elif code == OP_NETWAIT:
                 gp.pc += 1

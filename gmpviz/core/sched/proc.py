@@ -674,7 +674,8 @@ class ProcMixin:
         newg.worker_mode = 0
         self.mem.stack_init(newg, pp)
         newg.status = Grunnable
-        self.n_created += 1
+        if prog.group != RUNTIME_GROUP:  # like runtime.NumGoroutine, the counts leave the runtime's Gs out
+            self.n_created += 1
         self.ev.GoCreate(
             now,
             pp.id,

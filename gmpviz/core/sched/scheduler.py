@@ -17,7 +17,13 @@ from .. import constants as C
 from ..clock import PRIO_SCHEDTRACE, PRIO_SYSMON
 from ..constants import RUNTIME_GROUP, Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
 from ..runtime2 import M_RUNNING, M_SYSMON, Hchan, M, schedt
-from ..trace.events import WAIT_FORCEGC_IDLE, WAIT_GC_SWEEP_WAIT, WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
+from ..trace.events import (
+    WAIT_FORCEGC_IDLE,
+    WAIT_GC_SCAVENGE_WAIT,
+    WAIT_GC_SWEEP_WAIT,
+    WAIT_IO,
+    WAIT_SELECT_NO_CASES,
+)
 from ..workload.ops import OP_BLOCK, OP_CHAN_MAKE, OP_CHAN_RECV, OP_CHAN_SEND, OP_GO, Program
 from .chan import ChanMixin
 from .gexec import GExecMixin
@@ -77,7 +83,7 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
     then ``gcenable()`` (mgc.go: ``go bgsweep(c); go bgscavenge(c); <-c; <-c``), then main.main (the
     scenario's main). Each runtime goroutine parks once started: forcegchelper in goparkunlock
     (waitReasonForceGCIdle), bgsweep after ``c <- 1`` (waitReasonGCSweepWait; it becomes the GC's
-    sweeper, gc/mgc.py), bgscavenge after ``c <- 1`` in scavenger.park (waitReasonSleep)."""
+    sweeper, gc/mgc.py), bgscavenge after ``c <- 1`` in scavenger.park (waitReasonGCScavengeWait)."""
     progs = list(scenario.programs)
     base = len(progs)
     c = gcenable_chan
@@ -85,7 +91,9 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
     progs.append(
         Program("runtime.bgsweep", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_GC_SWEEP_WAIT)), RUNTIME_GROUP)
     )
-    progs.append(Program("runtime.bgscavenge", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_SLEEP)), RUNTIME_GROUP))
+    progs.append(
+        Program("runtime.bgscavenge", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_GC_SCAVENGE_WAIT)), RUNTIME_GROUP)
+    )
     user_main = scenario.programs[scenario.main]
     start = (
         (OP_GO, base, 1),  # proc.go init: go forcegchelper()
@@ -225,7 +233,10 @@ class Scheduler(
     def schedtrace_step(self, _obj, _token) -> None:
         """GODEBUG=schedtrace=X: one line every X ms (clock handler)."""
         self._schedtrace()
-        self.at(self.clock.now + self.schedtrace_ns, PRIO_SCHEDTRACE, self.schedtrace_step)
+        # SIMPLIFICATION: the next line at the next multiple of the period (sysmon's lines drift by its
+        # delay: lasttrace is the time of the last line)
+        nxt = (self.clock.now // self.schedtrace_ns + 1) * self.schedtrace_ns
+        self.at(nxt, PRIO_SCHEDTRACE, self.schedtrace_step)
 
     def _sample(self) -> None:
         self._samples += 1
@@ -260,7 +271,7 @@ class Scheduler(
         running = syscall = 0
         for m in self.allm:
             gp = m.curg
-            if gp is not None and not gp.is_worker:
+            if gp is not None and gp.group != RUNTIME_GROUP:
                 if gp.status == Grunning:
                     running += 1
                 elif gp.status == Gsyscall:

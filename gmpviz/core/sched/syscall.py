@@ -12,9 +12,10 @@ from ..trace.events import HANDOFF_BLOCK, SYSEXIT_FAST, SYSEXIT_IDLEP, SYSEXIT_O
 
 
 class SyscallMixin:
-    def entersyscall(self, m, gp, duration_ns: int, blocking: bool) -> None:
+    def entersyscall(self, m, gp, duration_ns: int, blocking: bool, cpu: bool = False) -> None:
         """proc.go: reentersyscall / entersyscallblock — _Grunning -> _Gsyscall; the P stays attached
-        (m.oldp remembers it) unless the syscall is known to block, which hands it off first."""
+        (m.oldp remembers it) unless the syscall is known to block, which hands it off first. ``cpu``:
+        the kernel works on a CPU for the syscall's duration; else the thread sleeps in the kernel."""
         sched = self.sched
         now = self.clock.now
         pp = m.p
@@ -29,7 +30,6 @@ class SyscallMixin:
             pp = self.releasep(m)
             gp.status = Gsyscall
             m.state = M_SYSCALL
-            self.os.release(m)  # the thread sleeps in the kernel (a syscall known to block)
             self.ev.GoSyscallBegin(now, pp.id, m.id, gp.goid, blocking=1, duration_ns=duration_ns)
             self.n_handoffs += 1
             self.ev.ProcHandoff(now, pp.id, m.id, gp.goid, reason=HANDOFF_BLOCK, to_m=-1)
@@ -46,6 +46,8 @@ class SyscallMixin:
                 sched.stopwait -= 1
                 if sched.stopwait == 0:
                     self._stw_stopped()
+        if not cpu:
+            self.os.release(m)  # the thread sleeps in the kernel until the syscall returns
         self.sysmon_wake()
         m.token += 1
         self.at(gp.syscall_end, PRIO_SYSCALL_DONE, self.syscall_done, m, m.token)

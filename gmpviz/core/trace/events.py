@@ -328,6 +328,7 @@ WAIT_REASONS = (
     "force gc (idle)",
     "GC sweep wait",
     "runtime.GC",
+    "GC scavenge wait",
 )
 WAIT_CHAN_RECV = 1
 WAIT_CHAN_SEND = 2
@@ -345,6 +346,7 @@ WAIT_STW = 13
 WAIT_FORCEGC_IDLE = 14
 WAIT_GC_SWEEP_WAIT = 15
 WAIT_RUNTIME_GC = 16
+WAIT_GC_SCAVENGE_WAIT = 17
 
 
 SPEC: dict[EV, Spec] = {

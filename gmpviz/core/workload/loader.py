@@ -79,7 +79,7 @@ _ALIASES = {
 }  # fmt: skip
 # op name -> optional keys besides the op name itself
 _OP_KEYS = {
-    "compute": (), "gosched": (), "sleep": (), "syscall": ("blocking",), "netwait": (),
+    "compute": (), "gosched": (), "sleep": (), "syscall": ("blocking", "cpu"), "netwait": (),
     "make": ("cap",), "send": (), "recv": (), "close": (), "select": ("default",),
     "go": ("count",), "repeat": ("body",), "alloc": ("count", "pointers", "lifetime"), "gc": (),
     "gomaxprocs": (), "stack": ("frame",), "defer": ("heap",), "block": (), "exit": (),
@@ -624,9 +624,11 @@ class _Compiler:
         return [(O.OP_SLEEP, self.dist(value, sub))]
 
     def op_syscall(self, item, value, sub, field):
-        """entersyscall (blocking = false) or entersyscallblock (blocking = true)."""
+        """entersyscall (blocking = false) or entersyscallblock (blocking = true); cpu = true: the
+        syscall's time is kernel work on a CPU (a page-cache read), else its thread sleeps in the kernel."""
         blocking = self.boolean(item.get("blocking", False), f"{field}.blocking")
-        return [(O.OP_SYSCALL, self.dist(value, sub), int(blocking))]
+        cpu = self.boolean(item.get("cpu", False), f"{field}.cpu")
+        return [(O.OP_SYSCALL, self.dist(value, sub), int(blocking), int(cpu))]
 
     def op_netwait(self, item, value, sub, field):
         """netpollblock: park in "IO wait" until the fd is readable after ``value``."""
