@@ -9,7 +9,10 @@ syscall that waits in the kernel (every other syscall).
 The model is the fair share of Linux's EEVDF scheduler (kernel/sched/fair.c, Linux 6.6 and later) for
 threads of one process alone on the machine, reduced to round robin:
 
-* a thread that becomes runnable takes a free CPU, or queues at the tail of one FIFO run queue;
+* a thread that becomes runnable takes a free CPU, or queues: a woken thread (it slept, so EEVDF
+  places it with a lag of at least 0 and the earlier deadline) ahead of the threads whose slice ended;
+  it does not preempt a running thread before that one's slice ends (``RUN_TO_PARITY``, on by default:
+  ``set_protect_slice`` protects the picked thread for its slice);
 * while the queue is not empty, every running thread keeps its CPU for one slice,
   ``sysctl_sched_base_slice`` = 0.75 ms x (1 + ilog2(min(ncpu, 8))) (fair.c ``sched_base_slice``
   scaled by ``get_update_sysctl_factor``, SCHED_TUNABLESCALING_LOG), then goes to the tail;
@@ -46,10 +49,15 @@ _ACT_GC = LANE_ACTIONS.index("gc")
 _ACT_ASSIST = LANE_ACTIONS.index("assist")
 
 
-def sched_base_slice_ns(ncpu: int) -> int:
-    """fair.c: sysctl_sched_base_slice for ncpu online CPUs (SCHED_TUNABLESCALING_LOG)."""
+def sysctl_factor(ncpu: int) -> int:
+    """fair.c get_update_sysctl_factor (SCHED_TUNABLESCALING_LOG): 1 + ilog2(min(ncpu, 8))."""
     cpus = max(1, min(ncpu, SCHED_TUNABLE_MAX_CPUS))
-    return SCHED_BASE_SLICE_NS * (1 + cpus.bit_length() - 1)
+    return cpus.bit_length()
+
+
+def sched_base_slice_ns(ncpu: int) -> int:
+    """fair.c: sysctl_sched_base_slice for ncpu online CPUs."""
+    return SCHED_BASE_SLICE_NS * sysctl_factor(ncpu)
 
 
 class OSSched:
@@ -62,7 +70,8 @@ class OSSched:
         self.slice_ns = sched_base_slice_ns(self.ncpu)
         self.free_cpus = list(range(self.ncpu - 1, -1, -1))  # a stack: CPU 0 is taken first
         self.running: list = []  # Ms on a CPU
-        self.waitq: deque = deque()  # Ms runnable without a CPU, FIFO
+        self.waitq: deque = deque()  # Ms runnable without a CPU: the woken ones first, each part FIFO
+        self.n_woken = 0  # the woken Ms at the head of waitq
         self.waits = 0  # MCPUWait events so far
         self.wait_ns = 0  # time Ms spent waiting for a CPU (closed waits)
 
@@ -114,6 +123,8 @@ class OSSched:
         m.cpu_deferred = None
         if m.cpu < 0:
             if m.cpu_off >= 0:  # waiting: leave the queue (another agent changed what it does)
+                if self.waitq.index(m) < self.n_woken:
+                    self.n_woken -= 1
                 self.waitq.remove(m)
                 m.cpu_off = -1
             return
@@ -121,14 +132,18 @@ class OSSched:
         m.cpu = -1
         self.running.remove(m)
         if self.waitq:
-            self._grant(self.waitq.popleft(), cpu)
+            self._grant(self._next(), cpu)
         else:
             self.free_cpus.append(cpu)
 
     # --- the run queue ----------------------------------------------------------------------------
     def _enqueue(self, m, reason: int) -> None:
         first = not self.waitq
-        self.waitq.append(m)
+        if reason == CPUWAIT_WOKEN:  # a sleeper is owed CPU time: ahead of those whose slice ended
+            self.waitq.insert(self.n_woken, m)
+            self.n_woken += 1
+        else:
+            self.waitq.append(m)
         self.waits += 1
         rt = self.rt
         rt.ev.MCPUWait(
@@ -188,7 +203,13 @@ class OSSched:
         m.cpu_off = self.clock.now
         m.cpu_hold = True
         self._enqueue(m, CPUWAIT_SLICE)
-        self._grant(self.waitq.popleft(), cpu)
+        self._grant(self._next(), cpu)
+
+    def _next(self):
+        """The next waiter to run: the head of the queue."""
+        if self.n_woken:
+            self.n_woken -= 1
+        return self.waitq.popleft()
 
     # --- what the lanes show ----------------------------------------------------------------------
     @staticmethod
@@ -214,8 +235,9 @@ class OSSched:
 
 OS_ASSUMPTIONS = (
     "CPUs: the process's threads share ncpu CPUs (default: GOMAXPROCS) through a round-robin model of "
-    "Linux's EEVDF fair scheduler: one FIFO run queue, a slice of sysctl_sched_base_slice (0.75 ms x "
-    "(1 + log2 min(ncpu, 8))) while others wait; no vruntime lag, wake-up preemption or CPU affinity; "
+    "Linux's fair scheduler: one run queue, a slice of sysctl_sched_base_slice (0.75 ms x "
+    "(1 + log2 min(ncpu, 8))) while others wait; a woken thread queues ahead of those whose slice ended "
+    "and waits for a slice to end (RUN_TO_PARITY); no vruntime, nice levels or CPU affinity; "
     "the process is alone on the machine; sysmon's thread takes no CPU. A thread without a CPU makes no "
     "progress. Ms in a syscall marked cpu = true burn kernel CPU for its duration; in any other "
     "syscall, parked on the idle list or blocked in netpoll, they sleep.",
