@@ -118,12 +118,12 @@ def c_headless(capsys, rec, cut_rec, tmp):
 
 def c_procs(capsys, rec, cut_rec, tmp):
     assert headless_json(capsys, "--procs", "2")["gomaxprocs"] == 2
+    window_settings_apply(capsys, tmp)
 
 
 def c_ncpu(capsys, rec, cut_rec, tmp):
     out = headless_json(capsys, "--procs", "4", "--ncpu", "2")
     assert (out["gomaxprocs"], out["ncpu"]) == (4, 2)
-    window_settings_apply(capsys, tmp)
 
 
 def c_seed(capsys, rec, cut_rec, tmp):
