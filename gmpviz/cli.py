@@ -36,7 +36,7 @@ import sys
 import time
 
 from .bench import BENCHES, chosen
-from .core.workload.loader import MAX_DURATION_NS, MAX_GOMAXPROCS, MAX_SEED, MAX_SIZE_BYTES
+from .core.workload.loader import MAX_DURATION_NS, MAX_GOMAXPROCS, MAX_NCPU, MAX_SEED, MAX_SIZE_BYTES
 
 # The flags share the scenario loader's limits: a value a scenario file could not hold is refused
 # by the flag too (a headless run of 1000000h would never end, GOMAXPROCS 10^6 allocates for minutes).
@@ -124,6 +124,7 @@ def _int_in(lowest: int, highest: int, what: str, off: bool = False):
 
 _gogc = _int_in(0, MAX_GOGC_PERCENT, "an integer percent >= 0 or 'off'", off=True)
 _procs = _int_in(1, MAX_GOMAXPROCS, "a positive integer")
+_ncpu = _int_in(1, MAX_NCPU, "a positive integer")
 _seed = _int_in(0, MAX_SEED, "an integer seed >= 0")
 _schedtrace_ms = _int_in(1, MAX_DURATION_NS // 1_000_000, "a positive integer")
 _fps = _int_in(1, 240, "a positive integer")  # frames per second of an exported video
@@ -226,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. gmpviz run default --headless",
     )
     r.add_argument("--procs", type=_procs, help=f"GOMAXPROCS (1..{MAX_GOMAXPROCS}), e.g. --procs 8")
+    r.add_argument(
+        "--ncpu",
+        type=_ncpu,
+        help=f"the machine's CPUs (1..{MAX_NCPU}; default: the scenario's ncpu, else GOMAXPROCS): the "
+        "threads share them, e.g. --procs 4 --ncpu 2",
+    )
     r.add_argument("--seed", type=_seed, help="the random seed (same seed, same run), e.g. --seed 7")
     r.add_argument(
         "--duration",
@@ -335,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             metavar="KEY=VALUE",
             help=(
-                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k != 'ncpu')} "
-                "(ncpu is not modelled yet), e.g. --a gogc=100 procs=4 greentea=false"
+                f"side A's settings: {', '.join(COMPARE_KEYS)}, "
+                "e.g. --a gogc=100 procs=4 ncpu=2 greentea=false"
                 if side == "a"
                 else f"side {side.upper()}'s settings (the same keys), e.g. --{side} gogc=off memlimit=32MiB"
             ),
@@ -604,6 +611,7 @@ def _run_settings(args):
     return RunSettings(
         seed=args.seed,
         procs=args.procs,
+        ncpu=args.ncpu,
         policy=args.policy,
         duration_ns=args.duration,
         gogc=args.gogc,
@@ -860,6 +868,7 @@ def _bool(text: str) -> bool:
 _COMPARE_PARSERS = {
     "policy": _policy,
     "procs": _procs,
+    "ncpu": _ncpu,
     "gogc": _gogc,
     "memlimit": _size_or_off,
     "seed": _seed,

@@ -21,14 +21,13 @@ from .core.trace.events import EVENT_DTYPE
 from .model.metrics import NEEDED_KINDS, Metrics, compute_metrics
 
 SIDE_NAMES = ("a", "b", "c")
-#: the run settings a side may change, as `KEY=VALUE`; ncpu is refused until modelled
+#: the run settings a side may change, as `KEY=VALUE` (NOT_MODELLED: refused, with why)
 SETTING_KEYS = ("policy", "procs", "ncpu", "gogc", "memlimit", "greentea", "seed", "duration")
-NOT_MODELLED = {
-    "ncpu": "the number of CPUs is not modelled yet: every P runs on a CPU of its own",
-}
+NOT_MODELLED: dict[str, str] = {}
 _ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "policy": "policy",
     "procs": "procs",
+    "ncpu": "ncpu",
     "gogc": "gogc",
     "memlimit": "memlimit_bytes",
     "seed": "seed",
@@ -93,6 +92,7 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
         "scenario": sc.name,
         "policy": eng.policy,
         "procs": sc.gomaxprocs if settings.get("procs") is None else settings["procs"],
+        "ncpu": eng.ncpu,
         "gogc": eng.gogc,
         "memlimit": eng.memlimit,
         "greentea": eng.greentea,

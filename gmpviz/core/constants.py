@@ -98,18 +98,41 @@ MEMLIMIT_MIN_HEADROOM = 1 << 20  # mgcpacer.go: memoryLimitMinHeapGoalHeadroom
 MEMLIMIT_HEADROOM_PERCENT = 3  # mgcpacer.go: memoryLimitHeapGoalHeadroomPercent
 SWEEP_BATCH_SIZE = 10  # mgcsweep.go: sweepBatchSize
 
+#: the group of the runtime's own goroutines (GoCreate's a1; model/metrics.py RUNTIME_GROUP)
+RUNTIME_GROUP = -1
+
 # --- modelled costs (not runtime constants; see assumptions) -----------------------------------
 # How long emulated runtime work takes in virtual time. Real values depend on the machine; these are
 # typical orders of magnitude on a current x86-64 server, chosen so that the pictures have the right
 # shape (a spinning M is visible, a thread start costs more than a wake-up).
 COST_SCHEDULE_NS = 200  # one pass of schedule()/findRunnable that finds local work
 COST_STEAL_PASS_NS = 500  # one stealWork pass over all Ps
-COST_M_WAKE_NS = 5 * US  # futex wake-up of a parked M (notewakeup -> running)
-COST_M_CREATE_NS = 50 * US  # clone() of a new thread until it runs
 COST_GO_NS = 300  # newproc: creating a goroutine
 COST_CHAN_OP_NS = 100  # one channel operation that does not block
 COST_SYSCALL_ENTRY_NS = 100  # entersyscall/exitsyscall bookkeeping
-COST_STW_SAFEPOINT_NS = 5 * US  # signal + async preemption until a running G reaches a safe point
+# Thread wake-ups, creations and preemption signals are log-normal draws from the runtime's stream
+# (sched/proc.py thread_wake_ns/thread_create_ns/async_preempt_ns): median and sigma of ln(ns), from
+# tests/fidelity/oslat/oslat.c run on the 2-core dev machine (3 runs of 2000 samples each, Linux
+# 6.18, loaded by other work; the medians of the runs' percentiles are used), a measurement of its
+# own, not a fidelity run. They are the uncontended cost: a woken thread that finds no free CPU
+# waits in the OS run queue on top (core/os.py).
+#   wake    futex_wake -> the woken thread runs (notewakeup -> notesleep returns, lock_futex.go):
+#           p10 2.95 µs, p50 3.31 µs, p90 8.40 µs
+#   create  pthread_create (clone, os_linux.go newosproc) -> the new thread's first instruction:
+#           p10 9.52 µs, p50 9.99 µs, p90 12.8 µs
+#   signal  tgkill(SIGURG) -> the handler runs on the spinning target (preemptM, signal_unix.go):
+#           p10 17.9 µs, p50 38.1 µs (the p90, 12-28 ms, is other processes holding the CPU; the
+#           sigma comes from p10/p50)
+THREAD_WAKE_MEDIAN_NS = 3_310
+THREAD_WAKE_SIGMA = 0.73  # ln(p90/p50) / 1.2816
+THREAD_CREATE_MEDIAN_NS = 9_990
+THREAD_CREATE_SIGMA = 0.19  # ln(p90/p50) / 1.2816
+ASYNC_PREEMPT_MEDIAN_NS = 38_100
+ASYNC_PREEMPT_SIGMA = 0.59  # ln(p50/p10) / 1.2816
+# proc.go stopTheWorldWithSema: the stopper waits on sched.stopnote 100 µs at a time and calls
+# preemptall again after each wait, so a preemption request is repeated at least this often: the
+# emulator's preemption latency is capped here (SIMPLIFICATION: every signal lands at a safe point).
+ASYNC_PREEMPT_MAX_NS = 100 * US
 # A stop-the-world is never free, even when no other P has to be stopped (GOMAXPROCS=1, or every other P
 # idle): stopTheWorldWithSema takes worldsema and sched.lock, sets gcwaiting/stopwait, runs preemptall and
 # stops the caller's own P and the idle Ps; startTheWorldWithSema polls the network, runs procresize, wakes

@@ -31,6 +31,7 @@ from .alloc.hooks import AllocMixin
 from .clock import PRIO_END, PRIO_SAMPLE, PRIO_SCHEDTRACE, Clock
 from .constants import Gdead
 from .gc.mgc import GC
+from .os import OS_ASSUMPTIONS, OSSched
 from .sched.gexec import workload_stream
 from .sched.scheduler import SCHED_ASSUMPTIONS, Scheduler
 from .trace.stats import COUNTERS_DTYPE
@@ -46,6 +47,7 @@ _COUNTER_ROW = operator.itemgetter(*COUNTERS_DTYPE.names)
 # Statistics sampling period (emulator only): run queue means and the counters series are sampled
 # this often (COUNTER_SAMPLE_NS).
 SAMPLE_PERIOD_NS = 1 * C.MS
+MAX_NCPU = 4096  # CPUs a machine may have (the scenario loader's bound too)
 
 
 class EngineError(ValueError):
@@ -110,6 +112,7 @@ class Engine:
         gogc: int | None = None,
         memlimit_bytes: int | None = None,
         greentea: bool | None = None,
+        ncpu: int | None = None,
         schedtrace_ms: int = 0,
         gctrace: bool = False,
     ) -> None:
@@ -118,6 +121,10 @@ class Engine:
         nprocs = scenario.gomaxprocs if procs is None else int(procs)
         if nprocs < 1:
             raise EngineError(f"GOMAXPROCS must be at least 1, got {nprocs}")
+        # the machine's CPUs: the scenario's, else GOMAXPROCS (the runtime's default GOMAXPROCS is ncpu)
+        self.ncpu = int(ncpu) if ncpu is not None else (scenario.ncpu or nprocs)
+        if not 1 <= self.ncpu <= MAX_NCPU:
+            raise EngineError(f"ncpu must be between 1 and {MAX_NCPU}, got {self.ncpu}")
         policy = scenario.policy if policy is None else policy
         if policy not in POLICIES:
             raise EngineError(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}")
@@ -146,10 +153,12 @@ class Engine:
         #: False: the periodic counter rows are not kept (a headless run that never drains them);
         #: drain_counters still returns the current row
         self.sample_counters = True
+        self.os = rt.os = OSSched(rt, self.ncpu)
         rt.schedinit(nprocs)
         self.at(SAMPLE_PERIOD_NS, PRIO_SAMPLE, self._sample_step)
         if rt.schedtrace_ns:
-            self.at(0, PRIO_SCHEDTRACE, rt.schedtrace_step)
+            # sysmon prints schedtrace: its first round, 20 µs in (sysmon's first usleep), prints "SCHED 0ms"
+            self.at(C.SYSMON_MIN_DELAY_NS, PRIO_SCHEDTRACE, rt.schedtrace_step)
         self.at(self.duration_ns, PRIO_END, self._end_step)
 
     # ------------------------------------------------------------------------------------------
@@ -302,6 +311,7 @@ class Engine:
             "seed": self.seed,
             "policy": rt.policy,
             "gomaxprocs": rt.gomaxprocs,
+            "ncpu": self.ncpu,
             "virtual_ns": self.clock.now,
             "end_reason": rt.done_reason or "running",
             "error": rt.error,
@@ -318,6 +328,7 @@ class Engine:
             "syscalls": rt.n_syscalls,
             "context_switches": rt.ctx_switches,
             "threads": len(rt.allm),
+            "cpu_waits": {"count": self.os.waits, "waited_ns": self.os.wait_ns},
             "p_busy_fraction": busy[: rt.gomaxprocs],
             "global_runq": {"max": rt.max_global_runq, "mean": round(rt._sum_global / samples, 3)},
             "local_runq": {
@@ -345,6 +356,7 @@ class Engine:
         return [
             f"Emulates {C.GO_VERSION} runtime behaviour.",
             *SCHED_ASSUMPTIONS,
+            *OS_ASSUMPTIONS,
             *self.mem.memory_assumptions(),
             *self.gc.memory_assumptions(),
             *WORKLOAD_ASSUMPTIONS,

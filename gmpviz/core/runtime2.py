@@ -96,6 +96,13 @@ class M:
         "syscalltick",
         "in_netpoll",
         "wake_spinning",
+        "cpu",
+        "cpu_hold",
+        "cpu_off",
+        "cpu_since",
+        "cpu_debt",
+        "cpu_deferred",
+        "cpu_tok",
     )
 
     def __init__(self, mid: int) -> None:
@@ -111,6 +118,14 @@ class M:
         self.syscalltick = 0
         self.in_netpoll = False
         self.wake_spinning = False
+        # the machine under the runtime (core/os.py): not runtime fields
+        self.cpu = -1  # the CPU it runs on, -1 none
+        self.cpu_hold = True  # its next step must ask the OS scheduler first (os.OSSched.admit)
+        self.cpu_off = -1  # since when it waits for a CPU, -1 if it does not wait
+        self.cpu_since = 0  # when it got its CPU
+        self.cpu_debt = 0  # ns it lost waiting while its step was pending: the step moves this much
+        self.cpu_deferred = None  # (handler, prio, token, remaining ns, due) of a step held for a CPU
+        self.cpu_tok = 0  # bumped to cancel its pending slice end
 
 
 # What an M is doing (emulator bookkeeping; the runtime reads this from curg/p/spinning)

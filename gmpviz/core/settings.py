@@ -73,6 +73,7 @@ class RunSettings:
 
     seed: int | None = None
     procs: int | None = None  # GOMAXPROCS
+    ncpu: int | None = None  # the machine's CPUs (None: the scenario's, else GOMAXPROCS)
     policy: str | None = None
     duration_ns: int | None = None  # virtual time
     gogc: int | None = None  # percent, -1 off
@@ -93,6 +94,7 @@ class RunSettings:
         return cls(
             seed=int(getattr(engine, "seed", getattr(scenario, "seed", 0)) or 0),
             procs=int(engine.gomaxprocs),
+            ncpu=int(getattr(engine, "ncpu", 0)) or None,
             policy=str(getattr(engine, "policy", getattr(scenario, "policy", "go"))),
             duration_ns=int(engine.duration_ns),
             gogc=int(getattr(engine, "gogc", getattr(scenario, "gogc", 100))),

@@ -57,8 +57,10 @@ MS_GC_IDLE = 5  # an idle-priority mark worker (gcMarkWorkerIdleMode): runs only
 MS_ASSIST = 6  # a user G paying a mark assist (gcAssistAlloc)
 MS_RUNTIME = 7  # a runtime goroutine that is not a mark worker at that moment (e.g. the sweeper)
 MS_USER = 8  # a user goroutine running
-N_MS = 9
-MS_NAMES = ("none", "idle", "spinning", "syscall", "gc", "gc_idle", "assist", "runtime", "user")
+MS_CPUWAIT = 9  # the P's M is runnable but has no CPU (ncpu, core/os.py)
+N_MS = 10
+MS_NAMES = ("none", "idle", "spinning", "syscall", "gc", "gc_idle", "assist", "runtime", "user", "cpuwait")
+A_RESUME = -3  # MCPURun: the state from its a0 (a LANE_ACTIONS index)
 
 #: group of the runtime's own goroutines in GoCreate's a1 (gc/mgc.py RUNTIME_GROUP)
 RUNTIME_GROUP = -1
@@ -72,8 +74,11 @@ _MS_OF_ACTION = {
     "gc": MS_GC,
     "assist": MS_ASSIST,
     "none": MS_NONE,
+    "cpuwait": MS_CPUWAIT,
+    "resume": A_RESUME,
 }
 assert set(_MS_OF_ACTION) == set(LANE_ACTIONS)
+_MS_BY_INDEX = np.array([_MS_OF_ACTION[a] for a in LANE_ACTIONS], dtype=np.int16)
 #: per event kind: the lane state it sets (A_USER: resolved by the G's group), A_SKIP if none
 _LANE_OF_KIND = per_kind(lambda sp: _MS_OF_ACTION.get(sp.p_lane), fill=A_SKIP)
 _PROC_STATUS = int(EV.ProcStatus)
@@ -358,6 +363,10 @@ def p_lane_rows(ev, group_of: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     if len(ps):  # ProcStatus: _Pdead ends the lane, _Pidle idles it, the others change nothing
         a0 = c.arg("a0", ps)
         act[ps] = np.where(a0 == Pdead, MS_NONE, np.where(a0 == Pidle, MS_IDLE, A_SKIP))
+    rs = np.flatnonzero(act == A_RESUME)
+    if len(rs):  # MCPURun: back to what the M did before it waited for a CPU
+        act[rs] = _MS_BY_INDEX[np.clip(c.arg("a0", rs), 0, len(_MS_BY_INDEX) - 1)]
+        act[rs[act[rs] == A_RESUME]] = MS_IDLE
     idx = np.flatnonzero((act != A_SKIP) & (c.p >= 0))
     st = act[idx]
     user = np.flatnonzero(st == A_USER)

@@ -27,7 +27,8 @@ ST_STW = 4  # the world is stopped
 ST_GC = 5  # a GC mark worker runs (gcBgMarkWorker)
 ST_ASSIST = 6  # a user G pays a GC mark assist (gcAssistAlloc)
 ST_RUNTIME = 7  # a goroutine the runtime runs for itself (bgsweep, the scavenger, forcegc), not a worker
-ST_USER0 = 8
+ST_CPUWAIT = 8  # the M is runnable but has no CPU (ncpu, core/os.py): it makes no progress
+ST_USER0 = 9
 STATE_NAMES = {
     ST_NONE: "none",
     ST_IDLE: "idle",
@@ -37,6 +38,7 @@ STATE_NAMES = {
     ST_GC: "GC worker",
     ST_ASSIST: "GC assist",
     ST_RUNTIME: "runtime G",
+    ST_CPUWAIT: "waiting for a CPU",
 }
 
 # Marker kinds: the index of SPEC's marker name in events.MARKERS
@@ -48,9 +50,11 @@ MARKER_NAMES = ("steal", "hand-off", "preempt")
 #: segments per prefix block: memory is K*8 bytes per BLOCK segments, a pixel edge costs BLOCK lookups
 BLOCK = 8
 
-# Per-kind lane actions; A_USER resolves to ST_USER0 + group of the event's G.
+# Per-kind lane actions; A_USER resolves to ST_USER0 + group of the event's G, A_RESUME to the action
+# in the event's a0 (MCPURun).
 A_SKIP = -1
 A_USER = 255
+A_RESUME = 254
 # SPEC's lane actions (core/trace/events.py LANE_ACTIONS) as lane states
 _STATE_OF_ACTION = {
     "user": A_USER,
@@ -60,10 +64,14 @@ _STATE_OF_ACTION = {
     "gc": ST_GC,
     "assist": ST_ASSIST,
     "none": ST_NONE,
+    "cpuwait": ST_CPUWAIT,
+    "resume": A_RESUME,
 }
 assert set(_STATE_OF_ACTION) == set(LANE_ACTIONS)
 #: the non-user lane states some kind's lane action in SPEC leads to, in state order
-LANE_STATES_OF_SPEC = tuple(sorted({v for v in _STATE_OF_ACTION.values() if v != A_USER}))
+LANE_STATES_OF_SPEC = tuple(sorted({v for v in _STATE_OF_ACTION.values() if v not in (A_USER, A_RESUME)}))
+#: LANE_ACTIONS index -> lane action code (A_RESUME's a0 values)
+_ACTION_BY_INDEX = np.array([_STATE_OF_ACTION[a] for a in LANE_ACTIONS], dtype=np.int16)
 
 
 # plain ints and per-kind tables: an IntEnum attribute costs a class lookup on every use
@@ -78,6 +86,7 @@ _IS_STW_KIND = np.zeros(256, dtype=bool)
 _IS_STW_KIND[[_STW_BEGIN, _STW_END]] = True
 _NO_GOID = np.zeros(256, dtype=bool)  # lane states that show no G
 _NO_GOID[[ST_IDLE, ST_SPIN, ST_NONE]] = True
+_RESUME_KIND = int(EV.MCPURun)
 
 
 def _table(key: str) -> np.ndarray:
@@ -322,6 +331,12 @@ class Timeline:
                 act = np.where(
                     ps, np.where(a0 == Pdead, ST_NONE, np.where(a0 == Pidle, ST_IDLE, A_SKIP)), act
                 )
+        rs = np.flatnonzero(act == A_RESUME)
+        if len(rs):  # MCPURun: what the M did before it waited, from a0
+            act = act.copy()
+            a0 = np.clip(ev["a0"][rs], 0, len(_ACTION_BY_INDEX) - 1)
+            act[rs] = _ACTION_BY_INDEX[a0]
+            act[rs[act[rs] == A_RESUME]] = ST_IDLE
         lane_all = ev[self.key]
         idx = np.flatnonzero((act != A_SKIP) & (lane_all >= 0))
         act = act[idx]

@@ -16,6 +16,7 @@ from ..core.workload.loader import (
     MAX_DURATION_NS,
     MAX_FILE_BYTES,
     MAX_GOMAXPROCS,
+    MAX_NCPU,
     MAX_PROGRAMS,
     MAX_SEED,
 )
@@ -148,6 +149,8 @@ def check_header(payload: bytes) -> dict:
         _field(h, "settings", dict, None, "")
         for k, (typ, bound) in _SETTINGS.items():
             _field(st, k, typ, bound, "settings.")
+        if "ncpu" in st:  # recordings before ncpu was modelled have none
+            _field(st, "ncpu", int, (1, MAX_NCPU), "settings.")
     _str_list(h, "groups", MAX_GROUPS)
     _str_list(h, "assumptions", MAX_LIST_ITEMS)
     # everything else (and everything above, once more): bounded strings, lists and objects

@@ -61,6 +61,7 @@ def header_of(engine) -> dict:
         "seed": int(engine.seed),
         "settings": {
             "procs": int(engine.gomaxprocs),
+            "ncpu": int(getattr(engine, "ncpu", 0) or engine.gomaxprocs),
             "policy": str(engine.policy),
             "duration_ns": int(engine.duration_ns),
             "gogc": int(getattr(engine, "gogc", sc.gogc)),

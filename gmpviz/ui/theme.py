@@ -12,7 +12,17 @@ from pathlib import Path
 import numpy as np
 
 from ..model.spans import LUT_LEVELS, SP_FREE, SP_FULL, SP_LARGE, SP_MCACHE, SP_PARTIAL
-from ..model.timeline import ST_ASSIST, ST_GC, ST_IDLE, ST_RUNTIME, ST_SPIN, ST_STW, ST_SYSCALL, ST_USER0
+from ..model.timeline import (
+    ST_ASSIST,
+    ST_CPUWAIT,
+    ST_GC,
+    ST_IDLE,
+    ST_RUNTIME,
+    ST_SPIN,
+    ST_STW,
+    ST_SYSCALL,
+    ST_USER0,
+)
 
 # Okabe & Ito (2008), "Color Universal Design"
 OI_ORANGE = "#E69F00"
@@ -36,6 +46,7 @@ TOL_MUTED = (
 )
 GROUP_COLOURS = (OI_SKY, OI_BLUE, OI_ORANGE, OI_PURPLE, *TOL_MUTED)
 RUNTIME_G_COLOUR = "#8C7A6B"  # taupe: the runtime's own goroutines, apart from every state and group
+CPUWAIT_COLOUR = "#5E2A84"  # dark violet: a thread that is runnable but has no CPU, apart from the rest
 
 # Inside the package (gmpviz/resources: icons, styles, scenarios), so a wheel or a bundle carries them.
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
@@ -68,6 +79,7 @@ class Theme:
             ST_GC: OI_GREEN,
             ST_ASSIST: "#7FD3B8",  # lighter bluish green: GC work done by a user G
             ST_RUNTIME: RUNTIME_G_COLOUR,
+            ST_CPUWAIT: CPUWAIT_COLOUR,
         }
         for st, c in fixed.items():
             lut[st] = (*rgb(c), 255)

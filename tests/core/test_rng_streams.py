@@ -3,6 +3,7 @@ every goroutine and every draw it makes, so two runs can be compared goroutine b
 
 from _scen import scen
 
+from gmpviz.core.constants import RUNTIME_GROUP
 from gmpviz.core.engine import Engine
 from gmpviz.core.sched.scheduler import Scheduler
 
@@ -43,6 +44,8 @@ def draws(monkeypatch, seed=7, **settings):
 
     def newproc_logged(self, m, parent, prog_idx):
         gp = newproc(self, m, parent, prog_idx)
+        if gp.group == RUNTIME_GROUP:  # the runtime's own goroutines (start-up) draw nothing
+            return gp
         key[id(gp)] = gp.rand
         seen[gp.rand] = []
         return gp

@@ -220,8 +220,8 @@ def test_example_compiles_to_exact_tuples():
         (O.OP_COMPUTE, (O.DIST_UNIFORM, 10_000, 1_000_000)),
         (O.OP_COMPUTE, (O.DIST_NORMAL, 1_000_000, 200_000)),
         (O.OP_SLEEP, (O.DIST_FIXED, 1_500_000, 0)),
-        (O.OP_SYSCALL, (O.DIST_FIXED, 20_000, 0), 0),
-        (O.OP_SYSCALL, (O.DIST_FIXED, 2_000_000, 0), 1),
+        (O.OP_SYSCALL, (O.DIST_FIXED, 20_000, 0), 0, 0),  # blocking, cpu
+        (O.OP_SYSCALL, (O.DIST_FIXED, 2_000_000, 0), 1, 0),
         (O.OP_NETWAIT, (O.DIST_FIXED, 300_000, 0)),
         (O.OP_ALLOC, 8, 1, 1, O.LIFE_TEMP, 0),
         (O.OP_ALLOC, 32768, 1, 1, O.LIFE_GOROUTINE, 0),

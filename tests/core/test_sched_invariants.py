@@ -38,7 +38,7 @@ leaf = st.one_of(
     st.tuples(st.just(OP_COMPUTE), dur),
     st.tuples(st.just(OP_GOSCHED)),
     st.tuples(st.just(OP_SLEEP), dur),
-    st.tuples(st.just(OP_SYSCALL), dur, st.integers(0, 1)),
+    st.tuples(st.just(OP_SYSCALL), dur, st.integers(0, 1), st.integers(0, 1)),  # blocking, cpu
     st.tuples(st.just(OP_NETWAIT), dur),
     st.tuples(st.just(OP_CHAN_SEND), st.integers(0, NCHAN - 1)),
     st.tuples(st.just(OP_CHAN_RECV), st.integers(0, NCHAN - 1)),

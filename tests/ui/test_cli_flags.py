@@ -121,6 +121,11 @@ def c_procs(capsys, rec, cut_rec, tmp):
     window_settings_apply(capsys, tmp)
 
 
+def c_ncpu(capsys, rec, cut_rec, tmp):
+    out = headless_json(capsys, "--procs", "4", "--ncpu", "2")
+    assert (out["gomaxprocs"], out["ncpu"]) == (4, 2)
+
+
 def c_seed(capsys, rec, cut_rec, tmp):
     assert headless_json(capsys, "--seed", "7")["seed"] == 7
 
@@ -330,7 +335,7 @@ def window_settings_apply(capsys, tmp):
     h = RecordingReader.open(str(out)).header
     assert h["seed"] == 3
     assert h["settings"] == dict(
-        duration_ns=30_000_000, gogc=50, memlimit_bytes=64 << 20, policy="no-steal", procs=2
+        duration_ns=30_000_000, gogc=50, memlimit_bytes=64 << 20, policy="no-steal", procs=2, ncpu=2
     )
 
 
@@ -760,6 +765,7 @@ CASES = {
     ("", "--self-test"): c_self_test,
     ("run", "--headless"): c_headless,
     ("run", "--procs"): c_procs,
+    ("run", "--ncpu"): c_ncpu,
     ("run", "--seed"): c_seed,
     ("run", "--duration"): c_duration,
     ("run", "--policy"): c_policy,

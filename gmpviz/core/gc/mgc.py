@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from ..clock import PRIO_GC, PRIO_MSTEP
 from ..constants import (
-    COST_STW_SAFEPOINT_NS,
     FORCEGC_PERIOD_NS,
     SWEEP_BATCH_SIZE,
     Gdead,
     Grunnable,
     Gwaiting,
 )
+from ..constants import RUNTIME_GROUP as C_RUNTIME_GROUP
 from ..runtime2 import G
 from ..trace.events import (
     EV,
@@ -67,7 +67,7 @@ COST_SWEEPTERM_NS = 5_000  # gcStart's work under STW #1 besides finishing the s
 DEFAULT_STACK_USED_BYTES = 512  # scanned part of a stack that never ran a stack op
 
 # The runtime's own goroutines are shown in this group (GoCreate a1)
-RUNTIME_GROUP = -1
+RUNTIME_GROUP = C_RUNTIME_GROUP
 WORKER_SWEEPER = 4
 
 _GoBlock = int(EV.GoBlock)
@@ -323,7 +323,7 @@ class GC:
                 ]
                 if running:
                     pp = running[int(self.rt.rng.random() * len(running))]
-                    self.rt.preemptone(pp, COST_STW_SAFEPOINT_NS)
+                    self.rt.preemptone(pp, self.rt.async_preempt_ns())
         c = self.gcController
         while sched.pidle and c.needIdleMarkWorker():
             self.rt.startm(None, False)
@@ -646,6 +646,16 @@ class GC:
         if gp.status == Gwaiting:
             gp.run_start = -1
             self.rt.ready(gp, None, True)
+
+    def bgsweep_parked(self, m, gp) -> None:
+        """mgcsweep.go: bgsweep's first goparkunlock (started by gcenable at start-up): from here on the
+        G is the GC's sweeper, readied by gcSweep."""
+        if self.sweeper is None:
+            gp.is_worker = True
+            gp.worker_mode = WORKER_SWEEPER
+            gp.run_start = -1
+            self.sweeper = gp
+        self.rt.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
 
     def bgsweep(self, m, gp) -> None:
         """mgcsweep.go: bgsweep — sweep batches of 10 spans; goschedIfBusy between batches; park when

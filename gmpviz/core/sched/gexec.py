@@ -15,7 +15,7 @@ from ..constants import (
     COST_GO_NS,
     MAX_STACK_SIZE,
 )
-from ..trace.events import WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
+from ..trace.events import WAIT_GC_SWEEP_WAIT, WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
 from ..workload import budget
 from ..workload.ops import (
     DIST_EXP,
@@ -204,7 +204,7 @@ class GExecMixin:
                 return
             elif code == OP_SYSCALL:
                 gp.pc += 1
-                self.entersyscall(m, gp, self.sample(gp, op[1]), bool(op[2]))
+                self.entersyscall(m, gp, self.sample(gp, op[1]), bool(op[2]), bool(op[3]))
                 return
             elif code == OP_NETWAIT:
                 gp.pc += 1
@@ -275,7 +275,11 @@ class GExecMixin:
                 return
             elif code == OP_BLOCK:
                 gp.pc += 1
-                self.gopark(m, gp, WAIT_SELECT_NO_CASES, 0)
+                reason = op[1] if len(op) > 1 else WAIT_SELECT_NO_CASES  # the runtime's Gs say why
+                if reason == WAIT_GC_SWEEP_WAIT:
+                    self.gc.bgsweep_parked(m, gp)
+                    return
+                self.gopark(m, gp, reason, 0)
                 return
             elif code == OP_EXIT:
                 self.goexit0(m, gp)

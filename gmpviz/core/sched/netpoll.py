@@ -7,7 +7,6 @@ Readiness is scheduled by the workload (a netwait's duration) instead of real de
 from __future__ import annotations
 
 from ..clock import PRIO_NETPOLL_WAKE
-from ..constants import COST_M_WAKE_NS
 from ..runtime2 import M_NETPOLL, M_RUNNING, G, M
 from ..trace.events import EV, NETPOLL_BLOCKING, SRC_NETPOLL
 
@@ -22,7 +21,9 @@ class NetpollMixin:
         self.netpoll_ready.append(gp)
         nm = self.netpoll_m
         if nm is not None:
-            self.at(self.clock.now + COST_M_WAKE_NS, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
+            self.at(
+                self.clock.now + self.thread_wake_ns(), PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token
+            )
 
     def netpoll(self, by: int, m_id: int = -1) -> list[G]:
         """netpoll.go: netpoll(0) — the Gs whose descriptors are ready (pdReady). ``by`` says which
@@ -41,6 +42,8 @@ class NetpollMixin:
         now = self.clock.now
         if token != m.token or m.state != M_NETPOLL or self.netpoll_m is not m:
             return
+        if m.cpu_hold and not self.os.admit(m, self.netpoll_wake, PRIO_NETPOLL_WAKE):
+            return  # epoll_wait returned, but the thread waits for a CPU
         self.netpoll_m = None
         sched.lastpoll = now
         m.state = M_RUNNING

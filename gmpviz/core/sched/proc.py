@@ -13,7 +13,7 @@ emulator-only steps are marked. Helpers without a Go namesake sit beside the fun
 from __future__ import annotations
 
 import heapq
-from math import gcd
+from math import exp, gcd
 
 from ..clock import (
     PRIO_FINDRUN_TAIL,
@@ -25,20 +25,25 @@ from ..clock import (
     call,
 )
 from ..constants import (
-    COST_M_CREATE_NS,
-    COST_M_WAKE_NS,
+    ASYNC_PREEMPT_MAX_NS,
+    ASYNC_PREEMPT_MEDIAN_NS,
+    ASYNC_PREEMPT_SIGMA,
     COST_PROCRESIZE_PER_P_NS,
     COST_SCHEDULE_NS,
     COST_STEAL_PASS_NS,
     COST_STW_NS,
-    COST_STW_SAFEPOINT_NS,
     GFREE_LOCAL_KEEP,
     GFREE_LOCAL_MAX,
     GLOBRUNQ_BATCH,
     GOID_CACHE_BATCH,
     MAX_M_COUNT,
+    RUNTIME_GROUP,
     SCHED_FAIRNESS_TICKS,
     STEAL_TRIES,
+    THREAD_CREATE_MEDIAN_NS,
+    THREAD_CREATE_SIGMA,
+    THREAD_WAKE_MEDIAN_NS,
+    THREAD_WAKE_SIGMA,
     Gdead,
     Grunnable,
     Grunning,
@@ -201,6 +206,8 @@ class ProcMixin:
         """The M started by startm runs: mstart1 / stopm's return path, then schedule()."""
         if token != m.token:
             return
+        if m.cpu_hold and not self.os.admit(m, self.mwake, PRIO_MWAKE):
+            return  # woken, but no CPU is free: it runs when the OS scheduler gives it one
         pp = m.nextp
         m.nextp = None
         m.state = M_RUNNING
@@ -225,6 +232,7 @@ class ProcMixin:
         m.state = M_IDLE
         m.curg = None
         m.token += 1  # a parked M has no pending step
+        self.os.release(m)  # notesleep: futex sleep
         self.sched.midle.append(m)
         self.ev.MPark(self.clock.now, -1, m.id, 0)
         self.checkdead()
@@ -241,9 +249,9 @@ class ProcMixin:
         nm = self.mget()
         if nm is None:
             nm = self.newm()
-            latency = COST_M_CREATE_NS
+            latency = self.thread_create_ns()
         else:
-            latency = COST_M_WAKE_NS
+            latency = self.thread_wake_ns()
         nm.nextp = pp
         nm.wake_spinning = spinning
         nm.state = M_WAKING
@@ -253,6 +261,23 @@ class ProcMixin:
         self.ev.MWake(now, pp.id, nm.id, 0, spinning=int(spinning))
         nm.token += 1
         self.at(now + latency, PRIO_MWAKE, self.mwake, nm, nm.token)
+
+    def thread_wake_ns(self) -> int:
+        """notewakeup -> the parked thread runs (futex wake, lock_futex.go): a log-normal draw from the
+        runtime's stream with the measured median and spread (constants.py THREAD_WAKE_*)."""
+        return int(THREAD_WAKE_MEDIAN_NS * exp(THREAD_WAKE_SIGMA * self.rng.gauss(0.0, 1.0)))
+
+    def thread_create_ns(self) -> int:
+        """newm -> newosproc (clone) -> the new thread's first instruction (constants.py THREAD_CREATE_*)."""
+        return int(THREAD_CREATE_MEDIAN_NS * exp(THREAD_CREATE_SIGMA * self.rng.gauss(0.0, 1.0)))
+
+    def async_preempt_ns(self) -> int:
+        """preemptone -> preemptM (signal_unix.go: signalM(mp, sigPreempt), a tgkill) -> the G at a
+        safe point (doSigPreempt -> asyncPreempt): the signal's delivery, a log-normal draw
+        (constants.py ASYNC_PREEMPT_*), at most ASYNC_PREEMPT_MAX_NS (stopTheWorldWithSema repeats
+        preemptall every 100 µs). A G whose thread has no CPU takes the signal when it runs again."""
+        d = int(ASYNC_PREEMPT_MEDIAN_NS * exp(ASYNC_PREEMPT_SIGMA * self.rng.gauss(0.0, 1.0)))
+        return d if d < ASYNC_PREEMPT_MAX_NS else ASYNC_PREEMPT_MAX_NS
 
     def handoffp(self, pp: P) -> None:
         """proc.go: handoffp — find an M for a P released from a syscall (or leave it idle)."""
@@ -327,6 +352,8 @@ class ProcMixin:
         """An M's next step (clock handler): its G goes on, or it runs schedule(); stale if superseded."""
         if token != m.token:
             return
+        if m.cpu_hold and not self.os.admit(m, self.mstep, PRIO_MSTEP):
+            return  # no CPU: the step runs once the M has one again (core/os.py)
         if m.curg is not None:
             self.run_g(m)
         else:
@@ -435,6 +462,7 @@ class ProcMixin:
             sched.lastpoll = 0
             m.state = M_NETPOLL
             m.token += 1
+            self.os.release(m)  # blocked in epoll_wait
             self.netpoll_m = m
             self.ev.MPark(now, -1, m.id, 0, where=1)
             if self.netpoll_ready:
@@ -452,6 +480,8 @@ class ProcMixin:
     def findRunnable_resume(self, m: M, token: int) -> None:
         """A spinning M's steal passes are over (clock handler): findRunnable steps 13-16, then run."""
         if token != m.token or m.p is None:
+            return
+        if m.cpu_hold and not self.os.admit(m, self.findRunnable_resume, PRIO_FINDRUN_TAIL):
             return
         gp, inherit = self.findRunnable_tail(m)
         self.run_found(m, gp, inherit)
@@ -653,7 +683,12 @@ class ProcMixin:
         newg.defers = 0
         newg.created_ns = now
         newg.parent = parent.goid if parent is not None else 0
-        if parent is not None:
+        if prog.group == RUNTIME_GROUP:
+            # the runtime's own goroutines (start-up, scheduler.py runtime_programs) draw nothing: the
+            # workload's streams stay those of the go statements in the scenario
+            newg.rand = 1.0
+            self.runtime_gs.append(newg)
+        elif parent is not None:
             parent.rand, newg.rand = child_stream(parent.rand)
         else:
             newg.rand = self.workload_rand  # the main goroutine
@@ -664,7 +699,8 @@ class ProcMixin:
         newg.worker_mode = 0
         self.mem.stack_init(newg, pp)
         newg.status = Grunnable
-        self.n_created += 1
+        if prog.group != RUNTIME_GROUP:  # like runtime.NumGoroutine, the counts leave the runtime's Gs out
+            self.n_created += 1
         self.ev.GoCreate(
             now,
             pp.id,
@@ -831,7 +867,7 @@ class ProcMixin:
                 and m.curg.status == Grunning
                 and m is not self.stw_caller
             ):
-                self.preemptone(pp, COST_STW_SAFEPOINT_NS)
+                self.preemptone(pp, self.async_preempt_ns())
 
     def preemptone(self, pp: P, latency_ns: int) -> bool:
         """proc.go: preemptone — flag the G on pp; it stops at its next (async) safe point."""
@@ -843,6 +879,10 @@ class ProcMixin:
             return False
         gp.preempt = True
         m.token += 1
+        if m.cpu < 0 and m.cpu_off >= 0:
+            # its thread waits for a CPU: the signal is handled once it runs (core/os.py)
+            m.cpu_deferred = (self.mstep, PRIO_MSTEP, m.token, latency_ns, m.cpu_off + latency_ns)
+            return True
         self.at(self.clock.now + latency_ns, PRIO_MSTEP, self.mstep, m, m.token)
         return True
 

@@ -26,6 +26,10 @@ _RunqPut = int(EV.RunqPut)
 _RunqGet = int(EV.RunqGet)
 
 
+#: proc.go runqgrab: usleep(3) before taking a running P's runnext
+RUNQGRAB_USLEEP_NS = 3_000
+
+
 class RunqMixin:
     """Local and global run queue operations."""
 
@@ -190,11 +194,16 @@ class RunqMixin:
             if not steal_runnext or p2.runnext is None:
                 return None
             victim_running = p2.status == Prunning and p2.m is not None and p2.m.curg is not None
-            if victim_running and p2.m.curg.status != Gsyscall:
-                # runqgrab: usleep(3) to give the victim a chance to run its runnext first.
-                # SIMPLIFICATION: the 3 µs sleep is not charged; the victim cannot run in between
-                # because the thief's step is atomic in the emulator.
-                pass
+            if (
+                victim_running
+                and p2.m.curg.status != Gsyscall
+                and p2.m.curg.busy_until < now + RUNQGRAB_USLEEP_NS
+            ):
+                # runqgrab: usleep(3) to give the victim a chance to run its runnext first: a victim
+                # whose G is not inside a compute burst lasting past the sleep is taken to schedule
+                # (block, yield) within it and run runnext itself, so the thief leaves it.
+                # SIMPLIFICATION: the 3 µs sleep is not charged to the thief.
+                return None
             batch = [p2.runnext]
             p2.runnext = None
             took_runnext = 1

@@ -15,9 +15,16 @@ from gmpviz.core.trace.tracer import Emitters
 
 from .. import constants as C
 from ..clock import PRIO_SCHEDTRACE, PRIO_SYSMON
-from ..constants import Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
+from ..constants import RUNTIME_GROUP, Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
 from ..runtime2 import M_RUNNING, M_SYSMON, Hchan, M, schedt
-from ..trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
+from ..trace.events import (
+    WAIT_FORCEGC_IDLE,
+    WAIT_GC_SCAVENGE_WAIT,
+    WAIT_GC_SWEEP_WAIT,
+    WAIT_IO,
+    WAIT_SELECT_NO_CASES,
+)
+from ..workload.ops import OP_BLOCK, OP_CHAN_MAKE, OP_CHAN_RECV, OP_CHAN_SEND, OP_GO, Program
 from .chan import ChanMixin
 from .gexec import GExecMixin
 from .netpoll import NetpollMixin
@@ -31,9 +38,12 @@ SCHED_ASSUMPTIONS = (
     "Shows Go 1.26 scheduler semantics (proc.go): runnext, 256-slot local rings, runqputslow spills of "
     "129, schedtick%61 fairness, 4-pass random-order stealing, spinning Ms capped at half the busy Ps, "
     "sysmon retake/preemption, the 1.26 syscall design (the P stays _Prunning during a syscall).",
-    "Virtual time: runtime work is charged modelled costs (schedule 200 ns, steal pass 500 ns, M wake-up "
-    "5 µs, new thread 50 µs, go statement 300 ns, channel op 100 ns, safe-point reach 5 µs); real values "
-    "depend on the machine.",
+    "Virtual time: runtime work is charged modelled costs (schedule 200 ns, steal pass 500 ns, go "
+    "statement 300 ns, channel op 100 ns); real values depend on the machine.",
+    "Thread wake-ups, thread creations and preemption signals are log-normal draws (medians "
+    f"{C.THREAD_WAKE_MEDIAN_NS / 1000:.1f} µs, {C.THREAD_CREATE_MEDIAN_NS / 1000:.1f} µs and "
+    f"{C.ASYNC_PREEMPT_MEDIAN_NS / 1000:.1f} µs) measured with tests/fidelity/oslat on a 2-core Linux "
+    "machine; a woken thread that finds no free CPU waits for one on top.",
     "Stop-the-world: every pause is the wait for running Gs to reach a safe point, plus a modelled "
     f"{C.COST_STW_NS // C.US} µs for the stop/start machinery (charged once after the last P stopped, "
     "though stopTheWorldWithSema's part overlaps the wait in the runtime), plus the STW's own work "
@@ -41,18 +51,60 @@ SCHED_ASSUMPTIONS = (
     "termination), so no pause is 0 even with one P; calibrated on Go 1.27 runtime.GOMAXPROCS pauses.",
     "A spinning M's four steal passes take 2 µs of virtual time; the usleep(3) before stealing a running "
     "P's runnext is not charged.",
-    "Emulated programs have no runtime system goroutines (forcegc, bgsweep, bgscavenge, finalizer): user "
-    "goroutines start at goid 2 after main (goid 1); GC workers appear when the GC runs.",
+    "Start-up: runtime.main starts forcegchelper (its init task) and gcenable's bgsweep and bgscavenge, "
+    "and waits for the two, so user goroutines start at goid 5 and the spinning Ms those go statements "
+    "wake are the first threads; the runtime's other start-up work takes no time, no finalizer "
+    "goroutine (no finalizers are modelled) and no trace reader. forcegchelper and bgscavenge stay "
+    "parked (sysmon's forced GC after 2 min and the scavenger's own pacing are not modelled as "
+    "goroutines; the scavenger's work runs when the sweeper finishes). GC workers appear when the GC runs.",
     "Timers are per-P heaps run by their P at schedule() and stolen on the last steal pass; when a P is "
     "idle, the M blocked in netpoll wakes at the earliest timer of any P and runs every expired timer "
     "at once (the runtime reaches busy Ps' timers through stealWork).",
-    "Asynchronous preemption always succeeds after a fixed 5 µs (no non-preemptible regions).",
+    "Preemption: a running G stops when the preemption signal lands (no cooperative preemption at "
+    "function prologues, no non-preemptible regions: every signal lands at a safe point), at most "
+    f"{C.ASYNC_PREEMPT_MAX_NS // C.US} µs after the request (stopTheWorldWithSema's preemptall period).",
     "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
     "Random draws: each goroutine's durations come from its own seeded stream (derived from its parent's "
     "at the go statement), the runtime's choices (steal order, select, preemption targets) from another, "
     "so a change of policy, GOMAXPROCS or GC settings keeps every goroutine's draws.",
 )
+
+
+#: gcenable's channel: ``c := make(chan int, 2)`` (mgc.go)
+GCENABLE_CHAN = "runtime.gcenable.c"
+GCENABLE_CHAN_CAP = 2
+
+
+def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
+    """The scenario's programs plus the runtime's own goroutines, and the index of runtime.main.
+
+    proc.go runtime.main: ``doInit(runtime_inittasks)`` runs proc.go's ``init`` (``go forcegchelper()``),
+    then ``gcenable()`` (mgc.go: ``go bgsweep(c); go bgscavenge(c); <-c; <-c``), then main.main (the
+    scenario's main). Each runtime goroutine parks once started: forcegchelper in goparkunlock
+    (waitReasonForceGCIdle), bgsweep after ``c <- 1`` (waitReasonGCSweepWait; it becomes the GC's
+    sweeper, gc/mgc.py), bgscavenge after ``c <- 1`` in scavenger.park (waitReasonGCScavengeWait)."""
+    progs = list(scenario.programs)
+    base = len(progs)
+    c = gcenable_chan
+    progs.append(Program("runtime.forcegchelper", ((OP_BLOCK, WAIT_FORCEGC_IDLE),), RUNTIME_GROUP))
+    progs.append(
+        Program("runtime.bgsweep", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_GC_SWEEP_WAIT)), RUNTIME_GROUP)
+    )
+    progs.append(
+        Program("runtime.bgscavenge", ((OP_CHAN_SEND, c), (OP_BLOCK, WAIT_GC_SCAVENGE_WAIT)), RUNTIME_GROUP)
+    )
+    user_main = scenario.programs[scenario.main]
+    start = (
+        (OP_GO, base, 1),  # proc.go init: go forcegchelper()
+        (OP_CHAN_MAKE, c, GCENABLE_CHAN_CAP),  # gcenable: c := make(chan int, 2)
+        (OP_GO, base + 1, 1),  # go bgsweep(c)
+        (OP_GO, base + 2, 1),  # go bgscavenge(c)
+        (OP_CHAN_RECV, c),
+        (OP_CHAN_RECV, c),
+    )
+    progs.append(Program("runtime.main", start + tuple(user_main.ops), user_main.group))
+    return tuple(progs), len(progs) - 1
 
 
 class Scheduler(
@@ -71,6 +123,7 @@ class Scheduler(
         self.rng = rng  # the runtime's choices: steal order, select, preemption targets
         self.workload_rand = workload_rand  # the main goroutine's stream (gexec.py)
         self.gc = None  # the GC component, wired by the engine before schedinit
+        self.os = None  # the machine's CPUs (core/os.py OSSched), wired by the engine before schedinit
         self.mem = None  # the allocator hooks, wired by the engine before schedinit
         self.set_policy(policy)
         # The hot clock handlers, bound once: every push stores its handler, and a bound method made
@@ -130,11 +183,12 @@ class Scheduler(
         self._sum_global = 0
         self._sum_local = 0
 
-        self.programs = scenario.programs
         self.chans: list[Hchan] = []
         self._chan_by_name: dict[str, int] = {}
         for decl in scenario.channels:
             self.makechan(len(self.chans), decl.cap, decl.name)
+        self.programs, self.main_prog = runtime_programs(scenario, len(self.chans))
+        self.makechan(len(self.chans), GCENABLE_CHAN_CAP, GCENABLE_CHAN)
 
     def set_policy(self, policy: str) -> None:
         """The run-queue policy: "go" (the runtime's), or a teaching policy ("global-queue", "no-steal")."""
@@ -151,9 +205,10 @@ class Scheduler(
         pp = self.pidleget()  # P0
         self.acquirep(m0, pp)
         m0.state = M_RUNNING
-        main_idx = self.scenario.main
-        # rt0_go: newproc(runtime.main) queues the main goroutine, then mstart -> schedule() runs it
-        self.newproc(m0, None, main_idx)
+        self.os.grant_now(m0)
+        # rt0_go: newproc(runtime.main) queues the main goroutine, then mstart -> schedule() runs it;
+        # runtime.main runs the start-up ops (runtime_programs) before the scenario's main
+        self.newproc(m0, None, self.main_prog)
         self.mainStarted = True  # runtime.main sets it before main.main runs
         self.schedule(m0)
         self.at(C.SYSMON_MIN_DELAY_NS, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
@@ -184,7 +239,10 @@ class Scheduler(
     def schedtrace_step(self, _obj, _token) -> None:
         """GODEBUG=schedtrace=X: one line every X ms (clock handler)."""
         self._schedtrace()
-        self.at(self.clock.now + self.schedtrace_ns, PRIO_SCHEDTRACE, self.schedtrace_step)
+        # SIMPLIFICATION: the next line at the next multiple of the period (sysmon's lines drift by its
+        # delay: lasttrace is the time of the last line)
+        nxt = (self.clock.now // self.schedtrace_ns + 1) * self.schedtrace_ns
+        self.at(nxt, PRIO_SCHEDTRACE, self.schedtrace_step)
 
     def _sample(self) -> None:
         self._samples += 1
@@ -219,7 +277,7 @@ class Scheduler(
         running = syscall = 0
         for m in self.allm:
             gp = m.curg
-            if gp is not None and not gp.is_worker:
+            if gp is not None and gp.group != RUNTIME_GROUP:
                 if gp.status == Grunning:
                     running += 1
                 elif gp.status == Gsyscall:

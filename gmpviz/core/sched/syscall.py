@@ -12,9 +12,10 @@ from ..trace.events import HANDOFF_BLOCK, SYSEXIT_FAST, SYSEXIT_IDLEP, SYSEXIT_O
 
 
 class SyscallMixin:
-    def entersyscall(self, m, gp, duration_ns: int, blocking: bool) -> None:
+    def entersyscall(self, m, gp, duration_ns: int, blocking: bool, cpu: bool = False) -> None:
         """proc.go: reentersyscall / entersyscallblock — _Grunning -> _Gsyscall; the P stays attached
-        (m.oldp remembers it) unless the syscall is known to block, which hands it off first."""
+        (m.oldp remembers it) unless the syscall is known to block, which hands it off first. ``cpu``:
+        the kernel works on a CPU for the syscall's duration; else the thread sleeps in the kernel."""
         sched = self.sched
         now = self.clock.now
         pp = m.p
@@ -45,14 +46,19 @@ class SyscallMixin:
                 sched.stopwait -= 1
                 if sched.stopwait == 0:
                     self._stw_stopped()
+        if not cpu:
+            self.os.release(m)  # the thread sleeps in the kernel until the syscall returns
         self.sysmon_wake()
         m.token += 1
         self.at(gp.syscall_end, PRIO_SYSCALL_DONE, self.syscall_done, m, m.token)
 
     def syscall_done(self, m, token: int) -> None:
         """The syscall returns (clock handler): exitsyscall, unless the M's step was superseded."""
-        if token == m.token:
-            self.exitsyscall(m)
+        if token != m.token:
+            return
+        if m.cpu_hold and not self.os.admit(m, self.syscall_done, PRIO_SYSCALL_DONE):
+            return  # the kernel work needs a CPU too, and a blocking syscall's thread wakes up
+        self.exitsyscall(m)
 
     def exitsyscall(self, m) -> None:
         """proc.go: exitsyscall — fast path if m.p is still set; else oldp if a syscalling thread holds

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ..clock import PRIO_SYSMON
 from ..constants import (
-    COST_STW_SAFEPOINT_NS,
     FORCE_PREEMPT_NS,
     SYSCALL_RETAKE_NS,
     SYSMON_IDLE_ROUNDS,
@@ -102,7 +101,7 @@ class SysmonMixin:
             elif pp.sysmon_schedwhen + FORCE_PREEMPT_NS <= now:
                 if m is not None and m.curg is not None and m.curg.status == Grunning:
                     gp = m.curg
-                    if self.preemptone(pp, COST_STW_SAFEPOINT_NS):
+                    if self.preemptone(pp, self.async_preempt_ns()):
                         self.n_preemptions += 1
                         self.ev.Preempt(now, pp.id, m.id, gp.goid, held_ns=now - pp.sysmon_schedwhen)
                 sysretake = True

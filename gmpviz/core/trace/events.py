@@ -69,6 +69,8 @@ class EV(IntEnum):
     MWake = 32  # startm/notewakeup: an idle M is given a P
     MSpinBegin = 33  # M becomes spinning (nmspinning++)
     MSpinEnd = 34  # M stops spinning
+    MCPUWait = 35  # (kernel) a runnable M has no CPU: it waits in the OS run queue (core/os.py)
+    MCPURun = 36  # (kernel) a waiting M gets a CPU again
 
     # --- run queues (proc.go runq*) ---
     RunqPut = 40  # runqput onto a local queue
@@ -167,8 +169,10 @@ class Field(NamedTuple):
     codec: Codec | None = None
 
 
-#: lane actions (what a P lane / M lane shows from this event on); model/timeline.py maps them to states
-LANE_ACTIONS = ("user", "idle", "spin", "syscall", "gc", "assist", "none")
+#: lane actions (what a P lane / M lane shows from this event on); model/timeline.py maps them to states.
+#: "resume" takes the action from the event's a0 (an index into this tuple): MCPURun resumes what the M
+#: did before it waited for a CPU.
+LANE_ACTIONS = ("user", "idle", "spin", "syscall", "gc", "assist", "none", "cpuwait", "resume")
 #: timeline markers (model/timeline.py MK_* in this order)
 MARKERS = ("steal", "handoff", "preempt")
 #: the recording's mark kinds (record/writer.py): the code of a mark is its index here (recording format)
@@ -343,6 +347,7 @@ WAIT_REASONS = (
     "force gc (idle)",
     "GC sweep wait",
     "runtime.GC",
+    "GC scavenge wait",
     # traceruntime.go traceBlockReasonStrings that are not waitReason strings above: what a real
     # program's trace says a G blocked on (gmpviz/gotrace/convert.py); the emulator never emits them
     "unspecified",
@@ -376,6 +381,7 @@ WAIT_STW = 13
 WAIT_FORCEGC_IDLE = 14
 WAIT_GC_SWEEP_WAIT = 15
 WAIT_RUNTIME_GC = 16
+WAIT_GC_SCAVENGE_WAIT = 17
 
 
 SPEC: dict[EV, Spec] = {
@@ -494,6 +500,26 @@ SPEC: dict[EV, Spec] = {
         (_f("nmspinning", "after"), _f("found", "1 if it found work")),
         begin=EV.MSpinBegin,
         **_lane("idle"),
+    ),
+    EV.MCPUWait: Spec(
+        "(kernel)",
+        "runnable M without a CPU: waits in the OS run queue (ncpu, core/os.py)",
+        (
+            _f("reason", "0 woken with no CPU free, 1 its slice ended while others waited"),
+            _f("waiting", "Ms waiting for a CPU after"),
+        ),
+        **_lane("cpuwait"),
+    ),
+    EV.MCPURun: Spec(
+        "(kernel)",
+        "a waiting M gets a CPU and goes on",
+        (
+            _f("resume", "LANE_ACTIONS index of what it goes on doing"),
+            _f("cpu", "the CPU"),
+            _f("waited_ns", "time it waited"),
+        ),
+        begin=EV.MCPUWait,
+        **_lane("resume"),
     ),
     EV.RunqPut: Spec(
         "runqput",

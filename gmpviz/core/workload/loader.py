@@ -48,6 +48,7 @@ ASSUMPTIONS = (
 )
 
 MAX_GOMAXPROCS = 1024  # emulator limit (the runtime has none); the engine is Python
+MAX_NCPU = 4096  # CPUs of the emulated machine (core/engine.py MAX_NCPU)
 MAX_COUNT = 10_000_000  # emulator limit on go/alloc/defer/repeat counts
 MAX_SEED = 2**63 - 1
 MAX_DURATION_NS = 3600 * 1_000_000_000  # emulator limit: keeps every virtual time well inside int64
@@ -67,7 +68,7 @@ MAX_INT_DIGITS = 4300  # Python's int-string conversion limit (sys.get_int_max_s
 SCENARIO_SUFFIX = ".toml"
 
 _TOP_KEYS = (
-    "name", "summary", "description", "gomaxprocs", "seed", "duration", "policy", "gogc",
+    "name", "summary", "description", "gomaxprocs", "ncpu", "seed", "duration", "policy", "gogc",
     "gomemlimit", "container_limit", "globals", "greentea", "main", "channels", "programs",
 )  # fmt: skip
 _PROGRAM_KEYS = ("ops", "group")
@@ -78,7 +79,7 @@ _ALIASES = {
 }  # fmt: skip
 # op name -> optional keys besides the op name itself
 _OP_KEYS = {
-    "compute": (), "gosched": (), "sleep": (), "syscall": ("blocking",), "netwait": (),
+    "compute": (), "gosched": (), "sleep": (), "syscall": ("blocking", "cpu"), "netwait": (),
     "make": ("cap",), "send": (), "recv": (), "close": (), "select": ("default",),
     "go": ("count",), "repeat": ("body",), "alloc": ("count", "pointers", "lifetime"), "gc": (),
     "gomaxprocs": (), "stack": ("frame",), "defer": ("heap",), "block": (), "exit": (),
@@ -518,6 +519,7 @@ class _Compiler:
             raise self.expected("policy", "one of " + ", ".join(f'"{p}"' for p in O.POLICIES), policy)
         return dict(
             gomaxprocs=self.integer(get("gomaxprocs", 4), "gomaxprocs", 1, MAX_GOMAXPROCS),
+            ncpu=self.integer(get("ncpu", 0), "ncpu", 0, MAX_NCPU),
             seed=self.integer(get("seed", 1), "seed", 0, MAX_SEED),
             duration_ns=self.duration(
                 get("duration", format_duration(DEFAULT_DURATION_NS)), "duration", True
@@ -623,9 +625,11 @@ class _Compiler:
         return [(O.OP_SLEEP, self.dist(value, sub))]
 
     def op_syscall(self, item, value, sub, field):
-        """entersyscall (blocking = false) or entersyscallblock (blocking = true)."""
+        """entersyscall (blocking = false) or entersyscallblock (blocking = true); cpu = true: the
+        syscall's time is kernel work on a CPU (a page-cache read), else its thread sleeps in the kernel."""
         blocking = self.boolean(item.get("blocking", False), f"{field}.blocking")
-        return [(O.OP_SYSCALL, self.dist(value, sub), int(blocking))]
+        cpu = self.boolean(item.get("cpu", False), f"{field}.cpu")
+        return [(O.OP_SYSCALL, self.dist(value, sub), int(blocking), int(cpu))]
 
     def op_netwait(self, item, value, sub, field):
         """netpollblock: park in "IO wait" until the fd is readable after ``value``."""

@@ -105,6 +105,7 @@ class Scenario:
     description: str
     text: str  # the TOML source, stored verbatim in recordings
     gomaxprocs: int = 4
+    ncpu: int = 0  # the machine's CPUs; 0 = as many as GOMAXPROCS (core/os.py)
     seed: int = 1
     duration_ns: int = 1_000_000_000
     policy: str = "go"

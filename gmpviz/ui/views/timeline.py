@@ -15,6 +15,7 @@ from ...model.timeline import (
     MK_PREEMPT,
     MK_STEAL,
     ST_ASSIST,
+    ST_CPUWAIT,
     ST_GC,
     ST_IDLE,
     ST_NONE,
@@ -191,6 +192,7 @@ class TimelineView(QtWidgets.QWidget):
             (ST_GC, "GC worker"),
             (ST_ASSIST, "GC assist"),
             (ST_RUNTIME, "runtime G"),
+            (ST_CPUWAIT, "no CPU"),
         ]  # noqa: E501
         items += [(ST_USER0 + i, name) for i, name in enumerate(self.groups[:12])]
         sw = "".join(
