@@ -91,6 +91,8 @@ class Scheduler(
         self.stw_reason = 0
         self.stw_start = 0
         self.stw_queue = []
+        self.safePointDone = None  # forEachP's continuation (the caller asleep on sched.safePointNote)
+        self.safePointCaller: M | None = None  # forEachP's caller, which keeps its P
         self.stw_pause_ns: dict[int, int] = {}
         self.netpoll_m: M | None = None
         self.netpoll_ready = []

@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import tomllib
+from fractions import Fraction
 from pathlib import Path
 
 from gmpviz.core.workload import ops as O
@@ -81,8 +82,8 @@ _OP_KEYS = {
     "compute": (), "gosched": (), "sleep": (), "syscall": ("blocking",), "netwait": (),
     "make": ("cap",), "send": (), "recv": (), "close": (), "select": ("default",),
     "go": ("count",), "repeat": ("body",), "alloc": ("count", "pointers", "lifetime"), "gc": (),
-    "gomaxprocs": (), "stack": ("frame",), "defer": ("heap",), "block": (), "exit": (),
-    "setgcpercent": (), "setmemlimit": (),
+    "gomaxprocs": (), "stack": ("frame", "keep"), "defer": ("heap",), "block": (), "exit": (),
+    "setgcpercent": (), "setmemlimit": (), "pace": (),
 }  # fmt: skip
 # Ops that take no virtual time in any model: an endless loop made only of these would spin forever
 # at one instant.
@@ -563,6 +564,11 @@ class _Compiler:
         if "ops" not in body:
             raise self.fail(f"{field}.ops", "missing; expected an array of ops")
         ops = self.block(body["ops"], f"{field}.ops")
+        for op in ops:
+            if op[0] == O.OP_PACE and op[1] < 0:
+                raise self.fail(
+                    f"{field}.ops", 'a pace given as a rate ("500MiB/s") must be in a repeat body'
+                )
         group = groups.index(body.get("group", name).strip())
         return Program(name=name, ops=tuple(ops), group=group)
 
@@ -681,12 +687,52 @@ class _Compiler:
         if "body" not in item:
             raise self.fail(f"{field}.body", "missing; expected an array of ops to repeat")
         body = self.block(item["body"], f"{field}.body")
+        body = self.resolve_pace(body, f"{field}.body")
         if count == -1 and not any(_takes_time(op) for op in body):
             raise self.fail(
                 f"{field}.body",
                 "a forever loop needs an op that takes time (compute, sleep, a channel op...), found none",
             )
         return [(O.OP_REPEAT, count, len(body)), *body, (O.OP_END_REPEAT, len(body) + 1)]
+
+    def op_pace(self, item, value, sub, field):
+        """Sleep until back on schedule (time.Sleep(time.Until(due)) when ahead; nothing when late):
+        ``pace = "1ms"`` makes each pass due 1 ms after the previous one; ``pace = "500MiB/s"``
+        makes it due after the bytes its repeat body allocates at that rate (resolve_pace). The
+        schedule starts when the goroutine is created. Compiled (OP_PACE, period_ns), or
+        (OP_PACE, -bytes_per_s) until the enclosing repeat resolves it."""
+        if isinstance(value, str) and value.strip().endswith("/s"):
+            rate = self.size(value.strip()[:-2], sub, minimum=1)
+            return [(O.OP_PACE, -rate)]
+        return [(O.OP_PACE, self.duration(value, sub, positive=True))]
+
+    def resolve_pace(self, body: list[tuple], field: str) -> list[tuple]:
+        """A repeat body's rate paces (at its own level) become periods: the bytes one pass of the
+        body allocates (nested finite repeats multiplied) over the rate."""
+        if not any(op[0] == O.OP_PACE and op[1] < 0 for op in body):
+            return body
+        per_pass = 0
+        mult = [1]
+        for op in body:
+            if op[0] == O.OP_REPEAT:
+                if op[1] < 0:
+                    raise self.fail(field, 'a pace given as a rate cannot pace a body with a "forever" loop')
+                mult.append(mult[-1] * op[1])
+            elif op[0] == O.OP_END_REPEAT:
+                mult.pop()
+            elif op[0] == O.OP_ALLOC:
+                per_pass += op[1] * op[2] * mult[-1]
+        if per_pass == 0:
+            raise self.fail(field, "a pace given as a rate needs an alloc in the same repeat body")
+        out, depth = [], 0
+        for op in body:
+            if op[0] == O.OP_PACE and op[1] < 0 and depth == 0:
+                period_ns = round(Fraction(per_pass * 1_000_000_000, -op[1]))
+                op = (O.OP_PACE, self.time_limit(max(period_ns, 1), field, f"{per_pass} B per pass"))
+            depth += op[0] == O.OP_REPEAT
+            depth -= op[0] == O.OP_END_REPEAT
+            out.append(op)
+        return out
 
     def op_alloc(self, item, value, sub, field):
         """mallocgc: ``count`` objects of ``size`` bytes (tiny, small or large path by size and pointers)."""
@@ -718,12 +764,14 @@ class _Compiler:
         return [(O.OP_GOMAXPROCS, self.integer(value, sub, 1, MAX_GOMAXPROCS))]
 
     def op_stack(self, item, value, sub, field):
-        """Call depth x frame size, then return: newstack/copystack when the stack guard is hit."""
+        """Call depth x frame size, then return (keep = true: stay in the deepest call, so every later
+        stack scan counts the frames): newstack/copystack when the stack guard is hit."""
         depth = self.integer(value, sub, 1, MAX_COUNT, "a call depth (integer >= 1)")
         if "frame" not in item:
             raise self.fail(f"{field}.frame", 'missing; expected a frame size like "256B"')
         frame_bytes = self.size(item["frame"], f"{field}.frame", minimum=1)
-        return [(O.OP_STACK, depth, frame_bytes)]
+        keep = self.boolean(item.get("keep", False), f"{field}.keep")
+        return [(O.OP_STACK, depth, frame_bytes, int(keep))]
 
     def op_defer(self, item, value, sub, field):
         """deferproc: push ``count`` defer records (heap = true: heap-allocated _defer records)."""

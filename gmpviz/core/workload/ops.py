@@ -36,12 +36,13 @@ OP_END_REPEAT = 12  # (OP_END_REPEAT, back)           jump back `back` ops to th
 OP_ALLOC = 13  # (OP_ALLOC, size_bytes, count, noscan, lifetime, lifetime_ns)
 OP_GC = 14  # (OP_GC,)                                runtime.GC()
 OP_GOMAXPROCS = 15  # (OP_GOMAXPROCS, n)              runtime.GOMAXPROCS(n)
-OP_STACK = 16  # (OP_STACK, depth, frame_bytes)       call depth x frame size, then return
+OP_STACK = 16  # (OP_STACK, depth, frame_bytes, keep)  call depth x frame size, then return (keep=1: stay)
 OP_DEFER = 17  # (OP_DEFER, count, heap)              push `count` defer records (heap=1: heap-allocated)
 OP_BLOCK = 18  # (OP_BLOCK,)                          select {}: block forever
 OP_EXIT = 19  # (OP_EXIT,)                            return from the goroutine's function
 OP_SETGCPERCENT = 20  # (OP_SETGCPERCENT, percent)    debug.SetGCPercent (-1 = off)
 OP_SETMEMLIMIT = 21  # (OP_SETMEMLIMIT, bytes)        debug.SetMemoryLimit (-1 = off)
+OP_PACE = 22  # (OP_PACE, period_ns)                  sleep until the G is back on its schedule
 
 OP_NAMES = (
     "compute",
@@ -66,6 +67,7 @@ OP_NAMES = (
     "exit",
     "setgcpercent",
     "setmemlimit",
+    "pace",
 )
 
 SEL_SEND = 0
