@@ -108,6 +108,7 @@ COST_M_WAKE_NS = 5 * US  # futex wake-up of a parked M (notewakeup -> running)
 COST_M_CREATE_NS = 50 * US  # clone() of a new thread until it runs
 COST_GO_NS = 300  # newproc: creating a goroutine
 COST_CHAN_OP_NS = 100  # one channel operation that does not block
+PIPE_CAPACITY_BYTES = 64 << 10  # Linux's default pipe capacity (pipe(7): 16 pages since 2.6.11)
 COST_SYSCALL_ENTRY_NS = 100  # entersyscall/exitsyscall bookkeeping
 COST_STW_SAFEPOINT_NS = 5 * US  # signal + async preemption until a running G reaches a safe point
 # A stop-the-world is never free, even when no other P has to be stopped (GOMAXPROCS=1, or every other P

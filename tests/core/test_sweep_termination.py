@@ -9,7 +9,7 @@ from _scen import scen
 import gmpviz.core.gc.mgc as mgc
 import gmpviz.core.sched.proc as proc
 from gmpviz.core.engine import Engine
-from gmpviz.core.trace.events import EV, STOP_GOSCHED
+from gmpviz.core.trace.events import EV, STOP_GOSCHED, WAIT_IO
 from gmpviz.core.workload.loader import ScenarioError
 
 MiB = 1 << 20
@@ -219,6 +219,77 @@ ops = [ { repeat = "forever", body = [ { compute = "100us" }, { pace = "1ms" } ]
     ],
 )
 def test_bad_pace_and_stack_ops_are_one_line_errors(ops, words):
+    with pytest.raises(ScenarioError) as err:
+        scen(f"[programs.main]\nops = [ {ops} ]")
+    msg = str(err.value)
+    assert "\n" not in msg and words in msg
+
+
+def piped(writes: int = 32, size: str = "4KiB", procs: int = 2):
+    return scen(
+        f"""
+[programs.main]
+ops = [ {{ go = "reader" }}, {{ repeat = "forever", body = [
+  {{ repeat = {writes}, body = [ {{ pipe = "p", write = "{size}" }} ] }}, {{ sleep = "1ms" }} ] }} ]
+[programs.reader]
+ops = [ {{ repeat = "forever", body = [ {{ pipe = "p", read = "{size}" }}, {{ alloc = "{size}" }} ] }} ]
+""",
+        gomaxprocs=procs,
+        duration="10ms",
+        gogc="off",
+    )
+
+
+def test_a_pipe_reader_is_woken_by_the_writer_through_the_netpoller():
+    eng = Engine(piped())
+    eng.run()
+    ev = eng.drain()
+    # every byte written is read (32 x 4 KiB per ms; the last burst may still be in flight)
+    total = eng.mem.allocator.memstats()["TotalAlloc"]
+    assert 9 * 32 * 4096 <= total <= 10 * 32 * 4096
+    reader = 2
+    blocks = of(ev, EV.GoBlock)
+    assert len(blocks[(blocks["g"] == reader) & (blocks["a0"] == WAIT_IO)]) >= 9
+    assert len(of(ev, EV.NetpollReady)) >= 9
+    # both ends are syscalls: 320 writes, 320 reads, and the reader's EAGAIN reads
+    assert len(of(ev, EV.GoSyscallBegin)) > 640
+
+
+def test_a_full_pipe_parks_the_writer_until_the_reader_makes_room():
+    # 32 x 4 KiB = 128 KiB per burst into a 64 KiB pipe: the writer waits for the reader
+    sc = scen(
+        """
+[programs.main]
+ops = [ { go = "reader" }, { repeat = 32, body = [ { pipe = "p", write = "4KiB" } ] }, "block" ]
+[programs.reader]
+ops = [ { sleep = "1ms" }, { repeat = "forever", body = [ { pipe = "p", read = "64KiB" }, { sleep = "1ms" } ] } ]
+""",
+        gomaxprocs=2,
+        duration="10ms",
+    )
+    eng = Engine(sc)
+    eng.run()
+    ev = eng.drain()
+    main = next(g for g in eng.allgs if g.goid == 1)
+    assert main.pc == len(main.ops)  # past the block: all 32 writes went through
+    assert eng.scheduler.pipes[0].buffered == 0
+    blocks = of(ev, EV.GoBlock)
+    assert len(blocks[(blocks["g"] == 1) & (blocks["a0"] == WAIT_IO)]) == 1  # once, when it was full
+
+
+@pytest.mark.parametrize(
+    "ops, words",
+    [
+        ('{ pipe = "p" }', "exactly one of read"),
+        ('{ pipe = "p", read = "1KiB", write = "1KiB" }', "exactly one of read"),
+        ('{ pipe = "p", write = "65KiB" }', "capacity"),
+        ('{ pipe = "p", read = "0B" }', "at least 1 byte"),
+        ('{ pipe = 3, read = "1KiB" }', "a pipe name"),
+        ('{ pipe = "", read = "1KiB" }', "a pipe name"),
+        ('{ pipe = "p", read = "1KiB", cap = 3 }', "cap"),
+    ],
+)
+def test_bad_pipe_ops_are_one_line_errors(ops, words):
     with pytest.raises(ScenarioError) as err:
         scen(f"[programs.main]\nops = [ {ops} ]")
     msg = str(err.value)

@@ -38,6 +38,8 @@ from ..workload.ops import (
     OP_GOSCHED,
     OP_NETWAIT,
     OP_PACE,
+    OP_PIPE_READ,
+    OP_PIPE_WRITE,
     OP_REPEAT,
     OP_SELECT,
     OP_SETGCPERCENT,
@@ -213,6 +215,12 @@ class GExecMixin:
                 self.netpoll_waiters += 1
                 self.at(now + d, PRIO_NETREADY, self.netready, gp)
                 self.gopark(m, gp, WAIT_IO, 0)
+                return
+            elif code == OP_PIPE_READ:
+                self.pipe_read(m, gp, self.pipes[op[1]], op[2])
+                return
+            elif code == OP_PIPE_WRITE:
+                self.pipe_write(m, gp, self.pipes[op[1]], op[2])
                 return
             elif code == OP_PACE:
                 # due := start.Add(work / rate); if ahead := time.Until(due); ahead > 0 { time.Sleep(ahead) }

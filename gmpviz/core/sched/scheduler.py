@@ -21,6 +21,7 @@ from ..trace.events import WAIT_IO, WAIT_SELECT_NO_CASES
 from .chan import ChanMixin
 from .gexec import GExecMixin
 from .netpoll import NetpollMixin
+from .pipe import PIPE_ASSUMPTIONS, Pipe, PipeMixin
 from .proc import ProcMixin
 from .runq import RunqMixin
 from .syscall import SyscallMixin
@@ -48,6 +49,9 @@ SCHED_ASSUMPTIONS = (
     "at once (the runtime reaches busy Ps' timers through stealWork).",
     "Asynchronous preemption always succeeds after a fixed 5 µs (no non-preemptible regions).",
     "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
+    *PIPE_ASSUMPTIONS,
+    "Preemption (Go 1.27 proc.go preemptone) does not reach a G in a syscall: retake takes its P instead; "
+    "a G's preempt flag set before it entered a syscall survives it (here a preempted G always stops first).",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
     "Random draws: each goroutine's durations come from its own seeded stream (derived from its parent's "
     "at the go statement), the runtime's choices (steal order, select, preemption targets) from another, "
@@ -56,7 +60,15 @@ SCHED_ASSUMPTIONS = (
 
 
 class Scheduler(
-    ProcMixin, RunqMixin, TimersMixin, NetpollMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMixin
+    ProcMixin,
+    RunqMixin,
+    TimersMixin,
+    NetpollMixin,
+    PipeMixin,
+    ChanMixin,
+    SyscallMixin,
+    SysmonMixin,
+    GExecMixin,
 ):
     """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
 
@@ -131,6 +143,7 @@ class Scheduler(
         self._chan_by_name: dict[str, int] = {}
         for decl in scenario.channels:
             self.makechan(len(self.chans), decl.cap, decl.name)
+        self.pipes = [Pipe(i, name) for i, name in enumerate(scenario.pipes)]
 
     def set_policy(self, policy: str) -> None:
         """The run-queue policy: "go" (the runtime's), or a teaching policy ("global-queue", "no-steal")."""

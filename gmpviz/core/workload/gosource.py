@@ -72,6 +72,8 @@ def statement(sc: Scenario, op: tuple) -> list[str]:
     simple = {
         O.OP_COMPUTE: lambda: f"spin({dist_text(op[1])})",
         O.OP_GOSCHED: lambda: "runtime.Gosched()",
+        O.OP_PIPE_READ: lambda: f"{sc.pipes[op[1]]}r.Read(buf[:{op[2]}])  // os.Pipe read end",
+        O.OP_PIPE_WRITE: lambda: f"{sc.pipes[op[1]]}w.Write(buf[:{op[2]}])  // os.Pipe write end",
         O.OP_PACE: lambda: f"due = due.Add({format_duration(op[1])}); time.Sleep(time.Until(due))  // pace",
         O.OP_SLEEP: lambda: f"time.Sleep({dist_text(op[1])})",
         O.OP_SYSCALL: lambda: f"syscallFor({dist_text(op[1])})" + ("  // entersyscallblock" if op[2] else ""),

@@ -20,6 +20,7 @@ import tomllib
 from fractions import Fraction
 from pathlib import Path
 
+from gmpviz.core.constants import PIPE_CAPACITY_BYTES
 from gmpviz.core.workload import ops as O
 from gmpviz.core.workload.ops import ChanDecl, Program, Scenario
 from gmpviz.core.workload.units import UnitError, format_duration, format_size, parse_duration, parse_size
@@ -83,7 +84,7 @@ _OP_KEYS = {
     "make": ("cap",), "send": (), "recv": (), "close": (), "select": ("default",),
     "go": ("count",), "repeat": ("body",), "alloc": ("count", "pointers", "lifetime"), "gc": (),
     "gomaxprocs": (), "stack": ("frame", "keep"), "defer": ("heap",), "block": (), "exit": (),
-    "setgcpercent": (), "setmemlimit": (), "pace": (),
+    "setgcpercent": (), "setmemlimit": (), "pace": (), "pipe": ("read", "write"),
 }  # fmt: skip
 # Ops that take no virtual time in any model: an endless loop made only of these would spin forever
 # at one instant.
@@ -332,6 +333,7 @@ class _Compiler:
         self.filename = filename
         self.overridden = overridden
         self.chan_index: dict[str, int] = {}
+        self.pipe_index: dict[str, int] = {}
         self.prog_index: dict[str, int] = {}
         self.chan_caps: list[int] = []
 
@@ -504,6 +506,7 @@ class _Compiler:
             text=text,
             programs=programs,
             channels=channels,
+            pipes=tuple(self.pipe_index),
             groups=tuple(groups),
             main=self.prog_index[main_name],
             path=path,
@@ -733,6 +736,28 @@ class _Compiler:
             depth -= op[0] == O.OP_END_REPEAT
             out.append(op)
         return out
+
+    def op_pipe(self, item, value, sub, field):
+        """An os.Pipe end: ``{ pipe = "p", read = "4KiB" }`` reads up to that much (what is there; IO
+        wait when empty), ``{ pipe = "p", write = "4KiB" }`` writes it (IO wait until it fits).
+        Pipes need no declaration: a name used by any op is one pipe."""
+        if not isinstance(value, str) or not value.strip():
+            raise self.expected(sub, "a pipe name", value)
+        ends = [k for k in ("read", "write") if k in item]
+        if len(ends) != 1:
+            raise self.fail(field, 'expected exactly one of read = "4KiB" or write = "4KiB"')
+        end = ends[0]
+        nbytes = self.size(item[end], f"{field}.{end}", minimum=1)
+        if end == "write" and nbytes > PIPE_CAPACITY_BYTES:
+            raise self.expected(
+                f"{field}.write", f"a write up to the pipe's capacity, {format_size(PIPE_CAPACITY_BYTES)}", item[end]
+            )
+        if value not in self.pipe_index:
+            if len(self.pipe_index) >= MAX_CHANNELS:
+                raise self.fail(sub, f"more than {MAX_CHANNELS:,} pipes")
+            self.pipe_index[value] = len(self.pipe_index)
+        code = O.OP_PIPE_READ if end == "read" else O.OP_PIPE_WRITE
+        return [(code, self.pipe_index[value], nbytes)]
 
     def op_alloc(self, item, value, sub, field):
         """mallocgc: ``count`` objects of ``size`` bytes (tiny, small or large path by size and pointers)."""

@@ -43,6 +43,8 @@ OP_EXIT = 19  # (OP_EXIT,)                            return from the goroutine'
 OP_SETGCPERCENT = 20  # (OP_SETGCPERCENT, percent)    debug.SetGCPercent (-1 = off)
 OP_SETMEMLIMIT = 21  # (OP_SETMEMLIMIT, bytes)        debug.SetMemoryLimit (-1 = off)
 OP_PACE = 22  # (OP_PACE, period_ns)                  sleep until the G is back on its schedule
+OP_PIPE_READ = 23  # (OP_PIPE_READ, pipe, bytes)     os.Pipe read end: syscall.Read, IO wait when empty
+OP_PIPE_WRITE = 24  # (OP_PIPE_WRITE, pipe, bytes)   write end: syscall.Write, IO wait when full
 
 OP_NAMES = (
     "compute",
@@ -68,6 +70,8 @@ OP_NAMES = (
     "setgcpercent",
     "setmemlimit",
     "pace",
+    "pipe_read",
+    "pipe_write",
 )
 
 SEL_SEND = 0
@@ -116,6 +120,7 @@ class Scenario:
     globals_bytes: int = 0  # scannable globals (globalsScan)
     programs: tuple[Program, ...] = ()
     channels: tuple[ChanDecl, ...] = ()
+    pipes: tuple[str, ...] = ()  # os.Pipe names, in order of first use (OP_PIPE_* index them)
     groups: tuple[str, ...] = ("main",)
     main: int = 0
     path: str = ""
