@@ -136,11 +136,11 @@ DOC_NUMBERS = {
         "latency_p99_ns": (9.40e6, 3.37e6, 71.4e6),
     },
     "procs": {
-        "ops_completed": (6409, 19651),
-        "steals": (3, 4086),
-        "latency_p99_ns": (57.9e6, 459e3),
+        "ops_completed": (6495, 19637),
+        "steals": (3, 4064),
+        "latency_p99_ns": (62.6e6, 462e3),
         "gc_cycles": (8, 11),
-        "mmu_1ms": (0.158, 0.713),
+        "mmu_1ms": (0.473, 0.720),
     },
     "gogc": {
         "gc_cycles": (9, 2, 3),

@@ -214,7 +214,7 @@ ops = [ { repeat = "forever", body = [ { compute = "100us" }, { pace = "1ms" } ]
         ('{ pace = "fast" }', "duration"),
         ('{ pace = "0s" }', "above 0"),
         ('{ pace = "1MB/s" }', "ambiguous"),
-        ('{ pace = 5 }', "duration"),
+        ("{ pace = 5 }", "duration"),
         ('{ stack = 2, frame = "1KiB", keep = "yes" }', "keep"),
     ],
 )
@@ -262,7 +262,8 @@ def test_a_full_pipe_parks_the_writer_until_the_reader_makes_room():
 [programs.main]
 ops = [ { go = "reader" }, { repeat = 32, body = [ { pipe = "p", write = "4KiB" } ] }, "block" ]
 [programs.reader]
-ops = [ { sleep = "1ms" }, { repeat = "forever", body = [ { pipe = "p", read = "64KiB" }, { sleep = "1ms" } ] } ]
+ops = [ { sleep = "1ms" },
+        { repeat = "forever", body = [ { pipe = "p", read = "64KiB" }, { sleep = "1ms" } ] } ]
 """,
         gomaxprocs=2,
         duration="10ms",
@@ -294,3 +295,24 @@ def test_bad_pipe_ops_are_one_line_errors(ops, words):
         scen(f"[programs.main]\nops = [ {ops} ]")
     msg = str(err.value)
     assert "\n" not in msg and words in msg
+
+
+def test_too_many_pipes_is_one_line():
+    ops = ", ".join(f'{{ pipe = "p{i}", read = "1B" }}' for i in range(4097))
+    with pytest.raises(ScenarioError) as err:
+        scen(f"[programs.main]\nops = [ {ops} ]")
+    assert "more than 4,096 pipes" in str(err.value)
+
+
+def test_g_and_sudog_come_out_of_the_heap():
+    from gmpviz.core.constants import G_STRUCT_BYTES, SUDOG_BYTES
+
+    eng = Engine(leak(1000))
+    eng.run()
+    st = eng.mem.allocator.memstats()
+    # 1001 user gs (main too) and 1000 sudogs, in the 480 and 112 B size classes (the GC's own
+    # workers and sweeper are not allocated: SIMPLIFICATION in SCHED_ASSUMPTIONS)
+    n_g = len(eng.allgs) - len(eng.scheduler.runtime_gs)
+    assert G_STRUCT_BYTES == 456 and SUDOG_BYTES == 104
+    assert st["Mallocs"] == n_g + 1000
+    assert st["TotalAlloc"] == n_g * 480 + 1000 * 112

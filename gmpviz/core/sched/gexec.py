@@ -13,6 +13,7 @@ from ..clock import PRIO_MSTEP, PRIO_NETREADY
 from ..constants import (
     COST_CHAN_OP_NS,
     COST_GO_NS,
+    HCHAN_BYTES,
     MAX_STACK_SIZE,
 )
 from ..trace.events import WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
@@ -252,6 +253,7 @@ class GExecMixin:
             elif code == OP_CHAN_MAKE:
                 gp.pc += 1
                 c = self.makechan(op[1], op[2])
+                self.mem.runtime_alloc(m.p.id, m.id, gp.goid, HCHAN_BYTES)  # makechan: mallocgc(hchanSize)
                 self.ev.ChanMake(now, m.p.id, m.id, gp.goid, chan=c.id, cap=c.dataqsiz)
                 zero += 1
             elif code == OP_ALLOC:

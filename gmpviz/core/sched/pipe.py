@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..constants import PIPE_CAPACITY_BYTES
 from ..trace.events import WAIT_IO
+
 # The CPU cost of one pipe syscall, from tests/fidelity/progs/pipecost (Go 1.27.3, linux/amd64, the
 # 2-core dev machine, getrusage CPU time per write+read pair from one goroutine, medians of 7 rounds:
 # 1,314 ns for 4 KiB, 3,859 ns for 16 KiB, 13,227 ns for 64 KiB): about 300 ns per syscall (of

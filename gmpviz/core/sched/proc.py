@@ -32,6 +32,7 @@ from ..constants import (
     COST_STEAL_PASS_NS,
     COST_STW_NS,
     COST_STW_SAFEPOINT_NS,
+    G_STRUCT_BYTES,
     GFREE_LOCAL_KEEP,
     GFREE_LOCAL_MAX,
     GLOBRUNQ_BATCH,
@@ -722,6 +723,8 @@ class ProcMixin:
         if newg is None:
             newg = G()
             self.allgs.append(newg)
+            # malg: the g itself comes from the heap (allgs keeps it for ever)
+            self.mem.runtime_alloc(pp.id, m.id if m is not None else -1, 0, G_STRUCT_BYTES)
         prog = self.programs[prog_idx]
         newg.goid = self.newgoid(pp)
         newg.ops = prog.ops

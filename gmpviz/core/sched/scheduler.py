@@ -50,6 +50,10 @@ SCHED_ASSUMPTIONS = (
     "Asynchronous preemption always succeeds after a fixed 5 µs (no non-preemptible regions).",
     "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
     *PIPE_ASSUMPTIONS,
+    f"Heap: each new g ({C.G_STRUCT_BYTES} B), each sudog a blocked channel send or receive needs beyond "
+    f"the freed ones ({C.SUDOG_BYTES} B) and each `make` op's hchan ({C.HCHAN_BYTES} B) are heap objects "
+    "(Go 1.27 DWARF sizes); select's sudogs, the GC's own workers and sweeper and the [channels] "
+    "declared up front are not allocated.",
     "Preemption (Go 1.27 proc.go preemptone) does not reach a G in a syscall: retake takes its P instead; "
     "a G's preempt flag set before it entered a syscall survives it (here a preempted G always stops first).",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
@@ -144,6 +148,7 @@ class Scheduler(
         for decl in scenario.channels:
             self.makechan(len(self.chans), decl.cap, decl.name)
         self.pipes = [Pipe(i, name) for i, name in enumerate(scenario.pipes)]
+        self.sudog_free = 0  # sudogs released to the caches (acquireSudog takes these first)
 
     def set_policy(self, policy: str) -> None:
         """The run-queue policy: "go" (the runtime's), or a teaching policy ("global-queue", "no-steal")."""

@@ -749,9 +749,8 @@ class _Compiler:
         end = ends[0]
         nbytes = self.size(item[end], f"{field}.{end}", minimum=1)
         if end == "write" and nbytes > PIPE_CAPACITY_BYTES:
-            raise self.expected(
-                f"{field}.write", f"a write up to the pipe's capacity, {format_size(PIPE_CAPACITY_BYTES)}", item[end]
-            )
+            cap = format_size(PIPE_CAPACITY_BYTES)
+            raise self.expected(f"{field}.write", f"a write up to the pipe's capacity, {cap}", item[end])
         if value not in self.pipe_index:
             if len(self.pipe_index) >= MAX_CHANNELS:
                 raise self.fail(sub, f"more than {MAX_CHANNELS:,} pipes")
