@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import __version__
 from ..record import format as F
+from ..record import writer as W
 from ..record.replay import Replay
 from ..record.writer import RecordingWriter
 from .sched import STANDARD_WORKLOAD
@@ -26,9 +27,15 @@ STEP_NS = 10_000_000  # the CLI's headless slice
 LONG_RUN_NS = 3_600 * 10**9  # virtual duration cap: the run stops at BENCH_EVENTS first
 
 
+# the cached recordings are rebuilt when the writer's chunk or keyframe policy changes
+_WRITER_TAG = (
+    f"{F.FORMAT_VERSION}-c{W.CHUNK_EVENTS}-k{W.KEYFRAME_MAX_CHUNKS}x{int(1 / W.KEYFRAME_STATE_SHARE)}"
+)
+
+
 def cache_path(n_events: int = BENCH_EVENTS) -> str:
     root = os.environ.get("TMPDIR") or tempfile.gettempdir()
-    return os.path.join(root, f"gmpviz-{__version__}-f{F.FORMAT_VERSION}-replay-{n_events}.gmprec")
+    return os.path.join(root, f"gmpviz-{__version__}-f{_WRITER_TAG}-replay-{n_events}.gmprec")
 
 
 def make_recording(path: str, n_events: int = BENCH_EVENTS, progress=None) -> float:
@@ -69,7 +76,7 @@ def _growth_recording(scenario: str, seconds: int) -> str:
     from ..record.writer import record_run
 
     root = os.environ.get("TMPDIR") or tempfile.gettempdir()
-    path = os.path.join(root, f"gmpviz-{__version__}-f{F.FORMAT_VERSION}-{scenario}-{seconds}s.gmprec")
+    path = os.path.join(root, f"gmpviz-{__version__}-f{_WRITER_TAG}-{scenario}-{seconds}s.gmprec")
     if not os.path.exists(path):
         eng = Engine(load_scenario(scenario), seed=1, duration_ns=seconds * 10**9)
         record_run(eng, path)

@@ -2,9 +2,10 @@
 
 Chunks are cut at fixed points of the event stream (every CHUNK_EVENTS events, or where virtual time
 crosses the next multiple of KEYFRAME_SPAN_NS), never at the caller's batch boundaries, so the same
-events give the same file whatever the batching. After each event chunk the writer stores a keyframe
-of its own shadow fold (RuntimeState + SpanTable + last counters row): a seek restores the nearest
-keyframe and replays at most one chunk.
+events give the same file whatever the batching. After an event chunk the writer stores a keyframe
+of its own shadow fold (RuntimeState + SpanTable + last counters row) while keyframes stay within a
+share of the file (KEYFRAME_STATE_SHARE): a seek restores the nearest keyframe and replays at most
+KEYFRAME_MAX_CHUNKS chunks.
 
 The file is written to ``<path>.part`` (a fixed name: nothing random ends up anywhere) and renamed
 over ``path`` by `close()`; a crash leaves the ``.part`` file, which the reader opens by scanning.
@@ -30,7 +31,14 @@ from . import format as F
 from .outpath import PART_SUFFIX, check_output, remove_quietly, write_error
 
 CHUNK_EVENTS = 16384  # measured: replaying one chunk into the state fold takes <= ~100 ms worst case
-KEYFRAME_SPAN_NS = 100_000_000  # a keyframe at least every 100 ms of virtual time with events
+KEYFRAME_SPAN_NS = 100_000_000  # a chunk ends at least every 100 ms of virtual time with events
+# Keyframes are full snapshots of the live state, so a program whose live state grows (a cache it never
+# frees) would make them a growing share of the file: a keyframe is stored after a chunk only while
+# all keyframes stay within KEYFRAME_STATE_SHARE of the event chunks' bytes, and at least every
+# KEYFRAME_MAX_CHUNKS chunks, so the file grows linearly with the events and a seek replays at most
+# KEYFRAME_MAX_CHUNKS chunks (measured: <= ~100 ms each, CHUNK_EVENTS).
+KEYFRAME_STATE_SHARE = 0.125
+KEYFRAME_MAX_CHUNKS = 8
 
 # events the player can jump between (next/previous GC, STW, steal, hand-off, preemption)
 # (SPEC's ``mark``; the code of a mark is its index in events.MARKS, part of the recording format)
@@ -71,10 +79,11 @@ def header_of(engine) -> dict:
 class RecordingWriter:
     """Append-only .gmprec writer. Use `create(path, engine)`, then `append`, then `close` or `abort`."""
 
-    def __init__(self, path: str, header: dict) -> None:
+    def __init__(self, path: str, header: dict, inputs=()) -> None:
         self.path = os.fspath(path)
-        # a symlink is written through: the .part goes next to the file it points to
-        self._real = check_output(self.path, what="the recording")
+        # a symlink is written through: the .part goes next to the file it points to; never onto
+        # an input (the scenario file the run came from)
+        self._real = check_output(self.path, inputs, what="the recording")
         self.part_path = self._real + PART_SUFFIX
         try:
             self._f = open(self.part_path, "wb")  # noqa: SIM115 (closed in close/abort)
@@ -90,6 +99,10 @@ class RecordingWriter:
         self.events_written = 0
         self._chunk_t0: int | None = None
         self._chunks: list[tuple] = []  # (tag, offset, first_index, count, t_first, t_last)
+        self._evts_bytes = 0  # compressed event chunk bytes so far
+        self._kf_bytes = 0  # keyframe chunk bytes so far
+        self._kf_last_bytes = 0  # the last keyframe's bytes: the next one's estimate
+        self._chunks_since_kf = 0
         self._marks_i: list[np.ndarray] = []
         self._marks_code: list[np.ndarray] = []
         self._marks_t: list[np.ndarray] = []
@@ -99,7 +112,8 @@ class RecordingWriter:
 
     @classmethod
     def create(cls, path: str, engine) -> RecordingWriter:
-        return cls(path, header_of(engine))
+        sc_path = engine.scenario.path or None
+        return cls(path, header_of(engine), inputs=(sc_path,))
 
     # --- low level ------------------------------------------------------------------------------
     def _write(self, data: bytes) -> int:
@@ -111,9 +125,14 @@ class RecordingWriter:
             raise write_error(self.path, e, "the recording") from None
         return off
 
-    def _chunk(self, tag: bytes, payload: bytes, first: int = 0, count: int = 0, t0: int = 0, t1: int = 0):
-        off = self._write(F.pack_chunk(tag, payload))
+    def _chunk(
+        self, tag: bytes, payload: bytes, first: int = 0, count: int = 0, t0: int = 0, t1: int = 0
+    ) -> int:
+        """Write one chunk; its size in bytes."""
+        data = F.pack_chunk(tag, payload)
+        off = self._write(data)
         self._chunks.append((tag, off, first, count, t0, t1))
+        return len(data)
 
     # --- appending ------------------------------------------------------------------------------
     def append(self, events: np.ndarray, counters: np.ndarray | None = None) -> None:
@@ -155,13 +174,16 @@ class RecordingWriter:
         self._pending, self._npending, self._chunk_t0 = [], 0, None
         first = self.events_written
         t0, t1 = int(ev["t_ns"][0]), int(ev["t_ns"][-1])
-        self._chunk(F.TAG_EVTS, F.evts_payload(first, ev), first, len(ev), t0, t1)
+        self._evts_bytes += self._chunk(F.TAG_EVTS, F.evts_payload(first, ev), first, len(ev), t0, t1)
         self.events_written += len(ev)
         self._marks(ev, first)
         self._flush_counters(t1)
         self._state.apply(ev)
         self._spans.apply(ev)
-        self._keyframe(t1)
+        self._chunks_since_kf += 1
+        over_budget = self._kf_bytes + self._kf_last_bytes > KEYFRAME_STATE_SHARE * self._evts_bytes
+        if self._kf_last_bytes == 0 or not over_budget or self._chunks_since_kf >= KEYFRAME_MAX_CHUNKS:
+            self._keyframe(t1)
 
     def _marks(self, ev: np.ndarray, first: int) -> None:
         code = _MARK_CODE[ev["kind"]]
@@ -194,7 +216,9 @@ class RecordingWriter:
         snap.update(self._spans.snapshot())
         snap["counters_last"] = self._last_counters.view(np.uint8).reshape(-1)
         payload = F.KEYF_HEAD.pack(self.events_written, t_ns) + F.encode_arrays(snap)
-        self._chunk(F.TAG_KEYF, payload, self.events_written, 0, t_ns, t_ns)
+        self._kf_last_bytes = self._chunk(F.TAG_KEYF, payload, self.events_written, 0, t_ns, t_ns)
+        self._kf_bytes += self._kf_last_bytes
+        self._chunks_since_kf = 0
 
     # --- the end --------------------------------------------------------------------------------
     def _index(self) -> dict[str, np.ndarray]:

@@ -17,7 +17,14 @@ from gmpviz.model.state import RuntimeState
 from gmpviz.record import RecordingError
 from gmpviz.record import format as F
 from gmpviz.record.reader import RecordingReader
-from gmpviz.record.writer import CHUNK_EVENTS, KEYFRAME_SPAN_NS, PART_SUFFIX, RecordingWriter
+from gmpviz.record.writer import (
+    CHUNK_EVENTS,
+    KEYFRAME_MAX_CHUNKS,
+    KEYFRAME_SPAN_NS,
+    KEYFRAME_STATE_SHARE,
+    PART_SUFFIX,
+    RecordingWriter,
+)
 
 
 def _snap(st: RuntimeState, sp: SpanTable) -> dict:
@@ -51,10 +58,35 @@ def test_round_trip_events_counters_header(small_rec):
 
 def test_blocks_and_keyframes_cut_on_virtual_time(small_rec):
     r = RecordingReader.open(small_rec[0])
-    assert len(r._kf_blocks) >= 4  # one keyframe per 100 ms of virtual time at least
+    assert len(r._kf_blocks) >= 4  # a chunk per 100 ms of virtual time at least, and keyframes
     for b in r._ev_blocks:
         assert b.count <= CHUNK_EVENTS
         assert b.t_first // KEYFRAME_SPAN_NS == b.t_last // KEYFRAME_SPAN_NS
+
+
+def test_keyframes_stay_a_bounded_share_of_the_file(tmp_path):
+    """goroutine-leak's live state grows (every leaked G stays), so full snapshots after every chunk
+    would grow faster than the events: keyframes stay within KEYFRAME_STATE_SHARE of the event bytes
+    (plus the last one), and a seek never replays more than KEYFRAME_MAX_CHUNKS chunks."""
+    path = tmp_path / "d.gmprec"
+    record(path, "goroutine-leak", duration_ns=1_000_000_000)
+    r = RecordingReader.open(str(path), marks=False)
+    kf = [b.length for b in r._kf_blocks]
+    assert len(kf) < len(r._ev_blocks)  # the budget left some chunks without a keyframe
+    ev_bytes = sum(b.length for b in r._ev_blocks)
+    assert sum(kf) - kf[-1] <= KEYFRAME_STATE_SHARE * ev_bytes
+    starts = [0] + [b.first for b in r._kf_blocks] + [r.n_events]
+    firsts = np.array([b.first for b in r._ev_blocks])
+    for a, b in zip(starts, starts[1:]):
+        assert np.count_nonzero((firsts >= a) & (firsts < b)) <= KEYFRAME_MAX_CHUNKS
+    # and seeking between keyframes still equals a straight fold
+    ev = r.events()
+    for i in (len(ev) // 3, len(ev) // 2 + 77, len(ev) - 5):
+        st, sp, _ = r.state_at(i)
+        got, want = _snap(st, sp), _fold(ev[:i])
+        assert got.keys() == want.keys()
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k], err_msg=f"{k} after {i} events")
 
 
 def test_small_on_disk(small_rec):

@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pytest
 from _rechelp import record
-from _structfuzz import check, drive, mutate, seal, split
+from _structfuzz import _forked, check, drive, mutate, seal, split
 
 SUITE_CASES = 60
 SUITE_FRAME_EVERY = 20  # every 20th suite case also goes through `export --png` (Qt offscreen)
@@ -32,6 +32,14 @@ def test_seal_of_an_unchanged_file_reads_back(seed_rec, tmp_path):
     a, b = RecordingReader.from_bytes(seed_rec), RecordingReader.open(str(p))
     assert not b.truncated
     np.testing.assert_array_equal(a.events(), b.events())
+
+
+def test_forked_cases_report_peak_rss_and_deaths():
+    """The memory bound is held to the child's real peak RSS, and a child that dies is a failure."""
+    grow = _forked(lambda: (0, str(len(b"x" * (160 << 20)))))
+    assert grow.status == 0 and grow.peak_bytes >= 150 << 20
+    died = _forked(lambda: (os.abort(), "")[1])
+    assert died.status == -9 and "signal 6" in died.stderr
 
 
 def _run(seed_rec, tmp_path, cases: int, seed: int, frame_every: int, video_every: int = 0) -> None:

@@ -204,3 +204,22 @@ def test_live_window_file_record(make_win, tmp_path):
     eng.run_until(60_000_000)
     want = eng.drain()
     np.testing.assert_array_equal(live.events(), want)
+
+
+def test_live_window_file_record_refuses_the_scenario_file(make_win, tmp_path):
+    """File → Record onto the scenario the run came from: one line in the status bar, the scenario
+    untouched, no recording started (issue 12: never onto an input)."""
+    src = tmp_path / "mine.toml"
+    text = load_scenario("work-stealing").text
+    src.write_text(text)
+    win = make_win()
+    sc = load_scenario(str(src))
+    win.start(sc, "mine", duration_ns=20_000_000)
+    win.toggle_recording(str(src))
+    from _uihelp import run_until
+
+    assert run_until(win, lambda: "input" in win.statusBar().currentMessage(), timeout=20)
+    assert not win.record_action.isChecked()
+    assert win.session is None or win.session.writer is None
+    assert src.read_text() == text
+    assert not (tmp_path / "mine.toml.part").exists()
