@@ -128,7 +128,8 @@ GC_ASSUMPTIONS = (
     "GC: runtime.GC() waits for the running cycle if one is already under way (the runtime starts one more).",
     "GC: the scavenger releases memory at the end of each sweep (no 1%-CPU background pacing).",
     f"GC: after the world restarts, mark termination's mProf_Flush, prepareFreeWorkbufs and "
-    f"freeStackSpans take {COST_MARKTERM_TAIL_NS // 1000} µs off any P, then forEachP(flushProcCaches) "
+    f"freeStackSpans take {COST_MARKTERM_TAIL_NS // 1000} µs on the P of the mark worker that finished "
+    "the mark (off any P when an assist finished it), then forEachP(flushProcCaches) "
     "runs on each P at its next safe point; sweep.active is held (bgsweep loops on goschedIfBusy) and a "
     "GC that triggers meanwhile starts when it ends (worldsema).",
     "GC: bgsweep's pass that finds nothing to sweep costs nothing beyond the yield's schedule(); "

@@ -24,9 +24,10 @@ COST_PIPE_COPY_NS_PER_KIB = 100
 PIPE_EAGAIN = 1
 
 PIPE_ASSUMPTIONS = (
-    f"Pipes: a read or write is one syscall of {COST_PIPE_SYSCALL_NS} ns + {COST_PIPE_COPY_NS_PER_KIB} ns "
-    f"per KiB (measured, tests/fidelity/progs/pipecost); capacity {PIPE_CAPACITY_BYTES >> 10} KiB; a "
-    "write is all or nothing (atomic, as Linux makes writes up to PIPE_BUF); a read takes what is there.",
+    f"Pipes: a read or write is one syscall of {COST_PIPE_SYSCALL_NS} ns (plus entersyscall's 100 ns) + "
+    f"{COST_PIPE_COPY_NS_PER_KIB} ns per KiB (measured, tests/fidelity/progs/pipecost); "
+    f"capacity {PIPE_CAPACITY_BYTES >> 10} KiB; a write is all or nothing (atomic, as Linux makes writes "
+    "up to PIPE_BUF); a read takes what is there.",
 )
 
 
