@@ -3,14 +3,14 @@
     gmpviz                              open the window on the `default` scenario
     gmpviz run SCENARIO [--headless]    run a preset or a .toml file (window unless --headless)
     gmpviz play FILE [--strict]         replay a recording in the window
-    gmpviz export FILE --perfetto OUT   export a recording (also --png, --video; --strict)
+    gmpviz export FILE --perfetto OUT   export a recording (also --gotrace, --png, --video; --strict)
     gmpviz compare SCENARIO --a K=V… --b K=V…   two runtimes on one workload: metrics A, B, B/A
     gmpviz open FILE.trace --dump       a real Go program's runtime/trace, as `go tool trace -d=parsed`
     gmpviz open FILE.trace --headless   its summary (--json for JSON)
     gmpviz scenarios                    list presets
     gmpviz sizeclasses                  print Go's size class table
     gmpviz events                       print the event spec
-    gmpviz bench [--alloc|--ui|--replay|--scaling|--video|--metrics]
+    gmpviz bench [--presets|--realtime|--alloc|--ui|--replay|--scaling|--video|--metrics]
     gmpviz present DECK [--scene N]     a deck of scenes, full screen (`tour` is built in)
     gmpviz deck build DECK              render every scene of a deck to a recording
     gmpviz deck export DECK --video OUT a deck as one video: title cards, captions burnt in
@@ -291,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--perfetto", metavar="OUT.json", help="a Chrome/Perfetto trace JSON, e.g. --perfetto run.json"
     )
+    ex.add_argument(
+        "--gotrace",
+        metavar="OUT.trace",
+        help="a Go execution trace (go tool trace, gotraceui open it), e.g. --gotrace run.trace",
+    )
     ex.add_argument("--png", metavar="OUT.png", help="the player window as a PNG, e.g. --png run.png")
     ex.add_argument(
         "--at", type=_time, help="(--png) the virtual time shown (default: the end), e.g. --at 1.5s"
@@ -330,8 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             metavar="KEY=VALUE",
             help=(
-                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k not in ('ncpu', 'greentea'))} "
-                "(ncpu and greentea are not modelled yet), e.g. --a gogc=100 procs=4"
+                f"side A's settings: {', '.join(k for k in COMPARE_KEYS if k != 'ncpu')} "
+                "(ncpu is not modelled yet), e.g. --a gogc=100 procs=4 greentea=false"
                 if side == "a"
                 else f"side {side.upper()}'s settings (the same keys), e.g. --{side} gogc=off memlimit=32MiB"
             ),
@@ -442,7 +447,7 @@ def _deck_parsers(sub) -> None:
 
 def cmd_deck(args) -> int:
     from .deck import load_deck
-    from .deck.build import build_deck
+    from .deck.build import build_deck, build_pair
 
     deck = load_deck(args.deck)
     if args.deck_cmd == "build":
@@ -456,9 +461,17 @@ def cmd_deck(args) -> int:
             built.append(made)
             print(f"[{k}/{n}] {scene.title}: {'built' if made else 'up to date'}", file=sys.stderr)
 
-        paths = build_deck(deck, Path(args.out) if args.out else None, args.force, progress)
+        out_dir = Path(args.out) if args.out else None
+        paths = build_deck(deck, out_dir, args.force, progress)
         for k, (p, made) in enumerate(zip(paths, built)):
             print(wrote(p, f"scene {k + 1}") if made else f"{p}: scene {k + 1} (up to date)")
+            if deck.scenes[k].compare is not None:  # side B, built beside A (a no-op look-up now)
+                pb = build_pair(deck.scenes[k], out_dir)[1]
+                print(
+                    wrote(pb, f"scene {k + 1}, side B")
+                    if made
+                    else f"{pb}: scene {k + 1}, side B (up to date)"
+                )
         return 0
     _check_display_or_offscreen()
     try:
@@ -581,6 +594,7 @@ def run_headless(args) -> int:
         else:
             from .core.workload.budget import HEADLESS_MAX_EVENTS
 
+            eng.sample_counters = False  # nothing reads the counter rows of a run without a recording
             t = 0
             while not eng.done:
                 t += HEADLESS_STEP_NS
@@ -775,6 +789,16 @@ def _policy(text: str) -> str:
     return text
 
 
+def _bool(text: str) -> bool:
+    """greentea=true|false|on|off (GOEXPERIMENT=nogreenteagc is greentea=false)."""
+    low = text.lower()
+    if low in ("true", "on", "1", "yes"):
+        return True
+    if low in ("false", "off", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
 _COMPARE_PARSERS = {
     "policy": _policy,
     "procs": _procs,
@@ -782,6 +806,7 @@ _COMPARE_PARSERS = {
     "memlimit": _size_or_off,
     "seed": _seed,
     "duration": _duration,
+    "greentea": _bool,
 }
 
 

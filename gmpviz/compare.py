@@ -21,11 +21,10 @@ from .core.trace.events import EVENT_DTYPE
 from .model.metrics import NEEDED_KINDS, Metrics, compute_metrics
 
 SIDE_NAMES = ("a", "b", "c")
-#: the run settings a side may change, as `KEY=VALUE`; ncpu and greentea are refused until modelled
+#: the run settings a side may change, as `KEY=VALUE`; ncpu is refused until modelled
 SETTING_KEYS = ("policy", "procs", "ncpu", "gogc", "memlimit", "greentea", "seed", "duration")
 NOT_MODELLED = {
     "ncpu": "the number of CPUs is not modelled yet: every P runs on a CPU of its own",
-    "greentea": "the Green Tea marker is not modelled yet: the GC marks with the classic marker",
 }
 _ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "policy": "policy",
@@ -34,6 +33,7 @@ _ENGINE_KEYWORD = {  # KEY -> RunSettings field
     "memlimit": "memlimit_bytes",
     "seed": "seed",
     "duration": "duration_ns",
+    "greentea": "greentea",
 }
 STEP_NS = 20_000_000  # virtual time per drain
 #: the events a side keeps for its metrics (~48 bytes each): a side that reaches it stops there, with a
@@ -93,6 +93,7 @@ def run_side(label: str, scenario: str, settings: dict, asked: tuple[str, ...] =
         "procs": sc.gomaxprocs if settings.get("procs") is None else settings["procs"],
         "gogc": eng.gogc,
         "memlimit": eng.memlimit,
+        "greentea": eng.greentea,
         "seed": eng.seed,
         "duration_ns": eng.duration_ns,
     }
@@ -160,6 +161,20 @@ ROWS = (
     ("mmu_100ms", "MMU 100 ms", _mmu(100_000_000), lambda v: f"{v:.3f}"),
     ("heap_peak_bytes", "heap peak (HeapAlloc)", lambda m: m.heap_peak_bytes, _bytes),
     ("heap_goal_median_bytes", "heap goal median", lambda m: m.heap_goal_median_bytes, _bytes),
+    ("mark_span_objects", "objects marked from spans (Green Tea)", lambda m: m.mark_span_objects, _count),
+    ("mark_queue_objects", "objects marked via the object queue", lambda m: m.mark_queue_objects, _count),
+    (
+        "mark_spans_per_object",
+        "span dequeues per span object",
+        lambda m: m.mark_span_dequeues / m.mark_span_objects if m.mark_span_objects else None,
+        lambda v: f"{v:.3f}",
+    ),
+    (
+        "mark_bytes_per_dequeue",
+        "span bytes scanned per dequeue",
+        lambda m: m.mark_span_bytes / m.mark_span_dequeues if m.mark_span_dequeues else None,
+        _bytes,
+    ),
 )
 
 

@@ -38,6 +38,16 @@ class Bench:
 BENCHES: tuple[Bench, ...] = (
     Bench("sched", "the standard scheduler workload against a bare event loop (the default)", seconds=True),
     Bench("alloc", "allocator throughput: emulated small allocations per second"),
+    Bench(
+        "presets",
+        "every preset's events per CPU-second against the bare loop (--seconds: virtual time each, 1)",
+        seconds=True,
+    ),
+    Bench(
+        "realtime",
+        "virtual seconds per wall (and CPU) second of every preset and a ring-buffer workload (--seconds, 3)",
+        seconds=True,
+    ),
     Bench("ui", "window frame time and event-to-pixel latency (needs the repository's benchmarks/)", qt=True),
     Bench("replay", "a 10M-event recording: size, open time, seek latency, memory; size vs duration"),
     Bench("scaling", "per-event cost from 100 to 100k live goroutines (goroutine-leak workload)"),

@@ -29,7 +29,7 @@ LONG_RUN_NS = 3_600 * 10**9  # virtual duration cap: the run stops at BENCH_EVEN
 
 # the cached recordings are rebuilt when the writer's chunk or keyframe policy changes
 _WRITER_TAG = (
-    f"{F.FORMAT_VERSION}-c{W.CHUNK_EVENTS}-k{W.KEYFRAME_MAX_CHUNKS}x{int(1 / W.KEYFRAME_STATE_SHARE)}"
+    f"{F.FORMAT_VERSION}-c{W.CHUNK_EVENTS}-k{W.KEYFRAME_MAX_EVENTS}x{int(1 / W.KEYFRAME_STATE_SHARE)}"
 )
 
 

@@ -77,6 +77,7 @@ class RunSettings:
     duration_ns: int | None = None  # virtual time
     gogc: int | None = None  # percent, -1 off
     memlimit_bytes: int | None = None  # -1 off
+    greentea: bool | None = None  # the Green Tea marker (False: GOEXPERIMENT=nogreenteagc)
 
     def engine_kw(self) -> dict[str, int | str]:
         """The settings that are set, as Engine keywords."""
@@ -96,4 +97,5 @@ class RunSettings:
             duration_ns=int(engine.duration_ns),
             gogc=int(getattr(engine, "gogc", getattr(scenario, "gogc", 100))),
             memlimit_bytes=int(getattr(engine, "memlimit", getattr(scenario, "memlimit_bytes", -1))),
+            greentea=bool(getattr(engine, "greentea", getattr(scenario, "greentea", True))),
         )

@@ -2,7 +2,9 @@
 
 A trace that is not a Go trace, or whose first generation is already broken, is one line on
 stderr and exit 2. A trace broken or cut short later prints everything up to the last complete
-generation, then one warning line on stderr (exit 0; `--strict` makes it exit 2).
+generation (and, when the break is in the order of a generation read in windows, that
+generation's events before the break, as Go's reader returns them), then one warning line on
+stderr (exit 0; `--strict` makes it exit 2).
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ def is_go_trace(path: str) -> bool:
         return False
 
 
+def _unless_refused(reader: GoTraceReader):
+    """The chunks to print, without the closing Sync of a trace refused whole (nothing read)."""
+    for g, arr in reader.chunks():
+        if g is None and reader.error and reader.generations == 0 and not reader.partial_events:
+            continue
+        yield g, arr
+
+
 def open_main(path: str, dump: bool, headless: bool, as_json: bool, strict: bool, out=None) -> int:
     out = out or sys.stdout
     try:
@@ -38,7 +48,7 @@ def open_main(path: str, dump: bool, headless: bool, as_json: bool, strict: bool
         if dump:
             write = out.write
             buf: list[str] = []
-            for line in dump_lines(reader.chunks()):
+            for line in dump_lines(_unless_refused(reader)):
                 buf.append(line)
                 if len(buf) >= 4096:
                     write("\n".join(buf) + "\n")
@@ -60,9 +70,10 @@ def open_main(path: str, dump: bool, headless: bool, as_json: bool, strict: bool
             msg = f"{path}: {reader.error}"
             if strict:
                 raise OpenError(msg)
+            part = reader.partial_events
             print(
                 f"gmpviz: warning: {msg}; kept the {kept} complete generation{'' if kept == 1 else 's'} "
-                "before it",
+                f"before it{f' and the {part:,} events of the broken one before the break' if part else ''}",
                 file=sys.stderr,
             )
     return 0

@@ -31,9 +31,13 @@ from .order import (
     OrderState,
     _end_range,
     _GState,
+    heap_insert,
+    heap_remove,
+    heap_update,
+    order_generation,
     s64,
 )
-from .wire import Generation, GenEvents, TraceError
+from .wire import Generation, GenEvents, TraceError, _decode_chunk, decode_generation
 
 # Events whose Advance queues more or other events than themselves (GoSwitch emits three,
 # GoDestroySyscall may add a ProcSteal): left to order_generation.
@@ -82,16 +86,21 @@ class NotProven(Exception):
     """The sort is not provably Go's order for this generation."""
 
 
-def order_generation_fast(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray | None:
-    """The ordered generation, or None (state untouched) when it must go the run-by-run way."""
+def order_generation_fast(
+    state: OrderState, g: Generation, ev: GenEvents, restore: bool = True
+) -> np.ndarray | None:
+    """The ordered generation (or window of it, see `stream_generation`), or None when it must go
+    the run-by-run way: then the state is as before when `restore`, else undefined (the caller
+    restores its own copy)."""
     n = len(ev.typ)
     if g.cpu_samples or n == 0 or _MULTI[ev.typ].any():
         return None
-    saved = state.clone()
+    saved = state.clone() if restore else None
     try:
         return _order(state, g, ev)
     except NotProven:
-        state.restore(saved)
+        if saved is not None:
+            state.restore(saved)
         return None
 
 
@@ -104,13 +113,16 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     mi = np.repeat(np.arange(len(ms), dtype=np.int32), counts)
     # An M's times may step back (a new batch's base time below the last event's): its cursor keeps
     # the root through the dip (the others are all later), so the merge sorts on each M's running max.
-    key = times.copy()
-    for i in range(len(ms)):
-        seg = key[bounds[i] : bounds[i + 1]]
-        np.maximum.accumulate(seg, out=seg)
+    key = ev.key
+    if key is None:
+        key = times.copy()
+        for i in range(len(ms)):
+            seg = key[bounds[i] : bounds[i + 1]]
+            np.maximum.accumulate(seg, out=seg)
     order = np.argsort(key, kind="stable")
-    _resolve_ties(order, key, mi)
-    del key
+    _resolve_ties(order, key, mi, ev.prev_mi)
+    ev.key = key = None
+    ev.last_mi = int(mi[order[-1]])
     otyp = typ[order]
     om = mi[order]
     # Active events through ordering.Advance, in order.
@@ -277,7 +289,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
         o = order[k : k + _GATHER]
         arr["time"][k : k + _GATHER] = times[o]
-        arr["args"][k : k + _GATHER] = args[o]
+        arr["args"][k : k + _GATHER] = np.take(args, o, axis=0)  # (take: 5x fancy indexing's speed)
     ev.time = times = None
     ev.args = args = None
     del order
@@ -340,11 +352,12 @@ def _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch) -> None:
         push_ch((i, pos, st[1], st[0]))
 
 
-def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:
+def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray, prev_mi: int = -1) -> None:
     """Put each tie between two Ms on one key in the heap's order (the previous event's M first), in place.
 
-    NotProven when a tie cannot be settled without the heap's layout: three Ms on one key, or two
-    when neither emitted the event before (or at the generation's first event)."""
+    `prev_mi` is the M (batch_ms index) of the event before these (a window's predecessor), -1 at
+    the generation's start. NotProven when a tie cannot be settled without the heap's layout: three
+    Ms on one key, or two when neither emitted the event before (or at the generation's first event)."""
     sk = key[order]
     om = mi[order]
     chg = np.flatnonzero((sk[1:] == sk[:-1]) & (om[1:] != om[:-1]))  # a tie between k and k+1
@@ -357,11 +370,13 @@ def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:
     del sk
     if (s[1:] == s[:-1]).any():
         raise NotProven  # three Ms on one key
-    if s[0] == 0:
+    if s[0] == 0 and prev_mi < 0:
         raise NotProven
     cut = chg + 1  # first index of the second M's events in the run
     first_m, second_m = om[s], om[cut]
     prev = om[s - 1]
+    if s[0] == 0:
+        prev[0] = prev_mi
     swap = prev == second_m
     ok = swap | (prev == first_m)
     # A tie run right after another one: its previous event is the other's last, after that swap.
@@ -386,3 +401,398 @@ def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray) -> None:
     tail = (e - cut)[rep]
     src = np.where(off < tail, cut[rep] + off, s[rep] + off - tail)
     order[s[rep] + off] = order[src]
+
+
+# --- One generation in windows of time: bounded memory -------------------------------------------
+#
+# Go's merge emits a generation in time order (each M's running max, as `_order` sorts). An M's
+# events not yet decoded all come at or after `max(its running max so far, its next batch's base
+# time)`, so with T the least of those bounds over the Ms, every event with a key below T is
+# decoded: those events, sorted, are the next part of the generation's order. `stream_generation`
+# decodes the batches of the M with the least bound until a window's worth of events is below T,
+# orders that window with `_order` (the state carried on, the previous window's last M settling a
+# tie at the window's start) and yields it. The trace's bytes are let go as each batch is decoded.
+#
+# A window the proof refuses (NotProven) sends the generation to the run-by-run merge (in windows
+# too: `stream_generation_exact`) from the state saved at its start; the windows already yielded
+# were proven Go's order, so they are Go's prefix and the run-by-run result goes on after them.
+
+WINDOW_EVENTS = 1 << 17  # events per window at most: ~65 B each out, a few times that in transients
+GROUP_BYTES = 1 << 18  # batch bytes of one M decoded at a time (~25 B of transients per byte)
+
+
+class _MStream:
+    """One M's batches in this generation, decoded a group at a time; `key` is the running max."""
+
+    __slots__ = ("batches", "bi", "typ", "time", "args", "key", "kmax")
+
+    def __init__(self, batches: list):
+        self.batches = batches
+        self.bi = 0
+        self.typ = np.zeros(0, np.uint8)
+        self.time = np.zeros(0, np.int64)
+        self.args = np.zeros((0, 4), np.uint64)
+        self.key = np.zeros(0, np.int64)
+        self.kmax: int | None = None
+
+    def bound(self, g: Generation) -> float:
+        """No event of this M still to decode has a key below this."""
+        if self.bi >= len(self.batches):
+            return _INF
+        b = g.mul(self.batches[self.bi].ts)
+        return b if self.kmax is None or b > self.kmax else self.kmax
+
+    def decode(self, tf, g: Generation) -> int:
+        i, j, nbytes = self.bi, self.bi, 0
+        bs = self.batches
+        while j < len(bs) and (j == i or nbytes + bs[j].size <= GROUP_BYTES):
+            nbytes += bs[j].size
+            j += 1
+        typ, t, args = _decode_chunk(tf.buf, bs[i:j], g)
+        for b in bs[i:j]:
+            tf.release(b.off, b.off + b.size)
+        self.bi = j
+        key = np.maximum.accumulate(t)
+        if self.kmax is not None:
+            np.maximum(key, self.kmax, out=key)
+        self.kmax = int(key[-1])
+        if len(self.typ):
+            typ = np.concatenate((self.typ, typ))
+            t = np.concatenate((self.time, t))
+            args = np.concatenate((self.args, args))
+            key = np.concatenate((self.key, key))
+        self.typ, self.time, self.args, self.key = typ, t, args, key
+        return j - i
+
+    def take(self, n: int) -> tuple:
+        out = (self.typ[:n], self.time[:n], self.args[:n], self.key[:n])
+        self.typ, self.time, self.args, self.key = self.typ[n:], self.time[n:], self.args[n:], self.key[n:]
+        return out
+
+
+_INF = float("inf")
+
+
+def _windows(tf, g: Generation, window: int):
+    """The generation's events as GenEvents windows in Go's merge order of their keys (see above):
+    an M is decoded only while fewer than `window` events are known to come next, so what is held
+    is a window plus, per M, about the last group decoded."""
+    streams = [_MStream([b for b in g.batches[m] if b.size > 0]) for m in g.batch_ms]
+    while True:
+        bounds = [s.bound(g) for s in streams]
+        cut = min(bounds, default=_INF)
+        if cut == _INF:
+            counts = [len(s.typ) for s in streams]
+        else:
+            counts = [int(np.searchsorted(s.key, cut, side="left")) for s in streams]
+        ready = sum(counts)
+        if cut != _INF and ready < window:
+            streams[bounds.index(cut)].decode(tf, g)
+            continue
+        if not ready:
+            return
+        if ready > window:  # the window's worth of least keys: cut at the window-th one
+            keys = np.concatenate([s.key[:n] for s, n in zip(streams, counts, strict=True)])
+            kth = np.partition(keys, window)[window]
+            del keys
+            least = [
+                int(np.searchsorted(s.key[:n], kth, side="left"))
+                for s, n in zip(streams, counts, strict=True)
+            ]
+            if sum(least):
+                counts = least
+        parts = [s.take(n) for s, n in zip(streams, counts, strict=True)]
+        m_bounds = np.zeros(len(streams) + 1, np.int64)
+        np.cumsum(counts, out=m_bounds[1:])
+        yield GenEvents(
+            typ=np.concatenate([p[0] for p in parts]),
+            time=np.concatenate([p[1] for p in parts]),
+            args=np.concatenate([p[2] for p in parts]),
+            m_bounds=m_bounds,
+            key=np.concatenate([p[3] for p in parts]),
+        )
+
+
+def stream_generation(state: OrderState, tf, g: Generation, info: dict, window: int | None = None):
+    """Generation g in Go's order, as ORDERED_DTYPE arrays of about `window` events (see above).
+
+    One array for a generation with CPU samples (merged by time into the whole), and after a window
+    the sort cannot be proven on, the rest of the generation from the run-by-run merge, in windows
+    too (`stream_generation_exact`). `info["fast"]` says, once
+    the generator is done, whether every window was the fast path's."""
+    info["fast"] = False
+    if g.cpu_samples:
+        yield order_generation(state, g, decode_generation(tf, g))
+        return
+    saved = state.clone()
+    done = 0
+    prev_mi = -1
+    for win in _windows(tf, g, window or WINDOW_EVENTS):
+        win.prev_mi = prev_mi
+        arr = order_generation_fast(state, g, win, False)
+        if arr is None:
+            break
+        prev_mi = win.last_mi
+        done += len(arr)
+        yield arr
+    else:
+        info["fast"] = True
+        return
+    state.restore(saved)
+    yield from stream_generation_exact(state, tf, g, skip=done, window=window)
+
+
+# --- The run-by-run merge in windows: the fallback, in bounded memory ------------------------------
+#
+# `order.order_generation` for one generation, window by window, Go's heap of cursors carried from
+# one window to the next. A window holds every event whose key is below T = the least "largest key
+# decoded" over the Ms with batches left, so each M still to come has its next event (its cursor's
+# time in the heap) decoded. A cursor whose window part is done stays in the heap with that time
+# (it is at least T, above every event of the window: the window ends when such a cursor is the
+# root); one whose M has nothing left leaves the heap (heapRemove), as in Go. When no cursor of the
+# window can advance but Go would try one of those later heads, the window is redone from its start
+# (the state and the heap saved) with the next window's events added.
+
+
+class _NeedMore(Exception):
+    """The merge must try an event beyond the window."""
+
+
+class _XCursor:
+    __slots__ = ("k", "i", "hi", "t", "act", "ai", "win", "win_lo", "beyond")
+
+    def __init__(self, k: int, t: int):
+        self.k, self.t = k, t
+        self.i = self.hi = 0
+        self.act = np.zeros(0, np.int64)
+        self.ai = 0
+        self.win: list = []
+        self.win_lo = 0
+        self.beyond = False  # the window part is done; t is the next window's first event
+
+    def next_active(self) -> int:
+        return int(self.act[self.ai]) if self.ai < len(self.act) else self.hi
+
+
+def _exact_window(streams, tf, g: Generation, at_least: int):
+    """(the next window as GenEvents, each M's next head time or None when it has no more), or None."""
+    while True:
+        for s in streams:
+            if not len(s.typ) and s.bi < len(s.batches):
+                s.decode(tf, g)
+        live = [s for s in streams if s.bi < len(s.batches)]
+        cut = min((s.kmax for s in live), default=_INF)
+        if cut == _INF:
+            counts = [len(s.typ) for s in streams]
+        else:
+            counts = [int(np.searchsorted(s.key, cut, side="left")) for s in streams]
+        if cut != _INF and sum(counts) < at_least:
+            min(live, key=lambda s: s.kmax).decode(tf, g)
+            continue
+        break
+    if cut == _INF and not sum(counts):
+        return None
+    parts = [s.take(n) for s, n in zip(streams, counts, strict=True)]
+    m_bounds = np.zeros(len(streams) + 1, np.int64)
+    np.cumsum(counts, out=m_bounds[1:])
+    heads = [int(s.time[0]) if len(s.typ) else None for s in streams]
+    win = GenEvents(
+        typ=np.concatenate([p[0] for p in parts]),
+        time=np.concatenate([p[1] for p in parts]),
+        args=np.concatenate([p[2] for p in parts]),
+        m_bounds=m_bounds,
+        key=np.concatenate([p[3] for p in parts]),
+    )
+    return win, heads
+
+
+def _join(a: GenEvents, b: GenEvents) -> GenEvents:
+    """Window a then window b, per M."""
+    na, nb = len(a.m_bounds) - 1, len(b.m_bounds) - 1
+    assert na == nb
+    idx = np.concatenate(
+        [
+            np.concatenate(
+                (
+                    np.arange(a.m_bounds[k], a.m_bounds[k + 1]),
+                    len(a.typ) + np.arange(b.m_bounds[k], b.m_bounds[k + 1]),
+                )
+            )
+            for k in range(na)
+        ]
+    ).astype(np.int64)
+    bounds = a.m_bounds + b.m_bounds
+    return GenEvents(
+        typ=np.concatenate((a.typ, b.typ))[idx],
+        time=np.concatenate((a.time, b.time))[idx],
+        args=np.concatenate((a.args, b.args))[idx],
+        m_bounds=bounds,
+        key=np.concatenate((a.key, b.key))[idx],
+    )
+
+
+def stream_generation_exact(state: OrderState, tf, g: Generation, skip: int = 0, window: int | None = None):
+    """Generation g in Go's order by the run-by-run merge, in windows; the first `skip` events are
+    not yielded (the fast path's windows yielded them already)."""
+    window = window or WINDOW_EVENTS
+    streams = [_MStream([b for b in g.batches[m] if b.size > 0]) for m in g.batch_ms]
+    frontier: list[_XCursor] | None = None
+    got = _exact_window(streams, tf, g, window)
+    while got is not None:
+        win, heads = got
+        if frontier is None:  # the generation's start: every M's cursor, inserted in batch order
+            frontier = []
+            for k in range(len(streams)):
+                lo, hi = int(win.m_bounds[k]), int(win.m_bounds[k + 1])
+                t0 = int(win.time[lo]) if hi > lo else heads[k]
+                if t0 is not None:
+                    heap_insert(frontier, _XCursor(k, t0))
+        saved = state.clone()
+        layout = [(c.k, c.t) for c in frontier]
+        try:
+            arr, frontier = _merge_window(state, g, win, heads, frontier)
+        except _NeedMore:
+            state.restore(saved)
+            more = _exact_window(streams, tf, g, window)
+            if more is None:
+                raise TraceError(f"broken trace: failed to advance: generation {g.gen}") from None
+            got = (_join(win, more[0]), more[1])
+            frontier = [_XCursor(k, t) for k, t in layout]
+            continue
+        if skip >= len(arr):
+            skip -= len(arr)
+        else:
+            yield arr[skip:]
+            skip = 0
+        got = _exact_window(streams, tf, g, window)
+
+
+def _merge_window(state, g, win, heads, frontier):
+    """order_generation's loop over one window; returns (ordered events, the heap for the next)."""
+    ordering = ExactOrdering(state)
+    q = ordering.queue
+    mstates = state.m
+    ms = g.batch_ms
+    typ, times, args = win.typ, win.time, win.args
+    passive = PASSIVE[typ]
+    bounds = win.m_bounds.tolist()
+    runmax = win.key
+    for c in frontier:
+        c.i, c.hi = bounds[c.k], bounds[c.k + 1]
+        c.act = np.flatnonzero(~passive[c.i : c.hi]) + c.i
+        c.ai, c.win, c.win_lo = 0, [], 0
+        c.beyond = c.i >= c.hi
+    gen = g.gen
+    singles: list[tuple] = []
+    s_pos: list[int] = []
+    b_pos, b_lo, b_hi, b_m, b_p, b_g = [], [], [], [], [], []
+    out = 0
+
+    def block(c, lo: int, hi: int) -> None:
+        nonlocal out
+        m = ms[c.k]
+        st = mstates.get(m) if m != NO else None
+        if m != NO and st is None:
+            st = mstates[m] = [NO, NO]
+        b_pos.append(out)
+        b_lo.append(lo)
+        b_hi.append(hi)
+        b_m.append(m)
+        b_p.append(st[1] if st else NO)
+        b_g.append(st[0] if st else NO)
+        out += hi - lo
+
+    def drain() -> None:
+        nonlocal out
+        while q:
+            s_pos.append(out)
+            singles.append(q.popleft())
+            out += 1
+
+    def active_event(c, a: int) -> list:
+        k = c.ai - c.win_lo
+        if k >= len(c.win) or k < 0:
+            c.win_lo = c.ai
+            sel = c.act[c.ai : c.ai + 4096]
+            c.win = np.column_stack(
+                [typ[sel].astype(np.uint64), times[sel].view(np.uint64), args[sel]]
+            ).tolist()
+            k = 0
+        e = c.win[k]
+        t = e[1]
+        if t >= 1 << 63:
+            t -= 1 << 64
+        return [e[0], t, e[2], e[3], e[4], e[5]]
+
+    def step(c, idx: int, j: int) -> None:
+        c.i = j
+        if j < c.hi:
+            c.t = int(times[j])
+            heap_update(frontier, idx)
+        elif heads[c.k] is not None:
+            c.beyond = True
+            c.t = heads[c.k]
+            heap_update(frontier, idx)
+        else:
+            heap_remove(frontier, idx)
+
+    INF = 1 << 63
+    while frontier and not frontier[0].beyond:
+        root = frontier[0]
+        limit = INF
+        n = len(frontier)
+        if n > 1:
+            limit = frontier[1].t
+            if n > 2 and frontier[2].t < limit:
+                limit = frontier[2].t
+        i = root.i
+        j = i + 1
+        if j < root.hi:
+            j += int(np.searchsorted(runmax[j : root.hi], limit, side="right"))
+        k = i
+        failed = False
+        while True:
+            a = root.next_active()
+            if a >= j:
+                break
+            if a > k:
+                block(root, k, a)
+            if not ordering.advance(active_event(root, a), g, ms[root.k], gen):
+                failed = True
+                break
+            root.ai += 1
+            drain()
+            k = a + 1
+        if not failed:
+            if j > k:
+                block(root, k, j)
+            step(root, 0, j)
+            continue
+        root.i = a
+        root.t = int(times[a])
+        frontier.sort(key=lambda c: c.t)
+        for idx in range(1, len(frontier)):
+            c = frontier[idx]
+            if c.beyond:
+                raise _NeedMore
+            a = c.i
+            if passive[a]:
+                block(c, a, a + 1)
+                step(c, idx, a + 1)
+                break
+            if ordering.advance(active_event(c, a), g, ms[c.k], gen):
+                c.ai += 1
+                drain()
+                step(c, idx, a + 1)
+                break
+        else:
+            if any(c.beyond for c in frontier):
+                raise _NeedMore
+            c = frontier[0]
+            raise TraceError(
+                f"broken trace: failed to advance: generation {gen}, M {ms[c.k]} is stuck at "
+                f"{S.NAMES.get(int(typ[c.i]), int(typ[c.i]))} time={c.t}"
+            )
+    from .order import _assemble
+
+    return _assemble(out, typ, times, args, singles, s_pos, (b_pos, b_lo, b_hi, b_m, b_p, b_g)), frontier

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import spec as S
-from .order import ORDERED_DTYPE, OrderState, order_generation, order_generation_exact, sync_event
+from .order import ORDERED_DTYPE, OrderState, order_generation_exact, sync_event
 from .wire import Generation, TraceError, TraceFile, decode_generation
 
 # (type, argument slot) pairs that name a stack / a string (event spec StackIDs/StringIDs, minus dt).
@@ -43,6 +43,8 @@ class GoTraceReader:
         self.events = 0  # events yielded, Syncs included
         self.generations = 0
         self.fast_generations = 0  # generations ordered by fast.py (the others: run by run)
+        self._info: dict = {}
+        self.partial_events = 0  # events of the broken generation yielded before its break
 
     def close(self) -> None:
         self.tf.close()
@@ -74,6 +76,10 @@ class GoTraceReader:
         self.last_ts = int(arr["time"][-1])
 
     def chunks(self) -> Iterator[tuple[Generation | None, np.ndarray]]:
+        """A Sync chunk opens each generation, then its events in one or more chunks (windows of
+        time, `fast.WINDOW_EVENTS` events or so: the memory held stays bounded however big the
+        generation). A generation that breaks after some of its chunks went out is cut there (Go's
+        reader, too, has returned the events before the break)."""
         tf = self.tf
         while True:
             start = tf.pos
@@ -86,41 +92,54 @@ class GoTraceReader:
             if g is None:
                 yield self._sync_chunk(None, self.last_ts)
                 return
-            try:
-                arr = self._order(g)
-            except TraceError as e:
-                self.error = f"generation {g.gen}: {e}"
+            tf.release(start, tf.pos)  # the headers are read; the events' pages come back as decoded
+            synced = False
+            before = self.events
+            parts = self._order(g)
+            while True:
+                try:
+                    arr = next(parts, None)
+                except TraceError as e:
+                    self.error = f"generation {g.gen}: {e}"
+                    break
+                if arr is None:
+                    break
+                if not synced:
+                    synced = True
+                    yield self._sync_chunk(g, g.mul(g.min_ts))
+                bad = _first_bad_table_id(arr, g)
+                if bad is not None:
+                    i, msg = bad
+                    arr = arr[:i]
+                    self.error = f"generation {g.gen}: {msg}"
+                self._fix_times(arr)
+                self.events += len(arr)
+                yield g, arr
+                if self.error:
+                    break
+            tf.release(start, tf.pos)
+            if self.error:
+                self.partial_events = self.events - before - (1 if synced else 0)
                 yield self._sync_chunk(None, self.last_ts)
                 return
-            finally:
-                tf.release(start, tf.pos)
+            if not synced:
+                yield self._sync_chunk(g, g.mul(g.min_ts))
             self.generations += 1
-            yield self._sync_chunk(g, g.mul(g.min_ts))
-            bad = _first_bad_table_id(arr, g)
-            if bad is not None:
-                i, msg = bad
-                arr = arr[:i]
-                self.error = f"generation {g.gen}: {msg}"
-            self._fix_times(arr)
-            self.events += len(arr)
-            yield g, arr
-            if self.error:
-                return
+            if self._info.get("fast"):
+                self.fast_generations += 1
             if tf.spill_error:
                 self.error = tf.spill_error
                 yield self._sync_chunk(None, self.last_ts)
                 return
 
-    def _order(self, g: Generation) -> np.ndarray:
-        ev = decode_generation(self.tf, g)
+    def _order(self, g: Generation) -> Iterator[np.ndarray]:
+        self._info = {}
         if self.fast:
-            from .fast import order_generation_fast
+            from .fast import stream_generation
 
-            arr = order_generation_fast(self.state, g, ev)
-            if arr is not None:
-                self.fast_generations += 1
-                return arr
-            return order_generation(self.state, g, ev)
+            yield from stream_generation(self.state, self.tf, g, self._info)
+            return
+        ev = decode_generation(self.tf, g)
         out = order_generation_exact(self.state, g, ev)
         arr = np.empty(len(out), ORDERED_DTYPE)
         if out:
@@ -131,7 +150,7 @@ class GoTraceReader:
             arr["p"] = cols[3]
             arr["g"] = cols[4]
             arr["args"] = np.array(cols[5:9], dtype=np.uint64).T
-        return arr
+        yield arr
 
 
 def _first_bad_table_id(arr: np.ndarray, g: Generation) -> tuple[int, str] | None:

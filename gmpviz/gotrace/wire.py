@@ -452,6 +452,11 @@ class GenEvents:
     time: np.ndarray  # int64, nanoseconds
     args: np.ndarray  # (n, 4) uint64, the arguments after the time delta
     m_bounds: np.ndarray  # int64, len(batch_ms) + 1: M i's events are [m_bounds[i], m_bounds[i+1])
+    # A window of a generation (fast.stream_generation): each M's running max time carried from its
+    # earlier events, and the M (batch_ms index) of the event before the window (-1: none).
+    key: np.ndarray | None = None
+    prev_mi: int = -1
+    last_mi: int = -1  # set by the fast path: the M of the window's last event
 
 
 def decode_generation(tf: TraceFile, g: Generation) -> GenEvents:
@@ -556,11 +561,16 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
 # The event-start scan as a small automaton over tokens: state k = "k tokens left in this event",
 # state 0 = "this token starts an event". An event start moves to NTOK-1; _BAD is sticky (a type
 # byte that is not a timed event). Blocks of _SCAN_BLOCK tokens are scanned side by side for all
-# seven entry states, the entry state of each block follows from its predecessor's exit, and a
-# second side-by-side pass marks the starts.
+# seven entry states (two numpy calls per token column: an add and a table lookup, every state
+# kept), the entry state of each block follows from its predecessor's exit, and the starts are the
+# kept states of the true entries that are 0.
 _BAD = 6
-_SCAN_BLOCK = 256
+_SCAN_BLOCK = 64
 _NEXT0 = np.where(_NTOK == 0, _BAD, _NTOK - 1).astype(np.int8)
+# The transition: _STEP[state + 7 * next0] (a start goes to next0, the others count down, _BAD stays).
+_STEP = np.array(
+    [nx if st == 0 else _BAD if st == _BAD else st - 1 for nx in range(7) for st in range(7)], np.int8
+)
 
 
 def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndarray:
@@ -569,13 +579,17 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
     nb = -(-ntok // B)
     nxt = np.zeros(nb * B, np.int8)  # padding: one-token no-ops that keep state 0 at 0
     nxt[:ntok] = _NEXT0[d[tstart]]
-    cols = nxt.reshape(nb, B)
-    S = np.tile(np.arange(7, dtype=np.int8), (nb, 1))
+    cols = nxt.reshape(nb, B) * np.int8(7)  # the automaton's input, as a row offset into _STEP
+    # states[c]: the state at token c of each block, for each of the seven entry states.
+    states = np.empty((B + 1, nb, 7), np.int8)
+    states[0] = np.arange(7, dtype=np.int8)
+    tmp = np.empty((nb, 7), np.int8)
     for c in range(B):
-        col = cols[:, c : c + 1]
-        S = np.where(S == 0, col, S - (S != _BAD))
+        np.add(states[c], cols[:, c : c + 1], out=tmp)
+        np.take(_STEP, tmp, out=states[c + 1], mode="clip")
+    S = states[B]
     exit_ = S.tolist()
-    entry = np.empty(nb, np.int8)
+    entry = np.empty(nb, np.int64)
     st = 0
     for b in range(nb):
         entry[b] = st
@@ -584,12 +598,7 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
         if st == _BAD:
             raise TraceError("found invalid event type (or an event without a timestamp)")
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
-    mark = np.empty((nb, B), bool)
-    s = entry
-    for c in range(B):
-        z = s == 0
-        mark[:, c] = z
-        s = np.where(z, cols[:, c], s - (s != _BAD))
+    mark = states[:B, np.arange(nb), entry].T == 0
     mark = mark.reshape(-1)[:ntok]
     if not mark[bt0].all():
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")

@@ -90,6 +90,8 @@ _GO_END, _GO_SYS_END, _GO_SYS_END_BLOCKED = int(EV.GoEnd), int(EV.GoSyscallEnd),
 _CHAN_SEND, _CHAN_RECV, _SELECT = int(EV.ChanSend), int(EV.ChanRecv), int(EV.Select)
 _STW_BEGIN, _STW_END, _PROC_RESIZE = int(EV.STWBegin), int(EV.STWEnd), int(EV.ProcResize)
 _GC_BEGIN, _HEAP_GOAL = int(EV.GCBegin), int(EV.HeapGoal)
+_GC_MARK_SCAN = int(EV.GCMarkScan)
+_SCAN_SPANQ, _SCAN_OBJQ = 1, 2  # gc/mgcmark.py SCAN_* (GCMarkScan's what)
 _PROC_STEAL, _PROC_HANDOFF, _PREEMPT = int(EV.ProcSteal), int(EV.ProcHandoff), int(EV.Preempt)
 
 _RUNNABLE_OR_START = np.zeros(256, dtype=bool)
@@ -100,6 +102,7 @@ _RUNNABLE_OR_START[[_GO_CREATE, _GO_STOP, _GO_UNBLOCK, _GO_SYS_END_BLOCKED, _GO_
 NEEDED_KINDS = _LANE_OF_KIND != A_SKIP
 NEEDED_KINDS[[_GO_CREATE, _GO_UNBLOCK, _GO_END, _CHAN_SEND, _CHAN_RECV, _SELECT, _STW_BEGIN, _STW_END]] = True
 NEEDED_KINDS[[_PROC_STATUS, _PROC_RESIZE, _GC_BEGIN, _HEAP_GOAL, _PROC_STEAL, _PROC_HANDOFF, _PREEMPT]] = True
+NEEDED_KINDS[_GC_MARK_SCAN] = True
 
 # --- the runtime's timeHistogram layout (runtime/histogram.go) -------------------------------------
 TIME_HIST_MIN_BUCKET_BITS = 9  # timeHistMinBucketBits
@@ -194,6 +197,11 @@ class Metrics:
     stw_max_ns: int = 0
     heap_peak_bytes: int | None = None
     heap_goal_median_bytes: int | None = None
+    # marking (GCMarkScan): objects scanned from Green Tea spans / the object queue, span dequeues
+    mark_span_objects: int = 0
+    mark_queue_objects: int = 0
+    mark_span_dequeues: int = 0
+    mark_span_bytes: int = 0
     # MMU
     mmu_window_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     mmu: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -282,6 +290,12 @@ class Metrics:
                 "stw_max_ns": self.stw_max_ns,
             },
             "heap": {"peak_bytes": self.heap_peak_bytes, "goal_median_bytes": self.heap_goal_median_bytes},
+            "mark": {
+                "span_objects": self.mark_span_objects,
+                "queue_objects": self.mark_queue_objects,
+                "span_dequeues": self.mark_span_dequeues,
+                "span_bytes": self.mark_span_bytes,
+            },
             "mmu": {
                 "window_ns": self.mmu_window_ns.tolist(),
                 "mmu": [round(float(x), 6) for x in self.mmu],
@@ -658,6 +672,14 @@ def compute_metrics(
         m.heap_goal_median_bytes = int(np.median(goals))
     if counters is not None and len(counters):
         m.heap_peak_bytes = int(counters["heap_alloc"].max())
+    scan = np.flatnonzero(kind == _GC_MARK_SCAN)
+    if len(scan):
+        code, objs = c.arg("a0", scan), c.arg("a1", scan)
+        what, span = code & 0xFF, (code & 0xFF) == _SCAN_SPANQ
+        m.mark_span_objects = int(objs[span].sum())
+        m.mark_queue_objects = int(objs[what == _SCAN_OBJQ].sum())
+        m.mark_span_dequeues = int((code[span] >> 8).sum())
+        m.mark_span_bytes = int(c.arg("a2", scan)[span].sum())
 
     t, u = mutator_utilization(c, m.end_ns, rows=rows)
     w = mmu_windows(int(t[-1] - t[0]) if len(t) else 0) if windows_ns is None else np.asarray(windows_ns)

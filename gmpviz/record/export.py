@@ -1,6 +1,8 @@
-"""`gmpviz export FILE --perfetto OUT.json | --png OUT.png --at T | --video OUT.mp4 --from A --to B`.
+"""`gmpviz export FILE --perfetto OUT.json | --gotrace OUT.trace | --png OUT.png --at T | --video OUT.mp4
+--from A --to B`.
 
-Perfetto JSON is written here (Qt-free). PNG and video frames are drawn by the player window
+Perfetto JSON and Go execution traces (`gotrace.writer`: what `go tool trace` opens) are written
+here (Qt-free). PNG and video frames are drawn by the player window
 rendered offscreen (`gmpviz.ui.player.render_png` / `render_video`): this floor never imports Qt, so
 it looks that module up by name only when a frame export is asked for. Every output is written to a
 temporary name and renamed: an export that fails or is interrupted leaves nothing half-written.
@@ -14,7 +16,7 @@ import sys
 
 from ..console import Progress, wrote
 from . import RecordingError
-from .outpath import PART_SUFFIX, check_outputs
+from .outpath import PART_SUFFIX, atomic_open, check_outputs
 from .replay import Replay
 
 UI_RENDERER = "gmpviz.ui.player"  # the offscreen frame renderer (a Qt module, looked up by name)
@@ -46,8 +48,11 @@ def _renderer():
 
 
 def _check_args(args) -> None:
-    if not (args.perfetto or args.png or args.video):
-        raise RecordingError("nothing to export: give --perfetto OUT.json, --png OUT.png or --video OUT.mp4")
+    if not (args.perfetto or getattr(args, "gotrace", None) or args.png or args.video):
+        raise RecordingError(
+            "nothing to export: give --perfetto OUT.json, --gotrace OUT.trace, --png OUT.png or "
+            "--video OUT.mp4"
+        )
     if args.at is not None and not args.png:
         raise RecordingError("--at goes with --png")
     if (args.t_from is not None or args.t_to is not None) and not args.video:
@@ -76,12 +81,29 @@ def report_cut(reader, strict: bool = False, stream=None) -> None:
     )
 
 
+def export_gotrace(replay: Replay, out_path: str) -> tuple[int, int]:
+    """The recording as a Go execution trace (gotrace.writer), written atomically: (Go events
+    written, gmpviz events left out)."""
+    from ..gotrace.writer import write_gotrace
+
+    reader = replay.reader
+    with atomic_open(out_path, "wb", (reader.path,), "the Go execution trace") as f:
+        w = write_gotrace(reader.iter_blocks(), f)
+    return sum(w.written.values()), sum(w.skipped.values())
+
+
 def export_main(args) -> int:
     """The `gmpviz export` command; returns the exit status (errors raise RecordingError)."""
     _check_args(args)
     size = parse_size(getattr(args, "size", None) or DEFAULT_SIZE)
     fps = int(getattr(args, "fps", None) or DEFAULT_FPS)
-    outputs = [(args.perfetto, "the Perfetto trace"), (args.png, "the image"), (args.video, "the video")]
+    gotrace = getattr(args, "gotrace", None)
+    outputs = [
+        (args.perfetto, "the Perfetto trace"),
+        (gotrace, "the Go execution trace"),
+        (args.png, "the image"),
+        (args.video, "the video"),
+    ]
     check_outputs(outputs, inputs=(args.file, args.file + PART_SUFFIX))
     replay = Replay.open(args.file)
     check_outputs(outputs, inputs=(replay.reader.path,))
@@ -93,6 +115,15 @@ def export_main(args) -> int:
         with Progress("perfetto") as progress:
             n = export_perfetto(replay, args.perfetto, progress)
         print(wrote(args.perfetto, f"Perfetto trace JSON, {n:,} trace events"))
+    if gotrace:
+        n, skipped = export_gotrace(replay, gotrace)
+        print(
+            wrote(
+                gotrace,
+                f"Go execution trace (go 1.26), {n:,} events; {skipped:,} gmpviz events without a Go "
+                "counterpart left out",
+            )
+        )
     if args.png:
         at = end if args.at is None else args.at
         if not 0 <= at <= end:

@@ -5,7 +5,7 @@ crosses the next multiple of KEYFRAME_SPAN_NS), never at the caller's batch boun
 events give the same file whatever the batching. After an event chunk the writer stores a keyframe
 of its own shadow fold (RuntimeState + SpanTable + last counters row) while keyframes stay within a
 share of the file (KEYFRAME_STATE_SHARE): a seek restores the nearest keyframe and replays at most
-KEYFRAME_MAX_CHUNKS chunks.
+KEYFRAME_MAX_EVENTS events.
 
 The file is written to ``<path>.part`` (a fixed name: nothing random ends up anywhere) and renamed
 over ``path`` by `close()`; a crash leaves the ``.part`` file, which the reader opens by scanning.
@@ -34,11 +34,11 @@ CHUNK_EVENTS = 16384  # measured: replaying one chunk into the state fold takes 
 KEYFRAME_SPAN_NS = 100_000_000  # a chunk ends at least every 100 ms of virtual time with events
 # Keyframes are full snapshots of the live state, so a program whose live state grows (a cache it never
 # frees) would make them a growing share of the file: a keyframe is stored after a chunk only while
-# all keyframes stay within KEYFRAME_STATE_SHARE of the event chunks' bytes, and at least every
-# KEYFRAME_MAX_CHUNKS chunks, so the file grows linearly with the events and a seek replays at most
-# KEYFRAME_MAX_CHUNKS chunks (measured: <= ~100 ms each, CHUNK_EVENTS).
+# all keyframes stay within KEYFRAME_STATE_SHARE of the event chunks' bytes, and always before a seek
+# would have to replay more than KEYFRAME_MAX_EVENTS events, so the file grows linearly with the
+# events (until the live state is so large that the bound wins) and a seek stays within its budget.
 KEYFRAME_STATE_SHARE = 0.125
-KEYFRAME_MAX_CHUNKS = 8
+KEYFRAME_MAX_EVENTS = 3 * CHUNK_EVENTS  # the seek-time bound: 3 chunks' worth of events to replay
 
 # events the player can jump between (next/previous GC, STW, steal, hand-off, preemption)
 # (SPEC's ``mark``; the code of a mark is its index in events.MARKS, part of the recording format)
@@ -102,7 +102,7 @@ class RecordingWriter:
         self._evts_bytes = 0  # compressed event chunk bytes so far
         self._kf_bytes = 0  # keyframe chunk bytes so far
         self._kf_last_bytes = 0  # the last keyframe's bytes: the next one's estimate
-        self._chunks_since_kf = 0
+        self._kf_at = 0  # events_written at the last keyframe
         self._marks_i: list[np.ndarray] = []
         self._marks_code: list[np.ndarray] = []
         self._marks_t: list[np.ndarray] = []
@@ -180,9 +180,10 @@ class RecordingWriter:
         self._flush_counters(t1)
         self._state.apply(ev)
         self._spans.apply(ev)
-        self._chunks_since_kf += 1
         over_budget = self._kf_bytes + self._kf_last_bytes > KEYFRAME_STATE_SHARE * self._evts_bytes
-        if self._kf_last_bytes == 0 or not over_budget or self._chunks_since_kf >= KEYFRAME_MAX_CHUNKS:
+        # the next chunk (up to CHUNK_EVENTS) must not take a seek past KEYFRAME_MAX_EVENTS
+        too_far = self.events_written - self._kf_at + CHUNK_EVENTS > KEYFRAME_MAX_EVENTS
+        if self._kf_last_bytes == 0 or not over_budget or too_far:
             self._keyframe(t1)
 
     def _marks(self, ev: np.ndarray, first: int) -> None:
@@ -218,7 +219,7 @@ class RecordingWriter:
         payload = F.KEYF_HEAD.pack(self.events_written, t_ns) + F.encode_arrays(snap)
         self._kf_last_bytes = self._chunk(F.TAG_KEYF, payload, self.events_written, 0, t_ns, t_ns)
         self._kf_bytes += self._kf_last_bytes
-        self._chunks_since_kf = 0
+        self._kf_at = self.events_written
 
     # --- the end --------------------------------------------------------------------------------
     def _index(self) -> dict[str, np.ndarray]:

@@ -99,7 +99,7 @@ def test_builtin_comparison_runs(capsys):
         (["compare", "default", "--a", "procs"], "expected KEY=VALUE"),
         (["compare", "default", "--a", "cpus=2"], "unknown setting 'cpus'"),
         (["compare", "default", "--a", "ncpu=2"], "number of CPUs is not modelled"),
-        (["compare", "default", "--b", "greentea=on"], "Green Tea marker is not modelled"),
+        (["compare", "default", "--b", "greentea=maybe"], "--b greentea: expected true or false"),
         (["compare", "default", "--a", "procs=0"], "--a procs: expected a positive integer"),
         (["compare", "default", "--a", "procs=abc"], "--a procs"),
         (["compare", "default", "--a", "procs=2", "procs=3"], "procs is given twice"),
@@ -136,17 +136,22 @@ DOC_NUMBERS = {
         "latency_p99_ns": (9.40e6, 3.37e6, 71.4e6),
     },
     "procs": {
-        "ops_completed": (6495, 19637),
-        "steals": (3, 4064),
-        "latency_p99_ns": (62.6e6, 462e3),
+        "ops_completed": (6526, 19765),
+        "steals": (3, 4189),
+        "latency_p99_ns": (63.1e6, 444e3),
         "gc_cycles": (8, 11),
-        "mmu_1ms": (0.473, 0.720),
+        "mmu_1ms": (0.406, 0.727),
     },
     "gogc": {
         "gc_cycles": (9, 2, 3),
-        "gc_cpu_fraction": (0.022, 0.005, 0.008),
-        "mmu_1ms": (0.502, 0.730, 0.730),
-        "heap_goal_median_bytes": (20.6 * 2**20, 53.2 * 2**20, 30.5 * 2**20),
+        "gc_cpu_fraction": (0.0243, 0.0059, 0.0089),
+        "mmu_1ms": (0.501, 0.730, 0.730),
+        "heap_goal_median_bytes": (20.9 * 2**20, 53.3 * 2**20, 30.5 * 2**20),
+    },
+    "greentea": {
+        "gc_cycles": (18, 13),
+        "gc_cpu_fraction": (0.0567, 0.195),
+        "mmu_10ms": (0.732, 0.350),
     },
 }
 

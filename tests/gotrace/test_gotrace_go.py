@@ -48,6 +48,35 @@ def test_run_ordering_equals_go(go_traces, mode, monkeypatch):
     assert _dump(path) == want
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_small_windows_equal_go(go_traces, mode, monkeypatch):
+    """A generation streamed in windows of a few events (and batches decoded one at a time) is
+    still Go's order, and still the fast path's: the windows' cuts and their ties are right."""
+    from gmpviz.gotrace import fast
+
+    monkeypatch.setattr(fast, "WINDOW_EVENTS", 5)
+    monkeypatch.setattr(fast, "GROUP_BYTES", 1)
+    path, want = go_traces[mode]
+    with GoTraceReader(str(path)) as r:
+        assert list(dump_lines(r.chunks())) == want
+        assert r.error is None
+        assert r.fast_generations == r.generations
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("window", (3, 1000))
+def test_run_ordering_in_small_windows_equals_go(go_traces, mode, window, monkeypatch):
+    """The run-by-run merge streamed in windows (Go's heap carried across them, a window redone
+    with more events when the merge must look past it) is Go's order too."""
+    from gmpviz.gotrace import fast
+
+    monkeypatch.setattr(fast, "order_generation_fast", lambda *a: None)
+    monkeypatch.setattr(fast, "WINDOW_EVENTS", window)
+    monkeypatch.setattr(fast, "GROUP_BYTES", 1)
+    path, want = go_traces[mode]
+    assert _dump(path) == want
+
+
 def test_fast_path_takes_the_fixtures(go_traces):
     for mode in MODES:
         with GoTraceReader(str(go_traces[mode][0])) as r:
@@ -117,3 +146,37 @@ def test_truncated_trace_keeps_complete_generations(go_traces, tmp_path, capsys)
             assert rc == 2
         assert cli.main(["open", str(p), "--dump", "--strict"]) == 2
         capsys.readouterr()
+
+
+@pytest.mark.parametrize("mode", ("alloc", "gc"))
+def test_cut_and_flipped_real_traces(go_traces, tmp_path, capsys, mode):
+    """A real trace cut anywhere or with a byte changed: exit 0 with what Go prints up to the
+    break (a prefix of Go's lines, every complete generation) and one warning line, or exit 2
+    with one line; never a traceback. (A changed byte may still read: then it is just a trace.)"""
+    import random
+
+    path, want = go_traces[mode]
+    data = path.read_bytes()
+    rnd = random.Random(16)
+    cuts = sorted({rnd.randrange(1, len(data)) for _ in range(12)} | {17, len(data) - 1})
+    for cut in cuts:
+        p = tmp_path / "cut.trace"
+        p.write_bytes(data[:cut])
+        for flags in (["--dump"], ["--headless", "--json"]):
+            rc = cli.main(["open", str(p), *flags])
+            cap = capsys.readouterr()
+            err = cap.err.strip().splitlines()
+            assert rc in (0, 2) and len(err) == 1 and err[0].startswith("gmpviz: "), (cut, rc, err)
+            if flags == ["--dump"]:
+                got = cap.out.splitlines()
+                assert got == want[: len(got)], cut
+                if rc == 0:
+                    assert "warning" in err[0]
+    for _ in range(12):
+        b = bytearray(data)
+        b[rnd.randrange(16, len(b))] = rnd.randrange(256)
+        p = tmp_path / "flip.trace"
+        p.write_bytes(bytes(b))
+        rc = cli.main(["open", str(p), "--dump"])
+        cap = capsys.readouterr()
+        assert rc in (0, 2) and len(cap.err.strip().splitlines()) <= 1, cap.err[-300:]

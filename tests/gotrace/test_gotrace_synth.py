@@ -156,6 +156,15 @@ def test_fast_path_falls_back_when_an_event_must_wait(tmp_path):
     with GoTraceReader(str(p)) as r:
         list(r.chunks())
         assert r.fast_generations == 0 and r.generations == 1
+    # Streamed in windows of two events: the first windows are proven and yielded, a later one is
+    # not, and the run-by-run order goes on after them.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fast_mod, "WINDOW_EVENTS", 2)
+        with GoTraceReader(str(p)) as r:
+            chunks = list(r.chunks())
+            assert r.error is None and r.fast_generations == 0
+        assert len(chunks) > 3
+        assert list(dump_lines(chunks)) == exact
 
 
 def test_convert_maps_into_event_dtype(tmp_path):
@@ -207,8 +216,10 @@ def _encode(events) -> bytes:
     cut=st.one_of(st.none(), st.integers(0, 400)),
     flip=st.one_of(st.none(), st.tuples(st.integers(0, 400), st.integers(0, 255))),
     version=st.sampled_from((22, 23, 25, 26)),
+    window=st.sampled_from((1, 2, 3, 1 << 17)),
 )
-def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version):
+def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version, window):
+    monkeypatch.setattr(fast_mod, "WINDOW_EVENTS", window)  # the fast path streams in windows this big
     batches = []
     for gen in range(1, gens + 1):
         b = [sync_batch(gen, 10 * gen), strings_batch(gen, {1: "r"})]

@@ -5,7 +5,7 @@ decodes a chunk (events, keyframe arrays, counters, header JSON, index), changes
 and ids to hostile values, encodes it again and RE-SEALS every checksum (and, unless the index is
 the target, rebuilds the index and footer so the offsets agree): the reader has to judge the
 content, not the container. `drive(path)` then runs a case through the command line the way a user
-would (`gmpviz export --perfetto`, `--png`, `--video`) and through the replay model's seeks.
+would (`gmpviz export --perfetto`, `--gotrace`, `--png`, `--video`) and through the replay model's seeks.
 """
 
 from __future__ import annotations
@@ -416,6 +416,7 @@ def drive(path: str, out_dir: str, frames: bool = False, video: bool = False) ->
     runs = [
         ("seeks", None),
         ("perfetto", ["export", path, "--perfetto", os.path.join(out_dir, "o.json")]),
+        ("gotrace", ["export", path, "--gotrace", os.path.join(out_dir, "o.trace")]),
     ]
     if frames:
         runs.append(("png", ["export", path, "--png", os.path.join(out_dir, "o.png"), "--size", "320x200"]))
@@ -429,7 +430,7 @@ def drive(path: str, out_dir: str, frames: bool = False, video: bool = False) ->
     size = os.path.getsize(path)
     out = []
     for name, argv in runs:
-        if name in ("seeks", "perfetto"):
+        if name in ("seeks", "perfetto", "gotrace"):  # Qt-free: a forked child, held to its RSS
             o = _forked((lambda: _seeks_outcome(path)) if argv is None else (lambda argv=argv: _cli(argv)))
             o.name, o.bound = name, RSS_SLOPE * size + RSS_FLOOR
             out.append(o)

@@ -19,7 +19,7 @@ from gmpviz.record import format as F
 from gmpviz.record.reader import RecordingReader
 from gmpviz.record.writer import (
     CHUNK_EVENTS,
-    KEYFRAME_MAX_CHUNKS,
+    KEYFRAME_MAX_EVENTS,
     KEYFRAME_SPAN_NS,
     KEYFRAME_STATE_SHARE,
     PART_SUFFIX,
@@ -67,7 +67,7 @@ def test_blocks_and_keyframes_cut_on_virtual_time(small_rec):
 def test_keyframes_stay_a_bounded_share_of_the_file(tmp_path):
     """goroutine-leak's live state grows (every leaked G stays), so full snapshots after every chunk
     would grow faster than the events: keyframes stay within KEYFRAME_STATE_SHARE of the event bytes
-    (plus the last one), and a seek never replays more than KEYFRAME_MAX_CHUNKS chunks."""
+    (plus the last one), and a seek never replays more than KEYFRAME_MAX_EVENTS events."""
     path = tmp_path / "d.gmprec"
     record(path, "goroutine-leak", duration_ns=1_000_000_000)
     r = RecordingReader.open(str(path), marks=False)
@@ -76,9 +76,7 @@ def test_keyframes_stay_a_bounded_share_of_the_file(tmp_path):
     ev_bytes = sum(b.length for b in r._ev_blocks)
     assert sum(kf) - kf[-1] <= KEYFRAME_STATE_SHARE * ev_bytes
     starts = [0] + [b.first for b in r._kf_blocks] + [r.n_events]
-    firsts = np.array([b.first for b in r._ev_blocks])
-    for a, b in zip(starts, starts[1:]):
-        assert np.count_nonzero((firsts >= a) & (firsts < b)) <= KEYFRAME_MAX_CHUNKS
+    assert max(np.diff(starts)) <= KEYFRAME_MAX_EVENTS
     # and seeking between keyframes still equals a straight fold
     ev = r.events()
     for i in (len(ev) // 3, len(ev) // 2 + 77, len(ev) - 5):

@@ -218,6 +218,17 @@ def c_perfetto(capsys, rec, cut_rec, tmp):
     assert text.startswith(f"wrote {out}: Perfetto trace JSON, ")
 
 
+def c_gotrace(capsys, rec, cut_rec, tmp):
+    from gmpviz.gotrace.reader import read_trace
+
+    out = tmp / "t.trace"
+    rc, text, _ = run(capsys, ["export", rec, "--gotrace", str(out)])
+    assert rc == 0 and text.startswith(f"wrote {out}: Go execution trace (go 1.26), ")
+    chunks, err = read_trace(str(out))
+    assert err is None and sum(len(a) for _g, a in chunks) > 100
+    refused(capsys, ["export", rec, "--gotrace", rec], "is also an input")
+
+
 def c_png(capsys, rec, cut_rec, tmp):
     out = tmp / "e.png"
     rc, text, _ = run(capsys, ["export", rec, "--png", str(out), "--size", "640x360"])
@@ -586,6 +597,7 @@ CASES = {
     ("play", "--screenshot"): c_screenshot_play,
     ("play", "--theme"): c_theme_play,
     ("export", "--perfetto"): c_perfetto,
+    ("export", "--gotrace"): c_gotrace,
     ("export", "--png"): c_png,
     ("export", "--at"): c_at,
     ("export", "--video"): c_video,
@@ -595,6 +607,8 @@ CASES = {
     ("export", "--size"): c_size,
     ("export", "--strict"): c_strict_export,
     ("bench", "--alloc"): c_bench("alloc"),
+    ("bench", "--presets"): c_bench("presets"),
+    ("bench", "--realtime"): c_bench("realtime"),
     ("bench", "--ui"): c_bench("ui"),
     ("bench", "--replay"): c_bench("replay"),
     ("bench", "--scaling"): c_bench("scaling"),

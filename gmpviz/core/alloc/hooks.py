@@ -103,12 +103,15 @@ class AllocMixin:
         starts, assists and other Ps interleave with a long allocation burst."""
         _, size, count, noscan, lifetime, lifetime_ns = op
         rem = gp.op_rem or count
-        chunk = max(1, PAGE_SIZE // max(size, 1))  # about one span's worth: at most one refill a call
-        a = self.allocator
+        # about one span's worth a call (max(1, PAGE_SIZE // max(size, 1))): at most one refill each
+        chunk = PAGE_SIZE if size <= 1 else (PAGE_SIZE // size or 1)
+        mallocgc = self.allocator.mallocgc
+        now = self.now
+        p, mid, goid = m.p.id, m.id, gp.goid
         done = 0
         while rem > 0:
-            n = min(rem, chunk)
-            refilled = a.mallocgc(self.now, m.p.id, m.id, gp.goid, size, n, noscan, lifetime, lifetime_ns)
+            n = rem if rem < chunk else chunk
+            refilled = mallocgc(now, p, mid, goid, size, n, noscan, lifetime, lifetime_ns)
             rem -= n
             done += n
             if refilled:

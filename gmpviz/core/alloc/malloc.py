@@ -45,7 +45,7 @@ from gmpviz.core.constants import (
     TINY_SIZE,
     TINY_SIZE_CLASS,
 )
-from gmpviz.core.trace.events import PATH_LARGE, PATH_SMALL, PATH_TINY
+from gmpviz.core.trace.events import EV, PATH_LARGE, PATH_SMALL, PATH_TINY
 from gmpviz.core.trace.tracer import Emitters
 from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE, LIFE_TEMP
 
@@ -69,6 +69,8 @@ from .stack import StackMixin
 
 #: a run of set allocBits/gcmarkBits bytes for nextFreeFast (no span has more slots)
 _ONES = memoryview(b"\x01" * max(SPANCLASS_NELEMS))
+#: the Alloc kind for the raw emit form (a hot kind: tracer.RAW_HOT_KINDS)
+_ALLOC = int(EV.Alloc)
 #: goroutine_exit bookkeeping: merge a goroutine's slot lists per span beyond this many pieces
 _G_RECORD_MERGE = 16
 
@@ -88,6 +90,11 @@ __all__ = [
 
 class AllocError(ValueError):
     """An allocation request the runtime cannot express (negative size or count, no such P)."""
+
+
+def _slot_indexes(idx) -> np.ndarray:
+    """A _record_g piece (a slice or an index array) as an index array."""
+    return np.arange(idx.start, idx.stop, dtype=np.int32) if isinstance(idx, slice) else idx
 
 
 def _tiny_align(size: int) -> int:
@@ -270,11 +277,12 @@ class Allocator(StackMixin):
                 if size_bytes < TINY_SIZE:
                     return self.mallocgcTiny(t_ns, p, m, g, size_bytes, count, death, goid)
                 cls = size_to_class(size_bytes)
-            elif size_bytes <= MIN_SIZE_FOR_MALLOC_HEADER:
+                return self.mallocgcSmall(t_ns, p, m, g, cls, 1, size_bytes, count, death, goid)
+            if size_bytes <= MIN_SIZE_FOR_MALLOC_HEADER:
                 cls = size_to_class(size_bytes)
             else:
                 cls = size_to_class(size_bytes + MALLOC_HEADER_SIZE)
-            return self.mallocgcSmall(t_ns, p, m, g, cls, 1 if noscan else 0, size_bytes, count, death, goid)
+            return self.mallocgcSmall(t_ns, p, m, g, cls, 0, size_bytes, count, death, goid)
         return self.mallocgcLarge(t_ns, p, m, g, size_bytes, count, 1 if noscan else 0, death, goid)
 
     def mallocgcTiny(
@@ -298,19 +306,12 @@ class Allocator(StackMixin):
                     sp.mark_bits[at] = 1
                 if goid:
                     sp.slot_gcount[at] += 1
-                    self._record_g(goid, sid, np.array([slot], dtype=np.int32))
+                    self._record_g(goid, sid, slice(slot, slot + 1))
                 mc.tiny_offset = off + n0 * size
                 self.tiny_allocs += n0
                 remaining -= n0
-                self.ev.Alloc(
-                    t_ns,
-                    p,
-                    m,
-                    g,
-                    path_class_span=PATH_TINY | TINY_SIZE_CLASS << 8 | 1 << 16 | sid << 24,
-                    count=n0,
-                    bytes=n0 * size,
-                )
+                code = PATH_TINY | TINY_SIZE_CLASS << 8 | 1 << 16 | sid << 24
+                self.ext((t_ns, _ALLOC, p, m, g, code, n0, n0 * size))  # Alloc: path_class_span, count, bytes
             old_off = mc.tiny_offset
         if not remaining:
             return False
@@ -360,38 +361,30 @@ class Allocator(StackMixin):
         spc = cls << 1 | noscan
         mc = self.mcaches[p]
         sp = self.spans
-        Alloc = self.ev.Alloc  # noqa: N806 - the kind's name; a local for the hot loop
+        nelems = sp.f_nelems
+        alloc_count = sp.f_alloc_count
+        ext = self.ext
+        code = PATH_SMALL | cls << 8 | noscan << 16
         refilled = False
         remaining = count
         elemsize = CLASS_TO_SIZE[cls]
         while remaining:
             sid = mc.alloc[spc]
-            if sid < 0 or sp.f_alloc_count[sid] == sp.f_nelems[sid]:
+            if sid < 0 or alloc_count[sid] == nelems[sid]:
                 sid = mc.refill(t_ns, m, g, spc)
                 refilled = True
-            k = min(remaining, sp.f_nelems[sid] - sp.f_alloc_count[sid])
+            k = nelems[sid] - alloc_count[sid]
+            if k > remaining:
+                k = remaining
             idx = self.nextFreeFast(sid, k, death, goid)
-            Alloc(
-                t_ns,
-                p,
-                m,
-                g,
-                path_class_span=PATH_SMALL | cls << 8 | noscan << 16 | sid << 24,
-                count=k,
-                bytes=k * size,
-            )
+            # Alloc: path_class_span, count, bytes
+            ext((t_ns, _ALLOC, p, m, g, code | sid << 24, k, k * size))
             remaining -= k
             if tiny_per_block:
                 fill = min(tiny_fill, k * (tiny_per_block - 1))
                 if fill:
-                    Alloc(
-                        t_ns,
-                        p,
-                        m,
-                        g,
-                        path_class_span=PATH_TINY | cls << 8 | 1 << 16 | sid << 24,
-                        count=fill,
-                        bytes=fill * size,
+                    ext(
+                        (t_ns, _ALLOC, p, m, g, PATH_TINY | cls << 8 | 1 << 16 | sid << 24, fill, fill * size)
                     )
                     tiny_fill -= fill
                 if remaining == count - k:  # first run: remember the first new block
@@ -414,10 +407,11 @@ class Allocator(StackMixin):
         nbytes = npages * PAGE_SIZE
         mc = self.mcaches[p]
         code = PATH_LARGE | noscan << 16
+        ext = self.ext
         for _ in range(count):
             sid = mc.allocLarge(t_ns, m, g, npages, noscan)
             self.nextFreeFast(sid, 1, death, goid)
-            self.ev.Alloc(t_ns, p, m, g, path_class_span=code | sid << 24, count=1, bytes=size)
+            ext((t_ns, _ALLOC, p, m, g, code | sid << 24, 1, size))  # Alloc: path_class_span, count, bytes
         self.mallocs += count
         self.heap_alloc += count * nbytes
         self.total_alloc += count * nbytes
@@ -426,8 +420,8 @@ class Allocator(StackMixin):
         return True
 
     def _record_g(self, goid: int, sid: int, idx) -> None:
-        if isinstance(idx, slice):
-            idx = np.arange(idx.start, idx.stop, dtype=np.int32)
+        """Note that goroutine goid owns one more object in each slot of idx (a slice or an array of
+        slot indexes within span sid); goroutine_exit takes the counts back."""
         per_span = self._g_slots.setdefault(goid, {})
         pieces = per_span.get(sid)
         if pieces is None:
@@ -435,7 +429,7 @@ class Allocator(StackMixin):
         else:
             pieces.append(idx)
             if len(pieces) > _G_RECORD_MERGE:
-                per_span[sid] = [np.concatenate(pieces)]
+                per_span[sid] = [np.concatenate([_slot_indexes(x) for x in pieces])]
 
     # ============================================================================================
     # mcache.go, mcentral.go, mgcsweep.go under the names the engine and the GC call
@@ -502,8 +496,12 @@ class Allocator(StackMixin):
         gcounts = self.spans.gcounts
         for sid, pieces in per_span.items():
             arr = gcounts(sid)  # a view into the slot arena: updated in place
-            for idx in pieces:
-                np.subtract.at(arr, idx, 1)
+            if len(pieces) == 1 and isinstance(pieces[0], slice):
+                arr[pieces[0]] -= 1  # one run of distinct slots
+                continue
+            # a slot may be owned more than once (tiny blocks): count per slot, then subtract
+            idx = np.concatenate([_slot_indexes(x) for x in pieces]) if len(pieces) > 1 else pieces[0]
+            arr -= np.bincount(idx, minlength=len(arr)).astype(arr.dtype)
 
     def set_marking(self, on: bool, t_ns: int = -1) -> None:
         """gcStart / gcMarkTermination: while on, new objects are allocated black."""

@@ -153,7 +153,7 @@ class MHeap:
         if p >= 0 and npages < PCACHE_MAX_NPAGES:
             mc = self.a.mcaches[p]
             pc = mc.pcache
-            if pc.empty():
+            if not pc.cache:  # pc.empty()
                 mc.pcache = pc = pages.allocToCache()
             base = pc.alloc(npages)
         if base < 0:
@@ -164,7 +164,10 @@ class MHeap:
                 base = pages.alloc(npages)
         sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)  # initSpan
         pages.sysUsed(base, npages)
-        self.setSpans(base, npages, sid)
+        if npages == 1:  # setSpans
+            self.page_span[base] = sid
+        else:
+            self.page_span[base : base + npages] = sid
         if spc == SPANCLASS_MANUAL:
             self.a.stack_inuse_pages += npages
         else:

@@ -3,8 +3,6 @@ once so that small spans need no global lock in the runtime (and no summary sear
 
 from __future__ import annotations
 
-from gmpviz.core.constants import PAGE_CACHE_PAGES
-
 
 class PageCache:
     """mpagecache.go: pageCache, 64 pages aligned to 64, one bit per page (1 = free)."""
@@ -31,15 +29,23 @@ class PageCache:
         return self.allocN(npages)
 
     def allocN(self, npages: int) -> int:
-        """mpagecache.go: pageCache.allocN, the first fit of npages > 1 pages, or -1."""
+        """mpagecache.go: pageCache.allocN, the first fit of npages > 1 pages, or -1.
+
+        As findBitRange64: AND the cache with itself shifted, doubling the run length each time,
+        until bit i says pages i .. i+npages-1 are all free; the lowest such bit is the first fit.
+        """
         c = self.cache
-        want = (1 << npages) - 1
-        # SIMPLIFICATION: a shift loop instead of findBitRange64's bit tricks; same first fit.
-        for i in range(PAGE_CACHE_PAGES - npages + 1):
-            if (c >> i) & want == want:
-                self.cache = c & ~(want << i)
-                return self.base + i
-        return -1
+        x = c
+        run = 1  # bit i of x: pages i .. i+run-1 are free
+        while run < npages:
+            step = min(run, npages - run)
+            x &= x >> step
+            run += step
+        if not x:
+            return -1
+        i = (x & -x).bit_length() - 1
+        self.cache = c & ~(((1 << npages) - 1) << i)
+        return self.base + i
 
     def flush(self, pages) -> None:
         """mpagecache.go: pageCache.flush, the free pages go back to the page allocator `pages`."""

@@ -78,6 +78,9 @@ SPANCLASS_NELEMS: tuple[int, ...] = tuple(
 DEATH_NEVER = np.iinfo(np.int64).max
 
 
+#: the slot kind (elemsize, scan) of stack spans and of never-used slot ranges
+_STACK_KIND = (0, False)
+
 _FIELDS = (
     "start_page",
     "npages",
@@ -226,7 +229,7 @@ class SpanTable:
         sweepgen: int,
     ) -> int:
         """mheap.go: initSpan on a recycled or fresh mspan; returns the span id."""
-        kind = (0, False) if state == SPAN_STACK else (elemsize, not spanclass & 1)
+        kind = _STACK_KIND if state == SPAN_STACK else (elemsize, not spanclass & 1)
         off = self._take_slots(nelems, kind)
         if self.free_ids:
             sid = self.free_ids.pop()
@@ -256,9 +259,13 @@ class SpanTable:
             self.f_owner.append(-1)
             self.f_sweepgen.append(sweepgen)
         # allocBits, gcmarkBits and goroutine counts of a recycled range are clear (see free())
-        if self._slot_kind.get(off, (0, False)) != kind:
-            self.slot_elem[off : off + nelems] = kind[0]
-            self.slot_scan[off : off + nelems] = kind[1]
+        if self._slot_kind.get(off, _STACK_KIND) != kind:
+            if nelems == 1:  # one-object spans (large objects, the biggest classes): scalar writes
+                self.slot_elem[off] = kind[0]
+                self.slot_scan[off] = kind[1]
+            else:
+                self.slot_elem[off : off + nelems] = kind[0]
+                self.slot_scan[off : off + nelems] = kind[1]
             self._slot_kind[off] = kind
         return sid
 
@@ -273,7 +280,7 @@ class SpanTable:
         off, n = self.f_off[sid], self.f_nelems[sid]
         self.freelist.pop(sid, None)
         kinds = self._slot_pool.setdefault(n, {})
-        kinds.setdefault(self._slot_kind.get(off, (0, False)), []).append(off)
+        kinds.setdefault(self._slot_kind.get(off, _STACK_KIND), []).append(off)
         self.f_state[sid] = SPAN_FREE
         self.f_owner[sid] = -1
         self.f_alloc_count[sid] = 0

@@ -48,6 +48,7 @@ from ..trace.events import (
 from . import ASSUMPTIONS as PACER_ASSUMPTIONS
 from .gctrace import CycleStats, format_gctrace
 from .mgclimit import GCCPULimiter
+from .mgcmark import MARK_ASSUMPTIONS, SCAN_ROOTS, MarkWork, heap_pages
 from .mgcpacer import (
     GC_TRIGGER_CYCLE,
     GC_TRIGGER_HEAP,
@@ -63,8 +64,8 @@ from .mgcpacer import deductSweepCredit as sweep_debt_pages
 # gcphase values — mgc.go
 _GCoff, _GCmark, _GCmarktermination = 0, 1, 2
 
-# Modelled GC costs (virtual time; not runtime constants — listed in GC_ASSUMPTIONS)
-SCAN_BYTES_PER_NS = 1  # mark/scan throughput of one worker or assist: ~1 GB/s
+# Modelled GC costs (virtual time; not runtime constants — listed in GC_ASSUMPTIONS); the scan costs
+# are mgcmark.py's
 WORKER_CHUNK_NS = 50_000  # a worker drains this much time between checks (drainCheckThreshold-like)
 COST_SWEEP_SPAN_NS = 300  # mspan.sweep of one span
 COST_SWEEP_PAGE_NS = 40  # plus per page (bitmap work)
@@ -112,17 +113,23 @@ WORKER_SWEEPER = 4
 _GoBlock = int(EV.GoBlock)
 _GoUnblock = int(EV.GoUnblock)
 
+#: GC.heap_trigger may reuse gcController.trigger() while the memory limit is off: with memoryLimit =
+#: MaxInt64, mappedReady <= 2**60 and heapFree, heapAlloc >= 0, memoryLimitHeapGoal is at least
+#: 0.97 * (2**63 - 1 - 2**60) > 2**62, so for a GOGC goal <= 2**62 heapGoalInternal never takes the
+#: memory-limit branch and the memstats drop out of the trigger
+_NO_LIMIT_MAPPED_MAX = 1 << 60
+_NO_LIMIT_GOAL_MAX = 1 << 62
+
 GC_ASSUMPTIONS = (
     "GC: liveness comes from each allocation's lifetime, not from tracing pointers; an object is marked "
     "if it was reachable when the mark phase began (the hybrid write barrier's snapshot), and objects "
     "allocated during mark are black.",
-    f"GC: mark/scan throughput is modelled at {SCAN_BYTES_PER_NS} byte/ns (~1 GB/s) per worker or "
-    "assist; scan work is the scannable live heap plus scanned stacks plus globals, as the pacer counts it.",
-    f"GC: workers re-check for work every {WORKER_CHUNK_NS // 1000} µs; the Green Tea span queues are "
-    "not emulated (one global pool of scan work).",
-    "GC: stacks are scanned (and shrunk) at the start of mark, all at once; a parked goroutine's used "
-    "stack is its park site's, measured on Go 1.27 (chanrecv 264 B, select 504 B, sleep 184 B, IO "
-    f"488 B, select {{}} 144 B), plus kept `stack` frames; any other G counts {DEFAULT_STACK_USED_BYTES} B.",
+    f"GC: workers re-check for work every {WORKER_CHUNK_NS // 1000} µs of scanning; an assist scans at "
+    "most that long at a time (a G still in debt assists again at its next allocation).",
+    "GC: stacks are shrunk at the start of mark (their scan is a markroot job like the runtime's); a "
+    "parked goroutine's used stack is its park site's, measured on Go 1.27 (chanrecv 264 B, select 504 B, "
+    f"sleep 184 B, IO 488 B, select {{}} 144 B), plus kept `stack` frames; any other G counts "
+    f"{DEFAULT_STACK_USED_BYTES} B.",
     f"GC: mark termination costs {COST_MARKTERM_NS // 1000} µs + {COST_MARKTERM_PER_P_NS // 1000} µs per P "
     f"under STW; sweeping {COST_SWEEP_SPAN_NS} ns per span + {COST_SWEEP_PAGE_NS} ns per page (modelled).",
     "GC: runtime.GC() waits for the running cycle if one is already under way (the runtime starts one more).",
@@ -158,7 +165,9 @@ class GC:
     ``sysmon_gc_check``, ``procresize``; the allocator calls ``gc_trigger_check`` after a span refill
     or a large object. Its functions are in mgc.go's order, the pacer's and sweeper's after them."""
 
-    def __init__(self, rt, mem, gogc: int | None, memlimit_bytes: int | None) -> None:
+    def __init__(
+        self, rt, mem, gogc: int | None, memlimit_bytes: int | None, greentea: bool | None = None
+    ) -> None:
         self.rt = rt
         self.mem = mem
         self.clock = rt.clock
@@ -180,7 +189,10 @@ class GC:
         self.gc_cycles = 0
         self.gc_worker_pool: list[G] = []
         self.gc_workers_made = 0
-        self.mark_work_left = 0
+        #: scenario `greentea` (GOEXPERIMENT=nogreenteagc when false): Go 1.26's default marker
+        self.greentea = sc.greentea if greentea is None else bool(greentea)
+        self.work = MarkWork(self.greentea, rt.gomaxprocs)
+        self.worker_work: dict[int, int] = {}  # goid -> scan work since the worker G started (its event)
         self.gc_marktermination = False
         self.gc_trigger_kind = 0
         self.gc_waiters: list[G] = []
@@ -206,6 +218,8 @@ class GC:
         self.gc_stack_scan = 0
         self.allocator.deduct_sweep_credit = self.deductSweepCredit
         self.container_limit = sc.container_limit_bytes
+        self._trigger_key: tuple | None = None  # heap_trigger's memo: its inputs, and the result
+        self._trigger_memo = (0, 0)
 
     def runtime_GC(self, m, gp) -> bool:
         """mgc.go: GC — runtime.GC: start a cycle (or join the running one) and park until it is done
@@ -236,9 +250,32 @@ class GC:
         c = self.gcController
         if c.gcPercent < 0 and c.memoryLimit == MAX_INT64:
             return
-        trigger, _ = c.trigger()
+        trigger, _ = self.heap_trigger()
         if c.heapLive >= trigger:
             self.gcStart(GC_TRIGGER_HEAP, m)
+
+    def heap_trigger(self) -> tuple[int, int]:
+        """gcController.trigger() (trigger, heapGoal), remembered while its inputs stay the same.
+
+        The runtime computes it on every heap trigger test, after each span refill or large object,
+        cheaply; here that was several microseconds each. With the memory limit off the result depends
+        only on the pacer fields in the key (see _NO_LIMIT_GOAL_MAX), which change once or twice a
+        cycle; otherwise (a memory limit, GOGC off) it is computed every time."""
+        c = self.gcController
+        if (
+            c.memoryLimit == MAX_INT64
+            and c.gcPercentHeapGoal <= _NO_LIMIT_GOAL_MAX
+            and c.mappedReady <= _NO_LIMIT_MAPPED_MAX
+            and c.heapFree >= 0
+            and c.heapAlloc >= 0
+        ):
+            # every input of trigger() and heapGoalInternal() but the memstats
+            key = (c.gcPercentHeapGoal, c.sweepDistMinTrigger, c.triggered, c.heapMarked, c.runway)
+            if key != self._trigger_key:
+                self._trigger_memo = c.trigger()
+                self._trigger_key = key
+            return self._trigger_memo
+        return c.trigger()
 
     def gcStart(self, trigger_kind: int, m) -> None:
         """mgc.go: gcStart — finish the sweep, stop the world, start the mark phase."""
@@ -283,9 +320,10 @@ class GC:
         self.tMark = now
         # The snapshot the hybrid barrier preserves: what is reachable now gets marked.
         a.mark(now)
-        stack_scan = self._scan_stacks()
-        self.mark_work_left = a.heap_scan_marked + stack_scan + c.globalsScan
-        self.mark_work_total = self.mark_work_left
+        stacks = self._scan_stacks()
+        # gcPrepareMarkRoots, and the grey set the snapshot's mark bits give
+        self.work = MarkWork(self.greentea, self.rt.gomaxprocs)
+        self.work.prepare(a.spans, heap_pages(a.spans), c.globalsScan, stacks)
         self.gc_marktermination = False
         self.gcBlackenEnabled = 1
         dedicated = c.dedicatedMarkWorkersNeeded
@@ -313,18 +351,18 @@ class GC:
         series.append(ns)
         self.gc_cpu_ns += ns * self.rt.gomaxprocs
 
-    def _scan_stacks(self) -> int:
-        """markroot stack jobs: every G's stack is scanned (and shrunk if under 1/4 used)."""
-        total = 0
+    def _scan_stacks(self) -> list[int]:
+        """The markroot stack jobs' sizes: the used part of every G's stack (shrunk if under 1/4 used)."""
+        used_list = []
         for gp in self.rt.allgs:
             if gp.status == Gdead or gp.is_worker:
                 continue
             used = stack_used_bytes(gp)
-            total += min(used, gp.stack_bytes)
+            used_list.append(min(used, gp.stack_bytes))
             if gp.status in (Grunnable, Gwaiting):  # isShrinkStackSafe: not running, not in a syscall
                 self.mem.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
-        self.gc_stack_scan = total
-        return total
+        self.gc_stack_scan = sum(used_list)
+        return used_list
 
     def _new_runtime_g(self, pp) -> G:
         now = self.clock.now
@@ -386,7 +424,6 @@ class GC:
         c.heapLive = a.heap_live
         c.endCycle(now, self.rt.gomaxprocs, self.gc_trigger_kind == GC_TRIGGER_CYCLE)
         marked = a.mark(self.tMark)
-        c.addScanWork(stack=self.gc_stack_scan, globals_=c.globalsScan)
         c.resetLive(marked)
         c.lastStackScan = self.gc_stack_scan
         a.heap_live = marked
@@ -567,7 +604,7 @@ class GC:
                 self.rt.runqdrain(pp)
             else:
                 stop = True
-        if self.mark_work_left <= 0 or not self.gcBlackenEnabled:
+        if self.work.empty() or not self.gcBlackenEnabled:
             stop = True
         elif mode == WORKER_FRACTIONAL:
             elapsed = now - self.tMark
@@ -581,12 +618,10 @@ class GC:
         if stop:
             self.gcBgMarkWorker_park(m, gp)
             return
-        work = min(self.mark_work_left, WORKER_CHUNK_NS * SCAN_BYTES_PER_NS)
-        self.mark_work_left -= work
-        c = self.gcController
-        c.addScanWork(heap=work)
-        c.bgScanCredit += work  # gcFlushBgCredit (no parked assists in the emulator)
-        dt = max(work // SCAN_BYTES_PER_NS, 1)
+        work, dt = self.gcDrain(m, gp, WORKER_CHUNK_NS)
+        self.worker_work[gp.goid] = self.worker_work.get(gp.goid, 0) + work
+        self.gcController.bgScanCredit += work  # gcFlushBgCredit (no parked assists in the emulator)
+        dt = max(dt, 1)
         gp.busy_until = now + dt
         self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
 
@@ -604,9 +639,9 @@ class GC:
             self.limiter.addIdleTime(dur)
         else:
             self.gc_cpu_ns += dur
-        self.ev.GCWorkerEnd(now, pp.id, m.id, gp.goid, mode=mode, work_bytes=dur * SCAN_BYTES_PER_NS)
+        self.ev.GCWorkerEnd(now, pp.id, m.id, gp.goid, mode=mode, work_bytes=self.worker_work.pop(gp.goid, 0))
         gp.run_start = -1
-        if self.mark_work_left <= 0 and self.gcBlackenEnabled and not self.gc_marktermination:
+        if self.work.empty() and self.gcBlackenEnabled and not self.gc_marktermination:
             # this worker's G calls gcMarkDone: it stops the world from its P and, once the world
             # restarts, runs mark termination's tail there (gcMarkTermination_caller)
             self.markterm_g = gp
@@ -630,11 +665,11 @@ class GC:
 
     def gcMarkWorkAvailable(self, pp) -> bool:
         """mgc.go: gcMarkWorkAvailable — is there mark work for a worker (handoffp asks)?"""
-        return bool(self.gcBlackenEnabled and self.mark_work_left > 0)
+        return bool(self.gcBlackenEnabled and not self.work.empty())
 
     def findRunnableGCWorker(self, pp):
         """mgcpacer.go: findRunnableGCWorker — a dedicated or fractional worker for this P."""
-        if self.mark_work_left <= 0 or not self.gc_worker_pool:
+        if self.work.empty() or not self.gc_worker_pool:
             return None
         mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.clock.now - self.tMark)
         if mode is None:
@@ -643,7 +678,7 @@ class GC:
 
     def findIdleGCWorker(self, pp):
         """findRunnable step 11: an idle-priority worker if there is mark work and a slot."""
-        if self.mark_work_left <= 0 or not self.gc_worker_pool:
+        if self.work.empty() or not self.gc_worker_pool:
             return None
         if not self.gcController.addIdleMarkWorker():
             return None
@@ -678,7 +713,7 @@ class GC:
     def gcAssistAlloc(self, m, gp) -> int:
         """mgcmark.go: gcAssistAlloc — pay the G's debt with background credit, else with scan work
         (the time it takes is returned; its GCMarkAssistEnd comes when the G resumes)."""
-        if self.limiter.limiting() or self.mark_work_left <= 0:
+        if self.limiter.limiting() or self.work.empty():
             return 0  # the CPU limiter is on, or nothing is left to scan
         c = self.gcController
         debt = -gp.gcAssistBytes
@@ -688,27 +723,26 @@ class GC:
         # SIMPLIFICATION: one assist drains at most one worker chunk of scan work; a G still in debt
         # assists again at its next allocation (the runtime's gcAssistAlloc loops until paid, while
         # other workers drain the same pool, so a huge single assist would overstate the time spent).
-        work = min(work, self.mark_work_left, WORKER_CHUNK_NS * SCAN_BYTES_PER_NS)
-        self.mark_work_left -= work
-        c.addScanWork(heap=work)
+        self.ev.GCMarkAssistBegin(self.clock.now, m.p.id, m.id, gp.goid, debt_bytes=debt)
+        budget = min(self.work.bytes_to_ns(work), WORKER_CHUNK_NS)
+        work, dt = self.gcDrain(m, gp, max(budget, 1))
         gp.gcAssistBytes += c.assist_credit_for_work(work)
-        dt = max(work // SCAN_BYTES_PER_NS, 1)
+        dt = max(dt, 1)
         c.addAssistTime(dt)
         self.limiter.addAssistTime(dt)
         self.gc_assist_total_ns += dt
         self.gc_cpu_ns += dt
-        self.ev.GCMarkAssistBegin(self.clock.now, m.p.id, m.id, gp.goid, debt_bytes=debt)
-        gp.worker_mode = -work  # pending GCMarkAssistEnd (see gcAssistAlloc_end)
+        gp.worker_mode = -(work + 1)  # pending GCMarkAssistEnd (see gcAssistAlloc_end)
         return dt
 
     def gcAssistAlloc_end(self, m, gp) -> None:
         """gcAssistAlloc's end, when the G that assisted resumes (run_g): the GCMarkAssistEnd event."""
-        work = -gp.worker_mode
+        work = -gp.worker_mode - 1
         gp.worker_mode = 0
         self.ev.GCMarkAssistEnd(self.clock.now, m.p.id if m.p else -1, m.id, gp.goid, work_bytes=work)
         # gcAssistAlloc1: the last assist out of work calls gcMarkDone
         if (
-            self.mark_work_left <= 0
+            self.work.empty()
             and self.gcBlackenEnabled
             and not self.gc_marktermination
             and not any(w.run_start >= 0 for w in self._running_workers())
@@ -720,6 +754,37 @@ class GC:
             m = self.rt.allp[i].m
             if m is not None and m.curg is not None and m.curg.is_worker:
                 yield m.curg
+
+    def gcDrain(self, m, gp, budget_ns: float) -> tuple[int, int]:
+        """mgcmark.go: gcDrain / gcDrainN — scan for budget_ns of CPU on m's P (markroot jobs first,
+        then the span and object queues; mgcmark.py's MarkWork); the scan work goes to the pacer.
+        Returns (scan work in bytes, ns taken). One GCMarkScan per run of one kind of work, and the
+        P's span queue after it (GCSpanQueue) when Green Tea is on, all stamped now (when the drain
+        starts: events are emitted in time order)."""
+        now = self.clock.now
+        pp = m.p
+        w = self.work
+        c = self.gcController
+        total_b = total_ns = 0
+        stolen_all = 0
+        for what, ns, nbytes, n, stolen, first, deq in w.drain(pp.id, budget_ns):
+            if what == SCAN_ROOTS:
+                stack_b, glob_b = w.root_split(first, nbytes)
+                c.addScanWork(stack=stack_b, globals_=glob_b)
+            else:
+                c.addScanWork(heap=nbytes)
+            self.ev.GCMarkScan(
+                now, pp.id, m.id, gp.goid, what_dequeues=what | deq << 8, objects=n, work_bytes=nbytes
+            )
+            total_b += nbytes
+            total_ns += ns
+            stolen_all += stolen
+        if self.greentea:
+            q = w.queues
+            self.ev.GCSpanQueue(
+                now, pp.id, m.id, gp.goid, ring=q.ring[pp.id], shared=q.shared, stolen=stolen_all
+            )
+        return total_b, total_ns
 
     def gcSweep(self) -> None:
         """mgc.go: gcSweep — ready the background sweeper (bgsweep), created by gcenable on first use."""
@@ -896,7 +961,7 @@ class GC:
 
     def memory_counters(self, r) -> None:
         c = self.gcController
-        trigger, goal = c.trigger()
+        trigger, goal = self.heap_trigger()
         r["heap_goal"] = min(goal, MAX_INT64)
         r["heap_trigger"] = min(trigger, MAX_INT64)
         r["heap_marked"] = c.heapMarked
@@ -922,7 +987,7 @@ class GC:
         }
 
     def memory_assumptions(self) -> list[str]:
-        return [*PACER_ASSUMPTIONS, *GC_ASSUMPTIONS]
+        return [*PACER_ASSUMPTIONS, *GC_ASSUMPTIONS, *MARK_ASSUMPTIONS]
 
 
 __all__ = ["GC", "GC_ASSUMPTIONS", "RUNTIME_GROUP"]

@@ -110,6 +110,8 @@ class EV(IntEnum):
     HeapGoal = 90  # pacer committed a new goal/trigger
     GCLimiter = 91  # GC CPU limiter on/off
     OOMKill = 92  # the container memory limit was exceeded
+    GCMarkScan = 93  # a worker or assist scanned a run of one kind of mark work (roots / span q / object q)
+    GCSpanQueue = 94  # a P's Green Tea span queue after it drained (ring length, shared list, steals)
 
     # --- allocator (malloc.go, mcache.go, mcentral.go, mheap.go, stack.go) ---
     Alloc = 100  # a batch of allocations on one path
@@ -150,6 +152,8 @@ class Codec(NamedTuple):
 ALLOC_CODE = Codec("alloc_code", (("path", 0, 8), ("sizeclass", 8, 8), ("noscan", 16, 1), ("span", 24, 0)))
 #: EV.SpanAlloc's a2 (mheap.allocSpan): npages in the low 32 bits, start page above
 SPAN_PAGES = Codec("span_pages", (("npages", 0, 32), ("start_page", 32, 0)))
+#: EV.GCMarkScan's a0 (gcDrain): what was scanned (SCAN_* of gc/mgcmark.py) and the span dequeues
+MARK_SCAN = Codec("mark_scan", (("what", 0, 8), ("dequeues", 8, 0)))
 
 
 class Field(NamedTuple):
@@ -588,6 +592,24 @@ SPEC: dict[EV, Spec] = {
         "(kernel)",
         "container memory limit exceeded: the process is OOM-killed",
         (_f("rss_bytes"), _f("limit_bytes")),
+    ),
+    EV.GCMarkScan: Spec(
+        "gcDrain",
+        "mark work scanned (markroot jobs, Green Tea span queue or object queue)",
+        (
+            _f(
+                "what_dequeues",
+                "what | dequeues<<8: SCAN_ROOTS 0, SCAN_SPANQ 1, SCAN_OBJQ 2; span dequeues (Green Tea)",
+                codec=MARK_SCAN,
+            ),
+            _f("objects", "objects scanned (root jobs for SCAN_ROOTS)"),
+            _f("work_bytes"),
+        ),
+    ),
+    EV.GCSpanQueue: Spec(
+        "spanQueue",
+        "the P's span queue after a drain",
+        (_f("ring", "spans on this P's ring"), _f("shared", "spans on the shared lists"), _f("stolen")),
     ),
     EV.Alloc: Spec(
         "mallocgc",

@@ -70,7 +70,7 @@ SCENARIO_SUFFIX = ".toml"
 
 _TOP_KEYS = (
     "name", "summary", "description", "gomaxprocs", "seed", "duration", "policy", "gogc",
-    "gomemlimit", "container_limit", "globals", "main", "channels", "programs",
+    "gomemlimit", "container_limit", "globals", "greentea", "main", "channels", "programs",
 )  # fmt: skip
 _PROGRAM_KEYS = ("ops", "group")
 _NOARG_OPS = ("gosched", "gc", "block", "exit")
@@ -531,6 +531,7 @@ class _Compiler:
             memlimit_bytes=self.size_or_off(get("gomemlimit", "off"), "gomemlimit"),
             container_limit_bytes=self.size_or_off(get("container_limit", "off"), "container_limit"),
             globals_bytes=self.size(get("globals", 0), "globals"),
+            greentea=self.boolean(get("greentea", True), "greentea"),
         )
 
     def channels(self, raw) -> tuple[ChanDecl, ...]:

@@ -118,6 +118,7 @@ class Scenario:
     memlimit_bytes: int = -1  # -1 = off (math.MaxInt64 in the runtime)
     container_limit_bytes: int = -1  # -1 = none; above it the process is OOM-killed
     globals_bytes: int = 0  # scannable globals (globalsScan)
+    greentea: bool = True  # Green Tea marker (Go 1.26's default); false = GOEXPERIMENT=nogreenteagc
     programs: tuple[Program, ...] = ()
     channels: tuple[ChanDecl, ...] = ()
     pipes: tuple[str, ...] = ()  # os.Pipe names, in order of first use (OP_PIPE_* index them)

@@ -130,7 +130,7 @@ class HeapGCView(QtWidgets.QWidget):
         self.legend.setText(
             legend_html([(colour, label) for _, label, colour, _ in SERIES])
             + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
-            + "&nbsp;&nbsp;&nbsp; GC CPU: "
+            + "&nbsp;&nbsp; GC&nbsp;CPU: "
             + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
         )
 

@@ -1,0 +1,399 @@
+"""Concurrent marking's work — `runtime/mgcmark.go` (gcPrepareMarkRoots, markroot, gcDrain, scanobject,
+greyobject), `mgcmark_greenteagc.go` (Green Tea: spanQueue, tryDeferToSpanScan, scanSpan,
+tryStealSpan) and `mgcwork.go` (gcWork).
+
+What a cycle has to mark is fixed when marking starts (the hybrid write barrier's snapshot: the
+allocator's mark() of the reachable set) and laid out as one ordered list of jobs:
+
+* the markroot jobs, in gcPrepareMarkRoots' order: fixedRootFinalizers, fixedRootFreeGStacks, the
+  data and BSS blocks (rootBlockBytes each, from the scenario's globals), the span-specials shards
+  (one per pagesPerSpanRoot pages of heap) and one job per goroutine stack (its used part);
+* one heap job per span with marked objects: a Green Tea span (scan objects of 16..512 B, with
+  spanInlineMarkBits) goes through the per-P span queues; a larger scan object, or any scan object
+  with the classic marker (``greentea = false``, GOEXPERIMENT=nogreenteagc), goes through the object
+  queue (gcWork, greyobject, scanobject); pointer-free objects are only marked where they are found
+  (tryDeferToSpanScan's noscan fast path, greyobject's noscan case), never queued.
+
+Every job has a CPU cost (ns) and scan work (bytes, what the pacer counts). A mark worker or an
+assist drains the list from the front, for a time budget (gcDrain's drainCheckThreshold checks) or
+a scan-work target (gcDrainN); :meth:`MarkWork.drain` returns what it did. The list is numpy
+arrays with their cumulative sums, so a drain is a binary search, not a loop over objects: a 1 GiB
+heap of 10M objects is ~131k span jobs, built once a cycle with a few whole-heap numpy passes.
+
+Which P scans which span follows a count model of the queues (:class:`SpanQueues`): each P's ring
+(256 slots, spanQueue.ring) spills half to a shared stealable list (the spmc chain) when full, a
+dequeued span enqueues the spans its pointers reach on the scanning P's ring, an empty P takes from
+the shared list and then steals half of another P's ring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..alloc.mspan import INLINE_MARK_BITS_MIN_SIZE, SPAN_STACK
+from ..constants import MIN_SIZE_FOR_MALLOC_HEADER, PAGE_SIZE
+
+# --- runtime constants ------------------------------------------------------------------------
+ROOT_BLOCK_BYTES = 256 << 10  # mgcmark.go: rootBlockBytes
+PAGES_PER_SPAN_ROOT = 512  # mgcmark.go: pagesPerSpanRoot
+FIXED_ROOT_COUNT = 2  # mgcmark.go: fixedRootFinalizers, fixedRootFreeGStacks
+SPAN_RING_SLOTS = 256  # mgcmark_greenteagc.go: spanQueue.ring [256]objptr
+SPILL_PERIOD = 64  # spanQueue.put: spillPeriod
+SPILL_MAX = 16  # spanQueue.put: spillMax
+PTR_SIZE = 8  # goarch.PtrSize on amd64
+
+# --- scan costs (ns of one CPU), measured on real Go 1.27 by tests/fidelity/progs/markcost --------
+# (GOMAXPROCS=1, runtime.GC() on a 25 MiB random pointer graph, getrusage CPU per cycle, the median
+# of 3 runs per shape; docs/fidelity.md "Mark cost" has the runs). ptr2 and ptr8 (64 B objects with
+# 2 or 8 pointer words) give the per-word and per-object costs; ptr32 (256 B) checks them (GT -1 %,
+# classic +16 %); noscan gives the cost of marking a pointer-free object.
+COST_WORD_GREENTEA_NS = 10.9  # per pointer word scanned and its target's mark bit tested (GT)
+COST_OBJ_GREENTEA_NS = 30.7  # per object scanned from a span (span queue, inline mark bits)
+COST_WORD_CLASSIC_NS = 35.8  # per pointer word, classic (findObject + greyobject per target)
+COST_OBJ_CLASSIC_NS = 186.0  # per object through the object queue (workbuf push/pop, header miss)
+COST_MARK_NOSCAN_GREENTEA_NS = 10.7  # per pointer-free object marked (tryDeferToSpanScan fast path)
+COST_MARK_NOSCAN_CLASSIC_NS = 14.1  # per pointer-free object marked (greyobject noscan)
+COST_ROOT_JOB_NS = 500  # markroot's fixed cost per job (modelled: a stack walk's setup, a shard lookup)
+COST_STACK_WORD_NS = 2.0  # per stack/global word (modelled: scanblock over a ptrmask, cache-hot)
+
+# Job kinds (GCMarkScan's `what`)
+SCAN_ROOTS = 0
+SCAN_SPANQ = 1
+SCAN_OBJQ = 2
+SCAN_NAMES = ("roots", "span queue", "object queue")
+
+# Root job kinds (the pacer counts stack and globals scan work apart from the heap's)
+ROOT_FIXED, ROOT_GLOBALS, ROOT_SPANS, ROOT_STACK = 0, 1, 2, 3
+
+#: a Green Tea span's dequeues: the marks a span gathers while it waits in a queue are scanned by one
+#: dequeue. SIMPLIFICATION: modelled as one dequeue per this many marked objects (at least one).
+GT_OBJS_PER_DEQUEUE = 8
+#: the share of a scan object's words that are pointers. SIMPLIFICATION: scenarios say only whether an
+#: object has pointers; the measured per-word costs are those of pointer words (each one's target is
+#: looked up and its mark bit tested), so a modelled quarter of the words pay them
+PTR_WORD_FRACTION = 0.25
+#: spans a scanned span's pointers put on the scanning P's ring (modelled fan-out of the graph)
+SPAN_FANOUT = 2
+
+MARK_ASSUMPTIONS = (
+    "GC mark: what is marked is the reachable set when marking starts (objects' lifetimes, not a "
+    "pointer graph); the work is laid out as markroot jobs then one job per span with marked objects, "
+    "drained in that order by whichever worker or assist comes next.",
+    f"GC mark: scan costs are measured on real Go (tests/fidelity/progs/markcost): Green Tea "
+    f"{COST_OBJ_GREENTEA_NS} ns/object + {COST_WORD_GREENTEA_NS} ns/pointer word, classic "
+    f"{COST_OBJ_CLASSIC_NS} ns/object + {COST_WORD_CLASSIC_NS} ns/pointer word; a scan object's words are "
+    f"taken as {PTR_WORD_FRACTION:.0%} pointers (scenarios say only whether an object has pointers).",
+    f"GC mark: a Green Tea span is dequeued once per {GT_OBJS_PER_DEQUEUE} marked objects (one: the "
+    f"OneMark fast path); a scanned span queues {SPAN_FANOUT} spans on its P's ring (a modelled "
+    "fan-out); the rings, the shared list and stealing are counts, not span identities.",
+    "GC mark: stacks and globals cost a modelled "
+    f"{COST_STACK_WORD_NS} ns/word plus {COST_ROOT_JOB_NS} ns per markroot job.",
+)
+
+
+def _uses_span_queue(elemsize: np.ndarray) -> np.ndarray:
+    """mgcmark_greenteagc.go: gcUsesSpanInlineMarkBits — heapBitsInSpan(size) && size >= 16."""
+    return (elemsize >= INLINE_MARK_BITS_MIN_SIZE) & (elemsize <= MIN_SIZE_FOR_MALLOC_HEADER)
+
+
+class SpanQueues:
+    """Per-P span queues as counts (spanQueue: ring + spmc chain; work.spanSPMCs as one shared list).
+
+    ``ring[p]`` spans wait on P p's ring, ``shared`` on the stealable chains; ``seen`` spans were ever
+    queued (or scanned straight away) this cycle, ``scanned`` were dequeued. Invariant: every seen
+    span not yet scanned is in exactly one queue: sum(ring) + shared == seen - scanned."""
+
+    __slots__ = ("ring", "shared", "seen", "scanned", "total", "steals", "puts_since_drain")
+
+    def __init__(self, nprocs: int, total: int) -> None:
+        self.ring = [0] * nprocs
+        self.puts_since_drain = [0] * nprocs
+        self.shared = 0
+        self.seen = 0
+        self.scanned = 0
+        self.total = total  # heap jobs this cycle
+        self.steals = 0
+
+    def put(self, p: int, n: int) -> None:
+        """spanQueue.put, n times at once: onto P p's ring; full, half of it spills to the chain;
+        every spillPeriod puts, up to spillMax spans spill if the chain is empty."""
+        n = min(n, self.total - self.seen)
+        if n <= 0:
+            return
+        self.seen += n
+        ring = self.ring[p] + n
+        while ring > SPAN_RING_SLOTS:
+            half = SPAN_RING_SLOTS // 2
+            ring -= half
+            self.shared += half
+        puts = self.puts_since_drain[p] + n
+        if puts >= SPILL_PERIOD:
+            puts = 0
+            k = min(ring // 2, SPILL_MAX)
+            if k > 4 and self.shared == 0:
+                ring -= k
+                self.shared += k
+        self.puts_since_drain[p] = puts
+        self.ring[p] = ring
+
+    def get(self, p: int, want: int) -> tuple[int, int]:
+        """tryGetSpan / tryStealSpan for up to ``want`` spans: from P p's ring, then the shared chain
+        (a refill takes half of it, at least one, at most a ring), then half of the fullest other
+        ring. Returns (spans taken, spans stolen from another P's ring)."""
+        stolen = 0
+        if self.ring[p] == 0:
+            if self.shared:
+                take = min(max(self.shared // 2, 1), SPAN_RING_SLOTS)  # refill: at most a ring
+                self.shared -= take
+                self.ring[p] = take
+            else:
+                victim = max(range(len(self.ring)), key=self.ring.__getitem__)
+                if self.ring[victim]:
+                    take = max(self.ring[victim] // 2, 1)
+                    self.ring[victim] -= take
+                    self.ring[p] = take
+                    stolen = take
+                    self.steals += 1
+                elif self.seen < self.total:
+                    # SIMPLIFICATION: every queue is empty while spans are still unseen (the count
+                    # model's fan-out ran dry): the next span is found as if through a root
+                    self.seen += 1
+                    self.ring[p] = 1
+        took = min(want, self.ring[p])
+        self.ring[p] -= took
+        self.scanned += took
+        return took, stolen
+
+    def queued(self) -> int:
+        return sum(self.ring) + self.shared
+
+
+class MarkWork:
+    """One cycle's mark work (gcPrepareMarkRoots + the heap's grey set), drained by workers and assists.
+
+    Job arrays: kind (SCAN_*), root kind, ns cost, scan bytes, objects, dequeues, span id; ``cum_ns``
+    and ``cum_bytes`` are their running sums with a leading 0. ``pos`` is the next job, ``done_ns``
+    the CPU time already spent into it (a job is only partly done between two drains)."""
+
+    def __init__(self, greentea: bool, nprocs: int) -> None:
+        self.greentea = greentea
+        self.nprocs = nprocs
+        self.n_root_jobs = 0
+        self.kind = np.zeros(0, np.int8)
+        self.root_kind = np.zeros(0, np.int8)
+        self.cost_ns = np.zeros(0, np.float64)
+        self.scan_bytes = np.zeros(0, np.int64)
+        self.objs = np.zeros(0, np.int64)
+        self.dequeues = np.zeros(0, np.int64)
+        self.span = np.zeros(0, np.int64)
+        self.cum_ns = np.zeros(1, np.float64)
+        self.cum_bytes = np.zeros(1, np.int64)
+        self.pos = 0
+        self.done_ns = 0.0
+        self.total_ns = 0.0
+        self.queues = SpanQueues(nprocs, 0)
+        # statistics of the cycle (the Green Tea measure: spans touched per object, bytes per dequeue)
+        self.objs_scanned = 0
+        self.dequeues_done = 0
+        self.span_bytes_scanned = 0
+        self.stack_bytes = 0
+        self.globals_bytes = 0
+        self.heap_scan_bytes = 0
+
+    # --- gcPrepareMarkRoots + the snapshot -------------------------------------------------------
+    def prepare(self, spans, heap_pages: int, globals_bytes: int, stacks_used: list[int]) -> None:
+        """mgcmark.go: gcPrepareMarkRoots, and the heap's grey set from the mark bits just set.
+
+        ``spans`` is the allocator's SpanTable (slot arenas, f_* columns); ``stacks_used`` the used
+        bytes of every goroutine stack to scan."""
+        n_data = -(-globals_bytes // ROOT_BLOCK_BYTES)
+        n_span_roots = -(-heap_pages // PAGES_PER_SPAN_ROOT)
+        root_kind = [ROOT_FIXED] * FIXED_ROOT_COUNT + [ROOT_GLOBALS] * n_data
+        root_kind += [ROOT_SPANS] * n_span_roots + [ROOT_STACK] * len(stacks_used)
+        root_bytes = [0] * FIXED_ROOT_COUNT
+        root_bytes += [min(ROOT_BLOCK_BYTES, globals_bytes - i * ROOT_BLOCK_BYTES) for i in range(n_data)]
+        root_bytes += [0] * n_span_roots + list(stacks_used)
+        rb = np.array(root_bytes, np.int64)
+        rcost = COST_ROOT_JOB_NS + rb / PTR_SIZE * COST_STACK_WORD_NS
+        self.stack_bytes = int(sum(stacks_used))
+        self.globals_bytes = int(globals_bytes)
+        self.n_root_jobs = len(rb)
+
+        sids, k, elem, scan = self._grey_spans(spans)
+        gt = _uses_span_queue(elem) & scan if self.greentea else np.zeros(len(sids), bool)
+        words = k * (elem // PTR_SIZE) * PTR_WORD_FRACTION
+        if self.greentea:
+            cost = np.where(
+                scan,
+                np.where(gt, k * COST_OBJ_GREENTEA_NS, k * COST_OBJ_CLASSIC_NS)
+                + words * COST_WORD_GREENTEA_NS,
+                k * COST_MARK_NOSCAN_GREENTEA_NS,
+            )
+            # a large scan object found by the Green Tea marker still goes through the object queue
+            cost = np.where(scan & ~gt, k * COST_OBJ_CLASSIC_NS + words * COST_WORD_CLASSIC_NS, cost)
+        else:
+            cost = np.where(
+                scan, k * COST_OBJ_CLASSIC_NS + words * COST_WORD_CLASSIC_NS, k * COST_MARK_NOSCAN_CLASSIC_NS
+            )
+        hkind = np.where(gt, SCAN_SPANQ, SCAN_OBJQ).astype(np.int8)
+        hbytes = np.where(scan, k * elem, 0).astype(np.int64)
+        deq = np.where(gt, np.maximum(-(-k // GT_OBJS_PER_DEQUEUE), 1), 0).astype(np.int64)
+
+        nr = self.n_root_jobs
+        self.kind = np.concatenate([np.full(nr, SCAN_ROOTS, np.int8), hkind])
+        self.root_kind = np.concatenate([np.array(root_kind, np.int8), np.full(len(sids), -1, np.int8)])
+        self.cost_ns = np.concatenate([rcost, cost.astype(np.float64)])
+        self.scan_bytes = np.concatenate([rb, hbytes])
+        self.objs = np.concatenate([np.zeros(nr, np.int64), k.astype(np.int64)])
+        self.dequeues = np.concatenate([np.zeros(nr, np.int64), deq])
+        self.span = np.concatenate([np.full(nr, -1, np.int64), sids.astype(np.int64)])
+        self.cum_ns = np.concatenate([[0.0], np.cumsum(self.cost_ns)])
+        self.cum_bytes = np.concatenate([[0], np.cumsum(self.scan_bytes)])
+        self.total_ns = float(self.cum_ns[-1])
+        self.pos = 0
+        self.done_ns = 0.0
+        self.queues = SpanQueues(self.nprocs, int(gt.sum()))
+        self.heap_scan_bytes = int(hbytes.sum())
+
+    @staticmethod
+    def _grey_spans(spans):
+        """Heap spans with marked objects: (span ids, marked objects, elemsize, scan) — a cumulative
+        sum over the slot arena's mark bits, read at each span's slot range."""
+        n = spans.slot_top
+        ids = np.array(
+            [sid for sid, st in enumerate(spans.f_state) if st and st != SPAN_STACK],
+            np.int64,
+        )
+        if not len(ids):
+            z = np.zeros(0, np.int64)
+            return z, z, z, np.zeros(0, bool)
+        marked = spans.slot_mark[:n] & (spans.slot_elem[:n] > 0)
+        cs = np.concatenate([[0], np.cumsum(marked, dtype=np.int64)])
+        off = np.array(spans.f_off, np.int64)[ids]
+        nel = np.array(spans.f_nelems, np.int64)[ids]
+        k = cs[off + nel] - cs[off]
+        keep = k > 0
+        ids, k, off = ids[keep], k[keep], off[keep]
+        elem = np.array(spans.f_elemsize, np.int64)[ids]
+        scan = (np.array(spans.f_spanclass, np.int64)[ids] & 1) == 0
+        return ids, k, elem, scan
+
+    # --- draining --------------------------------------------------------------------------------
+    def left_ns(self) -> float:
+        return self.total_ns - float(self.cum_ns[self.pos]) - self.done_ns
+
+    def empty(self) -> bool:
+        return self.pos >= len(self.cost_ns)
+
+    def _progress(self) -> float:
+        return float(self.cum_ns[self.pos]) + self.done_ns
+
+    def bytes_to_ns(self, scan_bytes: int) -> float:
+        """CPU time to do ``scan_bytes`` of scan work from here (gcDrainN's target in time)."""
+        at = self._progress()
+        b0 = float(np.interp(at, self.cum_ns, self.cum_bytes))
+        t1 = float(np.interp(b0 + scan_bytes, self.cum_bytes, self.cum_ns))
+        return max(t1 - at, 0.0)
+
+    def drain(self, p: int, budget_ns: float) -> list[tuple[int, int, int, int, int, int, int]]:
+        """gcDrain for ``budget_ns`` of CPU on P p: whole jobs from the front (a span is scanned
+        whole, so the last one may overrun the budget; a root job or an object-queue job may stop
+        part way). Returns segments (what, ns, scan bytes, objects or root jobs, spans stolen, first
+        job, span dequeues), one per run of jobs of one kind; root scan bytes are stack or globals
+        work."""
+        out: list[tuple[int, int, int, int, int, int, int]] = []
+        njobs = len(self.cost_ns)
+        while budget_ns > 0 and self.pos < njobs:
+            i = self.pos
+            what = int(self.kind[i])
+            start = self._progress()
+            if what == SCAN_SPANQ:
+                seg = self._drain_spans(p, i, start, budget_ns)
+            else:
+                # a run of jobs of one kind, up to where the budget ends (inside a job: partly done)
+                j = i
+                end_kind = njobs
+                nxt = np.flatnonzero(self.kind[i:] != what)
+                if len(nxt):
+                    end_kind = i + int(nxt[0])
+                stop_at = start + budget_ns
+                j = int(np.searchsorted(self.cum_ns, stop_at, side="right")) - 1
+                j = min(max(j, i), end_kind)
+                if j >= end_kind:
+                    j, done = end_kind, 0.0
+                else:
+                    done = stop_at - float(self.cum_ns[j])
+                used = float(self.cum_ns[j]) + done - start
+                b0 = float(np.interp(start, self.cum_ns, self.cum_bytes))
+                b1 = float(np.interp(float(self.cum_ns[j]) + done, self.cum_ns, self.cum_bytes))
+                nj = j - i
+                if what == SCAN_OBJQ:
+                    # objects of the jobs finished here (a job left part way counts when it ends)
+                    nj = int(self.objs[i:j].sum())
+                    self.objs_scanned += nj
+                else:
+                    # a root job greys what it points to: spans onto this P's ring
+                    self.queues.put(p, nj * SPAN_FANOUT)
+                self.pos, self.done_ns = j, done
+                seg = (what, int(used), int(b1 - b0), nj, 0, i, 0)
+            if seg[1] <= 0 and seg[3] == 0:
+                break
+            budget_ns -= seg[1]
+            out.append(seg)
+        return out
+
+    def _drain_spans(self, p: int, i: int, start: float, budget_ns: float) -> tuple[int, ...]:
+        """Span-queue jobs from i: as many whole spans as the budget covers (at least one) and the
+        queues hand this P."""
+        nxt = np.flatnonzero(self.kind[i:] != SCAN_SPANQ)
+        end_kind = i + int(nxt[0]) if len(nxt) else len(self.kind)
+        j = int(np.searchsorted(self.cum_ns, start + budget_ns, side="left"))
+        j = min(max(j, i + 1), end_kind)
+        took, stolen = self.queues.get(p, j - i)  # >= 1: a seen, unscanned span is always queued
+        j = i + took
+        used = float(self.cum_ns[j]) - start
+        nbytes = int(self.cum_bytes[j] - self.cum_bytes[i])
+        objs = int(self.objs[i:j].sum())
+        self.objs_scanned += objs
+        deq = int(self.dequeues[i:j].sum())
+        self.dequeues_done += deq
+        self.span_bytes_scanned += nbytes
+        self.pos, self.done_ns = j, 0.0
+        self.queues.put(p, (j - i) * SPAN_FANOUT)
+        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq)
+
+    def root_split(self, i0: int, nbytes: int) -> tuple[int, int]:
+        """(stack bytes, globals bytes) of ``nbytes`` of root work from job i0, for the pacer's separate
+        counters: data/BSS jobs come before stack jobs, so the globals part is what is left of them."""
+        rk = self.root_kind[i0 : self.n_root_jobs]
+        b = self.scan_bytes[i0 : self.n_root_jobs]
+        glob = min(int(b[rk == ROOT_GLOBALS].sum()), nbytes)
+        return nbytes - glob, glob
+
+    def stats(self) -> dict:
+        """The cycle's Green Tea measures: spans touched per object scanned, span bytes per dequeue."""
+        deq = max(self.dequeues_done, 1)
+        return {
+            "objects_scanned": self.objs_scanned,
+            "span_dequeues": self.dequeues_done,
+            "spans_per_object": self.dequeues_done / max(self.objs_scanned, 1),
+            "bytes_per_dequeue": self.span_bytes_scanned / deq,
+        }
+
+
+def heap_pages(spans) -> int:
+    """Pages of in-use heap spans (gcPrepareMarkRoots sizes the span roots by the heap's arenas)."""
+    return sum(n for st, n in zip(spans.f_state, spans.f_npages) if st and st != SPAN_STACK)
+
+
+__all__ = [
+    "MARK_ASSUMPTIONS",
+    "PAGE_SIZE",
+    "SCAN_NAMES",
+    "SCAN_OBJQ",
+    "SCAN_ROOTS",
+    "SCAN_SPANQ",
+    "MarkWork",
+    "SpanQueues",
+    "heap_pages",
+]
