@@ -109,6 +109,12 @@ COST_SCHEDULE_NS = 200  # one pass of schedule()/findRunnable that finds local w
 COST_STEAL_PASS_NS = 500  # one stealWork pass over all Ps
 COST_GO_NS = 300  # newproc: creating a goroutine
 COST_CHAN_OP_NS = 100  # one channel operation that does not block
+# The runtime's own objects, from Go 1.27.3's DWARF (tests/fidelity/progs/rtsizes, linux/amd64):
+# mallocgc rounds them up to the 480 B, 112 B and 112 B size classes
+G_STRUCT_BYTES = 456  # runtime.g (newproc1 -> malg -> new(g))
+SUDOG_BYTES = 104  # runtime.sudog (acquireSudog when the P's and the central caches are empty)
+HCHAN_BYTES = 112  # runtime.hchan (makechan: hchanSize + cap x elem, elem size 0 here)
+PIPE_CAPACITY_BYTES = 64 << 10  # Linux's default pipe capacity (pipe(7): 16 pages since 2.6.11)
 COST_SYSCALL_ENTRY_NS = 100  # entersyscall/exitsyscall bookkeeping
 # Thread wake-ups, creations and preemption signals are log-normal draws from the runtime's stream
 # (sched/proc.py thread_wake_ns/thread_create_ns/async_preempt_ns): median and sigma of ln(ns), from

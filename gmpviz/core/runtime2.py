@@ -45,6 +45,8 @@ class G:
         "lastp",
         "run_start",
         "rand",
+        "inSweep",
+        "pace_due",
     )
 
     def __init__(self) -> None:
@@ -78,6 +80,8 @@ class G:
         self.lastp = -1
         self.run_start = 0
         self.rand = 1.0  # the goroutine's workload random stream (sched/gexec.py)
+        self.pace_due = 0  # when the G's next `pace` pass is due (0: its schedule has not started)
+        self.inSweep = False  # traceruntime.go p.trace.inSweep: the sweeper's GCSweepBegin is open
 
 
 class M:
@@ -161,6 +165,7 @@ class P:
         "oldm",
         "gcFractionalMarkTime",
         "gcw_busy",
+        "runSafePointFn",
     )
 
     def __init__(self, pid: int) -> None:
@@ -185,6 +190,7 @@ class P:
         self.oldm: M | None = None
         self.gcFractionalMarkTime = 0
         self.gcw_busy = False
+        self.runSafePointFn = False  # forEachP asked this P to run sched.safePointFn
 
 
 class schedt:  # noqa: N801 - the runtime's type name
@@ -205,6 +211,8 @@ class schedt:  # noqa: N801 - the runtime's type name
         "gcwaiting",
         "stopwait",
         "sysmonwait",
+        "safePointWait",
+        "safePointFn",
     )
 
     def __init__(self) -> None:
@@ -219,6 +227,8 @@ class schedt:  # noqa: N801 - the runtime's type name
         self.gcwaiting = False  # a stop-the-world is pending or in effect
         self.stopwait = 0  # Ps the stop-the-world still waits for
         self.sysmonwait = False  # sysmon sleeps on sched.sysmonnote until woken
+        self.safePointWait = 0  # Ps forEachP still waits for
+        self.safePointFn = None  # forEachP's fn(pp), run by each P at its next safe point
 
     @property
     def npidle(self) -> int:

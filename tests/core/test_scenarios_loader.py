@@ -228,7 +228,7 @@ def test_example_compiles_to_exact_tuples():
         (O.OP_ALLOC, 1 << 20, 2, 1, O.LIFE_FOREVER, 0),
         (O.OP_GC,),
         (O.OP_GOMAXPROCS, 4),
-        (O.OP_STACK, 100, 256),
+        (O.OP_STACK, 100, 256, 0),
         (O.OP_DEFER, 5, 0),
         (O.OP_DEFER, 50, 1),
         (O.OP_SETGCPERCENT, 50),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from gmpviz.core.constants import FIXED_STACK, PAGE_SIZE
 from gmpviz.core.workload.budget import limit_pages
-from gmpviz.core.workload.ops import LIFE_GOROUTINE
+from gmpviz.core.workload.ops import LIFE_FOREVER, LIFE_GOROUTINE
 
 from . import ASSUMPTIONS
 from .malloc import Allocator
@@ -121,6 +121,15 @@ class AllocMixin:
         if rem:
             gp.pc -= 1
         return done * (COST_MALLOC_NS + size // MEMCLR_BYTES_PER_NS)
+
+    def runtime_alloc(self, p: int, m: int, goid: int, size_bytes: int) -> None:
+        """mallocgc of one of the runtime's own objects that stays reachable (a g from malg, a sudog,
+        an hchan): pointerful, never freed here.
+
+        SIMPLIFICATION: no GC trigger test and no CPU cost for these (the next user allocation tests
+        the trigger); g structs live for ever as in the runtime (allgs), sudogs as if the per-P caches
+        kept every one (clearpools' drop of the central cache is not modelled)."""
+        self.allocator.mallocgc(self.now, p, m, goid, size_bytes, 1, 0, LIFE_FOREVER)
 
     def defer_alloc(self, m, gp, n: int) -> int:
         """deferproc with a heap record: newdefer allocates a _defer object."""

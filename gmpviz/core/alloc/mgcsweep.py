@@ -3,7 +3,7 @@ alloc bits; a span left empty goes back to the heap.
 
 Functions follow mgcsweep.go's order: ``nextSpanForSweep``, ``finishsweep_m``, ``sweepone``
 (the unit of work of ``bgsweep``, whose goroutine and pacing belong to the GC), ``isSweepDone``,
-``sweep`` (``sweepLocked.sweep``).
+``sweep`` (``sweepLocked.sweep``); ``activeSweep.begin/end`` as ``begin``/``end``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,27 @@ class Sweeper:
     ``a`` is the allocator (mheap_, memstats, the mcaches).
     """
 
-    __slots__ = ("a", "centralIndex")
+    __slots__ = ("a", "centralIndex", "sweepers")
 
     def __init__(self, a) -> None:
         self.a = a
         self.centralIndex = NUM_SWEEP_CLASSES  # sweep.centralIndex: nothing to sweep yet
+        # sweep.active's count of outstanding sweepers (activeSweep.state without sweepDrainedMask,
+        # which is ``centralIndex`` reaching the end here). Only gcMarkTermination holds one across
+        # events: from under STW #2 until forEachP(flushProcCaches) has run on every P.
+        self.sweepers = 0
+
+    def begin(self) -> bool:
+        """mgcsweep.go: activeSweep.begin — one more outstanding sweeper; False (an invalid
+        sweepLocker) when the sweep is already drained."""
+        if self.centralIndex >= NUM_SWEEP_CLASSES:
+            return False
+        self.sweepers += 1
+        return True
+
+    def end(self) -> None:
+        """mgcsweep.go: activeSweep.end — the sweeper is done."""
+        self.sweepers -= 1
 
     def nextSpanForSweep(self) -> int:
         """mgcsweep.go: mheap.nextSpanForSweep, the next unswept span in sweep-class order (full,
@@ -83,8 +99,8 @@ class Sweeper:
         return npages
 
     def isSweepDone(self) -> bool:
-        """mgcsweep.go: isSweepDone."""
-        return self.centralIndex >= NUM_SWEEP_CLASSES
+        """mgcsweep.go: isSweepDone (activeSweep.isDone): drained and no outstanding sweepers."""
+        return self.centralIndex >= NUM_SWEEP_CLASSES and self.sweepers == 0
 
     def sweep(self, t_ns: int, p: int, m: int, g: int, sid: int, preserve: bool) -> None:
         """mgcsweep.go: sweepLocked.sweep, allocBits <- gcmarkBits; an empty span goes back to the heap.

@@ -30,9 +30,17 @@ from ..trace.events import (
     EV,
     STW_GC_MARK_TERM,
     STW_GC_SWEEP_TERM,
+    WAIT_CHAN_RECV,
+    WAIT_CHAN_RECV_NIL,
+    WAIT_CHAN_SEND,
+    WAIT_CHAN_SEND_NIL,
     WAIT_GC_SWEEP_WAIT,
     WAIT_GC_WORKER_IDLE,
+    WAIT_IO,
     WAIT_RUNTIME_GC,
+    WAIT_SELECT,
+    WAIT_SELECT_NO_CASES,
+    WAIT_SLEEP,
     WORKER_DEDICATED,
     WORKER_FRACTIONAL,
     WORKER_IDLE,
@@ -64,7 +72,39 @@ COST_SWEEP_PAGE_NS = 40  # plus per page (bitmap work)
 COST_MARKTERM_NS = 15_000  # gcMarkTermination's own work under STW #2, base
 COST_MARKTERM_PER_P_NS = 1_000  # per P (flushing wbBufs/gcWork, stats)
 COST_SWEEPTERM_NS = 5_000  # gcStart's work under STW #1 besides finishing the sweep
-DEFAULT_STACK_USED_BYTES = 512  # scanned part of a stack that never ran a stack op
+# The used part of a goroutine's stack (stack.hi - sched.sp, what scanstack scans and
+# gcController.lastStackScan counts) when its function parks directly at a park site, by wait reason.
+# Measured with tests/fidelity/progs/stackused (Go 1.27.3, linux/amd64): /gc/scan/stack:bytes after
+# runtime.GC() with 20,000 goroutines parked there (400 for the pipe read), minus a run with none,
+# divided by the count; every site gave a whole number of bytes. `<-ch` and `ch <- v` 264 B,
+# a two-case select 504 B, select {} 144 B, time.Sleep 184 B, an os.Pipe read (IO wait) 488 B
+# (sync.Mutex.Lock 344 B and WaitGroup.Wait 304 B, for ops to come).
+STACK_USED_AT_PARK_BYTES = {
+    WAIT_CHAN_RECV: 264,
+    WAIT_CHAN_SEND: 264,
+    WAIT_CHAN_RECV_NIL: 264,  # (not measured: as <-ch; chanrecv parks from the same frame)
+    WAIT_CHAN_SEND_NIL: 264,
+    WAIT_SELECT: 504,
+    WAIT_SELECT_NO_CASES: 144,
+    WAIT_SLEEP: 184,
+    WAIT_IO: 488,
+}
+# SIMPLIFICATION: a goroutine that is runnable, running, in a syscall or parked elsewhere (not
+# measured) counts this much
+DEFAULT_STACK_USED_BYTES = 512
+# gcMarkTermination after startTheWorldWithSema: mProf_Flush + prepareFreeWorkbufs + freeStackSpans on
+# the caller's thread before forEachP(flushProcCaches) (modelled; a small program's profile buckets,
+# workbuf list and stack pools are short)
+COST_MARKTERM_TAIL_NS = 3_000
+# bgsweep's pass that finds nothing to sweep (sweepone returning ^0, freeSomeWbufs, sweep.lock,
+# isSweepDone) is folded into the yield's COST_SCHEDULE_NS. While an idle P exists and no preemption is
+# asked, goschedIfBusy returns and the sweeper spins; the model re-checks every BGSWEEP_SPIN_CHECK_NS.
+BGSWEEP_SPIN_CHECK_NS = 1_000
+
+# What mark termination's caller does after the world restarted (gcMarkTermination's tail)
+MARKTERM_RESTARTED = 0  # next: mProf_Flush, prepareFreeWorkbufs, freeStackSpans (their cost)
+MARKTERM_FLUSHING = 1  # in forEachP(flushProcCaches), asleep on sched.safePointNote with its P
+MARKTERM_FLUSHED = 2  # forEachP returned: the worker goes back to its pool
 
 # The runtime's own goroutines are shown in this group (GoCreate a1)
 RUNTIME_GROUP = C_RUNTIME_GROUP
@@ -86,14 +126,33 @@ GC_ASSUMPTIONS = (
     "allocated during mark are black.",
     f"GC: workers re-check for work every {WORKER_CHUNK_NS // 1000} µs of scanning; an assist scans at "
     "most that long at a time (a G still in debt assists again at its next allocation).",
-    "GC: stacks are shrunk at the start of mark (their scan is a markroot job like the runtime's).",
+    "GC: stacks are shrunk at the start of mark (their scan is a markroot job like the runtime's); a "
+    "parked goroutine's used stack is its park site's, measured on Go 1.27 (chanrecv 264 B, select 504 B, "
+    f"sleep 184 B, IO 488 B, select {{}} 144 B), plus kept `stack` frames; any other G counts "
+    f"{DEFAULT_STACK_USED_BYTES} B.",
     f"GC: mark termination costs {COST_MARKTERM_NS // 1000} µs + {COST_MARKTERM_PER_P_NS // 1000} µs per P "
     f"under STW; sweeping {COST_SWEEP_SPAN_NS} ns per span + {COST_SWEEP_PAGE_NS} ns per page (modelled).",
     "GC: runtime.GC() waits for the running cycle if one is already under way (the runtime starts one more).",
     "GC: the scavenger releases memory at the end of each sweep (no 1%-CPU background pacing).",
+    f"GC: after the world restarts, mark termination's mProf_Flush, prepareFreeWorkbufs and "
+    f"freeStackSpans take {COST_MARKTERM_TAIL_NS // 1000} µs on the P of the mark worker that finished "
+    "the mark (off any P when an assist finished it), then forEachP(flushProcCaches) "
+    "runs on each P at its next safe point; sweep.active is held (bgsweep loops on goschedIfBusy) and a "
+    "GC that triggers meanwhile starts when it ends (worldsema).",
+    "GC: bgsweep's pass that finds nothing to sweep costs nothing beyond the yield's schedule(); "
+    f"spinning beside an idle P, it re-checks every {BGSWEEP_SPIN_CHECK_NS // 1000} µs.",
     "Memory: the OOM check compares mapped heap memory (including stacks) not released to the OS with "
     "the container limit; runtime metadata is not counted.",
 )
+
+
+def stack_used_bytes(gp: G) -> int:
+    """The used part of gp's stack a scan counts (scanstack: stack.hi - sched.sp): the frames a kept
+    `stack` op left (``gp.stack_used``) plus the park site's own (STACK_USED_AT_PARK_BYTES)."""
+    site = DEFAULT_STACK_USED_BYTES
+    if gp.status == Gwaiting:
+        site = STACK_USED_AT_PARK_BYTES.get(gp.waitreason, DEFAULT_STACK_USED_BYTES)
+    return gp.stack_used + site
 
 
 class GC:
@@ -138,6 +197,12 @@ class GC:
         self.gc_trigger_kind = 0
         self.gc_waiters: list[G] = []
         self.sweeper: G | None = None
+        self.worldsema_held = False  # gcMarkTermination's forEachP still runs (after the world restarted)
+        self.gc_start_pending = -1  # trigger kind of a gcStart waiting for worldsema, or -1
+        # the mark worker whose gcMarkDone stopped the world; it runs mark termination's tail on its P
+        self.markterm_g: G | None = None
+        self.markterm_m = None
+        self.markterm_step = 0  # MARKTERM_* below
         self.sweep_pacing = SweepPacing()
         self.sweep_cost_pending = 0
         self.last_gc_ns = 0
@@ -217,6 +282,11 @@ class GC:
         now = self.clock.now
         if self.gcphase != _GCoff or self.rt.sched.gcwaiting:
             return
+        if self.worldsema_held:
+            # semacquire(&worldsema): mark termination's forEachP still runs; start when it ends
+            if self.gc_start_pending != GC_TRIGGER_CYCLE:
+                self.gc_start_pending = trigger_kind
+            return
         self.gcphase = _GCmark  # claimed: no second gcStart (work.startSema)
         self.gc_trigger_kind = trigger_kind
         self.gcBgMarkStartWorkers()
@@ -287,7 +357,7 @@ class GC:
         for gp in self.rt.allgs:
             if gp.status == Gdead or gp.is_worker:
                 continue
-            used = gp.stack_used or DEFAULT_STACK_USED_BYTES
+            used = stack_used_bytes(gp)
             used_list.append(min(used, gp.stack_bytes))
             if gp.status in (Grunnable, Gwaiting):  # isShrinkStackSafe: not running, not in a syscall
                 self.mem.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
@@ -330,8 +400,9 @@ class GC:
             if not sched.pidle:
                 break
 
-    def gcMarkDone(self) -> None:
-        """mgc.go: gcMarkDone — no work left: stop the world for mark termination."""
+    def gcMarkDone(self, caller=None) -> None:
+        """mgc.go: gcMarkDone — no work left: stop the world for mark termination (``caller``: the M of
+        the mark worker that found no work left, which runs mark termination and its tail)."""
         now = self.clock.now
         if self.gc_marktermination:
             return
@@ -340,7 +411,7 @@ class GC:
         self.heap1 = self.allocator.heap_live
         self.ev.GCMarkDone(now, -1, -1, 0, cycle=self.gc_cycles, heap_live=self.allocator.heap_live)
         self.limiter.startGCTransition(False, now)
-        self.rt.stopTheWorld(STW_GC_MARK_TERM, self.gcMarkTermination, None)
+        self.rt.stopTheWorld(STW_GC_MARK_TERM, self.gcMarkTermination, caller)
 
     def gcMarkTermination(self) -> None:
         """mgc.go: gcMarkTermination — under STW #2: live heap, _GCoff, sweepgen += 2, pacer commit;
@@ -361,9 +432,8 @@ class GC:
         a.set_marking(False, now)
         self.gcphase = _GCoff
         a.start_sweep_phase()
-        for p in range(self.rt.gomaxprocs):
-            a.prepare_for_sweep(p, now)  # forEachP(flushProcCaches)
-        a.free_stack_spans(now)
+        # sweep.active.begin(): held until forEachP(flushProcCaches) has run on every P (the tail)
+        self.worldsema_held = a.sweeper.begin()
         self._sync_memstats()
         trigger, goal = c.gcControllerCommit(False, True)
         self.gc_goals.append(c.lastHeapGoal)
@@ -387,6 +457,13 @@ class GC:
         self._gctrace(now)
         self.rt.startTheWorld()
         self.gcSweep()
+        if self.markterm_g is not None:
+            self.markterm_step = MARKTERM_RESTARTED  # startTheWorld resumed the caller: its tail next
+        elif self.worldsema_held:
+            self.at(now + COST_MARKTERM_TAIL_NS, PRIO_GC, self.gcMarkTermination_tail)
+        else:
+            self.allocator.free_stack_spans(now)
+            self._flush_all_proc_caches(now)
         waiters, self.gc_waiters = self.gc_waiters, []
         for gp in waiters:
             if gp.status == Gwaiting and gp.waitreason == WAIT_RUNTIME_GC:
@@ -394,6 +471,68 @@ class GC:
                 pages = self.allocator.finish_sweep(now)
                 gp.resume_ns = pages * COST_SWEEP_PAGE_NS
                 self.rt.ready(gp, None, False)
+
+    def gcMarkTermination_tail(self, _obj=None, _token=0) -> None:
+        """mgc.go: gcMarkTermination after startTheWorldWithSema — mProf_Flush, prepareFreeWorkbufs and
+        freeStackSpans are done (their modelled cost passed); forEachP(waitReasonFlushProcCaches) next,
+        and sweep.active.end(sl) once every P ran it (clock handler: the caller is not on a P)."""
+        self.allocator.free_stack_spans(self.clock.now)
+        self.rt.forEachP(self.flushProcCaches, self.gcMarkTermination_flushed)
+
+    def gcMarkTermination_caller(self, m, gp) -> None:
+        """gcMarkTermination's tail on the mark worker that called gcMarkDone, one step per call: its
+        P runs mProf_Flush, prepareFreeWorkbufs and freeStackSpans, then forEachP(flushProcCaches)
+        with the P held (a preemption meanwhile changes nothing), then the worker parks."""
+        step = self.markterm_step
+        gp.preempt = False
+        if step == MARKTERM_RESTARTED:
+            self.markterm_step = MARKTERM_FLUSHING
+            if self.worldsema_held:
+                self.at(self.clock.now + COST_MARKTERM_TAIL_NS, PRIO_MSTEP, self.rt.mstep, m, m.token)
+                return
+            # the sweep was done under STW: nothing to wait for
+            self.allocator.free_stack_spans(self.clock.now)
+            self._flush_all_proc_caches(self.clock.now)
+            step = self.markterm_step = MARKTERM_FLUSHED
+        elif step == MARKTERM_FLUSHING and self.rt.safePointDone is None and self.worldsema_held:
+            self.allocator.free_stack_spans(self.clock.now)
+            self.rt.forEachP(self.flushProcCaches, self.gcMarkTermination_flushed, m)
+            return
+        if step != MARKTERM_FLUSHED:
+            return  # asleep in forEachP
+        self.markterm_g = self.markterm_m = None
+        self.markterm_step = MARKTERM_RESTARTED
+        self._worker_to_pool(m, gp)
+        self.rt.schedule(m)
+
+    def flushProcCaches(self, pp) -> None:
+        """mgc.go: gcMarkTermination's forEachP function — pp.mcache.prepareForSweep() (idle Ps' page
+        caches are not modelled)."""
+        self.allocator.prepare_for_sweep(pp.id, self.clock.now)
+
+    def _flush_all_proc_caches(self, now: int) -> None:
+        for p in range(self.rt.gomaxprocs):
+            self.allocator.prepare_for_sweep(p, now)
+
+    def gcMarkTermination_flushed(self) -> None:
+        """mgc.go: gcMarkTermination — `sweep.active.end(sl)` after forEachP, then semrelease(&worldsema):
+        a gcStart that waited for it goes on."""
+        self.allocator.sweeper.end()
+        self.worldsema_held = False
+        m = self.markterm_m
+        if m is not None:
+            self.markterm_step = MARKTERM_FLUSHED
+            m.token += 1
+            self.at(self.clock.now, PRIO_MSTEP, self.rt.mstep, m, m.token)
+        rt = self.rt
+        if rt.stw_queue and not rt.sched.gcwaiting:
+            reason, then, c = rt.stw_queue.pop(0)
+            rt.stopTheWorld(reason, then, c)
+        kind, self.gc_start_pending = self.gc_start_pending, -1
+        if kind == GC_TRIGGER_CYCLE:
+            self.gcStart(kind, None)
+        elif kind >= 0:
+            self.gcTrigger_test(None)
 
     def _gctrace(self, now: int) -> None:
         c = self.gcController
@@ -451,6 +590,9 @@ class GC:
         if mode == WORKER_SWEEPER:
             self.bgsweep(m, gp)
             return
+        if gp is self.markterm_g:
+            self.gcMarkTermination_caller(m, gp)
+            return
         if gp.run_start < 0:
             gp.run_start = now
             self.ev.GCWorkerBegin(now, pp.id, m.id, gp.goid, mode=mode)
@@ -499,16 +641,27 @@ class GC:
             self.gc_cpu_ns += dur
         self.ev.GCWorkerEnd(now, pp.id, m.id, gp.goid, mode=mode, work_bytes=self.worker_work.pop(gp.goid, 0))
         gp.run_start = -1
+        if self.work.empty() and self.gcBlackenEnabled and not self.gc_marktermination:
+            # this worker's G calls gcMarkDone: it stops the world from its P and, once the world
+            # restarts, runs mark termination's tail there (gcMarkTermination_caller)
+            self.markterm_g = gp
+            self.markterm_m = m
+            self.markterm_step = MARKTERM_RESTARTED
+            self.gcMarkDone(m)
+            return
+        self._worker_to_pool(m, gp)
+        self.rt.schedule(m)
+
+    def _worker_to_pool(self, m, gp) -> None:
+        """gcBgMarkWorker's gopark back into gcBgMarkWorkerPool."""
+        pp = m.p
         self.rt._g_off_cpu(pp)
         gp.status = Gwaiting
         gp.waitreason = WAIT_GC_WORKER_IDLE
         gp.m = None
         m.curg = None
-        self.ext((now, _GoBlock, pp.id, m.id, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
+        self.ext((self.clock.now, _GoBlock, pp.id, m.id, gp.goid, WAIT_GC_WORKER_IDLE, 0, 0))
         self.gc_worker_pool.append(gp)
-        if self.work.empty() and self.gcBlackenEnabled and not self.gc_marktermination:
-            self.gcMarkDone()
-        self.rt.schedule(m)
 
     def gcMarkWorkAvailable(self, pp) -> bool:
         """mgc.go: gcMarkWorkAvailable — is there mark work for a worker (handoffp asks)?"""
@@ -658,20 +811,18 @@ class GC:
         self.rt.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
 
     def bgsweep(self, m, gp) -> None:
-        """mgcsweep.go: bgsweep — sweep batches of 10 spans; goschedIfBusy between batches; park when
-        done (and kick the scavenger)."""
+        """mgcsweep.go: bgsweep — sweep batches of SWEEP_BATCH_SIZE spans with goschedIfBusy between
+        them; when sweepone finds nothing, loop on goschedIfBusy while !isSweepDone() (mark termination
+        still holds sweep.active); park once the sweep is done (and kick the scavenger).
+
+        One call is one step of the loop: the first step of a run does not yield (it just got the P)."""
         now = self.clock.now
         pp = m.p
         a = self.allocator
         if gp.run_start < 0:
             gp.run_start = now
-            self.ev.GCSweepBegin(now, pp.id, m.id, gp.goid)
         elif gp.preempt or not self.rt.sched.pidle:
-            # goschedIfBusy: yield to others when no P is idle
-            gp.preempt = False
-            self.ev.GCSweepEnd(now, pp.id, m.id, gp.goid)
-            gp.run_start = -1
-            self.rt.goschedImpl(m, gp, False)
+            self._bgsweep_gosched(m, gp)  # goschedIfBusy: yield when asked to or when no P is idle
             return
         spans = pages = 0
         while spans < SWEEP_BATCH_SIZE:
@@ -680,15 +831,38 @@ class GC:
                 break
             spans += 1
             pages += n
-        if spans == 0:
-            self.ev.GCSweepEnd(now, pp.id, m.id, gp.goid)
-            gp.run_start = -1
-            self.sweep_pacing.sweepPagesPerByte = 0.0
-            self.bgscavenge()
-            self.rt.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
+        if spans:
+            if not gp.inSweep:
+                gp.inSweep = True  # traceGCSweepSpan: the range opens at the first span swept
+                self.ev.GCSweepBegin(now, pp.id, m.id, gp.goid)
+            dt = spans * COST_SWEEP_SPAN_NS + pages * COST_SWEEP_PAGE_NS
+            self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
             return
-        dt = spans * COST_SWEEP_SPAN_NS + pages * COST_SWEEP_PAGE_NS
-        self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
+        if not a.sweep_done:
+            # sweep.active still held (issue #73499's loop): goschedIfBusy; continue
+            if gp.preempt or not self.rt.sched.pidle:
+                self._bgsweep_gosched(m, gp)
+            else:
+                self.at(now + BGSWEEP_SPIN_CHECK_NS, PRIO_MSTEP, self.rt.mstep, m, m.token)
+            return
+        self._bgsweep_sweep_done(m, gp)
+        gp.run_start = -1
+        self.sweep_pacing.sweepPagesPerByte = 0.0
+        self.bgscavenge()
+        self.rt.gopark(m, gp, WAIT_GC_SWEEP_WAIT, 0)
+
+    def _bgsweep_sweep_done(self, m, gp) -> None:
+        """traceGCSweepDone: close the sweep range if a span was swept in it."""
+        if gp.inSweep:
+            gp.inSweep = False
+            self.ev.GCSweepEnd(self.clock.now, m.p.id, m.id, gp.goid)
+
+    def _bgsweep_gosched(self, m, gp) -> None:
+        """proc.go: goschedIfBusy -> mcall(gosched_m) from bgsweep."""
+        gp.preempt = False
+        self._bgsweep_sweep_done(m, gp)
+        gp.run_start = -1
+        self.rt.goschedImpl(m, gp, False)
 
     def deductSweepCredit(self, t_ns, p, m, g, span_bytes, npages) -> None:
         """mgcsweep.go: deductSweepCredit — the allocating G sweeps pages before taking a span."""

@@ -6,6 +6,7 @@ may go on running, False if it parked (the caller must then call schedule()).
 
 from __future__ import annotations
 
+from ..constants import SUDOG_BYTES
 from ..runtime2 import Hchan
 from ..trace.events import (
     CHAN_BLOCK,
@@ -55,6 +56,7 @@ class ChanMixin:
             c.qcount += 1
             self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BUFFER, c.qcount))
             return True
+        self.acquireSudog(m, gp)
         c.sendq.append((gp, 0, 0))
         self.ext((now, _ChanSend, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
         self.gopark(m, gp, WAIT_CHAN_SEND, c.id)
@@ -110,6 +112,7 @@ class ChanMixin:
             gp.chan_val = 0
             self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_CLOSED, 0))
             return True
+        self.acquireSudog(m, gp)
         c.recvq.append((gp, 0, 0))
         self.ext((now, _ChanRecv, pp.id, m.id, gp.goid, c.id, CHAN_BLOCK, c.qcount))
         self.gopark(m, gp, WAIT_CHAN_RECV, c.id)
@@ -159,8 +162,20 @@ class ChanMixin:
             gp, sel_id, case = q.popleft()
             if sel_id and gp.sel_id != sel_id:
                 continue  # stale select sudog
+            if not sel_id:
+                self.sudog_free += 1  # the woken G's releaseSudog
             return gp, sel_id, case
         return None
+
+    def acquireSudog(self, m, gp) -> None:
+        """proc.go: acquireSudog — a cached sudog, else new(sudog) from the heap.
+
+        SIMPLIFICATION: one cache for all Ps, never dropped (clearpools); a select's sudogs (one per
+        case) are not counted."""
+        if self.sudog_free:
+            self.sudog_free -= 1
+        else:
+            self.mem.runtime_alloc(m.p.id, m.id, gp.goid, SUDOG_BYTES)
 
 
 __all__ = ["ChanMixin", "SEL_RECV", "SEL_SEND"]

@@ -13,6 +13,7 @@ from ..clock import PRIO_MSTEP, PRIO_NETREADY
 from ..constants import (
     COST_CHAN_OP_NS,
     COST_GO_NS,
+    HCHAN_BYTES,
     MAX_STACK_SIZE,
 )
 from ..trace.events import WAIT_GC_SWEEP_WAIT, WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
@@ -37,6 +38,9 @@ from ..workload.ops import (
     OP_GOMAXPROCS,
     OP_GOSCHED,
     OP_NETWAIT,
+    OP_PACE,
+    OP_PIPE_READ,
+    OP_PIPE_WRITE,
     OP_REPEAT,
     OP_SELECT,
     OP_SETGCPERCENT,
@@ -213,6 +217,23 @@ class GExecMixin:
                 self.at(now + d, PRIO_NETREADY, self.netready, gp)
                 self.gopark(m, gp, WAIT_IO, 0)
                 return
+            elif code == OP_PIPE_READ:
+                self.pipe_read(m, gp, self.pipes[op[1]], op[2])
+                return
+            elif code == OP_PIPE_WRITE:
+                self.pipe_write(m, gp, self.pipes[op[1]], op[2])
+                return
+            elif code == OP_PACE:
+                # due := start.Add(work / rate); if ahead := time.Until(due); ahead > 0 { time.Sleep(ahead) }
+                gp.pc += 1
+                due = (gp.pace_due or gp.created_ns) + op[1]
+                gp.pace_due = due
+                if due <= now:
+                    zero += 1  # behind schedule: go on without sleeping
+                    continue
+                self.addtimer(m.p, gp, due)
+                self.gopark(m, gp, WAIT_SLEEP, 0)
+                return
             elif code == OP_GOSCHED:
                 gp.pc += 1
                 self.goschedImpl(m, gp, False)
@@ -232,6 +253,7 @@ class GExecMixin:
             elif code == OP_CHAN_MAKE:
                 gp.pc += 1
                 c = self.makechan(op[1], op[2])
+                self.mem.runtime_alloc(m.p.id, m.id, gp.goid, HCHAN_BYTES)  # makechan: mallocgc(hchanSize)
                 self.ev.ChanMake(now, m.p.id, m.id, gp.goid, chan=c.id, cap=c.dataqsiz)
                 zero += 1
             elif code == OP_ALLOC:
@@ -245,7 +267,7 @@ class GExecMixin:
                 return
             elif code == OP_STACK:
                 gp.pc += 1
-                cost = self.stack_op(m, gp, op[1] * op[2])
+                cost = self.stack_op(m, gp, op[1] * op[2], op[3])
                 if self.clock.stopped:
                     return
                 if cost:
@@ -312,10 +334,14 @@ class GExecMixin:
                 self.at(now + 1, PRIO_MSTEP, self.mstep, m, m.token)
                 return
 
-    def stack_op(self, m, gp, needed_bytes: int) -> int:
-        """newstack/copystack: double the stack until the frames fit; returns the copy cost in ns."""
+    def stack_op(self, m, gp, needed_bytes: int, keep: int = 0) -> int:
+        """newstack/copystack: double the stack until the frames fit; returns the copy cost in ns.
+        keep: the calls do not return; the frames stay in ``gp.stack_used`` (scanned at every GC, on
+        top of the park site's own frames) and later stack ops call from there."""
         now = self.clock.now
         cost = 0
+        kept = gp.stack_used
+        needed_bytes += kept
         gp.stack_used = needed_bytes
         while gp.stack_bytes < needed_bytes:
             new = gp.stack_bytes * 2
@@ -329,5 +355,6 @@ class GExecMixin:
             self.ev.GoStackGrow(now, m.p.id, m.id, gp.goid, old_bytes=gp.stack_bytes, new_bytes=new)
             cost += self.mem.stack_grow(m, gp, new)
             cost += (gp.stack_bytes // 1024) * COST_STACK_COPY_NS_PER_KIB
-        gp.stack_used = 0  # the calls return (ops.py): a later GC scan may shrink the grown stack
+        if not keep:
+            gp.stack_used = kept  # the calls return (ops.py): a later GC scan may shrink the grown stack
         return cost

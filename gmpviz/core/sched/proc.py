@@ -32,6 +32,7 @@ from ..constants import (
     COST_SCHEDULE_NS,
     COST_STEAL_PASS_NS,
     COST_STW_NS,
+    G_STRUCT_BYTES,
     GFREE_LOCAL_KEEP,
     GFREE_LOCAL_MAX,
     GLOBRUNQ_BATCH,
@@ -47,6 +48,7 @@ from ..constants import (
     Gdead,
     Grunnable,
     Grunning,
+    Gsyscall,
     Gwaiting,
     Pdead,
     Pgcstop,
@@ -56,6 +58,7 @@ from ..constants import (
 from ..runtime2 import M_IDLE, M_NETPOLL, M_RUNNING, M_SYSCALL, M_WAKING, G, M, P
 from ..trace.events import (
     EV,
+    HANDOFF_SAFEPOINT,
     HANDOFF_STW,
     NETPOLL_FINDRUNNABLE,
     SRC_NETPOLL,
@@ -72,6 +75,9 @@ _GoStart = int(EV.GoStart)
 _GoBlock = int(EV.GoBlock)
 _GoUnblock = int(EV.GoUnblock)
 _RunqGet = int(EV.RunqGet)
+
+# proc.go forEachPInternal: `notetsleep(&sched.safePointNote, 100*1000)`, then preemptall() again
+FOREACHP_RETRY_NS = 100_000
 
 
 def _coprimes(n: int) -> list[int]:
@@ -124,7 +130,8 @@ class ProcMixin:
         """proc.go: stopTheWorldWithSema — stop every P at a safe point, then call ``then``."""
         sched = self.sched
         now = self.clock.now
-        if sched.gcwaiting:
+        if sched.gcwaiting or self.gc.worldsema_held:
+            # semacquire(&worldsema): another STW, or mark termination's forEachP, holds it
             self.stw_queue.append((reason, then, caller))
             return
         sched.gcwaiting = True
@@ -201,6 +208,101 @@ class ProcMixin:
         if self.stw_queue:
             reason, then, c = self.stw_queue.pop(0)
             self.stopTheWorld(reason, then, c)
+
+    def forEachP(self, fn, done, caller: M | None = None) -> None:
+        """proc.go: forEachP / forEachPInternal — fn(pp) on every P at its next safe point, then done().
+
+        The caller's P runs fn at once; every other P gets runSafePointFn and its running G is
+        preempted; idle Ps run fn at once; Ps in a syscall are taken (setBlockOnExitSyscall + takeP)
+        and handed off, which runs fn; the others run it from runSafePointFn when they next schedule,
+        park, enter a syscall or go idle. The caller sleeps on sched.safePointNote, holding its P,
+        re-preempting every 100 µs, and is woken by the last P (done() is called then).
+
+        SIMPLIFICATION: without a caller M (mark termination reached from an assist), no P is the
+        caller's and every P runs fn on its own. forEachP holds worldsema: stopTheWorld waits for it."""
+        sched = self.sched
+        now = self.clock.now
+        allp = self.allp
+        n = self.gomaxprocs
+        mine = caller.p if caller is not None else None
+        sched.safePointWait = n if mine is None else n - 1
+        sched.safePointFn = fn
+        self.safePointDone = done
+        self.safePointCaller = caller
+        for i in range(n):
+            if allp[i] is not mine:
+                allp[i].runSafePointFn = True
+        self._forEachP_preemptall()
+        for pp in list(sched.pidle):
+            if pp.runSafePointFn:
+                pp.runSafePointFn = False
+                fn(pp)
+                sched.safePointWait -= 1
+        if mine is not None:
+            fn(mine)
+        for i in range(n):
+            pp = allp[i]
+            m = pp.m
+            if (
+                pp.runSafePointFn
+                and m is not None
+                and m.state == M_SYSCALL
+                and m.p is pp
+                and m.curg is not None
+                and m.curg.status == Gsyscall
+            ):
+                # setBlockOnExitSyscall + thread.takeP + handoffp (which runs fn)
+                m.p = None
+                pp.m = None
+                pp.syscalltick += 1
+                self.n_handoffs += 1
+                self.ev.ProcHandoff(now, pp.id, m.id, m.curg.goid, reason=HANDOFF_SAFEPOINT, to_m=-1)
+                self.handoffp(pp)
+        if sched.safePointWait == 0:
+            self._forEachP_done()
+        else:
+            self.at(now + FOREACHP_RETRY_NS, PRIO_STW, self._forEachP_retry, fn)
+
+    def _forEachP_preemptall(self) -> None:
+        """preemptall() from forEachPInternal: preemptone skips the caller's own M."""
+        caller = self.safePointCaller
+        for i in range(self.gomaxprocs):
+            pp = self.allp[i]
+            m = pp.m
+            if m is not None and m is not caller and m.curg is not None and m.curg.status == Grunning:
+                self.preemptone(pp, self.async_preempt_ns())
+
+    def _forEachP_retry(self, fn, _token: int = 0) -> None:
+        """forEachPInternal's wait loop (clock handler): 100 µs passed without every P running fn."""
+        sched = self.sched
+        if sched.safePointFn is not fn or sched.safePointWait == 0:
+            return
+        self._forEachP_preemptall()
+        for pp in list(sched.pidle):
+            # emulator guard: a P that went idle by a path without the runSafePointFn check
+            self.runSafePointFn(pp)
+        if sched.safePointWait:
+            self.at(self.clock.now + FOREACHP_RETRY_NS, PRIO_STW, self._forEachP_retry, fn)
+
+    def _forEachP_done(self, _obj=None, _token: int = 0) -> None:
+        """forEachPInternal's end: sched.safePointFn = nil, the caller goes on."""
+        self.sched.safePointFn = None
+        self.safePointCaller = None
+        done, self.safePointDone = self.safePointDone, None
+        if done is not None:
+            done()
+
+    def runSafePointFn(self, pp: P) -> None:
+        """proc.go: runSafePointFn — pp runs forEachP's function if it was asked to; the last P wakes
+        forEachP's caller (notewakeup(&sched.safePointNote): one thread wake-up, thread_wake_ns)."""
+        if not pp.runSafePointFn:
+            return
+        pp.runSafePointFn = False
+        sched = self.sched
+        sched.safePointFn(pp)
+        sched.safePointWait -= 1
+        if sched.safePointWait == 0:
+            self.at(self.clock.now + self.thread_wake_ns(), PRIO_STW, self._forEachP_done)
 
     def mwake(self, m: M, token: int) -> None:
         """The M started by startm runs: mstart1 / stopm's return path, then schedule()."""
@@ -299,6 +401,7 @@ class ProcMixin:
             if sched.stopwait == 0:
                 self._stw_stopped()
             return
+        self.runSafePointFn(pp)
         if len(sched.pidle) == self.gomaxprocs - 1 and sched.lastpoll != 0:
             # The last running P, and nobody is blocked in netpoll: start an M so someone polls.
             self.startm(pp, False)
@@ -369,6 +472,8 @@ class ProcMixin:
             if sched.gcwaiting:
                 self.gcstopm(m)
                 return None, False
+            if pp.runSafePointFn:
+                self.runSafePointFn(pp)
             now = self.clock.now
             # 2. this P's expired timers
             if pp.timers and pp.timers[0][0] <= now:
@@ -436,6 +541,8 @@ class ProcMixin:
         if sched.gcwaiting:
             self.gcstopm(m)
             return None, False
+        if pp.runSafePointFn:
+            self.runSafePointFn(pp)  # (the runtime: `goto top` after it, before giving up the P)
         # 13. under sched.lock: the global queue, needspinning
         if sched.runq:
             gp = self.globrunqgetbatch(pp, GLOBRUNQ_BATCH)
@@ -671,6 +778,8 @@ class ProcMixin:
         if newg is None:
             newg = G()
             self.allgs.append(newg)
+            # malg: the g itself comes from the heap (allgs keeps it for ever)
+            self.mem.runtime_alloc(pp.id, m.id if m is not None else -1, 0, G_STRUCT_BYTES)
         prog = self.programs[prog_idx]
         newg.goid = self.newgoid(pp)
         newg.ops = prog.ops
@@ -681,6 +790,8 @@ class ProcMixin:
         newg.preempt = False
         newg.resume_ns = 0
         newg.defers = 0
+        newg.stack_used = 0
+        newg.pace_due = 0
         newg.created_ns = now
         newg.parent = parent.goid if parent is not None else 0
         if prog.group == RUNTIME_GROUP:

@@ -28,6 +28,7 @@ from ..workload.ops import OP_BLOCK, OP_CHAN_MAKE, OP_CHAN_RECV, OP_CHAN_SEND, O
 from .chan import ChanMixin
 from .gexec import GExecMixin
 from .netpoll import NetpollMixin
+from .pipe import PIPE_ASSUMPTIONS, Pipe, PipeMixin
 from .proc import ProcMixin
 from .runq import RunqMixin
 from .syscall import SyscallMixin
@@ -64,6 +65,13 @@ SCHED_ASSUMPTIONS = (
     "function prologues, no non-preemptible regions: every signal lands at a safe point), at most "
     f"{C.ASYNC_PREEMPT_MAX_NS // C.US} µs after the request (stopTheWorldWithSema's preemptall period).",
     "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
+    *PIPE_ASSUMPTIONS,
+    f"Heap: each new g ({C.G_STRUCT_BYTES} B), each sudog a blocked channel send or receive needs beyond "
+    f"the freed ones ({C.SUDOG_BYTES} B) and each `make` op's hchan ({C.HCHAN_BYTES} B) are heap objects "
+    "(Go 1.27 DWARF sizes); select's sudogs, the GC's own workers and sweeper and the [channels] "
+    "declared up front are not allocated.",
+    "Preemption (Go 1.27 proc.go preemptone) does not reach a G in a syscall: retake takes its P instead; "
+    "a G's preempt flag set before it entered a syscall survives it (here a preempted G always stops first).",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
     "Random draws: each goroutine's durations come from its own seeded stream (derived from its parent's "
     "at the go statement), the runtime's choices (steal order, select, preemption targets) from another, "
@@ -108,7 +116,15 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
 
 
 class Scheduler(
-    ProcMixin, RunqMixin, TimersMixin, NetpollMixin, ChanMixin, SyscallMixin, SysmonMixin, GExecMixin
+    ProcMixin,
+    RunqMixin,
+    TimersMixin,
+    NetpollMixin,
+    PipeMixin,
+    ChanMixin,
+    SyscallMixin,
+    SysmonMixin,
+    GExecMixin,
 ):
     """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
 
@@ -144,6 +160,8 @@ class Scheduler(
         self.stw_reason = 0
         self.stw_start = 0
         self.stw_queue = []
+        self.safePointDone = None  # forEachP's continuation (the caller asleep on sched.safePointNote)
+        self.safePointCaller: M | None = None  # forEachP's caller, which keeps its P
         self.stw_pause_ns: dict[int, int] = {}
         self.netpoll_m: M | None = None
         self.netpoll_ready = []
@@ -189,6 +207,8 @@ class Scheduler(
             self.makechan(len(self.chans), decl.cap, decl.name)
         self.programs, self.main_prog = runtime_programs(scenario, len(self.chans))
         self.makechan(len(self.chans), GCENABLE_CHAN_CAP, GCENABLE_CHAN)
+        self.pipes = [Pipe(i, name) for i, name in enumerate(scenario.pipes)]
+        self.sudog_free = 0  # sudogs released to the caches (acquireSudog takes these first)
 
     def set_policy(self, policy: str) -> None:
         """The run-queue policy: "go" (the runtime's), or a teaching policy ("global-queue", "no-steal")."""

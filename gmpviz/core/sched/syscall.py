@@ -20,6 +20,8 @@ class SyscallMixin:
         now = self.clock.now
         pp = m.p
         self._g_off_cpu(pp)
+        if pp.runSafePointFn:
+            self.runSafePointFn(pp)  # reentersyscall: before the P can be taken in the syscall
         m.syscalltick = pp.syscalltick
         m.oldp = pp
         gp.syscall_start = now

@@ -265,7 +265,8 @@ SYSEXIT_NAMES = ("fast", "oldp", "idle P")
 HANDOFF_SYSMON = 0  # sysmon retake
 HANDOFF_BLOCK = 1  # entersyscallblock
 HANDOFF_STW = 2  # STW took a syscall P
-HANDOFF_NAMES = ("sysmon retake", "entersyscallblock", "stop-the-world")
+HANDOFF_SAFEPOINT = 3  # forEachP took a syscall P to run its safe-point function
+HANDOFF_NAMES = ("sysmon retake", "entersyscallblock", "stop-the-world", "forEachP")
 
 # Alloc paths (a0 low byte)
 PATH_TINY = 0

@@ -72,6 +72,9 @@ def statement(sc: Scenario, op: tuple) -> list[str]:
     simple = {
         O.OP_COMPUTE: lambda: f"spin({dist_text(op[1])})",
         O.OP_GOSCHED: lambda: "runtime.Gosched()",
+        O.OP_PIPE_READ: lambda: f"{sc.pipes[op[1]]}r.Read(buf[:{op[2]}])  // os.Pipe read end",
+        O.OP_PIPE_WRITE: lambda: f"{sc.pipes[op[1]]}w.Write(buf[:{op[2]}])  // os.Pipe write end",
+        O.OP_PACE: lambda: f"due = due.Add({format_duration(op[1])}); time.Sleep(time.Until(due))  // pace",
         O.OP_SLEEP: lambda: f"time.Sleep({dist_text(op[1])})",
         O.OP_SYSCALL: lambda: f"syscallFor({dist_text(op[1])})" + ("  // entersyscallblock" if op[2] else ""),
         O.OP_NETWAIT: lambda: f"conn.Read(buf)  // readable after {dist_text(op[1])}",
@@ -82,7 +85,10 @@ def statement(sc: Scenario, op: tuple) -> list[str]:
         O.OP_ALLOC: lambda: _alloc(op),
         O.OP_GC: lambda: "runtime.GC()",
         O.OP_GOMAXPROCS: lambda: f"runtime.GOMAXPROCS({op[1]})",
-        O.OP_STACK: lambda: f"recurse({op[1]})  // {format_size(op[2])} frames",
+        O.OP_STACK: lambda: (
+            f"recurse({op[1]})  // {format_size(op[2])} frames"
+            + (", stays in the deepest call" if op[3] else "")
+        ),
         O.OP_DEFER: lambda: _defer(op),
         O.OP_BLOCK: lambda: "select {}",
         O.OP_EXIT: lambda: "return",

@@ -17,8 +17,10 @@ import os
 import re
 import stat
 import tomllib
+from fractions import Fraction
 from pathlib import Path
 
+from gmpviz.core.constants import PIPE_CAPACITY_BYTES
 from gmpviz.core.workload import ops as O
 from gmpviz.core.workload.ops import ChanDecl, Program, Scenario
 from gmpviz.core.workload.units import UnitError, format_duration, format_size, parse_duration, parse_size
@@ -82,8 +84,8 @@ _OP_KEYS = {
     "compute": (), "gosched": (), "sleep": (), "syscall": ("blocking", "cpu"), "netwait": (),
     "make": ("cap",), "send": (), "recv": (), "close": (), "select": ("default",),
     "go": ("count",), "repeat": ("body",), "alloc": ("count", "pointers", "lifetime"), "gc": (),
-    "gomaxprocs": (), "stack": ("frame",), "defer": ("heap",), "block": (), "exit": (),
-    "setgcpercent": (), "setmemlimit": (),
+    "gomaxprocs": (), "stack": ("frame", "keep"), "defer": ("heap",), "block": (), "exit": (),
+    "setgcpercent": (), "setmemlimit": (), "pace": (), "pipe": ("read", "write"),
 }  # fmt: skip
 # Ops that take no virtual time in any model: an endless loop made only of these would spin forever
 # at one instant.
@@ -332,6 +334,7 @@ class _Compiler:
         self.filename = filename
         self.overridden = overridden
         self.chan_index: dict[str, int] = {}
+        self.pipe_index: dict[str, int] = {}
         self.prog_index: dict[str, int] = {}
         self.chan_caps: list[int] = []
 
@@ -504,6 +507,7 @@ class _Compiler:
             text=text,
             programs=programs,
             channels=channels,
+            pipes=tuple(self.pipe_index),
             groups=tuple(groups),
             main=self.prog_index[main_name],
             path=path,
@@ -566,6 +570,11 @@ class _Compiler:
         if "ops" not in body:
             raise self.fail(f"{field}.ops", "missing; expected an array of ops")
         ops = self.block(body["ops"], f"{field}.ops")
+        for op in ops:
+            if op[0] == O.OP_PACE and op[1] < 0:
+                raise self.fail(
+                    f"{field}.ops", 'a pace given as a rate ("500MiB/s") must be in a repeat body'
+                )
         group = groups.index(body.get("group", name).strip())
         return Program(name=name, ops=tuple(ops), group=group)
 
@@ -686,12 +695,73 @@ class _Compiler:
         if "body" not in item:
             raise self.fail(f"{field}.body", "missing; expected an array of ops to repeat")
         body = self.block(item["body"], f"{field}.body")
+        body = self.resolve_pace(body, f"{field}.body")
         if count == -1 and not any(_takes_time(op) for op in body):
             raise self.fail(
                 f"{field}.body",
                 "a forever loop needs an op that takes time (compute, sleep, a channel op...), found none",
             )
         return [(O.OP_REPEAT, count, len(body)), *body, (O.OP_END_REPEAT, len(body) + 1)]
+
+    def op_pace(self, item, value, sub, field):
+        """Sleep until back on schedule (time.Sleep(time.Until(due)) when ahead; nothing when late):
+        ``pace = "1ms"`` makes each pass due 1 ms after the previous one; ``pace = "500MiB/s"``
+        makes it due after the bytes its repeat body allocates at that rate (resolve_pace). The
+        schedule starts when the goroutine is created. Compiled (OP_PACE, period_ns), or
+        (OP_PACE, -bytes_per_s) until the enclosing repeat resolves it."""
+        if isinstance(value, str) and value.strip().endswith("/s"):
+            rate = self.size(value.strip()[:-2], sub, minimum=1)
+            return [(O.OP_PACE, -rate)]
+        return [(O.OP_PACE, self.duration(value, sub, positive=True))]
+
+    def resolve_pace(self, body: list[tuple], field: str) -> list[tuple]:
+        """A repeat body's rate paces (at its own level) become periods: the bytes one pass of the
+        body allocates (nested finite repeats multiplied) over the rate."""
+        if not any(op[0] == O.OP_PACE and op[1] < 0 for op in body):
+            return body
+        per_pass = 0
+        mult = [1]
+        for op in body:
+            if op[0] == O.OP_REPEAT:
+                if op[1] < 0:
+                    raise self.fail(field, 'a pace given as a rate cannot pace a body with a "forever" loop')
+                mult.append(mult[-1] * op[1])
+            elif op[0] == O.OP_END_REPEAT:
+                mult.pop()
+            elif op[0] == O.OP_ALLOC:
+                per_pass += op[1] * op[2] * mult[-1]
+        if per_pass == 0:
+            raise self.fail(field, "a pace given as a rate needs an alloc in the same repeat body")
+        out, depth = [], 0
+        for op in body:
+            if op[0] == O.OP_PACE and op[1] < 0 and depth == 0:
+                period_ns = round(Fraction(per_pass * 1_000_000_000, -op[1]))
+                op = (O.OP_PACE, self.time_limit(max(period_ns, 1), field, f"{per_pass} B per pass"))
+            depth += op[0] == O.OP_REPEAT
+            depth -= op[0] == O.OP_END_REPEAT
+            out.append(op)
+        return out
+
+    def op_pipe(self, item, value, sub, field):
+        """An os.Pipe end: ``{ pipe = "p", read = "4KiB" }`` reads up to that much (what is there; IO
+        wait when empty), ``{ pipe = "p", write = "4KiB" }`` writes it (IO wait until it fits).
+        Pipes need no declaration: a name used by any op is one pipe."""
+        if not isinstance(value, str) or not value.strip():
+            raise self.expected(sub, "a pipe name", value)
+        ends = [k for k in ("read", "write") if k in item]
+        if len(ends) != 1:
+            raise self.fail(field, 'expected exactly one of read = "4KiB" or write = "4KiB"')
+        end = ends[0]
+        nbytes = self.size(item[end], f"{field}.{end}", minimum=1)
+        if end == "write" and nbytes > PIPE_CAPACITY_BYTES:
+            cap = format_size(PIPE_CAPACITY_BYTES)
+            raise self.expected(f"{field}.write", f"a write up to the pipe's capacity, {cap}", item[end])
+        if value not in self.pipe_index:
+            if len(self.pipe_index) >= MAX_CHANNELS:
+                raise self.fail(sub, f"more than {MAX_CHANNELS:,} pipes")
+            self.pipe_index[value] = len(self.pipe_index)
+        code = O.OP_PIPE_READ if end == "read" else O.OP_PIPE_WRITE
+        return [(code, self.pipe_index[value], nbytes)]
 
     def op_alloc(self, item, value, sub, field):
         """mallocgc: ``count`` objects of ``size`` bytes (tiny, small or large path by size and pointers)."""
@@ -723,12 +793,14 @@ class _Compiler:
         return [(O.OP_GOMAXPROCS, self.integer(value, sub, 1, MAX_GOMAXPROCS))]
 
     def op_stack(self, item, value, sub, field):
-        """Call depth x frame size, then return: newstack/copystack when the stack guard is hit."""
+        """Call depth x frame size, then return (keep = true: stay in the deepest call, so every later
+        stack scan counts the frames): newstack/copystack when the stack guard is hit."""
         depth = self.integer(value, sub, 1, MAX_COUNT, "a call depth (integer >= 1)")
         if "frame" not in item:
             raise self.fail(f"{field}.frame", 'missing; expected a frame size like "256B"')
         frame_bytes = self.size(item["frame"], f"{field}.frame", minimum=1)
-        return [(O.OP_STACK, depth, frame_bytes)]
+        keep = self.boolean(item.get("keep", False), f"{field}.keep")
+        return [(O.OP_STACK, depth, frame_bytes, int(keep))]
 
     def op_defer(self, item, value, sub, field):
         """deferproc: push ``count`` defer records (heap = true: heap-allocated _defer records)."""

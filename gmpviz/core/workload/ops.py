@@ -36,12 +36,15 @@ OP_END_REPEAT = 12  # (OP_END_REPEAT, back)           jump back `back` ops to th
 OP_ALLOC = 13  # (OP_ALLOC, size_bytes, count, noscan, lifetime, lifetime_ns)
 OP_GC = 14  # (OP_GC,)                                runtime.GC()
 OP_GOMAXPROCS = 15  # (OP_GOMAXPROCS, n)              runtime.GOMAXPROCS(n)
-OP_STACK = 16  # (OP_STACK, depth, frame_bytes)       call depth x frame size, then return
+OP_STACK = 16  # (OP_STACK, depth, frame_bytes, keep)  call depth x frame size, then return (keep=1: stay)
 OP_DEFER = 17  # (OP_DEFER, count, heap)              push `count` defer records (heap=1: heap-allocated)
 OP_BLOCK = 18  # (OP_BLOCK,)                          select {}: block forever
 OP_EXIT = 19  # (OP_EXIT,)                            return from the goroutine's function
 OP_SETGCPERCENT = 20  # (OP_SETGCPERCENT, percent)    debug.SetGCPercent (-1 = off)
 OP_SETMEMLIMIT = 21  # (OP_SETMEMLIMIT, bytes)        debug.SetMemoryLimit (-1 = off)
+OP_PACE = 22  # (OP_PACE, period_ns)                  sleep until the G is back on its schedule
+OP_PIPE_READ = 23  # (OP_PIPE_READ, pipe, bytes)     os.Pipe read end: syscall.Read, IO wait when empty
+OP_PIPE_WRITE = 24  # (OP_PIPE_WRITE, pipe, bytes)   write end: syscall.Write, IO wait when full
 
 OP_NAMES = (
     "compute",
@@ -66,6 +69,9 @@ OP_NAMES = (
     "exit",
     "setgcpercent",
     "setmemlimit",
+    "pace",
+    "pipe_read",
+    "pipe_write",
 )
 
 SEL_SEND = 0
@@ -116,6 +122,7 @@ class Scenario:
     greentea: bool = True  # Green Tea marker (Go 1.26's default); false = GOEXPERIMENT=nogreenteagc
     programs: tuple[Program, ...] = ()
     channels: tuple[ChanDecl, ...] = ()
+    pipes: tuple[str, ...] = ()  # os.Pipe names, in order of first use (OP_PIPE_* index them)
     groups: tuple[str, ...] = ("main",)
     main: int = 0
     path: str = ""
