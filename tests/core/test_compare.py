@@ -136,22 +136,22 @@ DOC_NUMBERS = {
         "latency_p99_ns": (8.56e6, 3.32e6, 79.5e6),
     },
     "procs": {
-        "ops_completed": (6483, 19704),
-        "steals": (3, 4095),
-        "latency_p99_ns": (61.2e6, 437e3),
+        "ops_completed": (6631, 19682),
+        "steals": (3, 4125),
+        "latency_p99_ns": (57.0e6, 436e3),
         "gc_cycles": (8, 11),
-        "mmu_1ms": (0.150, 0.656),
+        "mmu_1ms": (0.325, 0.656),
     },
     "gogc": {
         "gc_cycles": (9, 2, 3),
-        "gc_cpu_fraction": (0.023, 0.0056, 0.0084),
-        "mmu_1ms": (0.479, 0.670, 0.659),
-        "heap_goal_median_bytes": (20.5 * 2**20, 52.7 * 2**20, 30.5 * 2**20),
+        "gc_cpu_fraction": (0.0253, 0.0061, 0.0092),
+        "mmu_1ms": (0.472, 0.679, 0.658),
+        "heap_goal_median_bytes": (20.8 * 2**20, 52.9 * 2**20, 30.5 * 2**20),
     },
     "greentea": {
         "gc_cycles": (18, 13),
-        "gc_cpu_fraction": (0.0567, 0.195),
-        "mmu_10ms": (0.732, 0.350),
+        "gc_cpu_fraction": (0.0594, 0.197),
+        "mmu_10ms": (0.727, 0.340),
     },
 }
 
