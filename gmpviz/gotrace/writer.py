@@ -185,8 +185,10 @@ class GoTraceWriter:
         self._park_rt(m, t)
         if c[0] == p and p != NO:
             return True
-        if p < 0 or c[1] != NO:
+        if p < 0:
             return False
+        # (an M may take a P while it holds a G: exitsyscall's acquirep after the P was retaken; Go's
+        # parser checks only that the M has no P, order.go advanceProcStart)
         if c[0] != NO:  # the M moved to another P with no event of its own (around a stop-the-world)
             if self.pst.get(c[0]) != _P_RUNNING:
                 return False
