@@ -136,11 +136,12 @@ DOC_NUMBERS = {
         "latency_p99_ns": (8.56e6, 3.32e6, 79.5e6),
     },
     "procs": {
-        "ops_completed": (6631, 19682),
-        "steals": (3, 4125),
-        "latency_p99_ns": (57.0e6, 436e3),
-        "gc_cycles": (8, 11),
-        "mmu_1ms": (0.325, 0.656),
+        "ops_completed": (6631, 5076),
+        "steals": (3, 407),
+        "latency_p99_ns": (57.0e6, 3.71e6),
+        "gc_cycles": (8, 7),
+        "mmu_1ms": (0.325, 0.0),
+        "stw_max_ns": (100.4e3, 6.20e6),
     },
     "gogc": {
         "gc_cycles": (9, 2, 3),
