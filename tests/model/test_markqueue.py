@@ -81,3 +81,22 @@ def test_gc_greentea_run_fills_the_fold():
     assert {SCAN_ROOTS, SCAN_SPANQ} <= set(np.unique(q.scans.col("what")).tolist())
     assert set(q.modes().values()) <= {"roots", "span queue", "object queue"} and q.modes()
     assert len(q.assists) > 0 and q.assists.col("begin").any()
+
+
+def test_compact_bounds_the_span_queue_history():
+    from gmpviz.model.compact import ROWS_COARSE, ROWS_KEEP, compact
+
+    m = Model()
+    n = 3 * ROWS_KEEP
+    ev = empty(n)
+    ev["t_ns"] = np.arange(n)
+    ev["kind"] = int(EV.GCSpanQueue)
+    ev["p"] = 0
+    ev["a0"] = np.arange(n) % 50  # ring
+    ev["a1"] = 7  # shared
+    m.apply(ev)
+    v = m.markq.version
+    compact(m)
+    t, ring = m.markq.ring_series(0)
+    assert len(t) <= ROWS_KEEP + ROWS_COARSE and len(m.markq.shared) <= ROWS_KEEP + ROWS_COARSE
+    assert ring.max() == 49 and np.all(np.diff(t) >= 0) and m.markq.version > v
