@@ -129,6 +129,16 @@ class MarkQueueFold:
         """What G `goid` scanned last (SCAN_* code), NO_MODE if it never scanned."""
         return int(self._mode[goid]) if 0 <= goid < len(self._mode) else NO_MODE
 
+    def mode_at(self, goid: int, t_ns: int) -> tuple[int, int]:
+        """(SCAN_* code, t_ns) of G `goid`'s last scan at or before `t_ns`, (NO_MODE, -1) if none: a
+        replay's cursor asks of the whole-run history."""
+        end = int(np.searchsorted(self.scans.col("t_ns"), t_ns, side="right"))
+        hit = np.flatnonzero(self.scans.col("g")[:end] == goid)
+        if len(hit) == 0:
+            return NO_MODE, -1
+        i = int(hit[-1])
+        return int(self.scans.col("what")[i]), int(self.scans.col("t_ns")[i])
+
     def modes(self) -> dict[int, str]:
         """Every G that scanned -> the name of what it scanned last."""
         gs = np.flatnonzero(self._mode != NO_MODE)

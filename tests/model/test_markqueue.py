@@ -56,6 +56,8 @@ def test_fold_splits_rings_by_p_and_keeps_steals_and_modes():
     assert f.scans.col("dequeues").tolist() == [0, 5, 0]
     assert f.scan_totals()["span queue"] == (40, 4000)
     assert f.assists.col("begin").tolist() == [True, False]
+    assert f.mode_at(7, 29) == (SCAN_ROOTS, 10) and f.mode_at(7, 30) == (SCAN_OBJQ, 30)
+    assert f.mode_at(7, 5) == (NO_MODE, -1) and f.mode_at(9, 100) == (NO_MODE, -1)
     v = f.version
     f.apply(_ev([(60, EV.GoCreate, 0, 10, 0, 0, 0)]))
     assert f.version == v  # nothing of ours: no redraw

@@ -37,6 +37,10 @@ def test_gc_greentea_fills_the_span_queue_plot(make_win):
     assert len(heap.steal_ticks.data) > 0
     assert len(heap.assist_begin.data) > 0 and len(heap.assist_end.data) > 0
     assert "P0" in heap.spanq_legend.text() and "shared list" in heap.spanq_legend.text()
+    worker = next(iter(q.modes()))
+    win.select("g", worker)
+    win.refresh_views(force=True)
+    assert "last mark work" in win.inspector.toPlainText()
     out = os.environ.get("GMPVIZ_GREENTEA_PNG")  # a 1920x1080 look at the view, on request
     if out:
         win.resize(1920, 1080)
