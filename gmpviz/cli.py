@@ -442,7 +442,7 @@ def _deck_parsers(sub) -> None:
 
 def cmd_deck(args) -> int:
     from .deck import load_deck
-    from .deck.build import build_deck
+    from .deck.build import build_deck, build_pair
 
     deck = load_deck(args.deck)
     if args.deck_cmd == "build":
@@ -456,9 +456,17 @@ def cmd_deck(args) -> int:
             built.append(made)
             print(f"[{k}/{n}] {scene.title}: {'built' if made else 'up to date'}", file=sys.stderr)
 
-        paths = build_deck(deck, Path(args.out) if args.out else None, args.force, progress)
+        out_dir = Path(args.out) if args.out else None
+        paths = build_deck(deck, out_dir, args.force, progress)
         for k, (p, made) in enumerate(zip(paths, built)):
             print(wrote(p, f"scene {k + 1}") if made else f"{p}: scene {k + 1} (up to date)")
+            if deck.scenes[k].compare is not None:  # side B, built beside A (a no-op look-up now)
+                pb = build_pair(deck.scenes[k], out_dir)[1]
+                print(
+                    wrote(pb, f"scene {k + 1}, side B")
+                    if made
+                    else f"{pb}: scene {k + 1}, side B (up to date)"
+                )
         return 0
     _check_display_or_offscreen()
     try:

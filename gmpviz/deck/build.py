@@ -111,11 +111,24 @@ def build_scene(scene: Scene, out_dir: Path | None = None, force: bool = False) 
     return path, True
 
 
+def build_pair(
+    scene: Scene, out_dir: Path | None = None, force: bool = False
+) -> tuple[Path, Path | None, bool]:
+    """(side A's recording, side B's or None, whether either was built now): a `compare` scene
+    plays two recordings on one time axis."""
+    path, built = build_scene(scene, out_dir, force)
+    if scene.compare is None:
+        return path, None, built
+    path_b, built_b = build_scene(scene.side_b(), out_dir, force)
+    return path, path_b, built or built_b
+
+
 def build_deck(deck: Deck, out_dir: Path | None = None, force: bool = False, progress=None) -> list[Path]:
-    """Every scene's recording, built where missing; `progress(k, n, scene, built)` after each."""
+    """Every scene's recording (side A's; a compare scene's side B is built beside it and found by
+    `build_pair` again), built where missing; `progress(k, n, scene, built)` after each."""
     out = []
     for k, scene in enumerate(deck.scenes):
-        path, built = build_scene(scene, out_dir, force)
+        path, _, built = build_pair(scene, out_dir, force)
         out.append(path)
         if progress is not None:
             progress(k + 1, len(deck.scenes), scene, built)

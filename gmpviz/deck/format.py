@@ -14,10 +14,14 @@ file, the scene and the key ("tour.toml: scene 3 (\"work stealing\"): pause[2]: 
     pause = [ { event = "ProcSteal" }, { event = "RunqSpill", p = 1 }, { goroutines_above = 100 },
               { at = "3ms" }, { bookmark = "label" } ]
     highlight = { g = 5, p = 1, size_class = 5, stw = true }
+    compare = { policy = "global-queue", a = "work stealing", b = "one global queue" }
+        (a second run beside the first, on a linked time axis: the scene's run with these settings
+        changed, or { recording = "b.gmprec" } beside a recording scene; a and b label the two)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tomllib
@@ -96,6 +100,7 @@ DRAWN: dict[str, str] = {  # thing -> the view that draws it
     "STW pauses": "heap",
     "GC CPU": "heap",
     "span heatmap": "spans",
+    "highlighted size class": "spans",
     "size class rows": "spans",
     "event log": "events",
 }
@@ -151,6 +156,18 @@ class Highlight:
 
 
 @dataclass(frozen=True)
+class Compare:
+    """A scene's second run (side B): the same scenario with some settings changed (or another
+    scenario or a recording), shown beside side A on a linked time axis."""
+
+    settings: dict = field(default_factory=dict)  # RunSettings keywords that differ from side A's
+    scenario: str = ""  # another scenario for side B ("" = side A's)
+    recording: str = ""  # a recording for side B (beside a recording scene)
+    a_label: str = "A"
+    b_label: str = "B"
+
+
+@dataclass(frozen=True)
 class Scene:
     index: int  # 0-based position in the deck
     title: str
@@ -170,10 +187,24 @@ class Scene:
     highlight: Highlight = Highlight()
     m_lanes: bool = False
     reveal: bool = True  # the future of the recording stays hidden until playback reaches it
+    compare: Compare | None = None  # a second run shown beside this one, on a linked time axis
 
     @property
     def where(self) -> str:
         return f'scene {self.index + 1} ("{self.title}")'
+
+    def side_b(self) -> Scene:
+        """The scene's second run as a scene of its own (what `deck build` records for it)."""
+        c = self.compare
+        if c is None:
+            raise ValueError(f"{self.where} has no second run")
+        return dataclasses.replace(
+            self,
+            scenario="" if c.recording else (c.scenario or self.scenario),
+            recording=c.recording,
+            settings={} if c.recording else {**self.settings, **c.settings},
+            compare=None,
+        )
 
 
 @dataclass(frozen=True)
@@ -315,8 +346,9 @@ class _Reader:
     SCENE_KEYS = (
         "title", "scenario", "recording", "seed", "procs", "policy", "gogc", "memlimit", "duration",
         "from", "to", "speed", "views", "layout", "zoom", "caption", "notes", "notice", "pause",
-        "highlight", "m_lanes", "reveal",
+        "highlight", "m_lanes", "reveal", "compare",
     )  # fmt: skip
+    RUN_KEYS = ("seed", "procs", "policy", "gogc", "memlimit", "duration")
 
     def scene(self, i: int, s) -> Scene:
         where = f"scene {i + 1}"
@@ -341,7 +373,7 @@ class _Reader:
             settings = self.settings(where, s)
         else:
             recording = self.path(f"{where}: recording", s["recording"])
-            for k in ("seed", "procs", "policy", "gogc", "memlimit", "duration"):
+            for k in self.RUN_KEYS:
                 if k in s:
                     raise self.fail(where, f'"{k}" sets up a run: a recording scene has none')
             settings = {}
@@ -377,6 +409,8 @@ class _Reader:
             raise self.fail(
                 f"{where}: pause", f"{len(pauses)} pause points is more than the {MAX_PAUSES} limit"
             )
+        highlight = self.highlight(f"{where}: highlight", s.get("highlight", {}))
+        self.highlight_shown(f"{where}: highlight", highlight, kw["views"])
         return Scene(
             index=i,
             title=title,
@@ -390,9 +424,10 @@ class _Reader:
             notes=self.text(f"{where}: notes", s.get("notes", ""), MAX_NOTES_CHARS).strip(),
             notice=tuple(notice),
             pauses=tuple(self.pause(f"{where}: pause[{k + 1}]", p) for k, p in enumerate(pauses)),
-            highlight=self.highlight(f"{where}: highlight", s.get("highlight", {})),
+            highlight=highlight,
             m_lanes=self.boolean(f"{where}: m_lanes", s.get("m_lanes", False)),
             reveal=self.boolean(f"{where}: reveal", s.get("reveal", True)),
+            compare=self.compare(f"{where}: compare", s["compare"], has_rec) if "compare" in s else None,
             **kw,
         )
 
@@ -416,6 +451,30 @@ class _Reader:
                 raise self.fail(f"{where}: duration", "must be above 0")
             out["duration_ns"] = d
         return out
+
+    def compare(self, where: str, c, beside_recording: bool) -> Compare:
+        if not isinstance(c, dict):
+            raise self.fail(where, 'expected a table such as { policy = "global-queue", b = "one queue" }')
+        self.keys(where, c, ("a", "b", "scenario", "recording", *self.RUN_KEYS))
+        a = self.text(f"{where}: a", c.get("a", "A"), MAX_TITLE_CHARS).strip() or "A"
+        b = self.text(f"{where}: b", c.get("b", "B"), MAX_TITLE_CHARS).strip() or "B"
+        if beside_recording:
+            if "recording" not in c or any(k in c for k in ("scenario", *self.RUN_KEYS)):
+                raise self.fail(where, "beside a recording scene, side B is a recording: { recording = ... }")
+            return Compare(recording=self.path(f"{where}: recording", c["recording"]), a_label=a, b_label=b)
+        if "recording" in c:
+            raise self.fail(where, "beside a scenario scene, side B is a run: its settings, not a recording")
+        scenario = ""
+        if "scenario" in c:
+            scenario = self.text(f"{where}: scenario", c["scenario"], 4096).strip()
+            if not scenario:
+                raise self.fail(f"{where}: scenario", "is empty")
+            if scenario.endswith(".toml") or "/" in scenario:
+                scenario = self.path(f"{where}: scenario", scenario)
+        settings = self.settings(where, c)
+        if not settings and not scenario:
+            raise self.fail(where, "side B must differ from side A: name a setting or a scenario")
+        return Compare(settings=settings, scenario=scenario, a_label=a, b_label=b)
 
     def speed(self, where: str, v) -> int:
         text = v.strip().removesuffix("/s") if isinstance(v, str) else v
@@ -477,6 +536,22 @@ class _Reader:
             return PausePoint("at", value=t, label=label, text=f"at {p[kind]}")
         b = self.text(f"{where}: bookmark", p[kind], MAX_TITLE_CHARS)
         return PausePoint("bookmark", label=label or b, text=f"bookmark {b!r}")
+
+    # a highlight is drawn by a view: the scene must show it (one of these)
+    HIGHLIGHT_VIEWS = {
+        "g": ("timeline", "glanes"),
+        "p": ("timeline", "runq"),
+        "size_class": ("spans",),
+        "stw": ("timeline",),
+    }
+
+    def highlight_shown(self, where: str, h: Highlight, views: tuple[str, ...]) -> None:
+        asked = {"g": h.g >= 0, "p": h.p >= 0, "size_class": h.size_class >= 0, "stw": h.stw}
+        for key, on in asked.items():
+            need = self.HIGHLIGHT_VIEWS[key]
+            if on and not any(v in views for v in need):
+                shown = " or ".join(need)
+                raise self.fail(f"{where}: {key}", f"is drawn in the {shown} view, which the scene lacks")
 
     def highlight(self, where: str, h) -> Highlight:
         if not isinstance(h, dict):

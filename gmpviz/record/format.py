@@ -1,6 +1,6 @@
 """The .gmprec container: self-delimiting, checksummed chunks (see docs/recording-format.md).
 
-    file   = MAGIC u32:version u32:0  chunk*  [INDX chunk] [FOOTER]
+    file   = MAGIC u32:version u32:0  chunk*  [INDX chunk [BMRK chunk] FOOTER]
     chunk  = 4s:tag u32:payload_len u32:crc32(tag + payload) payload
 
 Every chunk can be checked on its own, so the temporary file a crash leaves behind is a valid prefix:
@@ -39,6 +39,7 @@ TAG_EVTS = b"EVTS"  # a block of events, columnar + compressed
 TAG_CNTR = b"CNTR"  # counters rows sampled since the previous CNTR
 TAG_KEYF = b"KEYF"  # keyframe: the full view state after `event_index` events
 TAG_INDX = b"INDX"  # chunk table + marks, only in a finalised file
+TAG_BMRK = b"BMRK"  # bookmarks (JSON), optional, between INDX and the footer (record/bookmarks.py)
 
 ZLIB_LEVEL = 6  # measured: see docs/recording-format.md ("Choosing the codec")
 EVTS_HEAD = struct.Struct("<QIqq")  # first event index, count, t_first, t_last

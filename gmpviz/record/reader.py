@@ -114,6 +114,7 @@ class RecordingReader:
         self.truncated = False
         self.cut_reason = ""
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._bmrk: bytes | None = None
         blocks, index_marks = self._read_index()
         if blocks is None:
             self.truncated = True
@@ -126,6 +127,12 @@ class RecordingReader:
         else:  # a quick look (is it cut short?): rebuilding the marks decodes every event block
             self.mark_index, self.mark_code, self.mark_t = _no_marks()
         self.counters = self._read_counters()
+        # the bookmarks saved in the file (its BMRK chunk), None when it holds none
+        self.bookmarks = None
+        if self._bmrk is not None:
+            from .bookmarks import decode_bookmarks
+
+            self.bookmarks = decode_bookmarks(self._bmrk, self.n_events, MAX_T_NS)
 
     @classmethod
     def open(cls, path: str, marks: bool = True) -> RecordingReader:
@@ -195,6 +202,7 @@ class RecordingReader:
         got = self._chunk_at(index_off) if index_off < n else None
         if got is None or got[0] != F.TAG_INDX:
             raise RecordingError("corrupt recording: the index at the end does not check out")
+        self._bmrk = self._trailer(index_off + F.CHUNK_HEAD.size + got[1], n - F.FOOTER.size)
         ix = F.decode_arrays(got[2])
         need = ("tag", "offset", "first", "count", "t_first", "t_last", "mark_index", "mark_code", "mark_t")
         if any(k not in ix for k in need):
@@ -210,6 +218,16 @@ class RecordingReader:
                 raise RecordingError(f"corrupt recording: bad chunk at byte {off}")
             blocks.append(Block(_TAGS[t], off, got[1], first, count, t0, t1))
         return blocks, (ix["mark_index"], ix["mark_code"], ix["mark_t"])
+
+    def _trailer(self, off: int, footer_off: int) -> bytes | None:
+        """The BMRK payload between the index chunk (ending at `off`) and the footer: nothing there,
+        or exactly one valid BMRK chunk; anything else is corruption."""
+        if off == footer_off:
+            return None
+        got = self._chunk_at(off) if off < footer_off else None
+        if got is None or got[0] != F.TAG_BMRK or off + F.CHUNK_HEAD.size + got[1] != footer_off:
+            raise RecordingError("corrupt recording: unexpected bytes between the index and the end record")
+        return got[2]
 
     def _scan(self) -> list[Block]:
         """Walk the chunks from the start; stop at the first incomplete or damaged one (and say which
@@ -411,6 +429,16 @@ class RecordingReader:
         if k == 0:
             return np.zeros(1, dtype=COUNTERS_DTYPE)
         return self.counters[k - 1 : k].copy()
+
+    def wakes_of(self, goid: int) -> np.ndarray:
+        """(t_ns, waker goid) rows of every GoUnblock of `goid` (ready()'s caller: who woke whom),
+        block by block with numpy masks."""
+        out = []
+        for ev in self.iter_blocks():
+            sel = (ev["kind"] == int(EV.GoUnblock)) & (ev["g"] == goid)
+            if sel.any():
+                out.append(np.stack([ev["t_ns"][sel], ev["a0"][sel]], axis=1).astype(np.int64))
+        return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
     def marks(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(event indices, times) of one mark kind ("gc", "stw", "steal", "handoff", "preempt")."""

@@ -292,6 +292,11 @@ class LiveController:
         if win.interactive:
             box.show()
 
+    def wakes_of(self, goid: int):
+        """None: a live run keeps no history of wake-ups (the model folds GoUnblock away); the
+        selected G is outlined without arrows. A recording of the run has them (the player)."""
+        return None
+
     def resized(self) -> None:
         """The runtime settings bar goes to a second row when both bars do not fit in one (Qt would
         hide the last controls behind a » menu)."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from ..model import Model
 from ..session import Session
@@ -62,6 +65,10 @@ class Controller(Protocol):
     def after_refresh(self, full: bool) -> None: ...
 
     def resized(self) -> None: ...
+
+    def wakes_of(self, goid: int) -> np.ndarray | None:
+        """(t_ns, waker goid) of every wake-up of `goid` the source knows (None: it keeps none)."""
+        ...
 
     def close(self) -> None:
         """The window closes: stop whatever runs (threads, recordings)."""
@@ -212,6 +219,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def select(self, kind: str, ident: int) -> None:
         self.inspector.select(kind, ident)
+        if kind == "g":  # the G drawn across every lane, with who-woke-whom arrows where known
+            self.timeline.set_highlight(ident, self.controller.wakes_of(ident))
+            if self.model is not None:
+                self.timeline.refresh(self.model, force=True)
         # show the inspector, unless that would hide the view the click came from (the event log
         # shares its tab group by default: raising the inspector hid the log being read)
         src = self.sender()

@@ -85,7 +85,7 @@ class ReplayController:
     def add_toolbars(self, win) -> None:
         self.win = win
         try:
-            self.bookmarks = load_bookmarks(self.path)
+            self.bookmarks = load_bookmarks(self.path, self.replay.reader)
         except RecordingError as e:
             win.statusBar().showMessage(str(e), 10000)
         self._build_bar()
@@ -119,6 +119,10 @@ class ReplayController:
 
     def close(self) -> None:
         self.playing = False
+
+    def wakes_of(self, goid: int):
+        """Who woke G `goid`, and when: every GoUnblock of it in the recording."""
+        return self.replay.reader.wakes_of(goid)
 
     def resized(self) -> None:
         return
@@ -200,7 +204,7 @@ class ReplayController:
         bar.addWidget(self.bm_btn)
         self.bm_box = QtWidgets.QComboBox()
         self.bm_box.setMinimumWidth(160)
-        self.bm_box.setToolTip(f"Bookmarks (saved in {os.path.basename(self.path)}.bookmarks.json)")
+        self.bm_box.setToolTip(f"Bookmarks (saved in {os.path.basename(self.path)} itself)")
         self.bm_box.activated.connect(self._bookmark_picked)
         bar.addWidget(self.bm_box)
         bar.addSeparator()

@@ -16,15 +16,15 @@ import dataclasses
 import os
 import sys
 import time
+from html import escape as html_escape
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.constants import MS
 from ..deck import Deck, Scene
-from ..deck.build import build_scene
+from ..deck.build import build_pair, build_scene
 from ..deck.predicates import Stop, pause_points
 from ..record import RecordingError
 from ..record.bookmarks import load_bookmarks
@@ -77,6 +77,7 @@ def stage_stylesheet(theme: Theme, scale: float) -> str:
     QLabel#stageTitle {{ font-size: {px(STAGE_TITLE_PX)}px; font-weight: bold; }}
     QLabel#stageCaption {{ font-size: {px(STAGE_CAPTION_PX)}px; padding: {px(8)}px {px(24)}px; }}
     QLabel#stageCounter {{ font-size: {px(STAGE_BODY_PX)}px; }}
+    QLabel#stageSide {{ font-size: {px(STAGE_BODY_PX)}px; padding: {px(2)}px {px(8)}px; }}
     QTableView, QTableWidget, QTextBrowser, QPlainTextEdit {{ background: {theme.panel}; color: {fg};
         font-size: {px(STAGE_BODY_PX)}px; border: none; }}
     QHeaderView::section {{ background: {theme.panel}; color: {fg}; font-size: {px(STAGE_BODY_PX)}px; }}
@@ -131,28 +132,20 @@ def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
                     item.setPen(p)
 
 
-def wakes_of(reader, goid: int) -> np.ndarray:
-    """(t_ns, waker goid) of every GoUnblock of `goid` in the recording: ready()'s caller."""
-    from ..core.trace.events import EV
-
-    out = []
-    for ev in reader.iter_blocks():
-        sel = (ev["kind"] == EV.GoUnblock) & (ev["g"] == goid)
-        if sel.any():
-            out.append(np.stack([ev["t_ns"][sel], ev["a0"][sel]], axis=1))
-    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
-
-
 class SceneView:
-    """One scene on the stage: its player window (never shown), the views taken from it, its stops."""
+    """One scene on the stage: its player window (never shown), the views taken from it, its stops.
 
-    def __init__(self, scene: Scene, recording: Path, theme: Theme, scale: float) -> None:
-        from .player import player_window
+    A `compare` scene has a second player window (side B) over the second run's recording: its views
+    sit under side A's, x-linked to them (one time axis), and both follow the one cursor (A's stops,
+    B seeks to the same virtual time)."""
 
+    def __init__(
+        self, scene: Scene, recording: Path, theme: Theme, scale: float, recording_b: Path | None = None
+    ) -> None:
         self.scene = scene
         self.replay = Replay.open(str(recording))
         try:
-            bookmarks = load_bookmarks(str(recording))
+            bookmarks = load_bookmarks(str(recording), self.replay.reader)
         except RecordingError:
             bookmarks = []
         self.stops, self.missing = pause_points(self.replay.reader, scene, bookmarks)
@@ -161,54 +154,84 @@ class SceneView:
         end = Stop(self.replay.reader.index_at(self.t1_ns), self.t1_ns, None)
         if not self.stops or self.stops[-1].t_ns < self.t1_ns:
             self.stops.append(end)  # the scene's end is its last stop
-        self.win = player_window(theme, self.replay, str(recording), settings=None, interactive=False)
-        self.win.timer.stop()  # the stage drives the frames
-        for sc in self.win.findChildren(QtGui.QShortcut):
-            sc.setEnabled(False)  # the player's Space/Left/Right are the clicker's here
-        self.replay.load_all()
+        self.win = self._player(self.replay, recording, theme)
+        self.replay_b: Replay | None = None
+        self.win_b = None
+        if scene.compare is not None:
+            if recording_b is None:
+                recording_b = build_pair(scene)[1]
+            self.replay_b = Replay.open(str(recording_b))
+            self.win_b = self._player(self.replay_b, recording_b, theme)
+        self.glanes: list = []  # (GoroutineLanesView, its window)
+        self.tables: list[QtWidgets.QTableView] = []
+        self.side_heads: list[QtWidgets.QLabel] = []
+        self._master = None  # the view box every time plot of the stage is x-linked to
+        self.legend_row = None  # a compare scene's lane legend, over both sides
         self.body = self._layout(scene, theme, scale)
-        # reveal mode is the player's (its masks and the views' reveal_ns follow the cursor)
-        self.win.controller.set_reveal(scene.reveal)
-        self.win.controller.reveal_box.setChecked(scene.reveal)
         self._highlight(scene, scale)
         self.stop_k = -1  # the last stop reached; -1 = the scene's start
         self.target: Stop | None = None
         self._zoom_saved = None
         self._init_view(scene)
-        self.win.seek_time(self.t0_ns)
+        self.seek_time(self.t0_ns)
 
-    def _layout(self, scene: Scene, theme: Theme, scale: float) -> QtWidgets.QWidget:
-        win = self.win
+    @property
+    def windows(self) -> list:
+        return [self.win] if self.win_b is None else [self.win, self.win_b]
+
+    def _player(self, replay: Replay, recording: Path, theme: Theme):
+        from .player import player_window
+
+        win = player_window(theme, replay, str(recording), settings=None, interactive=False)
+        win.timer.stop()  # the stage drives the frames
+        for sc in win.findChildren(QtGui.QShortcut):
+            sc.setEnabled(False)  # the player's Space/Left/Right are the clicker's here
+        replay.load_all()
+        # reveal mode is the player's (its masks and the views' reveal_ns follow the cursor)
+        win.controller.set_reveal(self.scene.reveal)
+        win.controller.reveal_box.setChecked(self.scene.reveal)
+        return win
+
+    def _side_views(self, win, scene: Scene, theme: Theme) -> list:
+        """The widgets of the views `scene` names, taken from `win` (glanes made for it)."""
         tl = win.timeline
         tl.m_box.hide()
         tl.hover.hide()
         if scene.m_lanes:
             tl.m_box.setChecked(True)
         views = []
-        self.tables: list[QtWidgets.QTableView] = []
-        self.glanes = None
         for name in scene.views:
             if name == "glanes":  # the stage's own view: one lane per goroutine
                 from .views.glanes import GoroutineLanesView
 
-                self.glanes = w = GoroutineLanesView(theme)
+                w = GoroutineLanesView(theme)
                 w.plot.setXLink(tl.plot)
                 w.highlight_g = max(scene.highlight.g, 0)
+                self.glanes.append((w, win))
             else:
                 w = getattr(win, VIEW_ATTR[name])
             if w not in views:
                 views.append(w)
         for w in views:
             for label in w.findChildren(QtWidgets.QLabel):
-                label.setWordWrap(True)
+                label.setWordWrap(label is not tl.ticks_legend)  # (one short line, kept whole)
         if "heap" in scene.views:
             win.heap.summary.hide()  # the numbers at the cursor: too small a thing for a hall
-            self._trim_heap(scene)
+            self._trim_heap(scene, win)
         if "runq" in scene.views:
             win.runq.info.hide()
+            # the ring diagram: a row per P and the global queue, 28 px labels
+            win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
+            win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
+        if "events" in scene.views:  # the log follows the cursor; its filter box is for a desk
+            win.events.filter.hide()
+            win.events.follow.hide()
         if "goroutines" in scene.views:  # a 28 px "goroutines" is longer than the plot is tall
             win.goroutines.plot.setLabel("left", "Gs")
-        rows = scene.layout == "rows" or (scene.layout == "auto" and views[0] is tl and len(views) > 1)
+            win.goroutines.filter.hide()
+        return views
+
+    def _split(self, win, views: list, rows: bool, scale: float) -> QtWidgets.QSplitter:
         split = QtWidgets.QSplitter(
             QtCore.Qt.Orientation.Vertical if rows else QtCore.Qt.Orientation.Horizontal
         )
@@ -218,44 +241,119 @@ class SceneView:
             split.addWidget(w)  # out of its dock (or the window's centre) into the stage
             w.show()
         # lanes; the heap plots; a length plot over the ring diagram (5+ rows of 28 px labels)
-        big = {id(tl): 4, id(win.heap): 5, id(win.runq): 5, id(self.glanes): 5, id(win.goroutines): 4}
-        weights = [big.get(id(w), 3) for w in views]
-        if "runq" in scene.views:  # the ring diagram: a row per P and the global queue, 28 px labels
-            win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
-            win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
-        row_px = round(STAGE_BODY_PX * 1.45 * scale)
-        for w in views:
-            for table in w.findChildren(QtWidgets.QTableView):
-                table.verticalHeader().setDefaultSectionSize(row_px)
-                table.verticalHeader().setMinimumSectionSize(row_px)
-                self.tables.append(table)
-        split.setSizes([1000 * k for k in weights])
-        style_plots(split, theme, scale)
-        font = QtGui.QFont()
-        font.setPixelSize(max(1, round(STAGE_BODY_PX * scale)))
-        win.heap.mark_font = win.timeline.mark_font = font
-        win.runq.pen_px = STAGE_PEN_PX * scale
-        win.heap.container_line.label.setFont(font)
+        big = {id(win.timeline): 4, id(win.heap): 5, id(win.runq): 5, id(win.goroutines): 4}
+        big.update({id(g): 5 for g, _ in self.glanes})
+        split.setSizes([1000 * big.get(id(w), 3) for w in views])
         return split
 
-    def _highlight(self, scene: Scene, scale: float) -> None:
-        """The scene's highlights: one G across the lanes with who-woke-whom arrows, one P's lane."""
-        tl = self.win.timeline
-        tl.id_font.setPixelSize(max(1, round(STAGE_BODY_PX * scale)))
-        tl.highlight_px = max(2, round(STAGE_PEN_PX * scale * 1.5))
-        tl.hl_curve.setPen(pg.mkPen(self.win.theme.foreground, width=tl.highlight_px))
-        h = scene.highlight
-        if h.g >= 0:
-            tl.set_highlight(h.g, wakes_of(self.replay.reader, h.g))
-        if h.p >= 0:
-            tl.highlight_p = h.p
+    def _layout(self, scene: Scene, theme: Theme, scale: float) -> QtWidgets.QWidget:
+        sides = [self._side_views(w, scene, theme) for w in self.windows]
+        views = sides[0]
+        if self.win_b is None:
+            rows = scene.layout == "rows" or (
+                scene.layout == "auto" and views[0] is self.win.timeline and len(views) > 1
+            )
+            body = self._split(self.win, views, rows, scale)
+        else:
+            # side by side on one time axis: A over B, each side's views in a row (columns unless
+            # the deck says rows), a heading naming the run
+            body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+            body.setChildrenCollapsible(False)
+            body.setHandleWidth(max(2, round(6 * scale)))
+            c = scene.compare
+            for win, vs, who, label in zip(self.windows, sides, "AB", (c.a_label, c.b_label)):
+                box = QtWidgets.QWidget()
+                lay = QtWidgets.QVBoxLayout(box)
+                lay.setContentsMargins(0, 0, 0, 0)
+                lay.setSpacing(0)
+                head = QtWidgets.QLabel(f"<b>{who}</b> · {html_escape(label)}")
+                head.setObjectName("stageSide")
+                head.setTextFormat(QtCore.Qt.TextFormat.RichText)
+                self.side_heads.append(head)
+                lay.addWidget(head)
+                lay.addWidget(self._split(win, vs, scene.layout == "rows", scale), 1)
+                body.addWidget(box)
+            body.setSizes([1000, 1000])
+            for w in (self.win_b.timeline.legend, self.win_b.timeline.ticks_legend):
+                w.hide()  # the same colours as side A's, said once
+            if "timeline" in scene.views:  # side A's lane legend across the whole stage, over both
+                head = QtWidgets.QWidget()
+                row = QtWidgets.QHBoxLayout(head)
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(self.win.timeline.legend, 1)  # (out of the timeline's own head row)
+                row.addWidget(self.win.timeline.ticks_legend)
+                outer = QtWidgets.QWidget()
+                col = QtWidgets.QVBoxLayout(outer)
+                col.setContentsMargins(0, 0, 0, 0)
+                col.setSpacing(0)
+                col.addWidget(head)
+                col.addWidget(body, 1)
+                self.legend_row = head
+                body = outer
+            for win in self.windows:  # half a screen: the queue lengths over time, not the ring diagram
+                win.runq.glw.removeItem(win.runq.diag)
+        self._link(scene)
+        style_plots(body, theme, scale)
+        row_px = round(STAGE_BODY_PX * 1.45 * scale)
+        font = QtGui.QFont()
+        font.setPixelSize(max(1, round(STAGE_BODY_PX * scale)))
+        for win, vs in zip(self.windows, sides):
+            for w in vs:
+                for table in w.findChildren(QtWidgets.QTableView):
+                    table.verticalHeader().setDefaultSectionSize(row_px)
+                    table.verticalHeader().setMinimumSectionSize(row_px)
+                    table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                    self.tables.append(table)
+            win.heap.mark_font = win.timeline.mark_font = font
+            win.runq.pen_px = STAGE_PEN_PX * scale
+            win.heap.container_line.label.setFont(font)
+        return body
 
-    def _trim_heap(self, scene: Scene) -> None:
+    TIME_VIEWS = {  # the views with a time axis -> their x view box
+        "timeline": lambda w: w.timeline.vb,
+        "heap": lambda w: w.heap.follow.vb,
+        "runq": lambda w: w.runq.follow.vb,
+        "goroutines": lambda w: w.goroutines.follow.vb,
+    }
+
+    def _link(self, scene: Scene) -> None:
+        """One time axis on the stage: every time plot shown (side B's too) follows the first one
+        (side A's timeline when it is shown). Plots stacked over each other line up pixel for pixel
+        (pyqtgraph's x-link); side by side they show the same range. Z's zoom moves them all."""
+        shown = [f for name, f in self.TIME_VIEWS.items() if name in scene.views]
+        if not shown:
+            return
+        self._master = master = shown[0](self.win)
+        for win in self.windows:
+            for f in shown:
+                vb = f(win)
+                if vb is not master:
+                    vb.setXLink(master)
+
+    def _highlight(self, scene: Scene, scale: float) -> None:
+        """The scene's highlights: one G across the lanes with who-woke-whom arrows, one P's lane,
+        one size class's spans, the STW bands drawn strong."""
+        h = scene.highlight
+        for win in self.windows:
+            tl = win.timeline
+            tl.id_font.setPixelSize(max(1, round(STAGE_BODY_PX * scale)))
+            tl.highlight_px = max(2, round(STAGE_PEN_PX * scale * 1.5))
+            tl.hl_curve.setPen(pg.mkPen(win.theme.foreground, width=tl.highlight_px))
+            if h.g >= 0:
+                tl.set_highlight(h.g, win.controller.wakes_of(h.g))
+            if h.p >= 0:
+                tl.highlight_p = h.p
+            if h.stw:
+                tl.set_stw_strong(True, min_px=max(3, round(4 * scale)))
+            if h.size_class >= 0:
+                win.spans.set_highlight_class(h.size_class, width_px=max(2, round(STAGE_PEN_PX * scale)))
+
+    def _trim_heap(self, scene: Scene, win) -> None:
         """Only the heap plots the scene talks about: the STW bars and the GC CPU plot take a third
         of the height otherwise, and each is too short to read from the back of a hall."""
         from .items import timeaxis
 
-        heap = self.win.heap
+        heap = win.heap
         keep_stw = "STW pauses" in scene.notice
         keep_cpu = "GC CPU" in scene.notice
         if not keep_cpu:
@@ -266,19 +364,31 @@ class SceneView:
         if last is not heap.cpu:
             timeaxis.install(last)
             last.showAxis("bottom")
+        if keep_cpu:  # a short plot: three 28 px ticks fit, six overlap; "GC CPU %" is taller than it
+            heap.cpu.setLabel("left", "GC %")
+            heap.cpu.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")], []])
         lay = heap.glw.ci.layout
         for row, k in ((0, 3), (1, 1 if keep_stw else 0), (2, 2 if keep_cpu else 0)):
             lay.setRowStretchFactor(row, k)
 
     def _init_view(self, scene: Scene) -> None:
+        """The scene's time range on every time plot. Called again once the stage has laid the
+        views out: x-linked plots line up by their screen geometry, which is only right then."""
         z0, z1 = scene.zoom_ns or (self.t0_ns, self.t1_ns)
         x0, x1 = z0 / MS, max(z1, z0 + 1) / MS
-        tl = self.win.timeline
-        tl.follow = False
-        tl.vb.setXRange(x0, x1, padding=0)
-        for v in (self.win.heap, self.win.runq, self.win.goroutines):  # one time range on the stage
-            v.follow.follow = False
-            v.follow.vb.setXRange(x0, x1, padding=0)
+        for win in self.windows:
+            tl = win.timeline
+            tl.follow = False
+            tl.vb.setXRange(x0, x1, padding=0)
+            for v in (win.heap, win.runq, win.goroutines):  # one time range on the stage
+                v.follow.follow = False
+                v.follow.vb.setXRange(x0, x1, padding=0)
+        if self._master is not None:  # last: the linked plots follow it (a link goes both ways)
+            self._master.setXRange(x0, x1, padding=0)
+
+    def laid_out(self) -> None:
+        """The stage has laid the views out: the time ranges again, with the real geometry."""
+        self._init_view(self.scene)
 
     # --- the cursor -----------------------------------------------------------------------------
     @property
@@ -288,17 +398,24 @@ class SceneView:
     def current_stop(self) -> Stop | None:
         return self.stops[self.stop_k] if 0 <= self.stop_k < len(self.stops) else None
 
+    def seek_time(self, t_ns: int) -> None:
+        """Both sides' cursors at virtual time `t_ns`."""
+        for win in self.windows:
+            win.seek_time(t_ns)
+
     def go_to_stop(self, k: int) -> None:
         """At stop k at once (k = -1: the scene's start)."""
         self.target = None
         self.stop_k = max(-1, min(k, len(self.stops) - 1))
         s = self.current_stop()
         if s is None:
-            self.win.seek_time(self.t0_ns)
+            self.seek_time(self.t0_ns)
         else:
             self.win.seek_index(s.index)
             self.replay.t_ns = s.t_ns
             self.win.controller._sync_controls()
+            if self.win_b is not None:  # side B at the same instant (its own events up to it)
+                self.win_b.seek_time(s.t_ns)
         self.draw()
 
     def play_to_next(self) -> bool:
@@ -319,7 +436,7 @@ class SceneView:
         if t >= self.target.t_ns:
             self.go_to_stop(self.stop_k + 1)
             return
-        self.win.seek_time(t)
+        self.seek_time(t)
         self.draw()
 
     @property
@@ -327,10 +444,11 @@ class SceneView:
         return self.win.controller.masks
 
     def draw(self, force: bool = False) -> None:
-        self.win.refresh_views(slow=True, force=force)
-        if self.glanes is not None:
-            self.glanes.reveal_ns = self.t_ns if self.scene.reveal else float("inf")
-            self.glanes.refresh(self.win.model, force=force)
+        for win in self.windows:
+            win.refresh_views(slow=True, force=force)
+        for view, win in self.glanes:
+            view.reveal_ns = win.controller.replay.t_ns if self.scene.reveal else float("inf")
+            view.refresh(win.model, force=force)
         for table in self.tables:  # columns as wide as the 28 px text in view
             table.resizeColumnsToContents()
 
@@ -352,11 +470,15 @@ class SceneView:
         return False
 
     def close(self) -> None:
-        self.win.timer.stop()
-        self.win.close()
+        for win in self.windows:
+            win.timer.stop()
+            win.close()
         self.body.deleteLater()
-        self.win.deleteLater()
+        for win in self.windows:
+            win.deleteLater()
         self.replay.reader.close()
+        if self.replay_b is not None:
+            self.replay_b.reader.close()
 
 
 class PresenterView(QtWidgets.QWidget):
@@ -491,6 +613,7 @@ class StageWindow(QtWidgets.QWidget):
         self.caption.setText(scene.caption)
         self.caption.setVisible(bool(scene.caption))
         QtWidgets.QApplication.instance().processEvents()  # lay out before the views draw at their size
+        self.sv.laid_out()
         self.sv.go_to_stop(at_stop)
         self._update_counter()
 
@@ -633,14 +756,20 @@ def _parse_size(text: str) -> tuple[int, int]:
     return parse_size(text)
 
 
-def _build_all(deck: Deck) -> list[Path]:
-    from ..deck.build import build_deck
+def _build_all(deck: Deck, picks=None) -> list[Path] | None:
+    """Every scene's recording built (a talk then never waits for the emulator); with `picks`
+    (0-based), only those scenes' (an export of one scene), and None: the stage finds them again."""
+    from ..deck.build import build_deck, build_pair
 
     def progress(k, n, scene, built):
         if built:
             print(f"gmpviz: built scene {k}/{n} ({scene.title})", file=sys.stderr)
 
-    return build_deck(deck, progress=progress)
+    if picks is None:
+        return build_deck(deck, progress=progress)
+    for k in picks:
+        progress(k + 1, len(deck.scenes), deck.scenes[k], build_pair(deck.scenes[k])[2])
+    return None
 
 
 def screenshot_scene(deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme: str | None = None) -> None:
@@ -751,9 +880,10 @@ def _rgb32(img: QtGui.QImage, size: tuple[int, int]) -> QtGui.QImage:
 def _scene_frames(stage: StageWindow, k: int, fps: int, size, cap_s: float | None):
     """The frames of scene k as the stage plays it: its title card, playback at the scene's speed to
     each stop (at most `cap_s` seconds in all), a hold at each stop."""
+    from .video import Repeat
+
     card = _rgb32(_title_card(stage.deck, stage.deck.scenes[k], stage.theme, size), size)
-    for _ in range(round(TITLE_CARD_S * fps)):
-        yield card
+    yield Repeat(card, round(TITLE_CARD_S * fps))  # encoded while the scene is set up
     stage.show_scene(k)
     sv = stage.sv
     spent = 0.0
@@ -764,16 +894,14 @@ def _scene_frames(stage: StageWindow, k: int, fps: int, size, cap_s: float | Non
             if t >= stop.t_ns:
                 sv.go_to_stop(si)
             else:
-                sv.win.seek_time(t)
+                sv.seek_time(t)
                 sv.draw()  # one refresh: only what the step changed is redrawn
             QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
             yield _rgb32(stage.grab().toImage(), size)
             spent += 1 / fps
         sv.go_to_stop(si)
         stage._update_counter()
-        held = _rgb32(stage.image(), size)
-        for _ in range(round(HOLD_AT_STOP_S * fps)):
-            yield held
+        yield Repeat(_rgb32(stage.image(), size), round(HOLD_AT_STOP_S * fps))
         if cap_s is not None and spent >= cap_s:
             break
 
@@ -806,7 +934,7 @@ def export_deck_video(deck: Deck, args) -> int:
         picks = sorted({n - 1 for n in (args.scene or range(1, len(deck.scenes) + 1))})
         if picks and picks[-1] >= len(deck.scenes):
             raise RecordingError(f"--scene {picks[-1] + 1}: {deck.name} has {len(deck.scenes)} scenes")
-        recordings = _build_all(deck)
+        recordings = _build_all(deck, picks)
     except (RecordingError, ValueError) as e:
         print(f"gmpviz: {e}", file=sys.stderr)
         return 2
@@ -825,6 +953,7 @@ def export_deck_video(deck: Deck, args) -> int:
     try:
         with Progress("video") as progress:
             n = encode_video(tmp, frames(), _frames_estimate(stage, picks, fps, cap_s), fps, size, progress)
+            progress(1.0)  # the estimate counts every pause point's hold: a capped scene stops short
         os.replace(tmp, out)
     except BaseException as e:
         _remove(tmp)

@@ -74,6 +74,15 @@ def test_the_tour_loads_with_16_scenes_in_the_issue_order():
         ("[[scene]]\ntitle='a'\nscenario='default'\nzoom=['1ms']", "zoom"),
         ("[[scene]]\ntitle='a'\nscenario='default'\nhighlight={g=-1}", "outside"),
         ("[[scene]\n", "not valid TOML"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\ncompare={}", "must differ"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\ncompare={polcy='go'}", 'did you mean "policy"'),
+        ("[[scene]]\ntitle='a'\nscenario='default'\ncompare={policy='x'}", "expected one of"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\ncompare={recording='b.gmprec'}", "side B is a run"),
+        ("[[scene]]\ntitle='a'\nrecording='a.gmprec'\ncompare={policy='go'}", "side B is a recording"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\ncompare='go'", "expected a table"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\ncompare={b='" + "x" * 500 + "', seed=2}", "limit"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\nviews=['heap']\nhighlight={size_class=2}", "spans view"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\nviews=['heap']\nhighlight={stw=true}", "timeline view"),
     ],
 )
 def test_bad_decks_say_what_and_where_in_one_line(text, message):
@@ -178,3 +187,24 @@ def test_every_notice_names_a_view_the_scene_shows():
     for s in load_deck("tour").scenes:
         for n in s.notice:
             assert DRAWN_VIEWS[n] in s.views, (s.title, n)
+
+
+def test_a_compare_scene_builds_both_runs(tmp_path):
+    text = SMALL.replace(
+        'views = ["timeline", "runq"]',
+        'views = ["timeline", "runq"]\ncompare = { policy = "global-queue", b = "one queue" }',
+    )
+    deck = loads_deck(text, "cmp.toml", str(tmp_path))
+    scene = deck.scenes[0]
+    assert scene.compare.b_label == "one queue" and scene.compare.a_label == "A"
+    b = scene.side_b()
+    assert b.settings == {**scene.settings, "policy": "global-queue"} and b.compare is None
+    from gmpviz.deck.build import build_pair
+
+    paths = build_deck(deck, tmp_path / "a")
+    a_path, b_path, built = build_pair(scene, tmp_path / "a")
+    assert paths == [a_path] and not built and b_path.is_file() and b_path != a_path
+    policies = [RecordingReader.open(str(p)).header["settings"]["policy"] for p in (a_path, b_path)]
+    assert policies == ["go", "global-queue"]
+    again = build_pair(scene, tmp_path / "b")
+    assert [p.read_bytes() for p in again[:2]] == [a_path.read_bytes(), b_path.read_bytes()]

@@ -3,6 +3,7 @@ at 1920x1080 in the stage theme with text at least STAGE_BODY_PX high and no lab
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
@@ -150,11 +151,48 @@ def _labels_ok(st, min_px: int) -> list[str]:
         r = QtCore.QRect(lab.mapTo(st, QtCore.QPoint(0, 0)), lab.size())
         if not frame.contains(r):
             bad.append(f"{name} is outside the stage {r}")
+        view = _view_of(lab, st)
+        rv = QtCore.QRect(lab.mapTo(view, QtCore.QPoint(0, 0)), lab.size())
+        if not view.rect().contains(rv):
+            bad.append(f"{name} is outside its view {type(view).__name__} {rv} of {view.rect()}")
         need = lab.heightForWidth(lab.width()) if lab.wordWrap() else lab.sizeHint().height()
         if need > lab.height() + 1:
             bad.append(f"{name} needs {need} px of height, has {lab.height()}")
         if not lab.wordWrap() and lab.sizeHint().width() > lab.width() + 1:
             bad.append(f"{name} needs {lab.sizeHint().width()} px of width, has {lab.width()}")
+    return bad
+
+
+def _view_of(w, st):
+    """The view a widget belongs to on the stage: the ancestor laid out by a splitter (or the stage)."""
+    while w.parentWidget() is not None and w.parentWidget() is not st:
+        if isinstance(w.parentWidget(), QtWidgets.QSplitter):
+            return w
+        w = w.parentWidget()
+    return w
+
+
+def _highlights_drawn(st) -> list[str]:
+    """What the scene's highlight asks for is on the screen: the G's outline, the P's lane mark,
+    the size class's outlined rows, the STW bands in full colour (on every side of a compare)."""
+    h = st.sv.scene.highlight
+    bad = []
+    for win in st.sv.windows:
+        tl = win.timeline
+        if h.g >= 0:
+            xs, _ = tl.hl_curve.getData()
+            if xs is None or not np.isfinite(xs).any():
+                bad.append(f"G{h.g} is not outlined")
+        if h.p >= 0 and (
+            tl.highlight_p != h.p or f"» P{h.p}" not in str(tl.plot.getAxis("left")._tickLevels)
+        ):
+            bad.append(f"P{h.p}'s lane is not marked")
+        if h.stw and not (tl.stw_strong and tl.stw_columns > 0 and tl.isVisibleTo(st)):
+            bad.append("no STW band drawn strong")
+        if h.size_class >= 0:
+            lo, hi = win.spans.hl_rows
+            if not (win.spans.hl_rect.isVisible() and hi > lo and win.spans.isVisibleTo(st)):
+                bad.append(f"size class {h.size_class} is not outlined")
     return bad
 
 
@@ -170,6 +208,13 @@ def _axes_ok(st, min_px: int) -> list[str]:
                 f = item.style.get("tickFont")
                 if f is None or f.pixelSize() < min_px:
                     bad.append(f"axis {item.orientation} {item.labelText!r}: tick font {f and f.pixelSize()}")
+                if item.orientation in ("left", "right") and item.fixedWidth is not None:
+                    # a fixed-width axis cuts what is wider: its widest tick text, the gap, its label
+                    need = item.textWidth + item.style["tickTextOffset"][0] + max(0, item.style["tickLength"])
+                    if item.label.isVisible():
+                        need += item.label.boundingRect().height() * 0.8
+                    if need > item.fixedWidth + 1:
+                        bad.append(f"axis {item.labelText!r} needs {need:.0f} px, has {item.fixedWidth}")
     return bad
 
 
@@ -211,6 +256,11 @@ def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path)
             problems += [
                 f"{scene.title}: {p}" for p in _labels_ok(st, STAGE_BODY_PX) + _axes_ok(st, STAGE_BODY_PX)
             ]
+            problems += [f"{scene.title}: {p}" for p in _highlights_drawn(st)]
+            if scene.compare is not None:  # side by side: both runs shown, one time axis
+                a, b = st.sv.win.timeline, st.sv.win_b.timeline
+                assert a.isVisibleTo(st) and b.isVisibleTo(st), scene.title
+                assert a.vb.viewRange()[0] == pytest.approx(b.vb.viewRange()[0]), scene.title
     finally:
         st.close()
     assert not problems, "\n".join(problems)
@@ -473,6 +523,7 @@ DRAWN_BY = {
     "STW bars": "heap.bars",
     "GC CPU": "heap.cpu_window_curve",
     "span heatmap": "spans.image",
+    "highlighted size class": "spans.hl_rect",
     "size class rows": "spans._axis",
     "event log": "events",
 }
@@ -551,3 +602,140 @@ def test_present_screenshot_from_the_command_line(tmp_path, cache, monkeypatch, 
     assert (img.width(), img.height()) == (1920, 1080)
     assert main(["present", str(deck), "--scene", "3", "--screenshot", str(out)]) == 2
     assert "has 2 scenes" in capsys.readouterr().err
+
+
+COMPARE_DECK = """
+title = "compare"
+[[scene]]
+title = "side by side"
+scenario = "work-stealing"
+seed = 1
+duration = "3ms"
+speed = "1ms/s"
+views = ["timeline", "runq"]
+compare = { policy = "global-queue", a = "stealing", b = "one queue" }
+pause = [ { at = "1ms" }, { event = "ProcSteal" } ]
+highlight = { stw = false, p = 0 }
+"""
+
+
+def test_a_compare_scene_plays_two_runs_on_one_time_axis(qtbot, cache, monkeypatch):
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import StageWindow
+
+    ensure_app("dark")
+    deck = loads_deck(COMPARE_DECK, "cmp.toml")
+    st = StageWindow(deck, build_deck(deck), size=(1280, 720), presenter=False, interactive=False)
+    qtbot.addWidget(st)
+    st.show()
+    try:
+        st.show_scene(0)
+        sv = st.sv
+        a, b = sv.win, sv.win_b
+        assert b is not None and sv.replay_b.reader.header["settings"]["policy"] == "global-queue"
+        for win in (a, b):
+            assert win.timeline.isVisibleTo(st) and win.runq.isVisibleTo(st)
+        assert [h.text() for h in sv.side_heads] == ["<b>A</b> · stealing", "<b>B</b> · one queue"]
+        _press(qtbot, st, K.Key_PageDown)
+        for _ in range(50):
+            st._last -= 0.1
+            st._frame()
+            if sv.target is None:
+                break
+        assert sv.stop_k == 0 and sv.replay.t_ns == sv.replay_b.t_ns == sv.stops[0].t_ns > 0
+        _press(qtbot, st, K.Key_Right)
+        _press(qtbot, st, K.Key_Right)  # there at once
+        assert sv.replay_b.t_ns == sv.replay.t_ns == sv.stops[1].t_ns == 1_000_000
+        # one time axis: a zoom of A's lanes moves B's lanes and both queue plots
+        a.timeline.vb.setXRange(0.2, 0.7, padding=0)
+        for v in (b.timeline.vb, b.runq.follow.vb, a.runq.follow.vb):
+            assert v.viewRange()[0] == pytest.approx([0.2, 0.7])
+        # the two runs differ where the policy does: only A's Ps steal
+        st.image()
+        assert a.timeline.last_image.shape == b.timeline.last_image.shape
+        assert len(sv.replay.reader.marks("steal")[0]) > 0 == len(sv.replay_b.reader.marks("steal")[0])
+    finally:
+        st.close()
+
+
+def test_selecting_a_g_in_the_player_draws_it_with_its_wakers(qtbot, tmp_path):
+    """A click on a goroutine in the player outlines it on every lane and draws an arrow from the
+    G that woke it (its GoUnblock's a0) at each wake-up in view."""
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.trace.events import EV
+    from gmpviz.core.workload.loader import load_scenario
+    from gmpviz.record.replay import Replay
+    from gmpviz.record.writer import record_run
+    from gmpviz.ui.player import _offscreen_window
+
+    path = tmp_path / "pp.gmprec"
+    record_run(Engine(load_scenario("chan-pingpong"), duration_ns=2_000_000), str(path))
+    replay = Replay.open(str(path))
+    ev = replay.reader.events()
+    unblock = ev[ev["kind"] == EV.GoUnblock]
+    goid = int(np.bincount(unblock["g"]).argmax())  # the G woken most often
+    wakes = replay.reader.wakes_of(goid)
+    mine = unblock[unblock["g"] == goid]
+    assert len(wakes) == len(mine) and (wakes[:, 1] == mine["a0"]).all() and (wakes[:, 1] > 0).all()
+    win = _offscreen_window(replay, (1200, 800))
+    try:
+        t = int(wakes[min(3, len(wakes) - 1), 0])
+        win.seek_time(t + 50_000)
+        win.timeline.follow = False
+        win.timeline.vb.setXRange((t - 50_000) / 1e6, (t + 50_000) / 1e6, padding=0)
+        win.select("g", goid)
+        win.render_now()
+        tl = win.timeline
+        assert tl.highlight_g == goid
+        xs, _ = tl.hl_curve.getData()
+        assert xs is not None and np.isfinite(xs).sum() >= 4
+        assert tl._arrows, "no who-woke-whom arrow"
+    finally:
+        win.close()
+
+
+def test_deck_export_at_60_fps_shows_a_progress_bar(tmp_path, cache, monkeypatch, capsys):
+    av = pytest.importorskip("av")
+    from gmpviz import console
+    from gmpviz.cli import main
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    monkeypatch.setattr(console, "_isatty", lambda stream: True)  # stderr as a terminal: the bar shows
+    deck = tmp_path / "d.toml"
+    deck.write_text(DECK)
+    out = tmp_path / "d60.mp4"
+    argv = ["deck", "export", str(deck), "--video", str(out), "--size", "320x180", "--fps", "60"]
+    assert main([*argv, "--scene", "2", "--max-seconds", "0.1"]) == 0
+    with av.open(str(out)) as f:
+        s = f.streams.video[0]
+        frames = sum(1 for _ in f.decode(video=0))
+        assert (s.width, s.height, int(s.average_rate)) == (320, 180, 60)
+    # a 2 s title card, at most 0.1 s (6 frames) of playback, a 1.5 s hold at each stop reached
+    assert 120 + 90 <= frames <= 120 + 6 + 2 * 90
+    err = capsys.readouterr().err
+    assert "video" in err and "100%" in err
+
+
+def test_the_stage_scales_to_a_4k_screen(tmp_path, cache, monkeypatch):
+    """3840x2160: every size doubles (text stays readable from the back at any resolution)."""
+    from PySide6 import QtGui
+
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import STAGE_BODY_PX, STAGE_TITLE_PX, StageWindow
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    ensure_app("dark")
+    deck = loads_deck(DECK, "test.toml")
+    st = StageWindow(deck, build_deck(deck), size=(3840, 2160), presenter=False, interactive=False)
+    try:
+        st.show()
+        st.show_scene(0, at_stop=0)
+        img = st.image()
+        assert (img.width(), img.height()) == (3840, 2160)
+        assert st.scale == 2.0
+        assert st.title.font().pixelSize() == 2 * STAGE_TITLE_PX
+        assert not _labels_ok(st, 2 * STAGE_BODY_PX) and not _axes_ok(st, 2 * STAGE_BODY_PX)
+        assert img.format() != QtGui.QImage.Format.Format_Invalid
+    finally:
+        st.close()

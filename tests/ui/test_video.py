@@ -48,3 +48,27 @@ def test_cursor_frames_match_a_full_redraw_where_the_cursor_moves(rec, qapp):
         assert (later[box] != cheap[box]).any()
     finally:
         win.close()
+
+
+def test_a_held_picture_is_encoded_once_per_frame_it_is_held(tmp_path, qapp):
+    """Repeat(image, n): n frames of one picture (title cards, pauses), each with its own time stamp."""
+    av = pytest.importorskip("av")
+    from PySide6 import QtGui
+
+    from gmpviz.ui.video import Repeat, encode_video
+
+    def solid(colour: str) -> QtGui.QImage:
+        img = QtGui.QImage(64, 48, QtGui.QImage.Format.Format_RGB32)
+        img.fill(QtGui.QColor(colour))
+        return img
+
+    out = str(tmp_path / "r.mp4")
+    n = encode_video(
+        out, [Repeat(solid("#ff0000"), 5), solid("#00ff00"), Repeat(solid("#0000ff"), 3)], 9, 30, (64, 48)
+    )
+    assert n == 9
+    with av.open(out) as f:
+        frames = [fr.to_ndarray(format="rgb24")[24, 32] for fr in f.decode(video=0)]
+    assert len(frames) == 9
+    dominant = [int(np.argmax(px)) for px in frames]
+    assert dominant == [0] * 5 + [1] + [2] * 3

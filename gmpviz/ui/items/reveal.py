@@ -31,7 +31,10 @@ class RevealMask:
             self.item.hide()
             return
         pad = (y1 - y0) * 0.05
-        self.item.setRect(QtCore.QRectF(left, y0 - pad, x1 - left, y1 - y0 + 2 * pad))
+        # past the right edge too: a 3 px curve's last point there peeked out beside a rect that
+        # ended at the edge (the view box clips what lies beyond it)
+        right_pad = (x1 - x0) * 0.05
+        self.item.setRect(QtCore.QRectF(left, y0 - pad, x1 - left + right_pad, y1 - y0 + 2 * pad))
         self.item.show()
 
 

@@ -85,8 +85,10 @@ def legend_html(items, fill: bool = False) -> str:
 
     Above the plot, not inside it: a pyqtgraph legend covers the newest data at the right."""
     mark = "■" if fill else "━"
-    return "&nbsp;&nbsp;".join(
-        f'<span style="color:{colour}">{mark}</span>&nbsp;{escape(name)}' for colour, name in items
+    # a wrapped legend breaks between series, never inside a name ("live / heap")
+    return "&nbsp; ".join(
+        f'<span style="color:{colour}">{mark}</span>&nbsp;{escape(name).replace(" ", "&nbsp;")}'
+        for colour, name in items
     )
 
 

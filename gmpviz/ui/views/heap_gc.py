@@ -167,9 +167,9 @@ class HeapGCView(QtWidgets.QWidget):
         self.legend.setText(
             legend_html([(colour, label) for _, label, colour, _ in SERIES])
             + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
-            + "&nbsp;&nbsp;"
+            + "&nbsp;&nbsp; "
             + legend_html([(OI_VERMILLION, "assist start ▲"), (OI_BLUE, "assist end ▼")])
-            + "&nbsp;&nbsp;&nbsp; GC CPU: "
+            + "&nbsp;&nbsp; GC&nbsp;CPU: "
             + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
         )
 
@@ -344,9 +344,9 @@ class HeapGCView(QtWidgets.QWidget):
             self._spanq_legend_n = markq.nprocs
             rings = [(P_COLOURS[p % len(P_COLOURS)], f"P{p}") for p in range(markq.nprocs)]
             self.spanq_legend.setText(
-                "Green Tea span queues: "
+                "Green&nbsp;Tea span&nbsp;queues: "
                 + legend_html([*rings, (self.theme.foreground, "shared list")])
-                + f'&nbsp;&nbsp;<span style="color:{OI_VERMILLION}">|</span>&nbsp;steal'
+                + f"&nbsp; <span style=\"color:{OI_VERMILLION}\">|</span>&nbsp;steal"
             )
         while len(self.ring_curves) < markq.nprocs:
             colour = P_COLOURS[len(self.ring_curves) % len(P_COLOURS)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...model.spans import CLASS_BYTES, LUT_LEVELS, SPAN_STATE_NAMES
 from ..items.raster import RasterItem
@@ -50,6 +50,22 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.counts_text = " "
         self._layout_key = None
         self._model = None
+        # the stage's highlight of one size class: its rows outlined, the others dimmed
+        self.highlight_class = -1
+        self.hl_rows = (0, 0)  # [first, last) row of the highlighted class in the last picture
+        self.hl_rect = QtWidgets.QGraphicsRectItem()
+        self.hl_rect.setZValue(20)
+        self.hl_dim = [QtWidgets.QGraphicsRectItem() for _ in range(2)]  # above and below the class
+        dim = QtGui.QColor(theme.background)
+        dim.setAlpha(170)
+        for it in self.hl_dim:
+            it.setBrush(QtGui.QBrush(dim))
+            it.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+            it.setZValue(19)
+        for it in (self.hl_rect, *self.hl_dim):
+            it.hide()
+            self.plot.addItem(it)
+        self.set_highlight_class(-1)
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._click)
 
@@ -67,6 +83,7 @@ class SpanHeatmapView(QtWidgets.QWidget):
             self._layout_key = layout
             self.ids = ids
             self._axis(model, rows)
+        self._draw_highlight(model, rows)
         counts = model.spans.counts_by_state()
         if counts[1:].sum() == 0:
             self.counts_text = "no heap spans yet: nothing in this run has allocated"
@@ -76,6 +93,36 @@ class SpanHeatmapView(QtWidgets.QWidget):
             )
         if not self._hovering:
             self.info.setText(self.counts_text)
+
+    def set_highlight_class(self, size_class: int, width_px: float = 3) -> None:
+        """Outline size class `size_class`'s rows and dim the others (-1: none)."""
+        self.highlight_class = int(size_class)
+        pen = QtGui.QPen(QtGui.QColor(self.theme.foreground))
+        pen.setWidthF(width_px)
+        pen.setCosmetic(True)
+        self.hl_rect.setPen(pen)
+        self._layout_key = None  # the axis keeps the class's label
+        if self._model is not None:
+            self.refresh(self._model, force=True)
+
+    def _draw_highlight(self, model, rows: int) -> None:
+        hit = (
+            np.flatnonzero(model.spans.row_classes() == self.highlight_class)
+            if self.highlight_class >= 0
+            else []
+        )
+        if not len(hit):
+            self.hl_rows = (0, 0)
+            for it in (self.hl_rect, *self.hl_dim):
+                it.hide()
+            return
+        lo, hi = int(hit[0]), int(hit[-1]) + 1
+        self.hl_rows = (lo, hi)
+        self.hl_rect.setRect(QtCore.QRectF(0, lo, self.cols, hi - lo))
+        self.hl_dim[0].setRect(QtCore.QRectF(0, -1, self.cols, lo + 1))
+        self.hl_dim[1].setRect(QtCore.QRectF(0, hi, self.cols, max(rows, 8) - hi + 1))
+        for it in (self.hl_rect, *self.hl_dim):
+            it.show()
 
     def _axis(self, model, rows: int) -> None:
         """A tick at the first row of every size class; the ranges. Only when the layout changes."""
@@ -88,7 +135,13 @@ class SpanHeatmapView(QtWidgets.QWidget):
                 )
                 last = c
         step = max(1, len(ticks) // 25)
-        self.plot.getAxis("left").setTicks([ticks[::step], []])
+        shown = ticks[::step]
+        if self.highlight_class >= 0:  # the highlighted class keeps its label, thinned or not
+            name = str(self.highlight_class) if self.highlight_class else "large"
+            mine = [t for t in ticks if t[1].split(" ")[0] == name]
+            near = {round(t[0]) for t in mine}
+            shown = [t for t in shown if all(abs(t[0] - r) > 1.5 for r in near)] + mine
+        self.plot.getAxis("left").setTicks([shown, []])
         self.plot.setXRange(0, self.cols, padding=0)
         # room above the first row: the first class's label is centred on it and was cut in half
         top = max(rows, 8)

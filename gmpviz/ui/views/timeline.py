@@ -41,6 +41,7 @@ MARKER_LUT0 = 253
 
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 252  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
+STW_STRONG = 251  # LUT index of the STW band drawn strong (a scene's `highlight.stw`): full colour
 DETAIL_SEGMENTS_MAX = 50_000  # segments in view above which no G ids nor minimum-width marks are drawn
 ID_LABELS_SHOWN = 150  # G id labels drawn at most (the widest segments first come first)
 ID_FONT_PX = 12
@@ -114,6 +115,13 @@ class TimelineView(QtWidgets.QWidget):
         # reveal mode (the stage, the player): nothing after this time is drawn over the lanes
         self.reveal_ns = float("inf")  # a P whose lane label is marked (the stage's highlight)
         self.highlight_px = 3
+        # the stage's STW highlight: bands through every lane in full colour, at least stw_min_px wide
+        # (a pause of microseconds is a single pixel of a 40 ms view)
+        self.stw_strong = False
+        self.stw_min_px = 1
+        self.stw_columns = 0
+        self._lane_axis_key = None
+        self._lane_y = None
         self.wakes = np.zeros((0, 2), dtype=np.int64)
         self._arrows: list = []
         self._steal_arrows: list = []
@@ -126,7 +134,10 @@ class TimelineView(QtWidgets.QWidget):
         self.m_box = QtWidgets.QCheckBox("M lanes")
         self.m_box.setToolTip("Also show a lane per M (OS thread)")
         self.m_box.toggled.connect(self._toggle_m)
+        self.ticks_legend = QtWidgets.QLabel()  # its own label: a wrapped legend broke "hand-off"
+        self.ticks_legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         head.addWidget(self.legend, 1)
+        head.addWidget(self.ticks_legend)
         head.addWidget(self.m_box)
         lay.addLayout(head)
         self.hover = QtWidgets.QLabel(" ")
@@ -147,6 +158,7 @@ class TimelineView(QtWidgets.QWidget):
         bg = np.array(rgb(theme.background), dtype=np.float64)
         lut[ST_NONE] = bg
         lut[GAP_STW] = (bg + (lut[ST_STW] - bg) * 0.4).round()  # STW band through the gaps between lanes
+        lut[STW_STRONG] = lut[ST_STW]
         self.image = RasterItem(lut)
         self.plot.addItem(self.image)
         # markers are short vertical ticks painted into the lane image: as QPainter lines they cost
@@ -182,11 +194,14 @@ class TimelineView(QtWidgets.QWidget):
         ]  # noqa: E501
         items += [(ST_USER0 + i, name) for i, name in enumerate(self.groups[:12])]
         sw = "".join(
-            f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name}&nbsp;&nbsp; '
+            f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name.replace(" ", "&nbsp;")}'
+            "&nbsp;&nbsp; "
             for s, name in items
         )
         ticks = list(zip(self._marker_colours(), MARKER_NAMES))
-        sw += "&nbsp; ticks: " + " ".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
+        self.ticks_legend.setText(
+            "ticks: " + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
+        )
         self.legend.setText(sw)
 
     def _toggle_m(self, on: bool) -> None:
@@ -247,7 +262,11 @@ class TimelineView(QtWidgets.QWidget):
             self.image.clear()
             return
         s, e = model.ptl.stw_bands()
-        band = np.where(band_raster(s, e, t0, t1, width) > 0, GAP_STW, ST_NONE).astype(np.uint8)
+        on = band_raster(s, e, t0, t1, width) > 0
+        if self.stw_strong and self.stw_min_px > 1 and on.any():
+            on = np.convolve(on, np.ones(self.stw_min_px), mode="same") > 0
+        band = np.where(on, STW_STRONG if self.stw_strong else GAP_STW, ST_NONE).astype(np.uint8)
+        self.stw_columns = int(on.sum())  # what a test asks: how many pixel columns the bands cover
         # rows: GAP_ROWS of band above lane 0, then per lane LANE_ROWS of state and GAP_ROWS of band
         big = np.empty((nl * SUBROWS + GAP_ROWS, width), dtype=np.uint8)
         big[:] = band
@@ -259,6 +278,8 @@ class TimelineView(QtWidgets.QWidget):
         n_in_view = sum(len(sg["state"]) for _, sg in segs)
         detail = n_in_view <= DETAIL_SEGMENTS_MAX
         lanes[:, :LANE_ROWS] = (self._keep_short(segs, img, t0, t1, width) if detail else img)[:, None, :]
+        if self.stw_strong:
+            big[:, on] = STW_STRONG  # through the lanes too: the world stopped, every P with it
         self._draw_markers(model, t0, t1, big, width)
         self._draw_ids(segs if detail else [], t0, t1, width)
         self._draw_highlight(model, segs, t0, t1)
@@ -326,6 +347,12 @@ class TimelineView(QtWidgets.QWidget):
             item.show()
         for item in self._id_items[len(shown) :]:
             item.hide()
+
+    def set_stw_strong(self, on: bool, min_px: int = 3) -> None:
+        """The STW bands drawn strong: full colour, through every lane, at least `min_px` wide."""
+        self.stw_strong = bool(on)
+        self.stw_min_px = max(1, int(min_px))
+        self._drawn_key = None
 
     def set_highlight(self, goid: int, wakes: np.ndarray | None = None) -> None:
         """Draw G `goid` across every lane (0 = none), with who-woke-whom arrows: `wakes` rows are
@@ -468,8 +495,13 @@ class TimelineView(QtWidgets.QWidget):
             for i, (k, j) in enumerate(self._lane_map)
             if k
         ]
+        key = (tuple(ticks), nl)
+        if key == self._lane_axis_key and self.vb.viewRange()[1] == self._lane_y:
+            return  # unchanged: setTicks would make the axis draw itself again on every frame
+        self._lane_axis_key = key
         self.plot.getAxis("left").setTicks([ticks, []])
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
+        self._lane_y = self.vb.viewRange()[1]
 
     def _draw_markers(self, model, t0: float, t1: float, big: np.ndarray, width: int) -> None:
         """Ticks into the gap rows above each P lane of the image, MARKER_PX columns each."""
