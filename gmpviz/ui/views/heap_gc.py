@@ -346,7 +346,7 @@ class HeapGCView(QtWidgets.QWidget):
             self.spanq_legend.setText(
                 "Green&nbsp;Tea span&nbsp;queues: "
                 + legend_html([*rings, (self.theme.foreground, "shared list")])
-                + f"&nbsp; <span style=\"color:{OI_VERMILLION}\">|</span>&nbsp;steal"
+                + f'&nbsp; <span style="color:{OI_VERMILLION}">|</span>&nbsp;steal'
             )
         while len(self.ring_curves) < markq.nprocs:
             colour = P_COLOURS[len(self.ring_curves) % len(P_COLOURS)]
