@@ -36,7 +36,8 @@ def test_gc_greentea_fills_the_span_queue_plot(make_win):
     assert x is not None and len(x) > 0 and y.max() > 0
     assert len(heap.steal_ticks.data) > 0
     assert len(heap.assist_begin.data) > 0 and len(heap.assist_end.data) > 0
-    assert "P0" in heap.spanq_legend.text() and "shared list" in heap.spanq_legend.text()
+    legend = heap.spanq_legend.text().replace("&nbsp;", " ")
+    assert "P0" in legend and "shared list" in legend
     worker = next(iter(q.modes()))
     win.select("g", worker)
     win.refresh_views(force=True)
