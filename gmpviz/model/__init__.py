@@ -13,6 +13,7 @@ from .compact import ASSUMPTIONS as _COMPACT_ASSUMPTIONS
 from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
 from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, VerdictsFold, every_view
+from .markqueue import MarkQueueFold
 from .metrics import LiveMetrics
 from .spans import SpanTable
 from .state import RuntimeState
@@ -55,6 +56,7 @@ class Model:
         self.log = EventLog(log_capacity)
         self.runq_hist = RunqHistory()
         self.verdicts = VerdictsFold()
+        self.markq = MarkQueueFold()  # Green Tea's span queues and what mark workers scan
         self.now_ns = 0
         self.events_total = 0
         # the live window sets this: keep recent history exact and older history coarse

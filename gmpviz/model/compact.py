@@ -23,10 +23,10 @@ ROWS_KEEP = 20_000  # newest counters rows / run queue samples kept exactly
 ROWS_COARSE = 5_000
 
 ASSUMPTIONS = (
-    "Long live runs keep their newest 20,000 segments per timeline lane and 20,000 counters and run "
-    "queue samples at full resolution; older history is merged (each merged segment shows the state "
-    "that lasted longest in it, each merged sample the maximum), so memory stays bounded. "
-    "Recordings keep every event.",
+    "Long live runs keep their newest 20,000 segments per timeline lane and 20,000 counters, run "
+    "queue and Green Tea span-queue samples at full resolution; older history is merged (each merged "
+    "segment shows the state that lasted longest in it, each merged sample the maximum), so memory "
+    "stays bounded. Recordings keep every event.",
 )
 
 
@@ -96,3 +96,12 @@ def compact(model) -> None:
     if changed:
         h._thin.clear()
         h.version += 1
+    q = getattr(model, "markq", None)
+    if q is not None:
+        changed = _coarse_rows(q.shared, ("len",))
+        for cols in q._ring.values():
+            changed |= _coarse_rows(cols, ("len",))
+        for cols, maxed in ((q.steals, ("stolen",)), (q.scans, ()), (q.assists, ())):
+            changed |= _coarse_rows(cols, maxed)
+        if changed:
+            q.version += 1

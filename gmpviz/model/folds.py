@@ -158,6 +158,7 @@ def every_view(m: Model) -> list[Fold]:
         m.spans,
         m.gc,
         m.runq_hist,
+        m.markq,
         m.verdicts,
         m.log,
     ]
@@ -174,5 +175,6 @@ def histories(m: Model) -> list[Fold]:
         LazyMetricsFold(m.metrics_fold),
         m.gc,
         m.runq_hist,
+        m.markq,
         m.verdicts,
     ]

@@ -1,5 +1,6 @@
 """Heap and GC: HeapAlloc, goal, trigger, HeapSys, HeapReleased, stacks over time; GC cycles shaded
-by phase (one raster band); STW pauses as bars (one BarGraphItem); GC CPU fraction."""
+by phase (one raster band) and assist begin/end ticks; STW pauses as bars (one BarGraphItem); Green
+Tea's span queues (per-P ring lengths, the shared list, steal ticks) once a run has them; GC CPU."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ...model.counters import thin_max
 from ...model.gcwindow import GC_CPU_WINDOW_NS, gc_cpu_windowed
 from ..items import timeaxis
 from ..items.raster import RasterItem
-from ..theme import OI_BLUE, OI_GREEN, OI_ORANGE, OI_PURPLE, OI_SKY, OI_VERMILLION, Theme, rgb
+from ..theme import OI_BLUE, OI_GREEN, OI_ORANGE, OI_PURPLE, OI_SKY, OI_VERMILLION, OI_YELLOW, Theme, rgb
 from . import FollowX, fmt_bytes, fmt_ns, legend_html
 
 MIB = 1 << 20
@@ -28,6 +29,19 @@ SERIES = (
 )
 # phase band colours (index 1 sweep termination, 2 mark, 3 mark termination)
 PHASE_NAMES = ("off", "sweep termination", "mark", "mark termination")
+#: the per-P ring curves' colours, cycled (the shared list is drawn in the foreground colour)
+P_COLOURS = (OI_SKY, OI_ORANGE, OI_GREEN, OI_PURPLE, OI_BLUE, OI_YELLOW, OI_VERMILLION, "#999999")
+MAX_POINTS = 1500  # a series' points after thinning (each bucket's maximum): ~1 per pixel column
+TICK_PIXELS = 2000  # ticks (steals, assists) are thinned to one per pixel column of this many
+
+
+def thin_ticks(t_ns: np.ndarray, now_ns: int, pixels: int = TICK_PIXELS) -> np.ndarray:
+    """The distinct pixel columns (as times) of `t_ns` over 0..now: thousands of steals a cycle
+    draw as one tick per column, not one point per event."""
+    if len(t_ns) <= pixels or now_ns <= 0:
+        return np.asarray(t_ns, dtype=np.float64)
+    col = np.unique((np.asarray(t_ns, dtype=np.float64) * (pixels / now_ns)).astype(np.int64))
+    return col * (now_ns / pixels)
 
 
 class HeapGCView(QtWidgets.QWidget):
@@ -42,6 +56,10 @@ class HeapGCView(QtWidgets.QWidget):
         self._legend_limits = None
         self._set_legend(False, False)
         lay.addWidget(self.legend)
+        self.spanq_legend = QtWidgets.QLabel()  # the span-queue plot's, shown with it
+        self.spanq_legend.hide()
+        self._spanq_legend_n = -1
+        lay.addWidget(self.spanq_legend)
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(theme.background)
         lay.addWidget(self.glw, 1)
@@ -66,7 +84,26 @@ class HeapGCView(QtWidgets.QWidget):
         self.stw.setXLink(self.heap)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.01, brush=theme.stw)
         self.stw.addItem(self.bars)
-        self.cpu = self.glw.addPlot(row=2, col=0)
+        # Green Tea's span queues (model/markqueue.py): hidden (zero height) until a run has them
+        self.spanq = self.glw.addPlot(row=2, col=0)
+        self.spanq.setLabel("left", "spans")
+        self.spanq.getAxis("left").enableAutoSIPrefix(False)
+        self.spanq.setXLink(self.heap)
+        self.spanq.hideAxis("bottom")
+        self.shared_curve = self.spanq.plot(pen=pg.mkPen(theme.foreground, width=1))
+        self.ring_curves: list[pg.PlotDataItem] = []  # one per P, made as Ps appear
+        self.steal_ticks = pg.ScatterPlotItem(
+            symbol="|", size=9, pen=pg.mkPen(OI_VERMILLION, width=1), brush=None, pxMode=True
+        )
+        self.spanq.addItem(self.steal_ticks)
+        self._spanq_shown = True
+        self._show_spanq(False)
+        # assists on the heap plot: where each starts (up) and stops (down), along the bottom
+        self.assist_begin = pg.ScatterPlotItem(symbol="t1", size=7, pen=None, brush=pg.mkBrush(OI_VERMILLION))
+        self.assist_end = pg.ScatterPlotItem(symbol="t", size=7, pen=None, brush=pg.mkBrush(OI_BLUE))
+        for item in (self.assist_begin, self.assist_end):
+            self.heap.addItem(item, ignoreBounds=True)
+        self.cpu = self.glw.addPlot(row=3, col=0)
         self.cpu.setLabel("left", "GC CPU %")
         self.cpu.getAxis("left").enableAutoSIPrefix(False)
         timeaxis.install(self.cpu)
@@ -84,7 +121,7 @@ class HeapGCView(QtWidgets.QWidget):
         self.follow.update_y(self.stw.getViewBox(), 0.0, floor=10.0)
         self.glw.ci.layout.setRowStretchFactor(0, 4)
         self.glw.ci.layout.setRowStretchFactor(1, 1)
-        self.glw.ci.layout.setRowStretchFactor(2, 1)
+        self.glw.ci.layout.setRowStretchFactor(3, 1)
         self._key = None
         self.pause_count = 0
         # limits and verdicts, drawn where they happen: GOMEMLIMIT (steps over time, None = off),
@@ -130,6 +167,8 @@ class HeapGCView(QtWidgets.QWidget):
         self.legend.setText(
             legend_html([(colour, label) for _, label, colour, _ in SERIES])
             + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
+            + "&nbsp;&nbsp; "
+            + legend_html([(OI_VERMILLION, "assist start ▲"), (OI_BLUE, "assist end ▼")])
             + "&nbsp;&nbsp; GC&nbsp;CPU: "
             + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
         )
@@ -187,6 +226,7 @@ class HeapGCView(QtWidgets.QWidget):
         key = (
             model.counters.version,
             model.gc.version,
+            getattr(getattr(model, "markq", None), "version", 0),
             getattr(getattr(model, "verdicts", None), "version", 0),
             self.reveal_ns,
         )
@@ -219,6 +259,10 @@ class HeapGCView(QtWidgets.QWidget):
         now = model.now_ns
         self.follow.update(now / MS, exact=force)
         self._phase_band(model, now)
+        markq = getattr(model, "markq", None)
+        if markq is not None:
+            self._assists(markq, now, top_mib)
+            self._span_queues(markq, now)
         p = model.gc.pauses
         self.pause_count = p.n
         if p.n:
@@ -267,3 +311,54 @@ class HeapGCView(QtWidgets.QWidget):
             float(model.counters.col("heap_sys").max()), float(model.counters.col("heap_goal").max()), 1.0
         )
         self.phase.show_image(img[None, :], 0, 0, now / MS, top / MIB * 1.05)
+
+    def _assists(self, markq, now: int, top_mib: float) -> None:
+        """Assist start/stop ticks just above the heap plot's floor (GCMarkAssistBegin/End): at 0 the
+        axis cut their lower half off."""
+        a = markq.assists
+        begin = a.col("begin")
+        t = a.col("t_ns")
+        for item, sel in ((self.assist_begin, begin), (self.assist_end, ~begin)):
+            x = thin_ticks(t[sel], now) / MS
+            item.setData(x=x, y=np.full(len(x), top_mib * 0.04))
+
+    def _show_spanq(self, on: bool) -> None:
+        """The span-queue plot takes a row only when a run has Green Tea queues (a hidden item keeps
+        its place in a QGraphicsGridLayout: its height is clamped to nothing instead)."""
+        if on == self._spanq_shown:
+            return
+        self._spanq_shown = on
+        self.spanq.setVisible(on)
+        self.spanq_legend.setVisible(on)
+        self.spanq.setMaximumHeight(1e6 if on else 0)
+        self.spanq.setMinimumHeight(0)
+        self.glw.ci.layout.setRowStretchFactor(2, 2 if on else 0)
+
+    def _span_queues(self, markq, now: int) -> None:
+        """Per-P ring lengths (one curve per P), the shared list, and a tick per stealing drain."""
+        if markq.nprocs == 0:
+            self._show_spanq(False)
+            return
+        self._show_spanq(True)
+        if self._spanq_legend_n != markq.nprocs:
+            self._spanq_legend_n = markq.nprocs
+            rings = [(P_COLOURS[p % len(P_COLOURS)], f"P{p}") for p in range(markq.nprocs)]
+            self.spanq_legend.setText(
+                "Green&nbsp;Tea span&nbsp;queues: "
+                + legend_html([*rings, (self.theme.foreground, "shared list")])
+                + f'&nbsp; <span style="color:{OI_VERMILLION}">|</span>&nbsp;steal'
+            )
+        while len(self.ring_curves) < markq.nprocs:
+            colour = P_COLOURS[len(self.ring_curves) % len(P_COLOURS)]
+            self.ring_curves.append(self.spanq.plot(pen=pg.mkPen(colour, width=1)))
+        top = 0.0
+        for p, curve in enumerate(self.ring_curves):
+            t, n = thin_max(*markq.ring_series(p), MAX_POINTS)
+            curve.setData(t / MS, n)
+            top = max(top, float(n.max()) if len(n) else 0.0)
+        t, n = thin_max(*markq.shared_series(), MAX_POINTS)
+        self.shared_curve.setData(t / MS, n)
+        top = max(top, float(n.max()) if len(n) else 0.0)
+        x = thin_ticks(markq.steals.col("t_ns"), now) / MS
+        self.steal_ticks.setData(x=x, y=np.full(len(x), top * 1.02))
+        self.follow.update_y(self.spanq.getViewBox(), top * 1.08, floor=4.0)

@@ -10,6 +10,7 @@ from PySide6 import QtWidgets
 from ...core.constants import G_STATUS_NAMES, P_STATUS_NAMES
 from ...core.trace.events import WAIT_REASONS, format_event
 from ...model.goroutines import group_name
+from ...model.markqueue import SCAN_NAMES
 from . import fmt_ns
 
 
@@ -63,6 +64,11 @@ class InspectorView(QtWidgets.QTextBrowser):
             ("in this status for", fmt_ns(model.now_ns - info["since_ns"])),
             ("created at", fmt_ns(info["created_ns"])),
         ]
+        markq = getattr(model, "markq", None)
+        if markq is not None:
+            what, t_ns = markq.mode_at(goid, model.now_ns)
+            if what >= 0:  # a mark worker or an assist (GCMarkScan)
+                rows.append(("last mark work", f"{SCAN_NAMES[what]} at {fmt_ns(t_ns)}"))
         return self._table(f"goroutine {goid}", rows) + self._recent(model.log.query(goid=goid, limit=12))
 
     def _p(self, model, p: int) -> str:
