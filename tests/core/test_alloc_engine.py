@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _scen import scen
+from _scen import START_UP_OBJECTS, scen
 
 from gmpviz.core.alloc.hooks import AllocMixin
 from gmpviz.core.engine import Engine
@@ -41,14 +41,13 @@ ops = [
     a = eng.allocator
     assert len(a.mcaches) == 2
     allocs = ev[ev["kind"] == int(EV.Alloc)]
-    # and 12 gs (main, 8 workers and runtime.main's forcegchelper, bgsweep, bgscavenge), gcenable's
-    # hchan and the sudog of runtime.main's receive on it
-    assert int(allocs["a1"].sum()) == 8 * (50 + 300 + 1 + 3) + 12 + 2
+    # and the 9 gs (main, 8 workers) and runtime.main's start-up objects
+    assert int(allocs["a1"].sum()) == 8 * (50 + 300 + 1 + 3) + 9 + START_UP_OBJECTS
     paths = {int(alloc_decode(int(x))[0]) for x in allocs["a0"]}
     assert paths == {0, 1, 2}
     st = a.memstats()
     # and the 9 gs (main and 8 workers) newproc's malg takes from the heap
-    assert st["Mallocs"] == 8 * (50 + 300 + 1 + 3) + 12 + 2
+    assert st["Mallocs"] == 8 * (50 + 300 + 1 + 3) + 9 + START_UP_OBJECTS
     assert a.tiny_allocs > 0  # 4-byte objects share 16-byte blocks
     # every worker's stack grew from 2 KiB to 8 KiB (8 x 1 KiB frames), then was freed at exit
     grows = ev[ev["kind"] == int(EV.GoStackGrow)]

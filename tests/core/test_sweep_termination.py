@@ -4,7 +4,7 @@ goschedIfBusy loop, the used stack per park site and the `pace` and kept-`stack`
 from __future__ import annotations
 
 import pytest
-from _scen import scen
+from _scen import START_UP_BYTES, START_UP_GS, scen
 
 import gmpviz.core.gc.mgc as mgc
 import gmpviz.core.sched.proc as proc
@@ -15,16 +15,13 @@ from gmpviz.core.workload.loader import ScenarioError
 MiB = 1 << 20
 
 
-# runtime.main's start-up (issue 14): forcegchelper, bgsweep and bgscavenge are 3 gs in the heap (480 B
-# each), gcenable's channel an hchan, and main's receive on it a sudog (112 B each)
-START_UP_GS = 3
-START_UP_BYTES = START_UP_GS * 480 + 2 * 112
 START_UP_NS = 10_000  # runtime.main's start-up is over (measured: ~2 us of virtual time)
 
 
 def user_goids(eng) -> list[int]:
     """The scenario's goroutines (main is goid 1; the runtime's own are left out)."""
     return [g.goid for g in eng.allgs if g.group != mgc.RUNTIME_GROUP]
+
 
 def of(ev, kind):
     return ev[ev["kind"] == int(kind)]
