@@ -1093,9 +1093,7 @@ def cmd_open(args) -> int:
     if args.json and not args.headless:
         raise CliError("--json needs --headless")
     if not is_go_trace(args.file):
-        with open(args.file, "rb"):  # a missing or unreadable file says so (OSError -> one line)
-            pass
-        return _open_log(args)
+        return _open_log(args)  # read_log refuses a missing, unreadable or non-regular file in one line
     if (args.dump or args.headless) and args.screenshot:
         raise CliError("--screenshot is for the window: leave out --dump/--headless")
     if not (args.dump or args.headless):
@@ -1215,11 +1213,14 @@ def cmd_trace(args) -> int:
 
 def cmd_compare_real(args) -> int:
     from .compare_real import compare_real, format_table
-    from .gotrace.cli import is_go_trace
+    from .gotrace.wire import TraceError, open_regular
 
-    if not is_go_trace(args.trace):
-        with open(args.trace, "rb"):  # a missing or unreadable file says so (OSError -> one line)
-            pass
+    try:  # a missing or unreadable file says so (OSError -> one line); a pipe or device is refused
+        with open_regular(args.trace) as f:
+            head = f.read(5)
+    except TraceError as e:
+        raise CliError(str(e)) from None
+    if head != b"go 1.":
         raise CliError(f"{args.trace}: not a Go execution trace (it does not start with 'go 1.')")
     log_text = None
     if args.log:

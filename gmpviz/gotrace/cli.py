@@ -15,7 +15,7 @@ import sys
 from .dump import dump_lines
 from .reader import GoTraceReader
 from .summary import TraceSummary, format_trace_summary
-from .wire import TraceError
+from .wire import TraceError, open_regular
 
 
 class OpenError(Exception):
@@ -24,9 +24,9 @@ class OpenError(Exception):
 
 def is_go_trace(path: str) -> bool:
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return f.read(5) == b"go 1."
-    except OSError:
+    except (OSError, TraceError):
         return False
 
 

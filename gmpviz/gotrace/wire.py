@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import mmap
 import os
+import stat
 
 import numpy as np
 
@@ -145,12 +146,29 @@ def _f2i(x: float) -> int:
     return int(x)
 
 
+def open_regular(path: str):
+    """`path` opened for reading in binary, or OSError/TraceError (one line): a pipe or a device
+    would block or never end, so only regular files are read (opened without blocking, then checked)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise TraceError(f"{path} is a directory")
+        if not stat.S_ISREG(mode):
+            raise TraceError(f"{path} is not a regular file (a pipe or a device)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class TraceFile:
     """An open trace file: its version and a cursor over its batches (read through mmap)."""
 
     def __init__(self, path: str):
         self.path = path
-        self._f = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._f = open_regular(path)
         try:
             self.size = os.fstat(self._f.fileno()).st_size
             if self.size == 0:

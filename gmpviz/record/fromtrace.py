@@ -160,12 +160,15 @@ def cached_recording(trace: str, strict: bool = False) -> tuple[str, str | None]
 def read_log(path: str) -> str:
     """A GODEBUG log's text (bounded; undecodable bytes replaced), or RecordingError."""
     from ..gotrace.godebuglog import MAX_LOG_BYTES
+    from ..gotrace.wire import TraceError, open_regular
 
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             data = f.read(MAX_LOG_BYTES + 1)
     except OSError as e:
         raise RecordingError(f"{path}: {e.strerror or e}") from None
+    except TraceError as e:
+        raise RecordingError(str(e)) from None
     if len(data) > MAX_LOG_BYTES:
         raise RecordingError(f"{path}: larger than {MAX_LOG_BYTES >> 20} MiB, not a log gmpviz reads")
     return data.decode("utf-8", errors="replace")
