@@ -28,7 +28,7 @@ from gmpviz.core.trace.tracer import Emitters
 
 from . import constants as C
 from .alloc.hooks import AllocMixin
-from .clock import PRIO_END, PRIO_SAMPLE, PRIO_SCHEDTRACE, Clock
+from .clock import PRIO_END, PRIO_SAMPLE, Clock
 from .constants import Gdead
 from .gc.mgc import GC
 from .os import OS_ASSUMPTIONS, OSSched
@@ -156,9 +156,6 @@ class Engine:
         self.os = rt.os = OSSched(rt, self.ncpu)
         rt.schedinit(nprocs)
         self.at(SAMPLE_PERIOD_NS, PRIO_SAMPLE, self._sample_step)
-        if rt.schedtrace_ns:
-            # sysmon prints schedtrace: its first round, 20 µs in (sysmon's first usleep), prints "SCHED 0ms"
-            self.at(C.SYSMON_MIN_DELAY_NS, PRIO_SCHEDTRACE, rt.schedtrace_step)
         self.at(self.duration_ns, PRIO_END, self._end_step)
 
     # ------------------------------------------------------------------------------------------

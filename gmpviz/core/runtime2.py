@@ -47,6 +47,7 @@ class G:
         "rand",
         "inSweep",
         "pace_due",
+        "lockedm",
     )
 
     def __init__(self) -> None:
@@ -81,6 +82,7 @@ class G:
         self.run_start = 0
         self.rand = 1.0  # the goroutine's workload random stream (sched/gexec.py)
         self.pace_due = 0  # when the G's next `pace` pass is due (0: its schedule has not started)
+        self.lockedm: M | None = None  # lockOSThread: the M this G is wired to
         self.inSweep = False  # traceruntime.go p.trace.inSweep: the sweeper's GCSweepBegin is open
 
 
@@ -107,6 +109,7 @@ class M:
         "cpu_debt",
         "cpu_deferred",
         "cpu_tok",
+        "lockedg",
     )
 
     def __init__(self, mid: int) -> None:
@@ -130,6 +133,7 @@ class M:
         self.cpu_debt = 0  # ns it lost waiting while its step was pending: the step moves this much
         self.cpu_deferred = None  # (handler, prio, token, remaining ns, due) of a step held for a CPU
         self.cpu_tok = 0  # bumped to cancel its pending slice end
+        self.lockedg: G | None = None  # lockOSThread: the G wired to this M (runtime2.go m.lockedg)
 
 
 # What an M is doing (emulator bookkeeping; the runtime reads this from curg/p/spinning)

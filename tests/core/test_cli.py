@@ -54,7 +54,9 @@ def test_same_seed_same_output(capsys):
         d.pop("wall_s")
         outs.append((d, cap.err))
     assert outs[0] == outs[1]
-    assert outs[0][1].count("SCHED ") == 11
+    # sysmon prints them (proc.go sysmon: lasttrace + 10 ms <= now), so they drift by its delay (up to
+    # 10 ms): SCHED 0ms, 15ms, 28ms, ... 94ms, as real schedtrace lines do
+    assert outs[0][1].count("SCHED ") == 9
 
 
 @pytest.mark.parametrize(

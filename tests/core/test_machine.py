@@ -70,12 +70,17 @@ def test_startup_starts_the_runtimes_goroutines_and_threads():
     create = of(ev, EV.GoCreate)
     runtime_gs = create[create["a1"] < 0]["g"].tolist()
     assert runtime_gs[:3] == [2, 3, 4]  # forcegchelper, bgsweep, bgscavenge
-    assert create[create["a1"] >= 0]["g"].tolist()[:2] == [1, 5]  # main, then the scenario's Gs
+    # main, then the scenario's Gs: main is locked to M0 during init (runtime.main's lockOSThread), its
+    # receives from gcenable park it through stoplockedm, and startlockedm hands it the P the sweeper
+    # readied it on, P1, whose goid cache starts at 17 (P0's had 1-16)
+    assert create[create["a1"] >= 0]["g"].tolist()[:2] == [1, 17]
     block = of(ev, EV.GoBlock)
     reasons = {int(g): int(r) for g, r in zip(block["g"], block["a0"]) if int(g) in (2, 3, 4)}
     assert reasons == {2: WAIT_FORCEGC_IDLE, 3: WAIT_GC_SWEEP_WAIT, 4: WAIT_GC_SCAVENGE_WAIT}
     assert eng.gc.sweeper is not None and eng.gc.sweeper.goid == 3
-    assert "threads=4" in eng.schedtrace_lines[0] and eng.schedtrace_lines[0].startswith("SCHED 0ms")
+    # M0, sysmon, the spinning M of forcegchelper's wakep, the M handoffp started for P0 when main
+    # (locked) parked, and the one the spinner's resetspinning woke: 5, as real GOMAXPROCS=4 runs show
+    assert "threads=5" in eng.schedtrace_lines[0] and eng.schedtrace_lines[0].startswith("SCHED 0ms")
     # like runtime.NumGoroutine, the counts leave the runtime's goroutines out
     assert eng.stats()["goroutines"]["created"] == 1 + 4
 

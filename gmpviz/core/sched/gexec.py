@@ -37,6 +37,7 @@ from ..workload.ops import (
     OP_GO,
     OP_GOMAXPROCS,
     OP_GOSCHED,
+    OP_LOCKOSTHREAD,
     OP_NETWAIT,
     OP_PACE,
     OP_PIPE_READ,
@@ -48,6 +49,7 @@ from ..workload.ops import (
     OP_SLEEP,
     OP_STACK,
     OP_SYSCALL,
+    OP_UNLOCKOSTHREAD,
 )
 
 # A goroutine that runs this many zero-cost ops in a row is given 1 ns of virtual time, so a loop of
@@ -325,6 +327,18 @@ class GExecMixin:
             elif code == OP_SETMEMLIMIT:
                 gp.pc += 1
                 self.gc.setMemoryLimit(op[1])
+                zero += 1
+            elif code == OP_LOCKOSTHREAD:
+                # proc.go dolockOSThread: gp.m.lockedg = gp; gp.lockedm = gp.m
+                gp.pc += 1
+                gp.lockedm = m
+                m.lockedg = gp
+                zero += 1
+            elif code == OP_UNLOCKOSTHREAD:
+                # proc.go dounlockOSThread
+                gp.pc += 1
+                gp.lockedm = None
+                m.lockedg = None
                 zero += 1
             else:
                 raise ValueError(f"unknown op {code}")

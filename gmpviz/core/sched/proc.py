@@ -76,8 +76,26 @@ _GoBlock = int(EV.GoBlock)
 _GoUnblock = int(EV.GoUnblock)
 _RunqGet = int(EV.RunqGet)
 
+NS_PER_MS = 1_000_000
+# Linux: init_task.timer_slack_ns (init/init_task.c), and select_estimate_accuracy's cap (fs/select.c)
+TIMER_SLACK_NS = 50_000
+MAX_SLACK_NS = 100 * NS_PER_MS
 # proc.go forEachPInternal: `notetsleep(&sched.safePointNote, 100*1000)`, then preemptall() again
 FOREACHP_RETRY_NS = 100_000
+
+
+def epoll_wait_ns(delay_ns: int) -> int:
+    """How long the poller blocked for a timer ``delay_ns`` away sleeps. netpoll_epoll.go netpoll(delay):
+    epoll_wait's timeout is in milliseconds — ``waitms = 1`` for 0 < delay < 1 ms, else
+    ``int32(delay / 1e6)`` (truncated) — so it wakes up to 1 ms late (delay < 1 ms) or early (it then
+    finds the timer not due and blocks again, for 1 ms). Linux adds the timer slack: ep_poll sleeps in
+    schedule_hrtimeout_range with slack = select_estimate_accuracy() (fs/select.c: 0.1 % of the
+    timeout, at least the task's timer_slack_ns, 50 µs by default (init/init_task.c), at most 100 ms),
+    and an hrtimer with a range fires at its end unless another interrupt comes first."""
+    if delay_ns <= 0:
+        return 0
+    wait = NS_PER_MS if delay_ns < NS_PER_MS else delay_ns // NS_PER_MS * NS_PER_MS
+    return wait + min(max(wait // 1000, TIMER_SLACK_NS), MAX_SLACK_NS)
 
 
 def _coprimes(n: int) -> list[int]:
@@ -419,6 +437,44 @@ class ProcMixin:
         pp = self.pidlegetSpinning()
         self.startm(pp, True)
 
+    def stoplockedm(self, m: M) -> None:
+        """proc.go: stoplockedm — an M whose locked G blocked: hand its P off (handoffp) and park
+        until startlockedm hands it a P for the G again (then lockedm_wake). A parked locked M is not
+        on sched.midle (the runtime counts it in sched.nmidlelocked, not in schedtrace's idlethreads)."""
+        pp = self.releasep(m)
+        self.handoffp(pp)
+        m.state = M_IDLE
+        m.curg = None
+        m.token += 1
+        self.os.release(m)  # mPark: futex sleep
+        self.ev.MPark(self.clock.now, -1, m.id, 0)
+
+    def startlockedm(self, m: M, gp: G) -> None:
+        """proc.go: startlockedm — M found gp, which is locked to another M: hand M's P directly to
+        the locked M (notewakeup: one thread wake-up), and stopm."""
+        lm = gp.lockedm
+        pp = self.releasep(m)
+        lm.nextp = pp
+        lm.state = M_WAKING
+        pp.status = Prunning  # owned by the waking M (as in startm)
+        self.ev.MWake(self.clock.now, pp.id, lm.id, 0, spinning=0)
+        lm.token += 1
+        self.at(self.clock.now + self.thread_wake_ns(), PRIO_MWAKE, self.lockedm_wake, lm, lm.token)
+        self.stopm(m)
+
+    def lockedm_wake(self, m: M, token: int) -> None:
+        """stoplockedm's return path (clock handler): the locked M was woken with a P: acquirep, then
+        schedule()'s ``execute(mp.lockedg.ptr(), false)``."""
+        if token != m.token:
+            return
+        if m.cpu_hold and not self.os.admit(m, self.lockedm_wake, PRIO_MWAKE):
+            return
+        pp = m.nextp
+        m.nextp = None
+        m.state = M_RUNNING
+        self.acquirep(m, pp)
+        self.execute(m, m.lockedg, False)
+
     def gcstopm(self, m: M) -> None:
         """proc.go: gcstopm — P to _Pgcstop for the STW, M parks."""
         sched = self.sched
@@ -575,10 +631,12 @@ class ProcMixin:
             if self.netpoll_ready:
                 self.at(now, PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
             else:
-                # checkTimersNoP: the poller sleeps until the earliest timer of any P (pollUntil)
+                # checkTimersNoP: the poller sleeps until the earliest timer of any P (sched.pollUntil),
+                # in whole milliseconds (epoll_wait's timeout, epoll_wait_ns)
                 when = self._next_timer_when()
+                self.netpoll_until = when
                 if when >= 0:
-                    self.at(max(when, now), PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
+                    self.at(now + epoll_wait_ns(when - now), PRIO_NETPOLL_WAKE, self.netpoll_wake, m, m.token)
             return None, False
         # 16. stopm
         self.stopm(m)
@@ -710,7 +768,11 @@ class ProcMixin:
         self.wakep()
 
     def schedule(self, m: M) -> None:
-        """proc.go: schedule — one round of the scheduler for M (with its P)."""
+        """proc.go: schedule — one round of the scheduler for M (with its P). An M whose G is locked
+        to it (lockOSThread) does not look for work: stoplockedm."""
+        if m.lockedg is not None:
+            self.stoplockedm(m)
+            return
         gp, inherit = self.findRunnable(m)
         self.run_found(m, gp, inherit)
 
@@ -722,6 +784,9 @@ class ProcMixin:
             self.resetspinning(m)
         if gp.is_worker:
             self.wakep()  # tryWakeP: a GC worker took this P, other work may need another M
+        if gp.lockedm is not None and gp.lockedm is not m:
+            self.startlockedm(m, gp)  # (the runtime: `goto top` once this M is started again)
+            return
         self.execute(m, gp, inherit)
 
     def _g_off_cpu(self, pp: P) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from gmpviz.core.trace.tracer import Emitters
 
 from .. import constants as C
-from ..clock import PRIO_SCHEDTRACE, PRIO_SYSMON
+from ..clock import PRIO_SYSMON
 from ..constants import RUNTIME_GROUP, Gdead, Grunnable, Grunning, Gsyscall, Gwaiting
 from ..runtime2 import M_RUNNING, M_SYSMON, Hchan, M, schedt
 from ..trace.events import (
@@ -24,7 +24,16 @@ from ..trace.events import (
     WAIT_IO,
     WAIT_SELECT_NO_CASES,
 )
-from ..workload.ops import OP_BLOCK, OP_CHAN_MAKE, OP_CHAN_RECV, OP_CHAN_SEND, OP_GO, Program
+from ..workload.ops import (
+    OP_BLOCK,
+    OP_CHAN_MAKE,
+    OP_CHAN_RECV,
+    OP_CHAN_SEND,
+    OP_GO,
+    OP_LOCKOSTHREAD,
+    OP_UNLOCKOSTHREAD,
+    Program,
+)
 from .chan import ChanMixin
 from .gexec import GExecMixin
 from .netpoll import NetpollMixin
@@ -52,15 +61,21 @@ SCHED_ASSUMPTIONS = (
     "termination), so no pause is 0 even with one P; calibrated on Go 1.27 runtime.GOMAXPROCS pauses.",
     "A spinning M's four steal passes take 2 µs of virtual time; the usleep(3) before stealing a running "
     "P's runnext is not charged.",
-    "Start-up: runtime.main starts forcegchelper (its init task) and gcenable's bgsweep and bgscavenge, "
-    "and waits for the two, so user goroutines start at goid 5 and the spinning Ms those go statements "
-    "wake are the first threads; the runtime's other start-up work takes no time, no finalizer "
+    "Start-up: runtime.main, locked to M0 (lockOSThread during init), starts forcegchelper (its init "
+    "task) and gcenable's bgsweep and bgscavenge and waits for the two: each wait parks main through "
+    "stoplockedm (P0 handed off to another thread) and startlockedm brings it back, so SCHED 0ms shows "
+    "the runtime's threads; the scenario's goroutines take their goids from the P main resumes on; "
+    "the runtime's other start-up work and package init take no time, no finalizer "
     "goroutine (no finalizers are modelled) and no trace reader. forcegchelper and bgscavenge stay "
     "parked (sysmon's forced GC after 2 min and the scavenger's own pacing are not modelled as "
     "goroutines; the scavenger's work runs when the sweeper finishes). GC workers appear when the GC runs.",
     "Timers are per-P heaps run by their P at schedule() and stolen on the last steal pass; when a P is "
-    "idle, the M blocked in netpoll wakes at the earliest timer of any P and runs every expired timer "
-    "at once (the runtime reaches busy Ps' timers through stealWork).",
+    "idle, the M blocked in netpoll sleeps for the earliest timer of any P in whole milliseconds "
+    "(epoll_wait's timeout: 1 ms for less than 1 ms, else truncated) plus Linux's 50 µs timer slack, "
+    "is woken early by a new earlier timer (wakeNetPoller), and runs every expired timer at once (the runtime "
+    "reaches busy Ps' timers through stealWork).",
+    "schedtrace lines are printed by sysmon's rounds (after retake), as the runtime does, so they drift "
+    "by sysmon's delay.",
     "Preemption: a running G stops when the preemption signal lands (no cooperative preemption at "
     "function prologues, no non-preemptible regions: every signal lands at a safe point), at most "
     f"{C.ASYNC_PREEMPT_MAX_NS // C.US} µs after the request (stopTheWorldWithSema's preemptall period).",
@@ -70,8 +85,10 @@ SCHED_ASSUMPTIONS = (
     f"the freed ones ({C.SUDOG_BYTES} B) and each `make` op's hchan ({C.HCHAN_BYTES} B) are heap objects "
     "(Go 1.27 DWARF sizes); select's sudogs, the GC's own workers and sweeper and the [channels] "
     "declared up front are not allocated.",
-    "Preemption (Go 1.27 proc.go preemptone) does not reach a G in a syscall: retake takes its P instead; "
-    "a G's preempt flag set before it entered a syscall survives it (here a preempted G always stops first).",
+    "Preemption does not reach a G in a syscall, as in Go 1.27: preemptone returns false for a G in "
+    "_Gsyscall (proc.go 6926-6929, \"Don't bother trying to preempt a goroutine in a syscall\"; retake, "
+    "6717: \"If pp is in a syscall, preemptone doesn't work\") and retake takes the P instead; a G's "
+    "preempt flag set before it entered a syscall survives it (here a preempted G always stops first).",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
     "Random draws: each goroutine's durations come from its own seeded stream (derived from its parent's "
     "at the go statement), the runtime's choices (steal order, select, preemption targets) from another, "
@@ -91,7 +108,11 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
     then ``gcenable()`` (mgc.go: ``go bgsweep(c); go bgscavenge(c); <-c; <-c``), then main.main (the
     scenario's main). Each runtime goroutine parks once started: forcegchelper in goparkunlock
     (waitReasonForceGCIdle), bgsweep after ``c <- 1`` (waitReasonGCSweepWait; it becomes the GC's
-    sweeper, gc/mgc.py), bgscavenge after ``c <- 1`` in scavenger.park (waitReasonGCScavengeWait)."""
+    sweeper, gc/mgc.py), bgscavenge after ``c <- 1`` in scavenger.park (waitReasonGCScavengeWait).
+    All of it runs with main locked to M0 (runtime.main's ``lockOSThread()`` … ``unlockOSThread()``
+    around the init tasks): main's receives park it through stoplockedm, which hands P0 off
+    (handoffp starts an M for the runtime's Gs still queued) and its wake-up comes back through
+    startlockedm, as in the runtime."""
     progs = list(scenario.programs)
     base = len(progs)
     c = gcenable_chan
@@ -104,12 +125,16 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
     )
     user_main = scenario.programs[scenario.main]
     start = (
+        # runtime.main: "Lock the main goroutine onto this, the main OS thread, during initialization"
+        (OP_LOCKOSTHREAD,),
         (OP_GO, base, 1),  # proc.go init: go forcegchelper()
         (OP_CHAN_MAKE, c, GCENABLE_CHAN_CAP),  # gcenable: c := make(chan int, 2)
         (OP_GO, base + 1, 1),  # go bgsweep(c)
         (OP_GO, base + 2, 1),  # go bgscavenge(c)
         (OP_CHAN_RECV, c),
         (OP_CHAN_RECV, c),
+        # doInit(m.inittasks) (the scenario has no package init), then unlockOSThread before main.main
+        (OP_UNLOCKOSTHREAD,),
     )
     progs.append(Program("runtime.main", start + tuple(user_main.ops), user_main.group))
     return tuple(progs), len(progs) - 1
@@ -164,6 +189,7 @@ class Scheduler(
         self.safePointCaller: M | None = None  # forEachP's caller, which keeps its P
         self.stw_pause_ns: dict[int, int] = {}
         self.netpoll_m: M | None = None
+        self.netpoll_until = -1  # sched.pollUntil: the timer the blocked poller sleeps for (-1: none)
         self.netpoll_ready = []
         self.netpoll_waiters = 0
         self.mainStarted = False
@@ -180,6 +206,7 @@ class Scheduler(
         self.sysmon_idle = 0
         self.sysmon_token = 0
         self.schedtrace_ns = int(schedtrace_ms) * C.MS
+        self.lasttrace = -self.schedtrace_ns  # sysmon's lasttrace: its first round prints
         self.schedtrace_lines: list[str] = []
         self.on_schedtrace = None  # callable(line) for live printing
         self.on_acquirep = None
@@ -256,13 +283,15 @@ class Scheduler(
     # schedtrace, statistics, invariants
     # ------------------------------------------------------------------------------------------
 
-    def schedtrace_step(self, _obj, _token) -> None:
-        """GODEBUG=schedtrace=X: one line every X ms (clock handler)."""
-        self._schedtrace()
-        # SIMPLIFICATION: the next line at the next multiple of the period (sysmon's lines drift by its
-        # delay: lasttrace is the time of the last line)
-        nxt = (self.clock.now // self.schedtrace_ns + 1) * self.schedtrace_ns
-        self.at(nxt, PRIO_SCHEDTRACE, self.schedtrace_step)
+    def schedtrace_tick(self, now: int) -> None:
+        """proc.go sysmon: ``if debug.schedtrace > 0 && lasttrace+int64(debug.schedtrace)*1000000 <=
+        now { lasttrace = now; schedtrace(...) }`` — one line from a sysmon round (after retake), so
+        the lines drift by sysmon's delay (SCHED 0ms at its first round, 20 µs in; then the first round
+        at least one period after the last line) and see the run queues just before the preemptions
+        that round asked for land."""
+        if self.lasttrace + self.schedtrace_ns <= now:
+            self.lasttrace = now
+            self._schedtrace()
 
     def _sample(self) -> None:
         self._samples += 1
@@ -310,6 +339,10 @@ class Scheduler(
         for gp in self.runtime_gs:
             if gp.status == Grunnable:
                 runnable -= 1
+        for m in self.allm:
+            gp = m.lockedg  # startlockedm handed it to its M: runnable, in no queue
+            if gp is not None and m.nextp is not None and m.curg is None and gp.status == Grunnable:
+                runnable += gp.group != RUNTIME_GROUP
         live = self.n_created - self.n_exited
         return live, runnable, running, syscall, live - runnable - running - syscall
 
@@ -346,6 +379,9 @@ class Scheduler(
                 put(gp, f"M{m.id}")
             if m.p is not None:
                 assert m.p.m is m, f"M{m.id} holds P{m.p.id} but P{m.p.id}.m is {m.p.m and m.p.m.id}"
+            gp = m.lockedg
+            if gp is not None and m.curg is None and gp.status == Grunnable and m.nextp is not None:
+                put(gp, f"handed to its locked M{m.id}")  # startlockedm: in no queue until it runs
         for i, pp in enumerate(self.allp):
             if pp.m is not None:
                 assert pp.m.p is pp, f"P{i}.m = M{pp.m.id} but that M holds {pp.m.p and pp.m.p.id}"

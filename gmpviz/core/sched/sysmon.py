@@ -58,6 +58,8 @@ class SysmonMixin:
         else:
             self.sysmon_idle += 1
         self.gc.sysmon_gc_check(now)
+        if self.schedtrace_ns:
+            self.schedtrace_tick(now)
         delay = self.sysmon_delay
         if self.sysmon_idle == 0:
             delay = SYSMON_MIN_DELAY_NS

@@ -26,6 +26,13 @@ class TimersMixin:
         heapq.heappush(self.timer_all, (when, seq))
         self.timer_live.add(seq)
         self.at(when, PRIO_TIMER, self.timer_due, pp)
+        nm = self.netpoll_m
+        if nm is not None and (self.netpoll_until < 0 or self.netpoll_until > when):
+            # time.go maybeAdd -> wakeNetPoller(when): the poller sleeps past this timer (or without
+            # one): netpollBreak, and it blocks again for the new earliest timer
+            self.netpoll_until = when
+            wake = self.clock.now + self.thread_wake_ns()
+            self.at(wake, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)
 
     def run_timers(self, owner: P, runner: P) -> None:
         """time.go: timers.check/run — fire owner's expired timers on runner's M: goready into
@@ -60,12 +67,13 @@ class TimersMixin:
         return bool(self.timer_live)
 
     def timer_due(self, pp: P, _token: int = 0) -> None:
-        """A timer of pp is due: the M blocked in netpoll (sleeping until the earliest timer of any P,
-        woken early by wakeNetPoller) returns and runs it on an idle P. Without an idle P, a busy P
-        runs its timers at its next schedule() and spinning Ms steal them on the last pass."""
+        """A timer of pp is due. The M blocked in netpoll wakes at its own epoll timeout (it blocked
+        for the earliest timer, proc.py epoll_wait_ns, and addtimer's wakeNetPoller broke it for an
+        earlier one); only a poller blocked without a timer is woken here. Without an idle P, a busy
+        P runs its timers at its next schedule() and spinning Ms steal them on the last pass."""
         now = self.clock.now
         if not pp.timers or pp.timers[0][0] > now:
             return
-        if self.netpoll_m is not None and self.sched.pidle:
+        if self.netpoll_m is not None and self.netpoll_until < 0 and self.sched.pidle:
             nm = self.netpoll_m
             self.at(now, PRIO_NETPOLL_WAKE, self.netpoll_wake, nm, nm.token)

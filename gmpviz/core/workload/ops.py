@@ -45,6 +45,8 @@ OP_SETMEMLIMIT = 21  # (OP_SETMEMLIMIT, bytes)        debug.SetMemoryLimit (-1 =
 OP_PACE = 22  # (OP_PACE, period_ns)                  sleep until the G is back on its schedule
 OP_PIPE_READ = 23  # (OP_PIPE_READ, pipe, bytes)     os.Pipe read end: syscall.Read, IO wait when empty
 OP_PIPE_WRITE = 24  # (OP_PIPE_WRITE, pipe, bytes)   write end: syscall.Write, IO wait when full
+OP_LOCKOSTHREAD = 25  # (OP_LOCKOSTHREAD,)             lockOSThread: wire the G to its M
+OP_UNLOCKOSTHREAD = 26  # (OP_UNLOCKOSTHREAD,)         unlockOSThread
 
 OP_NAMES = (
     "compute",
@@ -72,6 +74,8 @@ OP_NAMES = (
     "pace",
     "pipe_read",
     "pipe_write",
+    "lockosthread",
+    "unlockosthread",
 )
 
 SEL_SEND = 0
