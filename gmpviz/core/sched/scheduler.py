@@ -72,8 +72,8 @@ SCHED_ASSUMPTIONS = (
     "Timers are per-P heaps run by their P at schedule() and stolen on the last steal pass; when a P is "
     "idle, the M blocked in netpoll sleeps for the earliest timer of any P in whole milliseconds "
     "(epoll_wait's timeout: 1 ms for less than 1 ms, else truncated) plus Linux's 50 µs timer slack, "
-    "is woken early by a new earlier timer (wakeNetPoller), and runs every expired timer at once (the runtime "
-    "reaches busy Ps' timers through stealWork).",
+    "is woken early by a new earlier timer (wakeNetPoller), and runs every expired timer at once (the "
+    "runtime reaches busy Ps' timers through stealWork).",
     "schedtrace lines are printed by sysmon's rounds (after retake), as the runtime does, so they drift "
     "by sysmon's delay.",
     "Preemption: a running G stops when the preemption signal lands (no cooperative preemption at "
@@ -86,7 +86,7 @@ SCHED_ASSUMPTIONS = (
     "(Go 1.27 DWARF sizes); select's sudogs, the GC's own workers and sweeper and the [channels] "
     "declared up front are not allocated.",
     "Preemption does not reach a G in a syscall, as in Go 1.27: preemptone returns false for a G in "
-    "_Gsyscall (proc.go 6926-6929, \"Don't bother trying to preempt a goroutine in a syscall\"; retake, "
+    '_Gsyscall (proc.go 6926-6929, "Don\'t bother trying to preempt a goroutine in a syscall"; retake, '
     "6717: \"If pp is in a syscall, preemptone doesn't work\") and retake takes the P instead; a G's "
     "preempt flag set before it entered a syscall survives it (here a preempted G always stops first).",
     "Scheduler events happen atomically: one M's step is never interleaved with another's.",
