@@ -16,7 +16,7 @@ from ..constants import (
     HCHAN_BYTES,
     MAX_STACK_SIZE,
 )
-from ..trace.events import WAIT_GC_SWEEP_WAIT, WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
+from ..trace.events import WAIT_CHAN_RECV, WAIT_GC_SWEEP_WAIT, WAIT_IO, WAIT_SELECT_NO_CASES, WAIT_SLEEP
 from ..workload import budget
 from ..workload.ops import (
     DIST_EXP,
@@ -49,6 +49,7 @@ from ..workload.ops import (
     OP_SLEEP,
     OP_STACK,
     OP_SYSCALL,
+    OP_TICK,
     OP_UNLOCKOSTHREAD,
 )
 
@@ -328,6 +329,24 @@ class GExecMixin:
                 gp.pc += 1
                 self.gc.setMemoryLimit(op[1])
                 zero += 1
+            elif code == OP_TICK:
+                # <-ticker.C: the ticker (made at the G's first tick) fires on the grid start + k*period;
+                # a late receiver takes the kept tick at once and the missed ones are dropped
+                gp.pc += 1
+                period = op[1]
+                last = gp.pace_due
+                if last:
+                    due = last + period
+                    if due <= now:
+                        gp.pace_due = last + (now - last) // period * period
+                        zero += 1
+                        continue
+                else:
+                    due = now + period
+                gp.pace_due = due
+                self.addtimer(m.p, gp, due)
+                self.gopark(m, gp, WAIT_CHAN_RECV, 0)
+                return
             elif code == OP_LOCKOSTHREAD:
                 # proc.go dolockOSThread: gp.m.lockedg = gp; gp.lockedm = gp.m
                 gp.pc += 1

@@ -85,7 +85,7 @@ _OP_KEYS = {
     "make": ("cap",), "send": (), "recv": (), "close": (), "select": ("default",),
     "go": ("count",), "repeat": ("body",), "alloc": ("count", "pointers", "lifetime"), "gc": (),
     "gomaxprocs": (), "stack": ("frame", "keep"), "defer": ("heap",), "block": (), "exit": (),
-    "setgcpercent": (), "setmemlimit": (), "pace": (), "pipe": ("read", "write"),
+    "setgcpercent": (), "setmemlimit": (), "pace": (), "pipe": ("read", "write"), "tick": (),
 }  # fmt: skip
 # Ops that take no virtual time in any model: an endless loop made only of these would spin forever
 # at one instant.
@@ -570,6 +570,11 @@ class _Compiler:
         if "ops" not in body:
             raise self.fail(f"{field}.ops", "missing; expected an array of ops")
         ops = self.block(body["ops"], f"{field}.ops")
+        codes = {op[0] for op in ops}
+        if O.OP_TICK in codes and O.OP_PACE in codes:
+            raise self.fail(f"{field}.ops", "a goroutine can pace or tick, not both (one schedule each)")
+        if O.OP_TICK in codes and len({op[1] for op in ops if op[0] == O.OP_TICK}) > 1:
+            raise self.fail(f"{field}.ops", "all tick ops of a goroutine must share one period (one ticker)")
         for op in ops:
             if op[0] == O.OP_PACE and op[1] < 0:
                 raise self.fail(
@@ -713,6 +718,14 @@ class _Compiler:
             rate = self.size(value.strip()[:-2], sub, minimum=1)
             return [(O.OP_PACE, -rate)]
         return [(O.OP_PACE, self.duration(value, sub, positive=True))]
+
+    def op_tick(self, item, value, sub, field):
+        """``tick = "1ms"``: receive from the goroutine's time.Ticker of that period (made at its first
+        tick op, so the first tick comes one period later). A late receiver gets the one tick the
+        ticker kept at once, and the ticks it missed are dropped: the next one is the next on the
+        period's grid (time.go: a periodic timer's when += period * (1 + -delta/period)).
+        Compiled (OP_TICK, period_ns)."""
+        return [(O.OP_TICK, self.duration(value, sub, positive=True))]
 
     def resolve_pace(self, body: list[tuple], field: str) -> list[tuple]:
         """A repeat body's rate paces (at its own level) become periods: the bytes one pass of the

@@ -47,6 +47,7 @@ OP_PIPE_READ = 23  # (OP_PIPE_READ, pipe, bytes)     os.Pipe read end: syscall.R
 OP_PIPE_WRITE = 24  # (OP_PIPE_WRITE, pipe, bytes)   write end: syscall.Write, IO wait when full
 OP_LOCKOSTHREAD = 25  # (OP_LOCKOSTHREAD,)             lockOSThread: wire the G to its M
 OP_UNLOCKOSTHREAD = 26  # (OP_UNLOCKOSTHREAD,)         unlockOSThread
+OP_TICK = 27  # (OP_TICK, period_ns)                    <-ticker.C of the G's time.Ticker
 
 OP_NAMES = (
     "compute",
@@ -76,6 +77,7 @@ OP_NAMES = (
     "pipe_write",
     "lockosthread",
     "unlockosthread",
+    "tick",
 )
 
 SEL_SEND = 0
