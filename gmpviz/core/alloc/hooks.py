@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from gmpviz.core.constants import FIXED_STACK, PAGE_SIZE
 from gmpviz.core.workload.budget import limit_pages
-from gmpviz.core.workload.ops import LIFE_FOREVER, LIFE_GOROUTINE
+from gmpviz.core.workload.ops import LIFE_FOREVER, LIFE_GOROUTINE, LIFE_SCOPE
 
 from . import ASSUMPTIONS
 from .malloc import Allocator
@@ -23,11 +23,15 @@ COST_MALLOC_NS = 20  # one mallocgc fast path (nextFreeFast, header/heap bits, p
 MEMCLR_BYTES_PER_NS = 16  # zeroing a fresh object (needzero spans, large objects)
 #: runtime2.go: _defer on 64-bit (heap, rangefunc, sp, pc, fn, link, head) rounds to the 48-byte class
 DEFER_RECORD_BYTES = 48
+#: `scope` owner keys per goroutine: one per repeat nesting depth (emulator bookkeeping)
+SCOPE_KEYS_PER_G = 1 << 16
 
 
 HOOK_ASSUMPTIONS = (
     f"Allocation cost: {COST_MALLOC_NS} ns per object plus zeroing at {MEMCLR_BYTES_PER_NS} bytes/ns "
     "(modelled, not measured).",
+    "A `scope` lifetime ends with its repeat body's pass (what a function keeps until it returns), "
+    "or with the goroutine when it is outside any repeat.",
     "Heap-allocated defer records are 48-byte pointerful objects that live until their goroutine exits "
     "(the runtime recycles them through per-P defer pools).",
     "Dead goroutines keep their standard-size stack on the free list (gfput); markrootFreeGStacks is "
@@ -43,6 +47,7 @@ class AllocMixin:
         # schedinit runs procresize afterwards: on_procresize gives every P its mcache
         self.allocator = Allocator(self.ext, 1)
         self.allocator.mheap.limit_pages = limit_pages(self.container_limit_bytes)
+        self.open_scopes: dict[int, set[int]] = {}  # goid -> keys of its `scope` objects not yet freed
 
     # --- stacks ---------------------------------------------------------------------------------
 
@@ -78,12 +83,29 @@ class AllocMixin:
         gp.stack_bytes = new_bytes
         return True
 
+    def scope_key(self, gp) -> int:
+        """The owner key of gp's `scope` objects in its innermost repeat body: negative, so it is no
+        goroutine's; noted so goexit frees a scope left open."""
+        key = -(gp.goid * SCOPE_KEYS_PER_G + len(gp.loops))
+        self.open_scopes.setdefault(gp.goid, set()).add(key)
+        return key
+
+    def scope_end(self, gp) -> None:
+        """OP_SCOPE_END: the repeat body's pass ended; its `scope` objects lose their last reference."""
+        key = -(gp.goid * SCOPE_KEYS_PER_G + len(gp.loops))
+        keys = self.open_scopes.get(gp.goid)
+        if keys and key in keys:
+            keys.discard(key)
+            self.allocator.goroutine_exit(key, self.now)
+
     def on_goexit(self, gp, pp) -> None:
-        """goexit0: the G's goroutine-lifetime objects lose their last reference; gfput frees a
-        non-standard stack (a standard one stays with the G for reuse)."""
+        """goexit0: the G's goroutine-lifetime objects (and any `scope` still open) lose their last
+        reference; gfput frees a non-standard stack (a standard one stays with the G for reuse)."""
         super().on_goexit(gp, pp)
         a = self.allocator
         a.goroutine_exit(gp.goid, self.now)
+        for key in self.open_scopes.pop(gp.goid, ()):
+            a.goroutine_exit(key, self.now)
         if gp.stack_id >= 0 and gp.stack_bytes != FIXED_STACK:
             a.stackfree(self.now, pp.id, gp.stack_id, -1, gp.goid)
             gp.stack_id = -1
@@ -102,6 +124,8 @@ class AllocMixin:
         a span goes on in the G's next step (``gp.op_rem`` objects left, the op re-run), so a GC it
         starts, assists and other Ps interleave with a long allocation burst."""
         _, size, count, noscan, lifetime, lifetime_ns = op
+        if lifetime == LIFE_SCOPE:
+            lifetime_ns = self.scope_key(gp)
         rem = gp.op_rem or count
         # about one span's worth a call (max(1, PAGE_SIZE // max(size, 1))): at most one refill each
         chunk = PAGE_SIZE if size <= 1 else (PAGE_SIZE // size or 1)

@@ -47,7 +47,7 @@ from gmpviz.core.constants import (
 )
 from gmpviz.core.trace.events import EV, PATH_LARGE, PATH_SMALL, PATH_TINY
 from gmpviz.core.trace.tracer import Emitters
-from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE, LIFE_TEMP
+from gmpviz.core.workload.ops import LIFE_DURATION, LIFE_FOREVER, LIFE_GOROUTINE, LIFE_SCOPE, LIFE_TEMP
 
 from .mcache import MCache
 from .mcentral import CACHE_FULL_UNSWEPT, CACHE_GROW, CACHE_PARTIAL_SWEPT, CACHE_PARTIAL_UNSWEPT
@@ -270,6 +270,9 @@ class Allocator(StackMixin):
             goid = g if g > 0 else 0
             if not goid:
                 death = DEATH_NEVER  # no goroutine to outlive: a global
+        elif lifetime == LIFE_SCOPE:
+            death = t_ns
+            goid = lifetime_ns  # the scope's owner key (alloc/hooks.py scope_key), freed by goroutine_exit
         else:
             raise AllocError(f"unknown allocation lifetime {lifetime}")
         if size_bytes <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:

@@ -43,6 +43,7 @@ from ..workload.ops import (
     OP_PIPE_READ,
     OP_PIPE_WRITE,
     OP_REPEAT,
+    OP_SCOPE_END,
     OP_SELECT,
     OP_SETGCPERCENT,
     OP_SETMEMLIMIT,
@@ -328,6 +329,10 @@ class GExecMixin:
             elif code == OP_SETMEMLIMIT:
                 gp.pc += 1
                 self.gc.setMemoryLimit(op[1])
+                zero += 1
+            elif code == OP_SCOPE_END:
+                gp.pc += 1
+                self.mem.scope_end(gp)
                 zero += 1
             elif code == OP_TICK:
                 # <-ticker.C: the ticker (made at the G's first tick) fires on the grid start + k*period;

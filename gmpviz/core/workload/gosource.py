@@ -77,6 +77,7 @@ def statement(sc: Scenario, op: tuple) -> list[str]:
         O.OP_PACE: lambda: f"due = due.Add({format_duration(op[1])}); time.Sleep(time.Until(due))  // pace",
         O.OP_SLEEP: lambda: f"time.Sleep({dist_text(op[1])})",
         O.OP_TICK: lambda: f"<-ticker.C  // time.NewTicker({format_duration(op[1])})",
+        O.OP_SCOPE_END: lambda: "// the body's scoped buffers are dropped",
         O.OP_SYSCALL: lambda: f"syscallFor({dist_text(op[1])})" + ("  // entersyscallblock" if op[2] else ""),
         O.OP_NETWAIT: lambda: f"conn.Read(buf)  // readable after {dist_text(op[1])}",
         O.OP_CHAN_MAKE: lambda: f"{chan} = make(chan job" + (f", {op[2]})" if op[2] else ")"),

@@ -89,7 +89,9 @@ _OP_KEYS = {
 }  # fmt: skip
 # Ops that take no virtual time in any model: an endless loop made only of these would spin forever
 # at one instant.
-_TIMELESS_OPS = frozenset({O.OP_CHAN_MAKE, O.OP_CHAN_CLOSE, O.OP_SETGCPERCENT, O.OP_SETMEMLIMIT})
+_TIMELESS_OPS = frozenset(
+    {O.OP_CHAN_MAKE, O.OP_CHAN_CLOSE, O.OP_SETGCPERCENT, O.OP_SETMEMLIMIT, O.OP_SCOPE_END}
+)
 _DIST_OPS = frozenset({O.OP_COMPUTE, O.OP_SLEEP, O.OP_SYSCALL, O.OP_NETWAIT})
 
 
@@ -569,7 +571,7 @@ class _Compiler:
         self.check_keys(body, _PROGRAM_KEYS, field)
         if "ops" not in body:
             raise self.fail(f"{field}.ops", "missing; expected an array of ops")
-        ops = self.block(body["ops"], f"{field}.ops")
+        ops = _top_level_scope(self.block(body["ops"], f"{field}.ops"))
         codes = {op[0] for op in ops}
         if O.OP_TICK in codes and O.OP_PACE in codes:
             raise self.fail(f"{field}.ops", "a goroutine can pace or tick, not both (one schedule each)")
@@ -701,6 +703,7 @@ class _Compiler:
             raise self.fail(f"{field}.body", "missing; expected an array of ops to repeat")
         body = self.block(item["body"], f"{field}.body")
         body = self.resolve_pace(body, f"{field}.body")
+        body = _close_scope(body)
         if count == -1 and not any(_takes_time(op) for op in body):
             raise self.fail(
                 f"{field}.body",
@@ -834,6 +837,30 @@ def _reflow(text: str) -> str:
     """Join the wrapped lines of each paragraph so the window can wrap the text to its own width."""
     paragraphs = re.split(r"\n\s*\n", text.strip())
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def _close_scope(body: list[tuple]) -> list[tuple]:
+    """A repeat body with `lifetime = "scope"` allocs at its own level ends each pass with OP_SCOPE_END,
+    where they lose their last reference (what a function keeps until it returns)."""
+    depth = 0
+    for op in body:
+        if op[0] == O.OP_ALLOC and op[4] == O.LIFE_SCOPE and depth == 0:
+            return [*body, (O.OP_SCOPE_END,)]
+        depth += op[0] == O.OP_REPEAT
+        depth -= op[0] == O.OP_END_REPEAT
+    return body
+
+
+def _top_level_scope(ops: list[tuple]) -> list[tuple]:
+    """`scope` allocs outside any repeat live until the goroutine's function returns: its lifetime."""
+    out, depth = [], 0
+    for op in ops:
+        if op[0] == O.OP_ALLOC and op[4] == O.LIFE_SCOPE and depth == 0:
+            op = (*op[:4], O.LIFE_GOROUTINE, 0)
+        depth += op[0] == O.OP_REPEAT
+        depth -= op[0] == O.OP_END_REPEAT
+        out.append(op)
+    return out
 
 
 def _takes_time(op: tuple) -> bool:

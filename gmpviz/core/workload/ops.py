@@ -48,6 +48,7 @@ OP_PIPE_WRITE = 24  # (OP_PIPE_WRITE, pipe, bytes)   write end: syscall.Write, I
 OP_LOCKOSTHREAD = 25  # (OP_LOCKOSTHREAD,)             lockOSThread: wire the G to its M
 OP_UNLOCKOSTHREAD = 26  # (OP_UNLOCKOSTHREAD,)         unlockOSThread
 OP_TICK = 27  # (OP_TICK, period_ns)                    <-ticker.C of the G's time.Ticker
+OP_SCOPE_END = 28  # (OP_SCOPE_END,)                   a repeat body's pass ends: its "scope" objects die
 
 OP_NAMES = (
     "compute",
@@ -78,6 +79,7 @@ OP_NAMES = (
     "lockosthread",
     "unlockosthread",
     "tick",
+    "scope_end",
 )
 
 SEL_SEND = 0
@@ -88,7 +90,8 @@ LIFE_GOROUTINE = 0  # live until the allocating G exits
 LIFE_DURATION = 1  # live for lifetime_ns of virtual time
 LIFE_FOREVER = 2  # never dies (globals, caches, leaks)
 LIFE_TEMP = 3  # dead immediately after the op (garbage)
-LIFE_NAMES = ("goroutine", "duration", "forever", "temp")
+LIFE_SCOPE = 4  # live until the pass of the enclosing repeat body ends (a function's local buffer)
+LIFE_NAMES = ("goroutine", "duration", "forever", "temp", "scope")
 
 POLICIES = ("go", "global-queue", "no-steal")
 
