@@ -441,8 +441,8 @@ class ProcMixin:
         """proc.go: stoplockedm — an M whose locked G blocked: hand its P off (handoffp) and park
         until startlockedm hands it a P for the G again (then lockedm_wake). A parked locked M is not
         on sched.midle (the runtime counts it in sched.nmidlelocked, not in schedtrace's idlethreads)."""
-        pp = self.releasep(m)
-        self.handoffp(pp)
+        if m.p is not None:
+            self.handoffp(self.releasep(m))  # schedule another M to run this P
         m.state = M_IDLE
         m.curg = None
         m.token += 1
