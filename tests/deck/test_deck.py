@@ -26,7 +26,7 @@ duration = "5ms"
 to = "3ms"
 views = ["timeline", "runq"]
 caption = "the ring spills"
-pause = [ { event = "RunqSpill", p = 0 }, { event = "ProcSteal", victim = 0 }, { goroutines_above = 100 },
+pause = [ { event = "RunqSpill", p = 1 }, { event = "ProcSteal", victim = 1 }, { goroutines_above = 100 },
           { at = "1ms" }, { bookmark = "here" } ]
 """
 
@@ -138,10 +138,11 @@ def test_pause_points_match_a_python_scan(small):
     by = {s.pause.kind + s.pause.text: s for s in stops}
     assert [s.t_ns for s in stops] == sorted(s.t_ns for s in stops)
     spill = next(s for k, s in by.items() if "RunqSpill" in k)
-    i = next(i for i, e in enumerate(ev) if e["kind"] == EV.RunqSpill and e["p"] == 0)
+    # the spawner runs on P1: main resumed there after the runtime's start-up
+    i = next(i for i, e in enumerate(ev) if e["kind"] == EV.RunqSpill and e["p"] == 1)
     assert spill.index == i + 1 and spill.t_ns == ev["t_ns"][i]
     steal = next(s for k, s in by.items() if "ProcSteal" in k)
-    i = next(i for i, e in enumerate(ev) if e["kind"] == EV.ProcSteal and e["a0"] == 0)
+    i = next(i for i, e in enumerate(ev) if e["kind"] == EV.ProcSteal and e["a0"] == 1)
     assert steal.index == i + 1
     alive, want = 0, None
     for i, e in enumerate(ev):
@@ -156,7 +157,7 @@ def test_pause_points_match_a_python_scan(small):
 def test_nth_and_missing_pause_points(small):
     deck, r = small
     d2 = loads_deck(
-        SMALL.replace('{ event = "RunqSpill", p = 0 }', '{ event = "RunqSpill", p = 0, nth = 99 }')
+        SMALL.replace('{ event = "RunqSpill", p = 1 }', '{ event = "RunqSpill", p = 1, nth = 99 }')
     )
     stops, missing = pause_points(r, d2.scenes[0], [])
     assert {m.kind for m in missing} == {"event", "bookmark"}

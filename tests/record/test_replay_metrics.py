@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from _rechelp import record
 
+from gmpviz.core.trace.events import EV
 from gmpviz.model.metrics import compute_metrics
 from gmpviz.record.replay import Replay
 
@@ -22,4 +23,8 @@ def test_replay_metrics_are_the_whole_recordings(tmp_path):
     w, mmu, worst = live.mmu()
     assert w.tolist() == whole.mmu_window_ns.tolist()
     assert mmu.tolist() == whole.mmu.tolist() and worst.tolist() == whole.mmu_worst_start_ns.tolist()
-    assert 0 < mmu.min() < 1
+    # MMU(w) is 0 exactly for the windows a stop-the-world pause covers, and between 0 and 1 above
+    stw = events[events["kind"] == int(EV.STWEnd)]
+    longest = int(stw["a1"].max())
+    assert ((mmu == 0) == (w <= longest)).all()
+    assert mmu[w > longest].min() > 0 and mmu.max() < 1

@@ -441,8 +441,12 @@ class ProcMixin:
         """proc.go: stoplockedm — an M whose locked G blocked: hand its P off (handoffp) and park
         until startlockedm hands it a P for the G again (then lockedm_wake). A parked locked M is not
         on sched.midle (the runtime counts it in sched.nmidlelocked, not in schedtrace's idlethreads)."""
-        if m.p is not None:
+        pp = m.p
+        if pp is not None:
             self.handoffp(self.releasep(m))  # schedule another M to run this P
+            if pp.status != Pidle:
+                # handed to another M: releasep's traced ProcStop (pidleput wrote its own)
+                self.ev.ProcStop(self.clock.now, pp.id, m.id, 0)
         m.state = M_IDLE
         m.curg = None
         m.token += 1
@@ -454,6 +458,7 @@ class ProcMixin:
         the locked M (notewakeup: one thread wake-up), and stopm."""
         lm = gp.lockedm
         pp = self.releasep(m)
+        self.ev.ProcStop(self.clock.now, pp.id, m.id, 0)  # releasep's traced ProcStop
         lm.nextp = pp
         lm.state = M_WAKING
         pp.status = Prunning  # owned by the waking M (as in startm)
