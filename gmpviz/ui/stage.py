@@ -19,6 +19,7 @@ import time
 from html import escape as html_escape
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -132,6 +133,26 @@ def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
                     item.setPen(p)
 
 
+def highlighted_goid(reader, scene: Scene) -> int:
+    """The G the scene highlights: its `g`, or the first G created in its group `g = "name"`
+    (-1: none, or no such group in the recording)."""
+    h = scene.highlight
+    if not h.g_group:
+        return h.g
+    from ..core.trace.events import EV
+    from ..model.markqueue import arg_column
+
+    if h.g_group not in reader.groups:
+        return -1
+    want = reader.groups.index(h.g_group)
+    col = arg_column(EV.GoCreate, "group")
+    for ev in reader.iter_blocks():
+        hit = np.flatnonzero((ev["kind"] == EV.GoCreate) & (ev[col] == want))
+        if len(hit):
+            return int(ev["g"][hit[0]])
+    return -1
+
+
 class SceneView:
     """One scene on the stage: its player window (never shown), the views taken from it, its stops.
 
@@ -149,6 +170,7 @@ class SceneView:
         except RecordingError:
             bookmarks = []
         self.stops, self.missing = pause_points(self.replay.reader, scene, bookmarks)
+        self.highlight_g = highlighted_goid(self.replay.reader, scene)
         self.t0_ns = min(scene.t_from_ns, self.replay.t_end_ns)
         self.t1_ns = self.replay.t_end_ns if scene.t_to_ns < 0 else min(scene.t_to_ns, self.replay.t_end_ns)
         end = Stop(self.replay.reader.index_at(self.t1_ns), self.t1_ns, None)
@@ -206,7 +228,7 @@ class SceneView:
 
                 w = GoroutineLanesView(theme)
                 w.plot.setXLink(tl.plot)
-                w.highlight_g = max(scene.highlight.g, 0)
+                w.highlight_g = max(self.highlight_g, 0)
                 self.glanes.append((w, win))
             else:
                 w = getattr(win, VIEW_ATTR[name])
@@ -220,9 +242,12 @@ class SceneView:
             self._trim_heap(scene, win)
         if "runq" in scene.views:
             win.runq.info.hide()
-            # the ring diagram: a row per P and the global queue, 28 px labels
-            win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
-            win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
+            if self.ring_diagram(scene):
+                # the ring diagram: a row per P and the global queue, 28 px labels
+                win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
+                win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
+            else:
+                win.runq.glw.removeItem(win.runq.diag)
         if "events" in scene.views:  # the log follows the cursor; its filter box is for a desk
             win.events.filter.hide()
             win.events.follow.hide()
@@ -230,6 +255,16 @@ class SceneView:
             win.goroutines.plot.setLabel("left", "Gs")
             win.goroutines.filter.hide()
         return views
+
+    def ring_diagram(self, scene: Scene) -> bool:
+        """The run queue view's ring diagram (a row per P) only where the scene talks about the
+        rings, on a whole screen: else the queue lengths over time (7 rows of 28 px labels did not
+        fit beside the lanes of GOMAXPROCS 6; half a screen of a compare has no room for them)."""
+        return (
+            self.win_b is None
+            and scene.compare is None
+            and bool({"runnext", "local run queues"} & set(scene.notice))
+        )
 
     def _split(self, win, views: list, rows: bool, scale: float) -> QtWidgets.QSplitter:
         split = QtWidgets.QSplitter(
@@ -241,7 +276,8 @@ class SceneView:
             split.addWidget(w)  # out of its dock (or the window's centre) into the stage
             w.show()
         # lanes; the heap plots; a length plot over the ring diagram (5+ rows of 28 px labels)
-        big = {id(win.timeline): 4, id(win.heap): 5, id(win.runq): 5, id(win.goroutines): 4}
+        runq = 5 if self.ring_diagram(self.scene) else 2
+        big = {id(win.timeline): 4, id(win.heap): 5, id(win.runq): runq, id(win.goroutines): 4}
         big.update({id(g): 5 for g, _ in self.glanes})
         split.setSizes([1000 * big.get(id(w), 3) for w in views])
         return split
@@ -290,8 +326,6 @@ class SceneView:
                 col.addWidget(body, 1)
                 self.legend_row = head
                 body = outer
-            for win in self.windows:  # half a screen: the queue lengths over time, not the ring diagram
-                win.runq.glw.removeItem(win.runq.diag)
         self._link(scene)
         style_plots(body, theme, scale)
         row_px = round(STAGE_BODY_PX * 1.45 * scale)
@@ -302,10 +336,15 @@ class SceneView:
                 for table in w.findChildren(QtWidgets.QTableView):
                     table.verticalHeader().setDefaultSectionSize(row_px)
                     table.verticalHeader().setMinimumSectionSize(row_px)
+                    # no scroll bars: their arrows are glyph boxes at 28 px, and nobody scrolls a stage
                     table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                    table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                    table.horizontalHeader().setStretchLastSection(True)
+                    table.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
                     self.tables.append(table)
             win.heap.mark_font = win.timeline.mark_font = font
             win.runq.pen_px = STAGE_PEN_PX * scale
+            win.runq.id_font = font
             win.heap.container_line.label.setFont(font)
         return body
 
@@ -338,9 +377,10 @@ class SceneView:
             tl = win.timeline
             tl.id_font.setPixelSize(max(1, round(STAGE_BODY_PX * scale)))
             tl.highlight_px = max(2, round(STAGE_PEN_PX * scale * 1.5))
+            tl.marker_px = max(2, round(STAGE_PEN_PX * scale * 1.5))  # ticks seen from the back
             tl.hl_curve.setPen(pg.mkPen(win.theme.foreground, width=tl.highlight_px))
-            if h.g >= 0:
-                tl.set_highlight(h.g, win.controller.wakes_of(h.g))
+            if self.highlight_g >= 0:
+                tl.set_highlight(self.highlight_g, win.controller.wakes_of(self.highlight_g))
             if h.p >= 0:
                 tl.highlight_p = h.p
             if h.stw:
@@ -355,20 +395,35 @@ class SceneView:
 
         heap = win.heap
         keep_stw = "STW pauses" in scene.notice
+        keep_spanq = "span queues" in scene.notice
         keep_cpu = "GC CPU" in scene.notice
         if not keep_cpu:
             heap.glw.removeItem(heap.cpu)
+            heap.legend_gc_cpu = False
+            heap._legend_limits = None  # the legend again, without the GC CPU entries
         if not keep_stw:
             heap.glw.removeItem(heap.stw)
-        last = heap.cpu if keep_cpu else heap.stw if keep_stw else heap.heap
+        if not keep_spanq:  # Green Tea's span queues: a scene about the marker names them
+            heap.spanq_enabled = False
+            heap._show_spanq(False)
+            heap.glw.removeItem(heap.spanq)
+        kept = [p for p, on in ((heap.heap, True), (heap.stw, keep_stw), (heap.spanq, keep_spanq)) if on]
+        last = heap.cpu if keep_cpu else kept[-1]
         if last is not heap.cpu:
             timeaxis.install(last)
             last.showAxis("bottom")
         if keep_cpu:  # a short plot: three 28 px ticks fit, six overlap; "GC CPU %" is taller than it
             heap.cpu.setLabel("left", "GC %")
             heap.cpu.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")], []])
+        if keep_stw:  # the same for the STW bars: one tick at the top, one at 0
+            heap.stw.setLabel("left", "STW")
         lay = heap.glw.ci.layout
-        for row, k in ((0, 3), (1, 1 if keep_stw else 0), (2, 2 if keep_cpu else 0)):
+        for row, k in (
+            (0, 4),
+            (1, 1 if keep_stw else 0),
+            (2, 2 if keep_spanq else 0),
+            (3, 2 if keep_cpu else 0),
+        ):
             lay.setRowStretchFactor(row, k)
 
     def _init_view(self, scene: Scene) -> None:
@@ -603,6 +658,7 @@ class StageWindow(QtWidgets.QWidget):
         k = max(0, min(k, len(self.deck.scenes) - 1))
         if self.sv is not None:
             self.holder.removeWidget(self.sv.body)
+            self.sv.body.hide()  # (deleted later: until then it must not be drawn, nor found visible)
             self.sv.close()
             self.sv = None
         scene = self.deck.scenes[k]

@@ -179,10 +179,11 @@ def _highlights_drawn(st) -> list[str]:
     bad = []
     for win in st.sv.windows:
         tl = win.timeline
-        if h.g >= 0:
+        if h.g >= 0 or h.g_group:
+            g = st.sv.highlight_g
             xs, _ = tl.hl_curve.getData()
-            if xs is None or not np.isfinite(xs).any():
-                bad.append(f"G{h.g} is not outlined")
+            if g < 0 or xs is None or not np.isfinite(xs).any():
+                bad.append(f"G{g} ({h.g_group or h.g}) is not outlined")
         if h.p >= 0 and (
             tl.highlight_p != h.p or f"» P{h.p}" not in str(tl.plot.getAxis("left")._tickLevels)
         ):
@@ -215,6 +216,31 @@ def _axes_ok(st, min_px: int) -> list[str]:
                         need += item.label.boundingRect().height() * 0.8
                     if need > item.fixedWidth + 1:
                         bad.append(f"axis {item.labelText!r} needs {need:.0f} px, has {item.fixedWidth}")
+    return bad
+
+
+def _tick_labels_apart(st, min_px: int) -> list[str]:
+    """Category axes (the heatmap's size classes, the ring diagram's P rows): neighbouring labels at
+    least a line apart, so none is drawn over another."""
+    import pyqtgraph as pg
+
+    bad = []
+    for gv in st.findChildren(pg.GraphicsView):
+        if not gv.isVisibleTo(st):
+            continue
+        for item in gv.scene().items():
+            if not (isinstance(item, pg.AxisItem) and item.isVisible() and item._tickLevels):
+                continue
+            vb = item.linkedView()
+            if vb is None or item.orientation not in ("left", "right"):
+                continue
+            (y0, y1) = sorted(vb.viewRange()[1])
+            inside = [v for v, _ in item._tickLevels[0] if y0 <= v <= y1]
+            ys = sorted(vb.mapViewToScene(QtCore.QPointF(0, v)).y() for v in inside)
+            gaps = np.diff(ys)
+            if len(gaps) and gaps.min() < min_px:
+                names = [t for _, t in item._tickLevels[0]][:6]
+                bad.append(f"axis {item.labelText!r}: labels {gaps.min():.0f} px apart ({names}...)")
     return bad
 
 
@@ -254,8 +280,16 @@ def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path)
             assert st.sv.stops[0].pause is not None, f"{scene.title}: its first pause point is never reached"
             assert not st.sv.missing, (scene.title, [p.text for p in st.sv.missing])
             problems += [
-                f"{scene.title}: {p}" for p in _labels_ok(st, STAGE_BODY_PX) + _axes_ok(st, STAGE_BODY_PX)
+                f"{scene.title}: {p}"
+                for p in _labels_ok(st, STAGE_BODY_PX)
+                + _axes_ok(st, STAGE_BODY_PX)
+                + _tick_labels_apart(st, STAGE_BODY_PX)
             ]
+            # the lesson, not a timestamp: the pause points come in the order the caption tells them
+            # (an engine change that moves a spill after a steal breaks the scene, and this says so)
+            order = [s.pause for s in st.sv.stops if s.pause is not None]
+            if order != list(scene.pauses):
+                problems.append(f"{scene.title}: pause points reached as {[p.text for p in order]}")
             problems += [f"{scene.title}: {p}" for p in _highlights_drawn(st)]
             if scene.compare is not None:  # side by side: both runs shown, one time axis
                 a, b = st.sv.win.timeline, st.sv.win_b.timeline
@@ -523,6 +557,7 @@ DRAWN_BY = {
     "STW pauses": "heap.bars",
     "STW bars": "heap.bars",
     "GC CPU": "heap.cpu_window_curve",
+    "span queues": "heap.ring_curves",
     "span heatmap": "spans.image",
     "highlighted size class": "spans.hl_rect",
     "size class rows": "spans._axis",
@@ -738,5 +773,45 @@ def test_the_stage_scales_to_a_4k_screen(tmp_path, cache, monkeypatch):
         assert st.title.font().pixelSize() == 2 * STAGE_TITLE_PX
         assert not _labels_ok(st, 2 * STAGE_BODY_PX) and not _axes_ok(st, 2 * STAGE_BODY_PX)
         assert img.format() != QtGui.QImage.Format.Format_Invalid
+    finally:
+        st.close()
+
+
+def test_no_stale_tab_bar_is_painted_over_a_dock(make_win, qtbot):
+    """Building the tab groups left a "Span heatmap | MMU and latency" bar over the heap dock: every
+    visible tab bar sits right under the dock of its current tab."""
+    win = make_win()
+    win.resize(1920, 1080)
+    qtbot.wait(50)
+    titles = {d.windowTitle(): d for d in win.docks.values()}
+    bars = [b for b in win.findChildren(QtWidgets.QTabBar) if b.parentWidget() is win and b.isVisible()]
+    assert bars
+    for bar in bars:
+        dock = titles[bar.tabText(bar.currentIndex())]
+        g, b = dock.geometry(), bar.geometry()
+        assert abs(b.top() - (g.bottom() + 1)) <= 8 and abs(b.left() - g.left()) <= 8, (bar.tabText(0), b, g)
+
+
+def test_a_group_names_the_highlighted_goroutine(qtbot, cache, monkeypatch):
+    """highlight = { g = "spawner" }: the first G of that group, whatever goids the runtime's
+    start-up took before it."""
+    from gmpviz.core.trace.events import EV
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import StageWindow
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    ensure_app("dark")
+    deck = loads_deck(DECK.replace('caption = "first **scene**"', 'highlight = { g = "spawner" }'), "t.toml")
+    st = StageWindow(deck, build_deck(deck), size=(1280, 720), presenter=False, interactive=False)
+    qtbot.addWidget(st)
+    st.show()
+    try:
+        st.show_scene(0, at_stop=0)
+        reader = st.sv.replay.reader
+        ev = np.concatenate(list(reader.iter_blocks()))
+        made = ev[(ev["kind"] == EV.GoCreate) & (ev["a1"] == reader.groups.index("spawner"))]
+        assert st.sv.highlight_g == int(made["g"][0]) > 1
+        assert st.sv.win.timeline.highlight_g == st.sv.highlight_g
+        assert not _highlights_drawn(st)
     finally:
         st.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.constants import MS, RUNQ_SIZE
 from ...model.timeline import ST_USER0
@@ -15,6 +15,7 @@ from ..theme import GROUP_COLOURS, Theme
 from . import FollowX, legend_html
 
 DIAGRAM_GLOBAL_COLS = RUNQ_SIZE + 1  # runnext + ring
+CELL_IDS_SHOWN = 256  # G ids drawn in the diagram's cells, when the cells are wide enough
 
 
 class RunqView(QtWidgets.QWidget):
@@ -50,6 +51,15 @@ class RunqView(QtWidgets.QWidget):
         lut[1] = lut[ST_USER0] * 0 + np.array([128, 128, 128, 255], dtype=np.uint8)  # unknown G
         self.cells = RasterItem(lut)
         self.diag.addItem(self.cells)
+        # runnext is not a ring slot: a line between them
+        self.runnext_line = pg.InfiniteLine(
+            pos=1, angle=90, movable=False, pen=pg.mkPen(theme.foreground, width=2)
+        )
+        self.diag.addItem(self.runnext_line, ignoreBounds=True)
+        self.id_font = QtGui.QFont()
+        self.id_font.setPixelSize(11)
+        self._id_items: list[pg.TextItem] = []
+        self._lut = lut
         self.glw.ci.layout.setRowStretchFactor(0, 3)
         self.glw.ci.layout.setRowStretchFactor(1, 2)
         self.info = QtWidgets.QLabel(" ")
@@ -123,11 +133,43 @@ class RunqView(QtWidgets.QWidget):
             0, min(DIAGRAM_GLOBAL_COLS, max(16, int(np.count_nonzero(rows.any(axis=0))) + 8)), padding=0
         )  # noqa: E501
         self.diag.setYRange(0, np_ + 1, padding=0.02)
+        self._cell_ids(rows, img)
         lens = st.runq_lengths()
         self.info.setText(
             f"global {len(st.globrunq)} · local "
             + " ".join(f"P{p}:{int(lens[p])}{'+1' if st.runnext[p] else ''}" for p in range(np_))
         )
+
+    def _cell_ids(self, rows: np.ndarray, img: np.ndarray) -> None:
+        """G ids in the cells wide enough to hold them: which goroutine is in runnext, which next in
+        the ring (a stage's 28 px text, or the window's 11 px when zoomed in)."""
+        vb = self.diag.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        cell_px = vb.width() / max(x1 - x0, 1e-9)
+        char_px = max(self.id_font.pixelSize(), 1) * 0.62
+        shown = []
+        if vb.width() > 0:
+            r, c = np.nonzero(rows[:, : int(np.ceil(x1))] > 0)
+            for i, j in zip(r.tolist(), c.tolist()):
+                g = int(rows[i, j])
+                if (len(str(g)) + 1) * char_px + 4 <= cell_px:
+                    shown.append((i, j, g, int(img[i, j])))
+                if len(shown) >= CELL_IDS_SHOWN:
+                    break
+        while len(self._id_items) < len(shown):
+            item = pg.TextItem(anchor=(0.5, 0.5))
+            item.setFont(self.id_font)
+            self.diag.addItem(item, ignoreBounds=True)
+            self._id_items.append(item)
+        for item, (i, j, g, state) in zip(self._id_items, shown):
+            rr, gg, bb = (int(v) for v in self._lut[state][:3])
+            item.setColor("#000000" if 0.299 * rr + 0.587 * gg + 0.114 * bb > 140 else "#ffffff")
+            item.setFont(self.id_font)
+            item.setText(f"G{g}")
+            item.setPos(j + 0.5, i + 0.375)
+            item.show()
+        for item in self._id_items[len(shown) :]:
+            item.hide()
 
     def _cell_at(self, pos) -> tuple[int, int] | None:
         vb = self.diag.getViewBox()

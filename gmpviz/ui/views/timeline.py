@@ -116,6 +116,7 @@ class TimelineView(QtWidgets.QWidget):
         # reveal mode (the stage, the player): nothing after this time is drawn over the lanes
         self.reveal_ns = float("inf")  # a P whose lane label is marked (the stage's highlight)
         self.highlight_px = 3
+        self.marker_px = MARKER_PX  # a tick's width in columns (the stage's are wider, for a projector)
         # the stage's STW highlight: bands through every lane in full colour, at least stw_min_px wide
         # (a pause of microseconds is a single pixel of a 40 ms view)
         self.stw_strong = False
@@ -506,7 +507,7 @@ class TimelineView(QtWidgets.QWidget):
         self._lane_y = self.vb.viewRange()[1]
 
     def _draw_markers(self, model, t0: float, t1: float, big: np.ndarray, width: int) -> None:
-        """Ticks into the gap rows above each P lane of the image, MARKER_PX columns each."""
+        """Ticks into the gap rows above each P lane of the image, `marker_px` columns each."""
         m = model.ptl.markers_in(t0, t1, limit=MARKERS_SHOWN)
         px = ((m["t_ns"] - t0) * (width / max(t1 - t0, 1))).astype(np.int64)
         lane, kind = m["lane"].astype(np.int64), m["kind"].astype(np.int64)
@@ -514,7 +515,7 @@ class TimelineView(QtWidgets.QWidget):
         px, lane, kind = px[ok], lane[ok], kind[ok]
         for k in range(len(MARKER_NAMES)):
             sel = kind == k
-            for dx in range(MARKER_PX):
+            for dx in range(self.marker_px):
                 cols = np.minimum(px[sel] + dx, width - 1)
                 for r in range(GAP_ROWS):  # the gap above lane i: image rows i*SUBROWS ..
                     big[lane[sel] * SUBROWS + r, cols] = MARKER_LUT0 + k
