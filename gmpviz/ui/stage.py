@@ -133,6 +133,16 @@ def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
                     item.setPen(p)
 
 
+def two_ticks(lo: float, hi: float, size: float) -> list:
+    """An AxisItem.tickValues for a plot too short for more labels: 0 and the largest 1, 2 or 5
+    times a power of ten in view (three 28 px labels on a 50 px plot ran into each other)."""
+    if not hi > 0:
+        return [(1.0, [0.0])]
+    k = 10.0 ** np.floor(np.log10(hi))
+    top = max(m * k for m in (1, 2, 5) if m * k <= hi)
+    return [(top, [v for v in (0.0, top) if lo <= v <= hi])]
+
+
 def highlighted_goid(reader, scene: Scene) -> int:
     """The G the scene highlights: its `g`, or the first G created in its group `g = "name"`
     (-1: none, or no such group in the recording)."""
@@ -415,13 +425,16 @@ class SceneView:
         if keep_cpu:  # a short plot: three 28 px ticks fit, six overlap; "GC CPU %" is taller than it
             heap.cpu.setLabel("left", "GC %")
             heap.cpu.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")], []])
-        if keep_stw:  # the same for the STW bars: one tick at the top, one at 0
+        if keep_stw:  # the same for the STW bars: a tick at 0 and one near the top (µs)
             heap.stw.setLabel("left", "STW")
+            heap.stw.getAxis("left").tickValues = two_ticks
+        if keep_spanq:
+            heap.spanq.getAxis("left").tickValues = two_ticks
         lay = heap.glw.ci.layout
         for row, k in (
             (0, 4),
             (1, 1 if keep_stw else 0),
-            (2, 2 if keep_spanq else 0),
+            (2, 3 if keep_spanq else 0),
             (3, 2 if keep_cpu else 0),
         ):
             lay.setRowStretchFactor(row, k)

@@ -83,7 +83,12 @@ def test_clicker_keys_walk_pause_points_and_scenes(qtbot, stage):
             break
     assert seen == sorted(seen) and len(set(seen)) > 1  # it played, forward
     assert sv.stop_k == 0 and sv.target is None and sv.t_ns == t_spill
-    assert "RunqSpill" in st.presenter.pause.text()
+    assert "RunqSpill" in st.presenter.pause.text()  # the presenter view: the predicate reached,
+    pv = st.presenter
+    pv.update_from(st)
+    assert "next stop" in pv.pause.text() and "RunqSpill" in pv.pause.text().split("next stop")[1]
+    assert pv.next.text() == "next scene: two"  # the next scene, the notes, the elapsed time
+    assert pv.notes.text() == "first **scene**" and len(pv.clock.text()) == 5 and pv.clock.text()[2] == ":"
     _press(qtbot, st, K.Key_Right)
     _press(qtbot, st, K.Key_Space)  # a second press while playing: there at once
     assert sv.stop_k == 1
@@ -384,6 +389,33 @@ def test_limits_and_verdicts_are_drawn(qtbot, tmp_path):
         win.close()
 
 
+def test_the_deadlock_marker_is_drawn(qtbot, tmp_path):
+    """checkdead's "all goroutines are asleep" is a labelled line on the lanes, where it happened."""
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import loads_scenario
+    from gmpviz.record.replay import Replay
+    from gmpviz.record.writer import record_run
+    from gmpviz.ui.player import _offscreen_window
+
+    sc = loads_scenario(
+        'name = "dead"\nsummary = "d"\ngomaxprocs = 2\nduration = "1s"\n[channels]\nc = 0\n'
+        '[programs.main]\nops = [ { recv = "c" } ]\n',
+        filename="dead.toml",
+    )
+    path = tmp_path / "dead.gmprec"
+    record_run(Engine(sc), str(path))
+    win = _offscreen_window(Replay.open(str(path)), (1200, 800))
+    try:
+        win.seek_time(win.replay.t_end_ns)
+        win.render_now()
+        drawn = win.timeline._verdicts_drawn
+        assert [text for _, text in drawn] == ["deadlock: all goroutines are asleep"]
+        assert 0 < drawn[0][0] <= win.replay.t_end_ns
+        assert win.timeline._verdict_lines[0].isVisible()
+    finally:
+        win.close()
+
+
 def test_tick_colours_repeat_no_state_colour():
     import numpy as np
 
@@ -487,6 +519,14 @@ def test_time_axes_name_their_unit(qtbot, gc_recording):
         axis.tickStrings([0.0, 0.1, 0.2], 1.0, 0.1)
         assert axis.labelText == "virtual time (µs)" and "x0.001" not in axis.labelText
         assert axis.tickStrings([0.0, 0.1, 0.2], 1.0, 0.1) == ["0", "100", "200"]
+        win.seek_time(0)  # at t = 0 no axis scales its title ("size class (x0.001)")
+        win.render_now()
+        import pyqtgraph as pg
+
+        for gv in win.findChildren(pg.GraphicsView):
+            for item in gv.scene().items():
+                if isinstance(item, pg.AxisItem) and item.label.isVisible():
+                    assert "x0.0" not in item.labelString() and "x1e" not in item.labelString(), item.labelText
     finally:
         win.close()
 
@@ -509,6 +549,23 @@ def test_deck_export_writes_a_playable_mp4(tmp_path, cache, monkeypatch, capsys)
     assert 20 + 15 <= frames <= 20 + 3 + 3 * 15
     assert "wrote" in capsys.readouterr().out
     assert main([*args, "--scene", "9"]) == 2
+
+
+def test_deck_export_of_the_tour_writes_a_playable_mp4(tour_recordings, tmp_path, capsys):
+    """The built-in tour itself, a short range: two scenes, 0.2 s of playback each."""
+    av = pytest.importorskip("av")
+    from gmpviz.cli import main
+
+    out = tmp_path / "tour.mp4"
+    argv = ["deck", "export", "tour", "--video", str(out), "--size", "320x180", "--fps", "10"]
+    assert main([*argv, "--scene", "1", "--scene", "16", "--max-seconds", "0.2"]) == 0
+    with av.open(str(out)) as f:
+        s = f.streams.video[0]
+        frames = sum(1 for _ in f.decode(video=0))
+        assert (s.width, s.height) == (320, 180)
+    # two 2 s title cards, at most 0.2 s (2 frames) of playback and a 1.5 s hold each
+    assert 2 * (20 + 15) <= frames <= 2 * (20 + 2 + 15 * 4)
+    assert "2 scenes" in capsys.readouterr().out
 
 
 def test_f5_in_the_window_presents_the_tour_and_esc_comes_back(qtbot, make_win, monkeypatch, tmp_path):
@@ -786,6 +843,12 @@ def test_no_stale_tab_bar_is_painted_over_a_dock(make_win, qtbot):
     titles = {d.windowTitle(): d for d in win.docks.values()}
     bars = [b for b in win.findChildren(QtWidgets.QTabBar) if b.parentWidget() is win and b.isVisible()]
     assert bars
+    import pyqtgraph as pg
+
+    for gv in win.findChildren(pg.GraphicsView):  # and before any run: no axis title scaled
+        for item in gv.scene().items():
+            if isinstance(item, pg.AxisItem) and item.label.isVisible():
+                assert "(x0." not in item.labelString() and "x1e" not in item.labelString(), item.labelText
     for bar in bars:
         dock = titles[bar.tabText(bar.currentIndex())]
         g, b = dock.geometry(), bar.geometry()

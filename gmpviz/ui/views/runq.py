@@ -43,6 +43,8 @@ class RunqView(QtWidgets.QWidget):
         self.pen_px = 1  # the per-P curves' width (1 px: wider costs paint time; the stage's are wider)
         self.diag = self.glw.addPlot(row=1, col=0)
         self.diag.setLabel("bottom", "runnext | ring slots from head (256)")
+        for side in ("left", "bottom"):
+            self.diag.getAxis(side).enableAutoSIPrefix(False)
         self.diag.getViewBox().invertY(True)
         self.diag.getViewBox().setMouseEnabled(x=False, y=False)
         self.diag.hideButtons()

@@ -38,6 +38,8 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.plot.getViewBox().invertY(True)
         self.plot.getViewBox().setAspectLocked(False)
         self.plot.setLabel("left", "size class")
+        for side in ("left", "bottom"):  # before any span: "size class (x0.001)" over a -0.5..0.5 range
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.image = RasterItem(lut[:, :3].copy())  # opaque: faster to draw
         self.plot.addItem(self.image)
         lay.addWidget(self.plot, 1)
