@@ -350,6 +350,9 @@ class SceneView:
                     table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
                     table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
                     table.horizontalHeader().setStretchLastSection(True)
+                    # fit columns to the rows on screen only (Qt's default measures 1000 rows: with 28 px
+                    # text the event log's fit cost 100 ms a frame)
+                    table.horizontalHeader().setResizeContentsPrecision(0)
                     table.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
                     self.tables.append(table)
             win.heap.mark_font = win.timeline.mark_font = font
@@ -517,8 +520,11 @@ class SceneView:
         for view, win in self.glanes:
             view.reveal_ns = win.controller.replay.t_ns if self.scene.reveal else float("inf")
             view.refresh(win.model, force=force)
-        for table in self.tables:  # columns as wide as the 28 px text in view
+        for table in self.tables:  # columns as wide as the 28 px text in view, the last one the rest
             table.resizeColumnsToContents()
+            head = table.horizontalHeader()
+            if head.count():  # (stretched, its text elides with "…" instead of running off the edge)
+                head.setSectionResizeMode(head.count() - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
 
     # --- zoom -----------------------------------------------------------------------------------
     def toggle_zoom(self) -> bool:

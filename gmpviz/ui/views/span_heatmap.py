@@ -31,7 +31,8 @@ class SpanHeatmapView(QtWidgets.QWidget):
         legend = []
         for st in range(1, len(SPAN_STATE_NAMES)):
             r, g, b, _ = lut[1 + (st - 1) * LUT_LEVELS + LUT_LEVELS - 1]
-            legend.append(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>&nbsp;{SPAN_STATE_NAMES[st]}')
+            name = SPAN_STATE_NAMES[st].replace(" ", "&nbsp;")  # wrapped between names, never inside
+            legend.append(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>&nbsp;{name}')
         self.legend = QtWidgets.QLabel("&nbsp;&nbsp;".join(legend) + " &nbsp; (brighter = fuller)")
         lay.addWidget(self.legend)
         self.plot = pg.PlotWidget(background=theme.background)

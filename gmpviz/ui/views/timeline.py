@@ -127,6 +127,8 @@ class TimelineView(QtWidgets.QWidget):
         self.wakes = np.zeros((0, 2), dtype=np.int64)
         self._arrows: list = []
         self._steal_arrows: list = []
+        self._steals_key = None  # what the steal arrows were drawn for
+        self._arrows_key = None  # what the wake arrows were drawn for
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -378,10 +380,8 @@ class TimelineView(QtWidgets.QWidget):
 
     def _draw_highlight(self, model, segs, t0: float, t1: float) -> None:
         g = self.highlight_g
-        for a in self._arrows:
-            self.plot.removeItem(a)
-        self._arrows = []
         if g <= 0:
+            self._clear_arrows()
             self.hl_curve.setData([], [])
             return
         xs, ys = [], []
@@ -392,9 +392,15 @@ class TimelineView(QtWidgets.QWidget):
                 xs += [a, b, b, a, a, np.nan]
                 ys += [lane, lane, lane + h, lane + h, lane, np.nan]
         self.hl_curve.setData(np.array(xs, dtype=float), np.array(ys, dtype=float), connect="finite")
-        pen = pg.mkPen(self.theme.foreground, width=self.highlight_px)
         t_hi = min(t1, self.reveal_ns)
         near = self.wakes[(self.wakes[:, 0] >= t0) & (self.wakes[:, 0] <= t_hi)]
+        # the same wake-ups as the last frame (a playing cursor, the view still): the arrows stand
+        key = (g, len(near), near[:1].tobytes(), near[-1:].tobytes(), self.highlight_px, model.ptl.nlanes)
+        if key == self._arrows_key:
+            return
+        self._clear_arrows()
+        self._arrows_key = key
+        pen = pg.mkPen(self.theme.foreground, width=self.highlight_px)
         for t_ns, waker in near[:WAKE_ARROWS_SHOWN]:
             src = self._lane_of(model, int(waker), int(t_ns)) if waker > 0 else None
             dst = self._lane_of(model, g, int(t_ns))
@@ -415,14 +421,25 @@ class TimelineView(QtWidgets.QWidget):
                 self.plot.addItem(it, ignoreBounds=True)
                 self._arrows.append(it)
 
+    def _clear_arrows(self) -> None:
+        for a in self._arrows:
+            self.plot.removeItem(a)
+        self._arrows = []
+        self._arrows_key = None
+
     def _draw_steals(self, model, t0: float, t1: float) -> None:
         """An arrow from the victim's lane to the thief's at each steal, when few enough are in view
-        to tell apart (the ticks say where steals are at any zoom)."""
+        to tell apart (the ticks say where steals are at any zoom). Rebuilt only when the steals in
+        view change: a playing cursor in a still view added and removed every arrow each frame."""
+        mk = model.ptl.markers
+        lo, hi = np.searchsorted(mk.col("t_ns"), [t0, t1])
+        key = (int(lo), int(hi), len(mk), self.highlight_px, id(mk))
+        if key == self._steals_key:
+            return
+        self._steals_key = key
         for a in self._steal_arrows:
             self.plot.removeItem(a)
         self._steal_arrows = []
-        mk = model.ptl.markers
-        lo, hi = np.searchsorted(mk.col("t_ns"), [t0, t1])
         steals = lo + np.flatnonzero(mk.col("kind")[lo:hi] == MK_STEAL)  # every one, not a sample
         if len(steals) == 0 or len(steals) > STEAL_ARROWS_SHOWN:
             return
