@@ -396,6 +396,12 @@ class SceneView:
                 tl.set_highlight(self.highlight_g, win.controller.wakes_of(self.highlight_g))
             if h.p >= 0:
                 tl.highlight_p = h.p
+                win.runq.highlight_p = h.p  # its queue too (curves made after this take it)
+                if h.p < len(win.runq.local_curves):
+                    pen = pg.mkPen(win.runq.local_curves[h.p].opts["pen"])
+                    pen.setWidthF(win.runq.pen_px * 2.5)
+                    win.runq.local_curves[h.p].setPen(pen)
+                win.runq._key = None  # the marked ring row
             if h.stw:
                 tl.set_stw_strong(True, min_px=max(3, round(4 * scale)))
             if h.size_class >= 0:

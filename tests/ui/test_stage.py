@@ -193,6 +193,14 @@ def _highlights_drawn(st) -> list[str]:
             tl.highlight_p != h.p or f"» P{h.p}" not in str(tl.plot.getAxis("left")._tickLevels)
         ):
             bad.append(f"P{h.p}'s lane is not marked")
+        if h.p >= 0 and win.runq.isVisibleTo(st):  # and its run queue: the wider curve, the marked row
+            curves = win.runq.local_curves
+            other = 1 if h.p == 0 else 0
+            width = [c.opts["pen"].widthF() for c in curves]
+            if len(curves) <= max(h.p, other) or width[h.p] <= width[other]:
+                bad.append(f"P{h.p}'s run queue curve is not wider")
+            if win.runq.diag.scene() is not None and f"» P{h.p}" not in win.runq._row_names:
+                bad.append(f"P{h.p}'s ring row is not marked")
         if h.stw and not (tl.stw_strong and tl.stw_columns > 0 and tl.isVisibleTo(st)):
             bad.append("no STW band drawn strong")
         if h.size_class >= 0:

@@ -41,6 +41,7 @@ class RunqView(QtWidgets.QWidget):
         self.global_curve = self.lens.plot(pen=pg.mkPen(self.global_colour, width=1), name="global")
         self.local_curves: list[pg.PlotDataItem] = []
         self.pen_px = 1  # the per-P curves' width (1 px: wider costs paint time; the stage's are wider)
+        self.highlight_p = -1  # one P's queue stands out: its curve 2.5x as wide, its ring row marked
         self.diag = self.glw.addPlot(row=1, col=0)
         self.diag.setLabel("bottom", "runnext | ring slots from head (256)")
         for side in ("left", "bottom"):
@@ -94,7 +95,8 @@ class RunqView(QtWidgets.QWidget):
         if len(self.local_curves) < h.nprocs or not self.legend.text().strip():
             while len(self.local_curves) < h.nprocs:
                 i = len(self.local_curves)
-                pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=self.pen_px)
+                wide = 2.5 if i == self.highlight_p else 1.0
+                pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=self.pen_px * wide)
                 self.local_curves.append(self.lens.plot(pen=pen, name=f"P{i}"))
             self.legend.setText(
                 legend_html(
@@ -123,7 +125,7 @@ class RunqView(QtWidgets.QWidget):
         glob = list(st.globrunq)[:RUNQ_SIZE]
         rows[np_, 1 : 1 + len(glob)] = glob
         self._rows_g = rows
-        self._row_names = [f"P{p}" for p in range(np_)] + ["global"]
+        self._row_names = [f"» P{p}" if p == self.highlight_p else f"P{p}" for p in range(np_)] + ["global"]
         grp = st.g_group[np.clip(rows, 0, len(st.g_group) - 1)].astype(np.int64)
         img = np.where(rows > 0, ST_USER0 + grp, np.where(rows < 0, 1, 0)).astype(np.uint8)
         img[rows == 0] = 0
