@@ -966,6 +966,10 @@ def _scene_frames(stage: StageWindow, k: int, fps: int, size, cap_s: float | Non
     card = _rgb32(_title_card(stage.deck, stage.deck.scenes[k], stage.theme, size), size)
     yield Repeat(card, round(TITLE_CARD_S * fps))  # encoded while the scene is set up
     stage.show_scene(k)
+    # the previous scene's windows, deleted now: without an event loop Qt never gets to it, and a
+    # 16-scene export held every player window to the end (880 MB). (Not on a key press: the
+    # widget the key came from may be one of them.)
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
     sv = stage.sv
     spent = 0.0
     step_ns = max(1, int(sv.scene.speed_ns / fps))
