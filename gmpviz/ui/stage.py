@@ -883,22 +883,32 @@ def run_present(deck: Deck, args) -> int:
         return 2
     app = _app(theme)
     stage = StageWindow(deck, recordings, theme=theme)
-    screens = QtGui.QGuiApplication.screens()
-    screen_k = deck.screen if args.screen is None else args.screen
-    if screens:
-        scr = screens[min(screen_k, len(screens) - 1)]
-        stage.setGeometry(scr.geometry())
     stage.show_scene(args.scene - 1)
     if args.window:
+        place_on_screen(stage, deck.screen if args.screen is None else args.screen)
         stage.resize(1600, 900)
         stage.show()
     else:
-        stage.showFullScreen()
+        show_full_screen(stage, deck.screen if args.screen is None else args.screen)
     if stage.presenter is not None:
         stage.presenter.show()
     stage.start()
     stage.left.connect(app.quit)
     return app.exec()
+
+
+def place_on_screen(stage: StageWindow, screen_k: int) -> None:
+    """The stage on screen `screen_k` (the last one if there are fewer)."""
+    screens = QtGui.QGuiApplication.screens()
+    if screens:
+        stage.setGeometry(screens[min(screen_k, len(screens) - 1)].geometry())
+
+
+def show_full_screen(stage: StageWindow, screen_k: int) -> None:
+    """Full screen on screen `screen_k`: the screen's geometry first, then the full-screen state (an X
+    server without a window manager ignores the state: the window kept its 704x720)."""
+    place_on_screen(stage, screen_k)
+    stage.showFullScreen()
 
 
 def present_from_window(win, deck: Deck | None = None) -> StageWindow:
@@ -908,7 +918,7 @@ def present_from_window(win, deck: Deck | None = None) -> StageWindow:
     deck = deck or load_deck("tour")
     stage = StageWindow(deck, theme=win.theme.name, interactive=win.interactive)
     stage.show_scene(0)
-    stage.showFullScreen()
+    show_full_screen(stage, deck.screen)
     stage.start()
     return stage
 
