@@ -45,13 +45,11 @@ HOLDS: list[tuple[str, str]] = [
     ("marknoscan", "heap2_mb"),
     # issue 14 figures on the quiet set /work/quiet/q1 (7 runs, 16:10 UTC, load < 1.3), this model:
     ("cpubound", "threads"),
-    ("cpubound", "threads_start"),
     ("ringalloc", "gc_cycles"),
     ("ringalloc", "heap_goal_mb"),
     ("ringalloc", "threads"),
     ("pipes", "heap_goal_mb"),
     ("pipes", "threads"),
-    ("leak", "stacks_mb"),
     ("leak", "threads"),
     ("maxprocs", "heap_goal_mb"),
     ("maxprocs", "threads"),
@@ -101,6 +99,11 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("marknoscan", "threads"): (1.00, 1.00),
     ("marknoscan", "threads_start"): (1.00, 1.00),
     ("marknoscan", "idlethreads_mean"): (1.06, 1.06),
+    # within tolerance in the quiet set q1, not in the loaded set of 11:12 UTC that the default cache
+    # holds (load 10.5-11.5: the real cpubound started fewer threads, the real leak leaked fewer
+    # goroutines): (loaded set, q1)
+    ("cpubound", "threads_start"): (1.25, 1.00),
+    ("leak", "stacks_mb"): (2.00, 1.00),
 }
 
 # Outside tolerance in both sets: (emulated / real median in set A, in set B; None: real median 0).
