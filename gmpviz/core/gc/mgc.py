@@ -767,7 +767,7 @@ class GC:
         c = self.gcController
         total_b = total_ns = 0
         stolen_all = 0
-        for what, ns, nbytes, n, stolen, first, deq in w.drain(pp.id, budget_ns):
+        for what, ns, nbytes, n, stolen, first, deq, span_lo, span_hi in w.drain(pp.id, budget_ns):
             if what == SCAN_ROOTS:
                 stack_b, glob_b = w.root_split(first, nbytes)
                 c.addScanWork(stack=stack_b, globals_=glob_b)
@@ -776,6 +776,8 @@ class GC:
             self.ev.GCMarkScan(
                 now, pp.id, m.id, gp.goid, what_dequeues=what | deq << 8, objects=n, work_bytes=nbytes
             )
+            if span_lo >= 0:
+                self.ev.GCSpanScan(now, pp.id, m.id, gp.goid, span_lo=span_lo, span_hi=span_hi, dur_ns=ns)
             total_b += nbytes
             total_ns += ns
             stolen_all += stolen

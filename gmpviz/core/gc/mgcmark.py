@@ -295,13 +295,13 @@ class MarkWork:
         t1 = float(np.interp(b0 + scan_bytes, self.cum_bytes, self.cum_ns))
         return max(t1 - at, 0.0)
 
-    def drain(self, p: int, budget_ns: float) -> list[tuple[int, int, int, int, int, int, int]]:
+    def drain(self, p: int, budget_ns: float) -> list[tuple[int, ...]]:
         """gcDrain for ``budget_ns`` of CPU on P p: whole jobs from the front (a span is scanned
         whole, so the last one may overrun the budget; a root job or an object-queue job may stop
         part way). Returns segments (what, ns, scan bytes, objects or root jobs, spans stolen, first
-        job, span dequeues), one per run of jobs of one kind; root scan bytes are stack or globals
-        work."""
-        out: list[tuple[int, int, int, int, int, int, int]] = []
+        job, span dequeues, first span id, last span id), one per run of jobs of one kind; root scan
+        bytes are stack or globals work; the span ids are -1 but for span-queue segments."""
+        out: list[tuple[int, ...]] = []
         njobs = len(self.cost_ns)
         while budget_ns > 0 and self.pos < njobs:
             i = self.pos
@@ -335,7 +335,7 @@ class MarkWork:
                     # a root job greys what it points to: spans onto this P's ring
                     self.queues.put(p, nj * SPAN_FANOUT)
                 self.pos, self.done_ns = j, done
-                seg = (what, int(used), int(b1 - b0), nj, 0, i, 0)
+                seg = (what, int(used), int(b1 - b0), nj, 0, i, 0, -1, -1)
             if seg[1] <= 0 and seg[3] == 0:
                 break
             budget_ns -= seg[1]
@@ -360,7 +360,7 @@ class MarkWork:
         self.span_bytes_scanned += nbytes
         self.pos, self.done_ns = j, 0.0
         self.queues.put(p, (j - i) * SPAN_FANOUT)
-        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq)
+        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq, int(self.span[i]), int(self.span[j - 1]))
 
     def root_split(self, i0: int, nbytes: int) -> tuple[int, int]:
         """(stack bytes, globals bytes) of ``nbytes`` of root work from job i0, for the pacer's separate
