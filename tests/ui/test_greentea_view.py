@@ -98,3 +98,28 @@ def test_mark_view_shows_green_tea_live(make_win):
     assert win2.session.model.spans.marking == 2 and not win2.spans.showing_marks
     win2.spans.mark_box.setChecked(True)
     assert win2.spans.showing_marks and _mark_cells(win2.spans, ["scanned"]).sum() > 10
+
+
+def test_worker_lanes_show_what_they_scan(make_win):
+    """gc-greentea's mark workers: their lanes carry a band of the scan kinds (roots, then the span
+    queue), drawn into the one lane image in the scan LUT slots; the legend names them."""
+    from gmpviz.ui.views.timeline import LANE_ROWS, SCAN_LUT0, SUBROWS
+
+    win = _run(make_win, "gc-greentea", 40 * MS)
+    tl = win.timeline
+    win.refresh_views(force=True)
+    assert tl.scan_columns > 0
+    legend = tl.ticks_legend.text().replace("&nbsp;", " ")
+    assert "GC scans" in legend and "span queue" in legend and "roots" in legend
+    big = tl.image.image
+    band = big[2 + LANE_ROWS - 1 :: SUBROWS]  # each P lane's last lane row
+    kinds = set(np.unique(band[(band >= SCAN_LUT0) & (band < SCAN_LUT0 + 3)]).tolist())
+    assert SCAN_LUT0 + 1 in kinds  # the span queue, Green Tea's
+    out = os.environ.get("GMPVIZ_SCANLANES_PNG")  # a 1920x1080 look at the first mark phase, on request
+    if out:
+        win.resize(1920, 1080)
+        run_until(win, lambda: False, timeout=0.5)
+        tl.follow = False
+        tl.vb.setXRange(1.4, 3.0, padding=0)  # ms: gc-greentea's first mark
+        win.refresh_views(force=True)
+        win.grab().save(out)
