@@ -417,10 +417,20 @@ class GC:
     def gcMarkDone(self, caller=None) -> None:
         """mgc.go: gcMarkDone — no work left: stop the world for mark termination (``caller``: the M of
         the mark worker that found no work left, which runs mark termination and its tail)."""
-        now = self.clock.now
         if self.gc_marktermination:
             return
-        self.gc_marktermination = True
+        self.gc_marktermination = True  # (work.markDoneSema: one gcMarkDone at a time)
+        # the ragged barrier: every P flushes its write barrier buffer and gcWork at its next safe
+        # point (running Ps are preempted), then the world stops. SIMPLIFICATION: nothing is ever
+        # found flushed (gcMarkDoneFlushed stays 0: the emulated grey set is fixed at mark start)
+        self.rt.forEachP(self.gcMarkDone_flush, lambda: self.gcMarkDone_flushed(caller), caller)
+
+    def gcMarkDone_flush(self, pp) -> None:
+        """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose() (nothing to flush)."""
+
+    def gcMarkDone_flushed(self, caller) -> None:
+        """gcMarkDone after its ragged barrier: tMarkTerm, then stop the world for mark termination."""
+        now = self.clock.now
         self.tMarkTerm = now
         self.heap1 = self.allocator.heap_live
         self.ev.GCMarkDone(now, -1, -1, 0, cycle=self.gc_cycles, heap_live=self.allocator.heap_live)
@@ -761,6 +771,13 @@ class GC:
         gp.worker_mode = -(work + 1)  # pending GCMarkAssistEnd (see gcAssistAlloc_end)
         return dt
 
+    def gcWakeAllAssists(self) -> None:
+        """mgcmark.go: gcWakeAllAssists — marking is over: every parked assist goes on (gcMarkDone)."""
+        q, self.assist_queue = self.assist_queue, []
+        for gp in q:
+            if gp.status == Gwaiting and gp.waitreason == WAIT_GC_ASSIST_WAIT:
+                self.rt.ready(gp, None, False)
+
     def gcParkAssist(self, m, gp) -> None:
         """mgcmark.go: gcParkAssist — queue the G on work.assistQueue and park it (waitReasonGCAssistWait)
         until background credit pays its debt (gcFlushBgCredit) or marking ends (gcWakeAllAssists).
@@ -795,13 +812,6 @@ class GC:
                 q.append(q.pop(0))
         if scan_bytes > 0 and c.assistWorkPerByte > 0:
             c.bgScanCredit += int(scan_bytes * c.assistWorkPerByte)
-
-    def gcWakeAllAssists(self) -> None:
-        """mgcmark.go: gcWakeAllAssists — marking is over: every parked assist goes on (gcMarkDone)."""
-        q, self.assist_queue = self.assist_queue, []
-        for gp in q:
-            if gp.status == Gwaiting and gp.waitreason == WAIT_GC_ASSIST_WAIT:
-                self.rt.ready(gp, None, False)
 
     def gcAssistAlloc_end(self, m, gp) -> None:
         """gcAssistAlloc's end, when the G that assisted resumes (run_g): the GCMarkAssistEnd event."""
