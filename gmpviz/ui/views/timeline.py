@@ -149,6 +149,9 @@ class TimelineView(QtWidgets.QWidget):
         self.m_box.toggled.connect(self._toggle_m)
         self.ticks_legend = QtWidgets.QLabel()  # its own label: a wrapped legend broke "hand-off"
         self.ticks_legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # the state legend may wrap (at its items' plain spaces): the ticks and scans legends beside
+        # it must keep the head within the window's width
+        self.legend.setWordWrap(True)
         head.addWidget(self.legend, 1)
         head.addWidget(self.ticks_legend)
         head.addWidget(self.m_box)
@@ -222,7 +225,7 @@ class TimelineView(QtWidgets.QWidget):
         self.ticks_legend.setText(
             "ticks: "
             + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
-            + f"&nbsp;&nbsp; GC scans: {scans}"
+            + f"&nbsp;&nbsp; scans: {scans}"
         )
         self.legend.setText(sw)
 
