@@ -157,17 +157,18 @@ def _fill_before(grp_start: np.ndarray, sets: np.ndarray, new: np.ndarray, init:
 
 
 def _groups(key: np.ndarray):
-    """(stable order by key, each sorted row's group start index, the sorted keys)."""
-    o = np.argsort(key, kind="stable")
+    """(stable order by key, each sorted row's group start index, the sorted keys, the index of
+    each group's first row, each sorted row's group number)."""
+    o = np.argsort(key, kind="stable")  # (small integer keys: a radix sort)
     ks = key[o]
     n = len(ks)
-    start = np.zeros(n, np.int64)
+    new = np.empty(n, bool)
     if n:
-        new = np.empty(n, bool)
         new[0] = True
         new[1:] = ks[1:] != ks[:-1]
-        start = np.maximum.accumulate(np.where(new, np.arange(n), 0))
-    return o, start, ks
+    first = np.flatnonzero(new)
+    start = np.maximum.accumulate(np.where(new, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+    return o, start, ks, first, np.cumsum(new) - 1
 
 
 def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns):
@@ -187,8 +188,8 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     n = len(ty)
     mstates, G, P = state.m, state.g, state.p
     # --- each M's context before each event ------------------------------------------------------
-    ko, kstart, ks = _groups(k)
-    uk, uinv = np.unique(ks, return_inverse=True)
+    ko, kstart, ks, kfirst, uinv = _groups(k.astype(np.uint8) if len(ms) <= 256 else k)
+    uk = ks[kfirst]
     init_g = np.empty(len(uk), np.int64)
     init_p = np.empty(len(uk), np.int64)
     for i, kk in enumerate(uk.tolist()):
@@ -352,13 +353,13 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
         records.append((i, (t, int(t_ns[i]), m, pp, gg, rec0, int(a1[i]), 0, 0)))
         # (a1..a3 of these events: STWBegin's stack is a1; GCBegin/GCEnd/STWEnd have no more)
     # --- every check held: the state after the run ------------------------------------------------
-    for kk in uk.tolist():
+    klast = np.r_[kfirst[1:], n] - 1
+    for kk, gl, pl in zip(uk.tolist(), ga_s[klast].tolist(), pa_s[klast].tolist(), strict=True):
         m = ms[kk]
-        last = np.searchsorted(ks, kk, side="right") - 1
         st = mstates.get(m)
         if st is None:
             st = mstates[m] = [NO, NO]
-        st[0], st[1] = int(ga_s[last]), int(pa_s[last])
+        st[0], st[1] = gl, pl
     ends = np.r_[starts[1:], m_] - 1 if m_ else starts
     seq_changed = np.zeros(len(ug), bool)
     any_assist: list = []
