@@ -155,6 +155,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     gen_pos: list[int] = []  # positions of the events ordered by ordering.Advance (their records pushed)
     push_gen = gen_pos.append
     ch_parts: list[np.ndarray] = []  # change records of the runs advanced as arrays, (M, pos, p, g)
+    vec_parts: list[tuple] = []  # (positions, p, g) of the events of those runs
     act_src = order[act]  # the active events' indices in the window's arrays
 
     def _vec_run(lo: int, hi: int) -> bool:
@@ -173,6 +174,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
         if got is None:
             return False
         cur_p, cur_g, records = got
+        vec_parts.append((pos_r, cur_p, cur_g))  # their contexts, known: not derived below
         # The context after each event that changes its M's: a change record, as one_by_one makes.
         t_r = typ[src]
         chg = np.flatnonzero(_CHANGES_CTX[t_r])
@@ -345,6 +347,8 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     pas = PASSIVE[otyp]  # a mask: a byte per event, not eight
     derive = np.ones(n, bool)  # events whose context is their M's last change before them
     derive[np.asarray(gen_pos, np.int64)] = False
+    for vp, _p, _g in vec_parts:
+        derive[vp] = False
     arr = np.empty(n, ORDERED_DTYPE)
     arr["typ"] = otyp
     for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
@@ -363,11 +367,11 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     if ch_parts:
         cha = np.concatenate(ch_parts) if len(ch_parts) > 1 else ch_parts[0]
         ch_parts.clear()
-        k = np.lexsort((cha[:, 1], cha[:, 0]))
-        cha = cha[k]
-        cm, cpos, cp, cg = cha[:, 0].copy(), cha[:, 1].copy(), cha[:, 2].copy(), cha[:, 3].copy()
-        del cha
-        keys = cm * (n + 1) + cpos
+        keys = cha[:, 0] * (n + 1) + cha[:, 1]  # (M, position): one change per pair
+        k = np.argsort(keys)
+        keys = keys[k]
+        cm, cp, cg = cha[k, 0], cha[k, 2], cha[k, 3]
+        del cha, k
         opas = om[derive].astype(np.int64)
         j = np.searchsorted(keys, opas * (n + 1) + np.flatnonzero(derive), side="left") - 1
         del keys
@@ -376,6 +380,10 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
         arr["p"][derive] = np.where(ok, cp[jj], arr["p"][derive])
         arr["g"][derive] = np.where(ok, cg[jj], arr["g"][derive])
         del j, jj, ok, opas
+    for vp, vcp, vcg in vec_parts:
+        arr["p"][vp] = vcp
+        arr["g"][vp] = vcg
+    vec_parts.clear()
     if pushed:
         gp = np.asarray(gen_pos, np.int64)
         cols = list(zip(*pushed, strict=True))

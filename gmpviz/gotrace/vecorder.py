@@ -224,7 +224,8 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     g_a1 = np.concatenate((a1[row], np.zeros(len(cr), np.int64)))
     g_step = np.concatenate((_RANGE_STEP[ty_g], np.zeros(len(cr), np.int64)))
     # order by goroutine, then by the event's place in the run
-    go = np.lexsort((g_row, g_key))
+    # by goroutine, then by the event's place in the run (rows are in order unless creators follow)
+    go = np.lexsort((g_row, g_key)) if len(cr) else np.argsort(g_key, kind="stable")
     g_key, g_row = g_key[go], g_row[go]
     g_allowed, g_post, g_seqop, g_create = g_allowed[go], g_post[go], g_seqop[go], g_create[go]
     g_a1, g_step = g_a1[go], g_step[go]
@@ -268,7 +269,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     p_sel = np.flatnonzero((_P_ALLOWED[ty] != 0) & ((ty != _SysEndBlocked) | has_p))
     p_key = p_of[p_sel]
     p_ty = ty[p_sel]
-    po = np.lexsort((p_sel, p_key))
+    po = np.argsort(p_key, kind="stable")  # (p_sel is in order)
     p_key, p_ty, p_row = p_key[po], p_ty[po], p_sel[po]
     q = len(p_key)
     pstart = np.zeros(q, np.int64)

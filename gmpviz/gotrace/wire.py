@@ -614,10 +614,11 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
     for b in range(nb):
         entry[b] = st
         st = exit_[b][st]
-    if st != 0:
+    kept = states[:B, entry, np.arange(nb)].T.reshape(-1)  # the state at each token, in order
+    # The last event must end with the chunk's last token (the padding would count it down).
+    if (kept[ntok] if ntok < len(kept) else st) != 0:
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
-    mark = states[:B, entry, np.arange(nb)].T == 0
-    mark = mark.reshape(-1)[:ntok]
+    mark = kept[:ntok] == 0
     if not mark[bt0].all():
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
     starts = np.flatnonzero(mark)

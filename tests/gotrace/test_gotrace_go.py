@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import MODES
+from gotrace_fixtures import MODES
 
 from gmpviz import cli
 from gmpviz.gotrace import spec as S
