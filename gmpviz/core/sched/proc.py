@@ -21,7 +21,6 @@ from ..clock import (
     PRIO_MWAKE,
     PRIO_NETPOLL_WAKE,
     PRIO_STW,
-    PRIO_TIMER,
     call,
 )
 from ..constants import (
@@ -867,7 +866,7 @@ class ProcMixin:
         for t in pp.timers:
             heapq.heappush(dst.timers, t)
             # an overdue timer is due now on P0: its step may not go back in time
-            self.at(max(t[0], now), PRIO_TIMER, self.timer_due, dst)
+            self.clock.at_timer(max(t[0], now), self.timer_due, dst)
         pp.timers = []
         self.sched.gFree.extend(pp.gFree)
         pp.gFree = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 
-from ..clock import PRIO_NETPOLL_WAKE, PRIO_TIMER
+from ..clock import PRIO_NETPOLL_WAKE
 from ..runtime2 import G, P
 from ..trace.events import EV
 
@@ -25,7 +25,7 @@ class TimersMixin:
         heapq.heappush(pp.timers, (when, seq, gp))
         heapq.heappush(self.timer_all, (when, seq))
         self.timer_live.add(seq)
-        self.at(when, PRIO_TIMER, self.timer_due, pp)
+        self.clock.at_timer(when, self.timer_due, pp)  # at(when, PRIO_TIMER, ...), in the timers' heap
 
     def run_timers(self, owner: P, runner: P) -> None:
         """time.go: timers.check/run — fire owner's expired timers on runner's M: goready into
