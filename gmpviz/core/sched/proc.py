@@ -867,6 +867,8 @@ class ProcMixin:
             heapq.heappush(dst.timers, t)
             # an overdue timer is due now on P0: its step may not go back in time
             self.clock.at_timer(max(t[0], now), self.timer_due, dst)
+        if pp.timers:
+            heapq.heappush(self.timer_heads, (dst.timers[0][0], dst.id))
         pp.timers = []
         self.sched.gFree.extend(pp.gFree)
         pp.gFree = []

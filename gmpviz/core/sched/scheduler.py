@@ -171,10 +171,11 @@ class Scheduler(
         self.timer_seq = 0
         # Maintained so that the scans over all Ps cost O(busy Ps), not O(P) (stealWork, findRunnable's
         # re-check, checkTimersNoP): the ids of the Ps whose ring or runnext holds a G, and every P's
-        # timers as one heap of (when, seq) with lazy deletion (timer_live: the seqs still pending).
+        # Ps' earliest timers as one heap of (when, P id) with lazy deletion (timers.py), and the count
+        # of pending timers.
         self.p_with_work: set[int] = set()
-        self.timer_all: list[tuple[int, int]] = []
-        self.timer_live: set[int] = set()
+        self.timer_heads: list[tuple[int, int]] = []
+        self.ntimers = 0
         self.sel_seq = 0
         self.sysmon_delay = C.SYSMON_MIN_DELAY_NS
         self.sysmon_idle = 0
@@ -363,9 +364,10 @@ class Scheduler(
                 put(gp, f"P{i}.gFree")
         busy = {pp.id for pp in self.allp if pp.runq or pp.runnext is not None}
         assert self.p_with_work == busy, f"p_with_work = {self.p_with_work}, Ps with queued Gs: {busy}"
-        pending = {seq for pp in self.allp for _, seq, _ in pp.timers}
-        assert self.timer_live == pending, "timer_live is not the set of pending timers"
-        assert pending <= {seq for _, seq in self.timer_all}
+        assert self.ntimers == sum(len(pp.timers) for pp in self.allp), "ntimers is not the timers' count"
+        heads = set(self.timer_heads)
+        for pp in self.allp:
+            assert not pp.timers or (pp.timers[0][0], pp.id) in heads, f"P{pp.id}'s earliest timer"
         for gp in self.sched.runq:
             assert gp.status == Grunnable, f"G{gp.goid} in the global queue has status {gp.status}"
             put(gp, "sched.runq")
