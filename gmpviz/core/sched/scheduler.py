@@ -115,6 +115,19 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
     return tuple(progs), len(progs) - 1
 
 
+#: the Scheduler's attributes kept in slots (see Scheduler.__slots__)
+_SCHEDULER_STATE = """
+_chan_by_name _samples _sum_global _sum_local allgs allm allp at chans clock ctx_switches
+done_reason error ev ext gc gomaxprocs mainStarted main_prog max_global_runq max_local_runq mem
+n_created n_exited n_handoffs n_preemptions n_spills n_steals n_stolen n_syscalls netpoll_m
+netpoll_ready netpoll_waiters newprocs ntimers on_acquirep on_schedtrace os p_with_work pipes
+policy policy_global policy_nosteal programs rng runtime_gs safePointCaller safePointDone scenario
+sched schedtrace_lines schedtrace_ns sel_seq steal_coprimes stw_caller stw_pause_ns stw_queue
+stw_reason stw_start stw_then sudog_free sysmon_delay sysmon_idle sysmon_token timer_heads
+timer_seq workload_rand
+"""
+
+
 class Scheduler(
     ProcMixin,
     RunqMixin,
@@ -127,6 +140,12 @@ class Scheduler(
     GExecMixin,
 ):
     """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
+
+    # The state in slots: CPython 3.11 keeps at most 30 attributes of an instance in its shared-key
+    # values; past that the instance's dict is materialized and every ``self.method()`` call (several
+    # per event) takes the generic attribute lookup, about 240 instructions more. A test keeps what
+    # is left in the dict (the hot handlers bound once, attributes added later) within 30.
+    __slots__ = tuple(_SCHEDULER_STATE.split())
 
     def __init__(
         self, scenario, clock, ext, rng, workload_rand: float, policy: str, schedtrace_ms: int = 0
