@@ -448,7 +448,7 @@ class ProcMixin:
         pp.run_start = now
         self.ext((now, _GoStart, pp.id, m.id, gp.goid, int(inherit), pp.schedtick, 0))
         m.token += 1
-        self.at(now + COST_SCHEDULE_NS, PRIO_MSTEP, self.mstep, m, m.token)
+        self.clock.at(now + COST_SCHEDULE_NS, PRIO_MSTEP, self.mstep, m, m.token)
 
     def mstep(self, m: M, token: int) -> None:
         """An M's next step (clock handler): its G goes on, or it runs schedule(); stale if superseded."""
@@ -522,7 +522,7 @@ class ProcMixin:
                 # SIMPLIFICATION: the four steal passes take COST_STEAL_PASS_NS each of virtual time,
                 # so a spinning M stays visible; steps 13-16 run when they are done.
                 m.token += 1
-                self.at(
+                self.clock.at(
                     now + STEAL_TRIES * COST_STEAL_PASS_NS,
                     PRIO_FINDRUN_TAIL,
                     self.findRunnable_resume,
