@@ -13,7 +13,7 @@ file, the scene and the key ("tour.toml: scene 3 (\"work stealing\"): pause[2]: 
     caption = "Markdown"               notes = "for the presenter"   notice = ["steal ticks", …]
     pause = [ { event = "ProcSteal" }, { event = "RunqSpill", p = 1 }, { goroutines_above = 100 },
               { at = "3ms" }, { bookmark = "label" } ]
-    highlight = { g = 5, p = 1, size_class = 5, stw = true }
+    highlight = { g = 5, p = 1, size_class = 5, stw = true }   (g = "spawner": that group's first G)
     compare = { policy = "global-queue", a = "work stealing", b = "one global queue" }
         (a second run beside the first, on a linked time axis: the scene's run with these settings
         changed, or { recording = "b.gmprec" } beside a recording scene; a and b label the two)
@@ -99,6 +99,7 @@ DRAWN: dict[str, str] = {  # thing -> the view that draws it
     "GC phases": "heap",
     "STW pauses": "heap",
     "GC CPU": "heap",
+    "span queues": "heap",
     "span heatmap": "spans",
     "highlighted size class": "spans",
     "size class rows": "spans",
@@ -150,6 +151,9 @@ class PausePoint:
 @dataclass(frozen=True)
 class Highlight:
     g: int = -1  # one G drawn across lanes (with who-woke-whom arrows)
+    # or the first G of this group (a name in the scenario): goids move when the runtime's start-up
+    # does, a group's first goroutine is the same one
+    g_group: str = ""
     p: int = -1  # one P: its lane and its run queue stand out
     size_class: int = -1  # one size class's spans stand out in the heatmap
     stw: bool = False  # the STW bands drawn strong
@@ -546,7 +550,12 @@ class _Reader:
     }
 
     def highlight_shown(self, where: str, h: Highlight, views: tuple[str, ...]) -> None:
-        asked = {"g": h.g >= 0, "p": h.p >= 0, "size_class": h.size_class >= 0, "stw": h.stw}
+        asked = {
+            "g": h.g >= 0 or bool(h.g_group),
+            "p": h.p >= 0,
+            "size_class": h.size_class >= 0,
+            "stw": h.stw,
+        }
         for key, on in asked.items():
             need = self.HIGHLIGHT_VIEWS[key]
             if on and not any(v in views for v in need):
@@ -557,8 +566,12 @@ class _Reader:
         if not isinstance(h, dict):
             raise self.fail(where, "expected a table such as { g = 5, p = 1 }")
         self.keys(where, h, ("g", "p", "size_class", "stw"))
+        by_group = isinstance(h.get("g"), str)
+        if by_group and not 0 < len(h["g"]) <= MAX_TITLE_CHARS:
+            raise self.fail(f"{where}: g", 'expected a goroutine id or a group name such as "spawner"')
         return Highlight(
-            g=self.int_in(f"{where}: g", h["g"], 0, MAX_GOID) if "g" in h else -1,
+            g=self.int_in(f"{where}: g", h["g"], 0, MAX_GOID) if "g" in h and not by_group else -1,
+            g_group=h["g"] if by_group else "",
             p=self.int_in(f"{where}: p", h["p"], 0, MAX_GOMAXPROCS - 1) if "p" in h else -1,
             size_class=self.int_in(f"{where}: size_class", h["size_class"], 0, MAX_SIZE_CLASS)
             if "size_class" in h

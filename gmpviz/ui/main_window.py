@@ -174,7 +174,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["spans"], self.docks["metrics"])
         self.docks["spans"].raise_()
         self.resizeDocks([self.docks["runq"]], [460], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["heap"]], [330], QtCore.Qt.Orientation.Vertical)
+        # the queue lengths over the ring diagram (a row per P): the inspector's few lines need less
+        self.resizeDocks(
+            [self.docks["runq"], self.docks["inspector"]], [480, 220], QtCore.Qt.Orientation.Vertical
+        )
+        # the heap dock stacks four plots (heap, STW, span queues, GC CPU): at 330 px each was ~45 px
+        # high and their axis titles ran into each other
+        self.resizeDocks([self.docks["heap"]], [440], QtCore.Qt.Orientation.Vertical)
         view_menu = self.menuBar().addMenu("&View")
         for d in self.docks.values():
             view_menu.addAction(d.toggleViewAction())
@@ -291,9 +297,29 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
+        QtCore.QTimer.singleShot(0, self, self.hide_stale_tab_bars)  # once the docks have their place
         ctl = self.__dict__.get("controller")
         if ctl is not None:
             ctl.resized()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        QtCore.QTimer.singleShot(0, self, self.hide_stale_tab_bars)
+
+    def hide_stale_tab_bars(self) -> None:
+        """Hide the tab bars Qt left over from building the tab groups (tabify before the window is
+        shown keeps one per intermediate group: "Span heatmap | MMU and latency" was painted over
+        the heap dock). A live tab bar sits right under the dock of its current tab."""
+        titles = {d.windowTitle(): d for d in self.docks.values()}
+        for bar in self.findChildren(QtWidgets.QTabBar):
+            if bar.parentWidget() is not self or not bar.isVisible() or bar.count() == 0:
+                continue
+            dock = titles.get(bar.tabText(bar.currentIndex()))
+            if dock is None or not dock.isVisible():
+                continue
+            g, b = dock.geometry(), bar.geometry()
+            if abs(b.top() - (g.bottom() + 1)) > 8 or abs(b.left() - g.left()) > 8:
+                bar.hide()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.timer.stop()

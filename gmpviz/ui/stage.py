@@ -19,6 +19,7 @@ import time
 from html import escape as html_escape
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -132,6 +133,36 @@ def style_plots(widget: QtWidgets.QWidget, theme: Theme, scale: float) -> None:
                     item.setPen(p)
 
 
+def two_ticks(lo: float, hi: float, size: float) -> list:
+    """An AxisItem.tickValues for a plot too short for more labels: 0 and the largest 1, 2 or 5
+    times a power of ten in view (three 28 px labels on a 50 px plot ran into each other)."""
+    if not hi > 0:
+        return [(1.0, [0.0])]
+    k = 10.0 ** np.floor(np.log10(hi))
+    top = max(m * k for m in (1, 2, 5) if m * k <= hi)
+    return [(top, [v for v in (0.0, top) if lo <= v <= hi])]
+
+
+def highlighted_goid(reader, scene: Scene) -> int:
+    """The G the scene highlights: its `g`, or the first G created in its group `g = "name"`
+    (-1: none, or no such group in the recording)."""
+    h = scene.highlight
+    if not h.g_group:
+        return h.g
+    from ..core.trace.events import EV
+    from ..model.markqueue import arg_column
+
+    if h.g_group not in reader.groups:
+        return -1
+    want = reader.groups.index(h.g_group)
+    col = arg_column(EV.GoCreate, "group")
+    for ev in reader.iter_blocks():
+        hit = np.flatnonzero((ev["kind"] == EV.GoCreate) & (ev[col] == want))
+        if len(hit):
+            return int(ev["g"][hit[0]])
+    return -1
+
+
 class SceneView:
     """One scene on the stage: its player window (never shown), the views taken from it, its stops.
 
@@ -149,6 +180,7 @@ class SceneView:
         except RecordingError:
             bookmarks = []
         self.stops, self.missing = pause_points(self.replay.reader, scene, bookmarks)
+        self.highlight_g = highlighted_goid(self.replay.reader, scene)
         self.t0_ns = min(scene.t_from_ns, self.replay.t_end_ns)
         self.t1_ns = self.replay.t_end_ns if scene.t_to_ns < 0 else min(scene.t_to_ns, self.replay.t_end_ns)
         end = Stop(self.replay.reader.index_at(self.t1_ns), self.t1_ns, None)
@@ -206,7 +238,7 @@ class SceneView:
 
                 w = GoroutineLanesView(theme)
                 w.plot.setXLink(tl.plot)
-                w.highlight_g = max(scene.highlight.g, 0)
+                w.highlight_g = max(self.highlight_g, 0)
                 self.glanes.append((w, win))
             else:
                 w = getattr(win, VIEW_ATTR[name])
@@ -220,9 +252,12 @@ class SceneView:
             self._trim_heap(scene, win)
         if "runq" in scene.views:
             win.runq.info.hide()
-            # the ring diagram: a row per P and the global queue, 28 px labels
-            win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
-            win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
+            if self.ring_diagram(scene):
+                # the ring diagram: a row per P and the global queue, 28 px labels
+                win.runq.glw.ci.layout.setRowStretchFactor(0, 2)
+                win.runq.glw.ci.layout.setRowStretchFactor(1, 3)
+            else:
+                win.runq.glw.removeItem(win.runq.diag)
         if "events" in scene.views:  # the log follows the cursor; its filter box is for a desk
             win.events.filter.hide()
             win.events.follow.hide()
@@ -230,6 +265,16 @@ class SceneView:
             win.goroutines.plot.setLabel("left", "Gs")
             win.goroutines.filter.hide()
         return views
+
+    def ring_diagram(self, scene: Scene) -> bool:
+        """The run queue view's ring diagram (a row per P) only where the scene talks about the
+        rings, on a whole screen: else the queue lengths over time (7 rows of 28 px labels did not
+        fit beside the lanes of GOMAXPROCS 6; half a screen of a compare has no room for them)."""
+        return (
+            self.win_b is None
+            and scene.compare is None
+            and bool({"runnext", "local run queues"} & set(scene.notice))
+        )
 
     def _split(self, win, views: list, rows: bool, scale: float) -> QtWidgets.QSplitter:
         split = QtWidgets.QSplitter(
@@ -241,7 +286,8 @@ class SceneView:
             split.addWidget(w)  # out of its dock (or the window's centre) into the stage
             w.show()
         # lanes; the heap plots; a length plot over the ring diagram (5+ rows of 28 px labels)
-        big = {id(win.timeline): 4, id(win.heap): 5, id(win.runq): 5, id(win.goroutines): 4}
+        runq = 5 if self.ring_diagram(self.scene) else 2
+        big = {id(win.timeline): 4, id(win.heap): 5, id(win.runq): runq, id(win.goroutines): 4}
         big.update({id(g): 5 for g, _ in self.glanes})
         split.setSizes([1000 * big.get(id(w), 3) for w in views])
         return split
@@ -290,8 +336,6 @@ class SceneView:
                 col.addWidget(body, 1)
                 self.legend_row = head
                 body = outer
-            for win in self.windows:  # half a screen: the queue lengths over time, not the ring diagram
-                win.runq.glw.removeItem(win.runq.diag)
         self._link(scene)
         style_plots(body, theme, scale)
         row_px = round(STAGE_BODY_PX * 1.45 * scale)
@@ -302,10 +346,18 @@ class SceneView:
                 for table in w.findChildren(QtWidgets.QTableView):
                     table.verticalHeader().setDefaultSectionSize(row_px)
                     table.verticalHeader().setMinimumSectionSize(row_px)
+                    # no scroll bars: their arrows are glyph boxes at 28 px, and nobody scrolls a stage
                     table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                    table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                    table.horizontalHeader().setStretchLastSection(True)
+                    # fit columns to the rows on screen only (Qt's default measures 1000 rows: with 28 px
+                    # text the event log's fit cost 100 ms a frame)
+                    table.horizontalHeader().setResizeContentsPrecision(0)
+                    table.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
                     self.tables.append(table)
             win.heap.mark_font = win.timeline.mark_font = font
             win.runq.pen_px = STAGE_PEN_PX * scale
+            win.runq.id_font = font
             win.heap.container_line.label.setFont(font)
         return body
 
@@ -338,11 +390,18 @@ class SceneView:
             tl = win.timeline
             tl.id_font.setPixelSize(max(1, round(STAGE_BODY_PX * scale)))
             tl.highlight_px = max(2, round(STAGE_PEN_PX * scale * 1.5))
+            tl.marker_px = max(2, round(STAGE_PEN_PX * scale * 1.5))  # ticks seen from the back
             tl.hl_curve.setPen(pg.mkPen(win.theme.foreground, width=tl.highlight_px))
-            if h.g >= 0:
-                tl.set_highlight(h.g, win.controller.wakes_of(h.g))
+            if self.highlight_g >= 0:
+                tl.set_highlight(self.highlight_g, win.controller.wakes_of(self.highlight_g))
             if h.p >= 0:
                 tl.highlight_p = h.p
+                win.runq.highlight_p = h.p  # its queue too (curves made after this take it)
+                if h.p < len(win.runq.local_curves):
+                    pen = pg.mkPen(win.runq.local_curves[h.p].opts["pen"])
+                    pen.setWidthF(win.runq.pen_px * 2.5)
+                    win.runq.local_curves[h.p].setPen(pen)
+                win.runq._key = None  # the marked ring row
             if h.stw:
                 tl.set_stw_strong(True, min_px=max(3, round(4 * scale)))
             if h.size_class >= 0:
@@ -355,20 +414,38 @@ class SceneView:
 
         heap = win.heap
         keep_stw = "STW pauses" in scene.notice
+        keep_spanq = "span queues" in scene.notice
         keep_cpu = "GC CPU" in scene.notice
         if not keep_cpu:
             heap.glw.removeItem(heap.cpu)
+            heap.legend_gc_cpu = False
+            heap._legend_limits = None  # the legend again, without the GC CPU entries
         if not keep_stw:
             heap.glw.removeItem(heap.stw)
-        last = heap.cpu if keep_cpu else heap.stw if keep_stw else heap.heap
+        if not keep_spanq:  # Green Tea's span queues: a scene about the marker names them
+            heap.spanq_enabled = False
+            heap._show_spanq(False)
+            heap.glw.removeItem(heap.spanq)
+        kept = [p for p, on in ((heap.heap, True), (heap.stw, keep_stw), (heap.spanq, keep_spanq)) if on]
+        last = heap.cpu if keep_cpu else kept[-1]
         if last is not heap.cpu:
             timeaxis.install(last)
             last.showAxis("bottom")
         if keep_cpu:  # a short plot: three 28 px ticks fit, six overlap; "GC CPU %" is taller than it
             heap.cpu.setLabel("left", "GC %")
             heap.cpu.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")], []])
+        if keep_stw:  # the same for the STW bars: a tick at 0 and one near the top (µs)
+            heap.stw.setLabel("left", "STW")
+            heap.stw.getAxis("left").tickValues = two_ticks
+        if keep_spanq:
+            heap.spanq.getAxis("left").tickValues = two_ticks
         lay = heap.glw.ci.layout
-        for row, k in ((0, 3), (1, 1 if keep_stw else 0), (2, 2 if keep_cpu else 0)):
+        for row, k in (
+            (0, 4),
+            (1, 1 if keep_stw else 0),
+            (2, 3 if keep_spanq else 0),
+            (3, 2 if keep_cpu else 0),
+        ):
             lay.setRowStretchFactor(row, k)
 
     def _init_view(self, scene: Scene) -> None:
@@ -449,8 +526,11 @@ class SceneView:
         for view, win in self.glanes:
             view.reveal_ns = win.controller.replay.t_ns if self.scene.reveal else float("inf")
             view.refresh(win.model, force=force)
-        for table in self.tables:  # columns as wide as the 28 px text in view
+        for table in self.tables:  # columns as wide as the 28 px text in view, the last one the rest
             table.resizeColumnsToContents()
+            head = table.horizontalHeader()
+            if head.count():  # (stretched, its text elides with "…" instead of running off the edge)
+                head.setSectionResizeMode(head.count() - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
 
     # --- zoom -----------------------------------------------------------------------------------
     def toggle_zoom(self) -> bool:
@@ -603,6 +683,7 @@ class StageWindow(QtWidgets.QWidget):
         k = max(0, min(k, len(self.deck.scenes) - 1))
         if self.sv is not None:
             self.holder.removeWidget(self.sv.body)
+            self.sv.body.hide()  # (deleted later: until then it must not be drawn, nor found visible)
             self.sv.close()
             self.sv = None
         scene = self.deck.scenes[k]
@@ -802,22 +883,32 @@ def run_present(deck: Deck, args) -> int:
         return 2
     app = _app(theme)
     stage = StageWindow(deck, recordings, theme=theme)
-    screens = QtGui.QGuiApplication.screens()
-    screen_k = deck.screen if args.screen is None else args.screen
-    if screens:
-        scr = screens[min(screen_k, len(screens) - 1)]
-        stage.setGeometry(scr.geometry())
     stage.show_scene(args.scene - 1)
     if args.window:
+        place_on_screen(stage, deck.screen if args.screen is None else args.screen)
         stage.resize(1600, 900)
         stage.show()
     else:
-        stage.showFullScreen()
+        show_full_screen(stage, deck.screen if args.screen is None else args.screen)
     if stage.presenter is not None:
         stage.presenter.show()
     stage.start()
     stage.left.connect(app.quit)
     return app.exec()
+
+
+def place_on_screen(stage: StageWindow, screen_k: int) -> None:
+    """The stage on screen `screen_k` (the last one if there are fewer)."""
+    screens = QtGui.QGuiApplication.screens()
+    if screens:
+        stage.setGeometry(screens[min(screen_k, len(screens) - 1)].geometry())
+
+
+def show_full_screen(stage: StageWindow, screen_k: int) -> None:
+    """Full screen on screen `screen_k`: the screen's geometry first, then the full-screen state (an X
+    server without a window manager ignores the state: the window kept its 704x720)."""
+    place_on_screen(stage, screen_k)
+    stage.showFullScreen()
 
 
 def present_from_window(win, deck: Deck | None = None) -> StageWindow:
@@ -827,7 +918,7 @@ def present_from_window(win, deck: Deck | None = None) -> StageWindow:
     deck = deck or load_deck("tour")
     stage = StageWindow(deck, theme=win.theme.name, interactive=win.interactive)
     stage.show_scene(0)
-    stage.showFullScreen()
+    show_full_screen(stage, deck.screen)
     stage.start()
     return stage
 
@@ -885,6 +976,10 @@ def _scene_frames(stage: StageWindow, k: int, fps: int, size, cap_s: float | Non
     card = _rgb32(_title_card(stage.deck, stage.deck.scenes[k], stage.theme, size), size)
     yield Repeat(card, round(TITLE_CARD_S * fps))  # encoded while the scene is set up
     stage.show_scene(k)
+    # the previous scene's windows, deleted now: without an event loop Qt never gets to it, and a
+    # 16-scene export held every player window to the end (880 MB). (Not on a key press: the
+    # widget the key came from may be one of them.)
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
     sv = stage.sv
     spent = 0.0
     step_ns = max(1, int(sv.scene.speed_ns / fps))

@@ -6,6 +6,7 @@ timeline states of gmpviz.model.timeline; the span heatmap LUT follows gmpviz.mo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,11 @@ class Theme:
     accent: str
 
     def lane_lut(self) -> np.ndarray:
-        """(256, 4) uint8 RGBA indexed by timeline state; index 0 (no P) is transparent."""
+        """(256, 4) uint8 RGBA indexed by timeline state; index 0 (no P) is transparent. A copy of
+        the theme's one table (built once: the views asked for it every frame, 2 ms each time)."""
+        return _lane_lut(self).copy()
+
+    def _build_lane_lut(self) -> np.ndarray:
         lut = np.zeros((256, 4), dtype=np.uint8)
         fixed = {
             ST_IDLE: self.idle,
@@ -150,3 +155,8 @@ def get_theme(name: str) -> Theme:
         return THEMES[name]
     except KeyError:
         raise ValueError(f"unknown theme {name!r}; expected one of {', '.join(THEMES)}") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _lane_lut(theme: Theme) -> np.ndarray:
+    return theme._build_lane_lut()

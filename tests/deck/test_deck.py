@@ -73,6 +73,8 @@ def test_the_tour_loads_with_16_scenes_in_the_issue_order():
         ("[[scene]]\ntitle='a'\nscenario='default'\ncaption='" + "x" * 5000 + "'", "limit"),
         ("[[scene]]\ntitle='a'\nscenario='default'\nzoom=['1ms']", "zoom"),
         ("[[scene]]\ntitle='a'\nscenario='default'\nhighlight={g=-1}", "outside"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\nhighlight={g=''}", "or a group name"),
+        ("[[scene]]\ntitle='a'\nscenario='default'\nviews=['heap']\nhighlight={g='x'}", "timeline or glanes"),
         ("[[scene]\n", "not valid TOML"),
         ("[[scene]]\ntitle='a'\nscenario='default'\ncompare={}", "must differ"),
         ("[[scene]]\ntitle='a'\nscenario='default'\ncompare={polcy='go'}", 'did you mean "policy"'),

@@ -83,7 +83,12 @@ def test_clicker_keys_walk_pause_points_and_scenes(qtbot, stage):
             break
     assert seen == sorted(seen) and len(set(seen)) > 1  # it played, forward
     assert sv.stop_k == 0 and sv.target is None and sv.t_ns == t_spill
-    assert "RunqSpill" in st.presenter.pause.text()
+    assert "RunqSpill" in st.presenter.pause.text()  # the presenter view: the predicate reached,
+    pv = st.presenter
+    pv.update_from(st)
+    assert "next stop" in pv.pause.text() and "RunqSpill" in pv.pause.text().split("next stop")[1]
+    assert pv.next.text() == "next scene: two"  # the next scene, the notes, the elapsed time
+    assert pv.notes.text() == "first **scene**" and len(pv.clock.text()) == 5 and pv.clock.text()[2] == ":"
     _press(qtbot, st, K.Key_Right)
     _press(qtbot, st, K.Key_Space)  # a second press while playing: there at once
     assert sv.stop_k == 1
@@ -179,14 +184,23 @@ def _highlights_drawn(st) -> list[str]:
     bad = []
     for win in st.sv.windows:
         tl = win.timeline
-        if h.g >= 0:
+        if h.g >= 0 or h.g_group:
+            g = st.sv.highlight_g
             xs, _ = tl.hl_curve.getData()
-            if xs is None or not np.isfinite(xs).any():
-                bad.append(f"G{h.g} is not outlined")
+            if g < 0 or xs is None or not np.isfinite(xs).any():
+                bad.append(f"G{g} ({h.g_group or h.g}) is not outlined")
         if h.p >= 0 and (
             tl.highlight_p != h.p or f"» P{h.p}" not in str(tl.plot.getAxis("left")._tickLevels)
         ):
             bad.append(f"P{h.p}'s lane is not marked")
+        if h.p >= 0 and win.runq.isVisibleTo(st):  # and its run queue: the wider curve, the marked row
+            curves = win.runq.local_curves
+            other = 1 if h.p == 0 else 0
+            width = [c.opts["pen"].widthF() for c in curves]
+            if len(curves) <= max(h.p, other) or width[h.p] <= width[other]:
+                bad.append(f"P{h.p}'s run queue curve is not wider")
+            if win.runq.diag.scene() is not None and f"» P{h.p}" not in win.runq._row_names:
+                bad.append(f"P{h.p}'s ring row is not marked")
         if h.stw and not (tl.stw_strong and tl.stw_columns > 0 and tl.isVisibleTo(st)):
             bad.append("no STW band drawn strong")
         if h.size_class >= 0:
@@ -215,6 +229,31 @@ def _axes_ok(st, min_px: int) -> list[str]:
                         need += item.label.boundingRect().height() * 0.8
                     if need > item.fixedWidth + 1:
                         bad.append(f"axis {item.labelText!r} needs {need:.0f} px, has {item.fixedWidth}")
+    return bad
+
+
+def _tick_labels_apart(st, min_px: int) -> list[str]:
+    """Category axes (the heatmap's size classes, the ring diagram's P rows): neighbouring labels at
+    least a line apart, so none is drawn over another."""
+    import pyqtgraph as pg
+
+    bad = []
+    for gv in st.findChildren(pg.GraphicsView):
+        if not gv.isVisibleTo(st):
+            continue
+        for item in gv.scene().items():
+            if not (isinstance(item, pg.AxisItem) and item.isVisible() and item._tickLevels):
+                continue
+            vb = item.linkedView()
+            if vb is None or item.orientation not in ("left", "right"):
+                continue
+            (y0, y1) = sorted(vb.viewRange()[1])
+            inside = [v for v, _ in item._tickLevels[0] if y0 <= v <= y1]
+            ys = sorted(vb.mapViewToScene(QtCore.QPointF(0, v)).y() for v in inside)
+            gaps = np.diff(ys)
+            if len(gaps) and gaps.min() < min_px:
+                names = [t for _, t in item._tickLevels[0]][:6]
+                bad.append(f"axis {item.labelText!r}: labels {gaps.min():.0f} px apart ({names}...)")
     return bad
 
 
@@ -254,8 +293,16 @@ def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path)
             assert st.sv.stops[0].pause is not None, f"{scene.title}: its first pause point is never reached"
             assert not st.sv.missing, (scene.title, [p.text for p in st.sv.missing])
             problems += [
-                f"{scene.title}: {p}" for p in _labels_ok(st, STAGE_BODY_PX) + _axes_ok(st, STAGE_BODY_PX)
+                f"{scene.title}: {p}"
+                for p in _labels_ok(st, STAGE_BODY_PX)
+                + _axes_ok(st, STAGE_BODY_PX)
+                + _tick_labels_apart(st, STAGE_BODY_PX)
             ]
+            # the lesson, not a timestamp: the pause points come in the order the caption tells them
+            # (an engine change that moves a spill after a steal breaks the scene, and this says so)
+            order = [s.pause for s in st.sv.stops if s.pause is not None]
+            if order != list(scene.pauses):
+                problems.append(f"{scene.title}: pause points reached as {[p.text for p in order]}")
             problems += [f"{scene.title}: {p}" for p in _highlights_drawn(st)]
             if scene.compare is not None:  # side by side: both runs shown, one time axis
                 a, b = st.sv.win.timeline, st.sv.win_b.timeline
@@ -346,6 +393,33 @@ def test_limits_and_verdicts_are_drawn(qtbot, tmp_path):
         win.render_now()
         xs, ys = win.heap.memlimit_curve.getData()
         assert xs is not None and len(xs) and ys[0] > 0
+    finally:
+        win.close()
+
+
+def test_the_deadlock_marker_is_drawn(qtbot, tmp_path):
+    """checkdead's "all goroutines are asleep" is a labelled line on the lanes, where it happened."""
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.workload.loader import loads_scenario
+    from gmpviz.record.replay import Replay
+    from gmpviz.record.writer import record_run
+    from gmpviz.ui.player import _offscreen_window
+
+    sc = loads_scenario(
+        'name = "dead"\nsummary = "d"\ngomaxprocs = 2\nduration = "1s"\n[channels]\nc = 0\n'
+        '[programs.main]\nops = [ { recv = "c" } ]\n',
+        filename="dead.toml",
+    )
+    path = tmp_path / "dead.gmprec"
+    record_run(Engine(sc), str(path))
+    win = _offscreen_window(Replay.open(str(path)), (1200, 800))
+    try:
+        win.seek_time(win.replay.t_end_ns)
+        win.render_now()
+        drawn = win.timeline._verdicts_drawn
+        assert [text for _, text in drawn] == ["deadlock: all goroutines are asleep"]
+        assert 0 < drawn[0][0] <= win.replay.t_end_ns
+        assert win.timeline._verdict_lines[0].isVisible()
     finally:
         win.close()
 
@@ -453,6 +527,15 @@ def test_time_axes_name_their_unit(qtbot, gc_recording):
         axis.tickStrings([0.0, 0.1, 0.2], 1.0, 0.1)
         assert axis.labelText == "virtual time (µs)" and "x0.001" not in axis.labelText
         assert axis.tickStrings([0.0, 0.1, 0.2], 1.0, 0.1) == ["0", "100", "200"]
+        win.seek_time(0)  # at t = 0 no axis scales its title ("size class (x0.001)")
+        win.render_now()
+        import pyqtgraph as pg
+
+        for gv in win.findChildren(pg.GraphicsView):
+            for item in gv.scene().items():
+                if isinstance(item, pg.AxisItem) and item.label.isVisible():
+                    title = item.labelString()
+                    assert "x0.0" not in title and "x1e" not in title, item.labelText
     finally:
         win.close()
 
@@ -475,6 +558,23 @@ def test_deck_export_writes_a_playable_mp4(tmp_path, cache, monkeypatch, capsys)
     assert 20 + 15 <= frames <= 20 + 3 + 3 * 15
     assert "wrote" in capsys.readouterr().out
     assert main([*args, "--scene", "9"]) == 2
+
+
+def test_deck_export_of_the_tour_writes_a_playable_mp4(tour_recordings, tmp_path, capsys):
+    """The built-in tour itself, a short range: two scenes, 0.2 s of playback each."""
+    av = pytest.importorskip("av")
+    from gmpviz.cli import main
+
+    out = tmp_path / "tour.mp4"
+    argv = ["deck", "export", "tour", "--video", str(out), "--size", "320x180", "--fps", "10"]
+    assert main([*argv, "--scene", "1", "--scene", "16", "--max-seconds", "0.2"]) == 0
+    with av.open(str(out)) as f:
+        s = f.streams.video[0]
+        frames = sum(1 for _ in f.decode(video=0))
+        assert (s.width, s.height) == (320, 180)
+    # two 2 s title cards, at most 0.2 s (2 frames) of playback and a 1.5 s hold each
+    assert 2 * (20 + 15) <= frames <= 2 * (20 + 2 + 15 * 4)
+    assert "2 scenes" in capsys.readouterr().out
 
 
 def test_f5_in_the_window_presents_the_tour_and_esc_comes_back(qtbot, make_win, monkeypatch, tmp_path):
@@ -523,6 +623,7 @@ DRAWN_BY = {
     "STW pauses": "heap.bars",
     "STW bars": "heap.bars",
     "GC CPU": "heap.cpu_window_curve",
+    "span queues": "heap.ring_curves",
     "span heatmap": "spans.image",
     "highlighted size class": "spans.hl_rect",
     "size class rows": "spans._axis",
@@ -738,5 +839,51 @@ def test_the_stage_scales_to_a_4k_screen(tmp_path, cache, monkeypatch):
         assert st.title.font().pixelSize() == 2 * STAGE_TITLE_PX
         assert not _labels_ok(st, 2 * STAGE_BODY_PX) and not _axes_ok(st, 2 * STAGE_BODY_PX)
         assert img.format() != QtGui.QImage.Format.Format_Invalid
+    finally:
+        st.close()
+
+
+def test_no_stale_tab_bar_is_painted_over_a_dock(make_win, qtbot):
+    """Building the tab groups left a "Span heatmap | MMU and latency" bar over the heap dock: every
+    visible tab bar sits right under the dock of its current tab."""
+    win = make_win()
+    win.resize(1920, 1080)
+    qtbot.wait(50)
+    titles = {d.windowTitle(): d for d in win.docks.values()}
+    bars = [b for b in win.findChildren(QtWidgets.QTabBar) if b.parentWidget() is win and b.isVisible()]
+    assert bars
+    import pyqtgraph as pg
+
+    for gv in win.findChildren(pg.GraphicsView):  # and before any run: no axis title scaled
+        for item in gv.scene().items():
+            if isinstance(item, pg.AxisItem) and item.label.isVisible():
+                assert "(x0." not in item.labelString() and "x1e" not in item.labelString(), item.labelText
+    for bar in bars:
+        dock = titles[bar.tabText(bar.currentIndex())]
+        g, b = dock.geometry(), bar.geometry()
+        assert abs(b.top() - (g.bottom() + 1)) <= 8 and abs(b.left() - g.left()) <= 8, (bar.tabText(0), b, g)
+
+
+def test_a_group_names_the_highlighted_goroutine(qtbot, cache, monkeypatch):
+    """highlight = { g = "spawner" }: the first G of that group, whatever goids the runtime's
+    start-up took before it."""
+    from gmpviz.core.trace.events import EV
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import StageWindow
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    ensure_app("dark")
+    deck = loads_deck(DECK.replace('caption = "first **scene**"', 'highlight = { g = "spawner" }'), "t.toml")
+    st = StageWindow(deck, build_deck(deck), size=(1280, 720), presenter=False, interactive=False)
+    qtbot.addWidget(st)
+    st.show()
+    try:
+        st.show_scene(0, at_stop=0)
+        reader = st.sv.replay.reader
+        ev = np.concatenate(list(reader.iter_blocks()))
+        made = ev[(ev["kind"] == EV.GoCreate) & (ev["a1"] == reader.groups.index("spawner"))]
+        assert st.sv.highlight_g == int(made["g"][0]) > 1
+        assert st.sv.win.timeline.highlight_g == st.sv.highlight_g
+        assert not _highlights_drawn(st)
     finally:
         st.close()

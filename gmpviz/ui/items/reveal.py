@@ -50,5 +50,6 @@ def time_viewboxes(
     if "goroutines" in views:
         out.append(win.goroutines.plot.getViewBox())
     if "heap" in views:
-        out += [win.heap.heap.getViewBox(), win.heap.stw.getViewBox(), win.heap.cpu.getViewBox()]
+        h = win.heap
+        out += [h.heap.getViewBox(), h.stw.getViewBox(), h.spanq.getViewBox(), h.cpu.getViewBox()]
     return out

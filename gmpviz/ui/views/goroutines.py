@@ -31,6 +31,7 @@ class GoroutinesView(QtWidgets.QWidget):
         lay.addWidget(split)
         self.plot = pg.PlotWidget(background=theme.background)
         self.plot.setLabel("left", "goroutines")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # counts: never "(x0.001)" at t = 0
         timeaxis.install(self.plot.getPlotItem())
         # stacked areas as curves filled down to 0, the top band drawn first and each lower band over
         # it, in opaque colours pre-blended with the background: FillBetweenItem rebuilt each band's

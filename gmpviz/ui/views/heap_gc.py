@@ -54,6 +54,7 @@ class HeapGCView(QtWidgets.QWidget):
         lay.addWidget(self.summary)
         self.legend = QtWidgets.QLabel()
         self._legend_limits = None
+        self.legend_gc_cpu = True  # the GC CPU plot's entries (the stage drops them with the plot)
         self._set_legend(False, False)
         lay.addWidget(self.legend)
         self.spanq_legend = QtWidgets.QLabel()  # the span-queue plot's, shown with it
@@ -97,6 +98,7 @@ class HeapGCView(QtWidgets.QWidget):
         )
         self.spanq.addItem(self.steal_ticks)
         self._spanq_shown = True
+        self.spanq_enabled = True  # False: never shown (a stage scene that does not talk about it)
         self._show_spanq(False)
         # assists on the heap plot: where each starts (up) and stops (down), along the bottom
         self.assist_begin = pg.ScatterPlotItem(symbol="t1", size=7, pen=None, brush=pg.mkBrush(OI_VERMILLION))
@@ -169,8 +171,14 @@ class HeapGCView(QtWidgets.QWidget):
             + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
             + "&nbsp;&nbsp; "
             + legend_html([(OI_VERMILLION, "assist start ▲"), (OI_BLUE, "assist end ▼")])
-            + "&nbsp;&nbsp; GC&nbsp;CPU: "
-            + legend_html([(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")])
+            + (
+                "&nbsp;&nbsp; GC&nbsp;CPU: "
+                + legend_html(
+                    [(OI_VERMILLION, f"last {GC_CPU_WINDOW_NS // MS} ms"), (OI_GREEN, "since start")]
+                )
+                if self.legend_gc_cpu
+                else ""
+            )
         )
 
     def reset_limits(self) -> None:
@@ -325,6 +333,7 @@ class HeapGCView(QtWidgets.QWidget):
     def _show_spanq(self, on: bool) -> None:
         """The span-queue plot takes a row only when a run has Green Tea queues (a hidden item keeps
         its place in a QGraphicsGridLayout: its height is clamped to nothing instead)."""
+        on = on and self.spanq_enabled
         if on == self._spanq_shown:
             return
         self._spanq_shown = on

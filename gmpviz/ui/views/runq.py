@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.constants import MS, RUNQ_SIZE
 from ...model.timeline import ST_USER0
@@ -15,6 +15,7 @@ from ..theme import GROUP_COLOURS, Theme
 from . import FollowX, legend_html
 
 DIAGRAM_GLOBAL_COLS = RUNQ_SIZE + 1  # runnext + ring
+CELL_IDS_SHOWN = 256  # G ids drawn in the diagram's cells, when the cells are wide enough
 
 
 class RunqView(QtWidgets.QWidget):
@@ -40,8 +41,11 @@ class RunqView(QtWidgets.QWidget):
         self.global_curve = self.lens.plot(pen=pg.mkPen(self.global_colour, width=1), name="global")
         self.local_curves: list[pg.PlotDataItem] = []
         self.pen_px = 1  # the per-P curves' width (1 px: wider costs paint time; the stage's are wider)
+        self.highlight_p = -1  # one P's queue stands out: its curve 2.5x as wide, its ring row marked
         self.diag = self.glw.addPlot(row=1, col=0)
         self.diag.setLabel("bottom", "runnext | ring slots from head (256)")
+        for side in ("left", "bottom"):
+            self.diag.getAxis(side).enableAutoSIPrefix(False)
         self.diag.getViewBox().invertY(True)
         self.diag.getViewBox().setMouseEnabled(x=False, y=False)
         self.diag.hideButtons()
@@ -50,6 +54,15 @@ class RunqView(QtWidgets.QWidget):
         lut[1] = lut[ST_USER0] * 0 + np.array([128, 128, 128, 255], dtype=np.uint8)  # unknown G
         self.cells = RasterItem(lut)
         self.diag.addItem(self.cells)
+        # runnext is not a ring slot: a line between them
+        self.runnext_line = pg.InfiniteLine(
+            pos=1, angle=90, movable=False, pen=pg.mkPen(theme.foreground, width=2)
+        )
+        self.diag.addItem(self.runnext_line, ignoreBounds=True)
+        self.id_font = QtGui.QFont()
+        self.id_font.setPixelSize(11)
+        self._id_items: list[pg.TextItem] = []
+        self._lut = lut
         self.glw.ci.layout.setRowStretchFactor(0, 3)
         self.glw.ci.layout.setRowStretchFactor(1, 2)
         self.info = QtWidgets.QLabel(" ")
@@ -82,7 +95,8 @@ class RunqView(QtWidgets.QWidget):
         if len(self.local_curves) < h.nprocs or not self.legend.text().strip():
             while len(self.local_curves) < h.nprocs:
                 i = len(self.local_curves)
-                pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=self.pen_px)
+                wide = 2.5 if i == self.highlight_p else 1.0
+                pen = pg.mkPen(GROUP_COLOURS[i % len(GROUP_COLOURS)], width=self.pen_px * wide)
                 self.local_curves.append(self.lens.plot(pen=pen, name=f"P{i}"))
             self.legend.setText(
                 legend_html(
@@ -111,7 +125,7 @@ class RunqView(QtWidgets.QWidget):
         glob = list(st.globrunq)[:RUNQ_SIZE]
         rows[np_, 1 : 1 + len(glob)] = glob
         self._rows_g = rows
-        self._row_names = [f"P{p}" for p in range(np_)] + ["global"]
+        self._row_names = [f"» P{p}" if p == self.highlight_p else f"P{p}" for p in range(np_)] + ["global"]
         grp = st.g_group[np.clip(rows, 0, len(st.g_group) - 1)].astype(np.int64)
         img = np.where(rows > 0, ST_USER0 + grp, np.where(rows < 0, 1, 0)).astype(np.uint8)
         img[rows == 0] = 0
@@ -123,11 +137,43 @@ class RunqView(QtWidgets.QWidget):
             0, min(DIAGRAM_GLOBAL_COLS, max(16, int(np.count_nonzero(rows.any(axis=0))) + 8)), padding=0
         )  # noqa: E501
         self.diag.setYRange(0, np_ + 1, padding=0.02)
+        self._cell_ids(rows, img)
         lens = st.runq_lengths()
         self.info.setText(
             f"global {len(st.globrunq)} · local "
             + " ".join(f"P{p}:{int(lens[p])}{'+1' if st.runnext[p] else ''}" for p in range(np_))
         )
+
+    def _cell_ids(self, rows: np.ndarray, img: np.ndarray) -> None:
+        """G ids in the cells wide enough to hold them: which goroutine is in runnext, which next in
+        the ring (a stage's 28 px text, or the window's 11 px when zoomed in)."""
+        vb = self.diag.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        cell_px = vb.width() / max(x1 - x0, 1e-9)
+        char_px = max(self.id_font.pixelSize(), 1) * 0.62
+        shown = []
+        if vb.width() > 0:
+            r, c = np.nonzero(rows[:, : int(np.ceil(x1))] > 0)
+            for i, j in zip(r.tolist(), c.tolist()):
+                g = int(rows[i, j])
+                if (len(str(g)) + 1) * char_px + 4 <= cell_px:
+                    shown.append((i, j, g, int(img[i, j])))
+                if len(shown) >= CELL_IDS_SHOWN:
+                    break
+        while len(self._id_items) < len(shown):
+            item = pg.TextItem(anchor=(0.5, 0.5))
+            item.setFont(self.id_font)
+            self.diag.addItem(item, ignoreBounds=True)
+            self._id_items.append(item)
+        for item, (i, j, g, state) in zip(self._id_items, shown):
+            rr, gg, bb = (int(v) for v in self._lut[state][:3])
+            item.setColor("#000000" if 0.299 * rr + 0.587 * gg + 0.114 * bb > 140 else "#ffffff")
+            item.setFont(self.id_font)
+            item.setText(f"G{g}")
+            item.setPos(j + 0.5, i + 0.375)
+            item.show()
+        for item in self._id_items[len(shown) :]:
+            item.hide()
 
     def _cell_at(self, pos) -> tuple[int, int] | None:
         vb = self.diag.getViewBox()

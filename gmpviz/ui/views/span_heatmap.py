@@ -31,13 +31,16 @@ class SpanHeatmapView(QtWidgets.QWidget):
         legend = []
         for st in range(1, len(SPAN_STATE_NAMES)):
             r, g, b, _ = lut[1 + (st - 1) * LUT_LEVELS + LUT_LEVELS - 1]
-            legend.append(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>&nbsp;{SPAN_STATE_NAMES[st]}')
+            name = SPAN_STATE_NAMES[st].replace(" ", "&nbsp;")  # wrapped between names, never inside
+            legend.append(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>&nbsp;{name}')
         self.legend = QtWidgets.QLabel("&nbsp;&nbsp;".join(legend) + " &nbsp; (brighter = fuller)")
         lay.addWidget(self.legend)
         self.plot = pg.PlotWidget(background=theme.background)
         self.plot.getViewBox().invertY(True)
         self.plot.getViewBox().setAspectLocked(False)
         self.plot.setLabel("left", "size class")
+        for side in ("left", "bottom"):  # before any span: "size class (x0.001)" over a -0.5..0.5 range
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.image = RasterItem(lut[:, :3].copy())  # opaque: faster to draw
         self.plot.addItem(self.image)
         lay.addWidget(self.plot, 1)
@@ -78,7 +81,8 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.img, ids = model.spans.heatmap(self.cols, self.max_cells, fresh_layout=self.fresh_layout)
         rows = self.img.shape[0]
         self.image.show_image(self.img, 0, 0, self.cols, rows)
-        layout = (model.spans.layout_serial, self.cols, self.max_cells, id(model.spans))
+        # (the view's height too: which labels fit depends on it)
+        layout = (model.spans.layout_serial, self.cols, self.max_cells, id(model.spans), self._axis_px())
         if force or layout != self._layout_key or ids.shape != self.ids.shape:
             self._layout_key = layout
             self.ids = ids
@@ -134,18 +138,43 @@ class SpanHeatmapView(QtWidgets.QWidget):
                     (r + 0.5, f"{c} ({CLASS_BYTES[c] if c < len(CLASS_BYTES) else '?'} B)" if c else "large")
                 )
                 last = c
-        step = max(1, len(ticks) // 25)
-        shown = ticks[::step]
-        if self.highlight_class >= 0:  # the highlighted class keeps its label, thinned or not
+        # labels a line apart at the view's height: a class of one row beside a class of many put
+        # "9 (112 B)" over "35 (1152 B)"; the highlighted class keeps its label, thinned or not
+        top = max(rows, 8)
+        height_px, line_px = self._axis_px()
+        gap_rows = 1.15 * line_px * (1.04 * top) / max(height_px, 1)
+        mine = []
+        if self.highlight_class >= 0:
             name = str(self.highlight_class) if self.highlight_class else "large"
             mine = [t for t in ticks if t[1].split(" ")[0] == name]
-            near = {round(t[0]) for t in mine}
-            shown = [t for t in shown if all(abs(t[0] - r) > 1.5 for r in near)] + mine
-        self.plot.getAxis("left").setTicks([shown, []])
+        shown = list(mine)
+        for t in ticks:
+            if t not in mine and all(abs(t[0] - u[0]) >= gap_rows for u in shown):
+                shown.append(t)
+        self.plot.getAxis("left").setTicks([sorted(shown), []])
         self.plot.setXRange(0, self.cols, padding=0)
         # room above the first row: the first class's label is centred on it and was cut in half
-        top = max(rows, 8)
         self.plot.setYRange(-0.04 * top, top, padding=0)
+
+    def _axis_px(self) -> tuple[int, int]:
+        """(the plot's height, a tick label's line height) in pixels."""
+        axis = self.plot.getAxis("left")
+        font = axis.style.get("tickFont") or self.plot.font()
+        return int(self.plot.getViewBox().height()), QtGui.QFontMetrics(font).height()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        # the labels that fit at the new height, once the plot inside has its new size
+        QtCore.QTimer.singleShot(0, self, self._relabel)  # (none once the view is gone)
+
+    def _relabel(self) -> None:
+        if (
+            self._model is not None
+            and self._layout_key is not None
+            and self._layout_key[-1] != self._axis_px()
+        ):
+            self._axis(self._model, self.img.shape[0])
+            self._layout_key = (*self._layout_key[:-1], self._axis_px())
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self._hovering = False

@@ -116,6 +116,7 @@ class TimelineView(QtWidgets.QWidget):
         # reveal mode (the stage, the player): nothing after this time is drawn over the lanes
         self.reveal_ns = float("inf")  # a P whose lane label is marked (the stage's highlight)
         self.highlight_px = 3
+        self.marker_px = MARKER_PX  # a tick's width in columns (the stage's are wider, for a projector)
         # the stage's STW highlight: bands through every lane in full colour, at least stw_min_px wide
         # (a pause of microseconds is a single pixel of a 40 ms view)
         self.stw_strong = False
@@ -126,6 +127,8 @@ class TimelineView(QtWidgets.QWidget):
         self.wakes = np.zeros((0, 2), dtype=np.int64)
         self._arrows: list = []
         self._steal_arrows: list = []
+        self._steals_key = None  # what the steal arrows were drawn for
+        self._arrows_key = None  # what the wake arrows were drawn for
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -377,10 +380,8 @@ class TimelineView(QtWidgets.QWidget):
 
     def _draw_highlight(self, model, segs, t0: float, t1: float) -> None:
         g = self.highlight_g
-        for a in self._arrows:
-            self.plot.removeItem(a)
-        self._arrows = []
         if g <= 0:
+            self._clear_arrows()
             self.hl_curve.setData([], [])
             return
         xs, ys = [], []
@@ -391,9 +392,15 @@ class TimelineView(QtWidgets.QWidget):
                 xs += [a, b, b, a, a, np.nan]
                 ys += [lane, lane, lane + h, lane + h, lane, np.nan]
         self.hl_curve.setData(np.array(xs, dtype=float), np.array(ys, dtype=float), connect="finite")
-        pen = pg.mkPen(self.theme.foreground, width=self.highlight_px)
         t_hi = min(t1, self.reveal_ns)
         near = self.wakes[(self.wakes[:, 0] >= t0) & (self.wakes[:, 0] <= t_hi)]
+        # the same wake-ups as the last frame (a playing cursor, the view still): the arrows stand
+        key = (g, len(near), near[:1].tobytes(), near[-1:].tobytes(), self.highlight_px, model.ptl.nlanes)
+        if key == self._arrows_key:
+            return
+        self._clear_arrows()
+        self._arrows_key = key
+        pen = pg.mkPen(self.theme.foreground, width=self.highlight_px)
         for t_ns, waker in near[:WAKE_ARROWS_SHOWN]:
             src = self._lane_of(model, int(waker), int(t_ns)) if waker > 0 else None
             dst = self._lane_of(model, g, int(t_ns))
@@ -414,14 +421,25 @@ class TimelineView(QtWidgets.QWidget):
                 self.plot.addItem(it, ignoreBounds=True)
                 self._arrows.append(it)
 
+    def _clear_arrows(self) -> None:
+        for a in self._arrows:
+            self.plot.removeItem(a)
+        self._arrows = []
+        self._arrows_key = None
+
     def _draw_steals(self, model, t0: float, t1: float) -> None:
         """An arrow from the victim's lane to the thief's at each steal, when few enough are in view
-        to tell apart (the ticks say where steals are at any zoom)."""
+        to tell apart (the ticks say where steals are at any zoom). Rebuilt only when the steals in
+        view change: a playing cursor in a still view added and removed every arrow each frame."""
+        mk = model.ptl.markers
+        lo, hi = np.searchsorted(mk.col("t_ns"), [t0, t1])
+        key = (int(lo), int(hi), len(mk), self.highlight_px, id(mk))
+        if key == self._steals_key:
+            return
+        self._steals_key = key
         for a in self._steal_arrows:
             self.plot.removeItem(a)
         self._steal_arrows = []
-        mk = model.ptl.markers
-        lo, hi = np.searchsorted(mk.col("t_ns"), [t0, t1])
         steals = lo + np.flatnonzero(mk.col("kind")[lo:hi] == MK_STEAL)  # every one, not a sample
         if len(steals) == 0 or len(steals) > STEAL_ARROWS_SHOWN:
             return
@@ -506,7 +524,7 @@ class TimelineView(QtWidgets.QWidget):
         self._lane_y = self.vb.viewRange()[1]
 
     def _draw_markers(self, model, t0: float, t1: float, big: np.ndarray, width: int) -> None:
-        """Ticks into the gap rows above each P lane of the image, MARKER_PX columns each."""
+        """Ticks into the gap rows above each P lane of the image, `marker_px` columns each."""
         m = model.ptl.markers_in(t0, t1, limit=MARKERS_SHOWN)
         px = ((m["t_ns"] - t0) * (width / max(t1 - t0, 1))).astype(np.int64)
         lane, kind = m["lane"].astype(np.int64), m["kind"].astype(np.int64)
@@ -514,7 +532,7 @@ class TimelineView(QtWidgets.QWidget):
         px, lane, kind = px[ok], lane[ok], kind[ok]
         for k in range(len(MARKER_NAMES)):
             sel = kind == k
-            for dx in range(MARKER_PX):
+            for dx in range(self.marker_px):
                 cols = np.minimum(px[sel] + dx, width - 1)
                 for r in range(GAP_ROWS):  # the gap above lane i: image rows i*SUBROWS ..
                     big[lane[sel] * SUBROWS + r, cols] = MARKER_LUT0 + k
