@@ -37,6 +37,7 @@ from .order import (
     order_generation,
     s64,
 )
+from .vecorder import VEC, advance_run
 from .wire import Generation, GenEvents, TraceError, _decode_chunk, decode_generation
 
 # Events whose Advance queues more or other events than themselves (GoSwitch emits three,
@@ -45,6 +46,12 @@ _MULTI = np.zeros(256, bool)
 _MULTI[[S.EvGoSwitch, S.EvGoSwitchDestroy, S.EvGoDestroySyscall]] = True
 _CROSS_M = (S.EvProcSteal, S.EvGoStatus, S.EvGoStatusStack, S.EvProcStatus)
 _WINDOW = 65536
+_MIN_RUN = 32  # active events: a shorter run is advanced one event at a time
+_CHANGES_CTX = np.zeros(256, bool)  # the events of vecorder.VEC that change their M's (P, G)
+_CHANGES_CTX[[S.EvGoStart, S.EvGoStop, S.EvGoBlock, S.EvGoDestroy, S.EvGoSyscallEndBlocked]] = True
+_CHANGES_CTX[[S.EvProcStart, S.EvProcStop]] = True
+_CLEARS_G = np.zeros(256, bool)
+_CLEARS_G[[S.EvGoStop, S.EvGoBlock, S.EvGoDestroy, S.EvGoSyscallEndBlocked]] = True
 
 # The commonest scheduler events, advanced inline (the same checks and updates as their order.go
 # handlers). Anything those handlers would wait on or refuse raises NotProven: the run-by-run loop
@@ -147,135 +154,191 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     G, P = state.g, state.p
     gen_pos: list[int] = []  # positions of the events ordered by ordering.Advance (their records pushed)
     push_gen = gen_pos.append
-    for w0 in range(0, len(act), _WINDOW):
-        pos_w = act[w0 : w0 + _WINDOW]
-        src = order[pos_w]
-        rows = zip(
-            pos_w.tolist(),
-            typ[src].tolist(),
-            args[src, 0].tolist(),
-            args[src, 1].tolist(),
-            mi[src].tolist(),
-            src.tolist(),
-            strict=True,
+    ch_parts: list[np.ndarray] = []  # change records of the runs advanced as arrays, (M, pos, p, g)
+    vec_parts: list[tuple] = []  # (positions, p, g) of the events of those runs
+    act_src = order[act]  # the active events' indices in the window's arrays
+
+    def _vec_run(lo: int, hi: int) -> bool:
+        pos_r = act[lo:hi]
+        src = act_src[lo:hi]
+        got = advance_run(
+            state,
+            gen,
+            ms,
+            typ[src],
+            args[src, 0].astype(np.int64),
+            args[src, 1].astype(np.int64),
+            mi[src],
+            times[src],
         )
-        for pos, ty, a0, a1, k, j in rows:
-            m = ms[k]
-            mst = mstates.get(m)
-            if mst is None and m != NO:
-                mst = mstates[m] = [NO, NO]
-            if ty in _INLINE and mst is not None:
-                cur_g, cur_p = mst
-                if ty == _GoStart:
-                    st = G.get(a0)
-                    if st is None or st.status != _RUNNABLE or st.seq_gen != gen or a1 != st.seq + 1:
-                        raise NotProven
-                    if cur_p == NO or cur_g != NO:
-                        raise NotProven
-                    st.status = _RUNNING
-                    st.seq = a1
-                    mst[0] = a0
-                    push_ch((k, pos, cur_p, a0))
-                elif ty in _STOP_EXEC:
-                    st = G.get(cur_g)
-                    if cur_p == NO or st is None or st.status != _RUNNING:
-                        raise NotProven
-                    if ty == _GoDestroy:
-                        del G[cur_g]
-                    else:
-                        st.status = _RUNNABLE if ty == _GoStop else _WAITING
-                    mst[0] = NO
-                    push_ch((k, pos, cur_p, NO))
-                elif ty == _GoUnblock:
-                    st = G.get(a0)
-                    if st is None or st.status != _WAITING or st.seq_gen != gen or a1 != st.seq + 1:
-                        raise NotProven
-                    st.status = _RUNNABLE
-                    st.seq = a1
-                elif ty == _GoCreate:
-                    if cur_p == NO or a0 in G:
-                        raise NotProven
-                    st = G.get(cur_g)
-                    if st is not None and st.status != _RUNNING:
-                        raise NotProven
-                    G[a0] = _GState(_RUNNABLE, gen)
-                elif ty == _ProcStart:
-                    st = P.get(a0)
-                    if (
-                        st is None
-                        or st.status != _P_IDLE
-                        or st.seq_gen != gen
-                        or a1 != st.seq + 1
-                        or cur_p != NO
-                    ):
-                        raise NotProven
-                    st.status = _P_RUNNING
-                    st.seq = a1
-                    mst[1] = a0
-                    push_ch((k, pos, a0, cur_g))
-                elif ty == _ProcStop:
-                    st = P.get(cur_p)
-                    if st is None or cur_p == NO or st.status not in (_P_RUNNING, _P_SYSCALL):
-                        raise NotProven
-                    st.status = _P_IDLE
-                    mst[1] = NO
-                    push_ch((k, pos, NO, cur_g))
-                elif ty == _GoSyscallBegin:
-                    st = G.get(cur_g)
-                    pst = P.get(cur_p)
-                    if cur_p == NO or st is None or st.status != _RUNNING or pst is None:
-                        raise NotProven
-                    if pst.seq_gen != gen or a0 != pst.seq + 1:
-                        raise NotProven
-                    st.status = _SYSCALL
-                    pst.status = _P_SYSCALL
-                    pst.seq = a0
-                elif ty == _GoSyscallEnd:
-                    st = G.get(cur_g)
-                    pst = P.get(cur_p)
-                    if (
-                        cur_p == NO
-                        or st is None
-                        or st.status != _SYSCALL
-                        or pst is None
-                        or pst.status != _P_SYSCALL
-                    ):
-                        raise NotProven
-                    st.status = _RUNNING
-                    pst.status = _P_RUNNING
-                elif ty == _GoSyscallEndBlocked:
-                    if cur_p != NO:
-                        pst = P.get(cur_p)
-                        if pst is None or pst.status == _P_SYSCALL:
+        if got is None:
+            return False
+        cur_p, cur_g, records = got
+        vec_parts.append((pos_r, cur_p, cur_g))  # their contexts, known: not derived below
+        # The context after each event that changes its M's: a change record, as one_by_one makes.
+        t_r = typ[src]
+        chg = np.flatnonzero(_CHANGES_CTX[t_r])
+        if chg.size:
+            tc = t_r[chg]
+            p_after = np.where(tc == _ProcStart, args[src[chg], 0].astype(np.int64), cur_p[chg])
+            p_after = np.where(tc == _ProcStop, NO, p_after)
+            g_after = np.where(tc == _GoStart, args[src[chg], 0].astype(np.int64), cur_g[chg])
+            g_after = np.where(_CLEARS_G[tc], NO, g_after)
+            ch_parts.append(np.column_stack((mi[src[chg]].astype(np.int64), pos_r[chg], p_after, g_after)))
+        for i, rec in records:
+            push_out(rec)
+            push_gen(int(pos_r[i]))
+        return True
+
+    def one_by_one(lo: int, hi: int) -> None:
+        """Advance active events act[lo:hi] one at a time (inline handlers, else ordering.Advance)."""
+        for w0 in range(lo, hi, _WINDOW):
+            pos_w = act[w0 : min(w0 + _WINDOW, hi)]
+            src = act_src[w0 : min(w0 + _WINDOW, hi)]
+            rows = zip(
+                pos_w.tolist(),
+                typ[src].tolist(),
+                args[src, 0].tolist(),
+                args[src, 1].tolist(),
+                mi[src].tolist(),
+                src.tolist(),
+                strict=True,
+            )
+            for pos, ty, a0, a1, k, j in rows:
+                m = ms[k]
+                mst = mstates.get(m)
+                if mst is None and m != NO:
+                    mst = mstates[m] = [NO, NO]
+                if ty in _INLINE and mst is not None:
+                    cur_g, cur_p = mst
+                    if ty == _GoStart:
+                        st = G.get(a0)
+                        if st is None or st.status != _RUNNABLE or st.seq_gen != gen or a1 != st.seq + 1:
                             raise NotProven
-                    st = G.get(cur_g)
-                    if st is None or st.status != _SYSCALL:
-                        raise NotProven
-                    st.status = _RUNNABLE
-                    mst[0] = NO
-                    push_ch((k, pos, cur_p, NO))
-                elif ty == _GCSweepBegin:
-                    pst = P.get(cur_p)
-                    if pst is None or _SWEEP in pst.in_flight:
-                        raise NotProven
-                    pst.in_flight.append(_SWEEP)
-                else:  # GCSweepEnd
-                    pst = P.get(cur_p)
-                    if pst is None or _SWEEP_BEGIN not in [r[0] for r in pst.in_flight]:
-                        raise NotProven
-                    _end_range(pst, S.EvGCSweepEnd)
-                continue
-            t = int(times[j])
-            e = [ty, t, a0, a1, int(args[j, 2]), int(args[j, 3])]
-            if not advance(e, g, m, gen):
-                raise NotProven
-            push_out(pop())
-            push_gen(pos)
-            st = mstates.get(m)
-            if st is not None:
-                push_ch((k, pos, st[1], st[0]))
-            if ty in _CROSS_M:
-                _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch)
+                        if cur_p == NO or cur_g != NO:
+                            raise NotProven
+                        st.status = _RUNNING
+                        st.seq = a1
+                        mst[0] = a0
+                        push_ch((k, pos, cur_p, a0))
+                    elif ty in _STOP_EXEC:
+                        st = G.get(cur_g)
+                        if cur_p == NO or st is None or st.status != _RUNNING:
+                            raise NotProven
+                        if ty == _GoDestroy:
+                            del G[cur_g]
+                        else:
+                            st.status = _RUNNABLE if ty == _GoStop else _WAITING
+                        mst[0] = NO
+                        push_ch((k, pos, cur_p, NO))
+                    elif ty == _GoUnblock:
+                        st = G.get(a0)
+                        if st is None or st.status != _WAITING or st.seq_gen != gen or a1 != st.seq + 1:
+                            raise NotProven
+                        st.status = _RUNNABLE
+                        st.seq = a1
+                    elif ty == _GoCreate:
+                        if cur_p == NO or a0 in G:
+                            raise NotProven
+                        st = G.get(cur_g)
+                        if st is not None and st.status != _RUNNING:
+                            raise NotProven
+                        G[a0] = _GState(_RUNNABLE, gen)
+                    elif ty == _ProcStart:
+                        st = P.get(a0)
+                        if (
+                            st is None
+                            or st.status != _P_IDLE
+                            or st.seq_gen != gen
+                            or a1 != st.seq + 1
+                            or cur_p != NO
+                        ):
+                            raise NotProven
+                        st.status = _P_RUNNING
+                        st.seq = a1
+                        mst[1] = a0
+                        push_ch((k, pos, a0, cur_g))
+                    elif ty == _ProcStop:
+                        st = P.get(cur_p)
+                        if st is None or cur_p == NO or st.status not in (_P_RUNNING, _P_SYSCALL):
+                            raise NotProven
+                        st.status = _P_IDLE
+                        mst[1] = NO
+                        push_ch((k, pos, NO, cur_g))
+                    elif ty == _GoSyscallBegin:
+                        st = G.get(cur_g)
+                        pst = P.get(cur_p)
+                        if cur_p == NO or st is None or st.status != _RUNNING or pst is None:
+                            raise NotProven
+                        if pst.seq_gen != gen or a0 != pst.seq + 1:
+                            raise NotProven
+                        st.status = _SYSCALL
+                        pst.status = _P_SYSCALL
+                        pst.seq = a0
+                    elif ty == _GoSyscallEnd:
+                        st = G.get(cur_g)
+                        pst = P.get(cur_p)
+                        if (
+                            cur_p == NO
+                            or st is None
+                            or st.status != _SYSCALL
+                            or pst is None
+                            or pst.status != _P_SYSCALL
+                        ):
+                            raise NotProven
+                        st.status = _RUNNING
+                        pst.status = _P_RUNNING
+                    elif ty == _GoSyscallEndBlocked:
+                        if cur_p != NO:
+                            pst = P.get(cur_p)
+                            if pst is None or pst.status == _P_SYSCALL:
+                                raise NotProven
+                        st = G.get(cur_g)
+                        if st is None or st.status != _SYSCALL:
+                            raise NotProven
+                        st.status = _RUNNABLE
+                        mst[0] = NO
+                        push_ch((k, pos, cur_p, NO))
+                    elif ty == _GCSweepBegin:
+                        pst = P.get(cur_p)
+                        if pst is None or _SWEEP in pst.in_flight:
+                            raise NotProven
+                        pst.in_flight.append(_SWEEP)
+                    else:  # GCSweepEnd
+                        pst = P.get(cur_p)
+                        if pst is None or _SWEEP_BEGIN not in [r[0] for r in pst.in_flight]:
+                            raise NotProven
+                        _end_range(pst, S.EvGCSweepEnd)
+                    continue
+                t = int(times[j])
+                e = [ty, t, a0, a1, int(args[j, 2]), int(args[j, 3])]
+                if not advance(e, g, m, gen):
+                    raise NotProven
+                push_out(pop())
+                push_gen(pos)
+                st = mstates.get(m)
+                if st is not None:
+                    push_ch((k, pos, st[1], st[0]))
+                if ty in _CROSS_M:
+                    _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch)
+
+    # Runs of the commonest events are advanced as whole arrays (vecorder.advance_run); the rest,
+    # and any run it does not settle, one event at a time.
+    a_typ = otyp[act]
+    a_m = om[act]
+    m_known = np.asarray([m != NO for m in ms], bool)
+    vec = VEC[a_typ] & m_known[a_m]
+    brk = np.flatnonzero(~vec).tolist() + [len(act)]
+    lo = 0
+    for b in brk:
+        if b - lo >= _MIN_RUN:
+            if not _vec_run(lo, b):
+                one_by_one(lo, b)
+        elif b > lo:
+            one_by_one(lo, b)
+        if b < len(act):
+            one_by_one(b, b + 1)
+        lo = b + 1
     # The records, field by field; the inputs are let go as soon as they are copied (memory).
     nm = len(m_index)
     init_p = np.array([init.get(i, (NO, NO))[0] for i in range(nm)], np.int64)
@@ -284,6 +347,8 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     pas = PASSIVE[otyp]  # a mask: a byte per event, not eight
     derive = np.ones(n, bool)  # events whose context is their M's last change before them
     derive[np.asarray(gen_pos, np.int64)] = False
+    for vp, _p, _g in vec_parts:
+        derive[vp] = False
     arr = np.empty(n, ORDERED_DTYPE)
     arr["typ"] = otyp
     for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
@@ -297,13 +362,16 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     arr["p"] = init_p[om]
     arr["g"] = init_g[om]
     if ch:
-        cha = np.array(ch, np.int64)
-        del ch
-        k = np.lexsort((cha[:, 1], cha[:, 0]))
-        cha = cha[k]
-        cm, cpos, cp, cg = cha[:, 0].copy(), cha[:, 1].copy(), cha[:, 2].copy(), cha[:, 3].copy()
-        del cha
-        keys = cm * (n + 1) + cpos
+        ch_parts.append(np.array(ch, np.int64))
+    del ch
+    if ch_parts:
+        cha = np.concatenate(ch_parts) if len(ch_parts) > 1 else ch_parts[0]
+        ch_parts.clear()
+        keys = cha[:, 0] * (n + 1) + cha[:, 1]  # (M, position): one change per pair
+        k = np.argsort(keys)
+        keys = keys[k]
+        cm, cp, cg = cha[k, 0], cha[k, 2], cha[k, 3]
+        del cha, k
         opas = om[derive].astype(np.int64)
         j = np.searchsorted(keys, opas * (n + 1) + np.flatnonzero(derive), side="left") - 1
         del keys
@@ -312,6 +380,10 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
         arr["p"][derive] = np.where(ok, cp[jj], arr["p"][derive])
         arr["g"][derive] = np.where(ok, cg[jj], arr["g"][derive])
         del j, jj, ok, opas
+    for vp, vcp, vcg in vec_parts:
+        arr["p"][vp] = vcp
+        arr["g"][vp] = vcg
+    vec_parts.clear()
     if pushed:
         gp = np.asarray(gen_pos, np.int64)
         cols = list(zip(*pushed, strict=True))

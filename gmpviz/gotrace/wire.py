@@ -558,12 +558,14 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     nargs = S.NARGS[typ] - 1
     n = len(starts)
     args = np.zeros((n, 4), np.uint64)
-    last = ntok - 1
     for i in range(4):
-        has = nargs > i
-        if not has.any():
+        sel = np.flatnonzero(nargs > i)  # the events with an i-th argument (its token is theirs)
+        if not sel.size:
             break
-        args[:, i] = np.where(has, val[np.minimum(dt_tok + (1 + i), last)], 0)
+        if sel.size == n:
+            args[:, i] = val[dt_tok + (1 + i)]
+        else:
+            args[sel, i] = val[dt_tok[sel] + (1 + i)]
     # Times: per batch, int(freq*batch.ts) plus the running sum of int(freq*dt).
     with np.errstate(invalid="ignore", over="ignore"):
         fdt = (val[dt_tok].astype(np.float64) * g.freq).astype(np.int64)
@@ -577,47 +579,46 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
 
 
 # The event-start scan as a small automaton over tokens: state k = "k tokens left in this event",
-# state 0 = "this token starts an event". An event start moves to NTOK-1; _BAD is sticky (a type
-# byte that is not a timed event). Blocks of _SCAN_BLOCK tokens are scanned side by side for all
-# seven entry states (two numpy calls per token column: an add and a table lookup, every state
-# kept), the entry state of each block follows from its predecessor's exit, and the starts are the
-# kept states of the true entries that are 0.
-_BAD = 6
-_SCAN_BLOCK = 64
-_NEXT0 = np.where(_NTOK == 0, _BAD, _NTOK - 1).astype(np.int8)
-# The transition: _STEP[state + 7 * next0] (a start goes to next0, the others count down, _BAD stays).
-_STEP = np.array(
-    [nx if st == 0 else _BAD if st == _BAD else st - 1 for nx in range(7) for st in range(7)], np.int8
-)
+# state 0 = "this token starts an event", which moves to NTOK-1 of its type (0 for a byte that is
+# no timed event's type: the type check of the starts found reports it). Blocks of _SCAN_BLOCK
+# tokens are scanned side by side for all six entry states (three int8 array operations per token
+# column: new = s - 1 + (s == 0) * NTOK), the entry state of each block follows from its
+# predecessor's exit, and the starts are the kept states of the true entries that are 0.
+_NSTATES = 6
+_SCAN_BLOCK = 128
+_NTOK8 = np.where(_NTOK == 0, 1, _NTOK).astype(np.int8)  # tokens per event (1 for a bad type)
+assert int(_NTOK8.max()) <= _NSTATES
 
 
 def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndarray:
     ntok = len(tstart)
     B = _SCAN_BLOCK
     nb = -(-ntok // B)
-    nxt = np.zeros(nb * B, np.int8)  # padding: one-token no-ops that keep state 0 at 0
-    nxt[:ntok] = _NEXT0[d[tstart]]
-    cols = nxt.reshape(nb, B) * np.int8(7)  # the automaton's input, as a row offset into _STEP
-    # states[c]: the state at token c of each block, for each of the seven entry states.
-    states = np.empty((B + 1, nb, 7), np.int8)
-    states[0] = np.arange(7, dtype=np.int8)
-    tmp = np.empty((nb, 7), np.int8)
+    ntk = np.ones(nb * B, np.int8)  # padding: one-token events, which keep state 0 at 0
+    ntk[:ntok] = _NTOK8[d[tstart]]
+    cols = np.ascontiguousarray(ntk.reshape(nb, B).T)  # (B, nb): each column's token counts
+    # states[c, e, b]: the state at token c of block b, entered in state e.
+    states = np.empty((B + 1, _NSTATES, nb), np.int8)
+    states[0] = np.arange(_NSTATES, dtype=np.int8)[:, None]
+    z = np.empty((_NSTATES, nb), np.int8)
     for c in range(B):
-        np.add(states[c], cols[:, c : c + 1], out=tmp)
-        np.take(_STEP, tmp, out=states[c + 1], mode="clip")
-    S = states[B]
-    exit_ = S.tolist()
+        s = states[c]
+        np.equal(s, 0, out=z)
+        np.multiply(z, cols[c], out=z)
+        nxt = states[c + 1]
+        np.add(s, z, out=nxt)
+        nxt -= 1
+    exit_ = states[B].T.tolist()
     entry = np.empty(nb, np.int64)
     st = 0
     for b in range(nb):
         entry[b] = st
         st = exit_[b][st]
-    if st != 0:
-        if st == _BAD:
-            raise TraceError("found invalid event type (or an event without a timestamp)")
+    kept = states[:B, entry, np.arange(nb)].T.reshape(-1)  # the state at each token, in order
+    # The last event must end with the chunk's last token (the padding would count it down).
+    if (kept[ntok] if ntok < len(kept) else st) != 0:
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
-    mark = states[:B, np.arange(nb), entry].T == 0
-    mark = mark.reshape(-1)[:ntok]
+    mark = kept[:ntok] == 0
     if not mark[bt0].all():
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
     starts = np.flatnonzero(mark)

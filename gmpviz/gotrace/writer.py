@@ -13,7 +13,14 @@ runtime's tracer does (traceruntime.go):
 * a goroutine leaving a syscall after its P was taken (`exitsyscall` with lostP): `GoSyscallEndBlocked`
   then `GoStart` on the P it got, after that P's `ProcStart`;
 * a P taken from an M in a syscall (sysmon's `retake`, `handoffp`): `ProcSteal` on the thread
-  `SYSMON_M`.
+  `SYSMON_M`; `handoffp` itself writes nothing (the next M's `ProcStart` shows where the P went);
+* exitsyscall's slow path after the P was taken: `ProcStart` of the P it got, `GoSyscallEndBlocked`,
+  `GoStart` (proc.go exitsyscall);
+* a stop-the-world: the idle Ps it takes get no event, one in a syscall its `ProcSteal`
+  (stopTheWorldWithSema), the M that stops the world keeps its P, and a P that procresize hands to
+  another M is stopped on its old M first (`ProcStop`, as gcstopm's releasep writes it); the goroutine
+  the STW range is open on stays running to its `STWEnd` (gmpviz stops it inside the range);
+* a goroutine that blocks before it ever ran (gcBgMarkStartWorkers' workers): `GoCreateBlocked`.
 
 Every event time is made strictly increasing (one nanosecond apart at least), so Go's merge takes
 them in the order written. The layout: one generation, `Sync` (frequency 1 GHz: a tick is a virtual
@@ -91,6 +98,9 @@ class GoTraceWriter:
         self.written: Counter = Counter()
         self.skipped: Counter = Counter()
         self.mapped: Counter = Counter()  # the gmpviz events written (as one Go event or more), by kind
+        self.last_at: tuple[int, int, int] = (NO, 0, 0)  # the last event's (M, batch base ts, offset)
+        self.created: dict[int, tuple[int, int, int]] = {}  # goroutine -> where its GoCreate is
+        self.deferred: tuple[int, int, int, int] | None = None  # (M, G, GoStop/GoBlock, reason): _defer
 
     # --- the wire ---------------------------------------------------------------------------------
     def _string(self, s: str) -> int:
@@ -113,6 +123,7 @@ class GoTraceWriter:
         if b is None:
             b = (ts, ts, bytearray())
         base, last, data = b
+        self.last_at = (m, base, len(data))
         data.append(typ)
         data += uvarint(ts - last)
         for a in args:
@@ -128,6 +139,7 @@ class GoTraceWriter:
         self.f.write(data)
 
     def finish(self) -> None:
+        self._undefer(self.last_ts - T0_TICKS)
         for m in list(self.batches):
             self._flush(m)
         ts = self.first_ts if self.first_ts is not None else T0_TICKS
@@ -198,6 +210,8 @@ class GoTraceWriter:
         self._know_p(m, p, t)
         if self.pst[p] == _P_SYSCALL:
             self._steal(p, t)
+        if self.pst[p] == _P_RUNNING:
+            self._release(p, m, t)
         if self.pst[p] != _P_IDLE:
             return False
         self.pseq[p] += 1
@@ -205,6 +219,21 @@ class GoTraceWriter:
         self.pst[p] = _P_RUNNING
         c[0] = p
         return True
+
+    def _release(self, p: int, m: int, t: int) -> None:
+        """P p, running on another M that runs no goroutine, moves to M m with no event of gmpviz's
+        own (a stop-the-world's procresize hands the Ps out anew; Go's Ms each stop their P in
+        it, gcstopm's releasep): that M's ProcStop first, RUNTIME_G parked if it ran there."""
+        holder = next((mid for mid, c in self.mctx.items() if c[0] == p and mid != m), None)
+        if holder is None:
+            return
+        hc = self.mctx[holder]
+        self._park_rt(holder, t)
+        if hc[1] != NO:
+            return
+        self._emit(holder, S.EvProcStop, t)
+        self.pst[p] = _P_IDLE
+        hc[0] = NO
 
     def _running(self, m: int, g: int) -> list[int] | None:
         c = self._ctx(m)
@@ -217,6 +246,13 @@ class GoTraceWriter:
         t, kind, p, m, g, a0, _a1, _a2 = e
         if m < 0:  # runtime work gmpviz does not put on an M: the M that holds its P, or sysmon's
             m = next((mid for mid, c in self.mctx.items() if c[0] == p), SYSMON_M) if p >= 0 else SYSMON_M
+        d = self.deferred
+        if d is not None and m == d[0] and kind not in _KEEP_DEFERRED:
+            if kind == EV.GoStart and g == d[1]:  # it runs on where it stopped: both are as written
+                self.deferred = None
+                self.mapped[kind] += 1
+                return
+            self._undefer(t)
         h = _HANDLERS.get(kind)
         if h is None or not h(self, t, p, m, g, a0):
             self.skipped[kind] += 1
@@ -232,8 +268,14 @@ class GoTraceWriter:
         if p not in self.pst:  # a P idle from the start
             self._know_p(m, p, t)
             return True
-        self._park_rt(m, t)
+        if self.pst[p] == _P_IDLE and not any(c[0] == p for c in self.mctx.values()):
+            return True  # an idle P a stop-the-world takes: Go writes nothing (stopTheWorldWithSema)
+        if self.pst[p] == _P_SYSCALL and self._steal(p, t):
+            return True  # a P in a syscall a stop-the-world takes: its ProcSteal (stopTheWorldWithSema)
         c = self._ctx(m)
+        if c[0] == p and self.stw_g is not None and c[1] == self.stw_g:
+            return True  # the M that stops the world keeps its P (only _Pgcstop, no event, in Go)
+        self._park_rt(m, t)
         if c[0] != p or self.pst[p] not in (_P_RUNNING, _P_SYSCALL):
             return False
         self._emit(m, S.EvProcStop, t)
@@ -244,12 +286,39 @@ class GoTraceWriter:
     def _retake(self, t, p, m, g, a0) -> bool:
         return self._steal(p, t)
 
+    def _handoff(self, t, p, m, g, a0) -> bool:
+        """handoffp writes no event of its own (the next M's ProcStart shows where the P went): a P
+        still in a syscall is taken (ProcSteal), and one sysmon's retake took already is as Go's
+        parser has it."""
+        if self.pst.get(p) == _P_SYSCALL:
+            return self._steal(p, t)
+        return self.pst.get(p) == _P_IDLE
+
     def _go_create(self, t, p, m, g, a0) -> bool:
         if g <= 0 or g in self.gst or not self._ensure_p(m, p, t):
             return False
         self._emit(m, S.EvGoCreate, t, g, 0, 0)
+        self.created[g] = self.last_at
         self.gst[g] = _RUNNABLE
         self.gseq[g] = 0
+        return True
+
+    def _create_blocked(self, g: int) -> bool:
+        """A goroutine that blocks before it ever ran (gmpviz's GoCreate then GoBlock, as for
+        gcBgMarkStartWorkers' workers): its GoCreate becomes GoCreateBlocked, which is what the
+        runtime writes for a goroutine created parked (traceruntime.go GoCreate(blocked)); the two
+        have the same arguments. Only while that event's batch is still being written."""
+        at = self.created.pop(g, None)
+        if at is None or self.gst.get(g) != _RUNNABLE:
+            return False
+        m, base, off = at
+        b = self.batches.get(m)
+        if b is None or b[0] != base or b[2][off] != S.EvGoCreate:
+            return False
+        b[2][off] = S.EvGoCreateBlocked
+        self.written[S.EvGoCreate] -= 1
+        self.written[S.EvGoCreateBlocked] += 1
+        self.gst[g] = _WAITING
         return True
 
     def _go_start(self, t, p, m, g, a0) -> bool:
@@ -261,25 +330,48 @@ class GoTraceWriter:
             self._go_unblock(t, p, m, g, a0)
         self.gseq[g] += 1
         self._emit(m, S.EvGoStart, t, g, self.gseq[g])
+        self.created.pop(g, None)
         self.gst[g] = _RUNNING
         self.mctx[m][1] = g
         return True
 
+    def _defer(self, m: int, g: int, typ: int, reason: str) -> bool:
+        """The goroutine an STW range is open on stops or blocks inside it (gmpviz stops every
+        goroutine for a stop-the-world the runtime does on no goroutine): Go's parser wants the
+        range to end on it, running, so its stop is written after the STWEnd (`_undefer`)."""
+        if g != self.stw_g or g == RUNTIME_G or self.deferred is not None or self._running(m, g) is None:
+            return False
+        self.deferred = (m, g, typ, self._string(reason))
+        return True
+
+    def _undefer(self, t: int) -> None:
+        d, self.deferred = self.deferred, None
+        if d is None:
+            return
+        m, g, typ, sid = d
+        self._emit(m, typ, t, sid, 0)
+        self.gst[g] = _RUNNABLE if typ == S.EvGoStop else _WAITING
+        self.mctx[m][1] = NO
+
     def _go_stop(self, t, p, m, g, a0) -> bool:
+        reason = STOP_NAMES[a0] if 0 <= a0 < len(STOP_NAMES) else ""
+        if self._defer(m, g, S.EvGoStop, reason):
+            return True
         c = self._running(m, g)
         if c is None:
             return False
-        reason = STOP_NAMES[a0] if 0 <= a0 < len(STOP_NAMES) else ""
         self._emit(m, S.EvGoStop, t, self._string(reason), 0)
         self.gst[g] = _RUNNABLE
         c[1] = NO
         return True
 
     def _go_block(self, t, p, m, g, a0) -> bool:
+        reason = WAIT_REASONS[a0] if 0 <= a0 < len(WAIT_REASONS) else ""
+        if self._defer(m, g, S.EvGoBlock, reason):
+            return True
         c = self._running(m, g)
         if c is None:
-            return False
-        reason = WAIT_REASONS[a0] if 0 <= a0 < len(WAIT_REASONS) else ""
+            return self._create_blocked(g)
         self._emit(m, S.EvGoBlock, t, self._string(reason), 0)
         self.gst[g] = _WAITING
         c[1] = NO
@@ -326,8 +418,10 @@ class GoTraceWriter:
             self.pst[c[0]] = _P_RUNNING
             self.gst[g] = _RUNNING
             return True
-        # exitsyscall with lostP: the P went while the G was in the syscall; it runs on the one it got.
-        if c[0] != NO and not self._steal(c[0], t):
+        # exitsyscall with lostP: the P went while the G was in the syscall; it runs on the one it got
+        # (proc.go exitsyscall's slow path writes ProcStart, GoSyscallEndBlocked, GoStart: an M that
+        # took a P already, its ProcStart written, goes on from there).
+        if c[0] != NO and self.pst.get(c[0]) == _P_SYSCALL and not self._steal(c[0], t):
             return False
         self._emit(m, S.EvGoSyscallEndBlocked, t)
         self.gst[g] = _RUNNABLE
@@ -419,8 +513,10 @@ class GoTraceWriter:
         self.stw_g = None
         if mid is None:  # its goroutine does not run now: the range stays open on it
             self.stw_left_open.add(sg)
+            self._undefer(t)
             return False
         self._emit(mid, S.EvSTWEnd, t)
+        self._undefer(t)
         return True
 
     def _gc_begin(self, t, p, m, g, a0) -> bool:
@@ -454,7 +550,7 @@ _HANDLERS = {
     EV.ProcStart: GoTraceWriter._proc_start,
     EV.ProcStop: GoTraceWriter._proc_stop,
     EV.Retake: GoTraceWriter._retake,
-    EV.ProcHandoff: GoTraceWriter._retake,
+    EV.ProcHandoff: GoTraceWriter._handoff,
     EV.GoCreate: GoTraceWriter._go_create,
     EV.GoStart: GoTraceWriter._go_start,
     EV.GoStop: GoTraceWriter._go_stop,
@@ -471,6 +567,10 @@ _HANDLERS = {
     EV.HeapGoal: GoTraceWriter._heap_goal,
 }
 _HANDLERS = {int(k): v for k, v in _HANDLERS.items()}
+# Events on the M of a deferred stop (`_defer`) that leave it deferred: the stop-the-world's own.
+_KEEP_DEFERRED = frozenset(
+    int(k) for k in (EV.STWBegin, EV.STWEnd, EV.GCBegin, EV.GCEnd, EV.HeapGoal, EV.ProcStop, EV.ProcStart)
+)
 
 
 def write_gotrace(blocks, f) -> GoTraceWriter:

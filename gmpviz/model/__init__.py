@@ -15,7 +15,7 @@ from .eventlog import EventLog
 from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, VerdictsFold, every_view
 from .markqueue import MarkQueueFold
 from .metrics import LiveMetrics
-from .spans import SpanTable
+from .spans import MARK_VIEW_ASSUMPTIONS, SpanTable
 from .state import RuntimeState
 from .timeline import Timeline
 
@@ -29,6 +29,7 @@ ASSUMPTIONS = (
     "Scheduling latency counts every runnable -> running transition (the runtime samples 1 in 8 for "
     "/sched/latencies:seconds); the live view's percentiles are its histogram buckets' upper edges.",
     *_COMPACT_ASSUMPTIONS,
+    *MARK_VIEW_ASSUMPTIONS,
 )
 
 COMPACT_EVERY_EVENTS = 250_000  # a live model with `compact_history` bounds its histories this often

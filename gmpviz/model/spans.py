@@ -4,6 +4,16 @@ Columns are indexed by span id (the engine hands out dense ids). Span states fol
 runtime keeps a span: in a P's mcache (`mcache.alloc[spc]`), in its mcentral's partial or full
 set (`mcentral.partial/full`, swept or not), back in the page heap (`mheap.freeSpan`), or a large
 object span (size class 0, `mheap.allocSpan` straight from `mallocgc`).
+
+While Green Tea marks (runtime/mgcmark_greenteagc.go), every span also has a mark state, folded from
+GCMarkBegin, GCSpanScan and GCSpanQueue (the heatmap's mark view, `mark_heatmap`): a span of a
+Green Tea size class (16..512 B, with pointers) that held objects when marking began is in the grey
+set; it waits unseen, is queued on a P's ring or on the shared list, is being scanned by a P, and
+is scanned; a span allocated during marking is black (allocate-black). GCSpanScan gives the span id
+range a drain scanned (the core lays the mark work out in span id order, so what lies at or below the
+last range is done); GCSpanQueue gives how many spans wait on each P's ring and on the shared lists,
+and the spans just past the scan front are dealt out to those queues in id order (the core's queues
+are counts, not span identities: MARK_VIEW_ASSUMPTIONS).
 """
 
 from __future__ import annotations
@@ -25,6 +35,35 @@ SPAN_STATE_NAMES = ("none", "in mcache", "mcentral partial", "mcentral full", "f
 #: heatmap palette layout: index 0 is background, then LUT_LEVELS occupancy shades per state 1..5
 LUT_LEVELS = 50
 
+# Mark states of the heatmap's mark view (SpanTable.mark_state)
+MS_OTHER = 0  # not a Green Tea span of this cycle's grey set (large, noscan, empty or freed)
+MS_UNSEEN = 1  # in the grey set, not reached yet (spanScanUnowned, no seen bits)
+MS_RING = 2  # queued on a P's ring (spanQueue.ring), owned: OneMark or ManyMark
+MS_SHARED = 3  # queued on the shared, stealable lists (spanSPMC chains)
+MS_SCANNED = 4  # dequeued and scanned (released: spanScanUnowned again); "being scanned" while t0<=now<t1
+MS_BLACK = 5  # allocated during marking (its objects are allocated black)
+MS_SCANNING = 6  # (drawn only: MS_SCANNED while its scan window is open)
+MARK_STATE_NAMES = (
+    "not span-queued",
+    "unseen",
+    "on a P's ring",
+    "on the shared list",
+    "scanned",
+    "allocated black",
+)
+MARK_DRAW_NAMES = (*MARK_STATE_NAMES, "being scanned")
+#: mark view palette: index 0 is background, then MARK_LEVELS shades per drawn state 0..6
+MARK_LEVELS = 32
+#: Green Tea spans: gcUsesSpanInlineMarkBits (16..512 B) with pointers (mgcmark_greenteagc.go)
+GT_MIN_BYTES, GT_MAX_BYTES = 16, 512
+
+MARK_VIEW_ASSUMPTIONS = (
+    "Span heatmap, mark view: which spans wait on which P's ring or on the shared list is dealt out "
+    "from the queues' lengths (GCSpanQueue) to the spans next past the scan front, in span id order "
+    "(the emulated queues are counts, not span identities); a span's seen share is its objects at "
+    "mark start over its slots (marked objects are not in the event stream).",
+)
+
 #: bytes per object by size class (class 0: large objects), core's table (internal/runtime/gc/sizeclasses.go)
 CLASS_BYTES = CLASS_TO_SIZE
 _SPANCLASS_NELEMS = np.asarray(SPANCLASS_NELEMS, dtype=np.int64)
@@ -38,6 +77,17 @@ def nelems_of(spanclass: np.ndarray, npages: np.ndarray) -> np.ndarray:
     spc = np.clip(np.asarray(spanclass, dtype=np.int64), 0, len(_SPANCLASS_NELEMS) - 1)
     return _SPANCLASS_NELEMS[spc]
 
+
+_MARK_COLS = ("mark_state", "mark_p", "mark_objs", "mark_t0", "mark_t1")
+_MARK_KINDS = np.zeros(256, dtype=bool)
+_MARK_KINDS[[int(EV.GCMarkBegin), int(EV.GCSpanScan), int(EV.GCSpanQueue), int(EV.GCMarkDone)]] = True
+_MARK_BEGIN, _SPAN_SCAN, _SPAN_QUEUE, _MARK_DONE = (
+    int(EV.GCMarkBegin),
+    int(EV.GCSpanScan),
+    int(EV.GCSpanQueue),
+    int(EV.GCMarkDone),
+)
+_SPAN_ALLOC = int(EV.SpanAlloc)
 
 _LIFECYCLE = np.zeros(256, dtype=bool)
 _LIFECYCLE[
@@ -55,6 +105,18 @@ class SpanTable:
         self.layout_serial = 0  # bumped when the heatmap is laid out anew (its rows and ticks move)
         self._hm: dict | None = None  # the last heatmap: later calls redo only what changed
         self._cell_of = np.zeros(0, dtype=np.int64)
+        self._mark_reset()
+
+    def _mark_reset(self) -> None:
+        #: 0 no mark yet, 1 Green Tea marking now (a GCSpanScan/GCSpanQueue came this cycle), 2 the
+        #: cycle's marking ended (the picture stays as its last drain left it)
+        self.marking = 0
+        self.mark_pending = False  # GCMarkBegin came; marking turns 1 at the first Green Tea event
+        self.mark_cycle = 0
+        self.mark_front = -1  # highest span id scanned this cycle
+        self.mark_rings: dict[int, int] = {}  # P -> spans on its ring (its last GCSpanQueue)
+        self.mark_shared = 0
+        self.mark_version = 0
 
     def _alloc(self, cap: int) -> None:
         self.state = np.zeros(cap, dtype=np.uint8)
@@ -65,6 +127,11 @@ class SpanTable:
         self.owner = np.full(cap, -1, dtype=np.int16)
         self.dirty = np.zeros(cap, dtype=bool)  # changed since the last heatmap
         self.realloc = np.zeros(cap, dtype=bool)  # (re)allocated since the last heatmap
+        self.mark_state = np.zeros(cap, dtype=np.uint8)  # MS_* (this cycle's; kept after it ends)
+        self.mark_p = np.full(cap, -1, dtype=np.int16)  # the P whose ring holds it / that scanned it
+        self.mark_objs = np.zeros(cap, dtype=np.int32)  # its objects when marking began (seen share)
+        self.mark_t0 = np.zeros(cap, dtype=np.int64)  # its scan window [t0, t1)
+        self.mark_t1 = np.zeros(cap, dtype=np.int64)
 
     def _need(self, n: int) -> None:
         cap = len(self.state)
@@ -73,6 +140,7 @@ class SpanTable:
         old = {
             k: getattr(self, k)
             for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner", "dirty", "realloc")
+            + _MARK_COLS
         }
         self._alloc(max(n, 2 * cap))
         for k, a in old.items():
@@ -80,11 +148,36 @@ class SpanTable:
 
     def apply(self, ev: np.ndarray) -> None:
         kind = ev["kind"]
+        marks = _MARK_KINDS[kind]
+        if marks.any():
+            # the batch in pieces, in order: span lifecycles between mark events fold first
+            cut = np.flatnonzero(marks)
+            start = 0
+            for i in cut.tolist():
+                if i > start:
+                    self._apply_spans(ev[start:i])
+                self._apply_mark(ev[i])
+                start = i + 1
+            if start < len(ev):
+                self._apply_spans(ev[start:])
+            self._deal_queues()
+            return
+        self._apply_spans(ev)
+
+    def _apply_spans(self, ev: np.ndarray) -> None:
+        kind = ev["kind"]
         life = _LIFECYCLE[kind]
         allocs = kind == EV.Alloc
         if not (life.any() or allocs.any()):
             return
         self.version += 1
+        if self.marking == 1 or self.mark_pending:
+            # spans (re)allocated while marking hold only black objects
+            fresh = ev["a0"][(kind == _SPAN_ALLOC) & (ev["a1"] >= 0)]
+            if len(fresh):
+                self._need(int(fresh.max()) + 1)
+                self.mark_state[fresh] = MS_BLACK
+                self.mark_p[fresh] = -1
         pos = np.flatnonzero(life)
         last_set: dict[int, int] = {}
         if len(pos):
@@ -141,6 +234,149 @@ class SpanTable:
                 self.max_id = max(self.max_id, int(span.max()))
                 np.add.at(self.alloc_count, span, count.astype(np.int32))
                 self.dirty[span] = True
+
+    # --- Green Tea mark state ---------------------------------------------------------------------
+    def _apply_mark(self, e: np.void) -> None:
+        """One GCMarkBegin / GCSpanScan / GCSpanQueue / GCMarkDone (a few per drain, not per object)."""
+        k = int(e["kind"])
+        self.mark_version += 1
+        self.version += 1
+        n = self.max_id + 1
+        if k == _MARK_BEGIN:
+            # gcStart: the grey set is fixed here (the hybrid barrier's snapshot)
+            self.mark_cycle = int(e["a0"])
+            self.mark_pending, self.marking = True, 0
+            self.mark_front = -1
+            self.mark_rings, self.mark_shared = {}, 0
+            st = self.state[:n]
+            sc = self.spanclass[:n].astype(np.int64)
+            elem = np.asarray(CLASS_BYTES, dtype=np.int64)[np.clip(sc >> 1, 0, len(CLASS_BYTES) - 1)]
+            gt = (
+                ((st == SP_MCACHE) | (st == SP_PARTIAL) | (st == SP_FULL))
+                & (sc & 1 == 0)
+                & (sc >> 1 > 0)
+                & (elem >= GT_MIN_BYTES)
+                & (elem <= GT_MAX_BYTES)
+                & (self.alloc_count[:n] > 0)
+            )
+            self.mark_state[:] = MS_OTHER
+            self.mark_state[:n][gt] = MS_UNSEEN
+            self.mark_p[:] = -1
+            self.mark_objs[:n] = self.alloc_count[:n]
+            self.mark_t0[:] = 0
+            self.mark_t1[:] = 0
+            return
+        if k == _MARK_DONE:
+            if self.marking == 1:
+                self.marking = 2
+            self.mark_pending = False
+            return
+        if not self.mark_pending and self.marking != 1:
+            return  # a drain of a cycle whose GCMarkBegin came before this table (a replay's cut)
+        self.mark_pending, self.marking = False, 1
+        p = int(e["p"])
+        if k == _SPAN_QUEUE:
+            self.mark_rings[p] = int(e["a0"])
+            self.mark_shared = int(e["a1"])
+            return
+        lo, hi = int(e["a0"]), int(e["a1"])
+        if hi >= len(self.mark_state):
+            self._need(hi + 1)
+        # everything between the old front and this range the core passed over: not span-queued
+        # (object-queue and noscan jobs, spans with nothing marked)
+        gap = slice(self.mark_front + 1, lo)
+        ms = self.mark_state
+        passed = ms[gap]
+        passed[(passed == MS_UNSEEN) | (passed == MS_RING) | (passed == MS_SHARED)] = MS_OTHER
+        rng = slice(lo, hi + 1)
+        r = ms[rng]
+        hit = (r == MS_UNSEEN) | (r == MS_RING) | (r == MS_SHARED)
+        t0 = int(e["t_ns"])
+        r[hit] = MS_SCANNED
+        self.mark_p[rng][hit] = p
+        self.mark_t0[rng][hit] = t0
+        self.mark_t1[rng][hit] = t0 + max(int(e["a2"]), 1)
+        self.mark_front = max(self.mark_front, hi)
+
+    def _deal_queues(self) -> None:
+        """The spans next past the scan front go to the queues, as many as the queues hold: each P's
+        ring in P order, then the shared list (MARK_VIEW_ASSUMPTIONS)."""
+        if self.marking != 1:
+            return
+        n = self.max_id + 1
+        ms = self.mark_state[:n]
+        start = self.mark_front + 1
+        tail = ms[start:]
+        waiting = (tail == MS_UNSEEN) | (tail == MS_RING) | (tail == MS_SHARED)
+        tail[waiting] = MS_UNSEEN
+        cand = start + np.flatnonzero(waiting)
+        at = 0
+        for p in sorted(self.mark_rings):
+            take = cand[at : at + self.mark_rings[p]]
+            ms[take] = MS_RING
+            self.mark_p[take] = p
+            at += len(take)
+        take = cand[at : at + self.mark_shared]
+        ms[take] = MS_SHARED
+        self.mark_p[take] = -1
+
+    def mark_info(self, span: int, now_ns: int) -> dict | None:
+        """The span's Green Tea state for the inspector: its mark state, spanScanOwnership (Unowned /
+        OneMark / ManyMark) and the P that holds or scans it."""
+        if not 0 <= span <= self.max_id or self.marking == 0:
+            return None
+        st = int(self.mark_state[span])
+        if st == MS_SCANNED and self.mark_t0[span] <= now_ns < self.mark_t1[span]:
+            st = MS_SCANNING
+        objs = int(self.mark_objs[span])
+        if st in (MS_RING, MS_SHARED):
+            owned = "OneMark" if objs <= 1 else "ManyMark"  # acquired when queued; a second mark: many
+        else:
+            owned = "Unowned"  # not queued yet, or released by scanSpan
+        seen = objs if st in (MS_RING, MS_SHARED, MS_SCANNING, MS_SCANNED) else 0
+        return {
+            "cycle": self.mark_cycle,
+            "mark_state": MARK_DRAW_NAMES[st],
+            "ownership": owned,
+            "p": int(self.mark_p[span]),
+            "seen": seen,
+            "scanned": objs if st == MS_SCANNED else 0,
+            "nelems": int(self.nelems[span]),
+        }
+
+    def mark_counts(self, now_ns: int) -> np.ndarray:
+        """Spans per drawn mark state (MARK_DRAW_NAMES) now."""
+        n = self.max_id + 1
+        st = self._mark_draw_state(np.arange(n), now_ns)
+        return np.bincount(st, minlength=len(MARK_DRAW_NAMES))
+
+    def _mark_draw_state(self, span: np.ndarray, now_ns: int) -> np.ndarray:
+        st = self.mark_state[span].astype(np.int64)
+        scanning = (st == MS_SCANNED) & (self.mark_t0[span] <= now_ns) & (now_ns < self.mark_t1[span])
+        return np.where(scanning, MS_SCANNING, st)
+
+    def mark_heatmap(self, now_ns: int) -> np.ndarray:
+        """The mark view of the last `heatmap` layout: (rows, width) uint8 into the mark LUT (0
+        background, else 1 + state * MARK_LEVELS + shade; the shade is the seen share, rising through
+        the scan window for a span being scanned). Computed whole each call: the scan windows move
+        with `now_ns`."""
+        hm = self._hm
+        if hm is None or hm["rows"] == 0:
+            return np.zeros((1, 64 if hm is None else hm["key"][0]), dtype=np.uint8)
+        first = hm["first"]
+        has = np.flatnonzero(first >= 0)
+        span = first[has]
+        st = self._mark_draw_state(span, now_ns)
+        share = np.clip(self.mark_objs[span] / np.maximum(self.nelems[span], 1), 0.0, 1.0)
+        t0, t1 = self.mark_t0[span], self.mark_t1[span]
+        prog = np.clip((now_ns - t0) / np.maximum(t1 - t0, 1), 0.0, 1.0)
+        share = np.where(st == MS_SCANNING, share * prog, share)
+        share = np.where(st == MS_BLACK, self.occupancy(span), share)
+        share = np.where(st == MS_UNSEEN, 0.4 * share, share)  # holds objects, none seen yet
+        shade = np.round(0.25 * (MARK_LEVELS - 1) + share * 0.75 * (MARK_LEVELS - 1))
+        img = np.zeros(len(first), dtype=np.uint8)
+        img[has] = (1 + st * MARK_LEVELS + shade).astype(np.uint8)
+        return img.reshape(hm["rows"], hm["key"][0])
 
     # --- queries -------------------------------------------------------------------------------
     def ids(self) -> np.ndarray:
@@ -334,16 +570,31 @@ class SpanTable:
 
     def snapshot(self) -> dict[str, np.ndarray]:
         n = self.max_id + 1
-        return {
+        snap = {
             f"span_{k}": getattr(self, k)[:n].copy()
-            for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner")
-        }  # noqa: E501
+            for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner", *_MARK_COLS)
+        }
+        rings = sorted(self.mark_rings.items())
+        snap["span_mark_meta"] = np.array(
+            [self.marking, int(self.mark_pending), self.mark_cycle, self.mark_front, self.mark_shared],
+            dtype=np.int64,
+        )
+        snap["span_mark_rings"] = np.array(rings, dtype=np.int64).reshape(-1, 2)
+        return snap
 
     def restore(self, snap: dict[str, np.ndarray]) -> None:
         n = len(snap["span_state"])
         self._alloc(max(n, 1024))
         for k in ("state", "spanclass", "npages", "alloc_count", "nelems", "owner"):
             getattr(self, k)[:n] = snap[f"span_{k}"]
+        self._mark_reset()
+        if "span_mark_meta" in snap:  # (recordings made before the mark view have none)
+            for k in _MARK_COLS:
+                getattr(self, k)[:n] = snap[f"span_{k}"]
+            meta = [int(x) for x in snap["span_mark_meta"]]
+            self.marking, self.mark_pending, self.mark_cycle, self.mark_front, self.mark_shared = meta[:5]
+            self.mark_pending = bool(self.mark_pending)
+            self.mark_rings = {int(p): int(c) for p, c in np.asarray(snap["span_mark_rings"]).reshape(-1, 2)}
         self.max_id = n - 1
         self.version += 1
         self._hm = None

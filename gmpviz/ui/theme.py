@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model.spans import LUT_LEVELS, SP_FREE, SP_FULL, SP_LARGE, SP_MCACHE, SP_PARTIAL
+from ..model.spans import LUT_LEVELS, MARK_LEVELS, SP_FREE, SP_FULL, SP_LARGE, SP_MCACHE, SP_PARTIAL
 from ..model.timeline import (
     ST_ASSIST,
     ST_CPUWAIT,
@@ -118,6 +118,25 @@ class Theme:
                 lut[1 + (st - 1) * LUT_LEVELS + lv, :3] = shade.round().astype(np.uint8)
                 lut[1 + (st - 1) * LUT_LEVELS + lv, 3] = 255
         return lut
+
+    def mark_lut(self) -> np.ndarray:
+        """(256, 4) RGBA for the heatmap's mark view (model/spans.py mark_heatmap): per drawn mark state
+        a ramp from dim (a small seen share) to full colour (every slot seen)."""
+        lut = np.zeros((256, 4), dtype=np.uint8)
+        lut[:, 3] = 255
+        lut[0, :3] = rgb(self.panel)
+        bg = np.array(rgb(self.panel), dtype=np.float64)
+        for st, c in enumerate(self.mark_colours()):
+            col = np.array(rgb(c), dtype=np.float64)
+            for lv in range(MARK_LEVELS):
+                a = lv / (MARK_LEVELS - 1)
+                lut[1 + st * MARK_LEVELS + lv, :3] = np.clip(bg + (col - bg) * a, 0, 255).round()
+        return lut
+
+    def mark_colours(self) -> tuple[str, ...]:
+        """One colour per MARK_DRAW_NAMES entry: not span-queued, unseen, on a P's ring, on the shared
+        list, scanned, allocated black, being scanned."""
+        return (self.idle, self.foreground, OI_BLUE, OI_PURPLE, OI_GREEN, OI_ORANGE, OI_YELLOW)
 
     def stylesheet(self) -> str:
         path = RESOURCES / "styles" / f"{self.name}.qss"

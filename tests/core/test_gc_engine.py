@@ -47,10 +47,15 @@ def test_steady_live_heap_peaks_near_live_times_one_plus_gogc(gogc):
     begins = of(ev, EV.GCBegin)
     assert len(begins) >= 4
     expected = live * MiB * (1 + gogc / 100)
-    # the heap when each later cycle starts (heapLive at the trigger) and its goal
-    for goal in eng.gc_goals[2:]:
+    # the heap when each cycle starts (heapLive at the trigger) and its goal, once the live heap is
+    # built: the goal of every cycle after the first whose mark found the whole live heap (main's
+    # burst spans the first two or three cycles, depending on how fast the workers mark)
+    marked = of(ev, EV.GCEnd)["a1"]
+    built = int(np.flatnonzero(marked >= live * MiB)[0])
+    assert built <= 2
+    for goal in eng.gc_goals[built + 1 :]:
         assert abs(goal - expected) <= 0.1 * expected, (goal, expected)
-    peaks = begins["a2"][2:]
+    peaks = begins["a2"][built + 1 :]
     assert (peaks <= 1.05 * expected).all() and (peaks >= 0.6 * expected).all()
 
 

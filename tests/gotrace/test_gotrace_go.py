@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import MODES
+from gotrace_fixtures import MODES
 
 from gmpviz import cli
 from gmpviz.gotrace import spec as S
@@ -75,6 +75,38 @@ def test_run_ordering_in_small_windows_equals_go(go_traces, mode, window, monkey
     monkeypatch.setattr(fast, "GROUP_BYTES", 1)
     path, want = go_traces[mode]
     assert _dump(path) == want
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("min_run", (1, 10**9))
+def test_array_runs_and_single_steps_equal_go(go_traces, mode, min_run, monkeypatch):
+    """The fast path's active events advanced as arrays wherever they can be (runs of one event
+    up: vecorder.advance_run on every run), and never (one event at a time): Go's order both ways,
+    and in small windows too (each window's runs start from the state the last one left)."""
+    from gmpviz.gotrace import fast, vecorder
+
+    calls = {"runs": 0, "settled": 0}
+    real = vecorder.advance_run
+
+    def counted(*a):
+        calls["runs"] += 1
+        got = real(*a)
+        calls["settled"] += got is not None
+        return got
+
+    monkeypatch.setattr(fast, "advance_run", counted)
+    monkeypatch.setattr(fast, "_MIN_RUN", min_run)
+    path, want = go_traces[mode]
+    for window in (fast.WINDOW_EVENTS, 50):
+        monkeypatch.setattr(fast, "WINDOW_EVENTS", window)
+        with GoTraceReader(str(path)) as r:
+            assert list(dump_lines(r.chunks())) == want
+            assert r.error is None
+            assert r.fast_generations == r.generations
+    if min_run == 1:
+        assert calls["settled"] > 0 and calls["settled"] >= 0.5 * calls["runs"], calls
+    else:
+        assert calls["runs"] == 0
 
 
 def test_fast_path_takes_the_fixtures(go_traces):

@@ -228,9 +228,11 @@ def _encode(events) -> bytes:
     flip=st.one_of(st.none(), st.tuples(st.integers(0, 400), st.integers(0, 255))),
     version=st.sampled_from((22, 23, 25, 26)),
     window=st.sampled_from((1, 2, 3, 1 << 17)),
+    min_run=st.sampled_from((1, 2, 32)),
 )
-def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version, window):
+def test_fuzz_reader(tmp_path, monkeypatch, ms, split, gens, cut, flip, version, window, min_run):
     monkeypatch.setattr(fast_mod, "WINDOW_EVENTS", window)  # the fast path streams in windows this big
+    monkeypatch.setattr(fast_mod, "_MIN_RUN", min_run)  # runs this long are advanced as arrays
     batches = []
     for gen in range(1, gens + 1):
         b = [sync_batch(gen, 10 * gen), strings_batch(gen, {1: "r"})]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import _GO_MISSING
+from gotrace_fixtures import _GO_MISSING
 
 from gmpviz.cli import main
 from gmpviz.gotrace.godebuglog import parse_godebug_log

@@ -22,4 +22,7 @@ def test_replay_metrics_are_the_whole_recordings(tmp_path):
     w, mmu, worst = live.mmu()
     assert w.tolist() == whole.mmu_window_ns.tolist()
     assert mmu.tolist() == whole.mmu.tolist() and worst.tolist() == whole.mmu_worst_start_ns.tolist()
-    assert 0 < mmu.min() < 1
+    # not degenerate: some mutator in the widest window, GC in the narrowest. (The narrowest, 100 us,
+    # can lie inside a sweep-termination STW: it waits for preemptions of up to ASYNC_PREEMPT_MAX_NS,
+    # 100 us each, so its MMU may be 0.)
+    assert 0 <= mmu.min() < 1 and mmu.max() > 0

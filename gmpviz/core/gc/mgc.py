@@ -34,6 +34,7 @@ from ..trace.events import (
     WAIT_CHAN_RECV_NIL,
     WAIT_CHAN_SEND,
     WAIT_CHAN_SEND_NIL,
+    WAIT_GC_ASSIST_WAIT,
     WAIT_GC_SWEEP_WAIT,
     WAIT_GC_WORKER_IDLE,
     WAIT_IO,
@@ -66,7 +67,10 @@ _GCoff, _GCmark, _GCmarktermination = 0, 1, 2
 
 # Modelled GC costs (virtual time; not runtime constants — listed in GC_ASSUMPTIONS); the scan costs
 # are mgcmark.py's
-WORKER_CHUNK_NS = 50_000  # a worker drains this much time between checks (drainCheckThreshold-like)
+WORKER_CHUNK_NS = 50_000  # a worker drains this much time between preemption checks
+# mgcmark.go: drainCheckThreshold — an idle or fractional worker's gcDrain calls its check (pollWork,
+# pollFractionalWorkerExit) once per this much scan work, not at every preemption check
+DRAIN_CHECK_THRESHOLD = 100_000
 COST_SWEEP_SPAN_NS = 300  # mspan.sweep of one span
 COST_SWEEP_PAGE_NS = 40  # plus per page (bitmap work)
 COST_MARKTERM_NS = 15_000  # gcMarkTermination's own work under STW #2, base
@@ -124,7 +128,9 @@ GC_ASSUMPTIONS = (
     "GC: liveness comes from each allocation's lifetime, not from tracing pointers; an object is marked "
     "if it was reachable when the mark phase began (the hybrid write barrier's snapshot), and objects "
     "allocated during mark are black.",
-    f"GC: workers re-check for work every {WORKER_CHUNK_NS // 1000} µs of scanning; an assist scans at "
+    f"GC: workers look at their preempt flag every {WORKER_CHUNK_NS // 1000} µs of scanning (the runtime: "
+    "between objects); idle and fractional workers ask whether to stop once per drainCheckThreshold "
+    f"({DRAIN_CHECK_THRESHOLD:,} B) of scan work, as gcDrain does; an assist scans at "
     "most that long at a time (a G still in debt assists again at its next allocation).",
     "GC: stacks are shrunk at the start of mark (their scan is a markroot job like the runtime's); a "
     "parked goroutine's used stack is its park site's, measured on Go 1.27 (chanrecv 264 B, select 504 B, "
@@ -191,11 +197,15 @@ class GC:
         self.gc_workers_made = 0
         #: scenario `greentea` (GOEXPERIMENT=nogreenteagc when false): Go 1.26's default marker
         self.greentea = sc.greentea if greentea is None else bool(greentea)
-        self.work = MarkWork(self.greentea, rt.gomaxprocs)
+        #: scenario `pointer_percent`: the share of a scan object's words that are pointers
+        self.ptr_fraction = sc.pointer_percent / 100
+        self.work = MarkWork(self.greentea, rt.gomaxprocs, self.ptr_fraction)
         self.worker_work: dict[int, int] = {}  # goid -> scan work since the worker G started (its event)
+        self.worker_check: dict[int, int] = {}  # goid -> scan work since its last gcDrain check()
         self.gc_marktermination = False
         self.gc_trigger_kind = 0
         self.gc_waiters: list[G] = []
+        self.assist_queue: list[G] = []  # work.assistQueue: Gs parked in gcParkAssist
         self.sweeper: G | None = None
         self.worldsema_held = False  # gcMarkTermination's forEachP still runs (after the world restarted)
         self.gc_start_pending = -1  # trigger kind of a gcStart waiting for worldsema, or -1
@@ -316,13 +326,17 @@ class GC:
         self.gc_cycles += 1
         self._sync_memstats()
         c.startCycle(now, self.rt.gomaxprocs, self.gc_trigger_kind)
+        for pp in self.rt.allp:
+            pp.gcFractionalMarkTime = 0  # startCycle: "Clear per-P state"
+        for gp in self.rt.allgs:
+            gp.gcAssistBytes = 0  # gcResetMarkState: no G carries credit or debt into a cycle
         a.set_marking(True, now)
         self.tMark = now
         # The snapshot the hybrid barrier preserves: what is reachable now gets marked.
         a.mark(now)
         stacks = self._scan_stacks()
         # gcPrepareMarkRoots, and the grey set the snapshot's mark bits give
-        self.work = MarkWork(self.greentea, self.rt.gomaxprocs)
+        self.work = MarkWork(self.greentea, self.rt.gomaxprocs, self.ptr_fraction)
         self.work.prepare(a.spans, heap_pages(a.spans), c.globalsScan, stacks)
         self.gc_marktermination = False
         self.gcBlackenEnabled = 1
@@ -403,10 +417,20 @@ class GC:
     def gcMarkDone(self, caller=None) -> None:
         """mgc.go: gcMarkDone — no work left: stop the world for mark termination (``caller``: the M of
         the mark worker that found no work left, which runs mark termination and its tail)."""
-        now = self.clock.now
         if self.gc_marktermination:
             return
-        self.gc_marktermination = True
+        self.gc_marktermination = True  # (work.markDoneSema: one gcMarkDone at a time)
+        # the ragged barrier: every P flushes its write barrier buffer and gcWork at its next safe
+        # point (running Ps are preempted), then the world stops. SIMPLIFICATION: nothing is ever
+        # found flushed (gcMarkDoneFlushed stays 0: the emulated grey set is fixed at mark start)
+        self.rt.forEachP(self.gcMarkDone_flush, lambda: self.gcMarkDone_flushed(caller), caller)
+
+    def gcMarkDone_flush(self, pp) -> None:
+        """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose() (nothing to flush)."""
+
+    def gcMarkDone_flushed(self, caller) -> None:
+        """gcMarkDone after its ragged barrier: tMarkTerm, then stop the world for mark termination."""
+        now = self.clock.now
         self.tMarkTerm = now
         self.heap1 = self.allocator.heap_live
         self.ev.GCMarkDone(now, -1, -1, 0, cycle=self.gc_cycles, heap_live=self.allocator.heap_live)
@@ -456,6 +480,7 @@ class GC:
         self.ev.GCEnd(now, -1, -1, 0, cycle=self.gc_cycles, heap_marked=self.heap2)
         self._gctrace(now)
         self.rt.startTheWorld()
+        self.gcWakeAllAssists()  # (gcMarkDone wakes them under the STW; they run once it ends)
         self.gcSweep()
         if self.markterm_g is not None:
             self.markterm_step = MARKTERM_RESTARTED  # startTheWorld resumed the caller: its tail next
@@ -606,6 +631,8 @@ class GC:
                 stop = True
         if self.work.empty() or not self.gcBlackenEnabled:
             stop = True
+        elif mode != WORKER_DEDICATED and self.worker_check.get(gp.goid, 0) < DRAIN_CHECK_THRESHOLD:
+            pass  # gcDrain calls check() only once per drainCheckThreshold of scan work
         elif mode == WORKER_FRACTIONAL:
             elapsed = now - self.tMark
             mine = pp.gcFractionalMarkTime + (now - gp.run_start)
@@ -618,9 +645,12 @@ class GC:
         if stop:
             self.gcBgMarkWorker_park(m, gp)
             return
+        if mode != WORKER_DEDICATED and self.worker_check.get(gp.goid, 0) >= DRAIN_CHECK_THRESHOLD:
+            self.worker_check[gp.goid] = 0  # checked above and going on: the next check's work starts
         work, dt = self.gcDrain(m, gp, WORKER_CHUNK_NS)
         self.worker_work[gp.goid] = self.worker_work.get(gp.goid, 0) + work
-        self.gcController.bgScanCredit += work  # gcFlushBgCredit (no parked assists in the emulator)
+        self.worker_check[gp.goid] = self.worker_check.get(gp.goid, 0) + work
+        self.gcFlushBgCredit(work)
         dt = max(dt, 1)
         gp.busy_until = now + dt
         self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
@@ -640,6 +670,7 @@ class GC:
         else:
             self.gc_cpu_ns += dur
         self.ev.GCWorkerEnd(now, pp.id, m.id, gp.goid, mode=mode, work_bytes=self.worker_work.pop(gp.goid, 0))
+        self.worker_check.pop(gp.goid, None)
         gp.run_start = -1
         if self.work.empty() and self.gcBlackenEnabled and not self.gc_marktermination:
             # this worker's G calls gcMarkDone: it stops the world from its P and, once the world
@@ -712,13 +743,18 @@ class GC:
 
     def gcAssistAlloc(self, m, gp) -> int:
         """mgcmark.go: gcAssistAlloc — pay the G's debt with background credit, else with scan work
-        (the time it takes is returned; its GCMarkAssistEnd comes when the G resumes)."""
-        if self.limiter.limiting() or self.work.empty():
-            return 0  # the CPU limiter is on, or nothing is left to scan
+        (the time it takes is returned; its GCMarkAssistEnd comes when the G resumes); with nothing
+        left to scan and no credit, gcParkAssist."""
+        if self.limiter.limiting():
+            return 0  # the CPU limiter is on
         c = self.gcController
         debt = -gp.gcAssistBytes
         gp.gcAssistBytes, work = c.assist_steal_credit(gp.gcAssistBytes)
         if work <= 0:
+            return 0
+        if self.work.empty():
+            # gcAssistAlloc1 found no work (the workers hold the rest): still in debt, gcParkAssist
+            self.gcParkAssist(m, gp)
             return 0
         # SIMPLIFICATION: one assist drains at most one worker chunk of scan work; a G still in debt
         # assists again at its next allocation (the runtime's gcAssistAlloc loops until paid, while
@@ -734,6 +770,48 @@ class GC:
         self.gc_cpu_ns += dt
         gp.worker_mode = -(work + 1)  # pending GCMarkAssistEnd (see gcAssistAlloc_end)
         return dt
+
+    def gcWakeAllAssists(self) -> None:
+        """mgcmark.go: gcWakeAllAssists — marking is over: every parked assist goes on (gcMarkDone)."""
+        q, self.assist_queue = self.assist_queue, []
+        for gp in q:
+            if gp.status == Gwaiting and gp.waitreason == WAIT_GC_ASSIST_WAIT:
+                self.rt.ready(gp, None, False)
+
+    def gcParkAssist(self, m, gp) -> None:
+        """mgcmark.go: gcParkAssist — queue the G on work.assistQueue and park it (waitReasonGCAssistWait)
+        until background credit pays its debt (gcFlushBgCredit) or marking ends (gcWakeAllAssists).
+        The runtime rechecks bgScanCredit after queueing; gcAssistAlloc has just taken it all."""
+        if not self.gcBlackenEnabled or m.curg is not gp:
+            return
+        self.assist_queue.append(gp)
+        self.rt.gopark(m, gp, WAIT_GC_ASSIST_WAIT, 0)
+
+    def gcFlushBgCredit(self, scan_work: int) -> None:
+        """mgcmark.go: gcFlushBgCredit — a worker's scan work pays parked assists first, oldest first
+        (a partly paid one goes to the back of the queue), and the rest is background credit."""
+        q = self.assist_queue
+        c = self.gcController
+        if not q:
+            c.bgScanCredit += scan_work
+            return
+        scan_bytes = int(scan_work * c.assistBytesPerWork)
+        while q and scan_bytes > 0:
+            gp = q[0]
+            if gp.status != Gwaiting or gp.waitreason != WAIT_GC_ASSIST_WAIT:
+                q.pop(0)
+                continue
+            if scan_bytes + gp.gcAssistBytes >= 0:
+                scan_bytes += gp.gcAssistBytes
+                gp.gcAssistBytes = 0
+                q.pop(0)
+                self.rt.ready(gp, None, False)
+            else:
+                gp.gcAssistBytes += scan_bytes
+                scan_bytes = 0
+                q.append(q.pop(0))
+        if scan_bytes > 0 and c.assistWorkPerByte > 0:
+            c.bgScanCredit += int(scan_bytes * c.assistWorkPerByte)
 
     def gcAssistAlloc_end(self, m, gp) -> None:
         """gcAssistAlloc's end, when the G that assisted resumes (run_g): the GCMarkAssistEnd event."""
@@ -767,7 +845,7 @@ class GC:
         c = self.gcController
         total_b = total_ns = 0
         stolen_all = 0
-        for what, ns, nbytes, n, stolen, first, deq in w.drain(pp.id, budget_ns):
+        for what, ns, nbytes, n, stolen, first, deq, span_lo, span_hi in w.drain(pp.id, budget_ns):
             if what == SCAN_ROOTS:
                 stack_b, glob_b = w.root_split(first, nbytes)
                 c.addScanWork(stack=stack_b, globals_=glob_b)
@@ -776,6 +854,8 @@ class GC:
             self.ev.GCMarkScan(
                 now, pp.id, m.id, gp.goid, what_dequeues=what | deq << 8, objects=n, work_bytes=nbytes
             )
+            if span_lo >= 0:
+                self.ev.GCSpanScan(now, pp.id, m.id, gp.goid, span_lo=span_lo, span_hi=span_hi, dur_ns=ns)
             total_b += nbytes
             total_ns += ns
             stolen_all += stolen

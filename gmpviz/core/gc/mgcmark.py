@@ -53,6 +53,13 @@ COST_WORD_CLASSIC_NS = 35.8  # per pointer word, classic (findObject + greyobjec
 COST_OBJ_CLASSIC_NS = 186.0  # per object through the object queue (workbuf push/pop, header miss)
 COST_MARK_NOSCAN_GREENTEA_NS = 10.7  # per pointer-free object marked (tryDeferToSpanScan fast path)
 COST_MARK_NOSCAN_CLASSIC_NS = 14.1  # per pointer-free object marked (greyobject noscan)
+# the object queue under Green Tea (scan objects above 512 B: scanobject, findObject, greyobject),
+# measured by tests/fidelity/progs/markcostobj (GOMAXPROCS=1, runtime.GC() on 32 MiB of 1 KiB objects
+# of 128 pointers and of 8 KiB objects of 1,024 pointers, each to a random object of the heap;
+# getrusage CPU per GC, median of 3 runs at 1-min load 6: 65.9 and 45.7 ms; docs/fidelity.md "Mark
+# cost"): per object a + 128 w = 2,011 ns and a + 1,024 w = 11,158 ns
+COST_WORD_OBJQ_GREENTEA_NS = 10.2  # per pointer word of a large object (its target's findObject + mark)
+COST_OBJ_OBJQ_GREENTEA_NS = 705.0  # per large object (workbuf, its span, its first cache lines)
 COST_ROOT_JOB_NS = 500  # markroot's fixed cost per job (modelled: a stack walk's setup, a shard lookup)
 COST_STACK_WORD_NS = 2.0  # per stack/global word (modelled: scanblock over a ptrmask, cache-hot)
 
@@ -68,9 +75,10 @@ ROOT_FIXED, ROOT_GLOBALS, ROOT_SPANS, ROOT_STACK = 0, 1, 2, 3
 #: a Green Tea span's dequeues: the marks a span gathers while it waits in a queue are scanned by one
 #: dequeue. SIMPLIFICATION: modelled as one dequeue per this many marked objects (at least one).
 GT_OBJS_PER_DEQUEUE = 8
-#: the share of a scan object's words that are pointers. SIMPLIFICATION: scenarios say only whether an
-#: object has pointers; the measured per-word costs are those of pointer words (each one's target is
-#: looked up and its mark bit tested), so a modelled quarter of the words pay them
+#: the share of a scan object's words that are pointers, unless the scenario says (`pointer_percent`).
+#: SIMPLIFICATION: an alloc op says only whether its objects have pointers; the measured per-word costs
+#: are those of pointer words (each one's target is looked up and its mark bit tested), so by default
+#: a modelled quarter of the words pay them
 PTR_WORD_FRACTION = 0.25
 #: spans a scanned span's pointers put on the scanning P's ring (modelled fan-out of the graph)
 SPAN_FANOUT = 2
@@ -81,8 +89,11 @@ MARK_ASSUMPTIONS = (
     "drained in that order by whichever worker or assist comes next.",
     f"GC mark: scan costs are measured on real Go (tests/fidelity/progs/markcost): Green Tea "
     f"{COST_OBJ_GREENTEA_NS} ns/object + {COST_WORD_GREENTEA_NS} ns/pointer word, classic "
-    f"{COST_OBJ_CLASSIC_NS} ns/object + {COST_WORD_CLASSIC_NS} ns/pointer word; a scan object's words are "
-    f"taken as {PTR_WORD_FRACTION:.0%} pointers (scenarios say only whether an object has pointers).",
+    f"{COST_OBJ_CLASSIC_NS} ns/object + {COST_WORD_CLASSIC_NS} ns/pointer word; with Green Tea an object "
+    f"above 512 B (the object queue) {COST_OBJ_OBJQ_GREENTEA_NS} ns + {COST_WORD_OBJQ_GREENTEA_NS} ns per "
+    "pointer word (tests/fidelity/progs/markcostobj); a scan object's words are "
+    f"taken as {PTR_WORD_FRACTION:.0%} pointers unless the scenario's pointer_percent says (an alloc op "
+    "says only whether its objects have pointers).",
     f"GC mark: a Green Tea span is dequeued once per {GT_OBJS_PER_DEQUEUE} marked objects (one: the "
     f"OneMark fast path); a scanned span queues {SPAN_FANOUT} spans on its P's ring (a modelled "
     "fan-out); the rings, the shared list and stealing are counts, not span identities.",
@@ -175,9 +186,10 @@ class MarkWork:
     and ``cum_bytes`` are their running sums with a leading 0. ``pos`` is the next job, ``done_ns``
     the CPU time already spent into it (a job is only partly done between two drains)."""
 
-    def __init__(self, greentea: bool, nprocs: int) -> None:
+    def __init__(self, greentea: bool, nprocs: int, ptr_fraction: float = PTR_WORD_FRACTION) -> None:
         self.greentea = greentea
         self.nprocs = nprocs
+        self.ptr_fraction = ptr_fraction
         self.n_root_jobs = 0
         self.kind = np.zeros(0, np.int8)
         self.root_kind = np.zeros(0, np.int8)
@@ -221,7 +233,7 @@ class MarkWork:
 
         sids, k, elem, scan = self._grey_spans(spans)
         gt = _uses_span_queue(elem) & scan if self.greentea else np.zeros(len(sids), bool)
-        words = k * (elem // PTR_SIZE) * PTR_WORD_FRACTION
+        words = k * (elem // PTR_SIZE) * self.ptr_fraction
         if self.greentea:
             cost = np.where(
                 scan,
@@ -230,7 +242,8 @@ class MarkWork:
                 k * COST_MARK_NOSCAN_GREENTEA_NS,
             )
             # a large scan object found by the Green Tea marker still goes through the object queue
-            cost = np.where(scan & ~gt, k * COST_OBJ_CLASSIC_NS + words * COST_WORD_CLASSIC_NS, cost)
+            objq = k * COST_OBJ_OBJQ_GREENTEA_NS + words * COST_WORD_OBJQ_GREENTEA_NS
+            cost = np.where(scan & ~gt, objq, cost)
         else:
             cost = np.where(
                 scan, k * COST_OBJ_CLASSIC_NS + words * COST_WORD_CLASSIC_NS, k * COST_MARK_NOSCAN_CLASSIC_NS
@@ -295,13 +308,13 @@ class MarkWork:
         t1 = float(np.interp(b0 + scan_bytes, self.cum_bytes, self.cum_ns))
         return max(t1 - at, 0.0)
 
-    def drain(self, p: int, budget_ns: float) -> list[tuple[int, int, int, int, int, int, int]]:
+    def drain(self, p: int, budget_ns: float) -> list[tuple[int, ...]]:
         """gcDrain for ``budget_ns`` of CPU on P p: whole jobs from the front (a span is scanned
         whole, so the last one may overrun the budget; a root job or an object-queue job may stop
         part way). Returns segments (what, ns, scan bytes, objects or root jobs, spans stolen, first
-        job, span dequeues), one per run of jobs of one kind; root scan bytes are stack or globals
-        work."""
-        out: list[tuple[int, int, int, int, int, int, int]] = []
+        job, span dequeues, first span id, last span id), one per run of jobs of one kind; root scan
+        bytes are stack or globals work; the span ids are -1 but for span-queue segments."""
+        out: list[tuple[int, ...]] = []
         njobs = len(self.cost_ns)
         while budget_ns > 0 and self.pos < njobs:
             i = self.pos
@@ -335,7 +348,7 @@ class MarkWork:
                     # a root job greys what it points to: spans onto this P's ring
                     self.queues.put(p, nj * SPAN_FANOUT)
                 self.pos, self.done_ns = j, done
-                seg = (what, int(used), int(b1 - b0), nj, 0, i, 0)
+                seg = (what, int(used), int(b1 - b0), nj, 0, i, 0, -1, -1)
             if seg[1] <= 0 and seg[3] == 0:
                 break
             budget_ns -= seg[1]
@@ -360,7 +373,7 @@ class MarkWork:
         self.span_bytes_scanned += nbytes
         self.pos, self.done_ns = j, 0.0
         self.queues.put(p, (j - i) * SPAN_FANOUT)
-        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq)
+        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq, int(self.span[i]), int(self.span[j - 1]))
 
     def root_split(self, i0: int, nbytes: int) -> tuple[int, int]:
         """(stack bytes, globals bytes) of ``nbytes`` of root work from job i0, for the pacer's separate

@@ -114,6 +114,7 @@ class EV(IntEnum):
     OOMKill = 92  # the container memory limit was exceeded
     GCMarkScan = 93  # a worker or assist scanned a run of one kind of mark work (roots / span q / object q)
     GCSpanQueue = 94  # a P's Green Tea span queue after it drained (ring length, shared list, steals)
+    GCSpanScan = 95  # a P dequeued and scanned a run of Green Tea spans (scanSpan), their id range
 
     # --- allocator (malloc.go, mcache.go, mcentral.go, mheap.go, stack.go) ---
     Alloc = 100  # a batch of allocations on one path
@@ -667,6 +668,12 @@ SPEC: dict[EV, Spec] = {
         "spanQueue",
         "the P's span queue after a drain",
         (_f("ring", "spans on this P's ring"), _f("shared", "spans on the shared lists"), _f("stolen")),
+    ),
+    EV.GCSpanScan: Spec(
+        "scanSpan",
+        "spans dequeued and scanned by one drain: every Green Tea span of the cycle's grey set with an id "
+        "in [span_lo, span_hi] (the mark work is laid out in span id order), scanned for dur_ns",
+        (_f("span_lo", type="span"), _f("span_hi", type="span"), _f("dur_ns")),
     ),
     EV.Alloc: Spec(
         "mallocgc",

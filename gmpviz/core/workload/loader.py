@@ -71,7 +71,8 @@ SCENARIO_SUFFIX = ".toml"
 
 _TOP_KEYS = (
     "name", "summary", "description", "gomaxprocs", "ncpu", "seed", "duration", "policy", "gogc",
-    "gomemlimit", "container_limit", "globals", "greentea", "main", "channels", "programs",
+    "gomemlimit", "container_limit", "globals", "greentea", "pointer_percent", "main", "channels",
+    "programs",
 )  # fmt: skip
 _PROGRAM_KEYS = ("ops", "group")
 _NOARG_OPS = ("gosched", "gc", "block", "exit")
@@ -534,6 +535,7 @@ class _Compiler:
             container_limit_bytes=self.size_or_off(get("container_limit", "off"), "container_limit"),
             globals_bytes=self.size(get("globals", 0), "globals"),
             greentea=self.boolean(get("greentea", True), "greentea"),
+            pointer_percent=self.integer(get("pointer_percent", 25), "pointer_percent", 1, 100),
         )
 
     def channels(self, raw) -> tuple[ChanDecl, ...]:

@@ -120,6 +120,7 @@ class Scenario:
     container_limit_bytes: int = -1  # -1 = none; above it the process is OOM-killed
     globals_bytes: int = 0  # scannable globals (globalsScan)
     greentea: bool = True  # Green Tea marker (Go 1.26's default); false = GOEXPERIMENT=nogreenteagc
+    pointer_percent: int = 25  # of the words of an object with pointers, how many are pointers (marking)
     programs: tuple[Program, ...] = ()
     channels: tuple[ChanDecl, ...] = ()
     pipes: tuple[str, ...] = ()  # os.Pipe names, in order of first use (OP_PIPE_* index them)

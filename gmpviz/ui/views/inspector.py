@@ -28,7 +28,8 @@ class InspectorView(QtWidgets.QTextBrowser):
     def refresh(self, model, force: bool = False) -> None:
         if self.what is None:
             return
-        key = (self.what, model.state.events, model.spans.version)
+        marking = self.what[0] == "span" and model.spans.marking == 1  # scan windows move with time
+        key = (self.what, model.state.events, model.spans.version, model.now_ns if marking else 0)
         if key == self._key and not force:
             return
         self._key = key
@@ -100,4 +101,14 @@ class InspectorView(QtWidgets.QTextBrowser):
         info = model.spans.info(span)
         if info is None:
             return ""
-        return self._table(f"span {span}", [(k, v) for k, v in info.items() if k != "span"])
+        rows = [(k, v) for k, v in info.items() if k != "span"]
+        mi = model.spans.mark_info(span, model.now_ns)
+        if mi is not None:  # Green Tea's view of it (this cycle's, or the last one's)
+            who = "-" if mi["p"] < 0 else f"P{mi['p']}"
+            rows += [
+                (f"mark (GC {mi['cycle']})", mi["mark_state"]),
+                ("ownership", mi["ownership"]),
+                ("P (ring or scan)", who),
+                ("seen / scanned", f"{mi['seen']} / {mi['scanned']} of {mi['nelems']}"),
+            ]
+        return self._table(f"span {span}", rows)

@@ -1,5 +1,11 @@
 """Span heatmap: a cell per span (per run of spans when the heap is large), grouped by size class,
-coloured by state and occupancy (allocCount/nelems) through a fixed LUT (uint8, autoLevels off)."""
+coloured by state and occupancy (allocCount/nelems) through a fixed LUT (uint8, autoLevels off).
+
+While Green Tea marks, the same cells switch to the mark view (model/spans.py mark_heatmap): each
+span is unseen, queued on a P's ring, on the shared list, being scanned or scanned, shaded by the
+share of its slots seen; spans allocated during marking are black. Hovering or clicking a span
+shows its spanScanOwnership (Unowned, OneMark, ManyMark) and the P that holds or scans it. The
+"mark view" box keeps the last cycle's mark picture after marking ends."""
 
 from __future__ import annotations
 
@@ -7,11 +13,23 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...model.spans import CLASS_BYTES, LUT_LEVELS, SPAN_STATE_NAMES
+from ...model.spans import CLASS_BYTES, LUT_LEVELS, MARK_DRAW_NAMES, MARK_LEVELS, SPAN_STATE_NAMES
 from ..items.raster import RasterItem
 from ..theme import Theme
 
 COLS = 64
+
+
+def mark_text(mi: dict) -> str:
+    """One line of a span's Green Tea state (SpanTable.mark_info)."""
+    who = ""
+    if mi["p"] >= 0:
+        verb = {"on a P's ring": "queued on", "being scanned": "scanned by", "scanned": "scanned by"}
+        who = f" · {verb.get(mi['mark_state'], 'P')} P{mi['p']}"
+    return (
+        f"mark: {mi['mark_state']} · {mi['ownership']}{who} · seen {mi['seen']}/{mi['nelems']}, "
+        f"scanned {mi['scanned']}"
+    )
 
 
 class SpanHeatmapView(QtWidgets.QWidget):
@@ -33,8 +51,31 @@ class SpanHeatmapView(QtWidgets.QWidget):
             r, g, b, _ = lut[1 + (st - 1) * LUT_LEVELS + LUT_LEVELS - 1]
             name = SPAN_STATE_NAMES[st].replace(" ", "&nbsp;")  # wrapped between names, never inside
             legend.append(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>&nbsp;{name}')
-        self.legend = QtWidgets.QLabel("&nbsp;&nbsp;".join(legend) + " &nbsp; (brighter = fuller)")
-        lay.addWidget(self.legend)
+        self.heap_legend = "&nbsp;&nbsp;".join(legend) + " &nbsp; (brighter = fuller)"
+        mlut = theme.mark_lut()
+        self.mark_lut = mlut[:, :3].copy()
+        self.heap_lut = lut[:, :3].copy()
+        marks = []
+        for st in range(1, len(MARK_DRAW_NAMES)):
+            r, g, b, _ = mlut[1 + st * MARK_LEVELS + MARK_LEVELS - 1]
+            name = MARK_DRAW_NAMES[st].replace(" ", "&nbsp;")
+            marks.append(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>&nbsp;{name}')
+        self.mark_legend = (
+            "<b>Green Tea mark</b>: " + "&nbsp;&nbsp;".join(marks) + " &nbsp; (brighter = more seen)"
+        )
+        top = QtWidgets.QHBoxLayout()
+        self.legend = QtWidgets.QLabel(self.heap_legend)
+        self.legend.setWordWrap(True)
+        top.addWidget(self.legend, 1)
+        self.mark_box = QtWidgets.QCheckBox("mark view")
+        self.mark_box.setToolTip(
+            "Green Tea marking, span by span: shown by itself while a cycle marks; checked, the last "
+            "cycle's mark picture stays after marking ends"
+        )
+        self.mark_box.toggled.connect(lambda _on: self._model is not None and self.refresh(self._model, True))
+        top.addWidget(self.mark_box)
+        lay.addLayout(top)
+        self.showing_marks = False
         self.plot = pg.PlotWidget(background=theme.background)
         self.plot.getViewBox().invertY(True)
         self.plot.getViewBox().setAspectLocked(False)
@@ -72,13 +113,26 @@ class SpanHeatmapView(QtWidgets.QWidget):
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._click)
 
+    def mark_view_on(self, model) -> bool:
+        """Marking now (Green Tea), or the box asks for the last cycle's picture."""
+        sp = model.spans
+        return sp.marking == 1 or (sp.marking == 2 and self.mark_box.isChecked())
+
     def refresh(self, model, force: bool = False) -> None:
         self._model = model
-        key = (model.spans.version, id(model.spans))
+        marks = self.mark_view_on(model)
+        # while marking, scan windows open and close with time alone
+        key = (model.spans.version, id(model.spans), marks, model.now_ns if marks else 0)
         if key == self._key and not force:
             return
         self._key = key
         self.img, ids = model.spans.heatmap(self.cols, self.max_cells, fresh_layout=self.fresh_layout)
+        if marks != self.showing_marks:
+            self.showing_marks = marks
+            self.image.set_lut(self.mark_lut if marks else self.heap_lut)
+            self.legend.setText(self.mark_legend if marks else self.heap_legend)
+        if marks:
+            self.img = model.spans.mark_heatmap(model.now_ns)
         rows = self.img.shape[0]
         self.image.show_image(self.img, 0, 0, self.cols, rows)
         # (the view's height too: which labels fit depends on it)
@@ -91,6 +145,11 @@ class SpanHeatmapView(QtWidgets.QWidget):
         counts = model.spans.counts_by_state()
         if counts[1:].sum() == 0:
             self.counts_text = "no heap spans yet: nothing in this run has allocated"
+        elif marks:
+            mc = model.spans.mark_counts(model.now_ns)
+            self.counts_text = f"GC {model.spans.mark_cycle} mark: " + " · ".join(
+                f"{MARK_DRAW_NAMES[i]} {int(mc[i])}" for i in (1, 2, 3, 6, 4, 5)
+            )
         else:
             self.counts_text = " · ".join(
                 f"{SPAN_STATE_NAMES[i]} {int(counts[i])}" for i in range(1, len(SPAN_STATE_NAMES))
@@ -198,10 +257,15 @@ class SpanHeatmapView(QtWidgets.QWidget):
         if i is None:
             return ""
         owner = f" · owner P{i['owner_p']}" if i["owner_p"] >= 0 else ""
-        return (
+        text = (
             f"span {span} · class {i['sizeclass']} ({i['elemsize']} B{', noscan' if i['noscan'] else ''}) · "
             f"{i['npages']} pages · {i['alloc_count']}/{i['nelems']} objects · {i['state']}{owner}"
         )
+        if self.showing_marks:
+            mi = self._model.spans.mark_info(span, self._model.now_ns)
+            if mi is not None:
+                text += " · " + mark_text(mi)
+        return text
 
     def _hover(self, pos) -> None:
         s = self._span_at(pos)

@@ -1,5 +1,7 @@
 """Per-P (and optionally per-M) timeline: one RasterItem for all lanes, one for STW bands,
-line-pair items for steal/hand-off/preempt ticks. Pan and zoom on x; hover describes a span."""
+line-pair items for steal/hand-off/preempt ticks. Pan and zoom on x; hover describes a span.
+A GC worker's or an assist's segment carries a band in its lower rows saying what it scans (markroot
+jobs, the Green Tea span queue, the object queue: GCMarkScan)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.constants import MS
 from ...core.trace.events import EV, STOP_NAMES, WAIT_REASONS
+from ...model.markqueue import SCAN_NAMES
 from ...model.timeline import (
     MARKER_NAMES,
     MK_HANDOFF,
@@ -39,6 +42,14 @@ GAP_ROWS = SUBROWS - LANE_ROWS
 # read as lane states), 2 px wide, in LUT slots no lane state uses; later kinds (rarer) drawn on top
 MARKER_PX = 2
 MARKER_LUT0 = 253
+
+# what a mark worker or an assist scans (MarkQueueFold's GCMarkScan rows: roots, span queue, object
+# queue), a band in the lower SCAN_ROWS rows of its GC worker / GC assist segment, in LUT slots no
+# lane state uses
+SCAN_ROWS = 2
+SCAN_LUT0 = 248
+SCAN_COLOURS = ("#56B4E9", "#F0E442", "#CC79A7")  # roots sky, span queue yellow, object queue pink
+SCAN_LOOKBACK_ROWS = 4096  # scan rows before the view searched for each P's kind at its left edge
 
 MARKERS_SHOWN = 800  # ticks drawn at most (evenly thinned): more is noise and costs paint time
 GAP_STW = 252  # LUT index (no lane state uses it) of the STW band drawn in the gaps between lanes
@@ -122,6 +133,7 @@ class TimelineView(QtWidgets.QWidget):
         self.stw_strong = False
         self.stw_min_px = 1
         self.stw_columns = 0
+        self.scan_columns = 0  # pixel columns of GC lanes banded with what they scan (tests ask)
         self._lane_axis_key = None
         self._lane_y = None
         self.wakes = np.zeros((0, 2), dtype=np.int64)
@@ -140,6 +152,9 @@ class TimelineView(QtWidgets.QWidget):
         self.m_box.toggled.connect(self._toggle_m)
         self.ticks_legend = QtWidgets.QLabel()  # its own label: a wrapped legend broke "hand-off"
         self.ticks_legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # the state legend may wrap (at its items' plain spaces): the ticks and scans legends beside
+        # it must keep the head within the window's width
+        self.legend.setWordWrap(True)
         head.addWidget(self.legend, 1)
         head.addWidget(self.ticks_legend)
         head.addWidget(self.m_box)
@@ -169,6 +184,8 @@ class TimelineView(QtWidgets.QWidget):
         # more than the lanes (2 px pens go through the stroker)
         for k, colour in enumerate(self._marker_colours()):
             lut[MARKER_LUT0 + k] = rgb(colour)
+        for k, colour in enumerate(SCAN_COLOURS):
+            lut[SCAN_LUT0 + k] = rgb(colour)
         self.image.set_lut(lut)
         self.hl_curve = self.plot.plot(pen=pg.mkPen(theme.foreground, width=3))
         self.hl_curve.setZValue(14)
@@ -204,8 +221,14 @@ class TimelineView(QtWidgets.QWidget):
             for s, name in items
         )
         ticks = list(zip(self._marker_colours(), MARKER_NAMES))
+        scans = "&nbsp;".join(
+            f'<span style="color:{c}">▂</span>&nbsp;{n.replace(" ", "&nbsp;")}'
+            for c, n in zip(SCAN_COLOURS, SCAN_NAMES)
+        )
         self.ticks_legend.setText(
-            "ticks: " + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
+            "ticks: "
+            + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
+            + f"&nbsp;&nbsp; scans: {scans}"
         )
         self.legend.setText(sw)
 
@@ -283,6 +306,7 @@ class TimelineView(QtWidgets.QWidget):
         n_in_view = sum(len(sg["state"]) for _, sg in segs)
         detail = n_in_view <= DETAIL_SEGMENTS_MAX
         lanes[:, :LANE_ROWS] = (self._keep_short(segs, img, t0, t1, width) if detail else img)[:, None, :]
+        self._draw_scan_kinds(model, t0, t1, lanes, img, width)
         if self.stw_strong:
             big[:, on] = STW_STRONG  # through the lanes too: the world stopped, every P with it
         self._draw_markers(model, t0, t1, big, width)
@@ -522,6 +546,36 @@ class TimelineView(QtWidgets.QWidget):
         self.plot.getAxis("left").setTicks([ticks, []])
         self.vb.setYRange(-0.3, nl + 0.05, padding=0)
         self._lane_y = self.vb.viewRange()[1]
+
+    def _draw_scan_kinds(self, model, t0: float, t1: float, lanes: np.ndarray, img: np.ndarray, width: int):
+        """The lower SCAN_ROWS rows of each P lane's GC worker and GC assist pixels: what that P
+        scanned last (roots, the span queue, the object queue), from MarkQueueFold's GCMarkScan rows."""
+        markq = getattr(model, "markq", None)
+        if markq is None or len(markq.scans) == 0:
+            return
+        self.scan_columns = 0
+        t = markq.scans.col("t_ns")
+        lo = max(int(np.searchsorted(t, t0, side="left")) - SCAN_LOOKBACK_ROWS, 0)
+        hi = int(np.searchsorted(t, t1, side="right"))
+        if hi <= lo:
+            return
+        t, p, what = t[lo:hi], markq.scans.col("p")[lo:hi], markq.scans.col("what")[lo:hi]
+        centre = t0 + (np.arange(width) + 0.5) * ((t1 - t0) / width)
+        for li in range(min(model.ptl.nlanes, img.shape[0])):
+            gc = (img[li] == ST_GC) | (img[li] == ST_ASSIST)
+            if not gc.any():
+                continue
+            sel = p == li
+            ts, ws = t[sel], what[sel]
+            if not len(ts):
+                continue
+            k = np.searchsorted(ts, centre, side="right") - 1
+            draw = gc & (k >= 0)
+            kind = ws[np.clip(k, 0, None)].astype(np.int64)
+            draw &= (kind >= 0) & (kind < len(SCAN_COLOURS))
+            rows = lanes[li, LANE_ROWS - SCAN_ROWS : LANE_ROWS]  # (SCAN_ROWS, width), a view
+            rows[:, draw] = (SCAN_LUT0 + kind[draw]).astype(np.uint8)
+            self.scan_columns += int(draw.sum())
 
     def _draw_markers(self, model, t0: float, t1: float, big: np.ndarray, width: int) -> None:
         """Ticks into the gap rows above each P lane of the image, `marker_px` columns each."""

@@ -4,7 +4,8 @@
 //
 // Modes: cpu (more goroutines than Ps), alloc (allocation-heavy; run with GODEBUG=traceallocfree=1),
 // syscall (pipes and file syscalls), leak (goroutines left blocked), procs (GOMAXPROCS changes),
-// gc (runtime.GC() with tasks, regions and logs).
+// gc (runtime.GC() with tasks, regions and logs; the tests run it with traceallocfree=1 too, for the
+// frees its sweeps make).
 package main
 
 import (

@@ -1,0 +1,444 @@
+"""order.go's `ordering.Advance` for a run of the commonest scheduler events at once, with numpy.
+
+fast.py sorts a window of a generation by time and must show that each active event, taken in that
+order, advances (`ordering.Advance` says neither "not yet" nor an error). A Python step per event
+caps that at about 1M events a second on scheduler-heavy traces (GoStart/GoStop are two thirds of
+their events). `advance_run` checks a run of such events as whole arrays, split by resource:
+
+* each M's context (P, G) before each event: a forward fill of the changes its own events make
+  (GoStart sets the G, GoStop/GoBlock/GoDestroy/GoSyscallEndBlocked clear it, ProcStart/ProcStop set
+  and clear the P), from the M's state at the run's start;
+* each goroutine's status and `g_seq` before each event naming it (by argument or as its M's G):
+  grouped by goroutine in order, each event's allowed statuses and the sequence number it must
+  carry (order.go: advanceGoStart/GoUnblock want seq+1, in this generation);
+* each P's status and `p_seq` the same way (ProcStart, ProcStop, GoSyscallBegin/End/EndBlocked);
+* the ranges in flight (GCSweep on a P, GCMarkAssist on a G) as a level that must stay 0 or 1;
+* GCBegin/GCEnd (the GC sequence) and STWBegin/STWEnd (a range with its kind, on the G) in a short
+  Python pass, with the contexts found above.
+
+Nothing in `state` changes until every check of the run holds; then the state after the run is
+written back. A run it cannot settle (any check fails, or a case it leaves to the one-event loop)
+gives None, and the caller advances that run event by event, so what the events mean stays
+order.go's alone: this only skips work where the answer is sure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import spec as S
+from .order import GC_NOT_RUNNING, GC_RUNNING, NO, _GState
+
+_GoStart, _GoStop, _GoBlock, _GoDestroy = S.EvGoStart, S.EvGoStop, S.EvGoBlock, S.EvGoDestroy
+_GoUnblock, _GoCreate, _ProcStart, _ProcStop = S.EvGoUnblock, S.EvGoCreate, S.EvProcStart, S.EvProcStop
+_SysBegin, _SysEnd, _SysEndBlocked = S.EvGoSyscallBegin, S.EvGoSyscallEnd, S.EvGoSyscallEndBlocked
+_SweepBegin, _SweepEnd = S.EvGCSweepBegin, S.EvGCSweepEnd
+_AssistBegin, _AssistEnd = S.EvGCMarkAssistBegin, S.EvGCMarkAssistEnd
+_STWBegin, _STWEnd, _GCBegin, _GCEnd = S.EvSTWBegin, S.EvSTWEnd, S.EvGCBegin, S.EvGCEnd
+
+#: The event types a run may hold (fast.py sends every other active event the one-event way).
+VEC = np.zeros(256, bool)
+VEC[
+    [
+        _GoStart, _GoStop, _GoBlock, _GoDestroy, _GoUnblock, _GoCreate, _ProcStart, _ProcStop,
+        _SysBegin, _SysEnd, _SysEndBlocked, _SweepBegin, _SweepEnd, _AssistBegin, _AssistEnd,
+        _STWBegin, _STWEnd, _GCBegin, _GCEnd,
+    ]
+] = True  # fmt: skip
+_SIDE = np.zeros(256, bool)  # settled in the Python pass
+_SIDE[[_STWBegin, _STWEnd, _GCBegin, _GCEnd]] = True
+
+# Status codes: the wire statuses, 0 (GoBad / ProcBad, never stored) for "no such resource".
+_GR, _GX, _GS, _GW = S.GoRunnableW, S.GoRunningW, S.GoSyscallW, S.GoWaitingW
+_PR, _PI, _PS = S.ProcRunningW, S.ProcIdleW, S.ProcSyscallW
+_EXISTS = 0b11110  # any status but "no such"
+KEEP = -1
+
+
+def _bits(*codes: int) -> int:
+    return sum(1 << c for c in codes)
+
+
+# Per event type: (allowed statuses as bits, status after or KEEP) for the G it names or runs.
+_G_ALLOWED = np.zeros(256, np.int64)
+_G_POST = np.full(256, KEEP, np.int64)
+for _t, _allowed, _post in (
+    (_GoStart, _bits(_GR), _GX),
+    (_GoStop, _bits(_GX), _GR),
+    (_GoBlock, _bits(_GX), _GW),
+    (_GoDestroy, _bits(_GX), 0),
+    (_GoUnblock, _bits(_GW), _GR),
+    (_GoCreate, _bits(0), _GR),  # the new goroutine (a0)
+    (_SysBegin, _bits(_GX), _GS),
+    (_SysEnd, _bits(_GS), _GX),
+    (_SysEndBlocked, _bits(_GS), _GR),
+    (_AssistBegin, _EXISTS, KEEP),
+    (_AssistEnd, _EXISTS, KEEP),
+    (_STWBegin, _EXISTS, KEEP),
+    (_STWEnd, _EXISTS, KEEP),
+):
+    _G_ALLOWED[_t], _G_POST[_t] = _allowed, _post
+_G_BY_ARG = np.zeros(256, bool)  # the G is a0 (else the M's G)
+_G_BY_ARG[[_GoStart, _GoUnblock, _GoCreate]] = True
+_G_SEQ = np.zeros(256, bool)  # carries g_seq: must be seq+1, and sets it
+_G_SEQ[[_GoStart, _GoUnblock]] = True
+
+_P_ALLOWED = np.zeros(256, np.int64)
+_P_POST = np.full(256, KEEP, np.int64)
+for _t, _allowed, _post in (
+    (_ProcStart, _bits(_PI), _PR),  # P a0
+    (_ProcStop, _bits(_PR, _PS), _PI),
+    (_SysBegin, _EXISTS, _PS),
+    (_SysEnd, _bits(_PS), _PR),
+    (_SysEndBlocked, _EXISTS & ~_bits(_PS), KEEP),  # only when the M has a P
+    (_SweepBegin, _EXISTS, KEEP),
+    (_SweepEnd, _EXISTS, KEEP),
+):
+    _P_ALLOWED[_t], _P_POST[_t] = _allowed, _post
+_P_SEQ_ARG = np.full(256, -1, np.int64)  # which argument is p_seq (ProcStart: a1, GoSyscallBegin: a0)
+_P_SEQ_ARG[_ProcStart] = 1
+_P_SEQ_ARG[_SysBegin] = 0
+
+_SETS_G = np.zeros(256, bool)
+_SETS_G[[_GoStart, _GoStop, _GoBlock, _GoDestroy, _SysEndBlocked]] = True
+_SETS_P = np.zeros(256, bool)
+_SETS_P[[_ProcStart, _ProcStop]] = True
+# Context the event needs: 2 must have, 0 must not have, 1 may have (validateCtx), for P then G.
+_NEED_P = np.ones(256, np.int8)
+_NEED_G = np.ones(256, np.int8)
+for _t, _p, _g in (
+    (_GoStart, 2, 0),
+    (_GoStop, 2, 2),
+    (_GoBlock, 2, 2),
+    (_GoDestroy, 2, 2),
+    (_GoCreate, 2, 1),
+    (_ProcStart, 0, 1),
+    (_ProcStop, 2, 1),
+    (_SysBegin, 2, 2),
+    (_SysEnd, 2, 2),
+    (_SysEndBlocked, 1, 2),
+    (_SweepBegin, 2, 1),
+    (_SweepEnd, 2, 1),
+    (_AssistBegin, 2, 2),
+    (_AssistEnd, 2, 2),
+    (_STWBegin, 2, 2),
+    (_STWEnd, 2, 2),
+    (_GCBegin, 2, 2),
+    (_GCEnd, 2, 2),
+):
+    _NEED_P[_t], _NEED_G[_t] = _p, _g
+_RANGE_STEP = np.zeros(256, np.int64)  # +1 opens, -1 closes the range
+_RANGE_STEP[[_SweepBegin, _AssistBegin]] = 1
+_RANGE_STEP[[_SweepEnd, _AssistEnd]] = -1
+_SWEEP_RT = (S.EvGCSweepBegin, 0)
+_ASSIST_RT = (S.EvGCMarkAssistBegin, 0)
+
+
+class _Refuse(Exception):
+    """The run is left to the one-event loop."""
+
+
+def _fill_before(grp_start: np.ndarray, sets: np.ndarray, new: np.ndarray, init: np.ndarray):
+    """Over rows grouped (contiguously) by resource: the value before each row, the value after it.
+
+    `sets` marks rows that set the value to `new`; before a group's first setting row the value is
+    `init` (per row, the group's initial value)."""
+    n = len(sets)
+    idx = np.arange(n)
+    last = np.maximum.accumulate(np.where(sets, idx, -1))
+    after = np.where(last >= grp_start, new[np.maximum(last, 0)], init)
+    before = np.empty_like(after)
+    if n:
+        before[0] = init[0]
+        before[1:] = after[:-1]
+        first = grp_start == idx
+        before[first] = init[first]
+    return before, after
+
+
+def _groups(key: np.ndarray):
+    """(stable order by key, each sorted row's group start index, the sorted keys, the index of
+    each group's first row, each sorted row's group number)."""
+    o = np.argsort(key, kind="stable")  # (small integer keys: a radix sort)
+    ks = key[o]
+    n = len(ks)
+    new = np.empty(n, bool)
+    if n:
+        new[0] = True
+        new[1:] = ks[1:] != ks[:-1]
+    first = np.flatnonzero(new)
+    start = np.maximum.accumulate(np.where(new, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+    return o, start, ks, first, np.cumsum(new) - 1
+
+
+def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns):
+    """Advance a run of events (all of VEC types, on Ms that are not NoThread), in order.
+
+    ty/a0/a1/k/t_ns: each event's type, first two arguments (as int64), M (index into ms) and
+    time. Returns (the events' contexts before them: p, g, as int64 arrays; the records of the Python
+    pass's events as (index in the run, record)), with `state` advanced; or None, with `state` as
+    it was."""
+    try:
+        return _advance(state, gen, ms, ty, a0, a1, k, t_ns)
+    except _Refuse:
+        return None
+
+
+def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
+    n = len(ty)
+    mstates, G, P = state.m, state.g, state.p
+    # --- each M's context before each event ------------------------------------------------------
+    ko, kstart, ks, kfirst, uinv = _groups(k.astype(np.uint8) if len(ms) <= 256 else k)
+    uk = ks[kfirst]
+    init_g = np.empty(len(uk), np.int64)
+    init_p = np.empty(len(uk), np.int64)
+    for i, kk in enumerate(uk.tolist()):
+        st = mstates.get(ms[kk])
+        init_g[i], init_p[i] = (st[0], st[1]) if st is not None else (NO, NO)
+    tys = ty[ko]
+    a0s = a0[ko]
+    gb_s, ga_s = _fill_before(kstart, _SETS_G[tys], np.where(tys == _GoStart, a0s, NO), init_g[uinv])
+    pb_s, pa_s = _fill_before(kstart, _SETS_P[tys], np.where(tys == _ProcStart, a0s, NO), init_p[uinv])
+    cur_g = np.empty(n, np.int64)
+    cur_p = np.empty(n, np.int64)
+    cur_g[ko] = gb_s
+    cur_p[ko] = pb_s
+    need_p, need_g = _NEED_P[ty], _NEED_G[ty]
+    has_p, has_g = cur_p != NO, cur_g != NO
+    if ((need_p == 2) & ~has_p).any() or ((need_p == 0) & has_p).any():
+        raise _Refuse
+    if ((need_g == 2) & ~has_g).any() or ((need_g == 0) & has_g).any():
+        raise _Refuse
+    # --- goroutines ------------------------------------------------------------------------------
+    row = np.flatnonzero(_G_ALLOWED[ty] != 0)  # the events that name a goroutine
+    ty_g = ty[row]
+    gid = np.where(_G_BY_ARG[ty_g], a0[row], cur_g[row])
+    # GoCreate also asks its creator (the M's G, when it has one) to be running or unknown.
+    cr = np.flatnonzero((ty == _GoCreate) & has_g)
+    g_key = np.concatenate((gid, cur_g[cr]))
+    g_row = np.concatenate((row, cr))
+    g_allowed = np.concatenate((_G_ALLOWED[ty_g], np.full(len(cr), _bits(0, _GX), np.int64)))
+    g_post = np.concatenate((_G_POST[ty_g], np.full(len(cr), KEEP, np.int64)))
+    g_seqop = np.concatenate((_G_SEQ[ty_g], np.zeros(len(cr), bool)))
+    g_create = np.concatenate((ty_g == _GoCreate, np.zeros(len(cr), bool)))
+    g_a1 = np.concatenate((a1[row], np.zeros(len(cr), np.int64)))
+    g_step = np.concatenate((_RANGE_STEP[ty_g], np.zeros(len(cr), np.int64)))
+    # order by goroutine, then by the event's place in the run
+    # by goroutine, then by the event's place in the run (rows are in order unless creators follow)
+    go = np.lexsort((g_row, g_key)) if len(cr) else np.argsort(g_key, kind="stable")
+    g_key, g_row = g_key[go], g_row[go]
+    g_allowed, g_post, g_seqop, g_create = g_allowed[go], g_post[go], g_seqop[go], g_create[go]
+    g_a1, g_step = g_a1[go], g_step[go]
+    m_ = len(g_key)
+    gstart = np.zeros(m_, np.int64)
+    if m_:
+        newgrp = np.empty(m_, bool)
+        newgrp[0] = True
+        newgrp[1:] = g_key[1:] != g_key[:-1]
+        gstart = np.maximum.accumulate(np.where(newgrp, np.arange(m_), 0))
+        starts = np.flatnonzero(newgrp)
+    else:
+        starts = np.zeros(0, np.int64)
+    ug = g_key[starts].tolist()
+    gi_code = np.empty(len(ug), np.int64)
+    gi_seq = np.empty(len(ug), np.int64)
+    gi_seqok = np.empty(len(ug), bool)
+    gi_assist = np.empty(len(ug), np.int64)
+    for i, x in enumerate(ug):
+        st = G.get(x)
+        if st is None:
+            gi_code[i], gi_seq[i], gi_seqok[i], gi_assist[i] = 0, 0, False, 0
+        else:
+            gi_code[i], gi_seq[i], gi_seqok[i] = st.status, st.seq, st.seq_gen == gen
+            gi_assist[i] = 1 if _ASSIST_RT in st.in_flight else 0
+    grp = np.cumsum(newgrp) - 1 if m_ else np.zeros(0, np.int64)
+    sets_code = g_post != KEEP
+    pre, post = _fill_before(gstart, sets_code, g_post, gi_code[grp])
+    if not ((g_allowed >> pre) & 1).all():
+        raise _Refuse
+    # g_seq: GoStart/GoUnblock want the last one + 1 (in this generation); GoCreate starts it at 0.
+    sets_seq = g_seqop | g_create
+    seq_before, seq_after = _fill_before(gstart, sets_seq, np.where(g_create, 0, g_a1), gi_seq[grp])
+    ok_before, _ = _fill_before(gstart, sets_seq, np.ones(m_, bool), gi_seqok[grp])
+    if (g_seqop & ~(ok_before & (g_a1 == seq_before + 1))).any():
+        raise _Refuse
+    # GCMarkAssist in flight: the level stays 0 or 1 (advanceGoRangeBegin/End on the G's ranges).
+    lvl = _levels(g_step, gstart, gi_assist[grp])
+    # --- Ps --------------------------------------------------------------------------------------
+    p_of = np.where(ty == _ProcStart, a0, cur_p)
+    p_sel = np.flatnonzero((_P_ALLOWED[ty] != 0) & ((ty != _SysEndBlocked) | has_p))
+    p_key = p_of[p_sel]
+    p_ty = ty[p_sel]
+    po = np.argsort(p_key, kind="stable")  # (p_sel is in order)
+    p_key, p_ty, p_row = p_key[po], p_ty[po], p_sel[po]
+    q = len(p_key)
+    pstart = np.zeros(q, np.int64)
+    if q:
+        newp = np.empty(q, bool)
+        newp[0] = True
+        newp[1:] = p_key[1:] != p_key[:-1]
+        pstart = np.maximum.accumulate(np.where(newp, np.arange(q), 0))
+        pstarts = np.flatnonzero(newp)
+        pgrp = np.cumsum(newp) - 1
+    else:
+        pstarts = np.zeros(0, np.int64)
+        pgrp = np.zeros(0, np.int64)
+    up = p_key[pstarts].tolist()
+    pi_code = np.empty(len(up), np.int64)
+    pi_seq = np.empty(len(up), np.int64)
+    pi_seqok = np.empty(len(up), bool)
+    pi_sweep = np.empty(len(up), np.int64)
+    for i, x in enumerate(up):
+        st = P.get(x)
+        if st is None:
+            pi_code[i], pi_seq[i], pi_seqok[i], pi_sweep[i] = 0, 0, False, 0
+        else:
+            pi_code[i], pi_seq[i], pi_seqok[i] = st.status, st.seq, st.seq_gen == gen
+            pi_sweep[i] = 1 if _SWEEP_RT in st.in_flight else 0
+    p_post = _P_POST[p_ty]
+    ppre, ppost = _fill_before(pstart, p_post != KEEP, p_post, pi_code[pgrp])
+    if not ((_P_ALLOWED[p_ty] >> ppre) & 1).all():
+        raise _Refuse
+    seq_arg = _P_SEQ_ARG[p_ty]
+    p_seqop = seq_arg >= 0
+    p_seqval = np.where(seq_arg == 1, a1[p_row], a0[p_row])
+    pseq_before, pseq_after = _fill_before(pstart, p_seqop, p_seqval, pi_seq[pgrp])
+    pok_before, _ = _fill_before(pstart, p_seqop, np.ones(q, bool), pi_seqok[pgrp])
+    if (p_seqop & ~(pok_before & (p_seqval == pseq_before + 1))).any():
+        raise _Refuse
+    plvl = _levels(_RANGE_STEP[p_ty], pstart, pi_sweep[pgrp])
+    # --- the Python pass: STW ranges and the GC sequence -----------------------------------------
+    # A goroutine's ranges in flight are a list, and which entry _end_range takes depends on its
+    # order only when two share a start type: at most one STW range (and one assist) in flight on
+    # a goroutine, or the run is refused, so the list's order follows from the appends' order.
+    records: list[tuple[int, tuple]] = []
+    stw: dict[int, list] = {}  # goroutine -> [its STW entry in flight or None, appended at row, ended]
+    gc_seq, gc_state = state.gc_seq, state.gc_state
+    for i in np.flatnonzero(_SIDE[ty]).tolist():
+        t = int(ty[i])
+        gg, pp = int(cur_g[i]), int(cur_p[i])
+        a = int(a0[i])
+        rec0 = a
+        if t in (_GCBegin, _GCEnd):
+            if a != gc_seq + 1:
+                raise _Refuse
+            if t == _GCBegin:
+                if gc_state != GC_NOT_RUNNING:
+                    raise _Refuse
+                gc_state = GC_RUNNING
+            else:
+                if gc_state != GC_RUNNING:
+                    raise _Refuse
+                gc_state = GC_NOT_RUNNING
+            gc_seq = a
+        else:
+            sv = stw.get(gg)
+            if sv is None:
+                st = G.get(gg)
+                old = [r for r in st.in_flight if r[0] == _STWBegin] if st is not None else []
+                if len(old) > 1:
+                    raise _Refuse
+                sv = stw[gg] = [old[0] if old else None, -1, False]
+            if t == _STWBegin:
+                if sv[0] is not None:
+                    raise _Refuse
+                sv[0], sv[1] = (_STWBegin, a), i
+            else:
+                if sv[0] is None:
+                    raise _Refuse
+                rec0 = sv[0][1]
+                if sv[1] < 0:
+                    sv[2] = True  # the entry from before the run is gone
+                sv[0], sv[1] = None, -1
+        m = ms[int(k[i])]
+        records.append((i, (t, int(t_ns[i]), m, pp, gg, rec0, int(a1[i]), 0, 0)))
+        # (a1..a3 of these events: STWBegin's stack is a1; GCBegin/GCEnd/STWEnd have no more)
+    # --- every check held: the state after the run ------------------------------------------------
+    klast = np.r_[kfirst[1:], n] - 1
+    for kk, gl, pl in zip(uk.tolist(), ga_s[klast].tolist(), pa_s[klast].tolist(), strict=True):
+        m = ms[kk]
+        st = mstates.get(m)
+        if st is None:
+            st = mstates[m] = [NO, NO]
+        st[0], st[1] = gl, pl
+    ends = np.r_[starts[1:], m_] - 1 if m_ else starts
+    seq_changed = np.zeros(len(ug), bool)
+    any_assist: list = []
+    last_begin: list = []
+    if m_:
+        seq_changed = np.logical_or.reduceat(sets_seq, starts)
+        any_assist = np.logical_or.reduceat(g_step != 0, starts).tolist()
+        last_begin = np.maximum.reduceat(np.where(g_step > 0, g_row, -1), starts).tolist()
+    fin_code, fin_seq, fin_lvl = post[ends].tolist(), seq_after[ends].tolist(), lvl[ends].tolist()
+    for i, x in enumerate(ug):
+        code = fin_code[i]
+        st = G.get(x)
+        if code == 0:
+            if st is not None:
+                del G[x]
+            continue
+        if st is None:
+            st = G[x] = _GState(code, gen)
+        st.status = code
+        if seq_changed[i]:
+            st.seq_gen, st.seq = gen, fin_seq[i]
+        sv = stw.pop(x, None)
+        if any_assist[i] or sv is not None:
+            # The entries from before the run that no End took, in their order, then the ones
+            # appended in the run, in the order of their appends (an End removes an entry by
+            # moving the last into its place: with two entries at most, that keeps this order).
+            keep, new = [], []
+            for r in st.in_flight:
+                if r == _ASSIST_RT and any_assist[i]:
+                    continue  # a run with assists on a G that had one ends it first
+                if r[0] == _STWBegin and sv is not None and (sv[2] or sv[1] >= 0):
+                    continue
+                keep.append(r)
+            if any_assist[i] and fin_lvl[i]:
+                new.append((last_begin[i], _ASSIST_RT))
+            if sv is not None and sv[1] >= 0:
+                new.append((sv[1], sv[0]))
+            new.sort()
+            st.in_flight = keep + [r for _, r in new]
+    for x, sv in stw.items():  # STW on a goroutine no status check named (none: each needs G)
+        st = G.get(x)
+        if st is not None and (sv[2] or sv[1] >= 0):
+            st.in_flight = [r for r in st.in_flight if r[0] != _STWBegin] + ([sv[0]] if sv[1] >= 0 else [])
+    pends = np.r_[pstarts[1:], q] - 1 if q else pstarts
+    pfin_code, pfin_seq, pfin_lvl = ppost[pends].tolist(), pseq_after[pends].tolist(), plvl[pends].tolist()
+    pseq_changed = np.logical_or.reduceat(p_seqop, pstarts).tolist() if q else []
+    p_sweep_ops = np.logical_or.reduceat(_RANGE_STEP[p_ty] != 0, pstarts).tolist() if q else []
+    had_sweep = pi_sweep.tolist()
+    for i, x in enumerate(up):
+        st = P[x]  # every P here existed (each check asks for a status)
+        st.status = pfin_code[i]
+        if pseq_changed[i]:
+            st.seq_gen, st.seq = gen, pfin_seq[i]
+        if p_sweep_ops[i]:
+            if had_sweep[i]:
+                _remove_range(st.in_flight, _SWEEP_RT)
+            if pfin_lvl[i]:
+                st.in_flight.append(_SWEEP_RT)
+    state.gc_seq, state.gc_state = gc_seq, gc_state
+    return cur_p, cur_g, records
+
+
+def _levels(step: np.ndarray, gstart: np.ndarray, init: np.ndarray) -> np.ndarray:
+    """A range's level after each row (grouped rows; +1 opens, -1 closes); _Refuse unless 0 or 1."""
+    if not len(step):
+        return np.zeros(0, np.int64)
+    cs = np.cumsum(step)
+    base = cs[gstart] - step[gstart]  # the sum before the group's first row
+    lvl = init + cs - base
+    if ((lvl < 0) | (lvl > 1)).any():
+        raise _Refuse
+    return lvl
+
+
+def _remove_range(flight: list, rt) -> None:
+    """_end_range's removal (the last entry takes its place), for the range type rt."""
+    for i, r in enumerate(flight):
+        if r[0] == rt[0]:
+            flight[i] = flight[-1]
+            flight.pop()
+            return
