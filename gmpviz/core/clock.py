@@ -6,6 +6,13 @@ so two steps due at the same time with the same priority run in push order: a sc
 always give the same steps in the same order, bit for bit. Nothing else is compared (``seq`` is
 unique), so handlers and objects need no ordering.
 
+The steps of priority ``PRIO_TIMER`` pushed with :meth:`Clock.at_timer` (one per sleeping goroutine's
+timer, so most of the pending steps) wait in a heap of their own, ``timers``, of
+``(t_ns, seq, handler, obj)``, and :meth:`Clock.run_until` takes the earlier of the two heaps' heads
+by the same ``(t_ns, prio, seq)``: the order is the one heap's, while the Ms' steps, each pushed just
+ahead of the clock, go into a heap of tens of entries instead of thousands (a push costs O(log
+pending steps) comparisons of tuples).
+
 Cancellation is O(1) by token: whoever owns a pending step (an M, sysmon) keeps a counter and bumps
 it to supersede that step; the step carries the counter's value when it was pushed, and its handler
 drops it when the two differ (a stale step still counts in :attr:`Clock.steps`).
@@ -55,23 +62,44 @@ PRIORITIES = {name: value for name, value in globals().items() if name.startswit
 class Clock:
     """Virtual time in ns and the heap of pending steps."""
 
-    __slots__ = ("heap", "now", "seq", "stopped")
+    __slots__ = ("heap", "now", "seq", "stopped", "timers")
 
     def __init__(self) -> None:
         self.now = 0
         self.heap: list[tuple] = []
+        self.timers: list[tuple] = []  # the PRIO_TIMER steps of at_timer: (t_ns, seq, handler, obj)
         self.seq = 0  # pushes so far: the tie-break after the priority
         self.stopped = False  # set by stop(): nothing runs any more
 
     @property
     def steps(self) -> int:
         """Steps popped so far, stale ones included (every push counts in seq, every pop leaves heap)."""
-        return self.seq - len(self.heap)
+        return self.seq - len(self.heap) - len(self.timers)
+
+    @property
+    def pending(self) -> int:
+        """Steps pushed and not popped yet (stale ones included)."""
+        return len(self.heap) + len(self.timers)
 
     def at(self, t_ns: int, prio: int, handler, obj=None, token: int = 0) -> None:
         """Call ``handler(obj, token)`` at ``t_ns`` (after the steps of lower priority due then)."""
         seq = self.seq = self.seq + 1
         heappush(self.heap, (t_ns, prio, seq, handler, obj, token))
+
+    def at_timer(self, t_ns: int, handler, obj=None) -> None:
+        """``at(t_ns, PRIO_TIMER, handler, obj)``, kept in the timers' own heap (token 0)."""
+        seq = self.seq = self.seq + 1
+        heappush(self.timers, (t_ns, seq, handler, obj))
+
+    def _timer_first(self) -> bool:
+        """The earliest step is the timers' head (both heaps must be non-empty)."""
+        h = self.heap[0]
+        tm = self.timers[0]
+        if h[0] != tm[0]:
+            return tm[0] < h[0]
+        if h[1] != PRIO_TIMER:
+            return h[1] > PRIO_TIMER
+        return tm[1] < h[2]
 
     def stop(self) -> None:
         """End the run: no further step is popped."""
@@ -79,7 +107,13 @@ class Clock:
 
     def step(self) -> None:
         """Run the next step, if any."""
-        if self.heap and not self.stopped:
+        if self.stopped:
+            return
+        if self.timers and (not self.heap or self._timer_first()):
+            t_ns, _, handler, obj = heappop(self.timers)
+            self.now = t_ns
+            handler(obj, 0)
+        elif self.heap:
             t_ns, _, _, handler, obj, token = heappop(self.heap)
             self.now = t_ns
             handler(obj, token)
@@ -89,19 +123,40 @@ class Clock:
         out_limit >= 0); then advance the clock to ``t_ns`` (at most to ``end_ns``) if nothing is left to
         run before it."""
         heap = self.heap
+        timers = self.timers
         pop = heappop
         if out_limit < 0:
             out_limit = 1 << 62
-        while heap and not self.stopped:
-            t, _, _, handler, obj, token = step = pop(heap)
+        while not self.stopped:
+            if heap:
+                t = heap[0][0]
+                if timers and timers[0][0] <= t and (timers[0][0] < t or self._timer_first()):
+                    t = timers[0][0]
+                    timer = True
+                else:
+                    timer = False
+            elif timers:
+                t = timers[0][0]
+                timer = True
+            else:
+                break
             if t > t_ns:
-                heappush(heap, step)  # not due yet: back in its place (its seq keeps its order)
                 break
             self.now = t
-            handler(obj, token)
+            if timer:
+                _, _, handler, obj = pop(timers)
+                handler(obj, 0)
+            else:
+                _, _, _, handler, obj, token = pop(heap)
+                handler(obj, token)
             if len(out) >= out_limit:
                 break
-        if not self.stopped and (not heap or heap[0][0] > t_ns) and t_ns > self.now:
+        if (
+            not self.stopped
+            and (not heap or heap[0][0] > t_ns)
+            and (not timers or timers[0][0] > t_ns)
+            and t_ns > self.now
+        ):
             self.now = min(t_ns, end_ns)
 
 

@@ -377,7 +377,7 @@ class Engine:
     n_created = property(lambda self: self.scheduler.n_created)
     n_exited = property(lambda self: self.scheduler.n_exited)
     schedtrace_lines = property(lambda self: self.scheduler.schedtrace_lines)
-    _heap = property(lambda self: self.clock.heap)
+    _heap = property(lambda self: self.clock.heap or self.clock.timers, doc="Pending steps (truthy if any).")
     gogc = property(lambda self: self.gc.gogc)
     memlimit = property(lambda self: self.gc.memlimit)
     gc_cycles = property(lambda self: self.gc.gc_cycles)

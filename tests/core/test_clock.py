@@ -21,6 +21,30 @@ def test_steps_run_by_time_then_priority_then_push_order():
     assert c.now == 100 and c.steps == 5
 
 
+def test_timer_steps_keep_the_one_heap_order():
+    # at_timer keeps PRIO_TIMER steps in a heap of their own; the order is still (t_ns, prio, seq)
+    c = Clock()
+    seen = []
+
+    def h(obj, token):
+        seen.append((c.now, obj))
+
+    c.at_timer(10, h, "t1")
+    c.at(10, K.PRIO_TIMER, h, "at-timer")
+    c.at(10, K.PRIO_SYSMON, h, "sysmon")
+    c.at_timer(10, h, "t2")
+    c.at(10, K.PRIO_MSTEP, h, "m")
+    c.at_timer(5, h, "early")
+    c.at(30, K.PRIO_MSTEP, h, "after")
+    c.run_until(20, 1000, [])
+    assert seen == [(5, "early"), (10, "m"), (10, "t1"), (10, "at-timer"), (10, "t2"), (10, "sysmon")]
+    assert c.now == 20 and c.steps == 6 and c.pending == 1
+    c.at_timer(25, h, "t3")
+    c.step()
+    c.step()
+    assert seen[-2:] == [(25, "t3"), (30, "after")] and c.pending == 0
+
+
 def test_a_bumped_token_cancels_the_pending_step():
     class Owner:
         token = 0

@@ -46,3 +46,29 @@ def test_headless_runs_without_counter_rows_keep_the_current_row():
     eng.run()
     rows = eng.drain_counters()
     assert len(rows) == 1 and rows["t_ns"][0] == eng.now
+
+
+def test_drain_packs_what_fromiter_makes():
+    from gmpviz.core.trace import tracer
+
+    long = list(range(3 * tracer._PACK_INTS + 5))  # several pack_into chunks
+    for flat in ([1, -1, 2**62, True, np.int64(7), 0] * 3, [1.5, 2, 3], long):
+        got = tracer._int64s(flat, len(flat))
+        assert got.dtype == np.int64
+        assert got.tobytes() == np.fromiter(flat, dtype=np.int64, count=len(flat)).tobytes()
+    with pytest.raises(OverflowError):
+        tracer._int64s([1, 2**63], 2)
+
+
+#: CPython 3.11 keeps at most this many attributes of an instance in shared-key values; one more
+#: materializes the instance's dict, and every ``self.method()`` call then takes the generic lookup
+SHARED_KEYS_MAX = 30
+
+
+@pytest.mark.parametrize("name", ["default", "gc-steady", "syscall-handoff", "gomaxprocs"])
+def test_the_hot_parts_keep_their_instance_dicts_within_shared_keys(name):
+    eng = Engine(load_scenario(name), seed=1, duration_ns=300_000_000)
+    eng.run()
+    for part in (eng.scheduler, eng.allocator, eng.os):
+        left = sorted(getattr(part, "__dict__", {}))  # (materializes the dict: only after the run)
+        assert len(left) <= SHARED_KEYS_MAX, f"{type(part).__name__}: add to __slots__: {left}"

@@ -144,7 +144,7 @@ class GExecMixin:
             d = gp.resume_ns
             gp.resume_ns = 0
             gp.busy_until = now + d
-            self.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
+            self.clock.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
             return
         ops = gp.ops
         nops = len(ops)
@@ -161,7 +161,7 @@ class GExecMixin:
                 if d <= 0:
                     continue
                 gp.busy_until = now + d
-                self.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + d, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             if code == OP_REPEAT:
                 gp.loops.append(op[1])
@@ -187,19 +187,19 @@ class GExecMixin:
                 if gp.op_rem == 0:
                     gp.pc += 1
                 self.newproc(m, gp, op[1])
-                self.at(now + COST_GO_NS, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + COST_GO_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_SEND:
                 gp.pc += 1
                 if not self.chansend(m, gp, self.chans[op[1]]):
                     return
-                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_RECV:
                 gp.pc += 1
                 if not self.chanrecv(m, gp, self.chans[op[1]]):
                     return
-                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_SLEEP:
                 gp.pc += 1
@@ -218,7 +218,7 @@ class GExecMixin:
                 gp.pc += 1
                 d = self.sample(gp, op[1])
                 self.netpoll_waiters += 1
-                self.at(now + d, PRIO_NETREADY, self.netready, gp)
+                self.clock.at(now + d, PRIO_NETREADY, self.netready, gp)
                 self.gopark(m, gp, WAIT_IO, 0)
                 return
             elif code == OP_PIPE_READ:
@@ -246,13 +246,13 @@ class GExecMixin:
                 gp.pc += 1
                 if not self.selectgo(m, gp, op[1], bool(op[2])):
                     return
-                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_CLOSE:
                 gp.pc += 1
                 if not self.closechan(m, gp, self.chans[op[1]]):
                     return
-                self.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + COST_CHAN_OP_NS, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_CHAN_MAKE:
                 gp.pc += 1
@@ -267,7 +267,7 @@ class GExecMixin:
                 cost += self.gc.gc_alloc_cost(m, gp, op[1] * (before - gp.op_rem))
                 if self.clock.stopped or m.curg is not gp or self.stw_caller is m:
                     return  # (a GC this allocation started stopped the world: startTheWorld resumes it)
-                self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_STACK:
                 gp.pc += 1
@@ -275,7 +275,7 @@ class GExecMixin:
                 if self.clock.stopped:
                     return
                 if cost:
-                    self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
+                    self.clock.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                     return
                 zero += 1
             elif code == OP_DEFER:
@@ -297,7 +297,7 @@ class GExecMixin:
                     if self.clock.stopped or self.stw_caller is m:
                         return
                 cost += n * COST_DEFER_NS
-                self.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + cost, PRIO_MSTEP, self.mstep, m, m.token)
                 return
             elif code == OP_BLOCK:
                 gp.pc += 1
@@ -369,7 +369,7 @@ class GExecMixin:
             if zero >= MAX_ZERO_COST_OPS:
                 if budget.zero_cost_burst(self, now, zero):
                     return
-                self.at(now + 1, PRIO_MSTEP, self.mstep, m, m.token)
+                self.clock.at(now + 1, PRIO_MSTEP, self.mstep, m, m.token)
                 return
 
     def stack_op(self, m, gp, needed_bytes: int, keep: int = 0) -> int:

@@ -21,7 +21,6 @@ from ..clock import (
     PRIO_MWAKE,
     PRIO_NETPOLL_WAKE,
     PRIO_STW,
-    PRIO_TIMER,
     call,
 )
 from ..constants import (
@@ -510,7 +509,7 @@ class ProcMixin:
         pp.run_start = now
         self.ext((now, _GoStart, pp.id, m.id, gp.goid, int(inherit), pp.schedtick, 0))
         m.token += 1
-        self.at(now + COST_SCHEDULE_NS, PRIO_MSTEP, self.mstep, m, m.token)
+        self.clock.at(now + COST_SCHEDULE_NS, PRIO_MSTEP, self.mstep, m, m.token)
 
     def mstep(self, m: M, token: int) -> None:
         """An M's next step (clock handler): its G goes on, or it runs schedule(); stale if superseded."""
@@ -584,7 +583,7 @@ class ProcMixin:
                 # SIMPLIFICATION: the four steal passes take COST_STEAL_PASS_NS each of virtual time,
                 # so a spinning M stays visible; steps 13-16 run when they are done.
                 m.token += 1
-                self.at(
+                self.clock.at(
                     now + STEAL_TRIES * COST_STEAL_PASS_NS,
                     PRIO_FINDRUN_TAIL,
                     self.findRunnable_resume,
@@ -937,7 +936,9 @@ class ProcMixin:
         for t in pp.timers:
             heapq.heappush(dst.timers, t)
             # an overdue timer is due now on P0: its step may not go back in time
-            self.at(max(t[0], now), PRIO_TIMER, self.timer_due, dst)
+            self.clock.at_timer(max(t[0], now), self.timer_due, dst)
+        if pp.timers:
+            heapq.heappush(self.timer_heads, (dst.timers[0][0], dst.id))
         pp.timers = []
         self.sched.gFree.extend(pp.gFree)
         pp.gFree = []

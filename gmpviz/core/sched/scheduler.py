@@ -140,6 +140,19 @@ def runtime_programs(scenario, gcenable_chan: int) -> tuple[tuple, int]:
     return tuple(progs), len(progs) - 1
 
 
+#: the Scheduler's attributes kept in slots (see Scheduler.__slots__)
+_SCHEDULER_STATE = """
+_chan_by_name _samples _sum_global _sum_local allgs allm allp at chans clock ctx_switches
+done_reason error ev ext gc gomaxprocs mainStarted main_prog max_global_runq max_local_runq mem
+n_created n_exited n_handoffs n_preemptions n_spills n_steals n_stolen n_syscalls netpoll_m
+netpoll_ready netpoll_waiters newprocs ntimers on_acquirep on_schedtrace os p_with_work pipes
+policy policy_global policy_nosteal programs rng runtime_gs safePointCaller safePointDone scenario
+sched schedtrace_lines schedtrace_ns sel_seq steal_coprimes stw_caller stw_pause_ns stw_queue
+stw_reason stw_start stw_then sudog_free sysmon_delay sysmon_idle sysmon_token timer_heads
+timer_seq workload_rand
+"""
+
+
 class Scheduler(
     ProcMixin,
     RunqMixin,
@@ -152,6 +165,12 @@ class Scheduler(
     GExecMixin,
 ):
     """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
+
+    # The state in slots: CPython 3.11 keeps at most 30 attributes of an instance in its shared-key
+    # values; past that the instance's dict is materialized and every ``self.method()`` call (several
+    # per event) takes the generic attribute lookup, about 240 instructions more. A test keeps what
+    # is left in the dict (the hot handlers bound once, attributes added later) within 30.
+    __slots__ = tuple(_SCHEDULER_STATE.split())
 
     def __init__(
         self, scenario, clock, ext, rng, workload_rand: float, policy: str, schedtrace_ms: int = 0
@@ -197,10 +216,11 @@ class Scheduler(
         self.timer_seq = 0
         # Maintained so that the scans over all Ps cost O(busy Ps), not O(P) (stealWork, findRunnable's
         # re-check, checkTimersNoP): the ids of the Ps whose ring or runnext holds a G, and every P's
-        # timers as one heap of (when, seq) with lazy deletion (timer_live: the seqs still pending).
+        # Ps' earliest timers as one heap of (when, P id) with lazy deletion (timers.py), and the count
+        # of pending timers.
         self.p_with_work: set[int] = set()
-        self.timer_all: list[tuple[int, int]] = []
-        self.timer_live: set[int] = set()
+        self.timer_heads: list[tuple[int, int]] = []
+        self.ntimers = 0
         self.sel_seq = 0
         self.sysmon_delay = C.SYSMON_MIN_DELAY_NS
         self.sysmon_idle = 0
@@ -399,9 +419,10 @@ class Scheduler(
                 put(gp, f"P{i}.gFree")
         busy = {pp.id for pp in self.allp if pp.runq or pp.runnext is not None}
         assert self.p_with_work == busy, f"p_with_work = {self.p_with_work}, Ps with queued Gs: {busy}"
-        pending = {seq for pp in self.allp for _, seq, _ in pp.timers}
-        assert self.timer_live == pending, "timer_live is not the set of pending timers"
-        assert pending <= {seq for _, seq in self.timer_all}
+        assert self.ntimers == sum(len(pp.timers) for pp in self.allp), "ntimers is not the timers' count"
+        heads = set(self.timer_heads)
+        for pp in self.allp:
+            assert not pp.timers or (pp.timers[0][0], pp.id) in heads, f"P{pp.id}'s earliest timer"
         for gp in self.sched.runq:
             assert gp.status == Grunnable, f"G{gp.goid} in the global queue has status {gp.status}"
             put(gp, "sched.runq")

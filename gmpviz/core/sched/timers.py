@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 
-from ..clock import PRIO_NETPOLL_WAKE, PRIO_TIMER
+from ..clock import PRIO_NETPOLL_WAKE
 from ..runtime2 import G, P
 from ..trace.events import EV
 
@@ -21,11 +21,12 @@ class TimersMixin:
     def addtimer(self, pp: P, gp: G, when: int) -> None:
         """time.go: addtimer — on the current P's heap; an idle P's timers are served by netpoll."""
         self.timer_seq += 1
-        seq = self.timer_seq
-        heapq.heappush(pp.timers, (when, seq, gp))
-        heapq.heappush(self.timer_all, (when, seq))
-        self.timer_live.add(seq)
-        self.at(when, PRIO_TIMER, self.timer_due, pp)
+        timers = pp.timers
+        if not timers or when < timers[0][0]:
+            heapq.heappush(self.timer_heads, (when, pp.id))  # a new earliest timer on pp
+        heapq.heappush(timers, (when, self.timer_seq, gp))
+        self.ntimers += 1
+        self.clock.at_timer(when, self.timer_due, pp)  # at(when, PRIO_TIMER, ...), in the timers' heap
         nm = self.netpoll_m
         if nm is not None and (self.netpoll_until < 0 or self.netpoll_until > when):
             # time.go maybeAdd -> wakeNetPoller(when): the poller sleeps past this timer (or without
@@ -40,19 +41,29 @@ class TimersMixin:
         timers = owner.timers
         now = self.clock.now
         m = runner.m
+        fired = False
         while timers and timers[0][0] <= now:
-            when, seq, gp = heapq.heappop(timers)
-            self.timer_live.discard(seq)
+            when, _, gp = heapq.heappop(timers)
+            self.ntimers -= 1
+            fired = True
             self.ext((now, _TimerFire, runner.id, m.id if m else -1, gp.goid, now - when, 0, 0))
             self.ready(gp, m, True)
+        if fired and timers:
+            heapq.heappush(self.timer_heads, (timers[0][0], owner.id))
 
     def _next_timer_when(self) -> int:
-        """The earliest timer of any P, -1 without timers (timeSleepUntil). O(log timers), not O(P):
-        timer_all holds every P's timers; the ones already run are dropped when they reach the top."""
-        heap, live = self.timer_all, self.timer_live
-        while heap and heap[0][1] not in live:
-            heapq.heappop(heap)
-        return heap[0][0] if heap else -1
+        """The earliest timer of any P, -1 without timers (timeSleepUntil). O(log Ps), not O(P):
+        timer_heads holds (when, P id) for every P's earliest timer, pushed whenever that changes
+        (a new earliest timer, run_timers, p.destroy); the entries a P has since left behind (its
+        earliest timer is no longer ``when``) are dropped when they reach the top."""
+        heads, allp = self.timer_heads, self.allp
+        while heads:
+            when, pid = heads[0]
+            timers = allp[pid].timers
+            if timers and timers[0][0] == when:
+                return when
+            heapq.heappop(heads)
+        return -1
 
     def _next_idle_timer(self):
         """(when, P) of the earliest timer on an idle P, or (-1, None)."""
@@ -64,7 +75,7 @@ class TimersMixin:
         return best, best_p
 
     def _any_timers(self) -> bool:
-        return bool(self.timer_live)
+        return self.ntimers > 0
 
     def timer_due(self, pp: P, _token: int = 0) -> None:
         """A timer of pp is due. The M blocked in netpoll wakes at its own epoll timeout (it blocked

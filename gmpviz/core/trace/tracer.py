@@ -2,8 +2,10 @@
 
 Events go into one flat list of ints, eight per event, through a bound ``list.extend`` (measured here:
 ~0.34 µs per event, against ~0.45 µs for a tuple per event and ~0.6 µs for a method call). `drain`
-turns everything emitted since the last drain into one EVENT_DTYPE array with a single
-``np.fromiter`` (~0.2 µs per event).
+turns everything emitted since the last drain into one EVENT_DTYPE array: ``struct.pack_into`` packs
+the ints into an int64 buffer a chunk at a time (about 720 instructions per event under callgrind,
+against 1,640 for ``np.fromiter`` and 2,200 for ``np.array``, which convert each int through numpy's
+generic scalar path); a value struct refuses (a float, an int out of range) takes np.fromiter.
 
 Two ways in, both checked against :data:`~.events.SPEC` by ``tests/core/test_emit_sites.py``:
 
@@ -16,11 +18,16 @@ Two ways in, both checked against :data:`~.events.SPEC` by ``tests/core/test_emi
 
 from __future__ import annotations
 
+from struct import error as StructError
+from struct import pack_into
+
 import numpy as np
 
 from .events import EV, EVENT_DTYPE, SPEC
 
 NCOLS = 8
+#: ints per struct.pack_into call in drain: its arguments are one tuple, so a chunk bounds the copy
+_PACK_INTS = NCOLS << 16
 
 #: Kinds whose emit sites keep the raw ``ext((...))`` form. Each is at least 3 % of the events of
 #: ``gmpviz bench``'s standard workload (RunqPut 25 %, GoStart, RunqGet, GoBlock, GoUnblock 13 % each,
@@ -44,6 +51,20 @@ RAW_HOT_KINDS = frozenset(
     }
 )
 _COLS = EVENT_DTYPE.names
+
+
+def _int64s(flat: list, count: int) -> np.ndarray:
+    """The first ``count`` ints of ``flat`` as an int64 array (what np.fromiter makes, faster)."""
+    raw = np.empty(count, dtype=np.int64)
+    try:
+        for i in range(0, count, _PACK_INTS):
+            part = flat[i : min(i + _PACK_INTS, count)]
+            pack_into(f"{len(part)}q", raw, i * 8, *part)
+    except StructError:  # not an int, or out of range: numpy's own conversion (and its error)
+        return np.fromiter(flat, dtype=np.int64, count=count)
+    return raw
+
+
 _KIND_NAMES = tuple(k.name for k in SPEC)
 
 
@@ -113,7 +134,7 @@ class Tracer:
         n = len(flat) // NCOLS
         out = np.zeros(n, dtype=EVENT_DTYPE)
         if n:
-            raw = np.fromiter(flat, dtype=np.int64, count=n * NCOLS).reshape(n, NCOLS)
+            raw = _int64s(flat, n * NCOLS).reshape(n, NCOLS)
             flat.clear()
             for i, name in enumerate(_COLS):
                 out[name] = raw[:, i]
