@@ -40,6 +40,28 @@ def test_counters_rows_equal_a_row_filled_field_by_field():
     assert row.tobytes() == eng.counters().tobytes()
 
 
+@pytest.mark.parametrize("name", ["gc-steady", "gomaxprocs", "memlimit", "syscall-handoff", "oom"])
+def test_counter_tuples_equal_the_rows_filled_by_name_at_every_sample(monkeypatch, name):
+    checked = {"n": 0}
+    fast = Engine._counter_values
+
+    def both(self):
+        got = fast(self)
+        want = self._counter_values_by_name()
+        assert got == want and [type(x) for x in got] == [type(x) for x in want]
+        checked["n"] += 1
+        return got
+
+    monkeypatch.setattr(Engine, "_counter_values", both)
+    eng = Engine(load_scenario(name), seed=1, duration_ns=300_000_000)
+    eng.run_until(150_000_000)
+    eng.apply(("gomaxprocs", 3))
+    eng.apply(("gogc", 50))
+    eng.run()
+    eng.drain_counters()
+    assert checked["n"] > 100
+
+
 def test_headless_runs_without_counter_rows_keep_the_current_row():
     eng = Engine(load_scenario("default"), seed=1, duration_ns=50_000_000)
     eng.sample_counters = False
