@@ -40,6 +40,55 @@ def test_counters_rows_equal_a_row_filled_field_by_field():
     assert row.tobytes() == eng.counters().tobytes()
 
 
+@pytest.mark.parametrize("name", ["gc-steady", "gomaxprocs", "memlimit", "syscall-handoff", "oom"])
+def test_counter_tuples_equal_the_rows_filled_by_name_at_every_sample(monkeypatch, name):
+    checked = {"n": 0}
+    fast = Engine._counter_values
+
+    def both(self):
+        got = fast(self)
+        want = self._counter_values_by_name()
+        assert got == want and [type(x) for x in got] == [type(x) for x in want]
+        checked["n"] += 1
+        return got
+
+    monkeypatch.setattr(Engine, "_counter_values", both)
+    eng = Engine(load_scenario(name), seed=1, duration_ns=300_000_000)
+    eng.run_until(150_000_000)
+    eng.apply(("gomaxprocs", 3))
+    eng.apply(("gogc", 50))
+    eng.run()
+    eng.drain_counters()
+    assert checked["n"] > 100
+
+
+@pytest.mark.parametrize("name", ["cpu-bound", "preemption", "gosched", "chan-pileup"])
+def test_a_resampled_row_equals_a_full_row(monkeypatch, name):
+    checked = {"n": 0}
+    resampled = Engine._resampled_row
+
+    def both(self, last):
+        got = resampled(self, last)
+        want = self._counter_values()
+        assert got == want and [type(x) for x in got] == [type(x) for x in want]
+        checked["n"] += 1
+        return got
+
+    monkeypatch.setattr(Engine, "_resampled_row", both)
+    eng = Engine(load_scenario(name), seed=1, duration_ns=400_000_000)
+    t = 0
+    while not eng.done:
+        t += 10_000_000
+        eng.run_until(t)
+        eng.drain()
+        rows = eng.drain_counters()
+        assert np.all(np.diff(rows["t_ns"]) > 0)
+        if t == 200_000_000:
+            eng.apply(("gomaxprocs", 2))
+            eng.apply(("gogc", 25))
+    assert checked["n"] > 50
+
+
 def test_headless_runs_without_counter_rows_keep_the_current_row():
     eng = Engine(load_scenario("default"), seed=1, duration_ns=50_000_000)
     eng.sample_counters = False
@@ -72,3 +121,20 @@ def test_the_hot_parts_keep_their_instance_dicts_within_shared_keys(name):
     for part in (eng.scheduler, eng.allocator, eng.os):
         left = sorted(getattr(part, "__dict__", {}))  # (materializes the dict: only after the run)
         assert len(left) <= SHARED_KEYS_MAX, f"{type(part).__name__}: add to __slots__: {left}"
+
+
+def test_counter_arrays_pack_what_numpy_makes():
+    from gmpviz.core.engine import _counter_array
+
+    eng = Engine(load_scenario("gc-steady"), seed=1, duration_ns=100_000_000)
+    eng.run()
+    rows = [eng._counter_values(), eng._counter_values_by_name()]
+    for got_rows in (rows, rows[:1], [], [(*rows[0][:5], 7.9, *rows[0][6:])]):  # a float in an int column
+        want = np.array(got_rows, dtype=COUNTERS_DTYPE)
+        got = _counter_array(got_rows)
+        assert got.dtype == COUNTERS_DTYPE and got.tobytes() == want.tobytes()
+    too_big = [(*rows[0][:1], 2**40, *rows[0][2:])]  # gomaxprocs is an int32 column
+    with pytest.raises(OverflowError):
+        np.array(too_big, dtype=COUNTERS_DTYPE)
+    with pytest.raises(OverflowError):
+        _counter_array(too_big)

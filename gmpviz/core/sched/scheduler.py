@@ -314,10 +314,14 @@ class Scheduler(
             self._schedtrace()
 
     def _sample(self) -> None:
-        self._samples += 1
-        self._sum_global += len(self.sched.runq)
         allp = self.allp
-        self._sum_local += sum(len(allp[i].runq) for i in range(self.gomaxprocs))
+        self._sample_runqs(len(self.sched.runq), sum([len(allp[i].runq) for i in range(self.gomaxprocs)]))
+
+    def _sample_runqs(self, global_runq: int, local_runq_total: int) -> None:
+        """One sample of the run queue means (stats()): the global queue's and the Ps' queues' lengths."""
+        self._samples += 1
+        self._sum_global += global_runq
+        self._sum_local += local_runq_total
 
     def schedtrace_line(self) -> str:
         """proc.go: schedtrace — the exact GODEBUG=schedtrace line (facts §3.13)."""
@@ -343,26 +347,27 @@ class Scheduler(
         """(live, runnable, running, syscall, waiting) user goroutines in O(P + M), not O(G): runnable
         Gs are the queues' contents, running and syscall Gs are the Ms' current Gs, waiting is the rest.
         The runtime's own goroutines (GC workers, sweeper) are left out, like runtime.NumGoroutine."""
-        running = syscall = 0
-        for m in self.allm:
+        running = syscall = runnable = 0
+        for m in self.allm:  # one pass over the Ms
             gp = m.curg
-            if gp is not None and gp.group != RUNTIME_GROUP:
-                if gp.status == Grunning:
-                    running += 1
-                elif gp.status == Gsyscall:
-                    syscall += 1
+            if gp is not None:
+                if gp.group != RUNTIME_GROUP:
+                    if gp.status == Grunning:
+                        running += 1
+                    elif gp.status == Gsyscall:
+                        syscall += 1
+            elif m.nextp is not None:
+                gp = m.lockedg  # startlockedm handed it to its M: runnable, in no queue
+                if gp is not None and gp.status == Grunnable:
+                    runnable += gp.group != RUNTIME_GROUP
         allp = self.allp
-        runnable = len(self.sched.runq)
+        runnable += len(self.sched.runq)
         for i in range(self.gomaxprocs):
             pp = allp[i]
             runnable += len(pp.runq) + (pp.runnext is not None)
         for gp in self.runtime_gs:
             if gp.status == Grunnable:
                 runnable -= 1
-        for m in self.allm:
-            gp = m.lockedg  # startlockedm handed it to its M: runnable, in no queue
-            if gp is not None and m.nextp is not None and m.curg is None and gp.status == Grunnable:
-                runnable += gp.group != RUNTIME_GROUP
         live = self.n_created - self.n_exited
         return live, runnable, running, syscall, live - runnable - running - syscall
 
