@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .compact import ASSUMPTIONS as _COMPACT_ASSUMPTIONS
+from .counters import CounterSeries, GCHistory, RunqHistory
 from .cpus import ASSUMPTIONS as _CPU_ASSUMPTIONS
 from .cpus import CPULanes
-from .counters import CounterSeries, GCHistory, RunqHistory
 from .eventlog import EventLog
 from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, VerdictsFold, every_view
 from .markqueue import MarkQueueFold

@@ -86,7 +86,9 @@ class CPULanes:
         dur = end - start
         self.run_ns = int(dur.sum())
         self.overflow_ns = int(dur[~placed].sum())
-        self.busy_ns = np.bincount(seg_slot[placed], weights=dur[placed], minlength=self.ncpu).astype(np.int64)
+        self.busy_ns = np.bincount(seg_slot[placed], weights=dur[placed], minlength=self.ncpu).astype(
+            np.int64
+        )
         tl = Timeline("m")
         tl.now_ns = now
         tl.version = mtl.version
@@ -125,9 +127,7 @@ def _all_segments(mtl: Timeline, now: int) -> tuple[np.ndarray, ...]:
             g = np.append(g, np.int32(ln.o_goid))
         else:
             b = b[:-1]
-        parts.append(
-            (s.astype(np.int64), e.astype(np.int64), st.astype(np.uint8), g.astype(np.int32), mi, b)
-        )
+        parts.append((s.astype(np.int64), e.astype(np.int64), st.astype(np.uint8), g.astype(np.int32), mi, b))
     if not parts:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z.astype(np.uint8), z.astype(np.int32), z, z.astype(np.uint8)
