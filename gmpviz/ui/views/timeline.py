@@ -388,9 +388,10 @@ class TimelineView(QtWidgets.QWidget):
             need = (np.floor(np.log10(np.maximum(goid, 1))) + 2) * char_px + 8  # "G" + digits + margin
             ok = np.flatnonzero(user & (px >= need))
             for i in ok[: ID_LABELS_SHOWN - len(shown)]:
-                shown.append(((lo[i] + hi[i]) / 2 / MS, lane, int(goid[i]), int(seg["state"][i])))
+                shown.append(((lo[i] + hi[i]) / 2 / MS, lane, f"G{int(goid[i])}", int(seg["state"][i])))
             if len(shown) >= ID_LABELS_SHOWN:
                 break
+        shown += self._cpu_ids(t0, t1, per_ns, char_px, ID_LABELS_SHOWN - len(shown))
         while len(self._id_items) < len(shown):
             item = pg.TextItem(anchor=(0.5, 0.5))
             item.setFont(self.id_font)
@@ -402,11 +403,30 @@ class TimelineView(QtWidgets.QWidget):
             r, g, b = (int(v) for v in lut[state][:3])
             dark_text = 0.299 * r + 0.587 * g + 0.114 * b > 140
             item.setColor("#000000" if dark_text else "#ffffff")
-            item.setText(f"G{goid}")
+            item.setText(goid)
             item.setPos(x, lane + LANE_ROWS / SUBROWS / 2)
             item.show()
         for item in self._id_items[len(shown) :]:
             item.hide()
+
+    def _cpu_ids(self, t0: float, t1: float, per_ns: float, char_px: float, room: int) -> list:
+        """The M on each CPU run wide enough to hold "M<id>" (the CPU lanes' labels)."""
+        if not self.show_cpu or room <= 0 or self._model is None or ("cpu", 0) not in self._lane_map:
+            return []
+        cpus = self._model.cpus(self._cpu_count(self._model))
+        r = cpus.runs
+        row0 = self._lane_map.index(("cpu", 0))
+        lo = np.maximum(r["start_ns"], t0)
+        hi = np.minimum(r["end_ns"], min(t1, self.reveal_ns))
+        need = (np.floor(np.log10(np.maximum(r["m"], 1))) + 2) * char_px + 8
+        ok = np.flatnonzero((r["slot"] >= 0) & ((hi - lo) * per_ns >= need))[:room]
+        out = []
+        for i in ok.tolist():
+            mid = (lo[i] + hi[i]) / 2
+            seg = cpus.timeline.segment_at(int(r["slot"][i]), int(mid))
+            state = seg["state"] if seg is not None else ST_IDLE
+            out.append((mid / MS, row0 + int(r["slot"][i]), f"M{int(r['m'][i])}", state))
+        return out
 
     def set_stw_strong(self, on: bool, min_px: int = 3) -> None:
         """The STW bands drawn strong: full colour, through every lane, at least `min_px` wide."""
