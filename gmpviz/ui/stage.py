@@ -250,6 +250,10 @@ class SceneView:
         if "heap" in scene.views:
             win.heap.summary.hide()  # the numbers at the cursor: too small a thing for a hall
             self._trim_heap(scene, win)
+        if "spans" in scene.views and "span queues" not in scene.notice:
+            # the "mark view" box is a control, not a picture: on stage it only shows in a scene about
+            # marking (the heatmap still switches to the mark view by itself while a cycle marks)
+            win.spans.mark_box.hide()
         if "runq" in scene.views:
             win.runq.info.hide()
             if self.ring_diagram(scene):
