@@ -40,7 +40,7 @@ STOP_TIMEOUT_S = 2.0  # then terminate, then kill
 ORPHAN_GRACE_S = 2.0  # the window is gone: the child finishes its slice and exits, or is made to
 PIPE_BYTES = 1 << 20
 #: what the window reads of an engine; the child reports them at start and whenever one changes
-SETTINGS = ("seed", "gomaxprocs", "policy", "gogc", "memlimit", "duration_ns")
+SETTINGS = ("seed", "gomaxprocs", "ncpu", "policy", "gogc", "memlimit", "duration_ns")
 
 
 class ProcessStartError(RuntimeError):
@@ -129,6 +129,7 @@ class RemoteEngine:
         self.error: str | None = None
         self.seed = 0
         self.gomaxprocs = 0
+        self.ncpu = 0  # the machine's CPUs (core/os.py)
         self.policy = "go"
         self.duration_ns = 0
         self.update(hello["settings"])

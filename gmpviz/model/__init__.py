@@ -11,6 +11,8 @@ import numpy as np
 
 from .compact import ASSUMPTIONS as _COMPACT_ASSUMPTIONS
 from .counters import CounterSeries, GCHistory, RunqHistory
+from .cpus import ASSUMPTIONS as _CPU_ASSUMPTIONS
+from .cpus import CPULanes
 from .eventlog import EventLog
 from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, VerdictsFold, every_view
 from .markqueue import MarkQueueFold
@@ -30,6 +32,7 @@ ASSUMPTIONS = (
     "/sched/latencies:seconds); the live view's percentiles are its histogram buckets' upper edges.",
     *_COMPACT_ASSUMPTIONS,
     *MARK_VIEW_ASSUMPTIONS,
+    *_CPU_ASSUMPTIONS,
 )
 
 COMPACT_EVERY_EVENTS = 250_000  # a live model with `compact_history` bounds its histories this often
@@ -101,6 +104,15 @@ class Model:
         for f in self._lazy:
             f.flush()
         return self.mtl_lanes
+
+    def cpus(self, ncpu: int) -> CPULanes:
+        """The CPU lanes (model/cpus.py) packed from the M lanes, rebuilt when they changed."""
+        mtl = self.mtl
+        key = (mtl.version, int(ncpu))
+        cached = getattr(self, "_cpus", None)
+        if cached is None or cached[0] != key:
+            cached = self._cpus = (key, CPULanes(mtl, ncpu))
+        return cached[1]
 
     @property
     def metrics(self) -> LiveMetrics:

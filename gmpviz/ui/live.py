@@ -126,6 +126,7 @@ class LiveController:
         self.session = Session(self.source, model, self._open_recorder())
         self.last_crash = None
         win.timeline.set_groups(groups)
+        win.timeline.set_ncpu(int(getattr(self.engine, "ncpu", 0) or 0))
         win.heap.reset_limits()
         win.heap.set_limits(
             _memlimit_of(self.engine),

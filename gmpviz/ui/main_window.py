@@ -32,6 +32,7 @@ from .views.scenario_source import ScenarioView
 from .views.span_heatmap import SpanHeatmapView
 from .views.timeline import TimelineView
 
+CPU_LANES_SHORTCUT = "Ctrl+U"  # View ▸ CPU lanes (Ctrl+M is the M lanes, controls.py)
 FRAME_MS = 16  # ~60 Hz pump
 OTHER_VIEW_EVERY = 2  # every 2nd frame one of them refreshes, in turn: each at ~5 Hz, no frame pays for all
 # a dock's turn waits for the next frame when this frame has already spent this much (pumping a large
@@ -184,6 +185,14 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for d in self.docks.values():
             view_menu.addAction(d.toggleViewAction())
+        view_menu.addSeparator()
+        # the CPU lanes (model/cpus.py): the live window and the player both draw them
+        self.cpu_lanes_action = view_menu.addAction("CPU lanes")
+        self.cpu_lanes_action.setCheckable(True)
+        self.cpu_lanes_action.setShortcut(QtGui.QKeySequence(CPU_LANES_SHORTCUT))
+        self.cpu_lanes_action.setToolTip(f"Show a lane per CPU ({CPU_LANES_SHORTCUT})")
+        self.cpu_lanes_action.toggled.connect(self.timeline.cpu_box.setChecked)
+        self.timeline.cpu_box.toggled.connect(self.cpu_lanes_action.setChecked)
         self.file_menu = QtWidgets.QMenu("&File", self)  # the controller fills it
         self.menuBar().insertMenu(view_menu.menuAction(), self.file_menu)
         self.status_label = QtWidgets.QLabel(" ")

@@ -106,6 +106,8 @@ class ReplayController:
             str(h.get("notice", "")),
         )
         st = h.get("settings") or {}
+        # recordings made before ncpu was modelled have none: their Ms never waited for a CPU
+        win.timeline.set_ncpu(int(st.get("ncpu", 0) or 0))
         container = -1
         with contextlib.suppress(RecordingError):
             container = int(getattr(replay.reader.scenario(), "container_limit_bytes", -1))

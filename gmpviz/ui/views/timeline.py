@@ -111,9 +111,12 @@ class TimelineView(QtWidgets.QWidget):
         self.groups: tuple[str, ...] = ("main",)
         self.follow = True
         self.show_m = False
+        self.show_cpu = False  # CPU lanes (model/cpus.py), below the M lanes
+        self.ncpu = 0  # the machine's CPUs (0: as many as P lanes, the default ncpu = GOMAXPROCS)
+        self.cpu_lanes_drawn = 0  # CPU lanes in the last image (tests ask)
         self._model = None
         self._drawn_key = None
-        self._lane_map: list[tuple[str, int]] = []  # row -> ("p"|"m", id)
+        self._lane_map: list[tuple[str, int]] = []  # row -> ("p"|"m"|"cpu", id)
         self.last_image = np.zeros((0, 0), dtype=np.uint8)
         self._follow_end_ms: float | None = None
         self._geom = None
@@ -158,6 +161,13 @@ class TimelineView(QtWidgets.QWidget):
         head.addWidget(self.legend, 1)
         head.addWidget(self.ticks_legend)
         head.addWidget(self.m_box)
+        self.cpu_box = QtWidgets.QCheckBox("CPU lanes")
+        self.cpu_box.setToolTip(
+            "Also show a lane per CPU: which M (and G) holds it, gaps are idle CPU time; the CPU "
+            "numbers are reconstructed (the OS model is symmetric: only occupancy is meaningful)"
+        )
+        self.cpu_box.toggled.connect(self._toggle_cpu)
+        head.addWidget(self.cpu_box)
         lay.addLayout(head)
         self.hover = QtWidgets.QLabel(" ")
         self.hover.setObjectName("timelineHover")
@@ -230,7 +240,26 @@ class TimelineView(QtWidgets.QWidget):
             + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
             + f"&nbsp;&nbsp; scans: {scans}"
         )
+        if self.show_cpu:  # the CPU lanes take the colours of what their M runs
+            sw += (
+                "&nbsp;|&nbsp; CPU lanes: which M holds each CPU (numbering reconstructed), a gap = idle CPU"
+            )
         self.legend.setText(sw)
+
+    def set_ncpu(self, ncpu: int) -> None:
+        """The machine's CPUs, for the CPU lanes."""
+        self.ncpu = max(int(ncpu), 0)
+        self._drawn_key = None
+
+    def _toggle_cpu(self, on: bool) -> None:
+        self.show_cpu = on
+        self._drawn_key = None
+        self._update_legend()
+        if self._model is not None:
+            self.refresh(self._model, force=True)
+
+    def _cpu_count(self, model) -> int:
+        return self.ncpu or max(model.ptl.nlanes, 1)
 
     def _toggle_m(self, on: bool) -> None:
         self.show_m = on
@@ -270,7 +299,9 @@ class TimelineView(QtWidgets.QWidget):
         width = max(int(self.vb.width()), 16)
         key = (
             model.ptl.version,
-            model.mtl.version if self.show_m else 0,
+            model.mtl.version if self.show_m or self.show_cpu else 0,
+            self.show_cpu,
+            self.ncpu,
             x0,
             x1,
             width,
@@ -281,7 +312,7 @@ class TimelineView(QtWidgets.QWidget):
             return
         self._drawn_key = key
         t0, t1 = x0 * MS, x1 * MS
-        geom = (x0, x1, width, self.show_m, id(model))
+        geom = (x0, x1, width, self.show_m, self.show_cpu, id(model))
         self.last_image = self._raster(model, t0, t1, width, incremental=not force and geom == self._geom)
         self._geom = geom
         img = self.last_image
@@ -357,9 +388,10 @@ class TimelineView(QtWidgets.QWidget):
             need = (np.floor(np.log10(np.maximum(goid, 1))) + 2) * char_px + 8  # "G" + digits + margin
             ok = np.flatnonzero(user & (px >= need))
             for i in ok[: ID_LABELS_SHOWN - len(shown)]:
-                shown.append(((lo[i] + hi[i]) / 2 / MS, lane, int(goid[i]), int(seg["state"][i])))
+                shown.append(((lo[i] + hi[i]) / 2 / MS, lane, f"G{int(goid[i])}", int(seg["state"][i])))
             if len(shown) >= ID_LABELS_SHOWN:
                 break
+        shown += self._cpu_ids(t0, t1, per_ns, char_px, ID_LABELS_SHOWN - len(shown))
         while len(self._id_items) < len(shown):
             item = pg.TextItem(anchor=(0.5, 0.5))
             item.setFont(self.id_font)
@@ -371,11 +403,30 @@ class TimelineView(QtWidgets.QWidget):
             r, g, b = (int(v) for v in lut[state][:3])
             dark_text = 0.299 * r + 0.587 * g + 0.114 * b > 140
             item.setColor("#000000" if dark_text else "#ffffff")
-            item.setText(f"G{goid}")
+            item.setText(goid)
             item.setPos(x, lane + LANE_ROWS / SUBROWS / 2)
             item.show()
         for item in self._id_items[len(shown) :]:
             item.hide()
+
+    def _cpu_ids(self, t0: float, t1: float, per_ns: float, char_px: float, room: int) -> list:
+        """The M on each CPU run wide enough to hold "M<id>" (the CPU lanes' labels)."""
+        if not self.show_cpu or room <= 0 or self._model is None or ("cpu", 0) not in self._lane_map:
+            return []
+        cpus = self._model.cpus(self._cpu_count(self._model))
+        r = cpus.runs
+        row0 = self._lane_map.index(("cpu", 0))
+        lo = np.maximum(r["start_ns"], t0)
+        hi = np.minimum(r["end_ns"], min(t1, self.reveal_ns))
+        need = (np.floor(np.log10(np.maximum(r["m"], 1))) + 2) * char_px + 8
+        ok = np.flatnonzero((r["slot"] >= 0) & ((hi - lo) * per_ns >= need))[:room]
+        out = []
+        for i in ok.tolist():
+            mid = (lo[i] + hi[i]) / 2
+            seg = cpus.timeline.segment_at(int(r["slot"][i]), int(mid))
+            state = seg["state"] if seg is not None else ST_IDLE
+            out.append((mid / MS, row0 + int(r["slot"][i]), f"M{int(r['m'][i])}", state))
+        return out
 
     def set_stw_strong(self, on: bool, min_px: int = 3) -> None:
         """The STW bands drawn strong: full colour, through every lane, at least `min_px` wide."""
@@ -513,9 +564,16 @@ class TimelineView(QtWidgets.QWidget):
     def _raster(self, model, t0: float, t1: float, width: int, incremental: bool) -> np.ndarray:
         """P lanes (+ a blank row and M lanes): only the changed pixels when the window is the same."""
         tls = [model.ptl] + ([model.mtl] if self.show_m and model.mtl.nlanes else [])
+        kinds = ["p"] + (["m"] if len(tls) > 1 else [])
+        if self.show_cpu:
+            # rebuilt from the M lanes (its last segments grow in place): drawn whole every time
+            tls.append(model.cpus(self._cpu_count(model)).timeline)
+            kinds.append("cpu")
         parts = []
         for j, tl in enumerate(tls):
             prev = self._prev_rasters[j] if incremental and j < len(self._prev_rasters) else None
+            if kinds[j] == "cpu":
+                prev = None
             if prev is not None and prev[0].shape == (tl.nlanes, width):
                 img, marks, marks_now = prev
                 px = tl.dirty_from_px(marks, marks_now, t0, t1, width)
@@ -527,10 +585,22 @@ class TimelineView(QtWidgets.QWidget):
             parts.append((new, tl.raster_marks(), tl.now_ns))
         self._prev_rasters = parts
         self._lane_map = [("p", i) for i in range(model.ptl.nlanes)]
+        self.cpu_lanes_drawn = tls[-1].nlanes if self.show_cpu else 0
         if len(parts) > 1:
-            self._lane_map += [("", -1)] + [("m", i) for i in range(model.mtl.nlanes)]
-            return np.concatenate([parts[0][0], np.zeros((1, width), dtype=np.uint8), parts[1][0]])
+            blank = np.zeros((1, width), dtype=np.uint8)
+            imgs = [parts[0][0]]
+            for k, tl, part in zip(kinds[1:], tls[1:], parts[1:]):
+                self._lane_map += [("", -1)] + [(k, i) for i in range(tl.nlanes)]
+                imgs += [blank, part[0]]
+            return np.concatenate(imgs)
         return parts[0][0]
+
+    def _timeline_of(self, kind: str):
+        if kind == "p":
+            return self._model.ptl
+        if kind == "cpu":
+            return self._model.cpus(self._cpu_count(self._model)).timeline
+        return self._model.mtl
 
     def _set_lane_axis(self, nl: int) -> None:
         hp = self.highlight_p
@@ -602,15 +672,18 @@ class TimelineView(QtWidgets.QWidget):
         kind, lane = self._lane_at(y)
         if not kind or self._model is None:
             return ""
-        tl = self._model.ptl if kind == "p" else self._model.mtl
+        tl = self._timeline_of(kind)
         seg = tl.segment_at(lane, int(t_ns))
         if seg is None:
-            return f"{kind.upper()}{lane} at {fmt_ns(t_ns)}"
+            return f"{kind.upper()}{lane} at {fmt_ns(t_ns)}" + (" · idle CPU" if kind == "cpu" else "")
         parts = [f"{kind.upper()}{lane}", state_label(seg["state"], self.groups)]
         if seg["goid"]:
             parts.append(f"G{seg['goid']}")
         if seg["other"] >= 0:
-            parts.append(f"{'M' if kind == 'p' else 'P'}{seg['other']}")
+            parts.append(f"{'P' if kind == 'm' else 'M'}{seg['other']}")
+        if kind == "cpu":  # a CPU segment ends where its M's lane changed state, or lost the CPU
+            parts.append(f"{fmt_ns(seg['end_ns'] - seg['start_ns'])} from {fmt_ns(seg['start_ns'])}")
+            return " · ".join(parts)
         parts.append(f"{fmt_ns(seg['end_ns'] - seg['start_ns'])} from {fmt_ns(seg['start_ns'])}")
         parts.append(f"ended by {end_reason(seg['end_kind'], seg['end_arg'])}")
         return " · ".join(parts)
@@ -653,9 +726,11 @@ class TimelineView(QtWidgets.QWidget):
         kind, lane = self._lane_at(pt.y())
         if not kind or self._model is None:
             return
-        tl = self._model.ptl if kind == "p" else self._model.mtl
-        seg = tl.segment_at(lane, int(t_ns))
+        seg = self._timeline_of(kind).segment_at(lane, int(t_ns))
         if seg is not None and seg["goid"]:
             self.selected.emit("g", seg["goid"])
+        elif kind == "cpu":
+            if seg is not None:
+                self.selected.emit("m", seg["other"])
         else:
             self.selected.emit(kind, lane)
