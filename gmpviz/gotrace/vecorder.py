@@ -138,6 +138,20 @@ class _Refuse(Exception):
     """The run is left to the one-event loop."""
 
 
+def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal values in a sorted `key`: for each row the index of its run's first row, the
+    first rows themselves, and each row's run number (0, 1, ...)."""
+    n = len(key)
+    if not n:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    first = np.empty(n, bool)
+    first[0] = True
+    first[1:] = key[1:] != key[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    return start, np.flatnonzero(first), np.cumsum(first) - 1
+
+
 def _fill_before(grp_start: np.ndarray, sets: np.ndarray, new: np.ndarray, init: np.ndarray):
     """Over rows grouped (contiguously) by resource: the value before each row, the value after it.
 
@@ -161,14 +175,8 @@ def _groups(key: np.ndarray):
     each group's first row, each sorted row's group number)."""
     o = np.argsort(key, kind="stable")  # (small integer keys: a radix sort)
     ks = key[o]
-    n = len(ks)
-    new = np.empty(n, bool)
-    if n:
-        new[0] = True
-        new[1:] = ks[1:] != ks[:-1]
-    first = np.flatnonzero(new)
-    start = np.maximum.accumulate(np.where(new, np.arange(n), 0)) if n else np.zeros(0, np.int64)
-    return o, start, ks, first, np.cumsum(new) - 1
+    start, first, grp = _runs(ks)
+    return o, start, ks, first, grp
 
 
 def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns):
@@ -230,15 +238,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     g_allowed, g_post, g_seqop, g_create = g_allowed[go], g_post[go], g_seqop[go], g_create[go]
     g_a1, g_step = g_a1[go], g_step[go]
     m_ = len(g_key)
-    gstart = np.zeros(m_, np.int64)
-    if m_:
-        newgrp = np.empty(m_, bool)
-        newgrp[0] = True
-        newgrp[1:] = g_key[1:] != g_key[:-1]
-        gstart = np.maximum.accumulate(np.where(newgrp, np.arange(m_), 0))
-        starts = np.flatnonzero(newgrp)
-    else:
-        starts = np.zeros(0, np.int64)
+    gstart, starts, grp = _runs(g_key)
     ug = g_key[starts].tolist()
     gi_code = np.empty(len(ug), np.int64)
     gi_seq = np.empty(len(ug), np.int64)
@@ -251,7 +251,6 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
         else:
             gi_code[i], gi_seq[i], gi_seqok[i] = st.status, st.seq, st.seq_gen == gen
             gi_assist[i] = 1 if _ASSIST_RT in st.in_flight else 0
-    grp = np.cumsum(newgrp) - 1 if m_ else np.zeros(0, np.int64)
     sets_code = g_post != KEEP
     pre, post = _fill_before(gstart, sets_code, g_post, gi_code[grp])
     if not ((g_allowed >> pre) & 1).all():
@@ -267,22 +266,9 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     # --- Ps --------------------------------------------------------------------------------------
     p_of = np.where(ty == _ProcStart, a0, cur_p)
     p_sel = np.flatnonzero((_P_ALLOWED[ty] != 0) & ((ty != _SysEndBlocked) | has_p))
-    p_key = p_of[p_sel]
-    p_ty = ty[p_sel]
-    po = np.argsort(p_key, kind="stable")  # (p_sel is in order)
-    p_key, p_ty, p_row = p_key[po], p_ty[po], p_sel[po]
+    po, pstart, p_key, pstarts, pgrp = _groups(p_of[p_sel])  # (p_sel is in order)
+    p_ty, p_row = ty[p_sel][po], p_sel[po]
     q = len(p_key)
-    pstart = np.zeros(q, np.int64)
-    if q:
-        newp = np.empty(q, bool)
-        newp[0] = True
-        newp[1:] = p_key[1:] != p_key[:-1]
-        pstart = np.maximum.accumulate(np.where(newp, np.arange(q), 0))
-        pstarts = np.flatnonzero(newp)
-        pgrp = np.cumsum(newp) - 1
-    else:
-        pstarts = np.zeros(0, np.int64)
-        pgrp = np.zeros(0, np.int64)
     up = p_key[pstarts].tolist()
     pi_code = np.empty(len(up), np.int64)
     pi_seq = np.empty(len(up), np.int64)
