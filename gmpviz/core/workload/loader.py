@@ -800,7 +800,7 @@ class _Compiler:
             t_ns = parse_duration(value)
         except UnitError:
             raise self.expected(
-                field, '"temp", "goroutine", "forever" or a duration like "50ms"', value
+                field, '"temp", "goroutine", "forever", "scope" or a duration like "50ms"', value
             ) from None
         if t_ns <= 0:
             raise self.expected(field, 'a lifetime above 0 (or "temp")', value)
