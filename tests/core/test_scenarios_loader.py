@@ -385,7 +385,8 @@ ERRORS = [
     (op("{ alloc = 0 }"), f"{W}.alloc: expected a size of at least 1 byte, got 0"),
     (
         op('{ alloc = "64B", lifetime = "always" }'),
-        f'{W}.lifetime: expected "temp", "goroutine", "forever", "scope" or a duration like "50ms", got "always"',
+        f'{W}.lifetime: expected "temp", "goroutine", "forever", "scope" or a duration like "50ms", '
+        'got "always"',
     ),
     (op('{ alloc = "64B", pointers = "yes" }'), f'{W}.pointers: expected true or false, got "yes"'),
     (
