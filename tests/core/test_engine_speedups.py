@@ -76,6 +76,7 @@ def test_a_resampled_row_equals_a_full_row(monkeypatch, name):
 
     monkeypatch.setattr(Engine, "_resampled_row", both)
     eng = Engine(load_scenario(name), seed=1, duration_ns=400_000_000)
+    eng.sample_fast_forward = False  # one step per sample: each gap's samples are resampled rows
     t = 0
     while not eng.done:
         t += 10_000_000
@@ -87,6 +88,42 @@ def test_a_resampled_row_equals_a_full_row(monkeypatch, name):
             eng.apply(("gomaxprocs", 2))
             eng.apply(("gogc", 25))
     assert checked["n"] > 50
+
+
+def _slices(name: str, fast_forward: bool, slice_ns: int, sample_counters: bool = True):
+    """Every drain of a run in slices (a command applied midway) and the run's stats."""
+    eng = Engine(load_scenario(name), seed=1, duration_ns=400_000_000)
+    eng.sample_fast_forward = fast_forward
+    eng.sample_counters = sample_counters
+    out, t = [], 0
+    while not eng.done:
+        t += slice_ns
+        eng.run_until(t)
+        out.append(eng.drain().tobytes())
+        out.append(eng.drain_counters().tobytes())
+        if t == 20 * slice_ns:
+            eng.apply(("gomaxprocs", 3))
+    return out, eng.stats()
+
+
+@pytest.mark.parametrize("name", ["cpu-bound", "preemption", "gomaxprocs", "netpoll", "gc-steady"])
+@pytest.mark.parametrize("slice_ns", [10_000_000, 3_333_333])
+def test_fast_forwarded_samples_equal_one_step_per_sample(name, slice_ns):
+    """The samples taken at once up to the next step (_fast_forward_samples) are the rows, events and
+    run-queue means one clock step per sample gives."""
+    assert _slices(name, True, slice_ns) == _slices(name, False, slice_ns)
+    assert _slices(name, True, slice_ns, False)[1] == _slices(name, False, slice_ns, False)[1]
+
+
+def test_fast_forward_stays_within_run_until():
+    eng = Engine(load_scenario("cpu-bound"), seed=1, duration_ns=100_000_000)
+    for t in range(1_000_000, 100_000_001, 7_000_000):
+        eng.run_until(t)
+        rows = eng.drain_counters()
+        assert rows["t_ns"].max() <= eng.now == t and np.all(np.diff(rows["t_ns"]) > 0)
+    steps = eng.steps
+    eng.clock.step()  # a single step takes no sample ahead of the clock
+    assert eng.steps == steps + 1 and eng.drain_counters()["t_ns"].max() <= eng.now
 
 
 def test_headless_runs_without_counter_rows_keep_the_current_row():
