@@ -62,7 +62,7 @@ PRIORITIES = {name: value for name, value in globals().items() if name.startswit
 class Clock:
     """Virtual time in ns and the heap of pending steps."""
 
-    __slots__ = ("heap", "horizon", "now", "seq", "stopped", "timers")
+    __slots__ = ("heap", "horizon", "now", "out", "out_limit", "seq", "stopped", "timers")
 
     def __init__(self) -> None:
         self.now = 0
@@ -70,6 +70,10 @@ class Clock:
         #: handler that only observes (the engine's counter sample) may act for the instants up to it
         #: at which no other step is due (engine.py _sample_step).
         self.horizon = -1
+        #: run_until's event list and the length it stops at: a handler that acts for several
+        #: instants at once does so only while the run would not have stopped (sysmon.py)
+        self.out: list = []
+        self.out_limit = 0
         self.heap: list[tuple] = []
         self.timers: list[tuple] = []  # the PRIO_TIMER steps of at_timer: (t_ns, seq, handler, obj)
         self.seq = 0  # pushes so far: the tie-break after the priority
@@ -132,6 +136,8 @@ class Clock:
         if out_limit < 0:
             out_limit = 1 << 62
         self.horizon = t_ns
+        self.out = out
+        self.out_limit = out_limit
         try:
             while not self.stopped:
                 if heap:

@@ -175,3 +175,39 @@ def test_counter_arrays_pack_what_numpy_makes():
         np.array(too_big, dtype=COUNTERS_DTYPE)
     with pytest.raises(OverflowError):
         _counter_array(too_big)
+
+
+def _drive(name: str, slice_ns: int, max_events: int, schedtrace_ms: int = 0):
+    """Every drain of a run in slices, each drained every max_events (as the recorder does), a
+    command applied midway; the stats and schedtrace lines."""
+    eng = Engine(load_scenario(name), seed=1, duration_ns=300_000_000, schedtrace_ms=schedtrace_ms)
+    out, t = [], 0
+    while not eng.done:
+        t += slice_ns
+        while True:
+            n = eng.run_until(t, max_events=max_events)
+            out.append(eng.drain().tobytes())
+            out.append(eng.drain_counters().tobytes())
+            if n < max_events or eng.done:
+                break
+        if t == 7 * slice_ns:
+            eng.apply(("gomaxprocs", 3))
+    return out, eng.stats(), eng.scheduler.schedtrace_lines
+
+
+@pytest.mark.parametrize("name", ["syscall-handoff", "preemption", "netpoll", "alloc-mix"])
+@pytest.mark.parametrize(
+    ("slice_ns", "max_events", "schedtrace_ms"),
+    [(10_000_000, 200_000, 0), (3_333_333, 7, 0), (10_000_000, 200_000, 5)],
+)
+def test_sysmon_idle_rounds_equal_rounds_popped_one_by_one(
+    monkeypatch, name, slice_ns, max_events, schedtrace_ms
+):
+    """sysmon's rounds run at once while nothing can happen (_sysmon_idle_rounds) give the events,
+    rows, statistics and schedtrace lines of one clock step per round, also when a run stops at its
+    event limit."""
+    from gmpviz.core.sched.sysmon import SysmonMixin
+
+    fast = _drive(name, slice_ns, max_events, schedtrace_ms)
+    monkeypatch.setattr(SysmonMixin, "_sysmon_idle_rounds", lambda self, t: t)
+    assert fast == _drive(name, slice_ns, max_events, schedtrace_ms)
