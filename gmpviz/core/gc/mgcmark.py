@@ -332,7 +332,9 @@ class MarkWork:
             z = np.zeros(0, np.int64)
             return z, z, z, np.zeros(0, bool)
         marked = spans.slot_mark[:n] & (spans.slot_elem[:n] > 0)
-        cs = np.concatenate([[0], np.cumsum(marked, dtype=np.int64)])
+        cs = np.empty(n + 1, np.int64)  # the running count with a leading 0
+        cs[0] = 0
+        np.cumsum(marked, dtype=np.int64, out=cs[1:])
         off = np.array(spans.f_off, np.int64)[ids]
         nel = np.array(spans.f_nelems, np.int64)[ids]
         k = cs[off + nel] - cs[off]
