@@ -1035,8 +1035,8 @@ class ProcMixin:
         for m in self.allm:
             if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
                 return
-        if sched.gcwaiting:
-            return
+        if sched.gcwaiting or self.safePointDone is not None:
+            return  # a stop-the-world, or forEachP's caller (asleep on sched.safePointNote, an M in use)
         if sched.runq or self._any_local_work():
             return
         if self._any_timers() or self.netpoll_waiters:
