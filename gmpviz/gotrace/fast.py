@@ -47,11 +47,6 @@ _MULTI[[S.EvGoSwitch, S.EvGoSwitchDestroy, S.EvGoDestroySyscall]] = True
 _CROSS_M = (S.EvProcSteal, S.EvGoStatus, S.EvGoStatusStack, S.EvProcStatus)
 _WINDOW = 65536
 _MIN_RUN = 32  # active events: a shorter run is advanced one event at a time
-_CHANGES_CTX = np.zeros(256, bool)  # the events of vecorder.VEC that change their M's (P, G)
-_CHANGES_CTX[[S.EvGoStart, S.EvGoStop, S.EvGoBlock, S.EvGoDestroy, S.EvGoSyscallEndBlocked]] = True
-_CHANGES_CTX[[S.EvProcStart, S.EvProcStop]] = True
-_CLEARS_G = np.zeros(256, bool)
-_CLEARS_G[[S.EvGoStop, S.EvGoBlock, S.EvGoDestroy, S.EvGoSyscallEndBlocked]] = True
 
 # The commonest scheduler events, advanced inline (the same checks and updates as their order.go
 # handlers). Anything those handlers would wait on or refuse raises NotProven: the run-by-run loop
@@ -142,7 +137,10 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     for i, m in enumerate(ms):
         st = mstates.get(m)
         init[i] = (st[1], st[0]) if st is not None else (NO, NO)
-    ch: list[tuple] = []  # changes of an M's (P, G): (M index, output position, p, g)
+    # Changes of an M's (P, G) made by its own events, by the event's index in the window's arrays
+    # (an M's events are contiguous there, in its order): (M index, index, p after, g after).
+    ch: list[tuple] = []
+    xch: list[tuple] = []  # changes made by another M's event: (M index, output position, p, g)
     pushed: list[tuple] = []
     push_ch = ch.append
     push_out = pushed.append
@@ -154,9 +152,11 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     G, P = state.g, state.p
     gen_pos: list[int] = []  # positions of the events ordered by ordering.Advance (their records pushed)
     push_gen = gen_pos.append
-    ch_parts: list[np.ndarray] = []  # change records of the runs advanced as arrays, (M, pos, p, g)
-    vec_parts: list[tuple] = []  # (positions, p, g) of the events of those runs
     act_src = order[act]  # the active events' indices in the window's arrays
+    # The context after each event that changes its M's, by index in the window's arrays.
+    chg = np.zeros(n, bool)
+    chg_p = np.empty(n, np.int64)
+    chg_g = np.empty(n, np.int64)
 
     def _vec_run(lo: int, hi: int) -> bool:
         pos_r = act[lo:hi]
@@ -173,18 +173,10 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
         )
         if got is None:
             return False
-        cur_p, cur_g, records = got
-        vec_parts.append((pos_r, cur_p, cur_g))  # their contexts, known: not derived below
-        # The context after each event that changes its M's: a change record, as one_by_one makes.
-        t_r = typ[src]
-        chg = np.flatnonzero(_CHANGES_CTX[t_r])
-        if chg.size:
-            tc = t_r[chg]
-            p_after = np.where(tc == _ProcStart, args[src[chg], 0].astype(np.int64), cur_p[chg])
-            p_after = np.where(tc == _ProcStop, NO, p_after)
-            g_after = np.where(tc == _GoStart, args[src[chg], 0].astype(np.int64), cur_g[chg])
-            g_after = np.where(_CLEARS_G[tc], NO, g_after)
-            ch_parts.append(np.column_stack((mi[src[chg]].astype(np.int64), pos_r[chg], p_after, g_after)))
+        p_after, g_after, records = got
+        chg[src] = True  # (an event that changes nothing has its context before as after)
+        chg_p[src] = p_after
+        chg_g[src] = g_after
         for i, rec in records:
             push_out(rec)
             push_gen(int(pos_r[i]))
@@ -220,7 +212,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                         st.status = _RUNNING
                         st.seq = a1
                         mst[0] = a0
-                        push_ch((k, pos, cur_p, a0))
+                        push_ch((k, j, cur_p, a0))
                     elif ty in _STOP_EXEC:
                         st = G.get(cur_g)
                         if cur_p == NO or st is None or st.status != _RUNNING:
@@ -230,7 +222,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                         else:
                             st.status = _RUNNABLE if ty == _GoStop else _WAITING
                         mst[0] = NO
-                        push_ch((k, pos, cur_p, NO))
+                        push_ch((k, j, cur_p, NO))
                     elif ty == _GoUnblock:
                         st = G.get(a0)
                         if st is None or st.status != _WAITING or st.seq_gen != gen or a1 != st.seq + 1:
@@ -257,14 +249,14 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                         st.status = _P_RUNNING
                         st.seq = a1
                         mst[1] = a0
-                        push_ch((k, pos, a0, cur_g))
+                        push_ch((k, j, a0, cur_g))
                     elif ty == _ProcStop:
                         st = P.get(cur_p)
                         if st is None or cur_p == NO or st.status not in (_P_RUNNING, _P_SYSCALL):
                             raise NotProven
                         st.status = _P_IDLE
                         mst[1] = NO
-                        push_ch((k, pos, NO, cur_g))
+                        push_ch((k, j, NO, cur_g))
                     elif ty == _GoSyscallBegin:
                         st = G.get(cur_g)
                         pst = P.get(cur_p)
@@ -298,7 +290,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                             raise NotProven
                         st.status = _RUNNABLE
                         mst[0] = NO
-                        push_ch((k, pos, cur_p, NO))
+                        push_ch((k, j, cur_p, NO))
                     elif ty == _GCSweepBegin:
                         pst = P.get(cur_p)
                         if pst is None or _SWEEP in pst.in_flight:
@@ -318,9 +310,9 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                 push_gen(pos)
                 st = mstates.get(m)
                 if st is not None:
-                    push_ch((k, pos, st[1], st[0]))
+                    push_ch((k, j, st[1], st[0]))
                 if ty in _CROSS_M:
-                    _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch)
+                    _cross_m_change(e, m, mstates, m_index, ms, init, pos, xch.append)
 
     # Runs of the commonest events are advanced as whole arrays (vecorder.advance_run); the rest,
     # and any run it does not settle, one event at a time.
@@ -345,45 +337,29 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     init_g = np.array([init.get(i, (NO, NO))[1] for i in range(nm)], np.int64)
     m_ids = np.asarray(ms + [0] * (nm - len(ms)), np.int64)
     pas = PASSIVE[otyp]  # a mask: a byte per event, not eight
-    derive = np.ones(n, bool)  # events whose context is their M's last change before them
-    derive[np.asarray(gen_pos, np.int64)] = False
-    for vp, _p, _g in vec_parts:
-        derive[vp] = False
+    if ch:
+        cha = np.array(ch, np.int64)
+        chg[cha[:, 1]] = True
+        chg_p[cha[:, 1]] = cha[:, 2]
+        chg_g[cha[:, 1]] = cha[:, 3]
+        del cha
+    del ch
+    if xch:
+        _cross_changes(xch, order, bounds, chg, chg_p, chg_g, init_p, init_g)
+    ctx_p, ctx_g = _contexts_before(chg, chg_p, chg_g, bounds, counts, init_p, init_g)
+    chg = chg_p = chg_g = None  # (let go)
     arr = np.empty(n, ORDERED_DTYPE)
     arr["typ"] = otyp
     for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
         o = order[k : k + _GATHER]
         arr["time"][k : k + _GATHER] = times[o]
         arr["args"][k : k + _GATHER] = np.take(args, o, axis=0)  # (take: 5x fancy indexing's speed)
+        arr["p"][k : k + _GATHER] = ctx_p[o]
+        arr["g"][k : k + _GATHER] = ctx_g[o]
     ev.time = times = None
     ev.args = args = None
-    del order
+    del order, ctx_p, ctx_g
     arr["m"] = m_ids[om]
-    arr["p"] = init_p[om]
-    arr["g"] = init_g[om]
-    if ch:
-        ch_parts.append(np.array(ch, np.int64))
-    del ch
-    if ch_parts:
-        cha = np.concatenate(ch_parts) if len(ch_parts) > 1 else ch_parts[0]
-        ch_parts.clear()
-        keys = cha[:, 0] * (n + 1) + cha[:, 1]  # (M, position): one change per pair
-        k = np.argsort(keys)
-        keys = keys[k]
-        cm, cp, cg = cha[k, 0], cha[k, 2], cha[k, 3]
-        del cha, k
-        opas = om[derive].astype(np.int64)
-        j = np.searchsorted(keys, opas * (n + 1) + np.flatnonzero(derive), side="left") - 1
-        del keys
-        jj = np.maximum(j, 0)
-        ok = (j >= 0) & (cm[jj] == opas)
-        arr["p"][derive] = np.where(ok, cp[jj], arr["p"][derive])
-        arr["g"][derive] = np.where(ok, cg[jj], arr["g"][derive])
-        del j, jj, ok, opas
-    for vp, vcp, vcg in vec_parts:
-        arr["p"][vp] = vcp
-        arr["g"][vp] = vcg
-    vec_parts.clear()
     if pushed:
         gp = np.asarray(gen_pos, np.int64)
         cols = list(zip(*pushed, strict=True))
@@ -404,6 +380,46 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
             f"expected a thread, proc and goroutine for {S.NAMES.get(int(t[w]))} but didn't have them"
         )
     return arr
+
+
+def _contexts_before(chg, chg_p, chg_g, bounds, counts, init_p, init_g):
+    """Each event's M context (P, G) before it, by index in the window's arrays: the context after
+    the M's last changing event before it (its events are contiguous there, in their order), or the
+    M's context at the window's start. A forward fill: no sort."""
+    n = len(chg)
+    last = np.where(chg, np.arange(n), -1)
+    np.maximum.accumulate(last, out=last)
+    before = np.empty(n, np.int64)
+    if n:
+        before[0] = -1
+        before[1:] = last[:-1]
+    nm0 = len(counts)
+    grp_start = np.repeat(bounds[:-1], counts)
+    own = before >= grp_start
+    np.maximum(before, 0, out=before)
+    mi = np.repeat(np.arange(nm0), counts)
+    ctx_p = np.where(own, chg_p[before], init_p[mi])
+    ctx_g = np.where(own, chg_g[before], init_g[mi])
+    return ctx_p, ctx_g
+
+
+def _cross_changes(xch, order, bounds, chg, chg_p, chg_g, init_p, init_g) -> None:
+    """Another M's event changed M i's context at output position pos: it holds from M i's first
+    event after pos (its events' output positions rise with their index), so it is recorded as the
+    change after the event before that one, or as M i's context at the window's start."""
+    inv = np.empty(len(order), np.int64)
+    inv[order] = np.arange(len(order))
+    nm0 = len(bounds) - 1
+    for i, pos, p, g in xch:  # (in output order: the later change wins)
+        if i >= nm0:
+            continue  # an M with no event in this window
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        j = lo + int(np.searchsorted(inv[lo:hi], pos, side="right"))
+        if j == lo:
+            init_p[i], init_g[i] = p, g
+        else:
+            chg[j - 1] = True
+            chg_p[j - 1], chg_g[j - 1] = p, g
 
 
 def _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch) -> None:
