@@ -37,7 +37,7 @@ from .order import (
     order_generation,
     s64,
 )
-from .vecorder import VEC, advance_run
+from .vecorder import _SETS_G, _SETS_P, VEC, _Fill, advance_run
 from .wire import Generation, GenEvents, TraceError, _decode_chunk, decode_generation
 
 # Events whose Advance queues more or other events than themselves (GoSwitch emits three,
@@ -321,6 +321,14 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     m_known = np.asarray([m != NO for m in ms], bool)
     vec = VEC[a_typ] & m_known[a_m]
     brk = np.flatnonzero(~vec).tolist() + [len(act)]
+    whole = None  # the contexts when every active event is one run (every M's from its own events)
+    if len(brk) == 1 and len(act) >= _MIN_RUN:
+        whole = _whole_run(state, gen, ms, init, typ, args, times, mi, bounds, counts, act_src)
+        if whole is not None:
+            for i, rec in whole[2]:
+                push_out(rec)
+                push_gen(int(act[i]))
+            brk = []
     lo = 0
     for b in brk:
         if b - lo >= _MIN_RUN:
@@ -344,9 +352,12 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
         chg_g[cha[:, 1]] = cha[:, 3]
         del cha
     del ch
-    if xch:
-        _cross_changes(xch, order, bounds, chg, chg_p, chg_g, init_p, init_g)
-    ctx_p, ctx_g = _contexts_before(chg, chg_p, chg_g, bounds, counts, init_p, init_g)
+    if whole is not None:
+        ctx_p, ctx_g = whole[0], whole[1]
+    else:
+        if xch:
+            _cross_changes(xch, order, bounds, chg, chg_p, chg_g, init_p, init_g)
+        ctx_p, ctx_g = _contexts_before(chg, chg_p, chg_g, bounds, counts, init_p, init_g)
     chg = chg_p = chg_g = None  # (let go)
     arr = np.empty(n, ORDERED_DTYPE)
     arr["typ"] = otyp
@@ -380,6 +391,48 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
             f"expected a thread, proc and goroutine for {S.NAMES.get(int(t[w]))} but didn't have them"
         )
     return arr
+
+
+def _whole_run(state, gen, ms, init, typ, args, times, mi, bounds, counts, src):
+    """The window's active events advanced as one run when they all are of vecorder.VEC's types.
+
+    Then only those events change an M's context (GoStart and GoStop/GoBlock/GoDestroy/
+    GoSyscallEndBlocked its G, ProcStart/ProcStop its P), so every event's context before it is a
+    forward fill over the window's arrays by M, and advance_run checks the run with those. Returns
+    (p before each event, g before each event, the Python pass's records) by index in the window's
+    arrays, or None with the state as it was (the caller goes run by run)."""
+    nm0 = len(counts)
+    init_p = np.array([init[i][0] for i in range(nm0)], np.int64)
+    init_g = np.array([init[i][1] for i in range(nm0)], np.int64)
+    a0 = args[:, 0].view(np.int64)
+    grp_start = np.repeat(bounds[:-1], counts)
+    m_of = np.repeat(np.arange(nm0), counts)
+    fg = _Fill(grp_start, _SETS_G[typ])
+    new_g = np.where(typ == S.EvGoStart, a0, NO)
+    ctx_g = fg.before(new_g, init_g[m_of])
+    fp = _Fill(grp_start, _SETS_P[typ])
+    new_p = np.where(typ == S.EvProcStart, a0, NO)
+    ctx_p = fp.before(new_p, init_p[m_of])
+    has = np.flatnonzero(counts)
+    lastrow = bounds[1:][has] - 1
+    fin_g = fg.after_at(lastrow, new_g, init_g[has]).tolist()
+    fin_p = fp.after_at(lastrow, new_p, init_p[has]).tolist()
+    del fg, fp, new_g, new_p, grp_start, m_of
+    m_final = [(ms[i], gl, pl) for i, gl, pl in zip(has.tolist(), fin_g, fin_p, strict=True)]
+    got = advance_run(
+        state,
+        gen,
+        ms,
+        typ[src],
+        a0[src],
+        args[src, 1].astype(np.int64),
+        mi[src],
+        times[src],
+        ctx=(ctx_p[src], ctx_g[src], m_final),
+    )
+    if got is None:
+        return None
+    return ctx_p, ctx_g, got[2]
 
 
 def _contexts_before(chg, chg_p, chg_g, bounds, counts, init_p, init_g):

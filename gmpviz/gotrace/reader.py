@@ -69,8 +69,12 @@ class GoTraceReader:
         n = len(arr)
         if not n:
             return
+        t = arr["time"]
+        if t[0] > self.last_ts and (n == 1 or bool((np.diff(t) > 0).all())):
+            self.last_ts = int(t[-1])  # already strictly increasing (the common case)
+            return
         idx = np.arange(n, dtype=np.int64)
-        w = np.maximum.accumulate(arr["time"] - idx)
+        w = np.maximum.accumulate(t - idx)
         np.maximum(w, self.last_ts + 1, out=w)
         arr["time"] = w + idx
         self.last_ts = int(arr["time"][-1])
@@ -153,30 +157,57 @@ class GoTraceReader:
         yield arr
 
 
+# Per (table, argument slot): which event types name an ID of that table there.
+_SLOT_TYPES = {
+    what: [np.isin(np.arange(256), [t for t, i in slots if i == k]) for k in range(4)]
+    for what, slots in (("stack", _STACK_SLOTS), ("string", _STRING_SLOTS))
+}
+_LUT_MAX = 1 << 22  # IDs up to this are checked through a lookup table (else np.isin)
+
+
+def _known_ids(table: dict, cache: dict, what: str):
+    """(a lookup table of the IDs in the table and 0, or None: too sparse; the IDs as an array)."""
+    got = cache.get(what)
+    if got is None:
+        keys = np.fromiter(table.keys(), np.uint64, len(table)) if table else np.zeros(0, np.uint64)
+        keys = np.append(keys, np.uint64(0))
+        top = int(keys.max())
+        lut = None
+        if top < _LUT_MAX:
+            lut = np.zeros(top + 2, bool)  # (the last entry: every ID above the table's largest)
+            lut[keys.astype(np.int64)] = True
+        got = cache[what] = (lut, keys)
+    return got
+
+
 def _first_bad_table_id(arr: np.ndarray, g: Generation) -> tuple[int, str] | None:
     """validateTableIDs over a generation: the first event naming a stack or string not in the table."""
     if not len(arr):
         return None
-    sub = np.flatnonzero(_HAS_TABLE_ARG[arr["typ"]])
-    if not sub.size:
+    typ = np.ascontiguousarray(arr["typ"])  # (a field of the records: strided)
+    present = np.bincount(typ, minlength=256).astype(bool)  # the event types in the chunk
+    if not _HAS_TABLE_ARG[present].any():
         return None
-    typ = arr["typ"][sub]
-    args_sub = arr["args"][sub]
+    cache = g.__dict__.setdefault("_id_luts", {})
     worst = None
-    for slots, table, what in ((_STACK_SLOTS, g.stacks, "stack"), (_STRING_SLOTS, g.strings, "string")):
-        keys = np.fromiter(table.keys(), np.uint64, len(table)) if table else np.zeros(0, np.uint64)
-        keys = np.append(keys, np.uint64(0))
-        for t, slot in slots:
-            sel = np.flatnonzero(typ == t)
+    for table, what in ((g.stacks, "stack"), (g.strings, "string")):
+        lut, keys = _known_ids(table, cache, what)
+        for slot, types in enumerate(_SLOT_TYPES[what]):
+            if not (types & present).any():
+                continue
+            sel = np.flatnonzero(types[typ])
             if not sel.size:
                 continue
-            ids = args_sub[sel, slot]
-            ok = np.isin(ids, keys)
+            ids = arr["args"][:, slot][sel]
+            if lut is not None:
+                ok = lut[np.minimum(ids, len(lut) - 1).astype(np.int64)]
+            else:
+                ok = np.isin(ids, keys)
             if not ok.all():
-                k = int(sel[np.argmin(ok)])
-                j = int(sub[k])
+                j = int(sel[np.argmin(ok)])
                 if worst is None or j < worst[0]:
-                    worst = (j, f"found invalid {what} ID {int(args_sub[k, slot])} for event {S.NAMES[t]}")
+                    bad_id, t = int(arr["args"][j, slot]), int(typ[j])
+                    worst = (j, f"found invalid {what} ID {bad_id} for event {S.NAMES[t]}")
     return worst
 
 

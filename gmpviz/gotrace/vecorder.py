@@ -159,10 +159,13 @@ class _Fill:
     the value; before a group's first setting row the value is the group's initial one. The index
     of the last setting row is found once and serves every value set by the same rows."""
 
-    __slots__ = ("va", "ia", "vb", "ib")
+    __slots__ = ("va", "ia", "vb", "ib", "none")
 
     def __init__(self, grp_start: np.ndarray, sets: np.ndarray):
         n = len(sets)
+        self.none = not sets.any()  # (then every value is its group's initial one)
+        if self.none:
+            return
         last = np.where(sets, np.arange(n), -1)
         np.maximum.accumulate(last, out=last)
         ib = np.empty_like(last)  # the last setting row strictly before each row
@@ -177,14 +180,28 @@ class _Fill:
 
     def before(self, new: np.ndarray, init: np.ndarray) -> np.ndarray:
         """The value before each row (init: per row, its group's initial value)."""
+        if self.none:
+            return init.copy()
         return np.where(self.vb, new[self.ib], init)
 
     def after(self, new: np.ndarray, init: np.ndarray) -> np.ndarray:
+        if self.none:
+            return init.copy()
         return np.where(self.va, new[self.ia], init)
 
     def after_at(self, rows: np.ndarray, new: np.ndarray, init: np.ndarray) -> np.ndarray:
         """The value after the given rows (init: the rows' groups' initial values)."""
+        if self.none:
+            return init.copy()
         return np.where(self.va[rows], new[self.ia[rows]], init)
+
+    def set_before(self, rows_n: int) -> np.ndarray:
+        """Whether some row before each row, in its group, set the value."""
+        return np.zeros(rows_n, bool) if self.none else self.vb
+
+    def set_at(self, rows: np.ndarray) -> np.ndarray:
+        """Whether some row up to each given row, in its group, set the value."""
+        return np.zeros(len(rows), bool) if self.none else self.va[rows]
 
 
 def _groups(key: np.ndarray):
@@ -196,46 +213,30 @@ def _groups(key: np.ndarray):
     return o, start, ks, first, grp
 
 
-def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns):
+def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns, ctx=None):
     """Advance a run of events (all of VEC types, on Ms that are not NoThread), in order.
 
     ty/a0/a1/k/t_ns: each event's type, first two arguments (as int64), M (index into ms) and
     time. Returns (each event's M context after it: p, g, as int64 arrays; the records of the
     Python pass's events as (index in the run, record)), with `state` advanced; or None, with
-    `state` as it was."""
+    `state` as it was.
+
+    `ctx`, when the caller knows them: (each event's P before it, its G before it, [(M, its G, its
+    P) after the run, for every M whose context the run may change]); then the contexts after are
+    not computed (None, None)."""
     try:
-        return _advance(state, gen, ms, ty, a0, a1, k, t_ns)
+        return _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx)
     except _Refuse:
         return None
 
 
-def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
-    n = len(ty)
+def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     mstates, G, P = state.m, state.g, state.p
-    # --- each M's context before each event ------------------------------------------------------
-    ko, kstart, ks, kfirst, uinv = _groups(k.astype(np.uint8) if len(ms) <= 256 else k)
-    uk = ks[kfirst]
-    init_g = np.empty(len(uk), np.int64)
-    init_p = np.empty(len(uk), np.int64)
-    for i, kk in enumerate(uk.tolist()):
-        st = mstates.get(ms[kk])
-        init_g[i], init_p[i] = (st[0], st[1]) if st is not None else (NO, NO)
-    tys = ty[ko]
-    a0s = a0[ko]
-    fg = _Fill(kstart, _SETS_G[tys])
-    fp = _Fill(kstart, _SETS_P[tys])
-    new_g = np.where(tys == _GoStart, a0s, NO)
-    new_p = np.where(tys == _ProcStart, a0s, NO)
-    ig, ip = init_g[uinv], init_p[uinv]
-    cur_g = np.empty(n, np.int64)
-    cur_p = np.empty(n, np.int64)
-    cur_g[ko] = fg.before(new_g, ig)
-    cur_p[ko] = fp.before(new_p, ip)
-    g_after = np.empty(n, np.int64)
-    p_after = np.empty(n, np.int64)
-    g_after[ko] = ga_s = fg.after(new_g, ig)
-    p_after[ko] = pa_s = fp.after(new_p, ip)
-    del fg, fp, new_g, new_p, ig, ip
+    if ctx is not None:
+        cur_p, cur_g, m_final = ctx
+        p_after = g_after = None
+    else:
+        cur_p, cur_g, p_after, g_after, m_final = _m_contexts(mstates, ms, ty, a0, k)
     need_p, need_g = _NEED_P[ty], _NEED_G[ty]
     has_p, has_g = cur_p != NO, cur_g != NO
     if ((need_p == 2) & ~has_p).any() or ((need_p == 0) & has_p).any():
@@ -289,11 +290,11 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     f_seq = _Fill(gstart, sets_seq)
     new_seq = np.where(g_create, 0, g_a1)
     seq_before = f_seq.before(new_seq, gi_seq[grp])
-    ok_before = f_seq.vb | gi_seqok[grp]  # a sequence number set in this run is this generation's
+    ok_before = f_seq.set_before(m_) | gi_seqok[grp]  # a sequence number set in this run is this generation's
     if (g_seqop & ~(ok_before & (g_a1 == seq_before + 1))).any():
         raise _Refuse
     fin_seq = f_seq.after_at(ends, new_seq, gi_seq).tolist()
-    seq_changed = f_seq.va[ends].tolist()
+    seq_changed = f_seq.set_at(ends).tolist()
     del f_seq, seq_before, ok_before, new_seq
     # GCMarkAssist in flight: the level stays 0 or 1 (advanceGoRangeBegin/End on the G's ranges).
     any_assist: list = [False] * len(ug)
@@ -336,11 +337,11 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     p_seqval = np.where(seq_arg == 1, a1[p_row], a0[p_row])
     fp_seq = _Fill(pstart, p_seqop)
     pseq_before = fp_seq.before(p_seqval, pi_seq[pgrp])
-    pok_before = fp_seq.vb | pi_seqok[pgrp]
+    pok_before = fp_seq.set_before(q) | pi_seqok[pgrp]
     if (p_seqop & ~(pok_before & (p_seqval == pseq_before + 1))).any():
         raise _Refuse
     pfin_seq = fp_seq.after_at(pends, p_seqval, pi_seq).tolist()
-    pseq_changed = fp_seq.va[pends].tolist()
+    pseq_changed = fp_seq.set_at(pends).tolist()
     del fp_seq, pseq_before, pok_before
     p_step = _RANGE_STEP[p_ty]
     p_sweep_ops: list = [False] * len(up)
@@ -395,9 +396,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
         records.append((i, (t, int(t_ns[i]), m, pp, gg, rec0, int(a1[i]), 0, 0)))
         # (a1..a3 of these events: STWBegin's stack is a1; GCBegin/GCEnd/STWEnd have no more)
     # --- every check held: the state after the run ------------------------------------------------
-    klast = np.r_[kfirst[1:], n] - 1
-    for kk, gl, pl in zip(uk.tolist(), ga_s[klast].tolist(), pa_s[klast].tolist(), strict=True):
-        m = ms[kk]
+    for m, gl, pl in m_final:
         st = mstates.get(m)
         if st is None:
             st = mstates[m] = [NO, NO]
@@ -449,6 +448,40 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
                 st.in_flight.append(_SWEEP_RT)
     state.gc_seq, state.gc_state = gc_seq, gc_state
     return p_after, g_after, records
+
+
+def _m_contexts(mstates, ms, ty, a0, k):
+    """Each event's M context (P, G) before and after it: a forward fill over the run's events
+    grouped by M, from each M's state at the run's start; and [(M, G, P)] after the run."""
+    n = len(ty)
+    ko, kstart, ks, kfirst, uinv = _groups(k.astype(np.uint8) if len(ms) <= 256 else k)
+    uk = ks[kfirst]
+    init_g = np.empty(len(uk), np.int64)
+    init_p = np.empty(len(uk), np.int64)
+    for i, kk in enumerate(uk.tolist()):
+        st = mstates.get(ms[kk])
+        init_g[i], init_p[i] = (st[0], st[1]) if st is not None else (NO, NO)
+    tys = ty[ko]
+    a0s = a0[ko]
+    fg = _Fill(kstart, _SETS_G[tys])
+    fp = _Fill(kstart, _SETS_P[tys])
+    new_g = np.where(tys == _GoStart, a0s, NO)
+    new_p = np.where(tys == _ProcStart, a0s, NO)
+    ig, ip = init_g[uinv], init_p[uinv]
+    cur_g = np.empty(n, np.int64)
+    cur_p = np.empty(n, np.int64)
+    cur_g[ko] = fg.before(new_g, ig)
+    cur_p[ko] = fp.before(new_p, ip)
+    g_after = np.empty(n, np.int64)
+    p_after = np.empty(n, np.int64)
+    g_after[ko] = ga_s = fg.after(new_g, ig)
+    p_after[ko] = pa_s = fp.after(new_p, ip)
+    klast = np.r_[kfirst[1:], n] - 1
+    m_final = [
+        (ms[kk], gl, pl)
+        for kk, gl, pl in zip(uk.tolist(), ga_s[klast].tolist(), pa_s[klast].tolist(), strict=True)
+    ]
+    return cur_p, cur_g, p_after, g_after, m_final
 
 
 def _levels(step: np.ndarray, gstart: np.ndarray, init: np.ndarray) -> np.ndarray:

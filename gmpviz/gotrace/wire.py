@@ -527,16 +527,15 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     tstart = np.empty(ntok, np.int32)
     tstart[0] = 0
     tstart[1:] = tpos[:-1] + 1
-    bt0 = np.searchsorted(tstart, bstart)
-    bt1 = np.searchsorted(tstart, bend)
+    bt0 = np.searchsorted(tstart, bstart.astype(np.int32))  # (int32 both: no converted copy of tstart)
+    bt1 = np.searchsorted(tstart, bend.astype(np.int32))
     if (
         (bt0 >= ntok).any()
         or (tstart[np.minimum(bt0, ntok - 1)] != bstart).any()
         or (tpos[bt1 - 1] != bend - 1).any()
     ):
         raise TraceError("found invalid uvarint (a batch ends inside a varint)")
-    starts = _event_starts(d, tstart, bt0)
-    typ = d[tstart[starts]]
+    starts, typ = _event_starts(d, tstart, bt0)
     exp = typ >= 0x80
     # Token values: every token's varint (an experimental start token's varint begins after its type).
     vs = tstart.copy()
@@ -570,11 +569,10 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     with np.errstate(invalid="ignore", over="ignore"):
         fdt = (val[dt_tok].astype(np.float64) * g.freq).astype(np.int64)
     cs = np.cumsum(fdt)
-    b_of = np.searchsorted(bt0, starts, side="right") - 1
     first = np.searchsorted(starts, bt0)  # index of each batch's first event
     before = np.where(first > 0, cs[np.maximum(first - 1, 0)], 0)
     base = np.array([g.mul(b.ts) for b in batches], np.int64)
-    t = cs - before[b_of] + base[b_of]
+    t = cs - np.repeat(before - base, np.diff(np.append(first, n)))
     return typ, t, args
 
 
@@ -622,13 +620,14 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
     if not mark[bt0].all():
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
     starts = np.flatnonzero(mark)
-    bad = _NTOK[d[tstart[starts]]] == 0
+    typ = d[tstart[starts]]
+    bad = _NTOK[typ] == 0
     if bad.any():
         t = int(d[tstart[starts[np.argmax(bad)]]])
         if t >= S_MAX_EXP or (S_NUM_EVENTS <= t <= S_MAX_EVENT):
             raise TraceError(f"found invalid event type: {t}")
         raise TraceError(f"found event without a timestamp: type={t}")
-    return starts
+    return starts, typ
 
 
 S_MAX_EXP, S_NUM_EVENTS, S_MAX_EVENT = S.MaxExperimentalEvent, S.NumEvents, S.MaxEvent

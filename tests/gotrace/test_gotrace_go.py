@@ -89,9 +89,9 @@ def test_array_runs_and_single_steps_equal_go(go_traces, mode, min_run, monkeypa
     calls = {"runs": 0, "settled": 0}
     real = vecorder.advance_run
 
-    def counted(*a):
+    def counted(*a, **kw):
         calls["runs"] += 1
-        got = real(*a)
+        got = real(*a, **kw)
         calls["settled"] += got is not None
         return got
 
