@@ -37,6 +37,7 @@ from .order import (
     order_generation,
     s64,
 )
+from .tableids import first_bad_table_id
 from .vecorder import _SETS_G, _SETS_P, VEC, _Fill, advance_run
 from .wire import Generation, GenEvents, TraceError, _decode_chunk, decode_generation
 
@@ -614,6 +615,21 @@ class _MStream:
 _INF = float("inf")
 
 
+def _kth_key(keys: list, k: int) -> int:
+    """The k-th least (from 0) of the values of sorted arrays `keys`, k below their total length:
+    np.partition of their concatenation, by a binary search on the value (each M's keys are a
+    running max, so sorted: a count below a value is a searchsorted per M)."""
+    lo = min(int(a[0]) for a in keys if len(a))
+    hi = max(int(a[-1]) for a in keys if len(a))
+    while lo < hi:  # the least v with more than k values <= v
+        mid = (lo + hi) // 2
+        if sum(int(np.searchsorted(a, mid, side="right")) for a in keys) > k:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def _windows(tf, g: Generation, window: int):
     """The generation's events as GenEvents windows in Go's merge order of their keys (see above):
     an M is decoded only while fewer than `window` events are known to come next, so what is held
@@ -633,9 +649,7 @@ def _windows(tf, g: Generation, window: int):
         if not ready:
             return
         if ready > window:  # the window's worth of least keys: cut at the window-th one
-            keys = np.concatenate([s.key[:n] for s, n in zip(streams, counts, strict=True)])
-            kth = np.partition(keys, window)[window]
-            del keys
+            kth = _kth_key([s.key[:n] for s, n in zip(streams, counts, strict=True)], window)
             least = [
                 int(np.searchsorted(s.key[:n], kth, side="left"))
                 for s, n in zip(streams, counts, strict=True)
@@ -670,12 +684,17 @@ def stream_generation(state: OrderState, tf, g: Generation, info: dict, window: 
     prev_mi = -1
     for win in _windows(tf, g, window or WINDOW_EVENTS):
         win.prev_mi = prev_mi
+        # validateTableIDs on the window's own arrays (contiguous: the ordered records' are not);
+        # a window with a bad ID leaves the check to the reader, which finds the first in order.
+        ids_ok = first_bad_table_id(win.typ, win.args, g) is None
         arr = order_generation_fast(state, g, win, False)
         if arr is None:
             break
         prev_mi = win.last_mi
         done += len(arr)
+        info["ids_ok"] = ids_ok
         yield arr
+        info["ids_ok"] = False
     else:
         info["fast"] = True
         return

@@ -16,16 +16,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import spec as S
 from .order import ORDERED_DTYPE, OrderState, order_generation_exact, sync_event
+from .tableids import first_bad_table_id
 from .wire import Generation, TraceError, TraceFile, decode_generation
-
-# (type, argument slot) pairs that name a stack / a string (event spec StackIDs/StringIDs, minus dt).
-_STACK_SLOTS = [(t, i - 1) for t, sp in S.TIMED.items() for i in sp[2]]
-_STRING_SLOTS = [(t, i - 1) for t, sp in S.TIMED.items() for i in sp[3]]
-_HAS_TABLE_ARG = np.zeros(256, bool)
-for _t, _i in _STACK_SLOTS + _STRING_SLOTS:
-    _HAS_TABLE_ARG[_t] = True
 
 
 class GoTraceReader:
@@ -111,7 +104,8 @@ class GoTraceReader:
                 if not synced:
                     synced = True
                     yield self._sync_chunk(g, g.mul(g.min_ts))
-                bad = _first_bad_table_id(arr, g)
+                # (a window the fast path checked before ordering it is not checked again)
+                bad = None if self._info.pop("ids_ok", False) else _first_bad_table_id(arr, g)
                 if bad is not None:
                     i, msg = bad
                     arr = arr[:i]
@@ -157,58 +151,11 @@ class GoTraceReader:
         yield arr
 
 
-# Per (table, argument slot): which event types name an ID of that table there.
-_SLOT_TYPES = {
-    what: [np.isin(np.arange(256), [t for t, i in slots if i == k]) for k in range(4)]
-    for what, slots in (("stack", _STACK_SLOTS), ("string", _STRING_SLOTS))
-}
-_LUT_MAX = 1 << 22  # IDs up to this are checked through a lookup table (else np.isin)
-
-
-def _known_ids(table: dict, cache: dict, what: str):
-    """(a lookup table of the IDs in the table and 0, or None: too sparse; the IDs as an array)."""
-    got = cache.get(what)
-    if got is None:
-        keys = np.fromiter(table.keys(), np.uint64, len(table)) if table else np.zeros(0, np.uint64)
-        keys = np.append(keys, np.uint64(0))
-        top = int(keys.max())
-        lut = None
-        if top < _LUT_MAX:
-            lut = np.zeros(top + 2, bool)  # (the last entry: every ID above the table's largest)
-            lut[keys.astype(np.int64)] = True
-        got = cache[what] = (lut, keys)
-    return got
-
-
 def _first_bad_table_id(arr: np.ndarray, g: Generation) -> tuple[int, str] | None:
-    """validateTableIDs over a generation: the first event naming a stack or string not in the table."""
+    """validateTableIDs over a chunk of ordered records (tableids.first_bad_table_id)."""
     if not len(arr):
         return None
-    typ = np.ascontiguousarray(arr["typ"])  # (a field of the records: strided)
-    present = np.bincount(typ, minlength=256).astype(bool)  # the event types in the chunk
-    if not _HAS_TABLE_ARG[present].any():
-        return None
-    cache = g.__dict__.setdefault("_id_luts", {})
-    worst = None
-    for table, what in ((g.stacks, "stack"), (g.strings, "string")):
-        lut, keys = _known_ids(table, cache, what)
-        for slot, types in enumerate(_SLOT_TYPES[what]):
-            if not (types & present).any():
-                continue
-            sel = np.flatnonzero(types[typ])
-            if not sel.size:
-                continue
-            ids = arr["args"][:, slot][sel]
-            if lut is not None:
-                ok = lut[np.minimum(ids, len(lut) - 1).astype(np.int64)]
-            else:
-                ok = np.isin(ids, keys)
-            if not ok.all():
-                j = int(sel[np.argmin(ok)])
-                if worst is None or j < worst[0]:
-                    bad_id, t = int(arr["args"][j, slot]), int(typ[j])
-                    worst = (j, f"found invalid {what} ID {bad_id} for event {S.NAMES[t]}")
-    return worst
+    return first_bad_table_id(np.ascontiguousarray(arr["typ"]), arr["args"], g)
 
 
 def read_trace(path: str, fast: bool = True) -> tuple[list[tuple[Generation | None, np.ndarray]], str | None]:

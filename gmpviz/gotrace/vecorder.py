@@ -204,10 +204,20 @@ class _Fill:
         return np.zeros(len(rows), bool) if self.none else self.va[rows]
 
 
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """np.argsort(key, kind="stable"); keys within 2**16 of each other (goroutine and P IDs, as a
+    rule) as 16-bit offsets, which numpy sorts by radix instead of timsort."""
+    if len(key):
+        lo = int(key.min())
+        if int(key.max()) - lo < 1 << 16:
+            return np.argsort((key - lo).astype(np.uint16), kind="stable")
+    return np.argsort(key, kind="stable")
+
+
 def _groups(key: np.ndarray):
     """(stable order by key, each sorted row's group start index, the sorted keys, the index of
     each group's first row, each sorted row's group number)."""
-    o = np.argsort(key, kind="stable")  # (small integer keys: a radix sort)
+    o = np.argsort(key, kind="stable") if key.dtype.itemsize == 1 else _stable_order(key)
     ks = key[o]
     start, first, grp = _runs(ks)
     return o, start, ks, first, grp
@@ -258,7 +268,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
         go = np.lexsort((g_row, g_key))
     else:
         g_key, g_row, g_ty = gid, row, ty_g
-        go = np.argsort(g_key, kind="stable")  # (rows are in order)
+        go = _stable_order(g_key)  # (rows are in order)
     g_key, g_row, g_ty = g_key[go], g_row[go], g_ty[go]
     del gid, go
     g_allowed, g_post, g_step = _G_ALLOWED[g_ty], _G_POST[g_ty], _RANGE_STEP[g_ty]

@@ -595,28 +595,36 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
     ntk = np.ones(nb * B, np.int8)  # padding: one-token events, which keep state 0 at 0
     ntk[:ntok] = _NTOK8[d[tstart]]
     cols = np.ascontiguousarray(ntk.reshape(nb, B).T)  # (B, nb): each column's token counts
-    # states[c, e, b]: the state at token c of block b, entered in state e.
-    states = np.empty((B + 1, _NSTATES, nb), np.int8)
-    states[0] = np.arange(_NSTATES, dtype=np.int8)[:, None]
-    z = np.empty((_NSTATES, nb), np.int8)
+    # Pass 1: each block's exit state for each of the six entry states (only the current column
+    # of states is kept: the scan stays in cache however long the chunk).
+    s = np.repeat(np.arange(_NSTATES, dtype=np.int8)[:, None], nb, axis=1)
+    zb = np.empty((_NSTATES, nb), bool)
+    z = zb.view(np.int8)  # (equal writes bools, the product int8s: no casting loop either way)
     for c in range(B):
-        s = states[c]
-        np.equal(s, 0, out=z)
+        np.equal(s, 0, out=zb)
         np.multiply(z, cols[c], out=z)
-        nxt = states[c + 1]
-        np.add(s, z, out=nxt)
-        nxt -= 1
-    exit_ = states[B].T.tolist()
-    entry = np.empty(nb, np.int64)
+        s += z
+        s -= 1
+    exit_ = s.T.tolist()
+    entry = np.empty(nb, np.int8)
     st = 0
     for b in range(nb):
         entry[b] = st
         st = exit_[b][st]
-    kept = states[:B, entry, np.arange(nb)].T.reshape(-1)  # the state at each token, in order
+    # Pass 2: each block scanned again from its true entry state; a token in state 0 starts an event.
+    marks = np.empty((B, nb), bool)
+    w = np.empty(nb, np.int8)
+    for c in range(B):
+        m = marks[c]
+        np.equal(entry, 0, out=m)
+        np.multiply(m.view(np.int8), cols[c], out=w)
+        entry += w
+        entry -= 1
+    mark_all = marks.T.reshape(-1)  # in token order
     # The last event must end with the chunk's last token (the padding would count it down).
-    if (kept[ntok] if ntok < len(kept) else st) != 0:
+    if not (mark_all[ntok] if ntok < len(mark_all) else st == 0):
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
-    mark = kept[:ntok] == 0
+    mark = mark_all[:ntok]
     if not mark[bt0].all():
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
     starts = np.flatnonzero(mark)
