@@ -20,12 +20,44 @@ from .order import ORDERED_DTYPE, OrderState, order_generation_exact, sync_event
 from .tableids import first_bad_table_id
 from .wire import Generation, TraceError, TraceFile, decode_generation
 
+# glibc hands a freed block above its mmap threshold back to the kernel at once (and trims the heap's
+# top above its trim threshold), and both thresholds adapt to the blocks freed. The reader's window
+# temporaries (a few MB each, dozens per window) then came back as fresh pages each time: about
+# 75,000 page faults on a 23 MB trace, an eighth of the reader's CPU time spent in the kernel. Fixed
+# thresholds keep blocks below 16 MiB in the heap and up to 32 MiB of freed memory for the next
+# window (the peak RSS does not move: the same pages are reused).
+_MMAP_THRESHOLD_BYTES = 16 << 20
+_TRIM_THRESHOLD_BYTES = 32 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
+_malloc_tuned = False
+
+
+def _tune_malloc() -> None:
+    """mallopt the thresholds above, once per process; glibc only (elsewhere nothing changes)."""
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
+    except (OSError, AttributeError):
+        pass
+
 
 class GoTraceReader:
     """Iterate `chunks()` for (generation, ORDERED_DTYPE array) pairs; a None generation is a
     Sync without a table (the trace's last one, or the one before an error)."""
 
     def __init__(self, path: str, fast: bool = True):
+        _tune_malloc()
         self.tf = TraceFile(path)
         self.version = self.tf.version
         self.fast = fast
