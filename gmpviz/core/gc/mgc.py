@@ -49,7 +49,7 @@ from ..trace.events import (
 from . import ASSUMPTIONS as PACER_ASSUMPTIONS
 from .gctrace import CycleStats, format_gctrace
 from .mgclimit import GCCPULimiter
-from .mgcmark import MARK_ASSUMPTIONS, SCAN_ROOTS, MarkWork, heap_pages
+from .mgcmark import COST_RUNTIME_ROOTS_NS, MARK_ASSUMPTIONS, SCAN_ROOTS, MarkWork
 from .mgcpacer import (
     GC_TRIGGER_CYCLE,
     GC_TRIGGER_HEAP,
@@ -202,6 +202,11 @@ class GC:
         self.work = MarkWork(self.greentea, rt.gomaxprocs, self.ptr_fraction)
         self.worker_work: dict[int, int] = {}  # goid -> scan work since the worker G started (its event)
         self.worker_check: dict[int, int] = {}  # goid -> scan work since its last gcDrain check()
+        #: the Ps whose gcWork greyed something since gcMarkDone's last ragged barrier (pp.gcw.flushedWork)
+        self.flushed_ps: set[int] = set()
+        self.gcMarkDoneFlushed = 0
+        #: gcMarkDone is in its ragged barriers or waits for the world to stop (its caller's M sleeps)
+        self.markdone_waiting = False
         self.gc_marktermination = False
         self.gc_trigger_kind = 0
         self.gc_waiters: list[G] = []
@@ -334,10 +339,11 @@ class GC:
         self.tMark = now
         # The snapshot the hybrid barrier preserves: what is reachable now gets marked.
         a.mark(now)
-        stacks = self._scan_stacks()
+        stacks, waits = self._scan_stacks()
         # gcPrepareMarkRoots, and the grey set the snapshot's mark bits give
         self.work = MarkWork(self.greentea, self.rt.gomaxprocs, self.ptr_fraction)
-        self.work.prepare(a.spans, heap_pages(a.spans), c.globalsScan, stacks)
+        self.work.prepare(a.spans, a.heap.mapped_pages, c.globalsScan, stacks, COST_RUNTIME_ROOTS_NS, waits)
+        self.flushed_ps.clear()
         self.gc_marktermination = False
         self.gcBlackenEnabled = 1
         dedicated = c.dedicatedMarkWorkersNeeded
@@ -365,18 +371,35 @@ class GC:
         series.append(ns)
         self.gc_cpu_ns += ns * self.rt.gomaxprocs
 
-    def _scan_stacks(self) -> list[int]:
-        """The markroot stack jobs' sizes: the used part of every G's stack (shrunk if under 1/4 used)."""
+    def _scan_stacks(self) -> tuple[list[int], list[int]]:
+        """The markroot stack jobs' sizes: the used part of every G's stack (shrunk if under 1/4 used),
+        and the time each job's suspendG waits for its G to stop (see _running_after_restart)."""
         used_list = []
+        waits = []
+        running = self._running_after_restart()
         for gp in self.rt.allgs:
             if gp.status == Gdead or gp.is_worker:
                 continue
             used = stack_used_bytes(gp)
             used_list.append(min(used, gp.stack_bytes))
+            waits.append(self.rt.async_preempt_ns() if gp in running else 0)
             if gp.status in (Grunnable, Gwaiting):  # isShrinkStackSafe: not running, not in a syscall
                 self.mem.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
         self.gc_stack_scan = sum(used_list)
-        return used_list
+        return used_list, waits
+
+    def _running_after_restart(self) -> list[G]:
+        """The Gs that run again as soon as gcStart restarts the world: the G that called gcStart and
+        those the sweep-termination STW preempted, which goschedImpl keeps in their P's runnext (Go 1.27:
+        "so it can keep running immediately after the STW"). When markroot scans their stacks they are
+        running: suspendG asks them to stop and waits for their next safe point (preemptM's signal,
+        async_preempt_ns). SIMPLIFICATION: every other G is parked, runnable or in a syscall when its
+        stack is scanned (suspendG takes it at once), and a G's own assist waits for itself too."""
+        out = [pp.runnext for pp in self.rt.allp[: self.rt.gomaxprocs] if pp.runnext is not None]
+        caller = self.rt.stw_caller
+        if caller is not None and caller.curg is not None and caller.curg not in self.gc_waiters:
+            out.append(caller.curg)
+        return out
 
     def _new_runtime_g(self, pp) -> G:
         now = self.clock.now
@@ -420,16 +443,31 @@ class GC:
         if self.gc_marktermination:
             return
         self.gc_marktermination = True  # (work.markDoneSema: one gcMarkDone at a time)
-        # the ragged barrier: every P flushes its write barrier buffer and gcWork at its next safe
-        # point (running Ps are preempted), then the world stops. SIMPLIFICATION: nothing is ever
-        # found flushed (gcMarkDoneFlushed stays 0: the emulated grey set is fixed at mark start)
+        self.markdone_waiting = True
+        self.gcMarkDone_top(caller)
+
+    def gcMarkDone_top(self, caller) -> None:
+        """gcMarkDone's `top:` — the ragged barrier: every P flushes its write barrier buffer and gcWork
+        at its next safe point (running Ps are preempted), counting the Ps that had flushed work."""
+        self.gcMarkDoneFlushed = 0
         self.rt.forEachP(self.gcMarkDone_flush, lambda: self.gcMarkDone_flushed(caller), caller)
 
     def gcMarkDone_flush(self, pp) -> None:
-        """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose() (nothing to flush)."""
+        """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose(); collect flushedWork.
+        A P's gcWork flushed work if it greyed anything since the last barrier (Green Tea sets
+        flushedWork at each span it queues, tryDeferToSpanScan; the classic marker when it hands a
+        workbuf to the full list), which any P that drained mark work did."""
+        if pp.id in self.flushed_ps:
+            self.flushed_ps.discard(pp.id)
+            self.gcMarkDoneFlushed += 1
 
     def gcMarkDone_flushed(self, caller) -> None:
-        """gcMarkDone after its ragged barrier: tMarkTerm, then stop the world for mark termination."""
+        """gcMarkDone after its ragged barrier: if a P had flushed work, `goto top` (the emulated grey
+        set is fixed at mark start, so what it flushed is already marked: gcIsMarkDone holds and the
+        barrier runs again at once); else tMarkTerm, then stop the world for mark termination."""
+        if self.gcMarkDoneFlushed:
+            self.gcMarkDone_top(caller)
+            return
         now = self.clock.now
         self.tMarkTerm = now
         self.heap1 = self.allocator.heap_live
@@ -443,6 +481,7 @@ class GC:
         now = self.clock.now
         a = self.allocator
         c = self.gcController
+        self.markdone_waiting = False
         self.gcBlackenEnabled = 0
         self.gcphase = _GCmarktermination
         c.heapLive = a.heap_live
@@ -510,6 +549,10 @@ class GC:
         with the P held (a preemption meanwhile changes nothing), then the worker parks."""
         step = self.markterm_step
         gp.preempt = False
+        if self.markdone_waiting:
+            # still in gcMarkDone (forEachP's notesleep, then stopTheWorldWithSema): a preemption
+            # (sysmon's retake) has no effect on it; startTheWorld steps it once mark termination is done
+            return
         if step == MARKTERM_RESTARTED:
             self.markterm_step = MARKTERM_FLUSHING
             if self.worldsema_held:
@@ -859,6 +902,8 @@ class GC:
             total_b += nbytes
             total_ns += ns
             stolen_all += stolen
+        if total_ns:
+            self.flushed_ps.add(pp.id)  # what it scanned greyed objects into pp.gcw
         if self.greentea:
             q = w.queues
             self.ev.GCSpanQueue(
