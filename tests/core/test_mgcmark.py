@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gmpviz.core.engine import Engine
-from gmpviz.core.gc.mgcmark import SPAN_RING_SLOTS, MarkWork
+from gmpviz.core.gc.mgcmark import RUNTIME_BSS_BYTES, RUNTIME_DATA_BYTES, SPAN_RING_SLOTS, MarkWork
 from gmpviz.core.trace.events import EV
 from gmpviz.core.workload.loader import load_scenario
 
@@ -132,8 +132,8 @@ def test_drain_budget_and_bytes_to_ns_agree():
 
 
 def test_runtime_roots_and_suspendg_waits_cost_their_time():
-    """The runtime's own roots are one more data job of the given CPU; a stack job whose G is running
-    costs its suspendG wait on top of its scan."""
+    """The runtime's own roots are two more data jobs (its data and BSS) sharing the given CPU by size,
+    with their bytes of scan work; a stack job whose G is running costs its suspendG wait on top."""
     eng = Engine(load_scenario("gc-greentea"), duration_ns=30 * MS)
     eng.run_until(30 * MS)
     a = eng.allocator
@@ -142,8 +142,11 @@ def test_runtime_roots_and_suspendg_waits_cost_their_time():
     plain.prepare(a.spans, 64, 0, [4096, 2048])
     w = MarkWork(True, 4)
     w.prepare(a.spans, 64, 0, [4096, 2048], runtime_roots_ns=20_000, stacks_wait_ns=[0, 7_000])
-    assert w.n_root_jobs == plain.n_root_jobs + 1
-    assert w.cost_ns[2] == 20_000  # after the two fixed jobs
+    assert w.n_root_jobs == plain.n_root_jobs + 2
+    assert w.cost_ns[2] + w.cost_ns[3] == pytest.approx(20_000)  # after the two fixed jobs
+    assert w.cost_ns[2] / w.cost_ns[3] == pytest.approx(RUNTIME_DATA_BYTES / RUNTIME_BSS_BYTES)
+    assert list(w.scan_bytes[2:4]) == [RUNTIME_DATA_BYTES, RUNTIME_BSS_BYTES]
+    assert w.globals_bytes == RUNTIME_DATA_BYTES + RUNTIME_BSS_BYTES
     assert w.cost_ns[w.n_root_jobs - 2] == plain.cost_ns[plain.n_root_jobs - 2]
     assert w.cost_ns[w.n_root_jobs - 1] == plain.cost_ns[plain.n_root_jobs - 1] + 7_000
     assert w.total_ns == pytest.approx(plain.total_ns + 20_000 + 7_000)

@@ -49,7 +49,7 @@ from ..trace.events import (
 from . import ASSUMPTIONS as PACER_ASSUMPTIONS
 from .gctrace import CycleStats, format_gctrace
 from .mgclimit import GCCPULimiter
-from .mgcmark import COST_RUNTIME_ROOTS_NS, MARK_ASSUMPTIONS, SCAN_ROOTS, MarkWork
+from .mgcmark import COST_RUNTIME_ROOTS_NS, MARK_ASSUMPTIONS, RUNTIME_GLOBALS_BYTES, SCAN_ROOTS, MarkWork
 from .mgcpacer import (
     GC_TRIGGER_CYCLE,
     GC_TRIGGER_HEAP,
@@ -71,6 +71,9 @@ WORKER_CHUNK_NS = 50_000  # a worker drains this much time between preemption ch
 # mgcmark.go: drainCheckThreshold — an idle or fractional worker's gcDrain calls its check (pollWork,
 # pollFractionalWorkerExit) once per this much scan work, not at every preemption check
 DRAIN_CHECK_THRESHOLD = 100_000
+# gcDrain's root loop calls check() after every markroot job (pollWork for an idle worker, a few
+# hundred ns apart); the model drains an idle worker's root jobs this long between its checks
+ROOT_POLL_NS = 5_000
 COST_SWEEP_SPAN_NS = 300  # mspan.sweep of one span
 COST_SWEEP_PAGE_NS = 40  # plus per page (bitmap work)
 COST_MARKTERM_NS = 15_000  # gcMarkTermination's own work under STW #2, base
@@ -187,9 +190,12 @@ class GC:
         self.memlimit = sc.memlimit_bytes if memlimit_bytes is None else memlimit_bytes
         limit = self.memlimit if self.memlimit is not None and self.memlimit >= 0 else MAX_INT64
         self.gcController = GCController(self.gogc, limit)
-        if sc.globals_bytes:
-            self.gcController.addGlobals(sc.globals_bytes)
-            self.gcController.commit(True)
+        #: the scenario's globals (its own data/BSS root jobs; the runtime's are mgcmark.py's)
+        self.globals_bytes = sc.globals_bytes
+        # modulesinit: gcController.addGlobals(scanDataSize + scanBSSSize) of the one module, whose data
+        # and BSS hold the runtime's own globals (RUNTIME_GLOBALS_BYTES) besides the program's
+        self.gcController.addGlobals(sc.globals_bytes + RUNTIME_GLOBALS_BYTES)
+        self.gcController.commit(True)
         self.limiter = GCCPULimiter()
         self.gcphase = _GCoff
         self.gc_cycles = 0
@@ -342,7 +348,9 @@ class GC:
         stacks, waits = self._scan_stacks()
         # gcPrepareMarkRoots, and the grey set the snapshot's mark bits give
         self.work = MarkWork(self.greentea, self.rt.gomaxprocs, self.ptr_fraction)
-        self.work.prepare(a.spans, a.heap.mapped_pages, c.globalsScan, stacks, COST_RUNTIME_ROOTS_NS, waits)
+        self.work.prepare(
+            a.spans, a.heap.mapped_pages, self.globals_bytes, stacks, COST_RUNTIME_ROOTS_NS, waits
+        )
         self.flushed_ps.clear()
         self.gc_marktermination = False
         self.gcBlackenEnabled = 1
@@ -672,12 +680,17 @@ class GC:
                 self.rt.runqdrain(pp)
             else:
                 stop = True
+        in_roots = self.work.pos < self.work.n_root_jobs
         if self.work.empty() or not self.gcBlackenEnabled:
             stop = True
-        elif mode != WORKER_DEDICATED and self.worker_check.get(gp.goid, 0) < DRAIN_CHECK_THRESHOLD:
-            pass  # gcDrain calls check() only once per drainCheckThreshold of scan work
+        elif (
+            mode != WORKER_DEDICATED
+            and not in_roots
+            and self.worker_check.get(gp.goid, 0) < DRAIN_CHECK_THRESHOLD
+        ):
+            pass  # gcDrain's heap loop calls check() only once per drainCheckThreshold of scan work
         elif mode == WORKER_FRACTIONAL:
-            elapsed = now - self.tMark
+            elapsed = now - self.tSweepTerm  # pollFractionalWorkerExit: since gcController.markStartTime
             mine = pp.gcFractionalMarkTime + (now - gp.run_start)
             if elapsed > 0 and mine / elapsed > 1.2 * self.gcController.fractionalUtilizationGoal:
                 stop = True
@@ -688,15 +701,34 @@ class GC:
         if stop:
             self.gcBgMarkWorker_park(m, gp)
             return
-        if mode != WORKER_DEDICATED and self.worker_check.get(gp.goid, 0) >= DRAIN_CHECK_THRESHOLD:
+        checked = in_roots or self.worker_check.get(gp.goid, 0) >= DRAIN_CHECK_THRESHOLD
+        if mode != WORKER_DEDICATED and checked:
             self.worker_check[gp.goid] = 0  # checked above and going on: the next check's work starts
-        work, dt = self.gcDrain(m, gp, WORKER_CHUNK_NS)
+        budget = WORKER_CHUNK_NS
+        if mode == WORKER_FRACTIONAL and in_roots:
+            budget = min(budget, self._fractional_exit_ns(pp, gp, now))
+        elif mode == WORKER_IDLE and in_roots:
+            budget = ROOT_POLL_NS  # pollWork after every markroot job: a G made runnable stops it soon
+        work, dt = self.gcDrain(m, gp, budget)
         self.worker_work[gp.goid] = self.worker_work.get(gp.goid, 0) + work
         self.worker_check[gp.goid] = self.worker_check.get(gp.goid, 0) + work
         self.gcFlushBgCredit(work)
         dt = max(dt, 1)
         gp.busy_until = now + dt
         self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
+
+    def _fractional_exit_ns(self, pp, gp, now: int) -> int:
+        """gcDrain's root loop calls check() after every markroot job; for a fractional worker that is
+        pollFractionalWorkerExit, true once selfTime / (now - markStartTime) > 1.2 x the goal, with
+        selfTime = pp.gcFractionalMarkTime + (now - the worker's start); markStartTime is gcStart's
+        `now` (work.tSweepTerm), so the STW's length counts in delta. The drain's budget ends at
+        that moment (solved for now; at least 1 ns: one more root job), so the worker checks there
+        instead of scanning root jobs for a whole chunk."""
+        g = 1.2 * self.gcController.fractionalUtilizationGoal
+        if g >= 1:
+            return WORKER_CHUNK_NS
+        t_exit = (gp.run_start - pp.gcFractionalMarkTime - g * self.tSweepTerm) / (1 - g)
+        return max(int(t_exit - now) + 1, 1)
 
     def gcBgMarkWorker_park(self, m, gp) -> None:
         """mgc.go: gcBgMarkWorker, its end — the worker parks back in gcBgMarkWorkerPool; the last one out
@@ -745,7 +777,8 @@ class GC:
         """mgcpacer.go: findRunnableGCWorker — a dedicated or fractional worker for this P."""
         if self.work.empty() or not self.gc_worker_pool:
             return None
-        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.clock.now - self.tMark)
+        # delta = now - c.markStartTime: startCycle's `now` is gcStart's, before the sweep-termination STW
+        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.clock.now - self.tSweepTerm)
         if mode is None:
             return None
         return self._take_worker(pp, mode)
@@ -890,8 +923,8 @@ class GC:
         stolen_all = 0
         for what, ns, nbytes, n, stolen, first, deq, span_lo, span_hi in w.drain(pp.id, budget_ns):
             if what == SCAN_ROOTS:
-                stack_b, glob_b = w.root_split(first, nbytes)
-                c.addScanWork(stack=stack_b, globals_=glob_b)
+                stack_b, glob_b, rt_b = w.root_split(first, nbytes)
+                c.addScanWork(stack=stack_b, globals_=glob_b + rt_b)
             else:
                 c.addScanWork(heap=nbytes)
             self.ev.GCMarkScan(

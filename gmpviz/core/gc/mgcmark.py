@@ -71,6 +71,12 @@ COST_ROOT_JOB_NS = 500  # markroot's fixed cost per job (modelled: a stack walk'
 # cycle's markroot jobs (2 fixed jobs, the 16 span-root shards of its one arena and main's stack:
 # 18 x COST_ROOT_JOB_NS + 264 B at COST_STACK_WORD_NS per word = 9.1 µs)
 COST_RUNTIME_ROOTS_NS = 35_000 - (18 * 500 + 66)
+# ... whose data and BSS sections (moduledata data..edata, bss..ebss: what gcPrepareMarkRoots splits
+# into rootBlockBytes jobs and gcController.globalsScan counts) are, in the fidelity programs' binaries
+# (Go 1.27.3 linux/amd64, `readelf -S`: .data 19,762 B, .bss 132,632 B), one block each
+RUNTIME_DATA_BYTES = 19_762
+RUNTIME_BSS_BYTES = 132_632
+RUNTIME_GLOBALS_BYTES = RUNTIME_DATA_BYTES + RUNTIME_BSS_BYTES
 COST_STACK_WORD_NS = 2.0  # per stack/global word (modelled: scanblock over a ptrmask, cache-hot)
 
 # Job kinds (GCMarkScan's `what`)
@@ -81,6 +87,7 @@ SCAN_NAMES = ("roots", "span queue", "object queue")
 
 # Root job kinds (the pacer counts stack and globals scan work apart from the heap's)
 ROOT_FIXED, ROOT_GLOBALS, ROOT_SPANS, ROOT_STACK = 0, 1, 2, 3
+ROOT_RUNTIME = 4  # the runtime's own data/BSS blocks (data and BSS root jobs too)
 
 #: a Green Tea span's dequeues: the marks a span gathers while it waits in a queue are scanned by one
 #: dequeue. SIMPLIFICATION: modelled as one dequeue per this many marked objects (at least one).
@@ -109,8 +116,10 @@ MARK_ASSUMPTIONS = (
     "fan-out); the rings, the shared list and stealing are counts, not span identities.",
     "GC mark: stacks and globals cost a modelled "
     f"{COST_STACK_WORD_NS} ns/word plus {COST_ROOT_JOB_NS} ns per markroot job; the runtime's own roots "
-    f"(its data and BSS, its own goroutines' stacks) are one job of {COST_RUNTIME_ROOTS_NS / 1000:.1f} µs "
-    "(measured with tests/fidelity/progs/markfixed) whose scan work the pacer does not count; span "
+    f"(its data and BSS, its own goroutines' stacks) are two jobs of {COST_RUNTIME_ROOTS_NS / 1000:.1f} µs "
+    "together (measured with tests/fidelity/progs/markfixed) and the real binaries' .data + .bss, "
+    f"{RUNTIME_GLOBALS_BYTES:,} B, of scan work (in the pacer's globalsScan too, as modulesinit adds "
+    "them); span "
     "roots are 16 shards per 64 MiB heap arena mapped, as gcPrepareMarkRoots makes them.",
 )
 
@@ -240,30 +249,33 @@ class MarkWork:
         ``spans`` is the allocator's SpanTable (slot arenas, f_* columns); ``arena_pages`` the pages
         of the heap arenas mapped so far (mheap_.markArenas: span roots are per arena, pagesPerArena /
         pagesPerSpanRoot shards each); ``stacks_used`` the used bytes of every goroutine stack to
-        scan; ``runtime_roots_ns`` the runtime's own roots' CPU (COST_RUNTIME_ROOTS_NS: one more data
-        job, with the program's first, when it is not 0); ``stacks_wait_ns`` (as long as
+        scan; ``runtime_roots_ns`` the runtime's own roots' CPU (COST_RUNTIME_ROOTS_NS: when it is not
+        0, two more jobs before the program's globals, the runtime's data and BSS blocks of
+        RUNTIME_*_BYTES of scan work, sharing that time by size); ``stacks_wait_ns`` (as long as
         ``stacks_used``, optional) the time each stack job's suspendG waits for its G to stop."""
         n_data = -(-globals_bytes // ROOT_BLOCK_BYTES)
         n_arenas = -(-arena_pages // PAGES_PER_ARENA)
         n_span_roots = n_arenas * (PAGES_PER_ARENA // PAGES_PER_SPAN_ROOT)
-        n_rt = 1 if runtime_roots_ns > 0 else 0
-        root_kind = [ROOT_FIXED] * FIXED_ROOT_COUNT + [ROOT_GLOBALS] * (n_rt + n_data)
+        rt_bytes = [RUNTIME_DATA_BYTES, RUNTIME_BSS_BYTES] if runtime_roots_ns > 0 else []
+        n_rt = len(rt_bytes)
+        root_kind = [ROOT_FIXED] * FIXED_ROOT_COUNT + [ROOT_RUNTIME] * n_rt + [ROOT_GLOBALS] * n_data
         root_kind += [ROOT_SPANS] * n_span_roots + [ROOT_STACK] * len(stacks_used)
-        root_bytes = [0] * (FIXED_ROOT_COUNT + n_rt)
+        root_bytes = [0] * FIXED_ROOT_COUNT + rt_bytes
         root_bytes += [min(ROOT_BLOCK_BYTES, globals_bytes - i * ROOT_BLOCK_BYTES) for i in range(n_data)]
         root_bytes += [0] * n_span_roots + list(stacks_used)
         rb = np.array(root_bytes, np.int64)
         rcost = COST_ROOT_JOB_NS + rb / PTR_SIZE * COST_STACK_WORD_NS
         if n_rt:
-            # the runtime's own data/BSS and goroutines, as one job (their scan bytes are not counted:
-            # the pacer's globalsScan is the scenario's globals)
-            rcost[FIXED_ROOT_COUNT] = runtime_roots_ns
+            # the runtime's own data/BSS blocks (and goroutines): the measured time, shared by size
+            rcost[FIXED_ROOT_COUNT : FIXED_ROOT_COUNT + n_rt] = (
+                runtime_roots_ns * np.array(rt_bytes) / sum(rt_bytes)
+            )
         if stacks_wait_ns:
             # markroot -> scanstack -> suspendG: a running G's stack is scanned once it stops at a
             # safe point; the scanner spins (procyield, osyield) until then, on its own time
             rcost[len(rb) - len(stacks_used) :] += np.asarray(stacks_wait_ns, np.float64)
         self.stack_bytes = int(sum(stacks_used))
-        self.globals_bytes = int(globals_bytes)
+        self.globals_bytes = int(globals_bytes) + sum(rt_bytes)
         self.n_root_jobs = len(rb)
 
         sids, k, elem, scan = self._grey_spans(spans)
@@ -410,13 +422,15 @@ class MarkWork:
         self.queues.put(p, (j - i) * SPAN_FANOUT)
         return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq, int(self.span[i]), int(self.span[j - 1]))
 
-    def root_split(self, i0: int, nbytes: int) -> tuple[int, int]:
-        """(stack bytes, globals bytes) of ``nbytes`` of root work from job i0, for the pacer's separate
-        counters: data/BSS jobs come before stack jobs, so the globals part is what is left of them."""
+    def root_split(self, i0: int, nbytes: int) -> tuple[int, int, int]:
+        """(stack bytes, globals bytes, runtime globals bytes) of ``nbytes`` of root work from job i0,
+        for the pacer's separate counters: the runtime's data/BSS jobs come first, then the scenario's,
+        then stack jobs, so each part is what is left of them."""
         rk = self.root_kind[i0 : self.n_root_jobs]
         b = self.scan_bytes[i0 : self.n_root_jobs]
-        glob = min(int(b[rk == ROOT_GLOBALS].sum()), nbytes)
-        return nbytes - glob, glob
+        rt = min(int(b[rk == ROOT_RUNTIME].sum()), nbytes)
+        glob = min(int(b[rk == ROOT_GLOBALS].sum()), nbytes - rt)
+        return nbytes - glob - rt, glob, rt
 
     def stats(self) -> dict:
         """The cycle's Green Tea measures: spans touched per object scanned, span bytes per dequeue."""

@@ -1029,7 +1029,9 @@ class ProcMixin:
         for m in self.allm:
             if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
                 return
-        if sched.gcwaiting:
+        if sched.gcwaiting or sched.safePointFn is not None:
+            # (a forEachP in progress: its caller's M sleeps in notesleep, not idle; with no caller M,
+            # gcMarkDone from an assist, the last P's wake-up of it is pending)
             return
         if sched.runq or self._any_local_work():
             return
