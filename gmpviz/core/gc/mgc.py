@@ -142,6 +142,14 @@ GC_ASSUMPTIONS = (
     f"GC: mark termination costs {COST_MARKTERM_NS // 1000} µs + {COST_MARKTERM_PER_P_NS // 1000} µs per P "
     f"under STW; sweeping {COST_SWEEP_SPAN_NS} ns per span + {COST_SWEEP_PAGE_NS} ns per page (modelled).",
     "GC: runtime.GC() waits for the running cycle if one is already under way (the runtime starts one more).",
+    "GC: a stack job of a G that runs again as soon as gcStart restarts the world (its caller, the Gs the "
+    "STW preempted into runnext) costs suspendG's wait for its safe point (one async preemption's "
+    "latency); every other G's stack is taken at once, and a G's own assist waits for itself too.",
+    "GC: gcMarkDone's ragged barrier runs twice when any P drained mark work since the last one (its "
+    "gcWork flushed work): the emulated grey set is fixed at mark start, so the second barrier finds "
+    "nothing and the world stops after it.",
+    f"GC: an idle worker's pollWork runs every {ROOT_POLL_NS // 1000} µs of root jobs (the runtime: after "
+    "every markroot job); a fractional worker's root drain ends where pollFractionalWorkerExit turns true.",
     "GC: the scavenger releases memory at the end of each sweep (no 1%-CPU background pacing).",
     f"GC: after the world restarts, mark termination's mProf_Flush, prepareFreeWorkbufs and "
     f"freeStackSpans take {COST_MARKTERM_TAIL_NS // 1000} µs on the P of the mark worker that finished "
