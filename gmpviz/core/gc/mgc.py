@@ -41,6 +41,7 @@ from ..trace.events import (
     WAIT_RUNTIME_GC,
     WAIT_SELECT,
     WAIT_SELECT_NO_CASES,
+    WAIT_SEMACQUIRE,
     WAIT_SLEEP,
     WORKER_DEDICATED,
     WORKER_FRACTIONAL,
@@ -112,6 +113,7 @@ BGSWEEP_SPIN_CHECK_NS = 1_000
 MARKTERM_RESTARTED = 0  # next: mProf_Flush, prepareFreeWorkbufs, freeStackSpans (their cost)
 MARKTERM_FLUSHING = 1  # in forEachP(flushProcCaches), asleep on sched.safePointNote with its P
 MARKTERM_FLUSHED = 2  # forEachP returned: the worker goes back to its pool
+MARKTERM_SEMA = 3  # blocked in gcMarkDone's semacquire(&worldsema): another STW holds it
 
 # The runtime's own goroutines are shown in this group (GoCreate a1)
 RUNTIME_GROUP = C_RUNTIME_GROUP
@@ -156,6 +158,9 @@ GC_ASSUMPTIONS = (
     "the mark (off any P when an assist finished it), then forEachP(flushProcCaches) "
     "runs on each P at its next safe point; sweep.active is held (bgsweep loops on goschedIfBusy) and a "
     "GC that triggers meanwhile starts when it ends (worldsema).",
+    "GC: gcMarkDone waits for worldsema while another stop-the-world holds it (the mark worker parks, "
+    "waitReasonSemacquire); when an assist finished the mark, the assist goes on and gcMarkDone is "
+    "retried once the world restarts.",
     "GC: bgsweep's pass that finds nothing to sweep costs nothing beyond the yield's schedule(); "
     f"spinning beside an idle P, it re-checks every {BGSWEEP_SPIN_CHECK_NS // 1000} µs.",
     "Memory: the OOM check compares mapped heap memory (including stacks) not released to the OS with "
@@ -232,6 +237,7 @@ class GC:
         self.markterm_g: G | None = None
         self.markterm_m = None
         self.markterm_step = 0  # MARKTERM_* below
+        self.markdone_sema = False  # gcMarkDone waits for worldsema (another STW holds it)
         self.sweep_pacing = SweepPacing()
         self.sweep_cost_pending = 0
         self.last_gc_ns = 0
@@ -463,10 +469,51 @@ class GC:
         self.gcMarkDone_top(caller)
 
     def gcMarkDone_top(self, caller) -> None:
-        """gcMarkDone's `top:` — the ragged barrier: every P flushes its write barrier buffer and gcWork
-        at its next safe point (running Ps are preempted), counting the Ps that had flushed work."""
+        """gcMarkDone's `top:` — semacquire(&worldsema) (another stop-the-world may hold it), then the
+        ragged barrier: every P flushes its write barrier buffer and gcWork at its next safe point
+        (running Ps are preempted), counting the Ps that had flushed work."""
+        if self.rt.sched.gcwaiting:
+            self._gcMarkDone_semacquire(caller)
+            return
         self.gcMarkDoneFlushed = 0
         self.rt.forEachP(self.gcMarkDone_flush, lambda: self.gcMarkDone_flushed(caller), caller)
+        self._notesleep(caller)
+
+    def _gcMarkDone_semacquire(self, caller) -> None:
+        """gcMarkDone's ``semacquire(&worldsema)`` while another stop-the-world (a GOMAXPROCS change,
+        runtime.GC's) holds it: forEachP may not run then (it would preempt that STW's caller). The
+        worker's G parks (waitReasonSemacquire) and its M stops for that STW (schedule -> gcstopm);
+        semrelease in startTheWorld readies it (gcMarkDone_semrelease).
+
+        SIMPLIFICATION: from an assist (no caller M) the assist goes on and gcMarkDone is retried when
+        the world restarts, instead of the assisting G blocking on the semaphore."""
+        self.markdone_sema = True
+        self.markdone_waiting = False  # (parked on the semaphore, or an assist that goes on)
+        if caller is not None and caller.curg is self.markterm_g and self.markterm_g is not None:
+            self.markterm_step = MARKTERM_SEMA
+            self.rt.gopark(caller, caller.curg, WAIT_SEMACQUIRE)
+
+    def gcMarkDone_semrelease(self) -> None:
+        """startTheWorld's semrelease(&worldsema) with gcMarkDone waiting for it: the parked worker is
+        readied (it retries gcMarkDone when it runs: gcMarkTermination_caller), or an assist's deferred
+        gcMarkDone is retried now."""
+        if not self.markdone_sema:
+            return
+        self.markdone_sema = False
+        self.gc_marktermination = False
+        gp = self.markterm_g
+        if gp is not None and self.markterm_step == MARKTERM_SEMA:
+            self.rt.ready(gp, None, False)
+            return
+        if self.work.empty() and self.gcBlackenEnabled:
+            self.gcMarkDone()
+
+    def _notesleep(self, m) -> None:
+        """forEachPInternal's caller sleeps on sched.safePointNote (notetsleep, a futex): while the other
+        Ps reach their safe points its thread gives up its CPU; its next step (when forEachP's last P
+        wakes it) asks the OS for one again."""
+        if m is not None and self.rt.safePointDone is not None and self.rt.safePointCaller is m:
+            self.rt.os.release(m)
 
     def gcMarkDone_flush(self, pp) -> None:
         """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose(); collect flushedWork.
@@ -565,6 +612,17 @@ class GC:
         with the P held (a preemption meanwhile changes nothing), then the worker parks."""
         step = self.markterm_step
         gp.preempt = False
+        if step == MARKTERM_SEMA:
+            # back from gcMarkDone's semacquire: `goto top`, its checks again
+            self.markterm_m = m
+            self.markterm_step = MARKTERM_RESTARTED
+            if self.work.empty() and self.gcBlackenEnabled and not self.gc_marktermination:
+                self.gcMarkDone(m)
+                return
+            self.markterm_g = self.markterm_m = None
+            self._worker_to_pool(m, gp)
+            self.rt.schedule(m)
+            return
         if self.markdone_waiting:
             # still in gcMarkDone (forEachP's notesleep, then stopTheWorldWithSema): a preemption
             # (sysmon's retake) has no effect on it; startTheWorld steps it once mark termination is done
@@ -581,6 +639,7 @@ class GC:
         elif step == MARKTERM_FLUSHING and self.rt.safePointDone is None and self.worldsema_held:
             self.allocator.free_stack_spans(self.clock.now)
             self.rt.forEachP(self.flushProcCaches, self.gcMarkTermination_flushed, m)
+            self._notesleep(m)
             return
         if step != MARKTERM_FLUSHED:
             return  # asleep in forEachP

@@ -147,8 +147,9 @@ class ProcMixin:
         """proc.go: stopTheWorldWithSema — stop every P at a safe point, then call ``then``."""
         sched = self.sched
         now = self.clock.now
-        if sched.gcwaiting or self.gc.worldsema_held:
-            # semacquire(&worldsema): another STW, or mark termination's forEachP, holds it
+        if sched.gcwaiting or self.gc.worldsema_held or self.safePointDone is not None:
+            # semacquire(&worldsema): another STW, gcMarkDone's ragged barrier (forEachP) or mark
+            # termination's forEachP holds it
             self.stw_queue.append((reason, then, caller))
             return
         sched.gcwaiting = True
@@ -225,6 +226,8 @@ class ProcMixin:
         if self.stw_queue:
             reason, then, c = self.stw_queue.pop(0)
             self.stopTheWorld(reason, then, c)
+        if not self.sched.gcwaiting:
+            self.gc.gcMarkDone_semrelease()  # semrelease(&worldsema): a gcMarkDone waiting for it
 
     def forEachP(self, fn, done, caller: M | None = None) -> None:
         """proc.go: forEachP / forEachPInternal — fn(pp) on every P at its next safe point, then done().
