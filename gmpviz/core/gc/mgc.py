@@ -513,7 +513,12 @@ class GC:
         Ps reach their safe points its thread gives up its CPU; its next step (when forEachP's last P
         wakes it) asks the OS for one again."""
         if m is not None and self.rt.safePointDone is not None and self.rt.safePointCaller is m:
+            held = m.cpu >= 0
             self.rt.os.release(m)
+            if held:
+                # SIMPLIFICATION: the M lane has no "asleep in the runtime" state; it is drawn off its
+                # CPU as a wait (MCPUWait) until its next event, so the CPU lanes agree with the OS model
+                self.ev.MCPUWait(self.clock.now, m.p.id if m.p else -1, m.id, 0, reason=0, waiting=0)
 
     def gcMarkDone_flush(self, pp) -> None:
         """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose(); collect flushedWork.
