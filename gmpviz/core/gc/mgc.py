@@ -586,9 +586,10 @@ class GC:
         self.limiter.finishGCTransition(now)
         self.ev.GCEnd(now, -1, -1, 0, cycle=self.gc_cycles, heap_marked=self.heap2)
         self._gctrace(now)
+        caller = self.rt.stw_caller
         self.rt.startTheWorld()
         self.gcWakeAllAssists()  # (gcMarkDone wakes them under the STW; they run once it ends)
-        self.gcSweep()
+        self.gcSweep(caller)
         if self.markterm_g is not None:
             self.markterm_step = MARKTERM_RESTARTED  # startTheWorld resumed the caller: its tail next
         elif self.worldsema_held:
@@ -1016,8 +1017,10 @@ class GC:
             )
         return total_b, total_ns
 
-    def gcSweep(self) -> None:
-        """mgc.go: gcSweep — ready the background sweeper (bgsweep), created by gcenable on first use."""
+    def gcSweep(self, caller=None) -> None:
+        """mgc.go: gcSweep — ready the background sweeper (bgsweep), created by gcenable on first use:
+        ``ready(sweep.g, 0, true)`` on mark termination's caller, so into its P's runnext (the global
+        queue when the caller has no P: an assist or a clock handler finished the mark)."""
         if self.sweeper is None:
             gp = self._new_runtime_g(self.rt.allp[0])
             gp.is_worker = True
@@ -1028,7 +1031,7 @@ class GC:
         gp = self.sweeper
         if gp.status == Gwaiting:
             gp.run_start = -1
-            self.rt.ready(gp, None, True)
+            self.rt.ready(gp, caller, True)
 
     def bgsweep_parked(self, m, gp) -> None:
         """mgcsweep.go: bgsweep's first goparkunlock (started by gcenable at start-up): from here on the
