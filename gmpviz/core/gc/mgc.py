@@ -636,7 +636,10 @@ class GC:
         if step == MARKTERM_RESTARTED:
             self.markterm_step = MARKTERM_FLUSHING
             if self.worldsema_held:
-                self.at(self.clock.now + COST_MARKTERM_TAIL_NS, PRIO_MSTEP, self.rt.mstep, m, m.token)
+                # busy in mProf_Flush & co. for that long: a thief's runqgrab (usleep(3), then take
+                # runnext) finds it still running, not about to run its runnext (the sweeper) itself
+                gp.busy_until = self.clock.now + COST_MARKTERM_TAIL_NS
+                self.at(gp.busy_until, PRIO_MSTEP, self.rt.mstep, m, m.token)
                 return
             # the sweep was done under STW: nothing to wait for
             self.allocator.free_stack_spans(self.clock.now)
