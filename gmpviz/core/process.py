@@ -64,9 +64,7 @@ def encode_batch(b: Batch) -> bytes:
         (len(ev), len(rows), b.now_ns, b.done, b.error, b.crash, b.notice, b.settings, b.posted_s),
         protocol=pickle.HIGHEST_PROTOCOL,
     )
-    return b"".join(
-        (WIRE_RAW, len(head).to_bytes(_WIRE_LEN, "little"), head, ev.tobytes(), rows.tobytes())
-    )
+    return b"".join((WIRE_RAW, len(head).to_bytes(_WIRE_LEN, "little"), head, ev.tobytes(), rows.tobytes()))
 
 
 def decode_batch(data: bytes) -> Batch:
