@@ -88,6 +88,7 @@ _MARK_BEGIN, _SPAN_SCAN, _SPAN_QUEUE, _MARK_DONE = (
     int(EV.GCMarkDone),
 )
 _SPAN_ALLOC = int(EV.SpanAlloc)
+_ALLOC = int(EV.Alloc)
 
 _LIFECYCLE = np.zeros(256, dtype=bool)
 _LIFECYCLE[
@@ -150,15 +151,18 @@ class SpanTable:
         kind = ev["kind"]
         marks = _MARK_KINDS[kind]
         if marks.any():
-            # the batch in pieces, in order: span lifecycles between mark events fold first
+            # the batch in pieces, in order: span lifecycles between mark events fold first; a piece
+            # with no span event in it is skipped (while marking, most pieces lie between two
+            # GCSpanQueue events: 9 in 10 on `default`)
             cut = np.flatnonzero(marks)
+            spans_before = np.concatenate(([0], np.cumsum(_LIFECYCLE[kind] | (kind == _ALLOC)))).tolist()
             start = 0
             for i in cut.tolist():
-                if i > start:
+                if spans_before[i] > spans_before[start]:
                     self._apply_spans(ev[start:i])
                 self._apply_mark(ev[i])
                 start = i + 1
-            if start < len(ev):
+            if spans_before[len(ev)] > spans_before[start]:
                 self._apply_spans(ev[start:])
             self._deal_queues()
             return
