@@ -49,7 +49,7 @@ from ..trace.events import (
 )
 from . import ASSUMPTIONS as PACER_ASSUMPTIONS
 from .gctrace import CycleStats, format_gctrace
-from .mgclimit import GCCPULimiter
+from .mgclimit import GC_CPU_LIMITER_UPDATE_PERIOD_NS, GCCPULimiter
 from .mgcmark import MARK_ASSUMPTIONS, SCAN_ROOTS, MarkWork, heap_pages
 from .mgcpacer import (
     GC_TRIGGER_CYCLE,
@@ -1065,6 +1065,17 @@ class GC:
                 self.ev.GCLimiter(
                     now, -1, -1, 0, limiting=int(self.limiter.limiting()), fill_ns=self.limiter.fill
                 )
+
+    def sysmon_quiet_until(self) -> int:
+        """The earliest time at which sysmon_gc_check could act, the state being as it is now."""
+        quiet = 1 << 62
+        if self.gcphase == _GCoff and not self.rt.sched.gcwaiting and self.gcController.gcPercent >= 0:
+            quiet = self.last_gc_ns + FORCEGC_PERIOD_NS + 1  # now - last_gc_ns > forcegcperiod
+        if not self.limiter.transitioning:
+            t = self.limiter.lastUpdate + GC_CPU_LIMITER_UPDATE_PERIOD_NS + 1  # needUpdate
+            if t < quiet:
+                quiet = t
+        return quiet
 
     def setGCPercent(self, percent: int) -> None:
         """mgcpacer.go: setGCPercent — debug.SetGCPercent: new pacing at once (gcControllerCommit)."""

@@ -28,6 +28,8 @@ the shared list and then steals half of another P's ring.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 import numpy as np
 
 from ..alloc.mspan import INLINE_MARK_BITS_MIN_SIZE, SPAN_STACK
@@ -179,6 +181,39 @@ class SpanQueues:
         return sum(self.ring) + self.shared
 
 
+def _interp(x: float, xp: list[float], fp: list[float]) -> float:
+    """``float(np.interp(x, xp, fp))`` for one x over lists of floats, with numpy's arithmetic
+    (compiled_base.c arr_interp: the same search, the same slope and the same operations in
+    doubles), so bit for bit the same value: a numpy call on a scalar cost ~4 µs, and a drain made
+    two or four (issue 13)."""
+    n = len(xp)
+    if x > xp[n - 1]:
+        return fp[n - 1]
+    if x < xp[0]:
+        return fp[0]
+    j = bisect_right(xp, x) - 1  # xp[j] <= x < xp[j + 1], binary_search_with_guess's j
+    if j == n - 1 or xp[j] == x:
+        return fp[j]
+    x0, x1, y0, y1 = xp[j], xp[j + 1], fp[j], fp[j + 1]
+    slope = (y1 - y0) / (x1 - x0)
+    r = slope * (x - x0) + y0
+    if r != r:  # NaN in one direction: try the other
+        r = slope * (x - x1) + y1
+        if r != r and y0 == y1:
+            r = y0
+    return r
+
+
+def _run_ends(kind: np.ndarray) -> list[int]:
+    """For every job, the index of the first later job of another kind (len(kind) if none)."""
+    n = len(kind)
+    if not n:
+        return []
+    change = np.flatnonzero(kind[1:] != kind[:-1]) + 1  # where a run of one kind starts
+    bounds = np.append(change, n)
+    return np.repeat(bounds, np.diff(np.concatenate([[0], bounds]))).tolist()
+
+
 class MarkWork:
     """One cycle's mark work (gcPrepareMarkRoots + the heap's grey set), drained by workers and assists.
 
@@ -200,6 +235,7 @@ class MarkWork:
         self.span = np.zeros(0, np.int64)
         self.cum_ns = np.zeros(1, np.float64)
         self.cum_bytes = np.zeros(1, np.int64)
+        self._lists()
         self.pos = 0
         self.done_ns = 0.0
         self.total_ns = 0.0
@@ -263,10 +299,25 @@ class MarkWork:
         self.cum_ns = np.concatenate([[0.0], np.cumsum(self.cost_ns)])
         self.cum_bytes = np.concatenate([[0], np.cumsum(self.scan_bytes)])
         self.total_ns = float(self.cum_ns[-1])
+        self._lists()
         self.pos = 0
         self.done_ns = 0.0
         self.queues = SpanQueues(self.nprocs, int(gt.sum()))
         self.heap_scan_bytes = int(hbytes.sum())
+
+    def _lists(self) -> None:
+        """The job arrays a drain reads one value at a time, as Python lists (a numpy scalar read,
+        search or interpolation costs several times a list's): the cumulative sums as floats (what
+        np.interp and np.searchsorted compare in) and where each run of one kind ends. Rebuilt
+        whenever the arrays are (prepare)."""
+        self._cum_ns = self.cum_ns.astype(np.float64).tolist()
+        self._cum_bytes = self.cum_bytes.astype(np.float64).tolist()
+        self._run_end = _run_ends(self.kind)
+        # running sums with a leading 0 (ints): a range's total is two reads, not a numpy sum
+        self._cum_bytes_int = self.cum_bytes.tolist()
+        self._cum_objs = [0, *np.cumsum(self.objs, dtype=np.int64).tolist()]
+        self._cum_deq = [0, *np.cumsum(self.dequeues, dtype=np.int64).tolist()]
+        self._span = self.span.tolist()
 
     @staticmethod
     def _grey_spans(spans):
@@ -281,7 +332,9 @@ class MarkWork:
             z = np.zeros(0, np.int64)
             return z, z, z, np.zeros(0, bool)
         marked = spans.slot_mark[:n] & (spans.slot_elem[:n] > 0)
-        cs = np.concatenate([[0], np.cumsum(marked, dtype=np.int64)])
+        cs = np.empty(n + 1, np.int64)  # the running count with a leading 0
+        cs[0] = 0
+        np.cumsum(marked, dtype=np.int64, out=cs[1:])
         off = np.array(spans.f_off, np.int64)[ids]
         nel = np.array(spans.f_nelems, np.int64)[ids]
         k = cs[off + nel] - cs[off]
@@ -293,19 +346,19 @@ class MarkWork:
 
     # --- draining --------------------------------------------------------------------------------
     def left_ns(self) -> float:
-        return self.total_ns - float(self.cum_ns[self.pos]) - self.done_ns
+        return self.total_ns - self._cum_ns[self.pos] - self.done_ns
 
     def empty(self) -> bool:
         return self.pos >= len(self.cost_ns)
 
     def _progress(self) -> float:
-        return float(self.cum_ns[self.pos]) + self.done_ns
+        return self._cum_ns[self.pos] + self.done_ns
 
     def bytes_to_ns(self, scan_bytes: int) -> float:
         """CPU time to do ``scan_bytes`` of scan work from here (gcDrainN's target in time)."""
         at = self._progress()
-        b0 = float(np.interp(at, self.cum_ns, self.cum_bytes))
-        t1 = float(np.interp(b0 + scan_bytes, self.cum_bytes, self.cum_ns))
+        b0 = _interp(at, self._cum_ns, self._cum_bytes)
+        t1 = _interp(b0 + scan_bytes, self._cum_bytes, self._cum_ns)
         return max(t1 - at, 0.0)
 
     def drain(self, p: int, budget_ns: float) -> list[tuple[int, ...]]:
@@ -324,25 +377,22 @@ class MarkWork:
                 seg = self._drain_spans(p, i, start, budget_ns)
             else:
                 # a run of jobs of one kind, up to where the budget ends (inside a job: partly done)
-                j = i
-                end_kind = njobs
-                nxt = np.flatnonzero(self.kind[i:] != what)
-                if len(nxt):
-                    end_kind = i + int(nxt[0])
+                cum_ns = self._cum_ns
+                end_kind = self._run_end[i]
                 stop_at = start + budget_ns
-                j = int(np.searchsorted(self.cum_ns, stop_at, side="right")) - 1
+                j = bisect_right(cum_ns, stop_at) - 1  # np.searchsorted(side="right") - 1
                 j = min(max(j, i), end_kind)
                 if j >= end_kind:
                     j, done = end_kind, 0.0
                 else:
-                    done = stop_at - float(self.cum_ns[j])
-                used = float(self.cum_ns[j]) + done - start
-                b0 = float(np.interp(start, self.cum_ns, self.cum_bytes))
-                b1 = float(np.interp(float(self.cum_ns[j]) + done, self.cum_ns, self.cum_bytes))
+                    done = stop_at - cum_ns[j]
+                used = cum_ns[j] + done - start
+                b0 = _interp(start, cum_ns, self._cum_bytes)
+                b1 = _interp(cum_ns[j] + done, cum_ns, self._cum_bytes)
                 nj = j - i
                 if what == SCAN_OBJQ:
                     # objects of the jobs finished here (a job left part way counts when it ends)
-                    nj = int(self.objs[i:j].sum())
+                    nj = self._cum_objs[j] - self._cum_objs[i]  # int(self.objs[i:j].sum())
                     self.objs_scanned += nj
                 else:
                     # a root job greys what it points to: spans onto this P's ring
@@ -358,22 +408,21 @@ class MarkWork:
     def _drain_spans(self, p: int, i: int, start: float, budget_ns: float) -> tuple[int, ...]:
         """Span-queue jobs from i: as many whole spans as the budget covers (at least one) and the
         queues hand this P."""
-        nxt = np.flatnonzero(self.kind[i:] != SCAN_SPANQ)
-        end_kind = i + int(nxt[0]) if len(nxt) else len(self.kind)
-        j = int(np.searchsorted(self.cum_ns, start + budget_ns, side="left"))
+        end_kind = self._run_end[i]
+        j = bisect_left(self._cum_ns, start + budget_ns)  # np.searchsorted(side="left")
         j = min(max(j, i + 1), end_kind)
         took, stolen = self.queues.get(p, j - i)  # >= 1: a seen, unscanned span is always queued
         j = i + took
-        used = float(self.cum_ns[j]) - start
-        nbytes = int(self.cum_bytes[j] - self.cum_bytes[i])
-        objs = int(self.objs[i:j].sum())
+        used = self._cum_ns[j] - start
+        nbytes = self._cum_bytes_int[j] - self._cum_bytes_int[i]
+        objs = self._cum_objs[j] - self._cum_objs[i]
         self.objs_scanned += objs
-        deq = int(self.dequeues[i:j].sum())
+        deq = self._cum_deq[j] - self._cum_deq[i]
         self.dequeues_done += deq
         self.span_bytes_scanned += nbytes
         self.pos, self.done_ns = j, 0.0
         self.queues.put(p, (j - i) * SPAN_FANOUT)
-        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq, int(self.span[i]), int(self.span[j - 1]))
+        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq, self._span[i], self._span[j - 1])
 
     def root_split(self, i0: int, nbytes: int) -> tuple[int, int]:
         """(stack bytes, globals bytes) of ``nbytes`` of root work from job i0, for the pacer's separate
