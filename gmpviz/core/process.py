@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -34,6 +35,7 @@ import numpy as np
 
 from .thread import Apply, Batch, EngineThread, Pause, Resume, SetSpeed, Step, Stop, engine_now
 from .trace.events import EVENT_DTYPE
+from .trace.stats import COUNTERS_DTYPE
 
 START_TIMEOUT_S = 120.0  # the child builds the engine (a big heap takes a while on a loaded machine)
 STOP_TIMEOUT_S = 2.0  # then terminate, then kill
@@ -41,6 +43,54 @@ ORPHAN_GRACE_S = 2.0  # the window is gone: the child finishes its slice and exi
 PIPE_BYTES = 1 << 20
 #: what the window reads of an engine; the child reports them at start and whenever one changes
 SETTINGS = ("seed", "gomaxprocs", "ncpu", "policy", "gogc", "memlimit", "duration_ns")
+#: a batch on the pipe: the tag, the header's length, the header (a pickled tuple of the scalars), then
+#: the events' and the counter rows' bytes as they lie in memory
+WIRE_RAW = b"R"
+WIRE_PICKLE = b"P"  # anything else (another dtype, a stand-in engine's rows): the whole Batch pickled
+_WIRE_LEN = 4
+
+
+def encode_batch(b: Batch) -> bytes:
+    """A batch as one message. Pickling the Batch itself cost ~150 µs a batch to write and ~100 µs to
+    read (0.15 and 0.1 µs an event at the ~1,400 events of a max-speed slice: the dataclass and two
+    structured dtypes, one of 31 fields, pickled every time), against ~5 µs for its arrays' bytes: the
+    dtypes are the same every time (EVENT_DTYPE, COUNTERS_DTYPE), so only the bytes travel."""
+    ev, rows = b.events, b.counters
+    raw = ev.dtype == EVENT_DTYPE and ev.ndim == 1 and rows.ndim == 1
+    raw = raw and (rows.dtype == COUNTERS_DTYPE or len(rows) == 0)
+    if not raw:
+        return WIRE_PICKLE + pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL)
+    head = pickle.dumps(
+        (len(ev), len(rows), b.now_ns, b.done, b.error, b.crash, b.notice, b.settings, b.posted_s),
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+    return b"".join((WIRE_RAW, len(head).to_bytes(_WIRE_LEN, "little"), head, ev.tobytes(), rows.tobytes()))
+
+
+def decode_batch(data: bytes) -> Batch:
+    """encode_batch's message as a Batch (its arrays are copies: writable, owning their memory)."""
+    if data[:1] == WIRE_PICKLE:
+        return pickle.loads(data[1:])
+    if data[:1] != WIRE_RAW:
+        raise ValueError(f"not a batch message (tag {data[:1]!r})")
+    hlen = int.from_bytes(data[1 : 1 + _WIRE_LEN], "little")
+    at = 1 + _WIRE_LEN
+    n_ev, n_rows, now_ns, done, error, crash, notice, settings, posted_s = pickle.loads(data[at : at + hlen])
+    at += hlen
+    ev = np.frombuffer(data, dtype=EVENT_DTYPE, count=n_ev, offset=at).copy()
+    at += n_ev * EVENT_DTYPE.itemsize
+    rows = np.frombuffer(data, dtype=COUNTERS_DTYPE, count=n_rows, offset=at).copy()
+    return Batch(
+        events=ev,
+        counters=rows,
+        now_ns=now_ns,
+        done=done,
+        error=error,
+        crash=crash,
+        notice=notice,
+        settings=settings,
+        posted_s=posted_s,
+    )
 
 
 class ProcessStartError(RuntimeError):
@@ -158,7 +208,7 @@ class _ChildLoop(EngineThread):
             self._settings = now
             batch.settings = now
         try:
-            self.conn.send(batch)
+            self.conn.send_bytes(encode_batch(batch))
         except (OSError, ValueError):  # the window is gone
             self._stopping = True
 
@@ -356,7 +406,7 @@ class EngineProcess:
         conn, last = self._out_r, None
         try:
             while True:
-                last = conn.recv()
+                last = decode_batch(conn.recv_bytes())
                 self._now_ns = last.now_ns
                 self.out.put(last)
         except (EOFError, OSError):

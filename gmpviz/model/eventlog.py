@@ -34,8 +34,13 @@ class EventLog:
             return
         i = self.total % self.capacity
         k = min(n, self.capacity - i)
-        self.buf[i : i + k] = ev[:k]
-        self.buf[: n - k] = ev[k:]
+        dst, src = self.buf, ev
+        if ev.dtype == self.buf.dtype and ev.ndim == 1:
+            # as opaque records: a structured slice assignment copies field by field (~5x slower)
+            raw = np.dtype((np.void, self.buf.dtype.itemsize))
+            dst, src = self.buf.view(raw), ev.view(raw)
+        dst[i : i + k] = src[:k]
+        dst[: n - k] = src[k:]
         self.total += n
 
     apply = append  # a fold (model/folds.py)

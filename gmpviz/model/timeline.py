@@ -494,11 +494,26 @@ class Timeline:
             return out
         edges = (t0_ns + (t1_ns - t0_ns) * np.arange(width + 1, dtype=np.float64) / width).astype(np.int64)
         stw = self._stw_occupancy(edges, now)
+        # pixels that begin at or after the end of everything folded hold nothing (ST_NONE): a
+        # following view keeps headroom on the right, up to a fifth of its width, redrawn every frame
+        stop = int(np.searchsorted(edges[:width], self._horizon(now), side="left"))
         for li, lane in enumerate(self.lanes):
             px = 0 if from_px is None or li >= len(from_px) else max(int(from_px[li]), 0)
-            if px < width:
-                out[li, px:] = self._lane_raster(lane, edges[px:], now, stw[px:])
+            if px < stop:
+                out[li, px:stop] = self._lane_raster(lane, edges[px : stop + 1], now, stw[px:stop])
         return out
+
+    def _horizon(self, now: int) -> int:
+        """The end of everything a raster at `now` can draw: open segments and an open STW end at
+        `now`, closed ones where they ended (a recording's lanes may end after a cursor's `now`)."""
+        h = now
+        for ln in self.lanes:
+            n = ln.seg.n
+            if n:
+                h = max(h, int(ln.seg.col("end_ns")[n - 1]))
+        if len(self.stw):
+            h = max(h, int(self.stw.col("end_ns")[len(self.stw) - 1]))
+        return h
 
     def _lane_raster(self, lane: Lane, edges: np.ndarray, now: int, stw: np.ndarray) -> np.ndarray:
         lo, hi = edges[:-1], edges[1:]
@@ -606,6 +621,17 @@ class Timeline:
             tail = (ln.o_start, self.now_ns, ln.o_state, ln.o_goid)
             out = {k: np.append(v, np.array(x, dtype=v.dtype)) for (k, v), x in zip(out.items(), tail)}
         return out
+
+    def count_in(self, lane: int, t0_ns: float, t1_ns: float) -> int:
+        """len(segments_in(lane, t0_ns, t1_ns)["state"]) without building the columns."""
+        if not 0 <= lane < len(self.lanes):
+            return 0
+        ln = self.lanes[lane]
+        c = ln.seg
+        lo = int(np.searchsorted(c.col("end_ns"), t0_ns, side="right"))
+        hi = int(np.searchsorted(c.col("start_ns"), t1_ns, side="left"))
+        tail = ln.o_state != ST_NONE and ln.o_start < t1_ns and self.now_ns > t0_ns
+        return max(hi - lo, 0) + int(tail)
 
     def segment_count(self) -> int:
         return sum(ln.seg.n for ln in self.lanes)

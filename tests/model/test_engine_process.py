@@ -164,3 +164,29 @@ def test_the_engine_process_dies_with_the_window(sig):
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_a_batch_crosses_the_pipe_as_its_bytes_and_comes_back_equal():
+    from gmpviz.core.engine import Engine
+    from gmpviz.core.process import WIRE_PICKLE, WIRE_RAW, decode_batch, encode_batch
+    from gmpviz.core.thread import Batch
+
+    eng = Engine(load_scenario("default"), duration_ns=20 * MS)
+    eng.run_until(10 * MS)
+    b = Batch(eng.drain(), eng.drain_counters(), eng.now_ns, notice="n", settings={"gomaxprocs": 3})
+    msg = encode_batch(b)
+    assert msg[:1] == WIRE_RAW and len(b.events) > 100 and len(b.counters) > 1
+    back = decode_batch(msg)
+    assert back.events.dtype == b.events.dtype and back.events.tobytes() == b.events.tobytes()
+    assert back.counters.dtype == b.counters.dtype and back.counters.tobytes() == b.counters.tobytes()
+    assert back.events.flags.writeable and back.counters.flags.writeable
+    for name in ("now_ns", "done", "error", "crash", "notice", "settings", "posted_s"):
+        assert getattr(back, name) == getattr(b, name)
+    # a crash batch (no counter rows, a float64 stand-in) and any other dtype still cross
+    crash = decode_batch(encode_batch(Batch(b.events[:0], np.zeros(0), 5, done=True, crash="tb")))
+    assert crash.done and crash.crash == "tb" and len(crash.events) == 0 and len(crash.counters) == 0
+    odd = Batch(b.events, np.zeros(2), 7)
+    assert encode_batch(odd)[:1] == WIRE_PICKLE
+    assert decode_batch(encode_batch(odd)).counters.tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError):
+        decode_batch(b"X123")

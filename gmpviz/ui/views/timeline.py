@@ -125,6 +125,7 @@ class TimelineView(QtWidgets.QWidget):
         self.id_font = QtGui.QFont()
         self.id_font.setPixelSize(ID_FONT_PX)
         self._id_items: list[pg.TextItem] = []
+        self._id_drawn: list[tuple | None] = []  # what each of them shows (None: hidden)
         self.highlight_g = 0
         self.highlight_p = -1
         # reveal mode (the stage, the player): nothing after this time is drawn over the lanes
@@ -333,9 +334,11 @@ class TimelineView(QtWidgets.QWidget):
         # the segments in view, for the detail drawn over the raster (skipped when so many share the
         # plot that every one is shorter than a pixel: the raster is the whole story then, and the
         # pass would cost more than the raster's incremental update)
-        segs = list(self._p_segments(model, t0, min(t1, self.reveal_ns)))
-        n_in_view = sum(len(sg["state"]) for _, sg in segs)
+        t_hi = min(t1, self.reveal_ns)
+        n_in_view = sum(model.ptl.count_in(lane, t0, t_hi) for lane in range(model.ptl.nlanes))
         detail = n_in_view <= DETAIL_SEGMENTS_MAX
+        # the columns (a copy of each lane's, with its open segment appended) only when drawn from
+        segs = list(self._p_segments(model, t0, t_hi)) if detail or self.highlight_g > 0 else []
         lanes[:, :LANE_ROWS] = (self._keep_short(segs, img, t0, t1, width) if detail else img)[:, None, :]
         self._draw_scan_kinds(model, t0, t1, lanes, img, width)
         if self.stw_strong:
@@ -399,15 +402,26 @@ class TimelineView(QtWidgets.QWidget):
             self.plot.addItem(item, ignoreBounds=True)
             self._id_items.append(item)
         lut = self.theme.lane_lut()
-        for item, (x, lane, goid, state) in zip(self._id_items, shown):
+        drawn = self._id_drawn
+        drawn += [None] * (len(self._id_items) - len(drawn))
+        # only the labels that changed are touched: a following view at a steady scale keeps nearly all
+        # of them from frame to frame, and each Qt call (colour, text, position) costs ~10 µs and a repaint
+        for k, (item, label) in enumerate(zip(self._id_items, shown)):
+            if drawn[k] == label:
+                continue
+            x, lane, goid, state = label
             r, g, b = (int(v) for v in lut[state][:3])
             dark_text = 0.299 * r + 0.587 * g + 0.114 * b > 140
             item.setColor("#000000" if dark_text else "#ffffff")
             item.setText(goid)
             item.setPos(x, lane + LANE_ROWS / SUBROWS / 2)
-            item.show()
-        for item in self._id_items[len(shown) :]:
-            item.hide()
+            if drawn[k] is None:
+                item.show()
+            drawn[k] = label
+        for k in range(len(shown), len(self._id_items)):
+            if drawn[k] is not None:
+                self._id_items[k].hide()
+                drawn[k] = None
 
     def _cpu_ids(self, t0: float, t1: float, per_ns: float, char_px: float, room: int) -> list:
         """The M on each CPU run wide enough to hold "M<id>" (the CPU lanes' labels)."""
