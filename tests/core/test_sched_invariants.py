@@ -172,5 +172,5 @@ def test_gomaxprocs_stw_while_the_last_worker_calls_gcMarkDone():
     assert eng.gomaxprocs == 3
     assert eng.gc.gc_cycles >= 1
     # NOTE: since the marking model's timing changed (session 4, h11alloc) this example no longer
-    # reaches the race (no worker parks on semacquire); it still guards the invariants on it. A
-    # directed test of the semacquire path is still to be written.
+    # reaches the race (no worker parks on semacquire); it still guards the invariants on it, and
+    # tests/core/test_gcmarkdone_worldsema.py starts the STW at the racing moment on purpose.
