@@ -22,7 +22,9 @@ def test_the_last_worker_waits_for_a_gomaxprocs_stw_that_holds_worldsema(monkeyp
 [programs.main]
 ops = [ { go = "alloc", count = 2 }, { repeat = "forever", body = [ { compute = "20us" }, "gosched" ] } ]
 [programs.alloc]
-ops = [ { repeat = "forever", body = [ { alloc = "512B", count = 64, lifetime = "temp" }, { compute = "5us" } ] } ]
+ops = [ { repeat = "forever", body = [
+  { alloc = "512B", count = 64, lifetime = "temp" }, { compute = "5us" },
+] } ]
 """,
         gomaxprocs=2,
         duration="60ms",
@@ -35,12 +37,12 @@ ops = [ { repeat = "forever", body = [ { alloc = "512B", count = 64, lifetime = 
         if not fired and self.work.empty() and self.gcBlackenEnabled and not self.gc_marktermination:
             for pp in rt.allp[: rt.gomaxprocs]:
                 o = pp.m
-                if o is not None and o is not m and o.curg is not None and o.curg.status == Grunning:
-                    if not o.curg.is_worker:
-                        fired.append(o)
-                        o.token += 1  # the G is inside runtime.GOMAXPROCS now, not in its op's step
-                        rt.set_gomaxprocs(3, o)
-                        break
+                g = o.curg if o is not None and o is not m else None
+                if g is not None and g.status == Grunning and not g.is_worker:
+                    fired.append(o)
+                    o.token += 1  # the G is inside runtime.GOMAXPROCS now, not in its op's step
+                    rt.set_gomaxprocs(3, o)
+                    break
         orig(self, m, gp)
 
     monkeypatch.setattr(mgc.GC, "gcBgMarkWorker_park", park)
