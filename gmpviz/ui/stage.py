@@ -303,6 +303,8 @@ class SceneView:
         if "heap" in scene.views:
             win.heap.summary.hide()  # the numbers at the cursor: too small a thing for a hall
             self._trim_heap(scene, win)
+        if "spans" in scene.views:  # its x numbers counted nothing a hall could name
+            win.spans.plot.setLabel("bottom", f"spans, one cell each, {win.spans.cols} a row")
         if "spans" in scene.views and "span queues" not in scene.notice:
             # the "mark view" box is a control, not a picture: on stage it only shows in a scene about
             # marking (the heatmap still switches to the mark view by itself while a cycle marks)

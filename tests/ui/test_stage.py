@@ -292,6 +292,9 @@ def _legends_name_what_is_drawn(st) -> list[str]:
             has = {int(e) for e, sp in SPEC.items() if sp.marker == MARKERS[k]} & kinds
             if f"&nbsp;{name}" in ticks and not has:
                 bad.append(f"a {name!r} tick in the legend, none in range")
+    spans = sv.win.spans
+    if spans.isVisibleTo(st) and "spans" not in spans.plot.getAxis("bottom").labelText:
+        bad.append("the span heatmap's x axis does not say it counts spans")
     heap = sv.win.heap
     if heap.isVisibleTo(st):
         assists = {int(EV.GCMarkAssistBegin), int(EV.GCMarkAssistEnd)} & kinds
