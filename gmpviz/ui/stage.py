@@ -194,6 +194,22 @@ def us_tick_strings(values, _scale, _spacing) -> list[str]:
     return ["0" if v == 0 else f"{v / 1000:g} ms" if v >= 1000 else f"{v:g} µs" for v in values]
 
 
+def whole_rows_only(table: QtWidgets.QTableView) -> None:
+    """Hide the rows that do not fit whole: a row cut in half at the bottom of a table reads as a
+    glitch from the hall. Only for a table shown from its top (the event log scrolls with the
+    cursor and keeps its rows)."""
+    model = table.model()
+    if model is None or table.verticalScrollBar().value() != 0:
+        return
+    fit = max(table.viewport().height() // max(table.verticalHeader().defaultSectionSize(), 1), 1)
+    n = model.rowCount()
+    if table.property("wholeRows") == (n, fit):
+        return
+    table.setProperty("wholeRows", (n, fit))
+    for r in range(n):
+        table.setRowHidden(r, r >= fit)
+
+
 def highlighted_goid(reader, scene: Scene) -> int:
     """The G the scene highlights: its `g`, or the first G created in its group `g = "name"`
     (-1: none, or no such group in the recording)."""
@@ -338,6 +354,18 @@ class SceneView:
             if not union["assists"]:
                 win.heap.legend_assists = False
                 win.heap._legend_limits = None  # the legend again, without the assist ticks
+        if "goroutines" in scene.views:  # the statuses some goroutine had in the range
+            from ..model.goroutines import STATUS_SERIES
+
+            counted = set()
+            for win in self.windows:
+                c = win.model.counters
+                t = c.col("t_ns")
+                sel = (t >= t0) & (t <= t1)
+                counted |= {label for label, col in STATUS_SERIES if (c.col(col)[sel] > 0).any()}
+            for win in self.windows:
+                win.goroutines.set_legend_only(counted)
+            union["statuses"] = frozenset(counted)
         self.legend_shown = union  # (tests ask)
 
     def ring_diagram(self, scene: Scene) -> bool:
@@ -607,6 +635,7 @@ class SceneView:
             head = table.horizontalHeader()
             if head.count():  # (stretched, its text elides with "…" instead of running off the edge)
                 head.setSectionResizeMode(head.count() - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+            whole_rows_only(table)
 
     # --- zoom -----------------------------------------------------------------------------------
     def toggle_zoom(self) -> bool:

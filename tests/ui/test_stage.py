@@ -292,6 +292,17 @@ def _legends_name_what_is_drawn(st) -> list[str]:
             has = {int(e) for e, sp in SPEC.items() if sp.marker == MARKERS[k]} & kinds
             if f"&nbsp;{name}" in ticks and not has:
                 bad.append(f"a {name!r} tick in the legend, none in range")
+    gs = sv.win.goroutines
+    syscalls = {int(EV.GoSyscallBegin), int(EV.GoSyscallEnd), int(EV.GoSyscallEndBlocked)} & kinds
+    if gs.isVisibleTo(st) and "syscall" in gs.legend.text() and not syscalls:
+        bad.append("syscall in the goroutine legend, no syscall in range")
+    for table in sv.tables:  # no row cut in half at the bottom
+        if not table.isVisibleTo(st) or table.verticalScrollBar().value():
+            continue
+        rows = [r for r in range(table.model().rowCount()) if not table.isRowHidden(r)]
+        bottom = table.rowViewportPosition(rows[-1]) + table.rowHeight(rows[-1]) if rows else 0
+        if bottom > table.viewport().height():
+            bad.append(f"a table's row {rows[-1]} is cut at the bottom")
     spans = sv.win.spans
     if spans.isVisibleTo(st) and "spans" not in spans.plot.getAxis("bottom").labelText:
         bad.append("the span heatmap's x axis does not say it counts spans")
