@@ -958,8 +958,12 @@ def _build_all(deck: Deck, picks=None) -> list[Path] | None:
     return None
 
 
-def screenshot_scene(deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme: str | None = None) -> None:
-    """Scene k (0-based) at its first pause point, on a stage of `size`, saved as PNG (atomically)."""
+def screenshot_scene(
+    deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme: str | None = None
+) -> tuple[str, list[str]]:
+    """Scene k (0-based) at its first pause point, on a stage of `size`, saved as PNG (atomically).
+    Returns where the picture is ("its first pause point", or "its end" when no pause point is
+    reached) and the labels of the pause points the recording never reaches."""
     from .player import _save_image_atomically
 
     _app(theme or deck.theme)
@@ -968,6 +972,9 @@ def screenshot_scene(deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme:
         stage.show()
         stage.show_scene(k, at_stop=0)
         _save_image_atomically(stage.image(), path)
+        first = stage.sv.stops[0] if stage.sv.stops else None
+        where = "its first pause point" if first is not None and first.pause is not None else "its end"
+        return where, [p.text for p in stage.sv.missing]
     finally:
         stage.close()
 
@@ -977,10 +984,18 @@ def run_present(deck: Deck, args) -> int:
     theme = args.theme or deck.theme
     try:
         if args.screenshot:
-            screenshot_scene(deck, args.scene - 1, args.screenshot, _parse_size(args.size), theme)
+            where, missing = screenshot_scene(
+                deck, args.scene - 1, args.screenshot, _parse_size(args.size), theme
+            )
             from ..console import wrote
 
-            print(wrote(args.screenshot, f"scene {args.scene} at its first pause point"))
+            if missing:  # the picture is not where the deck says: a rehearsal must hear it
+                print(
+                    f"gmpviz: warning: scene {args.scene}: pause point(s) never reached in its recording: "
+                    + ", ".join(missing),
+                    file=sys.stderr,
+                )
+            print(wrote(args.screenshot, f"scene {args.scene} at {where}"))
             return 0
         recordings = _build_all(deck)
     except (RecordingError, ValueError) as e:

@@ -798,6 +798,25 @@ def test_present_screenshot_from_the_command_line(tmp_path, cache, monkeypatch, 
     assert "has 2 scenes" in capsys.readouterr().err
 
 
+def test_a_screenshot_whose_pause_point_is_never_reached_says_so(tmp_path, cache, monkeypatch, capsys):
+    """The picture is at the scene's end, and a warning names the pause point (exit 0: the PNG is
+    written, as documented for warnings)."""
+    from gmpviz.cli import main
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    deck = tmp_path / "d.toml"
+    deck.write_text(
+        'title = "t"\n[[scene]]\ntitle = "a"\nscenario = "default"\nduration = "1ms"\n'
+        'pause = [ { event = "GCBegin" } ]\n'
+    )
+    out = tmp_path / "s.png"
+    assert main(["present", str(deck), "--screenshot", str(out)]) == 0
+    cap = capsys.readouterr()
+    assert out.exists() and "scene 1 at its end" in cap.out
+    warning = cap.err.strip()
+    assert warning.startswith("gmpviz: warning: scene 1:") and "GCBegin" in warning and "\n" not in warning
+
+
 COMPARE_DECK = """
 title = "compare"
 [[scene]]
