@@ -112,3 +112,62 @@ def test_invariants_hold_after_every_step(sc):
             assert len(pp.runq) <= 256
     ev = eng.drain()
     assert (ev["t_ns"][1:] >= ev["t_ns"][:-1]).all()
+
+
+def test_gomaxprocs_stw_while_the_last_worker_calls_gcMarkDone():
+    """Found by the test above: runtime.GC's last mark worker ran out of work while another G's
+    GOMAXPROCS stop-the-world waited for that worker's P. gcMarkDone's forEachP ran anyway and
+    preempted the STW's own caller, whose gcstopm then counted its P twice: the world "stopped" with
+    the worker still running, and procresize took its P. gcMarkDone must wait for worldsema
+    (semacquire) while the other STW holds it, as the runtime's does."""
+    sc = Scenario(
+        name="h",
+        summary="",
+        description="",
+        text="",
+        gomaxprocs=2,
+        seed=26,
+        duration_ns=50_000_000,
+        policy="global-queue",
+        gogc=100,
+        programs=(
+            Program(
+                "p0",
+                (
+                    (OP_REPEAT, -1, 6),
+                    (OP_GO, 2, 23),
+                    (OP_CHAN_SEND, 0),
+                    (OP_GC,),
+                    (OP_COMPUTE, (DIST_FIXED, 428, 0)),
+                    (OP_GOSCHED,),
+                    (OP_COMPUTE, (DIST_FIXED, 6506, 0)),
+                    (OP_END_REPEAT, 7),
+                ),
+                0,
+            ),
+            Program(
+                "p1",
+                (
+                    (OP_REPEAT, -1, 5),
+                    (OP_GOSCHED,),
+                    (OP_COMPUTE, (DIST_FIXED, 11599, 0)),
+                    (OP_GC,),
+                    (OP_COMPUTE, (DIST_FIXED, 11, 0)),
+                    (OP_COMPUTE, (DIST_FIXED, 4721, 0)),
+                    (OP_END_REPEAT, 6),
+                ),
+                1,
+            ),
+            Program("p2", ((OP_GOMAXPROCS, 3), (OP_SLEEP, (DIST_FIXED, 208, 0)), (OP_GC,)), 2),
+        ),
+        channels=(ChanDecl("c0", 1), ChanDecl("c1", 4), ChanDecl("c2", 0)),
+        groups=("p0", "p1", "p2"),
+    )
+    eng = Engine(sc)
+    for _ in range(2500):
+        if eng.done or not eng._heap:
+            break
+        eng.step_event()
+        eng.check_invariants()
+    assert eng.gomaxprocs == 3
+    assert eng.gc.gc_cycles >= 2

@@ -42,7 +42,6 @@ HOLDS: list[tuple[str, str]] = [
     # gcParkAssist, object-queue costs, gcMarkDone's ragged barrier, the live slices): emulated / real median
     ("ringalloc", "heap1_mb"),  # 0.93
     ("ringalloc", "heap2_mb"),  # 0.94
-    ("ringalloc", "cpu_assist_ms"),  # 1.11
     ("pipes", "heap1_mb"),  # 1.00
     ("leak", "heap1_mb"),  # 1.00
     ("maxprocs", "heap1_mb"),  # 1.00
@@ -61,9 +60,11 @@ HOLDS: list[tuple[str, str]] = [
     ("maxprocs", "heap_goal_mb"),
     ("maxprocs", "threads"),
     ("ringalloc", "heap_goal_mb"),
-    ("maxprocs", "idlethreads_mean"),
     ("marklarge", "threads_start"),
     ("maxprocs", "threads_start"),
+    # session 4 (hfid14: the safe-point model, sched/safepoint.py; preempted Gs on a contended CPU stop
+    # within a slice): within tolerance on q1 (1.05) and on the loaded 11:12 set (0.96)
+    ("cpubound", "runq_global_mean"),
 ]
 
 # Within tolerance in one of the two published run sets, not in the other (the real spread is wider
@@ -89,7 +90,6 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # within tolerance, but the real spread is wider than the tolerance, or (cpubound threads_start,
     # leak stacks_mb) not within it on the loaded 11:12 set the default cache holds (q1 ratio twice)
     ("cpubound", "threads_start"): (1.00, 1.00),
-    ("cpubound", "runq_local_mean"): (1.00, 1.00),
     ("ringalloc", "runq_local_mean"): (None, None),
     ("ringalloc", "idlethreads_mean"): (1.12, 1.12),
     ("leak", "heap_goal_mb"): (1.00, 1.00),
@@ -112,8 +112,14 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("maxprocs", "runq_local_mean"): (1.15, 1.15),
     # within tolerance on q1, far off on the loaded sets of the default cache (load 10.6 and 18: the
     # real maxprocs allocated a fraction of its rate, marksmall's real heap goal was 17 MB): (loaded, q1)
-    ("maxprocs", "gc_cycles"): (5.90, 1.07),
     ("marksmall", "heap_goal_mb"): (2.12, 1.00),
+    # session 4 (hfid14, the safe-point model): within tolerance on q1, not on the loaded 11:12 set
+    # (q1, loaded). ringalloc's assists (in HOLDS before: 0.93 and 0.74) shrank with the shorter
+    # pauses now that allocating Gs stop at their next step; cpubound's real schedticks on the loaded
+    # set (24.8) measure the load
+    ("ringalloc", "cpu_assist_ms"): (0.74, 0.59),
+    ("cpubound", "schedticks_per_p_s"): (1.02, 2.03),
+    ("maxprocs", "runq_global_mean"): (0.94, 1.23),
 }
 
 # Outside tolerance in both sets: (emulated / real median in set A, in set B; None: real median 0).
@@ -162,32 +168,36 @@ MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("marknoscan", "cpu_idle_ms"): (1.59, 1.59),
     # issue 14 figures on the quiet set q1 (7 runs, 16:10 UTC), h14fid merged with main:
     # outside tolerance (the q1 ratio twice)
-    ("cpubound", "runq_global_mean"): (1.29, 1.29),
-    ("leak", "runq_local_mean"): (0.00, 0.00),
+    ("leak", "runq_local_mean"): (3.00, 3.00),
     ("ringalloc", "threads_start"): (1.33, 1.33),
-    ("pipes", "idlethreads_mean"): (3.00, 3.00),
+    ("pipes", "idlethreads_mean"): (3.17, 3.17),
     ("leak", "idlethreads_mean"): (1.23, 1.23),
-    ("maxprocs", "schedticks_per_p_s"): (0.68, 0.68),
+    ("maxprocs", "schedticks_per_p_s"): (0.67, 0.67),
     ("cpubound", "idlethreads_mean"): (0.67, 0.67),
-    ("cpubound", "schedticks_per_p_s"): (0.70, 0.70),
     ("ringalloc", "runq_global_mean"): (0.00, 0.00),
     ("ringalloc", "schedticks_per_p_s"): (0.02, 0.02),
     ("pipes", "gc_cycles"): (1.23, 1.23),
     ("pipes", "runq_global_mean"): (0.00, 0.00),
-    ("pipes", "runq_local_mean"): (2.20, 2.20),
+    ("pipes", "runq_local_mean"): (2.00, 2.00),
     ("pipes", "schedticks_per_p_s"): (1.28, 1.28),
-    ("leak", "gc_cycles"): (1.16, 1.16),
+    ("leak", "gc_cycles"): (1.18, 1.18),
     ("leak", "runq_global_mean"): (0.00, 0.00),
     ("leak", "schedticks_per_p_s"): (0.03, 0.03),
-    ("marksmall", "gc_cycles"): (0.71, 0.71),
+    ("marksmall", "gc_cycles"): (0.86, 0.86),
     ("marksmall", "runq_global_mean"): (0.00, 0.00),
-    ("marklarge", "gc_cycles"): (0.86, 0.86),
+    ("marklarge", "gc_cycles"): (0.71, 0.71),
     ("marklarge", "heap_goal_mb"): (1.05, 1.05),
     ("marklarge", "schedticks_per_p_s"): (0.00, 0.00),
     ("marknoscan", "gc_cycles"): (0.88, 0.88),
     ("marknoscan", "runq_global_mean"): (0.00, 0.00),
     ("marknoscan", "schedticks_per_p_s"): (0.06, 0.06),
-    ("maxprocs", "runq_global_mean"): (0.71, 0.71),
+    # session 4 (hfid14, the safe-point model), outside tolerance in both sets (q1, loaded):
+    # maxprocs' idle threads held (0.89) only because one schedtrace line fell inside a stop-the-world
+    # (two Ms parked by it); the structural miss is a thread fewer than real (5 against 6 after
+    # GOMAXPROCS 2 -> 4), and with shorter pauses no line lands in one any more
+    ("maxprocs", "idlethreads_mean"): (0.67, 0.75),
+    ("maxprocs", "gc_cycles"): (1.15, 6.30),
+    ("cpubound", "runq_local_mean"): (1.31, 1.75),
 }
 
 _NO_GC = "no GC cycles (nothing allocates after start-up)"

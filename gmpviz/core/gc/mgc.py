@@ -41,6 +41,7 @@ from ..trace.events import (
     WAIT_RUNTIME_GC,
     WAIT_SELECT,
     WAIT_SELECT_NO_CASES,
+    WAIT_SEMACQUIRE,
     WAIT_SLEEP,
     WORKER_DEDICATED,
     WORKER_FRACTIONAL,
@@ -109,6 +110,7 @@ BGSWEEP_SPIN_CHECK_NS = 1_000
 MARKTERM_RESTARTED = 0  # next: mProf_Flush, prepareFreeWorkbufs, freeStackSpans (their cost)
 MARKTERM_FLUSHING = 1  # in forEachP(flushProcCaches), asleep on sched.safePointNote with its P
 MARKTERM_FLUSHED = 2  # forEachP returned: the worker goes back to its pool
+MARKTERM_SEMA = 3  # blocked in gcMarkDone's semacquire(&worldsema): another STW holds it
 
 # The runtime's own goroutines are shown in this group (GoCreate a1)
 RUNTIME_GROUP = C_RUNTIME_GROUP
@@ -145,6 +147,9 @@ GC_ASSUMPTIONS = (
     "the mark (off any P when an assist finished it), then forEachP(flushProcCaches) "
     "runs on each P at its next safe point; sweep.active is held (bgsweep loops on goschedIfBusy) and a "
     "GC that triggers meanwhile starts when it ends (worldsema).",
+    "GC: gcMarkDone waits for worldsema while another stop-the-world holds it (the mark worker parks, "
+    "waitReasonSemacquire); when an assist finished the mark, the assist goes on and gcMarkDone is "
+    "retried once the world restarts.",
     "GC: bgsweep's pass that finds nothing to sweep costs nothing beyond the yield's schedule(); "
     f"spinning beside an idle P, it re-checks every {BGSWEEP_SPIN_CHECK_NS // 1000} µs.",
     "Memory: the OOM check compares mapped heap memory (including stacks) not released to the OS with "
@@ -213,6 +218,7 @@ class GC:
         self.markterm_g: G | None = None
         self.markterm_m = None
         self.markterm_step = 0  # MARKTERM_* below
+        self.markdone_sema = False  # gcMarkDone waits for worldsema (another STW holds it)
         self.sweep_pacing = SweepPacing()
         self.sweep_cost_pending = 0
         self.last_gc_ns = 0
@@ -420,10 +426,41 @@ class GC:
         if self.gc_marktermination:
             return
         self.gc_marktermination = True  # (work.markDoneSema: one gcMarkDone at a time)
+        if self.rt.sched.gcwaiting:
+            self._gcMarkDone_semacquire(caller)
+            return
         # the ragged barrier: every P flushes its write barrier buffer and gcWork at its next safe
         # point (running Ps are preempted), then the world stops. SIMPLIFICATION: nothing is ever
         # found flushed (gcMarkDoneFlushed stays 0: the emulated grey set is fixed at mark start)
         self.rt.forEachP(self.gcMarkDone_flush, lambda: self.gcMarkDone_flushed(caller), caller)
+
+    def _gcMarkDone_semacquire(self, caller) -> None:
+        """gcMarkDone's ``semacquire(&worldsema)`` while another stop-the-world (a GOMAXPROCS change,
+        runtime.GC's) holds it: forEachP may not run then (it would preempt that STW's caller). The
+        worker's G parks (waitReasonSemacquire) and its M stops for that STW (schedule -> gcstopm);
+        semrelease in startTheWorld readies it (gcMarkDone_semrelease).
+
+        SIMPLIFICATION: from an assist (no caller M) the assist goes on and gcMarkDone is retried when
+        the world restarts, instead of the assisting G blocking on the semaphore."""
+        self.markdone_sema = True
+        if caller is not None and caller.curg is self.markterm_g and self.markterm_g is not None:
+            self.markterm_step = MARKTERM_SEMA
+            self.rt.gopark(caller, caller.curg, WAIT_SEMACQUIRE)
+
+    def gcMarkDone_semrelease(self) -> None:
+        """startTheWorld's semrelease(&worldsema) with gcMarkDone waiting for it: the parked worker is
+        readied (it retries gcMarkDone when it runs: gcMarkTermination_caller), or an assist's deferred
+        gcMarkDone is retried now."""
+        if not self.markdone_sema:
+            return
+        self.markdone_sema = False
+        self.gc_marktermination = False
+        gp = self.markterm_g
+        if gp is not None and self.markterm_step == MARKTERM_SEMA:
+            self.rt.ready(gp, None, False)
+            return
+        if self.work.empty() and self.gcBlackenEnabled:
+            self.gcMarkDone()
 
     def gcMarkDone_flush(self, pp) -> None:
         """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose() (nothing to flush)."""
@@ -479,9 +516,10 @@ class GC:
         self.limiter.finishGCTransition(now)
         self.ev.GCEnd(now, -1, -1, 0, cycle=self.gc_cycles, heap_marked=self.heap2)
         self._gctrace(now)
+        caller = self.rt.stw_caller
         self.rt.startTheWorld()
         self.gcWakeAllAssists()  # (gcMarkDone wakes them under the STW; they run once it ends)
-        self.gcSweep()
+        self.gcSweep(caller)
         if self.markterm_g is not None:
             self.markterm_step = MARKTERM_RESTARTED  # startTheWorld resumed the caller: its tail next
         elif self.worldsema_held:
@@ -510,6 +548,17 @@ class GC:
         with the P held (a preemption meanwhile changes nothing), then the worker parks."""
         step = self.markterm_step
         gp.preempt = False
+        if step == MARKTERM_SEMA:
+            # back from gcMarkDone's semacquire: `goto top`, its checks again
+            self.markterm_m = m
+            self.markterm_step = MARKTERM_RESTARTED
+            if self.work.empty() and self.gcBlackenEnabled and not self.gc_marktermination:
+                self.gcMarkDone(m)
+                return
+            self.markterm_g = self.markterm_m = None
+            self._worker_to_pool(m, gp)
+            self.rt.schedule(m)
+            return
         if step == MARKTERM_RESTARTED:
             self.markterm_step = MARKTERM_FLUSHING
             if self.worldsema_held:
@@ -866,8 +915,10 @@ class GC:
             )
         return total_b, total_ns
 
-    def gcSweep(self) -> None:
-        """mgc.go: gcSweep — ready the background sweeper (bgsweep), created by gcenable on first use."""
+    def gcSweep(self, caller=None) -> None:
+        """mgc.go: gcSweep — ready the background sweeper (bgsweep), created by gcenable on first use:
+        ``ready(sweep.g, 0, true)`` on mark termination's caller, so into its P's runnext (the global
+        queue when the caller has no P: an assist or a clock handler finished the mark)."""
         if self.sweeper is None:
             gp = self._new_runtime_g(self.rt.allp[0])
             gp.is_worker = True
@@ -878,7 +929,7 @@ class GC:
         gp = self.sweeper
         if gp.status == Gwaiting:
             gp.run_start = -1
-            self.rt.ready(gp, None, True)
+            self.rt.ready(gp, caller, True)
 
     def bgsweep_parked(self, m, gp) -> None:
         """mgcsweep.go: bgsweep's first goparkunlock (started by gcenable at start-up): from here on the

@@ -147,8 +147,9 @@ class ProcMixin:
         """proc.go: stopTheWorldWithSema — stop every P at a safe point, then call ``then``."""
         sched = self.sched
         now = self.clock.now
-        if sched.gcwaiting or self.gc.worldsema_held:
-            # semacquire(&worldsema): another STW, or mark termination's forEachP, holds it
+        if sched.gcwaiting or self.gc.worldsema_held or self.safePointDone is not None:
+            # semacquire(&worldsema): another STW, gcMarkDone's ragged barrier (forEachP) or mark
+            # termination's forEachP holds it
             self.stw_queue.append((reason, then, caller))
             return
         sched.gcwaiting = True
@@ -180,6 +181,8 @@ class ProcMixin:
             self.ev.ProcStatus(now, pp.id, -1, 0, status=Pgcstop)
             sched.stopwait -= 1
         self.preemptall()
+        # notetsleep(&sched.stopnote): the stopper sleeps until the last P stops (safepoint.py)
+        self.stw_slept = sched.stopwait > 0
         if sched.stopwait == 0:
             self._stw_stopped()
 
@@ -193,7 +196,11 @@ class ProcMixin:
         # (which follows the STW's work); it is charged once, here, after the last P stopped and before the
         # work. Nothing runs while the world is stopped, so only the pause's length is observable, and it
         # is never 0 even when no other P had to be stopped (one P, or every other P idle).
-        self.at(self.clock.now + COST_STW_NS, PRIO_STW, call, then)
+        wait = COST_STW_NS
+        if self.stw_slept:
+            self.stw_slept = False
+            wait += self.stopnote_wake_ns()  # the last P's notewakeup(&sched.stopnote)
+        self.at(self.clock.now + wait, PRIO_STW, call, then)
 
     def startTheWorld(self) -> None:
         """proc.go: startTheWorldWithSema — netpoll, procresize, hand Ps with work to Ms, wakep."""
@@ -225,6 +232,8 @@ class ProcMixin:
         if self.stw_queue:
             reason, then, c = self.stw_queue.pop(0)
             self.stopTheWorld(reason, then, c)
+        if not self.sched.gcwaiting:
+            self.gc.gcMarkDone_semrelease()  # semrelease(&worldsema): a gcMarkDone waiting for it
 
     def forEachP(self, fn, done, caller: M | None = None) -> None:
         """proc.go: forEachP / forEachPInternal — fn(pp) on every P at its next safe point, then done().
@@ -287,7 +296,7 @@ class ProcMixin:
             pp = self.allp[i]
             m = pp.m
             if m is not None and m is not caller and m.curg is not None and m.curg.status == Grunning:
-                self.preemptone(pp, self.async_preempt_ns())
+                self.preemptone(pp, self.safepoint_ns(m.curg))
 
     def _forEachP_retry(self, fn, _token: int = 0) -> None:
         """forEachPInternal's wait loop (clock handler): 100 µs passed without every P running fn."""
@@ -1034,9 +1043,9 @@ class ProcMixin:
         for m in self.allm:
             if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
                 return
-        if self.safePointDone is not None or self.gc.worldsema_held:
-            return
-        if sched.gcwaiting:
+        if sched.gcwaiting or self.safePointDone is not None or self.gc.worldsema_held:
+            # a stop-the-world, forEachP's caller (asleep on sched.safePointNote, an M in use) or
+            # mark termination's tail (holding worldsema): not dead
             return
         if sched.runq or self._any_local_work():
             return
@@ -1056,10 +1065,12 @@ class ProcMixin:
                 and m.curg.status == Grunning
                 and m is not self.stw_caller
             ):
-                self.preemptone(pp, self.async_preempt_ns())
+                self.preemptone(pp, self.safepoint_ns(m.curg))
 
     def preemptone(self, pp: P, latency_ns: int) -> bool:
-        """proc.go: preemptone — flag the G on pp; it stops at its next (async) safe point."""
+        """proc.go: preemptone — flag the G on pp; it stops at its next safe point: ``latency_ns``
+        from now (the async-preemption signal), or at its next step when ``latency_ns`` < 0 (a
+        synchronous check, safepoint.py)."""
         m = pp.m
         if m is None or m.curg is None:
             return False
@@ -1067,6 +1078,9 @@ class ProcMixin:
         if gp.status != Grunning or gp.preempt:
             return False
         gp.preempt = True
+        if latency_ns < 0:
+            return True  # its pending step sees gp.preempt
+        self.signal_replaces_step(m, gp)
         m.token += 1
         if m.cpu < 0 and m.cpu_off >= 0:
             # its thread waits for a CPU: the signal is handled once it runs (core/os.py)

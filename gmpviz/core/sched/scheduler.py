@@ -40,6 +40,7 @@ from .netpoll import NetpollMixin
 from .pipe import PIPE_ASSUMPTIONS, Pipe, PipeMixin
 from .proc import ProcMixin
 from .runq import RunqMixin
+from .safepoint import SAFEPOINT_ASSUMPTIONS, SafepointMixin
 from .syscall import SyscallMixin
 from .sysmon import SysmonMixin
 from .timers import TimersMixin
@@ -76,9 +77,11 @@ SCHED_ASSUMPTIONS = (
     "runtime reaches busy Ps' timers through stealWork).",
     "schedtrace lines are printed by sysmon's rounds (after retake), as the runtime does, so they drift "
     "by sysmon's delay.",
-    "Preemption: a running G stops when the preemption signal lands (no cooperative preemption at "
-    "function prologues, no non-preemptible regions: every signal lands at a safe point), at most "
-    f"{C.ASYNC_PREEMPT_MAX_NS // C.US} µs after the request (stopTheWorldWithSema's preemptall period).",
+    "Preemption: a G in a compute op stops when the preemption signal lands (no non-preemptible "
+    "regions: every signal lands at a safe point), at most "
+    f"{C.ASYNC_PREEMPT_MAX_NS // C.US} µs after the request (stopTheWorldWithSema's preemptall period); "
+    "any other running G stops at its next step (the synchronous check at a function prologue).",
+    *SAFEPOINT_ASSUMPTIONS,
     "Network readiness is scheduled by the workload (netwait duration) instead of real sockets.",
     *PIPE_ASSUMPTIONS,
     f"Heap: each new g ({C.G_STRUCT_BYTES} B), each sudog a blocked channel send or receive needs beyond "
@@ -148,7 +151,7 @@ n_created n_exited n_handoffs n_preemptions n_spills n_steals n_stolen n_syscall
 netpoll_ready netpoll_waiters newprocs ntimers on_acquirep on_schedtrace os p_with_work pipes
 policy policy_global policy_nosteal programs rng runtime_gs safePointCaller safePointDone scenario
 sched schedtrace_lines schedtrace_ns sel_seq steal_coprimes stw_caller stw_pause_ns stw_queue
-stw_reason stw_start stw_then sudog_free sysmon_delay sysmon_idle sysmon_token timer_heads
+stw_reason stw_slept stw_start stw_then sudog_free sysmon_delay sysmon_idle sysmon_token timer_heads
 timer_seq workload_rand
 """
 
@@ -162,6 +165,7 @@ class Scheduler(
     ChanMixin,
     SyscallMixin,
     SysmonMixin,
+    SafepointMixin,
     GExecMixin,
 ):
     """G, M, P and sched for one emulated process, and the scheduler's functions over them."""
@@ -203,6 +207,7 @@ class Scheduler(
         self.stw_caller = None
         self.stw_reason = 0
         self.stw_start = 0
+        self.stw_slept = False  # stopTheWorld's caller sleeps on sched.stopnote
         self.stw_queue = []
         self.safePointDone = None  # forEachP's continuation (the caller asleep on sched.safePointNote)
         self.safePointCaller: M | None = None  # forEachP's caller, which keeps its P

@@ -103,7 +103,7 @@ class SysmonMixin:
             elif pp.sysmon_schedwhen + FORCE_PREEMPT_NS <= now:
                 if m is not None and m.curg is not None and m.curg.status == Grunning:
                     gp = m.curg
-                    if self.preemptone(pp, self.async_preempt_ns()):
+                    if self.preemptone(pp, self.safepoint_ns(gp)):
                         self.n_preemptions += 1
                         self.ev.Preempt(now, pp.id, m.id, gp.goid, held_ns=now - pp.sysmon_schedwhen)
                 sysretake = True

@@ -366,6 +366,9 @@ WAIT_REASONS = (
     "GC weak to strong wait",
     "synctest",
     "coroutine",
+    # waitReasonSemacquire, emitted by the emulator (appended so earlier indices keep their meaning):
+    # gcMarkDone's semacquire(&worldsema) while another stop-the-world holds it
+    "semacquire",
 )
 WAIT_CHAN_RECV = 1
 WAIT_CHAN_SEND = 2
@@ -384,6 +387,7 @@ WAIT_FORCEGC_IDLE = 14
 WAIT_GC_SWEEP_WAIT = 15
 WAIT_RUNTIME_GC = 16
 WAIT_GC_SCAVENGE_WAIT = 17
+WAIT_SEMACQUIRE = WAIT_REASONS.index("semacquire")
 
 
 SPEC: dict[EV, Spec] = {
