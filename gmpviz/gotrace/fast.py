@@ -37,7 +37,8 @@ from .order import (
     order_generation,
     s64,
 )
-from .vecorder import VEC, advance_run
+from .tableids import first_bad_table_id
+from .vecorder import _SETS_G, _SETS_P, VEC, _Fill, advance_run
 from .wire import Generation, GenEvents, TraceError, _decode_chunk, decode_generation
 
 # Events whose Advance queues more or other events than themselves (GoSwitch emits three,
@@ -47,11 +48,6 @@ _MULTI[[S.EvGoSwitch, S.EvGoSwitchDestroy, S.EvGoDestroySyscall]] = True
 _CROSS_M = (S.EvProcSteal, S.EvGoStatus, S.EvGoStatusStack, S.EvProcStatus)
 _WINDOW = 65536
 _MIN_RUN = 32  # active events: a shorter run is advanced one event at a time
-_CHANGES_CTX = np.zeros(256, bool)  # the events of vecorder.VEC that change their M's (P, G)
-_CHANGES_CTX[[S.EvGoStart, S.EvGoStop, S.EvGoBlock, S.EvGoDestroy, S.EvGoSyscallEndBlocked]] = True
-_CHANGES_CTX[[S.EvProcStart, S.EvProcStop]] = True
-_CLEARS_G = np.zeros(256, bool)
-_CLEARS_G[[S.EvGoStop, S.EvGoBlock, S.EvGoDestroy, S.EvGoSyscallEndBlocked]] = True
 
 # The commonest scheduler events, advanced inline (the same checks and updates as their order.go
 # handlers). Anything those handlers would wait on or refuse raises NotProven: the run-by-run loop
@@ -142,7 +138,10 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     for i, m in enumerate(ms):
         st = mstates.get(m)
         init[i] = (st[1], st[0]) if st is not None else (NO, NO)
-    ch: list[tuple] = []  # changes of an M's (P, G): (M index, output position, p, g)
+    # Changes of an M's (P, G) made by its own events, by the event's index in the window's arrays
+    # (an M's events are contiguous there, in its order): (M index, index, p after, g after).
+    ch: list[tuple] = []
+    xch: list[tuple] = []  # changes made by another M's event: (M index, output position, p, g)
     pushed: list[tuple] = []
     push_ch = ch.append
     push_out = pushed.append
@@ -154,9 +153,11 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     G, P = state.g, state.p
     gen_pos: list[int] = []  # positions of the events ordered by ordering.Advance (their records pushed)
     push_gen = gen_pos.append
-    ch_parts: list[np.ndarray] = []  # change records of the runs advanced as arrays, (M, pos, p, g)
-    vec_parts: list[tuple] = []  # (positions, p, g) of the events of those runs
     act_src = order[act]  # the active events' indices in the window's arrays
+    # The context after each event that changes its M's, by index in the window's arrays.
+    chg = np.zeros(n, bool)
+    chg_p = np.empty(n, np.int64)
+    chg_g = np.empty(n, np.int64)
 
     def _vec_run(lo: int, hi: int) -> bool:
         pos_r = act[lo:hi]
@@ -173,18 +174,10 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
         )
         if got is None:
             return False
-        cur_p, cur_g, records = got
-        vec_parts.append((pos_r, cur_p, cur_g))  # their contexts, known: not derived below
-        # The context after each event that changes its M's: a change record, as one_by_one makes.
-        t_r = typ[src]
-        chg = np.flatnonzero(_CHANGES_CTX[t_r])
-        if chg.size:
-            tc = t_r[chg]
-            p_after = np.where(tc == _ProcStart, args[src[chg], 0].astype(np.int64), cur_p[chg])
-            p_after = np.where(tc == _ProcStop, NO, p_after)
-            g_after = np.where(tc == _GoStart, args[src[chg], 0].astype(np.int64), cur_g[chg])
-            g_after = np.where(_CLEARS_G[tc], NO, g_after)
-            ch_parts.append(np.column_stack((mi[src[chg]].astype(np.int64), pos_r[chg], p_after, g_after)))
+        p_after, g_after, records = got
+        chg[src] = True  # (an event that changes nothing has its context before as after)
+        chg_p[src] = p_after
+        chg_g[src] = g_after
         for i, rec in records:
             push_out(rec)
             push_gen(int(pos_r[i]))
@@ -220,7 +213,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                         st.status = _RUNNING
                         st.seq = a1
                         mst[0] = a0
-                        push_ch((k, pos, cur_p, a0))
+                        push_ch((k, j, cur_p, a0))
                     elif ty in _STOP_EXEC:
                         st = G.get(cur_g)
                         if cur_p == NO or st is None or st.status != _RUNNING:
@@ -230,7 +223,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                         else:
                             st.status = _RUNNABLE if ty == _GoStop else _WAITING
                         mst[0] = NO
-                        push_ch((k, pos, cur_p, NO))
+                        push_ch((k, j, cur_p, NO))
                     elif ty == _GoUnblock:
                         st = G.get(a0)
                         if st is None or st.status != _WAITING or st.seq_gen != gen or a1 != st.seq + 1:
@@ -257,14 +250,14 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                         st.status = _P_RUNNING
                         st.seq = a1
                         mst[1] = a0
-                        push_ch((k, pos, a0, cur_g))
+                        push_ch((k, j, a0, cur_g))
                     elif ty == _ProcStop:
                         st = P.get(cur_p)
                         if st is None or cur_p == NO or st.status not in (_P_RUNNING, _P_SYSCALL):
                             raise NotProven
                         st.status = _P_IDLE
                         mst[1] = NO
-                        push_ch((k, pos, NO, cur_g))
+                        push_ch((k, j, NO, cur_g))
                     elif ty == _GoSyscallBegin:
                         st = G.get(cur_g)
                         pst = P.get(cur_p)
@@ -298,7 +291,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                             raise NotProven
                         st.status = _RUNNABLE
                         mst[0] = NO
-                        push_ch((k, pos, cur_p, NO))
+                        push_ch((k, j, cur_p, NO))
                     elif ty == _GCSweepBegin:
                         pst = P.get(cur_p)
                         if pst is None or _SWEEP in pst.in_flight:
@@ -318,9 +311,9 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                 push_gen(pos)
                 st = mstates.get(m)
                 if st is not None:
-                    push_ch((k, pos, st[1], st[0]))
+                    push_ch((k, j, st[1], st[0]))
                 if ty in _CROSS_M:
-                    _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch)
+                    _cross_m_change(e, m, mstates, m_index, ms, init, pos, xch.append)
 
     # Runs of the commonest events are advanced as whole arrays (vecorder.advance_run); the rest,
     # and any run it does not settle, one event at a time.
@@ -329,6 +322,14 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     m_known = np.asarray([m != NO for m in ms], bool)
     vec = VEC[a_typ] & m_known[a_m]
     brk = np.flatnonzero(~vec).tolist() + [len(act)]
+    whole = None  # the contexts when every active event is one run (every M's from its own events)
+    if len(brk) == 1 and len(act) >= _MIN_RUN:
+        whole = _whole_run(state, gen, ms, init, typ, args, times, mi, bounds, counts, act_src)
+        if whole is not None:
+            for i, rec in whole[2]:
+                push_out(rec)
+                push_gen(int(act[i]))
+            brk = []
     lo = 0
     for b in brk:
         if b - lo >= _MIN_RUN:
@@ -345,45 +346,32 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     init_g = np.array([init.get(i, (NO, NO))[1] for i in range(nm)], np.int64)
     m_ids = np.asarray(ms + [0] * (nm - len(ms)), np.int64)
     pas = PASSIVE[otyp]  # a mask: a byte per event, not eight
-    derive = np.ones(n, bool)  # events whose context is their M's last change before them
-    derive[np.asarray(gen_pos, np.int64)] = False
-    for vp, _p, _g in vec_parts:
-        derive[vp] = False
+    if ch:
+        cha = np.array(ch, np.int64)
+        chg[cha[:, 1]] = True
+        chg_p[cha[:, 1]] = cha[:, 2]
+        chg_g[cha[:, 1]] = cha[:, 3]
+        del cha
+    del ch
+    if whole is not None:
+        ctx_p, ctx_g = whole[0], whole[1]
+    else:
+        if xch:
+            _cross_changes(xch, order, bounds, chg, chg_p, chg_g, init_p, init_g)
+        ctx_p, ctx_g = _contexts_before(chg, chg_p, chg_g, bounds, counts, init_p, init_g)
+    chg = chg_p = chg_g = None  # (let go)
     arr = np.empty(n, ORDERED_DTYPE)
     arr["typ"] = otyp
     for k in range(0, n, _GATHER):  # in slices: no whole-generation temporary
         o = order[k : k + _GATHER]
         arr["time"][k : k + _GATHER] = times[o]
         arr["args"][k : k + _GATHER] = np.take(args, o, axis=0)  # (take: 5x fancy indexing's speed)
+        arr["p"][k : k + _GATHER] = ctx_p[o]
+        arr["g"][k : k + _GATHER] = ctx_g[o]
     ev.time = times = None
     ev.args = args = None
-    del order
+    del order, ctx_p, ctx_g
     arr["m"] = m_ids[om]
-    arr["p"] = init_p[om]
-    arr["g"] = init_g[om]
-    if ch:
-        ch_parts.append(np.array(ch, np.int64))
-    del ch
-    if ch_parts:
-        cha = np.concatenate(ch_parts) if len(ch_parts) > 1 else ch_parts[0]
-        ch_parts.clear()
-        keys = cha[:, 0] * (n + 1) + cha[:, 1]  # (M, position): one change per pair
-        k = np.argsort(keys)
-        keys = keys[k]
-        cm, cp, cg = cha[k, 0], cha[k, 2], cha[k, 3]
-        del cha, k
-        opas = om[derive].astype(np.int64)
-        j = np.searchsorted(keys, opas * (n + 1) + np.flatnonzero(derive), side="left") - 1
-        del keys
-        jj = np.maximum(j, 0)
-        ok = (j >= 0) & (cm[jj] == opas)
-        arr["p"][derive] = np.where(ok, cp[jj], arr["p"][derive])
-        arr["g"][derive] = np.where(ok, cg[jj], arr["g"][derive])
-        del j, jj, ok, opas
-    for vp, vcp, vcg in vec_parts:
-        arr["p"][vp] = vcp
-        arr["g"][vp] = vcg
-    vec_parts.clear()
     if pushed:
         gp = np.asarray(gen_pos, np.int64)
         cols = list(zip(*pushed, strict=True))
@@ -404,6 +392,88 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
             f"expected a thread, proc and goroutine for {S.NAMES.get(int(t[w]))} but didn't have them"
         )
     return arr
+
+
+def _whole_run(state, gen, ms, init, typ, args, times, mi, bounds, counts, src):
+    """The window's active events advanced as one run when they all are of vecorder.VEC's types.
+
+    Then only those events change an M's context (GoStart and GoStop/GoBlock/GoDestroy/
+    GoSyscallEndBlocked its G, ProcStart/ProcStop its P), so every event's context before it is a
+    forward fill over the window's arrays by M, and advance_run checks the run with those. Returns
+    (p before each event, g before each event, the Python pass's records) by index in the window's
+    arrays, or None with the state as it was (the caller goes run by run)."""
+    nm0 = len(counts)
+    init_p = np.array([init[i][0] for i in range(nm0)], np.int64)
+    init_g = np.array([init[i][1] for i in range(nm0)], np.int64)
+    a0 = args[:, 0].view(np.int64)
+    grp_start = np.repeat(bounds[:-1], counts)
+    m_of = np.repeat(np.arange(nm0), counts)
+    fg = _Fill(grp_start, _SETS_G[typ])
+    new_g = np.where(typ == S.EvGoStart, a0, NO)
+    ctx_g = fg.before(new_g, init_g[m_of])
+    fp = _Fill(grp_start, _SETS_P[typ])
+    new_p = np.where(typ == S.EvProcStart, a0, NO)
+    ctx_p = fp.before(new_p, init_p[m_of])
+    has = np.flatnonzero(counts)
+    lastrow = bounds[1:][has] - 1
+    fin_g = fg.after_at(lastrow, new_g, init_g[has]).tolist()
+    fin_p = fp.after_at(lastrow, new_p, init_p[has]).tolist()
+    del fg, fp, new_g, new_p, grp_start, m_of
+    m_final = [(ms[i], gl, pl) for i, gl, pl in zip(has.tolist(), fin_g, fin_p, strict=True)]
+    got = advance_run(
+        state,
+        gen,
+        ms,
+        typ[src],
+        a0[src],
+        args[src, 1].astype(np.int64),
+        mi[src],
+        times[src],
+        ctx=(ctx_p[src], ctx_g[src], m_final),
+    )
+    if got is None:
+        return None
+    return ctx_p, ctx_g, got[2]
+
+
+def _contexts_before(chg, chg_p, chg_g, bounds, counts, init_p, init_g):
+    """Each event's M context (P, G) before it, by index in the window's arrays: the context after
+    the M's last changing event before it (its events are contiguous there, in their order), or the
+    M's context at the window's start. A forward fill: no sort."""
+    n = len(chg)
+    last = np.where(chg, np.arange(n), -1)
+    np.maximum.accumulate(last, out=last)
+    before = np.empty(n, np.int64)
+    if n:
+        before[0] = -1
+        before[1:] = last[:-1]
+    nm0 = len(counts)
+    grp_start = np.repeat(bounds[:-1], counts)
+    own = before >= grp_start
+    np.maximum(before, 0, out=before)
+    mi = np.repeat(np.arange(nm0), counts)
+    ctx_p = np.where(own, chg_p[before], init_p[mi])
+    ctx_g = np.where(own, chg_g[before], init_g[mi])
+    return ctx_p, ctx_g
+
+
+def _cross_changes(xch, order, bounds, chg, chg_p, chg_g, init_p, init_g) -> None:
+    """Another M's event changed M i's context at output position pos: it holds from M i's first
+    event after pos (its events' output positions rise with their index), so it is recorded as the
+    change after the event before that one, or as M i's context at the window's start."""
+    inv = np.empty(len(order), np.int64)
+    inv[order] = np.arange(len(order))
+    nm0 = len(bounds) - 1
+    for i, pos, p, g in xch:  # (in output order: the later change wins)
+        if i >= nm0:
+            continue  # an M with no event in this window
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        j = lo + int(np.searchsorted(inv[lo:hi], pos, side="right"))
+        if j == lo:
+            init_p[i], init_g[i] = p, g
+        else:
+            chg[j - 1] = True
+            chg_p[j - 1], chg_g[j - 1] = p, g
 
 
 def _cross_m_change(e, m, mstates, m_index, ms, init, pos, push_ch) -> None:
@@ -545,6 +615,21 @@ class _MStream:
 _INF = float("inf")
 
 
+def _kth_key(keys: list, k: int) -> int:
+    """The k-th least (from 0) of the values of sorted arrays `keys`, k below their total length:
+    np.partition of their concatenation, by a binary search on the value (each M's keys are a
+    running max, so sorted: a count below a value is a searchsorted per M)."""
+    lo = min(int(a[0]) for a in keys if len(a))
+    hi = max(int(a[-1]) for a in keys if len(a))
+    while lo < hi:  # the least v with more than k values <= v
+        mid = (lo + hi) // 2
+        if sum(int(np.searchsorted(a, mid, side="right")) for a in keys) > k:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def _windows(tf, g: Generation, window: int):
     """The generation's events as GenEvents windows in Go's merge order of their keys (see above):
     an M is decoded only while fewer than `window` events are known to come next, so what is held
@@ -564,9 +649,7 @@ def _windows(tf, g: Generation, window: int):
         if not ready:
             return
         if ready > window:  # the window's worth of least keys: cut at the window-th one
-            keys = np.concatenate([s.key[:n] for s, n in zip(streams, counts, strict=True)])
-            kth = np.partition(keys, window)[window]
-            del keys
+            kth = _kth_key([s.key[:n] for s, n in zip(streams, counts, strict=True)], window)
             least = [
                 int(np.searchsorted(s.key[:n], kth, side="left"))
                 for s, n in zip(streams, counts, strict=True)
@@ -601,12 +684,17 @@ def stream_generation(state: OrderState, tf, g: Generation, info: dict, window: 
     prev_mi = -1
     for win in _windows(tf, g, window or WINDOW_EVENTS):
         win.prev_mi = prev_mi
+        # validateTableIDs on the window's own arrays (contiguous: the ordered records' are not);
+        # a window with a bad ID leaves the check to the reader, which finds the first in order.
+        ids_ok = first_bad_table_id(win.typ, win.args, g) is None
         arr = order_generation_fast(state, g, win, False)
         if arr is None:
             break
         prev_mi = win.last_mi
         done += len(arr)
+        info["ids_ok"] = ids_ok
         yield arr
+        info["ids_ok"] = False
     else:
         info["fast"] = True
         return

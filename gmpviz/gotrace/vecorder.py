@@ -78,6 +78,8 @@ for _t, _allowed, _post in (
     (_STWEnd, _EXISTS, KEEP),
 ):
     _G_ALLOWED[_t], _G_POST[_t] = _allowed, _post
+_CREATOR = 255  # a pseudo-type (no timed event has it): GoCreate's check on its creator
+_G_ALLOWED[_CREATOR] = _bits(0, _GX)
 _G_BY_ARG = np.zeros(256, bool)  # the G is a0 (else the M's G)
 _G_BY_ARG[[_GoStart, _GoUnblock, _GoCreate]] = True
 _G_SEQ = np.zeros(256, bool)  # carries g_seq: must be seq+1, and sets it
@@ -152,65 +154,99 @@ def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, np.flatnonzero(first), np.cumsum(first) - 1
 
 
-def _fill_before(grp_start: np.ndarray, sets: np.ndarray, new: np.ndarray, init: np.ndarray):
-    """Over rows grouped (contiguously) by resource: the value before each row, the value after it.
+class _Fill:
+    """A forward fill over rows grouped (contiguously) by resource: `sets` marks the rows that set
+    the value; before a group's first setting row the value is the group's initial one. The index
+    of the last setting row is found once and serves every value set by the same rows."""
 
-    `sets` marks rows that set the value to `new`; before a group's first setting row the value is
-    `init` (per row, the group's initial value)."""
-    n = len(sets)
-    idx = np.arange(n)
-    last = np.maximum.accumulate(np.where(sets, idx, -1))
-    after = np.where(last >= grp_start, new[np.maximum(last, 0)], init)
-    before = np.empty_like(after)
-    if n:
-        before[0] = init[0]
-        before[1:] = after[:-1]
-        first = grp_start == idx
-        before[first] = init[first]
-    return before, after
+    __slots__ = ("va", "ia", "vb", "ib", "none")
+
+    def __init__(self, grp_start: np.ndarray, sets: np.ndarray):
+        n = len(sets)
+        self.none = not sets.any()  # (then every value is its group's initial one)
+        if self.none:
+            return
+        last = np.where(sets, np.arange(n), -1)
+        np.maximum.accumulate(last, out=last)
+        ib = np.empty_like(last)  # the last setting row strictly before each row
+        if n:
+            ib[0] = -1
+            ib[1:] = last[:-1]
+        self.va = last >= grp_start
+        self.vb = ib >= grp_start  # (a group's first row: ib < its own index)
+        np.maximum(last, 0, out=last)
+        np.maximum(ib, 0, out=ib)
+        self.ia, self.ib = last, ib
+
+    def before(self, new: np.ndarray, init: np.ndarray) -> np.ndarray:
+        """The value before each row (init: per row, its group's initial value)."""
+        if self.none:
+            return init.copy()
+        return np.where(self.vb, new[self.ib], init)
+
+    def after(self, new: np.ndarray, init: np.ndarray) -> np.ndarray:
+        if self.none:
+            return init.copy()
+        return np.where(self.va, new[self.ia], init)
+
+    def after_at(self, rows: np.ndarray, new: np.ndarray, init: np.ndarray) -> np.ndarray:
+        """The value after the given rows (init: the rows' groups' initial values)."""
+        if self.none:
+            return init.copy()
+        return np.where(self.va[rows], new[self.ia[rows]], init)
+
+    def set_before(self, rows_n: int) -> np.ndarray:
+        """Whether some row before each row, in its group, set the value."""
+        return np.zeros(rows_n, bool) if self.none else self.vb
+
+    def set_at(self, rows: np.ndarray) -> np.ndarray:
+        """Whether some row up to each given row, in its group, set the value."""
+        return np.zeros(len(rows), bool) if self.none else self.va[rows]
+
+
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """np.argsort(key, kind="stable"); keys within 2**16 of each other (goroutine and P IDs, as a
+    rule) as 16-bit offsets, which numpy sorts by radix instead of timsort."""
+    if len(key):
+        lo = int(key.min())
+        if int(key.max()) - lo < 1 << 16:
+            return np.argsort((key - lo).astype(np.uint16), kind="stable")
+    return np.argsort(key, kind="stable")
 
 
 def _groups(key: np.ndarray):
     """(stable order by key, each sorted row's group start index, the sorted keys, the index of
     each group's first row, each sorted row's group number)."""
-    o = np.argsort(key, kind="stable")  # (small integer keys: a radix sort)
+    o = np.argsort(key, kind="stable") if key.dtype.itemsize == 1 else _stable_order(key)
     ks = key[o]
     start, first, grp = _runs(ks)
     return o, start, ks, first, grp
 
 
-def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns):
+def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns, ctx=None):
     """Advance a run of events (all of VEC types, on Ms that are not NoThread), in order.
 
     ty/a0/a1/k/t_ns: each event's type, first two arguments (as int64), M (index into ms) and
-    time. Returns (the events' contexts before them: p, g, as int64 arrays; the records of the Python
-    pass's events as (index in the run, record)), with `state` advanced; or None, with `state` as
-    it was."""
+    time. Returns (each event's M context after it: p, g, as int64 arrays; the records of the
+    Python pass's events as (index in the run, record)), with `state` advanced; or None, with
+    `state` as it was.
+
+    `ctx`, when the caller knows them: (each event's P before it, its G before it, [(M, its G, its
+    P) after the run, for every M whose context the run may change]); then the contexts after are
+    not computed (None, None)."""
     try:
-        return _advance(state, gen, ms, ty, a0, a1, k, t_ns)
+        return _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx)
     except _Refuse:
         return None
 
 
-def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
-    n = len(ty)
+def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     mstates, G, P = state.m, state.g, state.p
-    # --- each M's context before each event ------------------------------------------------------
-    ko, kstart, ks, kfirst, uinv = _groups(k.astype(np.uint8) if len(ms) <= 256 else k)
-    uk = ks[kfirst]
-    init_g = np.empty(len(uk), np.int64)
-    init_p = np.empty(len(uk), np.int64)
-    for i, kk in enumerate(uk.tolist()):
-        st = mstates.get(ms[kk])
-        init_g[i], init_p[i] = (st[0], st[1]) if st is not None else (NO, NO)
-    tys = ty[ko]
-    a0s = a0[ko]
-    gb_s, ga_s = _fill_before(kstart, _SETS_G[tys], np.where(tys == _GoStart, a0s, NO), init_g[uinv])
-    pb_s, pa_s = _fill_before(kstart, _SETS_P[tys], np.where(tys == _ProcStart, a0s, NO), init_p[uinv])
-    cur_g = np.empty(n, np.int64)
-    cur_p = np.empty(n, np.int64)
-    cur_g[ko] = gb_s
-    cur_p[ko] = pb_s
+    if ctx is not None:
+        cur_p, cur_g, m_final = ctx
+        p_after = g_after = None
+    else:
+        cur_p, cur_g, p_after, g_after, m_final = _m_contexts(mstates, ms, ty, a0, k)
     need_p, need_g = _NEED_P[ty], _NEED_G[ty]
     has_p, has_g = cur_p != NO, cur_g != NO
     if ((need_p == 2) & ~has_p).any() or ((need_p == 0) & has_p).any():
@@ -221,22 +257,23 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
     row = np.flatnonzero(_G_ALLOWED[ty] != 0)  # the events that name a goroutine
     ty_g = ty[row]
     gid = np.where(_G_BY_ARG[ty_g], a0[row], cur_g[row])
-    # GoCreate also asks its creator (the M's G, when it has one) to be running or unknown.
+    # GoCreate also asks its creator (the M's G, when it has one) to be running or unknown: a row
+    # of the pseudo-type _CREATOR.
     cr = np.flatnonzero((ty == _GoCreate) & has_g)
-    g_key = np.concatenate((gid, cur_g[cr]))
-    g_row = np.concatenate((row, cr))
-    g_allowed = np.concatenate((_G_ALLOWED[ty_g], np.full(len(cr), _bits(0, _GX), np.int64)))
-    g_post = np.concatenate((_G_POST[ty_g], np.full(len(cr), KEEP, np.int64)))
-    g_seqop = np.concatenate((_G_SEQ[ty_g], np.zeros(len(cr), bool)))
-    g_create = np.concatenate((ty_g == _GoCreate, np.zeros(len(cr), bool)))
-    g_a1 = np.concatenate((a1[row], np.zeros(len(cr), np.int64)))
-    g_step = np.concatenate((_RANGE_STEP[ty_g], np.zeros(len(cr), np.int64)))
-    # order by goroutine, then by the event's place in the run
-    # by goroutine, then by the event's place in the run (rows are in order unless creators follow)
-    go = np.lexsort((g_row, g_key)) if len(cr) else np.argsort(g_key, kind="stable")
-    g_key, g_row = g_key[go], g_row[go]
-    g_allowed, g_post, g_seqop, g_create = g_allowed[go], g_post[go], g_seqop[go], g_create[go]
-    g_a1, g_step = g_a1[go], g_step[go]
+    if len(cr):
+        g_key = np.concatenate((gid, cur_g[cr]))
+        g_row = np.concatenate((row, cr))
+        g_ty = np.concatenate((ty_g, np.full(len(cr), _CREATOR, np.uint8)))
+        # by goroutine, then by the event's place in the run (creators' rows follow the others)
+        go = np.lexsort((g_row, g_key))
+    else:
+        g_key, g_row, g_ty = gid, row, ty_g
+        go = _stable_order(g_key)  # (rows are in order)
+    g_key, g_row, g_ty = g_key[go], g_row[go], g_ty[go]
+    del gid, go
+    g_allowed, g_post, g_step = _G_ALLOWED[g_ty], _G_POST[g_ty], _RANGE_STEP[g_ty]
+    g_seqop, g_create = _G_SEQ[g_ty], g_ty == _GoCreate
+    g_a1 = a1[g_row]
     m_ = len(g_key)
     gstart, starts, grp = _runs(g_key)
     ug = g_key[starts].tolist()
@@ -251,23 +288,39 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
         else:
             gi_code[i], gi_seq[i], gi_seqok[i] = st.status, st.seq, st.seq_gen == gen
             gi_assist[i] = 1 if _ASSIST_RT in st.in_flight else 0
-    sets_code = g_post != KEEP
-    pre, post = _fill_before(gstart, sets_code, g_post, gi_code[grp])
+    ends = np.r_[starts[1:], m_] - 1 if m_ else starts
+    f_code = _Fill(gstart, g_post != KEEP)
+    pre = f_code.before(g_post, gi_code[grp])
     if not ((g_allowed >> pre) & 1).all():
         raise _Refuse
+    fin_code = f_code.after_at(ends, g_post, gi_code).tolist()
+    del pre, f_code
     # g_seq: GoStart/GoUnblock want the last one + 1 (in this generation); GoCreate starts it at 0.
     sets_seq = g_seqop | g_create
-    seq_before, seq_after = _fill_before(gstart, sets_seq, np.where(g_create, 0, g_a1), gi_seq[grp])
-    ok_before, _ = _fill_before(gstart, sets_seq, np.ones(m_, bool), gi_seqok[grp])
+    f_seq = _Fill(gstart, sets_seq)
+    new_seq = np.where(g_create, 0, g_a1)
+    seq_before = f_seq.before(new_seq, gi_seq[grp])
+    ok_before = f_seq.set_before(m_) | gi_seqok[grp]  # a sequence number set in this run is this generation's
     if (g_seqop & ~(ok_before & (g_a1 == seq_before + 1))).any():
         raise _Refuse
+    fin_seq = f_seq.after_at(ends, new_seq, gi_seq).tolist()
+    seq_changed = f_seq.set_at(ends).tolist()
+    del f_seq, seq_before, ok_before, new_seq
     # GCMarkAssist in flight: the level stays 0 or 1 (advanceGoRangeBegin/End on the G's ranges).
-    lvl = _levels(g_step, gstart, gi_assist[grp])
+    any_assist: list = [False] * len(ug)
+    last_begin: list = []
+    fin_lvl: list = []
+    if m_ and g_step.any():
+        lvl = _levels(g_step, gstart, gi_assist[grp])
+        fin_lvl = lvl[ends].tolist()
+        any_assist = np.logical_or.reduceat(g_step != 0, starts).tolist()
+        last_begin = np.maximum.reduceat(np.where(g_step > 0, g_row, -1), starts).tolist()
     # --- Ps --------------------------------------------------------------------------------------
     p_of = np.where(ty == _ProcStart, a0, cur_p)
     p_sel = np.flatnonzero((_P_ALLOWED[ty] != 0) & ((ty != _SysEndBlocked) | has_p))
     po, pstart, p_key, pstarts, pgrp = _groups(p_of[p_sel])  # (p_sel is in order)
-    p_ty, p_row = ty[p_sel][po], p_sel[po]
+    p_row = p_sel[po]
+    p_ty = ty[p_row]
     q = len(p_key)
     up = p_key[pstarts].tolist()
     pi_code = np.empty(len(up), np.int64)
@@ -281,18 +334,31 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
         else:
             pi_code[i], pi_seq[i], pi_seqok[i] = st.status, st.seq, st.seq_gen == gen
             pi_sweep[i] = 1 if _SWEEP_RT in st.in_flight else 0
+    pends = np.r_[pstarts[1:], q] - 1 if q else pstarts
     p_post = _P_POST[p_ty]
-    ppre, ppost = _fill_before(pstart, p_post != KEEP, p_post, pi_code[pgrp])
+    fp_code = _Fill(pstart, p_post != KEEP)
+    ppre = fp_code.before(p_post, pi_code[pgrp])
     if not ((_P_ALLOWED[p_ty] >> ppre) & 1).all():
         raise _Refuse
+    pfin_code = fp_code.after_at(pends, p_post, pi_code).tolist()
+    del fp_code, ppre
     seq_arg = _P_SEQ_ARG[p_ty]
     p_seqop = seq_arg >= 0
     p_seqval = np.where(seq_arg == 1, a1[p_row], a0[p_row])
-    pseq_before, pseq_after = _fill_before(pstart, p_seqop, p_seqval, pi_seq[pgrp])
-    pok_before, _ = _fill_before(pstart, p_seqop, np.ones(q, bool), pi_seqok[pgrp])
+    fp_seq = _Fill(pstart, p_seqop)
+    pseq_before = fp_seq.before(p_seqval, pi_seq[pgrp])
+    pok_before = fp_seq.set_before(q) | pi_seqok[pgrp]
     if (p_seqop & ~(pok_before & (p_seqval == pseq_before + 1))).any():
         raise _Refuse
-    plvl = _levels(_RANGE_STEP[p_ty], pstart, pi_sweep[pgrp])
+    pfin_seq = fp_seq.after_at(pends, p_seqval, pi_seq).tolist()
+    pseq_changed = fp_seq.set_at(pends).tolist()
+    del fp_seq, pseq_before, pok_before
+    p_step = _RANGE_STEP[p_ty]
+    p_sweep_ops: list = [False] * len(up)
+    pfin_lvl: list = []
+    if q and p_step.any():
+        pfin_lvl = _levels(p_step, pstart, pi_sweep[pgrp])[pends].tolist()
+        p_sweep_ops = np.logical_or.reduceat(p_step != 0, pstarts).tolist()
     # --- the Python pass: STW ranges and the GC sequence -----------------------------------------
     # A goroutine's ranges in flight are a list, and which entry _end_range takes depends on its
     # order only when two share a start type: at most one STW range (and one assist) in flight on
@@ -340,22 +406,11 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
         records.append((i, (t, int(t_ns[i]), m, pp, gg, rec0, int(a1[i]), 0, 0)))
         # (a1..a3 of these events: STWBegin's stack is a1; GCBegin/GCEnd/STWEnd have no more)
     # --- every check held: the state after the run ------------------------------------------------
-    klast = np.r_[kfirst[1:], n] - 1
-    for kk, gl, pl in zip(uk.tolist(), ga_s[klast].tolist(), pa_s[klast].tolist(), strict=True):
-        m = ms[kk]
+    for m, gl, pl in m_final:
         st = mstates.get(m)
         if st is None:
             st = mstates[m] = [NO, NO]
         st[0], st[1] = gl, pl
-    ends = np.r_[starts[1:], m_] - 1 if m_ else starts
-    seq_changed = np.zeros(len(ug), bool)
-    any_assist: list = []
-    last_begin: list = []
-    if m_:
-        seq_changed = np.logical_or.reduceat(sets_seq, starts)
-        any_assist = np.logical_or.reduceat(g_step != 0, starts).tolist()
-        last_begin = np.maximum.reduceat(np.where(g_step > 0, g_row, -1), starts).tolist()
-    fin_code, fin_seq, fin_lvl = post[ends].tolist(), seq_after[ends].tolist(), lvl[ends].tolist()
     for i, x in enumerate(ug):
         code = fin_code[i]
         st = G.get(x)
@@ -390,10 +445,6 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
         st = G.get(x)
         if st is not None and (sv[2] or sv[1] >= 0):
             st.in_flight = [r for r in st.in_flight if r[0] != _STWBegin] + ([sv[0]] if sv[1] >= 0 else [])
-    pends = np.r_[pstarts[1:], q] - 1 if q else pstarts
-    pfin_code, pfin_seq, pfin_lvl = ppost[pends].tolist(), pseq_after[pends].tolist(), plvl[pends].tolist()
-    pseq_changed = np.logical_or.reduceat(p_seqop, pstarts).tolist() if q else []
-    p_sweep_ops = np.logical_or.reduceat(_RANGE_STEP[p_ty] != 0, pstarts).tolist() if q else []
     had_sweep = pi_sweep.tolist()
     for i, x in enumerate(up):
         st = P[x]  # every P here existed (each check asks for a status)
@@ -406,7 +457,41 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns):
             if pfin_lvl[i]:
                 st.in_flight.append(_SWEEP_RT)
     state.gc_seq, state.gc_state = gc_seq, gc_state
-    return cur_p, cur_g, records
+    return p_after, g_after, records
+
+
+def _m_contexts(mstates, ms, ty, a0, k):
+    """Each event's M context (P, G) before and after it: a forward fill over the run's events
+    grouped by M, from each M's state at the run's start; and [(M, G, P)] after the run."""
+    n = len(ty)
+    ko, kstart, ks, kfirst, uinv = _groups(k.astype(np.uint8) if len(ms) <= 256 else k)
+    uk = ks[kfirst]
+    init_g = np.empty(len(uk), np.int64)
+    init_p = np.empty(len(uk), np.int64)
+    for i, kk in enumerate(uk.tolist()):
+        st = mstates.get(ms[kk])
+        init_g[i], init_p[i] = (st[0], st[1]) if st is not None else (NO, NO)
+    tys = ty[ko]
+    a0s = a0[ko]
+    fg = _Fill(kstart, _SETS_G[tys])
+    fp = _Fill(kstart, _SETS_P[tys])
+    new_g = np.where(tys == _GoStart, a0s, NO)
+    new_p = np.where(tys == _ProcStart, a0s, NO)
+    ig, ip = init_g[uinv], init_p[uinv]
+    cur_g = np.empty(n, np.int64)
+    cur_p = np.empty(n, np.int64)
+    cur_g[ko] = fg.before(new_g, ig)
+    cur_p[ko] = fp.before(new_p, ip)
+    g_after = np.empty(n, np.int64)
+    p_after = np.empty(n, np.int64)
+    g_after[ko] = ga_s = fg.after(new_g, ig)
+    p_after[ko] = pa_s = fp.after(new_p, ip)
+    klast = np.r_[kfirst[1:], n] - 1
+    m_final = [
+        (ms[kk], gl, pl)
+        for kk, gl, pl in zip(uk.tolist(), ga_s[klast].tolist(), pa_s[klast].tolist(), strict=True)
+    ]
+    return cur_p, cur_g, p_after, g_after, m_final
 
 
 def _levels(step: np.ndarray, gstart: np.ndarray, init: np.ndarray) -> np.ndarray:

@@ -527,16 +527,15 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     tstart = np.empty(ntok, np.int32)
     tstart[0] = 0
     tstart[1:] = tpos[:-1] + 1
-    bt0 = np.searchsorted(tstart, bstart)
-    bt1 = np.searchsorted(tstart, bend)
+    bt0 = np.searchsorted(tstart, bstart.astype(np.int32))  # (int32 both: no converted copy of tstart)
+    bt1 = np.searchsorted(tstart, bend.astype(np.int32))
     if (
         (bt0 >= ntok).any()
         or (tstart[np.minimum(bt0, ntok - 1)] != bstart).any()
         or (tpos[bt1 - 1] != bend - 1).any()
     ):
         raise TraceError("found invalid uvarint (a batch ends inside a varint)")
-    starts = _event_starts(d, tstart, bt0)
-    typ = d[tstart[starts]]
+    starts, typ = _event_starts(d, tstart, bt0)
     exp = typ >= 0x80
     # Token values: every token's varint (an experimental start token's varint begins after its type).
     vs = tstart.copy()
@@ -570,11 +569,10 @@ def _decode_chunk(buf: np.ndarray, batches: list[Batch], g: Generation):
     with np.errstate(invalid="ignore", over="ignore"):
         fdt = (val[dt_tok].astype(np.float64) * g.freq).astype(np.int64)
     cs = np.cumsum(fdt)
-    b_of = np.searchsorted(bt0, starts, side="right") - 1
     first = np.searchsorted(starts, bt0)  # index of each batch's first event
     before = np.where(first > 0, cs[np.maximum(first - 1, 0)], 0)
     base = np.array([g.mul(b.ts) for b in batches], np.int64)
-    t = cs - before[b_of] + base[b_of]
+    t = cs - np.repeat(before - base, np.diff(np.append(first, n)))
     return typ, t, args
 
 
@@ -597,38 +595,47 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
     ntk = np.ones(nb * B, np.int8)  # padding: one-token events, which keep state 0 at 0
     ntk[:ntok] = _NTOK8[d[tstart]]
     cols = np.ascontiguousarray(ntk.reshape(nb, B).T)  # (B, nb): each column's token counts
-    # states[c, e, b]: the state at token c of block b, entered in state e.
-    states = np.empty((B + 1, _NSTATES, nb), np.int8)
-    states[0] = np.arange(_NSTATES, dtype=np.int8)[:, None]
-    z = np.empty((_NSTATES, nb), np.int8)
+    # Pass 1: each block's exit state for each of the six entry states (only the current column
+    # of states is kept: the scan stays in cache however long the chunk).
+    s = np.repeat(np.arange(_NSTATES, dtype=np.int8)[:, None], nb, axis=1)
+    zb = np.empty((_NSTATES, nb), bool)
+    z = zb.view(np.int8)  # (equal writes bools, the product int8s: no casting loop either way)
     for c in range(B):
-        s = states[c]
-        np.equal(s, 0, out=z)
+        np.equal(s, 0, out=zb)
         np.multiply(z, cols[c], out=z)
-        nxt = states[c + 1]
-        np.add(s, z, out=nxt)
-        nxt -= 1
-    exit_ = states[B].T.tolist()
-    entry = np.empty(nb, np.int64)
+        s += z
+        s -= 1
+    exit_ = s.T.tolist()
+    entry = np.empty(nb, np.int8)
     st = 0
     for b in range(nb):
         entry[b] = st
         st = exit_[b][st]
-    kept = states[:B, entry, np.arange(nb)].T.reshape(-1)  # the state at each token, in order
+    # Pass 2: each block scanned again from its true entry state; a token in state 0 starts an event.
+    marks = np.empty((B, nb), bool)
+    w = np.empty(nb, np.int8)
+    for c in range(B):
+        m = marks[c]
+        np.equal(entry, 0, out=m)
+        np.multiply(m.view(np.int8), cols[c], out=w)
+        entry += w
+        entry -= 1
+    mark_all = marks.T.reshape(-1)  # in token order
     # The last event must end with the chunk's last token (the padding would count it down).
-    if (kept[ntok] if ntok < len(kept) else st) != 0:
+    if not (mark_all[ntok] if ntok < len(mark_all) else st == 0):
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
-    mark = kept[:ntok] == 0
+    mark = mark_all[:ntok]
     if not mark[bt0].all():
         raise TraceError("found invalid uvarint (an event runs past the end of its batch)")
     starts = np.flatnonzero(mark)
-    bad = _NTOK[d[tstart[starts]]] == 0
+    typ = d[tstart[starts]]
+    bad = _NTOK[typ] == 0
     if bad.any():
         t = int(d[tstart[starts[np.argmax(bad)]]])
         if t >= S_MAX_EXP or (S_NUM_EVENTS <= t <= S_MAX_EVENT):
             raise TraceError(f"found invalid event type: {t}")
         raise TraceError(f"found event without a timestamp: type={t}")
-    return starts
+    return starts, typ
 
 
 S_MAX_EXP, S_NUM_EVENTS, S_MAX_EVENT = S.MaxExperimentalEvent, S.NumEvents, S.MaxEvent

@@ -51,7 +51,9 @@ def test_run_ordering_equals_go(go_traces, mode, monkeypatch):
 @pytest.mark.parametrize("mode", MODES)
 def test_small_windows_equal_go(go_traces, mode, monkeypatch):
     """A generation streamed in windows of a few events (and batches decoded one at a time) is
-    still Go's order, and still the fast path's: the windows' cuts and their ties are right."""
+    still Go's order: the windows' cuts and their ties are right. Which path orders a window is
+    not asserted: a fresh real trace may hold a tie the fast path leaves to the run-by-run merge
+    (three Ms on one timestamp, or a cut between two tied Ms), and that merge is Go's order too."""
     from gmpviz.gotrace import fast
 
     monkeypatch.setattr(fast, "WINDOW_EVENTS", 5)
@@ -60,7 +62,6 @@ def test_small_windows_equal_go(go_traces, mode, monkeypatch):
     with GoTraceReader(str(path)) as r:
         assert list(dump_lines(r.chunks())) == want
         assert r.error is None
-        assert r.fast_generations == r.generations
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -88,9 +89,9 @@ def test_array_runs_and_single_steps_equal_go(go_traces, mode, min_run, monkeypa
     calls = {"runs": 0, "settled": 0}
     real = vecorder.advance_run
 
-    def counted(*a):
+    def counted(*a, **kw):
         calls["runs"] += 1
-        got = real(*a)
+        got = real(*a, **kw)
         calls["settled"] += got is not None
         return got
 

@@ -1,13 +1,18 @@
 // Command benchprog writes a big execution trace for `gmpviz bench --gotrace`:
 //
-//	benchprog SECONDS OUT.trace
+//	benchprog SECONDS OUT.trace [sched]
 //
 // Eight goroutines allocate small objects and hand some over a channel to a consumer that also
 // waits on timers: allocation-heavy (run it with GODEBUG=traceallocfree=1) and scheduler-heavy.
+//
+// With "sched": scheduler events only, many of them (a big trace in a few seconds): sixteen
+// goroutines yield in a loop (GoStop/GoStart, run queues and steals) while two pairs hand a value
+// back and forth over unbuffered channels (GoBlock/GoUnblock, the wake-ups across Ms).
 package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/trace"
 	"strconv"
 	"sync"
@@ -33,7 +38,11 @@ func main() {
 	if err := trace.Start(f); err != nil {
 		panic(err)
 	}
-	big(secs)
+	if len(os.Args) > 3 && os.Args[3] == "sched" {
+		sched(secs)
+	} else {
+		big(secs)
+	}
 	trace.Stop()
 	f.Close()
 }
@@ -75,5 +84,40 @@ func big(secs float64) {
 			}
 		}
 	}()
+	wg.Wait()
+}
+
+func sched(secs float64) {
+	end := time.Now().Add(time.Duration(secs * float64(time.Second)))
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				for j := 0; j < 100; j++ {
+					runtime.Gosched()
+				}
+			}
+		}()
+	}
+	for w := 0; w < 2; w++ {
+		a, b := make(chan int), make(chan int)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(end); i++ {
+				a <- i
+				<-b
+			}
+			close(a)
+		}()
+		go func() {
+			defer wg.Done()
+			for v := range a {
+				b <- v
+			}
+		}()
+	}
 	wg.Wait()
 }
