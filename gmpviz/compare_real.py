@@ -37,6 +37,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("goroutines_mean", "", "goroutines alive, time-weighted mean"),
     ("goroutines_max", "", "goroutines alive, most"),
     ("gc_cpu_pct", "%", "GC CPU (workers, assists, GC pauses)"),
+    ("mark_worker_starts", "", "mark worker runs begun (a worker G's GoStart with its mode label)"),
+    ("mark_worker_starts_per_gc", "", "mark worker runs begun per GC cycle"),
     ("duration_ms", "ms", "duration"),
 )
 
@@ -67,6 +69,8 @@ def side_figures(m: Metrics, counters: np.ndarray, procs: int) -> dict[str, floa
         "goroutines_mean": _time_mean(c["t_ns"], c["ngoroutines"]) if len(c) else None,
         "goroutines_max": int(c["ngoroutines"].max()) if len(c) else None,
         "gc_cpu_pct": 100 * m.gc_cpu_fraction,
+        "mark_worker_starts": m.gc_worker_starts,
+        "mark_worker_starts_per_gc": m.gc_worker_starts / m.gc_cycles if m.gc_cycles else None,
         "duration_ms": m.duration_ns / 1e6,
     }
 

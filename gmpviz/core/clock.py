@@ -62,10 +62,18 @@ PRIORITIES = {name: value for name, value in globals().items() if name.startswit
 class Clock:
     """Virtual time in ns and the heap of pending steps."""
 
-    __slots__ = ("heap", "now", "seq", "stopped", "timers")
+    __slots__ = ("heap", "horizon", "now", "out", "out_limit", "seq", "stopped", "timers")
 
     def __init__(self) -> None:
         self.now = 0
+        #: inside run_until, the time it runs to (its ``t_ns``); -1 outside it (and in step()). A
+        #: handler that only observes (the engine's counter sample) may act for the instants up to it
+        #: at which no other step is due (engine.py _sample_step).
+        self.horizon = -1
+        #: run_until's event list and the length it stops at: a handler that acts for several
+        #: instants at once does so only while the run would not have stopped (sysmon.py)
+        self.out: list = []
+        self.out_limit = 0
         self.heap: list[tuple] = []
         self.timers: list[tuple] = []  # the PRIO_TIMER steps of at_timer: (t_ns, seq, handler, obj)
         self.seq = 0  # pushes so far: the tie-break after the priority
@@ -121,36 +129,42 @@ class Clock:
     def run_until(self, t_ns: int, end_ns: int, out: list, out_limit: int = -1) -> None:
         """Run every step due at or before ``t_ns``, or stop early once ``len(out) >= out_limit`` (if
         out_limit >= 0); then advance the clock to ``t_ns`` (at most to ``end_ns``) if nothing is left to
-        run before it."""
+        run before it. :attr:`horizon` is ``t_ns`` meanwhile."""
         heap = self.heap
         timers = self.timers
         pop = heappop
         if out_limit < 0:
             out_limit = 1 << 62
-        while not self.stopped:
-            if heap:
-                t = heap[0][0]
-                if timers and timers[0][0] <= t and (timers[0][0] < t or self._timer_first()):
+        self.horizon = t_ns
+        self.out = out
+        self.out_limit = out_limit
+        try:
+            while not self.stopped:
+                if heap:
+                    t = heap[0][0]
+                    if timers and timers[0][0] <= t and (timers[0][0] < t or self._timer_first()):
+                        t = timers[0][0]
+                        timer = True
+                    else:
+                        timer = False
+                elif timers:
                     t = timers[0][0]
                     timer = True
                 else:
-                    timer = False
-            elif timers:
-                t = timers[0][0]
-                timer = True
-            else:
-                break
-            if t > t_ns:
-                break
-            self.now = t
-            if timer:
-                _, _, handler, obj = pop(timers)
-                handler(obj, 0)
-            else:
-                _, _, _, handler, obj, token = pop(heap)
-                handler(obj, token)
-            if len(out) >= out_limit:
-                break
+                    break
+                if t > t_ns:
+                    break
+                self.now = t
+                if timer:
+                    _, _, handler, obj = pop(timers)
+                    handler(obj, 0)
+                else:
+                    _, _, _, handler, obj, token = pop(heap)
+                    handler(obj, token)
+                if len(out) >= out_limit:
+                    break
+        finally:
+            self.horizon = -1
         if (
             not self.stopped
             and (not heap or heap[0][0] > t_ns)
@@ -158,6 +172,15 @@ class Clock:
             and t_ns > self.now
         ):
             self.now = min(t_ns, end_ns)
+
+    def next_due(self) -> int:
+        """The time of the earliest pending step (stale ones included), or -1 if none is pending."""
+        heap = self.heap
+        timers = self.timers
+        if heap:
+            t = heap[0][0]
+            return timers[0][0] if timers and timers[0][0] < t else t
+        return timers[0][0] if timers else -1
 
 
 def call(fn, _token: int = 0) -> None:

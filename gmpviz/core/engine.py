@@ -58,22 +58,67 @@ _COUNTER_STRUCT = struct.Struct(
 assert _COUNTER_STRUCT.size == COUNTERS_DTYPE.itemsize
 
 
-def _counter_array(rows: list[tuple]) -> np.ndarray:
+def _counter_array(rows: list, runs_rows: int = 0) -> np.ndarray:
     """``np.array(rows, dtype=COUNTERS_DTYPE)``, packed row by row with struct.pack_into into one
     buffer: the same bytes for int and float values in range, three times as fast for a slice's ten
     rows (numpy converts a list of tuples field by field). Anything struct refuses (a float in an int
-    column, a value out of range) goes to numpy, which then casts or raises as before."""
+    column, a value out of range) goes to numpy, which then casts or raises as before.
+
+    A row may be a run of fast-forwarded samples, ``[t_first_ns, count, gc_cpu_ns, gomaxprocs]``
+    (Engine._fast_forward_samples; ``runs_rows``: the rows the runs add to len(rows)): ``count``
+    copies of the row before it with t_ns and gc_cpu_fraction set as _resampled_row sets them."""
     size = _COUNTER_STRUCT.size
-    buf = bytearray(size * len(rows))
+    buf = bytearray(size * (len(rows) + runs_rows))
     pack_into = _COUNTER_STRUCT.pack_into
     try:
         off = 0
         for row in rows:
+            if type(row) is list:
+                off = _pack_run(buf, off, row)
+                continue
             pack_into(buf, off, *row)
             off += size
     except struct.error:
-        return np.array(rows, dtype=COUNTERS_DTYPE)
+        return np.array(_expand_runs(rows), dtype=COUNTERS_DTYPE)
     return np.frombuffer(buf, dtype=COUNTERS_DTYPE)
+
+
+_T_NS_STRUCT = struct.Struct("<q")
+_FRACTION_STRUCT = struct.Struct("<d")
+_FRACTION_OFFSET = COUNTERS_DTYPE.fields["gc_cpu_fraction"][1]
+
+
+def _pack_run(buf: bytearray, off: int, run: list) -> int:
+    """Pack a run of fast-forwarded samples after the row packed just before ``off``; the new offset."""
+    size = _COUNTER_STRUCT.size
+    t_ns, count, gc_cpu_ns, n = run
+    n = max(n, 1)
+    prev = bytes(buf[off - size : off])
+    pack_t = _T_NS_STRUCT.pack_into
+    pack_f = _FRACTION_STRUCT.pack_into
+    for _ in range(count):
+        buf[off : off + size] = prev
+        pack_t(buf, off, t_ns)
+        pack_f(buf, off + _FRACTION_OFFSET, gc_cpu_ns / max(t_ns * n, 1))
+        off += size
+        t_ns += SAMPLE_PERIOD_NS
+    return off
+
+
+def _expand_runs(rows: list) -> list[tuple]:
+    """The rows with each run of fast-forwarded samples written out as tuples (_resampled_row's)."""
+    out: list[tuple] = []
+    for row in rows:
+        if type(row) is list:
+            t_ns, count, gc_cpu_ns, n = row
+            last = out[-1]
+            for _ in range(count):
+                frac = gc_cpu_ns / max(t_ns * max(n, 1), 1)
+                out.append((t_ns, *last[1:_I_GC_CPU_FRACTION], frac, *last[_I_GC_CPU_FRACTION + 1 :]))
+                t_ns += SAMPLE_PERIOD_NS
+        else:
+            out.append(row)
+    return out
 
 
 # Statistics sampling period (emulator only): run queue means and the counters series are sampled
@@ -190,6 +235,10 @@ class Engine:
         self._sampled_row: tuple | None = None
         self._sampled_at = (-1, -1)
         self._commands = 0  # apply() calls so far
+        #: take the samples due before the next step at once (_fast_forward_samples); off: one
+        #: clock step per sample, as the rows' reference (tests)
+        self.sample_fast_forward = True
+        self._sample_runs = 0  # rows the runs of fast-forwarded samples in _counter_rows add
         self.os = rt.os = OSSched(rt, self.ncpu)
         rt.schedinit(nprocs)
         self.at(SAMPLE_PERIOD_NS, PRIO_SAMPLE, self._sample_step)
@@ -239,8 +288,10 @@ class Engine:
         self.run_until(self.duration_ns)
 
     def _sample_step(self, _obj, _token) -> None:
+        """The counters sample every SAMPLE_PERIOD_NS (clock handler, PRIO_SAMPLE), then the samples
+        due before the clock's next step (see _fast_forward_samples)."""
+        clock = self.clock
         if self.sample_counters:
-            clock = self.clock
             at = (clock.seq - len(clock.heap) - len(clock.timers), self._commands)  # (clock.steps, ...)
             last = self._sampled_row
             if last is not None and at[0] == self._sampled_at[0] + 1 and at[1] == self._sampled_at[1]:
@@ -251,10 +302,39 @@ class Engine:
             self._sampled_at = at
             self._counter_rows.append(row)
             # the run queue lengths the row holds (computing them twice was a tenth of a sample)
-            self.scheduler._sample_runqs(row[_I_GLOBAL_RUNQ], row[_I_LOCAL_RUNQ])
+            global_runq, local_runq = row[_I_GLOBAL_RUNQ], row[_I_LOCAL_RUNQ]
         else:
-            self.scheduler._sample()
-        self.at(self.clock.now + SAMPLE_PERIOD_NS, PRIO_SAMPLE, self._sample_step)
+            global_runq, local_runq = self.scheduler._runq_lengths()
+        self.scheduler._sample_runqs(global_runq, local_runq)
+        nxt = clock.now + SAMPLE_PERIOD_NS
+        if nxt <= clock.horizon and self.sample_fast_forward:
+            nxt += SAMPLE_PERIOD_NS * self._fast_forward_samples(global_runq, local_runq)
+        self.at(nxt, PRIO_SAMPLE, self._sample_step)
+
+    def _fast_forward_samples(self, global_runq: int, local_runq: int) -> int:
+        """Take now the samples due after this one and before the clock's next step (and at most up
+        to run_until's horizon); returns how many.
+
+        Between two steps nothing changes, so each of those samples is what _resampled_row would make
+        from this one: only t_ns and gc_cpu_fraction move. They go into the rows as one run,
+        ``[t_first_ns, count, gc_cpu_ns, gomaxprocs]`` after this sample's row, which drain_counters
+        expands (_counter_array); the run-queue means count them too. A sparse preset (a handful
+        of steps per virtual ms) thus pops one sample step per gap between its steps, not one per ms:
+        the samples were half of the steps of cpu-bound or gomaxprocs (issue 13). Nothing but the
+        sample's own step is skipped: every other step, event and draw is the same."""
+        clock = self.clock
+        now = clock.now
+        due = clock.next_due()
+        last = clock.horizon if due < 0 or due > clock.horizon else due - 1
+        k = (last - now) // SAMPLE_PERIOD_NS
+        if k <= 0:
+            return 0
+        if self.sample_counters:
+            row = self._sampled_row
+            self._counter_rows.append([now + SAMPLE_PERIOD_NS, k, self.gc.gc_cpu_ns, row[_I_GOMAXPROCS]])
+            self._sample_runs += k - 1
+        self.scheduler._sample_runqs(global_runq, local_runq, k)
+        return k
 
     def _end_step(self, _obj, _token) -> None:
         self.scheduler.finish("duration reached")
@@ -292,6 +372,7 @@ class Engine:
         """Drop the events and counter samples not yet drained (headless runs that only want stats)."""
         self.tracer.discard()
         self._counter_rows.clear()
+        self._sample_runs = 0
 
     # ------------------------------------------------------------------------------------------
     # counters, statistics, assumptions
@@ -401,11 +482,15 @@ class Engine:
         """The counters sampled every COUNTER_SAMPLE_NS of virtual time since the last drain, then the
         current row: a time series whose resolution does not depend on how big the slices are."""
         rows = self._counter_rows
-        now = self._counter_values()
-        if not rows or rows[-1][0] < now[0]:
-            rows.append(now)
         self._counter_rows = []
-        return _counter_array(rows)
+        if rows:
+            last = rows[-1]
+            last_t = last[0] + (last[1] - 1) * SAMPLE_PERIOD_NS if type(last) is list else last[0]
+        if not rows or last_t < self.clock.now:
+            rows.append(self._counter_values())
+        runs_rows = self._sample_runs
+        self._sample_runs = 0
+        return _counter_array(rows, runs_rows)
 
     def stats(self, wall_s: float | None = None) -> dict:
         """The --json summary (wall seconds aside, deterministic for a scenario and seed)."""

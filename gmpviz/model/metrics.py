@@ -196,6 +196,7 @@ class Metrics:
     preemptions: int = 0
     # GC
     gc_cycles: int = 0
+    gc_worker_starts: int = 0  # mark worker runs begun (GCWorkerBegin: gcBgMarkWorker scheduled on a P)
     gc_stw_ns: int = 0  # GC stop-the-world time (for the GC CPU fraction)
     stw_count: int = 0
     stw_total_ns: int = 0  # every stop-the-world (GC and GOMAXPROCS)
@@ -671,6 +672,7 @@ def compute_metrics(
     m.preemptions = int(np.count_nonzero(kind == _PREEMPT))
 
     m.gc_cycles = int(np.count_nonzero(kind == _GC_BEGIN))
+    m.gc_worker_starts = int(np.count_nonzero(kind == _GC_WORKER_BEGIN))
     s, e = stw_intervals(c, gc_only=False)
     m.stw_count = len(s)
     m.stw_total_ns = int((e - s).sum())

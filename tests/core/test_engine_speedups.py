@@ -76,6 +76,7 @@ def test_a_resampled_row_equals_a_full_row(monkeypatch, name):
 
     monkeypatch.setattr(Engine, "_resampled_row", both)
     eng = Engine(load_scenario(name), seed=1, duration_ns=400_000_000)
+    eng.sample_fast_forward = False  # one step per sample: each gap's samples are resampled rows
     t = 0
     while not eng.done:
         t += 10_000_000
@@ -87,6 +88,42 @@ def test_a_resampled_row_equals_a_full_row(monkeypatch, name):
             eng.apply(("gomaxprocs", 2))
             eng.apply(("gogc", 25))
     assert checked["n"] > 50
+
+
+def _slices(name: str, fast_forward: bool, slice_ns: int, sample_counters: bool = True):
+    """Every drain of a run in slices (a command applied midway) and the run's stats."""
+    eng = Engine(load_scenario(name), seed=1, duration_ns=400_000_000)
+    eng.sample_fast_forward = fast_forward
+    eng.sample_counters = sample_counters
+    out, t = [], 0
+    while not eng.done:
+        t += slice_ns
+        eng.run_until(t)
+        out.append(eng.drain().tobytes())
+        out.append(eng.drain_counters().tobytes())
+        if t == 20 * slice_ns:
+            eng.apply(("gomaxprocs", 3))
+    return out, eng.stats()
+
+
+@pytest.mark.parametrize("name", ["cpu-bound", "preemption", "gomaxprocs", "netpoll", "gc-steady"])
+@pytest.mark.parametrize("slice_ns", [10_000_000, 3_333_333])
+def test_fast_forwarded_samples_equal_one_step_per_sample(name, slice_ns):
+    """The samples taken at once up to the next step (_fast_forward_samples) are the rows, events and
+    run-queue means one clock step per sample gives."""
+    assert _slices(name, True, slice_ns) == _slices(name, False, slice_ns)
+    assert _slices(name, True, slice_ns, False)[1] == _slices(name, False, slice_ns, False)[1]
+
+
+def test_fast_forward_stays_within_run_until():
+    eng = Engine(load_scenario("cpu-bound"), seed=1, duration_ns=100_000_000)
+    for t in range(1_000_000, 100_000_001, 7_000_000):
+        eng.run_until(t)
+        rows = eng.drain_counters()
+        assert rows["t_ns"].max() <= eng.now == t and np.all(np.diff(rows["t_ns"]) > 0)
+    steps = eng.steps
+    eng.clock.step()  # a single step takes no sample ahead of the clock
+    assert eng.steps == steps + 1 and eng.drain_counters()["t_ns"].max() <= eng.now
 
 
 def test_headless_runs_without_counter_rows_keep_the_current_row():
@@ -138,3 +175,39 @@ def test_counter_arrays_pack_what_numpy_makes():
         np.array(too_big, dtype=COUNTERS_DTYPE)
     with pytest.raises(OverflowError):
         _counter_array(too_big)
+
+
+def _drive(name: str, slice_ns: int, max_events: int, schedtrace_ms: int = 0):
+    """Every drain of a run in slices, each drained every max_events (as the recorder does), a
+    command applied midway; the stats and schedtrace lines."""
+    eng = Engine(load_scenario(name), seed=1, duration_ns=300_000_000, schedtrace_ms=schedtrace_ms)
+    out, t = [], 0
+    while not eng.done:
+        t += slice_ns
+        while True:
+            n = eng.run_until(t, max_events=max_events)
+            out.append(eng.drain().tobytes())
+            out.append(eng.drain_counters().tobytes())
+            if n < max_events or eng.done:
+                break
+        if t == 7 * slice_ns:
+            eng.apply(("gomaxprocs", 3))
+    return out, eng.stats(), eng.scheduler.schedtrace_lines
+
+
+@pytest.mark.parametrize("name", ["syscall-handoff", "preemption", "netpoll", "alloc-mix"])
+@pytest.mark.parametrize(
+    ("slice_ns", "max_events", "schedtrace_ms"),
+    [(10_000_000, 200_000, 0), (3_333_333, 7, 0), (10_000_000, 200_000, 5)],
+)
+def test_sysmon_idle_rounds_equal_rounds_popped_one_by_one(
+    monkeypatch, name, slice_ns, max_events, schedtrace_ms
+):
+    """sysmon's rounds run at once while nothing can happen (_sysmon_idle_rounds) give the events,
+    rows, statistics and schedtrace lines of one clock step per round, also when a run stops at its
+    event limit."""
+    from gmpviz.core.sched.sysmon import SysmonMixin
+
+    fast = _drive(name, slice_ns, max_events, schedtrace_ms)
+    monkeypatch.setattr(SysmonMixin, "_sysmon_idle_rounds", lambda self, t: t)
+    assert fast == _drive(name, slice_ns, max_events, schedtrace_ms)

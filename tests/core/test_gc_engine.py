@@ -49,10 +49,12 @@ def test_steady_live_heap_peaks_near_live_times_one_plus_gogc(gogc):
     expected = live * MiB * (1 + gogc / 100)
     # the heap when each cycle starts (heapLive at the trigger) and its goal, once the live heap is
     # built: the goal of every cycle after the first whose mark found the whole live heap (main's
-    # burst spans the first two or three cycles, depending on how fast the workers mark)
+    # burst spans the first two to four cycles, depending on how fast the workers mark: real Go 1.27
+    # on this workload, GOGC=50 GOMAXPROCS=4, built the 8 MiB in 4, 2 and 2 cycles in three runs; the
+    # emulation, with the runtime's own 152 KB of globals in globalsScan, in 4)
     marked = of(ev, EV.GCEnd)["a1"]
     built = int(np.flatnonzero(marked >= live * MiB)[0])
-    assert built <= 2
+    assert built <= 3
     for goal in eng.gc_goals[built + 1 :]:
         assert abs(goal - expected) <= 0.1 * expected, (goal, expected)
     peaks = begins["a2"][built + 1 :]
@@ -91,7 +93,8 @@ def test_dedicated_workers_are_quarter_of_procs_and_run_on_ps():
     md = of(ev, EV.GCMarkDone)
     for t in wb["t_ns"]:
         i = np.searchsorted(mb["t_ns"], t, side="right") - 1
-        assert i >= 0 and t <= md["t_ns"][i]
+        # (the run may end inside a cycle's mark: that cycle has no GCMarkDone yet)
+        assert i >= 0 and (i == len(md) == len(mb) - 1 or t <= md["t_ns"][i])
 
 
 def test_assists_are_charged_to_allocating_goroutines():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gmpviz.core.engine import Engine
-from gmpviz.core.gc.mgcmark import SPAN_RING_SLOTS, MarkWork
+from gmpviz.core.gc.mgcmark import RUNTIME_BSS_BYTES, RUNTIME_DATA_BYTES, SPAN_RING_SLOTS, MarkWork
 from gmpviz.core.trace.events import EV
 from gmpviz.core.workload.loader import load_scenario
 
@@ -118,7 +118,9 @@ def test_drain_budget_and_bytes_to_ns_agree():
     a.mark(eng.now)
     w = MarkWork(True, 4)
     w.prepare(a.spans, 64, 600 << 10, [4096, 2048])
-    assert w.n_root_jobs == 2 + 3 + 1 + 2  # fixed, 3 data/BSS blocks of 256 KiB, 1 span root, 2 stacks
+    # fixed, 3 data/BSS blocks of 256 KiB, one arena's 16 span-root shards (gcPrepareMarkRoots:
+    # len(mheap_.markArenas) * (pagesPerArena / pagesPerSpanRoot)), 2 stacks
+    assert w.n_root_jobs == 2 + 3 + 16 + 2
     total = w.left_ns()
     spent = 0
     while not w.empty():
@@ -127,3 +129,24 @@ def test_drain_budget_and_bytes_to_ns_agree():
         spent += sum(s[1] for s in segs)
     assert spent == pytest.approx(total, rel=1e-6, abs=len(w.kind))
     assert w.left_ns() == pytest.approx(0, abs=1e-3)
+
+
+def test_runtime_roots_and_suspendg_waits_cost_their_time():
+    """The runtime's own roots are two more data jobs (its data and BSS) sharing the given CPU by size,
+    with their bytes of scan work; a stack job whose G is running costs its suspendG wait on top."""
+    eng = Engine(load_scenario("gc-greentea"), duration_ns=30 * MS)
+    eng.run_until(30 * MS)
+    a = eng.allocator
+    a.mark(eng.now)
+    plain = MarkWork(True, 4)
+    plain.prepare(a.spans, 64, 0, [4096, 2048])
+    w = MarkWork(True, 4)
+    w.prepare(a.spans, 64, 0, [4096, 2048], runtime_roots_ns=20_000, stacks_wait_ns=[0, 7_000])
+    assert w.n_root_jobs == plain.n_root_jobs + 2
+    assert w.cost_ns[2] + w.cost_ns[3] == pytest.approx(20_000)  # after the two fixed jobs
+    assert w.cost_ns[2] / w.cost_ns[3] == pytest.approx(RUNTIME_DATA_BYTES / RUNTIME_BSS_BYTES)
+    assert list(w.scan_bytes[2:4]) == [RUNTIME_DATA_BYTES, RUNTIME_BSS_BYTES]
+    assert w.globals_bytes == RUNTIME_DATA_BYTES + RUNTIME_BSS_BYTES
+    assert w.cost_ns[w.n_root_jobs - 2] == plain.cost_ns[plain.n_root_jobs - 2]
+    assert w.cost_ns[w.n_root_jobs - 1] == plain.cost_ns[plain.n_root_jobs - 1] + 7_000
+    assert w.total_ns == pytest.approx(plain.total_ns + 20_000 + 7_000)

@@ -44,7 +44,6 @@ HOLDS: list[tuple[str, str]] = [
     ("ringalloc", "heap2_mb"),  # 0.94
     ("pipes", "heap1_mb"),  # 1.00
     ("leak", "heap1_mb"),  # 1.00
-    ("maxprocs", "heap1_mb"),  # 1.00
     ("marksmall", "heap2_mb"),  # 1.00
     ("marklarge", "heap1_mb"),  # 0.97
     ("marklarge", "heap2_mb"),  # 0.95
@@ -62,6 +61,10 @@ HOLDS: list[tuple[str, str]] = [
     ("ringalloc", "heap_goal_mb"),
     ("marklarge", "threads_start"),
     ("maxprocs", "threads_start"),
+    # issue 15 after session 4's marking (hfid15: the runtime's own roots, suspendG waits, gcMarkDone's
+    # second ragged barrier, root-loop checks, markStartTime), within tolerance on the quiet set q1 and on
+    # the loaded set of the default cache (q1 ratio, loaded ratio):
+    ("ringalloc", "cpu_idle_ms"),  # 0.85, 0.89
     # session 4 (hfid14: the safe-point model, sched/safepoint.py; preempted Gs on a contended CPU stop
     # within a slice): within tolerance on q1 (1.05) and on the loaded 11:12 set (0.96)
     ("cpubound", "runq_global_mean"),
@@ -80,12 +83,12 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # not on the loaded set the tests' cache holds (5 runs, 1-min load 10.5-18.5): (quiet, loaded)
     ("leak", "heap2_mb"): (1.00, 1.50),
     ("maxprocs", "heap2_mb"): (None, 0.00),
-    ("maxprocs", "stw_total_ms"): (0.85, 0.21),
-    ("marksmall", "heap1_mb"): (0.92, 1.67),
+    ("maxprocs", "stw_total_ms"): (2.82, 0.70),
+    ("marksmall", "heap1_mb"): (0.95, 1.72),
     ("marksmall", "mark_ms"): (0.82, 0.32),
-    ("marksmall", "cpu_idle_ms"): (0.84, 3.56),
-    ("marklarge", "cpu_idle_ms"): (1.07, 4.95),
-    ("marknoscan", "cpu_background_ms"): (1.06, 1.39),
+    ("marksmall", "cpu_idle_ms"): (0.92, 3.90),
+    ("marklarge", "cpu_idle_ms"): (1.18, 5.47),
+    ("marknoscan", "cpu_background_ms"): (0.20, 0.26),
     # issue 14 figures on the quiet set q1 (7 runs, 16:10 UTC), h14fid merged with main:
     # within tolerance, but the real spread is wider than the tolerance, or (cpubound threads_start,
     # leak stacks_mb) not within it on the loaded 11:12 set the default cache holds (q1 ratio twice)
@@ -113,11 +116,21 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # within tolerance on q1, far off on the loaded sets of the default cache (load 10.6 and 18: the
     # real maxprocs allocated a fraction of its rate, marksmall's real heap goal was 17 MB): (loaded, q1)
     ("marksmall", "heap_goal_mb"): (2.12, 1.00),
+    # issue 15 after session 4's marking (hfid15): within tolerance on the quiet set q1 but not on the
+    # loaded set of the default cache (5 runs, load 10.5), or (the first three, held before) no longer on
+    # one of them: (q1 ratio, loaded ratio)
+    ("ringalloc", "cpu_assist_ms"): (0.71, 0.57),
+    ("maxprocs", "heap1_mb"): (1.33, 1.00),
+    ("pipes", "mark_ms"): (0.82, 0.02),
+    ("pipes", "cpu_assist_ms"): (0.89, 8.47),
+    ("leak", "cpu_idle_ms"): (0.71, 1.44),
+    ("marksmall", "cpu_assist_ms"): (1.09, 0.02),
+    ("marklarge", "gc_cycles"): (1.00, 1.75),
+    ("marknoscan", "gc_cycles"): (1.00, 1.14),
     # session 4 (hfid14, the safe-point model): within tolerance on q1, not on the loaded 11:12 set
     # (q1, loaded). ringalloc's assists (in HOLDS before: 0.93 and 0.74) shrank with the shorter
     # pauses now that allocating Gs stop at their next step; cpubound's real schedticks on the loaded
     # set (24.8) measure the load
-    ("ringalloc", "cpu_assist_ms"): (0.74, 0.59),
     ("cpubound", "schedticks_per_p_s"): (1.02, 2.03),
     ("maxprocs", "runq_global_mean"): (0.94, 1.23),
 }
@@ -130,42 +143,37 @@ MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # issue 15's figures on the quiet set /work/quiet/q1 (7 runs per program, 2026-12-01 16:10 UTC,
     # 1-min load 1.0-1.3), after session 3's marking (fractional workers, drainCheckThreshold,
     # gcParkAssist, object-queue costs, gcMarkDone's ragged barrier, the live slices): the ratio
-    # twice (one set)
-    ("ringalloc", "stw_total_ms"): (0.15, 0.15),
-    ("ringalloc", "stw_max_ms"): (0.12, 0.12),
-    ("ringalloc", "mark_ms"): (0.10, 0.10),
-    ("ringalloc", "cpu_background_ms"): (0.17, 0.17),
-    ("ringalloc", "cpu_idle_ms"): (0.00, 0.00),
-    ("pipes", "stw_total_ms"): (0.43, 0.43),
+    # twice (one set), re-measured after session 4's marking (hfid15)
+    ("ringalloc", "stw_total_ms"): (0.32, 0.32),
+    ("ringalloc", "stw_max_ms"): (0.14, 0.14),
+    ("ringalloc", "mark_ms"): (0.24, 0.24),
+    ("ringalloc", "cpu_background_ms"): (0.22, 0.22),
+    ("pipes", "stw_total_ms"): (0.34, 0.34),
     ("pipes", "stw_max_ms"): (0.03, 0.03),
-    ("pipes", "mark_ms"): (0.18, 0.18),
-    ("pipes", "cpu_assist_ms"): (0.26, 0.26),
-    ("pipes", "cpu_background_ms"): (0.01, 0.01),
-    ("pipes", "cpu_idle_ms"): (0.00, 0.00),
-    ("leak", "stw_total_ms"): (0.22, 0.22),
-    ("leak", "stw_max_ms"): (0.08, 0.08),
+    ("pipes", "cpu_background_ms"): (0.60, 0.60),
+    ("pipes", "cpu_idle_ms"): (193.14, 193.14),
+    ("leak", "stw_total_ms"): (0.23, 0.23),
+    ("leak", "stw_max_ms"): (0.07, 0.07),
     ("leak", "mark_ms"): (0.59, 0.59),
-    ("leak", "cpu_assist_ms"): (1.65, 1.65),
-    ("leak", "cpu_background_ms"): (0.58, 0.58),
-    ("leak", "cpu_idle_ms"): (0.62, 0.62),
-    ("maxprocs", "stw_max_ms"): (3.55, 3.55),
-    ("maxprocs", "mark_ms"): (1.96, 1.96),
-    ("maxprocs", "cpu_assist_ms"): (0.00, 0.00),
-    ("maxprocs", "cpu_background_ms"): (0.00, 0.00),
-    ("marksmall", "stw_total_ms"): (0.10, 0.10),
-    ("marksmall", "stw_max_ms"): (0.18, 0.18),
-    ("marksmall", "cpu_assist_ms"): (0.01, 0.01),
-    ("marksmall", "cpu_background_ms"): (0.27, 0.27),
-    ("marklarge", "stw_total_ms"): (0.06, 0.06),
-    ("marklarge", "stw_max_ms"): (0.02, 0.02),
+    ("leak", "cpu_assist_ms"): (1.55, 1.55),
+    ("leak", "cpu_background_ms"): (0.19, 0.19),
+    ("maxprocs", "stw_max_ms"): (2.65, 2.65),
+    ("maxprocs", "mark_ms"): (4.25, 4.25),
+    ("maxprocs", "cpu_assist_ms"): (0.11, 0.11),
+    ("maxprocs", "cpu_background_ms"): (0.23, 0.23),
+    ("marksmall", "stw_total_ms"): (0.32, 0.32),
+    ("marksmall", "stw_max_ms"): (0.27, 0.27),
+    ("marksmall", "cpu_background_ms"): (0.49, 0.49),
+    ("marklarge", "stw_total_ms"): (0.11, 0.11),
+    ("marklarge", "stw_max_ms"): (0.08, 0.08),
     ("marklarge", "mark_ms"): (0.62, 0.62),
-    ("marklarge", "cpu_assist_ms"): (0.08, 0.08),
-    ("marklarge", "cpu_background_ms"): (0.16, 0.16),
-    ("marknoscan", "stw_total_ms"): (0.23, 0.23),
-    ("marknoscan", "stw_max_ms"): (0.38, 0.38),
-    ("marknoscan", "mark_ms"): (0.61, 0.61),
-    ("marknoscan", "cpu_assist_ms"): (0.31, 0.31),
-    ("marknoscan", "cpu_idle_ms"): (1.59, 1.59),
+    ("marklarge", "cpu_assist_ms"): (0.65, 0.65),
+    ("marklarge", "cpu_background_ms"): (0.18, 0.18),
+    ("marknoscan", "stw_total_ms"): (0.34, 0.34),
+    ("marknoscan", "stw_max_ms"): (0.31, 0.31),
+    ("marknoscan", "mark_ms"): (0.63, 0.63),
+    ("marknoscan", "cpu_assist_ms"): (0.69, 0.69),
+    ("marknoscan", "cpu_idle_ms"): (2.32, 2.32),
     # issue 14 figures on the quiet set q1 (7 runs, 16:10 UTC), h14fid merged with main:
     # outside tolerance (the q1 ratio twice)
     ("leak", "runq_local_mean"): (3.00, 3.00),
@@ -185,10 +193,8 @@ MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("leak", "schedticks_per_p_s"): (0.03, 0.03),
     ("marksmall", "gc_cycles"): (0.86, 0.86),
     ("marksmall", "runq_global_mean"): (0.00, 0.00),
-    ("marklarge", "gc_cycles"): (0.71, 0.71),
     ("marklarge", "heap_goal_mb"): (1.05, 1.05),
     ("marklarge", "schedticks_per_p_s"): (0.00, 0.00),
-    ("marknoscan", "gc_cycles"): (0.88, 0.88),
     ("marknoscan", "runq_global_mean"): (0.00, 0.00),
     ("marknoscan", "schedticks_per_p_s"): (0.06, 0.06),
     # session 4 (hfid14, the safe-point model), outside tolerance in both sets (q1, loaded):

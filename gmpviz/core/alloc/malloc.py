@@ -519,15 +519,17 @@ class Allocator(StackMixin):
         sp = self.spans
         n = sp.slot_top
         # SIMPLIFICATION: reachability comes from each object's lifetime, not from tracing pointers
+        elem = sp.slot_elem[:n]
         live = sp.slot_death[:n] > t_ns
         live |= sp.slot_gcount[:n] > 0
         live &= sp.slot_alloc[:n]
-        live &= sp.slot_elem[:n] > 0  # heap objects only: stack slots are not GC objects
+        live &= elem > 0  # heap objects only: stack slots are not GC objects
         mb = sp.slot_mark[:n]
         mb |= live
-        marked_bytes = np.where(mb, sp.slot_elem[:n], 0)
-        total = int(marked_bytes.sum())
-        self.heap_scan_marked = int(marked_bytes[sp.slot_scan[:n]].sum())
+        # the marked slots' bytes, summed as ints (the same totals as summing np.where(mb, elem, 0)
+        # over all slots, and over the scan ones, at a quarter of the cost: issue 13)
+        total = int(elem[mb].sum())
+        self.heap_scan_marked = int(elem[mb & sp.slot_scan[:n]].sum())
         self._marked = True
         return total
 

@@ -49,8 +49,8 @@ from ..trace.events import (
 )
 from . import ASSUMPTIONS as PACER_ASSUMPTIONS
 from .gctrace import CycleStats, format_gctrace
-from .mgclimit import GCCPULimiter
-from .mgcmark import MARK_ASSUMPTIONS, SCAN_ROOTS, MarkWork, heap_pages
+from .mgclimit import GC_CPU_LIMITER_UPDATE_PERIOD_NS, GCCPULimiter
+from .mgcmark import COST_RUNTIME_ROOTS_NS, MARK_ASSUMPTIONS, RUNTIME_GLOBALS_BYTES, SCAN_ROOTS, MarkWork
 from .mgcpacer import (
     GC_TRIGGER_CYCLE,
     GC_TRIGGER_HEAP,
@@ -72,6 +72,9 @@ WORKER_CHUNK_NS = 50_000  # a worker drains this much time between preemption ch
 # mgcmark.go: drainCheckThreshold — an idle or fractional worker's gcDrain calls its check (pollWork,
 # pollFractionalWorkerExit) once per this much scan work, not at every preemption check
 DRAIN_CHECK_THRESHOLD = 100_000
+# gcDrain's root loop calls check() after every markroot job (pollWork for an idle worker, a few
+# hundred ns apart); the model drains an idle worker's root jobs this long between its checks
+ROOT_POLL_NS = 5_000
 COST_SWEEP_SPAN_NS = 300  # mspan.sweep of one span
 COST_SWEEP_PAGE_NS = 40  # plus per page (bitmap work)
 COST_MARKTERM_NS = 15_000  # gcMarkTermination's own work under STW #2, base
@@ -141,6 +144,14 @@ GC_ASSUMPTIONS = (
     f"GC: mark termination costs {COST_MARKTERM_NS // 1000} µs + {COST_MARKTERM_PER_P_NS // 1000} µs per P "
     f"under STW; sweeping {COST_SWEEP_SPAN_NS} ns per span + {COST_SWEEP_PAGE_NS} ns per page (modelled).",
     "GC: runtime.GC() waits for the running cycle if one is already under way (the runtime starts one more).",
+    "GC: a stack job of a G that runs again as soon as gcStart restarts the world (its caller, the Gs the "
+    "STW preempted into runnext) costs suspendG's wait for its safe point (one async preemption's "
+    "latency); every other G's stack is taken at once, and a G's own assist waits for itself too.",
+    "GC: gcMarkDone's ragged barrier runs twice when any P drained mark work since the last one (its "
+    "gcWork flushed work): the emulated grey set is fixed at mark start, so the second barrier finds "
+    "nothing and the world stops after it.",
+    f"GC: an idle worker's pollWork runs every {ROOT_POLL_NS // 1000} µs of root jobs (the runtime: after "
+    "every markroot job); a fractional worker's root drain ends where pollFractionalWorkerExit turns true.",
     "GC: the scavenger releases memory at the end of each sweep (no 1%-CPU background pacing).",
     f"GC: after the world restarts, mark termination's mProf_Flush, prepareFreeWorkbufs and "
     f"freeStackSpans take {COST_MARKTERM_TAIL_NS // 1000} µs on the P of the mark worker that finished "
@@ -192,9 +203,12 @@ class GC:
         self.memlimit = sc.memlimit_bytes if memlimit_bytes is None else memlimit_bytes
         limit = self.memlimit if self.memlimit is not None and self.memlimit >= 0 else MAX_INT64
         self.gcController = GCController(self.gogc, limit)
-        if sc.globals_bytes:
-            self.gcController.addGlobals(sc.globals_bytes)
-            self.gcController.commit(True)
+        #: the scenario's globals (its own data/BSS root jobs; the runtime's are mgcmark.py's)
+        self.globals_bytes = sc.globals_bytes
+        # modulesinit: gcController.addGlobals(scanDataSize + scanBSSSize) of the one module, whose data
+        # and BSS hold the runtime's own globals (RUNTIME_GLOBALS_BYTES) besides the program's
+        self.gcController.addGlobals(sc.globals_bytes + RUNTIME_GLOBALS_BYTES)
+        self.gcController.commit(True)
         self.limiter = GCCPULimiter()
         self.gcphase = _GCoff
         self.gc_cycles = 0
@@ -207,6 +221,11 @@ class GC:
         self.work = MarkWork(self.greentea, rt.gomaxprocs, self.ptr_fraction)
         self.worker_work: dict[int, int] = {}  # goid -> scan work since the worker G started (its event)
         self.worker_check: dict[int, int] = {}  # goid -> scan work since its last gcDrain check()
+        #: the Ps whose gcWork greyed something since gcMarkDone's last ragged barrier (pp.gcw.flushedWork)
+        self.flushed_ps: set[int] = set()
+        self.gcMarkDoneFlushed = 0
+        #: gcMarkDone is in its ragged barriers or waits for the world to stop (its caller's M sleeps)
+        self.markdone_waiting = False
         self.gc_marktermination = False
         self.gc_trigger_kind = 0
         self.gc_waiters: list[G] = []
@@ -340,10 +359,13 @@ class GC:
         self.tMark = now
         # The snapshot the hybrid barrier preserves: what is reachable now gets marked.
         a.mark(now)
-        stacks = self._scan_stacks()
+        stacks, waits = self._scan_stacks()
         # gcPrepareMarkRoots, and the grey set the snapshot's mark bits give
         self.work = MarkWork(self.greentea, self.rt.gomaxprocs, self.ptr_fraction)
-        self.work.prepare(a.spans, heap_pages(a.spans), c.globalsScan, stacks)
+        self.work.prepare(
+            a.spans, a.heap.mapped_pages, self.globals_bytes, stacks, COST_RUNTIME_ROOTS_NS, waits
+        )
+        self.flushed_ps.clear()
         self.gc_marktermination = False
         self.gcBlackenEnabled = 1
         dedicated = c.dedicatedMarkWorkersNeeded
@@ -371,18 +393,35 @@ class GC:
         series.append(ns)
         self.gc_cpu_ns += ns * self.rt.gomaxprocs
 
-    def _scan_stacks(self) -> list[int]:
-        """The markroot stack jobs' sizes: the used part of every G's stack (shrunk if under 1/4 used)."""
+    def _scan_stacks(self) -> tuple[list[int], list[int]]:
+        """The markroot stack jobs' sizes: the used part of every G's stack (shrunk if under 1/4 used),
+        and the time each job's suspendG waits for its G to stop (see _running_after_restart)."""
         used_list = []
+        waits = []
+        running = self._running_after_restart()
         for gp in self.rt.allgs:
             if gp.status == Gdead or gp.is_worker:
                 continue
             used = stack_used_bytes(gp)
             used_list.append(min(used, gp.stack_bytes))
+            waits.append(self.rt.async_preempt_ns() if gp in running else 0)
             if gp.status in (Grunnable, Gwaiting):  # isShrinkStackSafe: not running, not in a syscall
                 self.mem.shrinkstack(gp, used_bytes=used)  # the same used size the scan counted
         self.gc_stack_scan = sum(used_list)
-        return used_list
+        return used_list, waits
+
+    def _running_after_restart(self) -> list[G]:
+        """The Gs that run again as soon as gcStart restarts the world: the G that called gcStart and
+        those the sweep-termination STW preempted, which goschedImpl keeps in their P's runnext (Go 1.27:
+        "so it can keep running immediately after the STW"). When markroot scans their stacks they are
+        running: suspendG asks them to stop and waits for their next safe point (preemptM's signal,
+        async_preempt_ns). SIMPLIFICATION: every other G is parked, runnable or in a syscall when its
+        stack is scanned (suspendG takes it at once), and a G's own assist waits for itself too."""
+        out = [pp.runnext for pp in self.rt.allp[: self.rt.gomaxprocs] if pp.runnext is not None]
+        caller = self.rt.stw_caller
+        if caller is not None and caller.curg is not None and caller.curg not in self.gc_waiters:
+            out.append(caller.curg)
+        return out
 
     def _new_runtime_g(self, pp) -> G:
         now = self.clock.now
@@ -426,13 +465,19 @@ class GC:
         if self.gc_marktermination:
             return
         self.gc_marktermination = True  # (work.markDoneSema: one gcMarkDone at a time)
+        self.markdone_waiting = True
+        self.gcMarkDone_top(caller)
+
+    def gcMarkDone_top(self, caller) -> None:
+        """gcMarkDone's `top:` — semacquire(&worldsema) (another stop-the-world may hold it), then the
+        ragged barrier: every P flushes its write barrier buffer and gcWork at its next safe point
+        (running Ps are preempted), counting the Ps that had flushed work."""
         if self.rt.sched.gcwaiting:
             self._gcMarkDone_semacquire(caller)
             return
-        # the ragged barrier: every P flushes its write barrier buffer and gcWork at its next safe
-        # point (running Ps are preempted), then the world stops. SIMPLIFICATION: nothing is ever
-        # found flushed (gcMarkDoneFlushed stays 0: the emulated grey set is fixed at mark start)
+        self.gcMarkDoneFlushed = 0
         self.rt.forEachP(self.gcMarkDone_flush, lambda: self.gcMarkDone_flushed(caller), caller)
+        self._notesleep(caller)
 
     def _gcMarkDone_semacquire(self, caller) -> None:
         """gcMarkDone's ``semacquire(&worldsema)`` while another stop-the-world (a GOMAXPROCS change,
@@ -443,6 +488,7 @@ class GC:
         SIMPLIFICATION: from an assist (no caller M) the assist goes on and gcMarkDone is retried when
         the world restarts, instead of the assisting G blocking on the semaphore."""
         self.markdone_sema = True
+        self.markdone_waiting = False  # (parked on the semaphore, or an assist that goes on)
         if caller is not None and caller.curg is self.markterm_g and self.markterm_g is not None:
             self.markterm_step = MARKTERM_SEMA
             self.rt.gopark(caller, caller.curg, WAIT_SEMACQUIRE)
@@ -462,11 +508,34 @@ class GC:
         if self.work.empty() and self.gcBlackenEnabled:
             self.gcMarkDone()
 
+    def _notesleep(self, m) -> None:
+        """forEachPInternal's caller sleeps on sched.safePointNote (notetsleep, a futex): while the other
+        Ps reach their safe points its thread gives up its CPU; its next step (when forEachP's last P
+        wakes it) asks the OS for one again."""
+        if m is not None and self.rt.safePointDone is not None and self.rt.safePointCaller is m:
+            held = m.cpu >= 0
+            self.rt.os.release(m)
+            if held:
+                # SIMPLIFICATION: the M lane has no "asleep in the runtime" state; it is drawn off its
+                # CPU as a wait (MCPUWait) until its next event, so the CPU lanes agree with the OS model
+                self.ev.MCPUWait(self.clock.now, m.p.id if m.p else -1, m.id, 0, reason=0, waiting=0)
+
     def gcMarkDone_flush(self, pp) -> None:
-        """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose() (nothing to flush)."""
+        """gcMarkDone's forEachP function — wbBufFlush1(pp); pp.gcw.dispose(); collect flushedWork.
+        A P's gcWork flushed work if it greyed anything since the last barrier (Green Tea sets
+        flushedWork at each span it queues, tryDeferToSpanScan; the classic marker when it hands a
+        workbuf to the full list), which any P that drained mark work did."""
+        if pp.id in self.flushed_ps:
+            self.flushed_ps.discard(pp.id)
+            self.gcMarkDoneFlushed += 1
 
     def gcMarkDone_flushed(self, caller) -> None:
-        """gcMarkDone after its ragged barrier: tMarkTerm, then stop the world for mark termination."""
+        """gcMarkDone after its ragged barrier: if a P had flushed work, `goto top` (the emulated grey
+        set is fixed at mark start, so what it flushed is already marked: gcIsMarkDone holds and the
+        barrier runs again at once); else tMarkTerm, then stop the world for mark termination."""
+        if self.gcMarkDoneFlushed:
+            self.gcMarkDone_top(caller)
+            return
         now = self.clock.now
         self.tMarkTerm = now
         self.heap1 = self.allocator.heap_live
@@ -480,6 +549,7 @@ class GC:
         now = self.clock.now
         a = self.allocator
         c = self.gcController
+        self.markdone_waiting = False
         self.gcBlackenEnabled = 0
         self.gcphase = _GCmarktermination
         c.heapLive = a.heap_live
@@ -559,6 +629,10 @@ class GC:
             self._worker_to_pool(m, gp)
             self.rt.schedule(m)
             return
+        if self.markdone_waiting:
+            # still in gcMarkDone (forEachP's notesleep, then stopTheWorldWithSema): a preemption
+            # (sysmon's retake) has no effect on it; startTheWorld steps it once mark termination is done
+            return
         if step == MARKTERM_RESTARTED:
             self.markterm_step = MARKTERM_FLUSHING
             if self.worldsema_held:
@@ -571,6 +645,7 @@ class GC:
         elif step == MARKTERM_FLUSHING and self.rt.safePointDone is None and self.worldsema_held:
             self.allocator.free_stack_spans(self.clock.now)
             self.rt.forEachP(self.flushProcCaches, self.gcMarkTermination_flushed, m)
+            self._notesleep(m)
             return
         if step != MARKTERM_FLUSHED:
             return  # asleep in forEachP
@@ -678,12 +753,17 @@ class GC:
                 self.rt.runqdrain(pp)
             else:
                 stop = True
+        in_roots = self.work.pos < self.work.n_root_jobs
         if self.work.empty() or not self.gcBlackenEnabled:
             stop = True
-        elif mode != WORKER_DEDICATED and self.worker_check.get(gp.goid, 0) < DRAIN_CHECK_THRESHOLD:
-            pass  # gcDrain calls check() only once per drainCheckThreshold of scan work
+        elif (
+            mode != WORKER_DEDICATED
+            and not in_roots
+            and self.worker_check.get(gp.goid, 0) < DRAIN_CHECK_THRESHOLD
+        ):
+            pass  # gcDrain's heap loop calls check() only once per drainCheckThreshold of scan work
         elif mode == WORKER_FRACTIONAL:
-            elapsed = now - self.tMark
+            elapsed = now - self.tSweepTerm  # pollFractionalWorkerExit: since gcController.markStartTime
             mine = pp.gcFractionalMarkTime + (now - gp.run_start)
             if elapsed > 0 and mine / elapsed > 1.2 * self.gcController.fractionalUtilizationGoal:
                 stop = True
@@ -694,15 +774,34 @@ class GC:
         if stop:
             self.gcBgMarkWorker_park(m, gp)
             return
-        if mode != WORKER_DEDICATED and self.worker_check.get(gp.goid, 0) >= DRAIN_CHECK_THRESHOLD:
+        checked = in_roots or self.worker_check.get(gp.goid, 0) >= DRAIN_CHECK_THRESHOLD
+        if mode != WORKER_DEDICATED and checked:
             self.worker_check[gp.goid] = 0  # checked above and going on: the next check's work starts
-        work, dt = self.gcDrain(m, gp, WORKER_CHUNK_NS)
+        budget = WORKER_CHUNK_NS
+        if mode == WORKER_FRACTIONAL and in_roots:
+            budget = min(budget, self._fractional_exit_ns(pp, gp, now))
+        elif mode == WORKER_IDLE and in_roots:
+            budget = ROOT_POLL_NS  # pollWork after every markroot job: a G made runnable stops it soon
+        work, dt = self.gcDrain(m, gp, budget)
         self.worker_work[gp.goid] = self.worker_work.get(gp.goid, 0) + work
         self.worker_check[gp.goid] = self.worker_check.get(gp.goid, 0) + work
         self.gcFlushBgCredit(work)
         dt = max(dt, 1)
         gp.busy_until = now + dt
         self.at(now + dt, PRIO_MSTEP, self.rt.mstep, m, m.token)
+
+    def _fractional_exit_ns(self, pp, gp, now: int) -> int:
+        """gcDrain's root loop calls check() after every markroot job; for a fractional worker that is
+        pollFractionalWorkerExit, true once selfTime / (now - markStartTime) > 1.2 x the goal, with
+        selfTime = pp.gcFractionalMarkTime + (now - the worker's start); markStartTime is gcStart's
+        `now` (work.tSweepTerm), so the STW's length counts in delta. The drain's budget ends at
+        that moment (solved for now; at least 1 ns: one more root job), so the worker checks there
+        instead of scanning root jobs for a whole chunk."""
+        g = 1.2 * self.gcController.fractionalUtilizationGoal
+        if g >= 1:
+            return WORKER_CHUNK_NS
+        t_exit = (gp.run_start - pp.gcFractionalMarkTime - g * self.tSweepTerm) / (1 - g)
+        return max(int(t_exit - now) + 1, 1)
 
     def gcBgMarkWorker_park(self, m, gp) -> None:
         """mgc.go: gcBgMarkWorker, its end — the worker parks back in gcBgMarkWorkerPool; the last one out
@@ -751,7 +850,8 @@ class GC:
         """mgcpacer.go: findRunnableGCWorker — a dedicated or fractional worker for this P."""
         if self.work.empty() or not self.gc_worker_pool:
             return None
-        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.clock.now - self.tMark)
+        # delta = now - c.markStartTime: startCycle's `now` is gcStart's, before the sweep-termination STW
+        mode = self.gcController.worker_mode_for(pp.gcFractionalMarkTime, self.clock.now - self.tSweepTerm)
         if mode is None:
             return None
         return self._take_worker(pp, mode)
@@ -896,8 +996,8 @@ class GC:
         stolen_all = 0
         for what, ns, nbytes, n, stolen, first, deq, span_lo, span_hi in w.drain(pp.id, budget_ns):
             if what == SCAN_ROOTS:
-                stack_b, glob_b = w.root_split(first, nbytes)
-                c.addScanWork(stack=stack_b, globals_=glob_b)
+                stack_b, glob_b, rt_b = w.root_split(first, nbytes)
+                c.addScanWork(stack=stack_b, globals_=glob_b + rt_b)
             else:
                 c.addScanWork(heap=nbytes)
             self.ev.GCMarkScan(
@@ -908,6 +1008,8 @@ class GC:
             total_b += nbytes
             total_ns += ns
             stolen_all += stolen
+        if total_ns:
+            self.flushed_ps.add(pp.id)  # what it scanned greyed objects into pp.gcw
         if self.greentea:
             q = w.queues
             self.ev.GCSpanQueue(
@@ -1065,6 +1167,17 @@ class GC:
                 self.ev.GCLimiter(
                     now, -1, -1, 0, limiting=int(self.limiter.limiting()), fill_ns=self.limiter.fill
                 )
+
+    def sysmon_quiet_until(self) -> int:
+        """The earliest time at which sysmon_gc_check could act, the state being as it is now."""
+        quiet = 1 << 62
+        if self.gcphase == _GCoff and not self.rt.sched.gcwaiting and self.gcController.gcPercent >= 0:
+            quiet = self.last_gc_ns + FORCEGC_PERIOD_NS + 1  # now - last_gc_ns > forcegcperiod
+        if not self.limiter.transitioning:
+            t = self.limiter.lastUpdate + GC_CPU_LIMITER_UPDATE_PERIOD_NS + 1  # needUpdate
+            if t < quiet:
+                quiet = t
+        return quiet
 
     def setGCPercent(self, percent: int) -> None:
         """mgcpacer.go: setGCPercent — debug.SetGCPercent: new pacing at once (gcControllerCommit)."""

@@ -28,6 +28,8 @@ the shared list and then steals half of another P's ring.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 import numpy as np
 
 from ..alloc.mspan import INLINE_MARK_BITS_MIN_SIZE, SPAN_STACK
@@ -36,6 +38,7 @@ from ..constants import MIN_SIZE_FOR_MALLOC_HEADER, PAGE_SIZE
 # --- runtime constants ------------------------------------------------------------------------
 ROOT_BLOCK_BYTES = 256 << 10  # mgcmark.go: rootBlockBytes
 PAGES_PER_SPAN_ROOT = 512  # mgcmark.go: pagesPerSpanRoot
+PAGES_PER_ARENA = (64 << 20) // PAGE_SIZE  # malloc.go: pagesPerArena (heapArenaBytes 64 MiB on linux/amd64)
 FIXED_ROOT_COUNT = 2  # mgcmark.go: fixedRootFinalizers, fixedRootFreeGStacks
 SPAN_RING_SLOTS = 256  # mgcmark_greenteagc.go: spanQueue.ring [256]objptr
 SPILL_PERIOD = 64  # spanQueue.put: spillPeriod
@@ -61,6 +64,21 @@ COST_MARK_NOSCAN_CLASSIC_NS = 14.1  # per pointer-free object marked (greyobject
 COST_WORD_OBJQ_GREENTEA_NS = 10.2  # per pointer word of a large object (its target's findObject + mark)
 COST_OBJ_OBJQ_GREENTEA_NS = 705.0  # per large object (workbuf, its span, its first cache lines)
 COST_ROOT_JOB_NS = 500  # markroot's fixed cost per job (modelled: a stack walk's setup, a shard lookup)
+# The runtime's own roots: its data and BSS blocks and its own goroutines' stacks (forcegc, bgsweep,
+# bgscavenge, the finalizer and cleanup goroutines, the mark workers), which every Go program has and a
+# scenario does not list. Measured by tests/fidelity/progs/markfixed (Go 1.27.3, GOMAXPROCS=1, GOGC off,
+# 61 runtime.GC() cycles of a program with no heap and one goroutine: the median mark CPU the runtime
+# accounts per cycle, /cpu/classes/gc/mark/*, 34.1, 38.9, 35.0, 34.8 and 35.9 µs in 5 runs, median
+# 35.0 µs; docs/fidelity.md "Fixed mark cost"), less what the model charges for the rest of that
+# cycle's markroot jobs (2 fixed jobs, the 16 span-root shards of its one arena and main's stack:
+# 18 x COST_ROOT_JOB_NS + 264 B at COST_STACK_WORD_NS per word = 9.1 µs)
+COST_RUNTIME_ROOTS_NS = 35_000 - (18 * 500 + 66)
+# ... whose data and BSS sections (moduledata data..edata, bss..ebss: what gcPrepareMarkRoots splits
+# into rootBlockBytes jobs and gcController.globalsScan counts) are, in the fidelity programs' binaries
+# (Go 1.27.3 linux/amd64, `readelf -S`: .data 19,762 B, .bss 132,632 B), one block each
+RUNTIME_DATA_BYTES = 19_762
+RUNTIME_BSS_BYTES = 132_632
+RUNTIME_GLOBALS_BYTES = RUNTIME_DATA_BYTES + RUNTIME_BSS_BYTES
 COST_STACK_WORD_NS = 2.0  # per stack/global word (modelled: scanblock over a ptrmask, cache-hot)
 
 # Job kinds (GCMarkScan's `what`)
@@ -71,6 +89,7 @@ SCAN_NAMES = ("roots", "span queue", "object queue")
 
 # Root job kinds (the pacer counts stack and globals scan work apart from the heap's)
 ROOT_FIXED, ROOT_GLOBALS, ROOT_SPANS, ROOT_STACK = 0, 1, 2, 3
+ROOT_RUNTIME = 4  # the runtime's own data/BSS blocks (data and BSS root jobs too)
 
 #: a Green Tea span's dequeues: the marks a span gathers while it waits in a queue are scanned by one
 #: dequeue. SIMPLIFICATION: modelled as one dequeue per this many marked objects (at least one).
@@ -98,7 +117,12 @@ MARK_ASSUMPTIONS = (
     f"OneMark fast path); a scanned span queues {SPAN_FANOUT} spans on its P's ring (a modelled "
     "fan-out); the rings, the shared list and stealing are counts, not span identities.",
     "GC mark: stacks and globals cost a modelled "
-    f"{COST_STACK_WORD_NS} ns/word plus {COST_ROOT_JOB_NS} ns per markroot job.",
+    f"{COST_STACK_WORD_NS} ns/word plus {COST_ROOT_JOB_NS} ns per markroot job; the runtime's own roots "
+    f"(its data and BSS, its own goroutines' stacks) are two jobs of {COST_RUNTIME_ROOTS_NS / 1000:.1f} µs "
+    "together (measured with tests/fidelity/progs/markfixed) and the real binaries' .data + .bss, "
+    f"{RUNTIME_GLOBALS_BYTES:,} B, of scan work (in the pacer's globalsScan too, as modulesinit adds "
+    "them); span "
+    "roots are 16 shards per 64 MiB heap arena mapped, as gcPrepareMarkRoots makes them.",
 )
 
 
@@ -179,6 +203,39 @@ class SpanQueues:
         return sum(self.ring) + self.shared
 
 
+def _interp(x: float, xp: list[float], fp: list[float]) -> float:
+    """``float(np.interp(x, xp, fp))`` for one x over lists of floats, with numpy's arithmetic
+    (compiled_base.c arr_interp: the same search, the same slope and the same operations in
+    doubles), so bit for bit the same value: a numpy call on a scalar cost ~4 µs, and a drain made
+    two or four (issue 13)."""
+    n = len(xp)
+    if x > xp[n - 1]:
+        return fp[n - 1]
+    if x < xp[0]:
+        return fp[0]
+    j = bisect_right(xp, x) - 1  # xp[j] <= x < xp[j + 1], binary_search_with_guess's j
+    if j == n - 1 or xp[j] == x:
+        return fp[j]
+    x0, x1, y0, y1 = xp[j], xp[j + 1], fp[j], fp[j + 1]
+    slope = (y1 - y0) / (x1 - x0)
+    r = slope * (x - x0) + y0
+    if r != r:  # NaN in one direction: try the other
+        r = slope * (x - x1) + y1
+        if r != r and y0 == y1:
+            r = y0
+    return r
+
+
+def _run_ends(kind: np.ndarray) -> list[int]:
+    """For every job, the index of the first later job of another kind (len(kind) if none)."""
+    n = len(kind)
+    if not n:
+        return []
+    change = np.flatnonzero(kind[1:] != kind[:-1]) + 1  # where a run of one kind starts
+    bounds = np.append(change, n)
+    return np.repeat(bounds, np.diff(np.concatenate([[0], bounds]))).tolist()
+
+
 class MarkWork:
     """One cycle's mark work (gcPrepareMarkRoots + the heap's grey set), drained by workers and assists.
 
@@ -200,6 +257,7 @@ class MarkWork:
         self.span = np.zeros(0, np.int64)
         self.cum_ns = np.zeros(1, np.float64)
         self.cum_bytes = np.zeros(1, np.int64)
+        self._lists()
         self.pos = 0
         self.done_ns = 0.0
         self.total_ns = 0.0
@@ -213,22 +271,47 @@ class MarkWork:
         self.heap_scan_bytes = 0
 
     # --- gcPrepareMarkRoots + the snapshot -------------------------------------------------------
-    def prepare(self, spans, heap_pages: int, globals_bytes: int, stacks_used: list[int]) -> None:
+    def prepare(
+        self,
+        spans,
+        arena_pages: int,
+        globals_bytes: int,
+        stacks_used: list[int],
+        runtime_roots_ns: float = 0.0,
+        stacks_wait_ns: list[int] | None = None,
+    ) -> None:
         """mgcmark.go: gcPrepareMarkRoots, and the heap's grey set from the mark bits just set.
 
-        ``spans`` is the allocator's SpanTable (slot arenas, f_* columns); ``stacks_used`` the used
-        bytes of every goroutine stack to scan."""
+        ``spans`` is the allocator's SpanTable (slot arenas, f_* columns); ``arena_pages`` the pages
+        of the heap arenas mapped so far (mheap_.markArenas: span roots are per arena, pagesPerArena /
+        pagesPerSpanRoot shards each); ``stacks_used`` the used bytes of every goroutine stack to
+        scan; ``runtime_roots_ns`` the runtime's own roots' CPU (COST_RUNTIME_ROOTS_NS: when it is not
+        0, two more jobs before the program's globals, the runtime's data and BSS blocks of
+        RUNTIME_*_BYTES of scan work, sharing that time by size); ``stacks_wait_ns`` (as long as
+        ``stacks_used``, optional) the time each stack job's suspendG waits for its G to stop."""
         n_data = -(-globals_bytes // ROOT_BLOCK_BYTES)
-        n_span_roots = -(-heap_pages // PAGES_PER_SPAN_ROOT)
-        root_kind = [ROOT_FIXED] * FIXED_ROOT_COUNT + [ROOT_GLOBALS] * n_data
+        n_arenas = -(-arena_pages // PAGES_PER_ARENA)
+        n_span_roots = n_arenas * (PAGES_PER_ARENA // PAGES_PER_SPAN_ROOT)
+        rt_bytes = [RUNTIME_DATA_BYTES, RUNTIME_BSS_BYTES] if runtime_roots_ns > 0 else []
+        n_rt = len(rt_bytes)
+        root_kind = [ROOT_FIXED] * FIXED_ROOT_COUNT + [ROOT_RUNTIME] * n_rt + [ROOT_GLOBALS] * n_data
         root_kind += [ROOT_SPANS] * n_span_roots + [ROOT_STACK] * len(stacks_used)
-        root_bytes = [0] * FIXED_ROOT_COUNT
+        root_bytes = [0] * FIXED_ROOT_COUNT + rt_bytes
         root_bytes += [min(ROOT_BLOCK_BYTES, globals_bytes - i * ROOT_BLOCK_BYTES) for i in range(n_data)]
         root_bytes += [0] * n_span_roots + list(stacks_used)
         rb = np.array(root_bytes, np.int64)
         rcost = COST_ROOT_JOB_NS + rb / PTR_SIZE * COST_STACK_WORD_NS
+        if n_rt:
+            # the runtime's own data/BSS blocks (and goroutines): the measured time, shared by size
+            rcost[FIXED_ROOT_COUNT : FIXED_ROOT_COUNT + n_rt] = (
+                runtime_roots_ns * np.array(rt_bytes) / sum(rt_bytes)
+            )
+        if stacks_wait_ns:
+            # markroot -> scanstack -> suspendG: a running G's stack is scanned once it stops at a
+            # safe point; the scanner spins (procyield, osyield) until then, on its own time
+            rcost[len(rb) - len(stacks_used) :] += np.asarray(stacks_wait_ns, np.float64)
         self.stack_bytes = int(sum(stacks_used))
-        self.globals_bytes = int(globals_bytes)
+        self.globals_bytes = int(globals_bytes) + sum(rt_bytes)
         self.n_root_jobs = len(rb)
 
         sids, k, elem, scan = self._grey_spans(spans)
@@ -263,10 +346,25 @@ class MarkWork:
         self.cum_ns = np.concatenate([[0.0], np.cumsum(self.cost_ns)])
         self.cum_bytes = np.concatenate([[0], np.cumsum(self.scan_bytes)])
         self.total_ns = float(self.cum_ns[-1])
+        self._lists()
         self.pos = 0
         self.done_ns = 0.0
         self.queues = SpanQueues(self.nprocs, int(gt.sum()))
         self.heap_scan_bytes = int(hbytes.sum())
+
+    def _lists(self) -> None:
+        """The job arrays a drain reads one value at a time, as Python lists (a numpy scalar read,
+        search or interpolation costs several times a list's): the cumulative sums as floats (what
+        np.interp and np.searchsorted compare in) and where each run of one kind ends. Rebuilt
+        whenever the arrays are (prepare)."""
+        self._cum_ns = self.cum_ns.astype(np.float64).tolist()
+        self._cum_bytes = self.cum_bytes.astype(np.float64).tolist()
+        self._run_end = _run_ends(self.kind)
+        # running sums with a leading 0 (ints): a range's total is two reads, not a numpy sum
+        self._cum_bytes_int = self.cum_bytes.tolist()
+        self._cum_objs = [0, *np.cumsum(self.objs, dtype=np.int64).tolist()]
+        self._cum_deq = [0, *np.cumsum(self.dequeues, dtype=np.int64).tolist()]
+        self._span = self.span.tolist()
 
     @staticmethod
     def _grey_spans(spans):
@@ -281,7 +379,9 @@ class MarkWork:
             z = np.zeros(0, np.int64)
             return z, z, z, np.zeros(0, bool)
         marked = spans.slot_mark[:n] & (spans.slot_elem[:n] > 0)
-        cs = np.concatenate([[0], np.cumsum(marked, dtype=np.int64)])
+        cs = np.empty(n + 1, np.int64)  # the running count with a leading 0
+        cs[0] = 0
+        np.cumsum(marked, dtype=np.int64, out=cs[1:])
         off = np.array(spans.f_off, np.int64)[ids]
         nel = np.array(spans.f_nelems, np.int64)[ids]
         k = cs[off + nel] - cs[off]
@@ -293,19 +393,19 @@ class MarkWork:
 
     # --- draining --------------------------------------------------------------------------------
     def left_ns(self) -> float:
-        return self.total_ns - float(self.cum_ns[self.pos]) - self.done_ns
+        return self.total_ns - self._cum_ns[self.pos] - self.done_ns
 
     def empty(self) -> bool:
         return self.pos >= len(self.cost_ns)
 
     def _progress(self) -> float:
-        return float(self.cum_ns[self.pos]) + self.done_ns
+        return self._cum_ns[self.pos] + self.done_ns
 
     def bytes_to_ns(self, scan_bytes: int) -> float:
         """CPU time to do ``scan_bytes`` of scan work from here (gcDrainN's target in time)."""
         at = self._progress()
-        b0 = float(np.interp(at, self.cum_ns, self.cum_bytes))
-        t1 = float(np.interp(b0 + scan_bytes, self.cum_bytes, self.cum_ns))
+        b0 = _interp(at, self._cum_ns, self._cum_bytes)
+        t1 = _interp(b0 + scan_bytes, self._cum_bytes, self._cum_ns)
         return max(t1 - at, 0.0)
 
     def drain(self, p: int, budget_ns: float) -> list[tuple[int, ...]]:
@@ -324,25 +424,22 @@ class MarkWork:
                 seg = self._drain_spans(p, i, start, budget_ns)
             else:
                 # a run of jobs of one kind, up to where the budget ends (inside a job: partly done)
-                j = i
-                end_kind = njobs
-                nxt = np.flatnonzero(self.kind[i:] != what)
-                if len(nxt):
-                    end_kind = i + int(nxt[0])
+                cum_ns = self._cum_ns
+                end_kind = self._run_end[i]
                 stop_at = start + budget_ns
-                j = int(np.searchsorted(self.cum_ns, stop_at, side="right")) - 1
+                j = bisect_right(cum_ns, stop_at) - 1  # np.searchsorted(side="right") - 1
                 j = min(max(j, i), end_kind)
                 if j >= end_kind:
                     j, done = end_kind, 0.0
                 else:
-                    done = stop_at - float(self.cum_ns[j])
-                used = float(self.cum_ns[j]) + done - start
-                b0 = float(np.interp(start, self.cum_ns, self.cum_bytes))
-                b1 = float(np.interp(float(self.cum_ns[j]) + done, self.cum_ns, self.cum_bytes))
+                    done = stop_at - cum_ns[j]
+                used = cum_ns[j] + done - start
+                b0 = _interp(start, cum_ns, self._cum_bytes)
+                b1 = _interp(cum_ns[j] + done, cum_ns, self._cum_bytes)
                 nj = j - i
                 if what == SCAN_OBJQ:
                     # objects of the jobs finished here (a job left part way counts when it ends)
-                    nj = int(self.objs[i:j].sum())
+                    nj = self._cum_objs[j] - self._cum_objs[i]  # int(self.objs[i:j].sum())
                     self.objs_scanned += nj
                 else:
                     # a root job greys what it points to: spans onto this P's ring
@@ -358,30 +455,31 @@ class MarkWork:
     def _drain_spans(self, p: int, i: int, start: float, budget_ns: float) -> tuple[int, ...]:
         """Span-queue jobs from i: as many whole spans as the budget covers (at least one) and the
         queues hand this P."""
-        nxt = np.flatnonzero(self.kind[i:] != SCAN_SPANQ)
-        end_kind = i + int(nxt[0]) if len(nxt) else len(self.kind)
-        j = int(np.searchsorted(self.cum_ns, start + budget_ns, side="left"))
+        end_kind = self._run_end[i]
+        j = bisect_left(self._cum_ns, start + budget_ns)  # np.searchsorted(side="left")
         j = min(max(j, i + 1), end_kind)
         took, stolen = self.queues.get(p, j - i)  # >= 1: a seen, unscanned span is always queued
         j = i + took
-        used = float(self.cum_ns[j]) - start
-        nbytes = int(self.cum_bytes[j] - self.cum_bytes[i])
-        objs = int(self.objs[i:j].sum())
+        used = self._cum_ns[j] - start
+        nbytes = self._cum_bytes_int[j] - self._cum_bytes_int[i]
+        objs = self._cum_objs[j] - self._cum_objs[i]
         self.objs_scanned += objs
-        deq = int(self.dequeues[i:j].sum())
+        deq = self._cum_deq[j] - self._cum_deq[i]
         self.dequeues_done += deq
         self.span_bytes_scanned += nbytes
         self.pos, self.done_ns = j, 0.0
         self.queues.put(p, (j - i) * SPAN_FANOUT)
-        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq, int(self.span[i]), int(self.span[j - 1]))
+        return (SCAN_SPANQ, int(used), nbytes, objs, stolen, i, deq, self._span[i], self._span[j - 1])
 
-    def root_split(self, i0: int, nbytes: int) -> tuple[int, int]:
-        """(stack bytes, globals bytes) of ``nbytes`` of root work from job i0, for the pacer's separate
-        counters: data/BSS jobs come before stack jobs, so the globals part is what is left of them."""
+    def root_split(self, i0: int, nbytes: int) -> tuple[int, int, int]:
+        """(stack bytes, globals bytes, runtime globals bytes) of ``nbytes`` of root work from job i0,
+        for the pacer's separate counters: the runtime's data/BSS jobs come first, then the scenario's,
+        then stack jobs, so each part is what is left of them."""
         rk = self.root_kind[i0 : self.n_root_jobs]
         b = self.scan_bytes[i0 : self.n_root_jobs]
-        glob = min(int(b[rk == ROOT_GLOBALS].sum()), nbytes)
-        return nbytes - glob, glob
+        rt = min(int(b[rk == ROOT_RUNTIME].sum()), nbytes)
+        glob = min(int(b[rk == ROOT_GLOBALS].sum()), nbytes - rt)
+        return nbytes - glob - rt, glob, rt
 
     def stats(self) -> dict:
         """The cycle's Green Tea measures: spans touched per object scanned, span bytes per dequeue."""
@@ -395,7 +493,7 @@ class MarkWork:
 
 
 def heap_pages(spans) -> int:
-    """Pages of in-use heap spans (gcPrepareMarkRoots sizes the span roots by the heap's arenas)."""
+    """Pages of in-use heap spans."""
     return sum(n for st, n in zip(spans.f_state, spans.f_npages) if st and st != SPAN_STACK)
 
 

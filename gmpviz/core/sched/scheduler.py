@@ -318,15 +318,16 @@ class Scheduler(
             self.lasttrace = now
             self._schedtrace()
 
-    def _sample(self) -> None:
+    def _runq_lengths(self) -> tuple[int, int]:
+        """(global run queue length, the Ps' local run queues' total)."""
         allp = self.allp
-        self._sample_runqs(len(self.sched.runq), sum([len(allp[i].runq) for i in range(self.gomaxprocs)]))
+        return len(self.sched.runq), sum([len(allp[i].runq) for i in range(self.gomaxprocs)])
 
-    def _sample_runqs(self, global_runq: int, local_runq_total: int) -> None:
-        """One sample of the run queue means (stats()): the global queue's and the Ps' queues' lengths."""
-        self._samples += 1
-        self._sum_global += global_runq
-        self._sum_local += local_runq_total
+    def _sample_runqs(self, global_runq: int, local_runq_total: int, n: int = 1) -> None:
+        """``n`` samples of the run queue means (stats()): the global queue's and the Ps' queues' lengths."""
+        self._samples += n
+        self._sum_global += global_runq * n
+        self._sum_local += local_runq_total * n
 
     def schedtrace_line(self) -> str:
         """proc.go: schedtrace — the exact GODEBUG=schedtrace line (facts §3.13)."""

@@ -70,8 +70,99 @@ class SysmonMixin:
         if delay != self.sysmon_delay:
             self.sysmon_delay = delay
             self.ev.SysmonTick(now, -1, 1, 0, delay_ns=delay)
+        nxt = now + delay
+        if nxt <= self.clock.horizon:
+            nxt = self._sysmon_idle_rounds(nxt)
         self.sysmon_token += 1
-        self.at(now + delay, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
+        self.at(nxt, PRIO_SYSMON, self.sysmon_step, None, self.sysmon_token)
+
+    def _sysmon_idle_rounds(self, t: int) -> int:
+        """Run now the rounds from ``t`` on that provably do nothing but count an idle round (and
+        maybe double the delay); returns the time of the first round left to the clock.
+
+        A round due before the clock's next step (and before run_until's horizon) sees the state this
+        one left, so it acts only once a time threshold passes (_sysmon_quiet_until). Until then each
+        round is ``idle++``, the delay rule and its SysmonTick: what the loop below does, counting each
+        as a clock step (seq), so everything after is as if the rounds had been popped one by one.
+        It stops after a round that emits, so a run stopped by its event limit stops where it would.
+        syscall-handoff's sysmon polls every 20 µs beside Ps that are busy for milliseconds; its rounds
+        were a third of the clock's steps (issue 13)."""
+        clock = self.clock
+        if len(clock.out) >= clock.out_limit:
+            return t
+        due = clock.next_due()
+        limit = clock.horizon + 1
+        if 0 <= due < limit:
+            limit = due
+        if t >= limit:
+            return t
+        quiet = self._sysmon_quiet_until()
+        if quiet < limit:
+            limit = quiet
+        delay = self.sysmon_delay
+        while t < limit:
+            clock.seq += 1  # the round's step, pushed and popped
+            self.sysmon_idle += 1
+            d = delay * 2 if self.sysmon_idle > SYSMON_IDLE_ROUNDS else delay
+            if d > SYSMON_MAX_DELAY_NS:
+                d = SYSMON_MAX_DELAY_NS
+            if d != delay:
+                self.sysmon_delay = delay = d
+                self.ev.SysmonTick(t, -1, 1, 0, delay_ns=d)
+                clock.now = t  # where a run stopped by its event limit now stands
+                return t + d
+            t += d
+        return t
+
+    def _sysmon_quiet_until(self) -> int:
+        """The earliest time at which a sysmon round, seeing the state as it is now, could do more than
+        count an idle round (0: the next one may): each test of sysmon_round, retake and
+        sysmon_gc_check, read as the time its condition becomes true."""
+        sched = self.sched
+        if not self.schedtrace_ns and (sched.gcwaiting or len(sched.pidle) == self.gomaxprocs):
+            return 0  # the round would go into its deep sleep
+        quiet = 1 << 62
+        if sched.lastpoll != 0:
+            quiet = sched.lastpoll + SYSMON_NETPOLL_NS + 1  # lastpoll + 10 ms < now
+        if sched.pidle and self.netpoll_m is None:
+            when = self._next_timer_when()
+            if 0 <= when < quiet - 1:
+                quiet = when + 1  # 0 <= when < now
+        allp = self.allp
+        for i in range(self.gomaxprocs):
+            pp = allp[i]
+            if pp.status != Prunning:
+                continue
+            if pp.sysmon_schedtick != pp.schedtick:
+                return 0
+            t = pp.sysmon_schedwhen + FORCE_PREEMPT_NS  # schedwhen + forcePreemptNS <= now
+            if t < quiet:
+                quiet = t
+            m = pp.m
+            if (
+                m is None
+                or m.state != M_SYSCALL
+                or m.curg is None
+                or m.curg.status != Gsyscall
+                or m.p is not pp
+            ):
+                continue
+            if pp.sysmon_syscalltick != pp.syscalltick:
+                return 0
+            if not (self.runqempty(pp) and sched.nmspinning + len(sched.pidle) > 0):
+                return 0  # retaken at the next round
+            t = pp.sysmon_syscallwhen + SYSCALL_RETAKE_NS  # syscallwhen + 10 ms > now fails
+            if t < quiet:
+                quiet = t
+        gc = self.gc
+        t = gc.sysmon_quiet_until()
+        if t < quiet:
+            quiet = t
+        if self.schedtrace_ns:
+            t = self.lasttrace + self.schedtrace_ns
+            if t < quiet:
+                quiet = t
+        return quiet
 
     def sysmon_wake(self) -> None:
         """notewakeup(&sched.sysmonnote) from entersyscall/exitsyscall/startTheWorld."""
