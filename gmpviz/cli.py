@@ -1170,8 +1170,12 @@ def cmd_trace(args) -> int:
 
     if args.record and args.screenshot:
         raise CliError("--record and --screenshot: choose one (a recording, or a screenshot of the window)")
+    if not os.path.exists(args.program):  # before the display check: the first problem is this one
+        raise CliError(f"{args.program}: no such file or folder")
     if args.record:
-        _check_screenshot(args.record, args.program)
+        from .record.outpath import check_output
+
+        check_output(args.record, inputs=(args.program,), what="the recording")
     _check_screenshot(args.screenshot, args.program)
     folder = args.out or str(cache_dir())
     try:
@@ -1220,6 +1224,8 @@ def cmd_compare_real(args) -> int:
             head = f.read(5)
     except TraceError as e:
         raise CliError(str(e)) from None
+    except OSError as e:  # "trace: No such file or directory", as `gmpviz open` says it
+        raise CliError(f"{args.trace}: {e.strerror or e}") from None
     if head != b"go 1.":
         raise CliError(f"{args.trace}: not a Go execution trace (it does not start with 'go 1.')")
     log_text = None

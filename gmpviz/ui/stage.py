@@ -143,6 +143,73 @@ def two_ticks(lo: float, hi: float, size: float) -> list:
     return [(top, [v for v in (0.0, top) if lo <= v <= hi])]
 
 
+#: the lane image's width the legends are worked out for: about the timeline's on a 1920 px stage
+LEGEND_WIDTH_PX = 1760
+
+
+def shown_in(tl, model, t0_ns: float, t1_ns: float, m_lanes: bool) -> dict[str, frozenset]:
+    """What timeline view `tl` draws of `model` over [t0, t1] (LEGEND_WIDTH_PX columns), for the
+    scene's legends: "states" (lane states that colour a pixel of a P lane, or of an M lane when
+    shown; STW when a band is in range), "markers" (marker kinds), "scans" (scan kinds drawn in GC
+    worker and assist pixels) and "assists" ({True} when an assist starts or ends in the range).
+    The same passes as `TimelineView.refresh`, painting nothing."""
+    from ..model.timeline import ST_STW, band_raster
+    from .views.timeline import DETAIL_SEGMENTS_MAX, SCAN_LUT0, SUBROWS
+
+    width = LEGEND_WIDTH_PX
+    ptl = model.ptl
+    img = ptl.raster(t0_ns, t1_ns, width)
+    segs = [(lane, ptl.segments_in(lane, t0_ns, t1_ns)) for lane in range(ptl.nlanes)]
+    drawn = [img]
+    if len(img) and sum(len(sg["state"]) for _, sg in segs) <= DETAIL_SEGMENTS_MAX:
+        drawn.append(tl._keep_short(segs, img, t0_ns, t1_ns, width))  # short Gs get a pixel too
+    if m_lanes and model.mtl.nlanes:
+        drawn.append(model.mtl.raster(t0_ns, t1_ns, width))
+    states = set().union(*(np.unique(d).tolist() for d in drawn))
+    s, e = ptl.stw_bands()
+    if band_raster(s, e, t0_ns, t1_ns, width).any():
+        states.add(ST_STW)
+    scans: set[int] = set()
+    if len(img):
+        rows = np.zeros((len(img), SUBROWS, width), dtype=np.uint8)
+        tl._draw_scan_kinds(model, t0_ns, t1_ns, rows, img, width)
+        scans = {int(v) - SCAN_LUT0 for v in np.unique(rows) if v >= SCAN_LUT0}
+    markers = {int(k) for k in np.unique(ptl.markers_in(t0_ns, t1_ns)["kind"])}
+    markq = getattr(model, "markq", None)
+    assists = False
+    if markq is not None:
+        t = markq.assists.col("t_ns")
+        assists = bool(((t >= t0_ns) & (t <= t1_ns)).any())
+    return {
+        "states": frozenset(int(v) for v in states),
+        "markers": frozenset(markers),
+        "scans": frozenset(scans),
+        "assists": frozenset({True}) if assists else frozenset(),
+    }
+
+
+def us_tick_strings(values, _scale, _spacing) -> list[str]:
+    """An AxisItem.tickStrings for a plot in µs whose label has no room for its unit: the unit goes
+    on the ticks ("0", "50 µs", "2 ms")."""
+    return ["0" if v == 0 else f"{v / 1000:g} ms" if v >= 1000 else f"{v:g} µs" for v in values]
+
+
+def whole_rows_only(table: QtWidgets.QTableView) -> None:
+    """Hide the rows that do not fit whole: a row cut in half at the bottom of a table reads as a
+    glitch from the hall. Only for a table shown from its top (the event log scrolls with the
+    cursor and keeps its rows)."""
+    model = table.model()
+    if model is None or table.verticalScrollBar().value() != 0:
+        return
+    fit = max(table.viewport().height() // max(table.verticalHeader().defaultSectionSize(), 1), 1)
+    n = model.rowCount()
+    if table.property("wholeRows") == (n, fit):
+        return
+    table.setProperty("wholeRows", (n, fit))
+    for r in range(n):
+        table.setRowHidden(r, r >= fit)
+
+
 def highlighted_goid(reader, scene: Scene) -> int:
     """The G the scene highlights: its `g`, or the first G created in its group `g = "name"`
     (-1: none, or no such group in the recording)."""
@@ -200,6 +267,7 @@ class SceneView:
         self._master = None  # the view box every time plot of the stage is x-linked to
         self.legend_row = None  # a compare scene's lane legend, over both sides
         self.body = self._layout(scene, theme, scale)
+        self._legends(scene)
         self._highlight(scene, scale)
         self.stop_k = -1  # the last stop reached; -1 = the scene's start
         self.target: Stop | None = None
@@ -228,6 +296,7 @@ class SceneView:
         """The widgets of the views `scene` names, taken from `win` (glanes made for it)."""
         tl = win.timeline
         tl.m_box.hide()
+        tl.cpu_box.hide()  # a control, not a picture: its text alone read as a label "CPU lanes"
         tl.hover.hide()
         if scene.m_lanes:
             tl.m_box.setChecked(True)
@@ -250,6 +319,8 @@ class SceneView:
         if "heap" in scene.views:
             win.heap.summary.hide()  # the numbers at the cursor: too small a thing for a hall
             self._trim_heap(scene, win)
+        if "spans" in scene.views:  # its x numbers counted nothing a hall could name
+            win.spans.plot.setLabel("bottom", f"spans, one cell each, {win.spans.cols} a row")
         if "spans" in scene.views and "span queues" not in scene.notice:
             # the "mark view" box is a control, not a picture: on stage it only shows in a scene about
             # marking (the heatmap still switches to the mark view by itself while a cycle marks)
@@ -269,6 +340,33 @@ class SceneView:
             win.goroutines.plot.setLabel("left", "Gs")
             win.goroutines.filter.hide()
         return views
+
+    def _legends(self, scene: Scene) -> None:
+        """The timeline's and the heap plot's legends name only what the scene draws in the range it
+        shows (both sides of a compare: side A's legend speaks for both): no GC scan kinds in a
+        scene without a GC, no assist ticks where nobody assists."""
+        z0, z1 = scene.zoom_ns or (self.t0_ns, self.t1_ns)
+        t0, t1 = float(z0), float(max(min(z1, self.t1_ns), z0 + 1))
+        seen = [shown_in(win.timeline, win.model, t0, t1, scene.m_lanes) for win in self.windows]
+        union = {k: frozenset().union(*(s[k] for s in seen)) for k in seen[0]}
+        for win in self.windows:
+            win.timeline.set_legend_only(union["states"], union["markers"], union["scans"])
+            if not union["assists"]:
+                win.heap.legend_assists = False
+                win.heap._legend_limits = None  # the legend again, without the assist ticks
+        if "goroutines" in scene.views:  # the statuses some goroutine had in the range
+            from ..model.goroutines import STATUS_SERIES
+
+            counted = set()
+            for win in self.windows:
+                c = win.model.counters
+                t = c.col("t_ns")
+                sel = (t >= t0) & (t <= t1)
+                counted |= {label for label, col in STATUS_SERIES if (c.col(col)[sel] > 0).any()}
+            for win in self.windows:
+                win.goroutines.set_legend_only(counted)
+            union["statuses"] = frozenset(counted)
+        self.legend_shown = union  # (tests ask)
 
     def ring_diagram(self, scene: Scene) -> bool:
         """The run queue view's ring diagram (a row per P) only where the scene talks about the
@@ -438,9 +536,11 @@ class SceneView:
         if keep_cpu:  # a short plot: three 28 px ticks fit, six overlap; "GC CPU %" is taller than it
             heap.cpu.setLabel("left", "GC %")
             heap.cpu.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")], []])
-        if keep_stw:  # the same for the STW bars: a tick at 0 and one near the top (µs)
+        if keep_stw:  # the same for the STW bars: a tick at 0 and one near the top, the unit on it
             heap.stw.setLabel("left", "STW")
-            heap.stw.getAxis("left").tickValues = two_ticks
+            axis = heap.stw.getAxis("left")
+            axis.tickValues = two_ticks
+            axis.tickStrings = us_tick_strings
         if keep_spanq:
             heap.spanq.getAxis("left").tickValues = two_ticks
         lay = heap.glw.ci.layout
@@ -535,6 +635,7 @@ class SceneView:
             head = table.horizontalHeader()
             if head.count():  # (stretched, its text elides with "…" instead of running off the edge)
                 head.setSectionResizeMode(head.count() - 1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+            whole_rows_only(table)
 
     # --- zoom -----------------------------------------------------------------------------------
     def toggle_zoom(self) -> bool:
@@ -857,8 +958,12 @@ def _build_all(deck: Deck, picks=None) -> list[Path] | None:
     return None
 
 
-def screenshot_scene(deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme: str | None = None) -> None:
-    """Scene k (0-based) at its first pause point, on a stage of `size`, saved as PNG (atomically)."""
+def screenshot_scene(
+    deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme: str | None = None
+) -> tuple[str, list[str]]:
+    """Scene k (0-based) at its first pause point, on a stage of `size`, saved as PNG (atomically).
+    Returns where the picture is ("its first pause point", or "its end" when no pause point is
+    reached) and the labels of the pause points the recording never reaches."""
     from .player import _save_image_atomically
 
     _app(theme or deck.theme)
@@ -867,6 +972,9 @@ def screenshot_scene(deck: Deck, k: int, path: str, size=SCREENSHOT_SIZE, theme:
         stage.show()
         stage.show_scene(k, at_stop=0)
         _save_image_atomically(stage.image(), path)
+        first = stage.sv.stops[0] if stage.sv.stops else None
+        where = "its first pause point" if first is not None and first.pause is not None else "its end"
+        return where, [p.text for p in stage.sv.missing]
     finally:
         stage.close()
 
@@ -876,10 +984,18 @@ def run_present(deck: Deck, args) -> int:
     theme = args.theme or deck.theme
     try:
         if args.screenshot:
-            screenshot_scene(deck, args.scene - 1, args.screenshot, _parse_size(args.size), theme)
+            where, missing = screenshot_scene(
+                deck, args.scene - 1, args.screenshot, _parse_size(args.size), theme
+            )
             from ..console import wrote
 
-            print(wrote(args.screenshot, f"scene {args.scene} at its first pause point"))
+            if missing:  # the picture is not where the deck says: a rehearsal must hear it
+                print(
+                    f"gmpviz: warning: scene {args.scene}: pause point(s) never reached in its recording: "
+                    + ", ".join(missing),
+                    file=sys.stderr,
+                )
+            print(wrote(args.screenshot, f"scene {args.scene} at {where}"))
             return 0
         recordings = _build_all(deck)
     except (RecordingError, ValueError) as e:

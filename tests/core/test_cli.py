@@ -211,3 +211,26 @@ def test_qt_messages_filtered_drops_only_the_plugin_notice(capsys):
         QtCore.qWarning("This plugin does not support propagateSizeHints()")
         QtCore.qWarning("something worth reading")
     assert capsys.readouterr().err == "something worth reading\n"
+
+
+def test_trace_names_a_missing_program_before_the_display_and_its_recording_as_a_recording(
+    tmp_path, capsys, monkeypatch
+):
+    """The first problem is the one said: a missing program, even without a display; an unwritable
+    --record is "the recording", not "the screenshot"."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["trace", str(tmp_path / "nosuch.go")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("nosuch.go: no such file or folder") and "\n" not in err
+    prog = tmp_path / "p.go"
+    prog.write_text("package main\nfunc main() {}\n")
+    assert main(["trace", str(prog), "--record", str(tmp_path / "no" / "p.gmprec")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cannot write the recording" in err and "screenshot" not in err and "\n" not in err
+
+
+def test_compare_real_names_a_missing_trace_first(tmp_path, capsys):
+    path = tmp_path / "nosuch.trace"
+    assert main(["compare-real", str(path), "default"]) == 2
+    assert capsys.readouterr().err.strip() == f"gmpviz: {path}: No such file or directory"

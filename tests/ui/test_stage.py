@@ -257,6 +257,67 @@ def _tick_labels_apart(st, min_px: int) -> list[str]:
     return bad
 
 
+def _kinds_in(reader, t0_ns: float, t1_ns: float) -> set[int]:
+    """The event kinds of a recording in [t0, t1], straight from its blocks."""
+    kinds: set[int] = set()
+    for ev in reader.iter_blocks():
+        sel = (ev["t_ns"] >= t0_ns) & (ev["t_ns"] <= t1_ns)
+        kinds.update(int(k) for k in np.unique(ev["kind"][sel]))
+    return kinds
+
+
+def _legends_name_what_is_drawn(st) -> list[str]:
+    """No legend entry for something the scene never draws, told from the recording's own events
+    over the range the scene shows: scan kinds only with GCMarkScan events, a tick kind only with
+    its marker's events, assist ticks only with assists; no CPU-lanes control on the stage; the STW
+    bars' axis carries its unit."""
+    from gmpviz.core.trace.events import EV, MARKERS, SPEC
+    from gmpviz.model.timeline import MARKER_NAMES
+
+    sv, bad = st.sv, []
+    z0, z1 = sv.scene.zoom_ns or (sv.t0_ns, sv.t1_ns)
+    kinds = set()
+    for win in sv.windows:
+        kinds |= _kinds_in(win.replay.reader, z0, min(z1, sv.t1_ns))
+    for win in sv.windows:
+        tl = win.timeline
+        if not tl.isVisibleTo(st):
+            continue
+        if tl.cpu_box.isVisibleTo(st):
+            bad.append("the CPU lanes check box shows")
+        ticks = tl.ticks_legend.text() if tl.ticks_legend.isVisibleTo(st) else ""
+        if "scans:" in ticks and int(EV.GCMarkScan) not in kinds:
+            bad.append("a scans legend without a GC scan in range")
+        for k, name in enumerate(MARKER_NAMES):
+            has = {int(e) for e, sp in SPEC.items() if sp.marker == MARKERS[k]} & kinds
+            if f"&nbsp;{name}" in ticks and not has:
+                bad.append(f"a {name!r} tick in the legend, none in range")
+    gs = sv.win.goroutines
+    syscalls = {int(EV.GoSyscallBegin), int(EV.GoSyscallEnd), int(EV.GoSyscallEndBlocked)} & kinds
+    if gs.isVisibleTo(st) and "syscall" in gs.legend.text() and not syscalls:
+        bad.append("syscall in the goroutine legend, no syscall in range")
+    for table in sv.tables:  # no row cut in half at the bottom
+        if not table.isVisibleTo(st) or table.verticalScrollBar().value():
+            continue
+        rows = [r for r in range(table.model().rowCount()) if not table.isRowHidden(r)]
+        bottom = table.rowViewportPosition(rows[-1]) + table.rowHeight(rows[-1]) if rows else 0
+        if bottom > table.viewport().height():
+            bad.append(f"a table's row {rows[-1]} is cut at the bottom")
+    spans = sv.win.spans
+    if spans.isVisibleTo(st) and "spans" not in spans.plot.getAxis("bottom").labelText:
+        bad.append("the span heatmap's x axis does not say it counts spans")
+    heap = sv.win.heap
+    if heap.isVisibleTo(st):
+        assists = {int(EV.GCMarkAssistBegin), int(EV.GCMarkAssistEnd)} & kinds
+        if "assist start" in heap.legend.text() and not assists:
+            bad.append("assist ticks in the heap legend, none in range")
+        if heap.stw.scene() is not None and heap.stw.isVisible():  # (the stage removes it unless told)
+            axis = heap.stw.getAxis("left")
+            if not all(u in " ".join(axis.tickStrings([0.0, 50.0, 2000.0], 1.0, 1.0)) for u in ("µs", "ms")):
+                bad.append("the STW axis has no unit")
+    return bad
+
+
 @pytest.fixture(scope="module")
 def tour_recordings(tmp_path_factory):
     import os
@@ -304,6 +365,7 @@ def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path)
             if order != list(scene.pauses):
                 problems.append(f"{scene.title}: pause points reached as {[p.text for p in order]}")
             problems += [f"{scene.title}: {p}" for p in _highlights_drawn(st)]
+            problems += [f"{scene.title}: {p}" for p in _legends_name_what_is_drawn(st)]
             if scene.compare is not None:  # side by side: both runs shown, one time axis
                 a, b = st.sv.win.timeline, st.sv.win_b.timeline
                 assert a.isVisibleTo(st) and b.isVisibleTo(st), scene.title
@@ -311,6 +373,36 @@ def test_every_tour_scene_is_readable_at_1080p(qtbot, tour_recordings, tmp_path)
     finally:
         st.close()
     assert not problems, "\n".join(problems)
+
+
+def test_stage_legends_follow_the_scene(qtbot, tour_recordings):
+    """A scheduler scene without a GC names no GC states, scan kinds or hand-off ticks; the pacer
+    scene names its scans, and its STW axis says µs."""
+    from gmpviz.ui.app import ensure_app
+    from gmpviz.ui.stage import StageWindow
+
+    deck, recordings = tour_recordings
+    ensure_app("dark")
+    st = StageWindow(deck, recordings, size=(1920, 1080), presenter=False, interactive=False)
+    qtbot.addWidget(st)
+    st.show()
+    try:
+        titles = [s.title for s in deck.scenes]
+        st.show_scene(titles.index("G creation and runnext"), at_stop=0)
+        tl = st.sv.win.timeline
+        text = (tl.legend.text() + tl.ticks_legend.text()).replace("&nbsp;", " ")
+        for absent in ("GC worker", "GC assist", "syscall", "scans:", "hand-off", "preempt"):
+            assert absent not in text, absent
+        for present in ("idle", "spawner", "steal"):
+            assert present in text, present
+        st.show_scene(titles.index("The pacer and the two stop-the-world pauses"), at_stop=0)
+        tl, heap = st.sv.win.timeline, st.sv.win.heap
+        text = (tl.legend.text() + tl.ticks_legend.text()).replace("&nbsp;", " ")
+        assert "scans:" in text and "GC worker" in text
+        assert "span queue" not in text  # gc-steady marks without Green Tea
+        assert heap.stw.getAxis("left").tickStrings([0.0, 50.0], 1.0, 1.0) == ["0", "50 µs"]
+    finally:
+        st.close()
 
 
 # --- what the audience must see -------------------------------------------------------------------
@@ -704,6 +796,25 @@ def test_present_screenshot_from_the_command_line(tmp_path, cache, monkeypatch, 
     assert (img.width(), img.height()) == (1920, 1080)
     assert main(["present", str(deck), "--scene", "3", "--screenshot", str(out)]) == 2
     assert "has 2 scenes" in capsys.readouterr().err
+
+
+def test_a_screenshot_whose_pause_point_is_never_reached_says_so(tmp_path, cache, monkeypatch, capsys):
+    """The picture is at the scene's end, and a warning names the pause point (exit 0: the PNG is
+    written, as documented for warnings)."""
+    from gmpviz.cli import main
+
+    monkeypatch.setenv("GMPVIZ_CACHE", str(cache))
+    deck = tmp_path / "d.toml"
+    deck.write_text(
+        'title = "t"\n[[scene]]\ntitle = "a"\nscenario = "default"\nduration = "1ms"\n'
+        'pause = [ { event = "GCBegin" } ]\n'
+    )
+    out = tmp_path / "s.png"
+    assert main(["present", str(deck), "--screenshot", str(out)]) == 0
+    cap = capsys.readouterr()
+    assert out.exists() and "scene 1 at its end" in cap.out
+    warning = cap.err.strip()
+    assert warning.startswith("gmpviz: warning: scene 1:") and "GCBegin" in warning and "\n" not in warning
 
 
 COMPARE_DECK = """

@@ -1031,15 +1031,22 @@ class ProcMixin:
         return pp
 
     def checkdead(self) -> None:
-        """proc.go: checkdead — no M running and nothing will ever wake: deadlock."""
+        """proc.go: checkdead — no M running and nothing will ever wake: deadlock.
+
+        run := mcount() - sched.nmidle - ...: an M that is not parked on sched.midle is running. That
+        includes forEachP's caller asleep on sched.safePointNote and the M in gcMarkTermination's tail
+        holding worldsema, which the emulator runs as clock handlers without an M of their own (the
+        assist path's gcMarkDone): while either waits, the world is not dead."""
         sched = self.sched
         if self.clock.stopped:
             return
         for m in self.allm:
             if m.state in (M_RUNNING, M_SYSCALL, M_WAKING, M_NETPOLL):
                 return
-        if sched.gcwaiting or self.safePointDone is not None:
-            return  # a stop-the-world, or forEachP's caller (asleep on sched.safePointNote, an M in use)
+        if sched.gcwaiting or self.safePointDone is not None or self.gc.worldsema_held:
+            # a stop-the-world, forEachP's caller (asleep on sched.safePointNote, an M in use) or
+            # mark termination's tail (holding worldsema): not dead
+            return
         if sched.runq or self._any_local_work():
             return
         if self._any_timers() or self.netpoll_waiters:

@@ -18,15 +18,18 @@ STATUS_COLOURS = (OI_SKY, OI_ORANGE, OI_VERMILLION, OI_BLUE)
 class GoroutinesView(QtWidgets.QWidget):
     selected = QtCore.Signal(str, int)
 
+    def set_legend_only(self, labels) -> None:
+        """Name only these statuses in the legend (None: all); the stage drops the ones never counted."""
+        pairs = [(c, label) for (label, _), c in zip(STATUS_SERIES, STATUS_COLOURS)]
+        self.legend.setText(legend_html([p for p in pairs if labels is None or p[1] in labels], fill=True))
+
     def __init__(self, theme: Theme, parent=None) -> None:
         super().__init__(parent)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(
-            QtWidgets.QLabel(
-                legend_html([(c, label) for (label, _), c in zip(STATUS_SERIES, STATUS_COLOURS)], fill=True)
-            )
-        )
+        self.legend = QtWidgets.QLabel()
+        self.set_legend_only(None)
+        lay.addWidget(self.legend)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         lay.addWidget(split)
         self.plot = pg.PlotWidget(background=theme.background)

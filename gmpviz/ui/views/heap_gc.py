@@ -55,6 +55,7 @@ class HeapGCView(QtWidgets.QWidget):
         self.legend = QtWidgets.QLabel()
         self._legend_limits = None
         self.legend_gc_cpu = True  # the GC CPU plot's entries (the stage drops them with the plot)
+        self.legend_assists = True  # the assist ticks' entries (the stage drops them where none show)
         self._set_legend(False, False)
         lay.addWidget(self.legend)
         self.spanq_legend = QtWidgets.QLabel()  # the span-queue plot's, shown with it
@@ -169,8 +170,11 @@ class HeapGCView(QtWidgets.QWidget):
         self.legend.setText(
             legend_html([(colour, label) for _, label, colour, _ in SERIES])
             + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
-            + "&nbsp;&nbsp; "
-            + legend_html([(OI_VERMILLION, "assist start ▲"), (OI_BLUE, "assist end ▼")])
+            + (
+                "&nbsp;&nbsp; " + legend_html([(OI_VERMILLION, "assist start ▲"), (OI_BLUE, "assist end ▼")])
+                if self.legend_assists
+                else ""
+            )
             + (
                 "&nbsp;&nbsp; GC&nbsp;CPU: "
                 + legend_html(

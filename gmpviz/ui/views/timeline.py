@@ -159,6 +159,9 @@ class TimelineView(QtWidgets.QWidget):
         # the state legend may wrap (at its items' plain spaces): the ticks and scans legends beside
         # it must keep the head within the window's width
         self.legend.setWordWrap(True)
+        # (lane states, marker kinds, scan kinds) to name, None: all. The stage names only what its
+        # scene draws: a legend entry for something never on screen is a question from the hall
+        self.legend_only: tuple[frozenset, frozenset, frozenset] | None = None
         head.addWidget(self.legend, 1)
         head.addWidget(self.ticks_legend)
         head.addWidget(self.m_box)
@@ -211,6 +214,11 @@ class TimelineView(QtWidgets.QWidget):
         self._update_legend()
         self._drawn_key = None
 
+    def set_legend_only(self, states, markers, scans) -> None:
+        """Name only these lane states, marker kinds and scan kinds in the legends (the stage)."""
+        self.legend_only = (frozenset(states), frozenset(markers), frozenset(scans))
+        self._update_legend()
+
     def _marker_colours(self) -> tuple[str, str, str]:
         return marker_colours(self.theme)
 
@@ -226,21 +234,31 @@ class TimelineView(QtWidgets.QWidget):
             (ST_CPUWAIT, "no CPU"),
         ]  # noqa: E501
         items += [(ST_USER0 + i, name) for i, name in enumerate(self.groups[:12])]
+        ticks = list(zip(self._marker_colours(), MARKER_NAMES))
+        scans = list(zip(SCAN_COLOURS, SCAN_NAMES))
+        if self.legend_only is not None:
+            states, marks, kinds = self.legend_only
+            items = [(s, name) for s, name in items if s in states]
+            ticks = [t for k, t in enumerate(ticks) if k in marks]
+            scans = [c for k, c in enumerate(scans) if k in kinds]
         sw = "".join(
             f'<span style="color:{self.theme.state_colour(s)}">■</span>&nbsp;{name.replace(" ", "&nbsp;")}'
             "&nbsp;&nbsp; "
             for s, name in items
         )
-        ticks = list(zip(self._marker_colours(), MARKER_NAMES))
-        scans = "&nbsp;".join(
-            f'<span style="color:{c}">▂</span>&nbsp;{n.replace(" ", "&nbsp;")}'
-            for c, n in zip(SCAN_COLOURS, SCAN_NAMES)
-        )
-        self.ticks_legend.setText(
-            "ticks: "
-            + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks)
-            + f"&nbsp;&nbsp; scans: {scans}"
-        )
+        parts = []
+        if ticks:
+            parts.append("ticks: " + "&nbsp;".join(f'<b style="color:{c}">|</b>&nbsp;{n}' for c, n in ticks))
+        if scans:
+            parts.append(
+                "scans: "
+                + "&nbsp;".join(
+                    f'<span style="color:{c}">▂</span>&nbsp;{n.replace(" ", "&nbsp;")}' for c, n in scans
+                )
+            )
+        self.ticks_legend.setText("&nbsp;&nbsp; ".join(parts))
+        if not parts:
+            self.ticks_legend.hide()  # (never shown again here: a compare stage hides side B's)
         if self.show_cpu:  # the CPU lanes take the colours of what their M runs
             sw += (
                 "&nbsp;|&nbsp; CPU lanes: which M holds each CPU (numbering reconstructed), a gap = idle CPU"
