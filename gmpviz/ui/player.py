@@ -438,9 +438,11 @@ class ReplayController:
         p = self.session.model.gc.pauses
         n = int(np.searchsorted(p.col("start_ns"), self.replay.t_ns, side="right")) if p.n else 0
         stw = f" · STW pauses {n}, last {fmt_ns(p.col('duration_ns')[n - 1])}" if n else ""
+        # a real program's trace has no HeapSys (gotrace/convert.py leaves it 0): unknown is not 0 B
+        sys_ = f" · HeapSys {fmt_bytes(r['heap_sys'])}" if r["heap_sys"] > 0 else ""
         self.win.heap.summary.setText(
             f"at {fmt_ns(self.replay.t_ns)}: HeapAlloc {fmt_bytes(r['heap_alloc'])} · goal "
-            f"{fmt_bytes(r['heap_goal'])} · HeapSys {fmt_bytes(r['heap_sys'])} · GC cycles "
+            f"{fmt_bytes(r['heap_goal'])}{sys_} · GC cycles "
             f"{int(r['gc_cycles'])} · {phase} · GC CPU {100 * float(r['gc_cpu_fraction']):.1f}%{stw}"
             f"{' · world stopped' if r['stw'] else ''}"
         )

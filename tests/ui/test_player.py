@@ -85,6 +85,7 @@ def test_scrubbing_moves_the_views(player, rec):
     assert any(not np.array_equal(snap_half[k], snap_end[k]) for k in ("g_status", "p_curg", "runq_g"))
     assert player.runq.info.text().startswith(f"global {len(end_state.globrunq)}")
     assert player.heap.summary.text().startswith(f"at {fmt_ns(player.replay.t_end_ns)}: HeapAlloc")
+    assert " · HeapSys " in player.heap.summary.text()  # an emulation knows it (a real trace does not)
     assert player.tl_cursor.value() == pytest.approx(player.replay.t_end_ns / 1e6)
 
 
