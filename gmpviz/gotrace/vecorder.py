@@ -223,6 +223,22 @@ def _groups(key: np.ndarray):
     return o, start, ks, first, grp
 
 
+
+def _start_states(ids: list, table: dict, gen: int, range_type):
+    """Each id's state before the run, as arrays: status code, g_seq/p_seq, whether that sequence
+    number is this generation's, and 1 where ``range_type`` is in flight (0s for an id not seen)."""
+    n = len(ids)
+    code = np.zeros(n, np.int64)
+    seq = np.zeros(n, np.int64)
+    seqok = np.zeros(n, bool)
+    inflight = np.zeros(n, np.int64)
+    for i, x in enumerate(ids):
+        st = table.get(x)
+        if st is not None:
+            code[i], seq[i], seqok[i] = st.status, st.seq, st.seq_gen == gen
+            inflight[i] = 1 if range_type in st.in_flight else 0
+    return code, seq, seqok, inflight
+
 def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns, ctx=None):
     """Advance a run of events (all of VEC types, on Ms that are not NoThread), in order.
 
@@ -277,17 +293,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     m_ = len(g_key)
     gstart, starts, grp = _runs(g_key)
     ug = g_key[starts].tolist()
-    gi_code = np.empty(len(ug), np.int64)
-    gi_seq = np.empty(len(ug), np.int64)
-    gi_seqok = np.empty(len(ug), bool)
-    gi_assist = np.empty(len(ug), np.int64)
-    for i, x in enumerate(ug):
-        st = G.get(x)
-        if st is None:
-            gi_code[i], gi_seq[i], gi_seqok[i], gi_assist[i] = 0, 0, False, 0
-        else:
-            gi_code[i], gi_seq[i], gi_seqok[i] = st.status, st.seq, st.seq_gen == gen
-            gi_assist[i] = 1 if _ASSIST_RT in st.in_flight else 0
+    gi_code, gi_seq, gi_seqok, gi_assist = _start_states(ug, G, gen, _ASSIST_RT)
     ends = np.r_[starts[1:], m_] - 1 if m_ else starts
     f_code = _Fill(gstart, g_post != KEEP)
     pre = f_code.before(g_post, gi_code[grp])
@@ -323,17 +329,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     p_ty = ty[p_row]
     q = len(p_key)
     up = p_key[pstarts].tolist()
-    pi_code = np.empty(len(up), np.int64)
-    pi_seq = np.empty(len(up), np.int64)
-    pi_seqok = np.empty(len(up), bool)
-    pi_sweep = np.empty(len(up), np.int64)
-    for i, x in enumerate(up):
-        st = P.get(x)
-        if st is None:
-            pi_code[i], pi_seq[i], pi_seqok[i], pi_sweep[i] = 0, 0, False, 0
-        else:
-            pi_code[i], pi_seq[i], pi_seqok[i] = st.status, st.seq, st.seq_gen == gen
-            pi_sweep[i] = 1 if _SWEEP_RT in st.in_flight else 0
+    pi_code, pi_seq, pi_seqok, pi_sweep = _start_states(up, P, gen, _SWEEP_RT)
     pends = np.r_[pstarts[1:], q] - 1 if q else pstarts
     p_post = _P_POST[p_ty]
     fp_code = _Fill(pstart, p_post != KEEP)
