@@ -24,6 +24,18 @@ from ..trace.events import HANDOFF_SYSMON, NETPOLL_SYSMON
 SYSMON_DEEP_SLEEP_NS = 60_000_000_000
 
 
+
+def _in_syscall_holding(m, pp) -> bool:
+    """retake's syscall case: pp's M is in a syscall with its G in _Gsyscall and still holds pp (the
+    quiet-round check and retake itself must agree on it, or a skipped round would differ)."""
+    return (
+        m is not None
+        and m.state == M_SYSCALL
+        and m.curg is not None
+        and m.curg.status == Gsyscall
+        and m.p is pp
+    )
+
 class SysmonMixin:
     def sysmon_step(self, _obj, token: int) -> None:
         """sysmon wakes from its usleep (clock handler), unless a wake-up superseded this sleep."""
@@ -139,13 +151,7 @@ class SysmonMixin:
             if t < quiet:
                 quiet = t
             m = pp.m
-            if (
-                m is None
-                or m.state != M_SYSCALL
-                or m.curg is None
-                or m.curg.status != Gsyscall
-                or m.p is not pp
-            ):
+            if not _in_syscall_holding(m, pp):
                 continue
             if pp.sysmon_syscalltick != pp.syscalltick:
                 return 0
@@ -198,13 +204,7 @@ class SysmonMixin:
                         self.n_preemptions += 1
                         self.ev.Preempt(now, pp.id, m.id, gp.goid, held_ns=now - pp.sysmon_schedwhen)
                 sysretake = True
-            if (
-                m is None
-                or m.state != M_SYSCALL
-                or m.curg is None
-                or m.curg.status != Gsyscall
-                or m.p is not pp
-            ):
+            if not _in_syscall_holding(m, pp):
                 continue
             t = pp.syscalltick
             if not sysretake and pp.sysmon_syscalltick != t:
