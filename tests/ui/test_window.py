@@ -38,19 +38,23 @@ def test_window_opens_on_each_preset_and_views_get_data(make_win, preset):
     assert win.windowTitle().startswith(f"gmpviz — {preset}")
 
 
-def test_gomaxprocs_control_changes_the_engine(make_win):
+def test_gomaxprocs_control_changes_the_engine(make_win, qtbot):
+    """Waits on the run's state, never on the clock: the run is far longer than the test (at 1 s/s a
+    2 s run could end, on a loaded machine, before the new GOMAXPROCS reached it), and each step waits
+    for what it needs (qtbot.waitUntil spins the window's own frame timer)."""
     win = make_win()
-    win.start(load_scenario("default"), "default", procs=4, duration_ns=2000 * MS)
+    win.start(load_scenario("default"), "default", procs=4, duration_ns=3_600_000 * MS)
     win.set_speed(1000 * MS)
-    assert run_until(win, lambda: win.session.model.ptl.active_lanes() == 4)
+    model = win.session.model
+    qtbot.waitUntil(lambda: model.ptl.active_lanes() == 4, timeout=120_000)
     win.controls.procs.setValue(2)
-    assert run_until(win, lambda: win.session.model.ptl.active_lanes() == 2)
-    assert win.engine.gomaxprocs == 2
+    qtbot.waitUntil(lambda: model.ptl.active_lanes() == 2 and win.engine.gomaxprocs == 2, timeout=120_000)
+    assert not win.session.done
     win.refresh_views(force=True)
     # lanes 2 and 3 are blank after the resize
-    t_resize = win.session.model.now_ns
-    run_until(win, lambda: win.session.model.now_ns > t_resize + 5 * MS)
-    r = win.session.model.ptl.raster(t_resize + 2 * MS, win.session.model.now_ns, 50)
+    t_resize = model.now_ns
+    qtbot.waitUntil(lambda: model.now_ns > t_resize + 5 * MS, timeout=120_000)
+    r = model.ptl.raster(t_resize + 2 * MS, model.now_ns, 50)
     assert (r[2:] == 0).all() and (r[:2] > 0).any()
 
 
