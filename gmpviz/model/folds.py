@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from ..core.trace.events import EV
+from ._grow import concat_records
 from .state import RuntimeState
 from .timeline import Timeline
 
@@ -80,7 +81,7 @@ class LazyLaneFold(LaneFold):
     def flush(self) -> None:
         if not self._pending:
             return
-        ev = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        ev = concat_records(self._pending) if len(self._pending) > 1 else self._pending[0]
         self._pending, self._pending_n = [], 0
         self.timeline.apply(ev, self._group_of)
 
@@ -104,7 +105,7 @@ class LazyMetricsFold:
     def flush(self) -> None:
         if not self._pending:
             return
-        ev = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        ev = concat_records(self._pending) if len(self._pending) > 1 else self._pending[0]
         self._pending, self._pending_n = [], 0
         self.target.apply(ev)
 
