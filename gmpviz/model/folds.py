@@ -132,6 +132,8 @@ class GroupsFold(RuntimeState):
 
 VERDICT_KINDS = (int(EV.OOMKill), int(EV.Deadlock))
 VERDICT_TEXT = {int(EV.OOMKill): "OOM kill", int(EV.Deadlock): "deadlock: all goroutines are asleep"}
+_IS_VERDICT = np.zeros(256, dtype=bool)
+_IS_VERDICT[list(VERDICT_KINDS)] = True
 
 
 class VerdictsFold:
@@ -143,7 +145,8 @@ class VerdictsFold:
         self.version = 0
 
     def apply(self, ev: np.ndarray) -> None:
-        hit = np.flatnonzero(np.isin(ev["kind"], VERDICT_KINDS)) if len(ev) else ()
+        # a table lookup per event (np.isin sorted the batch's kinds: ~25 ns an event)
+        hit = np.flatnonzero(_IS_VERDICT[ev["kind"]]) if len(ev) else ()
         for i in hit:
             self.found.append((int(ev["t_ns"][i]), int(ev["kind"][i])))
             self.version += 1
