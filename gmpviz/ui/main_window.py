@@ -247,9 +247,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _raised(self, view, on: bool) -> None:
         """A dock came into view (its tab was picked, it was shown): draw it now, not at its turn."""
+        if on and hasattr(view, "refresh"):
+            QtCore.QTimer.singleShot(0, self, lambda: self._refresh_shown(view))
+
+    def _refresh_shown(self, view) -> None:
         m = self.model
-        if on and m is not None and hasattr(view, "refresh"):
-            QtCore.QTimer.singleShot(0, self, lambda: view.refresh(m) if shown(view) else None)
+        if m is not None and shown(view):
+            view.refresh(m)
 
     def _wire(self) -> None:
         for v in (self.timeline, self.runq, self.goroutines, self.spans, self.events):

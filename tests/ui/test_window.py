@@ -335,3 +335,25 @@ def test_runtime_settings_wrap_to_a_second_row_when_narrow(make_win):
     win.resize(2400, 900)
     QtWidgets.QApplication.processEvents()
     assert not win.toolBarBreak(win.controls.runtime_bar)
+
+
+def test_a_dock_behind_another_tab_waits_until_it_is_raised(make_win, qtbot):
+    """The docks refresh in turn, but one behind another dock's tab skips its turn (it said
+    isVisible() and cost as much as a shown one); raising its tab draws it at once."""
+    from gmpviz.ui.main_window import shown
+
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("default"), "default", duration_ns=30 * MS)
+    assert run_until(win, lambda: win.session.done, timeout=60)
+    qtbot.waitUntil(lambda: shown(win.spans), timeout=10_000)
+    assert not shown(win.metrics)  # "MMU and latency" is tabbed behind the span heatmap
+    calls = []
+    real = win.metrics.refresh
+    win.metrics.refresh = lambda m, force=False: calls.append(force) or real(m, force=force)
+    for _ in range(3 * 2 * 7):  # every dock's turn three times over
+        win.frames += 1
+        win.refresh_views()
+    assert calls == []
+    win.docks["metrics"].raise_()
+    qtbot.waitUntil(lambda: shown(win.metrics) and len(calls) > 0, timeout=10_000)
