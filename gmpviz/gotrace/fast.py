@@ -744,7 +744,7 @@ def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray, prev_mi: i
 # too: `stream_generation_exact`) from the state saved at its start; the windows already yielded
 # were proven Go's order, so they are Go's prefix and the run-by-run result goes on after them.
 
-WINDOW_EVENTS = 1 << 17  # events per window at most: ~65 B each out, a few times that in transients
+WINDOW_EVENTS = 1 << 16  # events per window at most: ~65 B each out, a few times that in transients
 GROUP_BYTES = 1 << 18  # batch bytes of one M decoded at a time (~25 B of transients per byte)
 
 
