@@ -354,3 +354,47 @@ def test_cli_open_without_a_display_says_so(tmp_path):
         [sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True, env=env, timeout=120
     )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--headless" in proc.stderr
+
+
+# Cross-M wake-ups at random times (an unblock may come before the block it wakes, heap events of
+# three Ms around them, ties of every kind): whatever the fast path orders, by its sort, its waits
+# or the run-by-run merge, is what the one-event port of Go's merge gives.
+_round = st.tuples(
+    st.lists(st.integers(0, 3), max_size=3),  # M 2's heap events' time deltas before its block
+    st.integers(0, 3),  # the block's
+    st.lists(st.integers(0, 3), max_size=3),  # M 2's heap events between the block and the restart
+    st.integers(0, 8),  # the restart's (GoStart)
+    st.lists(st.integers(0, 3), max_size=3),  # M 1's heap events before its unblock
+    st.integers(0, 6),  # the unblock's
+    st.lists(st.integers(0, 4), max_size=3),  # M 3's heap events
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rounds=st.lists(_round, min_size=1, max_size=6), window=st.sampled_from((2, 3, 5, 1 << 16)))
+def test_fuzz_wake_ups_across_ms(tmp_path, monkeypatch, rounds, window):
+    monkeypatch.setattr(fast_mod, "WINDOW_EVENTS", window)
+    m1 = m2 = m3 = b""
+    val = 1
+    for r, (pre2, blk, mid2, start, pre1, unb, heap3) in enumerate(rounds):
+        for dt in pre2:
+            m2, val = m2 + ev(S.EvHeapAlloc, dt, val), val + 1
+        m2 += ev(S.EvGoBlock, blk, 1, 0)
+        for dt in mid2:
+            m2, val = m2 + ev(S.EvHeapAlloc, dt, val), val + 1
+        m2 += ev(S.EvGoStart, start, 2, 2 * r + 2)
+        for dt in pre1:
+            m1, val = m1 + ev(S.EvHeapAlloc, dt, val), val + 1
+        m1 += ev(S.EvGoUnblock, unb, 2, 2 * r + 1, 0)
+        for dt in heap3:
+            m3, val = m3 + ev(S.EvHeapAlloc, dt, val), val + 1
+    p = tmp_path / "wake.trace"
+    p.write_bytes(trace([_two_m_gen(m1, m2, m3 or ev(S.EvHeapAlloc, 1, 0))]))
+    with GoTraceReader(str(p)) as r:
+        fast_lines = list(dump_lines(r.chunks()))
+        fast_err = r.error
+    with GoTraceReader(str(p), fast=False) as r:
+        exact_lines = list(dump_lines(r.chunks()))
+        exact_err = r.error
+    assert fast_err == exact_err
+    assert fast_lines == exact_lines
