@@ -38,7 +38,7 @@ from .order import (
     s64,
 )
 from .tableids import first_bad_table_id
-from .vecorder import _SETS_G, _SETS_P, VEC, _Fill, advance_run
+from .vecorder import _SETS_G, _SETS_P, VEC, _Fill, advance_prefix, advance_run
 from .wire import Generation, GenEvents, TraceError, _decode_chunk, decode_generation
 
 # Events whose Advance queues more or other events than themselves (GoSwitch emits three,
@@ -89,6 +89,141 @@ class NotProven(Exception):
     """The sort is not provably Go's order for this generation."""
 
 
+class _Generic(Exception):
+    """An inline handler's check failed: ordering.Advance says whether the event waits or is wrong."""
+
+
+_MAX_WAIT = 4096  # events another M may emit while one waits (more: left to the run-by-run merge)
+_STABLE_SORT_MAX = 12  # slices.SortFunc (pdqsort) sorts this many or fewer by insertion sort: stable
+
+
+class _Plan:
+    """A window's order as the merge goes: positions before the one being advanced are Go's
+    order already, the rest the sorted order Go's merge would follow from there (each M's running
+    max key, ties in the heap's order). `act`/`act_src`/`vec` are the active events' positions,
+    their indices in the window's arrays and whether vecorder may advance them.
+
+    A wait (an event E that ordering.Advance says is not ready yet) changes the rest: ReadEvent
+    (reader.go), when tryAdvance(0) fails, sorts the frontier by the heads' times
+    (`slices.SortFunc(r.frontier, compare)`) and calls tryAdvance(i), i = 1, 2, ..., until one
+    advances; that one event is returned, its cursor refreshed (heapUpdate(i)), and the next call
+    tries the root again. So while E waits, the other Ms' heads are emitted one at a time, each
+    the earliest that advances, and E's M stays the root while every head is later than E (or
+    equal: insertion sort, for 12 cursors or fewer, is stable, so the root stays first). After E
+    advances (from the root), the merge goes on in key order over what is left, ties again by the
+    previous-M rule: each M's events keep their order. What that takes, checked (else NotProven,
+    and the run-by-run merge orders the generation):
+
+    * the heads tried have times at or above E's (E's only with 12 Ms or fewer) and none equal to
+      another head's (their sorted order would be the heap's layout);
+    * each head's time is its key and so is the time of the event after one emitted (a cursor
+      that is not the root and steps back in time would sift up the heap);
+    * the head that advances is in the window (an M's heads past it are later than all of it).
+
+    Then the plan's rest becomes: the events emitted early, E, and what is left of the sorted
+    order with its ties put in the heap's order again from E on (`_resolve_ties` from E's M over
+    the stretch the early events came from and the tie runs right after it)."""
+
+    def __init__(self, order, key, mi, typ, times, bounds, act, act_src, vec, m_known, few_ms: bool):
+        self.order, self.key, self.mi, self.typ, self.times = order, key, mi, typ, times
+        self.n = len(order)
+        self.bounds = bounds.tolist()
+        self.act, self.act_src, self.vec, self.m_known = act, act_src, vec, m_known
+        self.few_ms = few_ms
+        self.inv = None
+        self.dirty = False  # vec changed: the caller's list of the non-vec events is stale
+
+    def _prepare(self) -> None:
+        n, order = self.n, self.order
+        self.inv = inv = np.empty(n, np.int64)
+        inv[order] = np.arange(n, dtype=np.int64)
+        self.mixed = self._mixed(order)
+
+    def _mixed(self, o: np.ndarray) -> np.ndarray:
+        """For each of the events o (in that order): whether it is in a run of equal keys of two
+        Ms or more."""
+        sk = self.key[o]
+        om = self.mi[o]
+        eq = sk[1:] == sk[:-1]
+        pair = eq & (om[1:] != om[:-1])
+        rid = np.zeros(len(o), np.int64)
+        np.cumsum(~eq, out=rid[1:])
+        mixed = np.zeros(int(rid[-1]) + 1 if len(o) else 0, bool)
+        mixed[rid[1:][pair]] = True
+        return mixed[rid]
+
+    def heads(self, pos: int, k: int) -> dict:
+        """M index -> its head (index in the window's arrays) when the event at pos (M index k)
+        waits: each other M's first event after pos, for the Ms that have one in the window."""
+        if self.inv is None:
+            self._prepare()
+        b, inv = self.bounds, self.inv
+        h = {}
+        for x in range(len(b) - 1):
+            lo, hi = b[x], b[x + 1]
+            if x == k or lo == hi:
+                continue
+            j = lo + int(np.searchsorted(inv[lo:hi], pos, side="right"))
+            if j < hi:
+                h[x] = j
+        return h
+
+    def candidates(self, h: dict, t_wait: int):
+        """(M index, event index) of the heads in the order Go's sort tries them."""
+        times, key = self.times, self.key
+        c = sorted((int(times[j]), x, j) for x, j in h.items())
+        for i, (t, x, j) in enumerate(c):
+            if t < t_wait or (t == t_wait and not self.few_ms) or int(key[j]) != t:
+                raise NotProven
+            if i + 1 < len(c) and c[i + 1][0] == t:
+                raise NotProven
+            yield x, j
+
+    def took(self, h: dict, x: int, j: int) -> None:
+        """M x's head j was emitted: its next event is its head."""
+        if j + 1 < self.bounds[x + 1]:
+            if int(self.key[j + 1]) != int(self.times[j + 1]):
+                raise NotProven
+            h[x] = j + 1
+        else:
+            del h[x]
+
+    def settle(self, pos: int, before: list, k: int) -> int:
+        """The event at pos (M index k) advanced after the events `before` (in that order): the
+        plan from pos on becomes those, it, and the rest in the heap's order. Returns the index in
+        `act` of the first active event after it."""
+        order, inv, mixed, n = self.order, self.inv, self.mixed, self.n
+        jw = int(order[pos])
+        pmax = int(inv[np.asarray(before, np.int64)].max())
+        end = pmax + 1
+        while end < n and mixed[end]:  # the tie runs just after the early events (their previous
+            end += 1  # event changed), and the runs right after those
+        seg = order[pos + 1 : end]
+        rest = seg[~np.isin(seg, before)]
+        rest = rest[np.lexsort((rest, self.key[rest]))]  # sorted, ties as the sort left them
+        _resolve_ties(rest, self.key, self.mi, k)
+        at = pos + len(before)  # the waiting event's new position
+        order[pos:at] = before
+        order[at] = jw
+        order[at + 1 : end] = rest
+        region = order[pos:end]
+        inv[region] = np.arange(pos, end, dtype=np.int64)
+        mixed[pos : at + 1] = False  # (emitted: no later wait looks there)
+        if len(rest):
+            mixed[at + 1 : end] = self._mixed(rest)
+        # The active events' positions in the region (as many as before: the same events).
+        act = self.act
+        a, b = int(np.searchsorted(act, pos)), int(np.searchsorted(act, end))
+        new = pos + np.flatnonzero(~PASSIVE[self.typ[region]])
+        assert len(new) == b - a
+        act[a:b] = new
+        src = order[new]
+        self.act_src[a:b] = src
+        self.vec[a:b] = VEC[self.typ[src]] & self.m_known[self.mi[src]]
+        self.dirty = True
+        return int(np.searchsorted(act, at, side="right"))
+
+
 def order_generation_fast(
     state: OrderState, g: Generation, ev: GenEvents, restore: bool = True
 ) -> np.ndarray | None:
@@ -124,8 +259,7 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
             np.maximum.accumulate(seg, out=seg)
     order = np.argsort(key, kind="stable")
     _resolve_ties(order, key, mi, ev.prev_mi)
-    ev.key = key = None
-    ev.last_mi = int(mi[order[-1]])
+    ev.key = None
     otyp = typ[order]
     om = mi[order]
     # Active events through ordering.Advance, in order.
@@ -159,10 +293,15 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
     chg_p = np.empty(n, np.int64)
     chg_g = np.empty(n, np.int64)
 
-    def _vec_run(lo: int, hi: int) -> bool:
+    m_known = np.asarray([m != NO for m in ms], bool)
+    vec = VEC[otyp[act]] & m_known[om[act]]
+    plan = _Plan(order, key, mi, typ, times, bounds, act, act_src, vec, m_known, len(ms) <= _STABLE_SORT_MAX)
+
+    def vec_step(lo: int, hi: int) -> int:
+        """Advance act[lo:hi] as arrays as far as vecorder settles them; the index it stopped at."""
         pos_r = act[lo:hi]
         src = act_src[lo:hi]
-        got = advance_run(
+        done, got = advance_prefix(
             state,
             gen,
             ms,
@@ -172,19 +311,63 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
             mi[src],
             times[src],
         )
-        if got is None:
-            return False
-        p_after, g_after, records = got
-        chg[src] = True  # (an event that changes nothing has its context before as after)
-        chg_p[src] = p_after
-        chg_g[src] = g_after
-        for i, rec in records:
-            push_out(rec)
-            push_gen(int(pos_r[i]))
-        return True
+        if done:
+            p_after, g_after, records = got
+            s_done = src[:done]
+            chg[s_done] = True  # (an event that changes nothing has its context before as after)
+            chg_p[s_done] = p_after
+            chg_g[s_done] = g_after
+            for i, rec in records:
+                push_out(rec)
+                push_gen(int(pos_r[i]))
+        return lo + done
 
-    def one_by_one(lo: int, hi: int) -> None:
-        """Advance active events act[lo:hi] one at a time (inline handlers, else ordering.Advance)."""
+    def took(e: list, pos: int, k: int, j: int, m: int) -> None:
+        """ordering.Advance took event e (index j, M index k, output position pos): its record."""
+        push_out(pop())
+        push_gen(pos)
+        st = mstates.get(m)
+        if st is not None:
+            push_ch((k, j, st[1], st[0]))
+        if e[0] in _CROSS_M:
+            _cross_m_change(e, m, mstates, m_index, ms, init, pos, xch.append)
+
+    def try_advance(j: int, k: int) -> tuple[list, bool]:
+        t = int(times[j])
+        e = [int(typ[j]), t, int(args[j, 0]), int(args[j, 1]), int(args[j, 2]), int(args[j, 3])]
+        try:
+            return e, advance(e, g, ms[k], gen)
+        except TraceError:
+            raise NotProven from None  # the run-by-run merge reports Go's error at Go's place
+
+    def wait(pos: int, k: int, j: int) -> int:
+        """Event j (M index k, at pos) is not ready yet: the other Ms' heads go first, as Go's
+        merge takes them (`_Plan`). Returns the index in act to go on from."""
+        before: list[int] = []
+        heads = plan.heads(pos, k)
+        t_wait = int(times[j])
+        while True:
+            for x, h in plan.candidates(heads, t_wait):
+                if PASSIVE[typ[h]]:
+                    break
+                e, ok = try_advance(h, x)
+                if ok:
+                    took(e, pos + len(before), x, h, ms[x])
+                    break
+            else:
+                raise NotProven  # (none advances in the window: Go would try heads past it)
+            before.append(h)
+            plan.took(heads, x, h)
+            if len(before) > _MAX_WAIT:
+                raise NotProven
+            e, ok = try_advance(j, k)
+            if ok:
+                took(e, pos + len(before), k, j, ms[k])
+                return plan.settle(pos, before, k)
+
+    def one_by_one(lo: int, hi: int) -> int:
+        """Advance active events act[lo:hi] one at a time (inline handlers, else ordering.Advance);
+        the index in act it got to (hi, or past a wait, whose plan then changed)."""
         for w0 in range(lo, hi, _WINDOW):
             pos_w = act[w0 : min(w0 + _WINDOW, hi)]
             src = act_src[w0 : min(w0 + _WINDOW, hi)]
@@ -203,143 +386,145 @@ def _order(state: OrderState, g: Generation, ev: GenEvents) -> np.ndarray:
                 if mst is None and m != NO:
                     mst = mstates[m] = [NO, NO]
                 if ty in _INLINE and mst is not None:
-                    cur_g, cur_p = mst
-                    if ty == _GoStart:
-                        st = G.get(a0)
-                        if st is None or st.status != _RUNNABLE or st.seq_gen != gen or a1 != st.seq + 1:
-                            raise NotProven
-                        if cur_p == NO or cur_g != NO:
-                            raise NotProven
-                        st.status = _RUNNING
-                        st.seq = a1
-                        mst[0] = a0
-                        push_ch((k, j, cur_p, a0))
-                    elif ty in _STOP_EXEC:
-                        st = G.get(cur_g)
-                        if cur_p == NO or st is None or st.status != _RUNNING:
-                            raise NotProven
-                        if ty == _GoDestroy:
-                            del G[cur_g]
-                        else:
-                            st.status = _RUNNABLE if ty == _GoStop else _WAITING
-                        mst[0] = NO
-                        push_ch((k, j, cur_p, NO))
-                    elif ty == _GoUnblock:
-                        st = G.get(a0)
-                        if st is None or st.status != _WAITING or st.seq_gen != gen or a1 != st.seq + 1:
-                            raise NotProven
-                        st.status = _RUNNABLE
-                        st.seq = a1
-                    elif ty == _GoCreate:
-                        if cur_p == NO or a0 in G:
-                            raise NotProven
-                        st = G.get(cur_g)
-                        if st is not None and st.status != _RUNNING:
-                            raise NotProven
-                        G[a0] = _GState(_RUNNABLE, gen)
-                    elif ty == _ProcStart:
-                        st = P.get(a0)
-                        if (
-                            st is None
-                            or st.status != _P_IDLE
-                            or st.seq_gen != gen
-                            or a1 != st.seq + 1
-                            or cur_p != NO
-                        ):
-                            raise NotProven
-                        st.status = _P_RUNNING
-                        st.seq = a1
-                        mst[1] = a0
-                        push_ch((k, j, a0, cur_g))
-                    elif ty == _ProcStop:
-                        st = P.get(cur_p)
-                        if st is None or cur_p == NO or st.status not in (_P_RUNNING, _P_SYSCALL):
-                            raise NotProven
-                        st.status = _P_IDLE
-                        mst[1] = NO
-                        push_ch((k, j, NO, cur_g))
-                    elif ty == _GoSyscallBegin:
-                        st = G.get(cur_g)
-                        pst = P.get(cur_p)
-                        if cur_p == NO or st is None or st.status != _RUNNING or pst is None:
-                            raise NotProven
-                        if pst.seq_gen != gen or a0 != pst.seq + 1:
-                            raise NotProven
-                        st.status = _SYSCALL
-                        pst.status = _P_SYSCALL
-                        pst.seq = a0
-                    elif ty == _GoSyscallEnd:
-                        st = G.get(cur_g)
-                        pst = P.get(cur_p)
-                        if (
-                            cur_p == NO
-                            or st is None
-                            or st.status != _SYSCALL
-                            or pst is None
-                            or pst.status != _P_SYSCALL
-                        ):
-                            raise NotProven
-                        st.status = _RUNNING
-                        pst.status = _P_RUNNING
-                    elif ty == _GoSyscallEndBlocked:
-                        if cur_p != NO:
+                    try:
+                        cur_g, cur_p = mst
+                        if ty == _GoStart:
+                            st = G.get(a0)
+                            if st is None or st.status != _RUNNABLE or st.seq_gen != gen or a1 != st.seq + 1:
+                                raise _Generic
+                            if cur_p == NO or cur_g != NO:
+                                raise _Generic
+                            st.status = _RUNNING
+                            st.seq = a1
+                            mst[0] = a0
+                            push_ch((k, j, cur_p, a0))
+                        elif ty in _STOP_EXEC:
+                            st = G.get(cur_g)
+                            if cur_p == NO or st is None or st.status != _RUNNING:
+                                raise _Generic
+                            if ty == _GoDestroy:
+                                del G[cur_g]
+                            else:
+                                st.status = _RUNNABLE if ty == _GoStop else _WAITING
+                            mst[0] = NO
+                            push_ch((k, j, cur_p, NO))
+                        elif ty == _GoUnblock:
+                            st = G.get(a0)
+                            if st is None or st.status != _WAITING or st.seq_gen != gen or a1 != st.seq + 1:
+                                raise _Generic
+                            st.status = _RUNNABLE
+                            st.seq = a1
+                        elif ty == _GoCreate:
+                            if cur_p == NO or a0 in G:
+                                raise _Generic
+                            st = G.get(cur_g)
+                            if st is not None and st.status != _RUNNING:
+                                raise _Generic
+                            G[a0] = _GState(_RUNNABLE, gen)
+                        elif ty == _ProcStart:
+                            st = P.get(a0)
+                            if (
+                                st is None
+                                or st.status != _P_IDLE
+                                or st.seq_gen != gen
+                                or a1 != st.seq + 1
+                                or cur_p != NO
+                            ):
+                                raise _Generic
+                            st.status = _P_RUNNING
+                            st.seq = a1
+                            mst[1] = a0
+                            push_ch((k, j, a0, cur_g))
+                        elif ty == _ProcStop:
+                            st = P.get(cur_p)
+                            if st is None or cur_p == NO or st.status not in (_P_RUNNING, _P_SYSCALL):
+                                raise _Generic
+                            st.status = _P_IDLE
+                            mst[1] = NO
+                            push_ch((k, j, NO, cur_g))
+                        elif ty == _GoSyscallBegin:
+                            st = G.get(cur_g)
                             pst = P.get(cur_p)
-                            if pst is None or pst.status == _P_SYSCALL:
-                                raise NotProven
-                        st = G.get(cur_g)
-                        if st is None or st.status != _SYSCALL:
-                            raise NotProven
-                        st.status = _RUNNABLE
-                        mst[0] = NO
-                        push_ch((k, j, cur_p, NO))
-                    elif ty == _GCSweepBegin:
-                        pst = P.get(cur_p)
-                        if pst is None or _SWEEP in pst.in_flight:
-                            raise NotProven
-                        pst.in_flight.append(_SWEEP)
-                    else:  # GCSweepEnd
-                        pst = P.get(cur_p)
-                        if pst is None or _SWEEP_BEGIN not in [r[0] for r in pst.in_flight]:
-                            raise NotProven
-                        _end_range(pst, S.EvGCSweepEnd)
-                    continue
-                t = int(times[j])
-                e = [ty, t, a0, a1, int(args[j, 2]), int(args[j, 3])]
-                if not advance(e, g, m, gen):
-                    raise NotProven
-                push_out(pop())
-                push_gen(pos)
-                st = mstates.get(m)
-                if st is not None:
-                    push_ch((k, j, st[1], st[0]))
-                if ty in _CROSS_M:
-                    _cross_m_change(e, m, mstates, m_index, ms, init, pos, xch.append)
+                            if cur_p == NO or st is None or st.status != _RUNNING or pst is None:
+                                raise _Generic
+                            if pst.seq_gen != gen or a0 != pst.seq + 1:
+                                raise _Generic
+                            st.status = _SYSCALL
+                            pst.status = _P_SYSCALL
+                            pst.seq = a0
+                        elif ty == _GoSyscallEnd:
+                            st = G.get(cur_g)
+                            pst = P.get(cur_p)
+                            if (
+                                cur_p == NO
+                                or st is None
+                                or st.status != _SYSCALL
+                                or pst is None
+                                or pst.status != _P_SYSCALL
+                            ):
+                                raise _Generic
+                            st.status = _RUNNING
+                            pst.status = _P_RUNNING
+                        elif ty == _GoSyscallEndBlocked:
+                            if cur_p != NO:
+                                pst = P.get(cur_p)
+                                if pst is None or pst.status == _P_SYSCALL:
+                                    raise _Generic
+                            st = G.get(cur_g)
+                            if st is None or st.status != _SYSCALL:
+                                raise _Generic
+                            st.status = _RUNNABLE
+                            mst[0] = NO
+                            push_ch((k, j, cur_p, NO))
+                        elif ty == _GCSweepBegin:
+                            pst = P.get(cur_p)
+                            if pst is None or _SWEEP in pst.in_flight:
+                                raise _Generic
+                            pst.in_flight.append(_SWEEP)
+                        else:  # GCSweepEnd
+                            pst = P.get(cur_p)
+                            if pst is None or _SWEEP_BEGIN not in [r[0] for r in pst.in_flight]:
+                                raise _Generic
+                            _end_range(pst, S.EvGCSweepEnd)
+                        continue
+                    except _Generic:
+                        pass  # the generic Advance tells "not yet" from an error
+                e, ok = try_advance(j, k)
+                if ok:
+                    took(e, pos, k, j, m)
+                else:
+                    return wait(pos, k, j)
+        return hi
 
     # Runs of the commonest events are advanced as whole arrays (vecorder.advance_run); the rest,
     # and any run it does not settle, one event at a time.
-    a_typ = otyp[act]
-    a_m = om[act]
-    m_known = np.asarray([m != NO for m in ms], bool)
-    vec = VEC[a_typ] & m_known[a_m]
-    brk = np.flatnonzero(~vec).tolist() + [len(act)]
+    na = len(act)
+    nonvec = np.flatnonzero(~vec)
     whole = None  # the contexts when every active event is one run (every M's from its own events)
-    if len(brk) == 1 and len(act) >= _MIN_RUN:
+    if not len(nonvec) and na >= _MIN_RUN:
         whole = _whole_run(state, gen, ms, init, typ, args, times, mi, bounds, counts, act_src)
         if whole is not None:
             for i, rec in whole[2]:
                 push_out(rec)
                 push_gen(int(act[i]))
-            brk = []
-    lo = 0
-    for b in brk:
-        if b - lo >= _MIN_RUN:
-            if not _vec_run(lo, b):
-                one_by_one(lo, b)
-        elif b > lo:
-            one_by_one(lo, b)
-        if b < len(act):
-            one_by_one(b, b + 1)
-        lo = b + 1
+    i = na if whole is not None else 0
+    while i < na:
+        if plan.dirty:
+            nonvec = np.flatnonzero(~vec)
+            plan.dirty = False
+        c = int(np.searchsorted(nonvec, i))
+        b = int(nonvec[c]) if c < len(nonvec) else na  # the next event vecorder leaves alone
+        if b - i >= _MIN_RUN:
+            i = vec_step(i, b)
+            if i < b:  # refused there: a few one by one
+                i = one_by_one(i, min(b, i + _MIN_RUN))
+        else:
+            i = one_by_one(i, max(b, i + 1))
+    if plan.inv is not None:  # a wait changed the order
+        otyp = typ[order]
+        om = mi[order]
+    ev.last_mi = int(mi[order[-1]])
+    key = plan = None
     # The records, field by field; the inputs are let go as soon as they are copied (memory).
     nm = len(m_index)
     init_p = np.array([init.get(i, (NO, NO))[0] for i in range(nm)], np.int64)
@@ -559,7 +744,7 @@ def _resolve_ties(order: np.ndarray, key: np.ndarray, mi: np.ndarray, prev_mi: i
 # too: `stream_generation_exact`) from the state saved at its start; the windows already yielded
 # were proven Go's order, so they are Go's prefix and the run-by-run result goes on after them.
 
-WINDOW_EVENTS = 1 << 17  # events per window at most: ~65 B each out, a few times that in transients
+WINDOW_EVENTS = 1 << 16  # events per window at most: ~65 B each out, a few times that in transients
 GROUP_BYTES = 1 << 18  # batch bytes of one M decoded at a time (~25 B of transients per byte)
 
 

@@ -137,7 +137,18 @@ _ASSIST_RT = (S.EvGCMarkAssistBegin, 0)
 
 
 class _Refuse(Exception):
-    """The run is left to the one-event loop."""
+    """The run is left to the one-event loop; `row` is the first row a check refused (every row
+    before it passed every check, so the run up to it can be advanced as an array)."""
+
+    def __init__(self, row: int = 0):
+        super().__init__(row)
+        self.row = row
+
+
+def _refuse_first(bad: np.ndarray, rows: np.ndarray | None = None) -> None:
+    """_Refuse at the first refused row, if any (`bad` by row, or by `rows`' entries)."""
+    if bad.any():
+        raise _Refuse(int(np.argmax(bad)) if rows is None else int(rows[bad].min()))
 
 
 def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -223,7 +234,6 @@ def _groups(key: np.ndarray):
     return o, start, ks, first, grp
 
 
-
 def _start_states(ids: list, table: dict, gen: int, range_type):
     """Each id's state before the run, as arrays: status code, g_seq/p_seq, whether that sequence
     number is this generation's, and 1 where ``range_type`` is in flight (0s for an id not seen)."""
@@ -238,6 +248,7 @@ def _start_states(ids: list, table: dict, gen: int, range_type):
             code[i], seq[i], seqok[i] = st.status, st.seq, st.seq_gen == gen
             inflight[i] = 1 if range_type in st.in_flight else 0
     return code, seq, seqok, inflight
+
 
 def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns, ctx=None):
     """Advance a run of events (all of VEC types, on Ms that are not NoThread), in order.
@@ -256,6 +267,22 @@ def advance_run(state, gen: int, ms: list, ty, a0, a1, k, t_ns, ctx=None):
         return None
 
 
+def advance_prefix(state, gen: int, ms: list, ty, a0, a1, k, t_ns):
+    """advance_run on the longest prefix of the run that it settles: (its length, advance_run's
+    answer for it, or None when that length is 0).
+
+    A refusal names the first row a check refused; the rows before it passed those checks, but a
+    check that runs later may refuse one of them, so the prefix is tried again until it holds (a
+    few tries: each cut is at the first row some check refused)."""
+    n = len(ty)
+    while n:
+        try:
+            return n, _advance(state, gen, ms, ty[:n], a0[:n], a1[:n], k[:n], t_ns[:n], None)
+        except _Refuse as r:
+            n = min(r.row, n - 1)
+    return 0, None
+
+
 def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     mstates, G, P = state.m, state.g, state.p
     if ctx is not None:
@@ -265,10 +292,8 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
         cur_p, cur_g, p_after, g_after, m_final = _m_contexts(mstates, ms, ty, a0, k)
     need_p, need_g = _NEED_P[ty], _NEED_G[ty]
     has_p, has_g = cur_p != NO, cur_g != NO
-    if ((need_p == 2) & ~has_p).any() or ((need_p == 0) & has_p).any():
-        raise _Refuse
-    if ((need_g == 2) & ~has_g).any() or ((need_g == 0) & has_g).any():
-        raise _Refuse
+    bad_p = ((need_p == 2) & ~has_p) | ((need_p == 0) & has_p)
+    _refuse_first(bad_p | ((need_g == 2) & ~has_g) | ((need_g == 0) & has_g))
     # --- goroutines ------------------------------------------------------------------------------
     row = np.flatnonzero(_G_ALLOWED[ty] != 0)  # the events that name a goroutine
     ty_g = ty[row]
@@ -297,8 +322,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     ends = np.r_[starts[1:], m_] - 1 if m_ else starts
     f_code = _Fill(gstart, g_post != KEEP)
     pre = f_code.before(g_post, gi_code[grp])
-    if not ((g_allowed >> pre) & 1).all():
-        raise _Refuse
+    _refuse_first(((g_allowed >> pre) & 1) == 0, g_row)
     fin_code = f_code.after_at(ends, g_post, gi_code).tolist()
     del pre, f_code
     # g_seq: GoStart/GoUnblock want the last one + 1 (in this generation); GoCreate starts it at 0.
@@ -307,8 +331,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     new_seq = np.where(g_create, 0, g_a1)
     seq_before = f_seq.before(new_seq, gi_seq[grp])
     ok_before = f_seq.set_before(m_) | gi_seqok[grp]  # a sequence number set in this run is this generation's
-    if (g_seqop & ~(ok_before & (g_a1 == seq_before + 1))).any():
-        raise _Refuse
+    _refuse_first(g_seqop & ~(ok_before & (g_a1 == seq_before + 1)), g_row)
     fin_seq = f_seq.after_at(ends, new_seq, gi_seq).tolist()
     seq_changed = f_seq.set_at(ends).tolist()
     del f_seq, seq_before, ok_before, new_seq
@@ -317,7 +340,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     last_begin: list = []
     fin_lvl: list = []
     if m_ and g_step.any():
-        lvl = _levels(g_step, gstart, gi_assist[grp])
+        lvl = _levels(g_step, gstart, gi_assist[grp], g_row)
         fin_lvl = lvl[ends].tolist()
         any_assist = np.logical_or.reduceat(g_step != 0, starts).tolist()
         last_begin = np.maximum.reduceat(np.where(g_step > 0, g_row, -1), starts).tolist()
@@ -334,8 +357,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     p_post = _P_POST[p_ty]
     fp_code = _Fill(pstart, p_post != KEEP)
     ppre = fp_code.before(p_post, pi_code[pgrp])
-    if not ((_P_ALLOWED[p_ty] >> ppre) & 1).all():
-        raise _Refuse
+    _refuse_first(((_P_ALLOWED[p_ty] >> ppre) & 1) == 0, p_row)
     pfin_code = fp_code.after_at(pends, p_post, pi_code).tolist()
     del fp_code, ppre
     seq_arg = _P_SEQ_ARG[p_ty]
@@ -344,8 +366,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     fp_seq = _Fill(pstart, p_seqop)
     pseq_before = fp_seq.before(p_seqval, pi_seq[pgrp])
     pok_before = fp_seq.set_before(q) | pi_seqok[pgrp]
-    if (p_seqop & ~(pok_before & (p_seqval == pseq_before + 1))).any():
-        raise _Refuse
+    _refuse_first(p_seqop & ~(pok_before & (p_seqval == pseq_before + 1)), p_row)
     pfin_seq = fp_seq.after_at(pends, p_seqval, pi_seq).tolist()
     pseq_changed = fp_seq.set_at(pends).tolist()
     del fp_seq, pseq_before, pok_before
@@ -353,7 +374,7 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
     p_sweep_ops: list = [False] * len(up)
     pfin_lvl: list = []
     if q and p_step.any():
-        pfin_lvl = _levels(p_step, pstart, pi_sweep[pgrp])[pends].tolist()
+        pfin_lvl = _levels(p_step, pstart, pi_sweep[pgrp], p_row)[pends].tolist()
         p_sweep_ops = np.logical_or.reduceat(p_step != 0, pstarts).tolist()
     # --- the Python pass: STW ranges and the GC sequence -----------------------------------------
     # A goroutine's ranges in flight are a list, and which entry _end_range takes depends on its
@@ -369,14 +390,14 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
         rec0 = a
         if t in (_GCBegin, _GCEnd):
             if a != gc_seq + 1:
-                raise _Refuse
+                raise _Refuse(i)
             if t == _GCBegin:
                 if gc_state != GC_NOT_RUNNING:
-                    raise _Refuse
+                    raise _Refuse(i)
                 gc_state = GC_RUNNING
             else:
                 if gc_state != GC_RUNNING:
-                    raise _Refuse
+                    raise _Refuse(i)
                 gc_state = GC_NOT_RUNNING
             gc_seq = a
         else:
@@ -385,15 +406,15 @@ def _advance(state, gen, ms, ty, a0, a1, k, t_ns, ctx):
                 st = G.get(gg)
                 old = [r for r in st.in_flight if r[0] == _STWBegin] if st is not None else []
                 if len(old) > 1:
-                    raise _Refuse
+                    raise _Refuse(i)
                 sv = stw[gg] = [old[0] if old else None, -1, False]
             if t == _STWBegin:
                 if sv[0] is not None:
-                    raise _Refuse
+                    raise _Refuse(i)
                 sv[0], sv[1] = (_STWBegin, a), i
             else:
                 if sv[0] is None:
-                    raise _Refuse
+                    raise _Refuse(i)
                 rec0 = sv[0][1]
                 if sv[1] < 0:
                     sv[2] = True  # the entry from before the run is gone
@@ -490,15 +511,15 @@ def _m_contexts(mstates, ms, ty, a0, k):
     return cur_p, cur_g, p_after, g_after, m_final
 
 
-def _levels(step: np.ndarray, gstart: np.ndarray, init: np.ndarray) -> np.ndarray:
-    """A range's level after each row (grouped rows; +1 opens, -1 closes); _Refuse unless 0 or 1."""
+def _levels(step: np.ndarray, gstart: np.ndarray, init: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """A range's level after each row (grouped rows; +1 opens, -1 closes); _Refuse unless 0 or 1
+    (at the first of the `rows`, the run's rows of the grouped ones, where it is not)."""
     if not len(step):
         return np.zeros(0, np.int64)
     cs = np.cumsum(step)
     base = cs[gstart] - step[gstart]  # the sum before the group's first row
     lvl = init + cs - base
-    if ((lvl < 0) | (lvl > 1)).any():
-        raise _Refuse
+    _refuse_first((lvl < 0) | (lvl > 1), rows)
     return lvl
 
 

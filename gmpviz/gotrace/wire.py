@@ -605,12 +605,7 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
         np.multiply(z, cols[c], out=z)
         s += z
         s -= 1
-    exit_ = s.T.tolist()
-    entry = np.empty(nb, np.int8)
-    st = 0
-    for b in range(nb):
-        entry[b] = st
-        st = exit_[b][st]
+    entry, st = _block_entries(s)
     # Pass 2: each block scanned again from its true entry state; a token in state 0 starts an event.
     marks = np.empty((B, nb), bool)
     w = np.empty(nb, np.int8)
@@ -636,6 +631,24 @@ def _event_starts(d: np.ndarray, tstart: np.ndarray, bt0: np.ndarray) -> np.ndar
             raise TraceError(f"found invalid event type: {t}")
         raise TraceError(f"found event without a timestamp: type={t}")
     return starts, typ
+
+
+def _block_entries(exits: np.ndarray) -> tuple[np.ndarray, int]:
+    """(each block's true entry state, the state after the last block), the first block entered in
+    state 0. exits[e, b] is block b's exit state when entered in state e: a map of the six states,
+    and the entries are its prefix compositions applied to 0, by a Hillis-Steele scan (log2 of the
+    block count steps over whole arrays, no Python step per block)."""
+    comp = np.ascontiguousarray(exits.T).astype(np.intp)  # (nb, 6): comp[b] = exits of blocks <= b
+    nb = len(comp)
+    step = 1
+    while step < nb:
+        nxt = comp.copy()
+        nxt[step:] = np.take_along_axis(comp[step:], comp[:-step], axis=1)
+        comp = nxt
+        step *= 2
+    entry = np.zeros(nb, np.int8)
+    entry[1:] = comp[:-1, 0]
+    return entry, int(comp[-1, 0]) if nb else 0
 
 
 S_MAX_EXP, S_NUM_EVENTS, S_MAX_EVENT = S.MaxExperimentalEvent, S.NumEvents, S.MaxEvent

@@ -82,12 +82,13 @@ def test_run_ordering_in_small_windows_equals_go(go_traces, mode, window, monkey
 @pytest.mark.parametrize("min_run", (1, 10**9))
 def test_array_runs_and_single_steps_equal_go(go_traces, mode, min_run, monkeypatch):
     """The fast path's active events advanced as arrays wherever they can be (runs of one event
-    up: vecorder.advance_run on every run), and never (one event at a time): Go's order both ways,
-    and in small windows too (each window's runs start from the state the last one left)."""
+    up: vecorder.advance_run or advance_prefix on every run), and never (one event at a time):
+    Go's order both ways, and in small windows too (each window's runs start from the state the
+    last one left)."""
     from gmpviz.gotrace import fast, vecorder
 
     calls = {"runs": 0, "settled": 0}
-    real = vecorder.advance_run
+    real, real_prefix = vecorder.advance_run, vecorder.advance_prefix
 
     def counted(*a, **kw):
         calls["runs"] += 1
@@ -95,7 +96,14 @@ def test_array_runs_and_single_steps_equal_go(go_traces, mode, min_run, monkeypa
         calls["settled"] += got is not None
         return got
 
+    def counted_prefix(state, gen, ms, ty, *a):
+        calls["runs"] += 1
+        done, got = real_prefix(state, gen, ms, ty, *a)
+        calls["settled"] += done == len(ty)  # the whole run, as advance_run settles it
+        return done, got
+
     monkeypatch.setattr(fast, "advance_run", counted)
+    monkeypatch.setattr(fast, "advance_prefix", counted_prefix)
     monkeypatch.setattr(fast, "_MIN_RUN", min_run)
     path, want = go_traces[mode]
     for window in (fast.WINDOW_EVENTS, 50):

