@@ -83,3 +83,41 @@ def test_resize_from_outside_with_every_p_idle_is_not_free():
     e = pauses(eng.drain())
     assert e["a1"].tolist() == [C.COST_STW_NS + C.COST_PROCRESIZE_PER_P_NS]
     assert eng.gomaxprocs == 1
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_sweep_termination_includes_the_wake_up_stall_only_when_the_restart_wakes_an_m(procs):
+    """gcStart's startTheWorldWithSema wakes a parked M for an idle P's mark worker; the stopper's
+    nanotime() (work.tMark) comes after a measured stall (gc/mgc.py STW_WAKE_STALL_*,
+    tests/fidelity/progs/stwwake): gctrace's sweep-termination clock and the pause include it, the
+    STW event ends at the restart, and the mark phase never ends before tMark (gcMarkDone waits for
+    worldsema). With one P there is nothing to wake: no stall."""
+    from gmpviz.core.gc.mgc import STW_WAKE_STALL_MEDIAN_NS
+
+    sc = scen(
+        """
+[programs.main]
+ops = [ { repeat = "forever", body = [ { alloc = "64KiB", count = 16, lifetime = "temp" },
+        { sleep = "200us" } ] } ]
+""",
+        gomaxprocs=procs,
+        duration="100ms",
+    )
+    eng = Engine(sc, gctrace=True)
+    eng.run()
+    assert eng.error is None
+    ev = eng.drain()
+    gc = eng.gc
+    assert gc.gc_cycles >= 4
+    stw = of(ev, EV.STWEnd)
+    sweepterm = stw["a1"][stw["a0"] == 0]  # STW_GC_SWEEP_TERM
+    pause = np.array(gc.gc_pause_sweepterm[: len(sweepterm)])
+    stall = pause - sweepterm
+    assert (stall >= 0).all()
+    if procs == 1:
+        assert (stall == 0).all()
+    else:
+        assert (stall > 0).all()
+        assert STW_WAKE_STALL_MEDIAN_NS / 5 < np.median(stall) < STW_WAKE_STALL_MEDIAN_NS * 5
+    for line in eng.gc_trace_lines:  # every clock field is a duration >= 0 (fmtNSAsMS would raise)
+        assert " ms clock, " in line

@@ -424,13 +424,13 @@ class GC:
         mark worker) stalls the stopper's thread before its ``now = nanotime()`` (work.tMark) on the
         2-core dev machine (STW_WAKE_STALL_*, measured): when this restart woke an M, the caller's G goes
         on after the stall and gctrace's sweep-termination clock (tMarkStarted) and the pause include it; the
-        woken Ps run their workers meanwhile, as the real ones do before the STW "ends"."""
+        woken Ps run their workers meanwhile, as the real ones do before the STW "ends". It is not GC CPU:
+        gcStart accumulates the pause's CPU (accumulateGCPauseTime) before startTheWorldWithSema."""
         if not any(m.state == M_WAKING for m in self.rt.allm):
             return
         stall = int(STW_WAKE_STALL_MEDIAN_NS * exp(STW_WAKE_STALL_SIGMA * self.rt.rng.gauss(0.0, 1.0)))
         self.tMarkStarted = self.stw_stall_until = now + stall
         self.gc_pause_sweepterm[-1] += stall
-        self.gc_cpu_ns += stall * self.rt.gomaxprocs
         if caller is not None and caller.curg is not None and caller.curg.status == Grunning:
             caller.token += 1
             self.at(now + stall, PRIO_MSTEP, self.rt.mstep, caller, caller.token)
