@@ -165,8 +165,9 @@ GC_ASSUMPTIONS = (
     f"stopper's thread stalls for a log-normal draw (median {STW_WAKE_STALL_MEDIAN_NS // 1000} µs, measured "
     "with tests/fidelity/progs/stwwake on the 2-core dev machine) before its G goes on; gctrace's "
     "sweep-termination clock includes it, the woken P marks meanwhile. SIMPLIFICATION: only this "
-    "start-the-world stalls its waker (not every wake-up), and a runtime.GC() caller that parks at once "
-    "only counts it in the clock.",
+    "start-the-world stalls its waker (not every wake-up), a runtime.GC() caller that parks at once "
+    "only counts it in the clock, and the STW event (the lanes, the pause statistics) ends at the restart "
+    "(a real trace's STWDone comes after the stall).",
     "GC: runtime.GC() waits for the running cycle if one is already under way (the runtime starts one more).",
     "GC: a stack job of a G that runs again as soon as gcStart restarts the world (its caller, the Gs the "
     "STW preempted into runnext) costs suspendG's wait for its safe point (one async preemption's "
@@ -423,14 +424,15 @@ class GC:
         """startTheWorldWithSema's wake-up loop (``notewakeup(&mp.park)`` for the Ps procresize gave a
         mark worker) stalls the stopper's thread before its ``now = nanotime()`` (work.tMark) on the
         2-core dev machine (STW_WAKE_STALL_*, measured): when this restart woke an M, the caller's G goes
-        on after the stall and gctrace's sweep-termination clock (tMarkStarted) and the pause include it; the
-        woken Ps run their workers meanwhile, as the real ones do before the STW "ends". It is not GC CPU:
-        gcStart accumulates the pause's CPU (accumulateGCPauseTime) before startTheWorldWithSema."""
+        on after the stall and gctrace's sweep-termination clock (tMarkStarted) includes it; the woken Ps
+        run their workers meanwhile, as the real ones do before the STW "ends". It is not GC CPU: gcStart
+        accumulates the pause's CPU (accumulateGCPauseTime) before startTheWorldWithSema. SIMPLIFICATION:
+        the STW event (and so the pause statistics and the metrics) ends at the restart; a real execution
+        trace's STWDone comes after the stall."""
         if not any(m.state == M_WAKING for m in self.rt.allm):
             return
         stall = int(STW_WAKE_STALL_MEDIAN_NS * exp(STW_WAKE_STALL_SIGMA * self.rt.rng.gauss(0.0, 1.0)))
         self.tMarkStarted = self.stw_stall_until = now + stall
-        self.gc_pause_sweepterm[-1] += stall
         if caller is not None and caller.curg is not None and caller.curg.status == Grunning:
             caller.token += 1
             self.at(now + stall, PRIO_MSTEP, self.rt.mstep, caller, caller.token)
