@@ -3,6 +3,8 @@ stop/start machinery even when no other P has to be stopped, plus its own work."
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from _scen import scen
@@ -83,3 +85,40 @@ def test_resize_from_outside_with_every_p_idle_is_not_free():
     e = pauses(eng.drain())
     assert e["a1"].tolist() == [C.COST_STW_NS + C.COST_PROCRESIZE_PER_P_NS]
     assert eng.gomaxprocs == 1
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_sweep_termination_includes_the_wake_up_stall_only_when_the_restart_wakes_an_m(procs):
+    """gcStart's startTheWorldWithSema wakes a parked M for an idle P's mark worker; the stopper's
+    nanotime() (work.tMark) comes after a measured stall (gc/mgc.py STW_WAKE_STALL_*,
+    tests/fidelity/progs/stwwake): gctrace's sweep-termination clock includes it, the STW event ends
+    at the restart, and the mark phase never ends before tMark (gcMarkDone waits for worldsema).
+    With one P there is nothing to wake: no stall."""
+    from gmpviz.core.gc.mgc import STW_WAKE_STALL_MEDIAN_NS
+
+    sc = scen(
+        """
+[programs.main]
+ops = [ { repeat = "forever", body = [ { alloc = "64KiB", count = 16, lifetime = "temp" },
+        { sleep = "200us" } ] } ]
+""",
+        gomaxprocs=procs,
+        duration="100ms",
+    )
+    eng = Engine(sc, gctrace=True)
+    eng.run()
+    assert eng.error is None
+    ev = eng.drain()
+    assert eng.gc.gc_cycles >= 4
+    stw = of(ev, EV.STWEnd)
+    sweepterm = stw["a1"][stw["a0"] == 0]  # STW_GC_SWEEP_TERM events: they end at the restart
+    # gctrace's clock fields (fmtNSAsMS: 2 significant digits), all >= 0
+    clock = [re.match(r"gc \d+ @\S+ \d+%: (\S+)\+(\S+)\+(\S+) ms clock", ln) for ln in eng.gc_trace_lines]
+    first = np.array([float(m.group(1)) * 1e6 for m in clock])
+    n = min(len(first), len(sweepterm))
+    stall = first[:n] - sweepterm[:n]
+    if procs == 1:
+        assert (np.abs(stall) <= 0.05 * sweepterm[:n] + 1000).all(), stall
+    else:
+        assert (stall > 0).all()
+        assert STW_WAKE_STALL_MEDIAN_NS / 5 < np.median(stall) < STW_WAKE_STALL_MEDIAN_NS * 5

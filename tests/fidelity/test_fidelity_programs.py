@@ -68,6 +68,9 @@ HOLDS: list[tuple[str, str]] = [
     # session 4 (hfid14: the safe-point model, sched/safepoint.py; preempted Gs on a contended CPU stop
     # within a slice): within tolerance on q1 (1.05) and on the loaded 11:12 set (0.96)
     ("cpubound", "runq_global_mean"),
+    # session 5 (hfid15: sweep termination's measured start-the-world wake-up stall, mark termination's
+    # measured cost; tests/fidelity/progs/stwwake): within 2x on q1 (0.51) and on the loaded set (0.69)
+    ("leak", "stw_total_ms"),
 ]
 
 # Within tolerance in one of the two published run sets, not in the other (the real spread is wider
@@ -88,7 +91,6 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("marksmall", "mark_ms"): (0.82, 0.32),
     ("marksmall", "cpu_idle_ms"): (0.92, 3.90),
     ("marklarge", "cpu_idle_ms"): (1.18, 5.47),
-    ("marknoscan", "cpu_background_ms"): (0.20, 0.26),
     # issue 14 figures on the quiet set q1 (7 runs, 16:10 UTC), h14fid merged with main:
     # within tolerance, but the real spread is wider than the tolerance, or (cpubound threads_start,
     # leak stacks_mb) not within it on the loaded 11:12 set the default cache holds (q1 ratio twice)
@@ -119,10 +121,8 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # issue 15 after session 4's marking (hfid15): within tolerance on the quiet set q1 but not on the
     # loaded set of the default cache (5 runs, load 10.5), or (the first three, held before) no longer on
     # one of them: (q1 ratio, loaded ratio)
-    ("ringalloc", "cpu_assist_ms"): (0.71, 0.57),
     ("maxprocs", "heap1_mb"): (1.33, 1.00),
     ("pipes", "mark_ms"): (0.82, 0.02),
-    ("pipes", "cpu_assist_ms"): (0.89, 8.47),
     ("leak", "cpu_idle_ms"): (0.71, 1.44),
     ("marksmall", "cpu_assist_ms"): (1.09, 0.02),
     ("marklarge", "gc_cycles"): (1.00, 1.75),
@@ -133,6 +133,18 @@ UNSTABLE: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # set (24.8) measure the load
     ("cpubound", "schedticks_per_p_s"): (1.02, 2.03),
     ("maxprocs", "runq_global_mean"): (0.94, 1.23),
+    # session 5 (hfid15: the measured sweep-termination wake-up stall and mark-termination cost): within
+    # tolerance on q1 but not on the loaded set of the default cache, whose pauses measure its load
+    # (1-min load 10.5-18), or (marknoscan's assists) the other way round: (q1, loaded)
+    ("ringalloc", "stw_total_ms"): (0.62, 0.29),
+    ("pipes", "stw_total_ms"): (0.58, 0.14),
+    ("pipes", "cpu_background_ms"): (0.79, 0.59),
+    ("leak", "cpu_assist_ms"): (1.23, 1.68),
+    ("maxprocs", "stw_max_ms"): (1.90, 0.31),
+    ("marksmall", "stw_max_ms"): (1.00, 0.01),
+    ("marknoscan", "stw_total_ms"): (0.95, 0.08),
+    ("marknoscan", "stw_max_ms"): (1.54, 0.03),
+    ("marknoscan", "cpu_assist_ms"): (0.41, 0.74),
 }
 
 # Outside tolerance in both sets: (emulated / real median in set A, in set B; None: real median 0).
@@ -144,35 +156,25 @@ MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # 1-min load 1.0-1.3), after session 3's marking (fractional workers, drainCheckThreshold,
     # gcParkAssist, object-queue costs, gcMarkDone's ragged barrier, the live slices): the ratio
     # twice (one set), re-measured after session 4's marking (hfid15)
-    ("ringalloc", "stw_total_ms"): (0.32, 0.32),
     ("ringalloc", "stw_max_ms"): (0.14, 0.14),
     ("ringalloc", "mark_ms"): (0.24, 0.24),
     ("ringalloc", "cpu_background_ms"): (0.22, 0.22),
-    ("pipes", "stw_total_ms"): (0.34, 0.34),
     ("pipes", "stw_max_ms"): (0.03, 0.03),
-    ("pipes", "cpu_background_ms"): (0.60, 0.60),
     ("pipes", "cpu_idle_ms"): (193.14, 193.14),
-    ("leak", "stw_total_ms"): (0.23, 0.23),
     ("leak", "stw_max_ms"): (0.07, 0.07),
     ("leak", "mark_ms"): (0.59, 0.59),
-    ("leak", "cpu_assist_ms"): (1.55, 1.55),
     ("leak", "cpu_background_ms"): (0.19, 0.19),
-    ("maxprocs", "stw_max_ms"): (2.65, 2.65),
     ("maxprocs", "mark_ms"): (4.25, 4.25),
     ("maxprocs", "cpu_assist_ms"): (0.11, 0.11),
     ("maxprocs", "cpu_background_ms"): (0.23, 0.23),
     ("marksmall", "stw_total_ms"): (0.32, 0.32),
-    ("marksmall", "stw_max_ms"): (0.27, 0.27),
     ("marksmall", "cpu_background_ms"): (0.49, 0.49),
     ("marklarge", "stw_total_ms"): (0.11, 0.11),
     ("marklarge", "stw_max_ms"): (0.08, 0.08),
     ("marklarge", "mark_ms"): (0.62, 0.62),
     ("marklarge", "cpu_assist_ms"): (0.65, 0.65),
     ("marklarge", "cpu_background_ms"): (0.18, 0.18),
-    ("marknoscan", "stw_total_ms"): (0.34, 0.34),
-    ("marknoscan", "stw_max_ms"): (0.31, 0.31),
     ("marknoscan", "mark_ms"): (0.63, 0.63),
-    ("marknoscan", "cpu_assist_ms"): (0.69, 0.69),
     ("marknoscan", "cpu_idle_ms"): (2.32, 2.32),
     # issue 14 figures on the quiet set q1 (7 runs, 16:10 UTC), h14fid merged with main:
     # outside tolerance (the q1 ratio twice)
@@ -204,6 +206,11 @@ MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("maxprocs", "idlethreads_mean"): (0.67, 0.75),
     ("maxprocs", "gc_cycles"): (1.15, 6.30),
     ("cpubound", "runq_local_mean"): (1.31, 1.75),
+    # session 5 (hfid15): held on one set before, on neither since the wake-up stall (the triggering
+    # allocator sits out the stall while the woken worker marks, so it assists less): (q1, loaded)
+    ("ringalloc", "cpu_assist_ms"): (0.63, 0.50),
+    ("pipes", "cpu_assist_ms"): (0.58, 5.49),
+    ("marknoscan", "cpu_background_ms"): (0.37, 0.49),
 }
 
 _NO_GC = "no GC cycles (nothing allocates after start-up)"

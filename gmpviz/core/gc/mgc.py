@@ -16,16 +16,19 @@ comes from the allocation ops' lifetimes.
 
 from __future__ import annotations
 
+from math import exp
+
 from ..clock import PRIO_GC, PRIO_MSTEP
 from ..constants import (
     FORCEGC_PERIOD_NS,
     SWEEP_BATCH_SIZE,
     Gdead,
     Grunnable,
+    Grunning,
     Gwaiting,
 )
 from ..constants import RUNTIME_GROUP as C_RUNTIME_GROUP
-from ..runtime2 import G
+from ..runtime2 import M_WAKING, G
 from ..trace.events import (
     EV,
     STW_GC_MARK_TERM,
@@ -77,9 +80,23 @@ DRAIN_CHECK_THRESHOLD = 100_000
 ROOT_POLL_NS = 5_000
 COST_SWEEP_SPAN_NS = 300  # mspan.sweep of one span
 COST_SWEEP_PAGE_NS = 40  # plus per page (bitmap work)
-COST_MARKTERM_NS = 15_000  # gcMarkTermination's own work under STW #2, base
-COST_MARKTERM_PER_P_NS = 1_000  # per P (flushing wbBufs/gcWork, stats)
+# gcMarkTermination's own work under STW #2 (gcMark's checks, the heap stats, sweepgen, the pacer's
+# commit, per P: its mcache's stats and gcWork), base and per P: tests/fidelity/progs/stwwake's
+# mark-termination clock with nothing to stop, median 1-2 µs at GOMAXPROCS=1, 2 µs at 2, 2-4 µs at 4
+# (3 runs of 200 cycles each, see STW_WAKE_STALL_MEDIAN_NS)
+COST_MARKTERM_NS = 1_000
+COST_MARKTERM_PER_P_NS = 500
 COST_SWEEPTERM_NS = 5_000  # gcStart's work under STW #1 besides finishing the sweep
+# startTheWorldWithSema at the end of sweep termination hands each idle P a mark worker (procresize ->
+# assignWaitingGCWorker) and wakes a parked M for it (notewakeup, a futex wake); the stopper's
+# nanotime() after that loop (work.tMark) comes late: on the 2-core dev machine the woken thread and
+# the waker share a CPU for a while. Measured with tests/fidelity/progs/stwwake (Go 1.27.3, 200 forced
+# GCs of an empty program, gctrace's sweep-termination clock): GOMAXPROCS=1 (no P to wake) 11, 7 and
+# 7 µs median in 3 runs; GOMAXPROCS=2 97, 100 and 58.5 µs (p10 45, 59, 36 µs), at 1-min load 5.5-5.9.
+# The stall is the difference: median 86 µs (of the runs' 86, 93, 51.5), p10 38 µs (38, 54, 31),
+# a log-normal draw with sigma = ln(86/38) / 1.2816.
+STW_WAKE_STALL_MEDIAN_NS = 86_000
+STW_WAKE_STALL_SIGMA = 0.64
 # The used part of a goroutine's stack (stack.hi - sched.sp, what scanstack scans and
 # gcController.lastStackScan counts) when its function parks directly at a park site, by wait reason.
 # Measured with tests/fidelity/progs/stackused (Go 1.27.3, linux/amd64): /gc/scan/stack:bytes after
@@ -141,8 +158,16 @@ GC_ASSUMPTIONS = (
     "parked goroutine's used stack is its park site's, measured on Go 1.27 (chanrecv 264 B, select 504 B, "
     f"sleep 184 B, IO 488 B, select {{}} 144 B), plus kept `stack` frames; any other G counts "
     f"{DEFAULT_STACK_USED_BYTES} B.",
-    f"GC: mark termination costs {COST_MARKTERM_NS // 1000} µs + {COST_MARKTERM_PER_P_NS // 1000} µs per P "
-    f"under STW; sweeping {COST_SWEEP_SPAN_NS} ns per span + {COST_SWEEP_PAGE_NS} ns per page (modelled).",
+    f"GC: mark termination costs {COST_MARKTERM_NS / 1000:g} µs + {COST_MARKTERM_PER_P_NS / 1000:g} µs per P "
+    "under STW (measured: tests/fidelity/progs/stwwake); sweeping "
+    f"{COST_SWEEP_SPAN_NS} ns per span + {COST_SWEEP_PAGE_NS} ns per page (modelled).",
+    "GC: when the sweep-termination startTheWorld wakes a parked M for an idle P's mark worker, the "
+    f"stopper's thread stalls for a log-normal draw (median {STW_WAKE_STALL_MEDIAN_NS // 1000} µs, measured "
+    "with tests/fidelity/progs/stwwake on the 2-core dev machine) before its G goes on; gctrace's "
+    "sweep-termination clock includes it, the woken P marks meanwhile. SIMPLIFICATION: only this "
+    "start-the-world stalls its waker (not every wake-up), a runtime.GC() caller that parks at once "
+    "only counts it in the clock, and the STW event (the lanes, the pause statistics) ends at the restart "
+    "(a real trace's STWDone comes after the stall).",
     "GC: runtime.GC() waits for the running cycle if one is already under way (the runtime starts one more).",
     "GC: a stack job of a G that runs again as soon as gcStart restarts the world (its caller, the Gs the "
     "STW preempted into runnext) costs suspendG's wait for its safe point (one async preemption's "
@@ -233,6 +258,8 @@ class GC:
         self.sweeper: G | None = None
         self.worldsema_held = False  # gcMarkTermination's forEachP still runs (after the world restarted)
         self.gc_start_pending = -1  # trigger kind of a gcStart waiting for worldsema, or -1
+        #: gcStart holds worldsema until this time: its stopper is in startTheWorld's wake-up stall
+        self.stw_stall_until = 0
         # the mark worker whose gcMarkDone stopped the world; it runs mark termination's tail on its P
         self.markterm_g: G | None = None
         self.markterm_m = None
@@ -242,6 +269,9 @@ class GC:
         self.sweep_cost_pending = 0
         self.last_gc_ns = 0
         self.tSweepTerm = self.tMark = self.tMarkTerm = 0
+        # work.tMark as gctrace reads it: the stopper's nanotime() after startTheWorld (tMark is the
+        # snapshot the marked set is taken at, which the wake-up stall does not move)
+        self.tMarkStarted = 0
         self.heap0 = self.heap1 = 0
         self.gc_cpu_ns = 0  # assists + workers (idle excluded) + STW x procs, all cycles
         self.gc_assist_total_ns = 0
@@ -356,7 +386,7 @@ class GC:
         for gp in self.rt.allgs:
             gp.gcAssistBytes = 0  # gcResetMarkState: no G carries credit or debt into a cycle
         a.set_marking(True, now)
-        self.tMark = now
+        self.tMark = self.tMarkStarted = now
         # The snapshot the hybrid barrier preserves: what is reachable now gets marked.
         a.mark(now)
         stacks, waits = self._scan_stacks()
@@ -388,6 +418,24 @@ class GC:
             m.token += 1
             self.rt.gopark(m, m.curg, WAIT_RUNTIME_GC, self.gc_cycles)
         self.enlistWorker(dedicated)
+        self._startTheWorld_wake_stall(caller, now)
+
+    def _startTheWorld_wake_stall(self, caller, now: int) -> None:
+        """startTheWorldWithSema's wake-up loop (``notewakeup(&mp.park)`` for the Ps procresize gave a
+        mark worker) stalls the stopper's thread before its ``now = nanotime()`` (work.tMark) on the
+        2-core dev machine (STW_WAKE_STALL_*, measured): when this restart woke an M, the caller's G goes
+        on after the stall and gctrace's sweep-termination clock (tMarkStarted) includes it; the woken Ps
+        run their workers meanwhile, as the real ones do before the STW "ends". It is not GC CPU: gcStart
+        accumulates the pause's CPU (accumulateGCPauseTime) before startTheWorldWithSema. SIMPLIFICATION:
+        the STW event (and so the pause statistics and the metrics) ends at the restart; a real execution
+        trace's STWDone comes after the stall."""
+        if not any(m.state == M_WAKING for m in self.rt.allm):
+            return
+        stall = int(STW_WAKE_STALL_MEDIAN_NS * exp(STW_WAKE_STALL_SIGMA * self.rt.rng.gauss(0.0, 1.0)))
+        self.tMarkStarted = self.stw_stall_until = now + stall
+        if caller is not None and caller.curg is not None and caller.curg.status == Grunning:
+            caller.token += 1
+            self.at(now + stall, PRIO_MSTEP, self.rt.mstep, caller, caller.token)
 
     def _pause(self, series: list, ns: int) -> None:
         series.append(ns)
@@ -475,9 +523,21 @@ class GC:
         if self.rt.sched.gcwaiting:
             self._gcMarkDone_semacquire(caller)
             return
+        if self.clock.now < self.stw_stall_until:
+            # gcStart has not yet released worldsema (semrelease after startTheWorldWithSema returns):
+            # its stopper is still in the wake-up stall; gcMarkDone's semacquire goes on after it
+            self.at(self.stw_stall_until, PRIO_GC, self._gcMarkDone_after_stall, caller)
+            return
         self.gcMarkDoneFlushed = 0
         self.rt.forEachP(self.gcMarkDone_flush, lambda: self.gcMarkDone_flushed(caller), caller)
         self._notesleep(caller)
+
+    def _gcMarkDone_after_stall(self, caller, _token=0) -> None:
+        """gcMarkDone's semacquire(&worldsema) returns: gcStart released it after its wake-up stall
+        (clock handler). SIMPLIFICATION: the waiting worker keeps its P meanwhile (the runtime's parks on
+        the semaphore)."""
+        if self.gc_marktermination and self.gcBlackenEnabled:
+            self.gcMarkDone_top(caller)
 
     def _gcMarkDone_semacquire(self, caller) -> None:
         """gcMarkDone's ``semacquire(&worldsema)`` while another stop-the-world (a GOMAXPROCS change,
@@ -693,7 +753,7 @@ class GC:
         cs = CycleStats(
             numgc=self.gc_cycles,
             tSweepTerm=self.tSweepTerm,
-            tMark=self.tMark,
+            tMark=self.tMarkStarted,
             tMarkTerm=self.tMarkTerm,
             tEnd=now,
             gc_cpu_fraction=self.gc_cpu_ns / elapsed,
