@@ -253,6 +253,7 @@ class ProcMixin:
         mine = caller.p if caller is not None else None
         sched.safePointWait = n if mine is None else n - 1
         sched.safePointFn = fn
+        self.safePointGen += 1
         self.safePointDone = done
         self.safePointCaller = caller
         for i in range(n):
@@ -310,8 +311,15 @@ class ProcMixin:
         if sched.safePointWait:
             self.at(self.clock.now + FOREACHP_RETRY_NS, PRIO_STW, self._forEachP_retry, fn)
 
-    def _forEachP_done(self, _obj=None, _token: int = 0) -> None:
-        """forEachPInternal's end: sched.safePointFn = nil, the caller goes on."""
+    def _forEachP_done(self, gen: int | None = None, _token: int = 0) -> None:
+        """forEachPInternal's end: sched.safePointFn = nil, the caller goes on.
+
+        ``gen``: the forEachP whose last P woke the caller (runSafePointFn's notewakeup, a clock
+        handler). forEachPInternal reads ``wait := sched.safePointWait > 0`` after its handoff loop and
+        sleeps only then: when a handed-off P ran fn last inside that loop, the caller never slept and
+        ended at once, so that wake-up is stale and must not end a later forEachP."""
+        if gen is not None and (gen != self.safePointGen or self.sched.safePointFn is None):
+            return
         self.sched.safePointFn = None
         self.safePointCaller = None
         done, self.safePointDone = self.safePointDone, None
@@ -328,7 +336,7 @@ class ProcMixin:
         sched.safePointFn(pp)
         sched.safePointWait -= 1
         if sched.safePointWait == 0:
-            self.at(self.clock.now + self.thread_wake_ns(), PRIO_STW, self._forEachP_done)
+            self.at(self.clock.now + self.thread_wake_ns(), PRIO_STW, self._forEachP_done, self.safePointGen)
 
     def mwake(self, m: M, token: int) -> None:
         """The M started by startm runs: mstart1 / stopm's return path, then schedule()."""

@@ -210,6 +210,8 @@ class Scheduler(
         self.stw_slept = False  # stopTheWorld's caller sleeps on sched.stopnote
         self.stw_queue = []
         self.safePointDone = None  # forEachP's continuation (the caller asleep on sched.safePointNote)
+        #: which forEachP a pending notewakeup(&sched.safePointNote) belongs to (see _forEachP_done)
+        self.safePointGen = 0
         self.safePointCaller: M | None = None  # forEachP's caller, which keeps its P
         self.stw_pause_ns: dict[int, int] = {}
         self.netpoll_m: M | None = None
