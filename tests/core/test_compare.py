@@ -136,23 +136,23 @@ DOC_NUMBERS = {
         "latency_p99_ns": (10.0e6, 3.36e6, 54.2e6),
     },
     "procs": {
-        "ops_completed": (5990, 5189),
-        "steals": (3, 408),
-        "latency_p99_ns": (50.2e6, 4.96e6),
+        "ops_completed": (6467, 5241),
+        "steals": (3, 388),
+        "latency_p99_ns": (52.6e6, 5.30e6),
         "gc_cycles": (8, 7),
-        "mmu_1ms": (0.300, 0.0),
-        "stw_max_ns": (111e3, 5.75e6),
+        "mmu_1ms": (0.478, 0.0),
+        "stw_max_ns": (85.7e3, 7.52e6),
     },
     "gogc": {
         "gc_cycles": (10, 2, 3),
         "gc_cpu_fraction": (0.0119, 0.0028, 0.0043),
-        "mmu_1ms": (0.665, 0.668, 0.664),
-        "heap_goal_median_bytes": (20.17 * 2**20, 52.01 * 2**20, 30.51 * 2**20),
+        "mmu_1ms": (0.676, 0.668, 0.664),
+        "heap_goal_median_bytes": (20.18 * 2**20, 52.01 * 2**20, 30.52 * 2**20),
     },
     "greentea": {
         "gc_cycles": (18, 13),
         "gc_cpu_fraction": (0.0602, 0.202),
-        "mmu_10ms": (0.729, 0.397),
+        "mmu_10ms": (0.727, 0.415),
     },
 }
 

@@ -68,9 +68,6 @@ HOLDS: list[tuple[str, str]] = [
     # session 4 (hfid14: the safe-point model, sched/safepoint.py; preempted Gs on a contended CPU stop
     # within a slice): within tolerance on q1 (1.05) and on the loaded 11:12 set (0.96)
     ("cpubound", "runq_global_mean"),
-    # session 5 (hfid15: sweep termination's measured start-the-world wake-up stall, mark termination's
-    # measured cost; tests/fidelity/progs/stwwake): within 2x on q1 (0.51) and on the loaded set (0.69)
-    ("leak", "stw_total_ms"),
 ]
 
 # Within tolerance in one of the two published run sets, not in the other (the real spread is wider
@@ -156,6 +153,10 @@ MISSES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     # 1-min load 1.0-1.3), after session 3's marking (fractional workers, drainCheckThreshold,
     # gcParkAssist, object-queue costs, gcMarkDone's ragged barrier, the live slices): the ratio
     # twice (one set), re-measured after session 4's marking (hfid15)
+    # session 5: with the wake-up stall measured isolated (SCHED_FIFO, median 44 µs; the loaded 86 µs
+    # measured the neighbours) leak's STW total is 0.28 of q1 and 0.37 of the loaded set, and 1.34 of
+    # a SCHED_FIFO set of real runs (docs/fidelity.md, "isolated real runs"): (q1, loaded)
+    ("leak", "stw_total_ms"): (0.28, 0.37),
     ("ringalloc", "stw_max_ms"): (0.14, 0.14),
     ("ringalloc", "mark_ms"): (0.24, 0.24),
     ("ringalloc", "cpu_background_ms"): (0.22, 0.22),

@@ -91,12 +91,14 @@ COST_SWEEPTERM_NS = 5_000  # gcStart's work under STW #1 besides finishing the s
 # assignWaitingGCWorker) and wakes a parked M for it (notewakeup, a futex wake); the stopper's
 # nanotime() after that loop (work.tMark) comes late: on the 2-core dev machine the woken thread and
 # the waker share a CPU for a while. Measured with tests/fidelity/progs/stwwake (Go 1.27.3, 200 forced
-# GCs of an empty program, gctrace's sweep-termination clock): GOMAXPROCS=1 (no P to wake) 11, 7 and
-# 7 µs median in 3 runs; GOMAXPROCS=2 97, 100 and 58.5 µs (p10 45, 59, 36 µs), at 1-min load 5.5-5.9.
-# The stall is the difference: median 86 µs (of the runs' 86, 93, 51.5), p10 38 µs (38, 54, 31),
-# a log-normal draw with sigma = ln(86/38) / 1.2816.
-STW_WAKE_STALL_MEDIAN_NS = 86_000
-STW_WAKE_STALL_SIGMA = 0.64
+# GCs of an empty program, gctrace's sweep-termination clock) under `chrt -f 50` (SCHED_FIFO: no other
+# task on the machine can take the program's CPUs, the quiet 2-core machine the emulation models), 4
+# runs each: GOMAXPROCS=1 (no P to wake) 4-5 µs median; GOMAXPROCS=2 47.5, 50, 47 and 56.5 µs (p10 24,
+# 25, 26, 26 µs). The stall is the difference: median 44 µs, p10 22 µs, a log-normal draw with
+# sigma = ln(44/22) / 1.2816. (The same program at 1-min load 5.5-5.9 without SCHED_FIFO gave 86 µs:
+# that figure measures the neighbours, not the wake-up.)
+STW_WAKE_STALL_MEDIAN_NS = 44_000
+STW_WAKE_STALL_SIGMA = 0.54
 # The used part of a goroutine's stack (stack.hi - sched.sp, what scanstack scans and
 # gcController.lastStackScan counts) when its function parks directly at a park site, by wait reason.
 # Measured with tests/fidelity/progs/stackused (Go 1.27.3, linux/amd64): /gc/scan/stack:bytes after
