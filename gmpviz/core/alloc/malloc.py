@@ -67,8 +67,9 @@ from .mspan import (
 from .sizeclasses import CLASS_TO_SIZE, size_to_class
 from .stack import StackMixin
 
-#: a run of set allocBits/gcmarkBits bytes for nextFreeFast (no span has more slots)
-_ONES = memoryview(b"\x01" * max(SPANCLASS_NELEMS))
+#: runs of set allocBits/gcmarkBits bytes for nextFreeFast, by length (no span has more slots): a
+#: table lookup costs less than slicing a memoryview
+_ONES = tuple(b"\x01" * k for k in range(max(SPANCLASS_NELEMS) + 1))
 #: the Alloc kind for the raw emit form (a hot kind: tracer.RAW_HOT_KINDS)
 _ALLOC = int(EV.Alloc)
 #: goroutine_exit bookkeeping: merge a goroutine's slot lists per span beyond this many pieces
@@ -207,9 +208,9 @@ class Allocator(StackMixin):
                     sp.mark_bits[at] = 1
             else:
                 at = slice(start, start + k)
-                sp.alloc_bits[at] = _ONES[:k]
+                sp.alloc_bits[at] = _ONES[k]
                 if self.marking:
-                    sp.mark_bits[at] = _ONES[:k]
+                    sp.mark_bits[at] = _ONES[k]
             new_fi = fi + k
         else:
             # the free slots of a span only change when it is swept, so they are listed once per

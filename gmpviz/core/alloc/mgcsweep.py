@@ -9,11 +9,15 @@ Functions follow mgcsweep.go's order: ``nextSpanForSweep``, ``finishsweep_m``, `
 from __future__ import annotations
 
 from gmpviz.core.constants import NUM_SPAN_CLASSES
+from gmpviz.core.trace.events import EV
 
 from .mspan import SPAN_FULL, SPAN_LARGE, SPAN_PARTIAL, SPANCLASS_NELEMS
 
-#: cleared allocBits/gcmarkBits bytes for a whole span (no span has more slots)
-_ZEROS = memoryview(bytes(max(SPANCLASS_NELEMS)))
+#: cleared allocBits/gcmarkBits bytes for a whole span, by length (no span has more slots): a table
+#: lookup costs less than slicing a memoryview
+_ZEROS = tuple(bytes(k) for k in range(max(SPANCLASS_NELEMS) + 1))
+#: the SpanSweep kind for the raw emit form (a hot kind: tracer.RAW_HOT_KINDS)
+_SPAN_SWEEP = int(EV.SpanSweep)
 #: mgcsweep.go: numSweepClasses, every span class twice (full, then partial)
 NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2
 
@@ -119,11 +123,11 @@ class Sweeper:
         # marked objects are a subset of the allocated ones: no marks -> nothing stays allocated,
         # every allocated object marked -> allocBits stay as they are
         if live == 0:
-            sp.alloc_bits[off:end] = _ZEROS[:nelems]
+            sp.alloc_bits[off:end] = _ZEROS[nelems]
         else:
             if live != old:
                 sp.alloc_bits[off:end] = marks[off:end]
-            marks[off:end] = _ZEROS[:nelems]
+            marks[off:end] = _ZEROS[nelems]
         sp.freelist.pop(sid, None)
         sg = h.sweepgen
         sp.f_freeindex[sid] = 0
@@ -135,7 +139,7 @@ class Sweeper:
         a.frees += freed
         a.heap_alloc -= freed * elemsize
         h.pagesSwept += npages
-        a.ev.SpanSweep(t_ns, p, m, g, span=sid, freed_objects=freed, live_objects=live)
+        a.ext((t_ns, _SPAN_SWEEP, p, m, g, sid, freed, live))  # SpanSweep: span, freed_objects, live_objects
         if preserve:
             return
         spc = sp.f_spanclass[sid]
