@@ -130,7 +130,9 @@ class MCentral:
         """mcentral.go: grow, a fresh span of the class from the heap (mheap.alloc)."""
         spc = self.spanclass
         cls = spc >> 1
-        return self.a.mheap.alloc(
+        h = self.a.mheap
+        # mheap.alloc, whose reclaim runs only while sweeping is not done: else straight to allocSpan
+        return (h.alloc if h.reclaimIndex >= 0 else h.allocSpan)(
             t_ns,
             p,
             m,

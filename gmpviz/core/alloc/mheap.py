@@ -20,7 +20,7 @@ from gmpviz.core.trace.events import EV, span_pages_code, span_pages_decode  # n
 from gmpviz.core.workload.budget import EmulatedOOM
 
 from .mcentral import MCentral
-from .mpagealloc import PageAlloc
+from .mpagealloc import LOG_PALLOC_CHUNK_PAGES, PageAlloc
 from .mspan import SPAN_PARTIAL, SPAN_STACK, SPANCLASS_MANUAL, SpanTable
 
 #: malloc.go: mallocinit's first arena hint on linux/amd64, 0x00c0<<32 (Go 1.26 randomizes it; we don't)
@@ -162,9 +162,9 @@ class MHeap:
                 c = pc.cache
             if npages == 1 and c:
                 # pageCache.alloc(1), inline (most spans are one page): the lowest free page
-                i = (c & -c).bit_length() - 1
-                pc.cache = c & ~(1 << i)
-                base = pc.base + i
+                low = c & -c
+                pc.cache = c ^ low
+                base = pc.base + low.bit_length() - 1
             else:
                 base = pc.alloc(npages)
         if base < 0:
@@ -174,7 +174,8 @@ class MHeap:
                 a.ev.HeapGrow(t_ns, p, m, g, npages=grown, heap_sys_bytes=a._heap_sys_bytes())
                 base = pages.alloc(npages)
         sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)  # initSpan
-        pages.sysUsed(base, npages)
+        if npages > 1 or pages.scav[base >> LOG_PALLOC_CHUNK_PAGES]:  # else no released page to reuse
+            pages.sysUsed(base, npages)
         if npages == 1:  # setSpans
             self.page_span[base] = sid
         else:

@@ -115,6 +115,8 @@ class SpanTable:
         "slot_alloc",
         "slot_mark",
         "slot_death",
+        "death_bytes",
+        "death_view",
         "slot_gcount",
         "slot_elem",
         "slot_scan",
@@ -145,8 +147,13 @@ class SpanTable:
         self.mark_bits = bytearray(slot_capacity)
         self.slot_alloc = np.frombuffer(self.alloc_bits, dtype=bool)
         self.slot_mark = np.frombuffer(self.mark_bits, dtype=bool)
-        #: virtual time at which the object dies (ignoring goroutine owners)
-        self.slot_death = np.zeros(slot_capacity, dtype=np.int64)
+        #: virtual time at which the object dies (ignoring goroutine owners): native int64s in a
+        #: bytearray, seen as the numpy array slot_death and as the byte memoryview death_view, so
+        #: that a run of slots is set by one store of bytes (a third of the cost of a numpy slice
+        #: assignment of a Python int; a memoryview takes bytes without the copy a bytearray makes)
+        self.death_bytes = bytearray(slot_capacity * 8)
+        self.slot_death = np.frombuffer(self.death_bytes, dtype=np.int64)
+        self.death_view = memoryview(self.death_bytes)
         #: goroutine-lifetime allocations still pending (their G has not exited)
         self.slot_gcount = np.zeros(slot_capacity, dtype=np.int32)
         #: bytes per slot for heap spans, 0 for stacks and unused slots (bytes marked = dot product)
@@ -191,7 +198,7 @@ class SpanTable:
         cap = len(self.slot_alloc)
         while cap < need:
             cap *= 2
-        for name in ("slot_death", "slot_gcount", "slot_elem", "slot_scan"):
+        for name in ("slot_gcount", "slot_elem", "slot_scan"):
             old = getattr(self, name)
             new = np.zeros(cap, dtype=old.dtype)
             new[: len(old)] = old
@@ -202,6 +209,11 @@ class SpanTable:
             new[: len(getattr(self, bits))] = getattr(self, bits)
             setattr(self, bits, new)
             setattr(self, view, np.frombuffer(new, dtype=bool))
+        death = bytearray(cap * 8)
+        death[: len(self.death_bytes)] = self.death_bytes
+        self.death_bytes = death
+        self.slot_death = np.frombuffer(death, dtype=np.int64)
+        self.death_view = memoryview(death)
 
     def _take_slots(self, nelems: int, kind: int) -> int:
         """A slot range of nelems, preferring a recycled one of the same kind (no rewrite)."""
