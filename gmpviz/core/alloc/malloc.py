@@ -236,7 +236,8 @@ class Allocator(StackMixin):
                 sp.slot_mark[at] = True
             sp.slot_death[at] = death
         if goid:
-            sp.slot_gcount[at] += 1
+            # += 1 on slots that were free, which have no owner (check_invariants): = 1
+            sp.slot_gcount[at] = 1
             self._record_g(goid, sid, idx)
         sp.f_freeindex[sid] = new_fi
         sp.f_alloc_count[sid] = ac + k
@@ -505,12 +506,18 @@ class Allocator(StackMixin):
         per_span = self._g_slots.pop(goid, None)
         if not per_span:
             return
-        gcounts = self.spans.gcounts
+        sp = self.spans
+        gcount = sp.slot_gcount
         for sid, pieces in per_span.items():
-            arr = gcounts(sid)  # a view into the slot arena: updated in place
-            if len(pieces) == 1 and isinstance(pieces[0], slice):
-                arr[pieces[0]] -= 1  # one run of distinct slots
+            if len(pieces) == 1 and type(pieces[0]) is slice:  # one run of distinct slots
+                run = pieces[0]
+                at = sp.f_off[sid] + run.start
+                if run.stop - run.start == 1:
+                    gcount[at] -= 1  # one object (a large one, a span's last slot): a scalar
+                else:
+                    gcount[at : at + run.stop - run.start] -= 1
                 continue
+            arr = sp.gcounts(sid)  # a view into the slot arena: updated in place
             # a slot may be owned more than once (tiny blocks): count per slot, then subtract
             idx = np.concatenate([_slot_indexes(x) for x in pieces]) if len(pieces) > 1 else pieces[0]
             arr -= np.bincount(idx, minlength=len(arr)).astype(arr.dtype)
