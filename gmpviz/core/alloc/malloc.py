@@ -194,8 +194,9 @@ class Allocator(StackMixin):
     # ============================================================================================
 
     def nextFreeFast(self, sid: int, k: int, death: int, goid: int) -> tuple[int, int]:
-        """malloc.go: nextFreeFast / mcache.nextFree k times at once: the first k free slots from
-        freeindex; the first and the last of them (slot indexes in the span).
+        """malloc.go: nextFreeFast / mcache.nextFree k times at once: the first k free slots from freeindex.
+
+        Returns the first and the last of them (slot indexes in the span).
 
         SIMPLIFICATION: allocCache is not kept as a 64-bit word; scanning allocBits from freeindex
         hands out the same slots in the same order.
