@@ -198,10 +198,19 @@ def build(prog: Program) -> Path:
     return exe
 
 
+#: what the real runs are started under: () as they are, or RT_PREFIX (`--rt`): SCHED_FIFO priority
+#: 50, so the program's threads take a CPU from any ordinary task at once, as on a machine of its own
+#: (for programs with at most as many runnable threads as CPUs: FIFO threads of one priority do not
+#: share a CPU by time slices, so cpubound's and maxprocs' 4 Ps on 2 CPUs would not run as under CFS)
+RT_PREFIX = ("chrt", "-f", "50")
+RUN_PREFIX: tuple[str, ...] = ()
+
+
 def run_key(prog: Program) -> str:
-    """Cache key of a program's runs: source, flags, environment and GODEBUG."""
+    """Cache key of a program's runs: source, flags, environment and GODEBUG (and `--rt`)."""
     env = json.dumps(sorted(prog.env.items()))
-    return f"{prog.name}-{_digest(prog.source.read_bytes(), *prog.args, env, GODEBUG)}"
+    key = f"{prog.name}-{_digest(prog.source.read_bytes(), *prog.args, env, GODEBUG)}"
+    return key + ("-rt" if RUN_PREFIX else "")
 
 
 def load_average() -> float:
@@ -276,7 +285,7 @@ def _make_run(prog: Program, exe: Path, d: Path, index: int) -> RealRun:
     utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [str(exe), *prog.args],
+        [*RUN_PREFIX, str(exe), *prog.args],
         env=go_env({"GODEBUG": GODEBUG, **prog.env}),
         capture_output=True,
         text=True,
@@ -547,8 +556,16 @@ def main(argv: list[str]) -> int:
         action="append",
         help=f"cache of the real runs (default {RUNS_DIR}); twice: two independent run sets side by side",
     )
+    ap.add_argument(
+        "--rt",
+        action="store_true",
+        help="make missing real runs under `chrt -f 50` (SCHED_FIFO: the machine's other tasks cannot "
+        "take the program's CPUs; needs the privilege), cached apart from ordinary runs",
+    )
     ap.add_argument("programs", nargs="*", help=f"default: all of {', '.join(PROGRAMS)}")
     args = ap.parse_args(argv)
+    global RUN_PREFIX
+    RUN_PREFIX = RT_PREFIX if args.rt else ()
     runs_dirs = args.runs_dir or [None]
     names = args.programs or list(PROGRAMS)
     unknown = [n for n in names if n not in PROGRAMS]
