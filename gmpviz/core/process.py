@@ -19,12 +19,15 @@ Start method: forkserver where there is one (a fork of a clean server that has i
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import multiprocessing as mp
 import os
 import pickle
 import queue
+import select
 import signal
+import struct
 import sys
 import threading
 import time
@@ -33,7 +36,7 @@ import types
 
 import numpy as np
 
-from .thread import Apply, Batch, EngineThread, Pause, Resume, SetSpeed, Step, Stop, engine_now
+from .thread import IDLE_WAIT_S, Apply, Batch, EngineThread, Pause, Resume, SetSpeed, Step, Stop, engine_now
 from .trace.events import EVENT_DTYPE
 from .trace.stats import COUNTERS_DTYPE
 
@@ -41,6 +44,8 @@ START_TIMEOUT_S = 120.0  # the child builds the engine (a big heap takes a while
 STOP_TIMEOUT_S = 2.0  # then terminate, then kill
 ORPHAN_GRACE_S = 2.0  # the window is gone: the child finishes its slice and exits, or is made to
 PIPE_BYTES = 1 << 20
+#: the child's batches not yet taken by the pipe, at most (~2.5 s of max speed): then the engine waits
+OUTBOX_MAX_BYTES = 32 << 20
 #: what the window reads of an engine; the child reports them at start and whenever one changes
 SETTINGS = ("seed", "gomaxprocs", "ncpu", "policy", "gogc", "memlimit", "duration_ns")
 #: a batch on the pipe: the tag, the header's length, the header (a pickled tuple of the scalars), then
@@ -194,12 +199,67 @@ class RemoteEngine:
 
 
 # --- the child -----------------------------------------------------------------------------------
+class _Outbox:
+    """The child's messages on their way to the window, written without waiting for it.
+
+    A blocking send stalled the engine whenever the pipe was full: the window's receiving thread
+    waits for the GIL its frame holds (up to the 5 ms switch interval per read), and at max speed
+    that was up to 6 % of the run's wall time. Here the pipe's end is non-blocking: what does not
+    fit stays here, in order, and goes at the next message or when the loop is idle; only past
+    OUTBOX_MAX_BYTES does the engine wait (memory stays bounded however far the window falls behind).
+    The frames are multiprocessing's (a 4-byte big-endian length, then the bytes), so the window
+    reads them with Connection.recv_bytes. Where the pipe is not a POSIX file descriptor (Windows),
+    a plain blocking send_bytes."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.fd: int | None = None
+        self.parts: collections.deque = collections.deque()
+        self.size = 0  # bytes not yet written
+        self._off = 0  # of parts[0]
+        if os.name == "posix":
+            try:
+                fd = conn.fileno()
+                os.set_blocking(fd, False)
+                self.fd = fd
+            except (AttributeError, OSError, ValueError):
+                self.fd = None
+
+    def put(self, data: bytes) -> None:
+        if self.fd is None or len(data) > 0x7FFFFFFF:
+            self.flush(block=True)
+            self.conn.send_bytes(data)
+            return
+        self.parts.append(struct.pack("!i", len(data)))
+        self.parts.append(data)
+        self.size += 4 + len(data)
+        self.flush(block=self.size > OUTBOX_MAX_BYTES)
+
+    def flush(self, block: bool) -> None:
+        """Write what the pipe takes; with `block`, everything (OSError: the window is gone)."""
+        while self.parts:
+            buf = self.parts[0]
+            try:
+                n = os.write(self.fd, memoryview(buf)[self._off :])
+            except BlockingIOError:
+                if not block:
+                    return
+                select.select([], [self.fd], [], IDLE_WAIT_S)
+                continue
+            self._off += n
+            self.size -= n
+            if self._off == len(buf):
+                self.parts.popleft()
+                self._off = 0
+
+
 class _ChildLoop(EngineThread):
     """EngineThread's loop run on the child's main thread; batches go down the pipe."""
 
     def __init__(self, engine, conn, speed_ns_per_s, paused) -> None:
         super().__init__(engine, speed_ns_per_s, paused, max_speed_yield=0.0)
         self.conn = conn
+        self.outbox = _Outbox(conn)
         self._settings = _settings_of(engine)
 
     def _emit(self, batch: Batch) -> None:
@@ -208,8 +268,19 @@ class _ChildLoop(EngineThread):
             self._settings = now
             batch.settings = now
         try:
-            self.conn.send_bytes(encode_batch(batch))
+            self.outbox.put(encode_batch(batch))
         except (OSError, ValueError):  # the window is gone
+            self._stopping = True
+
+    def _commands(self, block: bool) -> bool:
+        if block and self.outbox.size:  # idle (paused, done): nothing to run, so the rest goes now
+            self.flush()
+        return super()._commands(block)
+
+    def flush(self) -> None:
+        try:
+            self.outbox.flush(block=True)
+        except (OSError, ValueError):
             self._stopping = True
 
 
@@ -258,7 +329,7 @@ def _child_main(factory, scenario, engine_kw: dict, speed, paused: bool, cmd_r, 
     if isinstance(go, Stop):
         return
     threading.Thread(target=_read_commands, args=(cmd_r, loop), name="gmpviz-commands", daemon=True).start()
-    loop.run()
+    loop.run()  # ends at the window's Stop or when the window is gone: it wants nothing more
     out_w.close()
 
 

@@ -14,7 +14,17 @@ from .counters import CounterSeries, GCHistory, RunqHistory
 from .cpus import ASSUMPTIONS as _CPU_ASSUMPTIONS
 from .cpus import CPULanes
 from .eventlog import EventLog
-from .folds import MTL_FOLD_EVENTS, Fold, FoldSet, LazyLaneFold, LazyMetricsFold, VerdictsFold, every_view
+from .folds import (
+    MTL_FOLD_EVENTS,
+    Fold,
+    FoldSet,
+    GroupsFold,
+    LazyFold,
+    LazyLaneFold,
+    LazyMetricsFold,
+    VerdictsFold,
+    every_view,
+)
 from .markqueue import MarkQueueFold
 from .metrics import LiveMetrics
 from .spans import MARK_VIEW_ASSUMPTIONS, SpanTable
@@ -50,15 +60,19 @@ class Model:
         self, groups: tuple[str, ...] = ("main",), log_capacity: int = 1 << 20, folds: FoldSet = every_view
     ) -> None:
         self.groups = tuple(groups)
-        self.state = RuntimeState()
+        #: the tables the docks read, through the properties below (a lazy fold flushes first)
+        self._state = RuntimeState()
+        self._spans = SpanTable()
+        self._gc = GCHistory()
+        self._log = EventLog(log_capacity)
+        self._runq_hist = RunqHistory()
+        self._lazy_of: dict[int, LazyFold] = {}
+        #: each goid's group (GoCreate), which the lanes colour by: folded every batch, cheaply
+        self.group_fold = GroupsFold()
         self.ptl = Timeline("p")
         self.mtl_lanes = Timeline("m")  # read through `mtl`: folded lazily
         self.metrics_fold = LiveMetrics()  # read through `metrics`: folded lazily
-        self.spans = SpanTable()
         self.counters = CounterSeries()
-        self.gc = GCHistory()
-        self.log = EventLog(log_capacity)
-        self.runq_hist = RunqHistory()
         self.verdicts = VerdictsFold()
         self.markq = MarkQueueFold()  # Green Tea's span queues and what mark workers scan
         self.now_ns = 0
@@ -70,6 +84,64 @@ class Model:
         self.folds: tuple[Fold, ...] = tuple(folds(self))
         self._lazy = tuple(f for f in self.folds if isinstance(f, LazyLaneFold))
         self._lazy_metrics = tuple(f for f in self.folds if isinstance(f, LazyMetricsFold))
+        docks = [f for f in self.folds if isinstance(f, LazyFold) and not isinstance(f, LazyMetricsFold)]
+        self._lazy_of = {id(f.target): f for f in docks}
+
+    def _folded(self, table):
+        """`table` with every event applied so far (its lazy fold, if it has one, flushed)."""
+        f = self._lazy_of.get(id(table))
+        if f is not None:
+            f.flush()
+        return table
+
+    def _replace(self, name: str, table) -> None:
+        """Another table in place of one (a replay's cursor restores its state from a keyframe): its
+        lazy fold folds into the new one from now on, and what was pending for the old is dropped."""
+        f = self._lazy_of.pop(id(getattr(self, name)), None)
+        if f is not None:
+            f.reset(table)
+            self._lazy_of[id(table)] = f
+        setattr(self, name, table)
+
+    @property
+    def state(self) -> RuntimeState:
+        return self._folded(self._state)
+
+    @state.setter
+    def state(self, table: RuntimeState) -> None:
+        self._replace("_state", table)
+
+    @property
+    def spans(self) -> SpanTable:
+        return self._folded(self._spans)
+
+    @spans.setter
+    def spans(self, table: SpanTable) -> None:
+        self._replace("_spans", table)
+
+    @property
+    def gc(self) -> GCHistory:
+        return self._folded(self._gc)
+
+    @gc.setter
+    def gc(self, table: GCHistory) -> None:
+        self._replace("_gc", table)
+
+    @property
+    def log(self) -> EventLog:
+        return self._folded(self._log)
+
+    @log.setter
+    def log(self, table: EventLog) -> None:
+        self._replace("_log", table)
+
+    @property
+    def runq_hist(self) -> RunqHistory:
+        return self._folded(self._runq_hist)
+
+    @runq_hist.setter
+    def runq_hist(self, table: RunqHistory) -> None:
+        self._replace("_runq_hist", table)
 
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.trace.events import EV, EVENT_DTYPE
+from ._grow import concat_records
 
 
 class EventLog:
@@ -50,7 +51,7 @@ class EventLog:
         if self.total <= self.capacity:
             return self.buf[: self.total]
         i = self.total % self.capacity
-        return np.concatenate([self.buf[i:], self.buf[:i]])
+        return concat_records([self.buf[i:], self.buf[:i]])
 
     def query(
         self, kinds: set[int] | None = None, goid: int | None = None, p: int | None = None, limit: int = 2000

@@ -88,6 +88,8 @@ _MARK_BEGIN, _SPAN_SCAN, _SPAN_QUEUE, _MARK_DONE = (
     int(EV.GCMarkDone),
 )
 _SPAN_ALLOC = int(EV.SpanAlloc)
+_SPAN_CACHE, _SPAN_UNCACHE = int(EV.SpanCache), int(EV.SpanUncache)
+_SPAN_SWEEP, _SPAN_FREE = int(EV.SpanSweep), int(EV.SpanFree)
 _ALLOC = int(EV.Alloc)
 
 _LIFECYCLE = np.zeros(256, dtype=bool)
@@ -101,6 +103,9 @@ class SpanTable:
 
     def __init__(self) -> None:
         self._alloc(1024)
+        #: True: span lifecycles are replayed event by event (_apply_lifecycle, the reference); False:
+        #: folded by _apply_lifecycle_vec, which gives the same table
+        self.replay_lifecycle = False
         self.max_id = -1
         self.version = 0
         self.layout_serial = 0  # bumped when the heatmap is laid out anew (its rows and ticks move)
@@ -190,16 +195,21 @@ class SpanTable:
                 self.mark_p[fresh] = -1
         pos = np.flatnonzero(life)
         last_set: dict[int, int] = {}
+        ids = at = None
         if len(pos):
-            self._apply_lifecycle(ev[pos], pos, last_set)
+            if self.replay_lifecycle:
+                self._apply_lifecycle(ev[pos], pos, last_set)
+                if last_set:
+                    ids = np.fromiter(last_set.keys(), dtype=np.int64)
+                    at = np.fromiter(last_set.values(), dtype=np.int64)
+            else:
+                ids, at = self._apply_lifecycle_vec(ev[pos], pos)
         apos = np.flatnonzero(allocs)
         if len(apos):
             a0 = ev["a0"][apos]
             path, _, _, span = alloc_decode(a0)
             count = np.where(path == PATH_TINY, 0, ev["a1"][apos])  # TINY: packed into a block, no new slot
-            if last_set:
-                ids = np.fromiter(last_set.keys(), dtype=np.int64)
-                at = np.fromiter(last_set.values(), dtype=np.int64)
+            if ids is not None and len(ids):
                 lookup = np.full(int(max(span.max(), ids.max())) + 1, -1, dtype=np.int64)
                 lookup[ids] = at
                 keep = apos > lookup[span]
@@ -210,12 +220,93 @@ class SpanTable:
                 np.add.at(self.alloc_count, span, count.astype(np.int32))
                 self.dirty[span] = True
 
+    def _apply_lifecycle_vec(self, e: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What `_apply_lifecycle` does, without a Python step per event: each column of a span ends
+        as the last event that writes it left it, so each is one "last event of these kinds per
+        span" (a scatter of positions), with two reads of what came before: a SpanCache sets the
+        span class only where the span has no pages yet (its last SpanAlloc before it, else the
+        table's), and a SpanSweep after the last event that sets the state moves it between partial
+        and full only when that left it partial or full (a sweep never leaves those two, so the
+        last sweep decides, against the span's nelems then: the last SpanAlloc's, which came
+        before). Returns (spans, position of each one's last event that sets allocCount).
+        tests/model/test_spans_vec.py checks it against the replay on whole runs and random
+        sequences."""
+        ids = e["a0"].astype(np.int64)
+        live = ids >= 0
+        none = (np.zeros(0, dtype=np.int64),) * 2
+        if not live.any():
+            return none
+        self._need(int(ids.max()) + 1)
+        touched, inv = np.unique(ids[live], return_inverse=True)
+        self.max_id = max(self.max_id, int(touched[-1]))
+        self.dirty[touched] = True
+        k, a1, a2, p = e["kind"], e["a1"].astype(np.int64), e["a2"], e["p"]
+        is_alloc = k == _SPAN_ALLOC
+        self.realloc[ids[is_alloc & live]] = True
+        k, a1, a2, p, pos_l = k[live], a1[live], a2[live].astype(np.int64), p[live], pos[live]
+        is_alloc = k == _SPAN_ALLOC
+        npages_raw = span_pages_decode(e["a2"][live])[0].astype(np.int64)
+        # a manual (stack) span's SpanAlloc is not part of the heap table: it does nothing
+        heap_alloc = is_alloc & (a1 >= 0)
+        ne = nelems_of(np.clip(a1, 0, None), np.maximum(npages_raw, 1)).astype(np.int64)
+        cache, uncache = k == _SPAN_CACHE, k == _SPAN_UNCACHE
+        sweep, free = k == _SPAN_SWEEP, k == _SPAN_FREE
+        large = (a1 >> 1) == 0
+        n, m = len(touched), len(k)
+        order = np.arange(m)
+
+        def last(mask: np.ndarray) -> np.ndarray:
+            """Per touched span, the index (into these events) of its last event in `mask`, -1."""
+            out = np.full(n, -1, dtype=np.int64)
+            np.maximum.at(out, inv[mask], order[mask])
+            return out
+
+        def put(col: np.ndarray, li: np.ndarray, values: np.ndarray) -> None:
+            has = li >= 0
+            col[touched[has]] = values[li[has]]
+
+        la = last(heap_alloc)
+        # npages as each event saw it: its span's last SpanAlloc before it, else the table's
+        srt = np.lexsort((order, inv))  # by span, then in order
+        g_first = np.r_[True, inv[srt][1:] != inv[srt][:-1]]
+        start = np.maximum.accumulate(np.where(g_first, np.arange(m), 0))
+        at_alloc = np.maximum.accumulate(np.where(heap_alloc[srt], np.arange(m), -1))
+        seen = np.empty(m, dtype=np.int64)
+        seen[srt] = np.where(at_alloc >= start, npages_raw[srt][np.clip(at_alloc, 0, None)], -1)
+        # (an event's own SpanAlloc counts for it, but only a SpanCache reads this)
+        npages_seen = np.where(seen >= 0, seen, self.npages[ids[live]])
+        put(self.spanclass, last(heap_alloc | (cache & (npages_seen == 0))), a1)
+        put(self.npages, la, npages_raw)
+        put(self.nelems, la, ne)
+        lset = last(heap_alloc | sweep | free)
+        put(self.alloc_count, lset, np.where(sweep, a2, 0))
+        lown = last(heap_alloc | cache | uncache | free)
+        put(self.owner, lown, np.where(heap_alloc & large, p, np.where(cache, p, -1)))
+        st_set = np.select(
+            [heap_alloc & large, heap_alloc, cache, uncache & (a2 != 0), uncache, free],
+            [SP_LARGE, SP_PARTIAL, SP_MCACHE, SP_FULL, SP_PARTIAL, SP_FREE],
+            0,
+        )
+        put(self.state, lown, st_set)
+        ls = last(sweep)
+        after = (ls >= 0) & (ls > lown)
+        if after.any():
+            sp = touched[after]
+            cur = self.state[sp]  # the state the last setter left (or the table's)
+            moves = (cur == SP_PARTIAL) | (cur == SP_FULL)
+            li = ls[after][moves]
+            sp = sp[moves]
+            self.state[sp] = np.where(a2[li] >= self.nelems[sp], SP_FULL, SP_PARTIAL)
+        has = lset >= 0
+        return touched[has], pos_l[lset[has]]
+
     def _apply_lifecycle(self, e: np.ndarray, pos: np.ndarray, last_set: dict[int, int]) -> None:
         """SpanAlloc/SpanCache/SpanUncache/SpanSweep/SpanFree events ``e`` (at batch positions
         ``pos``), in order. Each event reads what the ones before it wrote to its span, so they are
         replayed one by one, on plain dicts of the touched spans' columns (a numpy scalar read or
         write costs ~100-170 ns, a dict's ~30): the columns are read once and written back once.
-        ``last_set`` gets, per span, the position of its last event that sets allocCount."""
+        ``last_set`` gets, per span, the position of its last event that sets allocCount. The
+        reference of `_apply_lifecycle_vec` (``replay_lifecycle``)."""
         self._need(int(e["a0"].max()) + 1)
         ids = e["a0"]
         live = ids >= 0

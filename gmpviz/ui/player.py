@@ -192,12 +192,16 @@ class ReplayController:
         bar.addSeparator()
         self.scrubber = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.scrubber.setRange(0, SCRUB_STEPS)
-        self.scrubber.setMinimumWidth(300)
+        # it stretches over what is left; 200 px at least, so the whole bar fits a 1600 px window
+        # with the time label's room for a long recording's text
+        self.scrubber.setMinimumWidth(200)
         self.scrubber.setToolTip("Scrub over the whole run")
         self.scrubber.valueChanged.connect(self._scrubbed)
         bar.addWidget(self.scrubber)
         self.time_label = QtWidgets.QLabel()
-        self.time_label.setMinimumWidth(230)
+        # as wide as the widest text it will show, reserved now: a full bar squeezed the label to a
+        # fixed 230 px and cut its text ("event 70,400/70,4" at 1600 px)
+        self.time_label.setMinimumWidth(self._time_label_px())
         bar.addWidget(self.time_label)
         bar.addSeparator()
         self.bm_btn = QtWidgets.QToolButton(text="+ bookmark")
@@ -332,15 +336,26 @@ class ReplayController:
     def _scrubbed(self, pos: int) -> None:
         self.seek_time(int(self.replay.t_end_ns * pos / SCRUB_STEPS))
 
+    def _time_text(self, t_ns: int, index: int) -> str:
+        rp = self.replay
+        return f" {fmt_ns(t_ns)} / {fmt_ns(rp.t_end_ns)} · event {index:,}/{rp.n_events:,}"
+
+    def _time_label_px(self) -> int:
+        """The width of the widest text the time label shows over the whole recording: the cursor's
+        time at the longest of its units' formats up to the end, the event index at its widest."""
+        rp = self.replay
+        fm = self.time_label.fontMetrics()
+        times = [t for t in (rp.t_end_ns, 999, 999_990, 999_999_999, 999_999_999_999) if t <= rp.t_end_ns]
+        index = int("8" * len(str(max(rp.n_events, 1))))  # the digits' widest (most fonts: all equal)
+        return max(fm.horizontalAdvance(self._time_text(t, index)) for t in times) + 12
+
     def _sync_controls(self) -> None:
         rp = self.replay
         pos = int(round(rp.t_ns / max(rp.t_end_ns, 1) * SCRUB_STEPS))
         self.scrubber.blockSignals(True)
         self.scrubber.setValue(pos)
         self.scrubber.blockSignals(False)
-        self.time_label.setText(
-            f" {fmt_ns(rp.t_ns)} / {fmt_ns(rp.t_end_ns)} · event {rp.index:,}/{rp.n_events:,}"
-        )
+        self.time_label.setText(self._time_text(rp.t_ns, rp.index))
         x = rp.t_ns / MS
         self.tl_cursor.blockSignals(True)
         self.tl_cursor.setValue(x)

@@ -190,3 +190,34 @@ def test_a_batch_crosses_the_pipe_as_its_bytes_and_comes_back_equal():
     assert decode_batch(encode_batch(odd)).counters.tolist() == [0.0, 0.0]
     with pytest.raises(ValueError):
         decode_batch(b"X123")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the outbox writes a POSIX pipe's descriptor")
+def test_the_child_outbox_never_waits_for_a_reader_and_keeps_every_message_in_order(monkeypatch):
+    """While the window does not read (its receiving thread waits for the GIL), the child's batches
+    wait in its outbox instead of the engine waiting on a full pipe; past OUTBOX_MAX_BYTES it waits.
+    Whatever the pipe's timing, the window reads every message whole and in order."""
+    import multiprocessing as mp
+    import threading
+
+    from gmpviz.core import process
+
+    monkeypatch.setattr(process, "OUTBOX_MAX_BYTES", 8 << 20)
+    r, w = mp.Pipe(duplex=False)
+    box = process._Outbox(w)
+    assert box.fd is not None
+    sizes = [1, 4096, 70_000, 300_000, 5, 1 << 20]
+    msgs = [bytes([k % 251]) * sizes[k % len(sizes)] for k in range(24)]  # ~6.9 MiB, past the pipe
+    t0 = time.perf_counter()
+    for m in msgs:
+        box.put(m)  # nobody reads yet: none of these may block
+    assert time.perf_counter() - t0 < 5 and box.size > 0
+    got = []
+    reader = threading.Thread(target=lambda: got.extend(r.recv_bytes() for _ in range(len(msgs) + 1)))
+    reader.start()
+    box.put(b"x" * (9 << 20))  # past the bound: waits until the reader took enough
+    box.flush(block=True)
+    reader.join(30)
+    assert got == [*msgs, b"x" * (9 << 20)]
+    w.close()
+    r.close()

@@ -224,3 +224,38 @@ def test_live_window_file_record_refuses_the_scenario_file(make_win, tmp_path):
     assert win.session is None or win.session.writer is None
     assert src.read_text() == text
     assert not (tmp_path / "mine.toml.part").exists()
+
+
+@pytest.mark.parametrize("width", [1600, 1920])
+def test_playback_bar_fits_and_its_time_text_is_never_cut(qtbot, tmp_path_factory, width):
+    """Every control of the playback bar stays on it (none in Qt's » overflow menu) at 1600 and 1920
+    px, and the time label holds its whole text wherever the cursor is, also before Qt lays the bar
+    out again (a video export grabs frames without an event loop): it was 230 px, sized for the text
+    at the start, and a later text was cut ("event 70,400/70,4")."""
+    from gmpviz.ui.player import open_player
+
+    path = tmp_path_factory.mktemp("bar") / "long.gmprec"
+    record_run(Engine(load_scenario("default"), duration_ns=3_000_000_000), str(path))
+    win = open_player(str(path), interactive=False)
+    win.timer.stop()
+    qtbot.addWidget(win)
+    win.resize(width, 1000)
+    win.show()
+    _load(win)
+    try:
+        bar = win.playback_bar
+        label = win.time_label
+        for frac in (0.0, 0.01, 0.1, 0.33, 0.5, 0.999, 1.0):
+            win.seek_time(int(win.replay.t_end_ns * frac))
+            assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), label.text()
+        for frac in (0.0, 0.1, 1.0):
+            win.seek_time(int(win.replay.t_end_ns * frac))
+            QtWidgets.QApplication.processEvents()
+            assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), label.text()
+        for act in bar.actions():
+            w = bar.widgetForAction(act)
+            if w is None or act.isSeparator():
+                continue
+            assert w.isVisible() and bar.rect().contains(w.geometry()), (type(w).__name__, w.geometry())
+    finally:
+        win.close()

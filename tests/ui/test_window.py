@@ -38,19 +38,23 @@ def test_window_opens_on_each_preset_and_views_get_data(make_win, preset):
     assert win.windowTitle().startswith(f"gmpviz — {preset}")
 
 
-def test_gomaxprocs_control_changes_the_engine(make_win):
+def test_gomaxprocs_control_changes_the_engine(make_win, qtbot):
+    """Waits on the run's state, never on the clock: the run is far longer than the test (at 1 s/s a
+    2 s run could end, on a loaded machine, before the new GOMAXPROCS reached it), and each step waits
+    for what it needs (qtbot.waitUntil spins the window's own frame timer)."""
     win = make_win()
-    win.start(load_scenario("default"), "default", procs=4, duration_ns=2000 * MS)
+    win.start(load_scenario("default"), "default", procs=4, duration_ns=3_600_000 * MS)
     win.set_speed(1000 * MS)
-    assert run_until(win, lambda: win.session.model.ptl.active_lanes() == 4)
+    model = win.session.model
+    qtbot.waitUntil(lambda: model.ptl.active_lanes() == 4, timeout=120_000)
     win.controls.procs.setValue(2)
-    assert run_until(win, lambda: win.session.model.ptl.active_lanes() == 2)
-    assert win.engine.gomaxprocs == 2
+    qtbot.waitUntil(lambda: model.ptl.active_lanes() == 2 and win.engine.gomaxprocs == 2, timeout=120_000)
+    assert not win.session.done
     win.refresh_views(force=True)
     # lanes 2 and 3 are blank after the resize
-    t_resize = win.session.model.now_ns
-    run_until(win, lambda: win.session.model.now_ns > t_resize + 5 * MS)
-    r = win.session.model.ptl.raster(t_resize + 2 * MS, win.session.model.now_ns, 50)
+    t_resize = model.now_ns
+    qtbot.waitUntil(lambda: model.now_ns > t_resize + 5 * MS, timeout=120_000)
+    r = model.ptl.raster(t_resize + 2 * MS, model.now_ns, 50)
     assert (r[2:] == 0).all() and (r[:2] > 0).any()
 
 
@@ -331,3 +335,25 @@ def test_runtime_settings_wrap_to_a_second_row_when_narrow(make_win):
     win.resize(2400, 900)
     QtWidgets.QApplication.processEvents()
     assert not win.toolBarBreak(win.controls.runtime_bar)
+
+
+def test_a_dock_behind_another_tab_waits_until_it_is_raised(make_win, qtbot):
+    """The docks refresh in turn, but one behind another dock's tab skips its turn (it said
+    isVisible() and cost as much as a shown one); raising its tab draws it at once."""
+    from gmpviz.ui.main_window import shown
+
+    win = make_win()
+    win.speed = None
+    win.start(load_scenario("default"), "default", duration_ns=30 * MS)
+    assert run_until(win, lambda: win.session.done, timeout=60)
+    qtbot.waitUntil(lambda: shown(win.spans), timeout=10_000)
+    assert not shown(win.metrics)  # "MMU and latency" is tabbed behind the span heatmap
+    calls = []
+    real = win.metrics.refresh
+    win.metrics.refresh = lambda m, force=False: calls.append(force) or real(m, force=force)
+    for _ in range(3 * 2 * 7):  # every dock's turn three times over
+        win.frames += 1
+        win.refresh_views()
+    assert calls == []
+    win.docks["metrics"].raise_()
+    qtbot.waitUntil(lambda: shown(win.metrics) and len(calls) > 0, timeout=10_000)

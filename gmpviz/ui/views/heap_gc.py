@@ -54,6 +54,9 @@ class HeapGCView(QtWidgets.QWidget):
         lay.addWidget(self.summary)
         self.legend = QtWidgets.QLabel()
         self._legend_limits = None
+        #: the SERIES with data (a real Go trace has no HeapSys, HeapReleased nor stacks: gotrace
+        #: leaves them 0, and unknown is not 0 B): only these are drawn and named in the legend
+        self._series_shown = tuple(field for field, _, _, _ in SERIES)
         self.legend_gc_cpu = True  # the GC CPU plot's entries (the stage drops them with the plot)
         self.legend_assists = True  # the assist ticks' entries (the stage drops them where none show)
         self._set_legend(False, False)
@@ -161,14 +164,15 @@ class HeapGCView(QtWidgets.QWidget):
             self._key = None
 
     def _set_legend(self, memlimit: bool, container: bool) -> None:
-        """The series, and the limit lines only when there are limits to draw."""
-        if self._legend_limits == (memlimit, container):
+        """The series that have data, and the limit lines only when there are limits to draw."""
+        if self._legend_limits == (memlimit, container, self._series_shown):
             return
-        self._legend_limits = (memlimit, container)
+        self._legend_limits = (memlimit, container, self._series_shown)
         limits = [(self.theme.foreground, "GOMEMLIMIT (dashed)")] if memlimit else []
         limits += [(OI_VERMILLION, "container limit (dotted)")] if container else []
+        series = [(colour, label) for field, label, colour, _ in SERIES if field in self._series_shown]
         self.legend.setText(
-            legend_html([(colour, label) for _, label, colour, _ in SERIES])
+            legend_html(series)
             + ("&nbsp;&nbsp;" + legend_html(limits) if limits else "")
             + (
                 "&nbsp;&nbsp; " + legend_html([(OI_VERMILLION, "assist start ▲"), (OI_BLUE, "assist end ▼")])
@@ -254,7 +258,11 @@ class HeapGCView(QtWidgets.QWidget):
         if len(c) == 0:
             return
         top_mib = 0.0
+        self._series_shown = tuple(field for field, _, _, _ in SERIES if c.col(field).max() > 0)
         for field, _, _, _ in SERIES:
+            if field not in self._series_shown:
+                self.curves[field].setData([], [])  # no data: no flat line at 0 B, no legend entry
+                continue
             t, v = c.decimated(field, 1500)
             self.curves[field].setData(t / MS, v / MIB)
             top_mib = max(top_mib, float(v.max()) / MIB if len(v) else 0.0)
@@ -288,9 +296,10 @@ class HeapGCView(QtWidgets.QWidget):
             d = p.col("duration_ns")
             r = int(p.col("reason")[-1])
             pauses = f" · STW pauses {p.n}, max {fmt_ns(d.max())}, last {fmt_ns(d[-1])} ({STW_NAMES[r] if 0 <= r < len(STW_NAMES) else r})"  # noqa: E501
+        sys_ = f"HeapSys {fmt_bytes(last['heap_sys'])} · " if "heap_sys" in self._series_shown else ""
         self.summary.setText(
             f"HeapAlloc {fmt_bytes(last['heap_alloc'])} · goal {fmt_bytes(last['heap_goal'])} · "
-            f"HeapSys {fmt_bytes(last['heap_sys'])} · GC cycles {int(last['gc_cycles'])} · "
+            f"{sys_}GC cycles {int(last['gc_cycles'])} · "
             f"GC CPU {100 * float(last['gc_cpu_fraction']):.1f}%{pauses}"
         )
 

@@ -34,6 +34,7 @@ from ...ui.items import timeaxis
 from ...ui.items.raster import RasterItem
 from ..theme import Theme, rgb
 from . import FOLLOW_HEADROOM, fmt_ns
+from .timeline_detail import TimelineDetail
 
 SUBROWS = 8  # image rows per lane: LANE_ROWS painted, the rest the gap to the next lane
 LANE_ROWS = 6
@@ -121,6 +122,7 @@ class TimelineView(QtWidgets.QWidget):
         self._follow_end_ms: float | None = None
         self._geom = None
         self._prev_rasters: list = []
+        self._detail = TimelineDetail()  # short marks and G ids over the P lanes
         self.mark_font: QtGui.QFont | None = None  # verdict labels' font (the stage's is larger)
         self.id_font = QtGui.QFont()
         self.id_font.setPixelSize(ID_FONT_PX)
@@ -203,6 +205,7 @@ class TimelineView(QtWidgets.QWidget):
         self.image.set_lut(lut)
         self.hl_curve = self.plot.plot(pen=pg.mkPen(theme.foreground, width=3))
         self.hl_curve.setZValue(14)
+        self._hl_drawn = True  # the highlight curve or its arrows may hold something
         lay.addWidget(self.plot, 1)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
@@ -355,14 +358,24 @@ class TimelineView(QtWidgets.QWidget):
         t_hi = min(t1, self.reveal_ns)
         n_in_view = sum(model.ptl.count_in(lane, t0, t_hi) for lane in range(model.ptl.nlanes))
         detail = n_in_view <= DETAIL_SEGMENTS_MAX
-        # the columns (a copy of each lane's, with its open segment appended) only when drawn from
-        segs = list(self._p_segments(model, t0, t_hi)) if detail or self.highlight_g > 0 else []
-        lanes[:, :LANE_ROWS] = (self._keep_short(segs, img, t0, t1, width) if detail else img)[:, None, :]
+        # the short marks and G ids (incremental: only the segments closed since the last frame are
+        # looked at while the view stays put); each lane's columns only for a highlighted G
+        segs = list(self._p_segments(model, t0, t_hi)) if self.highlight_g > 0 else []
+        labels: list[tuple] = []
+        if detail:
+            kept, labels = self._detail.update(
+                model.ptl, img, t0, t1, width, t_hi, self._id_char_px(), ID_LABELS_SHOWN
+            )
+        else:
+            kept = img
+            self._detail.reset()
+        lanes[:, :LANE_ROWS] = kept[:, None, :]
         self._draw_scan_kinds(model, t0, t1, lanes, img, width)
         if self.stw_strong:
             big[:, on] = STW_STRONG  # through the lanes too: the world stopped, every P with it
         self._draw_markers(model, t0, t1, big, width)
-        self._draw_ids(segs if detail else [], t0, t1, width)
+        per_ns, room = width / max(t1 - t0, 1), ID_LABELS_SHOWN - len(labels)
+        self._show_ids(labels + self._cpu_ids(t0, t1, per_ns, self._id_char_px(), room))
         self._draw_highlight(model, segs, t0, t1)
         self._draw_steals(model, t0, min(t1, self.reveal_ns + 1))  # the steal at the cursor too
         self._draw_verdicts(model)
@@ -396,10 +409,14 @@ class TimelineView(QtWidgets.QWidget):
             out[lane, px[first]] = st[first]
         return img if out is None else out
 
+    def _id_char_px(self) -> float:
+        return (self.id_font.pixelSize() if self.id_font.pixelSize() > 0 else 12) * 0.62
+
     def _draw_ids(self, segs, t0: float, t1: float, width: int) -> None:
-        """G ids on the segments wide enough to hold them (at most ID_LABELS_SHOWN)."""
+        """G ids on the segments wide enough to hold them (at most ID_LABELS_SHOWN). The window's
+        frame draws the same from TimelineDetail (timeline_detail.py), incrementally."""
         per_ns = width / max(t1 - t0, 1)
-        char_px = (self.id_font.pixelSize() if self.id_font.pixelSize() > 0 else 12) * 0.62
+        char_px = self._id_char_px()
         shown = []
         for lane, seg in segs:
             user = seg["state"] >= ST_USER0
@@ -413,6 +430,10 @@ class TimelineView(QtWidgets.QWidget):
             if len(shown) >= ID_LABELS_SHOWN:
                 break
         shown += self._cpu_ids(t0, t1, per_ns, char_px, ID_LABELS_SHOWN - len(shown))
+        self._show_ids(shown)
+
+    def _show_ids(self, shown: list[tuple]) -> None:
+        """The labels `shown` ((x_ms, lane, text, state) each) on the plot."""
         while len(self._id_items) < len(shown):
             item = pg.TextItem(anchor=(0.5, 0.5))
             item.setFont(self.id_font)
@@ -488,9 +509,12 @@ class TimelineView(QtWidgets.QWidget):
     def _draw_highlight(self, model, segs, t0: float, t1: float) -> None:
         g = self.highlight_g
         if g <= 0:
-            self._clear_arrows()
-            self.hl_curve.setData([], [])
+            if self._hl_drawn:  # setData([], []) on every frame cost ~0.3 ms: it re-laid out the plot
+                self._clear_arrows()
+                self.hl_curve.setData([], [])
+                self._hl_drawn = False
             return
+        self._hl_drawn = True
         xs, ys = [], []
         h = LANE_ROWS / SUBROWS
         for lane, seg in segs:
