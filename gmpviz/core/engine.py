@@ -229,11 +229,13 @@ class Engine:
         #: False: the periodic counter rows are not kept (a headless run that never drains them);
         #: drain_counters still returns the current row
         self.sample_counters = True
-        #: the last sampled row and the (clock steps popped, commands applied) it was taken at: a
-        #: sample with no step run since the previous one (the sample's own aside) and no command
-        #: applied reuses it (see _sample_step)
+        #: the last sampled row and the commands applied when it was taken: a sample with no event
+        #: emitted since that row (its last column counts them) and no command applied reuses it
+        #: (see _sample_step)
         self._sampled_row: tuple | None = None
-        self._sampled_at = (-1, -1)
+        self._sampled_commands = -1
+        #: reuse that row (off: every sample is a full row, the reference for tests)
+        self.sample_reuse = True
         self._commands = 0  # apply() calls so far
         #: take the samples due before the next step at once (_fast_forward_samples); off: one
         #: clock step per sample, as the rows' reference (tests)
@@ -292,14 +294,19 @@ class Engine:
         due before the clock's next step (see _fast_forward_samples)."""
         clock = self.clock
         if self.sample_counters:
-            at = (clock.seq - len(clock.heap) - len(clock.timers), self._commands)  # (clock.steps, ...)
             last = self._sampled_row
-            if last is not None and at[0] == self._sampled_at[0] + 1 and at[1] == self._sampled_at[1]:
+            tracer = self.tracer
+            if (
+                last is not None
+                and self.sample_reuse
+                and last[-1] == tracer.total + len(tracer._flat) // 8  # no event since (its events column)
+                and self._commands == self._sampled_commands
+            ):
                 row = self._resampled_row(last)
             else:
                 row = self._counter_values()
+                self._sampled_commands = self._commands
             self._sampled_row = row
-            self._sampled_at = at
             self._counter_rows.append(row)
             # the run queue lengths the row holds (computing them twice was a tenth of a sample)
             global_runq, local_runq = row[_I_GLOBAL_RUNQ], row[_I_LOCAL_RUNQ]
@@ -443,10 +450,14 @@ class Engine:
         )
 
     def _resampled_row(self, last: tuple) -> tuple:
-        """The counters row when no step ran and no command was applied since ``last`` was sampled:
-        every state the row reads is unchanged, so only the columns that read the clock move (t_ns,
-        and gc_cpu_fraction's elapsed time). A CPU-bound preset has no other step in 4 of 5 virtual
-        milliseconds; this costs a fifth of a full row."""
+        """The counters row when no event was emitted and no command applied since ``last`` was
+        sampled: every state the row reads changes only with an event (a G's status, a run queue, a
+        P or M list, the heap's books, the GC's phase: each change is an event of SPEC), so only the
+        columns that read the clock move (t_ns, and gc_cpu_fraction's elapsed time). Steps that emit
+        nothing (a compute op ending, a quiet sysmon round) fill most virtual milliseconds of the
+        CPU-bound presets (gomaxprocs: 1769 of 1879 samples in 2 s); this costs a fifth of a full
+        row. tests/core/test_engine_speedups.py checks it against a full row at every sample of
+        every preset."""
         now = self.clock.now
         frac = self.gc.gc_cpu_ns / max(now * max(last[_I_GOMAXPROCS], 1), 1)
         return (now, *last[1:_I_GC_CPU_FRACTION], frac, *last[_I_GC_CPU_FRACTION + 1 :])

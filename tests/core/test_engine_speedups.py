@@ -8,7 +8,7 @@ import pytest
 from gmpviz.core.engine import Engine
 from gmpviz.core.gc.mgc import GC
 from gmpviz.core.trace.stats import COUNTERS_DTYPE
-from gmpviz.core.workload.loader import load_scenario
+from gmpviz.core.workload.loader import list_presets, load_scenario
 
 
 @pytest.mark.parametrize("name", ["gc-steady", "alloc-mix", "memlimit", "gc-death-spiral"])
@@ -54,6 +54,7 @@ def test_counter_tuples_equal_the_rows_filled_by_name_at_every_sample(monkeypatc
 
     monkeypatch.setattr(Engine, "_counter_values", both)
     eng = Engine(load_scenario(name), seed=1, duration_ns=300_000_000)
+    eng.sample_reuse = False  # every sample a full row (a reused row is checked below)
     eng.run_until(150_000_000)
     eng.apply(("gomaxprocs", 3))
     eng.apply(("gogc", 50))
@@ -88,6 +89,31 @@ def test_a_resampled_row_equals_a_full_row(monkeypatch, name):
             eng.apply(("gomaxprocs", 2))
             eng.apply(("gogc", 25))
     assert checked["n"] > 50
+
+
+@pytest.mark.parametrize("name", [name for name, _ in list_presets()])
+def test_no_counter_moves_without_an_event(monkeypatch, name):
+    """A sample reuses the last row when no event was emitted since (Engine._resampled_row): every
+    state the row reads changes only with an event. Checked at each sample of every preset, fast
+    forward on as recordings run, a command applied midway."""
+    resampled = Engine._resampled_row
+
+    def checked(self, last):
+        got = resampled(self, last)
+        want = self._counter_values()
+        assert got == want and [type(x) for x in got] == [type(x) for x in want], "a counter moved"
+        return got
+
+    monkeypatch.setattr(Engine, "_resampled_row", checked)
+    eng = Engine(load_scenario(name), seed=1, duration_ns=300_000_000)
+    t = 0
+    while not eng.done:
+        t += 10_000_000
+        eng.run_until(t)
+        eng.drain()
+        eng.drain_counters()
+        if t == 150_000_000:
+            eng.apply(("gogc", 25))
 
 
 def _slices(name: str, fast_forward: bool, slice_ns: int, sample_counters: bool = True):

@@ -35,6 +35,8 @@ A P that misses the flush is flushed on its next mallocgc (as `acquirep` does in
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from gmpviz.core.constants import (
@@ -67,8 +69,12 @@ from .mspan import (
 from .sizeclasses import CLASS_TO_SIZE, size_to_class
 from .stack import StackMixin
 
-#: a run of set allocBits/gcmarkBits bytes for nextFreeFast (no span has more slots)
-_ONES = memoryview(b"\x01" * max(SPANCLASS_NELEMS))
+#: runs of set allocBits/gcmarkBits bytes for nextFreeFast, by length (no span has more slots): a
+#: table lookup costs less than slicing a memoryview, and a bytearray slice takes a bytearray without
+#: the copy it makes of bytes (a third of the cost)
+_ONES = tuple(bytearray(b"\x01" * k) for k in range(max(SPANCLASS_NELEMS) + 1))
+#: the int64 columns' byte order (SpanTable.death_bytes holds native int64s)
+_BYTEORDER = sys.byteorder
 #: the Alloc kind for the raw emit form (a hot kind: tracer.RAW_HOT_KINDS)
 _ALLOC = int(EV.Alloc)
 #: goroutine_exit bookkeeping: merge a goroutine's slot lists per span beyond this many pieces
@@ -187,8 +193,10 @@ class Allocator(StackMixin):
     # malloc.go
     # ============================================================================================
 
-    def nextFreeFast(self, sid: int, k: int, death: int, goid: int):
+    def nextFreeFast(self, sid: int, k: int, death: int, goid: int) -> tuple[int, int]:
         """malloc.go: nextFreeFast / mcache.nextFree k times at once: the first k free slots from freeindex.
+
+        Returns the first and the last of them (slot indexes in the span).
 
         SIMPLIFICATION: allocCache is not kept as a 64-bit word; scanning allocBits from freeindex
         hands out the same slots in the same order.
@@ -197,41 +205,69 @@ class Allocator(StackMixin):
         fi = sp.f_freeindex[sid]
         ac = sp.f_alloc_count[sid]
         off = sp.f_off[sid]
+        start = off + fi
         if ac == fi:  # every slot below freeindex is allocated, none above: a contiguous run
-            idx = slice(fi, fi + k)
-            start = off + fi
             if k == 1:  # one slot (large objects, the last slot of a span): scalar indexes
-                at = start
-                sp.alloc_bits[at] = 1
+                sp.alloc_bits[start] = 1
                 if self.marking:  # gcmarknewobject: allocate black
-                    sp.mark_bits[at] = 1
+                    sp.mark_bits[start] = 1
+                sp.slot_death[start] = death
             else:
                 at = slice(start, start + k)
-                sp.alloc_bits[at] = _ONES[:k]
+                sp.alloc_bits[at] = _ONES[k]
                 if self.marking:
-                    sp.mark_bits[at] = _ONES[:k]
-            new_fi = fi + k
+                    sp.mark_bits[at] = _ONES[k]
+                # slot_death[at] = death, as one bytes store into its int64 memory
+                sp.death_view[start << 3 : (start + k) << 3] = death.to_bytes(8, _BYTEORDER, signed=True) * k
+            if goid:
+                # += 1 on slots that were free, which have no owner (check_invariants): = 1
+                if k == 1:
+                    sp.slot_gcount[start] = 1
+                else:
+                    sp.slot_gcount[start : start + k] = 1
+                self._record_g(goid, sid, slice(fi, fi + k))
+            first, last = fi, fi + k - 1
+        elif ac + k == sp.f_nelems[sid]:
+            # every free slot from freeindex on: the zero bytes of allocBits there, all set by one
+            # store of a run (the allocated ones stay set); the free mask picks their other columns
+            end = off + sp.f_nelems[sid]
+            if sid in sp.freelist:  # what it still lists are these slots
+                del sp.freelist[sid]
+            free = ~sp.slot_alloc[start:end]
+            bits = sp.alloc_bits
+            first = bits.find(0, start, end) - off
+            last = bits.rfind(0, start, end) - off
+            bits[start:end] = _ONES[end - start]
+            if self.marking:
+                sp.slot_mark[start:end] |= free
+            np.copyto(sp.slot_death[start:end], death, where=free)
+            if goid:
+                np.copyto(sp.slot_gcount[start:end], 1, where=free)  # no owner while free: = 1
+                idx = np.flatnonzero(free)
+                idx += fi
+                self._record_g(goid, sid, idx)
         else:
             # the free slots of a span only change when it is swept, so they are listed once per
             # sweep (as absolute slot indexes) and handed out from the front
             free = sp.freelist.get(sid)
             if free is None:
-                free = np.flatnonzero(~sp.slot_alloc[off + fi : off + sp.f_nelems[sid]])
-                free += off + fi
+                free = np.flatnonzero(~sp.slot_alloc[start : off + sp.f_nelems[sid]])
+                free += start
             at = free[:k]
             sp.freelist[sid] = free[k:]
             idx = at - off
-            new_fi = int(idx[-1]) + 1
+            first = int(idx[0])
+            last = int(idx[-1])
             sp.slot_alloc[at] = True
             if self.marking:
                 sp.slot_mark[at] = True
-        sp.slot_death[at] = death
-        if goid:
-            sp.slot_gcount[at] += 1
-            self._record_g(goid, sid, idx)
-        sp.f_freeindex[sid] = new_fi
+            sp.slot_death[at] = death
+            if goid:
+                sp.slot_gcount[at] = 1  # no owner while free: = 1
+                self._record_g(goid, sid, idx)
+        sp.f_freeindex[sid] = last + 1
         sp.f_alloc_count[sid] = ac + k
-        return idx
+        return first, last
 
     def mallocgc(
         self,
@@ -379,7 +415,7 @@ class Allocator(StackMixin):
             k = nelems[sid] - alloc_count[sid]
             if k > remaining:
                 k = remaining
-            idx = self.nextFreeFast(sid, k, death, goid)
+            first, last = self.nextFreeFast(sid, k, death, goid)
             # Alloc: path_class_span, count, bytes
             ext((t_ns, _ALLOC, p, m, g, code | sid << 24, k, k * size))
             remaining -= k
@@ -391,9 +427,9 @@ class Allocator(StackMixin):
                     )
                     tiny_fill -= fill
                 if remaining == count - k:  # first run: remember the first new block
-                    self._first_block = (sid, idx.start if isinstance(idx, slice) else int(idx[0]))
+                    self._first_block = (sid, first)
                 if not remaining:
-                    self._last_block = (sid, idx.stop - 1 if isinstance(idx, slice) else int(idx[-1]))
+                    self._last_block = (sid, last)
         self.mallocs += count
         nbytes = count * elemsize
         self.heap_alloc += nbytes
@@ -496,12 +532,18 @@ class Allocator(StackMixin):
         per_span = self._g_slots.pop(goid, None)
         if not per_span:
             return
-        gcounts = self.spans.gcounts
+        sp = self.spans
+        gcount = sp.slot_gcount
         for sid, pieces in per_span.items():
-            arr = gcounts(sid)  # a view into the slot arena: updated in place
-            if len(pieces) == 1 and isinstance(pieces[0], slice):
-                arr[pieces[0]] -= 1  # one run of distinct slots
+            if len(pieces) == 1 and type(pieces[0]) is slice:  # one run of distinct slots
+                run = pieces[0]
+                at = sp.f_off[sid] + run.start
+                if run.stop - run.start == 1:
+                    gcount[at] -= 1  # one object (a large one, a span's last slot): a scalar
+                else:
+                    gcount[at : at + run.stop - run.start] -= 1
                 continue
+            arr = sp.gcounts(sid)  # a view into the slot arena: updated in place
             # a slot may be owned more than once (tiny blocks): count per slot, then subtract
             idx = np.concatenate([_slot_indexes(x) for x in pieces]) if len(pieces) > 1 else pieces[0]
             arr -= np.bincount(idx, minlength=len(arr)).astype(arr.dtype)

@@ -7,6 +7,7 @@ Functions follow mcache.go's order: ``refill``, ``allocLarge``, ``releaseAll``, 
 from __future__ import annotations
 
 from gmpviz.core.constants import NUM_SPAN_CLASSES, NUM_STACK_ORDERS, PAGE_SIZE
+from gmpviz.core.trace.events import EV
 
 from .mpagecache import PageCache
 from .mspan import SPAN_LARGE, SPAN_MCACHE
@@ -15,6 +16,8 @@ from .mspan import SPAN_LARGE, SPAN_MCACHE
 SWEEPGEN_CACHED = 3
 #: mcache.go: sg+1, a span cached before this sweep phase began (swept when uncached)
 SWEEPGEN_STALE_CACHED = 1
+#: the MCacheRefill kind for the raw emit form (a hot kind: tracer.RAW_HOT_KINDS)
+_MCACHE_REFILL = int(EV.MCacheRefill)
 
 
 class MCache:
@@ -54,19 +57,21 @@ class MCache:
         h = a.mheap
         sp = h.spans
         p = self.p
+        c = h.central[spc]
         old = self.alloc[spc]
         if old >= 0:
-            h.central[spc].uncacheSpan(t_ns, p, m, g, old)
-        sid = h.central[spc].cacheSpan(t_ns, p, m, g)
+            c.uncacheSpan(t_ns, p, m, g, old)
+        sid = c.cacheSpan(t_ns, p, m, g)
         sp.f_sweepgen[sid] = h.sweepgen + SWEEPGEN_CACHED
         sp.f_state[sid] = SPAN_MCACHE
         sp.f_owner[sid] = p
-        free_slots = sp.f_nelems[sid] - sp.f_alloc_count[sid]
+        used = sp.f_alloc_count[sid]
         # gcController.update(npages*pageSize - usedBytes): the whole span but its used slots counts as
         # live right away; releaseAll takes back only the free slots, so tail waste stays counted
-        a.heap_live += sp.f_npages[sid] * PAGE_SIZE - sp.f_alloc_count[sid] * sp.f_elemsize[sid]
+        a.heap_live += sp.f_npages[sid] * PAGE_SIZE - used * sp.f_elemsize[sid]
         self.alloc[spc] = sid
-        a.ev.MCacheRefill(t_ns, p, m, g, spanclass=spc, span=sid, free_slots=free_slots)
+        # MCacheRefill: spanclass, span, free_slots
+        a.ext((t_ns, _MCACHE_REFILL, p, m, g, spc, sid, sp.f_nelems[sid] - used))
         return sid
 
     def allocLarge(self, t_ns: int, m: int, g: int, npages: int, noscan: int) -> int:

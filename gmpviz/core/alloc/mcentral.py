@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 
 from gmpviz.core.constants import MCENTRAL_SPAN_BUDGET, PAGE_SIZE
+from gmpviz.core.trace.events import EV
 
 from .mspan import SPAN_FULL, SPAN_MCACHE, SPAN_PARTIAL, SPANCLASS_NELEMS
 from .sizeclasses import CLASS_TO_ALLOCNPAGES, CLASS_TO_SIZE
@@ -18,6 +19,9 @@ CACHE_PARTIAL_SWEPT = 0
 CACHE_PARTIAL_UNSWEPT = 1
 CACHE_FULL_UNSWEPT = 2
 CACHE_GROW = 3
+
+#: the kinds of the raw emit form (hot kinds: tracer.RAW_HOT_KINDS)
+_SPAN_CACHE, _SPAN_UNCACHE = int(EV.SpanCache), int(EV.SpanUncache)
 
 
 class MCentral:
@@ -96,7 +100,7 @@ class MCentral:
             if sid < 0:
                 sid = self.grow(t_ns, p, m, g)
                 source = CACHE_GROW
-        a.ev.SpanCache(t_ns, p, m, g, span=sid, spanclass=spc, source=source)
+        a.ext((t_ns, _SPAN_CACHE, p, m, g, sid, spc, source))  # SpanCache: span, spanclass, source
         return sid
 
     def uncacheSpan(self, t_ns: int, p: int, m: int, g: int, sid: int) -> None:
@@ -105,22 +109,30 @@ class MCentral:
         h = a.mheap
         sp = h.spans
         sg = h.sweepgen
-        full = bool(sp.f_alloc_count[sid] == sp.f_nelems[sid])
         sp.f_owner[sid] = -1
-        sp.f_state[sid] = SPAN_FULL if full else SPAN_PARTIAL
-        a.ev.SpanUncache(t_ns, p, m, g, span=sid, spanclass=self.spanclass, full=int(full))
+        if sp.f_alloc_count[sid] == sp.f_nelems[sid]:
+            sp.f_state[sid] = SPAN_FULL
+            # SpanUncache: span, spanclass, full
+            a.ext((t_ns, _SPAN_UNCACHE, p, m, g, sid, self.spanclass, 1))
+            sets = self.full
+        else:
+            sp.f_state[sid] = SPAN_PARTIAL
+            a.ext((t_ns, _SPAN_UNCACHE, p, m, g, sid, self.spanclass, 0))
+            sets = self.partial
         if sp.f_sweepgen[sid] == sg + 1:
             sp.f_sweepgen[sid] = sg - 1
             a.sweeper.sweep(t_ns, p, m, g, sid, False)
             return
         sp.f_sweepgen[sid] = sg
-        (self.full if full else self.partial)[sg >> 1 & 1].append(sid)
+        sets[sg >> 1 & 1].append(sid)
 
     def grow(self, t_ns: int, p: int, m: int, g: int) -> int:
         """mcentral.go: grow, a fresh span of the class from the heap (mheap.alloc)."""
         spc = self.spanclass
         cls = spc >> 1
-        return self.a.mheap.alloc(
+        h = self.a.mheap
+        # mheap.alloc, whose reclaim runs only while sweeping is not done: else straight to allocSpan
+        return (h.alloc if h.reclaimIndex >= 0 else h.allocSpan)(
             t_ns,
             p,
             m,

@@ -9,11 +9,16 @@ Functions follow mgcsweep.go's order: ``nextSpanForSweep``, ``finishsweep_m``, `
 from __future__ import annotations
 
 from gmpviz.core.constants import NUM_SPAN_CLASSES
+from gmpviz.core.trace.events import EV
 
 from .mspan import SPAN_FULL, SPAN_LARGE, SPAN_PARTIAL, SPANCLASS_NELEMS
 
-#: cleared allocBits/gcmarkBits bytes for a whole span (no span has more slots)
-_ZEROS = memoryview(bytes(max(SPANCLASS_NELEMS)))
+#: cleared allocBits/gcmarkBits bytes for a whole span, by length (no span has more slots): a table
+#: lookup costs less than slicing a memoryview, and a bytearray slice takes a bytearray without the
+#: copy it makes of bytes
+_ZEROS = tuple(bytearray(k) for k in range(max(SPANCLASS_NELEMS) + 1))
+#: the SpanSweep kind for the raw emit form (a hot kind: tracer.RAW_HOT_KINDS)
+_SPAN_SWEEP = int(EV.SpanSweep)
 #: mgcsweep.go: numSweepClasses, every span class twice (full, then partial)
 NUM_SWEEP_CLASSES = NUM_SPAN_CLASSES * 2
 
@@ -78,12 +83,19 @@ class Sweeper:
         for mc in a.mcaches:
             if mc.flush_gen != sg:
                 mc.prepareForSweep(t_ns)
+        # sweepone until it returns 0, its body inline (one frame less per span)
+        h = a.mheap
+        sp = h.spans
+        sweep = self.sweep
         total = 0
         while True:
-            n = self.sweepone(t_ns)
-            if not n:
+            sid = self.nextSpanForSweep()
+            if sid < 0:
+                h.reclaimIndex = -1  # everything is swept: nothing left to reclaim
                 return total
-            total += n
+            sp.f_sweepgen[sid] = h.sweepgen - 1  # sweepLocker.tryAcquire
+            total += sp.f_npages[sid]
+            sweep(t_ns, -1, -1, 0, sid, False)
 
     def sweepone(self, t_ns: int, p: int = -1, m: int = -1, g: int = 0) -> int:
         """mgcsweep.go: sweepone, sweep one span; its pages, 0 when nothing is left."""
@@ -115,39 +127,39 @@ class Sweeper:
         nelems = sp.f_nelems[sid]
         end = off + nelems
         marks = sp.mark_bits
-        live = marks.count(1, off, end)
+        live = marks.count(1, off, end) if nelems > 1 else marks[off]
         # marked objects are a subset of the allocated ones: no marks -> nothing stays allocated,
         # every allocated object marked -> allocBits stay as they are
         if live == 0:
-            sp.alloc_bits[off:end] = _ZEROS[:nelems]
+            if old:
+                sp.alloc_bits[off:end] = _ZEROS[nelems]
         else:
             if live != old:
                 sp.alloc_bits[off:end] = marks[off:end]
-            marks[off:end] = _ZEROS[:nelems]
-        sp.freelist.pop(sid, None)
+            marks[off:end] = _ZEROS[nelems]
+        if sid in sp.freelist:
+            del sp.freelist[sid]
         sg = h.sweepgen
         sp.f_freeindex[sid] = 0
         sp.f_alloc_count[sid] = live
         sp.f_sweepgen[sid] = sg
         freed = old - live
-        elemsize = sp.f_elemsize[sid]
-        npages = sp.f_npages[sid]
-        a.frees += freed
-        a.heap_alloc -= freed * elemsize
-        h.pagesSwept += npages
-        a.ev.SpanSweep(t_ns, p, m, g, span=sid, freed_objects=freed, live_objects=live)
+        if freed:
+            a.frees += freed
+            a.heap_alloc -= freed * sp.f_elemsize[sid]
+        h.pagesSwept += sp.f_npages[sid]
+        a.ext((t_ns, _SPAN_SWEEP, p, m, g, sid, freed, live))  # SpanSweep: span, freed_objects, live_objects
         if preserve:
             return
         spc = sp.f_spanclass[sid]
-        si = sg >> 1 & 1
         if live == 0:
             h.freeSpan(t_ns, p, m, g, sid)
         elif spc <= 1:
             sp.f_state[sid] = SPAN_LARGE
-            h.central[spc].full[si].append(sid)  # fullSwept(sweepgen).push(s)
-        elif live == sp.f_nelems[sid]:
+            h.central[spc].full[sg >> 1 & 1].append(sid)  # fullSwept(sweepgen).push(s)
+        elif live == nelems:
             sp.f_state[sid] = SPAN_FULL
-            h.central[spc].full[si].append(sid)
+            h.central[spc].full[sg >> 1 & 1].append(sid)
         else:
             sp.f_state[sid] = SPAN_PARTIAL
-            h.central[spc].partial[si].append(sid)  # partialSwept(sweepgen).push(s)
+            h.central[spc].partial[sg >> 1 & 1].append(sid)  # partialSwept(sweepgen).push(s)

@@ -20,7 +20,7 @@ from gmpviz.core.trace.events import EV, span_pages_code, span_pages_decode  # n
 from gmpviz.core.workload.budget import EmulatedOOM
 
 from .mcentral import MCentral
-from .mpagealloc import PageAlloc
+from .mpagealloc import LOG_PALLOC_CHUNK_PAGES, PageAlloc
 from .mspan import SPAN_PARTIAL, SPAN_STACK, SPANCLASS_MANUAL, SpanTable
 
 #: malloc.go: mallocinit's first arena hint on linux/amd64, 0x00c0<<32 (Go 1.26 randomizes it; we don't)
@@ -29,6 +29,8 @@ HEAP_BASE_ADDR = 0x00C0 << 32
 PCACHE_MAX_NPAGES = PAGE_CACHE_PAGES // 4
 #: mheap.go: pagesPerReclaimerChunk
 RECLAIM_CHUNK_PAGES = 512
+#: the kinds of the raw emit form (hot kinds: tracer.RAW_HOT_KINDS)
+_SPAN_ALLOC, _SPAN_FREE = int(EV.SpanAlloc), int(EV.SpanFree)
 
 
 def page_addr(page: int) -> int:
@@ -149,31 +151,42 @@ class MHeap:
         """mheap.go: allocSpan: pages from the P's page cache (small spans) or the page allocator,
         growing the heap if needed; initSpan; the span id."""
         pages = self.pages
+        a = self.a
         base = -1
         if p >= 0 and npages < PCACHE_MAX_NPAGES:
-            mc = self.a.mcaches[p]
+            mc = a.mcaches[p]
             pc = mc.pcache
-            if not pc.cache:  # pc.empty()
+            c = pc.cache
+            if not c:  # pc.empty()
                 mc.pcache = pc = pages.allocToCache()
-            base = pc.alloc(npages)
+                c = pc.cache
+            if npages == 1 and c:
+                # pageCache.alloc(1), inline (most spans are one page): the lowest free page
+                low = c & -c
+                pc.cache = c ^ low
+                base = pc.base + low.bit_length() - 1
+            else:
+                base = pc.alloc(npages)
         if base < 0:
             base = pages.alloc(npages)
             if base < 0:
                 grown = self.grow(npages)
-                self.a.ev.HeapGrow(t_ns, p, m, g, npages=grown, heap_sys_bytes=self.a._heap_sys_bytes())
+                a.ev.HeapGrow(t_ns, p, m, g, npages=grown, heap_sys_bytes=a._heap_sys_bytes())
                 base = pages.alloc(npages)
         sid = self.spans.new(base, npages, spc, elemsize, nelems, state, self.sweepgen)  # initSpan
-        pages.sysUsed(base, npages)
+        if npages > 1 or pages.scav[base >> LOG_PALLOC_CHUNK_PAGES]:  # else no released page to reuse
+            pages.sysUsed(base, npages)
         if npages == 1:  # setSpans
             self.page_span[base] = sid
         else:
             self.page_span[base : base + npages] = sid
         if spc == SPANCLASS_MANUAL:
-            self.a.stack_inuse_pages += npages
+            a.stack_inuse_pages += npages
         else:
             self.pagesInUse += npages
             self.spans_by_class[spc] += 1
-        self.a.ev.SpanAlloc(t_ns, p, m, g, span=sid, spanclass=spc, pages=npages | base << 32)
+        # SpanAlloc: span, spanclass, pages
+        a.ext((t_ns, _SPAN_ALLOC, p, m, g, sid, spc, npages | base << 32))
         return sid
 
     def grow(self, npages: int) -> int:
@@ -223,4 +236,4 @@ class MHeap:
         else:
             self.page_span[base : base + npages] = -1
         sp.free(sid)
-        self.a.ev.SpanFree(t_ns, p, m, g, span=sid, npages=npages)
+        self.a.ext((t_ns, _SPAN_FREE, p, m, g, sid, npages, 0))  # SpanFree: span, npages

@@ -78,8 +78,9 @@ SPANCLASS_NELEMS: tuple[int, ...] = tuple(
 DEATH_NEVER = np.iinfo(np.int64).max
 
 
-#: the slot kind (elemsize, scan) of stack spans and of never-used slot ranges
-_STACK_KIND = (0, False)
+#: the slot kind ``elemsize << 1 | scan`` (one int: a cheaper dict key than a tuple) of stack spans
+#: and of never-used slot ranges
+_STACK_KIND = 0
 
 _FIELDS = (
     "start_page",
@@ -114,6 +115,8 @@ class SpanTable:
         "slot_alloc",
         "slot_mark",
         "slot_death",
+        "death_bytes",
+        "death_view",
         "slot_gcount",
         "slot_elem",
         "slot_scan",
@@ -144,19 +147,24 @@ class SpanTable:
         self.mark_bits = bytearray(slot_capacity)
         self.slot_alloc = np.frombuffer(self.alloc_bits, dtype=bool)
         self.slot_mark = np.frombuffer(self.mark_bits, dtype=bool)
-        #: virtual time at which the object dies (ignoring goroutine owners)
-        self.slot_death = np.zeros(slot_capacity, dtype=np.int64)
+        #: virtual time at which the object dies (ignoring goroutine owners): native int64s in a
+        #: bytearray, seen as the numpy array slot_death and as the byte memoryview death_view, so
+        #: that a run of slots is set by one store of bytes (a third of the cost of a numpy slice
+        #: assignment of a Python int; a memoryview takes bytes without the copy a bytearray makes)
+        self.death_bytes = bytearray(slot_capacity * 8)
+        self.slot_death = np.frombuffer(self.death_bytes, dtype=np.int64)
+        self.death_view = memoryview(self.death_bytes)
         #: goroutine-lifetime allocations still pending (their G has not exited)
         self.slot_gcount = np.zeros(slot_capacity, dtype=np.int32)
         #: bytes per slot for heap spans, 0 for stacks and unused slots (bytes marked = dot product)
         self.slot_elem = np.zeros(slot_capacity, dtype=np.int64)
         self.slot_scan = np.zeros(slot_capacity, dtype=bool)  # slot of a scan (pointerful) span
         self.slot_top = 0
-        #: recycled slot ranges: nelems -> (elemsize, scan) kind of the range -> offsets
-        self._slot_pool: dict[int, dict[tuple[int, bool], list[int]]] = {}
-        #: slot offset -> (elemsize, scan) its slot_elem/slot_scan columns hold (a recycled range
-        #: of the same kind needs no rewrite)
-        self._slot_kind: dict[int, tuple[int, bool]] = {}
+        #: recycled slot ranges: nelems -> kind of the range (elemsize << 1 | scan) -> offsets
+        self._slot_pool: dict[int, dict[int, list[int]]] = {}
+        #: slot offset -> the kind (elemsize << 1 | scan) its slot_elem/slot_scan columns hold (a
+        #: recycled range of the same kind needs no rewrite)
+        self._slot_kind: dict[int, int] = {}
         #: span id -> its free slots at and above freeindex (absolute slot indexes), listed by the
         #: first non-contiguous nextFreeFast after a sweep; dropped by the next sweep or free()
         self.freelist: dict[int, np.ndarray] = {}
@@ -190,7 +198,7 @@ class SpanTable:
         cap = len(self.slot_alloc)
         while cap < need:
             cap *= 2
-        for name in ("slot_death", "slot_gcount", "slot_elem", "slot_scan"):
+        for name in ("slot_gcount", "slot_elem", "slot_scan"):
             old = getattr(self, name)
             new = np.zeros(cap, dtype=old.dtype)
             new[: len(old)] = old
@@ -201,8 +209,13 @@ class SpanTable:
             new[: len(getattr(self, bits))] = getattr(self, bits)
             setattr(self, bits, new)
             setattr(self, view, np.frombuffer(new, dtype=bool))
+        death = bytearray(cap * 8)
+        death[: len(self.death_bytes)] = self.death_bytes
+        self.death_bytes = death
+        self.slot_death = np.frombuffer(death, dtype=np.int64)
+        self.death_view = memoryview(death)
 
-    def _take_slots(self, nelems: int, kind: tuple[int, bool]) -> int:
+    def _take_slots(self, nelems: int, kind: int) -> int:
         """A slot range of nelems, preferring a recycled one of the same kind (no rewrite)."""
         kinds = self._slot_pool.get(nelems)
         if kinds:
@@ -229,10 +242,15 @@ class SpanTable:
         sweepgen: int,
     ) -> int:
         """mheap.go: initSpan on a recycled or fresh mspan; returns the span id."""
-        kind = _STACK_KIND if state == SPAN_STACK else (elemsize, not spanclass & 1)
-        off = self._take_slots(nelems, kind)
-        if self.free_ids:
-            sid = self.free_ids.pop()
+        kind = _STACK_KIND if state == SPAN_STACK else elemsize << 1 | (spanclass & 1 ^ 1)
+        pool = None
+        kinds = self._slot_pool.get(nelems)
+        if kinds:
+            pool = kinds.get(kind)  # _take_slots' first choice, inline (once per span)
+        off = pool.pop() if pool else self._take_slots(nelems, kind)
+        free_ids = self.free_ids
+        if free_ids:
+            sid = free_ids.pop()
             self.f_off[sid] = off
             self.f_start[sid] = start_page
             self.f_npages[sid] = npages
@@ -260,12 +278,13 @@ class SpanTable:
             self.f_sweepgen.append(sweepgen)
         # allocBits, gcmarkBits and goroutine counts of a recycled range are clear (see free())
         if self._slot_kind.get(off, _STACK_KIND) != kind:
+            elem, scan = kind >> 1, bool(kind & 1)
             if nelems == 1:  # one-object spans (large objects, the biggest classes): scalar writes
-                self.slot_elem[off] = kind[0]
-                self.slot_scan[off] = kind[1]
+                self.slot_elem[off] = elem
+                self.slot_scan[off] = scan
             else:
-                self.slot_elem[off : off + nelems] = kind[0]
-                self.slot_scan[off : off + nelems] = kind[1]
+                self.slot_elem[off : off + nelems] = elem
+                self.slot_scan[off : off + nelems] = scan
             self._slot_kind[off] = kind
         return sid
 
@@ -278,9 +297,17 @@ class SpanTable:
         slot_elem/slot_scan columns stay until new() reuses the range for another kind.
         """
         off, n = self.f_off[sid], self.f_nelems[sid]
-        self.freelist.pop(sid, None)
-        kinds = self._slot_pool.setdefault(n, {})
-        kinds.setdefault(self._slot_kind.get(off, _STACK_KIND), []).append(off)
+        if sid in self.freelist:
+            del self.freelist[sid]
+        kinds = self._slot_pool.get(n)
+        if kinds is None:
+            kinds = self._slot_pool[n] = {}
+        kind = self._slot_kind.get(off, _STACK_KIND)
+        pool = kinds.get(kind)
+        if pool is None:
+            kinds[kind] = [off]
+        else:
+            pool.append(off)
         self.f_state[sid] = SPAN_FREE
         self.f_owner[sid] = -1
         self.f_alloc_count[sid] = 0

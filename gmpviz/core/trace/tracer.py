@@ -37,6 +37,9 @@ _PACK_INTS = NCOLS << 16
 #: also refuses the raw form for any other kind.
 #: Alloc too: one per run of objects into a span, the allocator's hottest kind (a fifth to a third of
 #: the events of the allocating presets); its typed call was one more Python frame per mallocgc.
+#: And the span kinds of a span fetch and its sweep (MCacheRefill, SpanCache, SpanUncache, SpanAlloc,
+#: SpanSweep, SpanFree): 4-24 % each of the events of alloc-paths, mcache-refill and gc-greentea, and
+#: four typed calls per span fetched were a tenth of `bench --alloc`'s cost of a span (issue 13).
 RAW_HOT_KINDS = frozenset(
     {
         EV.RunqPut,
@@ -48,6 +51,12 @@ RAW_HOT_KINDS = frozenset(
         EV.ChanSend,
         EV.ChanRecv,
         EV.Alloc,
+        EV.MCacheRefill,
+        EV.SpanCache,
+        EV.SpanUncache,
+        EV.SpanAlloc,
+        EV.SpanSweep,
+        EV.SpanFree,
     }
 )
 _COLS = EVENT_DTYPE.names
