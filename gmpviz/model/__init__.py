@@ -50,6 +50,22 @@ COMPACT_EVERY_EVENTS = 250_000  # a live model with `compact_history` bounds its
 __all__ = ["MTL_FOLD_EVENTS", "Model"]
 
 
+class _FoldedTable:
+    """A Model attribute backed by ``_<name>``: reading it goes through Model._folded, assigning it
+    through Model._replace (one descriptor for the five dock tables, not five property pairs)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.attr = "_" + name
+
+    def __get__(self, model, owner=None):
+        if model is None:
+            return self
+        return model._folded(getattr(model, self.attr))
+
+    def __set__(self, model, table) -> None:
+        model._replace(self.attr, table)
+
+
 class Model:
     """Everything the views read, folded from events and counters.
 
@@ -103,45 +119,13 @@ class Model:
             self._lazy_of[id(table)] = f
         setattr(self, name, table)
 
-    @property
-    def state(self) -> RuntimeState:
-        return self._folded(self._state)
-
-    @state.setter
-    def state(self, table: RuntimeState) -> None:
-        self._replace("_state", table)
-
-    @property
-    def spans(self) -> SpanTable:
-        return self._folded(self._spans)
-
-    @spans.setter
-    def spans(self, table: SpanTable) -> None:
-        self._replace("_spans", table)
-
-    @property
-    def gc(self) -> GCHistory:
-        return self._folded(self._gc)
-
-    @gc.setter
-    def gc(self, table: GCHistory) -> None:
-        self._replace("_gc", table)
-
-    @property
-    def log(self) -> EventLog:
-        return self._folded(self._log)
-
-    @log.setter
-    def log(self, table: EventLog) -> None:
-        self._replace("_log", table)
-
-    @property
-    def runq_hist(self) -> RunqHistory:
-        return self._folded(self._runq_hist)
-
-    @runq_hist.setter
-    def runq_hist(self, table: RunqHistory) -> None:
-        self._replace("_runq_hist", table)
+    # the dock tables: read through their lazy folds (a read applies the pending events first), set
+    # by replacing the table (its fold moves to the new one)
+    state: RuntimeState = _FoldedTable()  # type: ignore[assignment]
+    spans: SpanTable = _FoldedTable()  # type: ignore[assignment]
+    gc: GCHistory = _FoldedTable()  # type: ignore[assignment]
+    log: EventLog = _FoldedTable()  # type: ignore[assignment]
+    runq_hist: RunqHistory = _FoldedTable()  # type: ignore[assignment]
 
     def apply(self, ev: np.ndarray) -> None:
         if len(ev) == 0:
